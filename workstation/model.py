@@ -1,0 +1,175 @@
+"""Plain value objects shared by the core, the CLI and the GUI. No behaviour, no SQL, no Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ELEMENTS: tuple[str, ...] = (
+    "name", "tin", "address",
+    "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account",
+    "wages", "employer", "interest",
+)
+IDENTITY = "identity"
+TRI = "tri"                    # taxpayer return information
+OTHER = "other-than-tri"       # return information other than TRI (third-party information returns)
+ELEMENT_CLASS: dict[str, str] = {
+    "name": IDENTITY, "tin": IDENTITY, "address": IDENTITY,
+    "filing_status": TRI, "agi": TRI, "total_tax": TRI, "refund": TRI, "dependents": TRI,
+    "phone": TRI, "bank_account": TRI,
+    "wages": OTHER, "employer": OTHER, "interest": OTHER,
+}
+AUTHORITIES: tuple[str, ...] = ("6103(i)(2)", "6103(i)(1)", "6103(c)", "6103(d)(1)", "foia")
+SIGNER_ROLES: tuple[str, ...] = (
+    "head-of-agency", "inspector-general", "doj-listed", "head-of-state-tax-agency",
+    "delegate", "taxpayer", "other",
+)
+STATUTE_CLASSES: tuple[str, ...] = ("criminal", "civil", "tax")
+PURPOSE_CATEGORIES: tuple[str, ...] = (
+    "nontax-criminal", "immigration-civil", "tax-administration", "state-tax", "consented", "foia", "other",
+)
+USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
+ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
+TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    street: str
+    city: str
+    state: str
+    zip: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    ref: str
+    name: str
+    tin: str | None
+    address: Address | None
+    periods: tuple[str, ...]
+    case_no: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    agency: str
+    component: str | None
+    agency_code: str | None
+    address_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    name: str
+    title: str | None
+    role: str
+    signature_present: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    name: str
+    title: str | None
+    active_matters: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CourtOrderRef:
+    """The (i)(1) ex parte order carried inside a request package."""
+
+    court: str
+    judge: str
+    case_no: str
+    signed_on: str
+    items: tuple[str, ...]
+    periods: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    taxpayer_name: str
+    taxpayer_tin: str
+    designee: str
+    items: tuple[str, ...]
+    periods: tuple[str, ...]
+    signed_on: str
+    signature_present: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPackage:
+    """A request as read from a `dws.request/1` package, minus its subjects (which may be a million)."""
+
+    request_id: str
+    received_on: str
+    authority: str
+    in_writing: bool
+    requester: Requester
+    signer: Signer
+    statute: dict[str, str] | None
+    purpose: dict[str, str] | None
+    solely_for_use_certified: bool
+    officers: tuple[Officer, ...]
+    items: tuple[str, ...]
+    periods: tuple[str, ...]
+    court_order: CourtOrderRef | None
+    consent: Consent | None
+    subjects_csv: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CourtOrder:
+    court: str
+    case_no: str
+    caption: str
+    signed_on: str
+    effective_from: str
+    effective_to: str | None
+    status: str
+    enjoined_recipients: tuple[str, ...]
+    enjoined_purposes: tuple[str, ...]
+    enjoined_items: tuple[str, ...]
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyEntry:
+    agency_code: str
+    name: str
+    safeguards_current: bool
+    open_findings: int
+    corrective_plan: bool
+    last_review: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    request_id: str
+    agency: str
+    agency_code: str | None
+    authority: str
+    received_on: str
+    due_on: str | None
+    subjects: int
+    status: str
+    recommendation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    kind: str
+    source: str
+    rows: int
+    inserted: int = 0
+    replaced: int = 0
+    ident: str | None = None
+    details: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    name: str
+    role: str
+    fingerprint: str
+    active: bool = True
