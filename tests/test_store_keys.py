@@ -1,0 +1,150 @@
+"""The encrypted store and its key hierarchy: init, unlock, lockout, recovery, damage, permissions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN_PW, REVIEWER_PW
+
+from workstation.errors import AuthError, LockedOutError, StoreError
+from workstation.keys import device
+from workstation.service import Workstation
+from workstation.store import auditlog
+
+
+def test_init_creates_private_encrypted_files(workstation: Workstation, store_dir: Path) -> None:
+    session, code, notice = workstation.init("admin", ADMIN_PW)
+    session.close()
+    assert len(code.split("-")) == 8
+    assert notice is not None and "no OS keyring" in notice
+    for f in store_dir.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f.name
+    assert stat.S_IMODE(store_dir.stat().st_mode) == 0o700
+    raw = (store_dir / "store.db").read_bytes()
+    assert not raw.startswith(b"SQLite format 3")          # encrypted from the first page
+    assert b"CREATE TABLE" not in raw and b"admin" not in raw
+
+
+def test_wrong_passphrase_is_refused_and_changes_nothing(admin, workstation: Workstation, store_dir: Path) -> None:
+    admin.close()
+    before = (store_dir / "store.db").read_bytes()
+    with pytest.raises(AuthError, match="wrong passphrase"):
+        workstation.unlock("admin", "not-the-passphrase")
+    assert (store_dir / "store.db").read_bytes() == before
+
+
+def test_unknown_user_gets_the_same_message(admin, workstation: Workstation) -> None:
+    with pytest.raises(AuthError, match="unknown user or wrong passphrase"):
+        workstation.unlock("mallory", ADMIN_PW)
+
+
+def test_three_failures_lock_out_for_15_minutes_across_processes(admin, store_dir: Path) -> None:
+    admin.close()
+    now = [1_000_000.0]
+
+    def clock() -> float:
+        return now[0]
+
+    for _ in range(3):
+        with pytest.raises(AuthError):
+            Workstation(store_dir, clock=clock).unlock("rita", "wrong-wrong-wrong")
+        now[0] += 60
+    # A new Workstation object (as a new process would) sees the lockout, even with the right passphrase.
+    with pytest.raises(LockedOutError) as err:
+        Workstation(store_dir, clock=clock).unlock("rita", REVIEWER_PW)
+    assert "locked out for another 14 minute" in str(err.value)
+    now[0] += 14 * 60
+    Workstation(store_dir, clock=clock).unlock("rita", REVIEWER_PW).close()  # 15 minutes after the last try
+
+
+def test_failed_unlocks_reach_the_audit_log(admin, workstation: Workstation) -> None:
+    admin.close()
+    with pytest.raises(AuthError):
+        workstation.unlock("rita", "wrong-wrong-wrong")
+    with workstation.unlock("admin", ADMIN_PW) as s:
+        events = [(e.event, e.user) for e in auditlog.entries(s.conn)]
+    assert ("unlock-failed", "rita") in events
+    assert events[-1] == ("unlock", "admin")
+
+
+def test_recovery_code_opens_the_store(workstation: Workstation) -> None:
+    session, code, _ = workstation.init("admin", ADMIN_PW)
+    session.close()
+    with pytest.raises(AuthError, match="wrong recovery code"):
+        workstation.unlock_recovery("AAAAA-" * 7 + "AAAAA")
+    with workstation.unlock_recovery(code.lower().replace("-", " ")) as s:
+        assert [u.name for u in s.users()] == ["admin"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip-byte", "zero-header"])
+def test_damaged_database_gives_a_clear_error(admin, workstation: Workstation, store_dir: Path,
+                                              damage: str) -> None:
+    admin.close()
+    db = store_dir / "store.db"
+    for extra in ("store.db-wal", "store.db-shm"):
+        (store_dir / extra).unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2 + 100]
+    elif damage == "flip-byte":
+        data[100] ^= 0xFF
+    else:
+        data[:16] = b"\0" * 16
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="damaged"):
+        workstation.unlock("admin", ADMIN_PW)
+
+
+def test_missing_store_says_how_to_create_one(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="dws init"):
+        Workstation(tmp_path / "nowhere").unlock("admin", ADMIN_PW)
+
+
+def test_init_refuses_an_existing_store(admin, workstation: Workstation) -> None:
+    with pytest.raises(StoreError, match="already holds a store"):
+        workstation.init("admin", ADMIN_PW)
+
+
+def test_short_passphrase_is_refused(workstation: Workstation, store_dir: Path) -> None:
+    from workstation.errors import InputError
+
+    with pytest.raises(InputError, match="at least 12"):
+        workstation.init("admin", "short")
+    assert not store_dir.exists()
+
+
+@pytest.mark.keyring
+def test_device_secret_binds_the_store_to_this_machine(workstation: Workstation, store_dir: Path,
+                                                       tmp_path: Path) -> None:
+    session, code, notice = workstation.init("admin", ADMIN_PW)
+    store_id = session.conn.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()[0]
+    session.close()
+    assert notice is None
+    assert device.load(store_id) is not None          # the secret lives in the real Secret Service
+    workstation.unlock("admin", ADMIN_PW).close()
+    # The folder copied to a machine whose keyring lacks the secret: the passphrase alone does not open it.
+    copy = tmp_path / "copied"
+    shutil.copytree(store_dir, copy)
+    device.delete(store_id)
+    with pytest.raises(StoreError, match="recovery code"):
+        Workstation(copy).unlock("admin", ADMIN_PW)
+    with Workstation(copy).unlock_recovery(code) as s:
+        assert s.users()[0].name == "admin"
+
+
+def test_files_created_under_umask_077(tmp_path: Path) -> None:
+    from workstation.fsutil import atomic_write, private_umask
+
+    old = os.umask(0o022)
+    try:
+        private_umask()
+        atomic_write(tmp_path / "x" / "f.txt", b"hello")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x" / "f.txt").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o600

@@ -1,0 +1,119 @@
+"""init, user, demo, gui."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import DwsError, UsageError
+from ..paths import resolve_store
+from . import common
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[parent], help="create a store and its first (admin) user")
+    p.add_argument("--admin", required=True, metavar="NAME")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("user", parents=[parent], help="manage users")
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    a = usub.add_parser("add", parents=[parent], help="enrol a user with a signing key (admin)")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=["reviewer", "approver", "counsel", "auditor", "admin"])
+    a.add_argument("--new-passphrase-file", metavar="FILE")
+    a.set_defaults(func=cmd_user_add)
+    ls = usub.add_parser("list", parents=[parent], help="list users")
+    ls.set_defaults(func=cmd_user_list)
+
+    p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
+    p.add_argument("--taxpayers", type=int, default=2000, metavar="N")
+    p.add_argument("--bulk-subjects", type=int, default=5000, metavar="M")
+    p.add_argument("--seed", type=int, default=1, metavar="S")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the store already exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("gui", parents=[parent], help="start the desktop application")
+    p.set_defaults(func=cmd_gui)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ws = common.workstation(args)
+    pw = common.read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE",
+                            prompt=f"New passphrase for {args.admin}: ", what="passphrase", confirm=True)
+    session, code, notice = ws.init(args.admin, pw)
+    session.close()
+    if notice:
+        print(notice, file=sys.stderr)
+    if args.json:
+        common.emit_json({"store": str(ws.path), "admin": args.admin, "recovery_code": code,
+                          "device_binding": notice is None})
+    else:
+        print(f"Created the store at {ws.path} with admin user {args.admin!r}.")
+        print("Recovery code (shown once; print it and lock it away — it opens the store if the device "
+              "secret or every passphrase is lost):")
+        print(f"    {code}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        new_pw = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
+                                    prompt=f"New passphrase for {args.name}: ", what="new passphrase",
+                                    confirm=True)
+        info = s.add_user(args.name, args.role, new_pw)
+    if args.json:
+        common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint})
+    else:
+        print(f"Added {info.name} ({info.role}); signing key fingerprint {info.fingerprint}")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        users = s.users()
+    if args.json:
+        common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active}
+                          for u in users])
+    else:
+        for u in users:
+            print(f"{u.name:<16} {u.role:<9} {u.fingerprint}{'' if u.active else '  (inactive)'}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..demo_store import DEMO_USERS, create_demo_store
+
+    path = resolve_store(args.store)
+    if args.if_missing and (path / "keyslots.json").exists():
+        print(f"Store at {path} already exists; demo users are listed in {path / 'DEMO-PASSPHRASES.txt'} "
+              "if it is a demo store.")
+        return 0
+    if args.taxpayers < 10 or args.bulk_subjects < 0:
+        raise UsageError("--taxpayers must be at least 10 and --bulk-subjects at least 0")
+    result = create_demo_store(path, taxpayers=args.taxpayers, bulk_subjects=args.bulk_subjects,
+                               seed=args.seed, progress=sys.stderr.isatty())
+    if args.json:
+        common.emit_json({"store": str(path), "users": [{"name": n, "role": r} for n, r in DEMO_USERS],
+                          "passphrases": str(result.passphrase_file), "requests": result.request_ids,
+                          "recovery_code": result.recovery_code})
+        return 0
+    print(f"Demo store created at {path}")
+    print(f"  {result.records:,} taxpayer record rows, {len(result.request_ids)} requests, "
+          f"{result.orders} court orders")
+    print("  Users (passphrases in " + str(result.passphrase_file) + "):")
+    for name, role in DEMO_USERS:
+        print(f"    {name:<8} {role}")
+    if result.notice:
+        print(result.notice)
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise DwsError("no display here, so the desktop application cannot open; the same work is in the "
+                         "CLI: dws --store DIR --user NAME list (see 'dws --help')")
+    from ui.app import main as gui_main
+
+    return gui_main([] if args.store is None else ["--store", args.store])

@@ -1,0 +1,85 @@
+"""Shared CLI plumbing: passphrase sources, unlocking, output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, UsageError
+from ..paths import resolve_store
+from ..service import Session, Workstation
+
+
+def read_secret(args: argparse.Namespace, *, file_attr: str, env: str, prompt: str, what: str,
+                confirm: bool = False) -> str:
+    """A secret from its file option, else its environment variable, else a prompt on a terminal.
+    Never from a command-line argument."""
+    path = getattr(args, file_attr, None)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the {what} file ({exc.__class__.__name__})", source=path) from None
+        value = text.rstrip("\r\n")
+        if not value:
+            raise InputError(f"the {what} file is empty", source=path)
+        return value
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != value:
+            raise InputError(f"the two {what}s differ")
+        return value
+    flag = "--" + file_attr.replace("_", "-")
+    raise UsageError(f"no {what}: type it at the prompt (on a terminal), or give {flag} FILE, or set {env}")
+
+
+def passphrase(args: argparse.Namespace) -> str:
+    return read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE", prompt="Passphrase: ",
+                       what="passphrase")
+
+
+def workstation(args: argparse.Namespace) -> Workstation:
+    return Workstation(resolve_store(args.store))
+
+
+def user_name(args: argparse.Namespace) -> str:
+    name = args.user or os.environ.get("DWS_USER")
+    if not name:
+        raise UsageError("no user: give --user NAME or set DWS_USER")
+    return name
+
+
+def open_session(args: argparse.Namespace) -> Session:
+    return workstation(args).unlock(user_name(args), passphrase(args))
+
+
+def emit_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+class TerminalProgress:
+    """'\r 1,234,567 rows' on a terminal every 100,000 rows; silent otherwise."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.enabled = sys.stderr.isatty()
+        self._next = 100_000
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.enabled and done >= self._next:
+            self._next = done + 100_000
+            sys.stderr.write(f"\r  {done:,} {self.unit}")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self._next > 100_000:
+            sys.stderr.write("\r" + " " * 40 + "\r")

@@ -1,0 +1,68 @@
+"""`dws` entry point: argument parsing, dispatch, and the one place errors become messages and exit codes.
+
+Exit status: 0 success, 1 the input or the situation is wrong (nothing changed), 2 usage error,
+3 verification found tampering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import Cancelled, DwsError
+from ..fsutil import private_umask
+from . import commands_admin, commands_data
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    d = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("--store", metavar="DIR", help="store folder (default: $DWS_STORE or the user data "
+                        "folder)", **({"default": None} if not suppress else d))
+    parser.add_argument("--user", metavar="NAME", help="user name (default: $DWS_USER)",
+                        **({"default": None} if not suppress else d))
+    parser.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE "
+                        "(else $DWS_PASSPHRASE, else a prompt)", **({"default": None} if not suppress else d))
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout",
+                        **({"default": False} if not suppress else d))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dws", description="Disclosure Workstation command line")
+    parser.add_argument("--version", action="version", version=f"dws {__version__}")
+    _global_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands_admin.register(sub, common)
+    commands_data.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DwsError as exc:
+        print(f"dws: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Cancelled:
+        print("dws: cancelled; nothing was changed", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ndws: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: report where, never what (the message may quote data)
+        from ..crashlog import write_crash_report
+
+        path = write_crash_report(exc)
+        print(f"dws: internal error ({type(exc).__name__}); nothing was changed. A report without any "
+              f"taxpayer data was written to {path}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

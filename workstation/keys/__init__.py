@@ -1,0 +1,1 @@
+"""Key hierarchy: data key, passphrase keyslots, recovery keyslot, device secret, signing keys."""

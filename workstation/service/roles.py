@@ -1,0 +1,36 @@
+"""Who may do what (least privilege, AC-6)."""
+
+from __future__ import annotations
+
+from ..errors import PermissionDenied
+
+ALL = frozenset({"reviewer", "approver", "counsel", "auditor", "admin"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "import-records": frozenset({"reviewer", "admin"}),
+    "import-request": frozenset({"reviewer", "admin"}),
+    "import-order": frozenset({"counsel"}),
+    "import-agency": frozenset({"admin", "counsel"}),
+    "manage-users": frozenset({"admin"}),
+    "read-queue": ALL,
+    "read-log": ALL,
+    "change-settings": frozenset({"admin", "counsel"}),
+}
+
+WHAT: dict[str, str] = {
+    "import-records": "import taxpayer records",
+    "import-request": "import request packages",
+    "import-order": "import or change court orders",
+    "import-agency": "import agency register entries",
+    "manage-users": "add or change users",
+    "read-queue": "read the queue",
+    "read-log": "read the audit log",
+    "change-settings": "change settings",
+}
+
+
+def require(role: str | None, action: str) -> None:
+    allowed = PERMISSIONS[action]
+    if role not in allowed:
+        who = " or ".join(sorted(allowed))
+        raise PermissionDenied(f"only a {who} user may {WHAT[action]} (you are {role or 'not signed in'})")

@@ -1,0 +1,173 @@
+"""Workstation (store folder level) and Session (one unlocked store, one user)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import AuthError, InputError
+from ..model import USER_ROLES, QueueRow, UserInfo
+from ..settings import COUNSEL_SETTINGS, coerce
+from ..store import auditlog, db, opening, queue
+from ..store import settings as settings_sql
+from ..store import users as users_sql
+from . import roles
+
+USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+MIN_PASSPHRASE = 12
+
+Progress = Callable[[int, int | None], None]   # (done, total or None)
+CancelCheck = Callable[[], bool]
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InputError(f"a passphrase needs at least {MIN_PASSPHRASE} characters")
+
+
+def check_user_name(name: str) -> None:
+    if not USER_NAME.match(name):
+        raise InputError("a user name is 2-32 characters: lower-case letters, digits, '.', '_' or '-', "
+                         "starting with a letter")
+
+
+class Workstation:
+    """A store folder: create it, or unlock it as a user."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.clock = clock
+
+    def exists(self) -> bool:
+        return opening.is_store(self.path)
+
+    def init(self, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[Session, str, str | None]:
+        check_user_name(admin)
+        check_passphrase(passphrase)
+        store, code, notice = opening.create(self.path, admin, passphrase, bind_device=bind_device)
+        return Session(store), code, notice
+
+    def unlock(self, user: str, passphrase: str) -> Session:
+        return Session(opening.unlock(self.path, user, passphrase, clock=self.clock))
+
+    def unlock_recovery(self, code: str) -> Session:
+        return Session(opening.unlock_recovery(self.path, code, clock=self.clock))
+
+    def lockout_seconds(self, user: str) -> int:
+        from ..keys.lockout import Lockout
+
+        return Lockout(self.path, clock=self.clock).seconds_left(user)
+
+
+class Session:
+    def __init__(self, store: opening.OpenStore) -> None:
+        self._store = store
+        self.conn = store.conn
+        self.user = store.user
+        info = users_sql.get(self.conn, store.user) if store.user else None
+        self.role: str | None = info.role if info else ("admin" if store.user is None else None)
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def require(self, action: str) -> None:
+        roles.require(self.role, action)
+
+    def log(self, event: str, obj: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Append an audit entry inside the current transaction."""
+        auditlog.append(self.conn, event, user=self.user, obj=obj, detail=detail)
+
+    # --- users ---------------------------------------------------------------------------------
+    def users(self) -> list[UserInfo]:
+        return users_sql.all_users(self.conn)
+
+    def add_user(self, name: str, role: str, passphrase: str) -> UserInfo:
+        self.require("manage-users")
+        check_user_name(name)
+        if role not in USER_ROLES:
+            raise InputError(f"unknown role {role!r}; one of: {', '.join(USER_ROLES)}")
+        check_passphrase(passphrase)
+        if users_sql.get(self.conn, name) is not None:
+            raise InputError(f"user {name!r} already exists")
+        slots = self._store.keyslots
+        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
+        with db.transaction(self.conn):
+            users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name), created_by=self.user)
+            self.log("user-added", name, {"role": role})
+            slots.save(self.path / opening.KEYSLOTS)
+        info = users_sql.get(self.conn, name)
+        assert info is not None
+        return info
+
+    def signing_key(self) -> bytes:
+        """The user's Ed25519 private key (for signing right after the passphrase was asked again)."""
+        if self.user is None or self._store.sk_wrap_key is None:
+            raise AuthError("a recovery-code session cannot sign")
+        key = users_sql.signing_key(self.conn, self.user, self._store.sk_wrap_key)
+        if key is None:
+            raise AuthError("your signing key cannot be unwrapped with this passphrase")
+        return key
+
+    # --- settings ------------------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        return settings_sql.all_settings(self.conn)
+
+    def setting(self, key: str) -> Any:
+        return settings_sql.get(self.conn, key)
+
+    def change_setting(self, key: str, value: Any) -> None:
+        self.require("change-settings")
+        if key in COUNSEL_SETTINGS and self.role != "counsel":
+            raise roles.PermissionDenied(f"only counsel may change the rule threshold {key!r}")
+        try:
+            value = coerce(key, value)
+        except KeyError:
+            raise InputError(f"unknown setting {key!r}") from None
+        except ValueError as exc:
+            raise InputError(f"setting {key!r}: {exc}") from None
+        old = settings_sql.get(self.conn, key)
+        with db.transaction(self.conn):
+            settings_sql.put(self.conn, key, value, self.user)
+            self.log("setting-changed", key, {"from": old, "to": value})
+
+    # --- queue ---------------------------------------------------------------------------------
+    def queue(self, status: str | None = None) -> list[QueueRow]:
+        self.require("read-queue")
+        return queue.rows(self.conn, status=status)
+
+    # --- imports (see imports.py) ----------------------------------------------------------------
+    def import_records(self, path: Path, progress: Progress | None = None,
+                       cancelled: CancelCheck | None = None) -> Any:
+        from .imports import import_records
+
+        return import_records(self, path, progress, cancelled)
+
+    def import_request(self, path: Path, progress: Progress | None = None,
+                       cancelled: CancelCheck | None = None) -> Any:
+        from .imports import import_request
+
+        return import_request(self, path, progress, cancelled)
+
+    def import_order(self, path: Path) -> Any:
+        from .imports import import_order
+
+        return import_order(self, path)
+
+    def import_agency(self, path: Path) -> Any:
+        from .imports import import_agency
+
+        return import_agency(self, path)

@@ -1,0 +1,58 @@
+"""Store settings: thresholds the rules use, office details the letters use, workstation controls.
+
+Every value here is data a counsel user or an admin may revise (and each change is logged), not a
+constant buried in code. `DEFAULTS` gives each setting's type and default value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # rules (domain/RULES.md)
+    "officer_caseload_limit": 100,
+    "reason_duplicate_limit": 3,
+    "bulk_threshold": 100,
+    "consent_max_age_days": 120,
+    "civil_enforcement_words": ["removal", "deportation", "deport", "civil enforcement", "immigration status",
+                                "remove", "removable", "detention", "visa overstay"],
+    # time limits
+    "agency_due_days": 30,
+    "foia_due_working_days": 20,
+    # workstation controls
+    "idle_lock_minutes": 15,
+    # office (letters)
+    "office_name": "Disclosure Office",
+    "office_address_lines": ["1111 Constitution Ave NW", "Washington, DC 20224"],
+    "office_phone": "(202) 555-0100",
+    "office_signature_name": "Disclosure Manager",
+    "office_signature_title": "Disclosure Manager",
+}
+
+# Who may change which settings: rule thresholds belong to counsel, the rest to an admin (or counsel).
+COUNSEL_SETTINGS = {"officer_caseload_limit", "reason_duplicate_limit", "bulk_threshold",
+                    "consent_max_age_days", "civil_enforcement_words"}
+
+
+def coerce(key: str, value: Any) -> Any:
+    """Check `value` has the default's type; returns it (ints from strings are accepted)."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        raise ValueError("expected true or false")
+    if isinstance(default, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ValueError("expected a whole number of 0 or more")
+    if isinstance(default, list):
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        raise ValueError("expected a list of strings")
+    if isinstance(value, str):
+        return value
+    raise ValueError("expected text")

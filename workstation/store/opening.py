@@ -1,0 +1,146 @@
+"""Creating and unlocking a store folder: keyslots.json + store.db (+ lockout.json).
+
+This is the only place that holds the raw data key, and only long enough to open the connection.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AuthError, StoreError
+from ..keys import device
+from ..keys import primitives as p
+from ..keys.keyslots import Keyslots
+from ..keys.lockout import Lockout
+from . import auditlog, db, users
+
+KEYSLOTS = "keyslots.json"
+NO_KEYRING_NOTICE = ("notice: no OS keyring on this machine; the store is protected by passphrases alone "
+                     "(not bound to this device)")
+
+
+@dataclass
+class OpenStore:
+    path: Path
+    conn: db.Connection
+    keyslots: Keyslots
+    user: str | None              # None after a recovery-code unlock
+    sk_wrap_key: bytes | None     # unwraps the user's signing key (derived from the passphrase)
+    data_key: bytes               # kept for enrolling users (a new keyslot wraps it)
+    device_secret: bytes | None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def is_store(path: Path) -> bool:
+    return (path / KEYSLOTS).exists()
+
+
+def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[OpenStore, str, str | None]:
+    """A new store with its first user (admin). Returns (store, recovery code, notice or None)."""
+    if is_store(path) or (path / db.DB_NAME).exists():
+        raise StoreError(f"{path} already holds a store; choose another --store folder")
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store_id = secrets.token_hex(16)
+    notice = None
+    secret = None
+    if bind_device and device.backend_name() is not None:
+        secret = device.create(store_id)
+    else:
+        notice = NO_KEYRING_NOTICE
+    slots = Keyslots(store_id, device_binding=secret is not None)
+    data_key = p.new_key()
+    stretched = slots.set_user(admin, passphrase, data_key, secret)
+    code = p.new_recovery_code()
+    slots.set_recovery(code, data_key)
+    conn = db.connect(path / db.DB_NAME, data_key, create=True)
+    try:
+        db.migrate(conn)
+        with db.transaction(conn):
+            conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?)", (store_id,))
+            users.insert(conn, admin, "admin", slots.signing_wrap_key(stretched, admin), created_by=None)
+            auditlog.append(conn, "store-created", user=admin, obj=store_id,
+                            detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
+            auditlog.append(conn, "user-added", user=admin, obj=admin, detail={"role": "admin"})
+        slots.save(path / KEYSLOTS)
+    except BaseException:
+        conn.close()
+        raise
+    return (OpenStore(path, conn, slots, admin, slots.signing_wrap_key(stretched, admin), data_key, secret),
+            code, notice)
+
+
+def _device_secret(slots: Keyslots) -> bytes | None:
+    if not slots.device_binding:
+        return None
+    secret = device.load(slots.store_id)
+    if secret is None:
+        raise StoreError("this store is bound to the machine it was created on, and this machine's keyring "
+                         "does not hold its device secret; open it with the recovery code "
+                         "('dws recover', or 'Recovery code' on the unlock screen)")
+    return secret
+
+
+def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenStore:
+    """Open the store as `user`. Failures are counted (3 in 120 minutes lock the user out 15 minutes)."""
+    slots = Keyslots.load(path / KEYSLOTS)
+    lockout = Lockout(path, clock=clock)
+    lockout.check(user)
+    secret = _device_secret(slots)
+    stretched = slots.stretch(user, passphrase)
+    data_key = slots.open_user(user, stretched, secret) if stretched is not None else None
+    if data_key is None:
+        if stretched is None:  # spend the same time on an unknown user as on a wrong passphrase
+            p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
+        lockout.record_failure(user)
+        raise AuthError(f"unknown user or wrong passphrase for {user!r}")
+    conn = _open_db(path, data_key)
+    try:
+        row = conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
+        if row is None or not row[0]:
+            raise AuthError(f"user {user!r} is not active in this store")
+        pending = lockout.record_success(user)
+        with db.transaction(conn):
+            for ev in pending:
+                auditlog.append(conn, ev["event"], user=ev["user"], obj=None,
+                                detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
+            auditlog.append(conn, "unlock", user=user)
+    except BaseException:
+        conn.close()
+        raise
+    return OpenStore(path, conn, slots, user, slots.signing_wrap_key(stretched, user), data_key, secret)
+
+
+def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
+    slots = Keyslots.load(path / KEYSLOTS)
+    lockout = Lockout(path, clock=clock)
+    lockout.check("<recovery>")
+    data_key = slots.open_recovery(code)
+    if data_key is None:
+        lockout.record_failure("<recovery>", "recovery-unlock-failed")
+        raise AuthError("wrong recovery code")
+    conn = _open_db(path, data_key)
+    pending = lockout.record_success("<recovery>")
+    with db.transaction(conn):
+        for ev in pending:
+            auditlog.append(conn, ev["event"], user=ev["user"], detail={})
+        auditlog.append(conn, "recovery-unlock", user=None)
+    return OpenStore(path, conn, slots, None, None, data_key, None)
+
+
+def _open_db(path: Path, data_key: bytes) -> db.Connection:
+    conn = db.connect(path / db.DB_NAME, data_key)
+    try:
+        before = db.schema_version(conn)
+        applied = db.migrate(conn)
+        if applied:
+            with db.transaction(conn):
+                auditlog.append(conn, "schema-migrated", user=None, detail={"from": before, "to": applied[-1]})
+    except BaseException:
+        conn.close()
+        raise
+    return conn

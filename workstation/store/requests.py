@@ -1,0 +1,41 @@
+"""SQL for request packages and their subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .db import Connection
+
+SUBJECT_COLUMNS = ("rid", "seq", "ref", "name", "tin", "street", "city", "state", "zip", "periods",
+                   "case_no", "reason")
+_INSERT_SUBJECT = (f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(SUBJECT_COLUMNS))})")
+
+
+def find(conn: Connection, request_id: str) -> tuple[int, str, str] | None:
+    """(rid, imported_at, imported_by) of a stored request."""
+    return conn.execute("SELECT rid, imported_at, imported_by FROM requests WHERE request_id = ?",
+                        (request_id,)).fetchone()
+
+
+def insert(conn: Connection, *, request_id: str, received_on: str, authority: str, agency: str,
+           agency_code: str | None, due_on: str | None, package: str, source: str, imported_at: str,
+           imported_by: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO requests (request_id, received_on, authority, agency, agency_code, due_on, subject_count, "
+        "status, package, package_hash, source, imported_at, imported_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0, 'new', ?, '', ?, ?, ?)",
+        (request_id, received_on, authority, agency, agency_code, due_on, package, source, imported_at,
+         imported_by))
+    rid = cur.lastrowid
+    assert rid is not None
+    return rid
+
+
+def insert_subjects(conn: Connection, rows: Iterable[tuple]) -> None:
+    conn.executemany(_INSERT_SUBJECT, rows)
+
+
+def finish(conn: Connection, rid: int, subject_count: int, package_hash: str) -> None:
+    conn.execute("UPDATE requests SET subject_count = ?, package_hash = ? WHERE rid = ?",
+                 (subject_count, package_hash, rid))

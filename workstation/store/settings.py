@@ -1,0 +1,29 @@
+"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..canonical import utc_now
+from ..settings import DEFAULTS
+from .db import Connection
+
+
+def get(conn: Connection, key: str) -> Any:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else DEFAULTS[key]
+
+
+def all_settings(conn: Connection) -> dict[str, Any]:
+    values = dict(DEFAULTS)
+    for key, value in conn.execute("SELECT key, value FROM settings"):
+        if key in values:
+            values[key] = json.loads(value)
+    return values
+
+
+def put(conn: Connection, key: str, value: Any, user: str | None) -> None:
+    conn.execute("INSERT INTO settings (key, value, changed_at, changed_by) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at, "
+                 "changed_by = excluded.changed_by", (key, json.dumps(value), utc_now(), user))

@@ -1,0 +1,43 @@
+"""SQL for users and their signing keys."""
+
+from __future__ import annotations
+
+from ..canonical import utc_now
+from ..model import UserInfo
+from ..keys import primitives as p
+from .db import Connection
+
+
+def insert(conn: Connection, name: str, role: str, sk_wrap_key: bytes, *, created_by: str | None) -> bytes:
+    """Create the user with a fresh Ed25519 key pair; the private half wrapped under `sk_wrap_key`."""
+    private, public = p.new_signing_key()
+    nonce, wrapped = p.wrap(private, sk_wrap_key, f"dws/signing-key|{name}".encode())
+    now = utc_now()
+    conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, created_by) "
+                 "VALUES (?, ?, ?, ?, ?, 1, ?, ?)", (name, role, public, nonce, wrapped, now, created_by))
+    conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
+    return public
+
+
+def get(conn: Connection, name: str) -> UserInfo | None:
+    row = conn.execute("SELECT name, role, public_key, active FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return None
+    return UserInfo(row[0], row[1], p.fingerprint(row[2]), bool(row[3]))
+
+
+def all_users(conn: Connection) -> list[UserInfo]:
+    rows = conn.execute("SELECT name, role, public_key, active FROM users ORDER BY name").fetchall()
+    return [UserInfo(r[0], r[1], p.fingerprint(r[2]), bool(r[3])) for r in rows]
+
+
+def signing_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes | None:
+    row = conn.execute("SELECT sk_nonce, sk_wrapped FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return None
+    return p.unwrap(row[0], row[1], sk_wrap_key, f"dws/signing-key|{name}".encode())
+
+
+def public_key(conn: Connection, name: str) -> bytes | None:
+    row = conn.execute("SELECT public_key FROM users WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
