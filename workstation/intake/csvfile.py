@@ -34,14 +34,23 @@ def open_text(path: Path, source: str) -> TextIO:
     if not stat.S_ISREG(mode):
         raise InputError("is not a regular file", source=source)
     try:
-        return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
+        return open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", source=source) from None
 
 
 def bounded_lines(f: TextIO) -> Iterator[str]:
-    """The physical lines of `f`, each at most MAX_LINE_CHARS (+ line end); a longer line ends in no newline."""
+    """The physical lines of `f`, each cut at MAX_LINE_CHARS (+ line end): a longer one has no newline."""
     return iter(partial(f.readline, MAX_LINE_CHARS + 2), "")
+
+
+def checked_lines(lines: Iterator[str], source: str, first: int = 2) -> Iterator[str]:
+    """`lines` (starting at line `first`), refusing a line longer than MAX_LINE_CHARS."""
+    for number, line in enumerate(lines, first):
+        if line_too_long(line):
+            raise InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source,
+                             where=f"line {number}")
+        yield line
 
 
 def line_too_long(line: str) -> bool:

@@ -1,0 +1,384 @@
+"""Taxpayer records CSV (INTERCHANGE.md, "Taxpayer records") → batches of typed tuples for the store.
+
+Streaming and fast: lines are read in batches, split with `str.split` (only lines holding a quote go
+through the `csv` module), and each column is checked and converted as a whole with C-level `map`s; a
+column that fails its fast check is walked value by value to name the first bad line. Each row becomes a
+tuple in RECORD_COLUMNS order:
+
+    tin (9 digits)  tin_type  name  street  city  state  zip  address_as_of  tax_year (int)
+    filing_status  agi  total_tax  refund  dependents (int|None)  phone  bank_account  wages  employer
+    interest  hold (1|0)  name_control  addr_key (None when street is empty)
+
+Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi` may be
+negative, the others not), at most 12 digits. A TIN and tax year seen twice in one file is an error naming
+both lines. Errors name the file, the line (header = line 1) and the column, never a value.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from itertools import chain, compress, count, islice, repeat
+from operator import add, contains, mul
+from pathlib import Path
+from typing import Any, TextIO
+
+from workstation.errors import InputError
+from workstation.intake import csvfile
+from workstation.model import TIN_TYPES
+from workstation.normalize import address_key, name_control, tin_digits, tin_valid
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
+    "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
+    "employer", "interest", "hold",
+)
+RECORD_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "name_control", "addr_key")
+WIDTH = len(CSV_COLUMNS)
+_EMPTY_ROW = "," * (WIDTH - 1)
+
+MONEY_DIGITS = 12
+CACHE_MAX = 200_000             # name-control and address-key memos are cleared when they grow past this
+_NONE_IF_EMPTY = {"": None}
+_ZERO_IF_EMPTY = {"": "0"}
+_HOLD = {"1": 1, "0": 0, "": 0}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MONEY = re.compile(r"-?\d+", re.ASCII)
+_TYPES = frozenset(TIN_TYPES)
+
+
+class _Bad(Exception):
+    """A bad value at a position of the batch, in a column."""
+
+    def __init__(self, pos: int, column: str, message: str) -> None:
+        super().__init__(message)
+        self.pos, self.column, self.message = pos, column, message
+
+
+def read_records(path: Path, batch_size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield lists of up to `batch_size` converted rows; raise InputError at the first bad line."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    source = str(path)
+    with csvfile.open_text(path, source) as f:
+        try:
+            yield from _Reader(f, path, source, batch_size).batches()
+        except InputError:
+            raise
+        except UnicodeDecodeError:
+            raise csvfile.decode_error(path, source) from None
+        except Exception as exc:
+            raise csvfile.unexpected_error(exc, source) from None
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Batches allocate ~500,000 objects and free them again, with no cycles: the cyclic collector
+    would only rescan them over and over (it costs a third of the parse)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Reader:
+    def __init__(self, f: TextIO, path: Path, source: str, batch_size: int) -> None:
+        self.path, self.source, self.batch_size = path, source, batch_size
+        self.lines = csvfile.bounded_lines(f)
+        index = csvfile.read_header(self.lines, CSV_COLUMNS, source)
+        self.order = [index[name] for name in CSV_COLUMNS]
+        self.last_line = 1                      # physical lines consumed so far
+        self.seen: set[int] = set()             # int(tin) * 10000 + tax_year
+        self.names: dict[str, str] = {}
+        self.addresses: dict[tuple[str, str, str, str], str | None] = {}
+
+    def error(self, line: int, message: str, column: str | None = None) -> InputError:
+        where = f"line {line}" + (f", column {column}" if column else "")
+        return InputError(message, source=self.source, where=where)
+
+    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            lines = list(islice(self.lines, self.batch_size))
+            if not lines:
+                return
+            first = self.last_line + 1
+            self.last_line += len(lines)
+            with _gc_paused():
+                flat, numbers = self._split(lines, first)
+                if not flat:
+                    continue
+                line_of = numbers.__getitem__ if numbers else first.__add__
+                try:
+                    out, keys = self._convert(flat)
+                except _Bad as bad:
+                    raise self.error(line_of(bad.pos), bad.message, bad.column) from None
+                self._check_duplicates(keys, line_of)
+            yield out
+
+    # -- lines to fields ---------------------------------------------------------------------------------
+
+    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None]:
+        """All fields of the batch, row after row (WIDTH per row), and the line number of each row when it
+        is not simply first + position (blank lines, records spanning lines)."""
+        blob = "".join(lines)
+        if max(map(len, lines)) > csvfile.MAX_LINE_CHARS:
+            pos = next(i for i, line in enumerate(lines) if csvfile.line_too_long(line))
+            raise self.error(first + pos, f"line is longer than {csvfile.MAX_LINE_CHARS} characters")
+        if "\x00" in blob:
+            pos = next(i for i, line in enumerate(lines) if "\x00" in line)
+            raise self.error(first + pos, "contains a NUL character (not a text CSV file?)")
+        stripped = list(map(str.rstrip, lines, repeat("\r\n")))
+        quoted: dict[int, list[str]] = {}
+        dead: set[int] = set()
+        if '"' in blob:
+            quoted, dead = self._quoted(lines, first)
+            for pos in chain(quoted, dead):
+                stripped[pos] = _EMPTY_ROW
+        if dead or set(map(str.count, stripped, repeat(","))) != {WIDTH - 1} or any(
+                len(fields) != WIDTH for fields in quoted.values()):
+            for pos, line in enumerate(stripped):
+                size = len(quoted[pos]) if pos in quoted else line.count(",") + 1
+                if pos in dead or not line:
+                    dead.add(pos)                   # a continuation line, or a blank line
+                elif size != WIDTH:
+                    raise self.error(first + pos, f"has {size} fields; the header has {WIDTH}")
+        numbers = None
+        if dead:
+            keep = [pos for pos in range(len(lines)) if pos not in dead]
+            renumber = {old: new for new, old in enumerate(keep)}
+            quoted = {renumber[old]: fields for old, fields in quoted.items()}
+            stripped = [stripped[pos] for pos in keep]
+            numbers = [first + pos for pos in keep]
+        if not stripped:
+            return [], numbers
+        flat = ",".join(stripped).split(",")
+        for pos, fields in quoted.items():
+            flat[pos * WIDTH:(pos + 1) * WIDTH] = fields
+        return flat, numbers
+
+    def _quoted(self, lines: list[str], first: int) -> tuple[dict[int, list[str]], set[int]]:
+        """Split the lines holding a quote with the csv module: position -> fields, and the positions of
+        continuation lines of records that span lines (pulling lines past the batch when needed)."""
+        where = list(compress(count(), map(contains, lines, repeat('"'))))
+        quoted = [lines[pos] for pos in where]
+        try:
+            reader = csvfile.csv.reader(quoted, strict=True)
+            parsed = list(reader)
+            if len(parsed) == len(quoted) and reader.line_num == len(quoted):
+                return dict(zip(where, parsed, strict=True)), set()
+        except csvfile.csv.Error:
+            pass
+        records: dict[int, list[str]] = {}      # slow path: a record spans lines, or bad quoting
+        dead: set[int] = set()
+        for pos in where:
+            if pos in dead:
+                continue
+            try:
+                records[pos], used = csvfile.csv_record(lines[pos], chain(lines[pos + 1:], self.lines))
+            except csvfile.csv.Error:
+                raise self.error(first + pos, "is not valid CSV (check the quoting)") from None
+            dead.update(range(pos + 1, min(pos + used, len(lines))))
+            self.last_line += max(0, pos + used - len(lines))
+        return records, dead
+
+    # -- columns -----------------------------------------------------------------------------------------
+
+    def _convert(self, flat: list[str]) -> tuple[list[tuple[Any, ...]], list[int]]:
+        """The converted rows, and each row's duplicate key int(tin) * 10000 + tax_year."""
+        c = [flat[i::WIDTH] for i in self.order]
+        tins = _tins(c[0])
+        types = _tin_types(c[1])
+        if not all(map(tin_valid, tins, types)):
+            pos = next(pos for pos, ok in enumerate(map(tin_valid, tins, types)) if not ok)
+            raise _Bad(pos, "tin", f"tin is not a valid {types[pos]}")
+        names = [value.strip() for value in c[2]]
+        if "" in names:
+            raise _Bad(names.index(""), "name", "name is empty")
+        street, city, state, zip_code = ([value.strip() for value in c[i]] for i in (3, 4, 5, 6))
+        years = _years(c[8])
+        keys = list(map(add, map(mul, map(int, tins), repeat(10_000)), years))
+        return list(zip(
+            tins, types, names, *map(_or_none, (street, city, state, zip_code)),
+            _dates(c[7], "address_as_of"), years, _text(c[9]),
+            _money(c[10], "agi", negative=True), _money(c[11], "total_tax"), _money(c[12], "refund"),
+            _money(c[13], "dependents", digits=3), _text(c[14]), _text(c[15]), _money(c[16], "wages"),
+            _text(c[17]), _money(c[18], "interest"), _hold(c[19]),
+            self._name_controls(names), self._address_keys(street, city, state, zip_code),
+            strict=True,
+        )), keys
+
+    def _name_controls(self, names: list[str]) -> list[str]:
+        memo = self.names
+        if len(memo) > CACHE_MAX:
+            memo.clear()
+        missing = set(names).difference(memo)
+        memo.update(zip(missing, map(name_control, missing), strict=True))
+        return list(map(memo.__getitem__, names))
+
+    def _address_keys(self, *parts: list[str]) -> list[str | None]:
+        memo = self.addresses
+        if len(memo) > CACHE_MAX:
+            memo.clear()
+        quads = list(zip(*parts, strict=True))
+        missing = set(quads).difference(memo)
+        memo.update(zip(missing, map(_address_key, missing), strict=True))
+        return list(map(memo.__getitem__, quads))
+
+    # -- duplicates --------------------------------------------------------------------------------------
+
+    def _check_duplicates(self, keys: list[int], line_of: Callable[[int], int]) -> None:
+        fresh = set(keys)
+        if len(fresh) != len(keys):
+            earlier: dict[int, int] = {}
+            for pos, key in enumerate(keys):
+                if key in earlier:
+                    raise self._duplicate(line_of(pos), line_of(earlier[key]))
+                earlier[key] = pos
+        if not self.seen.isdisjoint(fresh):
+            pos = next(pos for pos, key in enumerate(keys) if key in self.seen)
+            raise self._duplicate(line_of(pos), self._find_line(keys[pos], line_of(pos)))
+        self.seen |= fresh
+
+    def _duplicate(self, line: int, earlier: int | None) -> InputError:
+        also = f" as line {earlier}" if earlier else " as an earlier line"
+        return self.error(line, f"same tin and tax_year{also} (one row per taxpayer per year)")
+
+    def _find_line(self, key: int, before: int) -> int | None:
+        """Error path: reread the file to find the first line with this tin and year."""
+        try:
+            with csvfile.open_text(self.path, self.source) as f:
+                return _first_line_with(csvfile.csv.reader(f), key, before)
+        except Exception:
+            return None
+
+
+def _first_line_with(reader: Any, key: int, before: int) -> int | None:
+    header = [name.strip() for name in next(reader)]
+    i_tin, i_year = header.index("tin"), header.index("tax_year")
+    for fields in reader:
+        if reader.line_num >= before:
+            return None
+        if len(fields) != len(header):
+            continue
+        digits = tin_digits(fields[i_tin].strip())
+        year = fields[i_year].strip()
+        if digits and year.isascii() and year.isdigit() and int(digits) * 10_000 + int(year) == key:
+            return int(reader.line_num)
+    return None
+
+
+# -- column converters: a fast whole-column check, else value by value to name the first bad one ----------
+
+def _or_none(values: list[str]) -> list[str | None]:
+    return [value or None for value in values]
+
+
+def _first(values: Sequence[str], bad: Callable[[str], bool]) -> int:
+    return next(pos for pos, value in enumerate(values) if bad(value))
+
+
+def _tins(col: Sequence[str]) -> list[str]:
+    """Nine ASCII digits; 123-45-6789 and 12-3456789 are accepted and lose their dashes."""
+    digits = [value if len(value) == 9 else tin_digits(value) for value in col]
+    try:
+        blob = "".join(digits)                  # type: ignore[arg-type]  # a None raises TypeError
+        if blob.isdigit() and blob.isascii():
+            return digits                       # type: ignore[return-value]
+    except TypeError:
+        pass
+    pos = _first(digits, lambda value: value is None or not (value.isdigit() and value.isascii()))
+    raise _Bad(pos, "tin", "tin is empty" if not col[pos].strip() else "tin is not 9 digits")
+
+
+def _tin_types(col: Sequence[str]) -> list[str]:
+    values = list(col) if _TYPES.issuperset(col) else list(map(str.strip, col))
+    if not _TYPES.issuperset(values):
+        raise _Bad(_first(values, lambda v: v not in _TYPES), "tin_type", "tin_type must be SSN, ITIN or EIN")
+    return values
+
+
+def _text(col: Sequence[str]) -> list[str | None]:
+    return [value.strip() or None for value in col]
+
+
+def _years(col: Sequence[str]) -> list[int]:
+    blob = "".join(col)
+    if set(map(len, col)) == {4} and blob.isdigit() and blob.isascii():
+        years = list(map(int, col))
+        if min(years) >= 1900 and max(years) <= 2100:
+            return years
+    out = []
+    for pos, raw in enumerate(col):
+        value = raw.strip()
+        if not (len(value) == 4 and value.isascii() and value.isdigit()):
+            raise _Bad(pos, "tax_year", "tax_year is not a 4-digit year")
+        if not 1900 <= int(value) <= 2100:
+            raise _Bad(pos, "tax_year", "tax_year is outside 1900-2100")
+        out.append(int(value))
+    return out
+
+
+def _money(col: Sequence[str], column: str, *, negative: bool = False, digits: int = MONEY_DIGITS) -> list:
+    blob = "".join(col)
+    if not blob:
+        return [None] * len(col)
+    plain = blob.replace("-", "") if negative else blob
+    if plain.isdigit() and plain.isascii() and max(map(len, col)) <= digits:
+        try:
+            if "" not in col:
+                return list(map(int, col))
+            return list(map(_NONE_IF_EMPTY.get, col, map(int, map(_ZERO_IF_EMPTY.get, col, col))))
+        except ValueError:
+            pass                                # a misplaced minus: found below
+    out: list[int | None] = []
+    for pos, raw in enumerate(col):
+        value = raw.strip()
+        if not value:
+            out.append(None)
+            continue
+        if not _MONEY.fullmatch(value) or len(value.lstrip("-")) > digits:
+            raise _Bad(pos, column, f"{column} is not a whole number (at most {digits} digits)")
+        if value.startswith("-") and not negative:
+            raise _Bad(pos, column, f"{column} must not be negative")
+        out.append(int(value))
+    return out
+
+
+def _dates(col: Sequence[str], column: str) -> list[str | None]:
+    values = list(col)
+    distinct = set(values)
+    distinct.discard("")
+    if not all(map(_is_date, distinct)):
+        values = list(map(str.strip, col))
+        if not all(map(_is_date, set(values).difference({""}))):
+            pos = _first(values, lambda v: bool(v) and not _is_date(v))
+            raise _Bad(pos, column, f"{column} is not a date (YYYY-MM-DD)")
+    return _or_none(values)
+
+
+def _is_date(value: str) -> bool:
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _hold(col: Sequence[str]) -> list[int]:
+    if not {"0", "1", ""}.issuperset(col):
+        col = list(map(str.strip, col))
+        if not {"0", "1", ""}.issuperset(col):
+            raise _Bad(_first(col, lambda v: v not in _HOLD), "hold", "hold must be 1, 0 or empty")
+    return list(map(_HOLD.__getitem__, col))
+
+
+def _address_key(quad: tuple[str, str, str, str]) -> str | None:
+    return address_key(*quad) if quad[0] else None
