@@ -16,7 +16,9 @@ from ..duedates import due_date
 from ..errors import Cancelled, InputError
 from ..intake import read_agency, read_court_order, read_records, read_request
 from ..model import ImportSummary
+from ..normalize import tin_digits
 from ..store import db, orders
+from ..store import evaluation as ev
 from ..store import records as records_sql
 from ..store import requests as requests_sql
 from .session import CancelCheck, Progress, Session
@@ -29,20 +31,28 @@ def _check_cancel(cancelled: CancelCheck | None) -> None:
         raise Cancelled()
 
 
+def copy_records(conn: db.Connection, path: Path, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> int:
+    """Stream the records CSV into `conn` inside the caller's transaction. Returns the rows read."""
+    total = 0
+    for batch in read_records(path):
+        _check_cancel(cancelled)
+        records_sql.upsert_batch(conn, batch)
+        total += len(batch)
+        if progress:
+            progress(total, None)
+    return total
+
+
 def import_records(s: Session, path: Path, progress: Progress | None, cancelled: CancelCheck | None
                    ) -> ImportSummary:
     s.require("import-records")
-    total = 0
     with db.transaction(s.conn):
         before = records_sql.count(s.conn)
-        for batch in read_records(path):
-            _check_cancel(cancelled)
-            records_sql.upsert_batch(s.conn, batch)
-            total += len(batch)
-            if progress:
-                progress(total, None)
+        total = copy_records(s.conn, path, progress, cancelled)
         inserted = records_sql.count(s.conn) - before
         replaced = total - inserted
+        ev.bump_data_version(s.conn)
         s.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
     return ImportSummary("records", path.name, total, inserted=inserted, replaced=replaced)
 
@@ -71,8 +81,8 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
             a = subj.address
             row = (rid, count, subj.ref, subj.name, subj.tin, a.street if a else None, a.city if a else None,
                    a.state if a else None, a.zip if a else None, ";".join(subj.periods), subj.case_no,
-                   subj.reason)
-            digest.update(canonical_json(row[2:]))
+                   subj.reason, tin_digits(subj.tin) if subj.tin else None)
+            digest.update(canonical_json(row[2:12]))
             batch.append(row)
             count += 1
             if len(batch) >= SUBJECT_BATCH:
@@ -94,6 +104,7 @@ def import_order(s: Session, path: Path) -> ImportSummary:
     order = read_court_order(path)
     with db.transaction(s.conn):
         replaced = orders.put_order(s.conn, order, at=utc_now(), by=s.user or "recovery")
+        ev.bump_data_version(s.conn)
         s.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
               {"status": order.status, "recipients": list(order.enjoined_recipients),
                "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
@@ -106,6 +117,7 @@ def import_agency(s: Session, path: Path) -> ImportSummary:
     entry = read_agency(path)
     with db.transaction(s.conn):
         replaced = orders.put_agency(s.conn, entry, at=utc_now(), by=s.user or "recovery")
+        ev.bump_data_version(s.conn)
         s.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
               {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
     return ImportSummary("agency", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),

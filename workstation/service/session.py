@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ..errors import AuthError, InputError
 from ..model import USER_ROLES, QueueRow, UserInfo
 from ..settings import COUNSEL_SETTINGS, coerce
 from ..store import auditlog, db, opening, queue
+from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
 from ..store import users as users_sql
 from . import roles
@@ -142,6 +144,7 @@ class Session:
         old = settings_sql.get(self.conn, key)
         with db.transaction(self.conn):
             settings_sql.put(self.conn, key, value, self.user)
+            evaluation_sql.bump_data_version(self.conn)
             self.log("setting-changed", key, {"from": old, "to": value})
 
     # --- queue ---------------------------------------------------------------------------------
@@ -166,6 +169,13 @@ class Session:
         from .imports import import_order
 
         return import_order(self, path)
+
+    def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> dict[str, Any]:
+        """Every check, the plan and the recommendation (stored; reused while its inputs are unchanged)."""
+        from .evaluation import evaluate
+
+        return evaluate(self, request_id, as_of or date.today(), progress, cancelled)
 
     def import_agency(self, path: Path) -> Any:
         from .imports import import_agency

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .db import Connection
 
 SUBJECT_COLUMNS = ("rid", "seq", "ref", "name", "tin", "street", "city", "state", "zip", "periods",
-                   "case_no", "reason")
+                   "case_no", "reason", "tin9")
 _INSERT_SUBJECT = (f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) "
                    f"VALUES ({', '.join('?' * len(SUBJECT_COLUMNS))})")
 

@@ -1,0 +1,92 @@
+"""The release plan: for every subject and every requested element, release or withhold with a code;
+and the recommendation that follows from the findings and the plan (domain/RULES.md, "Outcomes").
+
+A withheld value never enters the plan: it holds element names and codes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import ELEMENT_CLASS, TRI
+from .findings import BLOCK, FAIL, Finding
+from .subjects import STATUS_RELEASABLE, SubjectResult
+
+PARTIAL_CODES = frozenset({"ITEMS"})   # request-level failures that withhold elements, not the request
+OVERRIDE = "OVERRIDE"
+
+
+def forbidden_release(authority: str, item: str, blocked: bool) -> str | None:
+    """Why no one may release `item`, or None. RULES.md: never under a block; never TRI under (i)(2)."""
+    if blocked:
+        return "a court order blocks this request; only counsel changing the order can lift it"
+    if authority == "6103(i)(2)" and ELEMENT_CLASS.get(item) == TRI:
+        return "taxpayer return information can never be released under 26 U.S.C. 6103(i)(2)"
+    return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    authority: str
+    items: tuple[str, ...]
+    allowed: frozenset[str]
+    request_findings: Sequence[Finding]
+    overrides: Sequence[tuple[int, int | None, str, str, str, str]] = ()
+    _by_seq: dict[int | None, list[tuple[str, str]]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for _id, seq, item, action, _reason, _by in self.overrides:
+            self._by_seq.setdefault(seq, []).append((item, action))
+
+    @property
+    def block_code(self) -> str | None:
+        """The request-level code that withholds everything (COURT-ORDER first), or None."""
+        if any(f.outcome == BLOCK for f in self.request_findings):
+            return "COURT-ORDER"
+        return next((f.code for f in self.request_findings if f.outcome == FAIL and f.code not in PARTIAL_CODES),
+                    None)
+
+    def overrides_for(self, seq: int) -> list[tuple[str, str]]:
+        return self._by_seq.get(None, []) + self._by_seq.get(seq, [])
+
+
+def build_plan(plan: Plan, seq: int, res: SubjectResult) -> tuple[list[str], list[tuple[str, str]]]:
+    """(released elements, [(withheld element, code)]) for one subject."""
+    whole = plan.block_code
+    if whole is not None:
+        return [], [(i, whole) for i in plan.items]
+    released: list[str] = []
+    withheld: dict[str, str] = {}
+    subject_code = res.withheld_code
+    for item in plan.items:
+        if subject_code is not None:
+            withheld[item] = subject_code
+        elif item not in plan.allowed:
+            withheld[item] = "ITEMS"
+        else:
+            released.append(item)
+    for item, action in plan.overrides_for(seq):
+        if item not in plan.items:
+            continue
+        if action == "release" and item in withheld and forbidden_release(plan.authority, item, False) is None:
+            del withheld[item]
+            released.append(item)
+        elif action == "withhold" and item in released:
+            released.remove(item)
+            withheld[item] = OVERRIDE
+    order = {i: n for n, i in enumerate(plan.items)}
+    released.sort(key=order.__getitem__)
+    return released, sorted(withheld.items(), key=lambda kv: order[kv[0]])
+
+
+def recommend(request_findings: Sequence[Finding], counts: dict[str, int], plan: Plan, *, complete: bool) -> str:
+    """`complete`: every subject has every requested element released for every requested period."""
+    if any(f.outcome == BLOCK for f in request_findings):
+        return "blocked"
+    if plan.block_code is not None or counts["releasable"] == 0:
+        return "deny"
+    return "grant" if complete else "partial"
+
+
+__all__ = ["OVERRIDE", "Plan", "STATUS_RELEASABLE", "build_plan", "forbidden_release", "recommend"]
