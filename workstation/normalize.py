@@ -72,24 +72,18 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.upper()).encode("ascii", "ignore").decode("ascii")
 
 
-def _table(keep: str, delete: str, extra: dict[str, str] | None = None) -> dict[int, str | None]:
-    """A translate table over ASCII: letters upper-cased, `keep` kept, `delete` removed, the rest -> space."""
-    table: dict[int, str | None] = {}
-    for code in range(128):
-        ch = chr(code)
-        if ch.isalnum() or ch in keep:
-            table[code] = ch.upper()
-        elif ch in delete:
-            table[code] = None
-        else:
-            table[code] = " "
-    for ch, repl in (extra or {}).items():
-        table[ord(ch)] = repl
-    return table
+def _byte_table(keep: str) -> bytes:
+    """A bytes.translate table: ASCII letters upper-cased, digits and `keep` kept, other ASCII -> space."""
+    def one(b: int) -> int:
+        ch = chr(b)
+        return b if b >= 128 else ord(ch.upper()) if ch.isalnum() or ch in keep else 0x20
+    return bytes(one(b) for b in range(256))
 
 
-_NAME_TABLE = _table(" ", "'`")          # normalize_name: "O'BRIEN" -> OBRIEN, "-" and "." -> space
-_CONTROL_TABLE = _table(" ,", "'`-")     # name_control: hyphenated last names stay one word
+# bytes.translate is several times faster than str.translate with a dict.
+_NAME_BYTES = _byte_table("")           # normalize_name: "O'BRIEN" -> OBRIEN, "-" and "." -> space
+_CONTROL_BYTES = _byte_table(",")       # name_control: also deletes "-" (hyphenated last names stay one word)
+_APOSTROPHES = b"'`"
 _DIGITS_DELETE = {ord(d): None for d in "0123456789"}
 _NAME_SUFFIXES = _words("JR SR JNR SNR II III IV V 2ND 3RD 4TH ESQ MD PHD DDS DVM CPA")
 # Words that belong to the last name when they precede it ("Juan de la Cruz" -> DELA, "Van Dyke" -> VAND).
@@ -110,15 +104,19 @@ def _letters4(words: list[str]) -> str:
     return (joined if joined.isalpha() else joined.translate(_DIGITS_DELETE))[:4]
 
 
+def _name_words(text: str) -> list[str]:
+    return text.encode("ascii").translate(_NAME_BYTES, _APOSTROPHES).decode("ascii").split()
+
+
 def normalize_name(name: str) -> str:
     """Upper case, punctuation removed, whitespace folded; "LAST, FIRST" reordered to "FIRST LAST"."""
     if not name.isascii():
         name = _fold(name)
     if "," not in name:
-        return " ".join(name.translate(_NAME_TABLE).split())
+        return " ".join(_name_words(name))
     last, rest = name.split(",", 1)
-    last_tokens = last.translate(_NAME_TABLE).split()
-    rest_tokens = rest.translate(_NAME_TABLE).split()
+    last_tokens = _name_words(last)
+    rest_tokens = _name_words(rest)
     if all(t in _NAME_SUFFIXES for t in rest_tokens):          # "JOHN SMITH, JR."
         return " ".join(last_tokens + rest_tokens)
     last_words, last_sfx = _strip_suffixes(last_tokens)         # "SMITH JR, JOHN"
@@ -131,7 +129,7 @@ def name_control(name: str) -> str:
     "EXAM"; "O'Brien" -> "OBRI"; "Garcia-Lopez" -> "GARC"; "Juan de la Cruz" -> "DELA"; suffixes ignored)."""
     if not name.isascii():
         name = _fold(name)
-    text = name.translate(_CONTROL_TABLE)
+    text = name.encode("ascii").translate(_CONTROL_BYTES, b"'`-").decode("ascii")
     if "," in text:
         last, rest = text.split(",", 1)
         if not all(t in _NAME_SUFFIXES for t in rest.replace(",", " ").split()):
@@ -148,16 +146,8 @@ def name_control(name: str) -> str:
 
 # ------------------------------------------------------------------------------------------ addresses
 
-def _byte_table(keep: str) -> bytes:
-    """A bytes.translate table: ASCII letters upper-cased, digits and `keep` kept, other ASCII -> space."""
-    def one(b: int) -> int:
-        ch = chr(b)
-        return b if b >= 128 else ord(ch.upper()) if ch.isalnum() or ch in keep else 0x20
-    return bytes(one(b) for b in range(256))
-
-
-# bytes.translate is several times faster than str.translate with a dict. "." and "'" are deleted
-# ("P.O." -> PO, "N.W." -> NW, "O'BRIEN" -> OBRIEN), "#" is split off, "-" and "/" kept for house numbers.
+# Street: "." and "'" are deleted ("P.O." -> PO, "N.W." -> NW, "O'BRIEN" -> OBRIEN), "#" is split off,
+# "-" and "/" are kept for house numbers ("45-12", "123 1/2").
 _STREET_BYTES = _byte_table("-/#")
 _CITY_BYTES = _byte_table("")
 _DELETED = b".'`"
@@ -265,6 +255,8 @@ def zip5(zip_code: str) -> str:
     if len(zip_code) in (5, 10) and zip_code[:5].isdigit() and zip_code.isascii():
         return zip_code[:5]
     digits = zip_code.translate(_ZIP_TABLE)
+    if not digits.isascii():
+        digits = "".join(ch for ch in digits if "0" <= ch <= "9")
     n = len(digits)
     if n in (3, 4):
         digits = digits.zfill(5)
