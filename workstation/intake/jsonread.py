@@ -229,7 +229,7 @@ def check_date(node: Node) -> str:
     try:
         date.fromisoformat(value)
     except ValueError:
-        raise node.error("is not a valid calendar date") from None
+        raise node.error("is not a valid calendar date (YYYY-MM-DD)") from None
     return value
 
 
