@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import Consent, CourtOrderRef, Officer, RequestPackage, Requester, Signer
+from .model import Consent, CourtOrderRef, Officer, Requester, RequestPackage, Signer
 
 
 def _tuple(v: Any) -> tuple:

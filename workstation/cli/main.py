@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Cancelled, DwsError
 from ..fsutil import private_umask
-from . import commands_admin, commands_data
+from . import commands_admin, commands_data, commands_review
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands_admin.register(sub, common)
     commands_data.register(sub, common)
+    commands_review.register(sub, common)
     return parser
 
 

@@ -52,19 +52,23 @@ REQUESTERS: dict[str, dict[str, Any]] = {
 
 
 def agency_entries() -> list[dict[str, Any]]:
-    """The agency register: two in good standing, DHS-ICE (a finding under a corrective plan), XYZ-OIG (bad)."""
+    """The register: DOJ-FBI, TX-CPA in good standing; DHS-ICE (finding under a plan); XYZ-OIG (bad)."""
     return [
         {"format": AGENCY_FORMAT, "agency_code": "DOJ-FBI",
          "name": "Department of Justice, Federal Bureau of Investigation",
-         "safeguards_current": True, "open_findings": 0, "corrective_plan": False, "last_review": "2025-06-12"},
+         "safeguards_current": True, "open_findings": 0, "corrective_plan": False,
+         "last_review": "2025-06-12"},
         {"format": AGENCY_FORMAT, "agency_code": "TX-CPA", "name": "Texas Comptroller of Public Accounts",
-         "safeguards_current": True, "open_findings": 0, "corrective_plan": False, "last_review": "2025-09-30"},
+         "safeguards_current": True, "open_findings": 0, "corrective_plan": False,
+         "last_review": "2025-09-30"},
         {"format": AGENCY_FORMAT, "agency_code": "DHS-ICE",
          "name": "Department of Homeland Security, U.S. Immigration and Customs Enforcement",
-         "safeguards_current": True, "open_findings": 1, "corrective_plan": True, "last_review": "2025-03-14"},
+         "safeguards_current": True, "open_findings": 1, "corrective_plan": True,
+         "last_review": "2025-03-14"},
         {"format": AGENCY_FORMAT, "agency_code": "XYZ-OIG",
          "name": "XYZ Administration, Office of Inspector General (demo agency)",
-         "safeguards_current": False, "open_findings": 3, "corrective_plan": False, "last_review": "2023-11-01"},
+         "safeguards_current": False, "open_findings": 3, "corrective_plan": False,
+         "last_review": "2023-11-01"},
     ]
 
 

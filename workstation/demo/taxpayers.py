@@ -8,10 +8,7 @@ beyond the taxpayer count gives a valid TIN that is certainly *not* in the recor
 
 from __future__ import annotations
 
-import csv
 import math
-import multiprocessing
-import os
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from workstation.demo.data import (
     STREET_SUFFIXES,
     UNIT_KINDS,
 )
+from workstation.demo.parallel import default_workers, ordered_map
 
 RECORDS_HEADER: tuple[str, ...] = (
     "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
@@ -181,6 +179,8 @@ class TaxpayerFactory:
         self.years = year_window(today)
         self.tins = TinSpace(seed)
         self._rng = random.Random()
+        # random.Random.seed(int) only hands the int to the C seeding of _random.Random: call that directly
+        self._reseed = super(random.Random, self._rng).seed
         # filing dates (= address as-of dates) per tax year: Jan 20 .. Apr 15 of the next year
         self._as_of: dict[int, tuple[str, ...]] = {}
         for year in self.years:
@@ -191,9 +191,8 @@ class TaxpayerFactory:
     # changes. The identity is drawn first, so that a profile can stop before the money fields.
     def _identity(self, index: int) -> tuple[str, str, str, tuple[int, ...], tuple[AddressTuple, ...], str,
                                              Callable[[], float]]:
-        rng = self._rng
-        rng.seed(self.seed * SEED_STRIDE + index)
-        r = rng.random
+        self._reseed(self.seed * SEED_STRIDE + index)
+        r = self._rng.random
         u = r()
         tin_type = "EIN" if u < 0.01 else "ITIN" if u < 0.13 else "SSN"
         if tin_type == "ITIN" and index >= self.tins.itin_size:
@@ -213,10 +212,7 @@ class TaxpayerFactory:
             else:
                 first = FIRST_NAMES[int(r() * _N_FIRST)]
             last = LAST_NAMES[int(r() * _N_LAST)]
-            if r() < 0.4:
-                name = f"{first} {MIDDLE_INITIALS[int(r() * _N_MIDDLE)]} {last}"
-            else:
-                name = f"{first} {last}"
+            name = f"{first} {MIDDLE_INITIALS[int(r() * _N_MIDDLE)]} {last}" if r() < 0.4 else f"{first} {last}"
         window = self.years
         count = min(len(window), 2 + int(r() * 3))
         begin = int(r() * (len(window) - count + 1))
@@ -254,18 +250,20 @@ class TaxpayerFactory:
         bank = str(1_000_000_000 + int(r() * 8_999_999_999)) if r() < 0.7 else ""
         as_of = self._as_of
         head = f"{tin},{tin_type},{name},"
-        tail = f",{phone},{bank},"
+        heads = [f"{head}{street},{city},{state},{zip5}," for street, city, state, zip5 in addresses]
         if tin_type == "EIN":
+            tail = f",,{phone},{bank},,,"
             base = 2_000 + int(r() * r() * 90_000)
-            for year, (street, city, state, zip5) in zip(years, addresses, strict=True):
+            for year, head in zip(years, heads, strict=True):
                 tax = int(base * (0.8 + 0.4 * r()))
                 refund = int(tax * 0.2 * r()) if r() < 0.3 else ""
                 interest = int(r() * 4_000) if r() < 0.5 else ""
-                out.append(f"{head}{street},{city},{state},{zip5},{as_of[year][int(r() * 86)]},{year},,,"
-                           f"{tax},{refund},{tail},,{interest},{hold}\n")
+                out.append(f"{head}{as_of[year][int(r() * 86)]},{year},,,{tax},{refund}{tail}{interest},"
+                           f"{hold}\n")
             return
         u = r()
-        status = "single" if u < 0.45 else "mfj" if u < 0.83 else "hoh" if u < 0.95 else "mfs" if u < 0.98 else "qw"
+        status = ("single" if u < 0.45 else "mfj" if u < 0.83 else "hoh" if u < 0.95
+                  else "mfs" if u < 0.98 else "qw")
         if status == "hoh":
             dependents = 1 + int(r() * 3)
         elif status == "mfj":
@@ -285,16 +283,17 @@ class TaxpayerFactory:
         rate = 0.08 + 0.12 * r()
         first = years[0]
         tail = f",{dependents},{phone},{bank},"
-        for year, (street, city, state, zip5) in zip(years, addresses, strict=True):
+        employer_col = f",{employer},"
+        for year, head in zip(years, heads, strict=True):
             growth = 1.0 + 0.03 * (year - first) + 0.06 * r() - 0.03
             wages = int(wage0 * growth) if employed else 0
             interest = int(interest0 * (0.5 + r())) if interest0 else 0
             agi = wages + interest + int(other0 * growth)
-            tax = int(max(0, agi - deduction) * rate)
+            tax = agi - deduction
+            tax = int(tax * rate) if tax > 0 else 0
             refund = int(tax * 0.3 * r()) + int(r() * 1_500) if r() < 0.72 else ""
-            out.append(f"{head}{street},{city},{state},{zip5},{as_of[year][int(r() * 86)]},{year},{status},"
-                       f"{agi},{tax},{refund}{tail}{wages if employed else ''},{employer},"
-                       f"{interest if interest0 else ''},{hold}\n")
+            out.append(f"{head}{as_of[year][int(r() * 86)]},{year},{status},{agi},{tax},{refund}{tail}"
+                       f"{wages if employed else ''}{employer_col}{interest if interest0 else ''},{hold}\n")
 
     def iter_chunks(self, start: int, stop: int) -> Iterator[list[str]]:
         """CSV lines of taxpayers ``start`` .. ``stop - 1``, in chunks of about CHUNK_ROWS lines."""
@@ -330,8 +329,8 @@ _N_BFORMS = len(BUSINESS_FORMS)
 _N_EMPLOYERS = len(EMPLOYERS)
 
 
-# Above this many taxpayers the records are generated by worker processes (one per CPU, at most 4),
-# each producing whole chunks of text that the parent writes in order: the bytes are the same either way.
+# Above this many taxpayers the records are generated by worker processes, each producing whole chunks of
+# text that the parent writes in order: the bytes are the same either way.
 PARALLEL_THRESHOLD = 200_000
 TAXPAYERS_PER_TASK = 10_000
 _worker_factory: TaxpayerFactory | None = None
@@ -342,19 +341,14 @@ def _init_worker(seed: int, today_iso: str) -> None:
     _worker_factory = TaxpayerFactory(seed, date.fromisoformat(today_iso))
 
 
-def _chunk_text(span: tuple[int, int]) -> tuple[str, int]:
+def _chunk_bytes(span: tuple[int, int]) -> tuple[bytes, int]:
+    """The UTF-8 CSV lines of taxpayers span[0] .. span[1]-1 (encoded here, off the writing process)."""
     assert _worker_factory is not None
     out: list[str] = []
     lines = _worker_factory.lines
     for index in range(span[0], span[1]):
         lines(index, out)
-    return "".join(out), len(out)
-
-
-def default_workers(taxpayers: int) -> int:
-    if taxpayers < PARALLEL_THRESHOLD:
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    return "".join(out).encode("utf-8"), len(out)
 
 
 def write_records(path: Path, factory: TaxpayerFactory, taxpayers: int, *, workers: int | None = None) -> int:
@@ -362,20 +356,14 @@ def write_records(path: Path, factory: TaxpayerFactory, taxpayers: int, *, worke
 
     ``workers`` > 1 generates in that many spawned processes (default: by size and CPU count).
     """
-    workers = default_workers(taxpayers) if workers is None else workers
+    if workers is None:
+        workers = default_workers(taxpayers, PARALLEL_THRESHOLD)
+    spans = ((a, min(a + TAXPAYERS_PER_TASK, taxpayers)) for a in range(0, taxpayers, TAXPAYERS_PER_TASK))
     count = 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerow(RECORDS_HEADER)
-        if workers <= 1:
-            for chunk in factory.iter_chunks(0, taxpayers):
-                fh.write("".join(chunk))
-                count += len(chunk)
-            return count
-        spans = [(a, min(a + TAXPAYERS_PER_TASK, taxpayers)) for a in range(0, taxpayers, TAXPAYERS_PER_TASK)]
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(workers, initializer=_init_worker,
-                      initargs=(factory.seed, factory.today.isoformat())) as pool:
-            for text, rows in pool.imap(_chunk_text, spans):
-                fh.write(text)
-                count += rows
+    with path.open("wb") as fh:
+        fh.write((",".join(RECORDS_HEADER) + "\n").encode("utf-8"))
+        for data, rows in ordered_map(_chunk_bytes, spans, workers=workers, initializer=_init_worker,
+                                      initargs=(factory.seed, factory.today.isoformat())):
+            fh.write(data)
+            count += rows
     return count

@@ -6,6 +6,7 @@ open on another machine. `keyring` costs ~125 ms to import, so it is imported on
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 
 from ..errors import StoreError
@@ -65,7 +66,5 @@ def load(store_id: str) -> bytes | None:
 
 
 def delete(store_id: str) -> None:
-    try:
+    with contextlib.suppress(Exception):
         _keyring().delete_password(SERVICE, store_id)
-    except Exception:
-        pass

@@ -89,4 +89,4 @@ def recommend(request_findings: Sequence[Finding], counts: dict[str, int], plan:
     return "grant" if complete else "partial"
 
 
-__all__ = ["OVERRIDE", "Plan", "STATUS_RELEASABLE", "build_plan", "forbidden_release", "recommend"]
+__all__ = ["OVERRIDE", "STATUS_RELEASABLE", "Plan", "build_plan", "forbidden_release", "recommend"]

@@ -66,20 +66,26 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
     blocking = False   # a failure that keeps this subject from being released
 
     msg = check_name(name)
+    name_ok = msg is None
     if msg:
         findings.append(("NAME", FAIL, msg))
         blocking = True
+    address_ok = True
     has_address = bool(street or city or state or zip_code)
     if policy.is_i2:
         msg = check_address(street or "", city or "", state or "", zip_code or "") if has_address else \
             "no address is given for this taxpayer"
         if msg:
             findings.append(("ADDRESS", FAIL, msg))
-            blocking = True
+            blocking, address_ok = True, False
         msg = _check_reason(policy, reason, case_no)
         if msg:
             findings.append(("REASON", FAIL, msg))
             blocking = True
+
+    if not name_ok:
+        # A placeholder cannot be matched to anyone: the subject is withheld on NAME alone.
+        return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
 
     # MATCH: by TIN with the same name control, else by exact normalized name and address.
     akey = address_key(street or "", city or "", state or "", zip_code or "") if street else None
@@ -120,7 +126,8 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
     if any(r[4] for r in match_rows):
         findings.append(("HOLD", FAIL, "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"))
         blocking = True
-    if policy.is_i2 and (akey is None or akey not in {r[3] for r in match_rows}):
+    # An incomplete address (already an ADDRESS failure) is not compared with the addresses on file.
+    if policy.is_i2 and address_ok and (akey is None or akey not in {r[3] for r in match_rows}):
         findings.append(("ADDRESS-MATCH", FAIL, "the address given is not an address on file for this taxpayer "
                                                 "in any year; listed for manual review"))
         blocking = True

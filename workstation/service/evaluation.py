@@ -148,7 +148,8 @@ def _counts_and_hash(s: Session, rid: int, total: int) -> tuple[dict[str, int], 
             no_record += 1
         else:
             withheld += 1
-    return {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}, h.hexdigest(), fully
+    counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
+    return counts, h.hexdigest(), fully
 
 
 def _nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:

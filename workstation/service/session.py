@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +176,22 @@ class Session:
         from .evaluation import evaluate
 
         return evaluate(self, request_id, as_of or date.today(), progress, cancelled)
+
+    def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
+                     as_of: date | None = None) -> int:
+        from .overrides import add_override
+
+        return add_override(self, request_id, ref, item, action, reason, as_of or date.today())
+
+    def undo_override(self, request_id: str, override_id: int) -> None:
+        from .overrides import undo_override
+
+        undo_override(self, request_id, override_id)
+
+    def overrides(self, request_id: str) -> list[dict[str, Any]]:
+        from .overrides import list_overrides
+
+        return list_overrides(self, request_id)
 
     def import_agency(self, path: Path) -> Any:
         from .imports import import_agency

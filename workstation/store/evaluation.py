@@ -70,8 +70,8 @@ def save_evaluation(conn: Connection, rid: int, values: dict[str, Any]) -> None:
     cols = ("evaluated_at", "evaluated_by", "as_of", "data_version", "overrides_rev", "recommendation",
             "needs_review", "counts", "request_findings", "code_counts", "plan_hash")
     data = [values[c] if not isinstance(values[c], dict | list) else json.dumps(values[c]) for c in cols]
-    conn.execute(f"INSERT OR REPLACE INTO evaluations (rid, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
-                 (rid, *data))
+    marks = ", ".join("?" * len(cols))
+    conn.execute(f"INSERT OR REPLACE INTO evaluations (rid, {', '.join(cols)}) VALUES (?, {marks})", (rid, *data))
 
 
 def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:

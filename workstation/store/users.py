@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..canonical import utc_now
-from ..model import UserInfo
 from ..keys import primitives as p
+from ..model import UserInfo
 from .db import Connection
 
 

@@ -1,0 +1,121 @@
+"""evaluate (and, later, the review verbs that build on it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from ..errors import UsageError
+from ..service import Session
+from ..store import evaluation as ev
+from . import common
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("evaluate", parents=[parent], help="run every check; print the recommendation and findings")
+    p.add_argument("request_id", metavar="REQUEST_ID")
+    p.add_argument("--summary", action="store_true", help="counts per code instead of every finding")
+    p.add_argument("--as-of", metavar="DATE", help="judge court-order windows and time limits on DATE")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("override", parents=[parent], help="(reviewer) release or withhold an element, with a reason; "
+                       "list or undo overrides")
+    p.add_argument("request_id", metavar="REQUEST_ID")
+    p.add_argument("item", nargs="?", metavar="ITEM", help="data element, e.g. address")
+    act = p.add_mutually_exclusive_group(required=True)
+    act.add_argument("--release", action="store_const", const="release", dest="action")
+    act.add_argument("--withhold", action="store_const", const="withhold", dest="action")
+    act.add_argument("--undo", type=int, metavar="ID", help="undo override ID")
+    act.add_argument("--list", action="store_true", help="list the request's overrides")
+    p.add_argument("--ref", metavar="REF", help="one subject (default: every subject)")
+    p.add_argument("--reason", metavar="TEXT", help="why (required for --release and --withhold)")
+    p.set_defaults(func=cmd_override)
+
+
+def _as_of(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, summary: bool) -> dict[str, Any]:
+    """The `dws evaluate --json` document of spec/INTERCHANGE.md."""
+    out: dict[str, Any] = {"request_id": request_id, "recommendation": doc["recommendation"],
+                           "needs_review": doc["needs_review"], "counts": doc["counts"],
+                           "as_of": doc["as_of"], "plan_hash": doc["plan_hash"]}
+    request_findings = [f for f in doc["request_findings"] if f["outcome"] != "pass"]
+    if summary:
+        out["findings_by_code"] = doc["code_counts"]
+        out["findings"] = request_findings
+        return out
+    rid = ev.package(s.conn, request_id)[0]  # type: ignore[index]
+    authority = json.loads(ev.package(s.conn, request_id)[1])["authority"]  # type: ignore[index]
+    from ..rules.findings import citation
+
+    findings = list(request_findings)
+    release = []
+    for _seq, ref, _status, _matched, f_json, released, withheld in ev.result_rows(s.conn, rid):
+        for code, outcome, message in json.loads(f_json):
+            findings.append({"code": code, "scope": "subject", "ref": ref, "outcome": outcome, "message": message,
+                             "citation": citation(code, authority)})
+        release.append({"ref": ref, "released": released.split(",") if released else [],
+                        "withheld": [{"item": w.split(":", 1)[0], "code": w.split(":", 1)[1]}
+                                     for w in withheld.split(",") if w]})
+    out["findings"] = findings
+    out["release"] = release
+    return out
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    as_of = _as_of(args.as_of)
+    with common.open_session(args) as s:
+        progress = common.TerminalProgress("subjects")
+        doc = s.evaluate(args.request_id, as_of, progress)
+        progress.finish()
+        out = evaluation_document(s, args.request_id, doc, summary=args.summary or not args.json)
+    if args.json:
+        common.emit_json(out)
+        return 0
+    c = out["counts"]
+    print(f"{args.request_id}: recommendation {out['recommendation'].upper()}"
+          f"{' (provisional: needs review)' if out['needs_review'] else ''}")
+    print(f"  subjects {c['subjects']:,}: releasable {c['releasable']:,}, withheld {c['withheld']:,}, "
+          f"no record {c['no_record']:,}")
+    for f in out["findings"]:
+        print(f"  {f['outcome']:<12} {f['code']:<13} {f['message']}  [{f['citation']}]")
+    for code, outcomes in out["findings_by_code"].items():
+        bad = {o: n for o, n in outcomes.items() if o != "pass"}
+        if bad and code not in {f["code"] for f in out["findings"]}:
+            print(f"  {', '.join(f'{o} {n:,}' for o, n in bad.items()):<26} {code} (subjects)")
+    return 0
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        if args.list:
+            rows = s.overrides(args.request_id)
+            if args.json:
+                common.emit_json(rows)
+            for r in rows if not args.json else []:
+                state = f"undone {r['undone_at'][:10]}" if r["undone_at"] else "active"
+                print(f"{r['id']:>4} {r['action']:<8} {r['item']:<13} {r['ref'] or '(every subject)':<16} "
+                      f"{state:<17} {r['by']}: {r['reason']}")
+            return 0
+        if args.undo is not None:
+            s.undo_override(args.request_id, args.undo)
+            print(f"Undid override {args.undo} of {args.request_id}.")
+            return 0
+        if not args.item or not args.reason:
+            raise UsageError("--release and --withhold need ITEM and --reason TEXT")
+        oid = s.add_override(args.request_id, args.ref, args.item, args.action, args.reason)
+    if args.json:
+        common.emit_json({"override": oid})
+    else:
+        print(f"Override {oid}: {args.action} {args.item} for "
+              f"{'subject ' + args.ref if args.ref else 'every subject'} of {args.request_id}.")
+    return 0
