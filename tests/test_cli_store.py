@@ -113,9 +113,10 @@ def test_foia_due_date_counts_working_days(cli: Cli, tmp_path: Path) -> None:
     assert row["due_on"] == "2026-12-21"
 
 
-def test_records_import_replaces_and_logs(cli: Cli, tmp_path: Path, store_rows=None) -> None:
+def test_records_import_replaces_and_logs(cli: Cli, tmp_path: Path) -> None:
     csv = tmp_path / "r.csv"
-    row = "912-70-1234,ITIN,Maria Example,1200 Congress Ave Apt 4,Austin,TX,78701,2024-04-15,2024,single,50000,4000,300,0,,,,,,0"
+    row = ("912-70-1234,ITIN,Maria Example,1200 Congress Ave Apt 4,Austin,TX,78701,2024-04-15,2024,single,"
+           "50000,4000,300,0,,,,,,0")
     csv.write_text(RECORDS_HEADER + "\n" + row + "\n")
     r = cli("import", "records", str(csv), "--json", **ADMIN)
     assert r.code == 0, r.err
