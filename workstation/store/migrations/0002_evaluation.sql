@@ -2,6 +2,8 @@
 -- the matching columns and indexes, and the data version that tells when an evaluation is stale.
 
 ALTER TABLE subjects ADD COLUMN tin9 TEXT;          -- the subject's TIN as nine digits, when it is one
+UPDATE subjects SET tin9 = replace(replace(tin, '-', ''), ' ', '')
+ WHERE replace(replace(tin, '-', ''), ' ', '') GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]';
 CREATE INDEX subjects_tin9 ON subjects(rid, tin9);
 CREATE INDEX taxpayer_records_addr ON taxpayer_records(addr_key);
 
