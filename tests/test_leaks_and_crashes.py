@@ -84,8 +84,8 @@ def test_no_canary_outside_the_encrypted_database(tmp_path: Path, capsys, monkey
     cli = Cli(store, capsys, monkeypatch)
     out: list[str] = []
     out.append(cli("init", "--admin", "admin", passphrase=PW).out)
-    records = write_records(tmp_path / "records.csv", [canary_row(2023), canary_row(2024)] + filler_rows(50))
-    bad = write_records(tmp_path / "bad.csv", [canary_row(2024)[:10] + ["5x1234"] + canary_row(2024)[11:]])
+    records = write_records(tmp_path / "records.csv", [canary_row(2023), canary_row(2024), *filler_rows(50)])
+    bad = write_records(tmp_path / "bad.csv", [[*canary_row(2024)[:10], "5x1234", *canary_row(2024)[11:]]])
     req = tmp_path / "req.json"
     req.write_text(json.dumps(request_doc("CANARY-1")))
     for args in (("import", "records", str(records)), ("import", "records", str(bad)),
