@@ -47,7 +47,9 @@ class UnlockDialog(QDialog):
         form.addRow("&Passphrase:", self._passphrase)
         self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                          | QDialogButtonBox.StandardButton.Cancel)
-        self._buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Unlock")
+        unlock = self._buttons.button(QDialogButtonBox.StandardButton.Ok)
+        unlock.setText("&Unlock")
+        unlock.setDefault(True)
         self._buttons.accepted.connect(self.on_unlock_requested)
         self._buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
