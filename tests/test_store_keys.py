@@ -148,3 +148,31 @@ def test_files_created_under_umask_077(tmp_path: Path) -> None:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "x" / "f.txt").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o600
+
+
+def test_recover_rebinds_and_resets(tmp_path: Path, capsys, monkeypatch) -> None:
+    from clihelp import Cli
+
+    cli = Cli(tmp_path / "s", capsys, monkeypatch)
+    import json as _json
+
+    code = _json.loads(cli("init", "--admin", "admin", "--json", passphrase=ADMIN_PW).out)["recovery_code"]
+    cli("user", "add", "rita", "--role", "reviewer", user="admin", passphrase=ADMIN_PW,
+        env={"DWS_NEW_PASSPHRASE": REVIEWER_PW})
+    r = cli("recover", "--admin", "admin", env={"DWS_RECOVERY_CODE": code, "DWS_NEW_PASSPHRASE": "brand-new-admin-pw"})
+    assert r.code == 0, r.err
+    assert "must be reset by an admin" in r.out and "rita" in r.out
+    assert cli("list", user="admin", passphrase=ADMIN_PW).code == 1           # the old passphrase is void
+    assert cli("list", user="admin", passphrase="brand-new-admin-pw").code == 0
+    assert cli("list", user="rita", passphrase=REVIEWER_PW).code == 1
+    r = cli("user", "reset", "rita", user="admin", passphrase="brand-new-admin-pw",
+            env={"DWS_NEW_PASSPHRASE": "rita-new-passphrase"})
+    assert r.code == 0, r.err
+    assert cli("list", user="rita", passphrase="rita-new-passphrase").code == 0
+    with Workstation(tmp_path / "s").unlock("admin", "brand-new-admin-pw") as s:
+        events = [e.event for e in auditlog.entries(s.conn)]
+        keys = s.conn.execute("SELECT count(*) FROM user_keys WHERE user = 'rita'").fetchone()[0]
+    assert {"recovery-unlock", "store-rebound", "user-reset"} <= set(events)
+    assert keys == 2                                                          # the old key still verifies
+    r = cli("recover", "--admin", "admin", env={"DWS_RECOVERY_CODE": "WRONG-CODE", "DWS_NEW_PASSPHRASE": "x" * 12})
+    assert r.code == 1 and "wrong recovery code" in r.err

@@ -65,7 +65,9 @@ def create_demo_store(path: Path, *, taxpayers: int = 2000, bulk_subjects: int =
 
 
 def _after_import(session: Session) -> None:
-    """Hook for later steps of the demo (evaluation of every request)."""
+    """Evaluate every demo request, so the queue opens with recommendations."""
+    for row in session.queue():
+        session.evaluate(row.request_id)
 
 
 def _progress(unit: str, enabled: bool):  # -> Progress | None

@@ -23,8 +23,19 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--role", required=True, choices=["reviewer", "approver", "counsel", "auditor", "admin"])
     a.add_argument("--new-passphrase-file", metavar="FILE")
     a.set_defaults(func=cmd_user_add)
+    r = usub.add_parser("reset", parents=[parent], help="(admin) new passphrase and signing key for a user")
+    r.add_argument("name")
+    r.add_argument("--new-passphrase-file", metavar="FILE")
+    r.set_defaults(func=cmd_user_reset)
     ls = usub.add_parser("list", parents=[parent], help="list users")
     ls.set_defaults(func=cmd_user_list)
+
+    p = sub.add_parser("recover", parents=[parent],
+                       help="open the store with the recovery code, bind it to this machine, new admin passphrase")
+    p.add_argument("--admin", required=True, metavar="NAME")
+    p.add_argument("--recovery-code-file", metavar="FILE")
+    p.add_argument("--new-passphrase-file", metavar="FILE")
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
     p.add_argument("--taxpayers", type=int, default=2000, metavar="N")
@@ -66,6 +77,33 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint})
     else:
         print(f"Added {info.name} ({info.role}); signing key fingerprint {info.fingerprint}")
+    return 0
+
+
+def _new_passphrase(args: argparse.Namespace, name: str) -> str:
+    return common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
+                              prompt=f"New passphrase for {name}: ", what="new passphrase", confirm=True)
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        info = s.reset_user(args.name, _new_passphrase(args, args.name))
+    print(f"Reset {info.name}: new passphrase and signing key {info.fingerprint}")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    code = common.read_secret(args, file_attr="recovery_code_file", env="DWS_RECOVERY_CODE",
+                              prompt="Recovery code: ", what="recovery code")
+    ws = common.workstation(args)
+    with ws.unlock_recovery(code) as s:
+        info, others, notice = s.rebind(args.admin, _new_passphrase(args, args.admin))
+    if notice:
+        print(notice, file=sys.stderr)
+    print(f"Store at {ws.path} opened with the recovery code and bound to this machine; {info.name} has a new "
+          "passphrase and signing key.")
+    if others:
+        print(f"These users must be reset by an admin ('dws user reset NAME'): {', '.join(others)}")
     return 0
 
 

@@ -55,9 +55,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json([dataclasses.asdict(r) for r in rows])
         return 0
-    header = f"{'REQUEST':<22} {'AGENCY':<12} {'AUTHORITY':<11} {'RECEIVED':<10} {'DUE':<10} {'SUBJECTS':>9} STATUS"
+    header = (f"{'REQUEST':<22} {'AGENCY':<12} {'AUTHORITY':<11} {'RECEIVED':<10} {'DUE':<10} {'SUBJECTS':>9} "
+              f"{'STATUS':<10} RECOMMENDATION")
     print(header)
     for r in rows:
         print(f"{r.request_id:<22} {(r.agency_code or r.agency)[:12]:<12} {r.authority[:11]:<11} "
-              f"{r.received_on:<10} {r.due_on or '':<10} {r.subjects:>9,} {r.status}")
+              f"{r.received_on:<10} {r.due_on or '':<10} {r.subjects:>9,} {r.status:<10} {r.recommendation or ''}")
     return 0

@@ -85,7 +85,8 @@ def load_json(path: Path, source: str) -> Any:
     except RecursionError:
         raise InputError("is not valid JSON: nested too deeply", source=source) from None
     except ValueError:  # NaN/Infinity, or an integer too long to convert
-        raise InputError("is not valid JSON: a number is out of range", source=source) from None
+        raise InputError("is not valid JSON: NaN, Infinity or a number of more than 4300 digits",
+                         source=source) from None
 
 
 def _key_path(path: str, key: str) -> str:

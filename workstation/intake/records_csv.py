@@ -41,7 +41,7 @@ WIDTH = len(CSV_COLUMNS)
 _EMPTY_ROW = "," * (WIDTH - 1)
 
 MONEY_DIGITS = 12
-CACHE_MAX = 200_000             # name-control and address-key memos are cleared when they grow past this
+CACHE_MAX = 50_000              # name-control and address-key memos are cleared when they grow past this
 _NONE_IF_EMPTY = {"": None}
 _ZERO_IF_EMPTY = {"": "0"}
 _HOLD = {"1": 1, "0": 0, "": 0}
@@ -147,7 +147,7 @@ class _Reader:
                 if pos in dead or not line:
                     dead.add(pos)                   # a continuation line, or a blank line
                 elif size != WIDTH:
-                    raise self.error(first + pos, f"has {size} fields; the header has {WIDTH}")
+                    raise self.error(first + pos, f"has {size} field(s); the header has {WIDTH}")
         numbers = None
         if dead:
             keep = [pos for pos in range(len(lines)) if pos not in dead]

@@ -69,7 +69,7 @@ def read_subjects(path: Path, source: str) -> Iterator[Subject]:
 
 def _subject(fields: list[str], order: list[int], source: str, line: int) -> Subject:
     if len(fields) != len(COLUMNS):
-        raise InputError(f"has {len(fields)} fields; the header has {len(COLUMNS)}", source=source,
+        raise InputError(f"has {len(fields)} field(s); the header has {len(COLUMNS)}", source=source,
                          where=f"line {line}")
     values: list[str] = []
     for name, pos in zip(COLUMNS, order, strict=True):

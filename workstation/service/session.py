@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AuthError, InputError
+from ..keys.primitives import fingerprint
 from ..model import USER_ROLES, QueueRow, UserInfo
 from ..settings import COUNSEL_SETTINGS, coerce
 from ..store import auditlog, db, opening, queue
@@ -114,6 +115,44 @@ class Session:
         info = users_sql.get(self.conn, name)
         assert info is not None
         return info
+
+    def reset_user(self, name: str, passphrase: str) -> UserInfo:
+        """(admin) A new passphrase and a new signing key for a user who lost theirs, or whose keyslot no
+        longer opens after the store was re-bound to a new machine."""
+        self.require("manage-users")
+        if users_sql.get(self.conn, name) is None:
+            raise InputError(f"no user {name!r}")
+        check_passphrase(passphrase)
+        slots = self._store.keyslots
+        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
+        with db.transaction(self.conn):
+            public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
+            self.log("user-reset", name, {"fingerprint": fingerprint(public)})
+            slots.save(self.path / opening.KEYSLOTS)
+        info = users_sql.get(self.conn, name)
+        assert info is not None
+        return info
+
+    def rebind(self, admin: str, passphrase: str) -> tuple[UserInfo, list[str], str | None]:
+        """After a recovery-code unlock: bind the store to this machine (a new device secret in its keyring,
+        where it has one) and give `admin` a new passphrase. Every other user's keyslot is void and must be
+        reset by an admin. Returns (admin info, users to reset, notice or None)."""
+        if self.user is not None:
+            raise AuthError("re-binding needs a recovery-code unlock")
+        info = users_sql.get(self.conn, admin)
+        if info is None or info.role != "admin":
+            raise InputError(f"{admin!r} is not an admin of this store")
+        check_passphrase(passphrase)
+        notice = opening.rebind_device(self._store)
+        others = sorted(u for u in self._store.keyslots.users if u != admin)
+        for u in others:
+            del self._store.keyslots.users[u]
+        with db.transaction(self.conn):
+            self.log("store-rebound", None, {"device_binding": self._store.keyslots.device_binding,
+                                             "slots_voided": others})
+        self.role = "admin"
+        self.reset_user(admin, passphrase)
+        return info, others, notice
 
     def signing_key(self) -> bytes:
         """The user's Ed25519 private key (for signing right after the passphrase was asked again)."""

@@ -74,6 +74,18 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
             code, notice)
 
 
+def rebind_device(store: OpenStore) -> str | None:
+    """A new device secret for this machine (when it has a keyring). Returns a notice when it has none."""
+    slots = store.keyslots
+    if device.backend_name() is not None:
+        store.device_secret = device.create(slots.store_id)
+        slots.device_binding = True
+        return None
+    store.device_secret = None
+    slots.device_binding = False
+    return NO_KEYRING_NOTICE
+
+
 def _device_secret(slots: Keyslots) -> bytes | None:
     if not slots.device_binding:
         return None
@@ -81,7 +93,7 @@ def _device_secret(slots: Keyslots) -> bytes | None:
     if secret is None:
         raise StoreError("this store is bound to the machine it was created on, and this machine's keyring "
                          "does not hold its device secret; open it with the recovery code "
-                         "('dws recover', or 'Recovery code' on the unlock screen)")
+                         "('dws recover --admin NAME')")
     return secret
 
 

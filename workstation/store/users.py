@@ -41,3 +41,14 @@ def signing_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes | None
 def public_key(conn: Connection, name: str) -> bytes | None:
     row = conn.execute("SELECT public_key FROM users WHERE name = ?", (name,)).fetchone()
     return row[0] if row else None
+
+
+def replace_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes:
+    """A new Ed25519 key pair for `name` (after a passphrase reset); old public keys stay in user_keys so
+    the user's earlier signatures still verify."""
+    private, public = p.new_signing_key()
+    nonce, wrapped = p.wrap(private, sk_wrap_key, f"dws/signing-key|{name}".encode())
+    conn.execute("UPDATE users SET public_key = ?, sk_nonce = ?, sk_wrapped = ? WHERE name = ?",
+                 (public, nonce, wrapped, name))
+    conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, utc_now()))
+    return public
