@@ -173,3 +173,24 @@ class UserInfo:
     role: str
     fingerprint: str
     active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRow:
+    """One subject of a request as the Subjects tab and the letters list it (no taxpayer values beyond
+    the reference the requester gave)."""
+
+    seq: int
+    ref: str
+    status: str                      # releasable | withheld | no-record | review
+    codes: tuple[str, ...]           # failing codes
+    released: tuple[str, ...]
+    withheld: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFinding:
+    code: str
+    outcome: str
+    message: str
+    citation: str

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
-from ..model import USER_ROLES, QueueRow, UserInfo
+from ..model import USER_ROLES, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
 from ..settings import COUNSEL_SETTINGS, coerce
 from ..store import auditlog, db, opening, queue
 from ..store import evaluation as evaluation_sql
@@ -154,11 +154,30 @@ class Session:
         self.reset_user(admin, passphrase)
         return info, others, notice
 
-    def signing_key(self) -> bytes:
-        """The user's Ed25519 private key (for signing right after the passphrase was asked again)."""
-        if self.user is None or self._store.sk_wrap_key is None:
-            raise AuthError("a recovery-code session cannot sign")
-        key = users_sql.signing_key(self.conn, self.user, self._store.sk_wrap_key)
+    def reauthenticate(self, passphrase: str) -> bytes:
+        """Check the user's passphrase again (before signing, or to leave the lock screen). Failures count
+        towards the lockout and are logged. Returns the stretched passphrase (for the signing key)."""
+        if self.user is None:
+            raise AuthError("a recovery-code session has no passphrase to check")
+        from ..keys.lockout import Lockout
+
+        lockout = Lockout(self.path)
+        lockout.check(self.user)
+        slots = self._store.keyslots
+        stretched = slots.stretch(self.user, passphrase)
+        if stretched is None or slots.open_user(self.user, stretched, self._store.device_secret) is None:
+            lockout.record_failure(self.user, "reauth-failed")
+            raise AuthError("wrong passphrase")
+        for ev in lockout.record_success(self.user):
+            with db.transaction(self.conn):
+                auditlog.append(self.conn, ev["event"], user=ev["user"])
+        return stretched
+
+    def signing_key(self, passphrase: str) -> bytes:
+        """The user's Ed25519 private key, after asking the passphrase again (Electrum's @protected)."""
+        stretched = self.reauthenticate(passphrase)
+        assert self.user is not None
+        key = users_sql.signing_key(self.conn, self.user, self._store.keyslots.signing_wrap_key(stretched, self.user))
         if key is None:
             raise AuthError("your signing key cannot be unwrapped with this passphrase")
         return key
@@ -231,6 +250,37 @@ class Session:
         from .overrides import list_overrides
 
         return list_overrides(self, request_id)
+
+    # --- review (see review.py) -------------------------------------------------------------------
+    def request(self, request_id: str) -> RequestPackage:
+        from .review import request
+
+        return request(self, request_id)[1]
+
+    def subject_count(self, request_id: str, status: str | None = None) -> int:
+        from .review import subject_count
+
+        return subject_count(self, request_id, status)
+
+    def subject_rows(self, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
+        from .review import subject_rows
+
+        return subject_rows(self, request_id, offset, limit, status)
+
+    def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
+        from .review import subject_findings
+
+        return subject_findings(self, request_id, seq)
+
+    def preview(self, request_id: str, seq: int) -> list[Any]:
+        from .review import preview
+
+        return preview(self, request_id, seq)
+
+    def show_original(self, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
+        from .review import show_original
+
+        return show_original(self, request_id, seq, reason)
 
     def import_agency(self, path: Path) -> Any:
         from .imports import import_agency

@@ -28,7 +28,6 @@ class OpenStore:
     conn: db.Connection
     keyslots: Keyslots
     user: str | None              # None after a recovery-code unlock
-    sk_wrap_key: bytes | None     # unwraps the user's signing key (derived from the passphrase)
     data_key: bytes               # kept for enrolling users (a new keyslot wraps it)
     device_secret: bytes | None
 
@@ -70,7 +69,7 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
     except BaseException:
         conn.close()
         raise
-    return (OpenStore(path, conn, slots, admin, slots.signing_wrap_key(stretched, admin), data_key, secret),
+    return (OpenStore(path, conn, slots, admin, data_key, secret),
             code, notice)
 
 
@@ -124,7 +123,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
     except BaseException:
         conn.close()
         raise
-    return OpenStore(path, conn, slots, user, slots.signing_wrap_key(stretched, user), data_key, secret)
+    return OpenStore(path, conn, slots, user, data_key, secret)
 
 
 def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
@@ -141,7 +140,7 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
         for ev in pending:
             auditlog.append(conn, ev["event"], user=ev["user"], detail={})
         auditlog.append(conn, "recovery-unlock", user=None)
-    return OpenStore(path, conn, slots, None, None, data_key, None)
+    return OpenStore(path, conn, slots, None, data_key, None)
 
 
 def _open_db(path: Path, data_key: bytes) -> db.Connection:

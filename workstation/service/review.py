@@ -1,0 +1,118 @@
+"""Reading a request for review: overview, subjects page by page, findings, the redaction preview, and
+"show original" (a logged view of unredacted data, with the reason given)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..codec import package_from_json
+from ..errors import InputError, PermissionDenied
+from ..model import ELEMENTS, RequestPackage, SubjectFinding, SubjectRow
+from ..redaction.preview import PreviewField, build_preview, released_text
+from ..rules.findings import citation
+from ..store import db
+from ..store import evaluation as ev
+from .overrides import check_free_text
+from .session import Session
+
+VIEW_ROLES = frozenset({"reviewer", "approver", "counsel"})
+MIN_VIEW_REASON = 10
+
+
+def request(s: Session, request_id: str) -> tuple[int, RequestPackage]:
+    row = ev.package(s.conn, request_id)
+    if row is None:
+        raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
+    return row[0], package_from_json(row[1])
+
+
+def _row(r: tuple) -> SubjectRow:
+    seq, ref, status, _matched, findings, released, withheld = r
+    codes = tuple(dict.fromkeys(c for c, o, _m in json.loads(findings) if o != "pass"))
+    return SubjectRow(seq, ref, status, codes, tuple(released.split(",")) if released else (),
+                      tuple(tuple(w.split(":", 1)) for w in withheld.split(",") if w))  # type: ignore[misc]
+
+
+def subject_count(s: Session, request_id: str, status: str | None = None) -> int:
+    rid, _pkg = request(s, request_id)
+    sql = "SELECT count(*) FROM subject_results WHERE rid = ?" + (" AND status = ?" if status else "")
+    return int(s.conn.execute(sql, (rid, status) if status else (rid,)).fetchone()[0])
+
+
+def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
+    """One page of subjects in package order (evaluate first). With a status, only those subjects."""
+    rid, _pkg = request(s, request_id)
+    cols = "seq, ref, status, matched, findings, released, withheld"
+    if status:
+        rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND status = ? ORDER BY seq "
+                              "LIMIT ? OFFSET ?", (rid, status, limit, offset)).fetchall()
+    else:  # seq runs 0..n-1, so a page is a key range: as fast at the millionth row as at the first
+        rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? "
+                              "ORDER BY seq", (rid, offset, offset + limit)).fetchall()
+    return [_row(r) for r in rows]
+
+
+def subject_findings(s: Session, request_id: str, seq: int) -> list[SubjectFinding]:
+    rid, pkg = request(s, request_id)
+    row = s.conn.execute("SELECT findings FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
+    if row is None:
+        raise InputError(f"request {request_id} has no evaluated subject {seq}")
+    return [SubjectFinding(c, o, m, citation(c, pkg.authority)) for c, o, m in json.loads(row[0])]
+
+
+def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]:
+    row = s.conn.execute("SELECT matched, ref, released, withheld FROM subject_results WHERE rid = ? AND seq = ?",
+                         (rid, seq)).fetchone()
+    if row is None:
+        raise InputError(f"no evaluated subject {seq}; evaluate the request first")
+    return row[0], row[1], row[2], row[3]
+
+
+def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
+    own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
+    wanted = [p for p in (own.split(";") if own else pkg.periods) if p in pkg.periods or not own]
+    return sorted({int(p) for p in wanted if p.isdigit()}, reverse=True)
+
+
+def _record_rows(s: Session, matched: str, columns: list[str], years: list[int]) -> list[dict[str, Any]]:
+    tin, tin_type = matched.split(":")
+    cols = ["tax_year", "tin_type", "address_as_of", *[c for c in columns if c in ELEMENTS and c != "address"]]
+    if "address" in columns:
+        cols += ["street", "city", "state", "zip"]
+    cols = list(dict.fromkeys(cols))
+    marks = ",".join("?" * len(years)) or "NULL"
+    cur = s.conn.execute(f"SELECT {', '.join(cols)} FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
+                         f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years))
+    return [dict(zip(cols, r, strict=True)) for r in cur]
+
+
+def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:
+    """Each requested element as it would be released, or its withholding label. Logged as a view."""
+    rid, pkg = request(s, request_id)
+    matched, ref, released_s, withheld_s = _matched(s, rid, seq)
+    released = released_s.split(",") if released_s else []
+    withheld = [tuple(w.split(":", 1)) for w in withheld_s.split(",") if w]
+    rows = _record_rows(s, matched, released, _periods(s, rid, seq, pkg)) if matched and released else []
+    with db.transaction(s.conn):
+        s.log("preview-viewed", request_id, {"ref": ref, "released": released})
+    return build_preview(pkg.items, released, withheld, pkg.authority, rows)  # type: ignore[arg-type]
+
+
+def show_original(s: Session, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
+    """Every requested element's value on file, withheld ones included, for a stated reason; logged with
+    the user, time, subject and elements (AU-2/AU-3)."""
+    if s.role not in VIEW_ROLES:
+        raise PermissionDenied(f"only a reviewer, approver or counsel may view unredacted data (you are {s.role})")
+    reason = reason.strip()
+    if len(reason) < MIN_VIEW_REASON:
+        raise InputError(f"say why you need the unredacted data (at least {MIN_VIEW_REASON} characters)")
+    check_free_text(reason, "reason")
+    rid, pkg = request(s, request_id)
+    matched, ref, _r, _w = _matched(s, rid, seq)
+    with db.transaction(s.conn):
+        s.log("unredacted-viewed", request_id, {"ref": ref, "elements": list(pkg.items), "reason": reason})
+    if not matched:
+        return [(item, "(no matching record)") for item in pkg.items]
+    rows = _record_rows(s, matched, list(pkg.items), _periods(s, rid, seq, pkg))
+    return [(item, released_text(item, rows)) for item in pkg.items]
