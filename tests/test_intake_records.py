@@ -120,6 +120,7 @@ def swap(column: str, value: str, row: str = ROW) -> str:
     ("wages", "-41000", ["must not be negative"]),
     ("interest", "4-1", ["not a whole number"]),
     ("agi", "1" * 13, ["at most 12 digits"]),
+    ("refund", "9" * 5000, ["at most 12 digits"]),
     ("dependents", "1000", ["at most 3 digits"]),
     ("tax_year", "24", ["not a 4-digit year"]),
     ("tax_year", "1899", ["outside 1900-2100"]),
@@ -133,7 +134,7 @@ def test_bad_value_names_line_and_column(tmp_path: Path, column: str, value: str
     good = ROW.replace("2024,single", "2023,single")
     path = write(tmp_path, good, good.replace("2023,single", "2022,single"), swap(column, value))
     if words is None:
-        check(failure(path), path, "line 4", "has 21 fields", "20")
+        check(failure(path), path, "line 4", "has 21 field(s)", "20")
     else:
         check(failure(path), path, f"line 4, column {column}", *words)
 
@@ -170,9 +171,9 @@ def test_empty_file(tmp_path: Path) -> None:
 
 def test_too_many_and_too_few_fields(tmp_path: Path) -> None:
     path = write(tmp_path, ROW, ROW.replace("2024,single", "2023,single") + ",extra")
-    check(failure(path), path, "line 3", "has 21 fields; the header has 20")
+    check(failure(path), path, "line 3", "has 21 field(s); the header has 20")
     path = write(tmp_path, ROW.rsplit(",", 3)[0])
-    check(failure(path), path, "line 2", "has 17 fields")
+    check(failure(path), path, "line 2", "has 17 field(s)")
 
 
 def test_undecodable_bytes_name_the_line(tmp_path: Path) -> None:

@@ -291,8 +291,8 @@ def test_bad_subjects_csv_header(tmp_path: Path, text: str, where: str | None, w
 
 
 @pytest.mark.parametrize(("rows", "where", "words"), [
-    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX,78701,2024,,,extra"], "line 2", ["has 11 fields", "10"]),
-    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX"], "line 2", ["has 6 fields"]),
+    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX,78701,2024,,,extra"], "line 2", ["has 11 field(s)", "10"]),
+    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX"], "line 2", ["has 6 field(s)"]),
     (["1,A,,,,,,,,", "2,B,,,,,,,,", f" 1,{NAME},{TIN},,,,,,,"], "line 4, column ref",
      ["used twice", "line 2"]),
     ([f",{NAME},{TIN},,,,,,,"], "line 2, column ref", ["ref is empty"]),
@@ -323,3 +323,14 @@ def test_subjects_csv_error_after_many_good_rows_keeps_the_line(tmp_path: Path) 
             seen.append(subject.ref)
     assert len(seen) == 3000
     check(info.value, csv_path, "line 3002, column ref", "used twice", "line 3001")
+
+
+def test_an_unforeseen_failure_is_still_one_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workstation.intake import request_package
+
+    def broken(obj: object) -> None:
+        raise KeyError(TIN)
+
+    monkeypatch.setattr(request_package, "_signer", broken)
+    path = write(tmp_path, package())
+    check(failure(path), path, None, "could not be read (KeyError)")

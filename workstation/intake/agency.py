@@ -17,6 +17,7 @@ _KEYS = ("format", "agency_code", "name", "safeguards_current", "open_findings",
          "last_review")
 
 
+@jsonread.guarded
 def read_agency(path: Path) -> AgencyEntry:
     source = str(path)
     top = Node(jsonread.load_json(path, source), "$", source)

@@ -21,6 +21,7 @@ _KEYS = ("format", "court", "case_no", "caption", "signed_on", "effective_from",
          "enjoined_recipients", "enjoined_purposes", "enjoined_items", "note")
 
 
+@jsonread.guarded
 def read_court_order(path: Path) -> CourtOrder:
     source = str(path)
     top = Node(jsonread.load_json(path, source), "$", source)

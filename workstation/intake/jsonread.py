@@ -11,16 +11,18 @@ problem; none quotes the offending value. Duplicate keys in an object are refuse
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from workstation.errors import InputError
+from workstation.intake.csvfile import unexpected_error
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 NAME_MAX = 200           # names, titles, agencies, courts, citations, address lines
@@ -31,6 +33,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _MISSING = object()
+_T = TypeVar("_T")
+
+
+def guarded(read: Callable[[Path], _T]) -> Callable[[Path], _T]:
+    """Turn anything unforeseen while reading a file into one InputError naming the file."""
+    @functools.wraps(read)
+    def wrapper(path: Path) -> _T:
+        try:
+            return read(path)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise unexpected_error(exc, str(path)) from None
+    return wrapper
 
 
 class _Object(dict[str, Any]):

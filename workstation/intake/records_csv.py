@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from itertools import chain, compress, count, islice, repeat
+from itertools import chain, compress, count, islice, repeat, starmap
 from operator import add, contains, mul
 from pathlib import Path
 from typing import Any, TextIO
@@ -104,22 +104,31 @@ class _Reader:
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
         while True:
-            lines = list(islice(self.lines, self.batch_size))
-            if not lines:
-                return
-            first = self.last_line + 1
-            self.last_line += len(lines)
             with _gc_paused():
-                flat, numbers = self._split(lines, first)
-                if not flat:
-                    continue
-                line_of = numbers.__getitem__ if numbers else first.__add__
-                try:
-                    out, keys = self._convert(flat)
-                except _Bad as bad:
-                    raise self.error(line_of(bad.pos), bad.message, bad.column) from None
-                self._check_duplicates(keys, line_of)
-            yield out
+                out = self._next_batch()
+            if out is None:
+                return
+            if out:
+                yield out
+
+    def _next_batch(self) -> list[tuple[Any, ...]] | None:
+        """The next batch (empty if it held only blank lines), None at the end. Its temporaries (lines,
+        fields: a million objects) are freed on return, before the collector may look at them."""
+        lines = list(islice(self.lines, self.batch_size))
+        if not lines:
+            return None
+        first = self.last_line + 1
+        self.last_line += len(lines)
+        flat, numbers = self._split(lines, first)
+        if not flat:
+            return []
+        line_of = numbers.__getitem__ if numbers else first.__add__
+        try:
+            out, keys = self._convert(flat)
+        except _Bad as bad:
+            raise self.error(line_of(bad.pos), bad.message, bad.column) from None
+        self._check_duplicates(keys, line_of)
+        return out
 
     # -- lines to fields ---------------------------------------------------------------------------------
 
@@ -194,7 +203,7 @@ class _Reader:
         c = [flat[i::WIDTH] for i in self.order]
         tins = _tins(c[0])
         types = _tin_types(c[1])
-        if not all(map(tin_valid, tins, types)):
+        if not all(starmap(tin_valid, set(zip(tins, types, strict=True)))):    # a TIN has rows for years
             pos = next(pos for pos, ok in enumerate(map(tin_valid, tins, types)) if not ok)
             raise _Bad(pos, "tin", f"tin is not a valid {types[pos]}")
         names = [value.strip() for value in c[2]]

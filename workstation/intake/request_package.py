@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from workstation.errors import InputError
-from workstation.intake import jsonread, subjects_csv
+from workstation.intake import csvfile, jsonread, subjects_csv
 from workstation.intake.jsonread import NAME_MAX, REF_MAX, TEXT_MAX, Node, Obj
 from workstation.model import (
     ELEMENTS,
@@ -74,7 +74,12 @@ class ParsedRequest:
             return
         seen: set[str] = set()
         for node in self.inline or ():
-            subject = _subject(node)
+            try:
+                subject = _subject(node)
+            except InputError:
+                raise
+            except Exception as exc:
+                raise csvfile.unexpected_error(exc, self.source, node.path) from None
             if subject.ref in seen:
                 first = next(other for other in self.inline or () if _ref_of(other) == subject.ref)
                 raise InputError(f"ref is used twice (first at {first.path}.ref)", source=self.source,
@@ -83,6 +88,7 @@ class ParsedRequest:
             yield subject
 
 
+@jsonread.guarded
 def read_request(path: Path) -> ParsedRequest:
     """Read and check a request package (not yet its subjects: see ParsedRequest.subjects)."""
     source = str(path)
