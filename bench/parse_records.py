@@ -33,7 +33,8 @@ _ENDS = ["", "son", "s", "ez", "er", "ski", "ton", "ley", "-Lopez", "berg", "an"
 LAST = [o + r + e for o in _ONSETS for r in _RIMES for e in _ENDS]          # 4,680 surnames
 STREETS = [f"{w} {t}" for w in ("Main", "Oak", "Congress", "Maple", "Cedar", "Elm", "Washington", "Park",
                                 "Lake Shore", "N 5th", "Sunset", "Pine", "Highland", "Mill", "River", "Ridge",
-                                "Church", "W 34th", "Lincoln", "Jackson", "Spring", "Hill", "Walnut", "Center")
+                                "Church", "W 34th", "Lincoln", "Jackson", "Spring", "Hill", "Walnut",
+                                "Center")
            for t in ("St", "Ave", "Dr", "Ln", "Blvd", "Rd", "Ct", "Street", "Avenue", "Way")] + ["PO Box"]
 PLACES = (("Austin", "TX", "787"), ("Houston", "TX", "770"), ("Chicago", "IL", "606"),
           ("New York", "NY", "100"), ("Los Angeles", "CA", "900"), ("Miami", "FL", "331"),

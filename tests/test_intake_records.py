@@ -199,12 +199,12 @@ def test_unterminated_quote(tmp_path: Path) -> None:
 def test_same_tin_and_year_twice_names_both_lines(tmp_path: Path) -> None:
     other = swap("tax_year", "2023")
     path = write(tmp_path, ROW, other, swap("name", "Maria Q Example", ROW))
-    check(failure(path), path, "line 4", "same tin and tax_year as line 2")
+    check(failure(path), path, "line 4", "same tin, tin_type and tax_year as line 2")
     # across batches, and written with and without dashes
     rows = [swap("tax_year", str(y)) for y in range(1990, 2000)] + [swap("tin", "212701234", ROW)]
     rows.insert(3, ROW)
     path = write(tmp_path, *rows)
-    check(failure(path, batch_size=4), path, "line 13", "same tin and tax_year as line 5")
+    check(failure(path, batch_size=4), path, "line 13", "same tin, tin_type and tax_year as line 5")
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
@@ -217,3 +217,10 @@ def test_kept_bad_fixture() -> None:
     err = failure(path)
     assert err.where == "line 3, column refund"
     assert "912" not in str(err) and "12.5" not in str(err)
+
+
+def test_an_ssn_and_an_ein_may_share_digits(tmp_path: Path) -> None:
+    ssn = swap("tin", "123-45-6789")
+    ein = swap("tin_type", "EIN", swap("tin", "12-3456789"))
+    rows = rows_of(write(tmp_path, ssn, ein))
+    assert [row[:2] for row in rows] == [("123456789", "SSN"), ("123456789", "EIN")]

@@ -325,7 +325,8 @@ def test_subjects_csv_error_after_many_good_rows_keeps_the_line(tmp_path: Path) 
     check(info.value, csv_path, "line 3002, column ref", "used twice", "line 3001")
 
 
-def test_an_unforeseen_failure_is_still_one_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unforeseen_failure_is_still_one_input_error(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from workstation.intake import request_package
 
     def broken(obj: object) -> None:

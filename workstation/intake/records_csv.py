@@ -10,8 +10,9 @@ tuple in RECORD_COLUMNS order:
     interest  hold (1|0)  name_control  addr_key (None when street is empty)
 
 Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi` may be
-negative, the others not), at most 12 digits. A TIN and tax year seen twice in one file is an error naming
-both lines. Errors name the file, the line (header = line 1) and the column, never a value.
+negative, the others not), at most 12 digits. A TIN, type and tax year seen twice in one file is an error
+naming both lines (the store's key; an SSN and an EIN may share digits). Errors name the file, the line
+(header = line 1) and the column, never a value.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ _HOLD = {"1": 1, "0": 0, "": 0}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _MONEY = re.compile(r"-?\d+", re.ASCII)
 _TYPES = frozenset(TIN_TYPES)
+_TYPE_CODE = {name: code for code, name in enumerate(TIN_TYPES)}
 
 
 class _Bad(Exception):
@@ -94,7 +96,7 @@ class _Reader:
         index = csvfile.read_header(self.lines, CSV_COLUMNS, source)
         self.order = [index[name] for name in CSV_COLUMNS]
         self.last_line = 1                      # physical lines consumed so far
-        self.seen: set[int] = set()             # int(tin) * 10000 + tax_year
+        self.seen: set[int] = set()             # keys of the rows so far (see _convert)
         self.names: dict[str, str] = {}
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
 
@@ -199,7 +201,7 @@ class _Reader:
     # -- columns -----------------------------------------------------------------------------------------
 
     def _convert(self, flat: list[str]) -> tuple[list[tuple[Any, ...]], list[int]]:
-        """The converted rows, and each row's duplicate key int(tin) * 10000 + tax_year."""
+        """The converted rows, and each row's key (int(tin) * 10000 + tax_year) * 4 + tin type."""
         c = [flat[i::WIDTH] for i in self.order]
         tins = _tins(c[0])
         types = _tin_types(c[1])
@@ -212,6 +214,7 @@ class _Reader:
         street, city, state, zip_code = ([value.strip() for value in c[i]] for i in (3, 4, 5, 6))
         years = _years(c[8])
         keys = list(map(add, map(mul, map(int, tins), repeat(10_000)), years))
+        keys = list(map(add, map(mul, keys, repeat(4)), map(_TYPE_CODE.__getitem__, types)))
         return list(zip(
             tins, types, names, *map(_or_none, (street, city, state, zip_code)),
             _dates(c[7], "address_as_of"), years, _text(c[9]),
@@ -256,7 +259,7 @@ class _Reader:
 
     def _duplicate(self, line: int, earlier: int | None) -> InputError:
         also = f" as line {earlier}" if earlier else " as an earlier line"
-        return self.error(line, f"same tin and tax_year{also} (one row per taxpayer per year)")
+        return self.error(line, f"same tin, tin_type and tax_year{also} (one row per taxpayer per year)")
 
     def _find_line(self, key: int, before: int) -> int | None:
         """Error path: reread the file to find the first line with this tin and year."""
@@ -269,15 +272,15 @@ class _Reader:
 
 def _first_line_with(reader: Any, key: int, before: int) -> int | None:
     header = [name.strip() for name in next(reader)]
-    i_tin, i_year = header.index("tin"), header.index("tax_year")
+    i_tin, i_type, i_year = (header.index(name) for name in ("tin", "tin_type", "tax_year"))
     for fields in reader:
         if reader.line_num >= before:
             return None
         if len(fields) != len(header):
             continue
-        digits = tin_digits(fields[i_tin].strip())
-        year = fields[i_year].strip()
-        if digits and year.isascii() and year.isdigit() and int(digits) * 10_000 + int(year) == key:
+        digits, tin_type, year = tin_digits(fields[i_tin]), fields[i_type].strip(), fields[i_year].strip()
+        if digits and tin_type in _TYPE_CODE and year.isascii() and year.isdigit() and \
+                (int(digits) * 10_000 + int(year)) * 4 + _TYPE_CODE[tin_type] == key:
             return int(reader.line_num)
     return None
 
