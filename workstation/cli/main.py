@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Cancelled, DwsError
 from ..fsutil import private_umask
-from . import commands_admin, commands_data, commands_review
+from . import commands_admin, commands_data, commands_decide, commands_review
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_admin.register(sub, common)
     commands_data.register(sub, common)
     commands_review.register(sub, common)
+    commands_decide.register(sub, common)
     return parser
 
 

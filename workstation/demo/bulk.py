@@ -15,13 +15,15 @@ import csv
 import io
 import random
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from workstation.demo.data import FIRST_NAMES, LAST_NAMES
 from workstation.demo.orders import REQUESTERS
-from workstation.demo.parallel import default_workers, ordered_map
+from workstation.demo.parallel import default_workers, ordered_chunks
 from workstation.demo.requests import BuiltRequest, coprime_step, request_document
 from workstation.demo.taxpayers import TaxpayerFactory, random_address
 
@@ -63,25 +65,26 @@ class BulkPlan:
     case_prefix: str       # "ERO-26"
 
 
-_factory: TaxpayerFactory | None = None
-_plan: BulkPlan | None = None
+def bulk_job(config: dict[str, Any]) -> Callable[[int], tuple[bytes, dict[str, Any]]]:
+    """The chunk function of the bulk job: task t -> UTF-8 CSV rows of subjects t*SUBJECTS_PER_TASK..."""
+    plan = BulkPlan(**config)
+    factory = TaxpayerFactory(plan.seed, date.fromisoformat(plan.today))
+    step = coprime_step(plan.taxpayers, 2_750_159)
+    offset = (plan.seed * 7_777) % plan.taxpayers
+
+    def chunk(task: int) -> tuple[bytes, dict[str, Any]]:
+        text, kinds = _chunk(factory, plan, step, offset, task)
+        return text.encode("utf-8"), dict(kinds)
+
+    return chunk
 
 
-def _init(plan: BulkPlan) -> None:
-    global _factory, _plan
-    _factory = TaxpayerFactory(plan.seed, date.fromisoformat(plan.today))
-    _plan = plan
-
-
-def _chunk(task: int) -> tuple[str, Counter[str]]:
+def _chunk(factory: TaxpayerFactory, plan: BulkPlan, step: int, offset: int,
+           task: int) -> tuple[str, Counter[str]]:
     """CSV text of subjects task*SUBJECTS_PER_TASK ..., and how many of each kind it holds."""
-    factory, plan = _factory, _plan
-    assert factory is not None and plan is not None
     r = random.Random(f"dws-demo-bulk:{plan.seed}:{task}").random
     tins = factory.tins
     taxpayers = plan.taxpayers
-    step = coprime_step(taxpayers, 2_750_159)
-    offset = (plan.seed * 7_777) % taxpayers
     kinds: Counter[str] = Counter()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -142,11 +145,11 @@ def write_bulk(directory: Path, factory: TaxpayerFactory, taxpayers: int, subjec
     if workers is None:
         workers = default_workers(subjects, PARALLEL_THRESHOLD)
     kinds: Counter[str] = Counter()
-    with (directory / csv_name).open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerow(SUBJECTS_HEADER)
-        tasks = range((subjects + SUBJECTS_PER_TASK - 1) // SUBJECTS_PER_TASK)
-        for text, counts in ordered_map(_chunk, tasks, workers=workers, initializer=_init, initargs=(plan,)):
-            fh.write(text)
+    tasks = (subjects + SUBJECTS_PER_TASK - 1) // SUBJECTS_PER_TASK
+    with (directory / csv_name).open("wb") as fh:
+        fh.write((",".join(SUBJECTS_HEADER) + "\n").encode("utf-8"))
+        for data, counts in ordered_chunks("bulk", asdict(plan), tasks, workers=workers):
+            fh.write(data)
             kinds.update(counts)
     document = request_document(
         request_id=BULK_REQUEST_ID, received_on=(today - timedelta(days=3)).isoformat(),

@@ -109,8 +109,9 @@ class Session:
         slots = self._store.keyslots
         stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
         with db.transaction(self.conn):
-            users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name), created_by=self.user)
-            self.log("user-added", name, {"role": role})
+            public = users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name),
+                                      created_by=self.user)
+            self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
             slots.save(self.path / opening.KEYSLOTS)
         info = users_sql.get(self.conn, name)
         assert info is not None
@@ -250,6 +251,34 @@ class Session:
         from .overrides import list_overrides
 
         return list_overrides(self, request_id)
+
+    # --- decisions and verification (see decisions.py, verify.py) ---------------------------------
+    def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
+               as_of: date | None = None) -> Any:
+        from .decisions import decide
+
+        return decide(self, request_id, outcome, justification, passphrase, as_of or date.today())
+
+    def approve(self, request_id: str, passphrase: str, as_of: date | None = None) -> Any:
+        from .decisions import approve
+
+        return approve(self, request_id, passphrase, as_of or date.today())
+
+    def decision(self, request_id: str) -> Any:
+        from .decisions import current
+
+        return current(self, request_id)
+
+    def export_decision(self, request_id: str) -> Any:
+        from .decisions import export
+
+        return export(self, request_id)
+
+    def verify(self) -> Any:
+        self.require("read-log")
+        from .verify import verify
+
+        return verify(self)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:

@@ -61,10 +61,11 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
         db.migrate(conn)
         with db.transaction(conn):
             conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?)", (store_id,))
-            users.insert(conn, admin, "admin", slots.signing_wrap_key(stretched, admin), created_by=None)
+            public = users.insert(conn, admin, "admin", slots.signing_wrap_key(stretched, admin), created_by=None)
             auditlog.append(conn, "store-created", user=admin, obj=store_id,
                             detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
-            auditlog.append(conn, "user-added", user=admin, obj=admin, detail={"role": "admin"})
+            auditlog.append(conn, "user-added", user=admin, obj=admin,
+                            detail={"role": "admin", "fingerprint": p.fingerprint(public)})
         slots.save(path / KEYSLOTS)
     except BaseException:
         conn.close()

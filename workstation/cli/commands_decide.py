@@ -1,0 +1,104 @@
+"""decide, approve, export decision, verify."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from ..errors import TamperError
+from ..fsutil import atomic_write
+from . import common
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("decide", parents=[parent], help="(reviewer) record and sign the preparer's decision")
+    p.add_argument("request_id", metavar="REQUEST_ID")
+    p.add_argument("--outcome", required=True, choices=["grant", "partial", "deny"])
+    p.add_argument("--justification", metavar="TEXT", help="required when deciding against the recommendation")
+    p.set_defaults(func=cmd_decide)
+
+    p = sub.add_parser("approve", parents=[parent], help="(approver) second signature, by someone else")
+    p.add_argument("request_id", metavar="REQUEST_ID")
+    p.set_defaults(func=cmd_approve)
+
+    p = sub.add_parser("export", parents=[parent], help="export a signed decision")
+    esub = p.add_subparsers(dest="export_kind", metavar="KIND", required=True)
+    e = esub.add_parser("decision", parents=[parent], help="decision JSON, signatures and public keys (PEM)")
+    e.add_argument("request_id", metavar="REQUEST_ID")
+    e.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+    e.set_defaults(func=cmd_export_decision)
+
+    p = sub.add_parser("verify", parents=[parent], help="check the whole audit chain and every signature")
+    p.set_defaults(func=cmd_verify)
+
+
+def _print_decision(args: argparse.Namespace, d) -> None:  # d: DecisionInfo
+    if args.json:
+        common.emit_json(dataclasses.asdict(d) | {"final": d.final})
+        return
+    print(f"Decision {d.decision_id} on {d.request_id}: {d.outcome.upper()} (recommended {d.recommendation}), "
+          f"signed by {d.preparer} [{d.preparer_fingerprint}]")
+    if d.approver:
+        print(f"  approved by {d.approver} [{d.approver_fingerprint}]")
+    elif d.needs_approval:
+        print("  awaiting approval by an approver other than the preparer ('dws approve')")
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        # The passphrase is asked again right before signing (same sources as for unlocking).
+        d = s.decide(args.request_id, args.outcome, args.justification, common.passphrase(args))
+    _print_decision(args, d)
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        d = s.approve(args.request_id, common.passphrase(args))
+    _print_decision(args, d)
+    return 0
+
+
+VERIFY_README = """Verify this decision with OpenSSL alone (OpenSSL 3):
+
+  openssl pkeyutl -verify -pubin -inkey preparer.pem -rawin -in decision.json -sigfile preparer.sig
+  openssl pkeyutl -verify -pubin -inkey approver.pem -rawin -in decision.json -sigfile approver.sig
+
+Each prints "Signature Verified Successfully". decision.json holds the exact signed bytes (canonical JSON);
+the fingerprint of a key is the first 16 bytes of SHA-256 over its raw 32-byte public key.
+"""
+
+
+def cmd_export_decision(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        row, files = s.export_decision(args.request_id)
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        atomic_write(out / name, data)
+    atomic_write(out / "README.txt", VERIFY_README.encode())
+    if args.json:
+        common.emit_json({"decision_id": row.decision_id, "directory": str(out), "files": sorted(files)})
+    else:
+        print(f"Exported decision {row.decision_id} to {out}: {', '.join(sorted(files))}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        report = s.verify()
+    if args.json:
+        common.emit_json(report.as_dict())
+    else:
+        print(f"Audit log: {report.entries:,} entries; decisions: {report.decisions}; "
+              f"signatures checked: {report.signatures}")
+        for problem in report.problems:
+            print(f"  TAMPERING: {problem}")
+        print("OK: the chain is whole and every signature verifies." if report.ok else
+              f"FAILED: {len(report.problems)} problem(s); first bad log entry: {report.first_bad_entry or '-'}")
+    if not report.ok:
+        if not args.json:
+            raise TamperError("verification found tampering (see above)")
+        return TamperError.exit_code
+    return 0

@@ -1,0 +1,1 @@
+"""PDF letters (reportlab): transmittal, declination, FOIA response."""

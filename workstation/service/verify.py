@@ -1,0 +1,96 @@
+"""`dws verify`: the whole audit chain, every decision's signatures, and the ties between them.
+
+Reports every problem found and names the first bad log entry. Anyone may run it (auditors above all).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..canonical import sha256_hex
+from ..keys import primitives as p
+from ..store import auditlog
+from ..store import decisions as dec
+from .session import Session
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    decisions: int = 0
+    signatures: int = 0
+    first_bad_entry: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "entries": self.entries, "decisions": self.decisions, "signatures": self.signatures,
+                "first_bad_entry": self.first_bad_entry, "problems": self.problems}
+
+
+def verify(s: Session) -> VerifyReport:
+    report = VerifyReport()
+    broken = auditlog.first_break(s.conn)
+    report.entries = int(s.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+    if broken is not None:
+        report.first_bad_entry = broken[0]
+        report.problems.append(f"audit log: {broken[1]}")
+    announced = _announced_keys(s)
+    signed_events, approved_events = _decision_events(s)
+    registered = dec.user_keys(s.conn)
+    for row in dec.all_rows(s.conn):
+        report.decisions += 1
+        where = f"decision {row.decision_id}"
+        if sha256_hex(row.document) != row.doc_hash:
+            report.problems.append(f"{where}: the document does not match its recorded hash")
+        try:
+            doc = json.loads(row.document)
+        except ValueError:
+            report.problems.append(f"{where}: the document is not readable JSON")
+            continue
+        if doc.get("decision_id") != row.decision_id or doc.get("outcome") != row.outcome:
+            report.problems.append(f"{where}: the stored outcome or id differs from the signed document")
+        for role, name, key, sig in (("preparer", row.preparer, row.preparer_key, row.preparer_sig),
+                                     ("approver", row.approver, row.approver_key, row.approver_sig)):
+            if name is None:
+                continue
+            report.signatures += 1
+            if key is None or sig is None or not p.verify(key, sig, row.document):
+                report.problems.append(f"{where}: the {role}'s signature ({name}) does not verify")
+            elif key not in registered.get(name, set()) or p.fingerprint(key) not in announced.get(name, set()):
+                report.problems.append(f"{where}: the {role}'s key is not a key enrolled for {name} in the log")
+        if doc.get("preparer", {}).get("name") != row.preparer:
+            report.problems.append(f"{where}: the preparer named in the document is not the signer on record")
+        if signed_events.get(row.decision_id) != row.doc_hash:
+            report.problems.append(f"{where}: the audit log has no matching decision-signed entry")
+        if row.approver is not None and approved_events.get(row.decision_id) != row.doc_hash:
+            report.problems.append(f"{where}: the audit log has no matching decision-approved entry")
+        head = doc.get("log_head", {})
+        found = s.conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (head.get("seq"),)).fetchone()
+        if head.get("seq") and (found is None or found[0] != head.get("hash")):
+            report.problems.append(f"{where}: the log head it was signed against is not in the audit log")
+    return report
+
+
+def _announced_keys(s: Session) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {}
+    for obj, detail in s.conn.execute("SELECT object, detail FROM audit_log WHERE event IN ('user-added', "
+                                      "'user-reset')"):
+        fp = json.loads(detail).get("fingerprint")
+        if obj and fp:
+            keys.setdefault(obj, set()).add(fp)
+    return keys
+
+
+def _decision_events(s: Session) -> tuple[dict[str, str], dict[str, str]]:
+    signed: dict[str, str] = {}
+    approved: dict[str, str] = {}
+    for event, detail in s.conn.execute("SELECT event, detail FROM audit_log WHERE event IN ('decision-signed', "
+                                        "'decision-approved')"):
+        d = json.loads(detail)
+        (signed if event == "decision-signed" else approved)[d.get("decision_id", "")] = d.get("doc_hash", "")
+    return signed, approved
