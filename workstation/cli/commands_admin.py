@@ -127,8 +127,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Store at {path} already exists; demo users are listed in {path / 'DEMO-PASSPHRASES.txt'} "
               "if it is a demo store.")
         return 0
-    if args.taxpayers < 10 or args.bulk_subjects < 0:
-        raise UsageError("--taxpayers must be at least 10 and --bulk-subjects at least 0")
+    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
+
+    if args.taxpayers < MIN_TAXPAYERS or args.bulk_subjects < MIN_BULK_SUBJECTS:
+        raise UsageError(f"--taxpayers must be at least {MIN_TAXPAYERS:,} and --bulk-subjects at least "
+                         f"{MIN_BULK_SUBJECTS} (more than the bulk threshold)")
     result = create_demo_store(path, taxpayers=args.taxpayers, bulk_subjects=args.bulk_subjects,
                                seed=args.seed, progress=sys.stderr.isatty())
     if args.json:

@@ -104,12 +104,6 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
     justification = (justification or "").strip() or None
     if recommendation == "blocked" and outcome != "deny":
         raise PermissionDenied("a court order blocks this request: it can only be denied")
-    against = not (outcome == recommendation or (recommendation == "blocked" and outcome == "deny"))
-    if against and (justification is None or len(justification) < MIN_JUSTIFICATION):
-        raise InputError(f"deciding {outcome} against the recommendation ({recommendation}) needs a written "
-                         f"justification of at least {MIN_JUSTIFICATION} characters (--justification)")
-    if justification:
-        check_free_text(justification, "justification")
     plan_hash, findings_hash, tri_released = _stream_hashes(s, rid)
     if plan_hash != evaluation["plan_hash"]:
         raise InputError("the stored release plan does not match its evaluation; evaluate the request again")
@@ -122,6 +116,12 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
             raise InputError("the release plan releases nothing; decide deny (or change the plan with overrides)")
         if outcome == "grant" and recommendation == "partial":
             raise InputError("the release plan withholds some items, so the outcome is partial, not grant")
+    against = not (outcome == recommendation or (recommendation == "blocked" and outcome == "deny"))
+    if against and (justification is None or len(justification) < MIN_JUSTIFICATION):
+        raise InputError(f"deciding {outcome} against the recommendation ({recommendation}) needs a written "
+                         f"justification of at least {MIN_JUSTIFICATION} characters (--justification)")
+    if justification:
+        check_free_text(justification, "justification")
     bulk_review = any(f["code"] == "BULK" and f["outcome"] == "needs-review" for f in evaluation["request_findings"])
     needs_approval = outcome in ("grant", "partial") or bulk_review
     key = s.signing_key(passphrase)               # the passphrase is asked again right before signing

@@ -1,0 +1,137 @@
+"""Signed decisions and two-person approval, driven through `dws` on a demo store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from clihelp import Cli
+
+from workstation.demo_store import create_demo_store, demo_passphrase
+from workstation.service import Workstation
+from workstation.store import auditlog
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "store"
+    os.environ["DWS_NO_KEYRING"] = "1"
+    create_demo_store(path, taxpayers=1000, bulk_subjects=150, seed=3)
+    return path
+
+
+@pytest.fixture
+def cli(demo_template: Path, tmp_path: Path, capsys, monkeypatch) -> Cli:
+    store = tmp_path / "store"
+    shutil.copytree(demo_template, store)
+    return Cli(store, capsys, monkeypatch)
+
+
+def as_user(name: str) -> dict[str, str]:
+    return {"user": name, "passphrase": demo_passphrase(name)}
+
+
+def events(store: Path) -> list[tuple[str, dict]]:
+    with Workstation(store).unlock("otto", demo_passphrase("otto")) as s:
+        return [(e.event, e.detail) for e in auditlog.entries(s.conn)]
+
+
+def test_decide_approve_export_and_openssl_verifies(cli: Cli, tmp_path: Path) -> None:
+    r = cli("decide", "DEMO-I2-PARTIAL", "--outcome", "partial", "--json", **as_user("rita"))
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d["status"] == "signed" and d["needs_approval"] and not d["final"]
+    r = cli("approve", "DEMO-I2-PARTIAL", "--json", **as_user("alex"))
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["status"] == "approved"
+    out = tmp_path / "export"
+    assert cli("export", "decision", "DEMO-I2-PARTIAL", "-o", str(out), **as_user("otto")).code == 0
+    doc = json.loads((out / "decision.json").read_bytes())
+    assert doc["outcome"] == "partial" and doc["preparer"]["name"] == "rita" and len(doc["plan_hash"]) == 64
+    assert (out / "decision.json").read_bytes() == json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                                                             ensure_ascii=False).encode()
+    for who in ("preparer", "approver"):
+        proc = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", f"{who}.pem", "-rawin",
+                               "-in", "decision.json", "-sigfile", f"{who}.sig"], cwd=out, capture_output=True,
+                              text=True)
+        assert proc.returncode == 0 and "Signature Verified Successfully" in proc.stdout
+    # A changed byte no longer verifies with OpenSSL.
+    (out / "decision.json").write_bytes((out / "decision.json").read_bytes().replace(b"partial", b"grant", 1))
+    proc = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "preparer.pem", "-rawin", "-in",
+                           "decision.json", "-sigfile", "preparer.sig"], cwd=out, capture_output=True)
+    assert proc.returncode != 0
+    kinds = [e for e, _d in events(cli.store)]
+    assert "decision-signed" in kinds and "decision-approved" in kinds and "decision-exported" in kinds
+
+
+@pytest.mark.parametrize(("user", "args", "message"), [
+    ("cora", ("decide", "DEMO-I2-VALID", "--outcome", "grant"), "only a reviewer may decide"),
+    ("otto", ("decide", "DEMO-I2-VALID", "--outcome", "grant"), "only a reviewer may decide"),
+    ("rita", ("decide", "DEMO-I2-COURT-ORDER", "--outcome", "grant"), "can only be denied"),
+    ("rita", ("decide", "DEMO-I2-VALID", "--outcome", "deny"), "needs a written justification"),
+    ("rita", ("decide", "DEMO-I2-PARTIAL", "--outcome", "grant"), "the outcome is partial, not grant"),
+    ("rita", ("decide", "DEMO-I2-MATCH", "--outcome", "partial", "--justification",
+              "The officer believes the records are correct."), "releases nothing"),
+    ("rita", ("decide", "DEMO-I2-VALID", "--outcome", "deny", "--justification",
+              "Call 512-555-0147 about 123-45-6789 first"), "looks like"),
+    ("alex", ("approve", "DEMO-I2-VALID"), "has no decision to approve"),
+    ("rita", ("approve", "DEMO-I2-VALID"), "only an approver may approve"),
+])
+def test_refusals_are_clear_and_change_nothing(cli: Cli, user: str, args: tuple[str, ...], message: str) -> None:
+    before = len(events(cli.store))
+    r = cli(*args, **as_user(user))
+    assert r.code == 1 and message in r.err, r.err
+    after = events(cli.store)
+    assert not [e for e, _d in after[before:] if e.startswith("decision")]
+
+
+def test_the_preparer_cannot_approve_their_own_decision(cli: Cli, monkeypatch) -> None:
+    with Workstation(cli.store).unlock("admin", demo_passphrase("admin")) as s:
+        s.add_user("rex", "approver", "rex-passphrase-12")
+    assert cli("decide", "DEMO-I2-VALID", "--outcome", "grant", **as_user("rita")).code == 0
+    # The same person cannot hold both signatures, whichever account: approval by the preparer is refused.
+    with Workstation(cli.store).unlock("rita", demo_passphrase("rita")) as s:
+        from workstation.errors import PermissionDenied
+
+        s.role = "approver"   # even if an admin gave the preparer the approver role
+        with pytest.raises(PermissionDenied, match="different person"):
+            s.approve("DEMO-I2-VALID", demo_passphrase("rita"))
+    assert cli("approve", "DEMO-I2-VALID", user="rex", passphrase="rex-passphrase-12").code == 0
+
+
+def test_wrong_passphrase_at_signing_is_refused(cli: Cli, monkeypatch) -> None:
+    with Workstation(cli.store).unlock("rita", demo_passphrase("rita")) as s:
+        from workstation.errors import AuthError
+
+        with pytest.raises(AuthError, match="wrong passphrase"):
+            s.decide("DEMO-I2-VALID", "grant", None, "not-ritas-passphrase")
+        assert s.decision("DEMO-I2-VALID") is None
+
+
+def test_deciding_against_the_recommendation_is_recorded(cli: Cli) -> None:
+    why = "The requesting agency withdrew the underlying case on 2026-11-20."
+    r = cli("decide", "DEMO-I2-VALID", "--outcome", "deny", "--justification", why, "--json", **as_user("rita"))
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d["outcome"] == "deny" and d["recommendation"] == "grant" and d["final"]   # a denial needs no approver
+    signed = [dt for e, dt in events(cli.store) if e == "decision-signed"][-1]
+    assert signed["justification"] == why and signed["recommendation"] == "grant"
+
+
+def test_a_changed_evaluation_voids_the_pending_approval(cli: Cli) -> None:
+    assert cli("decide", "DEMO-I2-VALID", "--outcome", "grant", **as_user("rita")).code == 0
+    assert cli("override", "DEMO-I2-VALID", "address", "--withhold", "--reason", "Address disputed by counsel",
+               **as_user("rita")).code == 0
+    r = cli("approve", "DEMO-I2-VALID", **as_user("alex"))
+    assert r.code == 1 and "must decide again" in r.err
+
+
+def test_bulk_denial_still_needs_an_approver(cli: Cli) -> None:
+    r = cli("decide", "DEMO-I2-BULK", "--outcome", "deny", "--json", **as_user("rita"))
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d["needs_approval"] and not d["final"]
