@@ -162,7 +162,9 @@ def write_bulk(directory: Path, factory: TaxpayerFactory, taxpayers: int, subjec
                               "willfully failed to depart (8 U.S.C. 1253(a)(1)); last known addresses are "
                               "needed to locate them for removal."},
         solely_for_use_certified=True,
-        officers=[{"name": "B. Agent", "title": "Deputy Assistant Director", "active_matters": subjects}],
+        # one officer "engaged" in every matter (capped at the intake limit for a count, 1,000,000)
+        officers=[{"name": "B. Agent", "title": "Deputy Assistant Director",
+                   "active_matters": min(subjects, 1_000_000)}],
         items=["name", "address"], periods=periods, subjects=None, subjects_csv=csv_name, court_order=None,
         consent=None)
     mix = ", ".join(f"{kinds[k]} {k}" for k in KINDS if kinds[k])

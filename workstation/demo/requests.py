@@ -348,7 +348,7 @@ class RequestBuilder:
                                    "My own records")],
             subjects_csv=None, court_order=None, consent=None)
         return BuiltRequest(doc, "valid", "first-party FOIA request: the taxpayer asks for their own records "
-                            "(identity to be verified)", "grant")
+                            "(identity to be verified: needs review)", "grant", needs_review=True)
 
     def i2_partial(self) -> BuiltRequest:
         good = self.good(3)
