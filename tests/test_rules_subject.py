@@ -193,9 +193,6 @@ def test_reason_without_the_subjects_case_number_fails() -> None:
     assert "case number" in res.findings[0][2]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rules/subjects.py _check_reason tests the case number with a plain "
-                   "substring test (reason_key(case_no) in reason_key(text)), so case CR-24-118 is 'referred to' "
-                   "by a reason that only cites CR-24-1187")
 def test_reason_citing_a_longer_case_number_is_not_this_subjects_case() -> None:
     res = run(Case("REASON", FAIL, STATUS_WITHHELD, {"case_no": "CR-24-118"}))
     assert outcomes(res).get("REASON") == FAIL
@@ -211,12 +208,10 @@ def test_one_of_two_years_missing_keeps_the_subject_releasable() -> None:
     assert "2025" in res.findings[0][2]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rules/subjects.py _periods narrows a subject's own periods to the "
-                   "request's and, when none is left, checks no period at all: a subject asking only for a year "
-                   "outside the request (here 2019) is releasable with no finding")
 def test_subject_asking_only_for_a_year_outside_the_request_is_not_silently_released() -> None:
-    res = run(Case("PERIOD-RECORD", FAIL, STATUS_NO_RECORD, {"periods": "2019"}))
-    assert not (res.status == STATUS_RELEASABLE and res.findings == ())
+    res = run(Case("PERIOD-RECORD", FAIL, STATUS_WITHHELD, {"periods": "2019"}))
+    assert res.status == STATUS_WITHHELD and outcomes(res) == {"PERIOD-RECORD": FAIL}
+    assert "2019 not among the request's valid periods" in res.findings[0][2]
 
 
 # ----------------------------------------------------------------------------------------------- canary

@@ -132,7 +132,11 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
                                                 "in any year; listed for manual review"))
         blocking = True
 
-    wanted = _periods(policy, periods)
+    wanted, outside = _periods(policy, periods)
+    if outside:
+        findings.append(("PERIOD-RECORD", FAIL, f"{', '.join(outside)} not among the request's valid periods"))
+        if not wanted:
+            return SubjectResult(STATUS_WITHHELD, matched, tuple(findings), outside)
     years = {str(r[0]) for r in match_rows}
     missing = tuple(p for p in wanted if p not in years)
     if missing:
@@ -144,12 +148,12 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
     return SubjectResult(status, matched, tuple(findings), missing)
 
 
-def _periods(policy: SubjectPolicy, periods: str | None) -> tuple[str, ...]:
+def _periods(policy: SubjectPolicy, periods: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(periods to check for this subject, the subject's own periods that the request does not allow)."""
     if periods:
         own = [p.strip() for p in periods.split(";") if p.strip()]
-        narrowed = tuple(p for p in own if p in policy.periods)
-        return narrowed
-    return policy.periods
+        return tuple(p for p in own if p in policy.periods), tuple(p for p in own if p not in policy.periods)
+    return policy.periods, ()
 
 
 def _check_reason(policy: SubjectPolicy, reason: str | None, case_no: str | None) -> str | None:
@@ -158,7 +162,7 @@ def _check_reason(policy: SubjectPolicy, reason: str | None, case_no: str | None
         return "no specific reason is given for this taxpayer"
     if len(text) < MIN_REASON_CHARS:
         return f"the reason is too short to be specific ({len(text)} characters)"
-    if case_no and reason_key(case_no) not in reason_key(text):
+    if case_no and f" {reason_key(case_no)} " not in f" {reason_key(text)} ":
         return "the reason does not refer to this taxpayer's case number"
     shared = policy.reason_counts.get(reason_key(text), 1) - 1
     if shared > policy.reason_limit:
