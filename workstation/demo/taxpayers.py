@@ -46,6 +46,7 @@ SEED_STRIDE = 1_000_003
 
 AddressTuple = tuple[str, str, str, str]          # street, city, state, zip
 _MASK64 = (1 << 64) - 1
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 _HOLD_LIMIT = int(HOLD_SHARE * (1 << 64))
 
 
@@ -80,6 +81,7 @@ class TinSpace:
         self.ssn_size = len(self._ssn_areas) * 99 * 9999
         self.itin_size = 100 * len(self._ITIN_GROUPS) * 10_000
         self.ein_size = len(self._EIN_PREFIXES) * 10 * self._EIN_GROUPS * 10_000
+        self._ssn_area_text = tuple(f"{a:03d}-" for a in self._ssn_areas)
         self._perm: dict[str, tuple[int, int, int]] = {}
         for kind, size, salt in (("SSN", self.ssn_size, 1), ("ITIN", self.itin_size, 2),
                                  ("EIN", self.ein_size, 3)):
@@ -98,7 +100,7 @@ class TinSpace:
     def ssn(self, index: int) -> str:
         area_i, rest = divmod(self._slot("SSN", index), 99 * 9999)
         group, serial = divmod(rest, 9999)
-        return f"{self._ssn_areas[area_i]:03d}-{group + 1:02d}-{serial + 1:04d}"
+        return f"{self._ssn_area_text[area_i]}{_TWO_DIGITS[group + 1]}-{serial + 1:04d}"
 
     def itin(self, index: int) -> str:
         area, rest = divmod(self._slot("ITIN", index), len(self._ITIN_GROUPS) * 10_000)
@@ -150,19 +152,19 @@ def is_hold(seed: int, index: int) -> bool:
 
 def random_address(r: Callable[[], float]) -> tuple[str, str, str, str, str]:
     """A real-looking US address: (street, city, state, zip, phone area code)."""
-    city, state, zip5, area = CITIES[int(r() * len(CITIES))]
+    city, state, zip5, area = CITIES[int(r() * _N_CITIES)]
     u = r()
     if u < 0.02:
         street = f"PO Box {100 + int(r() * 29_900)}"
     else:
         number = 1 + int(r() * r() * 19_999)
-        name = STREET_NAMES[int(r() * len(STREET_NAMES))]
-        suffix = STREET_SUFFIXES[int(r() * len(STREET_SUFFIXES))]
+        name = STREET_NAMES[int(r() * _N_STREETS)]
+        suffix = STREET_SUFFIXES[int(r() * _N_SUFFIXES)]
         street = f"{number} {name} {suffix}"
         if u > 0.85:
             street = f"{number} {DIRECTIONALS[int(r() * 4)]} {name} {suffix}"
         if r() < 0.25:
-            unit = UNIT_KINDS[int(r() * len(UNIT_KINDS))]
+            unit = UNIT_KINDS[int(r() * _N_UNITS)]
             letter = "" if r() < 0.7 else "ABCD"[int(r() * 4)]
             street = f"{street} {unit} {1 + int(r() * 40)}{letter}"
     if r() < 0.1:
@@ -181,6 +183,7 @@ class TaxpayerFactory:
         self._rng = random.Random()
         # random.Random.seed(int) only hands the int to the C seeding of _random.Random: call that directly
         self._reseed = super(random.Random, self._rng).seed
+        self._hold_salt = seed * 0xBF58476D1CE4E5B9        # is_hold(), inlined in lines()
         # filing dates (= address as-of dates) per tax year: Jan 20 .. Apr 15 of the next year
         self._as_of: dict[int, tuple[str, ...]] = {}
         for year in self.years:
@@ -191,7 +194,7 @@ class TaxpayerFactory:
     # changes. The identity is drawn first, so that a profile can stop before the money fields.
     def _identity(self, index: int) -> tuple[str, str, str, tuple[int, ...], tuple[AddressTuple, ...], str,
                                              Callable[[], float]]:
-        self._reseed(self.seed * SEED_STRIDE + index)
+        self._reseed(taxpayer_seed(self.seed, index))
         r = self._rng.random
         u = r()
         tin_type = "EIN" if u < 0.01 else "ITIN" if u < 0.13 else "SSN"
@@ -245,7 +248,7 @@ class TaxpayerFactory:
         comma, quote or line break (checked in ``_check_tables``), so none needs quoting.
         """
         tin, tin_type, name, years, addresses, area, r = self._identity(index)
-        hold = "1" if is_hold(self.seed, index) else "0"
+        hold = "1" if ((index * 0x9E3779B97F4A7C15 + self._hold_salt) & _MASK64) < _HOLD_LIMIT else "0"
         phone = f"{area}-555-01{int(r() * 100):02d}" if r() < 0.85 else ""
         bank = str(1_000_000_000 + int(r() * 8_999_999_999)) if r() < 0.7 else ""
         as_of = self._as_of
@@ -307,6 +310,10 @@ def _check_tables() -> None:
 
 
 _check_tables()
+_N_CITIES = len(CITIES)
+_N_STREETS = len(STREET_NAMES)
+_N_SUFFIXES = len(STREET_SUFFIXES)
+_N_UNITS = len(UNIT_KINDS)
 _N_FIRST = len(FIRST_NAMES)
 _N_ITIN_FIRST = len(ITIN_FIRST_NAMES)
 _N_LAST = len(LAST_NAMES)
