@@ -224,3 +224,20 @@ def test_an_ssn_and_an_ein_may_share_digits(tmp_path: Path) -> None:
     ein = swap("tin_type", "EIN", swap("tin", "12-3456789"))
     rows = rows_of(write(tmp_path, ssn, ein))
     assert [row[:2] for row in rows] == [("123456789", "SSN"), ("123456789", "EIN")]
+
+
+def test_chunks_inside_a_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workstation.intake import records_csv
+
+    monkeypatch.setattr(records_csv, "CHUNK", 2)
+    rows = [swap("tax_year", str(year)) for year in range(2000, 2009)]
+    rows[4] = swap("employer", '"multi\nline"', rows[4])
+    path = write(tmp_path, *rows, "", rows[1])
+    batches = []
+    with pytest.raises(InputError) as info:
+        for batch in read_records(path, batch_size=5):
+            batches.append(batch)
+    assert [len(b) for b in batches] == [5]
+    assert [row[8] for row in batches[0]] == [2000, 2001, 2002, 2003, 2004]
+    assert batches[0][4][17] == "multi\nline"
+    check(info.value, path, "line 13", "same tin, tin_type and tax_year as line 3")
