@@ -13,8 +13,9 @@ import pytest
 _HOME = tempfile.mkdtemp(prefix="dws-test-home-")
 os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
+os.environ["XDG_CONFIG_DIRS"] = os.path.join(_HOME, "site-config")   # no office policy from /etc/xdg
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE"):
+for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "DWS_POLICY_FILE"):
     os.environ.pop(_var, None)
 
 ADMIN_PW = "admin-passphrase-1"

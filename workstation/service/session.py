@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .. import policy
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
 from ..model import USER_ROLES, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
@@ -50,6 +51,7 @@ class Workstation:
     def init(self, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[Session, str, str | None]:
         check_user_name(admin)
         check_passphrase(passphrase)
+        policy.current()                # a bad office policy file stops here, before anything is created
         store, code, notice = opening.create(self.path, admin, passphrase, bind_device=bind_device)
         return Session(store), code, notice
 
@@ -72,6 +74,11 @@ class Session:
         self.user = store.user
         info = users_sql.get(self.conn, store.user) if store.user else None
         self.role: str | None = info.role if info else ("admin" if store.user is None else None)
+        try:
+            policy.note_in_store(self.conn, self.user)   # a changed office policy is logged, evaluations go stale
+        except BaseException:
+            store.close()
+            raise
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -192,6 +199,10 @@ class Session:
 
     def change_setting(self, key: str, value: Any) -> None:
         self.require("change-settings")
+        fixed = policy.current()
+        if fixed.fixes(key):
+            raise roles.PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
+                                         "only an administrator of this computer can change it there")
         if key in COUNSEL_SETTINGS and self.role != "counsel":
             raise roles.PermissionDenied(f"only counsel may change the rule threshold {key!r}")
         try:

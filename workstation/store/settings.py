@@ -1,16 +1,20 @@
-"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS)."""
+"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS; the office policy wins)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from .. import policy
 from ..canonical import utc_now
 from ..settings import DEFAULTS
 from .db import Connection
 
 
 def get(conn: Connection, key: str) -> Any:
+    fixed = policy.current().values
+    if key in fixed:
+        return fixed[key]
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return json.loads(row[0]) if row else DEFAULTS[key]
 
@@ -20,6 +24,7 @@ def all_settings(conn: Connection) -> dict[str, Any]:
     for key, value in conn.execute("SELECT key, value FROM settings"):
         if key in values:
             values[key] = json.loads(value)
+    values.update(policy.current().values)
     return values
 
 

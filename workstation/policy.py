@@ -1,0 +1,154 @@
+"""Office policy: settings an administrator fixes for every user of this desktop.
+
+The policy is one JSON object in the file named by ``DWS_POLICY_FILE``, else in the platform's site
+configuration folder: ``/etc/xdg/disclosure-workstation/policy.json`` on Linux (the first folder of
+``$XDG_CONFIG_DIRS``), ``/Library/Application Support/disclosure-workstation/policy.json`` on macOS,
+``C:\\ProgramData\\disclosure-workstation\\policy.json`` on Windows. No file there means no policy.
+
+    {"idle_lock_minutes": 5, "office_name": "Disclosure Office, Ogden", "bulk_threshold": 50}
+
+Each key is a setting name from ``workstation.settings.DEFAULTS`` and its value is checked like any other
+setting change (``settings.coerce``); keys starting with ``_`` are comments. A value set here wins over
+the store's own value and cannot be changed in the application (``change_setting`` refuses it, naming
+this file). The file must not be writable by the user who runs the workstation (an administrator keeps it
+root-owned, mode 0644); one the user could write is refused. A missing, unreadable or invalid policy file
+stops the workstation with one message naming the file and the key.
+
+Each session compares the policy in force with the one the store saw last; a change is written to the
+audit log (``policy-changed``, with the file and the values) and makes stored evaluations stale, exactly
+like a setting change made in the application.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DwsError
+from .paths import APP
+from .settings import coerce
+
+POLICY_ENV = "DWS_POLICY_FILE"
+POLICY_NAME = "policy.json"
+_META_KEY = "office_policy"
+
+
+class PolicyError(DwsError):
+    """The office policy file is unreadable, writable by the user, or has a bad key or value."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(f"office policy {path}: {problem} (ask the administrator to correct it)")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the office policy fixes (empty when there is no policy file)."""
+
+    path: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def fixes(self, key: str) -> bool:
+        return key in self.values
+
+    def record(self) -> dict[str, Any]:
+        """What the audit log and the store keep about this policy (settings only, never taxpayer data)."""
+        return {"file": str(self.path) if self.path else None, "values": self.values}
+
+
+def default_path() -> Path:
+    """``<site config dir>/disclosure-workstation/policy.json`` (``/etc/xdg/...`` on Linux)."""
+    from platformdirs import site_config_path
+
+    return site_config_path(APP, appauthor=False, multipath=False) / POLICY_NAME
+
+
+def policy_path() -> tuple[Path, bool]:
+    """(the policy file, whether it must exist): ``$DWS_POLICY_FILE`` must, the site file may be absent."""
+    env = os.environ.get(POLICY_ENV)
+    if env:
+        return Path(env).expanduser(), True
+    return default_path(), False
+
+
+_cache: dict[tuple, Policy] = {}
+
+
+def current() -> Policy:
+    """The policy in force, re-read when the file changes (cheap: one ``stat`` per call)."""
+    path, required = policy_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if required:
+            raise PolicyError(path, f"the file does not exist (named by {POLICY_ENV})") from None
+        return Policy()
+    except OSError as exc:
+        raise PolicyError(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode, st.st_uid)
+    policy = _cache.get(key)
+    if policy is None:
+        policy = load(path)
+        _cache.clear()
+        _cache[key] = policy
+    return policy
+
+
+def load(path: Path) -> Policy:
+    """Read and check one policy file; the first problem raises PolicyError naming the file and key."""
+    if not path.is_file():
+        raise PolicyError(path, "is not a file")
+    if not _is_root() and os.access(path, os.W_OK):
+        raise PolicyError(path, "is writable by this user, so it cannot fix anything; an administrator must "
+                                "own it and make it read-only for users (for example chown root, chmod 644)")
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(path, f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise PolicyError(path, "must be a JSON object of setting names and values")
+    values: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key.startswith("_"):
+            continue
+        try:
+            values[key] = coerce(key, value)
+        except KeyError:
+            raise PolicyError(path, f"unknown setting {key!r} (see workstation/settings.py)") from None
+        except ValueError as exc:
+            raise PolicyError(path, f"setting {key!r}: {exc}") from None
+    return Policy(path=path, values=values)
+
+
+def _is_root() -> bool:
+    geteuid = getattr(os, "geteuid", None)     # POSIX; on Windows the folder's ACL decides
+    return geteuid is not None and geteuid() == 0
+
+
+def note_in_store(conn: Any, user: str | None) -> bool:
+    """Compare the policy in force with the one this store saw last; on a change, record the new one, log
+    ``policy-changed`` and make stored evaluations stale, in one transaction. True when it changed."""
+    from .canonical import canonical_json
+    from .store import auditlog, db
+    from .store.evaluation import bump_data_version
+
+    policy = current()
+    now = canonical_json(policy.record()).decode("utf-8")
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
+    before = row[0] if row else canonical_json(Policy().record()).decode("utf-8")
+    if before == now:
+        return False
+    with db.transaction(conn):
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                     "excluded.value", (_META_KEY, now))
+        bump_data_version(conn)
+        auditlog.append(conn, "policy-changed", user=user, obj=policy.record()["file"],
+                        detail={"from": json.loads(before), "to": policy.record()})
+    return True
