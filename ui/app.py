@@ -1,4 +1,9 @@
-"""Composition root of the desktop application: parse arguments, build the objects once, run."""
+"""Composition root of the desktop application: build the long-lived objects once and wire them.
+
+    DbClient (the worker thread) ─ UnlockDialog ─▶ MainWindow + LockController + Overrides + ClipboardGuard
+
+Nothing here is global; tests build a `DesktopApp` the same way, with a short idle timeout.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,67 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
 
 from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
 
+from .capabilities import Capabilities
+from .clipboard import ClipboardGuard
+from .database import DbClient
+from .lock import LockController
 from .main_window import MainWindow
+from .overrides import Overrides
 from .unlock_dialog import UnlockDialog
+from .values import SessionInfo
+
+
+class DesktopApp(QObject):
+    def __init__(self, workstation: Workstation, *, idle_lock_ms: int | None = None,
+                 caps: Capabilities | None = None) -> None:
+        super().__init__()
+        self._idle_lock_ms = idle_lock_ms
+        self.caps = caps or Capabilities.of()
+        self.db = DbClient(workstation)
+        self.clipboard = ClipboardGuard(self)
+        self.overrides = Overrides(self.db, self)
+        self.unlock_dialog = UnlockDialog(self.db)
+        self.unlock_dialog.unlocked.connect(self.on_unlocked)
+        self.window: MainWindow | None = None
+        self.lock: LockController | None = None
+        self.info: SessionInfo | None = None
+
+    def start(self) -> None:
+        self.unlock_dialog.show()
+
+    def on_unlocked(self, info: SessionInfo) -> None:
+        self.info = info
+        idle_ms = self._idle_lock_ms or info.idle_lock_minutes * 60_000
+        self.window = MainWindow(self.db, self.caps, info, self.overrides, self.clipboard)
+        self.lock = LockController(self.db, self.clipboard, info, idle_ms, self)
+        self.window.lock_requested.connect(self.lock.lock)
+        self.lock.remaining_changed.connect(self.window.status.on_lock_remaining_changed)
+        self.lock.screen.quit_requested.connect(self.quit)
+        self.window.show()
+        self.window.start()
+        self.lock.start()
+
+    def quit(self) -> None:
+        self.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def stop(self) -> None:
+        """Stop timers, close every window, close the session in its thread and end the thread."""
+        if self.lock is not None:
+            self.lock.stop()
+        for widget in (self.window, self.unlock_dialog):
+            if widget is not None:
+                widget.close()
+        self.db.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,16 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     store = resolve_store(args.store)
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
-    workstation = Workstation(Path(store))
-    dialog = UnlockDialog(workstation)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
-        return 0
-    window = MainWindow(dialog.session)
-    window.show()
-    rc = app.exec()
-    dialog.session.close()
-    return rc
+    desktop = DesktopApp(Workstation(Path(store)))
+    desktop.unlock_dialog.rejected.connect(app.quit)
+    app.aboutToQuit.connect(desktop.stop)
+    desktop.start()
+    return app.exec()
 
 
 if __name__ == "__main__":

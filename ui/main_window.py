@@ -1,23 +1,179 @@
-"""The main window: the review queue (the request view comes with the desktop-application issue)."""
+"""The main window: the queue above, the request below, menus for everything (each action with a visible
+shortcut), and the status bar. It builds no long-lived objects of its own: the composition root passes them in."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTableView
+from collections.abc import Callable
 
-from workstation.service import Session
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
 
-from .queue_model import QueueModel
+from . import jobs
+from .capabilities import Capabilities
+from .clipboard import ClipboardGuard
+from .database import DbClient
+from .failures import Failure, show_failure
+from .overrides import Overrides
+from .queue_panel import QueuePanel
+from .request_view import RequestView
+from .shortcuts_dialog import ShortcutsDialog
+from .status_bar import StatusBar
+from .values import SessionInfo
+
+LOG_REFRESH_MS = 500
+NOT_YET = ("Court &orders…", "&Users…", "&Accounting…")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.setWindowTitle("Disclosure Workstation")
-        self._model = QueueModel(session.queue())
-        view = QTableView()
-        view.setModel(self._model)
-        view.setAccessibleName("Review queue")
-        view.resizeColumnsToContents()
-        self.setCentralWidget(view)
-        self.statusBar().addWidget(QLabel(f"User: {session.user} ({session.role})"))
-        self.resize(1000, 600)
+    lock_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, db: DbClient, caps: Capabilities, info: SessionInfo, overrides: Overrides,
+                 clipboard: ClipboardGuard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.info = info
+        self.setWindowTitle(f"Disclosure Workstation — {info.label}")
+        self.setAccessibleName("Disclosure Workstation")
+        self.queue = QueuePanel(db)
+        self.request = RequestView(db, caps, info, overrides, clipboard)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.queue)
+        split.addWidget(self.request)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.setCentralWidget(split)
+        self.status = StatusBar(info)
+        self.setStatusBar(self.status)
+        self._log_timer = QTimer(self)
+        self._log_timer.setSingleShot(True)
+        self._log_timer.setInterval(LOG_REFRESH_MS)
+        self._log_timer.timeout.connect(self.refresh_log_status)
+        self.queue.request_activated.connect(self.open_request)
+        self.request.log_written.connect(self._log_timer.start)
+        self.request.request_loaded.connect(self.on_request_loaded)
+        overrides.overrides_changed.connect(lambda _rid: self.queue.reload())
+        self.request.decision.decision_signed.connect(lambda _rid: self.queue.reload())
+        db.failure_reported.connect(self.on_failure_reported)
+        self._build_menus(overrides)
+        self.resize(1360, 860)
+
+    # --- menus ---------------------------------------------------------------------------------------
+    def _action(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+                slot: Callable[[], object], name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutVisibleInContextMenu(True)
+        action.triggered.connect(lambda _checked=False: slot())
+        action.setToolTip(name or text.replace("&", "").rstrip("…"))
+        menu.addAction(action)
+        self.addAction(action)        # the shortcut works wherever the focus is in this window
+        return action
+
+    def _build_menus(self, overrides: Overrides) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.lock_action = self._action(file, "&Lock", "Ctrl+L", self.lock_requested.emit)
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)    # from any window
+        file.addSeparator()
+        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit = bar.addMenu("&Edit")
+        undo = overrides.group.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = overrides.group.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addActions([undo, redo])
+        self.addActions([undo, redo])
+        self.undo_action, self.redo_action = undo, redo
+        edit.addSeparator()
+        self._action(edit, "&Find in queue", QKeySequence.StandardKey.Find, self.focus_search)
+        view = bar.addMenu("&View")
+        self._action(view, "&Queue", "Ctrl+0", self.queue.view.setFocus)
+        for number, (tab, name) in enumerate(self._tabs(), start=1):
+            self._action(view, name, f"Ctrl+{number}", lambda t=tab: self.show_tab(t))
+        view.addSeparator()
+        self._action(view, "Re&load queue", "Ctrl+R", self.queue.reload)
+        request = bar.addMenu("&Request")
+        preview, decision, letter = self.request.preview, self.request.decision, self.request.letter
+        self._action(request, "&Open selected request", "Ctrl+O", self.queue.open_current)
+        self._action(request, "Re-&evaluate", "F5", self.request.reload)
+        request.addSeparator()
+        self._action(request, "Show &original…", "Ctrl+Shift+O", self._in_preview(preview.on_show_original_clicked))
+        self._action(request, "&Release element…", "Ctrl+Shift+R",
+                     self._in_preview(lambda: preview.on_override_clicked("release")))
+        self._action(request, "&Withhold element…", "Ctrl+Shift+W",
+                     self._in_preview(lambda: preview.on_override_clicked("withhold")))
+        request.addSeparator()
+        self._action(request, "&Sign decision…", "Ctrl+Shift+D", decision.on_sign_clicked)
+        self._action(request, "&Approve decision…", "Ctrl+Shift+A", decision.on_approve_clicked)
+        self._action(request, "&Issue letter", "Ctrl+Shift+I", letter.on_issue_clicked)
+        self._action(request, "&Print letter…", QKeySequence.StandardKey.Print, letter.on_print_clicked)
+        self._action(request, "Save letter &as…", "Ctrl+Shift+S", letter.on_save_clicked)
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "&Verify the log and signatures", "Ctrl+Shift+V", self.verify)
+        for text in NOT_YET:
+            action = tools.addAction(text.replace("…", " (not available yet)"))
+            action.setEnabled(False)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, self.show_shortcuts)
+
+    def _tabs(self) -> list[tuple[QWidget, str]]:
+        tabs = self.request.tabs
+        return [(tabs.widget(i), tabs.tabText(i)) for i in range(tabs.count())]
+
+    def _in_preview(self, slot: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            self.show_tab(self.request.preview)
+            slot()
+
+        return run
+
+    # --- slots ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.queue.reload()
+        self.refresh_log_status()
+
+    def open_request(self, request_id: str) -> None:
+        self.request.open_request(request_id)
+
+    def on_request_loaded(self, request_id: str) -> None:
+        self.queue.select(request_id)
+
+    def show_tab(self, tab: QWidget) -> None:
+        if self.request.snapshot is not None:
+            self.request.tabs.setCurrentWidget(tab)
+            tab.setFocus()
+
+    def focus_search(self) -> None:
+        self.queue.search.setFocus()
+        self.queue.search.selectAll()
+
+    def refresh_log_status(self) -> None:
+        self._db.call(jobs.log_status, self.status.on_log_status_loaded)
+
+    def verify(self) -> None:
+        self._db.call(lambda s: s.verify(), self.on_verified, label="Verifying the log and every signature…")
+
+    def on_verified(self, report: object) -> None:
+        problems = list(getattr(report, "problems", []))
+        text = (f"Verified {getattr(report, 'entries', 0):,} log entries, {getattr(report, 'decisions', 0):,} "
+                f"decisions and {getattr(report, 'signatures', 0):,} signatures: "
+                + ("everything is intact." if not problems else "PROBLEMS FOUND:\n" + "\n".join(problems)))
+        box = QMessageBox(QMessageBox.Icon.Information if not problems else QMessageBox.Icon.Critical,
+                          "Verification", text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self._log_timer.start()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.menuBar(), self).open()
+
+    def on_failure_reported(self, failure: Failure) -> None:
+        show_failure(self, failure)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)

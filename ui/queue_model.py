@@ -1,35 +1,82 @@
-"""Table model of the review queue: holds plain QueueRow values, never database rows."""
+"""The review queue as a table: plain QueueRow values, never database rows; a proxy filters and searches it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from datetime import date
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFont
 
 from workstation.model import QueueRow
 
-COLUMNS = ("Request", "Agency", "Authority", "Received", "Due", "Subjects", "Status")
-Index = QModelIndex | QPersistentModelIndex
+from .rows_model import ROW_ROLE, SORT_ROLE, Column, RowsModel
+
+# A request past its due date is overdue until its letter is out (statuses after the decision is final).
+CLOSED_STATUSES = frozenset({"approved", "issued", "letter-issued", "closed", "withdrawn"})
+ALL = ""
 
 
-class QueueModel(QAbstractTableModel):
-    def __init__(self, rows: list[QueueRow]) -> None:
-        super().__init__()
-        self._rows = rows
+def is_overdue(row: QueueRow, today: date) -> bool:
+    return bool(row.due_on) and row.due_on < today.isoformat() and row.status not in CLOSED_STATUSES  # type: ignore[operator]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+def queue_columns(today: date) -> tuple[Column[QueueRow], ...]:
+    return (
+        Column("Request", lambda r: r.request_id),
+        Column("Agency", lambda r: r.agency_code or r.agency, tooltip=True),
+        Column("Authority", lambda r: r.authority),
+        Column("Received", lambda r: r.received_on),
+        Column("Due", lambda r: r.due_on or ""),
+        Column("Overdue", lambda r: "Overdue" if is_overdue(r, today) else ""),
+        Column("Subjects", lambda r: f"{r.subjects:,}", sort=lambda r: r.subjects),
+        Column("Recommendation", lambda r: r.recommendation or "not evaluated"),
+        Column("Status", lambda r: r.status),
+    )
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+
+class QueueModel(RowsModel[QueueRow]):
+    def __init__(self, rows: list[QueueRow] | tuple[QueueRow, ...] = (), today: date | None = None,
+                 parent: QObject | None = None) -> None:
+        self.today = today or date.today()
+        super().__init__(queue_columns(self.today), rows, parent, style=self._emphasis)
+
+    def _emphasis(self, row: QueueRow, column: int, role: int) -> object:
+        if role == Qt.ItemDataRole.FontRole and column == 5 and is_overdue(row, self.today):
+            font = QFont()
+            font.setBold(True)
+            return font
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        r = self._rows[index.row()]
-        values = (r.request_id, r.agency_code or r.agency, r.authority, r.received_on, r.due_on or "",
-                  f"{r.subjects:,}", r.status)
-        return values[index.column()]
+
+class QueueFilter(QSortFilterProxyModel):
+    """Status, authority and agency (exact), overdue only, and free-text search over id and agency."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.status = self.authority = self.agency = ALL
+        self.overdue_only = False
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_criteria(self, *, status: str = ALL, authority: str = ALL, agency: str = ALL, overdue_only: bool = False,
+                     text: str = "") -> None:
+        self.beginFilterChange()
+        self.status, self.authority, self.agency = status, authority, agency
+        self.overdue_only, self.text = overdue_only, text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, QueueModel)
+        row: QueueRow = model.index(source_row, 0, source_parent).data(ROW_ROLE)
+        if (self.status and row.status != self.status) or (self.authority and row.authority != self.authority):
+            return False
+        if self.agency and (row.agency_code or row.agency) != self.agency:
+            return False
+        if self.overdue_only and not is_overdue(row, model.today):
+            return False
+        if self.text:
+            haystack = " ".join((row.request_id, row.agency, row.agency_code or "", row.authority)).casefold()
+            return self.text in haystack
+        return True

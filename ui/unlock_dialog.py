@@ -1,20 +1,28 @@
-"""The system-use warning banner (AC-8), then user and passphrase."""
+"""Unlock: the system-use warning banner (AC-8) acknowledged first, then user and passphrase; the failed-unlock
+lockout (AC-7) shown with the time left; an admin's recovery-code unlock. The unlock runs in the DB worker."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
-from workstation.errors import DwsError
-from workstation.service import Session, Workstation
+from . import jobs
+from .database import DbClient
+from .failures import LOCKED_OUT, Failure
+from .labels import plain_label
+from .lockout import LockoutCountdown
+from .values import SessionInfo
 
 BANNER = (
     "WARNING: This is a U.S. Government computer system. Use of this system is monitored and recorded, "
@@ -25,53 +33,135 @@ BANNER = (
 
 
 class UnlockDialog(QDialog):
-    def __init__(self, workstation: Workstation) -> None:
-        super().__init__()
+    unlocked = Signal(object)          # SessionInfo
+
+    def __init__(self, db: DbClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setWindowTitle("Disclosure Workstation — Unlock")
-        self._workstation = workstation
-        self.session: Session | None = None
-        banner = QLabel(BANNER)
-        banner.setTextFormat(Qt.TextFormat.PlainText)
-        banner.setWordWrap(True)
-        self._ack = QCheckBox("I have read and accept the notice above")
+        self.setAccessibleName("Unlock the store")
+        self._db = db
+        self._working = False
+        banner = plain_label(BANNER)
+        banner.setAccessibleName("System use notice")
+        banner.setObjectName("banner")
+        self._ack = QCheckBox("I have &read and accept the notice above")
+        self._ack.setAccessibleName("Acknowledge the system use notice")
         self._user = QLineEdit()
         self._user.setAccessibleName("User name")
         self._passphrase = QLineEdit()
         self._passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self._passphrase.setAccessibleName("Passphrase")
-        self._error = QLabel()
-        self._error.setTextFormat(Qt.TextFormat.PlainText)
-        self._error.setWordWrap(True)
+        self.error = plain_label("")
+        self.error.setAccessibleName("Unlock status")
+        self.error.setObjectName("error")
         form = QFormLayout()
-        form.addRow("&User:", self._user)
-        form.addRow("&Passphrase:", self._passphrase)
-        self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                         | QDialogButtonBox.StandardButton.Cancel)
-        unlock = self._buttons.button(QDialogButtonBox.StandardButton.Ok)
-        unlock.setText("&Unlock")
-        unlock.setDefault(True)
-        self._buttons.accepted.connect(self.on_unlock_requested)
+        form.addRow(self._buddy("&User:", self._user), self._user)
+        form.addRow(self._buddy("&Passphrase:", self._passphrase), self._passphrase)
+        self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.unlock_button.setText("&Unlock")
+        self.unlock_button.setDefault(True)
+        self.unlock_button.setAccessibleName("Unlock")
+        self._recovery = QPushButton("Recovery &code…")
+        self._recovery.setAccessibleName("Unlock with the recovery code (admin)")
+        self._buttons.addButton(self._recovery, QDialogButtonBox.ButtonRole.ActionRole)
+        for button in (self._recovery, self._buttons.button(QDialogButtonBox.StandardButton.Cancel)):
+            button.setAutoDefault(False)     # Enter always means Unlock, wherever the focus went meanwhile
+        self._buttons.accepted.connect(self.on_unlock_clicked)
         self._buttons.rejected.connect(self.reject)
+        self._recovery.clicked.connect(self.on_recovery_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(banner)
         layout.addWidget(self._ack)
         layout.addLayout(form)
-        layout.addWidget(self._error)
+        layout.addWidget(self.error)
         layout.addWidget(self._buttons)
+        self.countdown = LockoutCountdown(self)
+        self.countdown.ticked.connect(self.error.setText)
+        self.countdown.ended.connect(self._update_enabled)
         self._ack.toggled.connect(self.on_ack_toggled)
+        self._user.editingFinished.connect(self.on_user_entered)
+        self._user.textChanged.connect(self._update_enabled)
         self.on_ack_toggled(False)
+        self.resize(560, self.sizeHint().height())
 
-    def on_ack_toggled(self, checked: bool) -> None:
-        self._user.setEnabled(checked)
-        self._passphrase.setEnabled(checked)
-        self._buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(checked)
+    @staticmethod
+    def _buddy(text: str, field: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(field)
+        return label
 
-    def on_unlock_requested(self) -> None:
-        try:
-            self.session = self._workstation.unlock(self._user.text().strip(), self._passphrase.text())
-        except DwsError as exc:
-            self._error.setText(str(exc))
-            self._passphrase.clear()
+    @property
+    def unlock_button(self) -> QPushButton:
+        return self._buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def _update_enabled(self) -> None:
+        ready = self._ack.isChecked() and not self._working
+        self._user.setEnabled(ready)
+        self._passphrase.setEnabled(ready)
+        self._recovery.setEnabled(ready)
+        self.unlock_button.setEnabled(ready and not (self.countdown.active and self._user.text().strip()
+                                                     == self.countdown.user))
+        self.unlock_button.setDefault(True)          # disabling it while working dropped it as the default
+
+    def on_ack_toggled(self, _checked: bool) -> None:
+        self._update_enabled()
+        if self._ack.isChecked():
+            self._user.setFocus()
+
+    # --- unlocking -----------------------------------------------------------------------------------
+    def on_unlock_clicked(self) -> None:
+        user = self._user.text().strip()
+        if not self._ack.isChecked() or not user or self._working:
             return
+        self._start("Unlocking…")
+        self._db.run(jobs.unlock(user, self._passphrase.text()), self.on_unlock_finished, self.on_unlock_failed,
+                     label="Unlocking the store…")
         self._passphrase.clear()
+
+    def on_recovery_clicked(self) -> None:
+        code, ok = QInputDialog.getText(self, "Recovery code", "Recovery code (admin only; the unlock is logged):",
+                                        QLineEdit.EchoMode.Password)
+        if ok and code.strip():
+            self.unlock_with_recovery_code(code.strip())
+
+    def unlock_with_recovery_code(self, code: str) -> None:
+        self._start("Unlocking with the recovery code…")
+        self._db.run(jobs.unlock_recovery(code), self.on_unlock_finished, self.on_unlock_failed,
+                     label="Unlocking the store…")
+
+    def _start(self, message: str) -> None:
+        self._working = True
+        self.error.setText(message)
+        self._update_enabled()
+
+    def on_unlock_finished(self, info: SessionInfo) -> None:
+        self._working = False
+        self.countdown.stop()
+        self.error.setText("")
+        self.unlocked.emit(info)
         self.accept()
+
+    def on_unlock_failed(self, failure: Failure) -> None:
+        self._working = False
+        self.error.setText(failure.message)
+        if failure.kind == LOCKED_OUT:
+            self._show_lockout(self._user.text().strip(), failure.seconds_left)
+        else:
+            self.on_user_entered()
+        self._update_enabled()
+        self._passphrase.setFocus()
+
+    # --- lockout -------------------------------------------------------------------------------------
+    def on_user_entered(self) -> None:
+        user = self._user.text().strip()
+        if user:
+            self._db.run(jobs.lockout_seconds(user), lambda left: self._show_lockout(user, left), owner=self)
+
+
+    def _show_lockout(self, user: str, seconds: int) -> None:
+        self.countdown.start(user, seconds)
+        self._update_enabled()
+
+    def done(self, result: int) -> None:
+        self.countdown.stop()
+        super().done(result)

@@ -1,0 +1,109 @@
+"""Shared fixtures for the GUI tests (pytest-qt, offscreen, a real demo store copied per test).
+
+Fixtures are imported under their function names (`from guihelp import FIXTURES`), used by their fixture names
+(`demo_template`, `store`, `desktop`). Every GUI
+test module also sets `pytestmark = GUI_MARKS`, so that a Qt warning fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ui import qtfix
+from ui.app import DesktopApp
+from ui.database import DbClient
+from ui.main_window import MainWindow
+from workstation.demo_store import create_demo_store, demo_passphrase
+from workstation.service import Workstation
+
+qtfix.apply()        # before any slot runs: see ui/qtfix.py (PySide6 6.12.0 on CPython 3.11)
+
+GUI_MARKS = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints|raise)\(\)"),    # offscreen
+]
+WAIT_MS = 20_000
+IDLE_MS = 10 * 60_000          # tests that are not about locking never lock
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    path: Path
+    recovery_code: str
+
+
+@pytest.fixture(scope="session", name="demo_template")
+def demo_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """One small demo store per test session (about 7 s); each test works on its own copy."""
+    path = tmp_path_factory.mktemp("gui-demo") / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DWS_NO_KEYRING", "1")
+        result = create_demo_store(path, taxpayers=1000, bulk_subjects=200)
+    return DemoTemplate(path, result.recovery_code)
+
+
+@pytest.fixture(name="store")
+def store_fixture(demo_template: DemoTemplate, tmp_path: Path) -> Workstation:
+    assert os.environ.get("DWS_NO_KEYRING") == "1"
+    dest = tmp_path / "store"
+    shutil.copytree(demo_template.path, dest)
+    return Workstation(dest)
+
+
+def make_desktop(qtbot, store: Workstation, idle_lock_ms: int = IDLE_MS) -> Iterator[DesktopApp]:  # type: ignore[no-untyped-def]
+    desktop = DesktopApp(store, idle_lock_ms=idle_lock_ms)
+    qtbot.addWidget(desktop.unlock_dialog)
+    try:
+        yield desktop
+    finally:
+        desktop.stop()
+        assert not desktop.db.running, "the DB worker thread is still running"
+        for widget in QApplication.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+        QApplication.processEvents()
+
+
+@pytest.fixture(name="desktop")
+def desktop_fixture(qtbot, store: Workstation) -> Iterator[DesktopApp]:  # type: ignore[no-untyped-def]
+    yield from make_desktop(qtbot, store)
+
+
+def wait_idle(qtbot, db: DbClient, timeout: int = WAIT_MS) -> None:  # type: ignore[no-untyped-def]
+    """Until every job submitted so far (and every job their callbacks submitted) has answered."""
+    qtbot.waitUntil(lambda: not db.busy, timeout=timeout)
+
+
+def unlock(qtbot, desktop: DesktopApp, user: str = "rita") -> MainWindow:  # type: ignore[no-untyped-def]
+    """Through the unlock dialog as a user would: acknowledge, type, press Enter; wait for the queue."""
+    dialog = desktop.unlock_dialog
+    desktop.start()
+    qtbot.waitExposed(dialog)
+    dialog._ack.click()
+    qtbot.keyClicks(dialog._user, user)
+    qtbot.keyClicks(dialog._passphrase, demo_passphrase(user))
+    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=WAIT_MS)
+    window = desktop.window
+    assert window is not None
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.queue.model.rowCount() > 0, timeout=WAIT_MS)
+    wait_idle(qtbot, desktop.db)
+    return window
+
+
+def open_request(qtbot, window: MainWindow, request_id: str) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
+        window.open_request(request_id)
+
+
+def message_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]

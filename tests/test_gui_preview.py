@@ -1,0 +1,110 @@
+"""The redaction preview: withheld items as black bars with their label, a logged "show original", and
+reviewer overrides undone and redone through the QUndoStack."""
+
+from __future__ import annotations
+
+from guihelp import (  # noqa: F401
+    GUI_MARKS,
+    WAIT_MS,
+    demo_template_fixture,
+    desktop_fixture,
+    message_boxes,
+    open_request,
+    store_fixture,
+    unlock,
+    wait_idle,
+)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QInputDialog
+
+from ui.app import DesktopApp
+from workstation.demo_store import demo_passphrase
+from workstation.service import Workstation
+from workstation.store import auditlog
+
+pytestmark = GUI_MARKS
+REASON = "Checking the address against the case file before the decision"
+
+
+def preview_of(qtbot, desktop: DesktopApp, user: str, request_id: str):  # type: ignore[no-untyped-def]
+    window = unlock(qtbot, desktop, user)
+    open_request(qtbot, window, request_id)
+    preview = window.request.preview
+    window.show_tab(preview)
+    qtbot.waitUntil(lambda: preview.fields.rowCount() > 0, timeout=WAIT_MS)
+    wait_idle(qtbot, desktop.db)
+    return window, preview
+
+
+def fields(preview) -> dict[str, tuple[bool, str]]:  # type: ignore[no-untyped-def]
+    return {f.item: (f.released, f.text) for f in preview.fields.rows()}
+
+
+def audit(store: Workstation) -> list[auditlog.LogEntry]:
+    with store.unlock("otto", demo_passphrase("otto")) as auditor:
+        return list(auditlog.entries(auditor.conn))
+
+
+def test_withheld_items_are_black_bars_with_their_label(qtbot, desktop: DesktopApp) -> None:
+    _window, preview = preview_of(qtbot, desktop, "rita", "DEMO-I2-COURT-ORDER")
+    model = preview.fields
+    for row in range(model.rowCount()):
+        assert model.index(row, 1).data().startswith("WITHHELD COURT-ORDER")
+        assert model.index(row, 1).data(Qt.ItemDataRole.BackgroundRole) == QColor("black")
+        assert model.index(row, 1).data(Qt.ItemDataRole.ForegroundRole) == QColor("white")
+        assert model.index(row, 2).data() == "COURT-ORDER"
+
+
+def test_show_original_asks_why_and_logs_the_view(qtbot, desktop: DesktopApp, store: Workstation,
+                                                   monkeypatch) -> None:
+    _window, preview = preview_of(qtbot, desktop, "rita", "DEMO-I2-VALID")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (REASON, True))
+    preview.show_original.click()
+    qtbot.waitUntil(lambda: preview.original_dialog is not None and preview.original_dialog.isVisible(),
+                    timeout=WAIT_MS)
+    values = dict(preview.original_dialog.values.rows())
+    assert set(values) == {"name", "address"} and values["name"] == fields(preview)["name"][1]
+    viewed = [e for e in audit(store) if e.event == "unredacted-viewed"]
+    assert len(viewed) == 1
+    assert viewed[0].user == "rita" and viewed[0].object == "DEMO-I2-VALID"
+    assert viewed[0].detail["reason"] == REASON and viewed[0].detail["elements"] == ["name", "address"]
+
+
+def test_show_original_without_a_reason_is_refused_and_not_shown(qtbot, desktop: DesktopApp) -> None:
+    _window, preview = preview_of(qtbot, desktop, "rita", "DEMO-I2-VALID")
+    preview.request_original("because")
+    wait_idle(qtbot, desktop.db)
+    assert preview.original_dialog is None
+    assert any("say why you need the unredacted data" in box.text() for box in message_boxes())
+
+
+def test_override_then_undo_and_redo(qtbot, desktop: DesktopApp) -> None:
+    window, preview = preview_of(qtbot, desktop, "rita", "DEMO-I2-VALID")
+    assert fields(preview)["address"][0] is True
+    stack = desktop.overrides.stack("DEMO-I2-VALID")
+    with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
+        preview.request_override("withhold", "address", "The subpoena only needs the name of the subject")
+    qtbot.waitUntil(lambda: fields(preview).get("address", (True,))[0] is False, timeout=WAIT_MS)
+    assert stack.count() == 1 and stack.canUndo()
+    assert window.undo_action.text() == "&Undo Withhold address for subject 1"
+    first = preview.history.rows()[-1]
+    assert (first.item, first.action, first.ref, first.undone_at) == ("address", "withhold", "1", None)
+    with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: fields(preview).get("address", (False,))[0] is True, timeout=WAIT_MS)
+    assert preview.history.rows()[-1].undone_at is not None and stack.canRedo()
+    with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
+        window.redo_action.trigger()
+    qtbot.waitUntil(lambda: fields(preview).get("address", (True,))[0] is False, timeout=WAIT_MS)
+    again = preview.history.rows()[-1]
+    assert again.id != first.id and again.undone_at is None and stack.index() == 1
+    wait_idle(qtbot, desktop.db)
+
+
+def test_a_refused_override_never_reaches_the_undo_stack(qtbot, desktop: DesktopApp) -> None:
+    _window, preview = preview_of(qtbot, desktop, "rita", "DEMO-I2-COURT-ORDER")
+    preview.request_override("release", "address", "The officer wants to release it regardless")
+    wait_idle(qtbot, desktop.db)
+    assert desktop.overrides.stack("DEMO-I2-COURT-ORDER").count() == 0
+    assert any("cannot release address" in box.text() for box in message_boxes())

@@ -1,0 +1,204 @@
+"""The Redaction preview tab: for one subject, each requested element as it would leave the building, or a
+black bar with its withholding label. "Show original…" asks why and is logged; Release/Withhold record a
+reviewer override with a reason (undoable from Edit › Undo)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workstation.redaction.preview import PreviewField
+
+from .clipboard import ClipboardGuard, GuardedTableView
+from .database import DbClient
+from .labels import plain_label
+from .original_dialog import OriginalDialog
+from .overrides import Overrides
+from .rows_model import Column, RowsModel
+from .values import OverrideEntry, RequestSnapshot
+
+LOAD_DELAY_MS = 150        # wait for the selection to settle: every preview is logged as a view
+
+
+def _redaction_style(field: PreviewField, column: int, role: int) -> object:
+    if column == 1 and not field.released:
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QColor("black")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("white")
+    return None
+
+
+class PreviewTab(QWidget):
+    original_shown = Signal()
+
+    def __init__(self, db: DbClient, overrides: Overrides, clipboard: ClipboardGuard,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db, self._overrides, self._clipboard = db, overrides, clipboard
+        self._request_id: str | None = None
+        self._subject: tuple[int, str] | None = None
+        self._loaded: tuple[str, int] | None = None
+        self.original_dialog: OriginalDialog | None = None
+        self.title = plain_label("Select a subject in the Subjects or Checks tab.")
+        self.title.setAccessibleName("Subject previewed")
+        self.fields = RowsModel[PreviewField]((
+            Column("Element", lambda f: f.item),
+            Column("As it would be released", lambda f: f.text, tooltip=True),
+            Column("Withholding code", lambda f: f.code or ""),
+        ), parent=self, style=_redaction_style)
+        self.view = GuardedTableView()
+        self.view.setAccessibleName("Redaction preview")
+        self.view.setModel(self.fields)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.copy_requested.connect(self.on_copy_requested)
+        self.show_original = self._button("Show orig&inal…", "Show the original values (logged)",
+                                          self.on_show_original_clicked)
+        self.release = self._button("Rele&ase element…", "Release the selected element (override)",
+                                    lambda: self.on_override_clicked("release"))
+        self.withhold = self._button("Withhold ele&ment…", "Withhold the selected element (override)",
+                                     lambda: self.on_override_clicked("withhold"))
+        self.every_subject = QCheckBox("Override for every su&bject of the request")
+        self.every_subject.setAccessibleName("Apply the override to every subject")
+        self.history = RowsModel[OverrideEntry]((
+            Column("#", lambda o: str(o.id), sort=lambda o: o.id),
+            Column("Subject", lambda o: o.ref or "every subject"),
+            Column("Element", lambda o: o.item),
+            Column("Action", lambda o: o.action),
+            Column("Reason", lambda o: o.reason, tooltip=True),
+            Column("By", lambda o: o.by),
+            Column("At", lambda o: o.at),
+            Column("Undone", lambda o: o.undone_at or ""),
+        ), parent=self)
+        history_view = QTableView()
+        history_view.setAccessibleName("Overrides of this request")
+        history_view.setModel(self.history)
+        history_view.verticalHeader().hide()
+        history_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        history_view.horizontalHeader().setStretchLastSection(True)
+        buttons = QHBoxLayout()
+        for button in (self.show_original, self.release, self.withhold):
+            buttons.addWidget(button)
+        buttons.addWidget(self.every_subject)
+        buttons.addStretch(1)
+        history = QGroupBox("Overrides (Edit › Undo / Redo)")
+        QVBoxLayout(history).addWidget(history_view)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.view, 2)
+        layout.addLayout(buttons)
+        layout.addWidget(history, 1)
+        self._load_timer = QTimer(self)
+        self._load_timer.setSingleShot(True)
+        self._load_timer.setInterval(LOAD_DELAY_MS)
+        self._load_timer.timeout.connect(self.load_if_due)
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        return button
+
+    # --- what is shown ---------------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: RequestSnapshot) -> None:
+        if snapshot.request_id != self._request_id:
+            self._subject = None
+            self.fields.set_rows(())
+        self._request_id = snapshot.request_id
+        self._loaded = None                      # a new evaluation: the plan may have changed
+        self.history.set_rows(snapshot.overrides)
+        self._load_timer.start()
+
+    def on_subject_selected(self, seq: int, ref: str) -> None:
+        if self._subject != (seq, ref):
+            self._subject = (seq, ref)
+            self._load_timer.start()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._load_timer.start()
+
+    def load_if_due(self) -> None:
+        """Fetch the preview when the tab is visible and the subject changed (each fetch is logged)."""
+        if not self.isVisible() or self._request_id is None or self._subject is None:
+            return
+        rid, (seq, ref) = self._request_id, self._subject
+        if self._loaded == (rid, seq):
+            return
+        self._loaded = (rid, seq)
+        self.title.setText(f"Subject {seq + 1:,} (reference {ref}) of {rid}: as it would be released")
+        self._db.call(lambda s: tuple(s.preview(rid, seq)), lambda f: self.on_preview_loaded(rid, seq, f),
+                      owner=self)
+
+    def on_preview_loaded(self, request_id: str, seq: int, fields: tuple[PreviewField, ...]) -> None:
+        if self._request_id == request_id and self._subject and self._subject[0] == seq:
+            self.fields.set_rows(fields)
+            if fields:
+                self.view.selectRow(0)
+
+    def selected_field(self) -> PreviewField | None:
+        index = self.view.currentIndex()
+        return self.fields.row_at(index.row()) if index.isValid() else None
+
+    # --- actions ---------------------------------------------------------------------------------------
+    def on_copy_requested(self) -> None:
+        field = self.selected_field()
+        if field is not None:
+            self._clipboard.copy_sensitive(f"{field.item}: {field.text}")
+
+    def on_show_original_clicked(self) -> None:
+        if self._request_id is None or self._subject is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Show original", "Why do you need the unredacted values? "
+                                          "(logged with your name; at least 10 characters)",
+                                          QLineEdit.EchoMode.Normal)
+        if ok:
+            self.request_original(reason)
+
+    def request_original(self, reason: str) -> None:
+        if self._request_id is None or self._subject is None:
+            return
+        rid, (seq, ref) = self._request_id, self._subject
+        self._db.call(lambda s: tuple(s.show_original(rid, seq, reason)),
+                      lambda values: self.on_original_loaded(rid, ref, values), owner=self)
+
+    def on_original_loaded(self, request_id: str, ref: str, values: tuple[tuple[str, str], ...]) -> None:
+        if self.original_dialog is not None:
+            self.original_dialog.close()
+        self.original_dialog = OriginalDialog(request_id, ref, values, self._clipboard, self)
+        self.original_dialog.show()
+        self.original_shown.emit()
+
+    def on_override_clicked(self, action: str) -> None:
+        field = self.selected_field()
+        if field is None or self._request_id is None or self._subject is None:
+            return
+        who = "every subject" if self.every_subject.isChecked() else f"subject {self._subject[1]}"
+        reason, ok = QInputDialog.getText(self, f"{action.capitalize()} {field.item}",
+                                          f"Reason to {action} {field.item} for {who} (at least 10 characters; "
+                                          "no identifiers):")
+        if ok:
+            self.request_override(action, field.item, reason)
+
+    def request_override(self, action: str, item: str, reason: str) -> None:
+        if self._request_id is None or self._subject is None:
+            return
+        ref = None if self.every_subject.isChecked() else self._subject[1]
+        self._overrides.add(self._request_id, ref, item, action, reason)

@@ -1,0 +1,109 @@
+"""The request view: tabs Overview, Checks, Subjects, Redaction preview, Decision, Letter.
+
+Opening a request is one worker job (the package, its evaluation — reused when fresh — its overrides and
+decision); it shows progress and Cancel only when the evaluation has to be computed. Each tab gets the same
+frozen snapshot; subject rows and previews are fetched as they are looked at.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QStackedLayout, QTabWidget, QVBoxLayout, QWidget
+
+from . import jobs
+from .capabilities import Capabilities
+from .checks_tab import ChecksTab
+from .clipboard import ClipboardGuard
+from .database import DbClient
+from .decision_tab import DecisionTab
+from .labels import plain_label
+from .letter_tab import LetterTab
+from .overrides import Overrides
+from .overview_tab import OverviewTab
+from .preview_tab import PreviewTab
+from .subjects_panel import SubjectsPanel
+from .values import RequestSnapshot, SessionInfo
+
+TAB_NAMES = ("&Overview", "&Checks", "S&ubjects", "Redaction &preview", "&Decision", "&Letter")
+
+
+class RequestView(QWidget):
+    request_loaded = Signal(str)
+    log_written = Signal()
+
+    def __init__(self, db: DbClient, caps: Capabilities, info: SessionInfo, overrides: Overrides,
+                 clipboard: ClipboardGuard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._overrides = overrides
+        self.snapshot: RequestSnapshot | None = None
+        self.as_of: date | None = None
+        self._loading: str | None = None
+        self.overview = OverviewTab()
+        self.checks = ChecksTab(db)
+        self.subjects = SubjectsPanel(db, "Subjects")
+        self.preview = PreviewTab(db, overrides, clipboard)
+        self.decision = DecisionTab(db, caps, info)
+        self.letter = LetterTab(db, caps)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Request")
+        for widget, name in zip((self.overview, self.checks, self.subjects, self.preview, self.decision,
+                                 self.letter), TAB_NAMES, strict=True):
+            self.tabs.addTab(widget, name)
+        self.placeholder = plain_label("Open a request from the queue (select it and press Enter).")
+        self.placeholder.setAccessibleName("No request open")
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(self.tabs)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._stack)
+        self.subjects.subject_selected.connect(self.preview.on_subject_selected)
+        self.checks.subject_selected.connect(self.preview.on_subject_selected)
+        self.subjects.view.activated.connect(lambda _i: self.tabs.setCurrentWidget(self.preview))
+        overrides.overrides_changed.connect(self.on_overrides_changed)
+        self.decision.decision_signed.connect(self.on_decision_signed)
+        self.preview.original_shown.connect(self.log_written)
+
+    @property
+    def request_id(self) -> str | None:
+        return self.snapshot.request_id if self.snapshot else None
+
+    def open_request(self, request_id: str, as_of: date | None = None) -> None:
+        """Load (and, if stale, evaluate) the request; tabs fill in when it arrives."""
+        self.as_of = as_of
+        self._loading = request_id
+        self._db.run(jobs.load_request(request_id, as_of), self.on_request_loaded,
+                     label=f"Opening and checking request {request_id}…", cancellable=True, owner=self)
+
+    def reload(self) -> None:
+        if self.snapshot is not None:
+            self.open_request(self.snapshot.request_id, self.as_of)
+
+    def on_request_loaded(self, snapshot: RequestSnapshot) -> None:
+        if snapshot.request_id != self._loading:
+            return
+        same = self.snapshot is not None and self.snapshot.request_id == snapshot.request_id
+        self.snapshot = snapshot
+        self._overrides.activate(snapshot.request_id)
+        self.overview.show_snapshot(snapshot)
+        self.checks.show_snapshot(snapshot)
+        self.subjects.show_request(snapshot.request_id, snapshot.evaluation.subjects)
+        self.preview.show_snapshot(snapshot)
+        self.decision.show_snapshot(snapshot)
+        self.letter.show_snapshot(snapshot)
+        self._stack.setCurrentWidget(self.tabs)
+        if not same:
+            self.tabs.setCurrentWidget(self.overview)
+        self.request_loaded.emit(snapshot.request_id)
+        self.log_written.emit()
+
+    def on_overrides_changed(self, request_id: str) -> None:
+        if request_id == self.request_id:
+            self.reload()
+
+    def on_decision_signed(self, request_id: str) -> None:
+        if request_id == self.request_id:
+            self.reload()

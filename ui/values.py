@@ -1,0 +1,105 @@
+"""Frozen value objects the widgets hold: built in the worker from the service's answers, never rows or
+cursors. (The core's own frozen dataclasses — QueueRow, SubjectRow, SubjectFinding, PreviewField,
+RequestPackage, DecisionInfo — cross the boundary as they are.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from workstation.model import RequestPackage
+
+OUTCOME_ORDER: tuple[str, ...] = ("block", "fail", "needs-review", "pass")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    user: str | None              # None for a recovery-code session
+    role: str
+    idle_lock_minutes: int
+
+    @property
+    def recovery(self) -> bool:
+        return self.user is None
+
+    @property
+    def label(self) -> str:
+        return "recovery-code session (admin)" if self.user is None else f"{self.user} ({self.role})"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCheck:
+    code: str
+    outcome: str
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCount:
+    """How many subjects got each outcome for one check code."""
+
+    code: str
+    by_outcome: tuple[tuple[str, int], ...]
+
+    def count(self, outcome: str) -> int:
+        return dict(self.by_outcome).get(outcome, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    as_of: str
+    recommendation: str
+    needs_review: bool
+    subjects: int
+    releasable: int
+    withheld: int
+    no_record: int
+    request_checks: tuple[RequestCheck, ...]
+    code_counts: tuple[CodeCount, ...]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Evaluation:
+        counts = doc["counts"]
+        checks = tuple(RequestCheck(f["code"], f["outcome"], f["message"], f["citation"])
+                       for f in doc["request_findings"])
+        by_code = tuple(CodeCount(code, tuple(sorted(outcomes.items())))
+                        for code, outcomes in doc["code_counts"].items())
+        return cls(doc["as_of"], doc["recommendation"], bool(doc["needs_review"]), int(counts["subjects"]),
+                   int(counts["releasable"]), int(counts["withheld"]), int(counts["no_record"]), checks, by_code)
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideEntry:
+    id: int
+    ref: str | None
+    item: str
+    action: str
+    reason: str
+    by: str
+    at: str
+    undone_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSnapshot:
+    """Everything the request view shows that is not per subject."""
+
+    request_id: str
+    package: RequestPackage
+    evaluation: Evaluation
+    overrides: tuple[OverrideEntry, ...]
+    decision: Any | None          # workstation.service.decisions.DecisionInfo (frozen) or None
+
+
+@dataclass(frozen=True, slots=True)
+class LogStatus:
+    entries: int
+    ok: bool
+    first_bad_entry: int | None
+
+    @property
+    def label(self) -> str:
+        if self.ok:
+            return f"Log: {self.entries:,} entries, chain verified"
+        return f"Log: TAMPERING FOUND at entry {self.first_bad_entry} — run Verify"
