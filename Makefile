@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo clean lock wheelhouse bundle package-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -31,3 +31,41 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# --- Packaging: the offline installer and the frozen application ---------------------------------------------
+# README, "Installing on an offline desktop". `make wheelhouse` -> dist/wheelhouse/ (wheels pinned by hash in
+# requirements.lock, an `install` script that needs no network); `make bundle` -> dist/disclosure-workstation/
+# (PyInstaller, one folder, no Python needed); `make package-test` builds both and runs their smoke tests;
+# `make lock` refreshes requirements.lock and packaging/build.lock (`make lock UPGRADE=1` takes newer versions).
+PKG_VENV  := build/packaging/venv
+PKG_BIN   := $(PKG_VENV)/bin
+PKG_STAMP := $(PKG_VENV)/.installed
+# pip reads no configuration file, no machine-wide find-links and no extra index: what is locked and shipped
+# comes from PyPI alone (or from PIP_INDEX_URL, an office mirror of it).
+PIP_CLEAN := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT -u PIP_NO_INDEX \
+             PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+PIP_COMPILE := $(PIP_CLEAN) CUSTOM_COMPILE_COMMAND="make lock" $(PKG_BIN)/pip-compile --quiet --generate-hashes \
+               --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+
+$(PKG_STAMP): packaging/build.lock
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(PKG_BIN)/python || $(PYTHON) -m venv $(PKG_VENV)
+	$(PIP_CLEAN) $(PKG_BIN)/python -m pip install --quiet --require-hashes -r packaging/build.lock
+	@touch $(PKG_STAMP)
+
+lock: $(PKG_STAMP)
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml packaging/installer.in
+	$(PIP_COMPILE) -o packaging/build.lock packaging/build.in
+
+wheelhouse: $(PKG_STAMP)
+	$(PIP_CLEAN) $(PKG_BIN)/python packaging/build_wheelhouse.py dist/wheelhouse
+
+bundle: wheelhouse
+	$(PIP_CLEAN) $(PKG_BIN)/python packaging/build_bundle.py dist/wheelhouse dist/disclosure-workstation
+
+package-test: $(STAMP) bundle
+	$(BIN)/ruff check packaging tests/test_packaging.py tests/test_packaging_smoke.py
+	rm -f dist/package-test-figures.json
+	DWS_PACKAGING_TESTS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/test_packaging.py tests/test_packaging_smoke.py
+	@echo "Figures (dist/package-test-figures.json):" && cat dist/package-test-figures.json
