@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -30,8 +31,11 @@ def write_policy(path: Path, doc: object) -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_site_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither the machine's /etc/xdg policy nor a DWS_POLICY_FILE of the caller reaches these tests."""
+    """Neither the machine's /etc/xdg policy nor a DWS_POLICY_FILE of the caller reaches these tests; the files
+    they write count as an administrator's (owned by this user, standing in for root)."""
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "site-config"))
+    monkeypatch.setattr(policy, "SYSTEM_DIRS", ())
+    monkeypatch.setattr(policy, "TRUSTED_OWNERS", frozenset({0, os.getuid()}))
     monkeypatch.delenv("DWS_POLICY_FILE", raising=False)
 
 
@@ -50,9 +54,17 @@ def test_no_policy_file_fixes_nothing(admin) -> None:
     assert admin.setting("idle_lock_minutes") == 7
 
 
-def test_site_config_file_is_the_default_location(tmp_path: Path, workstation) -> None:
+def test_site_config_file_is_the_default_location(tmp_path: Path, workstation,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site-config" / "disclosure-workstation" / "policy.json"
     assert policy.default_path() == site
+    # $XDG_CONFIG_DIRS may list several folders (Ubuntu: /etc/xdg/xdg-ubuntu:/etc/xdg): the first file found wins,
+    # and /etc/xdg counts even when the user's $XDG_CONFIG_DIRS leaves it out
+    monkeypatch.setenv("XDG_CONFIG_DIRS", os.pathsep.join([str(tmp_path / "session-xdg"), str(tmp_path / "user-xdg")]))
+    monkeypatch.setattr(policy, "SYSTEM_DIRS", (tmp_path / "site-config",))
+    assert policy.site_paths() == [tmp_path / d / "disclosure-workstation" / "policy.json"
+                                   for d in ("session-xdg", "user-xdg", "site-config")]
+    assert policy.policy_path() == (tmp_path / "session-xdg" / "disclosure-workstation" / "policy.json", False)
     write_policy(site, {"idle_lock_minutes": 5, "_note": "set by IT, ticket 4711"})
     session, _code, _notice = workstation.init("admin", ADMIN_PW)
     with session:
@@ -155,12 +167,17 @@ def test_a_bad_policy_stops_init_before_creating_anything(policy_file: Path, wor
     assert not store_dir.exists()
 
 
-def test_a_policy_file_the_user_can_write_is_refused(policy_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_policy_file_the_user_owns_or_can_write_is_refused(policy_file: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     write_policy(policy_file, {"idle_lock_minutes": 5})
     assert policy.current().values == {"idle_lock_minutes": 5}
+    monkeypatch.setattr(policy, "_is_root", lambda: False)             # root may use any file: act as a user
     policy_file.chmod(0o644)                                           # the owner (this user) may write it now
-    monkeypatch.setattr(policy, "_is_root", lambda: False)             # root may write any file: act as a user
     with pytest.raises(PolicyError, match=r"is writable by this user, so it cannot fix anything"):
+        policy.current()
+    policy_file.chmod(0o444)
+    monkeypatch.setattr(policy, "TRUSTED_OWNERS", frozenset({0}) if os.getuid() else frozenset({4242}))
+    with pytest.raises(PolicyError, match=r"is not owned by root, so it cannot fix anything.*chown root:root"):
         policy.current()
 
 

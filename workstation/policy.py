@@ -2,17 +2,18 @@
 
 The policy is one JSON object in the file named by ``DWS_POLICY_FILE``, else in the platform's site
 configuration folder: ``/etc/xdg/disclosure-workstation/policy.json`` on Linux (the first folder of
-``$XDG_CONFIG_DIRS``), ``/Library/Application Support/disclosure-workstation/policy.json`` on macOS,
-``C:\\ProgramData\\disclosure-workstation\\policy.json`` on Windows. No file there means no policy.
+``$XDG_CONFIG_DIRS`` that has one, and ``/etc/xdg`` in any case), ``/Library/Application Support/
+disclosure-workstation/policy.json`` on macOS, ``C:\\ProgramData\\disclosure-workstation\\policy.json`` on
+Windows. No file there means no policy.
 
     {"idle_lock_minutes": 5, "office_name": "Disclosure Office, Ogden", "bulk_threshold": 50}
 
 Each key is a setting name from ``workstation.settings.DEFAULTS`` and its value is checked like any other
 setting change (``settings.coerce``); keys starting with ``_`` are comments. A value set here wins over
 the store's own value and cannot be changed in the application (``change_setting`` refuses it, naming
-this file). The file must not be writable by the user who runs the workstation (an administrator keeps it
-root-owned, mode 0644); one the user could write is refused. A missing, unreadable or invalid policy file
-stops the workstation with one message naming the file and the key.
+this file). Users must not be able to change the file: an administrator keeps it root-owned, mode 0644, and
+a file the user owns or could write is refused (root itself, the administrator, may use any). A missing,
+unreadable or invalid policy file stops the workstation with one message naming the file and the key.
 
 Each session compares the policy in force with the one the store saw last; a change is written to the
 audit log (``policy-changed``, with the file and the values) and makes stored evaluations stale, exactly
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,19 +61,35 @@ class Policy:
         return {"file": str(self.path) if self.path else None, "values": self.values}
 
 
-def default_path() -> Path:
-    """``<site config dir>/disclosure-workstation/policy.json`` (``/etc/xdg/...`` on Linux)."""
-    from platformdirs import site_config_path
+# Where an administrator's file is looked for even when $XDG_CONFIG_DIRS (which the user controls) omits it.
+SYSTEM_DIRS: tuple[Path, ...] = (Path("/etc/xdg"),) if sys.platform.startswith("linux") else ()
+# Who may own a policy file, for a user other than root: root only (an administrator's file).
+TRUSTED_OWNERS: frozenset[int] = frozenset({0})
 
-    return site_config_path(APP, appauthor=False, multipath=False) / POLICY_NAME
+
+def site_paths() -> list[Path]:
+    """Every site location, in order: each folder of ``$XDG_CONFIG_DIRS`` (``/etc/xdg`` by default) on Linux, the
+    platform's site config folder elsewhere, then ``/etc/xdg`` on Linux whatever ``$XDG_CONFIG_DIRS`` says."""
+    from platformdirs import site_config_dir
+
+    dirs = [Path(d) for d in site_config_dir(APP, appauthor=False, multipath=True).split(os.pathsep) if d]
+    dirs += [d / APP for d in SYSTEM_DIRS if d / APP not in dirs]
+    return [d / POLICY_NAME for d in dirs]
+
+
+def default_path() -> Path:
+    """``<site config dir>/disclosure-workstation/policy.json``: ``/etc/xdg/...`` on Linux."""
+    return site_paths()[0]
 
 
 def policy_path() -> tuple[Path, bool]:
-    """(the policy file, whether it must exist): ``$DWS_POLICY_FILE`` must, the site file may be absent."""
+    """(the policy file, whether it must exist): ``$DWS_POLICY_FILE`` must; else the first site file that exists
+    (none may)."""
     env = os.environ.get(POLICY_ENV)
     if env:
         return Path(env).expanduser(), True
-    return default_path(), False
+    paths = site_paths()
+    return next((p for p in paths if os.path.lexists(p)), paths[0]), False
 
 
 _cache: dict[tuple, Policy] = {}
@@ -88,6 +106,13 @@ def current() -> Policy:
         return Policy()
     except OSError as exc:
         raise PolicyError(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if not _is_root():
+        if st.st_uid not in TRUSTED_OWNERS:
+            raise PolicyError(path, "is not owned by root, so it cannot fix anything; an administrator must own it "
+                                    "and make it read-only for users (chown root:root, chmod 644)")
+        if os.access(path, os.W_OK):
+            raise PolicyError(path, "is writable by this user, so it cannot fix anything; an administrator must own "
+                                    "it and make it read-only for users (chown root:root, chmod 644)")
     key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode, st.st_uid)
     policy = _cache.get(key)
     if policy is None:
@@ -98,12 +123,10 @@ def current() -> Policy:
 
 
 def load(path: Path) -> Policy:
-    """Read and check one policy file; the first problem raises PolicyError naming the file and key."""
+    """Read and check one policy file's contents (``current`` checks who may change it); the first problem
+    raises PolicyError naming the file and key."""
     if not path.is_file():
         raise PolicyError(path, "is not a file")
-    if not _is_root() and os.access(path, os.W_OK):
-        raise PolicyError(path, "is writable by this user, so it cannot fix anything; an administrator must "
-                                "own it and make it read-only for users (for example chown root, chmod 644)")
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
