@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "office_phone": "(202) 555-0100",
     "office_signature_name": "Disclosure Manager",
     "office_signature_title": "Disclosure Manager",
+    "foia_public_liaison": "FOIA Public Liaison, Disclosure Office, 1111 Constitution Ave NW, Washington, DC 20224; "
+                           "(202) 555-0101",
+    "foia_appeal_address_lines": ["FOIA Appeals, Disclosure Office", "1111 Constitution Ave NW",
+                                  "Washington, DC 20224"],
 }
 
 # Who may change which settings: rule thresholds belong to counsel, the rest to an admin (or counsel).

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Cancelled, DwsError
 from ..fsutil import private_umask
-from . import commands_admin, commands_data, commands_decide, commands_review
+from . import commands_admin, commands_data, commands_decide, commands_letters, commands_review
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_data.register(sub, common)
     commands_review.register(sub, common)
     commands_decide.register(sub, common)
+    commands_letters.register(sub, common)
     return parser
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..model import ELEMENT_CLASS, TRI
 from .findings import BLOCK, FAIL, Finding
@@ -26,7 +27,7 @@ def forbidden_release(authority: str, item: str, blocked: bool) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
     authority: str
     items: tuple[str, ...]
@@ -39,7 +40,7 @@ class Plan:
         for _id, seq, item, action, _reason, _by in self.overrides:
             self._by_seq.setdefault(seq, []).append((item, action))
 
-    @property
+    @cached_property
     def block_code(self) -> str | None:
         """The request-level code that withholds everything (COURT-ORDER first), or None."""
         if any(f.outcome == BLOCK for f in self.request_findings):

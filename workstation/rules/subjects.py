@@ -7,9 +7,9 @@ look-up by normalized address for subjects the TIN does not find. Messages never
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..normalize import address_key, name_control, normalize_name, tin_digits
 from .checks_subject import check_address, check_name
@@ -24,13 +24,14 @@ RowsForTin = Callable[[str, str], Sequence[RecordRow]]
 STATUS_RELEASABLE, STATUS_WITHHELD, STATUS_NO_RECORD, STATUS_REVIEW = "releasable", "withheld", "no-record", "review"
 # Which failing code names the reason a subject is withheld, first match wins.
 PRECEDENCE = ("HOLD", "NAME", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "PERIOD-RECORD")
-_FOLD = re.compile(r"[^a-z0-9]+")
+_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 MIN_REASON_CHARS = 25
 
 
+@lru_cache(maxsize=65_536)        # boilerplate reasons repeat: each is folded once
 def reason_key(reason: str | None) -> str:
     """Reasons compared for boilerplate: case, punctuation and spacing folded."""
-    return _FOLD.sub(" ", (reason or "").lower()).strip()
+    return " ".join((reason or "").lower().translate(_FOLD).split())
 
 
 @dataclass(frozen=True, slots=True)

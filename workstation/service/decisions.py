@@ -81,7 +81,7 @@ def _stream_hashes(s: Session, rid: int) -> tuple[str, str, bool]:
     tri_released = False
     for ref, released, held, found in s.conn.execute(
             "SELECT ref, released, withheld, findings FROM subject_results WHERE rid = ? ORDER BY seq", (rid,)):
-        plan.update(canonical_json([ref, released, held]) + b"\n")
+        plan.update(ev.plan_line(ref, released, held))
         findings.update(ref.encode() + b"\t" + found.encode() + b"\n")
         if released and not tri_released:
             tri_released = any(t in released.split(",") for t in tri)

@@ -8,24 +8,29 @@ request's overrides, or the evaluation date.
 from __future__ import annotations
 
 import hashlib
-import json
+import multiprocessing
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from ..canonical import canonical_json, utc_now
+from ..canonical import utc_now
 from ..codec import package_from_json
-from ..errors import InputError
+from ..errors import Cancelled, InputError
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
-from ..rules.findings import BLOCK, FAIL, PASS, REVIEW, citation, releasable_items
-from ..rules.plan import Plan, build_plan, recommend
-from ..rules.subjects import SubjectPolicy, evaluate_subject, reason_key
+from ..rules.findings import REVIEW, releasable_items
+from ..rules.plan import Plan, recommend
+from ..rules.subjects import SubjectPolicy, reason_key
 from ..store import db, orders
 from ..store import evaluation as ev
+from . import subject_pass
 from .session import CancelCheck, Progress, Session
 
 BATCH = 20_000
+PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
+MAX_WORKERS = 4
 
 
 def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
@@ -62,39 +67,22 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     request_findings = evaluate_request(ctx)
     items = tuple(pkg.items)
     allowed = releasable_items(pkg.authority, pkg) & set(items)
+    limit = int(settings["reason_duplicate_limit"])
+    reasons = Counter(reason_key(r) for r in ev.reasons(s.conn, rid) if r and r.strip())
     policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
-                           reason_counts=Counter(reason_key(r) for r in ev.reasons(s.conn, rid)
-                                                 if r and r.strip()),
-                           reason_limit=int(settings["reason_duplicate_limit"]))
+                           # only the reasons shared beyond the limit matter (and travel to the workers)
+                           reason_counts={k: n for k, n in reasons.items() if n - 1 > limit}, reason_limit=limit)
+    del reasons
     overrides = ev.overrides(s.conn, rid)
     plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed), request_findings=request_findings,
                 overrides=overrides)
     code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
+    results = _subject_results(s, rid, count, policy, plan, code_counts, progress, cancelled)
+    results.sort()                      # subject order: the results table is then written front to back
     with db.transaction(s.conn):
         ev.clear_results(s.conn, rid)
-        batch: list[tuple] = []
-        done = 0
-        for seq, ref, fields, rows in _grouped(ev.subjects_with_records(s.conn, rid)):
-            res = evaluate_subject(policy, **fields, rows=rows,
-                                   by_address=lambda k: ev.records_at_address(s.conn, k),
-                                   rows_for_tin=lambda t, tt: ev.rows_for_tin(s.conn, t, tt))
-            code_counts.update((c, o) for c, o, _m in res.findings)
-            released, withheld = build_plan(plan, seq, res)
-            batch.append((rid, seq, ref, res.status, res.matched,
-                          json.dumps(res.findings, separators=(",", ":")), ",".join(released),
-                          ",".join(f"{i}:{c}" for i, c in withheld)))
-            if len(batch) >= BATCH:
-                ev.insert_results(s.conn, batch)
-                done += len(batch)
-                batch = []
-                if cancelled is not None and cancelled():
-                    from ..errors import Cancelled
-
-                    raise Cancelled()
-                if progress:
-                    progress(done, count)
-        ev.insert_results(s.conn, batch)
-        counts, plan_hash, fully = _counts_and_hash(s, rid, count)
+        counts, plan_hash, fully = _store_results(s, rid, count, results)
+        del results
         complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
         recommendation = recommend(request_findings, counts, plan, complete=complete)
         needs_review = any(o == REVIEW for (_c, o) in code_counts)
@@ -111,43 +99,59 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     return doc
 
 
-def _grouped(rows):  # -> Iterator[tuple[int, str, dict, list]]
-    """Fold the joined stream (one row per subject and record year) into one item per subject."""
-    current = None
-    fields: dict[str, Any] = {}
-    recs: list[tuple] = []
-    ref = ""
-    for row in rows:
-        seq = row[0]
-        if seq != current:
-            if current is not None:
-                yield current, ref, fields, recs
-            current, ref = seq, row[1]
-            fields = {"name": row[2], "tin": row[3], "street": row[4], "city": row[5], "state": row[6],
-                      "zip_code": row[7], "periods": row[8], "case_no": row[9], "reason": row[10]}
-            recs = []
-        if row[11] is not None:
-            recs.append(row[11:16])
-    if current is not None:
-        yield current, ref, fields, recs
+def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan,
+                     code_counts: Counter[tuple[str, str]], progress: Progress | None,
+                     cancelled: CancelCheck | None) -> list[subject_pass.Result]:
+    """Every subject's result, from TIN-range chunks evaluated here or, for large requests, on every core."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if count >= PARALLEL_MIN else 1
+    parts = workers * 4 if workers > 1 else 1
+    chunks = subject_pass.chunks(s.conn, rid, parts)
+    results: list[subject_pass.Result] = []
+
+    def collect(part: tuple[list[subject_pass.Result], Counter[tuple[str, str]]]) -> None:
+        results.extend(part[0])
+        code_counts.update(part[1])
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if progress:
+            progress(len(results), count)
+
+    if workers == 1:
+        for chunk in chunks:
+            collect(subject_pass.run(s.conn, rid, chunk, policy, plan))
+        return results
+    db_path, key = s.database_file(), s.data_key_for_workers()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(subject_pass.run_in_worker, db_path, key, rid, c, policy, plan) for c in chunks]
+        try:
+            for future in as_completed(futures):
+                collect(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return results
 
 
-def _counts_and_hash(s: Session, rid: int, total: int) -> tuple[dict[str, int], str, int]:
-    """Counts per plan outcome, the plan hash (streamed in subject order, never loaded whole) and the
-    number of subjects with nothing withheld."""
+def _store_results(s: Session, rid: int, total: int, results: list[subject_pass.Result]
+                   ) -> tuple[dict[str, int], str, int]:
+    """Write the results in subject order; return the counts, the plan hash and the number of subjects with
+    nothing withheld."""
     h = hashlib.sha256()
     releasable = withheld = no_record = fully = 0
-    statuses = dict(s.conn.execute("SELECT seq, status FROM subject_results WHERE rid = ? AND status = "
-                                   "'no-record'", (rid,)).fetchall())
-    for seq, ref, released, held in ev.plan_rows(s.conn, rid):
-        h.update(canonical_json([ref, released, held]) + b"\n")
-        if released:
-            releasable += 1
-            fully += not held
-        elif seq in statuses:
-            no_record += 1
-        else:
-            withheld += 1
+    line = ev.plan_line
+    for start in range(0, len(results), BATCH):
+        batch = results[start:start + BATCH]
+        ev.insert_results(s.conn, [(rid, *r) for r in batch])
+        for _seq, ref, status, _m, _f, released, held in batch:
+            h.update(line(ref, released, held))
+            if released:
+                releasable += 1
+                fully += not held
+            elif status == "no-record":
+                no_record += 1
+            else:
+                withheld += 1
     counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
     return counts, h.hexdigest(), fully
 
@@ -159,4 +163,4 @@ def _nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
     return out
 
 
-__all__ = ["BLOCK", "FAIL", "PASS", "citation", "evaluate", "stored"]
+__all__ = ["evaluate", "stored"]

@@ -71,7 +71,13 @@ def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]
 
 def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
     own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
-    wanted = [p for p in (own.split(";") if own else pkg.periods) if p in pkg.periods or not own]
+    return subject_years(own, pkg.periods)
+
+
+def subject_years(own: str | None, periods: tuple[str, ...]) -> list[int]:
+    """The tax years to read for a subject, newest first: its own periods (';'-separated) within the
+    request's, or the request's when it gives none."""
+    wanted = [p for p in (own.split(";") if own else periods) if p in periods or not own]
     return sorted({int(p) for p in wanted if p.isdigit()}, reverse=True)
 
 

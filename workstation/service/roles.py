@@ -15,6 +15,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read-queue": ALL,
     "read-log": ALL,
     "change-settings": frozenset({"admin", "counsel"}),
+    "issue-letter": frozenset({"reviewer", "approver"}),
+    "read-accounting": frozenset({"reviewer", "approver", "counsel", "auditor"}),
 }
 
 WHAT: dict[str, str] = {
@@ -26,6 +28,8 @@ WHAT: dict[str, str] = {
     "read-queue": "read the queue",
     "read-log": "read the audit log",
     "change-settings": "change settings",
+    "issue-letter": "issue, write or print letters",
+    "read-accounting": "read the accounting of disclosures",
 }
 
 

@@ -326,3 +326,43 @@ class Session:
         from .imports import import_agency
 
         return import_agency(self, path)
+
+    # --- letters and the accounting of disclosures (see letters.py, accounting.py) -----------------
+    def issue_letter(self, request_id: str) -> bytes:
+        """The PDF letter for the request's final decision: generated and stored the first time (with the
+        accounting of disclosures), the stored bytes after that."""
+        return self.letter(request_id).pdf
+
+    def letter(self, request_id: str) -> Any:
+        """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
+        from .letters import issue
+
+        return issue(self, request_id)
+
+    def letter_bytes(self, request_id: str) -> bytes | None:
+        """The letter already issued for the request's current decision, or None (never generates one)."""
+        from .letters import stored
+
+        letter = stored(self, request_id)
+        return letter.pdf if letter else None
+
+    def record_letter_output(self, request_id: str, action: str, target: str) -> None:
+        """Log that the issued letter was written, printed, saved or viewed ('letter-printed', ...)."""
+        from .letters import record_output
+
+        record_output(self, request_id, action, target)
+
+    def verify_letter(self, data: bytes, source: str = "letter") -> Any:
+        from .letters import verify
+
+        return verify(self, data, source)
+
+    def accounting(self, year: int) -> Any:
+        from .accounting import summary
+
+        return summary(self, year)
+
+    def export_accounting(self, year: int, path: Path) -> Any:
+        from .accounting import export
+
+        return export(self, year, path)

@@ -15,13 +15,18 @@ SELECT s.seq, s.ref, s.name, s.tin, s.street, s.city, s.state, s.zip, s.periods,
        r.tax_year, r.tin_type, r.name_control, r.addr_key, r.hold
 FROM subjects AS s INDEXED BY subjects_tin9
 LEFT JOIN taxpayer_records AS r ON r.tin = s.tin9
-WHERE s.rid = ?
+WHERE s.rid = ? AND {where}
 ORDER BY s.tin9, s.seq
 """
 
 
-def subjects_with_records(conn: Connection, rid: int) -> Iterator[tuple]:
-    cur = conn.execute(SUBJECTS_WITH_RECORDS, (rid,))
+def plan_line(ref: str, released: str, withheld: str) -> bytes:
+    """One subject's line of the plan hash (refs, element names and codes never hold tabs or newlines)."""
+    return f"{ref}\t{released}\t{withheld}\n".encode()
+
+
+def subjects_with_records(conn: Connection, rid: int, where: str = "1", args: tuple = ()) -> Iterator[tuple]:
+    cur = conn.execute(SUBJECTS_WITH_RECORDS.format(where=where), (rid, *args))
     while True:
         rows = cur.fetchmany(10_000)
         if not rows:
@@ -34,9 +39,26 @@ def reasons(conn: Connection, rid: int) -> Iterator[str | None]:
         yield reason
 
 
-def records_at_address(conn: Connection, addr_key: str) -> list[tuple[str, str, str]]:
-    return conn.execute("SELECT DISTINCT tin, tin_type, name FROM taxpayer_records WHERE addr_key = ?",
-                        (addr_key,)).fetchall()
+def unmatched_addresses(conn: Connection, rid: int, where: str = "1", args: tuple = ()
+                        ) -> Iterator[tuple[str, str, str, str]]:
+    """Addresses of the subjects whose TIN finds no record: they are matched by name and address."""
+    yield from conn.execute(
+        "SELECT s.street, s.city, s.state, s.zip FROM subjects AS s INDEXED BY subjects_tin9 WHERE s.rid = ? "
+        f"AND {where} AND s.street IS NOT NULL AND s.street != '' "
+        "AND NOT EXISTS (SELECT 1 FROM taxpayer_records AS r WHERE r.tin = s.tin9)", (rid, *args))
+
+
+def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """addr_key -> [(tin, tin_type, name)] for every record at one of `keys`, looked up in key order."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    ordered = sorted(set(keys))
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i:i + 500]
+        sql = ("SELECT DISTINCT addr_key, tin, tin_type, name FROM taxpayer_records "
+               f"WHERE addr_key IN ({','.join('?' * len(chunk))})")
+        for key, tin, tin_type, name in conn.execute(sql, chunk):
+            found.setdefault(key, []).append((tin, tin_type, name))
+    return found
 
 
 def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:

@@ -15,6 +15,9 @@ UPSERT = (f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.jo
           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
 
 
+INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+
 def count(conn: Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0])
 

@@ -1,0 +1,96 @@
+"""letter, verify-letter, accounting."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import InputError, TamperError
+from ..fsutil import atomic_write
+from ..service.accounting import AgencyTotal
+from . import common
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("letter", parents=[parent], help="write the letter for the signed decision (issued and "
+                       "stored the first time; the stored bytes after that)")
+    p.add_argument("request_id", metavar="REQUEST_ID")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+    p.set_defaults(func=cmd_letter)
+
+    p = sub.add_parser("verify-letter", parents=[parent], help="check a letter file against the store")
+    p.add_argument("file", type=Path, metavar="FILE.pdf")
+    p.set_defaults(func=cmd_verify_letter)
+
+    p = sub.add_parser("accounting", parents=[parent], help="the accounting of disclosures for a year "
+                       "(26 U.S.C. 6103(p)(3)): totals here, the full list (with TINs) only to a file")
+    p.add_argument("--year", required=True, type=int, metavar="YYYY")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE.csv", help="write every disclosure and the totals "
+                   "as CSV (private file, 0600)")
+    p.set_defaults(func=cmd_accounting)
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    target: Path = args.output
+    with common.open_session(args) as s:
+        letter = s.letter(args.request_id)
+        atomic_write(target, letter.pdf)
+        s.record_letter_output(args.request_id, "written", str(target.resolve()))
+    if args.json:
+        common.emit_json({"letter_id": letter.letter_id, "decision_id": letter.decision_id, "kind": letter.kind,
+                          "pages": letter.pages, "sha256": letter.sha256, "issued_now": letter.new,
+                          "file": str(target)})
+    else:
+        how = "issued now" if letter.new else f"issued {letter.issued_at[:10]} by {letter.issued_by}"
+        print(f"Letter {letter.letter_id} ({letter.kind}, {letter.pages} page{'s' * (letter.pages != 1)}) for "
+              f"decision {letter.decision_id}, {how}: written to {target}")
+        print(f"  SHA-256 {letter.sha256}")
+    return 0
+
+
+def cmd_verify_letter(args: argparse.Namespace) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(args.file)) from None
+    with common.open_session(args) as s:
+        check = s.verify_letter(data, str(args.file))
+    if args.json:
+        common.emit_json(check.as_dict())
+        return 0 if check.ok else TamperError.exit_code
+    print(f"Letter {check.letter_id} ({check.kind}) on request {check.request_id}, decision {check.decision_id}, "
+          f"issued {check.issued_at[:10]} by {check.issued_by}")
+    for sig in check.signatures:
+        print(f"  {sig['role']}: {sig['name']} [{sig['fingerprint']}] "
+              f"{'signature verifies' if sig['ok'] else 'SIGNATURE DOES NOT VERIFY'}")
+    for note in check.notes:
+        print(f"  note: {note}")
+    for problem in check.problems:
+        print(f"  TAMPERING: {problem}")
+    if not check.ok:
+        raise TamperError(f"{args.file} is not the letter as issued (see above)")
+    print("OK: the file is exactly the letter issued, and the decision's signatures verify.")
+    return 0
+
+
+def cmd_accounting(args: argparse.Namespace) -> int:
+    with common.open_session(args) as s:
+        totals = s.export_accounting(args.year, args.output) if args.output else s.accounting(args.year)
+    if args.json:
+        common.emit_json({"year": totals.year, "file": str(args.output) if args.output else None,
+                          "agencies": [_total(t) for t in totals.agencies],
+                          "total": _total(totals.total)})
+        return 0
+    print(f"Accounting of disclosures, {totals.year} (26 U.S.C. 6103(p)(3))")
+    print(f"  {'agency':<20} {'requests':>9} {'disclosures':>12} {'taxpayers':>10}")
+    for t in (*totals.agencies, totals.total):
+        name = "all agencies" if t.agency_code == "*" else (t.agency_code or "(no agency code)")
+        print(f"  {name:<20} {t.requests:>9,} {t.disclosures:>12,} {t.taxpayers:>10,}")
+    if args.output:
+        print(f"Every disclosure (with TINs) and these totals written to {args.output}")
+    return 0
+
+
+def _total(t: AgencyTotal) -> dict:
+    return {"agency_code": t.agency_code, "requests": t.requests, "disclosures": t.disclosures,
+            "taxpayers": t.taxpayers}

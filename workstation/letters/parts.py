@@ -1,0 +1,108 @@
+"""Parts every letter shares: the placeholders, the letterhead and addresses, grouped reasons with their
+subject references, and the signature block."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..redaction.scan import mask_free_text
+from .document import Group, LetterInput
+from .layout import CONTENT_W, LEADING, MARGIN, PAGE_W, PageWriter
+from .text import BOLD
+from .verification import HEIGHT as VERIFICATION_HEIGHT
+
+
+def long_date(iso: str, texts: dict) -> str:
+    d = date.fromisoformat(iso[:10])
+    c = texts["common"]
+    return c["date_format"].format(month=c["months"][d.month - 1], day=d.day, year=d.year)
+
+
+def and_list(words: list[str]) -> str:
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + ", and " + words[-1]
+
+
+def placeholders(d: LetterInput) -> dict[str, Any]:
+    """Every value a template may name: request-level facts and office settings, never a taxpayer value.
+    The requester's free text (the purpose statement) is masked for identifiers first."""
+    pkg, c = d.package, d.texts["common"]
+    purpose = mask_free_text((pkg.purpose or {}).get("statement", "").strip()) or "(no statement given)"
+    officers = [f"{o.name}, {o.title}" if o.title else o.name for o in pkg.officers]
+    order = pkg.court_order
+    labels = c["item_labels"]
+    return {
+        "request_id": pkg.request_id, "received_on": long_date(pkg.received_on, d.texts),
+        "authority_name": c["authority_names"].get(pkg.authority, pkg.authority),
+        "signer_name": pkg.signer.name, "subjects": f"{d.subject_count:,}", "released": f"{d.released_count:,}",
+        "periods": and_list(list(pkg.periods)) or "(none given)", "purpose": purpose.rstrip("."),
+        "officers": "; ".join(officers) or "(none named)", "letter_id": d.letter_id,
+        "office_name": d.office.name, "office_phone": d.office.phone,
+        "signature_name": d.office.signature_name, "signature_title": d.office.signature_title,
+        "order_court": order.court if order else "", "order_case": order.case_no if order else "",
+        "order_signed": long_date(order.signed_on, d.texts) if order else "",
+        "items_text": and_list([labels.get(i, i).lower() for i in pkg.items]),
+        "foia_public_liaison": d.office.foia_public_liaison,
+        "appeal_address": "; ".join(d.office.foia_appeal_lines),
+    }
+
+
+def letterhead(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
+    """Office, date, recipient, the reference line and the salutation (first page)."""
+    o, pkg, t = d.office, d.package, d.texts
+    w.text(MARGIN, w.y - 13, o.name, BOLD, 13)
+    w.y -= 17
+    for line in (*o.address_lines, o.phone):
+        w.line(line, size=8.5, leading=10.5)
+    w.space(5)
+    w.text(MARGIN, w.y - 11.5, t["title"], BOLD, 11.5)
+    w.text_right(PAGE_W - MARGIN, w.y - 9, long_date(d.letter_date, t))
+    w.y -= 21
+    req = pkg.requester
+    recipient = [pkg.signer.name + (f", {pkg.signer.title}" if pkg.signer.title else ""), req.agency]
+    if req.component:
+        recipient.append(req.component)
+    for line in (*recipient, *req.address_lines):
+        w.line(line, leading=LEADING - 1)
+    w.space(6)
+    w.paragraph(t["re"].format(**fmt), font=BOLD)
+    w.paragraph(t["salutation"].format(**fmt))
+
+
+def groups(w: PageWriter, items: list[Group], d: LetterInput) -> None:
+    """Each reason (bold) and the subjects it applies to, compacted into ranges."""
+    c = d.texts["common"]
+    for g in items:
+        w.paragraph(g.title, font=BOLD, after=1, keep=3)
+        noun = "taxpayer" if g.count == 1 else "taxpayers"
+        w.paragraph(c["applies_to"].format(count=f"{g.count:,}", noun=noun, refs=g.refs), indent=14, after=1)
+        if g.more:
+            w.paragraph(c["more_refs"].format(more=f"{g.more:,}"), indent=14, after=1)
+        w.space(4)
+
+
+def bullets(w: PageWriter, paragraphs: list[str]) -> None:
+    for p in paragraphs:
+        w.paragraph(p, indent=14, bullet="-", after=2)
+    w.space(3)
+
+
+def section(w: PageWriter, heading: str, text: str) -> None:
+    w.heading(heading)
+    w.paragraph(text)
+
+
+def signature(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
+    """The closing sentence and the signature block, kept together on one page with the verification block
+    that follows them."""
+    w.need(9 * LEADING + VERIFICATION_HEIGHT)
+    w.paragraph(d.texts["closing"].format(**fmt), after=6)
+    w.line(d.texts["common"]["signature_closing"])
+    w.space(1.6 * LEADING)
+    w.rule(MARGIN, w.y, MARGIN + CONTENT_W * 0.45, w.y, 0.5)
+    w.space(3)
+    w.line(d.office.signature_name, font=BOLD)
+    w.line(d.office.signature_title)
+    w.line(d.office.name)

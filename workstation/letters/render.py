@@ -1,0 +1,33 @@
+"""`render`: a letter's PDF bytes from its input. Same input, same bytes: reportlab's invariant mode, the PDF
+dates taken from the decision, and no random ids anywhere."""
+
+from __future__ import annotations
+
+from . import declination, foia, parts, transmittal, verification
+from .document import LetterInput
+from .layout import Frame, Meta, PageWriter
+
+KINDS = {"transmittal": transmittal.draw, "declination": declination.draw, "foia-response": foia.draw}
+
+
+def pdf_date(timestamp: str) -> str:
+    """'2026-11-02T15:30:00.123Z' -> "D:20261102153000+00'00'"."""
+    digits = "".join(ch for ch in timestamp[:19] if ch.isdigit())
+    return f"D:{digits}+00'00'"
+
+
+def render(d: LetterInput) -> tuple[bytes, int]:
+    """(PDF bytes, page count)."""
+    c = d.texts["common"]
+    frame = Frame(office=d.office.name,
+                  reference=c["reference"].format(letter_id=d.letter_id, request_id=d.package.request_id),
+                  fti=c["fti_marking"] if d.fti else None, fti_note=c["fti_note"], page_label=c["page_label"])
+    mark = verification.marker(d.verification)
+    meta = Meta(title=f"{d.texts['title']} - {d.package.request_id}", author=d.office.name,
+                subject=f"{mark} kind={d.kind}", keywords=mark, creator=f"Disclosure Workstation {mark}",
+                created=pdf_date(d.created))
+    w = PageWriter(frame, meta)
+    fmt = parts.placeholders(d)
+    KINDS[d.kind](w, d, fmt)
+    verification.draw_block(w, d.verification, d.texts)
+    return w.finish()
