@@ -94,6 +94,13 @@ class Session:
     def path(self) -> Path:
         return self._store.path
 
+    def database_file(self) -> Path:
+        return self.path / "store.db"
+
+    def data_key_for_workers(self) -> bytes:
+        """The raw data key, handed only to this process's own evaluation workers (over a private pipe)."""
+        return self._store.data_key
+
     def require(self, action: str) -> None:
         roles.require(self.role, action)
 
