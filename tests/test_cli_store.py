@@ -170,3 +170,16 @@ def test_subprocess_exit_codes_without_a_terminal(tmp_path: Path) -> None:
     assert r.code == 2 and "no passphrase" in r.err   # no stdin to prompt on
     r = run_dws(tmp_path / "s", "list", env={"DWS_USER": "admin", "DWS_PASSPHRASE": "admin-passphrase-1"})
     assert r.code == 1 and "Traceback" not in r.err
+
+
+def test_a_failed_bulk_load_leaves_the_empty_store_with_its_indexes(cli: Cli, tmp_path: Path) -> None:
+    csv = tmp_path / "r.csv"
+    good = ("912-70-1234,ITIN,Maria Example,1200 Congress Ave Apt 4,Austin,TX,78701,2024-04-15,2024,single,"
+            "50000,4000,300,0,,,,,,0")
+    csv.write_text(RECORDS_HEADER + "\n" + good + "\n" + good.replace("50000", "5O000") + "\n")
+    r = cli("import", "records", str(csv), **ADMIN)
+    assert r.code == 1 and "line 3" in r.err and "agi" in r.err
+    with Workstation(cli.store).unlock("admin", "admin-passphrase-1") as s:
+        names = {n for (n,) in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"taxpayer_records_tin", "taxpayer_records_addr"} <= names
+        assert s.conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0] == 0

@@ -33,14 +33,23 @@ def _check_cancel(cancelled: CancelCheck | None) -> None:
 
 def copy_records(conn: db.Connection, path: Path, progress: Progress | None = None,
                  cancelled: CancelCheck | None = None) -> int:
-    """Stream the records CSV into `conn` inside the caller's transaction. Returns the rows read."""
+    """Stream the records CSV into `conn` inside the caller's transaction. Returns the rows read.
+
+    Into an empty table the rows are appended and the indexes built once afterwards (the parser has already
+    refused a TIN and year given twice); otherwise each row replaces its TIN and year (a correction)."""
+    bulk = records_sql.is_empty(conn)
+    if bulk:
+        records_sql.drop_indexes(conn)
+    store = records_sql.insert_batch if bulk else records_sql.upsert_batch
     total = 0
     for batch in read_records(path):
         _check_cancel(cancelled)
-        records_sql.upsert_batch(conn, batch)
+        store(conn, batch)
         total += len(batch)
         if progress:
             progress(total, None)
+    if bulk:
+        records_sql.create_indexes(conn)
     return total
 
 
