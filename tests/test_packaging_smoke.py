@@ -25,11 +25,9 @@ BUNDLE = ROOT / "dist" / "disclosure-workstation"
 FIGURES = ROOT / "dist" / "package-test-figures.json"
 DEAD = "http://127.0.0.1:9"          # the discard port: nothing listens, every connection is refused
 
-pytestmark = [
-    pytest.mark.skipif(os.environ.get("DWS_PACKAGING_TESTS") != "1",
-                       reason="packaging smoke tests run with DWS_PACKAGING_TESTS=1 (make package-test)"),
-    pytest.mark.slow,
-]
+if os.environ.get("DWS_PACKAGING_TESTS") != "1":
+    pytest.skip("packaging smoke tests run with DWS_PACKAGING_TESTS=1 (make package-test)", allow_module_level=True)
+pytestmark = pytest.mark.slow
 
 # stderr lines the GUI may print on a headless run that are not errors
 HARMLESS = re.compile(r"^(dws-startup-probe: |This plugin does not support propagateSizeHints\(\))")
