@@ -11,7 +11,7 @@ Black on white, no fills: it prints the same on a monochrome office printer.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportlab import rl_config
@@ -96,9 +96,6 @@ class PageWriter:
         self._rules.append("\n".join(path) + "\nf")
 
     # --- flow --------------------------------------------------------------------------------------
-    def room(self) -> float:
-        return self.y - BOTTOM
-
     def need(self, height: float) -> None:
         if self.y - height < BOTTOM:
             self.new_page()
@@ -138,10 +135,6 @@ class PageWriter:
         self.need(size + 3 * LEADING)          # never a heading alone at the foot of a page
         self.text(MARGIN, self.y - size, s, BOLD, size)
         self.y -= size + after + 2
-
-    def lines(self, rows: Iterable[str], **kw: object) -> None:
-        for s in rows:
-            self.line(s, **kw)  # type: ignore[arg-type]
 
     # --- pages -------------------------------------------------------------------------------------
     def _frame(self) -> tuple[float, float]:

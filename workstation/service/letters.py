@@ -52,13 +52,14 @@ def _final(s: Session, request_id: str) -> tuple[int, Any, dec.DecisionRow, Deci
     return rid, pkg, row, decision
 
 
-def _issued(s: Session, row: letters_sql.LetterRow, request_id: str, *, new: bool) -> IssuedLetter:
+def _issued(s: Session, row: letters_sql.LetterRow, request_id: str) -> IssuedLetter:
+    """A letter issued before, read back from the store (its bytes checked against the recorded hash)."""
     data = letters_sql.pdf(s.conn, row.letter_id)
     if sha256_hex(data) != row.sha256:
         raise TamperError(f"the stored letter {row.letter_id} does not match its recorded hash; the store was "
                           "altered (run 'dws verify')")
     return IssuedLetter(row.letter_id, row.decision_id, request_id, row.kind, row.pages, row.sha256, row.issued_at,
-                        row.issued_by, new, data)
+                        row.issued_by, False, data)
 
 
 def letter_id_for(decision_id: str) -> str:
@@ -73,19 +74,19 @@ def issue(s: Session, request_id: str) -> IssuedLetter:
     rid, pkg, row, decision = _final(s, request_id)
     existing = letters_sql.for_decision(s.conn, row.decision_id)
     if existing is not None:
-        return _issued(s, existing, request_id, new=False)
+        return _issued(s, existing, request_id)
     letter_id = letter_id_for(row.decision_id)
     data = letter_input.build(s, rid, pkg, row, decision, letter_id)
     pdf, pages = render(data)
-    new = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"], sha256_hex(pdf),
-                                pages, utc_now(), s.user or "recovery")
+    made = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"],
+                                 sha256_hex(pdf), pages, utc_now(), s.user or "recovery")
     with db.transaction(s.conn):
         current = dec.current(s.conn, rid)
         if current is None or current.decision_id != row.decision_id:
             raise InputError(f"the decision on {request_id} changed while its letter was being made; try again")
         raced = letters_sql.for_decision(s.conn, row.decision_id)
         if raced is None:
-            letters_sql.insert(s.conn, new, pdf)
+            letters_sql.insert(s.conn, made, pdf)
             disclosed = 0
             if data.releases:
                 purpose = pkg.purpose or {}
@@ -95,14 +96,14 @@ def issue(s: Session, request_id: str) -> IssuedLetter:
                     agency=", ".join(x for x in (pkg.requester.agency, pkg.requester.component) if x),
                     authority=pkg.authority,
                     purpose=": ".join(x for x in (purpose.get("category"), purpose.get("statement")) if x),
-                    at=new.issued_at)
+                    at=made.issued_at)
             s.log("letter-issued", request_id, {
                 "letter_id": letter_id, "decision_id": row.decision_id, "kind": data.kind, "pages": pages,
-                "sha256": new.sha256, "template_version": new.template_version, "disclosures": disclosed})
+                "sha256": made.sha256, "template_version": made.template_version, "disclosures": disclosed})
     if raced is not None:
-        return _issued(s, raced, request_id, new=False)
-    return IssuedLetter(letter_id, row.decision_id, request_id, data.kind, pages, new.sha256, new.issued_at,
-                        new.issued_by, True, pdf)
+        return _issued(s, raced, request_id)
+    return IssuedLetter(letter_id, row.decision_id, request_id, data.kind, pages, made.sha256, made.issued_at,
+                        made.issued_by, True, pdf)
 
 
 def stored(s: Session, request_id: str) -> IssuedLetter | None:
@@ -111,7 +112,7 @@ def stored(s: Session, request_id: str) -> IssuedLetter | None:
     rid, _pkg = review.request(s, request_id)
     row = dec.current(s.conn, rid)
     letter = letters_sql.for_decision(s.conn, row.decision_id) if row else None
-    return _issued(s, letter, request_id, new=False) if letter else None
+    return _issued(s, letter, request_id) if letter else None
 
 
 def record_output(s: Session, request_id: str, action: str, target: str) -> None:
@@ -146,8 +147,7 @@ class LetterCheck:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items()}
-        return {"ok": self.ok, **out}
+        return {"ok": self.ok, **self.__dict__}
 
 
 def verify(s: Session, data: bytes, source: str) -> LetterCheck:
