@@ -103,7 +103,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
                      code_counts: Counter[tuple[str, str]], progress: Progress | None,
                      cancelled: CancelCheck | None) -> list[subject_pass.Result]:
     """Every subject's result, from TIN-range chunks evaluated here or, for large requests, on every core."""
-    workers = min(os.cpu_count() or 1, MAX_WORKERS) if count >= PARALLEL_MIN else 1
+    workers = _workers(count)
     parts = workers * 4 if workers > 1 else 1
     chunks = subject_pass.chunks(s.conn, rid, parts)
     results: list[subject_pass.Result] = []
@@ -131,6 +131,17 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
                 future.cancel()
             raise
     return results
+
+
+def _workers(count: int) -> int:
+    """Worker processes for a request of `count` subjects. DWS_EVAL_WORKERS (1 = evaluate in this process) and
+    DWS_EVAL_PARALLEL_MIN let an administrator — and the tests — choose."""
+    try:
+        workers = int(os.environ.get("DWS_EVAL_WORKERS", "0")) or min(os.cpu_count() or 1, MAX_WORKERS)
+        threshold = int(os.environ.get("DWS_EVAL_PARALLEL_MIN", PARALLEL_MIN))
+    except ValueError:
+        raise InputError("DWS_EVAL_WORKERS and DWS_EVAL_PARALLEL_MIN must be whole numbers") from None
+    return max(1, workers) if count >= threshold else 1
 
 
 def _store_results(s: Session, rid: int, total: int, results: list[subject_pass.Result]
