@@ -36,7 +36,12 @@ def _outcome_style(row: RequestCheck | SubjectFinding, column: int, role: int) -
     return None
 
 
-def _table(name: str, model: RowsModel) -> QTableView:  # type: ignore[type-arg]
+def _severity(check: RequestCheck) -> int:
+    return OUTCOME_ORDER.index(check.outcome) if check.outcome in OUTCOME_ORDER else len(OUTCOME_ORDER)
+
+
+def _table(name: str, model: RowsModel, wrap_column: int | None = None) -> QTableView:  # type: ignore[type-arg]
+    """A read-only table; `wrap_column` (a long message) takes the spare width and wraps."""
     view = QTableView()
     view.setAccessibleName(name)
     view.setModel(model)
@@ -44,9 +49,15 @@ def _table(name: str, model: RowsModel) -> QTableView:  # type: ignore[type-arg]
     view.setWordWrap(True)
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    if wrap_column is None:
+        header.setStretchLastSection(True)
+    else:                      # the message takes the spare width; the citation after it wraps at ~28 characters
+        header.setSectionResizeMode(wrap_column, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(wrap_column + 1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(wrap_column + 1, view.fontMetrics().horizontalAdvance("M" * 18))
     return view
 
 
@@ -70,7 +81,7 @@ class ChecksTab(QWidget):
         self.request_checks = RowsModel[RequestCheck]((
             Column("Check", lambda f: f.code),
             Column("Outcome", lambda f: f.outcome.upper() if f.outcome == "block" else f.outcome,
-                   sort=lambda f: OUTCOME_ORDER.index(f.outcome) if f.outcome in OUTCOME_ORDER else 9),
+                   sort=_severity),
             Column("Finding", lambda f: f.message, tooltip=True),
             Column("Citation", lambda f: f.citation, tooltip=True),
         ), parent=self, style=_outcome_style)
@@ -98,9 +109,9 @@ class ChecksTab(QWidget):
         self.subject_title = QLabel("Select a subject")
         self.subject_title.setTextFormat(Qt.TextFormat.PlainText)
         self.subject_title.setAccessibleName("Subject shown")
-        self.request_view = _table("Request checks", self.request_checks)
+        self.request_view = _table("Request checks", self.request_checks, wrap_column=2)
         self.counts_view = _table("Subject checks by code", self.code_counts)
-        self.findings_view = _table("Findings of the selected subject", self.subject_findings)
+        self.findings_view = _table("Findings of the selected subject", self.subject_findings, wrap_column=2)
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)
         filter_row = QHBoxLayout()
@@ -115,8 +126,8 @@ class ChecksTab(QWidget):
         per_subject = QSplitter(Qt.Orientation.Horizontal)
         per_subject.addWidget(self.subjects)
         per_subject.addWidget(findings)
-        per_subject.setStretchFactor(0, 2)
-        per_subject.setStretchFactor(1, 3)
+        per_subject.setStretchFactor(0, 1)
+        per_subject.setStretchFactor(1, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(_boxed("Request checks", self.request_view))
         top.addWidget(_boxed("Subject checks: subjects per outcome", self.counts_view))
@@ -131,9 +142,8 @@ class ChecksTab(QWidget):
     def show_snapshot(self, snapshot: RequestSnapshot) -> None:
         self._request_id = snapshot.request_id
         evaluation = snapshot.evaluation
-        self.request_checks.set_rows(evaluation.request_checks)
+        self.request_checks.set_rows(sorted(evaluation.request_checks, key=_severity))   # blocks first
         self.code_counts.set_rows(evaluation.code_counts)
-        self.request_view.resizeRowsToContents()
         self.subjects.show_request(snapshot.request_id, evaluation.subjects)
 
     def on_subject_selected(self, seq: int, ref: str) -> None:
@@ -156,4 +166,3 @@ class ChecksTab(QWidget):
         rows = [f for f in self._findings if not wanted or f.outcome == wanted
                 or (wanted == NOT_PASSED and f.outcome != "pass")]
         self.subject_findings.set_rows(rows)
-        self.findings_view.resizeRowsToContents()

@@ -190,7 +190,8 @@ class PreviewTab(QWidget):
         field = self.selected_field()
         if field is None or self._request_id is None or self._subject is None:
             return
-        who = "every subject" if self.every_subject.isChecked() else f"subject {self._subject[1]}"
+        # the subject's reference came from a request file: keep it out of a label Qt might read as rich text
+        who = "every subject" if self.every_subject.isChecked() else f"subject no. {self._subject[0] + 1:,}"
         reason, ok = QInputDialog.getText(self, f"{action.capitalize()} {field.item}",
                                           f"Reason to {action} {field.item} for {who} (at least 10 characters; "
                                           "no identifiers):")

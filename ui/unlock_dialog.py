@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -44,6 +45,8 @@ class UnlockDialog(QDialog):
         banner = plain_label(BANNER)
         banner.setAccessibleName("System use notice")
         banner.setObjectName("banner")
+        banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner.setMargin(8)
         self._ack = QCheckBox("I have &read and accept the notice above")
         self._ack.setAccessibleName("Acknowledge the system use notice")
         self._user = QLineEdit()

@@ -1,0 +1,95 @@
+"""Screenshots of the real application windows under Xvfb (not offscreen rendering).
+
+    Xvfb :77 -screen 0 1400x900x24 &
+    DISPLAY=:77 .venv/bin/python docs/screenshots/capture.py --store /tmp/dws-shots [--suffix @2x]
+
+(for 200 %: a 2800x1800 screen and QT_SCALE_FACTOR=2). The store is a demo store (`dws demo`, made here
+if missing). Each picture is taken with ImageMagick's `import -window root`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("DWS_NO_KEYRING", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from ui import qtfix
+from ui.app import DesktopApp
+from workstation.demo_store import create_demo_store, demo_passphrase
+from workstation.service import Workstation
+
+HERE = Path(__file__).resolve().parent
+
+
+def settle(app: QApplication, until: Callable[[], bool] = lambda: True, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not until() and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    end = time.monotonic() + 0.6                # let the window system draw
+    while time.monotonic() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def shoot(app: QApplication, name: str, suffix: str) -> None:
+    settle(app)
+    target = HERE / f"{name}{suffix}.png"
+    subprocess.run(["import", "-window", "root", str(target)], check=True)
+    print(f"wrote {target}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--suffix", default="")
+    args = parser.parse_args()
+    if not (args.store / "keyslots.json").exists():
+        create_demo_store(args.store, taxpayers=2000, bulk_subjects=5000)
+    app = QApplication([sys.argv[0]])
+    qtfix.apply()
+    desktop = DesktopApp(Workstation(args.store))
+    desktop.start()
+    dialog = desktop.unlock_dialog
+    dialog.move(200, 150)
+    dialog._ack.setChecked(True)
+    dialog._user.setText("rita")
+    dialog._passphrase.setText(demo_passphrase("rita"))
+    shoot(app, "unlock", args.suffix)
+    dialog.on_unlock_clicked()
+    settle(app, lambda: desktop.window is not None and desktop.window.queue.model.rowCount() > 0)
+    window = desktop.window
+    assert window is not None
+    window.move(0, 0)
+    screen = app.primaryScreen().availableGeometry()
+    window.resize(screen.width(), screen.height())
+    window.queue.select("DEMO-I2-BULK")
+    shoot(app, "queue", args.suffix)
+    window.open_request("DEMO-I2-BULK")
+    settle(app, lambda: window.request.request_id == "DEMO-I2-BULK" and not desktop.db.busy, 120)
+    window.show_tab(window.request.checks)
+    settle(app, lambda: not desktop.db.busy and window.request.checks.subject_findings.rowCount() > 0)
+    shoot(app, "checks-bulk", args.suffix)
+    window.open_request("DEMO-I2-ITEMS")
+    settle(app, lambda: window.request.request_id == "DEMO-I2-ITEMS" and not desktop.db.busy)
+    window.show_tab(window.request.preview)
+    settle(app, lambda: window.request.preview.fields.rowCount() > 0 and not desktop.db.busy)
+    shoot(app, "redaction-preview", args.suffix)
+    assert desktop.lock is not None
+    desktop.lock.lock()
+    desktop.lock.screen.move(300, 250)
+    shoot(app, "lock", args.suffix)
+    desktop.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
