@@ -1,8 +1,11 @@
 """Entry point of the frozen application (``make bundle``, packaging/dws.spec): one executable, ``dws``, is the
 command line and, as ``dws gui``, the desktop application.
 
-Two things only a frozen program needs:
+Three things only a frozen program needs:
 
+* ``multiprocessing.freeze_support()``: evaluation workers are ``multiprocessing`` "spawn" processes
+  (workstation/service/evaluation.py) started as this program with multiprocessing's own arguments, and
+  the resource tracker likewise; this hands them to multiprocessing instead of the command line.
 * ``dws -m workstation.demo.worker SPEC``: the demo generator starts its worker processes as
   ``sys.executable -m workstation.demo.worker`` (workstation/demo/parallel.py). In the frozen application
   ``sys.executable`` is this program, so it does what ``python -m`` would, for that module only.
@@ -67,6 +70,9 @@ def _startup_probe(seconds: float) -> None:
 
 
 def main() -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()          # a spawned worker or resource tracker runs here and exits
     argv = sys.argv[1:]
     if len(argv) >= 2 and argv[0] == "-m":
         if argv[1] not in _MODULES:

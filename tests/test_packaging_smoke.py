@@ -208,6 +208,13 @@ def test_the_frozen_command_line(dws: Path, tmp_path: Path) -> None:
     assert result["recommendation"] in ("grant", "partial", "deny")
     assert result["findings"] and all(f["citation"].startswith("26 U.S.C.") for f in result["findings"]
                                       if f["scope"] == "request")   # resources/rules/citations.json loaded
+    # evaluation workers are multiprocessing "spawn" processes of this very program: same results as one process
+    results = []
+    for workers, as_of in (("1", "2026-11-18"), ("2", "2026-11-19")):
+        done = ok(run([dws, "evaluate", "DEMO-I2-BULK", "--json", "--as-of", as_of],
+                      rita | {"DWS_EVAL_WORKERS": workers, "DWS_EVAL_PARALLEL_MIN": "1"}))
+        results.append({k: v for k, v in json.loads(done.stdout).items() if k != "as_of"})
+    assert results[0] == results[1] and results[0]["counts"]["subjects"] == 101
 
     if run([dws, "letter", "--help"], env).returncode != 0:
         record(frozen_letter="skipped: this build has no `dws letter` command yet")
