@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.lock_action = self._action(file, "&Lock", "Ctrl+L", self.lock_requested.emit)
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)    # from any window
         file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self._action(file, "&Quit", "Ctrl+Q", self.close)
         edit = bar.addMenu("&Edit")
         undo = overrides.group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -90,19 +90,19 @@ class MainWindow(QMainWindow):
         self.addActions([undo, redo])
         self.undo_action, self.redo_action = undo, redo
         edit.addSeparator()
-        self._action(edit, "&Find in queue", QKeySequence.StandardKey.Find, self.focus_search)
+        self._action(edit, "&Find in queue", "Ctrl+F", self.focus_search)
         view = bar.addMenu("&View")
         self._action(view, "&Queue", "Ctrl+0", self.queue.view.setFocus)
         for number, (tab, name) in enumerate(self._tabs(), start=1):
             self._action(view, name, f"Ctrl+{number}", lambda t=tab: self.show_tab(t))
         view.addSeparator()
-        self._action(view, "Re&load queue", "Ctrl+R", self.queue.reload)
+        self._action(view, "R&eload queue", "Ctrl+R", self.queue.reload)
         request = bar.addMenu("&Request")
         preview, decision, letter = self.request.preview, self.request.decision, self.request.letter
         self._action(request, "&Open selected request", "Ctrl+O", self.queue.open_current)
         self._action(request, "Re-&evaluate", "F5", self.request.reload)
         request.addSeparator()
-        self._action(request, "Show &original…", "Ctrl+Shift+O", self._in_preview(preview.on_show_original_clicked))
+        self._action(request, "Show ori&ginal…", "Ctrl+Shift+O", self._in_preview(preview.on_show_original_clicked))
         self._action(request, "&Release element…", "Ctrl+Shift+R",
                      self._in_preview(lambda: preview.on_override_clicked("release")))
         self._action(request, "&Withhold element…", "Ctrl+Shift+W",
@@ -111,15 +111,15 @@ class MainWindow(QMainWindow):
         self._action(request, "&Sign decision…", "Ctrl+Shift+D", decision.on_sign_clicked)
         self._action(request, "&Approve decision…", "Ctrl+Shift+A", decision.on_approve_clicked)
         self._action(request, "&Issue letter", "Ctrl+Shift+I", letter.on_issue_clicked)
-        self._action(request, "&Print letter…", QKeySequence.StandardKey.Print, letter.on_print_clicked)
-        self._action(request, "Save letter &as…", "Ctrl+Shift+S", letter.on_save_clicked)
+        self._action(request, "&Print letter…", "Ctrl+P", letter.on_print_clicked)
+        self._action(request, "Sa&ve letter as…", "Ctrl+Shift+S", letter.on_save_clicked)
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Verify the log and signatures", "Ctrl+Shift+V", self.verify)
         for text in NOT_YET:
             action = tools.addAction(text.replace("…", " (not available yet)"))
             action.setEnabled(False)
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, self.show_shortcuts)
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
 
     def _tabs(self) -> list[tuple[QWidget, str]]:
         tabs = self.request.tabs
