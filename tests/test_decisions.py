@@ -135,3 +135,11 @@ def test_bulk_denial_still_needs_an_approver(cli: Cli) -> None:
     assert r.code == 0, r.err
     d = json.loads(r.out)
     assert d["needs_approval"] and not d["final"]
+
+
+def test_no_new_decision_once_its_letter_was_issued(cli: Cli, tmp_path: Path) -> None:
+    why = "The requesting agency withdrew the underlying case on 2026-11-20."
+    assert cli("decide", "DEMO-I2-VALID", "--outcome", "deny", "--justification", why, **as_user("rita")).code == 0
+    assert cli("letter", "DEMO-I2-VALID", "-o", str(tmp_path / "l.pdf"), **as_user("rita")).code == 0
+    r = cli("decide", "DEMO-I2-VALID", "--outcome", "grant", **as_user("rita"))
+    assert r.code == 1 and "was already issued; the decision stands" in r.err

@@ -99,6 +99,9 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
     existing = dec.current(s.conn, rid)
     if existing is not None and existing.status == "approved":
         raise InputError(f"request {request_id} is already decided and approved ({existing.decision_id})")
+    if existing is not None and s.conn.execute("SELECT 1 FROM letters WHERE decision_id = ?",
+                                               (existing.decision_id,)).fetchone():
+        raise InputError(f"the letter for decision {existing.decision_id} was already issued; the decision stands")
     evaluation = evaluate(s, request_id, as_of)
     recommendation = evaluation["recommendation"]
     justification = (justification or "").strip() or None
