@@ -6,7 +6,6 @@ again, and an approver who is not the preparer signs the very same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -74,20 +73,6 @@ def current(s: Session, request_id: str) -> DecisionInfo | None:
     return info(row, request_id) if row else None
 
 
-def _stream_hashes(s: Session, rid: int) -> tuple[str, str, bool]:
-    """(plan hash, findings hash, any TRI released) streamed over the stored per-subject results."""
-    plan, findings = hashlib.sha256(), hashlib.sha256()
-    tri = [i for i, c in ELEMENT_CLASS.items() if c == TRI]
-    tri_released = False
-    for ref, released, held, found in s.conn.execute(
-            "SELECT ref, released, withheld, findings FROM subject_results WHERE rid = ? ORDER BY seq", (rid,)):
-        plan.update(ev.plan_line(ref, released, held))
-        findings.update(ref.encode() + b"\t" + found.encode() + b"\n")
-        if released and not tri_released:
-            tri_released = any(t in released.split(",") for t in tri)
-    return plan.hexdigest(), findings.hexdigest(), tri_released
-
-
 def decide(s: Session, request_id: str, outcome: str, justification: str | None, passphrase: str,
            as_of: date) -> DecisionInfo:
     if s.role != "reviewer":
@@ -107,9 +92,9 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
     justification = (justification or "").strip() or None
     if recommendation == "blocked" and outcome != "deny":
         raise PermissionDenied("a court order blocks this request: it can only be denied")
-    plan_hash, findings_hash, tri_released = _stream_hashes(s, rid)
-    if plan_hash != evaluation["plan_hash"]:
-        raise InputError("the stored release plan does not match its evaluation; evaluate the request again")
+    # The plan and findings were hashed as a stream while the evaluation wrote them (never loaded whole).
+    plan_hash, findings_hash = evaluation["plan_hash"], evaluation["findings_hash"]
+    tri_released = any(ELEMENT_CLASS.get(i) == TRI for i in evaluation["released_items"].split(",") if i)
     counts = evaluation["counts"]
     pkg = json.loads(ev.package(s.conn, request_id)[1])  # type: ignore[index]
     if outcome in ("grant", "partial"):
@@ -175,8 +160,6 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
     if evaluation["plan_hash"] != doc["plan_hash"] or evaluation["recommendation"] != doc["recommendation"]:
         raise InputError("the evaluation changed since the decision was signed (records, court orders, settings "
                          "or overrides); the reviewer must decide again")
-    if _stream_hashes(s, rid)[0] != doc["plan_hash"]:
-        raise InputError("the stored release plan does not match the decision; the reviewer must decide again")
     key = s.signing_key(passphrase)
     public = p.public_from_private(key)
     signature = p.sign(key, row.document)

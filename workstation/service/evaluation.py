@@ -45,7 +45,8 @@ def stored(s: Session, request_id: str, as_of: date) -> dict[str, Any] | None:
     """The stored evaluation when none of its inputs changed since, else None."""
     rid, _pkg, _n, _h = _request(s, request_id)
     doc = ev.load_evaluation(s.conn, rid)
-    if doc is None or doc["as_of"] != as_of.isoformat() or doc["data_version"] != ev.data_version(s.conn) \
+    if doc is None or not doc["findings_hash"] or doc["as_of"] != as_of.isoformat() \
+            or doc["data_version"] != ev.data_version(s.conn) \
             or doc["overrides_rev"] != ev.overrides_rev(s.conn, rid):
         return None
     return doc
@@ -81,7 +82,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     results.sort()                      # subject order: the results table is then written front to back
     with db.transaction(s.conn):
         ev.clear_results(s.conn, rid)
-        counts, plan_hash, fully = _store_results(s, rid, count, results)
+        counts, plan_hash, findings_hash, released_items, fully = _store_results(s, rid, count, results)
         del results
         complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
         recommendation = recommend(request_findings, counts, plan, complete=complete)
@@ -90,7 +91,8 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
                "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
                "request_findings": [asdict(f) for f in request_findings],
-               "code_counts": _nested(code_counts), "plan_hash": plan_hash}
+               "code_counts": _nested(code_counts), "plan_hash": plan_hash, "findings_hash": findings_hash,
+               "released_items": ",".join(i for i in items if i in released_items)}
         ev.save_evaluation(s.conn, rid, doc)
         ev.set_status(s.conn, rid, "evaluated")
         s.log("request-evaluated", request_id, {"recommendation": recommendation, "needs_review": needs_review,
@@ -145,26 +147,30 @@ def _workers(count: int) -> int:
 
 
 def _store_results(s: Session, rid: int, total: int, results: list[subject_pass.Result]
-                   ) -> tuple[dict[str, int], str, int]:
-    """Write the results in subject order; return the counts, the plan hash and the number of subjects with
-    nothing withheld."""
-    h = hashlib.sha256()
+                   ) -> tuple[dict[str, int], str, str, set[str], int]:
+    """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
+    released to anyone and the number of subjects with nothing withheld (all in the same single pass)."""
+    plan, findings = hashlib.sha256(), hashlib.sha256()
     releasable = withheld = no_record = fully = 0
+    released_sets: set[str] = set()
     line = ev.plan_line
     for start in range(0, len(results), BATCH):
         batch = results[start:start + BATCH]
         ev.insert_results(s.conn, [(rid, *r) for r in batch])
-        for _seq, ref, status, _m, _f, released, held in batch:
-            h.update(line(ref, released, held))
+        for _seq, ref, status, _m, found, released, held in batch:
+            plan.update(line(ref, released, held))
+            findings.update(f"{ref}\t{found}\n".encode())
             if released:
                 releasable += 1
                 fully += not held
+                released_sets.add(released)
             elif status == "no-record":
                 no_record += 1
             else:
                 withheld += 1
     counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
-    return counts, h.hexdigest(), fully
+    released_items = {item for r in released_sets for item in r.split(",")}
+    return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully
 
 
 def _nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:

@@ -88,23 +88,23 @@ def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False) -> I
     yield from conn.execute(sql + " ORDER BY seq", (rid,))
 
 
+EVALUATION_COLUMNS = ("evaluated_at", "evaluated_by", "as_of", "data_version", "overrides_rev", "recommendation",
+                      "needs_review", "counts", "request_findings", "code_counts", "plan_hash", "findings_hash",
+                      "released_items")
+
+
 def save_evaluation(conn: Connection, rid: int, values: dict[str, Any]) -> None:
-    cols = ("evaluated_at", "evaluated_by", "as_of", "data_version", "overrides_rev", "recommendation",
-            "needs_review", "counts", "request_findings", "code_counts", "plan_hash")
+    cols = EVALUATION_COLUMNS
     data = [values[c] if not isinstance(values[c], dict | list) else json.dumps(values[c]) for c in cols]
     marks = ", ".join("?" * len(cols))
     conn.execute(f"INSERT OR REPLACE INTO evaluations (rid, {', '.join(cols)}) VALUES (?, {marks})", (rid, *data))
 
 
 def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:
-    row = conn.execute("SELECT evaluated_at, evaluated_by, as_of, data_version, overrides_rev, recommendation, "
-                       "needs_review, counts, request_findings, code_counts, plan_hash FROM evaluations "
-                       "WHERE rid = ?", (rid,)).fetchone()
+    row = conn.execute(f"SELECT {', '.join(EVALUATION_COLUMNS)} FROM evaluations WHERE rid = ?", (rid,)).fetchone()
     if row is None:
         return None
-    keys = ("evaluated_at", "evaluated_by", "as_of", "data_version", "overrides_rev", "recommendation",
-            "needs_review", "counts", "request_findings", "code_counts", "plan_hash")
-    doc = dict(zip(keys, row, strict=True))
+    doc = dict(zip(EVALUATION_COLUMNS, row, strict=True))
     for k in ("counts", "request_findings", "code_counts"):
         doc[k] = json.loads(doc[k])
     doc["needs_review"] = bool(doc["needs_review"])
