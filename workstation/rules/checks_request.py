@@ -181,13 +181,14 @@ def _officers(ctx: RequestContext) -> list[Finding]:
     limit = int(ctx.setting("officer_caseload_limit"))
     if not officers:
         return _problems(ctx, "OFFICERS", ["no officer personally and directly engaged is named"], "")
-    problems = [f"officer {n} carries {o.active_matters} active matters, more than the limit of {limit}"
+    problems = [f"officer {n} carries {o.active_matters:,} active matters, more than the limit of {limit}"
                 for n, o in enumerate(officers, 1) if (o.active_matters or 0) > limit]
     if subjects > limit * len(officers):
-        problems.append(f"{subjects} subjects for {len(officers)} named officer(s) is "
-                        f"{subjects / len(officers):.1f} per officer, more than the limit of {limit}")
+        per = subjects / len(officers)
+        problems.append(f"{subjects:,} subjects for {len(officers)} named officer(s) is "
+                        f"{per:,.0f} per officer, more than the limit of {limit}")
     return _problems(ctx, "OFFICERS", problems, f"{len(officers)} officer(s) named, each within the caseload "
-                     f"limit of {limit}; {subjects} subject(s) in all.")
+                     f"limit of {limit}; {subjects:,} subject(s) in all.")
 
 
 def _withheld_reason(authority: str, pkg: RequestPackage, item: str) -> str:
