@@ -184,9 +184,9 @@ def _officers(ctx: RequestContext) -> list[Finding]:
     problems = [f"officer {n} carries {o.active_matters:,} active matters, more than the limit of {limit}"
                 for n, o in enumerate(officers, 1) if (o.active_matters or 0) > limit]
     if subjects > limit * len(officers):
-        per = subjects / len(officers)
+        per = f"{subjects / len(officers):,.1f}".removesuffix(".0")
         problems.append(f"{subjects:,} subjects for {len(officers)} named officer(s) is "
-                        f"{per:,.0f} per officer, more than the limit of {limit}")
+                        f"{per} per officer, more than the limit of {limit}")
     return _problems(ctx, "OFFICERS", problems, f"{len(officers)} officer(s) named, each within the caseload "
                      f"limit of {limit}; {subjects:,} subject(s) in all.")
 
