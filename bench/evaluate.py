@@ -1,0 +1,233 @@
+"""Evaluate benchmark: a bulk (i)(2) request against the taxpayer records, end to end, and its floor.
+
+    .venv/bin/python bench/evaluate.py [--records N] [--subjects M] [--work DIR] [--keep] [--seed S]
+
+Builds (or, with --keep and the same --work, reuses) an encrypted store and an unencrypted copy built the
+same way (the agency register, the records, the bulk request and a 10-subject request, all through the
+service's importers), then runs each measured phase in its own spawned process:
+
+  evaluate bulk encrypted   Session.evaluate(bulk, as_of): matching, every check, the release plan, stored
+  evaluate bulk plain       the same on the unencrypted copy (information: what encryption costs here)
+  join count plain/enc      SELECT count(*) of the bare TIN join (subjects JOIN taxpayer_records)
+  join fetch plain/enc      the evaluation's own subjects-with-records query, every row fetched into Python
+  evaluate 10 subjects      a 10-subject (i)(2) request, 20 times, recomputed each time (median)
+
+Targets (issue 3, on a 2-core machine): bulk evaluation <= 60 s with peak RSS <= 2 GB; 10 subjects <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
+from workstation.store import db
+from workstation.store import evaluation as ev
+
+EVALUATE_TARGET_S = 60.0
+RSS_TARGET_MB = 2048
+SMALL_TARGET_MS = 50.0
+SMALL_RUNS = 20
+JOIN_COUNT = ("SELECT count(*) FROM subjects AS s JOIN taxpayer_records AS r ON r.tin = s.tin9 "
+              "WHERE s.rid = ?")
+
+
+def _generate(work: str, records: int, subjects: int, seed: int) -> dict[str, Any]:
+    found, reused = common.inputs(Path(work), records, subjects, seed)
+    return {"inputs": found.__dict__, "rows": found.record_rows, "seconds": 0.0 if reused else found.generate_seconds,
+            "reused": reused}
+
+
+def _where(work: str, encrypted: bool) -> Path:
+    return Path(work) / "eval" / ("enc" if encrypted else "plain")
+
+
+def _session(work: str, encrypted: bool) -> common.Session:
+    folder = _where(work, encrypted)
+    return common.open_store(folder) if encrypted else common.plain_session(folder / "store.db", create=False)
+
+
+def _build(work: str, encrypted: bool, found: dict[str, Any]) -> dict[str, Any]:
+    """The store (or plain copy) with agencies, records, the bulk and the small request, through the
+    service's importers. Skipped when a kept earlier run built it from the same inputs; when a kept
+    bench/intake.py run left its store (records and the bulk request from the same inputs) in the work
+    folder, that store is taken over and only the agencies and the small request are added."""
+    folder = _where(work, encrypted)
+    marker = folder.with_suffix(".built.json")
+    if marker.exists() and json.loads(marker.read_text(encoding="utf-8"))["inputs"] == found:
+        return {"rows": found["record_rows"], "seconds": 0.0, "reused": "kept"}
+    marker.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    adopted = _adopt_intake_store(work, encrypted, found)
+    if adopted:
+        session = _session(work, encrypted)
+    elif encrypted:
+        session = common.new_store(folder)
+    else:
+        session = common.plain_session(folder / "store.db", create=True)
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {"rows": found["record_rows"], "reused": "intake" if adopted else False}
+    with session:
+        for agency in found["agencies"]:
+            session.import_agency(Path(agency))
+        if not adopted:
+            t1 = time.perf_counter()
+            session.import_records(Path(found["records_csv"]))
+            t2 = time.perf_counter()
+            session.import_request(Path(found["bulk_json"]))
+            out.update(records_s=round(t2 - t1, 2), bulk_request_s=round(time.perf_counter() - t2, 2))
+        session.import_request(Path(found["small_json"]))
+    marker.write_text(json.dumps({"inputs": found}) + "\n", encoding="utf-8")
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    return out
+
+
+def _adopt_intake_store(work: str, encrypted: bool, found: dict[str, Any]) -> bool:
+    """Move bench/intake.py's store into place if it holds exactly the records and the bulk request of these
+    inputs (and nothing else)."""
+    source = Path(work) / "intake" / ("enc" if encrypted else "plain")
+    if not (source / "store.db").exists():
+        return False
+    try:
+        session = common.open_store(source) if encrypted else common.plain_session(source / "store.db",
+                                                                                     create=False)
+    except Exception:
+        return False
+    with session:
+        conn = session.conn
+        records = conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0]
+        requests = conn.execute("SELECT request_id, subject_count FROM requests").fetchall()
+    if records != found["record_rows"] or requests != [(common.BULK_ID, found["subjects"])]:
+        return False
+    target = _where(work, encrypted)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source.rename(target)
+    return True
+
+
+def _force_recompute(session: common.Session) -> None:
+    with db.transaction(session.conn):
+        ev.bump_data_version(session.conn)
+
+
+def _evaluate(work: str, encrypted: bool, request_id: str, runs: int) -> dict[str, Any]:
+    session = _session(work, encrypted)
+    with session:
+        rss_before = common.peak_rss_mb()
+        times: list[float] = []
+        cpus: list[float] = []
+        doc: dict[str, Any] = {}
+        for _ in range(runs):
+            _force_recompute(session)
+            doc, seconds, cpu = common.timed(lambda: session.evaluate(request_id, common.TODAY))
+            if doc["data_version"] != ev.data_version(session.conn):
+                raise AssertionError("the evaluation was not recomputed")
+            times.append(seconds)
+            cpus.append(cpu)
+        results = session.conn.execute("SELECT count(*) FROM subject_results WHERE rid = ?",
+                                       (common.request_rid(session, request_id),)).fetchone()[0]
+    out: dict[str, Any] = {
+        "rows": doc["counts"]["subjects"], "seconds": round(statistics.median(times), 4),
+        "cpu_s": round(statistics.median(cpus), 4), "rss_before_mb": round(rss_before, 1),
+        "stored_results": results, "counts": doc["counts"], "recommendation": doc["recommendation"],
+        "needs_review": doc["needs_review"],
+        "code_counts": doc["code_counts"],
+    }
+    if runs > 1:
+        out.update(runs=runs, min_s=round(min(times), 4), max_s=round(max(times), 4),
+                   all_ms=[round(t * 1000, 1) for t in times])
+    return out
+
+
+def _join(work: str, encrypted: bool, fetch: bool) -> dict[str, Any]:
+    """The bare TIN join: count(*) in SQLite, or the evaluation's own joined stream fetched into Python."""
+    session = _session(work, encrypted)
+    with session:
+        rid = common.request_rid(session, common.BULK_ID)
+        rss_before = common.peak_rss_mb()
+        if fetch:
+            def run() -> int:
+                return sum(1 for _row in ev.subjects_with_records(session.conn, rid))
+        else:
+            def run() -> int:
+                return int(session.conn.execute(JOIN_COUNT, (rid,)).fetchone()[0])
+        rows, seconds, cpu = common.timed(run)
+    return {"rows": rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 2),
+            "rss_before_mb": round(rss_before, 1)}
+
+
+def main() -> None:
+    args = common.parser(__doc__.splitlines()[0]).parse_args()
+    print(f"evaluate benchmark: {args.records:,} record rows, {args.subjects:,} subjects; "
+          f"{common.machine()['uptime']}")
+    with common.work_folder(args, "dws-bench-evaluate-") as work:
+        w = str(work)
+        gen = common.run_phase("generate inputs", _generate, w, args.records, args.subjects, args.seed)
+        found = gen["inputs"]
+        print(f"      records: {found['record_rows']:,} rows of {found['taxpayers']:,} taxpayers; "
+              f"bulk subjects: {found['subject_mix']}")
+        build = {enc: common.run_phase(f"build {'encrypted store' if enc else 'plain copy'}", _build, w, enc, found)
+                 for enc in (True, False)}
+        load_before = common.machine()
+        r: dict[str, dict[str, Any]] = {}
+        r["evaluate bulk encrypted"] = common.run_phase("evaluate bulk encrypted", _evaluate, w, True,
+                                                        common.BULK_ID, 1)
+        r["evaluate bulk plain"] = common.run_phase("evaluate bulk plain", _evaluate, w, False, common.BULK_ID, 1)
+        for fetch in (False, True):
+            for enc in (False, True):
+                name = f"join {'fetch' if fetch else 'count'} {'encrypted' if enc else 'plain'}"
+                r[name] = common.run_phase(name, _join, w, enc, fetch)
+        r["evaluate 10 subjects"] = common.run_phase("evaluate 10 subjects", _evaluate, w, True, common.SMALL_ID,
+                                                     SMALL_RUNS)
+        load_after = common.machine()
+
+    bulk, small = r["evaluate bulk encrypted"], r["evaluate 10 subjects"]
+    bulk_ok = bulk["seconds"] <= EVALUATE_TARGET_S and bulk["peak_mb"] <= RSS_TARGET_MB
+    small_ok = small["seconds"] * 1000 <= SMALL_TARGET_MS
+    floor = r["join fetch plain"]
+    rows = [common.row("generate inputs" + (" (reused)" if gen["reused"] else ""), gen)]
+    for enc, b in build.items():
+        label = "build " + ("encrypted" if enc else "plain") + (f" ({b['reused']} store)" if b["reused"] else "")
+        if b["reused"]:
+            rows.append(common.Row(label, None, b["seconds"], b["peak_mb"]))
+        else:
+            rows.append(common.row(label, b, rate=b["rows"] / b["records_s"]))
+    rows += [
+        common.row("evaluate bulk encrypted", bulk, "<= 60 s, <= 2 GB", bulk_ok),
+        common.row("evaluate bulk plain", r["evaluate bulk plain"]),
+    ]
+    for name in ("join count plain", "join count encrypted", "join fetch plain", "join fetch encrypted"):
+        rows.append(common.row(name, r[name], "floor" if name == "join fetch plain" else ""))
+    rows.append(common.row(f"evaluate 10 subjects (median of {SMALL_RUNS})", small, "<= 50 ms", small_ok,
+                           unit="ms"))
+    print()
+    common.print_table(rows)
+    print("  (build rows/s: the records import alone)")
+    enc_join, plain_eval = r["join fetch encrypted"]["seconds"], r["evaluate bulk plain"]["seconds"]
+    print(f"\nbulk evaluation: {bulk['seconds']:.1f} s = {bulk['seconds'] / floor['seconds']:.1f}x the bare join "
+          f"fetched in a plain database ({floor['seconds']:.1f} s), {bulk['seconds'] / enc_join:.1f}x the same join "
+          f"encrypted; encrypted/plain evaluation {bulk['seconds'] / plain_eval:.2f}x")
+    print(f"  counts {bulk['counts']}, recommendation {bulk['recommendation']}, needs review {bulk['needs_review']}; "
+          f"CPU {bulk['cpu_s']:.1f} s of {bulk['seconds']:.1f} s wall")
+    print(f"10-subject request: median {small['seconds'] * 1000:.1f} ms, min {small['min_s'] * 1000:.1f} ms, "
+          f"max {small['max_s'] * 1000:.1f} ms over {small['runs']} runs")
+    print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
+    common.json_line("evaluate", {
+        "records": found["record_rows"], "subjects": bulk["rows"], "taxpayers": found["taxpayers"],
+        "subject_mix": found["subject_mix"], "build": {("encrypted" if k else "plain"): v for k, v in build.items()},
+        "phases": r, "floor_ratio": round(bulk["seconds"] / floor["seconds"], 2),
+        "pass": {"bulk_evaluate": bulk_ok, "small_evaluate": small_ok},
+        "load_before": load_before, "load_after": load_after, "code": common.code_version(),
+    })
+
+
+if __name__ == "__main__":
+    main()
