@@ -114,11 +114,11 @@ def append_entries(conn: db.Connection, n: int) -> None:
 
 
 def timed(label: str, fn, limit: float, figures: dict) -> None:
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     fn()
-    dt = time.perf_counter() - t
-    figures[label] = {"seconds": round(dt, 3), "limit": limit, "pass": dt <= limit}
-    print(f"  {label:<34} {dt:8.2f} s   limit {limit:5.1f} s   {'PASS' if dt <= limit else 'FAIL'}")
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    figures[label] = {"seconds": round(dt, 3), "cpu_seconds": round(cpu, 3), "limit": limit, "pass": dt <= limit}
+    print(f"  {label:<34} {dt:8.2f} s (CPU {cpu:6.2f} s)   limit {limit:5.1f} s   {'PASS' if dt <= limit else 'FAIL'}")
 
 
 def main() -> int:
@@ -130,12 +130,15 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("DWS_NO_KEYRING", "1")
     work = args.work or Path(tempfile.mkdtemp(prefix="dws-bench-decide-"))
-    store = work / f"store-{args.subjects}-{args.entries}"
+    pristine = work / f"store-{args.subjects}-{args.entries}"
     print(f"decide benchmark: {args.subjects:,} subjects, {args.entries:,} log entries; load {os.getloadavg()}")
-    if not (store / "keyslots.json").exists():
+    if not (pristine / "keyslots.json").exists():
         t = time.perf_counter()
-        build(store, args.subjects, args.entries)
+        build(pristine, args.subjects, args.entries)
         print(f"  (inputs built in {time.perf_counter() - t:.1f} s)")
+    store = work / "run"                     # every run decides on a fresh copy of the undecided store
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(pristine, store)
     figures: dict = {}
     ws = Workstation(store)
     with ws.unlock("rita", pw("rita")) as s:

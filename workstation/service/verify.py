@@ -34,13 +34,12 @@ class VerifyReport:
 
 def verify(s: Session) -> VerifyReport:
     report = VerifyReport()
-    broken = auditlog.first_break(s.conn)
-    report.entries = int(s.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+    report.entries, broken, kept = auditlog.walk(s.conn, KEPT_EVENTS)
     if broken is not None:
         report.first_bad_entry = broken[0]
         report.problems.append(f"audit log: {broken[1]}")
-    announced = _announced_keys(s)
-    signed_events, approved_events = _decision_events(s)
+    announced = _announced_keys(kept)
+    signed_events, approved_events = _decision_events(kept)
     registered = dec.user_keys(s.conn)
     for row in dec.all_rows(s.conn):
         report.decisions += 1
@@ -76,21 +75,24 @@ def verify(s: Session) -> VerifyReport:
     return report
 
 
-def _announced_keys(s: Session) -> dict[str, set[str]]:
+KEPT_EVENTS = frozenset({"user-added", "user-reset", "decision-signed", "decision-approved"})
+
+
+def _announced_keys(kept: list[tuple[str, str, str]]) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
-    for obj, detail in s.conn.execute("SELECT object, detail FROM audit_log WHERE event IN ('user-added', "
-                                      "'user-reset')"):
-        fp = json.loads(detail).get("fingerprint")
-        if obj and fp:
-            keys.setdefault(obj, set()).add(fp)
+    for event, obj, detail in kept:
+        if event in ("user-added", "user-reset"):
+            fp = json.loads(detail).get("fingerprint")
+            if obj and fp:
+                keys.setdefault(obj, set()).add(fp)
     return keys
 
 
-def _decision_events(s: Session) -> tuple[dict[str, str], dict[str, str]]:
+def _decision_events(kept: list[tuple[str, str, str]]) -> tuple[dict[str, str], dict[str, str]]:
     signed: dict[str, str] = {}
     approved: dict[str, str] = {}
-    for event, detail in s.conn.execute("SELECT event, detail FROM audit_log WHERE event IN ('decision-signed', "
-                                        "'decision-approved')"):
-        d = json.loads(detail)
-        (signed if event == "decision-signed" else approved)[d.get("decision_id", "")] = d.get("doc_hash", "")
+    for event, _obj, detail in kept:
+        if event in ("decision-signed", "decision-approved"):
+            d = json.loads(detail)
+            (signed if event == "decision-signed" else approved)[d.get("decision_id", "")] = d.get("doc_hash", "")
     return signed, approved
