@@ -27,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from ui import jobs, qtfix
+from ui import jobs
+from ui.app import prepare_process
 from ui.capabilities import Capabilities
 from ui.clipboard import ClipboardGuard
 from ui.database import DbClient
@@ -86,25 +88,40 @@ def wait_for(app: QApplication, done: Callable[[], bool], timeout_s: float) -> b
 
 
 class StallMeter:
-    """The longest gap between ticks of a 10 ms timer: how long the event loop was not serving the user."""
+    """The longest gap between ticks of a 10 ms timer: how long the event loop was not serving the user. For
+    each long gap it notes where the worker thread was when the loop got going again (the likely culprit: a
+    long C call, such as a big sort, holds the GIL and freezes the UI thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker_ident: Callable[[], int | None]) -> None:
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self.on_tick)
+        self.worker_ident = worker_ident
         self.worst = 0.0
         self.ticks = 0
+        self.long_gaps: list[tuple[float, str]] = []
 
     def start(self) -> None:
         self.clock.start()
         self.timer.start()
 
     def on_tick(self) -> None:
-        gap = self.clock.nsecsElapsed() / 1e6
+        gap = self.clock.nsecsElapsed() / 1e6 - 10.0
         self.clock.restart()
         self.ticks += 1
-        self.worst = max(self.worst, gap - 10.0 if gap > 10.0 else 0.0)
+        self.worst = max(self.worst, gap)
+        if gap > TARGETS_MS["stall"] / 2:
+            self.long_gaps.append((gap, self._worker_at()))
+
+    def _worker_at(self) -> str:
+        ident = self.worker_ident()
+        frame = sys._current_frames().get(ident) if ident is not None else None
+        own = [f for f in traceback.extract_stack(frame) if "/workstation/" in f.filename] if frame else []
+        if not own:
+            return "worker idle or outside the core"
+        f = own[-1]
+        return f"{Path(f.filename).name}:{f.lineno} {(f.line or '').strip()[:60]}"
 
     def stop(self) -> float:
         self.timer.stop()
@@ -124,7 +141,7 @@ def main() -> int:
         build_store(store, args.subjects, args.taxpayers)
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    qtfix.apply()
+    prepare_process()
     db = DbClient(Workstation(store))
     infos: list[SessionInfo] = []
     db.run(jobs.unlock("rita", demo_passphrase("rita")), infos.append)
@@ -147,7 +164,7 @@ def main() -> int:
 
     # 1. the event loop while the bulk request is evaluated in the worker (progress dialog and all)
     tomorrow = date.today() + timedelta(days=1)
-    meter = StallMeter()
+    meter = StallMeter(lambda: db.worker_thread_ident)
     meter.start()
     started = time.perf_counter()
     view.open_request(BULK, tomorrow)
@@ -156,12 +173,14 @@ def main() -> int:
     figures["stall"] = meter.stop()
     cancel_ms = 0.0
     if not finished:                            # press Cancel in the progress dialog, as a user would
-        dialogs = [g.dialog for g in map(db.progress_gate, list(db._pending)) if g is not None and g.dialog]
+        dialogs = [g.dialog for g in db.progress_gates() if g.dialog is not None]
         cancelled_at = time.perf_counter()
         for dialog in dialogs:
             dialog.findChild(QPushButton).click()
         wait_for(app, lambda: not db.busy, 600)
         cancel_ms = (time.perf_counter() - cancelled_at) * 1000
+    for gap, where in sorted(meter.long_gaps, reverse=True)[:5]:
+        print(f"  event loop held {gap:,.0f} ms; the worker was then at {where}")
     print(f"stall measured over {measured_s:,.1f} s of the evaluation ({meter.ticks:,} timer ticks); "
           + (f"Cancel took {cancel_ms:,.0f} ms" if not finished else "the evaluation finished"))
     as_of = tomorrow if finished else None

@@ -17,14 +17,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui import qtfix
-from ui.app import DesktopApp
+from ui.app import DesktopApp, prepare_process
 from ui.database import DbClient
 from ui.main_window import MainWindow
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Workstation
 
-qtfix.apply()        # before any slot runs: see ui/qtfix.py (PySide6 6.12.0 on CPython 3.11)
+prepare_process(private_files=False)   # before any slot runs (ui/qtfix.py); the suite's umask is left alone
 
 GUI_MARKS = [
     pytest.mark.qt_log_level_fail("WARNING"),

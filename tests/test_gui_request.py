@@ -12,9 +12,11 @@ from guihelp import (  # noqa: F401
     unlock,
     wait_idle,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 
 from ui.app import DesktopApp
+from ui.queue_model import QueueFilter
+from ui.rows_model import RowsModel
 from ui.subjects_model import PENDING, SubjectsModel
 
 pytestmark = GUI_MARKS
@@ -82,3 +84,19 @@ def test_overview_shows_the_package_as_plain_text(qtbot, desktop: DesktopApp) ->
     assert values["Authority"].text() == "6103(i)(2)"
     assert "Federal Bureau of Investigation" in values["Requester"].text()
     assert all(label.textFormat() == Qt.TextFormat.PlainText for label in values.values())
+
+
+def test_every_model_of_the_main_window_passes_the_model_tester(qtbot, desktop: DesktopApp, qtmodeltester) -> None:
+    window = unlock(qtbot, desktop, "rita")
+    open_request(qtbot, window, "DEMO-I2-VALID")
+    for tab in (window.request.checks, window.request.subjects, window.request.preview):
+        window.show_tab(tab)
+        wait_idle(qtbot, desktop.db)
+    qtbot.waitUntil(lambda: window.request.preview.fields.rowCount() > 0, timeout=WAIT_MS)
+    models = [m for m in window.findChildren(QAbstractItemModel)
+              if isinstance(m, RowsModel | SubjectsModel | QueueFilter)]
+    kinds = {type(m).__name__ for m in models}
+    assert {"RowsModel", "QueueModel", "QueueFilter", "SubjectsModel"} <= kinds and len(models) >= 9
+    for model in models:
+        qtmodeltester.check(model)
+    wait_idle(qtbot, desktop.db)

@@ -19,6 +19,7 @@ from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
 
+from . import qtfix
 from .capabilities import Capabilities
 from .clipboard import ClipboardGuard
 from .database import DbClient
@@ -27,6 +28,19 @@ from .main_window import MainWindow
 from .overrides import Overrides
 from .unlock_dialog import UnlockDialog
 from .values import SessionInfo
+
+# The DB worker runs Python (the evaluation) while the UI thread paints Python models: every data() call must
+# win the GIL back. With CPython's default 5 ms switch interval a repaint can wait hundreds of milliseconds;
+# at 1 ms the event loop stays responsive, at a small cost to the worker.
+SWITCH_INTERVAL_S = 0.001
+
+
+def prepare_process(*, private_files: bool = True) -> None:
+    """Process-wide settings, before any window: private files, the PySide6 guard, GIL hand-over."""
+    if private_files:
+        private_umask()
+    qtfix.apply()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 class DesktopApp(QObject):
@@ -76,7 +90,6 @@ class DesktopApp(QObject):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    private_umask()
     parser = argparse.ArgumentParser(prog="disclosure-workstation")
     parser.add_argument("--store", metavar="DIR")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
@@ -84,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
+    prepare_process()
     desktop = DesktopApp(Workstation(Path(store)))
     desktop.unlock_dialog.rejected.connect(app.quit)
     app.aboutToQuit.connect(desktop.stop)

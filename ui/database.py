@@ -108,6 +108,10 @@ class DbClient(QObject):
         pending = self._pending.get(job_id)
         return pending.gate if pending else None
 
+    def progress_gates(self) -> list[ProgressGate]:
+        """The gates of every labelled job still running (its dialog, if shown, has the Cancel button)."""
+        return [p.gate for p in self._pending.values() if p.gate is not None]
+
     # --- results -----------------------------------------------------------------------------------
     def _take(self, job_id: int) -> _Pending | None:
         pending = self._pending.pop(job_id, None)
@@ -166,6 +170,11 @@ class DbClient(QObject):
     @property
     def running(self) -> bool:
         return self._thread.isRunning()
+
+    @property
+    def worker_thread_ident(self) -> int | None:
+        """The Python thread id of the worker (diagnostics only)."""
+        return self._worker.thread_ident
 
 
 __all__ = ["DbClient", "JobContext"]

@@ -75,9 +75,11 @@ class DbWorker(QObject):
         super().__init__()
         self.workstation = workstation
         self.session: Session | None = None
+        self.thread_ident: int | None = None      # for diagnostics (bench/gui.py names where a stall ended)
 
     @Slot(int, object, object)
     def on_job_submitted(self, job_id: int, job: Job, cancel: threading.Event) -> None:
+        self.thread_ident = threading.get_ident()
         try:
             if cancel.is_set():
                 raise Cancelled()

@@ -23,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
-from ui import qtfix
-from ui.app import DesktopApp
+from ui.app import DesktopApp, prepare_process
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Workstation
 
@@ -55,7 +54,7 @@ def main() -> int:
     if not (args.store / "keyslots.json").exists():
         create_demo_store(args.store, taxpayers=2000, bulk_subjects=5000)
     app = QApplication([sys.argv[0]])
-    qtfix.apply()
+    prepare_process()
     desktop = DesktopApp(Workstation(args.store))
     desktop.start()
     dialog = desktop.unlock_dialog
