@@ -69,7 +69,7 @@ def run(conn: db.Connection, rid: int, chunk: Chunk, policy: SubjectPolicy, plan
 def run_in_worker(db_path: Path, data_key: bytes, rid: int, chunk: Chunk, policy: SubjectPolicy, plan: Plan
                   ) -> tuple[list[Result], Counter[tuple[str, str]]]:
     """Entry point of a worker process: its own read-only connection to the same encrypted store."""
-    conn = db.connect(db_path, data_key, cache_mib=128)
+    conn = db.connect(db_path, data_key, cache_mib=256)
     try:
         return run(conn, rid, chunk, policy, plan)
     finally:

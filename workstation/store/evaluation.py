@@ -14,7 +14,7 @@ SUBJECTS_WITH_RECORDS = """
 SELECT s.seq, s.ref, s.name, s.tin, s.street, s.city, s.state, s.zip, s.periods, s.case_no, s.reason,
        r.tax_year, r.tin_type, r.name_control, r.addr_key, r.hold
 FROM subjects AS s INDEXED BY subjects_tin9
-LEFT JOIN taxpayer_records AS r ON r.tin = s.tin9
+LEFT JOIN taxpayer_records AS r INDEXED BY taxpayer_records_match ON r.tin = s.tin9
 WHERE s.rid = ? AND {where}
 ORDER BY s.tin9, s.seq
 """
