@@ -8,12 +8,15 @@ request's overrides, or the evaluation date.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import multiprocessing
 import os
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from ..canonical import utc_now
@@ -78,12 +81,14 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed), request_findings=request_findings,
                 overrides=overrides)
     code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
-    results = _subject_results(s, rid, count, policy, plan, code_counts, progress, cancelled)
-    results.sort()                      # subject order: the results table is then written front to back
+    parts = _subject_results(s, rid, count, policy, plan, code_counts, progress, cancelled)
     with db.transaction(s.conn):
         ev.clear_results(s.conn, rid)
-        counts, plan_hash, findings_hash, released_items, fully = _store_results(s, rid, count, results)
-        del results
+        # Merged in subject order (each chunk arrives sorted), so the table is written front to back without
+        # one long sort holding the interpreter while a window waits.
+        counts, plan_hash, findings_hash, released_items, fully = _store_results(
+            s, rid, count, heapq.merge(*parts), cancelled)
+        del parts
         complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
         recommendation = recommend(request_findings, counts, plan, complete=complete)
         needs_review = any(o == REVIEW for (_c, o) in code_counts)
@@ -103,20 +108,24 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
 
 def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan,
                      code_counts: Counter[tuple[str, str]], progress: Progress | None,
-                     cancelled: CancelCheck | None) -> list[subject_pass.Result]:
-    """Every subject's result, from TIN-range chunks evaluated here or, for large requests, on every core."""
+                     cancelled: CancelCheck | None) -> list[list[subject_pass.Result]]:
+    """Every subject's result, in sorted chunks (by TIN range) evaluated here or, for large requests, on every
+    core."""
     workers = _workers(count)
     parts = workers * 4 if workers > 1 else 1
     chunks = subject_pass.chunks(s.conn, rid, parts)
-    results: list[subject_pass.Result] = []
+    results: list[list[subject_pass.Result]] = []
+    done = 0
 
     def collect(part: tuple[list[subject_pass.Result], Counter[tuple[str, str]]]) -> None:
-        results.extend(part[0])
+        nonlocal done
+        results.append(part[0])
+        done += len(part[0])
         code_counts.update(part[1])
         if cancelled is not None and cancelled():
             raise Cancelled()
         if progress:
-            progress(len(results), count)
+            progress(done, count)
 
     if workers == 1:
         for chunk in chunks:
@@ -146,16 +155,17 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, rid: int, total: int, results: list[subject_pass.Result]
-                   ) -> tuple[dict[str, int], str, str, set[str], int]:
+def _store_results(s: Session, rid: int, total: int, results: Iterator[subject_pass.Result],
+                   cancelled: CancelCheck | None) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld (all in the same single pass)."""
     plan, findings = hashlib.sha256(), hashlib.sha256()
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     line = ev.plan_line
-    for start in range(0, len(results), BATCH):
-        batch = results[start:start + BATCH]
+    while batch := list(islice(results, BATCH)):
+        if cancelled is not None and cancelled():
+            raise Cancelled()
         ev.insert_results(s.conn, [(rid, *r) for r in batch])
         for _seq, ref, status, _m, found, released, held in batch:
             plan.update(line(ref, released, held))

@@ -63,6 +63,7 @@ def run(conn: db.Connection, rid: int, chunk: Chunk, policy: SubjectPolicy, plan
             findings_json = encoded[res.findings] = json.dumps(res.findings, separators=(",", ":"))
         results.append((seq, ref, res.status, res.matched, findings_json, ",".join(released),
                         ",".join(f"{i}:{c}" for i, c in withheld)))
+    results.sort()          # subject order, here in the worker: the caller only merges sorted chunks
     return results, counts
 
 
