@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import UsageError
+from ..rules.findings import citation
 from ..service import Session
 from ..store import evaluation as ev
 from . import common
@@ -53,9 +54,8 @@ def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, sum
         out["findings_by_code"] = doc["code_counts"]
         out["findings"] = request_findings
         return out
-    rid = ev.package(s.conn, request_id)[0]  # type: ignore[index]
-    authority = json.loads(ev.package(s.conn, request_id)[1])["authority"]  # type: ignore[index]
-    from ..rules.findings import citation
+    rid, package_json, _count, _hash = ev.package(s.conn, request_id)  # type: ignore[misc]
+    authority = json.loads(package_json)["authority"]
 
     findings = list(request_findings)
     release = []

@@ -63,11 +63,6 @@ def request_finding(code: str, authority: str, outcome: str, message: str,
     return Finding(code, REQUEST, None, outcome, message, cite or citation(code, authority))
 
 
-def subject_finding(code: str, authority: str, ref: str, outcome: str, message: str) -> Finding:
-    """A subject-scope finding for the subject with reference `ref`."""
-    return Finding(code, SUBJECT, ref, outcome, message, citation(code, authority))
-
-
 _I2_CLASSES = frozenset({IDENTITY, OTHER})
 _ALL = frozenset(ELEMENTS)
 

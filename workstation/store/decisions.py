@@ -40,10 +40,6 @@ def all_rows(conn: Connection) -> list[DecisionRow]:
     return [DecisionRow(*r) for r in conn.execute(f"SELECT {_COLS} FROM decisions ORDER BY id")]
 
 
-def count_for(conn: Connection, rid: int) -> int:
-    return int(conn.execute("SELECT count(*) FROM decisions WHERE rid = ?", (rid,)).fetchone()[0])
-
-
 def insert(conn: Connection, *, decision_id: str, rid: int, document: bytes, doc_hash: str, outcome: str,
            preparer: str, preparer_key: bytes, preparer_sig: bytes, prepared_at: str) -> None:
     conn.execute("UPDATE decisions SET status = 'superseded' WHERE rid = ? AND status = 'signed'", (rid,))
