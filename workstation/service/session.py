@@ -12,9 +12,9 @@ from typing import Any
 from .. import policy
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
-from ..model import USER_ROLES, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
-from ..settings import COUNSEL_SETTINGS, coerce
-from ..store import auditlog, db, opening, queue
+from ..model import USER_ROLES, CourtOrder, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
+from ..store import auditlog, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
 from ..store import users as users_sql
@@ -204,6 +204,21 @@ class Session:
     def setting(self, key: str) -> Any:
         return settings_sql.get(self.conn, key)
 
+    def setting_refusal(self, key: str) -> str | None:
+        """Why this user may not change `key` (the checks `change_setting` makes before the value), or None."""
+        try:
+            self.require("change-settings")
+        except roles.PermissionDenied as exc:
+            return str(exc)
+        if key not in DEFAULTS:
+            return f"unknown setting {key!r}"
+        fixed = policy.current()
+        if fixed.fixes(key):
+            return f"set by the office policy in {fixed.path}; only an administrator of this computer can change it"
+        if key in COUNSEL_SETTINGS and self.role != "counsel":
+            return f"only counsel may change the rule threshold {key!r}"
+        return None
+
     def change_setting(self, key: str, value: Any) -> None:
         self.require("change-settings")
         fixed = policy.current()
@@ -246,6 +261,11 @@ class Session:
         from .imports import import_order
 
         return import_order(self, path)
+
+    def court_orders(self) -> list[CourtOrder]:
+        """The court-order register, oldest signed first."""
+        self.require("read-queue")
+        return orders.all_orders(self.conn)
 
     def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
                  cancelled: CancelCheck | None = None) -> dict[str, Any]:
