@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from ui.app import DesktopApp, prepare_process
 from ui.database import DbClient
+from ui.failures import Failure
 from ui.main_window import MainWindow
 from workstation.demo_store import create_demo_store, demo_passphrase
-from workstation.service import Workstation
+from workstation.service import Session, Workstation
+from workstation.store import auditlog
 
 prepare_process(private_files=False)   # before any slot runs (ui/qtfix.py); the suite's umask is left alone
 
@@ -31,6 +35,7 @@ GUI_MARKS = [
 ]
 WAIT_MS = 20_000
 IDLE_MS = 10 * 60_000          # tests that are not about locking never lock
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,51 @@ def open_request(qtbot, window: MainWindow, request_id: str) -> None:  # type: i
 
 def message_boxes() -> list[QMessageBox]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def file_dialog(qtbot) -> QFileDialog:  # type: ignore[no-untyped-def]
+    """The file dialog that is open (opened with `open()`, so the test goes on while it shows)."""
+    found: list[QFileDialog] = []
+
+    def shown() -> bool:
+        found[:] = [w for w in QApplication.allWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
+        return len(found) == 1
+
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
+    return found[0]
+
+
+def choose_file(qtbot, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Pick `path` in the open file dialog and accept it, as choosing the file and pressing Enter does."""
+    dialog = file_dialog(qtbot)
+    dialog.setDirectory(str(path.parent))
+    dialog.selectFile(str(path))
+    dialog.accept()
+
+
+def ask(qtbot, db: DbClient, fn: Callable[[Session], T], timeout: int = WAIT_MS) -> T:  # type: ignore[no-untyped-def]
+    """Run `fn(session)` in the DB worker (after every job already submitted) and return its result."""
+    answers: list[T] = []
+    failures: list[Failure] = []
+    db.call(fn, answers.append, failures.append)
+    qtbot.waitUntil(lambda: bool(answers or failures), timeout=timeout)
+    assert not failures, failures[0].message
+    return answers[0]
+
+
+def log_entries(qtbot, db: DbClient, prefix: str = "") -> list[tuple[str, str | None, dict]]:  # type: ignore[no-untyped-def]
+    """(event, object, detail) of every audit-log entry whose event starts with `prefix`, read in the worker."""
+    return ask(qtbot, db, lambda s: [(e.event, e.object, e.detail) for e in auditlog.entries(s.conn)
+                                     if e.event.startswith(prefix)])
+
+
+@contextmanager
+def running_desktop(qtbot, store: Workstation, idle_lock_ms: int = IDLE_MS) -> Iterator[DesktopApp]:  # type: ignore[no-untyped-def]
+    """A DesktopApp for the length of a `with` block: for tests that quit and start the application again
+    (another user) on the same store."""
+    desktops = make_desktop(qtbot, store, idle_lock_ms)
+    desktop = next(desktops)
+    try:
+        yield desktop
+    finally:
+        desktops.close()

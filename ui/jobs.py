@@ -5,15 +5,28 @@ Each takes a `JobContext` (or a Session) and returns plain values; none keeps a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from workstation.errors import DwsError
+from workstation.model import ImportSummary
 from workstation.service import Session
+from workstation.settings import DEFAULTS
 
 from .values import Evaluation, LogStatus, OverrideEntry, RequestSnapshot, SessionInfo
 from .worker import JobContext
 
 DEFAULT_IDLE_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    key: str
+    value: Any
+    default: Any
+    refusal: str | None            # why this user may not change it; None when they may
 
 
 def session_info(session: Session) -> SessionInfo:
@@ -70,5 +83,48 @@ def load_request(request_id: str, as_of: date | None) -> Any:
         doc = s.evaluate(request_id, as_of, progress=ctx.progress, cancelled=ctx.cancelled)
         decision = s.decision(request_id) if hasattr(s, "decision") else None
         return RequestSnapshot(request_id, package, Evaluation.from_doc(doc), overrides(s, request_id), decision)
+
+    return job
+
+
+def import_file(kind: str, path: Path) -> Any:
+    """Import one file of `kind` (records, request, agency, order): one transaction in the service, so a bad
+    file or Cancel leaves the store as it was. Records and requests stream with progress and Cancel."""
+
+    def job(ctx: JobContext) -> ImportSummary:
+        s = ctx.session
+        if kind == "records":
+            return s.import_records(path, ctx.progress, ctx.cancelled)
+        if kind == "request":
+            return s.import_request(path, ctx.progress, ctx.cancelled)
+        if kind == "agency":
+            return s.import_agency(path)
+        if kind == "order":
+            return s.import_order(path)
+        raise ValueError(f"unknown import kind {kind!r}")
+
+    return job
+
+
+def setting_rows(session: Session) -> tuple[SettingRow, ...]:
+    """Every setting with its value, its default and why this user may not change it (None: they may)."""
+    return tuple(SettingRow(key, value, DEFAULTS.get(key), session.setting_refusal(key))
+                 for key, value in session.settings().items())
+
+
+def change_settings(changes: tuple[tuple[str, Any], ...]) -> Any:
+    """Each change on its own (each logged by the service); a refusal is reported for its key and the others
+    still land. Returns (key, refusal or None) per change."""
+
+    def job(session: Session) -> tuple[tuple[str, str | None], ...]:
+        outcomes: list[tuple[str, str | None]] = []
+        for key, value in changes:
+            try:
+                session.change_setting(key, value)
+            except DwsError as exc:            # the service's message, written for users
+                outcomes.append((key, str(exc)))
+            else:
+                outcomes.append((key, None))
+        return tuple(outcomes)
 
     return job

@@ -4,25 +4,35 @@ shortcut), and the status bar. It builds no long-lived objects of its own: the c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+
+from workstation.model import ImportSummary
 
 from . import jobs
-from .capabilities import Capabilities
+from .accounting_dialog import AccountingDialog
+from .capabilities import Capabilities, refusal
 from .clipboard import ClipboardGuard
 from .database import DbClient
 from .failures import Failure, show_failure
+from .import_actions import FILE_MENU_KINDS, ImportActions, ImportKind, describe
+from .orders_dialog import OrdersDialog
 from .overrides import Overrides
 from .queue_panel import QueuePanel
 from .request_view import RequestView
+from .settings_dialog import SettingsDialog
 from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
+from .users_dialog import UsersDialog
 from .values import SessionInfo
 
 LOG_REFRESH_MS = 500
-NOT_YET = ("Court &orders…", "&Users…", "&Accounting…")
+STATUS_MESSAGE_MS = 15_000
+D = TypeVar("D", bound=QDialog)
 
 
 class MainWindow(QMainWindow):
@@ -34,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._db = db
         self.info = info
+        self._dialogs: dict[str, QDialog] = {}
         self.setWindowTitle(f"Disclosure Workstation — {info.label}")
         self.setAccessibleName("Disclosure Workstation")
         self.queue = QueuePanel(db)
@@ -58,6 +69,8 @@ class MainWindow(QMainWindow):
         overrides.overrides_changed.connect(lambda _rid: self.queue.reload())
         self.request.decision.decision_signed.connect(lambda _rid: self.queue.reload())
         db.failure_reported.connect(self.on_failure_reported)
+        self.imports = ImportActions(db, self)
+        self.imports.import_finished.connect(self.on_import_finished)
         self._build_menus(overrides)
         self.resize(1360, 860)
 
@@ -74,11 +87,28 @@ class MainWindow(QMainWindow):
         self.addAction(action)        # the shortcut works wherever the focus is in this window
         return action
 
+    def _gated(self, action: QAction, permission: str) -> QAction:
+        """Disable an action the user's role may not use, saying why (the service's reason) in its tooltip and
+        in the status bar while it is highlighted."""
+        reason = refusal(self.info.role, permission)
+        if reason is not None:
+            action.setEnabled(False)
+            action.setToolTip(f"Not available: {reason}")
+            action.setStatusTip(f"Not available: {reason}")
+        return action
+
     def _build_menus(self, overrides: Overrides) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self.lock_action = self._action(file, "&Lock", "Ctrl+L", self.lock_requested.emit)
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)    # from any window
+        file.addSeparator()
+        self.import_actions: dict[str, QAction] = {}
+        for kind in FILE_MENU_KINDS:
+            action = self._action(file, kind.menu_text, kind.shortcut, lambda k=kind: self.import_chosen(k),
+                                  kind.title)
+            self.import_actions[kind.key] = self._gated(action, kind.permission)
+        file.setToolTipsVisible(True)
         file.addSeparator()
         self._action(file, "&Quit", "Ctrl+Q", self.close)
         edit = bar.addMenu("&Edit")
@@ -115,9 +145,17 @@ class MainWindow(QMainWindow):
         self._action(request, "Sa&ve letter as…", "Ctrl+Shift+S", letter.on_save_clicked)
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Verify the log and signatures", "Ctrl+Shift+V", self.verify)
-        for text in NOT_YET:
-            action = tools.addAction(text.replace("…", " (not available yet)"))
-            action.setEnabled(False)
+        tools.addSeparator()
+        self.orders_action = self._gated(self._action(tools, "Court &orders…", "Ctrl+Shift+C", self.show_orders),
+                                         "import-order")
+        self.users_action = self._gated(self._action(tools, "&Users…", "Ctrl+Shift+U", self.show_users),
+                                        "manage-users")
+        self.settings_action = self._gated(self._action(tools, "&Settings…", "Ctrl+,", self.show_settings),
+                                           "change-settings")
+        self.accounting_action = self._gated(
+            self._action(tools, "&Accounting of disclosures…", "Ctrl+Shift+Y", self.show_accounting),
+            "read-accounting")
+        tools.setToolTipsVisible(True)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
 
@@ -169,6 +207,65 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self._log_timer.start()
+
+    # --- imports and the administration dialogs ----------------------------------------------------
+    def import_chosen(self, kind: ImportKind) -> None:
+        self.imports.choose(kind)
+
+    def on_import_finished(self, summary: ImportSummary) -> None:
+        self.status.showMessage(describe(summary), STATUS_MESSAGE_MS)
+        self.on_store_changed(reevaluate=summary.kind != "request")
+
+    def on_store_changed(self, reevaluate: bool = True) -> None:
+        """Records, an order, an agency entry or a setting changed: the queue and the open request (whose
+        evaluation is now stale) load again."""
+        self.queue.reload()
+        if reevaluate:
+            self.request.reload()
+        self._log_timer.start()
+
+    def _dialog(self, key: str, make: Callable[[], D]) -> D:
+        """One window of each kind: shown again (and raised) if it is already open."""
+        dialog = self._dialogs.get(key)
+        if dialog is None or not shiboken6.isValid(dialog):
+            dialog = make()
+            self._dialogs[key] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog  # type: ignore[return-value]
+
+    def show_orders(self) -> OrdersDialog:
+        def make() -> OrdersDialog:
+            dialog = OrdersDialog(self._db, self)
+            dialog.order_imported.connect(lambda summary: self.on_import_finished(summary))
+            return dialog
+
+        return self._dialog("orders", make)
+
+    def show_users(self) -> UsersDialog:
+        def make() -> UsersDialog:
+            dialog = UsersDialog(self._db, self)
+            dialog.users_changed.connect(lambda _name: self._log_timer.start())
+            return dialog
+
+        return self._dialog("users", make)
+
+    def show_settings(self) -> SettingsDialog:
+        def make() -> SettingsDialog:
+            dialog = SettingsDialog(self._db, self)
+            dialog.settings_saved.connect(lambda _keys: self.on_store_changed())
+            return dialog
+
+        return self._dialog("settings", make)
+
+    def show_accounting(self) -> AccountingDialog:
+        def make() -> AccountingDialog:
+            dialog = AccountingDialog(self._db, self)
+            dialog.accounting_exported.connect(lambda _year, _path: self._log_timer.start())
+            return dialog
+
+        return self._dialog("accounting", make)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.menuBar(), self).open()

@@ -1,4 +1,5 @@
-"""Help › Keyboard shortcuts: every menu action and its shortcut, read from the menus themselves."""
+"""Help › Keyboard shortcuts: every menu action and its shortcut, read from the menus themselves, with the
+reason an action is not available to this user (the status tip of an action their role may not use)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QMenuBar, 
 
 from .rows_model import Column, RowsModel
 
+Row = tuple[str, str, str, str]            # menu, action, shortcut, why it is not available ("" when it is)
 
-def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str, str]]:
+
+def shortcut_rows(bar: QMenuBar) -> list[Row]:
     rows = []
     for menu_action in bar.actions():
         menu = menu_action.menu()
@@ -19,7 +22,8 @@ def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str, str]]:
             if action.isSeparator() or not action.text():
                 continue
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            rows.append((menu_action.text().replace("&", ""), action.text().replace("&", ""), keys))
+            note = "" if action.isEnabled() else action.statusTip()
+            rows.append((menu_action.text().replace("&", ""), action.text().replace("&", ""), keys, note))
     return rows
 
 
@@ -28,8 +32,9 @@ class ShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        model = RowsModel[tuple[str, str, str]]((Column("Menu", lambda r: r[0]), Column("Action", lambda r: r[1]),
-                                                 Column("Shortcut", lambda r: r[2])), shortcut_rows(bar), self)
+        model = RowsModel[Row]((Column("Menu", lambda r: r[0]), Column("Action", lambda r: r[1]),
+                                Column("Shortcut", lambda r: r[2]), Column("Note", lambda r: r[3], tooltip=True)),
+                               shortcut_rows(bar), self)
         view = QTableView()
         view.setAccessibleName("Keyboard shortcuts")
         view.setModel(model)
@@ -41,4 +46,4 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(view)
         layout.addWidget(buttons)
-        self.resize(560, 520)
+        self.resize(760, 560)
