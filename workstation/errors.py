@@ -17,6 +17,7 @@ class InputError(DwsError):
     """A file or value handed in by a user is invalid (names file, line or path, and the problem)."""
 
     def __init__(self, message: str, *, source: str | None = None, where: str | None = None) -> None:
+        self.message = message
         self.source = source
         self.where = where
         prefix = ""

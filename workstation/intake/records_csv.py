@@ -26,7 +26,7 @@ from datetime import date
 from itertools import chain, compress, count, islice, repeat, starmap
 from operator import add, contains, mul
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
@@ -62,14 +62,20 @@ class _Bad(Exception):
         self.pos, self.column, self.message = pos, column, message
 
 
-def read_records(path: Path, batch_size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
-    """Yield lists of up to `batch_size` converted rows; raise InputError at the first bad line."""
+def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True
+                 ) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield lists of up to `batch_size` converted rows; raise InputError at the first bad line.
+
+    `check_duplicates=False` leaves out the check of a TIN and year given twice across batches (it holds a key
+    a row): for a load into an empty table, whose unique index refuses them (see `duplicate_error`)."""
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     source = str(path)
     with csvfile.open_text(path, source) as f:
         try:
-            yield from _Reader(f, path, source, batch_size).batches()
+            lines = csvfile.bounded_lines(f)
+            order = header_order(lines, source)
+            yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates).batches()
         except InputError:
             raise
         except UnicodeDecodeError:
@@ -91,13 +97,47 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def header_order(lines: Iterator[str], source: str) -> list[int]:
+    """Read and check the header line; the position of each of CSV_COLUMNS in a row."""
+    index = csvfile.read_header(lines, CSV_COLUMNS, source)
+    return [index[name] for name in CSV_COLUMNS]
+
+
+def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path) -> list[tuple[Any, ...]]:
+    """The rows of whole records `lines` (physical lines from `first_line` on) of the file at `path`, duplicates
+    among them refused: the work of one block when a large file is parsed in worker processes."""
+    reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1)
+    with _gc_paused():
+        return [row for batch in reader.batches() for row in batch]
+
+
+def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
+    """The error for a TIN, year and type (`key`) that a file gives twice, found after the fact (the unique index
+    of the store refused it): reread the file for its first two lines."""
+    source = str(path)
+    tin, year, tin_type = key
+    wanted = (int(tin) * 10_000 + year) * 4 + _TYPE_CODE[tin_type]
+    try:
+        with csvfile.open_text(path, source) as f:
+            reader = csvfile.csv.reader(f)
+            columns = [name.strip() for name in next(reader)]
+            first = _first_line_with(reader, wanted, 2**62, columns)
+            second = _first_line_with(reader, wanted, 2**62, columns) if first else None
+    except Exception:
+        first = second = None
+    where = f"line {second}" if second else None
+    also = f" as line {first}" if first and second else " as an earlier line"
+    return InputError(f"same tin, tin_type and tax_year{also} (one row per taxpayer per year)", source=source,
+                      where=where)
+
+
 class _Reader:
-    def __init__(self, f: TextIO, path: Path, source: str, batch_size: int) -> None:
+    def __init__(self, lines: Iterator[str], path: Path, source: str, batch_size: int, order: list[int], *,
+                 last_line: int = 1, check_duplicates: bool = True) -> None:
         self.path, self.source, self.batch_size = path, source, batch_size
-        self.lines = csvfile.bounded_lines(f)
-        index = csvfile.read_header(self.lines, CSV_COLUMNS, source)
-        self.order = [index[name] for name in CSV_COLUMNS]
-        self.last_line = 1                      # physical lines consumed so far
+        self.lines, self.order = lines, order
+        self.last_line = last_line              # physical lines consumed so far
+        self.check_duplicates = check_duplicates
         self.seen: set[int] = set()             # keys of the rows so far (see _convert)
         self.names: dict[str, str] = {}
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
@@ -260,6 +300,8 @@ class _Reader:
                 if key in earlier:
                     raise self._duplicate(line_of(pos), line_of(earlier[key]))
                 earlier[key] = pos
+        if not self.check_duplicates:
+            return
         if not self.seen.isdisjoint(fresh):
             pos = next(pos for pos, key in enumerate(keys) if key in self.seen)
             raise self._duplicate(line_of(pos), self._find_line(keys[pos], line_of(pos)))
@@ -278,8 +320,9 @@ class _Reader:
             return None
 
 
-def _first_line_with(reader: Any, key: int, before: int) -> int | None:
-    header = [name.strip() for name in next(reader)]
+def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | None = None) -> int | None:
+    """The line of the next row with `key` before line `before` (the header is read first unless `columns`)."""
+    header = columns if columns is not None else [name.strip() for name in next(reader)]
     i_tin, i_type, i_year = (header.index(name) for name in ("tin", "tin_type", "tax_year"))
     for fields in reader:
         if reader.line_num >= before:

@@ -15,6 +15,8 @@ from ..canonical import canonical_json, utc_now
 from ..duedates import due_date
 from ..errors import Cancelled, InputError
 from ..intake import read_agency, read_court_order, read_records, read_request
+from ..intake.records_csv import duplicate_error
+from ..intake.records_parallel import read_records_bulk
 from ..model import ImportSummary
 from ..normalize import tin_digits
 from ..store import db, orders
@@ -35,21 +37,29 @@ def copy_records(conn: db.Connection, path: Path, progress: Progress | None = No
                  cancelled: CancelCheck | None = None) -> int:
     """Stream the records CSV into `conn` inside the caller's transaction. Returns the rows read.
 
-    Into an empty table the rows are appended and the indexes built once afterwards (the parser has already
-    refused a TIN and year given twice); otherwise each row replaces its TIN and year (a correction)."""
+    Into an empty table the rows are appended — a large file parsed on every core meanwhile — and the indexes
+    built once afterwards; the unique one refuses a TIN and year given twice, so no key of the file is held in
+    memory. Otherwise each row replaces its TIN and year (a correction), and the parser refuses duplicates."""
     bulk = records_sql.is_empty(conn)
     if bulk:
         records_sql.drop_indexes(conn)
     store = records_sql.insert_batch if bulk else records_sql.upsert_batch
     total = 0
-    for batch in read_records(path):
-        _check_cancel(cancelled)
-        store(conn, batch)
-        total += len(batch)
-        if progress:
-            progress(total, None)
+    batches = read_records_bulk(path) if bulk else read_records(path)
+    try:
+        for batch in batches:
+            _check_cancel(cancelled)
+            store(conn, batch)
+            total += len(batch)
+            if progress:
+                progress(total, None)
+    finally:
+        batches.close()                         # stops the workers at once on an error or a cancel
     if bulk:
-        records_sql.create_indexes(conn)
+        _check_cancel(cancelled)
+        duplicate = records_sql.create_indexes(conn)
+        if duplicate is not None:
+            raise duplicate_error(path, duplicate)
     return total
 
 

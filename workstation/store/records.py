@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlcipher3
+
 from .db import Connection
 
 COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
@@ -46,9 +48,24 @@ def drop_indexes(conn: Connection) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-def create_indexes(conn: Connection) -> None:
-    for ddl in INDEXES.values():
-        conn.execute(ddl)
+def create_indexes(conn: Connection) -> tuple[str, int, str] | None:
+    """Build the indexes after a bulk load. If the unique one is refused, the (tin, tax_year, tin_type) that
+    the rows give twice is returned (and nothing more is built): the caller's transaction is then rolled back."""
+    try:
+        conn.execute(INDEXES["taxpayer_records_tin"])
+    except sqlcipher3.IntegrityError:
+        return duplicate_key(conn)
+    for name, ddl in INDEXES.items():
+        if name != "taxpayer_records_tin":
+            conn.execute(ddl)
+    return None
+
+
+def duplicate_key(conn: Connection) -> tuple[str, int, str] | None:
+    """A (tin, tax_year, tin_type) held by two rows (an error path: it sorts the table)."""
+    row = conn.execute("SELECT tin, tax_year, tin_type FROM taxpayer_records GROUP BY tin, tax_year, tin_type "
+                       "HAVING count(*) > 1 LIMIT 1").fetchone()
+    return (str(row[0]), int(row[1]), str(row[2])) if row else None
 
 
 def insert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
