@@ -257,10 +257,10 @@ def test_a_settings_change_is_saved_and_logged(qtbot, desktop: DesktopApp, store
     qtbot.waitUntil(lambda: "idle_lock_minutes" in dialog.editors, timeout=WAIT_MS)
     assert_keyboard_ready(dialog)
     threshold = dialog.editors["bulk_threshold"]
-    assert not threshold.widget.isEnabled()
+    assert threshold.widget.isReadOnly()
     assert "only counsel may change the rule threshold" in threshold.widget.toolTip()
     idle = dialog.editors["idle_lock_minutes"].widget
-    assert idle.isEnabled() and idle.value() == 15
+    assert not idle.isReadOnly() and idle.value() == 15
     idle.setValue(5)
     office = dialog.editors["office_address_lines"].widget
     office.setPlainText("1 Example Plaza\n\nOgden, UT 84201\n")
@@ -288,7 +288,7 @@ def test_a_refused_setting_is_shown_and_the_other_changes_still_land(qtbot, desk
     qtbot.waitUntil(lambda: "bulk_threshold" in dialog.editors, timeout=WAIT_MS)
     stale = dialog.editors["bulk_threshold"]
     stale.row = replace(stale.row, refusal=None)
-    stale.widget.setEnabled(True)
+    stale.widget.setReadOnly(False)
     stale.widget.setValue(50)
     dialog.editors["agency_due_days"].widget.setValue(45)
     dialog.save_button.click()

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from workstation.service.accounting import AccountingSummary, AgencyTotal
 
 from .database import DbClient
 from .dialog_parts import buddy, status_line, table_view
@@ -20,13 +21,13 @@ from .rows_model import Column, RowsModel
 FIRST_YEAR, LAST_YEAR = 1900, 9999
 
 
-def _agency(total: Any) -> str:
+def _agency(total: AgencyTotal) -> str:
     if total.agency_code == "*":
         return "All recipients"
     return total.agency_code or "Recipients outside the agency register"
 
 
-COLUMNS: tuple[Column[Any], ...] = (
+COLUMNS: tuple[Column[AgencyTotal], ...] = (
     Column("Recipient agency", _agency),
     Column("Requests", lambda t: f"{t.requests:,}", lambda t: t.requests),
     Column("Disclosures", lambda t: f"{t.disclosures:,}", lambda t: t.disclosures),
@@ -34,7 +35,13 @@ COLUMNS: tuple[Column[Any], ...] = (
 )
 
 
-def summary_text(summary: Any) -> str:
+def _numbers_right(_total: AgencyTotal, column: int, role: int) -> object:
+    if column > 0 and role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return None
+
+
+def summary_text(summary: AccountingSummary) -> str:
     total = summary.total
     if not total.disclosures:
         return f"{summary.year}: no disclosures were recorded."
@@ -68,7 +75,7 @@ class AccountingDialog(QDialog):
         top.addWidget(self.year)
         top.addWidget(self.show_button)
         top.addStretch(1)
-        self.totals = RowsModel[Any](COLUMNS, (), self)
+        self.totals = RowsModel[AgencyTotal](COLUMNS, (), self, _numbers_right)
         self.table = table_view(self.totals, "Totals per recipient agency")
         self.summary = status_line("Accounting summary")
         self.status = status_line("Accounting status")
@@ -92,7 +99,7 @@ class AccountingDialog(QDialog):
         self._db.call(lambda s: s.accounting(year), self.on_accounting_loaded,
                       lambda failure: show_failure(self, failure, "Accounting"), owner=self)
 
-    def on_accounting_loaded(self, summary: Any) -> None:
+    def on_accounting_loaded(self, summary: AccountingSummary) -> None:
         if summary.year != self.year.value():
             return
         self.totals.set_rows((*summary.agencies, summary.total) if summary.total.disclosures else ())
@@ -108,7 +115,7 @@ class AccountingDialog(QDialog):
         self._db.call(lambda s: s.export_accounting(year, path), lambda summary: self.on_exported(summary, path),
                       self.on_export_failed, label=f"Writing the accounting of disclosures for {year}…", owner=self)
 
-    def on_exported(self, summary: Any, path: Path) -> None:
+    def on_exported(self, summary: AccountingSummary, path: Path) -> None:
         self.status.setText(f"Exported {summary.total.disclosures:,} disclosures of {summary.year} and the totals "
                             f"to {path}. The file holds taxpayer identification numbers: keep it safe.")
         self.accounting_exported.emit(summary.year, str(path))

@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
     def show_orders(self) -> OrdersDialog:
         def make() -> OrdersDialog:
             dialog = OrdersDialog(self._db, self)
-            dialog.order_imported.connect(lambda summary: self.on_import_finished(summary))
+            dialog.order_imported.connect(self.on_import_finished)
             return dialog
 
         return self._dialog("orders", make)

@@ -36,7 +36,7 @@ LIST_LINES = 4
 
 
 def title(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return key.replace("_", " ").capitalize().replace("Foia ", "FOIA ")
 
 
 def shown(value: Any) -> str:
@@ -69,7 +69,10 @@ class SettingEditor:
         if row.refusal:
             tip += f"\nRead-only: {row.refusal}"
         self.widget.setToolTip(safe_tooltip(tip))
-        self.widget.setEnabled(row.refusal is None)
+        if row.refusal:                  # read-only, not disabled: a long list can still be scrolled and read
+            self.widget.setReadOnly(True)
+            if isinstance(self.widget, QSpinBox):
+                self.widget.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
 
     def value(self) -> Any:
         w = self.widget
@@ -128,7 +131,9 @@ class SettingsDialog(QDialog):
             self._form.removeRow(0)
         self.editors = {row.key: SettingEditor(row) for row in rows}
         for editor in self.editors.values():
-            label = plain_label(title(editor.row.key) + ":")
+            label = plain_label(title(editor.row.key) + (" (read-only):" if editor.row.refusal else ":"))
+            label.setWordWrap(False)
+            label.setToolTip(editor.widget.toolTip())
             label.setBuddy(editor.widget)
             self._form.addRow(label, editor.widget)
         self.save_button.setEnabled(any(row.refusal is None for row in rows))
