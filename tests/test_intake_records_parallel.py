@@ -153,3 +153,49 @@ def test_kill_9_of_a_parallel_bulk_import_leaves_an_empty_store_and_no_worker(tm
         assert s.conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0] == 0
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert s.import_records(write(tmp_path, ROW)).rows == 1
+
+
+@pytest.fixture(name="segmented")
+def segmented_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes built by a sort after the first 20 rows; later rows go into the B-trees batch by batch."""
+    from workstation.service import records_load
+
+    monkeypatch.setattr(records_load, "SORTED_BUILD_MAX_ROWS", 20)
+
+
+def _table(session: object) -> list[tuple]:
+    return session.conn.execute("SELECT * FROM taxpayer_records ORDER BY tin, tax_year, tin_type").fetchall()
+
+
+@pytest.mark.usefixtures("segmented")
+def test_past_the_sorted_build_rows_go_into_the_indexes_and_the_table_is_the_same(tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                                   ) -> None:
+    rows = years(1930, 2000)[::-1]                                  # batches in descending key order
+    path = write(tmp_path, *rows)
+    segmented, _code, _ = Workstation(tmp_path / "a").init("admin", PW, bind_device=False)
+    assert segmented.import_records(path).inserted == 70
+    from workstation.service import records_load
+
+    monkeypatch.setattr(records_load, "SORTED_BUILD_MAX_ROWS", 10**9)
+    whole, _code, _ = Workstation(tmp_path / "b").init("admin", PW, bind_device=False)
+    whole.import_records(path)
+    assert _table(segmented) == _table(whole)
+    assert segmented.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    segmented.close()
+    whole.close()
+
+
+@pytest.mark.usefixtures("segmented")
+@pytest.mark.parametrize(("copy", "to", "line", "earlier"), [(3, 60, 62, 5), (50, 52, 54, 52)])
+def test_a_duplicate_past_the_sorted_build_is_named_and_changes_nothing(tmp_path: Path, copy: int, to: int,
+                                                                      line: int, earlier: int) -> None:
+    session, _code, _ = Workstation(tmp_path / "store").init("admin", PW, bind_device=False)
+    rows = years(1930, 2000)
+    rows[to] = swap("name", "Maria Q Example", rows[copy])
+    path = write(tmp_path, *rows)
+    with pytest.raises(InputError) as info:
+        session.import_records(path)
+    check(info.value, path, f"line {line}", f"same tin, tin_type and tax_year as line {earlier}")
+    assert session.conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0] == 0
+    session.close()

@@ -1,6 +1,6 @@
 """A large taxpayer-records CSV parsed in worker processes while the caller stores the rows.
 
-For a load into an empty table (the bulk path of `service.imports.copy_records`). This process reads the file
+For a load into an empty table (the bulk path of `service.records_load.copy_records`). This process reads the file
 line by line and hands blocks of whole records (never cut inside a quoted field) to spawned workers, which run
 the very parser of `records_csv` on them; their rows come back in file order, so the first bad line of the file
 is the one reported, with its own line number. A TIN and year given twice inside a block is refused by the

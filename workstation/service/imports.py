@@ -14,15 +14,14 @@ from pathlib import Path
 from ..canonical import canonical_json, utc_now
 from ..duedates import due_date
 from ..errors import Cancelled, InputError
-from ..intake import read_agency, read_court_order, read_records, read_request
-from ..intake.records_csv import duplicate_error
-from ..intake.records_parallel import read_records_bulk
+from ..intake import read_agency, read_court_order, read_request
 from ..model import ImportSummary
 from ..normalize import tin_digits
 from ..store import db, orders
 from ..store import evaluation as ev
 from ..store import records as records_sql
 from ..store import requests as requests_sql
+from .records_load import copy_records
 from .session import CancelCheck, Progress, Session
 
 SUBJECT_BATCH = 20_000
@@ -31,36 +30,6 @@ SUBJECT_BATCH = 20_000
 def _check_cancel(cancelled: CancelCheck | None) -> None:
     if cancelled is not None and cancelled():
         raise Cancelled()
-
-
-def copy_records(conn: db.Connection, path: Path, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None) -> int:
-    """Stream the records CSV into `conn` inside the caller's transaction. Returns the rows read.
-
-    Into an empty table the rows are appended — a large file parsed on every core meanwhile — and the indexes
-    built once afterwards; the unique one refuses a TIN and year given twice, so no key of the file is held in
-    memory. Otherwise each row replaces its TIN and year (a correction), and the parser refuses duplicates."""
-    bulk = records_sql.is_empty(conn)
-    if bulk:
-        records_sql.drop_indexes(conn)
-    store = records_sql.insert_batch if bulk else records_sql.upsert_batch
-    total = 0
-    batches = read_records_bulk(path) if bulk else read_records(path)
-    try:
-        for batch in batches:
-            _check_cancel(cancelled)
-            store(conn, batch)
-            total += len(batch)
-            if progress:
-                progress(total, None)
-    finally:
-        batches.close()                         # stops the workers at once on an error or a cancel
-    if bulk:
-        _check_cancel(cancelled)
-        duplicate = records_sql.create_indexes(conn)
-        if duplicate is not None:
-            raise duplicate_error(path, duplicate)
-    return total
 
 
 def import_records(s: Session, path: Path, progress: Progress | None, cancelled: CancelCheck | None

@@ -8,6 +8,8 @@ import sqlcipher3
 
 from .db import Connection
 
+IntegrityError = sqlcipher3.IntegrityError
+
 COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
            "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
            "employer", "interest", "hold", "name_control", "addr_key")
@@ -53,7 +55,7 @@ def create_indexes(conn: Connection) -> tuple[str, int, str] | None:
     the rows give twice is returned (and nothing more is built): the caller's transaction is then rolled back."""
     try:
         conn.execute(INDEXES["taxpayer_records_tin"])
-    except sqlcipher3.IntegrityError:
+    except IntegrityError:
         return duplicate_key(conn)
     for name, ddl in INDEXES.items():
         if name != "taxpayer_records_tin":
@@ -70,3 +72,15 @@ def duplicate_key(conn: Connection) -> tuple[str, int, str] | None:
 
 def insert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
     conn.executemany(INSERT, rows)
+
+
+def first_duplicate(conn: Connection, keys: list[tuple[str, int, str]]) -> tuple[str, int, str] | None:
+    """The first of `keys` (tin, tax_year, tin_type) that the table already holds or that `keys` repeat (an error
+    path, once the batch of `keys` was refused and rolled back)."""
+    seen: set[tuple[str, int, str]] = set()
+    for key in keys:
+        if key in seen or conn.execute("SELECT 1 FROM taxpayer_records WHERE tin = ? AND tax_year = ? AND "
+                                       "tin_type = ?", key).fetchone():
+            return (str(key[0]), int(key[1]), str(key[2]))
+        seen.add(key)
+    return None

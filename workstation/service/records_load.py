@@ -1,0 +1,96 @@
+"""Taxpayer records streamed into the store, inside the caller's transaction.
+
+Into an empty table (the first, large load) the rows are appended with no index and the indexes are then built
+by one sort each — many times faster than millions of random inserts into encrypted B-trees. SQLite sorts in
+memory (a temp file would hold plaintext), about 100 bytes a row, so that is done for at most SORTED_BUILD_MAX_ROWS
+rows; past them the indexes are built and the remaining rows go into the B-trees batch by batch, each batch in
+key order: slower, but the memory stays bounded whatever the file size. The unique index refuses a TIN, year and
+type given twice, so no key of the file is held in memory either.
+
+Into a table that has rows (a correction), each row replaces its TIN, year and type, and the parser refuses a
+key the file gives twice (it holds a key a row for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from ..errors import Cancelled
+from ..intake import read_records
+from ..intake.records_csv import duplicate_error
+from ..intake.records_parallel import read_records_bulk
+from ..store import db
+from ..store import records as records_sql
+
+SORTED_BUILD_MAX_ROWS = 6_000_000
+_KEY = itemgetter(0, 8, 1)              # tin, tax_year, tin_type (RECORD_COLUMNS positions)
+
+
+def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int | None], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> int:
+    """Stream the records CSV at `path` into `conn`; the rows read. Raises InputError (the caller rolls back)."""
+    load = _BulkLoad(conn, path) if records_sql.is_empty(conn) else None
+    batches = read_records_bulk(path) if load else read_records(path)
+    total = 0
+    try:
+        for batch in batches:
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            if load:
+                load.add(batch)
+            else:
+                records_sql.upsert_batch(conn, batch)
+            total += len(batch)
+            if progress:
+                progress(total, None)
+    finally:
+        batches.close()                         # stops the parse workers at once on an error or a cancel
+    if load:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        load.finish()
+    return total
+
+
+class _BulkLoad:
+    def __init__(self, conn: db.Connection, path: Path) -> None:
+        self.conn, self.path = conn, path
+        self.rows = 0
+        self.indexed = False
+        records_sql.drop_indexes(conn)
+
+    def add(self, batch: list[tuple[Any, ...]]) -> None:
+        if not self.indexed and self.rows + len(batch) > SORTED_BUILD_MAX_ROWS:
+            self._build()
+        if self.indexed:
+            self._insert_in_key_order(batch)
+        else:
+            records_sql.insert_batch(self.conn, batch)
+        self.rows += len(batch)
+
+    def finish(self) -> None:
+        if not self.indexed:
+            self._build()
+
+    def _build(self) -> None:
+        duplicate = records_sql.create_indexes(self.conn)
+        if duplicate is not None:
+            raise duplicate_error(self.path, duplicate)
+        self.indexed = True
+
+    def _insert_in_key_order(self, batch: list[tuple[Any, ...]]) -> None:
+        batch = sorted(batch, key=_KEY)
+        self.conn.execute("SAVEPOINT records_batch")
+        try:
+            records_sql.insert_batch(self.conn, batch)
+        except records_sql.IntegrityError:
+            self.conn.execute("ROLLBACK TO records_batch")
+            duplicate = records_sql.first_duplicate(self.conn, [_KEY(row) for row in batch])
+            if duplicate is None:
+                raise
+            raise duplicate_error(self.path, duplicate) from None
+        finally:
+            self.conn.execute("RELEASE records_batch")
