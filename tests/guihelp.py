@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -149,13 +148,34 @@ def log_entries(qtbot, db: DbClient, prefix: str = "") -> list[tuple[str, str | 
                                      if e.event.startswith(prefix)])
 
 
-@contextmanager
-def running_desktop(qtbot, store: Workstation, idle_lock_ms: int = IDLE_MS) -> Iterator[DesktopApp]:  # type: ignore[no-untyped-def]
-    """A DesktopApp for the length of a `with` block: for tests that quit and start the application again
-    (another user) on the same store."""
-    desktops = make_desktop(qtbot, store, idle_lock_ms)
-    desktop = next(desktops)
-    try:
-        yield desktop
-    finally:
-        desktops.close()
+class Desktops:
+    """Start the application (again) on the test's store, and quit it, as a user would: for flows that quit
+    and sign in as another user. Windows are deleted when the test ends, after pytest-qt has closed them."""
+
+    def __init__(self, qtbot, store: Workstation) -> None:  # type: ignore[no-untyped-def]
+        self._qtbot, self._store = qtbot, store
+        self.running: list[DesktopApp] = []
+
+    def start(self) -> DesktopApp:
+        desktop = DesktopApp(self._store, idle_lock_ms=IDLE_MS)
+        self._qtbot.addWidget(desktop.unlock_dialog)
+        self.running.append(desktop)
+        return desktop
+
+    def quit(self, desktop: DesktopApp) -> None:
+        """What Quit does (without ending the test's QApplication): windows closed, session and thread ended."""
+        self.running.remove(desktop)
+        desktop.stop()
+        assert not desktop.db.running, "the DB worker thread is still running"
+
+
+@pytest.fixture(name="desktops")
+def desktops_fixture(qtbot, store: Workstation) -> Iterator[Desktops]:  # type: ignore[no-untyped-def]
+    desktops = Desktops(qtbot, store)
+    yield desktops
+    for desktop in list(desktops.running):
+        desktops.quit(desktop)
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QApplication.processEvents()
