@@ -268,5 +268,10 @@ def zip5(zip_code: str) -> str:
 def address_key(street: str, city: str, state: str, zip_code: str) -> str:
     """A normalized address key (USPS Pub 28 abbreviations, case, punctuation, ZIP5): equal keys mean the
     same address, e.g. "1200 Congress Avenue, Apt. 4" and "1200 CONGRESS AVE APT 4"."""
-    street_key = " ".join(street_tokens(street))
-    return "|".join((street_key, normalize_city(city), normalize_state(state), zip5(zip_code)))
+    return address_key_of(street_tokens(street), city, state, zip_code)
+
+
+def address_key_of(tokens: list[str], city: str, state: str, zip_code: str) -> str:
+    """`address_key` from the street's `street_tokens` already computed (the ADDRESS check needs them too).
+    Leading and trailing whitespace never changes the tokens, so `street_tokens(street.strip())` serves."""
+    return f"{' '.join(tokens)}|{normalize_city(city)}|{normalize_state(state)}|{zip5(zip_code)}"

@@ -222,12 +222,17 @@ def _check_city(city: str) -> str | None:
 
 
 def check_address(
-    street: str | None, city: str | None, state: str | None, zip_code: str | None
+    street: str | None, city: str | None, state: str | None, zip_code: str | None,
+    tokens: list[str] | None = None,
 ) -> str | None:
-    """ADDRESS ((i)(2)): a complete address. Returns None, or the problems found joined by "; "."""
+    """ADDRESS ((i)(2)): a complete address. Returns None, or the problems found joined by "; ".
+
+    `tokens`: the street's `street_tokens` when the caller has them already (they make its address key too).
+    """
     problems: list[str] = []
     street = (street or "").strip()
-    tokens = street_tokens(street) if street else []
+    if tokens is None:
+        tokens = street_tokens(street) if street else []
     if not tokens:
         problems.append(STREET_MISSING)
     elif _is_placeholder(street, tokens, _ADDRESS_PLACEHOLDERS, _ADDRESS_NEVER):

@@ -35,6 +35,7 @@ class Plan:
     request_findings: Sequence[Finding]
     overrides: Sequence[tuple[int, int | None, str, str, str, str]] = ()
     _by_seq: dict[int | None, list[tuple[str, str]]] = field(default_factory=dict, init=False, repr=False)
+    _encoded: dict[str | None, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for _id, seq, item, action, _reason, _by in self.overrides:
@@ -50,6 +51,22 @@ class Plan:
 
     def overrides_for(self, seq: int) -> list[tuple[str, str]]:
         return self._by_seq.get(None, []) + self._by_seq.get(seq, [])
+
+    def encoded(self, seq: int, res: SubjectResult) -> tuple[str, str]:
+        """`build_plan` as stored: (released elements joined by ",", "element:code" withheld joined by ",").
+        A subject without an override of its own gets the same plan as every other subject withheld on the
+        same code, so that one is built once."""
+        if seq in self._by_seq:
+            return _encode(*build_plan(self, seq, res))
+        code = res.withheld_code
+        found = self._encoded.get(code)
+        if found is None:
+            found = self._encoded[code] = _encode(*build_plan(self, seq, res))
+        return found
+
+
+def _encode(released: list[str], withheld: list[tuple[str, str]]) -> tuple[str, str]:
+    return ",".join(released), ",".join(f"{i}:{c}" for i, c in withheld)
 
 
 def build_plan(plan: Plan, seq: int, res: SubjectResult) -> tuple[list[str], list[tuple[str, str]]]:

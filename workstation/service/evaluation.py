@@ -8,15 +8,15 @@ request's overrides, or the evaluation date.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import multiprocessing
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from ..canonical import utc_now
@@ -34,6 +34,7 @@ from .session import CancelCheck, Progress, Session
 BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
 MAX_WORKERS = 4
+CHUNK_SUBJECTS = 25_000     # subjects per range: evaluated as a unit, then stored while the next ones run
 
 
 def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
@@ -63,85 +64,110 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     if fresh is not None:
         return fresh
     rid, pkg, count, _hash = _request(s, request_id)
-    settings = s.settings()
-    ctx = RequestContext(package=pkg, subject_count=count, as_of=as_of, settings=settings,
-                         court_orders=orders.all_orders(s.conn),
-                         agency=orders.get_agency(s.conn, pkg.requester.agency_code)
-                         if pkg.requester.agency_code else None)
-    request_findings = evaluate_request(ctx)
-    items = tuple(pkg.items)
-    allowed = releasable_items(pkg.authority, pkg) & set(items)
-    limit = int(settings["reason_duplicate_limit"])
-    reasons = Counter(reason_key(r) for r in ev.reasons(s.conn, rid) if r and r.strip())
-    policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
-                           # only the reasons shared beyond the limit matter (and travel to the workers)
-                           reason_counts={k: n for k, n in reasons.items() if n - 1 > limit}, reason_limit=limit)
-    del reasons
-    overrides = ev.overrides(s.conn, rid)
-    plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed), request_findings=request_findings,
-                overrides=overrides)
-    code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
-    parts = _subject_results(s, rid, count, policy, plan, code_counts, progress, cancelled)
-    with db.transaction(s.conn):
-        ev.clear_results(s.conn, rid)
-        # Merged in subject order (each chunk arrives sorted), so the table is written front to back without
-        # one long sort holding the interpreter while a window waits.
-        counts, plan_hash, findings_hash, released_items, fully = _store_results(
-            s, rid, count, heapq.merge(*parts), cancelled)
-        del parts
-        complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
-        recommendation = recommend(request_findings, counts, plan, complete=complete)
-        needs_review = any(o == REVIEW for (_c, o) in code_counts)
-        doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
-               "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
-               "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
-               "request_findings": [asdict(f) for f in request_findings],
-               "code_counts": _nested(code_counts), "plan_hash": plan_hash, "findings_hash": findings_hash,
-               "released_items": ",".join(i for i in items if i in released_items)}
-        ev.save_evaluation(s.conn, rid, doc)
-        ev.set_status(s.conn, rid, "evaluated")
-        s.log("request-evaluated", request_id, {"recommendation": recommendation, "needs_review": needs_review,
-                                                 "counts": counts, "as_of": as_of.isoformat(),
-                                                 "plan_hash": plan_hash})
+    # Large requests: the worker processes start (and open the store) while this one prepares.
+    with _pool(s, _workers(count)) as pool:
+        settings = s.settings()
+        ctx = RequestContext(package=pkg, subject_count=count, as_of=as_of, settings=settings,
+                             court_orders=orders.all_orders(s.conn),
+                             agency=orders.get_agency(s.conn, pkg.requester.agency_code)
+                             if pkg.requester.agency_code else None)
+        request_findings = evaluate_request(ctx)
+        items = tuple(pkg.items)
+        allowed = releasable_items(pkg.authority, pkg) & set(items)
+        limit = int(settings["reason_duplicate_limit"])
+        reasons: Counter[str] = Counter()
+        for reason, n in ev.reason_counts(s.conn, rid).items():     # each distinct text folded once
+            if reason and reason.strip():
+                reasons[reason_key(reason)] += n
+        policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
+                               # only the reasons shared beyond the limit matter (and travel to the workers)
+                               reason_counts={k: n for k, n in reasons.items() if n - 1 > limit},
+                               reason_limit=limit)
+        del reasons
+        overrides = ev.overrides(s.conn, rid)
+        plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed),
+                    request_findings=request_findings, overrides=overrides)
+        code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
+        with db.transaction(s.conn):
+            ev.clear_results(s.conn, rid)
+            # Ranges of subjects arrive in subject order and are written while the workers evaluate the next
+            # ones: the table is written front to back and nothing waits for the whole request.
+            with closing(_subject_results(s, rid, count, policy, plan, code_counts, pool, progress,
+                                          cancelled)) as parts:
+                counts, plan_hash, findings_hash, released_items, fully = _store_results(
+                    s, rid, count, chain.from_iterable(parts), cancelled)
+            complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
+            recommendation = recommend(request_findings, counts, plan, complete=complete)
+            needs_review = any(o == REVIEW for (_c, o) in code_counts)
+            doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
+                   "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
+                   "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
+                   "request_findings": [asdict(f) for f in request_findings],
+                   "code_counts": _nested(code_counts), "plan_hash": plan_hash, "findings_hash": findings_hash,
+                   "released_items": ",".join(i for i in items if i in released_items)}
+            ev.save_evaluation(s.conn, rid, doc)
+            ev.set_status(s.conn, rid, "evaluated")
+            s.log("request-evaluated", request_id, {"recommendation": recommendation,
+                                                     "needs_review": needs_review, "counts": counts,
+                                                     "as_of": as_of.isoformat(), "plan_hash": plan_hash})
     return doc
 
 
+@contextmanager
+def _pool(s: Session, workers: int) -> Iterator[_Pool | None]:
+    """Worker processes (none when `workers` is 1), each started with its own connections to the store."""
+    if workers == 1:
+        yield None
+        return
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=subject_pass.start_worker,
+                                   initargs=(s.database_file(), s.data_key_for_workers()))
+    try:
+        for _ in range(workers):
+            executor.submit(subject_pass.ready)
+        yield _Pool(executor, workers)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _Pool:
+    executor: ProcessPoolExecutor
+    workers: int
+
+
 def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan,
-                     code_counts: Counter[tuple[str, str]], progress: Progress | None,
-                     cancelled: CancelCheck | None) -> list[list[subject_pass.Result]]:
-    """Every subject's result, in sorted chunks (by TIN range) evaluated here or, for large requests, on every
-    core."""
-    workers = _workers(count)
-    parts = workers * 4 if workers > 1 else 1
-    chunks = subject_pass.chunks(s.conn, rid, parts)
-    results: list[list[subject_pass.Result]] = []
+                     code_counts: Counter[tuple[str, str]], pool: _Pool | None, progress: Progress | None,
+                     cancelled: CancelCheck | None) -> Iterator[list[subject_pass.Result]]:
+    """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
+    on every core (each range is yielded as soon as it and those before it are done)."""
     done = 0
 
-    def collect(part: tuple[list[subject_pass.Result], Counter[tuple[str, str]]]) -> None:
+    def collected(part: tuple[list[subject_pass.Result], Counter[tuple[str, str]]]) -> list[subject_pass.Result]:
         nonlocal done
-        results.append(part[0])
         done += len(part[0])
         code_counts.update(part[1])
         if cancelled is not None and cancelled():
             raise Cancelled()
         if progress:
             progress(done, count)
+        return part[0]
 
-    if workers == 1:
-        for chunk in chunks:
-            collect(subject_pass.run(s.conn, rid, chunk, policy, plan))
-        return results
-    db_path, key = s.database_file(), s.data_key_for_workers()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(subject_pass.run_in_worker, db_path, key, rid, c, policy, plan) for c in chunks]
-        try:
-            for future in as_completed(futures):
-                collect(future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return results
+    if pool is None:
+        for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
+            yield collected(subject_pass.run(s.conn, s.conn, rid, chunk, policy, plan))
+        return
+    parts = max(pool.workers * 4, -(-count // CHUNK_SUBJECTS))
+    futures = deque(pool.executor.submit(subject_pass.run_in_worker, rid, c, policy, plan)
+                    for c in subject_pass.chunks(s.conn, rid, parts))
+    try:
+        while futures:
+            part = futures[0].result()
+            futures.popleft()           # a range's results are held only until they are written
+            yield collected(part)
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 def _workers(count: int) -> int:

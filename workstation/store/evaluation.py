@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from .db import Connection
 
-# Subjects in TIN order (index subjects_tin9), each followed by its records' rows (index on records.tin):
-# pages of both are read in key order, which is what keeps the encrypted page cache effective.
-SUBJECTS_WITH_RECORDS = """
-SELECT s.seq, s.ref, s.name, s.tin, s.street, s.city, s.state, s.zip, s.periods, s.case_no, s.reason,
-       r.tax_year, r.tin_type, r.name_control, r.addr_key, r.hold
-FROM subjects AS s INDEXED BY subjects_tin9
-LEFT JOIN taxpayer_records AS r INDEXED BY taxpayer_records_match ON r.tin = s.tin9
-WHERE s.rid = ? AND {where}
-ORDER BY s.tin9, s.seq
+# A range of a request's subjects in subject order: pages of the table read front to back, each decrypted once.
+SUBJECTS_IN_RANGE = """
+SELECT seq, ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9
+FROM subjects WHERE rid = ? AND seq >= ? AND seq < ? ORDER BY seq
 """
+# The matching columns of every record of some TINs, from the covering index in TIN order (the caller sorts
+# the TINs), so a connection with a large page cache decrypts each page of that index about once.
+_RECORDS_FOR_TINS = ("SELECT tin, tax_year, tin_type, name_control, addr_key, hold "
+                     "FROM taxpayer_records INDEXED BY taxpayer_records_match WHERE tin IN ({marks})")
+_IN_BATCH = 999
 
 
 def plan_line(ref: str, released: str, withheld: str) -> bytes:
@@ -25,27 +27,50 @@ def plan_line(ref: str, released: str, withheld: str) -> bytes:
     return f"{ref}\t{released}\t{withheld}\n".encode()
 
 
-def subjects_with_records(conn: Connection, rid: int, where: str = "1", args: tuple = ()) -> Iterator[tuple]:
-    cur = conn.execute(SUBJECTS_WITH_RECORDS.format(where=where), (rid, *args))
-    while True:
-        rows = cur.fetchmany(10_000)
-        if not rows:
-            return
-        yield from rows
+def seq_bounds(conn: Connection, rid: int) -> tuple[int, int] | None:
+    """(first, last) subject sequence number of a request, or None when it has no subjects."""
+    ends = [conn.execute(f"SELECT seq FROM subjects WHERE rid = ? ORDER BY seq {way} LIMIT 1", (rid,)).fetchone()
+            for way in ("ASC", "DESC")]                   # two seeks on the primary key
+    return None if ends[0] is None else (ends[0][0], ends[1][0])
 
 
-def reasons(conn: Connection, rid: int) -> Iterator[str | None]:
-    for (reason,) in conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,)):
-        yield reason
+def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+    """(seq, ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9) of the subjects with
+    lo <= seq < hi, in subject order."""
+    return conn.execute(SUBJECTS_IN_RANGE, (rid, lo, hi)).fetchall()
 
 
-def unmatched_addresses(conn: Connection, rid: int, where: str = "1", args: tuple = ()
-                        ) -> Iterator[tuple[str, str, str, str]]:
-    """Addresses of the subjects whose TIN finds no record: they are matched by name and address."""
-    yield from conn.execute(
-        "SELECT s.street, s.city, s.state, s.zip FROM subjects AS s INDEXED BY subjects_tin9 WHERE s.rid = ? "
-        f"AND {where} AND s.street IS NOT NULL AND s.street != '' "
-        "AND NOT EXISTS (SELECT 1 FROM taxpayer_records AS r WHERE r.tin = s.tin9)", (rid, *args))
+def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]]:
+    """tin -> [(tax_year, tin_type, name_control, addr_key, hold)] for every record of `tins` (sorted)."""
+    found: dict[str, list[tuple]] = {}
+    for i in range(0, len(tins), _IN_BATCH):
+        batch = tins[i:i + _IN_BATCH]
+        sql = _RECORDS_FOR_TINS.format(marks=",".join("?" * len(batch)))
+        for tin, *row in conn.execute(sql, batch):
+            rows = found.get(tin)
+            if rows is None:
+                found[tin] = [tuple(row)]
+            else:
+                rows.append(tuple(row))
+    return found
+
+
+def subjects_with_records(conn: Connection, rid: int, chunk: int = 20_000) -> Iterator[tuple[tuple, list[tuple]]]:
+    """Every subject of a request with the matching rows of its TIN's records, read the way the evaluation
+    reads them (subjects in ranges, their records in TIN order): (subject row, [record row])."""
+    bounds = seq_bounds(conn, rid)
+    if bounds is None:
+        return
+    for lo in range(bounds[0], bounds[1] + 1, chunk):
+        subjects = subjects_in_range(conn, rid, lo, lo + chunk)
+        on_file = records_for_tins(conn, sorted({row[11] for row in subjects if row[11] is not None}))
+        for row in subjects:
+            yield row, on_file.get(row[11], [])
+
+
+def reason_counts(conn: Connection, rid: int) -> Counter[str | None]:
+    """How many of a request's subjects give each reason, as written."""
+    return Counter(map(itemgetter(0), conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,))))
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
