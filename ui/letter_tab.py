@@ -14,6 +14,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
@@ -65,6 +66,31 @@ def _remove_output(printer: QPrinter) -> None:
         Path(printer.outputFileName()).unlink(missing_ok=True)
 
 
+class LetterView(QPdfView):
+    """The pages one under the other, at their actual size, or narrower when the view is narrower."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPageMode(QPdfView.PageMode.MultiPage)
+        self.setAccessibleName("Letter preview")
+
+    def fit(self) -> None:
+        document = self.document()
+        if document is None or document.pageCount() == 0:
+            return
+        margins = self.documentMargins()
+        actual = document.pagePointSize(0).width() * self.logicalDpiX() / 72 + margins.left() + margins.right()
+        if self.viewport().width() < actual:
+            self.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        else:
+            self.setZoomMode(QPdfView.ZoomMode.Custom)
+            self.setZoomFactor(1.0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 class LetterTab(QWidget):
     letter_loaded = Signal(str)                 # request id: the preview shows its stored letter
     letter_issued = Signal(str)                 # request id: a letter was issued (or the issued one found)
@@ -90,10 +116,7 @@ class LetterTab(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self._blank = QPdfDocument(self)        # shown when there is no letter (the view warns on None)
-        self.preview = QPdfView(self)
-        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
-        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.preview.setAccessibleName("Letter preview")
+        self.preview = LetterView(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addLayout(buttons)
@@ -183,6 +206,7 @@ class LetterTab(QWidget):
             self._document = load_pdf(pdf, self)
             self._pdf = pdf
             self.preview.setDocument(self._document)
+            self.preview.fit()
         self._update()
 
     def _update(self) -> None:
