@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         self._log_timer.timeout.connect(self.refresh_log_status)
         self.queue.request_activated.connect(self.open_request)
         self.request.log_written.connect(self._log_timer.start)
+        self.request.letter.letter_issued.connect(lambda _rid: self._log_timer.start())
+        self.request.letter.output_recorded.connect(lambda _action, _target: self._log_timer.start())
         self.request.request_loaded.connect(self.on_request_loaded)
         overrides.overrides_changed.connect(lambda _rid: self.queue.reload())
         self.request.decision.decision_signed.connect(lambda _rid: self.queue.reload())
