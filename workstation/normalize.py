@@ -157,6 +157,7 @@ _STREET_SPECIAL = _words("# P POST POB POBOX BOX RURAL R RFD HIGHWAY STAR")
 _HASH_ABSORBERS = UNIT_DESIGNATORS | {"BOX", "RR", "HC", "RTE", "HWY", "PSC", "CMR"}
 _CITY_CACHE: dict[str, str] = {}
 _CITY_CACHE_MAX = 200_000
+_KEY_TAILS: dict[tuple[str, str, str], str] = {}
 
 
 def _split_hyphens(tokens: list[str]) -> list[str]:
@@ -274,4 +275,10 @@ def address_key(street: str, city: str, state: str, zip_code: str) -> str:
 def address_key_of(tokens: list[str], city: str, state: str, zip_code: str) -> str:
     """`address_key` from the street's `street_tokens` already computed (the ADDRESS check needs them too).
     Leading and trailing whitespace never changes the tokens, so `street_tokens(street.strip())` serves."""
-    return f"{' '.join(tokens)}|{normalize_city(city)}|{normalize_state(state)}|{zip5(zip_code)}"
+    tail = _KEY_TAILS.get((city, state, zip_code))
+    if tail is None:                   # city, state and ZIP repeat across a request: each trio normalized once
+        tail = f"{normalize_city(city)}|{normalize_state(state)}|{zip5(zip_code)}"
+        if len(_KEY_TAILS) >= _CITY_CACHE_MAX:
+            _KEY_TAILS.clear()
+        _KEY_TAILS[city, state, zip_code] = tail
+    return f"{' '.join(tokens)}|{tail}"

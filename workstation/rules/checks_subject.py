@@ -241,19 +241,40 @@ def check_address(
         problem = _check_street(street, tokens)
         if problem:
             problems.append(problem)
-    problem = _check_city(city or "")
-    if problem and problem not in problems:
-        problems.append(problem)
-    code = (state or "").replace(".", "").strip().upper()
-    if code not in STATE_CODES:
-        problems.append(STATE_INVALID if code else STATE_MISSING)
-    zip_text = (zip_code or "").strip()
+    city_problem, state_problem, zip_problem = _check_place(city or "", state or "", zip_code or "")
+    if city_problem and city_problem not in problems:
+        problems.append(city_problem)
+    if state_problem:
+        problems.append(state_problem)
+    if zip_problem:
+        problems.append(zip_problem)
+    return "; ".join(problems) if problems else None
+
+
+_PLACE_VERDICTS: dict[tuple[str, str, str], tuple[str | None, str | None, str | None]] = {}
+
+
+def _check_place(city: str, state: str, zip_code: str) -> tuple[str | None, str | None, str | None]:
+    """(city problem, state problem, ZIP problem): the same trios recur across a million subjects, so their
+    verdicts are remembered."""
+    try:
+        return _PLACE_VERDICTS[city, state, zip_code]
+    except KeyError:
+        pass
+    code = state.replace(".", "").strip().upper()
+    state_problem = None if code in STATE_CODES else STATE_INVALID if code else STATE_MISSING
+    zip_text = zip_code.strip()
+    zip_problem = None
     if len(zip_text) == 5 and zip_text.isdigit() and zip_text.isascii() and zip_text != "00000":
         pass                                                                        # the usual case
     elif not zip_text:
-        problems.append(ZIP_MISSING)
+        zip_problem = ZIP_MISSING
     elif not _ZIP.fullmatch(zip_text):
-        problems.append(ZIP_INVALID)
+        zip_problem = ZIP_INVALID
     elif zip_text.startswith("00000"):
-        problems.append(ZIP_ZEROS)
-    return "; ".join(problems) if problems else None
+        zip_problem = ZIP_ZEROS
+    verdicts = (_check_city(city), state_problem, zip_problem)
+    if len(_PLACE_VERDICTS) >= 200_000:
+        _PLACE_VERDICTS.clear()
+    _PLACE_VERDICTS[city, state, zip_code] = verdicts
+    return verdicts

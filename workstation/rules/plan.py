@@ -52,16 +52,22 @@ class Plan:
     def overrides_for(self, seq: int) -> list[tuple[str, str]]:
         return self._by_seq.get(None, []) + self._by_seq.get(seq, [])
 
+    def has_own_overrides(self, seq: int) -> bool:
+        return seq in self._by_seq
+
     def encoded(self, seq: int, res: SubjectResult) -> tuple[str, str]:
-        """`build_plan` as stored: (released elements joined by ",", "element:code" withheld joined by ",").
-        A subject without an override of its own gets the same plan as every other subject withheld on the
-        same code, so that one is built once."""
+        """`build_plan` as stored: (released elements joined by ",", "element:code" withheld joined by ",")."""
         if seq in self._by_seq:
             return _encode(*build_plan(self, seq, res))
+        return self.encoded_shared(res)
+
+    def encoded_shared(self, res: SubjectResult) -> tuple[str, str]:
+        """`encoded` for a subject without overrides of its own: the same for every subject withheld on the
+        same code, so it is built once."""
         code = res.withheld_code
         found = self._encoded.get(code)
         if found is None:
-            found = self._encoded[code] = _encode(*build_plan(self, seq, res))
+            found = self._encoded[code] = _encode(*_build(self, res, self._by_seq.get(None, [])))
         return found
 
 
@@ -71,6 +77,11 @@ def _encode(released: list[str], withheld: list[tuple[str, str]]) -> tuple[str, 
 
 def build_plan(plan: Plan, seq: int, res: SubjectResult) -> tuple[list[str], list[tuple[str, str]]]:
     """(released elements, [(withheld element, code)]) for one subject."""
+    return _build(plan, res, plan.overrides_for(seq))
+
+
+def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
+           ) -> tuple[list[str], list[tuple[str, str]]]:
     whole = plan.block_code
     if whole is not None:
         return [], [(i, whole) for i in plan.items]
@@ -84,7 +95,7 @@ def build_plan(plan: Plan, seq: int, res: SubjectResult) -> tuple[list[str], lis
             withheld[item] = "ITEMS"
         else:
             released.append(item)
-    for item, action in plan.overrides_for(seq):
+    for item, action in overrides:
         if item not in plan.items:
             continue
         if action == "release" and item in withheld and forbidden_release(plan.authority, item, False) is None:

@@ -19,7 +19,7 @@ from ..normalize import address_key_of, name_control, normalize_name, street_tok
 from .checks_subject import check_address, check_name
 from .findings import FAIL, PASS, REVIEW
 
-# (tax_year, tin_type, name_control, addr_key, hold) of one record row of the subject's TIN
+# (tax_year, tin_type, name_control, addr_key, hold) of one record row of the subject's TIN (more columns may follow)
 RecordRow = tuple[int, str, str | None, str | None, int]
 # (tin, tin_type, name) of records at an address, for the name-and-address match
 AddressLookup = Callable[[str], Sequence[tuple[str, str, str]]]
@@ -35,7 +35,12 @@ MIN_REASON_CHARS = 25
 CACHE_MAX = 100_000                # entries per value cache (names, reasons); a full cache starts over
 
 
+_FOLD_BYTES = bytes(b if b >= 128 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256))
+
+
 def _fold(text: str) -> str:
+    if text.isascii():                 # the same folding, several times faster on bytes
+        return " ".join(text.encode("ascii").translate(_FOLD_BYTES).decode("ascii").split())
     return " ".join(text.lower().translate(_FOLD).split())
 
 
@@ -190,11 +195,20 @@ class SubjectChecker:
             t, tt = candidates.pop()
             matched, match_rows = f"{t}:{tt}", rows_for_tin(t, tt)
 
-        if any(r[4] for r in match_rows):
+        # One pass over the matched records: a hold, the address on file, the years on file.
+        hold = address_on_file = False
+        years: set[str] = set()
+        for r in match_rows:
+            if r[4]:
+                hold = True
+            if r[3] == akey:
+                address_on_file = True
+            years.add(str(r[0]))
+        if hold:
             findings.append(("HOLD", FAIL, "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"))
             blocking = True
         # An incomplete address (already an ADDRESS failure) is not compared with the addresses on file.
-        if policy.is_i2 and address_ok and (akey is None or akey not in {r[3] for r in match_rows}):
+        if policy.is_i2 and address_ok and (akey is None or not address_on_file):
             findings.append(("ADDRESS-MATCH", FAIL, "the address given is not an address on file for this "
                                                     "taxpayer in any year; listed for manual review"))
             blocking = True
@@ -209,8 +223,7 @@ class SubjectChecker:
             findings.append(("PERIOD-RECORD", FAIL, outside_msg))
             if not wanted:
                 return SubjectResult(STATUS_WITHHELD, matched, tuple(findings), outside)
-        years = {str(r[0]) for r in match_rows}
-        missing = tuple(p for p in wanted if p not in years)
+        missing = tuple([p for p in wanted if p not in years])
         if missing:
             findings.append(("PERIOD-RECORD", FAIL, f"no record for {', '.join(missing)}"))
             if len(missing) == len(wanted):

@@ -155,7 +155,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
 
     if pool is None:
         for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
-            yield collected(subject_pass.run(s.conn, s.conn, rid, chunk, policy, plan))
+            yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
         return
     parts = max(pool.workers * 4, -(-count // CHUNK_SUBJECTS))
     futures = deque(pool.executor.submit(subject_pass.run_in_worker, rid, c, policy, plan)

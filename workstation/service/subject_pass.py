@@ -17,7 +17,6 @@ from functools import partial
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-from ..normalize import tin_digits
 from ..rules.plan import Plan
 from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, street_parts
 from ..store import db
@@ -26,8 +25,13 @@ from ..store import evaluation as ev
 # (seq, ref, status, matched, findings JSON, released, withheld) — one subject's stored result
 Result = tuple[int, str, str, str | None, str, str, str]
 
-SUBJECTS_CACHE_MIB = 8      # a worker reads its ranges of subjects once, front to back
-RECORDS_CACHE_MIB = 384     # ... and looks up records all over the index: most of it stays in this cache
+# Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
+# range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
+# all over the covering index, most of which stays in its cache; addresses (subjects the TIN does not find)
+# all over the index on addr_key, kept apart so that they do not push the records out.
+SUBJECTS_CACHE_MIB = 8
+RECORDS_CACHE_MIB = 384
+ADDRESSES_CACHE_MIB = 128
 _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per range
 
 
@@ -47,65 +51,76 @@ def chunks(conn: db.Connection, rid: int, parts: int) -> list[Chunk]:
     return [Chunk(a, min(a + step, last + 1)) for a in range(lo, last + 1, step)]
 
 
-def run(subjects_conn: db.Connection, records_conn: db.Connection, rid: int, chunk: Chunk, policy: SubjectPolicy,
-        plan: Plan) -> tuple[list[Result], Counter[tuple[str, str]]]:
-    """Every subject's result in the range, in subject order, and the count of each (code, outcome) found."""
+def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
+        chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> tuple[list[Result], Counter[tuple[str, str]]]:
+    """Every subject's result in the range, in subject order, and the count of each (code, outcome) found.
+    The three connections may be one."""
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     on_file = ev.records_for_tins(records_conn, sorted({row[11] for row in subjects if row[11] is not None}))
-    # Those that will be matched by name and address: a name that passes, a street, and no record for the TIN.
+    # Those to be matched by name and address (a name that passes, a street, no record for the TIN): their
+    # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
-             if row[4] and (row[11] not in on_file or not (row[3] and tin_digits(row[3])))
-             and name_facts(row[2])[0] is None}
-    at_address = ev.records_at_addresses(records_conn, {p[1] for p in parts.values()})
+             if row[4] and row[11] not in on_file and name_facts(row[2])[0] is None}
+    looked_up = {p[1] for p in parts.values()}
+    at_address = ev.records_at_addresses(addresses_conn, looked_up)
 
     def by_address(key: str) -> list[tuple[str, str, str]]:
+        if key not in looked_up:        # a TIN with records that is not nine digits to the checks (old stores)
+            looked_up.add(key)
+            at_address.update(ev.records_at_addresses(addresses_conn, (key,)))
         return at_address.get(key, [])
 
     rows_for_tin = partial(ev.rows_for_tin, records_conn)
     check = SubjectChecker(policy).check
+    own_overrides = plan.has_own_overrides
     no_rows: list[tuple] = []
     counts: Counter[tuple[str, str]] = Counter()
-    shapes: dict[tuple, list] = {}      # findings repeat from subject to subject: [JSON, subjects] per shape
+    # Results repeat from subject to subject: per (status, findings), the findings' JSON, the plan of a subject
+    # without overrides of its own, and how many subjects had it.
+    shapes: dict[tuple[str, tuple], list] = {}
     results: list[Result] = []
     append = results.append
     for i, row in enumerate(subjects):
         seq = row[0]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
                     on_file.get(row[11], no_rows), by_address, rows_for_tin, parts.get(i))
-        findings = res.findings
-        shape = shapes.get(findings)
+        status = res.status
+        shape = shapes.get((status, res.findings))
         if shape is None:
             if len(shapes) >= _SHAPES_MAX:
                 _count(shapes, counts)
                 shapes.clear()
-            shape = shapes[findings] = [json.dumps(findings, separators=(",", ":")), 0]
+            shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")), 0,
+                                                    *plan.encoded_shared(res)]
         shape[1] += 1
-        released, withheld = plan.encoded(seq, res)
-        append((seq, row[1], res.status, res.matched, shape[0], released, withheld))
+        if own_overrides(seq):
+            append((seq, row[1], status, res.matched, shape[0], *plan.encoded(seq, res)))
+        else:
+            append((seq, row[1], status, res.matched, shape[0], shape[2], shape[3]))
     _count(shapes, counts)
     return results, counts
 
 
-def _count(shapes: dict[tuple, list], counts: Counter[tuple[str, str]]) -> None:
-    for findings, (_json, n) in shapes.items():
+def _count(shapes: dict[tuple[str, tuple], list], counts: Counter[tuple[str, str]]) -> None:
+    for (_status, findings), shape in shapes.items():
         for code, outcome, _message in findings:
-            counts[code, outcome] += n
+            counts[code, outcome] += shape[1]
 
 
 # -- worker processes ------------------------------------------------------------------------------------
 
-_connections: tuple[db.Connection, db.Connection] | None = None
+_connections: tuple[db.Connection, db.Connection, db.Connection] | None = None
 
 
 def start_worker(db_path: Path, data_key: bytes) -> None:
-    """Initializer of a worker process: its own read-only connections to the same encrypted store, kept for
-    every range it is given (one for the subjects, one with a large cache for the records)."""
+    """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
+    records, addresses), kept for every range it is given."""
     global _connections
-    subjects = db.connect(db_path, data_key, cache_mib=SUBJECTS_CACHE_MIB)
-    records = db.connect(db_path, data_key, cache_mib=RECORDS_CACHE_MIB)
-    _connections = (subjects, records)
-    Finalize(None, subjects.close, exitpriority=10)
-    Finalize(None, records.close, exitpriority=10)
+    subjects, records, addresses = (db.connect(db_path, data_key, cache_mib=mib)
+                                    for mib in (SUBJECTS_CACHE_MIB, RECORDS_CACHE_MIB, ADDRESSES_CACHE_MIB))
+    _connections = (subjects, records, addresses)
+    for conn in _connections:
+        Finalize(None, conn.close, exitpriority=10)
 
 
 def ready() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -16,8 +17,9 @@ SELECT seq, ref, name, tin, street, city, state, zip, periods, case_no, reason, 
 FROM subjects WHERE rid = ? AND seq >= ? AND seq < ? ORDER BY seq
 """
 # The matching columns of every record of some TINs, from the covering index in TIN order (the caller sorts
-# the TINs), so a connection with a large page cache decrypts each page of that index about once.
-_RECORDS_FOR_TINS = ("SELECT tin, tax_year, tin_type, name_control, addr_key, hold "
+# the TINs), so a connection with a large page cache decrypts each page of that index about once. The TIN comes
+# last: the first five columns are the record row the subject checks read.
+_RECORDS_FOR_TINS = ("SELECT tax_year, tin_type, name_control, addr_key, hold, tin "
                      "FROM taxpayer_records INDEXED BY taxpayer_records_match WHERE tin IN ({marks})")
 _IN_BATCH = 999
 
@@ -41,17 +43,16 @@ def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[tupl
 
 
 def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]]:
-    """tin -> [(tax_year, tin_type, name_control, addr_key, hold)] for every record of `tins` (sorted)."""
+    """tin -> [(tax_year, tin_type, name_control, addr_key, hold, tin)] for every record of `tins` (sorted)."""
     found: dict[str, list[tuple]] = {}
     for i in range(0, len(tins), _IN_BATCH):
         batch = tins[i:i + _IN_BATCH]
         sql = _RECORDS_FOR_TINS.format(marks=",".join("?" * len(batch)))
-        for tin, *row in conn.execute(sql, batch):
-            rows = found.get(tin)
-            if rows is None:
-                found[tin] = [tuple(row)]
+        for tin, rows in groupby(conn.execute(sql, batch), itemgetter(5)):
+            if tin in found:
+                found[tin].extend(rows)
             else:
-                rows.append(tuple(row))
+                found[tin] = list(rows)
     return found
 
 
