@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
-from itertools import chain, islice
 from typing import Any
 
 from ..canonical import utc_now
@@ -88,14 +87,13 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed),
                     request_findings=request_findings, overrides=overrides)
         code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
-        with db.transaction(s.conn):
+        # Ranges of subjects arrive in subject order and are written while the workers evaluate the next ones:
+        # the table is written front to back and nothing waits for the whole request.
+        with closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts, \
+                db.transaction(s.conn):
             ev.clear_results(s.conn, rid)
-            # Ranges of subjects arrive in subject order and are written while the workers evaluate the next
-            # ones: the table is written front to back and nothing waits for the whole request.
-            with closing(_subject_results(s, rid, count, policy, plan, code_counts, pool, progress,
-                                          cancelled)) as parts:
-                counts, plan_hash, findings_hash, released_items, fully = _store_results(
-                    s, rid, count, chain.from_iterable(parts), cancelled)
+            counts, plan_hash, findings_hash, released_items, fully = _store_results(
+                s, rid, count, parts, code_counts, cancelled)
             complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
             recommendation = recommend(request_findings, counts, plan, complete=complete)
             needs_review = any(o == REVIEW for (_c, o) in code_counts)
@@ -136,38 +134,41 @@ class _Pool:
     workers: int
 
 
-def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan,
-                     code_counts: Counter[tuple[str, str]], pool: _Pool | None, progress: Progress | None,
-                     cancelled: CancelCheck | None) -> Iterator[list[subject_pass.Result]]:
+def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
+                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[subject_pass.Part]:
     """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
-    on every core (each range is yielded as soon as it and those before it are done)."""
+    on every core. The ranges are handed to the workers at once (the caller can prepare its transaction in the
+    meantime); each is yielded as soon as it and those before it are done."""
     done = 0
 
-    def collected(part: tuple[list[subject_pass.Result], Counter[tuple[str, str]]]) -> list[subject_pass.Result]:
+    def collected(part: subject_pass.Part) -> subject_pass.Part:
         nonlocal done
-        done += len(part[0])
-        code_counts.update(part[1])
+        done += len(part.results)
         if cancelled is not None and cancelled():
             raise Cancelled()
         if progress:
             progress(done, count)
-        return part[0]
+        return part
 
     if pool is None:
-        for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
-            yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
-        return
+        def here() -> Iterator[subject_pass.Part]:
+            for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
+                yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
+        return here()
     parts = max(pool.workers * 4, -(-count // CHUNK_SUBJECTS))
     futures = deque(pool.executor.submit(subject_pass.run_in_worker, rid, c, policy, plan)
                     for c in subject_pass.chunks(s.conn, rid, parts))
-    try:
-        while futures:
-            part = futures[0].result()
-            futures.popleft()           # a range's results are held only until they are written
-            yield collected(part)
-    finally:
-        for future in futures:
-            future.cancel()
+
+    def arriving() -> Iterator[subject_pass.Part]:
+        try:
+            while futures:
+                part = futures[0].result()
+                futures.popleft()           # a range's results are held only until they are written
+                yield collected(part)
+        finally:
+            for future in futures:
+                future.cancel()
+    return arriving()
 
 
 def _workers(count: int) -> int:
@@ -181,29 +182,35 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, rid: int, total: int, results: Iterator[subject_pass.Result],
-                   cancelled: CancelCheck | None) -> tuple[dict[str, int], str, str, set[str], int]:
+def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
+                   code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
+                   ) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld (all in the same single pass)."""
     plan, findings = hashlib.sha256(), hashlib.sha256()
+    plans: Counter[tuple[str, str, str]] = Counter()
+    for part in parts:
+        code_counts.update(part.codes)
+        plans.update(part.plans)
+        results = part.results
+        for i in range(0, len(results), BATCH):
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            batch = results[i:i + BATCH]
+            ev.insert_results(s.conn, batch)
+            plan.update(ev.plan_lines(batch))
+            findings.update(ev.findings_lines(batch))
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
-    line = ev.plan_line
-    while batch := list(islice(results, BATCH)):
-        if cancelled is not None and cancelled():
-            raise Cancelled()
-        ev.insert_results(s.conn, [(rid, *r) for r in batch])
-        for _seq, ref, status, _m, found, released, held in batch:
-            plan.update(line(ref, released, held))
-            findings.update(f"{ref}\t{found}\n".encode())
-            if released:
-                releasable += 1
-                fully += not held
-                released_sets.add(released)
-            elif status == "no-record":
-                no_record += 1
-            else:
-                withheld += 1
+    for (status, released, held), n in plans.items():
+        if released:
+            releasable += n
+            fully += n if not held else 0
+            released_sets.add(released)
+        elif status == "no-record":
+            no_record += n
+        else:
+            withheld += n
     counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
     released_items = {item for r in released_sets for item in r.split(",")}
     return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully

@@ -22,8 +22,8 @@ from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, street_p
 from ..store import db
 from ..store import evaluation as ev
 
-# (seq, ref, status, matched, findings JSON, released, withheld) — one subject's stored result
-Result = tuple[int, str, str, str | None, str, str, str]
+# (rid, seq, ref, status, matched, findings JSON, released, withheld) — one subject's stored result row
+Result = tuple[int, int, str, str, str | None, str, str, str]
 
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
@@ -51,10 +51,18 @@ def chunks(conn: db.Connection, rid: int, parts: int) -> list[Chunk]:
     return [Chunk(a, min(a + step, last + 1)) for a in range(lo, last + 1, step)]
 
 
+@dataclass
+class Part:
+    """The results of a range of subjects, and what the caller sums over the request."""
+
+    results: list[Result]
+    codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
+    plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
+
+
 def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
-        chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> tuple[list[Result], Counter[tuple[str, str]]]:
-    """Every subject's result in the range, in subject order, and the count of each (code, outcome) found.
-    The three connections may be one."""
+        chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> Part:
+    """Every subject's result in the range, in subject order (the three connections may be one)."""
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     on_file = ev.records_for_tins(records_conn, sorted({row[11] for row in subjects if row[11] is not None}))
     # Those to be matched by name and address (a name that passes, a street, no record for the TIN): their
@@ -74,12 +82,11 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     check = SubjectChecker(policy).check
     own_overrides = plan.has_own_overrides
     no_rows: list[tuple] = []
-    counts: Counter[tuple[str, str]] = Counter()
-    # Results repeat from subject to subject: per (status, findings), the findings' JSON, the plan of a subject
-    # without overrides of its own, and how many subjects had it.
+    out = Part([], Counter(), Counter())
+    # Results repeat from subject to subject. Per (status, findings): the findings' JSON, the plan of a subject
+    # without overrides of its own, how many subjects had it, how many of those had that plan.
     shapes: dict[tuple[str, tuple], list] = {}
-    results: list[Result] = []
-    append = results.append
+    append = out.results.append
     for i, row in enumerate(subjects):
         seq = row[0]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
@@ -88,23 +95,28 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         shape = shapes.get((status, res.findings))
         if shape is None:
             if len(shapes) >= _SHAPES_MAX:
-                _count(shapes, counts)
+                _tally(shapes, out)
                 shapes.clear()
-            shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")), 0,
-                                                    *plan.encoded_shared(res)]
-        shape[1] += 1
+            shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")),
+                                                    *plan.encoded_shared(res), 0, 0]
+        shape[3] += 1
         if own_overrides(seq):
-            append((seq, row[1], status, res.matched, shape[0], *plan.encoded(seq, res)))
+            released, withheld = plan.encoded(seq, res)
+            out.plans[status, released, withheld] += 1
+            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld))
         else:
-            append((seq, row[1], status, res.matched, shape[0], shape[2], shape[3]))
-    _count(shapes, counts)
-    return results, counts
+            shape[4] += 1
+            append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2]))
+    _tally(shapes, out)
+    return out
 
 
-def _count(shapes: dict[tuple[str, tuple], list], counts: Counter[tuple[str, str]]) -> None:
-    for (_status, findings), shape in shapes.items():
+def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:
+    for (status, findings), (_json, released, withheld, subjects, shared) in shapes.items():
         for code, outcome, _message in findings:
-            counts[code, outcome] += shape[1]
+            out.codes[code, outcome] += subjects
+        if shared:
+            out.plans[status, released, withheld] += shared
 
 
 # -- worker processes ------------------------------------------------------------------------------------
@@ -128,8 +140,7 @@ def ready() -> bool:
     return _connections is not None
 
 
-def run_in_worker(rid: int, chunk: Chunk, policy: SubjectPolicy, plan: Plan
-                  ) -> tuple[list[Result], Counter[tuple[str, str]]]:
+def run_in_worker(rid: int, chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> Part:
     if _connections is None:
         raise RuntimeError("evaluation worker not started")
     return run(*_connections, rid, chunk, policy, plan)

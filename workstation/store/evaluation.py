@@ -24,9 +24,15 @@ _RECORDS_FOR_TINS = ("SELECT tax_year, tin_type, name_control, addr_key, hold, t
 _IN_BATCH = 999
 
 
-def plan_line(ref: str, released: str, withheld: str) -> bytes:
-    """One subject's line of the plan hash (refs, element names and codes never hold tabs or newlines)."""
-    return f"{ref}\t{released}\t{withheld}\n".encode()
+def plan_lines(rows: Iterable[tuple]) -> bytes:
+    """The lines of the plan hash, "ref TAB released TAB withheld", of result rows (rid, seq, ref, status,
+    matched, findings, released, withheld); refs, element names and codes never hold tabs or newlines."""
+    return "".join([f"{r[2]}\t{r[6]}\t{r[7]}\n" for r in rows]).encode()
+
+
+def findings_lines(rows: Iterable[tuple]) -> bytes:
+    """The lines of the findings hash, "ref TAB findings JSON", of result rows."""
+    return "".join([f"{r[2]}\t{r[5]}\n" for r in rows]).encode()
 
 
 def seq_bounds(conn: Connection, rid: int) -> tuple[int, int] | None:
