@@ -91,7 +91,6 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         # the table is written front to back and nothing waits for the whole request.
         with closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts, \
                 db.transaction(s.conn):
-            ev.clear_results(s.conn, rid)
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
                 s, rid, count, parts, code_counts, cancelled)
             complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
@@ -197,7 +196,7 @@ def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pas
             if cancelled is not None and cancelled():
                 raise Cancelled()
             batch = results[i:i + BATCH]
-            ev.insert_results(s.conn, batch)
+            ev.replace_results(s.conn, batch)
             plan.update(ev.plan_lines(batch))
             findings.update(ev.findings_lines(batch))
     releasable = withheld = no_record = fully = 0

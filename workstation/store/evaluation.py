@@ -107,6 +107,15 @@ def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
+def replace_results(conn: Connection, rows: Iterable[tuple]) -> None:
+    """Store result rows over the request's earlier ones. A request's subjects never change and every
+    evaluation stores one row per subject, so the rows replaced are all there were: each page of the table is
+    rewritten in place, instead of every row being deleted and the table built again."""
+    conn.executemany("INSERT OR REPLACE INTO subject_results "
+                     "(rid, seq, ref, status, matched, findings, released, withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     rows)
+
+
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:
     """(seq, ref, released, withheld) in subject order, for hashing and printing the plan."""
     yield from conn.execute("SELECT seq, ref, released, withheld FROM subject_results WHERE rid = ? ORDER BY seq",
