@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -11,6 +12,7 @@ from stdnum.us import ein, itin, ssn
 
 from workstation.normalize import (
     address_key,
+    address_key_of,
     name_control,
     normalize_name,
     street_tokens,
@@ -204,3 +206,56 @@ def test_address_key_value(address: str, key: str) -> None:
 ])
 def test_street_tokens(street: str, tokens: list[str]) -> None:
     assert street_tokens(street) == tokens
+
+
+# ------------------------------------------------------------------------- fast paths against their rules
+
+_TIN_LAYOUTS = re.compile(r"\d{9}|\d{3}([- ])\d{2}\1\d{4}|\d{2}-\d{7}", re.ASCII)
+
+
+def test_tin_digits_is_exactly_the_four_layouts() -> None:
+    """tin_digits (written with slices for speed) accepts exactly 123456789, 123-45-6789, 123 45 6789 and
+    12-3456789, ASCII digits only, surrounding whitespace ignored."""
+    rng = random.Random(6103)
+    for _ in range(50_000):
+        text = "".join(rng.choice("0123456789- \t٣９x") for _ in range(rng.randint(7, 13)))
+        s = text.strip()
+        expected = re.sub(r"[- ]", "", s) if _TIN_LAYOUTS.fullmatch(s) else None
+        assert tin_digits(text) == expected, text
+
+
+def _name_control_by_the_rule(name: str) -> str:
+    """The name control spelled out without the fast path (suffixes stripped, particles kept)."""
+    from workstation import normalize as nz
+    text = (nz._fold(name) if not name.isascii() else name).encode("ascii").translate(
+        nz._CONTROL_BYTES, b"'`-").decode("ascii")
+    if "," in text:
+        last, rest = text.split(",", 1)
+        if not all(t in nz._NAME_SUFFIXES for t in rest.replace(",", " ").split()):
+            return nz._letters4(nz._strip_suffixes(last.split())[0])
+        text = last
+    words = nz._strip_suffixes(text.split())[0]
+    if not words:
+        return ""
+    start = len(words) - 1
+    while start > 1 and words[start - 1] in nz._PARTICLES:
+        start -= 1
+    return nz._letters4(words[start:])
+
+
+def test_name_control_fast_path_agrees_with_the_rule() -> None:
+    rng = random.Random(1040)
+    words = ["Maria", "EXAMPLE", "de", "la", "Van", "St", "Jr", "III", "2nd", "O'Brien", "Garcia-Lopez", "Nuñez",
+             "x", "7", "Lee3", ",", "MC", "Dyke"]
+    for _ in range(20_000):
+        name = " ".join(rng.choice(words) for _ in range(rng.randint(0, 5)))
+        assert name_control(name) == _name_control_by_the_rule(name), name
+
+
+@pytest.mark.parametrize("street", ["1200 Congress Ave", "\u00a012 Main St\u2003", "\t# 5\x1c", " PO Box 7 ", "\u3000",
+                                    "Ñandú 4\x85", "  45-12 Queens Blvd\u2028"])
+def test_street_tokens_ignore_surrounding_whitespace(street: str) -> None:
+    """The evaluation tokenizes the stripped street once for both the ADDRESS check and the address key."""
+    assert street_tokens(street) == street_tokens(street.strip())
+    assert address_key_of(street_tokens(street.strip()), "Austin", "TX", "78701") == \
+        address_key(street, "Austin", "TX", "78701")

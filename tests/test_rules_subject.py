@@ -21,10 +21,12 @@ from workstation.rules.subjects import (
     STATUS_REVIEW,
     STATUS_WITHHELD,
     RecordRow,
+    SubjectChecker,
     SubjectPolicy,
     SubjectResult,
     evaluate_subject,
     reason_key,
+    street_parts,
 )
 
 # Distinctive values, so the canary cannot be fooled by a coincidence with message text.
@@ -231,3 +233,23 @@ def test_no_taxpayer_value_in_any_finding_message() -> None:
     assert len(messages) >= 15
     leaks = [(value, msg) for msg in messages for value in TAXPAYER_VALUES if value.lower() in msg.lower()]
     assert leaks == []
+
+
+# ------------------------------------------------------------------------ one checker for many subjects
+
+def test_one_checker_over_every_case_gives_what_each_fresh_evaluation_gives() -> None:
+    """The bulk evaluation keeps one SubjectChecker for a whole range of subjects (verdicts on names, reasons
+    and periods remembered) and hands it the street tokens and address key made for the address look-up:
+    neither changes any subject's result, in any order."""
+    cases = list(CASES.values()) * 2
+    checkers = {id(I1): SubjectChecker(I1), id(I2): SubjectChecker(I2)}
+    rows_by_tin = {tin_digits(TIN): list(ROWS)}
+    for case in [*cases, *reversed(cases)]:
+        fields: dict[str, Any] = {"name": NAME, "tin": TIN, "street": STREET, "city": CITY, "state": STATE,
+                                  "zip_code": ZIP, "periods": "2024;2025", "case_no": CASE, "reason": REASON}
+        fields.update(case.changes)
+        street = fields["street"]
+        parts = street_parts(street, fields["city"], fields["state"], fields["zip_code"]) if street else None
+        res = checkers[id(case.policy)].check(*fields.values(), case.rows, case.by_address,
+                                              lambda t, tt: rows_by_tin.get(t, []), parts)
+        assert res == run(case)

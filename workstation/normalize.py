@@ -7,7 +7,6 @@ Address normalization follows USPS Publication 28 (tables in `workstation.rules.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from workstation.rules.usps import CITY_WORDS, STATE_NAMES, STREET_WORDS, UNIT_DESIGNATORS
@@ -18,8 +17,6 @@ def _words(text: str) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------------------------- TINs
-
-_TIN_FORMATTED = re.compile(r"\d{3}([- ])\d{2}\1\d{4}|\d{2}-\d{7}", re.ASCII)
 
 # The rules python-stdnum 2.x applies (stdnum.us.ssn / itin / ein); tests cross-check them against stdnum.
 _SSN_AREAS = frozenset(f"{a:03d}" for a in range(1, 900) if a != 666)
@@ -35,10 +32,18 @@ _EIN_PREFIXES = _words(
 def tin_digits(text: str) -> str | None:
     """The nine digits of a TIN written as 123456789, 123-45-6789, 123 45 6789 or 12-3456789; else None."""
     s = text.strip()
-    if len(s) == 9:
+    n = len(s)
+    if n == 9:
         return s if s.isdigit() and s.isascii() else None
-    if len(s) in (10, 11) and _TIN_FORMATTED.fullmatch(s):
-        return s.replace("-", "").replace(" ", "")
+    if n == 11:                                                # 123-45-6789, 123 45 6789
+        sep = s[3]
+        if (sep == "-" or sep == " ") and s[6] == sep and s.isascii():
+            digits = s[:3] + s[4:6] + s[7:]
+            return digits if digits.isdigit() else None
+        return None
+    if n == 10 and s[2] == "-" and s.isascii():                # 12-3456789
+        digits = s[:2] + s[3:]
+        return digits if digits.isdigit() else None
     return None
 
 
@@ -135,7 +140,11 @@ def name_control(name: str) -> str:
         if not all(t in _NAME_SUFFIXES for t in rest.replace(",", " ").split()):
             return _letters4(_strip_suffixes(last.split())[0])
         text = last
-    words = _strip_suffixes(text.split())[0]
+    words = text.split()
+    if words and words[-1] not in _NAME_SUFFIXES and (len(words) < 3 or words[-2] not in _PARTICLES):
+        last = words[-1]                                       # the usual case: the last word alone
+        return (last if last.isalpha() else last.translate(_DIGITS_DELETE))[:4]
+    words = _strip_suffixes(words)[0]
     if not words:
         return ""
     start = len(words) - 1

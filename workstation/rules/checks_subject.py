@@ -134,7 +134,8 @@ def check_name(name: str | None) -> str | None:
     if letters.isalpha():
         if len(letters) >= 2 and letters.count(letters[0]) == len(letters):
             return NAME_PLACEHOLDER                                        # "A A", "Xx"
-    elif any(not w.isalpha() and not _ORDINAL.fullmatch(w) for w in words):
+        return NAME_NO_WORD if max(map(len, words)) < 2 else None         # (every word is letters only)
+    if any(not w.isalpha() and not _ORDINAL.fullmatch(w) for w in words):
         return NAME_DIGITS
     if max(map(len, words)) < 2 or not any(len(w) >= 2 and w.isalpha() for w in words):
         return NAME_NO_WORD
@@ -241,7 +242,8 @@ def check_address(
         problem = _check_street(street, tokens)
         if problem:
             problems.append(problem)
-    city_problem, state_problem, zip_problem = _check_place(city or "", state or "", zip_code or "")
+    place = (city or "", state or "", zip_code or "")
+    city_problem, state_problem, zip_problem = _PLACE_VERDICTS.get(place) or _check_place(*place)
     if city_problem and city_problem not in problems:
         problems.append(city_problem)
     if state_problem:
@@ -256,11 +258,7 @@ _PLACE_VERDICTS: dict[tuple[str, str, str], tuple[str | None, str | None, str | 
 
 def _check_place(city: str, state: str, zip_code: str) -> tuple[str | None, str | None, str | None]:
     """(city problem, state problem, ZIP problem): the same trios recur across a million subjects, so their
-    verdicts are remembered."""
-    try:
-        return _PLACE_VERDICTS[city, state, zip_code]
-    except KeyError:
-        pass
+    verdicts are remembered (`_PLACE_VERDICTS`)."""
     code = state.replace(".", "").strip().upper()
     state_problem = None if code in STATE_CODES else STATE_INVALID if code else STATE_MISSING
     zip_text = zip_code.strip()
