@@ -24,7 +24,7 @@ from ..errors import Cancelled, InputError
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.findings import REVIEW, releasable_items
 from ..rules.plan import Plan, recommend
-from ..rules.subjects import SubjectPolicy, reason_key
+from ..rules.subjects import SubjectPolicy
 from ..store import db, orders
 from ..store import evaluation as ev
 from . import subject_pass
@@ -74,10 +74,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         items = tuple(pkg.items)
         allowed = releasable_items(pkg.authority, pkg) & set(items)
         limit = int(settings["reason_duplicate_limit"])
-        reasons: Counter[str] = Counter()
-        for reason, n in ev.reason_counts(s.conn, rid).items():     # each distinct text folded once
-            if reason and reason.strip():
-                reasons[reason_key(reason)] += n
+        reasons = _reason_keys(s, rid, pool)
         policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
                                # only the reasons shared beyond the limit matter (and travel to the workers)
                                reason_counts={k: n for k, n in reasons.items() if n - 1 > limit},
@@ -108,6 +105,23 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                                                      "needs_review": needs_review, "counts": counts,
                                                      "as_of": as_of.isoformat(), "plan_hash": plan_hash})
     return doc
+
+
+def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
+    """How many subjects give each reason (folded for the boilerplate comparison): every subject's reason is
+    read before any subject can be checked, so large requests have the workers read them, a range each."""
+    if pool is None:
+        return subject_pass.reason_keys(ev.reason_counts(s.conn, rid))
+    keys: Counter[str] = Counter()
+    futures = [pool.executor.submit(subject_pass.reason_keys_in_worker, rid, c)
+               for c in subject_pass.chunks(s.conn, rid, pool.workers * 2)]
+    try:
+        for future in futures:
+            keys.update(future.result())
+    finally:
+        for future in futures:
+            future.cancel()
+    return keys
 
 
 @contextmanager

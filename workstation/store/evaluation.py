@@ -1,4 +1,4 @@
-"""SQL for evaluations: the subject stream joined with taxpayer records, stored results, overrides."""
+"""SQL for evaluations: subjects with their taxpayer records, stored results, overrides."""
 
 from __future__ import annotations
 
@@ -62,22 +62,29 @@ def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]
     return found
 
 
-def subjects_with_records(conn: Connection, rid: int, chunk: int = 20_000) -> Iterator[tuple[tuple, list[tuple]]]:
+def subjects_with_records(conn: Connection, rid: int, chunk: int = 25_000, records_conn: Connection | None = None
+                          ) -> Iterator[tuple[tuple, list[tuple]]]:
     """Every subject of a request with the matching rows of its TIN's records, read the way the evaluation
-    reads them (subjects in ranges, their records in TIN order): (subject row, [record row])."""
+    reads them (subjects in ranges of subject order, the records of their TINs in TIN order, on
+    `records_conn` if given): (subject row, [record row])."""
     bounds = seq_bounds(conn, rid)
     if bounds is None:
         return
     for lo in range(bounds[0], bounds[1] + 1, chunk):
         subjects = subjects_in_range(conn, rid, lo, lo + chunk)
-        on_file = records_for_tins(conn, sorted({row[11] for row in subjects if row[11] is not None}))
+        on_file = records_for_tins(records_conn or conn,
+                                   sorted({row[11] for row in subjects if row[11] is not None}))
         for row in subjects:
             yield row, on_file.get(row[11], [])
 
 
-def reason_counts(conn: Connection, rid: int) -> Counter[str | None]:
-    """How many of a request's subjects give each reason, as written."""
-    return Counter(map(itemgetter(0), conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,))))
+def reason_counts(conn: Connection, rid: int, lo: int | None = None, hi: int | None = None) -> Counter[str | None]:
+    """How many of a request's subjects (those with lo <= seq < hi if given) give each reason, as written."""
+    if lo is None or hi is None:
+        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,))
+    else:
+        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ? AND seq >= ? AND seq < ?", (rid, lo, hi))
+    return Counter(map(itemgetter(0), cur))
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
