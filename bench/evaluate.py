@@ -159,7 +159,7 @@ def _join(work: str, encrypted: bool, fetch: bool) -> dict[str, Any]:
         rss_before = common.peak_rss_mb()
         if fetch:
             records = db.connect(session.database_file(), session.data_key_for_workers(),
-                                 cache_mib=subject_pass.RECORDS_CACHE_MIB)
+                                 cache_mib=subject_pass.cache_sizes(2)[1])
 
             def run() -> int:
                 try:

@@ -132,7 +132,7 @@ def _pool(s: Session, workers: int) -> Iterator[_Pool | None]:
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=subject_pass.start_worker,
-                                   initargs=(s.database_file(), s.data_key_for_workers()))
+                                   initargs=(s.database_file(), s.data_key_for_workers(), workers))
     try:
         for _ in range(workers):
             executor.submit(subject_pass.ready)

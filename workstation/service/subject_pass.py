@@ -28,10 +28,11 @@ Result = tuple[int, int, str, str, str | None, str, str, str]
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
 # all over the covering index, most of which stays in its cache; addresses (subjects the TIN does not find)
-# all over the index on addr_key, kept apart so that they do not push the records out.
+# all over the index on addr_key, kept apart so that they do not push the records out. The records and
+# address caches are budgets shared by the workers, so memory does not grow with the number of cores.
 SUBJECTS_CACHE_MIB = 8
-RECORDS_CACHE_MIB = 384
-ADDRESSES_CACHE_MIB = 128
+RECORDS_CACHE_BUDGET_MIB = 768          # 384 MiB each for 2 workers
+ADDRESSES_CACHE_BUDGET_MIB = 256        # 128 MiB each for 2 workers
 _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per range
 
 
@@ -124,12 +125,17 @@ def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:
 _connections: tuple[db.Connection, db.Connection, db.Connection] | None = None
 
 
-def start_worker(db_path: Path, data_key: bytes) -> None:
+def cache_sizes(workers: int) -> tuple[int, int, int]:
+    """Page cache (MiB) of each worker's subjects, records and addresses connection."""
+    n = max(1, workers)
+    return SUBJECTS_CACHE_MIB, RECORDS_CACHE_BUDGET_MIB // n, ADDRESSES_CACHE_BUDGET_MIB // n
+
+
+def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
     """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
     records, addresses), kept for every range it is given."""
     global _connections
-    subjects, records, addresses = (db.connect(db_path, data_key, cache_mib=mib)
-                                    for mib in (SUBJECTS_CACHE_MIB, RECORDS_CACHE_MIB, ADDRESSES_CACHE_MIB))
+    subjects, records, addresses = (db.connect(db_path, data_key, cache_mib=mib) for mib in cache_sizes(workers))
     _connections = (subjects, records, addresses)
     for conn in _connections:
         Finalize(None, conn.close, exitpriority=10)
