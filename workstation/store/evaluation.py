@@ -24,9 +24,13 @@ _RECORDS_FOR_TINS = ("SELECT tax_year, tin_type, name_control, addr_key, hold, t
 _IN_BATCH = 999
 
 
+def plan_line(ref: str, released: str, withheld: str) -> bytes:
+    """One subject's line of the plan hash (refs, element names and codes never hold tabs or newlines)."""
+    return f"{ref}\t{released}\t{withheld}\n".encode()
+
+
 def plan_lines(rows: Iterable[tuple]) -> bytes:
-    """The lines of the plan hash, "ref TAB released TAB withheld", of result rows (rid, seq, ref, status,
-    matched, findings, released, withheld); refs, element names and codes never hold tabs or newlines."""
+    """`plan_line` of each result row (rid, seq, ref, status, matched, findings, released, withheld), joined."""
     return "".join([f"{r[2]}\t{r[6]}\t{r[7]}\n" for r in rows]).encode()
 
 
