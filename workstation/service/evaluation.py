@@ -89,7 +89,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         with closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts, \
                 db.transaction(s.conn):
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
-                s, rid, count, parts, code_counts, cancelled)
+                s, count, parts, code_counts, cancelled)
             complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
             recommendation = recommend(request_findings, counts, plan, complete=complete)
             needs_review = any(o == REVIEW for (_c, o) in code_counts)
@@ -195,7 +195,7 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
+def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
                    ) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
