@@ -18,10 +18,8 @@ naming both lines (the store's key; an SSN and an EIN may share digits). Errors 
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date
 from itertools import chain, compress, count, islice, repeat, starmap
 from operator import add, contains, mul
@@ -32,6 +30,7 @@ from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.model import TIN_TYPES
 from workstation.normalize import address_key, name_control, tin_digits, tin_valid
+from workstation.processes import gc_paused
 
 CSV_COLUMNS: tuple[str, ...] = (
     "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
@@ -84,19 +83,6 @@ def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool
             raise csvfile.unexpected_error(exc, source) from None
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Batches allocate ~500,000 objects and free them again, with no cycles: the cyclic collector
-    would only rescan them over and over (it costs a third of the parse)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def header_order(lines: Iterator[str], source: str) -> list[int]:
     """Read and check the header line; the position of each of CSV_COLUMNS in a row."""
     index = csvfile.read_header(lines, CSV_COLUMNS, source)
@@ -107,7 +93,7 @@ def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path)
     """The rows of whole records `lines` (physical lines from `first_line` on) of the file at `path`, duplicates
     among them refused: the work of one block when a large file is parsed in worker processes."""
     reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1)
-    with _gc_paused():
+    with gc_paused():
         return [row for batch in reader.batches() for row in batch]
 
 
@@ -153,7 +139,7 @@ class _Reader:
         while not done:
             out: list[tuple[Any, ...]] = []
             while len(out) < self.batch_size:
-                with _gc_paused():
+                with gc_paused():
                     chunk = self._next_batch(min(CHUNK, self.batch_size - len(out)))
                 if chunk is None:
                     done = True

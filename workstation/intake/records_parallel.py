@@ -13,12 +13,8 @@ import leaves no orphan behind.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
-import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +25,7 @@ from typing import Any
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_csv import header_order, parse_lines, read_records
+from workstation.processes import die_with_parent
 
 BLOCK_LINES = 20_000
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024       # ~200,000 rows: below it, spawning workers costs more than it saves
@@ -90,7 +87,7 @@ def _parsed(path: Path, blocks: Iterator[tuple[int, list[str]]], order: list[int
             ) -> Iterator[list[tuple[Any, ...]]]:
     window = workers * 2
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:
@@ -122,10 +119,3 @@ def _parse_block(lines: list[str], order: list[int], first: int, path: Path) -> 
     except Exception as exc:
         bad = csvfile.unexpected_error(exc, str(path))
         return ("error", bad.message, bad.source, bad.where)
-
-
-def _die_with_parent() -> None:
-    """A worker gets SIGKILL when the importing process ends, however it ends (Linux only)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG

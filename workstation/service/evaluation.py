@@ -21,6 +21,7 @@ from typing import Any
 from ..canonical import utc_now
 from ..codec import package_from_json
 from ..errors import Cancelled, InputError
+from ..processes import gc_paused
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.findings import REVIEW, releasable_items
 from ..rules.plan import Plan, recommend
@@ -63,8 +64,9 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
     if fresh is not None:
         return fresh
     rid, pkg, count, _hash = _request(s, request_id)
-    # Large requests: the worker processes start (and open the store) while this one prepares.
-    with _pool(s, _workers(count)) as pool:
+    # Large requests: the worker processes start (and open the store) while this one prepares. No cyclic
+    # collection meanwhile: in the GUI a full collection over the results would freeze the window.
+    with gc_paused(), _pool(s, _workers(count)) as pool:
         settings = s.settings()
         ctx = RequestContext(package=pkg, subject_count=count, as_of=as_of, settings=settings,
                              court_orders=orders.all_orders(s.conn),

@@ -10,6 +10,7 @@ address: their addresses are looked up together, and the street tokenized for th
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from functools import partial
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from ..processes import die_with_parent
 from ..rules.plan import Plan
 from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
 from ..store import db
@@ -135,6 +137,8 @@ def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
     """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
     records, addresses), kept for every range it is given."""
     global _connections
+    die_with_parent()
+    gc.disable()                # a worker's objects are acyclic and short-lived; it lives for one evaluation
     subjects, records, addresses = (db.connect(db_path, data_key, cache_mib=mib) for mib in cache_sizes(workers))
     _connections = (subjects, records, addresses)
     for conn in _connections:
