@@ -22,6 +22,7 @@ from ..errors import Cancelled
 from ..intake import read_records
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_records_bulk
+from ..processes import release_free_memory
 from ..store import db
 from ..store import records as records_sql
 
@@ -77,6 +78,7 @@ class _BulkLoad:
 
     def _build(self) -> None:
         duplicate = records_sql.create_indexes(self.conn)
+        release_free_memory()
         if duplicate is not None:
             raise duplicate_error(self.path, duplicate)
         self.indexed = True
