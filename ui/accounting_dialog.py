@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from workstation.service.accounting import AccountingSummary, AgencyTotal
 
 from .database import DbClient
-from .dialog_parts import buddy, status_line, table_view
+from .dialog_parts import buddy, button, close_row, status_line, table_view
 from .failures import Failure, show_failure
 from .file_dialogs import choose_file_to_write
 from .rows_model import Column, RowsModel
@@ -66,9 +66,7 @@ class AccountingDialog(QDialog):
         self.year.setRange(FIRST_YEAR, LAST_YEAR)
         self.year.setValue((today or date.today()).year)
         self.year.setAccessibleName("Year")
-        self.show_button = QPushButton("S&how")
-        self.show_button.setAccessibleName("Show the totals for the year")
-        self.show_button.clicked.connect(self.reload)
+        self.show_button = button("S&how", "Show the totals for the year", self.reload)
         self.year.editingFinished.connect(self.reload)
         top = QHBoxLayout()
         top.addWidget(buddy("&Year:", self.year))
@@ -79,12 +77,9 @@ class AccountingDialog(QDialog):
         self.table = table_view(self.totals, "Totals per recipient agency")
         self.summary = status_line("Accounting summary")
         self.status = status_line("Accounting status")
-        self.export_button = QPushButton("&Export CSV…")
-        self.export_button.setAccessibleName("Export every disclosure of the year to a CSV file")
-        self.export_button.clicked.connect(self.on_export_clicked)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.close)
+        self.export_button = button("&Export CSV…", "Export every disclosure of the year to a CSV file",
+                                    self.on_export_clicked)
+        buttons = close_row(self, self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)

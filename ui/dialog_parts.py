@@ -1,10 +1,22 @@
 """Small parts the administration dialogs share: a read-only table, a passphrase field, a label with a
-mnemonic for its field, a status line."""
+mnemonic for its field, a status line, a button, the Close row with the dialog's actions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 from .labels import plain_label
 
@@ -44,3 +56,20 @@ def status_line(name: str) -> QLabel:
     label = plain_label("")
     label.setAccessibleName(name)
     return label
+
+
+def button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
+    """A push button with its mnemonic in `text`, its accessible `name`, and what a click does."""
+    widget = QPushButton(text)
+    widget.setAccessibleName(name)
+    widget.clicked.connect(slot)
+    return widget
+
+
+def close_row(dialog: QDialog, *actions: QPushButton) -> QDialogButtonBox:
+    """Close (Esc) and the dialog's action buttons, in the platform's order."""
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    for action in actions:
+        box.addButton(action, QDialogButtonBox.ButtonRole.ActionRole)
+    box.rejected.connect(dialog.close)
+    return box

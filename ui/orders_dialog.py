@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from workstation.model import CourtOrder, ImportSummary
 
 from .database import DbClient
-from .dialog_parts import status_line, table_view
+from .dialog_parts import button, close_row, status_line, table_view
 from .import_actions import ORDER, ImportActions, describe
 from .labels import plain_label
 from .rows_model import Column, RowsModel
@@ -55,12 +55,8 @@ class OrdersDialog(QDialog):
         self.orders = RowsModel[CourtOrder](COLUMNS, (), self)
         self.table = table_view(self.orders, "Court orders in the register")
         self.status = status_line("Court order status")
-        self.import_button = QPushButton(ORDER.menu_text)
-        self.import_button.setAccessibleName("Import a court order file")
-        self.import_button.clicked.connect(self.on_import_clicked)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.close)
+        self.import_button = button(ORDER.menu_text, "Import a court order file", self.on_import_clicked)
+        buttons = close_row(self, self.import_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table)

@@ -12,12 +12,10 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from . import jobs
 from .database import DbClient
-from .dialog_parts import status_line
+from .dialog_parts import button, close_row, status_line
 from .failures import Failure, show_failure
 from .jobs import SettingRow
 from .labels import plain_label, safe_tooltip
@@ -108,13 +106,9 @@ class SettingsDialog(QDialog):
         scroll.setWidget(self._form_host)
         scroll.setAccessibleName("Settings")
         self.status = status_line("Settings status")
-        self.save_button = QPushButton("&Save changes")
-        self.save_button.setAccessibleName("Save the changed settings")
+        self.save_button = button("&Save changes", "Save the changed settings", self.on_save_clicked)
         self.save_button.setEnabled(False)
-        self.save_button.clicked.connect(self.on_save_clicked)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.close)
+        buttons = close_row(self, self.save_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(scroll, 1)

@@ -9,12 +9,10 @@ from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import (
 from workstation.model import USER_ROLES, UserInfo
 
 from .database import DbClient
-from .dialog_parts import buddy, passphrase_field, status_line, table_view
+from .dialog_parts import buddy, button, close_row, passphrase_field, status_line, table_view
 from .failures import Failure, show_failure
 from .rows_model import Column, RowsModel
 
@@ -56,9 +54,7 @@ class UsersDialog(QDialog):
         self.role.addItems(USER_ROLES)
         self.passphrase = passphrase_field("New user's passphrase")
         self.repeat = passphrase_field("New user's passphrase again")
-        self.add_button = QPushButton("&Add user")
-        self.add_button.setAccessibleName("Add the user")
-        self.add_button.clicked.connect(self.on_add_clicked)
+        self.add_button = button("&Add user", "Add the user", self.on_add_clicked)
         add_form = QFormLayout()
         add_form.addRow(buddy("&Name:", self.name), self.name)
         add_form.addRow(buddy("&Role:", self.role), self.role)
@@ -71,9 +67,8 @@ class UsersDialog(QDialog):
         self.selected = status_line("User whose passphrase would be reset")
         self.new_passphrase = passphrase_field("Reset: new passphrase")
         self.new_repeat = passphrase_field("Reset: new passphrase again")
-        self.reset_button = QPushButton("Re&set passphrase…")
-        self.reset_button.setAccessibleName("Reset the selected user's passphrase and signing key")
-        self.reset_button.clicked.connect(self.on_reset_clicked)
+        self.reset_button = button("Re&set passphrase…", "Reset the selected user's passphrase and signing key",
+                                   self.on_reset_clicked)
         reset_form = QFormLayout()
         reset_form.addRow("User:", self.selected)
         reset_form.addRow(buddy("Ne&w passphrase:", self.new_passphrase), self.new_passphrase)
@@ -83,8 +78,7 @@ class UsersDialog(QDialog):
         reset_box.setLayout(reset_form)
 
         self.status = status_line("Users status")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.close)
+        buttons = close_row(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(add_box)
