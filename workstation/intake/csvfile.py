@@ -11,6 +11,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -118,6 +119,20 @@ def unexpected_error(exc: BaseException, source: str, where: str | None = None) 
     if isinstance(exc, csv.Error):
         return InputError("is not valid CSV (check the quoting)", source=source, where=where)
     return InputError(f"could not be read ({type(exc).__name__})", source=source, where=where)
+
+
+@contextmanager
+def read_errors(path: Path, source: str) -> Iterator[None]:
+    """Inside: an InputError passes as it is, undecodable bytes name their line, anything else becomes one
+    clear error without its text (see unexpected_error)."""
+    try:
+        yield
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise decode_error(path, source) from None
+    except Exception as exc:
+        raise unexpected_error(exc, source) from None
 
 
 def csv_record(first: str, more: Iterable[str]) -> tuple[list[str], int]:

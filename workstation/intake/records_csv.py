@@ -70,17 +70,10 @@ def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     source = str(path)
-    with csvfile.open_text(path, source) as f:
-        try:
-            lines = csvfile.bounded_lines(f)
-            order = header_order(lines, source)
-            yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates).batches()
-        except InputError:
-            raise
-        except UnicodeDecodeError:
-            raise csvfile.decode_error(path, source) from None
-        except Exception as exc:
-            raise csvfile.unexpected_error(exc, source) from None
+    with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
+        lines = csvfile.bounded_lines(f)
+        order = header_order(lines, source)
+        yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates).batches()
 
 
 def header_order(lines: Iterator[str], source: str) -> list[int]:

@@ -18,7 +18,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +41,10 @@ def read_records_bulk(path: Path) -> Iterator[list[tuple[Any, ...]]]:
         yield from read_records(path, check_duplicates=False)
         return
     source = str(path)
-    with csvfile.open_text(path, source) as f:
-        try:
-            lines = csvfile.bounded_lines(f)
-            order = header_order(lines, source)
-            yield from _parsed(path, _blocks(lines), order, workers)
-        except InputError:
-            raise
-        except UnicodeDecodeError:
-            raise csvfile.decode_error(path, source) from None
-        except Exception as exc:
-            raise csvfile.unexpected_error(exc, source) from None
+    with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
+        lines = csvfile.bounded_lines(f)
+        order = header_order(lines, source)
+        yield from _parsed(path, _blocks(lines), order, workers)
 
 
 def _workers(path: Path) -> int:
@@ -72,7 +65,7 @@ def _blocks(lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
     quote characters so far) takes more lines until the field closes or the file ends."""
     number = 2
     while block := list(islice(lines, BLOCK_LINES)):
-        quotes = sum(map(str.count, block, '"' * len(block))) if any('"' in line for line in block) else 0
+        quotes = sum(map(str.count, block, repeat('"')))
         while quotes % 2:
             line = next(lines, None)
             if line is None:
