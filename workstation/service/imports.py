@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..canonical import canonical_json, utc_now
 from ..duedates import due_date
-from ..errors import Cancelled, InputError
+from ..errors import InputError
 from ..intake import read_agency, read_court_order, read_request
 from ..model import ImportSummary
 from ..normalize import tin_digits
@@ -21,15 +21,10 @@ from ..store import db, orders
 from ..store import evaluation as ev
 from ..store import records as records_sql
 from ..store import requests as requests_sql
-from .records_load import copy_records
+from .records_load import check_cancel, copy_records
 from .session import CancelCheck, Progress, Session
 
 SUBJECT_BATCH = 20_000
-
-
-def _check_cancel(cancelled: CancelCheck | None) -> None:
-    if cancelled is not None and cancelled():
-        raise Cancelled()
 
 
 def import_records(s: Session, path: Path, progress: Progress | None, cancelled: CancelCheck | None
@@ -74,7 +69,7 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
             batch.append(row)
             count += 1
             if len(batch) >= SUBJECT_BATCH:
-                _check_cancel(cancelled)
+                check_cancel(cancelled)
                 requests_sql.insert_subjects(s.conn, batch)
                 batch = []
                 if progress:

@@ -38,8 +38,7 @@ def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int |
     total = 0
     try:
         for batch in batches:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
+            check_cancel(cancelled)
             if load:
                 load.add(batch)
             else:
@@ -50,10 +49,14 @@ def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int |
     finally:
         batches.close()                         # stops the parse workers at once on an error or a cancel
     if load:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
+        check_cancel(cancelled)
         load.finish()
     return total
+
+
+def check_cancel(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled()
 
 
 class _BulkLoad:
