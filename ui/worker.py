@@ -50,10 +50,6 @@ class JobContext:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    def check_cancelled(self) -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
-
     def progress(self, done: int, total: int | None) -> None:
         now = time.monotonic()
         if now - self._last_progress >= PROGRESS_INTERVAL_S or (total is not None and done >= total):

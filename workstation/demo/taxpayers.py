@@ -141,9 +141,6 @@ class Taxpayer:
     def moved(self) -> bool:
         return len(set(self.addresses)) > 1
 
-    def address_for(self, year: int) -> AddressTuple:
-        return self.addresses[self.years.index(year)]
-
 
 def is_hold(seed: int, index: int) -> bool:
     """~1 % of taxpayers carry an internal hold: a golden-ratio Weyl sequence, evenly spread over indices."""
