@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from workstation import clock as clocks
 from workstation.model import QueueRow
 
 from .rows_model import ROW_ROLE, SORT_ROLE, Column, RowsModel
@@ -37,7 +38,7 @@ def queue_columns(today: date) -> tuple[Column[QueueRow], ...]:
 class QueueModel(RowsModel[QueueRow]):
     def __init__(self, rows: list[QueueRow] | tuple[QueueRow, ...] = (), today: date | None = None,
                  parent: QObject | None = None) -> None:
-        self.today = today or date.today()
+        self.today = today or clocks.today()
         super().__init__(queue_columns(self.today), rows, parent, style=self._emphasis)
 
     def _emphasis(self, row: QueueRow, column: int, role: int) -> object:
