@@ -34,7 +34,8 @@ class VerifyReport:
 
 def verify(s: Session) -> VerifyReport:
     report = VerifyReport()
-    report.entries, broken, kept = auditlog.walk(s.conn, KEPT_EVENTS)
+    walked = auditlog.walk(s.conn, KEPT_EVENTS)
+    report.entries, broken, kept = walked.entries, walked.broken, walked.kept
     if broken is not None:
         report.first_bad_entry = broken[0]
         report.problems.append(f"audit log: {broken[1]}")

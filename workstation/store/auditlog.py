@@ -2,6 +2,8 @@
 
 hash(n) = SHA-256( hash(n-1) || canonical JSON of {seq, ts, user, event, object, detail} ); the first
 entry chains from GENESIS. Any edit, deletion, reordering or insertion breaks the chain from that entry on.
+The same canonical bytes are the leaves of the log's Merkle tree (logtree.py), which every append extends in
+the same transaction: the tree is what signed checkpoints outside the store commit to.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses
 from typing import Any
 
+from .. import merkle
 from ..canonical import canonical_json, utc_now
+from . import logtree
 from .db import Connection
 
 GENESIS = "0" * 64
@@ -31,13 +36,17 @@ class LogEntry:
     hash: str
 
 
+def entry_body(seq: int, ts: str, user: str | None, event: str, obj: str | None, detail_json: str) -> bytes:
+    """The entry's canonical bytes: canonical JSON of {detail, event, object, seq, ts, user}, written out
+    directly (verify hashes a million of these). The chain and the Merkle tree both hash these bytes."""
+    return (f'{{"detail":{_enc(detail_json)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
+            f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode("utf-8")
+
+
 def entry_hash(prev_hash: str, seq: int, ts: str, user: str | None, event: str, obj: str | None,
                detail_json: str) -> str:
-    """SHA-256 of the previous hash and the canonical JSON of {detail, event, object, seq, ts, user}: the
-    same bytes as canonical_json() of that dict, written out directly (verify hashes a million of these)."""
-    body = (f'{{"detail":{_enc(detail_json)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
-            f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}')
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    """SHA-256 of the previous hash and the entry's canonical bytes."""
+    return hashlib.sha256(prev_hash.encode("ascii") + entry_body(seq, ts, user, event, obj, detail_json)).hexdigest()
 
 
 def _enc_opt(value: str | None) -> str:
@@ -56,9 +65,11 @@ def append(conn: Connection, event: str, *, user: str | None, obj: str | None = 
     seq = last_seq + 1
     ts = ts or utc_now()
     detail_json = canonical_json(detail or {}).decode("utf-8")
-    h = entry_hash(last_hash, seq, ts, user, event, obj, detail_json)
+    body = entry_body(seq, ts, user, event, obj, detail_json)
+    h = hashlib.sha256(last_hash.encode("ascii") + body).hexdigest()
     conn.execute("INSERT INTO audit_log (seq, ts, user, event, object, detail, prev_hash, hash) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (seq, ts, user, event, obj, detail_json, last_hash, h))
+    logtree.append_leaf(conn, seq - 1, merkle.leaf_hash(body))
     return seq, h
 
 
@@ -74,29 +85,50 @@ def entries(conn: Connection, *, since: int = 0, limit: int | None = None) -> It
 
 def first_break(conn: Connection) -> tuple[int, str] | None:
     """(seq, what is wrong) for the first entry that does not chain, or None when the chain is whole."""
-    return walk(conn, frozenset())[1]
+    return walk(conn, frozenset()).broken
 
 
-def walk(conn: Connection, keep: frozenset[str]) -> tuple[int, tuple[int, str] | None, list[tuple[str, str, str]]]:
-    """One pass over the whole log: (entries, the first break or None, (event, object, detail) of every entry
-    whose event is in `keep`). Entries after a break are still read for `keep`, no longer trusted."""
+@dataclass
+class Walk:
+    entries: int = 0
+    broken: tuple[int, str] | None = None          # the first entry that does not chain, and why
+    kept: list[tuple[str, str, str]] = field(default_factory=list)   # (event, object, detail) asked for
+    roots: dict[int, bytes] = field(default_factory=dict)   # tree size -> root recomputed from the entries
+
+
+def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ()) -> Walk:
+    """One pass over the whole log: the entry count, the first break, (event, object, detail) of every entry
+    whose event is in `keep`, and, when `roots_at` is given, the Merkle root recomputed from the entries
+    themselves at each of those sizes and at the whole log's size. Entries after a break are still read."""
     expected_prev, expected_seq = GENESIS, 1
-    broken: tuple[int, str] | None = None
-    kept: list[tuple[str, str, str]] = []
-    count = 0
+    out = Walk()
+    kept = out.kept
+    want = set(roots_at)
+    tree = merkle.Frontier() if want else None
+    sha256 = hashlib.sha256
+    if tree is not None and 0 in want:
+        out.roots[0] = merkle.EMPTY_ROOT
     cur = conn.execute("SELECT seq, ts, user, event, object, detail, prev_hash, hash FROM audit_log ORDER BY seq")
     while rows := cur.fetchmany(20_000):
-        count += len(rows)
+        out.entries += len(rows)
         for seq, ts, user, event, obj, detail, prev, h in rows:
             if event in keep:
                 kept.append((event, obj, detail))
-            if broken is not None:
+            body = (f'{{"detail":{_enc(detail)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
+                    f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode("utf-8")
+            if tree is not None:
+                tree.add_fast(sha256(b"\x00" + body).digest())
+                if tree.size in want:
+                    out.roots[tree.size] = tree.root()
+            if out.broken is not None:
                 continue
             if seq != expected_seq:
-                broken = expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
+                out.broken = expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
             elif prev != expected_prev:
-                broken = seq, f"entry {seq} does not chain to entry {seq - 1}"
-            elif entry_hash(prev, seq, ts, user, event, obj, detail) != h:
-                broken = seq, f"entry {seq} was altered (its hash does not match its content)"
+                out.broken = seq, f"entry {seq} does not chain to entry {seq - 1}"
+            elif sha256(prev.encode("ascii") + body).hexdigest() != h:
+                out.broken = seq, f"entry {seq} was altered (its hash does not match its content)"
             expected_prev, expected_seq = h, seq + 1
-    return count, broken, kept
+    if tree is not None:
+        out.roots[tree.size] = tree.root()
+    return out

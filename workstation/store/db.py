@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -95,13 +97,28 @@ def migrate(conn: Connection) -> list[int]:
         if version <= current:
             continue
         try:
-            conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            step = _python_step(version)
+            if step is None:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            else:                          # SQL, then Python over the migrated tables, in one transaction
+                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n")
+                step(conn)
+                conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         applied.append(version)
     return applied
+
+
+def _python_step(version: int) -> Callable[[Connection], None] | None:
+    """`run(conn)` of migrations/step_NNNN.py when migration NNNN has a Python step after its SQL."""
+    name = f"workstation.store.migrations.step_{version:04d}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name).run
 
 
 @contextmanager

@@ -1,0 +1,144 @@
+"""SQL for the audit log's Merkle tree (table log_tree), its checkpoints and the users' checkpoint keys.
+
+Leaf i of the tree is the audit-log entry seq = i + 1; its hash is SHA-256(0x00 || the entry's canonical
+bytes, the very bytes the chain hashes). Every complete node is stored, so appending costs one leaf row plus
+one row per node it completes (one on average), and the root of any past size or any proof reads only
+O(log n) rows (see workstation/merkle.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import merkle
+from ..canonical import utc_now
+from ..keys import primitives as p
+from .db import Connection
+
+_NODE = "SELECT hash FROM log_tree WHERE level = ? AND idx = ?"
+_INSERT = "INSERT INTO log_tree (level, idx, hash) VALUES (?, ?, ?)"
+
+
+class MissingNode(LookupError):
+    """A node the tree should hold is not stored (the tree was cut or never built)."""
+
+
+def node_source(conn: Connection) -> merkle.NodeSource:
+    def nodes(level: int, index: int) -> bytes:
+        row = conn.execute(_NODE, (level, index)).fetchone()
+        if row is None:
+            raise MissingNode(f"tree node ({level}, {index}) is missing")
+        return bytes(row[0])
+
+    return nodes
+
+
+def size(conn: Connection) -> int:
+    """How many leaves the stored tree holds."""
+    row = conn.execute("SELECT max(idx) FROM log_tree WHERE level = 0").fetchone()
+    return 0 if row is None or row[0] is None else int(row[0]) + 1
+
+
+def root(conn: Connection, tree_size: int) -> bytes:
+    return merkle.root(node_source(conn), tree_size)
+
+
+def append_leaf(conn: Connection, index: int, leaf: bytes) -> None:
+    """Add leaf `index` and every node it completes, inside the caller's transaction."""
+    conn.execute(_INSERT, (0, index, leaf))
+    n, h, level = index, leaf, 0
+    while n & 1:
+        row = conn.execute(_NODE, (level, n - 1)).fetchone()
+        if row is None:
+            raise MissingNode(f"tree node ({level}, {n - 1}) is missing")
+        h = merkle.node_hash(bytes(row[0]), h)
+        n >>= 1
+        level += 1
+        conn.execute(_INSERT, (level, n, h))
+
+
+def extend(conn: Connection, *, batch: int = 50_000) -> int:
+    """Add to the tree every log entry it does not hold yet (migration 0008; entries inserted in bulk by the
+    benchmarks). Streams the entries; returns the new size."""
+    from .auditlog import entry_body
+
+    have = size(conn)
+    frontier = merkle.Frontier.of(node_source(conn), have)
+    rows: list[tuple[int, int, bytes]] = []
+    cur = conn.execute("SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq > ? ORDER BY seq",
+                       (have,))
+    while chunk := cur.fetchmany(batch):
+        for seq, ts, user, event, obj, detail in chunk:
+            if seq != frontier.size + 1:
+                raise MissingNode(f"audit-log entry {frontier.size + 1} is missing; the tree cannot be built")
+            rows.extend(frontier.add(merkle.leaf_hash(entry_body(seq, ts, user, event, obj, detail))))
+        conn.executemany(_INSERT, rows)
+        rows.clear()
+    return frontier.size
+
+
+def rebuild(conn: Connection) -> int:
+    """Drop the stored tree and build it again from the entries (what an insider who rewrote entries would
+    do; the tests simulate that with it)."""
+    conn.execute("DELETE FROM log_tree")
+    return extend(conn)
+
+
+def stored_leaves(conn: Connection, start: int = 0) -> object:
+    """Cursor over (idx, leaf hash) of the stored leaves from `start`, in order."""
+    return conn.execute("SELECT idx, hash FROM log_tree WHERE level = 0 AND idx >= ? ORDER BY idx", (start,))
+
+
+# --- checkpoints ----------------------------------------------------------------------------------------
+
+def save_checkpoint(conn: Connection, tree_size: int, root_hash: bytes, note: str, user: str) -> None:
+    conn.execute("INSERT INTO log_checkpoints (size, root, note, made_at, made_by) VALUES (?, ?, ?, ?, ?)",
+                 (tree_size, root_hash, note, utc_now(), user))
+
+
+def latest_checkpoint(conn: Connection, min_size: int = 0) -> str | None:
+    """The newest stored checkpoint note of at least `min_size` entries, or None."""
+    row = conn.execute("SELECT note FROM log_checkpoints WHERE size >= ? ORDER BY id DESC LIMIT 1",
+                       (min_size,)).fetchone()
+    return row[0] if row else None
+
+
+# --- checkpoint keys ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CheckpointKey:
+    user: str
+    public_key: bytes
+    active: bool
+    created_at: str
+
+
+def _aad(user: str) -> bytes:
+    return f"dws/checkpoint-key|{user}".encode()
+
+
+def new_checkpoint_key(conn: Connection, user: str, wrap_key: bytes) -> tuple[bytes, bytes]:
+    """A fresh Ed25519 checkpoint key for `user` (earlier ones kept, inactive). Returns (private, public)."""
+    private, public = p.new_signing_key()
+    nonce, wrapped = p.wrap(private, wrap_key, _aad(user))
+    conn.execute("UPDATE checkpoint_keys SET active = 0 WHERE user = ?", (user,))
+    conn.execute("INSERT INTO checkpoint_keys (user, public_key, sk_nonce, sk_wrapped, created_at, active) "
+                 "VALUES (?, ?, ?, ?, ?, 1)", (user, public, nonce, wrapped, utc_now()))
+    return private, public
+
+
+def checkpoint_private_key(conn: Connection, user: str, wrap_key: bytes) -> bytes | None:
+    """The user's active checkpoint key unwrapped, or None (none yet, or the passphrase has changed)."""
+    row = conn.execute("SELECT sk_nonce, sk_wrapped FROM checkpoint_keys WHERE user = ? AND active = 1",
+                       (user,)).fetchone()
+    return None if row is None else p.unwrap(row[0], row[1], wrap_key, _aad(user))
+
+
+def checkpoint_keys(conn: Connection, user: str | None = None) -> list[CheckpointKey]:
+    sql = "SELECT user, public_key, active, created_at FROM checkpoint_keys"
+    args: tuple = ()
+    if user is not None:
+        sql += " WHERE user = ?"
+        args = (user,)
+    rows = conn.execute(sql + " ORDER BY user, created_at", args).fetchall()
+    return [CheckpointKey(r[0], bytes(r[1]), bool(r[2]), r[3]) for r in rows]
