@@ -54,7 +54,7 @@ def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
         key = base64.b64decode(key64, validate=True)
     except binascii.Error:
         raise ValueError("the verifier key's key part is not base64") from None
-    if not name or "+" in key64 or len(hash16) != 8 or len(key) != 33 or key[:1] != ALG_ED25519:
+    if not name or len(hash16) != 8 or len(key) != 33 or key[:1] != ALG_ED25519:
         raise ValueError("not an Ed25519 signed-note verifier key (<name>+<8 hex>+<base64>)")
     if key_id(name, key[1:]).hex() != hash16.lower():
         raise ValueError("the verifier key's id does not match its name and key")

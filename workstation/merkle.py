@@ -159,7 +159,7 @@ class Frontier:
     costs O(1) amortised and reports every node it completes, so a stream of leaves builds or checks a whole
     stored tree in one pass."""
 
-    __slots__ = ("size", "_stack")
+    __slots__ = ("_stack", "size")
 
     def __init__(self, size: int = 0, stack: Sequence[bytes] = ()) -> None:
         self.size = size

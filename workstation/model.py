@@ -194,3 +194,52 @@ class SubjectFinding:
     outcome: str
     message: str
     citation: str
+
+
+# --- the audit log's checkpoints, witnesses and proofs (service/witness.py, service/proofs.py) -------------
+
+@dataclass(frozen=True, slots=True)
+class CheckpointInfo:
+    size: int
+    root_hex: str
+    note: str                   # the signed checkpoint, exactly as written to files and letters
+    signer: str
+    verifier_key: str           # the signer's signed-note verifier key
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessCheck:
+    """One checkpoint given to `verify --against`, and what it proved."""
+
+    source: str                 # the file (for a witness folder: the file in it)
+    size: int | None            # None when it could not be read as a checkpoint of this store
+    signer: str | None          # the user whose enrolled key signed it
+    ok: bool
+    problem: str | None = None  # why it fails (None when ok)
+    first_bad_entry: int | None = None    # the first entry that no longer matches (or may not)
+    last_bad_entry: int | None = None     # when the tree can only narrow it down: the range's end
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "size": self.size, "signer": self.signer, "ok": self.ok,
+                "problem": self.problem, "first_bad_entry": self.first_bad_entry,
+                "last_bad_entry": self.last_bad_entry}
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessWrite:
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    seq: int
+    checkpoint: str
+    leaf_hash: str
+    path: tuple[str, ...]
+    entry: str                  # the entry's canonical bytes (what the leaf hashes), as text
+
+    def as_dict(self) -> dict:
+        """The `dws.inclusion/1` document of INTERCHANGE.md (leaf_index counts from 0: entry seq - 1)."""
+        return {"format": "dws.inclusion/1", "checkpoint": self.checkpoint, "leaf_index": self.seq - 1,
+                "leaf_hash": self.leaf_hash, "path": list(self.path)}

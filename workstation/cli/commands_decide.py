@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     e.set_defaults(func=cmd_export_decision)
 
     p = sub.add_parser("verify", parents=[parent], help="check the whole audit chain and every signature")
+    p.add_argument("--against", nargs="+", type=Path, default=[], metavar="FILE",
+                   help="also prove the log consistent with each checkpoint given: a checkpoint file, a letter "
+                   "PDF (its embedded checkpoint) or a witness folder")
     p.set_defaults(func=cmd_verify)
 
 
@@ -87,15 +90,21 @@ def cmd_export_decision(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        report = s.verify()
+        report = s.verify(args.against)
     if args.json:
         common.emit_json(report.as_dict())
     else:
         print(f"Audit log: {report.entries:,} entries; decisions: {report.decisions}; "
               f"signatures checked: {report.signatures}")
+        for w in report.witnesses:
+            if w.ok:
+                print(f"  witness {w.source}: {w.size:,} entries, signed by {w.signer}: the log extends it")
         for problem in report.problems:
             print(f"  TAMPERING: {problem}")
-        print("OK: the chain is whole and every signature verifies." if report.ok else
+        ok = "OK: the chain is whole and every signature verifies."
+        if report.witnesses:
+            ok += f" The log extends all {len(report.witnesses)} checkpoint(s) given."
+        print(ok if report.ok else
               f"FAILED: {len(report.problems)} problem(s); first bad log entry: {report.first_bad_entry or '-'}")
     if not report.ok:
         if not args.json:

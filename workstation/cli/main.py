@@ -14,7 +14,7 @@ from .. import __version__
 from .. import clock as clocks
 from ..errors import Cancelled, DwsError
 from ..fsutil import private_umask
-from . import commands_admin, commands_data, commands_decide, commands_letters, commands_review
+from . import commands_admin, commands_data, commands_decide, commands_letters, commands_log, commands_review
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_review.register(sub, common)
     commands_decide.register(sub, common)
     commands_letters.register(sub, common)
+    commands_log.register(sub, common)
     return parser
 
 

@@ -56,6 +56,10 @@ class Keyslots:
         """Wraps the user's Ed25519 key: from the passphrase alone, so re-binding keeps signing keys."""
         return p.hkdf(stretched, salt=None, info=f"dws/signing-key/v1|{self.store_id}|{user}".encode())
 
+    def checkpoint_wrap_key(self, stretched: bytes, user: str) -> bytes:
+        """Wraps the user's checkpoint key (unwrapped at unlock, held for the session): passphrase alone."""
+        return p.hkdf(stretched, salt=None, info=f"dws/checkpoint-key/v1|{self.store_id}|{user}".encode())
+
     # --- user slots ----------------------------------------------------------------------------
     def set_user(self, user: str, passphrase: str, data_key: bytes, device_secret: bytes | None,
                  params: p.KdfParams | None = None) -> bytes:

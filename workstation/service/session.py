@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
 from ..store import users as users_sql
 from . import roles
+from .session_log import LogMixin
 
 USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
 MIN_PASSPHRASE = 12
@@ -67,7 +68,7 @@ class Workstation:
         return Lockout(self.path, clock=self.clock).seconds_left(user)
 
 
-class Session:
+class Session(LogMixin):
     def __init__(self, store: opening.OpenStore) -> None:
         self._store = store
         self.conn = store.conn
@@ -126,6 +127,7 @@ class Session:
             public = users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name),
                                       created_by=self.user)
             self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
+            opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
             slots.save(self.path / opening.KEYSLOTS)
         info = users_sql.get(self.conn, name)
         assert info is not None
@@ -143,6 +145,9 @@ class Session:
         with db.transaction(self.conn):
             public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
             self.log("user-reset", name, {"fingerprint": fingerprint(public)})
+            key = opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
+            if name == self.user:
+                self._store.checkpoint_key = key
             slots.save(self.path / opening.KEYSLOTS)
         info = users_sql.get(self.conn, name)
         assert info is not None
@@ -312,11 +317,13 @@ class Session:
 
         return export(self, request_id)
 
-    def verify(self) -> Any:
+    def verify(self, against: Sequence[Path] = ()) -> Any:
+        """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
+        also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
         self.require("read-log")
         from .verify import verify
 
-        return verify(self)
+        return verify(self, against)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:

@@ -1,17 +1,25 @@
 """`dws verify`: the whole audit chain, every decision's signatures, and the ties between them.
 
 Reports every problem found and names the first bad log entry. Anyone may run it (auditors above all).
+With checkpoints from outside the store (`against`: checkpoint files, letter PDFs, witness folders) it also
+proves the log still extends each of them (witness.py): that catches what the chain cannot, a key holder
+who cut the log or rewrote it and recomputed every hash.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .. import checkpoint as cp
 from ..canonical import sha256_hex
 from ..keys import primitives as p
+from ..model import WitnessCheck
 from ..store import auditlog
 from ..store import decisions as dec
+from . import witness
 from .session import Session
 
 
@@ -22,6 +30,7 @@ class VerifyReport:
     signatures: int = 0
     first_bad_entry: int | None = None
     problems: list[str] = field(default_factory=list)
+    witnesses: list[WitnessCheck] = field(default_factory=list)   # one per checkpoint given with --against
 
     @property
     def ok(self) -> bool:
@@ -29,16 +38,26 @@ class VerifyReport:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "entries": self.entries, "decisions": self.decisions, "signatures": self.signatures,
-                "first_bad_entry": self.first_bad_entry, "problems": self.problems}
+                "first_bad_entry": self.first_bad_entry, "problems": self.problems,
+                "witnesses": [w.as_dict() for w in self.witnesses]}
 
 
-def verify(s: Session) -> VerifyReport:
+def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
     report = VerifyReport()
-    walked = auditlog.walk(s.conn, KEPT_EVENTS)
+    given = witness.load(against)          # every file read (or an InputError) before anything is checked
+    walked = auditlog.walk(s.conn, KEPT_EVENTS, roots_at={c.size for _src, c in given} if against else ())
     report.entries, broken, kept = walked.entries, walked.broken, walked.kept
     if broken is not None:
         report.first_bad_entry = broken[0]
         report.problems.append(f"audit log: {broken[1]}")
+    if against:
+        report.witnesses, problems = witness.check(s, given, walked, _announced_checkpoint_keys(kept))
+        report.problems.extend(problems)
+        for w in report.witnesses:
+            if not w.ok:
+                report.problems.append(w.problem or f"checkpoint {w.source} does not verify")
+                if w.first_bad_entry is not None and report.first_bad_entry is None:
+                    report.first_bad_entry = w.first_bad_entry
     announced = _announced_keys(kept)
     signed_events, approved_events = _decision_events(kept)
     registered = dec.user_keys(s.conn)
@@ -76,7 +95,20 @@ def verify(s: Session) -> VerifyReport:
     return report
 
 
-KEPT_EVENTS = frozenset({"user-added", "user-reset", "decision-signed", "decision-approved"})
+KEPT_EVENTS = frozenset({"user-added", "user-reset", "decision-signed", "decision-approved",
+                         "checkpoint-key-enrolled"})
+
+
+def _announced_checkpoint_keys(kept: list[tuple[str, str, str]]) -> set[bytes]:
+    """The checkpoint public keys whose enrolment the log records."""
+    keys = set()
+    for event, _obj, detail in kept:
+        if event == "checkpoint-key-enrolled":
+            try:
+                keys.add(cp.parse_verifier_key(json.loads(detail).get("verifier_key", ""))[1])
+            except (ValueError, AttributeError):
+                continue
+    return keys
 
 
 def _announced_keys(kept: list[tuple[str, str, str]]) -> dict[str, set[str]]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _enc  # the C encoder json.dumps uses
 from typing import Any
@@ -40,7 +39,7 @@ def entry_body(seq: int, ts: str, user: str | None, event: str, obj: str | None,
     """The entry's canonical bytes: canonical JSON of {detail, event, object, seq, ts, user}, written out
     directly (verify hashes a million of these). The chain and the Merkle tree both hash these bytes."""
     return (f'{{"detail":{_enc(detail_json)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
-            f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode("utf-8")
+            f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode()
 
 
 def entry_hash(prev_hash: str, seq: int, ts: str, user: str | None, event: str, obj: str | None,
@@ -83,6 +82,31 @@ def entries(conn: Connection, *, since: int = 0, limit: int | None = None) -> It
         yield LogEntry(seq, ts, user, event, obj, json.loads(detail), prev, h)
 
 
+def entry_row(conn: Connection, seq: int) -> tuple[int, str, str | None, str, str | None, str] | None:
+    """(seq, ts, user, event, object, detail JSON) of one entry, as stored."""
+    return conn.execute("SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+
+
+def seqs_about(conn: Connection, objects: Collection[str], events: Collection[str] = ()) -> list[tuple[int, str, str]]:
+    """(seq, object, detail JSON) of the entries about any of `objects` (only `events`, when given)."""
+    if not objects:
+        return []
+    sql = f"SELECT seq, object, detail FROM audit_log WHERE object IN ({','.join('?' * len(objects))})"
+    args = list(objects)
+    if events:
+        sql += f" AND event IN ({','.join('?' * len(events))})"
+        args += list(events)
+    return conn.execute(sql + " ORDER BY seq", args).fetchall()
+
+
+def leaf_hashes(conn: Connection) -> Iterator[tuple[int, bytes]]:
+    """(seq, Merkle leaf hash recomputed from the stored entry) of every entry, in order."""
+    cur = conn.execute("SELECT seq, ts, user, event, object, detail FROM audit_log ORDER BY seq")
+    while rows := cur.fetchmany(20_000):
+        for seq, ts, user, event, obj, detail in rows:
+            yield seq, merkle.leaf_hash(entry_body(seq, ts, user, event, obj, detail))
+
+
 def first_break(conn: Connection) -> tuple[int, str] | None:
     """(seq, what is wrong) for the first entry that does not chain, or None when the chain is whole."""
     return walk(conn, frozenset()).broken
@@ -115,7 +139,7 @@ def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ())
             if event in keep:
                 kept.append((event, obj, detail))
             body = (f'{{"detail":{_enc(detail)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
-                    f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode("utf-8")
+                    f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode()
             if tree is not None:
                 tree.add_fast(sha256(b"\x00" + body).digest())
                 if tree.size in want:

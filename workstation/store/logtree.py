@@ -8,6 +8,7 @@ O(log n) rows (see workstation/merkle.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import merkle
@@ -84,9 +85,16 @@ def rebuild(conn: Connection) -> int:
     return extend(conn)
 
 
-def stored_leaves(conn: Connection, start: int = 0) -> object:
-    """Cursor over (idx, leaf hash) of the stored leaves from `start`, in order."""
-    return conn.execute("SELECT idx, hash FROM log_tree WHERE level = 0 AND idx >= ? ORDER BY idx", (start,))
+def stored_leaves(conn: Connection) -> Iterator[tuple[int, bytes]]:
+    """(idx, leaf hash) of every stored leaf, in order."""
+    cur = conn.execute("SELECT idx, hash FROM log_tree WHERE level = 0 ORDER BY idx")
+    while rows := cur.fetchmany(20_000):
+        for idx, h in rows:
+            yield idx, bytes(h)
+
+
+def store_id(conn: Connection) -> str:
+    return str(conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
 
 
 # --- checkpoints ----------------------------------------------------------------------------------------

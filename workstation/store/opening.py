@@ -10,12 +10,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import checkpoint as cp
 from ..errors import AuthError, StoreError
 from ..keys import device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
 from ..keys.lockout import Lockout
-from . import auditlog, db, users
+from . import auditlog, db, logtree, users
 
 KEYSLOTS = "keyslots.json"
 NO_KEYRING_NOTICE = ("notice: no OS keyring on this machine; the store is protected by passphrases alone "
@@ -30,6 +31,7 @@ class OpenStore:
     user: str | None              # None after a recovery-code unlock
     data_key: bytes               # kept for enrolling users (a new keyslot wraps it)
     device_secret: bytes | None
+    checkpoint_key: bytes | None = None   # the user's Ed25519 checkpoint key, unwrapped at unlock
 
     def close(self) -> None:
         self.conn.close()
@@ -66,12 +68,30 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
                             detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
+            checkpoint_key = enrol_checkpoint_key(conn, slots, admin, stretched, by=admin)
         slots.save(path / KEYSLOTS)
     except BaseException:
         conn.close()
         raise
-    return (OpenStore(path, conn, slots, admin, data_key, secret),
+    return (OpenStore(path, conn, slots, admin, data_key, secret, checkpoint_key),
             code, notice)
+
+
+def enrol_checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes, *,
+                         by: str | None) -> bytes:
+    """A new checkpoint key for `user`, wrapped under their passphrase, its verifier key announced in the
+    log (inside the caller's transaction). Returns the private key."""
+    private, public = logtree.new_checkpoint_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
+    auditlog.append(conn, "checkpoint-key-enrolled", user=by, obj=user,
+                    detail={"fingerprint": p.fingerprint(public),
+                            "verifier_key": cp.verifier_key(cp.key_name(user, slots.store_id), public)})
+    return private
+
+
+def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes:
+    """The user's checkpoint key; the first unlock after migration 0008 (or after a lost key) enrols one."""
+    key = logtree.checkpoint_private_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
+    return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
 
 
 def rebind_device(store: OpenStore) -> str | None:
@@ -121,10 +141,11 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
                 auditlog.append(conn, ev["event"], user=ev["user"], obj=None,
                                 detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
             auditlog.append(conn, "unlock", user=user)
+            checkpoint_key = _checkpoint_key(conn, slots, user, stretched)
     except BaseException:
         conn.close()
         raise
-    return OpenStore(path, conn, slots, user, data_key, secret)
+    return OpenStore(path, conn, slots, user, data_key, secret, checkpoint_key)
 
 
 def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:

@@ -39,3 +39,11 @@ def insert_subjects(conn: Connection, rows: Iterable[tuple]) -> None:
 def finish(conn: Connection, rid: int, subject_count: int, package_hash: str) -> None:
     conn.execute("UPDATE requests SET subject_count = ?, package_hash = ? WHERE rid = ?",
                  (subject_count, package_hash, rid))
+
+
+def subjects_of_taxpayer(conn: Connection, tin9: str) -> list[tuple[str, str]]:
+    """(request id, subject ref) of every subject that names this TIN or was matched to the taxpayer with it."""
+    return conn.execute(
+        "SELECT r.request_id, s.ref FROM subjects s JOIN requests r ON r.rid = s.rid WHERE s.tin9 = ? "
+        "UNION SELECT r.request_id, sr.ref FROM subject_results sr JOIN requests r ON r.rid = sr.rid "
+        "WHERE substr(sr.matched, 1, 10) = ? ORDER BY 1, 2", (tin9, tin9 + ":")).fetchall()

@@ -1,0 +1,193 @@
+"""Signed checkpoints of the audit log, witnesses outside the store, and `verify --against`.
+
+A checkpoint is signed with the user's checkpoint key: an Ed25519 key of its own (not the decision-signing
+key), wrapped under the user's passphrase, unwrapped once at unlock and held in memory for the session, so
+locking, exiting or printing a letter signs one without asking the passphrase again. Its verifier key is
+announced in the log when it is enrolled and is exported with `dws log key`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .. import checkpoint as cp
+from .. import letter_checkpoint, merkle
+from ..errors import AuthError, InputError, StoreError
+from ..fsutil import atomic_write
+from ..keys import primitives as p
+from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
+from ..store import auditlog, db, logtree
+from .session import Session
+
+CHECKPOINT_SUFFIX = ".checkpoint"
+WITNESS_SUFFIXES = (CHECKPOINT_SUFFIX, ".txt", ".pdf")
+
+
+def make_checkpoint(s: Session) -> CheckpointInfo:
+    """Sign a checkpoint of the log as it is now, keep it in the store, and return it."""
+    s.require("read-log")
+    key = s._store.checkpoint_key
+    if s.user is None or key is None:
+        raise AuthError("a checkpoint is signed by a user; a recovery-code session cannot sign one")
+    store_id = logtree.store_id(s.conn)
+    head_seq, _ = auditlog.head(s.conn)
+    size = logtree.size(s.conn)
+    if size != head_seq:
+        raise StoreError(f"the log's Merkle tree holds {size:,} entries but the log {head_seq:,}; the store was "
+                         "changed outside the program (run 'dws verify')")
+    root = logtree.root(s.conn, size)
+    name = cp.key_name(s.user, store_id)
+    checkpoint = cp.make(cp.origin(store_id), size, root, name, key)
+    with db.transaction(s.conn):
+        logtree.save_checkpoint(s.conn, size, root, checkpoint.note, s.user)
+    return CheckpointInfo(size, root.hex(), checkpoint.note, s.user,
+                          cp.verifier_key(name, p.public_from_private(key)))
+
+
+def verifier_key(s: Session, user: str | None = None) -> str:
+    """The user's current checkpoint verifier key (default: the signed-in user)."""
+    s.require("read-log")
+    user = user or s.user
+    if user is None:
+        raise InputError("name a user: a recovery-code session has no checkpoint key")
+    keys = [k for k in logtree.checkpoint_keys(s.conn, user) if k.active]
+    if not keys:
+        raise InputError(f"user {user!r} has no checkpoint key yet (one is made at the user's next unlock)"
+                         if any(u.name == user for u in s.users()) else f"no user {user!r}")
+    return cp.verifier_key(cp.key_name(user, logtree.store_id(s.conn)), keys[-1].public_key)
+
+
+def write_witness(s: Session, folder: Path) -> WitnessWrite:
+    """Sign a checkpoint now and write it into a witness folder outside the store (what the GUI calls on
+    lock and exit, and the CLI after a command that wrote to the log). The folder must exist: a missing
+    one (an unplugged drive, an unreachable share) raises InputError, which the caller shows as a warning
+    without losing any work; the next write catches up, since every checkpoint covers the whole log."""
+    if not folder.is_dir():
+        raise InputError("the witness folder is missing or not a folder; the checkpoint was not written",
+                         source=str(folder))
+    info = make_checkpoint(s)
+    target = folder / f"dws-{logtree.store_id(s.conn)[:8]}-{info.size:010d}-{info.signer}{CHECKPOINT_SUFFIX}"
+    try:
+        atomic_write(target, info.note.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot write the checkpoint ({exc.__class__.__name__})", source=str(target)) from None
+    return WitnessWrite(str(target), info.size)
+
+
+# --- reading witnesses ------------------------------------------------------------------------------------
+
+def load(paths: Iterable[Path]) -> list[tuple[str, cp.Checkpoint]]:
+    """(source, checkpoint) for every checkpoint in the files, letter PDFs and witness folders given.
+    Anything unreadable is an InputError naming the file: nothing is verified until all of them read."""
+    out: list[tuple[str, cp.Checkpoint]] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in WITNESS_SUFFIXES)
+            if not files:
+                raise InputError("the witness folder holds no checkpoint files (*.checkpoint)", source=str(path))
+            for f in files:
+                out.extend(_read(f))
+        else:
+            out.extend(_read(path))
+    return out
+
+
+def _read(path: Path) -> list[tuple[str, cp.Checkpoint]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(path)) from None
+    if data.startswith(b"%PDF"):
+        notes = letter_checkpoint.find(data)
+        if not notes:
+            raise InputError("this PDF carries no audit-log checkpoint (a letter issued before checkpoints "
+                             "were printed on letters, or not a letter)", source=str(path))
+    else:
+        try:
+            notes = [data.decode("utf-8")]
+        except UnicodeDecodeError:
+            raise InputError("not a checkpoint: the file is not UTF-8 text", source=str(path)) from None
+    try:
+        return [(str(path), cp.parse(note)) for note in notes]
+    except cp.CheckpointFormatError as exc:
+        raise InputError(f"not a checkpoint: {exc}", source=str(path)) from None
+
+
+# --- verify --against ----------------------------------------------------------------------------------------
+
+def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: auditlog.Walk,
+          announced: set[bytes]) -> tuple[list[WitnessCheck], list[str]]:
+    """Each checkpoint against the log: signed by a key enrolled in this store (and announced in its log),
+    and extended by the log as it is now, recomputed from the entries themselves (so a rewritten entry
+    is caught even when its chain hashes and the stored tree were recomputed), with an RFC 9162 consistency
+    proof from the stored tree. Returns the checks and the store-wide problems found on the way."""
+    conn = s.conn
+    store_id = logtree.store_id(conn)
+    n = walked.entries
+    recomputed = walked.roots[n]
+    problems: list[str] = []
+    nodes = logtree.node_source(conn)
+    try:
+        tree_ok = logtree.size(conn) == n and logtree.root(conn, n) == recomputed
+    except logtree.MissingNode:
+        tree_ok = False
+    leaf_break = None
+    if not tree_ok:
+        leaf_break = first_leaf_mismatch(s)
+        problems.append("audit log: the stored Merkle tree does not match the entries"
+                        + (f" (from entry {leaf_break})" if leaf_break else ""))
+    keys: dict[str, list[bytes]] = {}
+    for k in logtree.checkpoint_keys(conn):
+        keys.setdefault(k.user, []).append(k.public_key)
+    results: list[WitnessCheck] = []
+    good_sizes: list[int] = []
+    for source, c in sorted(witnesses, key=lambda w: w[1].size):
+        what = f"checkpoint {source} (size {c.size:,})"
+        if c.origin != cp.origin(store_id):
+            results.append(WitnessCheck(source, None, None, False, f"{what} is from another store (origin "
+                                        f"{c.origin!r}, this store is {cp.origin(store_id)!r})"))
+            continue
+        signer = next((user for user, pubs in keys.items() for pub in pubs
+                       if pub in announced and c.verify(cp.key_name(user, store_id), pub)), None)
+        if signer is None:
+            results.append(WitnessCheck(source, c.size, None, False, f"{what} is not signed by a checkpoint key "
+                                        "enrolled in this store: forged, or altered after it was signed"))
+            continue
+        what += f", signed by {signer}"
+        if c.size > n:
+            results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log has only {n:,} entries; "
+                                        f"entries from {n + 1} on were removed", n + 1, c.size))
+            continue
+        if walked.roots.get(c.size) != c.root:
+            first = min((x for x in (walked.broken[0] if walked.broken else None, leaf_break)
+                         if x is not None and x <= c.size), default=None)
+            if first is not None:
+                results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log no longer extends "
+                                            f"it; entry {first} is the first that no longer matches", first))
+            else:
+                low = max((g for g in good_sizes if g < c.size), default=0) + 1
+                results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log no longer extends "
+                                            f"it; an entry among {low}..{c.size} was changed, removed or "
+                                            f"reordered (entry {low} is the first the witnesses no longer "
+                                            "vouch for)", low, c.size))
+            continue
+        if tree_ok:
+            proof = merkle.consistency_proof(nodes, c.size, n)
+            if not merkle.verify_consistency(c.size, n, c.root, recomputed, proof):
+                results.append(WitnessCheck(source, c.size, signer, False,
+                                            f"{what}: the consistency proof to the current tree fails"))
+                continue
+        good_sizes.append(c.size)
+        results.append(WitnessCheck(source, c.size, signer, True))
+    return results, problems
+
+
+def first_leaf_mismatch(s: Session) -> int | None:
+    """The seq of the first entry whose stored leaf is missing or differs from its recomputed hash."""
+    stored = logtree.stored_leaves(s.conn)
+    for seq, leaf in auditlog.leaf_hashes(s.conn):
+        found = next(stored, None)
+        if found is None or found != (seq - 1, leaf):
+            return seq
+    return None if next(stored, None) is None else auditlog.head(s.conn)[0] + 1
