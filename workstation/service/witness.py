@@ -155,18 +155,20 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
                                         "enrolled in this store: forged, or altered after it was signed"))
             continue
         what += f", signed by {signer}"
+        first = min((x for x in (walked.broken[0] if walked.broken else None, leaf_break)
+                     if x is not None and x <= c.size), default=None)
+        low = max((g for g in good_sizes if g < c.size), default=0) + 1
         if c.size > n:
-            results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log has only {n:,} entries; "
-                                        f"entries from {n + 1} on were removed", n + 1, c.size))
+            doubt = f"; entries {low}..{n} are vouched for by no checkpoint that still holds" if low <= n else ""
+            results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log has only {n:,} entries, "
+                                        f"so entries {n + 1}..{c.size} were removed{doubt}",
+                                        first or min(low, n + 1), c.size))
             continue
         if walked.roots.get(c.size) != c.root:
-            first = min((x for x in (walked.broken[0] if walked.broken else None, leaf_break)
-                         if x is not None and x <= c.size), default=None)
             if first is not None:
                 results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log no longer extends "
                                             f"it; entry {first} is the first that no longer matches", first))
             else:
-                low = max((g for g in good_sizes if g < c.size), default=0) + 1
                 results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log no longer extends "
                                             f"it; an entry among {low}..{c.size} was changed, removed or "
                                             f"reordered (entry {low} is the first the witnesses no longer "
