@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workstation.canonical import canonical_json, utc_now
 from workstation.service import Workstation
-from workstation.store import auditlog, db
+from workstation.store import auditlog, db, logtree
 from workstation.store import evaluation as ev
 
 REQUEST = "BENCH-DECIDE"
@@ -111,6 +111,7 @@ def append_entries(conn: db.Connection, n: int) -> None:
                 conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 batch = []
         conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        logtree.extend(conn)                 # and their leaves and nodes in the log's Merkle tree
 
 
 def timed(label: str, fn, limit: float, figures: dict) -> None:

@@ -58,7 +58,7 @@ def test_inclusion_proofs_verify_and_fail_on_any_changed_hash(data: st.DataObjec
     assert not merkle.verify_inclusion(hs[index], index, n, path, flip(root))
     if path:
         k = data.draw(st.integers(min_value=0, max_value=len(path) - 1), label="changed")
-        assert not merkle.verify_inclusion(hs[index], index, n, path[:k] + [flip(path[k])] + path[k + 1:], root)
+        assert not merkle.verify_inclusion(hs[index], index, n, [*path[:k], flip(path[k]), *path[k + 1:]], root)
         assert not merkle.verify_inclusion(hs[index], index, n, path[:-1], root)
     if n > 1:
         assert not merkle.verify_inclusion(hs[index], (index + 1) % n, n, path, root)
@@ -73,12 +73,12 @@ def test_consistency_proofs_verify_and_fail_on_any_changed_hash(data: st.DataObj
     old_root, new_root = mth(hs[:m]), mth(hs)
     proof = merkle.consistency_proof(merkle.list_source(hs), m, n)
     assert merkle.verify_consistency(m, n, old_root, new_root, proof)
-    if 0 < m:       # every tree extends the empty one, whatever its root
+    if m > 0:       # every tree extends the empty one, whatever its root
         assert not merkle.verify_consistency(m, n, old_root, flip(new_root), proof)
         assert not merkle.verify_consistency(m, n, flip(old_root), new_root, proof)
     if proof:
         k = data.draw(st.integers(min_value=0, max_value=len(proof) - 1), label="changed")
-        assert not merkle.verify_consistency(m, n, old_root, new_root, proof[:k] + [flip(proof[k])] + proof[k + 1:])
+        assert not merkle.verify_consistency(m, n, old_root, new_root, [*proof[:k], flip(proof[k]), *proof[k + 1:]])
     if 0 < m < n:   # a log whose first m entries differ is not consistent with the old root
         other = hs[:]
         other[data.draw(st.integers(min_value=0, max_value=m - 1), label="rewritten")] = merkle.leaf_hash(b"x")

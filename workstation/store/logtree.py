@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .. import merkle
 from ..canonical import utc_now
+from ..errors import StoreError
 from ..keys import primitives as p
 from .db import Connection
 
@@ -20,8 +21,11 @@ _NODE = "SELECT hash FROM log_tree WHERE level = ? AND idx = ?"
 _INSERT = "INSERT INTO log_tree (level, idx, hash) VALUES (?, ?, ?)"
 
 
-class MissingNode(LookupError):
+class MissingNode(StoreError):
     """A node the tree should hold is not stored (the tree was cut or never built)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"the audit log's Merkle tree is damaged ({what}); run 'dws verify'")
 
 
 def node_source(conn: Connection) -> merkle.NodeSource:
