@@ -136,7 +136,8 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
     if not tree_ok:
         leaf_break = first_leaf_mismatch(s)
         problems.append("audit log: the stored Merkle tree does not match the entries"
-                        + (f" (from entry {leaf_break})" if leaf_break else ""))
+                        + (f" (from the tile of entries {leaf_break}..{leaf_break + logtree.TILE - 1})"
+                           if leaf_break else ""))
     keys: dict[str, list[bytes]] = {}
     for k in logtree.checkpoint_keys(conn):
         keys.setdefault(k.user, []).append(k.public_key)
@@ -155,9 +156,11 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
                                         "enrolled in this store: forged, or altered after it was signed"))
             continue
         what += f", signed by {signer}"
-        first = min((x for x in (walked.broken[0] if walked.broken else None, leaf_break)
-                     if x is not None and x <= c.size), default=None)
+        first = walked.broken[0] if walked.broken and walked.broken[0] <= c.size else None
         low = max((g for g in good_sizes if g < c.size), default=0) + 1
+        high = c.size
+        if first is None and leaf_break is not None and leaf_break <= c.size:   # the tile that changed
+            low, high = max(low, leaf_break), min(c.size, leaf_break + logtree.TILE - 1)
         if c.size > n:
             doubt = f"; entries {low}..{n} are vouched for by no checkpoint that still holds" if low <= n else ""
             results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log has only {n:,} entries, "
@@ -170,9 +173,9 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
                                             f"it; entry {first} is the first that no longer matches", first))
             else:
                 results.append(WitnessCheck(source, c.size, signer, False, f"{what}: the log no longer extends "
-                                            f"it; an entry among {low}..{c.size} was changed, removed or "
+                                            f"it; an entry among {low}..{high} was changed, removed or "
                                             f"reordered (entry {low} is the first the witnesses no longer "
-                                            "vouch for)", low, c.size))
+                                            "vouch for)", low, high))
             continue
         if tree_ok:
             proof = merkle.consistency_proof(nodes, c.size, n)
@@ -186,10 +189,14 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
 
 
 def first_leaf_mismatch(s: Session) -> int | None:
-    """The seq of the first entry whose stored leaf is missing or differs from its recomputed hash."""
-    stored = logtree.stored_leaves(s.conn)
+    """The seq of the first entry of the first tile (16 entries) whose stored root is missing or differs
+    from the one recomputed from the entries, or None when every stored tile matches."""
+    stored = logtree.stored_tiles(s.conn)
+    tree = merkle.Frontier()
     for seq, leaf in auditlog.leaf_hashes(s.conn):
-        found = next(stored, None)
-        if found is None or found != (seq - 1, leaf):
-            return seq
+        for level, idx, h in tree.add(leaf):
+            if level == logtree.TILE_LEVEL and next(stored, None) != (idx, h):
+                return idx * logtree.TILE + 1
+        if seq != tree.size:
+            return tree.size
     return None if next(stored, None) is None else auditlog.head(s.conn)[0] + 1

@@ -68,7 +68,7 @@ def append(conn: Connection, event: str, *, user: str | None, obj: str | None = 
     h = hashlib.sha256(last_hash.encode("ascii") + body).hexdigest()
     conn.execute("INSERT INTO audit_log (seq, ts, user, event, object, detail, prev_hash, hash) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (seq, ts, user, event, obj, detail_json, last_hash, h))
-    logtree.append_leaf(conn, seq - 1, merkle.leaf_hash(body))
+    logtree.append_leaf(conn, seq - 1, merkle.leaf_hash(body), last_hash, h)
     return seq, h
 
 

@@ -1,9 +1,10 @@
 """SQL for the audit log's Merkle tree (table log_tree), its checkpoints and the users' checkpoint keys.
 
 Leaf i of the tree is the audit-log entry seq = i + 1; its hash is SHA-256(0x00 || the entry's canonical
-bytes, the very bytes the chain hashes). Every complete node is stored, so appending costs one leaf row plus
-one row per node it completes (one on average), and the root of any past size or any proof reads only
-O(log n) rows (see workstation/merkle.py).
+bytes, the very bytes the chain hashes). The tree is kept in tiles: every complete node of level TILE_LEVEL
+(the root of 16 consecutive entries) and above is stored; a node below that is recomputed from its at most
+16 entries when a proof needs it. So an append stores nothing 15 times in 16 and, on the 16th, one tile root
+plus the nodes it completes; the root of any past size and any proof read O(log n) rows (workstation/merkle.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from ..errors import StoreError
 from ..keys import primitives as p
 from .db import Connection
 
+TILE_LEVEL = 4
+TILE = 1 << TILE_LEVEL
 _NODE = "SELECT hash FROM log_tree WHERE level = ? AND idx = ?"
 _INSERT = "INSERT INTO log_tree (level, idx, hash) VALUES (?, ?, ?)"
+_ENTRIES = "SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq"
 
 
 class MissingNode(StoreError):
@@ -28,8 +32,27 @@ class MissingNode(StoreError):
         super().__init__(f"the audit log's Merkle tree is damaged ({what}); run 'dws verify'")
 
 
+def _leaves(conn: Connection, first: int, count: int) -> list[bytes]:
+    """Leaf hashes of entries first+1 .. first+count (leaf indices first .. first+count-1)."""
+    from .auditlog import entry_body
+
+    rows = conn.execute(_ENTRIES, (first + 1, first + count)).fetchall()
+    if len(rows) != count or (rows and rows[0][0] != first + 1):
+        raise MissingNode(f"audit-log entries {first + 1}..{first + count} are not all there")
+    return [merkle.leaf_hash(entry_body(*row)) for row in rows]
+
+
+def _from_leaves(hashes: list[bytes]) -> bytes:
+    tree = merkle.Frontier()
+    for h in hashes:
+        tree.add_fast(h)
+    return tree.root()
+
+
 def node_source(conn: Connection) -> merkle.NodeSource:
     def nodes(level: int, index: int) -> bytes:
+        if level < TILE_LEVEL:
+            return _from_leaves(_leaves(conn, index << level, 1 << level))
         row = conn.execute(_NODE, (level, index)).fetchone()
         if row is None:
             raise MissingNode(f"tree node ({level}, {index}) is missing")
@@ -38,20 +61,56 @@ def node_source(conn: Connection) -> merkle.NodeSource:
     return nodes
 
 
-def size(conn: Connection) -> int:
-    """How many leaves the stored tree holds."""
-    row = conn.execute("SELECT max(idx) FROM log_tree WHERE level = 0").fetchone()
+def _tiles(conn: Connection) -> int:
+    row = conn.execute("SELECT max(idx) FROM log_tree WHERE level = ?", (TILE_LEVEL,)).fetchone()
     return 0 if row is None or row[0] is None else int(row[0]) + 1
+
+
+def size(conn: Connection) -> int:
+    """How many entries the tree covers: the whole log when its stored tiles are complete, else only up to
+    the last stored tile (the tree is then behind the log: it was cut, or never built)."""
+    head = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0] or 0
+    tiles = _tiles(conn)
+    return head if tiles == head // TILE else min(head, tiles * TILE)
 
 
 def root(conn: Connection, tree_size: int) -> bytes:
     return merkle.root(node_source(conn), tree_size)
 
 
-def append_leaf(conn: Connection, index: int, leaf: bytes) -> None:
-    """Add leaf `index` and every node it completes, inside the caller's transaction."""
-    conn.execute(_INSERT, (0, index, leaf))
-    n, h, level = index, leaf, 0
+# The leaves of the tile being filled, per connection: [tile index, leaf hashes so far, chain hash of the last
+# entry they cover]. Only a shortcut: it is used when the log's head is still the entry it last saw (the chain
+# hash binds every entry before it, so a rolled-back append or another writer in between is noticed), and
+# the tile's entries are read back from the log otherwise.
+_pending: dict[int, list] = {}
+
+
+def append_leaf(conn: Connection, index: int, leaf: bytes, prev_hash: str | None = None,
+                chain_hash: str | None = None) -> None:
+    """Leaf `index` was appended (inside the caller's transaction): when it completes a tile, store the
+    tile's root and every node above it that it completes."""
+    pos, tile = index % TILE, index >> TILE_LEVEL
+    cached = _pending.get(id(conn))
+    if pos == 0:
+        leaves: list[bytes] | None = [leaf]
+    elif cached is not None and cached[0] == tile and len(cached[1]) == pos and cached[2] == prev_hash:
+        leaves = cached[1]
+        leaves.append(leaf)
+    else:
+        leaves = None
+    if pos < TILE - 1:
+        if leaves is not None and chain_hash is not None:
+            if len(_pending) > 16:
+                _pending.clear()
+            _pending[id(conn)] = [tile, leaves, chain_hash]
+        else:
+            _pending.pop(id(conn), None)
+        return
+    _pending.pop(id(conn), None)
+    if leaves is None:
+        leaves = [*_leaves(conn, index + 1 - TILE, TILE - 1), leaf]
+    n, h, level = tile, _from_leaves(leaves), TILE_LEVEL
+    conn.execute(_INSERT, (level, n, h))
     while n & 1:
         row = conn.execute(_NODE, (level, n - 1)).fetchone()
         if row is None:
@@ -67,16 +126,16 @@ def extend(conn: Connection, *, batch: int = 50_000) -> int:
     benchmarks). Streams the entries; returns the new size."""
     from .auditlog import entry_body
 
-    have = size(conn)
+    have = _tiles(conn) * TILE
     frontier = merkle.Frontier.of(node_source(conn), have)
     rows: list[tuple[int, int, bytes]] = []
     cur = conn.execute("SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq > ? ORDER BY seq",
                        (have,))
     while chunk := cur.fetchmany(batch):
-        for seq, ts, user, event, obj, detail in chunk:
-            if seq != frontier.size + 1:
+        for row in chunk:
+            if row[0] != frontier.size + 1:
                 raise MissingNode(f"audit-log entry {frontier.size + 1} is missing; the tree cannot be built")
-            rows.extend(frontier.add(merkle.leaf_hash(entry_body(seq, ts, user, event, obj, detail))))
+            rows.extend(x for x in frontier.add(merkle.leaf_hash(entry_body(*row))) if x[0] >= TILE_LEVEL)
         conn.executemany(_INSERT, rows)
         rows.clear()
     return frontier.size
@@ -89,9 +148,9 @@ def rebuild(conn: Connection) -> int:
     return extend(conn)
 
 
-def stored_leaves(conn: Connection) -> Iterator[tuple[int, bytes]]:
-    """(idx, leaf hash) of every stored leaf, in order."""
-    cur = conn.execute("SELECT idx, hash FROM log_tree WHERE level = 0 ORDER BY idx")
+def stored_tiles(conn: Connection) -> Iterator[tuple[int, bytes]]:
+    """(idx, hash) of every stored tile root (level TILE_LEVEL), in order."""
+    cur = conn.execute("SELECT idx, hash FROM log_tree WHERE level = ? ORDER BY idx", (TILE_LEVEL,))
     while rows := cur.fetchmany(20_000):
         for idx, h in rows:
             yield idx, bytes(h)
