@@ -8,7 +8,7 @@ the whole log, produced from the stored tree and checked, <= 0.5 s; appending an
 recomputed from the entries, two checkpoints) <= 12 s, beside plain `dws verify` for comparison.
 
 Inputs, built once per work folder: a store with --entries log entries chained exactly as the service chains
-them and their tree built by logtree.extend (as migration 0008 does). The append comparison runs on a copy:
+them and their tree built by logtree.extend (as migration 0009 does). The append comparison runs on a copy:
 the same `Session.log` in its own transaction each time (as every service call logs), alternately with and
 without the tree step (logtree.append_leaf replaced by a no-op), medians of rounds of --appends / 10.
 """

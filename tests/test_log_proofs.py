@@ -1,5 +1,5 @@
 """Inclusion proofs written by `dws log prove`, checked by the stand-alone docs/auditor/verify_log_proof.py
-(standard library + openssl, run as a subprocess); and the tree that migration 0008 builds for old stores."""
+(standard library + openssl, run as a subprocess); and the tree that migration 0009 builds for old stores."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_a_requests_entries_and_a_taxpayers_views_come_with_proofs(cli: Cli, tmp
     assert otto(cli, "log", "prove", "--request", "NO-SUCH").code == 1
 
 
-def test_the_tree_for_an_old_store_is_built_by_migration_0008(tmp_path: Path) -> None:
+def test_the_tree_for_an_old_store_is_built_by_migration_0009(tmp_path: Path) -> None:
     for version, user, pw in ((1, "admin", "fixture-admin-passphrase"), (4, "admin", None)):
         path = tmp_path / f"v{version}"
         shutil.copytree(FIXTURES / f"v{version}", path)
@@ -112,7 +112,7 @@ def test_the_tree_for_an_old_store_is_built_by_migration_0008(tmp_path: Path) ->
             from letterdata import ADMIN_PW
             pw = ADMIN_PW
         with Workstation(path).unlock(user, pw) as s:
-            assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 8
+            assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 9
             entries = [e.event for e in auditlog.entries(s.conn)]
             assert entries[-1] == "checkpoint-key-enrolled"           # enrolled at the first unlock
             n = logtree.size(s.conn)

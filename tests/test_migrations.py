@@ -43,9 +43,9 @@ def test_a_store_from_a_newer_program_is_refused(tmp_path: Path) -> None:
         Workstation(path).unlock("admin", "fixture-admin-passphrase")
 
 
-# 0007 (the address-match index) is on the branch merged alongside issue 12's 0008 (the log's Merkle tree);
-# once both are merged nothing is missing and this set can go.
-RESERVED = {7}
+# 0007 and 0008 (issue 21: the address-match index, unit designators) are on the branch merged before issue
+# 12's 0009 (the log's Merkle tree); once both are merged nothing is missing and this set goes.
+RESERVED = {7, 8}
 
 
 def test_migrations_are_numbered_without_gaps() -> None:

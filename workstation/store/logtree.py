@@ -122,7 +122,7 @@ def append_leaf(conn: Connection, index: int, leaf: bytes, prev_hash: str | None
 
 
 def extend(conn: Connection, *, batch: int = 50_000) -> int:
-    """Add to the tree every log entry it does not hold yet (migration 0008; entries inserted in bulk by the
+    """Add to the tree every log entry it does not hold yet (migration 0009; entries inserted in bulk by the
     benchmarks). Streams the entries; returns the new size."""
     from .auditlog import entry_body
 

@@ -89,7 +89,7 @@ def enrol_checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretc
 
 
 def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes:
-    """The user's checkpoint key; the first unlock after migration 0008 (or after a lost key) enrols one."""
+    """The user's checkpoint key; the first unlock after migration 0009 (or after a lost key) enrols one."""
     key = logtree.checkpoint_private_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
     return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
 

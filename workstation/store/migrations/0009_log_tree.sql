@@ -1,4 +1,4 @@
--- Schema version 8: the audit log as a Merkle tree (RFC 9162 §2.1), its signed checkpoints and the
+-- Schema version 9: the audit log as a Merkle tree (RFC 9162 §2.1), its signed checkpoints and the
 -- users' checkpoint keys. (0007 is the address-match index of the branch merged alongside this one.)
 
 -- The tree's complete nodes of level 4 and above: node (level, idx) is the root of the perfect subtree over
@@ -6,7 +6,7 @@
 -- (at most 16 entries) are recomputed from the entries when a proof needs them, so 15 appends in 16 store
 -- nothing and the 16th stores its tile's root and the nodes it completes (O(log n)). The root of any past
 -- size and every proof read a few dozen rows. The tree over the entries already in the log is built by a
--- Python step (workstation/store/migrations/step_0008.py) in the same transaction.
+-- Python step (workstation/store/migrations/step_0009.py) in the same transaction.
 CREATE TABLE log_tree (
     level INTEGER NOT NULL,
     idx   INTEGER NOT NULL,

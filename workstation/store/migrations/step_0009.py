@@ -1,4 +1,4 @@
-"""Migration 0008, Python step: build the Merkle tree over every entry already in the log."""
+"""Migration 0009, Python step: build the Merkle tree over every entry already in the log."""
 
 from __future__ import annotations
 
