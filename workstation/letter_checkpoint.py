@@ -44,6 +44,14 @@ def xmp_property(note: str) -> str:
            "</rdf:Description>"
 
 
+def xmp_packet(note: str) -> bytes:
+    """A whole XMP packet (the letter's /Metadata stream) declaring and carrying the note."""
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+            f"{XMP_EXTENSION_SCHEMA}\n{xmp_property(note)}\n"
+            '</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="r"?>').encode()
+
+
 def find(pdf: bytes) -> list[str]:
     """Every checkpoint note found in the PDF's metadata (plain or FlateDecode streams)."""
     found = [m.group(1) for m in _ELEMENT.finditer(pdf)]

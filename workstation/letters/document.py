@@ -51,6 +51,16 @@ class Verification:
 
 
 @dataclass(frozen=True, slots=True)
+class LogCheckpoint:
+    """The signed checkpoint of the audit log made when the letter was issued (printed, in a QR code, and in
+    the PDF's XMP metadata): the note verbatim, and what the block says about it."""
+
+    note: str
+    size: int
+    signer: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleRow:
     """One released subject: its reference and (element, released text) in request order."""
 
@@ -97,6 +107,7 @@ class LetterInput:
     released_count: int
     office: Office
     verification: Verification
+    checkpoint: LogCheckpoint | None = None     # None only for a letter rendered outside the service
     justification: str | None = None
     defects: list[RequestDefect] = field(default_factory=list)
     orders: list[BlockingOrder] = field(default_factory=list)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import letter
+from reportlab.pdfbase.pdfdoc import XMP
 from reportlab.pdfgen import canvas
 
-from .text import BOLD, REGULAR, literal, width, wrap
+from .text import BOLD, MONO, REGULAR, literal, width, wrap
 
 PAGE_W, PAGE_H = letter
 MARGIN = 54.0                  # 0.75 in
@@ -48,6 +49,7 @@ class Meta:
     keywords: str
     creator: str
     created: str               # PDF date, "D:20261102153000+00'00'"
+    xmp: bytes | None = None   # the XMP metadata packet (uncompressed), if any
 
 
 class PageWriter:
@@ -63,13 +65,18 @@ class PageWriter:
         c.setCreator(meta.creator)
         c.setProducer("Disclosure Workstation (reportlab)")
         c.setDateFormatter(lambda *_ymdhms: meta.created)
+        if meta.xmp is not None:
+            packet = meta.xmp
+            metadata = XMP(creator=lambda _doc: packet)
+            metadata.filters = []              # plain text: XMP readers need not inflate it
+            c._doc.Catalog.Metadata = metadata
         self.frame = frame
         self.page = 1
         self.y = TOP
         self.on_new_page: Callable[[], None] | None = None   # e.g. repeat a table's column headings
         self._ops: list[str] = []
         self._font: tuple[str, float] | None = None
-        self._names = {f: c._doc.getInternalFontName(f) for f in (REGULAR, BOLD)}  # fonts for raw text ops
+        self._names = {f: c._doc.getInternalFontName(f) for f in (REGULAR, BOLD, MONO)}  # fonts for raw text ops
         self._rules: list[str] = []
 
     # --- primitives --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from ..redaction.scan import mask_free_text
 from .document import Group, LetterInput
 from .layout import CONTENT_W, LEADING, MARGIN, PAGE_W, PageWriter
 from .text import BOLD
+from .verification import CHECKPOINT_HEIGHT
 from .verification import HEIGHT as VERIFICATION_HEIGHT
 
 
@@ -96,8 +97,8 @@ def section(w: PageWriter, heading: str, text: str) -> None:
 
 def signature(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
     """The closing sentence and the signature block, kept together on one page with the verification block
-    that follows them."""
-    w.need(9 * LEADING + VERIFICATION_HEIGHT)
+    and the audit-log checkpoint block that follow them."""
+    w.need(9 * LEADING + VERIFICATION_HEIGHT + (CHECKPOINT_HEIGHT if d.checkpoint else 0))
     w.paragraph(d.texts["closing"].format(**fmt), after=6)
     w.line(d.texts["common"]["signature_closing"])
     w.space(1.6 * LEADING)

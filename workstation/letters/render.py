@@ -1,8 +1,10 @@
 """`render`: a letter's PDF bytes from its input. Same input, same bytes: reportlab's invariant mode, the PDF
-dates taken from the decision, and no random ids anywhere."""
+dates taken from the decision, and no random ids anywhere; the audit-log checkpoint the letter carries is
+part of its input (printed, in a QR code, and in the XMP metadata)."""
 
 from __future__ import annotations
 
+from .. import letter_checkpoint
 from . import declination, foia, parts, transmittal, verification
 from .document import LetterInput
 from .layout import Frame, Meta, PageWriter
@@ -25,9 +27,12 @@ def render(d: LetterInput) -> tuple[bytes, int]:
     mark = verification.marker(d.verification)
     meta = Meta(title=f"{d.texts['title']} - {d.package.request_id}", author=d.office.name,
                 subject=f"{mark} kind={d.kind}", keywords=mark, creator=f"Disclosure Workstation {mark}",
-                created=pdf_date(d.created))
+                created=pdf_date(d.created),
+                xmp=letter_checkpoint.xmp_packet(d.checkpoint.note) if d.checkpoint else None)
     w = PageWriter(frame, meta)
     fmt = parts.placeholders(d)
     KINDS[d.kind](w, d, fmt)
     verification.draw_block(w, d.verification, d.texts)
+    if d.checkpoint is not None:
+        verification.draw_checkpoint(w, d.checkpoint, d.texts)
     return w.finish()

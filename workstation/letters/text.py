@@ -14,6 +14,7 @@ from reportlab.pdfbase.pdfmetrics import getFont
 
 REGULAR = "Helvetica"
 BOLD = "Helvetica-Bold"
+MONO = "Courier"           # the audit-log checkpoint printed on a letter, character for character
 MAX_GLYPH = 1.015          # the widest Helvetica glyph, in text-space units per point of font size
 
 

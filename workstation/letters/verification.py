@@ -1,5 +1,7 @@
 """The verification block on a letter's last page, the QR code holding the same data, and the marker that
-lets `dws verify-letter` recognise an issued letter from its bytes alone.
+lets `dws verify-letter` recognise an issued letter from its bytes alone. Below it, the audit-log checkpoint
+block: the signed checkpoint of the moment the letter was issued, printed and in a second QR code (the note
+verbatim, UTF-8), so that every letter that leaves the office witnesses the log (`dws verify --against`).
 
 The marker (`dws-letter/1 letter=L-... decision=D-...`) is written three times into the PDF's document
 information (Subject, Keywords, Creator), which reportlab leaves uncompressed: a changed byte in one copy
@@ -13,16 +15,19 @@ from itertools import groupby
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 
-from .document import Verification
+from .document import LogCheckpoint, Verification
 from .layout import CONTENT_W, MARGIN, PageWriter
-from .text import BOLD, REGULAR, wrap
+from .text import BOLD, MONO, REGULAR, width, wrap
 
 MARKER = "dws-letter/1"
 LETTER_ID = re.compile(rb"\bL-[0-9A-F]{12}\b")
 MARKED = re.compile(rb"dws-letter/1 letter=(L-[0-9A-F]{12}) decision=(D-[0-9A-F]{12})")
 QR_SIZE = 88.0                # points (1.22 in): reads at 150 dpi and on a phone
 PAD = 7.0
+CHECKPOINT_QR = 96.0          # a ~250-byte note is a version-11 code: a little larger to read as easily
+MONO_SIZE = 6.5
 HEIGHT = QR_SIZE + 2 * PAD + 6     # the block as drawn for up to two signers
+CHECKPOINT_HEIGHT = 16 * (MONO_SIZE + 3) + 2 * PAD + 6    # the checkpoint block, at most
 
 
 def marker(v: Verification) -> str:
@@ -51,37 +56,72 @@ def draw_block(w: PageWriter, v: Verification, texts: dict) -> None:
     """The boxed block: text on the left, the QR code on the right. Kept whole on one page."""
     size = 8.0
     text_w = CONTENT_W - QR_SIZE - 3 * PAD
-    rows: list[tuple[str, str]] = [(texts["common"]["verification"]["heading"], BOLD)]
+    rows: list[tuple[str, str, float]] = [(texts["common"]["verification"]["heading"], BOLD, size)]
     for line in block_lines(v, texts):
-        rows += [(part, REGULAR) for part in wrap(line, REGULAR, size, text_w)]
-    height = max(QR_SIZE, len(rows) * (size + 3)) + 2 * PAD
+        rows += [(part, REGULAR, size) for part in wrap(line, REGULAR, size, text_w)]
+    _boxed(w, rows, v.payload, QR_SIZE)
+
+
+def checkpoint_lines(note: str, text_w: float) -> list[str]:
+    """The note's lines as printed: a line too long for the block (the signature) breaks at its spaces,
+    then every so many characters (the QR code and the PDF's metadata hold it unbroken)."""
+    per_line = max(16, int(text_w // width("0", MONO, MONO_SIZE)))
+    out: list[str] = []
+    for line in note.rstrip("\n").split("\n"):
+        current = ""
+        for word in line.split(" "):
+            if current and len(current) + 1 + len(word) > per_line:
+                out.append(current)
+                current = ""
+            current = f"{current} {word}" if current else word
+            while len(current) > per_line:
+                out.append(current[:per_line])
+                current = current[per_line:]
+        out.append(current)
+    return out
+
+
+def draw_checkpoint(w: PageWriter, c: LogCheckpoint, texts: dict) -> None:
+    """The audit-log checkpoint block: what it is and how to check it, the note, and its QR code."""
+    t = texts["common"]["verification"]
+    size = 8.0
+    text_w = CONTENT_W - CHECKPOINT_QR - 3 * PAD
+    rows: list[tuple[str, str, float]] = [(t["checkpoint_heading"], BOLD, size)]
+    for line in (t["checkpoint"].format(size=f"{c.size:,}", signer=c.signer), t["checkpoint_how"]):
+        rows += [(part, REGULAR, size) for part in wrap(line, REGULAR, size, text_w)]
+    rows += [(line, MONO, MONO_SIZE) for line in checkpoint_lines(c.note, text_w)]
+    _boxed(w, rows, c.note, CHECKPOINT_QR)
+
+
+def _boxed(w: PageWriter, rows: list[tuple[str, str, float]], payload: str, qr: float) -> None:
+    height = max(qr, sum(size + 3 for _t, _f, size in rows)) + 2 * PAD
     w.space(6)
     w.need(height)
     top = w.y
     w.box(MARGIN, top - height, CONTENT_W, height)
     y = top - PAD
-    for text, font in rows:
+    for text, font, size in rows:
         w.text(MARGIN + PAD, y - size, text, font, size)
         y -= size + 3
-    _draw_qr(w, v.payload, MARGIN + CONTENT_W - PAD - QR_SIZE, top - PAD - QR_SIZE)
+    _draw_qr(w, payload, MARGIN + CONTENT_W - PAD - qr, top - PAD - qr, qr)
     w.y = top - height
 
 
-def _draw_qr(w: PageWriter, payload: str, x: float, y: float) -> None:
+def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float) -> None:
     """reportlab's QR encoder; the dark modules drawn as one filled path (its widget would build a shape
     object per module, which costs more than the rest of a one-page letter)."""
     widget = QrCodeWidget(payload, barLevel="M")
     widget.qr.make()
     modules = widget.qr.modules
     border = 2
-    box = QR_SIZE / (len(modules) + 2 * border)
+    box = side / (len(modules) + 2 * border)
     rects = []
     for r, row in enumerate(modules):
         c = 0
         for dark, run in groupby(bool(m) for m in row):
             n = len(list(run))
             if dark:
-                rects.append(f"{x + (c + border) * box:.3f} {y + QR_SIZE - (r + border + 1) * box:.3f} "
+                rects.append(f"{x + (c + border) * box:.3f} {y + side - (r + border + 1) * box:.3f} "
                              f"{n * box:.3f} {box:.3f} re")
             c += n
     w.fill(rects)

@@ -21,6 +21,7 @@ from ..letters.document import (
     BlockingOrder,
     Group,
     LetterInput,
+    LogCheckpoint,
     Office,
     RequestDefect,
     ScheduleRow,
@@ -53,7 +54,7 @@ def _office_date(stamp: str) -> str:
 
 
 def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
-          letter_id: str) -> LetterInput:
+          letter_id: str, checkpoint: LogCheckpoint | None = None) -> LetterInput:
     doc: dict[str, Any] = json.loads(row.document)
     kind, version = doc["letter"]["kind"], doc["letter"]["template_version"]
     texts = letter_texts(kind, version)
@@ -65,7 +66,8 @@ def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info:
         kind=kind, texts=texts, letter_id=letter_id, letter_date=_office_date(info.approved_at or info.prepared_at),
         created=info.approved_at or info.prepared_at, package=pkg, outcome=doc["outcome"],
         subject_count=doc["counts"]["subjects"], released_count=doc["counts"]["releasable"] if releases else 0,
-        office=_office(s), verification=_verification(letter_id, row, info), justification=doc["justification"],
+        office=_office(s), verification=_verification(letter_id, row, info), checkpoint=checkpoint,
+        justification=doc["justification"],
         defects=defects, orders=_blocking_orders(s, defects),
         record_checks_shown=not whole_request_fails and not (kind == "foia-response" and not releases))
     if d.releases:

@@ -12,14 +12,16 @@ from ..canonical import sha256_hex, utc_now
 from ..errors import InputError, TamperError
 from ..keys import primitives as p
 from ..letters import verification as marks
+from ..letters.document import LogCheckpoint
 from ..letters.render import render
-from ..store import db
+from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import letters as letters_sql
-from . import letter_input, review
+from . import letter_input, review, witness
 from .decisions import DecisionInfo, info
 from .session import Session
 
+ATTEMPTS = 3                 # times a letter is re-made when another session wrote to the log meanwhile
 OUTPUTS = {"written": "letter-written", "printed": "letter-printed", "saved": "letter-saved",
            "viewed": "letter-viewed"}
 
@@ -69,14 +71,37 @@ def letter_id_for(decision_id: str) -> str:
 
 def issue(s: Session, request_id: str) -> IssuedLetter:
     """The letter for the request's final decision: generated and stored the first time, the stored bytes
-    after that. Issuing a letter that releases records the disclosures in the same transaction."""
+    after that. Issuing a letter that releases records the disclosures in the same transaction. The letter
+    carries a checkpoint of the log signed by the issuing user and kept in that same transaction: it covers
+    every entry before the letter's own `letter-issued` entry."""
     s.require("issue-letter")
     rid, pkg, row, decision = _final(s, request_id)
     existing = letters_sql.for_decision(s.conn, row.decision_id)
     if existing is not None:
         return _issued(s, existing, request_id)
     letter_id = letter_id_for(row.decision_id)
-    data = letter_input.build(s, rid, pkg, row, decision, letter_id)
+    for _attempt in range(ATTEMPTS):
+        try:
+            return _issue_once(s, request_id, rid, pkg, row, decision, letter_id)
+        except _LogMoved:
+            continue
+    raise InputError(f"the audit log kept changing while the letter for {request_id} was being made (another "
+                     "session is writing to this store); nothing was issued: try again")
+
+
+class _LogMoved(Exception):
+    """The log grew between signing the letter's checkpoint and issuing it (another session wrote)."""
+
+
+def _issue_once(s: Session, request_id: str, rid: int, pkg: Any, row: dec.DecisionRow, decision: DecisionInfo,
+                letter_id: str) -> IssuedLetter:
+    """Sign a checkpoint of the log as it is, render the letter carrying it, then, in one transaction: check
+    the log is still exactly what the checkpoint covers, keep the checkpoint, store the letter, record the
+    disclosures and log `letter-issued` (the entry right after the checkpoint's last)."""
+    seen = auditlog.head(s.conn)
+    info = witness.sign_checkpoint(s)
+    checkpoint = LogCheckpoint(info.note, info.size, info.signer)
+    data = letter_input.build(s, rid, pkg, row, decision, letter_id, checkpoint)
     pdf, pages = render(data)
     made = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"],
                                  sha256_hex(pdf), pages, utc_now(), s.user or "recovery")
@@ -86,6 +111,9 @@ def issue(s: Session, request_id: str) -> IssuedLetter:
             raise InputError(f"the decision on {request_id} changed while its letter was being made; try again")
         raced = letters_sql.for_decision(s.conn, row.decision_id)
         if raced is None:
+            if auditlog.head(s.conn) != seen:
+                raise _LogMoved()
+            witness.keep_checkpoint(s, info)
             letters_sql.insert(s.conn, made, pdf)
             disclosed = 0
             if data.releases:
@@ -99,7 +127,8 @@ def issue(s: Session, request_id: str) -> IssuedLetter:
                     at=made.issued_at)
             s.log("letter-issued", request_id, {
                 "letter_id": letter_id, "decision_id": row.decision_id, "kind": data.kind, "pages": pages,
-                "sha256": made.sha256, "template_version": made.template_version, "disclosures": disclosed})
+                "sha256": made.sha256, "template_version": made.template_version, "disclosures": disclosed,
+                "checkpoint_size": info.size})
     if raced is not None:
         return _issued(s, raced, request_id)
     return IssuedLetter(letter_id, row.decision_id, request_id, data.kind, pages, made.sha256, made.issued_at,

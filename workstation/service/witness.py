@@ -24,8 +24,9 @@ CHECKPOINT_SUFFIX = ".checkpoint"
 WITNESS_SUFFIXES = (CHECKPOINT_SUFFIX, ".txt", ".pdf")
 
 
-def make_checkpoint(s: Session) -> CheckpointInfo:
-    """Sign a checkpoint of the log as it is now, keep it in the store, and return it."""
+def sign_checkpoint(s: Session) -> CheckpointInfo:
+    """A checkpoint of the log as it is now, signed but not kept. A letter signs one
+    before it is rendered and keeps it in the transaction that issues it (letters.py)."""
     s.require("read-log")
     key = s._store.checkpoint_key
     if s.user is None or key is None:
@@ -39,10 +40,22 @@ def make_checkpoint(s: Session) -> CheckpointInfo:
     root = logtree.root(s.conn, size)
     name = cp.key_name(s.user, store_id)
     checkpoint = cp.make(cp.origin(store_id), size, root, name, key)
-    with db.transaction(s.conn):
-        logtree.save_checkpoint(s.conn, size, root, checkpoint.note, s.user)
     return CheckpointInfo(size, root.hex(), checkpoint.note, s.user,
                           cp.verifier_key(name, p.public_from_private(key)))
+
+
+def keep_checkpoint(s: Session, info: CheckpointInfo) -> None:
+    """Store a signed checkpoint (inside the caller's transaction)."""
+    assert s.user is not None
+    logtree.save_checkpoint(s.conn, info.size, bytes.fromhex(info.root_hex), info.note, s.user)
+
+
+def make_checkpoint(s: Session) -> CheckpointInfo:
+    """Sign a checkpoint of the log as it is now, keep it in the store, and return it."""
+    info = sign_checkpoint(s)
+    with db.transaction(s.conn):
+        keep_checkpoint(s, info)
+    return info
 
 
 def verifier_key(s: Session, user: str | None = None) -> str:
