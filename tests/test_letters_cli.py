@@ -90,13 +90,21 @@ def _second_partial(store: Path, tmp_path: Path, request_id: str, *, pending: bo
 
 
 def test_same_inputs_give_the_same_bytes(template: Path, tmp_path: Path) -> None:
-    """Two copies of a store holding the same signed decisions issue byte-identical letters."""
+    """Two copies of a store holding the same signed decisions and the same log (so the same checkpoint)
+    issue byte-identical letters; a different log gives a different checkpoint, and only that differs."""
+    from datetime import UTC, datetime
+
+    from workstation import clock, letter_checkpoint
+
     made = []
-    for name in ("a", "b"):
+    for name in ("a", "b", "c"):
         shutil.copytree(template, tmp_path / name)
-        with Workstation(tmp_path / name).unlock("rita", passphrase("rita")) as s:
+        at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC) if name != "c" else datetime(2026, 11, 3, 9, 1, tzinfo=UTC)
+        with clock.use(clock.FixedClock(at)), Workstation(tmp_path / name).unlock("rita", passphrase("rita")) as s:
             made.append([s.issue_letter(rid) for rid in ("LTR-PARTIAL", "LTR-BLOCKED", "LTR-FOIA")])
     assert made[0] == made[1]
+    assert made[2] != made[0]
+    assert letter_checkpoint.find(made[2][0]) != letter_checkpoint.find(made[0][0])
     assert b"/CreationDate (D:" in made[0][0] and b"ReportLab" in made[0][0]
 
 

@@ -232,6 +232,23 @@ class WitnessWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class WitnessOutcome:
+    """What became of a checkpoint meant for the witness folder (on lock, exit, or after a command that wrote
+    to the log), or when the folder last received one. Never an error: the user's work goes on."""
+
+    folder: str | None          # None: nothing to write (a recovery-code session cannot sign)
+    path: str | None = None     # the checkpoint file (the newest one, for a status)
+    size: int | None = None     # entries it covers
+    at: str | None = None       # UTC timestamp it was written
+    warning: str | None = None  # why nothing was written (the folder is missing or cannot be written)
+    notice: str | None = None   # said once: the default folder beside the store was just created
+
+    @property
+    def skipped(self) -> bool:
+        return self.folder is None
+
+
+@dataclass(frozen=True, slots=True)
 class InclusionProof:
     seq: int
     checkpoint: str

@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "foia_due_working_days": 20,
     # workstation controls
     "idle_lock_minutes": 15,
+    "witness_folder": "",       # where checkpoints of the audit log go on lock and exit ("": beside the store)
     # office (letters)
     "office_name": "Disclosure Office",
     "office_address_lines": ["1111 Constitution Ave NW", "Washington, DC 20224"],

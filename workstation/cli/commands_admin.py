@@ -55,7 +55,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     pw = common.read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE",
                             prompt=f"New passphrase for {args.admin}: ", what="passphrase", confirm=True)
     session, code, notice = ws.init(args.admin, pw)
-    session.close()
+    with session:
+        common.append_witness(session, always=True)
     if notice:
         print(notice, file=sys.stderr)
     if args.json:

@@ -58,7 +58,22 @@ def user_name(args: argparse.Namespace) -> str:
 
 
 def open_session(args: argparse.Namespace) -> Session:
-    return workstation(args).unlock(user_name(args), passphrase(args))
+    """The user's session; when it closes after writing to the log, a checkpoint goes to the witness folder."""
+    session = workstation(args).unlock(user_name(args), passphrase(args))
+    session.before_close(lambda: append_witness(session))
+    return session
+
+
+def append_witness(session: Session, *, always: bool = False) -> None:
+    """A checkpoint to the witness folder if the command wrote to the log (or `always`). A folder that is
+    missing or cannot be written is a warning on stderr: the command's work stands, the next one catches up."""
+    if not (always or session.wrote_to_log()):
+        return
+    outcome = session.append_witness()
+    if outcome.notice:
+        print(f"dws: note: {outcome.notice}", file=sys.stderr)
+    if outcome.warning:
+        print(f"dws: warning: {outcome.warning}", file=sys.stderr)
 
 
 def emit_json(value: Any) -> None:

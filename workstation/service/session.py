@@ -80,10 +80,21 @@ class Session(LogMixin):
         except BaseException:
             store.close()
             raise
+        self._head_at_open = auditlog.head(self.conn)[0]
+        self._before_close: list[Callable[[], None]] = []
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
-        self._store.close()
+        """Run what was asked to happen before closing (the CLI's witness checkpoint), then close the store."""
+        hooks, self._before_close = self._before_close, []
+        try:
+            for hook in hooks:
+                hook()
+        finally:
+            self._store.close()
+
+    def before_close(self, hook: Callable[[], None]) -> None:
+        self._before_close.append(hook)
 
     def __enter__(self) -> Session:
         return self

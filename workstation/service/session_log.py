@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model import CheckpointInfo, InclusionProof, WitnessWrite
+from ..model import CheckpointInfo, InclusionProof, WitnessOutcome, WitnessWrite
 
 if TYPE_CHECKING:
     from .session import Session
@@ -28,6 +28,25 @@ class LogMixin:
         from .witness import write_witness
 
         return write_witness(self, folder)
+
+    def append_witness(self: Session) -> WitnessOutcome:
+        """A checkpoint to the witness folder (setting `witness_folder`, default beside the store), as on
+        every lock and exit: never raises for the folder, its warning is in the outcome (witness_folder.py)."""
+        from .witness_folder import append
+
+        return append(self)
+
+    def witness_status(self: Session) -> WitnessOutcome:
+        """When the witness folder last received a checkpoint of this store (or why it cannot be read)."""
+        from .witness_folder import status
+
+        return status(self)
+
+    def wrote_to_log(self: Session) -> bool:
+        """Has this session appended to the log since it was opened (beyond its own unlock entries)?"""
+        from ..store import auditlog
+
+        return auditlog.head(self.conn)[0] > self._head_at_open
 
     def prove_entry(self: Session, seq: int) -> InclusionProof:
         from .proofs import prove_entry
