@@ -69,6 +69,7 @@ class DesktopApp(QObject):
         self.lock = LockController(self.db, self.clipboard, info, idle_ms, self)
         self.window.lock_requested.connect(self.lock.lock)
         self.lock.remaining_changed.connect(self.window.status.on_lock_remaining_changed)
+        self.lock.witness_written.connect(self.window.status.on_witness_outcome_loaded)
         self.lock.screen.quit_requested.connect(self.quit)
         self.window.show()
         self.window.start()

@@ -1,5 +1,5 @@
-"""Choosing a file to read or to write: a window-modal QFileDialog opened with `open()` (never a nested event
-loop), which calls back with the chosen path. Cancelling calls nothing."""
+"""Choosing a file (or files, or a folder) to read, or a file to write: a window-modal QFileDialog opened with
+`open()` (never a nested event loop), which calls back with the chosen path(s). Cancelling calls nothing."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 Chosen = Callable[[Path], None]
 
 
-def _dialog(parent: QWidget, title: str, name_filter: str, on_chosen: Chosen) -> QFileDialog:
+def _dialog(parent: QWidget, title: str, name_filter: str | None, on_chosen: Chosen | None) -> QFileDialog:
     dialog = QFileDialog(parent, title)
-    dialog.setNameFilters([name_filter, "All files (*)"])
+    if name_filter is not None:
+        dialog.setNameFilters([name_filter, "All files (*)"])
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setAccessibleName(title)
-    dialog.fileSelected.connect(lambda name: on_chosen(Path(name)) if name else None)
+    if on_chosen is not None:
+        dialog.fileSelected.connect(lambda name: on_chosen(Path(name)) if name else None)
     return dialog
 
 
@@ -40,5 +42,26 @@ def choose_file_to_write(parent: QWidget, title: str, name_filter: str, suggeste
     if suffix:
         dialog.setDefaultSuffix(suffix)
     dialog.selectFile(suggested)
+    dialog.open()
+    return dialog
+
+
+def choose_files_to_read(parent: QWidget, title: str, name_filter: str,
+                         on_chosen: Callable[[list[Path]], None]) -> QFileDialog:
+    """One or more existing files."""
+    dialog = _dialog(parent, title, name_filter, None)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.filesSelected.connect(lambda names: on_chosen([Path(n) for n in names]) if names else None)
+    dialog.open()
+    return dialog
+
+
+def choose_folder(parent: QWidget, title: str, on_chosen: Chosen) -> QFileDialog:
+    """An existing folder."""
+    dialog = _dialog(parent, title, None, on_chosen)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
     dialog.open()
     return dialog

@@ -1,6 +1,6 @@
 """Locking: after `idle_lock_minutes` without keyboard or mouse input, or on Ctrl+L, every window is hidden
-behind the lock screen, results of running work are held back, and the clipboard is cleared if the app put
-taxpayer data on it."""
+behind the lock screen, results of running work are held back, the clipboard is cleared if the app put
+taxpayer data on it, and a checkpoint of the audit log goes to the witness folder."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from workstation.model import WitnessOutcome
+
 from .clipboard import ClipboardGuard
 from .database import DbClient
+from .failures import Failure
 from .lock_screen import LockScreen
 from .values import SessionInfo
 
@@ -25,6 +28,7 @@ class LockController(QObject):
     locked = Signal()
     unlocked = Signal()
     remaining_changed = Signal(int)        # seconds until the idle lock
+    witness_written = Signal(object)       # WitnessOutcome of the lock's checkpoint (written, or a warning)
 
     def __init__(self, db: DbClient, clipboard: ClipboardGuard, info: SessionInfo, idle_ms: int,
                  parent: QObject | None = None) -> None:
@@ -87,7 +91,13 @@ class LockController(QObject):
         self._clipboard.clear_sensitive()
         self.screen.raise_()
         self.screen.activateWindow()
+        self._db.run(lambda ctx: ctx.session.append_witness(), self.witness_written.emit, self.on_witness_failed,
+                     urgent=True)
         self.locked.emit()
+
+    def on_witness_failed(self, failure: Failure) -> None:
+        """Not a folder problem (that is the outcome's warning) but anything else: still only a warning."""
+        self.witness_written.emit(WitnessOutcome("", warning=f"no checkpoint was written: {failure.message}"))
 
     def on_screen_unlocked(self) -> None:
         self.is_locked = False

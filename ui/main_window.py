@@ -29,6 +29,7 @@ from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
 from .users_dialog import UsersDialog
 from .values import SessionInfo
+from .verify_dialog import VerifyDialog
 
 LOG_REFRESH_MS = 500
 STATUS_MESSAGE_MS = 15_000
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self._action(request, "Sa&ve letter as…", "Ctrl+Shift+S", letter.on_save_clicked)
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Verify the log and signatures", "Ctrl+Shift+V", self.verify)
+        self._action(tools, "Verify against &witnesses…", "Ctrl+Shift+K", self.show_verify)
         tools.addSeparator()
         self.orders_action = self._gated(self._action(tools, "Court &orders…", "Ctrl+Shift+C", self.show_orders),
                                          "import-order")
@@ -176,6 +178,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         self.queue.reload()
         self.refresh_log_status()
+        self._db.call(lambda s: s.witness_status(), self.status.on_witness_outcome_loaded)
 
     def open_request(self, request_id: str) -> None:
         self.request.open_request(request_id)
@@ -268,6 +271,14 @@ class MainWindow(QMainWindow):
             return dialog
 
         return self._dialog("accounting", make)
+
+    def show_verify(self) -> VerifyDialog:
+        def make() -> VerifyDialog:
+            dialog = VerifyDialog(self._db, self)
+            dialog.verified.connect(lambda _intact: self._log_timer.start())
+            return dialog
+
+        return self._dialog("verify", make)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.menuBar(), self).open()

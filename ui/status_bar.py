@@ -1,11 +1,34 @@
-"""The status bar: who is signed in (user and role), the idle-lock timer, and the audit log's state."""
+"""The status bar: who is signed in (user and role), the idle-lock timer, the audit log's state, and when the
+witness folder last received a checkpoint."""
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
+
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from workstation.model import WitnessOutcome
 
 from .lockout import minutes_seconds
 from .values import LogStatus, SessionInfo
+
+NOTICE_MS = 30_000
+
+
+def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
+    """(the label, its tooltip) for the witness folder's state."""
+    if outcome.skipped:
+        return "Witness: —", "A recovery-code session cannot sign checkpoints of the audit log."
+    if outcome.warning:
+        return "Witness folder unavailable", outcome.warning
+    if outcome.at:
+        local = datetime.fromisoformat(outcome.at.replace("Z", "+00:00")).astimezone()
+        size = f" of {outcome.size:,} log entries" if outcome.size is not None else ""
+        return (f"Witness: {local:%H:%M}", f"The witness folder {outcome.folder} last received a checkpoint{size} "
+                f"on {local:%Y-%m-%d at %H:%M}. One is written on every lock and exit.")
+    return "Witness: none yet", (f"No checkpoint in the witness folder {outcome.folder} yet; one is written on "
+                                 "every lock and exit.")
 
 
 class StatusBar(QStatusBar):
@@ -19,10 +42,23 @@ class StatusBar(QStatusBar):
         self.log.setAccessibleName("Audit log status")
         self.addPermanentWidget(self.user)
         self.addPermanentWidget(self.lock_timer)
+        self.witness = QLabel("Witness: checking…")
+        self.witness.setAccessibleName("Witness folder status")
         self.addPermanentWidget(self.log)
+        self.addPermanentWidget(self.witness)
 
     def on_lock_remaining_changed(self, seconds: int) -> None:
         self.lock_timer.setText(f"Locks in {minutes_seconds(seconds)} (Ctrl+L locks now)")
 
     def on_log_status_loaded(self, status: LogStatus) -> None:
         self.log.setText(status.label)
+
+    def on_witness_outcome_loaded(self, outcome: WitnessOutcome) -> None:
+        """A checkpoint written (or not: a warning here and on stderr), or the folder's state at start."""
+        text, tip = witness_text(outcome)
+        self.witness.setText(text)
+        self.witness.setToolTip(tip)
+        if outcome.warning:
+            print(f"dws: warning: {outcome.warning}", file=sys.stderr)
+        if outcome.notice:
+            self.showMessage(outcome.notice[0].upper() + outcome.notice[1:], NOTICE_MS)

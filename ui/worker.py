@@ -8,6 +8,7 @@ dataclasses, tuples, bytes), which travel back to the UI thread as signals. Exce
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -87,9 +88,25 @@ class DbWorker(QObject):
 
     @Slot()
     def on_stop_requested(self) -> None:
-        """Queued after every job submitted before it: close the session here, then end the thread."""
+        """Queued after every job submitted before it: a checkpoint to the witness folder (on exit), close
+        the session here, then end the thread."""
+        self.append_witness()
         self.close_session()
         self.thread().quit()
+
+    def append_witness(self) -> None:
+        """The exit's checkpoint to the witness folder. It never keeps the application from closing: a
+        folder that cannot be written is a warning on stderr (there is no window left to show it in)."""
+        if self.session is None:
+            return
+        try:
+            outcome = self.session.append_witness()
+        except Exception as exc:       # a bug here must not keep the session from closing
+            print(f"dws: warning: no checkpoint was written to the witness folder at exit "
+                  f"({type(exc).__name__})", file=sys.stderr)
+            return
+        if outcome.warning:
+            print(f"dws: warning: {outcome.warning}", file=sys.stderr)
 
     def close_session(self) -> None:
         if self.session is not None:
