@@ -9,6 +9,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from workstation.model import WitnessOutcome
+from workstation.service.witness_folder import SETTING
 
 from .lockout import minutes_seconds
 from .values import LogStatus, SessionInfo
@@ -25,8 +26,13 @@ def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
     if outcome.at:
         local = datetime.fromisoformat(outcome.at.replace("Z", "+00:00")).astimezone()
         size = f" of {outcome.size:,} log entries" if outcome.size is not None else ""
-        return (f"Witness: {local:%H:%M}", f"The witness folder {outcome.folder} last received a checkpoint{size} "
-                f"on {local:%Y-%m-%d at %H:%M}. One is written on every lock and exit.")
+        tip = (f"The witness folder {outcome.folder} last received a checkpoint{size} on {local:%Y-%m-%d at %H:%M}. "
+               "One is written on every lock and exit.")
+        if outcome.beside_store:
+            return (f"Witness: {local:%H:%M} (beside the store)",
+                    tip + f" It is beside the store: an administrator should set '{SETTING}' to a removable drive "
+                    "or a share the users cannot rewrite.")
+        return f"Witness: {local:%H:%M}", tip
     return "Witness: none yet", (f"No checkpoint in the witness folder {outcome.folder} yet; one is written on "
                                  "every lock and exit.")
 

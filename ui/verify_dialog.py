@@ -38,17 +38,15 @@ def report_text(report: Any) -> tuple[bool, str]:
         lines.insert(0, "INTACT: the chain is whole, every signature verifies"
                      + (f", and the log extends all {given} checkpoint(s) given." if given else "."))
         return True, "\n".join(lines)
-    failed = next((w for w in report.witnesses if not w.ok), None)
-    head = "TAMPERING FOUND"
+    failed = next((w for w in report.witnesses if not w.ok), None)     # the smallest: they come by size
     if failed is not None:
-        entries = (f"entry {failed.first_bad_entry}" if failed.last_bad_entry is None or
-                   failed.last_bad_entry == failed.first_bad_entry else
-                   f"entries {failed.first_bad_entry}..{failed.last_bad_entry}")
-        head += (f": the log no longer extends {failed.source}"
-                 + (f" ({entries})" if failed.first_bad_entry is not None else ""))
-    elif report.first_bad_entry is not None:
-        head += f": the first bad log entry is {report.first_bad_entry}"
-    return False, "\n".join([head + ".", *lines, "", *(f"✗ {p}" for p in report.problems)])
+        head = [f"TAMPERING FOUND: the log no longer extends the checkpoint {failed.source}.", failed.problem or ""]
+        others = [p for p in report.problems if p != failed.problem]
+    else:
+        head = ["TAMPERING FOUND" + (f": the first bad log entry is {report.first_bad_entry}."
+                                     if report.first_bad_entry is not None else ".")]
+        others = report.problems
+    return False, "\n".join([*head, "", *lines, *(f"✗ {p}" for p in others)])
 
 
 class VerifyDialog(QDialog):

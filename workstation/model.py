@@ -242,6 +242,7 @@ class WitnessOutcome:
     at: str | None = None       # UTC timestamp it was written
     warning: str | None = None  # why nothing was written (the folder is missing or cannot be written)
     notice: str | None = None   # said once: the default folder beside the store was just created
+    beside_store: bool = False  # the default folder (it should be moved off this computer)
 
     @property
     def skipped(self) -> bool:

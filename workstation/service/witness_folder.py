@@ -40,8 +40,8 @@ def folder(s: Session) -> tuple[Path, bool]:
 
 def notice(where: Path) -> str:
     return (f"checkpoints of the audit log now go to {where}, beside the store; move them off this computer: "
-            f"set '{SETTING}' (or the office policy's key) to a removable drive or a share the users cannot "
-            "rewrite")
+            f"set '{SETTING}' (a setting, or the office policy's key) to a removable drive or a share the users "
+            "cannot rewrite")
 
 
 def unavailable(where: Path, why: str) -> str:
@@ -67,7 +67,8 @@ def append(s: Session) -> WitnessOutcome:
     except DwsError as exc:
         why = "missing or not a folder" if not where.is_dir() else getattr(exc, "message", str(exc))
         return WitnessOutcome(str(where), warning=unavailable(where, why))
-    return WitnessOutcome(str(where), written.path, written.size, clocks.utc_stamp(), notice=told)
+    return WitnessOutcome(str(where), written.path, written.size, clocks.utc_stamp(), notice=told,
+                          beside_store=is_default)
 
 
 def status(s: Session) -> WitnessOutcome:
@@ -89,4 +90,5 @@ def status(s: Session) -> WitnessOutcome:
     mtime, newest = max(files)
     size = newest.name[len(prefix):].split("-", 1)[0]
     stamp = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return WitnessOutcome(str(where), str(newest), int(size) if size.isdigit() else None, stamp)
+    return WitnessOutcome(str(where), str(newest), int(size) if size.isdigit() else None, stamp,
+                          beside_store=is_default)
