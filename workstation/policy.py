@@ -6,7 +6,8 @@ configuration folder: ``/etc/xdg/disclosure-workstation/policy.json`` on Linux (
 disclosure-workstation/policy.json`` on macOS, ``C:\\ProgramData\\disclosure-workstation\\policy.json`` on
 Windows. No file there means no policy.
 
-    {"idle_lock_minutes": 5, "office_name": "Disclosure Office, Ogden", "bulk_threshold": 50}
+    {"idle_lock_minutes": 5, "office_name": "Disclosure Office, Ogden", "bulk_threshold": 50,
+     "witness_folder": "/media/dws-witness"}
 
 Each key is a setting name from ``workstation.settings.DEFAULTS`` and its value is checked like any other
 setting change (``settings.coerce``); keys starting with ``_`` are comments. A value set here wins over
