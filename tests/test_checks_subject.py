@@ -15,8 +15,8 @@ from workstation.rules.checks_subject import check_address, check_name
 
 @pytest.mark.parametrize("name", [
     "Maria Example", "EXAMPLE, MARIA", "Pat O'Brien", "Ana Garcia-Lopez", "Juan de la Cruz",
-    "Robert Smith III", "John Smith, Jr.", "Smith 3rd, John", "Wei Li", "Ng", "FNU Smith", "José Núñez",
-    "Cher",
+    "Robert Smith III", "John Smith, Jr.", "Smith 3rd, John", "Wei Li", "Ng", "José Núñez",
+    "Cher", "N.A. Garrison", "Na Garrison", "J. R. R. Tolkien", "John NMN Smith", "Maria Garrison Jr.",
 ])
 def test_real_names_pass(name: str) -> None:
     assert check_name(name) is None
@@ -55,6 +55,17 @@ def test_bad_names_fail(name: str | None, message: str) -> None:
     assert check_name(name) == message
 
 
+@pytest.mark.parametrize("name", [
+    "FNU Garrison", "fnu garrison", "F.N.U. Garrison", "F N U Garrison", "F-N-U Garrison", "Garrison, FNU",
+    "LNU", "Maria LNU", "Maria Lnu Jr.", "Garrison L. N. U.", "NFN Maria Garrison", "nfn garrison",
+    "Unknown Garrison", "UNKNOWN, MARIA", "unk garrison", "XXX Garrison", "x.x.x. garrison", "Garrison Xxx",
+    "Maria NLN", "Test Garrison", "None Garrison",
+])
+def test_placeholder_first_or_last_name_fails(name: str) -> None:
+    """RULES.md NAME: no placeholder for the first or the last name, in any case or punctuation."""
+    assert check_name(name) == cs.NAME_PLACEHOLDER
+
+
 # ------------------------------------------------------------------------------------------- ADDRESS
 
 CITY, STATE, ZIP = "Austin", "TX", "78701"
@@ -83,6 +94,11 @@ CITY, STATE, ZIP = "Austin", "TX", "78701"
     "W156N5678 Pilgrim Rd",
     "PSC 1234 Box 5678",
     "Urb Las Gladiolas 150 Calle A",
+    "1200 Mission",
+    "2064 Wells",
+    "1200 mission apt 4",
+    "1 Park",
+    "1200 Mission St",
 ])
 def test_complete_streets_pass(street: str) -> None:
     assert check_address(street, CITY, STATE, ZIP) is None
@@ -113,6 +129,10 @@ def test_complete_streets_pass(street: str) -> None:
     ("1200 78701", cs.NO_STREET_NAME),
     ("12 Apt 4", cs.NO_STREET_NAME),
     ("12 North", cs.NO_STREET_NAME),
+    ("1200 St", cs.NO_STREET_NAME),
+    ("1200 Street", cs.NO_STREET_NAME),
+    ("1200 Avenue Apt 4", cs.NO_STREET_NAME),
+    ("1200 Rd", cs.NO_STREET_NAME),
     ("1200 Congress Ave Apt", cs.UNIT_NO_NUMBER),
     ("PO Box", cs.PO_BOX_NO_NUMBER),
     ("RR 2", cs.RURAL_INCOMPLETE),
