@@ -16,7 +16,7 @@ from workstation.rules.checks_subject import check_address, check_name
 @pytest.mark.parametrize("name", [
     "Maria Example", "EXAMPLE, MARIA", "Pat O'Brien", "Ana Garcia-Lopez", "Juan de la Cruz",
     "Robert Smith III", "John Smith, Jr.", "Smith 3rd, John", "Wei Li", "Ng", "José Núñez",
-    "Cher", "N.A. Garrison", "Na Garrison", "J. R. R. Tolkien", "John NMN Smith", "Maria Garrison Jr.",
+    "Cher", "J. R. R. Tolkien", "John NMN Smith", "Maria Garrison Jr.",
 ])
 def test_real_names_pass(name: str) -> None:
     assert check_name(name) is None
@@ -59,7 +59,7 @@ def test_bad_names_fail(name: str | None, message: str) -> None:
     "FNU Garrison", "fnu garrison", "F.N.U. Garrison", "F N U Garrison", "F-N-U Garrison", "Garrison, FNU",
     "LNU", "Maria LNU", "Maria Lnu Jr.", "Garrison L. N. U.", "NFN Maria Garrison", "nfn garrison",
     "Unknown Garrison", "UNKNOWN, MARIA", "unk garrison", "XXX Garrison", "x.x.x. garrison", "Garrison Xxx",
-    "Maria NLN", "Test Garrison", "None Garrison",
+    "Maria NLN", "Test Garrison", "None Garrison", "N.A. Garrison", "Garrison, n/a",
 ])
 def test_placeholder_first_or_last_name_fails(name: str) -> None:
     """RULES.md NAME: no placeholder for the first or the last name, in any case or punctuation."""

@@ -76,9 +76,9 @@ _ADDRESS_PLACEHOLDERS = _PLACEHOLDERS_COMMON | _words(
 _NAME_FILLER = _words("UNKNOWN|UNK|FNU|LNU|NFN|NLN|NMN|NA|NONE|NULL|NIL|TEST|TBD|TBA|REDACTED|DUMMY|NAME|X")
 # Words that make a field placeholder wherever they occur.
 _NAME_NEVER = _words("UNKNOWN|REDACTED|PLACEHOLDER|TBD|ASDF|QWERTY|DONTCARE|DUMMY") | _REPEATED
-# Words that make a name placeholder as its first or its last name ("FNU Garrison", "Garrison, LNU"). Not "NA":
-# "N.A. Garrison" is two initials ("N/A" is caught on its own), and "Na" is a family name.
-_NAME_PART_PLACEHOLDERS = _words("FNU|LNU|NFN|NLN|UNK|UNKNOWN|UNKNWN|NONE|NULL|NIL|TEST|TBD|TBA|REDACTED|DUMMY|"
+# Words that make a name placeholder as its first or its last name ("FNU Garrison", "Garrison, LNU"). "NA" too:
+# "N/A" in any punctuation; that "N.A." may be two initials, or "Na" a family name, is the lesser risk.
+_NAME_PART_PLACEHOLDERS = _words("FNU|LNU|NFN|NLN|NA|UNK|UNKNOWN|UNKNWN|NONE|NULL|NIL|TEST|TBD|TBA|REDACTED|DUMMY|"
                                  "PLACEHOLDER|NONAME") | _REPEATED
 _NAME_SUFFIX_WORDS = _words("JR|SR|JNR|SNR|II|III|IV|V|2ND|3RD|4TH|ESQ|MD|PHD|DDS|DVM|CPA")
 _ADDRESS_NEVER = _words(

@@ -9,9 +9,11 @@ element names, tax years) are fine.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from workstation.model import ELEMENT_CLASS, ELEMENTS, IDENTITY, OTHER, RequestPackage
 
@@ -20,7 +22,7 @@ OUTCOMES: tuple[str, ...] = (PASS, FAIL, REVIEW, BLOCK)
 REQUEST, SUBJECT = "request", "subject"
 
 REQUEST_CODES: tuple[str, ...] = (
-    "AUTHORITY", "WRITING", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
+    "AUTHORITY", "WRITING", "RECEIVED", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
     "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK",
 )
 SUBJECT_CODES: tuple[str, ...] = (
@@ -38,6 +40,17 @@ class Finding:
     outcome: str         # pass | fail | needs-review | block
     message: str         # officer-readable; never contains taxpayer values
     citation: str        # e.g. "26 U.S.C. 6103(i)(2)(B)(i)"
+    partial: bool = False  # a request-level failure that withholds part (elements, periods), not the request
+
+
+def denies(finding: Finding | Mapping[str, Any]) -> bool:
+    """Whether a request-level finding (or its stored form) withholds the whole request: a block, or a failure
+    that is not partial (RULES.md: ITEMS, ORDER and PERIODS may withhold only what lies beyond)."""
+    if isinstance(finding, Finding):
+        outcome, partial = finding.outcome, finding.partial
+    else:
+        outcome, partial = finding["outcome"], bool(finding.get("partial"))
+    return outcome == BLOCK or (outcome == FAIL and not partial)
 
 
 @cache
@@ -58,9 +71,9 @@ def citation(code: str, authority: str) -> str:
 
 
 def request_finding(code: str, authority: str, outcome: str, message: str,
-                    cite: str | None = None) -> Finding:
+                    cite: str | None = None, *, partial: bool = False) -> Finding:
     """A request-scope finding, cited from the shipped data unless `cite` is given."""
-    return Finding(code, REQUEST, None, outcome, message, cite or citation(code, authority))
+    return Finding(code, REQUEST, None, outcome, message, cite or citation(code, authority), partial)
 
 
 _I2_CLASSES = frozenset({IDENTITY, OTHER})
