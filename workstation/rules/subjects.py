@@ -1,8 +1,12 @@
 """Subject-level checks for one named taxpayer: NAME, ADDRESS, REASON, MATCH, ADDRESS-MATCH, HOLD and
-PERIOD-RECORD, each judged for this subject alone (never "the batch matched 96%").
+PERIOD-RECORD, each judged for this subject alone (never "the batch matched 96%"), and the binding of a
+consent or a first-party FOIA request to its own taxpayer (CONSENT, ITEMS).
 
-Pure: the caller supplies the subject's fields and the taxpayer-record rows found for its TIN, plus a
-look-up by normalized address for subjects the TIN does not find. Messages never quote taxpayer values.
+Decided per taxpayer, not per row: MATCH tries the TIN (with the same name control) and the exact name and
+address, both always, over every row on file; the candidates are the distinct taxpayers found. HOLD,
+ADDRESS-MATCH and PERIOD-RECORD then read every row of the taxpayer, whatever name or address it was filed
+under. Pure: the caller supplies the subject's fields, every record row of its TIN, a look-up by normalized
+address and the rows of any other taxpayer found there. Messages never quote taxpayer values.
 
 Run for every subject of million-name requests, so what repeats from subject to subject is worked out once:
 each distinct name's NAME verdict and name control, each distinct reason's REASON verdict, each distinct
@@ -27,7 +31,16 @@ RowsForTin = Callable[[str, str], Sequence[RecordRow]]
 
 STATUS_RELEASABLE, STATUS_WITHHELD, STATUS_NO_RECORD, STATUS_REVIEW = "releasable", "withheld", "no-record", "review"
 # Which failing code names the reason a subject is withheld, first match wins.
-PRECEDENCE = ("HOLD", "NAME", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "PERIOD-RECORD")
+PRECEDENCE = ("HOLD", "NAME", "CONSENT", "ITEMS", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "PERIOD-RECORD")
+# The HOLD finding says whether any other check withholds the subject: a letter lists a held subject under
+# every other defect, exactly as if it had no hold, and under "cannot be disclosed at this time" only when
+# nothing else withholds it (RULES.md "Letters").
+HOLD_ALONE = "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"
+HOLD_WITH_OTHERS = HOLD_ALONE + "; other checks withhold this taxpayer too"
+CONSENT_OTHER = ("the consent covers its own taxpayer only (its TIN, and the name control on file), and this "
+                 "subject is not that taxpayer: not released under it")
+FOIA_THIRD_PARTY = ("a third party: this subject is not the requester who signed (same name, the TIN on file for "
+                    "that name); nothing about a third party is released under FOIA")
 _FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 MIN_REASON_CHARS = 25
 CACHE_MAX = 100_000                # entries per value cache (names, reasons); a full cache starts over
@@ -54,6 +67,9 @@ class SubjectPolicy:
     periods: tuple[str, ...]           # the request's valid periods
     reason_counts: dict[str, int]      # reason_key → number of subjects giving it
     reason_limit: int                  # a reason may be shared with at most this many other subjects
+    # (c): the consent's taxpayer as (TIN digits, name control), ("", "") when the consent names none usable
+    consent_taxpayer: tuple[str, str] | None = None
+    foia_requester: str | None = None  # foia: the normalized name of the requester who signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +113,50 @@ def name_facts(name: str | None) -> tuple[str | None, str]:
     return facts
 
 
+_NORMALIZED: dict[str, str] = {}
+
+
+def normalized_name(name: str) -> str:
+    """`normalize_name`, remembered: the names at an address are compared for every subject living there."""
+    found = _NORMALIZED.get(name)
+    if found is None:
+        if len(_NORMALIZED) >= CACHE_MAX:
+            _NORMALIZED.clear()
+        found = _NORMALIZED[name] = normalize_name(name)
+    return found
+
+
+def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[RecordRow], akey: str | None,
+                     by_address: AddressLookup, rows_for_tin: RowsForTin
+                     ) -> dict[tuple[str, str], Sequence[RecordRow]]:
+    """MATCH, both ways: (tin, tin_type) -> every record row of that taxpayer, for each distinct taxpayer
+    found by the TIN with the same name control (on any row: any year, any name it has filed under) or by
+    the exact normalized name at the normalized address (on any row: any year, any address it has had)."""
+    found: dict[tuple[str, str], Sequence[RecordRow]] = {}
+    if tin9 and rows:
+        types = {r[1] for r in rows if r[2] == nc}
+        for tt in types:
+            found[tin9, tt] = rows if len(types) == 1 and all(r[1] == tt for r in rows) else \
+                [r for r in rows if r[1] == tt]
+    if akey and name:
+        at_address = by_address(akey)
+        if at_address:
+            wanted = normalized_name(name)
+            for t, tt, on_file in at_address:
+                if (t, tt) not in found and normalized_name(on_file) == wanted:
+                    found[t, tt] = rows if t == tin9 and all(r[1] == tt for r in rows) else rows_for_tin(t, tt)
+    return found
+
+
+def no_record_message(tin: str | None, tin9: str | None) -> str:
+    """MATCH found nobody: the same words whatever the records hold (never a hint that the TIN is on file for
+    someone else); only what the requester sent is described."""
+    if tin9:
+        return "no record: no taxpayer on file matches this TIN and name control, or this exact name and address"
+    why = "the TIN is not nine digits" if tin else "no TIN is given"
+    return f"no record: {why} and no taxpayer on file has this exact name and address"
+
+
 def street_parts(street: str, city: str | None, state: str | None, zip_code: str | None
                  ) -> tuple[list[str], str]:
     """(`street_tokens` of the street, the address key) of a subject with a street, tokenized once."""
@@ -119,11 +179,11 @@ class SubjectChecker:
               zip_code: str | None, periods: str | None, case_no: str | None, reason: str | None,
               rows: Sequence[RecordRow], by_address: AddressLookup, rows_for_tin: RowsForTin,
               parts: tuple[list[str], str] | None = None) -> SubjectResult:
-        """Every subject-level check of one subject. `parts`: `street_parts(street, ...)` when the caller has
-        computed them already."""
+        """Every subject-level check of one subject. `rows`: every record row of the subject's TIN; `parts`:
+        `street_parts(street, ...)` when the caller has computed them already."""
         policy = self.policy
         findings: list[tuple[str, str, str]] = []
-        blocking = False   # a failure that keeps this subject from being released
+        blocking = False   # a failure other than HOLD that keeps this subject from being released
 
         name_msg, nc = name_facts(name)
         if name_msg:
@@ -148,50 +208,36 @@ class SubjectChecker:
         if name_msg:
             # A placeholder cannot be matched to anyone: the subject is withheld on NAME alone.
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
-
-        # MATCH: by TIN with the same name control, else by exact normalized name and address.
-        matched: str | None = None
-        match_rows: Sequence[RecordRow] = ()
         tin9 = tin_digits(tin) if tin else None
-        if tin9 and rows:
-            same = [r for r in rows if r[2] == nc]
-            types = {r[1] for r in same}
-            if len(types) == 1:
-                matched, match_rows = f"{tin9}:{next(iter(types))}", same
-            elif len(types) > 1:
-                findings.append(("MATCH", REVIEW, "the TIN is on file for more than one taxpayer type; "
-                                                  "decide which record is meant"))
-                return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
-            else:
-                findings.append(("MATCH", FAIL, "the name does not match the taxpayer on file for this TIN "
-                                                 "(name control differs)"))
-                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
-        # The address key: (i)(2) has it from the ADDRESS check; otherwise only a match by address needs it.
-        if street and parts is None and (matched is None or policy.is_i2):
+        # An authority bound to one taxpayer: another person is never looked up (what the records hold about
+        # them is nobody's business here, and a letter must not tell it).
+        other = self._other_party(name or "", nc, tin9)
+        if other is not None:
+            findings.append(other)
+            return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
+
+        if street and parts is None:
             parts = street_parts(street, city, state, zip_code)
         akey = parts[1] if street and parts is not None else None
-        if matched is None:
-            candidates: set[tuple[str, str]] = set()
-            if akey and name:
-                at_address = by_address(akey)
-                if at_address:
-                    wanted_name = normalize_name(name)
-                    candidates = {(t, tt) for t, tt, n in at_address if normalize_name(n) == wanted_name}
-            if len(candidates) > 1:
-                findings.append(("MATCH", REVIEW, f"the name and address match {len(candidates)} taxpayers on "
-                                                  "file; decide which record is meant"))
-                return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
-            if not candidates:
-                why = "no taxpayer on file has this TIN" if tin9 else (
-                    "the TIN is not nine digits and " if tin else "no TIN is given and ")
-                if not tin9:
-                    why += "no taxpayer on file has this exact name and address"
-                findings.append(("MATCH", FAIL, f"no record: {why}"))
-                return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
-            t, tt = candidates.pop()
-            matched, match_rows = f"{t}:{tt}", rows_for_tin(t, tt)
+        candidates = match_candidates(name or "", nc, tin9, rows, akey, by_address, rows_for_tin)
+        if not candidates:
+            findings.append(("MATCH", FAIL, no_record_message(tin, tin9)))
+            return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
+        if len(candidates) > 1:
+            findings.append(("MATCH", REVIEW, f"the TIN and the name and address find {len(candidates)} taxpayers "
+                                              "on file; decide which record is meant (see the candidates)"))
+            if any(r[4] for found in candidates.values() for r in found):
+                findings.append(("HOLD", FAIL, HOLD_WITH_OTHERS))
+                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
+            return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
+        (t, tt), match_rows = next(iter(candidates.items()))
+        other = self._not_the_party(t, tin9, match_rows)
+        if other is not None:
+            findings.append(other)
+            return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
+        matched = f"{t}:{tt}"
 
-        # One pass over the matched records: a hold, the address on file, the years on file.
+        # One pass over every row of the taxpayer: a hold, the addresses on file, the years on file.
         hold = address_on_file = False
         years: set[str] = set()
         for r in match_rows:
@@ -200,9 +246,6 @@ class SubjectChecker:
             if r[3] == akey:
                 address_on_file = True
             years.add(str(r[0]))
-        if hold:
-            findings.append(("HOLD", FAIL, "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"))
-            blocking = True
         # An incomplete address (already an ADDRESS failure) is not compared with the addresses on file.
         if policy.is_i2 and address_ok and (akey is None or not address_on_file):
             findings.append(("ADDRESS-MATCH", FAIL, "the address given is not an address on file for this "
@@ -217,16 +260,48 @@ class SubjectChecker:
             wanted, outside, outside_msg = self._periods.setdefault(periods, self._split_periods(periods))
         if outside_msg:
             findings.append(("PERIOD-RECORD", FAIL, outside_msg))
-            if not wanted:
-                return SubjectResult(STATUS_WITHHELD, matched, tuple(findings), outside)
-        missing = tuple([p for p in wanted if p not in years])
-        if missing:
-            findings.append(("PERIOD-RECORD", FAIL, f"no record for {', '.join(missing)}"))
-            if len(missing) == len(wanted):
-                return SubjectResult(STATUS_NO_RECORD if not blocking else STATUS_WITHHELD, matched,
-                                     tuple(findings), missing)
-        status = STATUS_WITHHELD if blocking else STATUS_RELEASABLE
+        if outside_msg and not wanted:
+            status, missing = STATUS_WITHHELD, outside
+        else:
+            missing = tuple([p for p in wanted if p not in years])
+            if missing:
+                findings.append(("PERIOD-RECORD", FAIL, f"no record for {', '.join(missing)}"))
+            if missing and len(missing) == len(wanted):
+                status = STATUS_WITHHELD if blocking else STATUS_NO_RECORD
+            else:
+                status = STATUS_WITHHELD if blocking else STATUS_RELEASABLE
+        if hold:
+            # As if it had no hold, the letter lists the subject under every other defect; under "cannot be
+            # disclosed at this time" only when nothing else withholds it (RULES.md "Letters").
+            findings.append(("HOLD", FAIL, HOLD_ALONE if status == STATUS_RELEASABLE else HOLD_WITH_OTHERS))
+            status = STATUS_WITHHELD
         return SubjectResult(status, matched, tuple(findings), missing)
+
+    def _other_party(self, name: str, nc: str, tin9: str | None) -> tuple[str, str, str] | None:
+        """The finding when the request's authority is bound to one taxpayer and what the requester wrote
+        already shows this subject is someone else (no record is read for that)."""
+        policy = self.policy
+        if policy.consent_taxpayer is not None:
+            consent_tin, consent_nc = policy.consent_taxpayer
+            if not consent_tin or nc != consent_nc or (tin9 is not None and tin9 != consent_tin):
+                return ("CONSENT", FAIL, CONSENT_OTHER)
+        elif policy.foia_requester is not None and normalized_name(name) != policy.foia_requester:
+            return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
+        return None
+
+    def _not_the_party(self, tin: str, tin9: str | None, match_rows: Sequence[RecordRow]
+                       ) -> tuple[str, str, str] | None:
+        """The same once the subject is matched: the consent's taxpayer is its TIN with the consent's name
+        control on file; a first-party FOIA requester is the taxpayer of the TIN given (the TIN on file for
+        that name), not someone else found by name and address."""
+        policy = self.policy
+        if policy.consent_taxpayer is not None:
+            consent_tin, consent_nc = policy.consent_taxpayer
+            if tin != consent_tin or all(r[2] != consent_nc for r in match_rows):
+                return ("CONSENT", FAIL, CONSENT_OTHER)
+        elif policy.foia_requester is not None and tin != tin9:
+            return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
+        return None
 
     def _split_periods(self, periods: str | None) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
         """(periods to check for this subject, the subject's own periods that the request does not allow, the

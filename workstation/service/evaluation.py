@@ -21,8 +21,11 @@ from typing import Any
 from ..canonical import utc_now
 from ..codec import package_from_json
 from ..errors import Cancelled, InputError
+from ..model import RequestPackage
+from ..normalize import name_control, normalize_name, tin_digits
 from ..processes import gc_paused
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
+from ..rules.checks_subject import check_name
 from ..rules.findings import REVIEW, releasable_items
 from ..rules.plan import Plan, recommend
 from ..rules.subjects import SubjectPolicy
@@ -80,7 +83,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
                                # only the reasons shared beyond the limit matter (and travel to the workers)
                                reason_counts={k: n for k, n in reasons.items() if n - 1 > limit},
-                               reason_limit=limit)
+                               reason_limit=limit, **bound_party(pkg))
         del reasons
         overrides = ev.overrides(s.conn, rid)
         plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed),
@@ -107,6 +110,20 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                                                      "needs_review": needs_review, "counts": counts,
                                                      "as_of": as_of.isoformat(), "plan_hash": plan_hash})
     return doc
+
+
+def bound_party(pkg: RequestPackage) -> dict[str, Any]:
+    """The one taxpayer an authority is bound to, as `SubjectPolicy` fields: under (c) the consent's taxpayer
+    (its TIN and the name control of the name it gives; nobody when there is no consent), under FOIA the
+    requester who signed (a first-party request covers that person only)."""
+    if pkg.authority == "6103(c)":
+        consent = pkg.consent
+        if consent is None or check_name(consent.taxpayer_name) is not None:
+            return {"consent_taxpayer": ("", "")}
+        return {"consent_taxpayer": (tin_digits(consent.taxpayer_tin or "") or "", name_control(consent.taxpayer_name))}
+    if pkg.authority == "foia":
+        return {"foia_requester": normalize_name(pkg.signer.name or "")}
+    return {}
 
 
 def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:

@@ -2,10 +2,11 @@
 process or in a worker process. A million-subject request is cut into ranges evaluated on every core, and the
 caller stores each range's results as soon as the ranges before it are done.
 
-A range reads its subjects front to back (each page of the table decrypted once) and then the records of
-their TINs in TIN order from the covering index `taxpayer_records_match`, on a connection whose page cache
-holds most of that index from range to range. Subjects whose TIN finds no record are matched by name and
-address: their addresses are looked up together, and the street tokenized for that serves the ADDRESS check.
+A range reads its subjects front to back (each page of the table decrypted once), looks up all their
+addresses together (MATCH tries the name and address of every subject, not only of those the TIN does not
+find), and then reads the records of their TINs and of every taxpayer found at their addresses in TIN order
+from the covering index `taxpayer_records_match`, on a connection whose page cache holds most of that index
+from range to range. The street tokenized for the address look-up serves the ADDRESS check too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -67,21 +67,29 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> Part:
     """Every subject's result in the range, in subject order (the three connections may be one)."""
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
-    on_file = ev.records_for_tins(records_conn, sorted({row[11] for row in subjects if row[11] is not None}))
-    # Those to be matched by name and address (a name that passes, a street, no record for the TIN): their
+    # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
-             if row[4] and row[11] not in on_file and name_facts(row[2])[0] is None}
+             if row[4] and name_facts(row[2])[0] is None}
     looked_up = {p[1] for p in parts.values()}
     at_address = ev.records_at_addresses(addresses_conn, looked_up)
+    # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
+    tins = {row[11] for row in subjects if row[11] is not None}
+    tins.update(t for found in at_address.values() for t, _tt, _n in found)
+    on_file = ev.records_for_tins(records_conn, sorted(tins))
 
     def by_address(key: str) -> list[tuple[str, str, str]]:
-        if key not in looked_up:        # a TIN with records that is not nine digits to the checks (old stores)
+        if key not in looked_up:        # a street the range did not see coming (not in `parts`)
             looked_up.add(key)
             at_address.update(ev.records_at_addresses(addresses_conn, (key,)))
         return at_address.get(key, [])
 
-    rows_for_tin = partial(ev.rows_for_tin, records_conn)
+    def rows_for_tin(tin: str, tin_type: str) -> list[tuple]:
+        rows = on_file.get(tin)
+        if rows is None:
+            rows = on_file[tin] = ev.records_for_tins(records_conn, [tin]).get(tin, [])
+        return [r for r in rows if r[1] == tin_type]
+
     check = SubjectChecker(policy).check
     own_overrides = plan.has_own_overrides
     no_rows: list[tuple] = []
