@@ -146,7 +146,12 @@ def rule_periods(ctx: RequestContext) -> tuple[str, ...]:
 def valid_periods(ctx: RequestContext) -> tuple[str, ...]:
     """The periods that may be released: those PERIODS accepts, and under (i)(1) within the court order, under
     (c) within the consent (what lies beyond is withheld)."""
-    pkg, periods = ctx.package, rule_periods(ctx)
+    return released_periods(ctx.package, ctx.as_of)
+
+
+def released_periods(pkg: RequestPackage, as_of: date) -> tuple[str, ...]:
+    """`valid_periods` of a request evaluated on `as_of` (the preview and the letters read only these years)."""
+    periods = tuple(p for p in unique(pkg.periods) if period_ok(p, as_of))
     if pkg.authority == I1 and pkg.court_order is not None:
         periods = tuple(p for p in periods if p in pkg.court_order.periods)
     elif pkg.authority == C and pkg.consent is not None:

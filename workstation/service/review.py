@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from ..codec import package_from_json
 from ..errors import InputError, PermissionDenied
 from ..model import ELEMENTS, RequestPackage, SubjectFinding, SubjectRow
 from ..redaction.preview import PreviewField, build_preview, released_text
+from ..rules.checks_scope import released_periods
 from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
@@ -71,7 +73,14 @@ def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]
 
 def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
     own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
-    return subject_years(own, pkg.periods)
+    return subject_years(own, request_years(s, rid, pkg))
+
+
+def request_years(s: Session, rid: int, pkg: RequestPackage) -> tuple[str, ...]:
+    """The request's periods that may be released, as of its evaluation: never an invalid period, nor one
+    beyond the court order or the consent (RULES.md ORDER, PERIODS). Before any evaluation: none."""
+    doc = ev.load_evaluation(s.conn, rid)
+    return released_periods(pkg, date.fromisoformat(doc["as_of"])) if doc else ()
 
 
 def subject_years(own: str | None, periods: tuple[str, ...]) -> list[int]:
