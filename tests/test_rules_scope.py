@@ -292,3 +292,17 @@ def test_foia_identity_needs_confirming_only_when_a_record_would_be_released() -
     # nothing releasable: no identity to confirm
     none = replace(FOIA_OWN, signer=Signer("P. Reporter", None, "other", True))
     assert [f.outcome for f in findings_of("ITEMS", case(none, agency=None))] == [FAIL]
+
+
+@pytest.mark.parametrize("change", [{"taxpayer_tin": "12"}, {"taxpayer_tin": ""}, {"taxpayer_name": "FNU Example"},
+                                    {"taxpayer_name": ""}], ids=["short-tin", "no-tin", "placeholder", "no-name"])
+def test_a_consent_that_does_not_say_whose_it_is_covers_nobody(change: dict[str, str]) -> None:
+    ctx = case(replace(C, consent=replace(CONSENT, **change)))
+    found = only(evaluate_request(ctx), "CONSENT")
+    assert found.outcome == FAIL and "its taxpayer" in found.message and denies(found)
+
+
+def test_a_first_party_foia_requester_signs_with_a_real_name() -> None:
+    unnamed = replace(FOIA_OWN, signer=Signer("Unknown", None, "taxpayer", True))
+    assert releasable_items("foia", unnamed) == set()
+    assert outcome(case(unnamed, agency=None)) == "deny"

@@ -12,6 +12,8 @@ import re
 from datetime import date
 
 from workstation.model import ELEMENT_CLASS, TRI, RequestPackage
+from workstation.normalize import tin_digits
+from workstation.rules.checks_subject import check_name
 from workstation.rules.findings import FAIL, PASS, REVIEW, Finding, releasable_items
 from workstation.rules.request_context import (
     FOIA,
@@ -94,6 +96,11 @@ def consent(ctx: RequestContext) -> list[Finding]:
         problems.append(f"the consent does not cover {names(outside)}")
     if periods := [p for p in rule_periods(ctx) if p not in given.periods]:
         problems.append(f"the consent does not cover tax period(s) {names(periods)}")
+    # The consent covers its own taxpayer only, so it must say who that is (RULES.md: TIN and name control).
+    if tin_digits(given.taxpayer_tin) is None:
+        problems.append("the consent does not identify its taxpayer by a nine-digit TIN")
+    if check_name(given.taxpayer_name) is not None:
+        problems.append("the consent does not give its taxpayer's real name")
     requester = {party(pkg.requester.agency), party(pkg.requester.component)} - {""}
     if party(given.designee) not in requester:
         problems.append("the consent does not name the requester as designee")

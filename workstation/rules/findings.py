@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from workstation.model import ELEMENT_CLASS, ELEMENTS, IDENTITY, OTHER, RequestPackage
+from workstation.rules.checks_subject import check_name
 
 PASS, FAIL, REVIEW, BLOCK = "pass", "fail", "needs-review", "block"
 OUTCOMES: tuple[str, ...] = (PASS, FAIL, REVIEW, BLOCK)
@@ -85,7 +86,8 @@ def releasable_items(authority: str, pkg: RequestPackage) -> set[str]:
 
     (i)(2): identity and return information other than TRI; (i)(1): the items of the ex parte order;
     (c): the items consented to; (d)(1): every element; FOIA: nothing about a third party, everything to a
-    first-party requester (signer role "taxpayer", identity still to be verified); unknown authority: none.
+    first-party requester (signer role "taxpayer" with a real name, identity still to be verified; which
+    subjects are that requester is judged per subject); unknown authority: none.
     """
     if authority == "6103(i)(2)":
         return {e for e, cls in ELEMENT_CLASS.items() if cls in _I2_CLASSES}
@@ -95,6 +97,6 @@ def releasable_items(authority: str, pkg: RequestPackage) -> set[str]:
         return set(pkg.consent.items) & _ALL if pkg.consent else set()
     if authority == "6103(d)(1)":
         return set(_ALL)
-    if authority == "foia":
-        return set(_ALL) if pkg.signer.role == "taxpayer" else set()
+    if authority == "foia":       # first party: a taxpayer who signed with a real name (matched per subject)
+        return set(_ALL) if pkg.signer.role == "taxpayer" and check_name(pkg.signer.name) is None else set()
     return set()
