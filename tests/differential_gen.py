@@ -346,7 +346,7 @@ def _former_other_year(g: Gen) -> Subject:
     tin, addr = g.tin(), g.address()
     g.file(tin, f"{first} {old_last}", addr, (2023, 2024))
     g.file(tin, f"{first} {new_last}", addr, (2025,))
-    return g.subject(f"{first} {old_last}", tin, addr)
+    return g.subject(f"{first} {old_last}", tin, addr, periods=g.r.choice((PERIODS, ("2025",))))
 
 
 def _held_other_name(g: Gen) -> Subject:
@@ -630,6 +630,7 @@ class Outcome:
     released: bool
     code: str | None           # the product's withholding code (of the first withheld element), or None
     status: str
+    no_record_year: bool = False   # released, with "no record" for some requested period (PERIOD-RECORD)
 
 
 def load_into(session: object, world: World, folder: Path) -> None:
@@ -650,7 +651,8 @@ def product_outcomes(session: object, req: GenRequest, page: int = 50_000) -> di
     for offset in range(0, len(req.subjects), page):
         for row in session.subject_rows(req.request_id, offset, page):   # type: ignore[attr-defined]
             code = None if row.released else (row.withheld[0][1] if row.withheld else row.status)
-            out[row.ref] = Outcome(bool(row.released), code, row.status)
+            out[row.ref] = Outcome(bool(row.released), code, row.status,
+                                   bool(row.released) and "PERIOD-RECORD" in row.codes)
     return out
 
 
@@ -660,6 +662,7 @@ class Tally:
     released_but_withheld: int = 0     # the product releases, RULES.md (the reference) withholds
     withheld_but_releasable: int = 0   # the product withholds, the reference releases
     category: int = 0                  # both withhold, on a code the reference does not find
+    periods: int = 0                   # both release, but one says "no record" for a period and the other not
     examples: list[str] = field(default_factory=list)
 
 
@@ -686,6 +689,11 @@ def compare(world: World, product: dict[str, dict[str, Outcome]], records: Recor
             elif not v.released and p.code not in v.codes:
                 t.category += 1
                 kind = f"withheld on {p.code}, reference on " + "/".join(sorted(v.codes))
+            elif v.released and p.no_record_year != bool(v.periods_missing):
+                t.periods += 1
+                kind = ("no record for a period" if p.no_record_year else "every period released") + \
+                    f", reference: released {'/'.join(v.periods_released)}, no record " + \
+                    ("/".join(v.periods_missing) or "for none")
             if kind and len(t.examples) < examples:
                 t.examples.append(f"{req.request_id} ref {s.ref}: {kind} [{s.name!r}, tin {s.tin}, "
                                   f"{s.street!r} {s.city!r} {s.state} {s.zip}]")
@@ -698,18 +706,18 @@ def _evaluate(req: GenRequest, records: Records) -> dict:
 
 def table(by_class: dict[str, Tally], *, with_examples: bool = True) -> str:
     head = f"{'class':<28} {'subjects':>9} {'released-but-withheld':>22} {'withheld-but-releasable':>24} " \
-           f"{'category':>9}"
+           f"{'periods':>8} {'category':>9}"
     lines = [head, "-" * len(head)]
     total = Tally()
     for cls in sorted(by_class):
         t = by_class[cls]
         mark = " (loose: RULES.md open, reference reading)" if cls in LOOSE else ""
         lines.append(f"{cls:<28} {t.subjects:>9,} {t.released_but_withheld:>22,} {t.withheld_but_releasable:>24,} "
-                     f"{t.category:>9,}{mark}")
-        for k in ("subjects", "released_but_withheld", "withheld_but_releasable", "category"):
+                     f"{t.periods:>8,} {t.category:>9,}{mark}")
+        for k in ("subjects", "released_but_withheld", "withheld_but_releasable", "periods", "category"):
             setattr(total, k, getattr(total, k) + getattr(t, k))
     lines.append(f"{'TOTAL':<28} {total.subjects:>9,} {total.released_but_withheld:>22,} "
-                 f"{total.withheld_but_releasable:>24,} {total.category:>9,}")
+                 f"{total.withheld_but_releasable:>24,} {total.periods:>8,} {total.category:>9,}")
     if with_examples:
         for cls in sorted(by_class):
             for ex in by_class[cls].examples:

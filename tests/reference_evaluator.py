@@ -280,6 +280,7 @@ class Verdict:
     codes: set[str] = field(default_factory=set)
     candidates: frozenset[str] = frozenset()
     periods_released: tuple[str, ...] = ()
+    periods_missing: tuple[str, ...] = ()     # requested (validly) but no record: "no record" for that period
     provisional: bool = False                # FOIA first party: identity confirmed by a person
 
 
@@ -311,6 +312,7 @@ def evaluate_subject(req: Request, s: Subject, valid: list[str], shared: int, re
     if any(r.hold for t in candidates for r in records.of_tin(t)):
         codes.add("HOLD")
     periods: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
     if len(candidates) == 1:
         (taxpayer,) = candidates
         rows = records.of_tin(taxpayer)
@@ -319,6 +321,7 @@ def evaluate_subject(req: Request, s: Subject, valid: list[str], shared: int, re
             codes.add("ADDRESS-MATCH")
         wanted = [p for p in s.periods if p in valid] if s.periods else valid           # R9
         periods = tuple(p for p in wanted if any(r.year == int(p) for r in rows))
+        missing = tuple(p for p in wanted if p not in periods)
         if not periods:
             codes.add("PERIOD-RECORD")
         if req.authority == "6103(c)":                                                  # R11
@@ -337,7 +340,7 @@ def evaluate_subject(req: Request, s: Subject, valid: list[str], shared: int, re
         codes.add("ITEMS")
     released = not codes
     return Verdict(released, codes, frozenset(candidates), periods if released else (),
-                   provisional=released and req.authority == "foia")
+                   missing if released else (), provisional=released and req.authority == "foia")
 
 
 __all__ = ["Records", "Request", "Row", "Subject", "Verdict", "address_key", "address_ok", "evaluate",
