@@ -23,8 +23,8 @@ OVERRIDE = "OVERRIDE"
 # internal hold; under FOIA a subject who is not the requester who signed (a third party); under (c) a subject
 # who is not the consent's own taxpayer. The subject checks report them as (code, outcome) findings.
 HOLD = "HOLD"
-FOIA_THIRD_PARTY = "FOIA"
-CONSENT_OTHER_TAXPAYER = "CONSENT"
+FOIA_THIRD_PARTY = "ITEMS"          # subject scope: nothing about a third party is released under FOIA
+CONSENT_OTHER_TAXPAYER = "CONSENT"  # subject scope: the consent covers its own taxpayer only
 NEVER_RELEASED = frozenset({HOLD, FOIA_THIRD_PARTY, CONSENT_OTHER_TAXPAYER})
 _NEVER_WHY = {
     HOLD: "this subject cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))",
