@@ -14,9 +14,10 @@ from ..model import ELEMENT_CLASS, TRI
 from .findings import BLOCK, FAIL, PASS, REVIEW, Finding, denies
 from .subjects import STATUS_RELEASABLE, SubjectResult
 
-# Request-level codes whose failure may withhold only part of the request (elements, periods): whether one
-# does is the finding's `partial` (`findings.denies`).
-PARTIAL_CODES = frozenset({"ITEMS", "ORDER", "PERIODS"})
+# Whether a request-level failure withholds the whole request or only part of it (elements, periods) is the
+# finding's `partial` (`findings.denies`); ITEMS, ORDER and PERIODS may give either. PARTIAL_CODES is kept for
+# the letters, which should ask `denies` instead (a denial's letter shows no record checks).
+PARTIAL_CODES = frozenset({"ITEMS"})
 OVERRIDE = "OVERRIDE"
 
 # Subject-level codes under which no override releases the subject (RULES.md, "Outcomes" and issue 21): an
