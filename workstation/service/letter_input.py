@@ -2,8 +2,9 @@
 released values (only released columns are ever read) and the grouped reasons with subject references.
 
 What a letter says about named taxpayers follows domain/RULES.md "Letters", with two rules of care:
-- HOLD is only ever "cannot be disclosed at this time", and a subject under it is listed under nothing else
-  (any other reason would hint at what the records hold);
+- a hold is never visible: a held subject is listed under every other defect that applies to it, exactly as
+  if it had no hold (so no list of references has a gap that only the hold explains), and only a held subject
+  that nothing else withholds appears, among "cannot be disclosed at this time", and nowhere else;
 - when the request fails as a whole (a request-level defect or a court order), the letter lists only the
   subject defects in what the requester sent (NAME, ADDRESS, REASON): saying which named people have no
   record, or another address on file, would itself disclose return information to a requester who may
@@ -32,6 +33,7 @@ from ..model import ELEMENT_CLASS, RequestPackage
 from ..redaction.preview import released_text
 from ..rules.findings import PASS, citation
 from ..rules.plan import PARTIAL_CODES
+from ..rules.subjects import HOLD_WITH_OTHERS, PRECEDENCE
 from ..store import decisions as dec
 from ..store import letters as letters_sql
 from ..store import orders as orders_sql
@@ -114,12 +116,48 @@ def _cell(item: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _codes(findings: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A subject's defects as a letter lists them: every failing code ("MATCH/needs-review" for an ambiguous
+    match) exactly as if the subject had no hold; ("HOLD",) alone when nothing but the hold withholds it."""
     codes = cache.get(findings)
     if codes is None:
-        found = dict.fromkeys(f"{c}/needs-review" if (c == "MATCH" and o != "fail") else c
-                              for c, o, _m in json.loads(findings) if o != PASS)
-        codes = cache[findings] = ("HOLD",) if "HOLD" in found else tuple(found)
+        found: dict[str, None] = {}
+        hold_alone = False
+        for c, o, m in json.loads(findings):
+            if o == PASS:
+                continue
+            if c == "HOLD":
+                hold_alone = m != HOLD_WITH_OTHERS
+            else:
+                found[f"{c}/needs-review" if (c == "MATCH" and o != "fail") else c] = None
+        codes = cache[findings] = ("HOLD",) if hold_alone else tuple(found)
     return codes
+
+
+def _withheld_keys(codes: tuple[str, ...], released: str, withheld: str
+                   ) -> tuple[list[tuple[str, tuple[str, ...]]], int]:
+    """The groups of a letter that releases which list this subject, (code, elements withheld under it), and
+    the number of elements withheld. A subject the subject-level checks withhold is listed under each of its
+    defects (a held one as if it had no hold): PERIOD-RECORD with its elements only when it alone withholds."""
+    by_code: dict[str, list[str]] = {}
+    entries = 0
+    for entry in withheld.split(",") if withheld else ():
+        item, code = entry.split(":", 1)
+        by_code.setdefault(code, []).append(item)
+        entries += 1
+    bases = {c.split("/")[0]: c for c in codes}
+    own = next((c for c in by_code if c in PRECEDENCE and (c in bases or c == "HOLD")), None)
+    keys: list[tuple[str, tuple[str, ...]]] = []
+    if own is not None:
+        its = tuple(by_code.pop(own))
+        if codes == ("HOLD",):
+            keys.append(("HOLD", its))
+        else:
+            first = next((c for c in PRECEDENCE if c in bases), own)
+            keys += [(c, its if c != "PERIOD-RECORD" or first == "PERIOD-RECORD" else ()) for c in codes]
+    keys += [(code, tuple(its)) for code, its in by_code.items()]
+    if released and "PERIOD-RECORD" in bases:
+        keys.append(("PERIOD-RECORD", ()))
+    return list(dict.fromkeys(keys)), entries
 
 
 def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[str]:
@@ -132,16 +170,8 @@ def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[st
     items = tuple(pkg.items)
     for seq, ref, findings, released, withheld in letters_sql.outcomes(s.conn, rid):
         if d.releases:
-            by_code: dict[str, list[str]] = {}
-            for entry in withheld.split(",") if withheld else ():
-                item, code = entry.split(":", 1)
-                by_code.setdefault(code, []).append(item)
-                withheld_entries += 1
-            if "HOLD" in by_code:
-                by_code = {"HOLD": []}
-            keys = [(code, tuple(its)) for code, its in by_code.items()]
-            if released and "PERIOD-RECORD" in _codes(findings, cache):
-                keys.append(("PERIOD-RECORD", ()))
+            keys, entries = _withheld_keys(_codes(findings, cache), released, withheld)
+            withheld_entries += entries
         elif findings != "[]" and d.kind != "foia-response":
             keys = [(c, ()) for c in _codes(findings, cache)
                     if d.record_checks_shown or c in REQUESTER_CODES]
@@ -167,13 +197,14 @@ def _title(d: LetterInput, code: str, its: tuple[str, ...], requested: tuple[str
     if code == "HOLD":
         return c["hold"]
     reasons = c["reasons"]
-    reason = reasons.get(code, reasons["REQUEST"])
+    # CONSENT of a subject (a consent that covers another taxpayer) reads as the request-level CONSENT text
+    reason = reasons.get(code) or c["request_codes"].get(code) or reasons["REQUEST"]
     authority = d.package.authority
     if code == "ITEMS":
         classes = list(dict.fromkeys(c["class_names"].get(ELEMENT_CLASS.get(i, ""), i) for i in its))
         reason = reason.format(classes=" and ".join(classes).capitalize(),
                                authority_name=c["authority_names"].get(authority, authority))
-    cite = citation(code.split("/")[0], authority) if code in REQUESTER_CODES | RECORD_CODES else None
+    cite = citation(code.split("/")[0], authority) if code in REQUESTER_CODES | RECORD_CODES | {"CONSENT"} else None
     reason = f"{reason} ({code}{'; ' + cite if cite else ''})"
     if not d.releases:
         return reason
