@@ -134,17 +134,27 @@ def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[Record
     the exact normalized name at the normalized address (on any row: any year, any address it has had)."""
     found: dict[tuple[str, str], Sequence[RecordRow]] = {}
     if tin9 and rows:
-        types = {r[1] for r in rows if r[2] == nc}
-        for tt in types:
-            found[tin9, tt] = rows if len(types) == 1 and all(r[1] == tt for r in rows) else \
-                [r for r in rows if r[1] == tt]
+        first = rows[0][1]
+        one_type = True
+        named = False
+        for r in rows:                  # plain loops: this runs for every subject of a million-name request
+            if r[1] != first:
+                one_type = False
+            if r[2] == nc:
+                named = True
+        if one_type:
+            if named:
+                found[tin9, first] = rows
+        else:
+            for tt in {r[1] for r in rows if r[2] == nc}:
+                found[tin9, tt] = [r for r in rows if r[1] == tt]
     if akey and name:
         at_address = by_address(akey)
         if at_address:
             wanted = normalized_name(name)
             for t, tt, on_file in at_address:
                 if (t, tt) not in found and normalized_name(on_file) == wanted:
-                    found[t, tt] = rows if t == tin9 and all(r[1] == tt for r in rows) else rows_for_tin(t, tt)
+                    found[t, tt] = rows_for_tin(t, tt)
     return found
 
 
@@ -211,8 +221,8 @@ class SubjectChecker:
         tin9 = tin_digits(tin) if tin else None
         # An authority bound to one taxpayer: another person is never looked up (what the records hold about
         # them is nobody's business here, and a letter must not tell it).
-        other = self._other_party(name or "", nc, tin9)
-        if other is not None:
+        bound = policy.consent_taxpayer is not None or policy.foia_requester is not None
+        if bound and (other := self._other_party(name or "", nc, tin9)) is not None:
             findings.append(other)
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
 
@@ -231,8 +241,7 @@ class SubjectChecker:
                 return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
             return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
         (t, tt), match_rows = next(iter(candidates.items()))
-        other = self._not_the_party(t, tin9, match_rows)
-        if other is not None:
+        if bound and (other := self._not_the_party(t, tin9, match_rows)) is not None:
             findings.append(other)
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
         matched = f"{t}:{tt}"

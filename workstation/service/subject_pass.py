@@ -71,18 +71,15 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
              if row[4] and name_facts(row[2])[0] is None}
-    looked_up = {p[1] for p in parts.values()}
-    at_address = ev.records_at_addresses(addresses_conn, looked_up)
+    at_address = _AtAddress(addresses_conn)
+    keys = {p[1] for p in parts.values()}
+    at_address.update(dict.fromkeys(keys, _NOBODY))
+    at_address.update(ev.records_at_addresses(addresses_conn, keys))
     # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
     tins = {row[11] for row in subjects if row[11] is not None}
     tins.update(t for found in at_address.values() for t, _tt, _n in found)
     on_file = ev.records_for_tins(records_conn, sorted(tins))
-
-    def by_address(key: str) -> list[tuple[str, str, str]]:
-        if key not in looked_up:        # a street the range did not see coming (not in `parts`)
-            looked_up.add(key)
-            at_address.update(ev.records_at_addresses(addresses_conn, (key,)))
-        return at_address.get(key, [])
+    by_address = at_address.__getitem__
 
     def rows_for_tin(tin: str, tin_type: str) -> list[tuple]:
         rows = on_file.get(tin)
@@ -120,6 +117,22 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2]))
     _tally(shapes, out)
     return out
+
+
+_NOBODY: list[tuple[str, str, str]] = []       # shared, never changed
+
+
+class _AtAddress(dict[str, list[tuple[str, str, str]]]):
+    """addr_key -> [(tin, tin_type, name)] of the records at that address, looked up for a whole range at once;
+    a key the range did not see coming is looked up alone."""
+
+    def __init__(self, conn: db.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, key: str) -> list[tuple[str, str, str]]:
+        found = self[key] = ev.records_at_addresses(self.conn, (key,)).get(key, [])
+        return found
 
 
 def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:
