@@ -92,12 +92,13 @@ def reason_counts(conn: Connection, rid: int, lo: int | None = None, hi: int | N
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """addr_key -> [(tin, tin_type, name)] for every record at one of `keys`, looked up in key order."""
+    """addr_key -> [(tin, tin_type, name)] for every record at one of `keys`, looked up in key order from the
+    covering index `taxpayer_records_addr` (each distinct taxpayer and name once)."""
     found: dict[str, list[tuple[str, str, str]]] = {}
     ordered = sorted(set(keys))
     for i in range(0, len(ordered), 500):
         chunk = ordered[i:i + 500]
-        sql = ("SELECT DISTINCT addr_key, tin, tin_type, name FROM taxpayer_records "
+        sql = ("SELECT DISTINCT addr_key, tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
                f"WHERE addr_key IN ({','.join('?' * len(chunk))})")
         for key, tin, tin_type, name in conn.execute(sql, chunk):
             found.setdefault(key, []).append((tin, tin_type, name))
