@@ -45,8 +45,9 @@ ROWS: list[Row] = [
     ("212452005", "Dana Kowalski", "30 Maple Ave", "2024", 1), ("212452005", "Dana Brennan", "30 Maple Ave", "2025", 0),
     # a name change and a move: 2024 under the former name at the old address, 2025 under the new one
     ("212452006", "Erin Ashcombe", "40 Birch St", "2024", 0), ("212452006", "Erin Fairley", "41 Cedar St", "2025", 0),
-    # an ordinary taxpayer
+    # an ordinary taxpayer, and a namesake of his elsewhere
     *both_years("212452009", "Hugo Lindqvist", "70 Pine Rd"),
+    *both_years("212452010", "Hugo Lindqvist", "80 Oak Rd"),
 ]
 
 
@@ -116,7 +117,8 @@ CONSENT_SUBJECTS = [subject("1", "Alice Garrison", "212-45-2001", "10 Shared Ln"
                     subject("3", "Hugo Lindqvist", "212-45-2009", "70 Pine Rd")]
 FOIA_SUBJECTS = [subject("1", "Hugo Lindqvist", "212-45-2009", "70 Pine Rd"),
                  subject("2", "Bob Garrison", "212-45-2002", "10 Shared Ln"),
-                 subject("3", "Hugo Lindqvist", "212-45-2003", "70 Pine Rd")]
+                 subject("3", "Hugo Lindqvist", "212-45-2003", "70 Pine Rd"),
+                 subject("4", "Hugo Lindqvist", "212-45-2010", "80 Oak Rd")]
 
 REQUESTS = {
     "M-I2": package("M-I2", I2_SUBJECTS),
@@ -236,6 +238,7 @@ def test_a_consent_covers_its_own_taxpayer_only(results: dict) -> None:
 def test_first_party_foia_covers_the_requester_who_signed_only(results: dict) -> None:
     r = results["M-FOIA"]
     assert r["1"][3] != ""
-    # another person, and the requester's own name with somebody else's TIN: third parties
-    for ref in ("2", "3"):
+    # another person, the requester's own name with somebody else's TIN, and a namesake (same name, a TIN of
+    # his own, not at the requester's address): third parties
+    for ref in ("2", "3", "4"):
         assert r[ref][0] == "withheld" and r[ref][3] == "", ref

@@ -70,6 +70,7 @@ class SubjectPolicy:
     # (c): the consent's taxpayer as (TIN digits, name control), ("", "") when the consent names none usable
     consent_taxpayer: tuple[str, str] | None = None
     foia_requester: str | None = None  # foia: the normalized name of the requester who signed
+    foia_home: str | None = None       # foia: the address key of the requester's own mailing address
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,13 +303,15 @@ class SubjectChecker:
                        ) -> tuple[str, str, str] | None:
         """The same once the subject is matched: the consent's taxpayer is its TIN with the consent's name
         control on file; a first-party FOIA requester is the taxpayer of the TIN given (the TIN on file for
-        that name), not someone else found by name and address."""
+        that name), not someone else found by name and address, and the requester's own mailing address is
+        an address on file for that taxpayer (a namesake with a TIN of their own is not the requester)."""
         policy = self.policy
         if policy.consent_taxpayer is not None:
             consent_tin, consent_nc = policy.consent_taxpayer
             if tin != consent_tin or all(r[2] != consent_nc for r in match_rows):
                 return ("CONSENT", FAIL, CONSENT_OTHER)
-        elif policy.foia_requester is not None and tin != tin9:
+        elif policy.foia_requester is not None and (tin != tin9 or policy.foia_home is None
+                                                     or all(r[3] != policy.foia_home for r in match_rows)):
             return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +29,7 @@ from ..rules.checks_request import RequestContext, evaluate_request, valid_perio
 from ..rules.checks_subject import check_name
 from ..rules.findings import REVIEW, releasable_items
 from ..rules.plan import Plan, recommend
-from ..rules.subjects import SubjectPolicy
+from ..rules.subjects import SubjectPolicy, street_parts
 from ..store import db, orders
 from ..store import evaluation as ev
 from . import subject_pass
@@ -122,8 +123,22 @@ def bound_party(pkg: RequestPackage) -> dict[str, Any]:
             return {"consent_taxpayer": ("", "")}
         return {"consent_taxpayer": (tin_digits(consent.taxpayer_tin or "") or "", name_control(consent.taxpayer_name))}
     if pkg.authority == "foia":
-        return {"foia_requester": normalize_name(pkg.signer.name or "")}
+        return {"foia_requester": normalize_name(pkg.signer.name or ""), "foia_home": _home(pkg)}
     return {}
+
+
+_LAST_LINE = re.compile(r"^\s*(.+?),?\s+([A-Za-z]{2})\.?\s+(\d{5}(?:-?\d{4})?)\s*$")
+
+
+def _home(pkg: RequestPackage) -> str | None:
+    """The address key of the requester's mailing address ("street", ..., "City, ST ZIP"), or None when it
+    does not read as one (then no subject is the first party)."""
+    lines = [line.strip() for line in pkg.requester.address_lines if line.strip()]
+    found = _LAST_LINE.match(lines[-1]) if len(lines) >= 2 else None
+    if found is None:
+        return None
+    city, state, zip_code = found.groups()
+    return street_parts(lines[0], city.rstrip(","), state, zip_code)[1]
 
 
 def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
