@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo clean lock wheelhouse bundle package-test
+.PHONY: run test test-dates lint bench demo clean lock wheelhouse bundle package-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -22,6 +22,18 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 	$(BIN)/ruff check workstation ui tests bench
+
+# The suite again under libfaketime (Debian's `faketime`) one year on, five years on and on the next leap day,
+# with the tests' own day moved there too (DWS_TEST_TODAY): nothing may hold only on the day it was written.
+# DAYS="2029-12-31" replays other days. .ci/run runs it after `make test`.
+DAYS ?= $(shell $(PYTHON) tests/faketime_days.py)
+test-dates: $(STAMP)
+	@command -v faketime >/dev/null || { echo "test-dates needs faketime (apt-get install faketime)" >&2; exit 1; }
+	@for day in $(DAYS); do \
+	  echo "== the suite on $$day (faketime) =="; \
+	  DWS_TEST_TODAY=$$day QT_QPA_PLATFORM=offscreen \
+	    faketime "$$day 15:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check workstation ui tests bench

@@ -36,13 +36,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workstation.demo.bulk import BULK_REQUEST_ID, write_bulk
-from workstation.demo.generator import DEFAULT_TODAY
+from workstation.demo.generator import REFERENCE_DAY
 from workstation.demo.orders import write_agencies, write_json
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
 from workstation.service import Session, Workstation
 from workstation.store import db, opening
 
-TODAY: date = DEFAULT_TODAY             # the generator's fixed "today"; also the evaluation date
+TODAY: date = REFERENCE_DAY             # the generator's fixed "today"; also the evaluation date
 ADMIN = "admin"
 PASSPHRASE = "bench-admin-passphrase"   # synthetic data only
 BULK_ID = BULK_REQUEST_ID               # "DEMO-I2-BULK"
@@ -129,7 +129,7 @@ def inputs(work: Path, records: int, subjects: int, seed: int) -> tuple[Inputs, 
     small.document["request_id"] = SMALL_ID
     small_json = folder / "small" / f"{SMALL_ID}.json"
     write_json(small_json, small.document)
-    agencies = write_agencies(folder / "agencies")
+    agencies = write_agencies(folder / "agencies", TODAY)
     found = Inputs(str(records_csv), records, taxpayers, str(bulk_json), subjects,
                    built.note.split("Mix: ", 1)[-1], str(small_json), [str(p) for p in agencies],
                    round(time.perf_counter() - t0, 2))

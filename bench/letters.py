@@ -38,14 +38,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workstation.canonical import utc_now
-from workstation.demo.generator import DEFAULT_TODAY
+from workstation.demo.generator import REFERENCE_DAY
 from workstation.demo.orders import REQUESTERS
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
 from workstation.service import Workstation
 from workstation.store import db
 from workstation.store import evaluation as ev
 
-TODAY: date = DEFAULT_TODAY
+TODAY: date = REFERENCE_DAY
 USERS = {"admin": "admin", "rita": "reviewer", "alex": "approver", "cora": "counsel"}
 BIG, ONE, BULK = "BENCH-LETTER-47K", "BENCH-LETTER-ONE", "BENCH-LETTER-BULK"
 LIMITS = {BIG: 30.0, ONE: 0.300, BULK: 20.0}

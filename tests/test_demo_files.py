@@ -60,7 +60,7 @@ MONEY = ("agi", "total_tax", "refund", "wages", "interest")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoManifest]:
     out = tmp_path_factory.mktemp("demo")
-    return out, generate(out, taxpayers=2000, bulk_subjects=1500, seed=7)
+    return out, generate(out, taxpayers=2000, bulk_subjects=1500, seed=7, today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +92,9 @@ def _is_iso(text: str) -> bool:
 # -- determinism ---------------------------------------------------------------------------------------------
 
 def test_same_seed_and_arguments_give_identical_bytes(tmp_path: Path) -> None:
-    generate(tmp_path / "a", taxpayers=1000, bulk_subjects=300, seed=3)
+    generate(tmp_path / "a", taxpayers=1000, bulk_subjects=300, seed=3, today=TODAY)
     generate(tmp_path / "b", taxpayers=1000, bulk_subjects=300, seed=3, today=TODAY)
-    generate(tmp_path / "c", taxpayers=1000, bulk_subjects=300, seed=4)
+    generate(tmp_path / "c", taxpayers=1000, bulk_subjects=300, seed=4, today=TODAY)
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
     assert len(a) == 3 + 4 + 27 + 1 + 1 + 1   # orders, agencies, requests, bulk CSV, records, manifest
     assert a == b

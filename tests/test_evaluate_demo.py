@@ -24,8 +24,9 @@ from workstation.rules.findings import REQUEST_CODES, SUBJECT_CODES
 from workstation.service import Session, Workstation
 from workstation.store import auditlog
 
+DEMO_DAY = date(2026, 11, 2)
 AS_OF = date(2026, 11, 10)
-DEMO_ARGS: dict[str, int] = {"taxpayers": 2000, "bulk_subjects": 3000, "seed": 1}
+DEMO_ARGS: dict[str, Any] = {"taxpayers": 2000, "bulk_subjects": 3000, "seed": 1, "today": DEMO_DAY}
 GRANTED = ("DEMO-I2-VALID", "DEMO-I1-VALID", "DEMO-C-VALID", "DEMO-D1-VALID")
 CONTRACT_KEYS = {"request_id", "recommendation", "needs_review", "counts", "findings", "release"}
 FINDING_KEYS = {"code", "scope", "ref", "outcome", "message", "citation"}

@@ -8,7 +8,6 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from ui.orders_dialog import OrdersDialog
 from ui.settings_dialog import SettingsDialog
 from ui.shortcuts_dialog import shortcut_rows
 from ui.users_dialog import DIFFERENT, UsersDialog
+from workstation import clock as clocks
 from workstation.demo_store import demo_passphrase
 from workstation.errors import AuthError
 from workstation.service import Session, Workstation
@@ -318,7 +318,7 @@ def disclosed(store: Workstation) -> Iterator[Workstation]:
 
 def test_accounting_exports_a_csv_with_the_expected_rows(qtbot, desktop: DesktopApp, disclosed: Workstation,
                                                          tmp_path: Path, qtmodeltester) -> None:
-    year = date.today().year
+    year = clocks.today().year
     window = unlock(qtbot, desktop, "otto")
     dialog = open_dialog(qtbot, window.accounting_action, AccountingDialog)
     qtbot.waitUntil(lambda: dialog.totals.rowCount() == 2, timeout=WAIT_MS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from guihelp import GUI_MARKS, demo_template_fixture, desktop_fixture, store_fixture, unlock  # noqa: F401
 from PySide6.QtCore import Qt
@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from ui.app import DesktopApp
 from ui.queue_model import QueueFilter, QueueModel, is_overdue
 from ui.rows_model import ROW_ROLE
+from workstation import clock as clocks
 from workstation.model import QueueRow
 
 pytestmark = GUI_MARKS
@@ -80,3 +81,11 @@ def test_overdue_and_numeric_sorting_of_the_queue_model(qtmodeltester) -> None:
     proxy.set_criteria()
     proxy.sort(6, Qt.SortOrder.DescendingOrder)
     assert proxy.index(0, 6).data() == "1,280,000" and proxy.index(1, 6).data() == "10"
+
+
+def test_a_queue_left_open_past_midnight_shows_the_new_days_overdue(qtmodeltester) -> None:
+    model = QueueModel([_row("A", "2026-02-01"), _row("B", "2026-02-02")])
+    with clocks.use(clocks.FixedClock(datetime(2026, 2, 1, 12, 0, tzinfo=UTC))):
+        assert [model.index(r, 5).data() for r in range(2)] == ["", ""]
+    with clocks.use(clocks.FixedClock(datetime(2026, 2, 3, 12, 0, tzinfo=UTC))):
+        assert [model.index(r, 5).data() for r in range(2)] == ["Overdue", "Overdue"]

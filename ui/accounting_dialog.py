@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
+from workstation import clock as clocks
 from workstation.service.accounting import AccountingSummary, AgencyTotal
 
 from .database import DbClient
@@ -64,7 +65,7 @@ class AccountingDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.year = QSpinBox()
         self.year.setRange(FIRST_YEAR, LAST_YEAR)
-        self.year.setValue((today or date.today()).year)
+        self.year.setValue((today or clocks.today()).year)
         self.year.setAccessibleName("Year")
         self.show_button = button("S&how", "Show the totals for the year", self.reload)
         self.year.editingFinished.connect(self.reload)

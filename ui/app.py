@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
+from workstation import clock as clocks
 from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
@@ -94,15 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", metavar="DIR")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     store = resolve_store(args.store)
+    try:
+        product_clock = clocks.from_environment()
+    except ValueError as exc:
+        parser.error(str(exc))
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
     prepare_process()
-    desktop = DesktopApp(Workstation(Path(store)))
-    desktop.unlock_dialog.rejected.connect(app.quit)
-    app.aboutToQuit.connect(desktop.stop)
-    desktop.start()
-    return app.exec()
+    with clocks.use(product_clock):
+        desktop = DesktopApp(Workstation(Path(store)))
+        desktop.unlock_dialog.rejected.connect(app.quit)
+        app.aboutToQuit.connect(desktop.stop)
+        desktop.start()
+        return app.exec()
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
+from workstation import clock as clocks
 from workstation.model import QueueRow
 
 from .rows_model import ROW_ROLE, SORT_ROLE, Column, RowsModel
@@ -20,14 +22,14 @@ def is_overdue(row: QueueRow, today: date) -> bool:
     return bool(row.due_on) and row.due_on < today.isoformat() and row.status not in CLOSED_STATUSES  # type: ignore[operator]
 
 
-def queue_columns(today: date) -> tuple[Column[QueueRow], ...]:
+def queue_columns(today: Callable[[], date]) -> tuple[Column[QueueRow], ...]:
     return (
         Column("Request", lambda r: r.request_id),
         Column("Agency", lambda r: r.agency_code or r.agency, tooltip=True),
         Column("Authority", lambda r: r.authority),
         Column("Received", lambda r: r.received_on),
         Column("Due", lambda r: r.due_on or ""),
-        Column("Overdue", lambda r: "Overdue" if is_overdue(r, today) else ""),
+        Column("Overdue", lambda r: "Overdue" if is_overdue(r, today()) else ""),
         Column("Subjects", lambda r: f"{r.subjects:,}", sort=lambda r: r.subjects),
         Column("Recommendation", lambda r: r.recommendation or "not evaluated"),
         Column("Status", lambda r: r.status),
@@ -35,10 +37,17 @@ def queue_columns(today: date) -> tuple[Column[QueueRow], ...]:
 
 
 class QueueModel(RowsModel[QueueRow]):
+    """The review queue. "Overdue" is judged against the clock's today each time it is shown, so a window
+    left open past midnight shows tomorrow's overdue requests; ``today`` fixes the day instead."""
+
     def __init__(self, rows: list[QueueRow] | tuple[QueueRow, ...] = (), today: date | None = None,
                  parent: QObject | None = None) -> None:
-        self.today = today or date.today()
-        super().__init__(queue_columns(self.today), rows, parent, style=self._emphasis)
+        self._fixed_day = today
+        super().__init__(queue_columns(lambda: self.today), rows, parent, style=self._emphasis)
+
+    @property
+    def today(self) -> date:
+        return self._fixed_day or clocks.today()
 
     def _emphasis(self, row: QueueRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.FontRole and column == 5 and is_overdue(row, self.today):

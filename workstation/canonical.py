@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
+
+from . import clock
 
 
 def canonical_json(value: Any) -> bytes:
@@ -18,5 +19,5 @@ def sha256_hex(data: bytes) -> str:
 
 
 def utc_now() -> str:
-    """UTC timestamp with milliseconds, e.g. 2026-11-25T13:45:01.123Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """UTC timestamp with milliseconds, e.g. 2026-11-25T13:45:01.123Z, from the clock in force."""
+    return clock.utc_stamp()

@@ -6,8 +6,10 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from . import clock as clocks
 from .errors import StoreError
 from .fsutil import atomic_write
 from .service import Session, Workstation
@@ -33,15 +35,19 @@ class DemoResult:
 
 
 def create_demo_store(path: Path, *, taxpayers: int = 2000, bulk_subjects: int = 5000, seed: int = 1,
-                      progress: bool = False) -> DemoResult:
+                      progress: bool = False, today: date | None = None) -> DemoResult:
+    """A demo store dated from ``today`` (default: the clock's today): the requests, orders, consents and
+    tax years keep the same relations to that day whenever the demo is made, and the demo requests are
+    evaluated as of that day."""
     from .demo import generate
 
+    today = today or clocks.today()
     ws = Workstation(path)
     if ws.exists():
         raise StoreError(f"{path} already holds a store; 'dws demo' fills a new one (choose another --store)")
     work = Path(tempfile.mkdtemp(prefix="dws-demo-"))
     try:
-        manifest = generate(work, taxpayers=taxpayers, bulk_subjects=bulk_subjects, seed=seed)
+        manifest = generate(work, taxpayers=taxpayers, bulk_subjects=bulk_subjects, seed=seed, today=today)
         session, code, notice = ws.init("admin", demo_passphrase("admin"))
         with session:
             for name, role in DEMO_USERS[1:]:
@@ -54,7 +60,7 @@ def create_demo_store(path: Path, *, taxpayers: int = 2000, bulk_subjects: int =
                 counsel.import_order(order)
         with ws.unlock("rita", demo_passphrase("rita")) as reviewer:
             ids = [reviewer.import_request(r.path).ident or r.request_id for r in manifest.requests]
-            _after_import(reviewer)
+            _after_import(reviewer, today)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = ["# Demo store only: synthetic data, well-known passphrases. Never use for real taxpayer data."]
@@ -64,10 +70,10 @@ def create_demo_store(path: Path, *, taxpayers: int = 2000, bulk_subjects: int =
     return DemoResult(pw_file, ids, records, len(manifest.orders), code, notice)
 
 
-def _after_import(session: Session) -> None:
-    """Evaluate every demo request, so the queue opens with recommendations."""
+def _after_import(session: Session, today: date) -> None:
+    """Evaluate every demo request as of the demo's day, so the queue opens with recommendations."""
     for row in session.queue():
-        session.evaluate(row.request_id)
+        session.evaluate(row.request_id, today)
 
 
 def _progress(unit: str, enabled: bool):  # -> Progress | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 
 from ..errors import DwsError, UsageError
 from ..paths import resolve_store
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--bulk-subjects", type=int, default=5000, metavar="M")
     p.add_argument("--seed", type=int, default=1, metavar="S")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the store already exists")
+    p.add_argument("--today", metavar="DATE", help="the day the demo is dated from, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("gui", parents=[parent], help="start the desktop application")
@@ -133,7 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--taxpayers must be at least {MIN_TAXPAYERS:,} and --bulk-subjects at least "
                          f"{MIN_BULK_SUBJECTS} (more than the bulk threshold)")
     result = create_demo_store(path, taxpayers=args.taxpayers, bulk_subjects=args.bulk_subjects,
-                               seed=args.seed, progress=sys.stderr.isatty())
+                               seed=args.seed, progress=sys.stderr.isatty(), today=_demo_day(args.today))
     if args.json:
         common.emit_json({"store": str(path), "users": [{"name": n, "role": r} for n, r in DEMO_USERS],
                           "passphrases": str(result.passphrase_file), "requests": result.request_ids,
@@ -148,6 +150,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if result.notice:
         print(result.notice)
     return 0
+
+
+def _demo_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cmd_gui(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
+from .. import clock as clocks
 from ..errors import UsageError
 from ..rules.findings import citation
 from ..service import Session
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 def _as_of(text: str | None) -> date:
     if not text:
-        return date.today()
+        return clocks.today()
     try:
         return date.fromisoformat(text)
     except ValueError:

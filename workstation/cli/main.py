@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from .. import clock as clocks
 from ..errors import Cancelled, DwsError
 from ..fsutil import private_umask
 from . import commands_admin, commands_data, commands_decide, commands_letters, commands_review
@@ -48,7 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        product_clock = clocks.from_environment()
+    except ValueError as exc:
+        print(f"dws: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with clocks.use(product_clock):
+            return int(args.func(args) or 0)
     except DwsError as exc:
         print(f"dws: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,24 +1,29 @@
 """``generate``: write a complete, deterministic demo data set in the INTERCHANGE.md formats.
 
 The files are meant to go through the normal intake path (``dws import ...``), so a demo exercises the real
-importers. Same seed and arguments give byte-identical files; nothing depends on the wall clock unless
-``today`` is left out, in which case the fixed date 2026-11-02 is used (not the real today).
+importers. Everything is dated from ``today`` (received, due, consent and order dates, address as-of
+dates, tax years), so a demo made in any year tells the same story: the requests arrived over the weeks
+before ``today`` (the latest ``STORY_AGE`` days before it), a few are past their due date, the court orders
+are in force and the consents inside their 120 days. Left out, ``today`` is the clock's today. Same seed,
+day and arguments give byte-identical files.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from workstation import clock as clocks
 from workstation.demo.bulk import write_bulk
 from workstation.demo.orders import write_agencies, write_json, write_orders
 from workstation.demo.requests import BuiltRequest, RequestBuilder
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
 
-DEFAULT_TODAY = date(2026, 11, 2)
+REFERENCE_DAY = date(2026, 11, 2)     # the day the benchmarks' and fixtures' demo data are dated from
+STORY_AGE = timedelta(days=23)        # the newest request arrived this long before the demo's day
 MANIFEST_FORMAT = "dws.demo-manifest/1"
 MIN_TAXPAYERS = 1000         # enough for every demo request to find distinct taxpayers (incl. ~1 % on hold)
 MIN_BULK_SUBJECTS = 101      # more than the default bulk threshold (100)
@@ -51,20 +56,21 @@ def generate(out_dir: Path, *, taxpayers: int = 2000, bulk_subjects: int = 5000,
         raise ValueError(f"demo: bulk_subjects must be at least {MIN_BULK_SUBJECTS}, got {bulk_subjects}")
     if seed < 0:
         raise ValueError(f"demo: seed must not be negative, got {seed}")
-    today = DEFAULT_TODAY if today is None else today
+    today = clocks.today() if today is None else today
+    dated = today - STORY_AGE             # every date of the demo keeps its distance from this day
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    factory = TaxpayerFactory(seed, today)
+    factory = TaxpayerFactory(seed, dated)
 
     records = out_dir / RECORDS_FILE
     record_rows = write_records(records, factory, taxpayers)
-    agencies = write_agencies(out_dir / "agencies")
-    orders = write_orders(out_dir / "orders")
+    agencies = write_agencies(out_dir / "agencies", dated)
+    orders = write_orders(out_dir / "orders", dated)
 
     request_dir = out_dir / "requests"
     request_dir.mkdir(parents=True, exist_ok=True)
-    built = RequestBuilder(factory, taxpayers, today).build()
-    built.append(write_bulk(request_dir, factory, taxpayers, bulk_subjects, today))
+    built = RequestBuilder(factory, taxpayers, dated).build()
+    built.append(write_bulk(request_dir, factory, taxpayers, bulk_subjects, dated))
     requests: list[DemoRequest] = []
     entries: list[dict[str, Any]] = []
     for item in built:

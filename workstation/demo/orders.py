@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +52,28 @@ REQUESTERS: dict[str, dict[str, Any]] = {
 }
 
 
-def agency_entries() -> list[dict[str, Any]]:
+def agency_entries(today: date) -> list[dict[str, Any]]:
     """The register: DOJ-FBI, TX-CPA in good standing; DHS-ICE (finding under a plan); XYZ-OIG (bad)."""
     return [
         {"format": AGENCY_FORMAT, "agency_code": "DOJ-FBI",
          "name": "Department of Justice, Federal Bureau of Investigation",
          "safeguards_current": True, "open_findings": 0, "corrective_plan": False,
-         "last_review": "2025-06-12"},
+         "last_review": _ago(today, 508)},
         {"format": AGENCY_FORMAT, "agency_code": "TX-CPA", "name": "Texas Comptroller of Public Accounts",
          "safeguards_current": True, "open_findings": 0, "corrective_plan": False,
-         "last_review": "2025-09-30"},
+         "last_review": _ago(today, 398)},
         {"format": AGENCY_FORMAT, "agency_code": "DHS-ICE",
          "name": "Department of Homeland Security, U.S. Immigration and Customs Enforcement",
          "safeguards_current": True, "open_findings": 1, "corrective_plan": True,
-         "last_review": "2025-03-14"},
+         "last_review": _ago(today, 598)},
         {"format": AGENCY_FORMAT, "agency_code": "XYZ-OIG",
          "name": "XYZ Administration, Office of Inspector General (demo agency)",
          "safeguards_current": False, "open_findings": 3, "corrective_plan": False,
-         "last_review": "2023-11-01"},
+         "last_review": _ago(today, 1097)},
     ]
 
 
-def court_orders() -> list[dict[str, Any]]:
+def court_orders(today: date) -> list[dict[str, Any]]:
     """One active order (enjoins DHS-ICE for addresses) and two that must not apply (vacated, stayed).
 
     The vacated and stayed orders are synthetic and deliberately cover requesters of *valid* demo requests
@@ -80,19 +81,19 @@ def court_orders() -> list[dict[str, Any]]:
     """
     return [
         {"format": COURT_ORDER_FORMAT, "court": DDC, "case_no": "1:25-cv-00457",
-         "caption": "Center for Taxpayer Rights v. IRS", "signed_on": "2025-11-21",
-         "effective_from": "2025-11-21", "effective_to": None, "status": "active",
+         "caption": "Center for Taxpayer Rights v. IRS", "signed_on": _ago(today, 346),
+         "effective_from": _ago(today, 346), "effective_to": None, "status": "active",
          "enjoined_recipients": ["DHS-ICE"], "enjoined_purposes": ["immigration-civil", "nontax-criminal"],
          "enjoined_items": ["address"],
          "note": "Stay of the address-sharing policy: no last-known addresses to ICE under 6103(i)(2)"},
         {"format": COURT_ORDER_FORMAT, "court": DDC, "case_no": "1:24-cv-09999",
-         "caption": "Doe v. Department of Justice (synthetic demo order)", "signed_on": "2024-05-06",
-         "effective_from": "2024-05-06", "effective_to": None, "status": "vacated",
+         "caption": "Doe v. Department of Justice (synthetic demo order)", "signed_on": _ago(today, 910),
+         "effective_from": _ago(today, 910), "effective_to": None, "status": "vacated",
          "enjoined_recipients": ["DOJ-FBI"], "enjoined_purposes": ["*"], "enjoined_items": ["*"],
          "note": "Demo: temporary restraining order later vacated; must not block any request"},
         {"format": COURT_ORDER_FORMAT, "court": "U.S. District Court for the Western District of Texas",
          "case_no": "1:25-cv-01234", "caption": "Roe v. Texas Comptroller (synthetic demo order)",
-         "signed_on": "2025-08-01", "effective_from": "2025-08-01", "effective_to": None, "status": "stayed",
+         "signed_on": _ago(today, 458), "effective_from": _ago(today, 458), "effective_to": None, "status": "stayed",
          "enjoined_recipients": ["TX-CPA"], "enjoined_purposes": ["*"], "enjoined_items": ["*"],
          "note": "Demo: injunction stayed pending appeal; must not block any request"},
     ]
@@ -103,20 +104,25 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
 
 
-def write_agencies(directory: Path) -> list[Path]:
+def _ago(today: date, days: int) -> str:
+    """Dates keep their distance from the demo's day (the figures are days before 2026-11-02)."""
+    return (today - timedelta(days=days)).isoformat()
+
+
+def write_agencies(directory: Path, today: date) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for entry in agency_entries():
+    for entry in agency_entries(today):
         path = directory / f"agency-{entry['agency_code']}.json"
         write_json(path, entry)
         paths.append(path)
     return paths
 
 
-def write_orders(directory: Path) -> list[Path]:
+def write_orders(directory: Path, today: date) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for order in court_orders():
+    for order in court_orders(today):
         path = directory / f"order-{order['case_no'].replace(':', '-')}-{order['status']}.json"
         write_json(path, order)
         paths.append(path)

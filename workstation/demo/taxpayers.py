@@ -38,8 +38,6 @@ RECORDS_HEADER: tuple[str, ...] = (
     "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
     "employer", "interest", "hold",
 )
-FIRST_DEMO_YEAR = 2021
-LAST_DEMO_YEAR = 2025
 YEARS_IN_WINDOW = 5
 HOLD_SHARE = 0.01
 SEED_STRIDE = 1_000_003
@@ -56,15 +54,13 @@ def taxpayer_seed(seed: int, index: int) -> int:
 
 
 def year_window(today: date) -> tuple[int, ...]:
-    """The tax years the demo records cover: at most 2021-2025, never a year not yet filed on ``today``.
+    """The five tax years up to the last one filed on ``today`` (2021-2025 on 2026-11-02).
 
     Returns for tax year Y are filed between late January and April 15 of Y+1, so Y counts as filed once
     April 15 of Y+1 has passed.
     """
-    last_filed = today.year - 1 if today >= date(today.year, 4, 16) else today.year - 2
-    last = min(LAST_DEMO_YEAR, last_filed)
-    first = max(last - YEARS_IN_WINDOW + 1, min(FIRST_DEMO_YEAR, last - 1))   # at least two years
-    return tuple(range(first, last + 1))
+    last = today.year - 1 if today >= date(today.year, 4, 16) else today.year - 2
+    return tuple(range(last - YEARS_IN_WINDOW + 1, last + 1))
 
 
 class TinSpace:

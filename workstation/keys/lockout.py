@@ -51,7 +51,13 @@ class Lockout:
             os.close(fd)
 
     def _recent(self, doc: dict, user: str, now: float) -> list[float]:
-        return [t for t in doc["failures"].get(user, []) if now - t < WINDOW_S]
+        """The user's failures inside the window. A failure stamped after ``now`` means the clock was set
+        back since: it is kept, as of now, so a clock set back neither lifts a lockout nor stretches it
+        beyond LOCKOUT_S (it is written back the next time the file is written)."""
+        recent = [min(t, now) for t in doc["failures"].get(user, []) if now - t < WINDOW_S]
+        if recent:
+            doc["failures"][user] = recent
+        return recent
 
     def seconds_left(self, user: str) -> int:
         now = self._clock()

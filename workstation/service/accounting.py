@@ -12,6 +12,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import clock as clocks
 from ..errors import InputError
 from ..fsutil import atomic_file
 from ..redaction.preview import format_tin
@@ -48,8 +49,9 @@ def _year(year: int) -> int:
 def summary(s: Session, year: int) -> AccountingSummary:
     s.require("read-accounting")
     year = _year(year)
-    agencies = tuple(AgencyTotal(*r) for r in letters_sql.totals(s.conn, year))
-    return AccountingSummary(year, agencies, AgencyTotal("*", *letters_sql.grand_total(s.conn, year)))
+    bounds = clocks.year_bounds(year)      # the office's calendar year
+    agencies = tuple(AgencyTotal(*r) for r in letters_sql.totals(s.conn, bounds))
+    return AccountingSummary(year, agencies, AgencyTotal("*", *letters_sql.grand_total(s.conn, bounds)))
 
 
 def _cell(value: object) -> str:
@@ -66,7 +68,7 @@ def export(s: Session, year: int, path: Path) -> AccountingSummary:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(HEADER)
         for at, request_id, letter_id, decision_id, code, agency, ref, tin, tin_type, items, authority, purpose \
-                in letters_sql.disclosures(s.conn, year):
+                in letters_sql.disclosures(s.conn, clocks.year_bounds(year)):
             w.writerow(["disclosure", at, _cell(request_id), letter_id, decision_id, _cell(code), _cell(agency),
                         _cell(ref), format_tin(tin, tin_type), tin_type, items, authority, _cell(purpose), "", "", ""])
             rows += 1

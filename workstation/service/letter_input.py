@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .. import clock as clocks
 from ..letters.document import (
     BlockingOrder,
     Group,
@@ -47,6 +48,12 @@ ORDER = ("NAME", "ADDRESS", "REASON", "MATCH", "MATCH/needs-review", "ADDRESS-MA
          "OVERRIDE", "COURT-ORDER", "HOLD")
 
 
+def _office_date(stamp: str) -> str:
+    """The letter is dated on the office's calendar (its time zone), not UTC's: a decision approved at
+    7 p.m. in Washington on December 31 is dated December 31, though it is already January 1 in UTC."""
+    return clocks.local_date(stamp).isoformat()
+
+
 def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
           letter_id: str) -> LetterInput:
     doc: dict[str, Any] = json.loads(row.document)
@@ -57,7 +64,7 @@ def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info:
     whole_request_fails = any(f.outcome in ("fail", "block") and f.code not in PARTIAL_CODES for f in defects)
     releases = doc["outcome"] in ("grant", "partial")
     d = LetterInput(
-        kind=kind, texts=texts, letter_id=letter_id, letter_date=(info.approved_at or info.prepared_at)[:10],
+        kind=kind, texts=texts, letter_id=letter_id, letter_date=_office_date(info.approved_at or info.prepared_at),
         created=info.approved_at or info.prepared_at, package=pkg, outcome=doc["outcome"],
         subject_count=doc["counts"]["subjects"], released_count=doc["counts"]["releasable"] if releases else 0,
         office=_office(s), verification=_verification(letter_id, row, info), justification=doc["justification"],

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .. import clock as clocks
 from .. import policy
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
@@ -41,9 +41,9 @@ def check_user_name(name: str) -> None:
 class Workstation:
     """A store folder: create it, or unlock it as a user."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] | None = None) -> None:
         self.path = path
-        self.clock = clock
+        self.clock: Callable[[], float] = clock or (lambda: clocks.current().timestamp())
 
     def exists(self) -> bool:
         return opening.is_store(self.path)
@@ -272,13 +272,13 @@ class Session:
         """Every check, the plan and the recommendation (stored; reused while its inputs are unchanged)."""
         from .evaluation import evaluate
 
-        return evaluate(self, request_id, as_of or date.today(), progress, cancelled)
+        return evaluate(self, request_id, as_of or clocks.today(), progress, cancelled)
 
     def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
                      as_of: date | None = None) -> int:
         from .overrides import add_override
 
-        return add_override(self, request_id, ref, item, action, reason, as_of or date.today())
+        return add_override(self, request_id, ref, item, action, reason, as_of or clocks.today())
 
     def undo_override(self, request_id: str, override_id: int) -> None:
         from .overrides import undo_override
@@ -295,12 +295,12 @@ class Session:
                as_of: date | None = None) -> Any:
         from .decisions import decide
 
-        return decide(self, request_id, outcome, justification, passphrase, as_of or date.today())
+        return decide(self, request_id, outcome, justification, passphrase, as_of or clocks.today())
 
     def approve(self, request_id: str, passphrase: str, as_of: date | None = None) -> Any:
         from .decisions import approve
 
-        return approve(self, request_id, passphrase, as_of or date.today())
+        return approve(self, request_id, passphrase, as_of or clocks.today())
 
     def decision(self, request_id: str) -> Any:
         from .decisions import current

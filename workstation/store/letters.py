@@ -86,28 +86,27 @@ def record_disclosures(conn: Connection, *, rid: int, request_id: str, letter_id
     return cur.rowcount
 
 
-def _year(year: int) -> tuple[str, str]:
-    return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
+Bounds = tuple[str, str]      # [start, end) as UTC timestamps: a calendar year of the office's time zone
 
 
-def disclosures(conn: Connection, year: int) -> Iterator[tuple]:
+def disclosures(conn: Connection, year: Bounds) -> Iterator[tuple]:
     """(disclosed_at, request_id, letter_id, decision_id, agency_code, agency, ref, tin, tin_type, items,
     authority, purpose) of a calendar year, in the order they were made."""
     return _batched(conn.execute(
         "SELECT disclosed_at, request_id, letter_id, decision_id, agency_code, agency, ref, tin, tin_type, items, "
         "authority, purpose FROM disclosures WHERE disclosed_at >= ? AND disclosed_at < ? ORDER BY id",
-        _year(year)))
+        year))
 
 
-def totals(conn: Connection, year: int) -> list[tuple[str | None, int, int, int]]:
+def totals(conn: Connection, year: Bounds) -> list[tuple[str | None, int, int, int]]:
     """(agency_code, requests, disclosures, taxpayers) per agency code (NULL: recipients without one)."""
     return conn.execute(
         "SELECT agency_code, count(DISTINCT rid), count(*), count(DISTINCT tin || ':' || tin_type) "
         "FROM disclosures WHERE disclosed_at >= ? AND disclosed_at < ? GROUP BY agency_code "
-        "ORDER BY agency_code IS NULL, agency_code", _year(year)).fetchall()
+        "ORDER BY agency_code IS NULL, agency_code", year).fetchall()
 
 
-def grand_total(conn: Connection, year: int) -> tuple[int, int, int]:
+def grand_total(conn: Connection, year: Bounds) -> tuple[int, int, int]:
     row = conn.execute("SELECT count(DISTINCT rid), count(*), count(DISTINCT tin || ':' || tin_type) "
-                       "FROM disclosures WHERE disclosed_at >= ? AND disclosed_at < ?", _year(year)).fetchone()
+                       "FROM disclosures WHERE disclosed_at >= ? AND disclosed_at < ?", year).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
