@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlcipher3
 
 from ..errors import StoreError
+from ..normalize import address_key
 
 DB_NAME = "store.db"
 PAGE_SIZE = 4096
@@ -20,7 +21,9 @@ DatabaseError = sqlcipher3.DatabaseError
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL) for every numbered migration shipped with the package, in order."""
+    """(version, SQL) for every numbered migration shipped with the package, in order of version. The numbers
+    may have gaps (a branch's migration merged later): each is applied once, in order, and the schema version
+    is the highest."""
     found = []
     for entry in resources.files("workstation.store.migrations").iterdir():
         name = entry.name
@@ -91,6 +94,8 @@ def migrate(conn: Connection) -> list[int]:
         raise StoreError(f"the store has schema version {current}, newer than this program "
                          f"({SCHEMA_VERSION}); install the newer Disclosure Workstation")
     applied = []
+    # What a migration computes the way the program does: `dws_address_key(street, city, state, zip)`.
+    conn.create_function("dws_address_key", 4, _address_key_sql, deterministic=True)
     for version, sql in migrations():
         if version <= current:
             continue
@@ -102,6 +107,11 @@ def migrate(conn: Connection) -> list[int]:
             raise
         applied.append(version)
     return applied
+
+
+def _address_key_sql(street: str | None, city: str | None, state: str | None, zip_code: str | None) -> str | None:
+    """A record's address key as the records importer makes it (None without a street)."""
+    return address_key(street, city or "", state or "", zip_code or "") if street else None
 
 
 @contextmanager
