@@ -96,7 +96,7 @@ def test_same_seed_and_arguments_give_identical_bytes(tmp_path: Path) -> None:
     generate(tmp_path / "b", taxpayers=1000, bulk_subjects=300, seed=3, today=TODAY)
     generate(tmp_path / "c", taxpayers=1000, bulk_subjects=300, seed=4, today=TODAY)
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
-    assert len(a) == 3 + 4 + 27 + 1 + 1 + 1   # orders, agencies, requests, bulk CSV, records, manifest
+    assert len(a) == 3 + 4 + 28 + 1 + 1 + 1   # orders, agencies, requests, bulk CSV, records, manifest
     assert a == b
     assert a["records.csv"] != c["records.csv"]
 

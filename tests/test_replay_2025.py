@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clihelp import Cli
 
+from workstation import clock as clocks
 from workstation.service import Workstation
 from workstation.store import auditlog
 
@@ -60,8 +62,11 @@ def subject_row(i: int) -> tuple[str, ...]:
 
 
 def package(request_id: str, **fields: Any) -> dict[str, Any]:
+    # The 2025 pattern arriving now (a month ago): a request received more than 365 days before its
+    # evaluation would be stale (RECEIVED), which is not what this replay is about.
+    received = (clocks.today() - timedelta(days=30)).isoformat()
     doc: dict[str, Any] = {
-        "format": "dws.request/1", "request_id": request_id, "received_on": "2025-06-02",
+        "format": "dws.request/1", "request_id": request_id, "received_on": received,
         "authority": "6103(i)(2)", "in_writing": True,
         "requester": {"agency": "Department of Homeland Security",
                       "component": "U.S. Immigration and Customs Enforcement", "agency_code": "DHS-ICE",

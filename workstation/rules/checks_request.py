@@ -56,7 +56,6 @@ _UNKNOWN_AUTHORITY = frozenset({"AUTHORITY", "WRITING", "RECEIVED", "PURPOSE", "
 _GENERAL = _UNKNOWN_AUTHORITY | {"SIGNER", "ITEMS"}
 _TITLE_26 = re.compile(r"\b(26\s*U\.?\s*S\.?\s*C\b|I\.?\s*R\.?\s*C\b|Internal\s+Revenue\s+Code|Title\s+26\b)",
                        re.IGNORECASE)
-STALE_DAYS = 365            # RECEIVED: a request received longer ago than this is stale (setting request_stale_days)
 
 
 def applicable_codes(authority: str) -> tuple[str, ...]:
@@ -94,7 +93,7 @@ def _received(ctx: RequestContext) -> list[Finding]:
     if received > as_of:
         return problems_found(ctx, "RECEIVED", [f"the request's received date ({received}) is after the evaluation "
                                            f"date ({as_of})"], "")
-    stale = int(ctx.settings.get("request_stale_days", STALE_DAYS))
+    stale = int(ctx.setting("request_stale_days"))
     age = (as_of - received).days
     if age > stale:
         return [ctx.finding("RECEIVED", REVIEW, f"The request was received on {received}, {age:,} days before the "

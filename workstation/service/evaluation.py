@@ -27,8 +27,8 @@ from ..normalize import name_control, normalize_name, tin_digits
 from ..processes import gc_paused
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.checks_subject import check_name
-from ..rules.findings import REVIEW, releasable_items
-from ..rules.plan import Plan, recommend
+from ..rules.findings import releasable_items
+from ..rules.plan import Plan, provisional, recommend
 from ..rules.subjects import SubjectPolicy, street_parts
 from ..store import db, orders
 from ..store import evaluation as ev
@@ -98,7 +98,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                 s, count, parts, code_counts, cancelled)
             complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
             recommendation = recommend(request_findings, counts, plan, complete=complete)
-            needs_review = any(o == REVIEW for (_c, o) in code_counts)
+            needs_review = provisional(recommendation, code_counts)
             doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
                    "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
                    "recommendation": recommendation, "needs_review": needs_review, "counts": counts,

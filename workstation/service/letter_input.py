@@ -32,7 +32,7 @@ from ..letters.ranges import Runs
 from ..letters.templates import texts as letter_texts
 from ..model import ELEMENT_CLASS, RequestPackage
 from ..redaction.preview import released_text
-from ..rules.findings import PASS, citation
+from ..rules.findings import PASS, citation, denies
 from ..rules.plan import PARTIAL_CODES
 from ..rules.subjects import HOLD_WITH_OTHERS, PRECEDENCE
 from ..store import decisions as dec
@@ -54,6 +54,14 @@ def _office_date(stamp: str) -> str:
     return clocks.local_date(stamp).isoformat()
 
 
+def _fails_whole(f: dict[str, Any]) -> bool:
+    """A request-level finding that fails the request as a whole (not one that withholds only some elements
+    or periods). Decisions signed before findings said so themselves: ITEMS alone was partial."""
+    if "partial" in f:
+        return denies(f)
+    return f["outcome"] in ("fail", "block") and f["code"] not in PARTIAL_CODES
+
+
 def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
           letter_id: str) -> LetterInput:
     doc: dict[str, Any] = json.loads(row.document)
@@ -61,7 +69,7 @@ def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info:
     texts = letter_texts(kind, version)
     defects = [RequestDefect(f["code"], f["outcome"], f["message"], f["citation"])
                for f in doc["findings"]["request"]]
-    whole_request_fails = any(f.outcome in ("fail", "block") and f.code not in PARTIAL_CODES for f in defects)
+    whole_request_fails = any(_fails_whole(f) for f in doc["findings"]["request"])
     releases = doc["outcome"] in ("grant", "partial")
     d = LetterInput(
         kind=kind, texts=texts, letter_id=letter_id, letter_date=_office_date(info.approved_at or info.prepared_at),
@@ -108,10 +116,12 @@ def _blocking_orders(s: Session, defects: list[RequestDefect]) -> list[BlockingO
 
 
 def _schedule(s: Session, rid: int, pkg: RequestPackage) -> Iterator[ScheduleRow]:
-    """Released values subject by subject; each subject's record rows hold only its released columns."""
+    """Released values subject by subject; each subject's record rows hold only its released columns and
+    only the periods that may be released (never an invalid one, nor one beyond the order or the consent)."""
+    years = review.request_years(s, rid, pkg)
     for _seq, ref, matched, released, own_periods in letters_sql.released_subjects(s.conn, rid):
         items = released.split(",")
-        rows = review._record_rows(s, matched, items, review.subject_years(own_periods, pkg.periods))
+        rows = review._record_rows(s, matched, items, review.subject_years(own_periods, years))
         yield ScheduleRow(ref, tuple((item, _cell(item, rows)) for item in items))
 
 
