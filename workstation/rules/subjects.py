@@ -79,6 +79,8 @@ class SubjectResult:
     matched: str | None                # "tin:type"
     findings: tuple[tuple[str, str, str], ...]   # (code, outcome, message), non-pass only
     missing_periods: tuple[str, ...]
+    # MATCH found more than one taxpayer: each "tin:type", sorted (named to the officer, never in a letter)
+    candidates: tuple[str, ...] = ()
 
     @property
     def withheld_code(self) -> str | None:
@@ -237,10 +239,11 @@ class SubjectChecker:
         if len(candidates) > 1:
             findings.append(("MATCH", REVIEW, f"the TIN and the name and address find {len(candidates)} taxpayers "
                                               "on file; decide which record is meant (see the candidates)"))
+            named = tuple(sorted(f"{t}:{tt}" for t, tt in candidates))
             if any(r[4] for found in candidates.values() for r in found):
                 findings.append(("HOLD", FAIL, HOLD_WITH_OTHERS))
-                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
-            return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
+                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), (), named)
+            return SubjectResult(STATUS_REVIEW, None, tuple(findings), (), named)
         (t, tt), match_rows = next(iter(candidates.items()))
         if bound and (other := self._not_the_party(t, tin9, match_rows)) is not None:
             findings.append(other)

@@ -24,8 +24,9 @@ from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, reason_k
 from ..store import db
 from ..store import evaluation as ev
 
-# (rid, seq, ref, status, matched, findings JSON, released, withheld) — one subject's stored result row
-Result = tuple[int, int, str, str, str | None, str, str, str]
+# (rid, seq, ref, status, matched, findings JSON, released, withheld, candidates) — one subject's stored result
+# row; candidates 'tin:type;tin:type' only when MATCH found more than one taxpayer, else None
+Result = tuple[int, int, str, str, str | None, str, str, str, str | None]
 
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
@@ -108,13 +109,14 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")),
                                                     *plan.encoded_shared(res), 0, 0]
         shape[3] += 1
+        named = ";".join(res.candidates) if res.candidates else None
         if own_overrides(seq):
             released, withheld = plan.encoded(seq, res)
             out.plans[status, released, withheld] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld))
+            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld, named))
         else:
             shape[4] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2]))
+            append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2], named))
     _tally(shapes, out)
     return out
 

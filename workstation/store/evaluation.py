@@ -110,22 +110,35 @@ def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:
                         "WHERE tin = ? AND tin_type = ?", (tin, tin_type)).fetchall()
 
 
+def subject_findings(conn: Connection, rid: int, seq: int) -> tuple[str, str, str | None] | None:
+    """(ref, findings JSON, candidates 'tin:type;...' or None) of one evaluated subject."""
+    return conn.execute("SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?",
+                        (rid, seq)).fetchone()
+
+
+def years_on_file(conn: Connection, tin: str, tin_type: str) -> tuple[int, ...]:
+    """The tax years on file for one taxpayer, newest first."""
+    return tuple(r[0] for r in conn.execute("SELECT tax_year FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
+                                            "ORDER BY tax_year DESC", (tin, tin_type)))
+
+
 def clear_results(conn: Connection, rid: int) -> None:
     conn.execute("DELETE FROM subject_results WHERE rid = ?", (rid,))
 
 
 def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
+    """Result rows without candidates (rid, seq, ref, status, matched, findings, released, withheld)."""
     conn.executemany("INSERT INTO subject_results (rid, seq, ref, status, matched, findings, released, withheld) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def replace_results(conn: Connection, rows: Iterable[tuple]) -> None:
-    """Store result rows over the request's earlier ones. A request's subjects never change and every
-    evaluation stores one row per subject, so the rows replaced are all there were: each page of the table is
-    rewritten in place, instead of every row being deleted and the table built again."""
-    conn.executemany("INSERT OR REPLACE INTO subject_results "
-                     "(rid, seq, ref, status, matched, findings, released, withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     rows)
+    """Store result rows (`subject_pass.Result`: ..., withheld, candidates) over the request's earlier ones. A
+    request's subjects never change and every evaluation stores one row per subject, so the rows replaced are
+    all there were: each page of the table is rewritten in place, instead of every row being deleted and the
+    table built again."""
+    conn.executemany("INSERT OR REPLACE INTO subject_results (rid, seq, ref, status, matched, findings, released, "
+                     "withheld, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:
@@ -134,8 +147,11 @@ def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]
                             (rid,))
 
 
-def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False) -> Iterator[tuple]:
-    sql = "SELECT seq, ref, status, matched, findings, released, withheld FROM subject_results WHERE rid = ?"
+def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False, candidates: bool = False
+                ) -> Iterator[tuple]:
+    """(seq, ref, status, matched, findings, released, withheld[, candidates]) in subject order."""
+    cols = "seq, ref, status, matched, findings, released, withheld" + (", candidates" if candidates else "")
+    sql = f"SELECT {cols} FROM subject_results WHERE rid = ?"
     if non_pass_only:
         sql += " AND findings != '[]'"
     yield from conn.execute(sql + " ORDER BY seq", (rid,))
