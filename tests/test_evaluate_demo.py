@@ -135,7 +135,8 @@ def test_court_order_and_bulk_requests_are_blocked(demo: Demo) -> None:
         [block] = [f for f in doc["findings"] if f["code"] == "COURT-ORDER"]
         assert block["outcome"] == "block" and "1:25-cv-00457" in block["message"]
     bulk = demo.full["DEMO-I2-BULK"]
-    assert bulk["needs_review"] is True and bulk["counts"]["subjects"] == 3000
+    # RULES.md "Outcomes": a blocked request is never provisional (nothing can be released, nothing waits).
+    assert bulk["needs_review"] is False and bulk["counts"]["subjects"] == 3000
     assert {f["code"]: f["outcome"] for f in problems(bulk, "request")}["BULK"] == "needs-review"
 
 
@@ -146,7 +147,7 @@ def test_recommendations_agree_with_the_manifest(demo: Demo) -> None:
                                                              demo.docs[rid]["needs_review"])}
     assert wrong == {}
     review = {rid for rid, doc in demo.docs.items() if doc["needs_review"]}
-    assert review == {"DEMO-I2-SAFEGUARDS", "DEMO-I2-RECEIVED", "DEMO-I2-BULK", "DEMO-FOIA-FIRST-PARTY"}
+    assert review == {"DEMO-I2-SAFEGUARDS", "DEMO-I2-RECEIVED", "DEMO-FOIA-FIRST-PARTY"}
     [identity] = problems(demo.full["DEMO-FOIA-FIRST-PARTY"], "request")
     assert (identity["code"], identity["outcome"]) == ("ITEMS", "needs-review") and "verified" in identity["message"]
 
@@ -187,7 +188,7 @@ def test_summary_gives_counts_per_code(demo: Demo, cli: Cli) -> None:
     subject_fails = sum(n for code in SUBJECT_CODES for n in by_code.get(code, {}).values())
     assert subject_fails == sum(1 for f in problems(demo.full["DEMO-I2-BULK"], "subject"))
     text = rita_evaluates(cli, "DEMO-I2-BULK", "--summary")
-    assert "recommendation BLOCKED (provisional: needs review)" in text
+    assert "recommendation BLOCKED\n" in text and "provisional" not in text
     assert "fail 3,000" in text and "REASON (subjects)" in text
 
 

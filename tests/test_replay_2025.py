@@ -193,7 +193,7 @@ def test_a_court_order_blocks_it_and_no_reviewer_can_lift_the_block(cli: Cli) ->
     assert r.code == 0, r.err
 
     blocked = evaluate(cli)
-    assert blocked["recommendation"] == "blocked" and blocked["needs_review"] is True
+    assert blocked["recommendation"] == "blocked" and blocked["needs_review"] is False   # never provisional
     assert blocked["counts"]["releasable"] == 0
     [block] = [f for f in blocked["findings"] if f["code"] == "COURT-ORDER"]
     assert block["outcome"] == "block" and "1:25-cv-00457" in block["message"] and "2025-11-21" in block["citation"]

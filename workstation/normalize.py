@@ -281,7 +281,7 @@ def address_key(street: str, city: str, state: str, zip_code: str) -> str:
     """A normalized address key (USPS Pub 28 abbreviations, case, punctuation, ZIP5): equal keys mean the
     same address, e.g. "1200 Congress Avenue, Apt. 4" and "1200 CONGRESS AVE APT 4". A unit designator
     written differently ("# 4", "Apt 4", "Unit 4") is a different address; only spellings of one designator
-    fold ("Apartment" = "Apt", "Suite" = "Ste"). Stored with every taxpayer record (schema 9 recomputed it)."""
+    fold ("Apartment" = "Apt", "Suite" = "Ste"). Stored with every taxpayer record (schema 8 recomputed it)."""
     return address_key_of(street_tokens(street), city, state, zip_code)
 
 

@@ -1,10 +1,7 @@
-"""Migration 0009 (unit designators; MATCH candidates) from a fixture store made at schema version 4
+"""Migration 0008 (unit designators; MATCH candidates) from a fixture store made at schema version 4
 (tests/make_fixture_v4.py), brought to schema 7 first with a record whose unit is written "#" and whose address
 key was made the old way ("# 5" read as "APT 5"): the key is recomputed the way the importer now makes it, the
-other keys stay, `subject_results` gains `candidates`, and every stored evaluation becomes stale.
-
-The migrations are numbered with a gap (0008 belongs to another branch): they are applied in order, each
-version once, and the schema version is the highest shipped."""
+other keys stay, `subject_results` gains `candidates`, and every stored evaluation becomes stale."""
 
 from __future__ import annotations
 
@@ -26,25 +23,8 @@ HASHED = ("12 Main St #5", "Austin", "TX", "78701")
 
 def test_migrations_apply_in_order_and_the_schema_version_is_the_highest() -> None:
     versions = [v for v, _sql in db.migrations()]
-    assert versions == sorted(set(versions)) and 9 in versions
-    assert db.SCHEMA_VERSION == versions[-1] >= 9
-
-
-def test_a_gap_in_the_numbers_is_applied_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    conn = db.connect(tmp_path / "plain.db", None, create=True)
-    try:
-        steps = [(1, "CREATE TABLE t (v INTEGER);"), (2, "INSERT INTO t VALUES (2);"),
-                 (4, "INSERT INTO t VALUES (4);")]
-        monkeypatch.setattr(db, "migrations", lambda: steps)
-        monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
-        assert db.migrate(conn) == [1, 2, 4]
-        assert db.schema_version(conn) == 4
-        steps.append((5, "INSERT INTO t VALUES (5);"))
-        monkeypatch.setattr(db, "SCHEMA_VERSION", 5)
-        assert db.migrate(conn) == [5]
-        assert [r[0] for r in conn.execute("SELECT v FROM t ORDER BY rowid")] == [2, 4, 5]
-    finally:
-        conn.close()
+    assert versions == sorted(set(versions)) and 8 in versions
+    assert db.SCHEMA_VERSION == versions[-1] >= 8
 
 
 def _record(tin: str, street: str, key: str | None) -> tuple:
@@ -69,7 +49,7 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
             before = dict(s.conn.execute("SELECT tin, addr_key FROM taxpayer_records"))
             version = ev.data_version(s.conn)
     with Workstation(store).unlock("admin", ADMIN_PW) as s:
-        assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 9
+        assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 8
         assert ("schema-migrated", {"from": 7, "to": db.SCHEMA_VERSION}) in [
             (e.event, e.detail) for e in auditlog.entries(s.conn)]
         after = dict(s.conn.execute("SELECT tin, addr_key FROM taxpayer_records"))
