@@ -48,8 +48,8 @@ ORDER_KEYS = {"format", "court", "case_no", "caption", "signed_on", "effective_f
               "status", "enjoined_recipients", "enjoined_purposes", "enjoined_items", "note"}
 AGENCY_KEYS = {"format", "agency_code", "name", "safeguards_current", "open_findings", "corrective_plan",
                "last_review"}
-ALL_CODES = ["AUTHORITY", "WRITING", "RECEIVED", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
-             "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK", "NAME", "ADDRESS", "REASON", "MATCH",
+ALL_CODES = ["AUTHORITY", "WRITING", "RECEIVED", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT",
+             "ORDER", "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK", "NAME", "ADDRESS", "REASON", "MATCH",
              "ADDRESS-MATCH", "HOLD", "PERIOD-RECORD"]
 TIN_FORMAT = {"SSN": re.compile(r"\d{3}-\d{2}-\d{4}"), "ITIN": re.compile(r"9\d{2}-\d{2}-\d{4}"),
               "EIN": re.compile(r"\d{2}-\d{7}")}
