@@ -137,7 +137,8 @@ def _issue(store: Path, request_id: str) -> str:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 def test_no_letter_names_a_candidate(store: Path) -> None:
     text = _issue(store, "M-I2")
-    assert "More than one taxpayer record matches" in text
+    # listed like an unmatched subject: nothing tells the requester that records exist for the TIN it gave
+    assert "No taxpayer record could be identified" in text and "More than one" not in text
     for tin in HOUSEHOLD:
         assert tin not in text and f"{tin[:3]}-{tin[3:5]}-{tin[5:]}" not in text
         assert re.search(rf"(?<![0-9A-Za-z]){tin[-4:]}(?![0-9])", text) is None, tin[-4:]

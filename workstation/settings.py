@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "consent_max_age_days": 120,
     "request_stale_days": 365,
     "civil_enforcement_words": ["removal", "deportation", "deport", "civil enforcement", "immigration status",
-                                "remove", "removable", "detention", "visa overstay"],
+                                "remove", "removable", "detention", "detain", "visa overstay", "overstay"],
     # time limits
     "agency_due_days": 30,
     "foia_due_working_days": 20,

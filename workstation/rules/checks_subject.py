@@ -13,7 +13,6 @@ import unicodedata
 from workstation.normalize import street_tokens, tin_digits
 from workstation.rules.usps import (
     DIRECTIONALS,
-    GENERIC_SUFFIXES,
     STATE_CODES,
     UNIT_DESIGNATORS,
     UNITS_NEEDING_NUMBER,
@@ -102,7 +101,9 @@ _PR_LEADS = _words("URB|URBANIZACION|COND|CONDOMINIO|RES|RESIDENCIAL|BO|BARRIO|P
 _MILITARY_LEADS = frozenset({"PSC", "CMR", "UNIT"})
 # A street name of one word may be a suffix word ("1200 Mission"), not a generic one ("1200 St"), a directional
 # or a unit designator.
-_NOT_A_NAME_ALONE = GENERIC_SUFFIXES | frozenset(DIRECTIONALS.values()) | UNIT_DESIGNATORS
+# RULES.md ADDRESS: "a street's name may itself be a suffix word" -- any of them ("1200 Mission", "7 Court",
+# "10 Circle"); a directional or a unit designator alone is not a name.
+_NOT_A_NAME_ALONE = frozenset(DIRECTIONALS.values()) | UNIT_DESIGNATORS
 
 
 def _loose_words(text: str) -> list[str]:

@@ -120,8 +120,10 @@ def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
     released: list[str] = []
     withheld: dict[str, str] = {}
     subject_code = res.withheld_code
-    # An officer may release against the plan, but never a subject no one may release.
-    releasable_by_override = subject_code is None or never_released(failing_codes(res)) is None
+    # An officer may release against the plan, but never a subject no one may release, nor one without a
+    # single matched taxpayer (no record, or several candidates): there is nothing to release for it.
+    releasable_by_override = subject_code is None or (
+        res.matched is not None and never_released(failing_codes(res)) is None)
     for item in plan.items:
         if subject_code is not None:
             withheld[item] = subject_code

@@ -90,11 +90,6 @@ def _invert(table: dict[str, str]) -> dict[str, str]:
 
 SUFFIX_ABBREVIATIONS: frozenset[str] = frozenset(_SUFFIXES)
 UNIT_DESIGNATORS: frozenset[str] = frozenset(_UNITS)
-# Suffixes that only say "a street" and are never its name on their own ("1200 St", "1200 Avenue"); every
-# other suffix word may be the whole name of a street ("1200 Mission", "2064 Wells", "1 Park").
-_GENERIC = "ALY AVE BLVD BYP CIR CIRS CT CTS DR DRS EXPY FWY HWY LN MTWY PKWY PL RD RDS RTE SKWY ST STS TER TPKE TRFY"
-GENERIC_SUFFIXES: frozenset[str] = frozenset([*_GENERIC.split(), "TRL", "TRWY", "WAY"])
-
 # Word -> standard form, applied to every word of a street line (consistently on both sides of a match).
 STREET_WORDS: dict[str, str] = {
     **_invert(_SUFFIXES), **_invert(_UNITS), **DIRECTIONALS, **_ORDINALS, "SAINT": "ST",

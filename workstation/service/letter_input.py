@@ -133,8 +133,9 @@ def _cell(item: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _codes(findings: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """A subject's defects as a letter lists them: every failing code ("MATCH/needs-review" for an ambiguous
-    match) exactly as if the subject had no hold; ("HOLD",) alone when nothing but the hold withholds it."""
+    """A subject's defects as a letter lists them: every failing code (an ambiguous match as MATCH, like no
+    match: RULES.md Letters) exactly as if the subject had no hold; ("HOLD",) alone when nothing but the hold
+    withholds it."""
     codes = cache.get(findings)
     if codes is None:
         found: dict[str, None] = {}
@@ -145,7 +146,7 @@ def _codes(findings: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
             if c == "HOLD":
                 hold_alone = m != HOLD_WITH_OTHERS
             else:
-                found[f"{c}/needs-review" if (c == "MATCH" and o != "fail") else c] = None
+                found[c] = None     # an ambiguous MATCH is listed as an unmatched one: no hint that records exist
         codes = cache[findings] = ("HOLD",) if hold_alone else tuple(found)
     return codes
 

@@ -14,6 +14,7 @@ from ..redaction.scan import scan_free_text
 from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
+from . import review
 from .evaluation import evaluate
 from .session import Session
 
@@ -60,6 +61,9 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
             raise InputError(f"request {request_id} has no subject with ref {ref!r}")
         if action == "release":
             why = never_released(_failing_codes(s, rid, seq))
+            if why is None and review.matched_taxpayer(s, rid, seq) is None:
+                why = ("no single taxpayer is matched for this subject (no record, or more than one candidate): "
+                       "there is nothing to release; withhold it, or ask the requester for what identifies them")
             if why:
                 raise PermissionDenied(f"cannot release {item} for subject {ref}: {why}")
     with db.transaction(s.conn):

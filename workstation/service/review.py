@@ -105,6 +105,11 @@ def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]
     return row[0], row[1], row[2], row[3]
 
 
+def matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
+    """The one taxpayer ("tin:type") an evaluated subject matched, or None (no record, several candidates)."""
+    return _matched(s, rid, seq)[0]
+
+
 def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
     own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
     return subject_years(own, request_years(s, rid, pkg))

@@ -21,9 +21,9 @@ DatabaseError = sqlcipher3.DatabaseError
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL) for every numbered migration shipped with the package, in order of version. The numbers
-    may have gaps (a branch's migration merged later): each is applied once, in order, and the schema version
-    is the highest."""
+    """(version, SQL) for every numbered migration shipped with the package, in order of version. A store
+    records only the highest version it reached, so the numbers follow one another (a test checks): a
+    migration numbered below a store's version would never run on it."""
     found = []
     for entry in resources.files("workstation.store.migrations").iterdir():
         name = entry.name

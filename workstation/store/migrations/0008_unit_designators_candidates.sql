@@ -1,4 +1,4 @@
--- Schema version 9 (issue 21). A unit designator written differently is a different address: "# 5" is no
+-- Schema version 8 (issue 21). A unit designator written differently is a different address: "# 5" is no
 -- longer read as "APT 5" (RULES.md is silent; the reading that releases less). The address key stored with
 -- each record is recomputed for the streets that hold a "#" (`dws_address_key` is `normalize.address_key`,
 -- given to this connection by `db.migrate`); no other key changes.
