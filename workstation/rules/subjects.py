@@ -15,7 +15,7 @@ list of periods; and the street is tokenized once for both the ADDRESS check and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +25,8 @@ from .findings import FAIL, PASS, REVIEW
 
 # (tax_year, tin_type, name_control, addr_key, hold) of one record row of the subject's TIN (more columns may follow)
 RecordRow = tuple[int, str, str | None, str | None, int]
-# (tin, tin_type, name) of records at an address, for the name-and-address match
+# (tin, tin_type, name) for each taxpayer with a row at an address and each name it has filed under on ANY of its
+# rows (at that address or elsewhere), for the name-and-address match; a `Residents` is looked up by name
 AddressLookup = Callable[[str], Sequence[tuple[str, str, str]]]
 RowsForTin = Callable[[str, str], Sequence[RecordRow]]
 
@@ -81,6 +82,9 @@ class SubjectResult:
     missing_periods: tuple[str, ...]
     # MATCH found more than one taxpayer: each "tin:type", sorted (named to the officer, never in a letter)
     candidates: tuple[str, ...] = ()
+    # some of the subject's own periods are outside the request's valid periods: withheld, so a release of this
+    # subject is partial (a requested year with no record is "no record" and is not)
+    periods_withheld: bool = False
 
     @property
     def withheld_code(self) -> str | None:
@@ -96,6 +100,34 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
                      by_address: AddressLookup, rows_for_tin: RowsForTin) -> SubjectResult:
     return SubjectChecker(policy).check(name, tin, street, city, state, zip_code, periods, case_no, reason, rows,
                                         by_address, rows_for_tin)
+
+
+class Residents(list[tuple[str, str, str]]):
+    """The (tin, tin_type, name) of one address (see `AddressLookup`), indexed by normalized name on first use:
+    an address shared by thousands of taxpayers and named by thousands of subjects is not scanned per subject."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]] = ()) -> None:
+        super().__init__(entries)
+        self._by_name: dict[str, list[tuple[str, str]]] | None = None
+
+    def named(self, wanted: str) -> list[tuple[str, str]]:
+        """The taxpayers (tin, tin_type) here that have filed under the normalized name `wanted`."""
+        if self._by_name is None:
+            self._by_name = {}
+            for t, tt, on_file in self:
+                found = self._by_name.setdefault(normalized_name(on_file), [])
+                if (t, tt) not in found:
+                    found.append((t, tt))
+        return self._by_name.get(wanted, [])
+
+
+def filed_under(at_address: Sequence[tuple[str, str, str]], wanted: str) -> list[tuple[str, str]]:
+    """The taxpayers of an `AddressLookup` answer that have filed under the normalized name `wanted`."""
+    if isinstance(at_address, Residents):
+        return at_address.named(wanted)
+    return list(dict.fromkeys((t, tt) for t, tt, on_file in at_address if normalized_name(on_file) == wanted))
 
 
 # name -> (NAME message or None, name control when the name passes): names repeat across a request.
@@ -134,7 +166,8 @@ def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[Record
                      ) -> dict[tuple[str, str], Sequence[RecordRow]]:
     """MATCH, both ways: (tin, tin_type) -> every record row of that taxpayer, for each distinct taxpayer
     found by the TIN with the same name control (on any row: any year, any name it has filed under) or by
-    the exact normalized name at the normalized address (on any row: any year, any address it has had)."""
+    the exact normalized name and the normalized address (any row at the address and any row under the name,
+    the same row or another: any year, any name, any address it has had)."""
     found: dict[tuple[str, str], Sequence[RecordRow]] = {}
     if tin9 and rows:
         first = rows[0][1]
@@ -154,9 +187,8 @@ def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[Record
     if akey and name:
         at_address = by_address(akey)
         if at_address:
-            wanted = normalized_name(name)
-            for t, tt, on_file in at_address:
-                if (t, tt) not in found and normalized_name(on_file) == wanted:
+            for t, tt in filed_under(at_address, normalized_name(name)):
+                if (t, tt) not in found:
                     found[t, tt] = rows_for_tin(t, tt)
     return found
 
@@ -233,6 +265,10 @@ class SubjectChecker:
             parts = street_parts(street, city, state, zip_code)
         akey = parts[1] if street and parts is not None else None
         candidates = match_candidates(name or "", nc, tin9, rows, akey, by_address, rows_for_tin)
+        if bound and not any(t == tin9 for t, _tt in candidates):
+            # The bound taxpayer is the TIN given (checked above): when the TIN way does not find it, whoever
+            # the name and address find is somebody else, and the outcome must not say that they exist.
+            candidates = {}
         if not candidates:
             findings.append(("MATCH", FAIL, no_record_message(tin, tin9)))
             return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
@@ -245,7 +281,7 @@ class SubjectChecker:
                 return SubjectResult(STATUS_WITHHELD, None, tuple(findings), (), named)
             return SubjectResult(STATUS_REVIEW, None, tuple(findings), (), named)
         (t, tt), match_rows = next(iter(candidates.items()))
-        if bound and (other := self._not_the_party(t, tin9, match_rows)) is not None:
+        if bound and (other := self._not_the_party(t, tt, match_rows, by_address)) is not None:
             findings.append(other)
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
         matched = f"{t}:{tt}"
@@ -286,35 +322,41 @@ class SubjectChecker:
         if hold:
             # As if it had no hold, the letter lists the subject under every other defect; under "cannot be
             # disclosed at this time" only when nothing else withholds it (RULES.md "Letters").
-            findings.append(("HOLD", FAIL, HOLD_ALONE if status == STATUS_RELEASABLE else HOLD_WITH_OTHERS))
+            # A requested year with no record, or one outside the request, is such a defect too.
+            alone = status == STATUS_RELEASABLE and not missing and not outside_msg
+            findings.append(("HOLD", FAIL, HOLD_ALONE if alone else HOLD_WITH_OTHERS))
             status = STATUS_WITHHELD
-        return SubjectResult(status, matched, tuple(findings), missing)
+        return SubjectResult(status, matched, tuple(findings), missing, periods_withheld=bool(outside_msg))
 
     def _other_party(self, name: str, nc: str, tin9: str | None) -> tuple[str, str, str] | None:
         """The finding when the request's authority is bound to one taxpayer and what the requester wrote
-        already shows this subject is someone else (no record is read for that)."""
+        already shows this subject is not that taxpayer: no TIN (or no valid one) given, another TIN than the
+        consent's, another name control than the consent's, another name than the FOIA signer's. No record is
+        read for that, so the outcome never depends on who else is on file."""
         policy = self.policy
         if policy.consent_taxpayer is not None:
             consent_tin, consent_nc = policy.consent_taxpayer
-            if not consent_tin or nc != consent_nc or (tin9 is not None and tin9 != consent_tin):
+            if not consent_tin or tin9 is None or tin9 != consent_tin or nc != consent_nc:
                 return ("CONSENT", FAIL, CONSENT_OTHER)
-        elif policy.foia_requester is not None and normalized_name(name) != policy.foia_requester:
+        elif policy.foia_requester is not None and (tin9 is None or normalized_name(name) != policy.foia_requester):
             return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
         return None
 
-    def _not_the_party(self, tin: str, tin9: str | None, match_rows: Sequence[RecordRow]
+    def _not_the_party(self, tin: str, tin_type: str, match_rows: Sequence[RecordRow], by_address: AddressLookup
                        ) -> tuple[str, str, str] | None:
-        """The same once the subject is matched: the consent's taxpayer is its TIN with the consent's name
-        control on file; a first-party FOIA requester is the taxpayer of the TIN given (the TIN on file for
-        that name), not someone else found by name and address, and the requester's own mailing address is
-        an address on file for that taxpayer (a namesake with a TIN of their own is not the requester)."""
+        """The same once the subject is matched (by the TIN given): the consent's taxpayer is its TIN with the
+        consent's name control on file; a first-party FOIA requester is the taxpayer of the TIN on file for the
+        signer's name (a row of it filed under that exact name, any year) with the requester's own mailing
+        address on file (any year): a spouse found by the family's name control, or a namesake with a TIN of
+        their own, is not the requester."""
         policy = self.policy
         if policy.consent_taxpayer is not None:
             consent_tin, consent_nc = policy.consent_taxpayer
             if tin != consent_tin or all(r[2] != consent_nc for r in match_rows):
                 return ("CONSENT", FAIL, CONSENT_OTHER)
-        elif policy.foia_requester is not None and (tin != tin9 or policy.foia_home is None
-                                                     or all(r[3] != policy.foia_home for r in match_rows)):
+        elif policy.foia_requester is not None and (
+                policy.foia_home is None
+                or (tin, tin_type) not in filed_under(by_address(policy.foia_home), policy.foia_requester)):
             return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
         return None
 

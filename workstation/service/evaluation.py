@@ -96,7 +96,8 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                 db.transaction(s.conn):
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
                 s, count, parts, code_counts, cancelled)
-            complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
+            # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
+            complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
             needs_review = provisional(recommendation, code_counts)
             doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
@@ -233,10 +234,13 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
                    ) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
-    released to anyone and the number of subjects with nothing withheld (all in the same single pass)."""
+    released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
+    in the same single pass)."""
     plan, findings = hashlib.sha256(), hashlib.sha256()
     plans: Counter[tuple[str, str, str]] = Counter()
+    partly = 0
     for part in parts:
+        partly += part.partly
         code_counts.update(part.codes)
         plans.update(part.plans)
         results = part.results
@@ -260,7 +264,7 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
             withheld += n
     counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
     released_items = {item for r in released_sets for item in r.split(",")}
-    return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully
+    return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully - partly
 
 
 def _nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:

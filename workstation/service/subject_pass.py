@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..processes import die_with_parent
 from ..rules.plan import Plan
-from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
+from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
 from ..store import db
 from ..store import evaluation as ev
 
@@ -62,6 +62,8 @@ class Part:
     results: list[Result]
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
     plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
+    # subjects released with some of their own periods withheld (outside the request's): a partial release
+    partly: int = 0
 
 
 def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
@@ -72,14 +74,13 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
              if row[4] and name_facts(row[2])[0] is None}
-    at_address = _AtAddress(addresses_conn)
     keys = {p[1] for p in parts.values()}
-    at_address.update(dict.fromkeys(keys, _NOBODY))
-    at_address.update(ev.records_at_addresses(addresses_conn, keys))
+    if policy.foia_home:
+        keys.add(policy.foia_home)       # a first-party FOIA subject is looked up at the requester's address
     # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
-    tins = {row[11] for row in subjects if row[11] is not None}
-    tins.update(t for found in at_address.values() for t, _tt, _n in found)
-    on_file = ev.records_for_tins(records_conn, sorted(tins))
+    on_file: dict[str, list[tuple]] = {}
+    at_address = _AtAddress(addresses_conn, records_conn, on_file)
+    at_address.load(keys, {row[11] for row in subjects if row[11] is not None})
     by_address = at_address.__getitem__
 
     def rows_for_tin(tin: str, tin_type: str) -> list[tuple]:
@@ -116,25 +117,43 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             append((rid, seq, row[1], status, res.matched, shape[0], released, withheld, named))
         else:
             shape[4] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2], named))
+            released = shape[1]
+            append((rid, seq, row[1], status, res.matched, shape[0], released, shape[2], named))
+        if res.periods_withheld and released:
+            out.partly += 1
     _tally(shapes, out)
     return out
 
 
-_NOBODY: list[tuple[str, str, str]] = []       # shared, never changed
+class _AtAddress(dict[str, Residents]):
+    """addr_key -> the taxpayers with a row at that address, each with every name it has filed under (on any
+    row: MATCH pairs a name and an address across rows), looked up for a whole range at once; a key the range
+    did not see coming is looked up alone. Fills `on_file` (tin -> its record rows) for those taxpayers."""
 
-
-class _AtAddress(dict[str, list[tuple[str, str, str]]]):
-    """addr_key -> [(tin, tin_type, name)] of the records at that address, looked up for a whole range at once;
-    a key the range did not see coming is looked up alone."""
-
-    def __init__(self, conn: db.Connection) -> None:
+    def __init__(self, addresses: db.Connection, records: db.Connection, on_file: dict[str, list[tuple]]) -> None:
         super().__init__()
-        self.conn = conn
+        self.addresses, self.records, self.on_file = addresses, records, on_file
 
-    def __missing__(self, key: str) -> list[tuple[str, str, str]]:
-        found = self[key] = ev.records_at_addresses(self.conn, (key,)).get(key, [])
-        return found
+    def load(self, keys: set[str], tins: set[str]) -> None:
+        """The records at `keys`, the rows of `tins` and of every taxpayer at `keys` (in TIN order), and the
+        names those taxpayers filed under at their other addresses (from the address index)."""
+        here = ev.records_at_addresses(self.addresses, keys)
+        names: dict[str, set[tuple[str, str]]] = {}
+        for found in here.values():
+            for t, tt, n in found:
+                names.setdefault(t, set()).add((tt, n))
+        wanted = (tins | names.keys()) - self.on_file.keys()
+        self.on_file.update(ev.records_for_tins(self.records, sorted(wanted)))
+        elsewhere = {(r[3], t) for t in names for r in self.on_file.get(t, ()) if r[3] not in here}
+        for t, more in ev.names_filed(self.addresses, elsewhere).items():
+            names[t] |= more
+        for key in keys:
+            residents = dict.fromkeys((t, tt) for t, tt, _n in here.get(key, ()))
+            self[key] = Residents((t, tt, n) for t, tt in residents for ntt, n in names[t] if ntt == tt)
+
+    def __missing__(self, key: str) -> Residents:
+        self.load({key}, set())
+        return self[key]
 
 
 def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:

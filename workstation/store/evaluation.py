@@ -105,6 +105,28 @@ def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, lis
     return found
 
 
+def names_filed(conn: Connection, places: Iterable[tuple[str | None, str]]) -> dict[str, set[tuple[str, str]]]:
+    """tin -> {(tin_type, name)} of the records of each (addr_key, tin) in `places` (addr_key None: the rows of
+    that TIN without an address), from the covering index `taxpayer_records_addr`: the names a taxpayer has
+    filed under, read at the addresses its rows (from `records_for_tins`) give, without reading the table."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    keyed = sorted({p for p in places if p[0] is not None})
+    for i in range(0, len(keyed), _IN_BATCH // 2):
+        batch = keyed[i:i + _IN_BATCH // 2]
+        sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
+               f"WHERE (addr_key, tin) IN (VALUES {','.join(['(?, ?)'] * len(batch))})")
+        for tin, tin_type, name in conn.execute(sql, [v for p in batch for v in p]):
+            found.setdefault(tin, set()).add((tin_type, name))
+    bare = sorted({tin for key, tin in places if key is None})
+    for i in range(0, len(bare), _IN_BATCH):
+        batch = bare[i:i + _IN_BATCH]
+        sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
+               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(batch))})")
+        for tin, tin_type, name in conn.execute(sql, batch):
+            found.setdefault(tin, set()).add((tin_type, name))
+    return found
+
+
 def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:
     return conn.execute("SELECT tax_year, tin_type, name_control, addr_key, hold FROM taxpayer_records "
                         "WHERE tin = ? AND tin_type = ?", (tin, tin_type)).fetchall()
