@@ -9,7 +9,8 @@ Classes (I2 = the bulk (i)(2) requests; "i1:" the (i)(1) request; (c) and foia r
   decided by RULES.md — ordinary, no-tin-name-address, name-history, address-history, diacritics, apostrophe,
   hyphenated, po-box, zip4, unit-designator (long and short form), typo-outside-nc, suffix-word-street,
   former-name-other-year, older-address-former-name, reason-at-limit, correction-lifts-hold,
-  period-partly-missing (release); household-member, same-name-same-address, typo-in-nc, tin-not-on-file,
+  period-partly-missing (release); household-member, same-name-same-address, household-name-changed (the name
+  and the address on different rows of one taxpayer, the TIN of another), typo-in-nc, tin-not-on-file,
   tin-other-name (MATCH); held-other-name, hold-same-name, correction-adds-hold (HOLD); placeholder-name (NAME);
   placeholder-address, zip-only (ADDRESS); reason-over-limit, reason-wrong-case, reason-short (REASON);
   address-not-on-file (ADDRESS-MATCH); period-none (PERIOD-RECORD); consent-own, foia-first-party (release);
@@ -21,15 +22,13 @@ Classes (I2 = the bulk (i)(2) requests; "i1:" the (i)(1) request; (c) and foia r
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
+from differential_io import Outcome, load_into, product_outcomes, tin_type, write_records, write_request
 from reference_evaluator import Records, Request, Row, Subject, _w, evaluate
 
 AS_OF = date(2026, 11, 2)
@@ -210,10 +209,6 @@ class World:
 
 
 # ------------------------------------------------------------------------------------------- the generator
-def tin_type(tin: str) -> str:
-    return "ITIN" if tin.startswith("9") else "SSN"
-
-
 def dashed(tin: str) -> str:
     return f"{tin[:3]}-{tin[3:5]}-{tin[5:]}"
 
@@ -319,6 +314,24 @@ def _household(g: Gen) -> Subject:
     _a, name_a, _ = g.taxpayer(addr=addr)
     tin_b, _b, _ = g.taxpayer(g.relative(name_a), addr)
     return g.subject(name_a, tin_b, addr)
+
+
+def _household_name_changed(g: Gen) -> Subject:
+    """A filed 2022-2023 under a former name at the shared address, 2024-2025 under a new one (the family
+    name of B, who files at the shared address) far away; asked under A's new name, B's TIN and the shared
+    address: A's rows give the address and the name on different rows, B's TIN the name control (MATCH)."""
+    shared, far = g.address(), g.address()
+    tin_b, name_b, _ = g.taxpayer(addr=shared)
+    first, family = name_b.split(" ", 1)[0], name_b.split(" ", 1)[1]
+    new = g.relative(name_b)
+    old_last = g.last()
+    while old_last[:4] == family[:4]:
+        old_last = g.last()
+    tin_a = g.tin()
+    g.file(tin_a, f"{new.split(' ', 1)[0]} {old_last}", shared, (2022, 2023))
+    g.file(tin_a, new, far, (2024, 2025))
+    assert first != new.split(" ", 1)[0]
+    return g.subject(new, tin_b, shared)
 
 
 def _same_name(g: Gen) -> Subject:
@@ -489,6 +502,7 @@ I2_CLASSES: dict[str, tuple[Builder, int]] = {
     "period-partly-missing": (_one("period-partly-missing", "release", _simple(years=(2023, 2025))), 2),
     "household-member": (_one("household-member", "MATCH", _household), 3),
     "same-name-same-address": (_one("same-name-same-address", "MATCH", _same_name), 3),
+    "household-name-changed": (_one("household-name-changed", "MATCH", _household_name_changed), 2),
     "typo-in-nc": (_one("typo-in-nc", "MATCH", lambda g: _typo(g, in_nc=True)), 2),
     "tin-not-on-file": (_one("tin-not-on-file", "MATCH", _simple(no_tin_on_file=True)), 2),
     "tin-other-name": (_one("tin-other-name", "MATCH", _tin_other_name), 2),
@@ -589,73 +603,7 @@ def generate(seed: int, subjects: int, records: int = 0) -> World:
     return World(g.base, g.fix, requests)
 
 
-# ------------------------------------------------------------------------------------------------- files
-RECORD_HEADER = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,"
-                 "refund,dependents,phone,bank_account,wages,employer,interest,hold")
-SUBJECT_HEADER = ("ref", "name", "tin", "street", "city", "state", "zip", "periods", "case_no", "reason")
-
-
-def write_records(path: Path, rows: list[Row]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        fh.write(RECORD_HEADER + "\n")
-        for r in rows:
-            agi = 20_000 + int(r.tin[-4:]) * 7
-            w.writerow((r.tin, tin_type(r.tin), r.name, r.street, r.city, r.state, r.zip, f"{r.year + 1}-04-15",
-                        r.year, "single", agi, agi // 8, "", 0, "", "", agi, "Example Employer Inc", "",
-                        1 if r.hold else 0))
-
-
-def write_request(folder: Path, req: GenRequest) -> Path:
-    """The package (and, for (i)(2), its subjects CSV) in `folder`; returns the JSON's path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    csv_name = None
-    if req.authority == "6103(i)(2)":
-        csv_name = f"{req.request_id}.subjects.csv"
-        with (folder / csv_name).open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(SUBJECT_HEADER)
-            for g in req.subjects:
-                s = g.subject
-                w.writerow((s.ref, s.name, s.tin or "", s.street or "", s.city or "", s.state or "", s.zip or "",
-                            ";".join(s.periods), s.case_no or "", s.reason or ""))
-    path = folder / f"{req.request_id}.json"
-    path.write_text(json.dumps(req.document(csv_name), indent=1, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-# --------------------------------------------------------------------------------- product and comparison
-@dataclass(frozen=True)
-class Outcome:
-    released: bool
-    code: str | None           # the product's withholding code (of the first withheld element), or None
-    status: str
-    no_record_year: bool = False   # released, with "no record" for some requested period (PERIOD-RECORD)
-
-
-def load_into(session: object, world: World, folder: Path) -> None:
-    """Import the records (then the corrections) and every request through the product's service `Session`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    write_records(folder / "records.csv", world.base)
-    session.import_records(folder / "records.csv")                 # type: ignore[attr-defined]
-    if world.corrections:
-        write_records(folder / "corrections.csv", world.corrections)
-        session.import_records(folder / "corrections.csv")         # type: ignore[attr-defined]
-    for req in world.requests:
-        session.import_request(write_request(folder / "requests", req))  # type: ignore[attr-defined]
-
-
-def product_outcomes(session: object, req: GenRequest, page: int = 50_000) -> dict[str, Outcome]:
-    """The per-subject release plan the product stored for an evaluated request, by ref."""
-    out: dict[str, Outcome] = {}
-    for offset in range(0, len(req.subjects), page):
-        for row in session.subject_rows(req.request_id, offset, page):   # type: ignore[attr-defined]
-            code = None if row.released else (row.withheld[0][1] if row.withheld else row.status)
-            out[row.ref] = Outcome(bool(row.released), code, row.status,
-                                   bool(row.released) and "PERIOD-RECORD" in row.codes)
-    return out
-
-
+# --------------------------------------------------------------------------------------------- comparison
 @dataclass
 class Tally:
     subjects: int = 0
@@ -723,3 +671,8 @@ def table(by_class: dict[str, Tally], *, with_examples: bool = True) -> str:
             for ex in by_class[cls].examples:
                 lines.append(f"  {cls}: {ex}")
     return "\n".join(lines)
+
+
+# The files and the product's side live in `differential_io`; re-exported for the callers of this module.
+__all__ = ["AS_OF", "LOOSE", "Outcome", "Tally", "World", "compare", "generate", "load_into", "product_outcomes",
+           "table", "tin_type", "write_records", "write_request"]

@@ -35,6 +35,12 @@ to MATCH, never remove one, so that it can never release the wrong person):
      counts as released here.
  R11 (c): the consent's taxpayer is its TIN when a row of that TIN has the name control of the consent's
      taxpayer name; a subject is covered only when its one taxpayer is that TIN (code CONSENT otherwise).
+ R12 MATCH by name and address pairs them across rows: a taxpayer is a candidate when any of its rows is at the
+     address and any of its rows (possibly another) carries the name (the reading that finds more candidates).
+ R13 A bound authority (a consent, a first-party FOIA request) never makes the outcome depend on who else is on
+     file: a subject the request itself shows is not the bound taxpayer (no valid TIN, another TIN or name
+     control than the consent's, another name than the FOIA signer's) is CONSENT / ITEMS before any look-up,
+     and one whose TIN the TIN way does not find is "no record" whoever the name and address find.
 """
 
 from __future__ import annotations
@@ -222,12 +228,13 @@ class Records:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, int], Row] = {}
         self._by_tin: dict[str, list[Row]] | None = None
-        self._by_name_address: dict[tuple[str, str], set[str]] | None = None
+        self._by_address: dict[str, set[str]] | None = None
+        self._names: dict[str, set[str]] = {}
 
     def load(self, rows: Iterable[Row]) -> None:
         for r in rows:
             self.rows[r.tin, r.year] = r                          # R8
-        self._by_tin = self._by_name_address = None
+        self._by_tin = self._by_address = None
 
     def of_tin(self, tin: str) -> list[Row]:
         if self._by_tin is None:
@@ -237,13 +244,16 @@ class Records:
         return self._by_tin.get(tin, [])
 
     def at(self, name: str, akey: str) -> set[str]:
-        if self._by_name_address is None:
-            self._by_name_address = {}
+        """The taxpayers with a row at the address and a row under the name, the same row or another (R12)."""
+        if self._by_address is None:
+            self._by_address, self._names = {}, {}
             for r in self.rows.values():
+                self._names.setdefault(r.tin, set()).add(name_key(r.name))
                 k = address_key(r.street, r.city, r.state, r.zip)
                 if k is not None:
-                    self._by_name_address.setdefault((name_key(r.name), k), set()).add(r.tin)
-        return self._by_name_address.get((name_key(name), akey), set())
+                    self._by_address.setdefault(k, set()).add(r.tin)
+        wanted = name_key(name)
+        return {t for t in self._by_address.get(akey, ()) if wanted in self._names[t]}
 
 
 # ---------------------------------------------------------------------------------------------- requests
@@ -307,6 +317,14 @@ def evaluate_subject(req: Request, s: Subject, valid: list[str], shared: int, re
         candidates.add(tin)
     if akey is not None:
         candidates |= records.at(s.name, akey)
+    if req.authority in ("6103(c)", "foia"):                                            # R13
+        if req.authority == "6103(c)" and (tin is None or tin != tin9(req.consent_tin)
+                                           or nc != name_control(req.consent_name)):
+            return Verdict(False, codes | {"CONSENT"})
+        if req.authority == "foia" and (tin is None or name_key(s.name) != name_key(req.signer_name)):
+            return Verdict(False, codes | {"ITEMS"})
+        if tin not in candidates:
+            candidates = set()
     if len(candidates) != 1:
         codes.add("MATCH")                  # none: no record; more than one: needs-review
     if any(r.hold for t in candidates for r in records.of_tin(t)):
