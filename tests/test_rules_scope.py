@@ -255,7 +255,9 @@ def test_a_d1_requester_the_register_does_not_know_needs_review() -> None:
 
 # -- the plan and the recommendation --------------------------------------------------------------------
 def withheld(*codes: str) -> SubjectResult:
-    return SubjectResult(STATUS_WITHHELD, None, tuple((c, FAIL, "x") for c in codes), ())
+    """A withheld subject; it matched one taxpayer unless MATCH is among its codes."""
+    matched = None if "MATCH" in codes else "212450001:SSN"
+    return SubjectResult(STATUS_WITHHELD, matched, tuple((c, FAIL, "x") for c in codes), ())
 
 
 @pytest.mark.parametrize("codes", [(HOLD,), ("ADDRESS", HOLD), (FOIA_THIRD_PARTY,), (CONSENT_OTHER_TAXPAYER,),

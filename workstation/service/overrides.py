@@ -14,7 +14,6 @@ from ..redaction.scan import scan_free_text
 from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
-from . import review
 from .evaluation import evaluate
 from .session import Session
 
@@ -61,7 +60,7 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
             raise InputError(f"request {request_id} has no subject with ref {ref!r}")
         if action == "release":
             why = never_released(_failing_codes(s, rid, seq))
-            if why is None and review.matched_taxpayer(s, rid, seq) is None:
+            if why is None and _matched_taxpayer(s, rid, seq) is None:
                 why = ("no single taxpayer is matched for this subject (no record, or more than one candidate): "
                        "there is nothing to release; withhold it, or ask the requester for what identifies them")
             if why:
@@ -73,6 +72,12 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
         s.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
                                              "reason": reason})
     return oid
+
+
+def _matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
+    from .review import matched_taxpayer      # review imports this module (check_free_text)
+
+    return matched_taxpayer(s, rid, seq)
 
 
 def _failing_codes(s: Session, rid: int, seq: int) -> set[str]:
