@@ -75,7 +75,8 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
 
 
 def _matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
-    from .review import matched_taxpayer      # review imports this module (check_free_text)
+    """review imports this module (check_free_text), so it is imported here, where it is used."""
+    from .review import matched_taxpayer
 
     return matched_taxpayer(s, rid, seq)
 
