@@ -242,8 +242,10 @@ def test_a_consent_covers_its_own_taxpayer_only(results: dict) -> None:
 def test_first_party_foia_covers_the_requester_who_signed_only(results: dict) -> None:
     r = results["M-FOIA"]
     assert r["1"][3] != ""
-    # another person and a namesake (same name, a TIN of his own, not at the requester's address): third parties
-    for ref in ("2", "4"):
-        assert r[ref][0] == "withheld" and r[ref][3] == "", ref
+    # another person: a third party, withheld before any look-up
+    assert r["2"][0] == "withheld" and r["2"][3] == ""
+    # a namesake (same name, a TIN of his own, not at the requester's address): to the requester "no record",
+    # like a TIN not on file -- a letter must not tell that the TIN is somebody else's
+    assert r["4"][:2] == ("no-record", {"MATCH"}) and r["4"][3] == ""
     # the requester's own name with a TIN not on file for that name: no record, whoever files at the address
     assert r["3"][:2] == ("no-record", {"MATCH"}) and r["3"][3] == ""

@@ -282,8 +282,11 @@ class SubjectChecker:
             return SubjectResult(STATUS_REVIEW, None, tuple(findings), (), named)
         (t, tt), match_rows = next(iter(candidates.items()))
         if bound and (other := self._not_the_party(t, tt, match_rows, by_address)) is not None:
-            findings.append(other)
-            return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
+            # The TIN given is on file, but for somebody else than the consent's taxpayer or the requester: to
+            # the requester that is "no record" (a letter must not tell that the TIN is on file); the officer
+            # reads why.
+            findings.append(("MATCH", FAIL, f"no record of {other}: the TIN given is on file for another taxpayer"))
+            return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
         matched = f"{t}:{tt}"
 
         # One pass over every row of the taxpayer: a hold, the addresses on file, the years on file.
@@ -323,7 +326,7 @@ class SubjectChecker:
             # As if it had no hold, the letter lists the subject under every other defect; under "cannot be
             # disclosed at this time" only when nothing else withholds it (RULES.md "Letters").
             # A requested year with no record, or one outside the request, is such a defect too.
-            alone = status == STATUS_RELEASABLE and not missing and not outside_msg
+            alone = status == STATUS_RELEASABLE    # RULES.md Letters: no other check withholds it
             findings.append(("HOLD", FAIL, HOLD_ALONE if alone else HOLD_WITH_OTHERS))
             status = STATUS_WITHHELD
         return SubjectResult(status, matched, tuple(findings), missing, periods_withheld=bool(outside_msg))
@@ -343,7 +346,7 @@ class SubjectChecker:
         return None
 
     def _not_the_party(self, tin: str, tin_type: str, match_rows: Sequence[RecordRow], by_address: AddressLookup
-                       ) -> tuple[str, str, str] | None:
+                       ) -> str | None:
         """The same once the subject is matched (by the TIN given): the consent's taxpayer is its TIN with the
         consent's name control on file; a first-party FOIA requester is the taxpayer of the TIN on file for the
         signer's name (a row of it filed under that exact name, any year) with the requester's own mailing
@@ -353,11 +356,11 @@ class SubjectChecker:
         if policy.consent_taxpayer is not None:
             consent_tin, consent_nc = policy.consent_taxpayer
             if tin != consent_tin or all(r[2] != consent_nc for r in match_rows):
-                return ("CONSENT", FAIL, CONSENT_OTHER)
+                return "the consent's taxpayer"
         elif policy.foia_requester is not None and (
                 policy.foia_home is None
                 or (tin, tin_type) not in filed_under(by_address(policy.foia_home), policy.foia_requester)):
-            return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
+            return "the requester who signed"
         return None
 
     def _split_periods(self, periods: str | None) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
