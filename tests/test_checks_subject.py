@@ -15,8 +15,8 @@ from workstation.rules.checks_subject import check_address, check_name
 
 @pytest.mark.parametrize("name", [
     "Maria Example", "EXAMPLE, MARIA", "Pat O'Brien", "Ana Garcia-Lopez", "Juan de la Cruz",
-    "Robert Smith III", "John Smith, Jr.", "Smith 3rd, John", "Wei Li", "Ng", "FNU Smith", "José Núñez",
-    "Cher",
+    "Robert Smith III", "John Smith, Jr.", "Smith 3rd, John", "Wei Li", "Ng", "José Núñez",
+    "Cher", "J. R. R. Tolkien", "John NMN Smith", "Maria Garrison Jr.",
 ])
 def test_real_names_pass(name: str) -> None:
     assert check_name(name) is None
@@ -55,6 +55,17 @@ def test_bad_names_fail(name: str | None, message: str) -> None:
     assert check_name(name) == message
 
 
+@pytest.mark.parametrize("name", [
+    "FNU Garrison", "fnu garrison", "F.N.U. Garrison", "F N U Garrison", "F-N-U Garrison", "Garrison, FNU",
+    "LNU", "Maria LNU", "Maria Lnu Jr.", "Garrison L. N. U.", "NFN Maria Garrison", "nfn garrison",
+    "Unknown Garrison", "UNKNOWN, MARIA", "unk garrison", "XXX Garrison", "x.x.x. garrison", "Garrison Xxx",
+    "Maria NLN", "Test Garrison", "None Garrison", "N.A. Garrison", "Garrison, n/a",
+])
+def test_placeholder_first_or_last_name_fails(name: str) -> None:
+    """RULES.md NAME: no placeholder for the first or the last name, in any case or punctuation."""
+    assert check_name(name) == cs.NAME_PLACEHOLDER
+
+
 # ------------------------------------------------------------------------------------------- ADDRESS
 
 CITY, STATE, ZIP = "Austin", "TX", "78701"
@@ -83,6 +94,17 @@ CITY, STATE, ZIP = "Austin", "TX", "78701"
     "W156N5678 Pilgrim Rd",
     "PSC 1234 Box 5678",
     "Urb Las Gladiolas 150 Calle A",
+    "1200 Mission",
+    "2064 Wells",
+    "1200 mission apt 4",
+    "1 Park",
+    "1200 Mission St",
+    # RULES.md: a street's name may itself be a suffix word -- any of them (ADDRESS-MATCH still needs the
+    # address on file for the taxpayer before anything is released)
+    "7 Court",
+    "10 Circle",
+    "100 Way",
+    "1200 Avenue Apt 4",
 ])
 def test_complete_streets_pass(street: str) -> None:
     assert check_address(street, CITY, STATE, ZIP) is None

@@ -48,8 +48,8 @@ ORDER_KEYS = {"format", "court", "case_no", "caption", "signed_on", "effective_f
               "status", "enjoined_recipients", "enjoined_purposes", "enjoined_items", "note"}
 AGENCY_KEYS = {"format", "agency_code", "name", "safeguards_current", "open_findings", "corrective_plan",
                "last_review"}
-ALL_CODES = ["AUTHORITY", "WRITING", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
-             "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK", "NAME", "ADDRESS", "REASON", "MATCH",
+ALL_CODES = ["AUTHORITY", "WRITING", "RECEIVED", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT",
+             "ORDER", "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK", "NAME", "ADDRESS", "REASON", "MATCH",
              "ADDRESS-MATCH", "HOLD", "PERIOD-RECORD"]
 TIN_FORMAT = {"SSN": re.compile(r"\d{3}-\d{2}-\d{4}"), "ITIN": re.compile(r"9\d{2}-\d{2}-\d{4}"),
               "EIN": re.compile(r"\d{2}-\d{7}")}
@@ -96,7 +96,7 @@ def test_same_seed_and_arguments_give_identical_bytes(tmp_path: Path) -> None:
     generate(tmp_path / "b", taxpayers=1000, bulk_subjects=300, seed=3, today=TODAY)
     generate(tmp_path / "c", taxpayers=1000, bulk_subjects=300, seed=4, today=TODAY)
     a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
-    assert len(a) == 3 + 4 + 27 + 1 + 1 + 1   # orders, agencies, requests, bulk CSV, records, manifest
+    assert len(a) == 3 + 4 + 28 + 1 + 1 + 1   # orders, agencies, requests, bulk CSV, records, manifest
     assert a == b
     assert a["records.csv"] != c["records.csv"]
 

@@ -102,6 +102,24 @@ def test_what_the_rules_judge_imports_as_given(tmp_path: Path) -> None:
     assert s9.address is None
 
 
+@pytest.mark.parametrize("count", [0, 101, 1_280_000, 2**53 - 1])
+def test_an_implausible_caseload_imports_for_officers_to_judge(tmp_path: Path, count: int) -> None:
+    """INTERCHANGE.md: active_matters is any integer from 0 to 2^53 - 1; OFFICERS judges the claim (issue 13
+    item 4). An officer without a name, and a received date years back or ahead, import too."""
+    doc = package(officers=[{"name": "B. Agent", "active_matters": count}, {"name": "", "active_matters": 3}],
+                  received_on="2099-12-31")
+    parsed = read_request(write(tmp_path, doc))
+    assert [o.active_matters for o in parsed.package.officers] == [count, 3]
+    assert parsed.package.received_on == "2099-12-31"
+
+
+@pytest.mark.parametrize(("count", "words"), [(-1, "between 0 and"), (2**53, "between 0 and"),
+                                              (4.5, "whole number"), ("12", "whole number")])
+def test_a_malformed_caseload_is_refused(tmp_path: Path, count: object, words: str) -> None:
+    path = write(tmp_path, package(officers=[{"name": "B. Agent", "active_matters": count}]))
+    check(failure(path), path, "$.officers[0].active_matters", words)
+
+
 def test_court_order_and_consent_parse(tmp_path: Path) -> None:
     order = {"court": "D.D.C.", "judge": "J. Judge", "case_no": "1:26-mc-1", "signed_on": "2026-10-01",
              "items": ["agi", "wages"], "periods": ["2024"]}

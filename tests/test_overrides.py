@@ -190,3 +190,49 @@ def test_override_of_a_missing_request(cli: Cli) -> None:
 def test_release_or_withhold_needs_an_item_and_a_reason(cli: Cli) -> None:
     r = override(cli, REQ, "address", "--withhold")
     assert r.code == 2 and "--reason" in r.err
+
+
+def test_no_override_releases_a_subject_under_hold(cli: Cli, tmp_path: Path) -> None:
+    """Issue 21, deliverable 6: the officer may still decide against the plan, but a held subject is never
+    released, neither by an override of its own nor by one for every subject."""
+    name, tin, street = PEOPLE[0]
+    held = tmp_path / "held.csv"
+    held.write_text(RECORDS_HEADER + "\n" + f"{tin},ITIN,{name},{street},Austin,TX,78701,2025-04-15,2025,single,"
+                    "50000,4000,300,0,,,,,,1\n", encoding="utf-8")
+    with Workstation(cli.store).unlock("admin", PASSPHRASES["admin"]) as s:
+        s.import_records(held)
+    doc = evaluate(cli)
+    assert plan(doc)["1"] == ([], {"name": "HOLD", "address": "HOLD"})
+
+    r = override(cli, REQ, "address", "--release", "--ref", "1", "--reason", "The prosecutor needs this address")
+    assert r.code == 1 and "cannot release address for subject 1" in r.err and "hold" in r.err
+    assert log_events(cli, "override-added") == []
+
+    assert override(cli, REQ, "address", "--release", "--reason", "Release the address to every subject").code == 0
+    assert override(cli, REQ, "name", "--release", "--reason", "Release the name to every subject too").code == 0
+    after = evaluate(cli)
+    assert plan(after)["1"] == ([], {"name": "HOLD", "address": "HOLD"})
+    assert plan(after)["2"] == (["name", "address"], {})
+
+
+def test_no_override_releases_a_subject_without_a_single_matched_taxpayer(cli: Cli, tmp_path: Path) -> None:
+    """A subject with no record, or with several candidate taxpayers, has nothing to release: an override for
+    it is refused, and one for every subject leaves it withheld (the plan, the counts and the letter agree)."""
+    name, _tin, street = PEOPLE[1]
+    namesake = tmp_path / "namesake.csv"       # a second taxpayer of the same name at subject 2's address
+    namesake.write_text(RECORDS_HEADER + "\n" + f"345-67-8903,SSN,{name},{street},Austin,TX,78701,2025-04-15,2025,"
+                        "single,50000,4000,300,0,,,,,,0\n", encoding="utf-8")
+    with Workstation(cli.store).unlock("admin", PASSPHRASES["admin"]) as s:
+        s.import_records(namesake)
+    doc = evaluate(cli)
+    assert plan(doc)["2"] == ([], {"name": "MATCH", "address": "MATCH"})
+    assert doc["counts"]["releasable"] == 2
+
+    r = override(cli, REQ, "address", "--release", "--ref", "2", "--reason", "The prosecutor needs this address")
+    assert r.code == 1 and "cannot release address for subject 2" in r.err and "nothing to release" in r.err
+    assert log_events(cli, "override-added") == []
+
+    assert override(cli, REQ, "address", "--release", "--reason", "Release the address to every subject").code == 0
+    after = evaluate(cli)
+    assert plan(after)["2"] == ([], {"name": "MATCH", "address": "MATCH"})
+    assert after["counts"]["releasable"] == 2

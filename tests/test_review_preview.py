@@ -67,3 +67,21 @@ def test_subject_pages_are_key_ranges(store: Workstation) -> None:
         assert row.ref == "1" and row.status == "releasable" and row.released == ("name", "address")
         assert row.withheld == (("agi", "ITEMS"),)
         assert s.subject_rows("PREVIEW-1", 1, 50) == []
+
+
+def test_a_period_beyond_the_court_order_is_withheld_from_the_preview(store: Workstation, tmp_path: Path) -> None:
+    """Issue 21: (i)(1) asking one year beyond its order is partial, not denied, and that year never shows."""
+    doc = request_doc("PREVIEW-I1")
+    doc.update(authority="6103(i)(1)", items=["name", "agi"], periods=["2023", "2024"],
+               signer={**doc["signer"], "role": "doj-listed"},
+               court_order={"court": "U.S. District Court, W.D. Texas", "judge": "Hon. M. Example",
+                            "case_no": "1:26-mj-00321", "signed_on": "2026-10-27", "items": ["name", "agi"],
+                            "periods": ["2024"]})
+    doc["subjects"][0]["periods"] = None
+    (tmp_path / "i1.json").write_text(json.dumps(doc))
+    with store.unlock("admin", PW) as s:
+        s.import_request(tmp_path / "i1.json")
+    with store.unlock("rita", "rita-passphrase-1") as s:
+        assert s.evaluate("PREVIEW-I1")["recommendation"] == "partial"
+        fields = {f.item: f for f in s.preview("PREVIEW-I1", 0)}
+        assert fields["agi"].released and "2024" in fields["agi"].text and "2023" not in fields["agi"].text

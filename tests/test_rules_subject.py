@@ -158,11 +158,14 @@ def test_same_name_at_the_same_address_twice_needs_review() -> None:
     assert "2 taxpayers" in res.findings[0][2]
 
 
-def test_tin_on_file_for_a_different_name_fails() -> None:
-    res = run(Case("MATCH", FAIL, STATUS_WITHHELD, rows=tuple((y, t, "SMIT", a, h) for y, t, _nc, a, h in ROWS)))
+def test_tin_on_file_for_a_different_name_is_no_record_like_an_unknown_tin() -> None:
+    """RULES.md "Letters": an unmatched subject is "no record found" whatever the reason, never a hint that the
+    TIN is on file for someone else (the status and the words are those of a TIN nobody has)."""
+    res = run(Case("MATCH", FAIL, STATUS_NO_RECORD, rows=tuple((y, t, "SMIT", a, h) for y, t, _nc, a, h in ROWS)))
+    unknown = run(Case("MATCH", FAIL, STATUS_NO_RECORD, {"tin": "912-70-9999"}, rows=()))
     assert outcomes(res) == {"MATCH": FAIL}
-    assert res.status == STATUS_WITHHELD and res.matched is None
-    assert "name control" in res.findings[0][2]
+    assert res.status == STATUS_NO_RECORD and res.matched is None
+    assert res.findings == unknown.findings
 
 
 def test_no_tin_and_no_one_at_that_address_is_no_record() -> None:
@@ -223,7 +226,7 @@ def test_no_taxpayer_value_in_any_finding_message() -> None:
         Case("MATCH", None, STATUS_RELEASABLE, {"tin": None}, rows=(), by_address=at_home((TIN, TIN_TYPE, NAME))),
         Case("MATCH", REVIEW, STATUS_REVIEW, {"tin": None}, rows=(),
              by_address=at_home((TIN, TIN_TYPE, NAME), ("912714816", "ITIN", NAME))),
-        Case("MATCH", FAIL, STATUS_WITHHELD, rows=tuple((y, t, "SMIT", a, h) for y, t, _n, a, h in ROWS)),
+        Case("MATCH", FAIL, STATUS_NO_RECORD, rows=tuple((y, t, "SMIT", a, h) for y, t, _n, a, h in ROWS)),
         Case("REASON", FAIL, STATUS_WITHHELD, {"reason": f"{NAME} of {STREET}, TIN {TIN}"}, policy=boilerplate(9)),
         Case("ADDRESS", FAIL, STATUS_WITHHELD, {"street": tin_digits(TIN), "name": "Don't Care"}),
         Case("ADDRESS", FAIL, STATUS_WITHHELD, {"street": f"{STREET} {TIN}"}),

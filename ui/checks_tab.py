@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation.model import SubjectFinding
+from workstation.model import MatchCandidate, SubjectFinding
 
 from .database import DbClient
 from .rows_model import Column, RowsModel
@@ -59,6 +59,16 @@ def _table(name: str, model: RowsModel, wrap_column: int | None = None) -> QTabl
         header.setSectionResizeMode(wrap_column + 1, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(wrap_column + 1, view.fontMetrics().horizontalAdvance("M" * 18))
     return view
+
+
+def candidates_text(candidates: tuple[MatchCandidate, ...]) -> str:
+    """The taxpayers MATCH found for a subject that needs review, as the findings view names them."""
+    if not candidates:
+        return ""
+    lines = [f"{c.tin} ({c.tin_type}), years on file: {', '.join(map(str, c.years)) or 'none'}"
+             for c in candidates]
+    return (f"MATCH found {len(candidates)} taxpayers on file; decide which one the requester means:\n"
+            + "\n".join(f"  \u2022 {line}" for line in lines))
 
 
 def _boxed(title: str, *widgets: QWidget) -> QGroupBox:
@@ -112,6 +122,13 @@ class ChecksTab(QWidget):
         self.request_view = _table("Request checks", self.request_checks, wrap_column=2)
         self.counts_view = _table("Subject checks by code", self.code_counts)
         self.findings_view = _table("Findings of the selected subject", self.subject_findings, wrap_column=2)
+        # MATCH's candidates for a subject that needs review: masked TINs, never their data (a logged view)
+        self.candidates = QLabel()
+        self.candidates.setTextFormat(Qt.TextFormat.PlainText)
+        self.candidates.setWordWrap(True)
+        self.candidates.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.candidates.setAccessibleName("Taxpayers MATCH found for the selected subject")
+        self.candidates.hide()
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)
         filter_row = QHBoxLayout()
@@ -123,6 +140,7 @@ class ChecksTab(QWidget):
         findings_layout.setContentsMargins(0, 0, 0, 0)
         findings_layout.addLayout(filter_row)
         findings_layout.addWidget(self.findings_view)
+        findings_layout.addWidget(self.candidates)
         per_subject = QSplitter(Qt.Orientation.Horizontal)
         per_subject.addWidget(self.subjects)
         per_subject.addWidget(findings)
@@ -152,6 +170,8 @@ class ChecksTab(QWidget):
             return
         self._seq = seq
         self.subject_title.setText(f"Subject {seq + 1:,} (reference {ref})")
+        self.candidates.clear()
+        self.candidates.hide()
         self._db.call(lambda s: tuple(s.subject_findings(rid, seq)), lambda f: self.on_findings_loaded(rid, seq, f),
                       owner=self)
         self.subject_selected.emit(seq, ref)
@@ -159,6 +179,9 @@ class ChecksTab(QWidget):
     def on_findings_loaded(self, request_id: str, seq: int, findings: tuple[SubjectFinding, ...]) -> None:
         if request_id == self._request_id and seq == self._seq:
             self._findings = findings
+            text = candidates_text(next((f.candidates for f in findings if f.candidates), ()))
+            self.candidates.setText(text)
+            self.candidates.setVisible(bool(text))
             self.on_outcome_filter_changed()
 
     def on_outcome_filter_changed(self) -> None:

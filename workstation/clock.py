@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 
 ENV_TODAY = "DWS_TODAY"
 
@@ -44,12 +44,12 @@ class Clock:
 
 
 class ShiftedClock(Clock):
-    """The system clock moved so that the office's date is ``day`` now; time keeps running from there."""
+    """The system clock moved so that it is noon of ``day`` in the office now; time keeps running from there
+    (so a run that lasts less than twelve hours stays on ``day``, whenever it starts)."""
 
     def __init__(self, day: date) -> None:
-        real = datetime.now(UTC)
         self.day = day
-        self._offset = timedelta(days=(day - real.astimezone().date()).days)
+        self._offset = datetime.combine(day, time(12)).astimezone() - datetime.now(UTC)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset

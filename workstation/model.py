@@ -189,11 +189,22 @@ class SubjectRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchCandidate:
+    """A taxpayer on file that MATCH found for a subject it found more than one for (needs review): named to
+    the officer by the masked TIN, its type and the tax years on file; never in a letter."""
+
+    tin: str                         # masked to its last four digits: ***-**-1234 (an EIN **-***1234)
+    tin_type: str
+    years: tuple[int, ...]           # newest first
+
+
+@dataclass(frozen=True, slots=True)
 class SubjectFinding:
     code: str
     outcome: str
     message: str
     citation: str
+    candidates: tuple[MatchCandidate, ...] = ()     # MATCH needing review: the taxpayers it found
 
 
 # --- the audit log's checkpoints, witnesses and proofs (service/witness.py, service/proofs.py) -------------

@@ -163,7 +163,7 @@ _DELETED = b".'`"
 _ZIP_TABLE = {code: (chr(code) if chr(code).isdigit() else None) for code in range(128)}
 _STREET_SPECIAL = _words("# P POST POB POBOX BOX RURAL R RFD HIGHWAY STAR")
 # Words after which a "#" only introduces the number ("APT # 4", "PO BOX #12", "RR #2").
-_HASH_ABSORBERS = UNIT_DESIGNATORS | {"BOX", "RR", "HC", "RTE", "HWY", "PSC", "CMR"}
+_HASH_ABSORBERS = UNIT_DESIGNATORS | {"#", "BOX", "RR", "HC", "RTE", "HWY", "PSC", "CMR"}
 _CITY_CACHE: dict[str, str] = {}
 _CITY_CACHE_MAX = 200_000
 _KEY_TAILS: dict[tuple[str, str, str], str] = {}
@@ -214,8 +214,10 @@ def _street_phrases(tokens: list[str]) -> list[str]:
             i += 2
             continue
         elif tok == "#":
+            # "#5" is a unit of unknown kind (USPS Pub 28 213): a designator of its own, so "# 5" and "APT 5"
+            # are different addresses (RULES.md is silent; the reading that releases less).
             if i + 1 < n and not (out and STREET_WORDS.get(out[-1], out[-1]) in _HASH_ABSORBERS):
-                out.append("APT")                                          # "#5" = unit 5 of unknown kind
+                out.append("#")
         else:
             out.append(tok)
         i += 1
@@ -277,7 +279,9 @@ def zip5(zip_code: str) -> str:
 
 def address_key(street: str, city: str, state: str, zip_code: str) -> str:
     """A normalized address key (USPS Pub 28 abbreviations, case, punctuation, ZIP5): equal keys mean the
-    same address, e.g. "1200 Congress Avenue, Apt. 4" and "1200 CONGRESS AVE APT 4"."""
+    same address, e.g. "1200 Congress Avenue, Apt. 4" and "1200 CONGRESS AVE APT 4". A unit designator
+    written differently ("# 4", "Apt 4", "Unit 4") is a different address; only spellings of one designator
+    fold ("Apartment" = "Apt", "Suite" = "Ste"). Stored with every taxpayer record (schema 8 recomputed it)."""
     return address_key_of(street_tokens(street), city, state, zip_code)
 
 

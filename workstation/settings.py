@@ -14,8 +14,9 @@ DEFAULTS: dict[str, Any] = {
     "reason_duplicate_limit": 3,
     "bulk_threshold": 100,
     "consent_max_age_days": 120,
+    "request_stale_days": 365,
     "civil_enforcement_words": ["removal", "deportation", "deport", "civil enforcement", "immigration status",
-                                "remove", "removable", "detention", "visa overstay"],
+                                "remove", "removable", "detention", "detain", "visa overstay", "overstay"],
     # time limits
     "agency_due_days": 30,
     "foia_due_working_days": 20,
@@ -36,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
 
 # Who may change which settings: rule thresholds belong to counsel, the rest to an admin (or counsel).
 COUNSEL_SETTINGS = {"officer_caseload_limit", "reason_duplicate_limit", "bulk_threshold",
-                    "consent_max_age_days", "civil_enforcement_words"}
+                    "consent_max_age_days", "request_stale_days", "civil_enforcement_words"}
 
 
 def coerce(key: str, value: Any) -> Any:

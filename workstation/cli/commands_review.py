@@ -10,7 +10,7 @@ from typing import Any
 from .. import clock as clocks
 from ..errors import UsageError
 from ..rules.findings import citation
-from ..service import Session
+from ..service import Session, review
 from ..store import evaluation as ev
 from . import common
 
@@ -60,13 +60,20 @@ def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, sum
 
     findings = list(request_findings)
     release = []
-    for _seq, ref, _status, _matched, f_json, released, withheld in ev.result_rows(s.conn, rid):
+    named: list[str] = []           # refs whose MATCH candidates are shown (a logged view)
+    for _seq, ref, _status, _matched, f_json, released, withheld, stored in ev.result_rows(s.conn, rid,
+                                                                                             candidates=True):
         for code, outcome, message in json.loads(f_json):
-            findings.append({"code": code, "scope": "subject", "ref": ref, "outcome": outcome, "message": message,
-                             "citation": citation(code, authority)})
+            finding = {"code": code, "scope": "subject", "ref": ref, "outcome": outcome, "message": message,
+                       "citation": citation(code, authority)}
+            if stored and code == "MATCH" and outcome != "fail":
+                finding["candidates"] = review.masked_candidates(stored)    # masked TINs, never a letter's
+                named.append(ref)
+            findings.append(finding)
         release.append({"ref": ref, "released": released.split(",") if released else [],
                         "withheld": [{"item": w.split(":", 1)[0], "code": w.split(":", 1)[1]}
                                      for w in withheld.split(",") if w]})
+    review.log_candidates_viewed(s, request_id, named)
     out["findings"] = findings
     out["release"] = release
     return out

@@ -170,4 +170,4 @@ def write_bulk(directory: Path, factory: TaxpayerFactory, taxpayers: int, subjec
     mix = ", ".join(f"{kinds[k]} {k}" for k in KINDS if kinds[k])
     note = (f"the 2025 pattern: {subjects} subjects in one request, one officer in every matter, the same "
             f"reason for all, removal wording; blocked by 1:25-cv-00457 while it is active. Mix: {mix}")
-    return BuiltRequest(document, "BULK", note, "blocked", needs_review=True)
+    return BuiltRequest(document, "BULK", note, "blocked")     # blocked: never provisional (RULES.md)

@@ -373,10 +373,12 @@ class RequestBuilder:
 
         def add(rid: str, days: int, code: str, note: str, recommendation: str = "deny", **ov: Any) -> None:
             out.append(BuiltRequest(self.fbi_i2(rid, days, self.fbi_subjects(self.good(2)), **ov), code, note,
-                                    recommendation, needs_review=code == "SAFEGUARDS"))
+                                    recommendation, needs_review=code in ("SAFEGUARDS", "RECEIVED")))
 
         add("DEMO-AUTHORITY", 30, "AUTHORITY", "claims 6103(i)(3), an authority the product does not know",
             authority="6103(i)(3)")
+        add("DEMO-I2-RECEIVED", 400, "RECEIVED", "received 400 days ago: stale, ask the agency whether it "
+            "still stands", "grant")
         add("DEMO-I2-WRITING", 28, "WRITING", "the letter is not signed (signature_present false)",
             signer={**FBI_DIRECTOR, "signature_present": False})
         add("DEMO-I2-SIGNER", 27, "SIGNER", "signed by a delegate, who may not sign under (i)(2)",

@@ -4,8 +4,8 @@
 streams the subjects (inline, or from `subjects_csv`), checking each and refusing a repeated ref. Only
 structure is checked here — wrong type, unknown key, missing field, bad date, oversize, repeated or empty
 ref, bad CSV shape, undecodable bytes. What a requester *says* (an unknown authority, "all" or a future year
-as a period, a placeholder name, an incomplete address, a malformed TIN) imports as given, trimmed, and
-the rules judge it later.
+as a period, a received date years back or ahead, an officer's 1,280,000 active matters, a placeholder name,
+an incomplete address, a malformed TIN) imports as given, trimmed, and the rules judge it later.
 
 Required (present and not null): format, request_id (1-64 of A-Z a-z 0-9 . _ -), received_on, authority
 (any string up to 32 characters), in_writing, requester {agency (not empty)}, signer {name, role,
@@ -52,6 +52,8 @@ TIN_MAX = 32
 MAX_PERIODS = 64
 MAX_OFFICERS = 1_000
 MAX_INLINE_SUBJECTS = 100_000        # more belong in a subjects_csv
+# INTERCHANGE.md: any integer from 0 to 2^53 - 1 imports, however implausible; OFFICERS judges the claim.
+ACTIVE_MATTERS_MAX = 2**53 - 1
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
 _TOP_KEYS = ("format", "request_id", "received_on", "authority", "in_writing", "requester", "signer",
              "statute", "purpose", "solely_for_use_certified", "officers", "items", "periods", "subjects",
@@ -209,7 +211,7 @@ def _purpose(obj: Obj | None) -> dict[str, str] | None:
 def _officer(node: Node) -> Officer:
     obj = node.object(("name", "title", "active_matters"))
     return Officer(name=obj.text("name", NAME_MAX) or "", title=obj.text("title", NAME_MAX, required=False),
-                   active_matters=obj.integer("active_matters", required=False))
+                   active_matters=obj.integer("active_matters", maximum=ACTIVE_MATTERS_MAX, required=False))
 
 
 def _court_order(obj: Obj | None) -> CourtOrderRef | None:

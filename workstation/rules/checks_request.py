@@ -9,61 +9,53 @@ facts only (authority, role, statute, element names, tax years, counts), never t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from functools import lru_cache
 
-from workstation.model import AUTHORITIES, ELEMENT_CLASS, TRI, AgencyEntry, CourtOrder, RequestPackage
-from workstation.rules.findings import (
-    BLOCK,
-    FAIL,
-    PASS,
-    REQUEST_CODES,
-    REVIEW,
-    Finding,
-    releasable_items,
-    request_finding,
+from workstation.model import AUTHORITIES, CourtOrder, RequestPackage
+from workstation.normalize import normalize_name
+from workstation.rules import checks_scope
+from workstation.rules.checks_scope import FIRST_TAX_YEAR, valid_periods
+from workstation.rules.findings import BLOCK, FAIL, PASS, REQUEST_CODES, REVIEW, Finding
+from workstation.rules.request_context import (
+    D1,
+    FOIA,
+    I1,
+    I2,
+    C,
+    RequestContext,
+    clip,
+    fold,
+    join,
+    parse_date,
+    problems_found,
+    quote,
 )
-from workstation.settings import DEFAULTS
 
-I2, I1, C, D1, FOIA = "6103(i)(2)", "6103(i)(1)", "6103(c)", "6103(d)(1)", "foia"
-# Roles that may sign under each authority; None: any role (the consent or the FOIA request carries it).
+__all__ = ["FIRST_TAX_YEAR", "SIGNER_ROLES", "RequestContext", "applicable_codes", "civil_wording",
+           "evaluate_request", "named_officers", "order_applies", "valid_periods"]
+# Roles that may sign under each authority; None: anyone (a FOIA request). RULES.md readings: under (i)(1) the
+# application for the order is authorized by a listed DOJ official; under (c) the consent's signature
+# authorizes, and the request is presented by the taxpayer or by the designee ("other").
 SIGNER_ROLES: dict[str, frozenset[str] | None] = {
     I2: frozenset({"head-of-agency", "inspector-general", "doj-listed"}),
-    I1: frozenset({"doj-listed", "head-of-agency", "inspector-general"}),
+    I1: frozenset({"doj-listed"}),
     D1: frozenset({"head-of-state-tax-agency"}),
-    C: None,
+    C: frozenset({"taxpayer", "other"}),
     FOIA: None,
 }
 _SPECIFIC: dict[str, frozenset[str]] = {
-    I2: frozenset({"STATUTE", "PURPOSE", "OFFICERS"}), I1: frozenset({"STATUTE", "ORDER"}),
+    I2: frozenset({"STATUTE", "OFFICERS"}), I1: frozenset({"STATUTE", "ORDER"}),
     C: frozenset({"CONSENT"}),
 }
 # An unknown authority defines no signers and no releasable elements: SIGNER and ITEMS are skipped too.
-_UNKNOWN_AUTHORITY = frozenset({"AUTHORITY", "WRITING", "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK"})
+# PURPOSE applies to every authority: the civil-enforcement wording of any statement is flagged.
+_UNKNOWN_AUTHORITY = frozenset({"AUTHORITY", "WRITING", "RECEIVED", "PURPOSE", "PERIODS", "COURT-ORDER",
+                                "SAFEGUARDS", "BULK"})
 _GENERAL = _UNKNOWN_AUTHORITY | {"SIGNER", "ITEMS"}
 _TITLE_26 = re.compile(r"\b(26\s*U\.?\s*S\.?\s*C\b|I\.?\s*R\.?\s*C\b|Internal\s+Revenue\s+Code|Title\s+26\b)",
                        re.IGNORECASE)
-_YEAR = re.compile(r"[0-9]{4}")
-FIRST_TAX_YEAR = 1913
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    package: RequestPackage
-    subject_count: int
-    as_of: date                          # evaluation date (court-order windows, future years, consent age)
-    settings: Mapping[str, Any]          # store settings (workstation/settings.py DEFAULTS)
-    court_orders: Sequence[CourtOrder]   # the whole register
-    agency: AgencyEntry | None           # register entry for package.requester.agency_code, if any
-    subjects_per_officer_max: int | None = None  # unused: computed from subject_count / officers
-
-    def setting(self, key: str) -> Any:
-        return self.settings.get(key, DEFAULTS[key])
-
-    def finding(self, code: str, outcome: str, message: str, cite: str | None = None) -> Finding:
-        return request_finding(code, self.package.authority, outcome, message, cite)
 
 
 def applicable_codes(authority: str) -> tuple[str, ...]:
@@ -79,214 +71,139 @@ def evaluate_request(ctx: RequestContext) -> list[Finding]:
     return [f for code in applicable_codes(ctx.package.authority) for f in _CHECKS[code](ctx)]
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    return repr(_clip(text, limit))
-
-
-def _join(values: Iterable[str]) -> str:
-    return ", ".join(values) or "none"
-
-
-def _names(values: Sequence[str]) -> str:
-    """Requester-given names (elements, periods), clipped; at most ten, then a count of the rest."""
-    shown = [_clip(v, 20) for v in values[:10]]
-    return _join(shown) + (f" and {len(values) - 10} more" if len(values) > 10 else "")
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v.strip() for v in values))
-
-
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text else None
-    except ValueError:
-        return None
-
-
-def _fold(text: str | None) -> str:
-    return " ".join((text or "").split()).casefold()
-
-
-def _problems(ctx: RequestContext, code: str, problems: list[str], ok: str) -> list[Finding]:
-    if problems:
-        message = "; ".join(problems)
-        return [ctx.finding(code, FAIL, message[0].upper() + message[1:] + ".")]
-    return [ctx.finding(code, PASS, ok)]
-
-
 def _authority(ctx: RequestContext) -> list[Finding]:
     a = ctx.package.authority
     if a in AUTHORITIES:
         return [ctx.finding("AUTHORITY", PASS, f"{a} is an authority the workstation knows.")]
-    return [ctx.finding("AUTHORITY", FAIL, f"The claimed authority {_quote(a)} is not one the workstation "
-                        f"knows ({_join(AUTHORITIES)}).")]
+    return [ctx.finding("AUTHORITY", FAIL, f"The claimed authority {quote(a)} is not one the workstation "
+                        f"knows ({join(AUTHORITIES)}).")]
 
 
 def _writing(ctx: RequestContext) -> list[Finding]:
     pkg = ctx.package
     problems = ([] if pkg.in_writing else ["the request is not in writing"]) + (
         [] if pkg.signer.signature_present else ["the request is not signed"])
-    return _problems(ctx, "WRITING", problems, "The request is in writing and signed.")
+    return problems_found(ctx, "WRITING", problems, "The request is in writing and signed.")
+
+
+def _received(ctx: RequestContext) -> list[Finding]:
+    received, as_of = parse_date(ctx.package.received_on), ctx.as_of
+    if received is None:
+        return problems_found(ctx, "RECEIVED", ["the request's received date is missing or not a valid date"], "")
+    if received > as_of:
+        return problems_found(ctx, "RECEIVED", [f"the request's received date ({received}) is after the evaluation "
+                                           f"date ({as_of})"], "")
+    stale = int(ctx.setting("request_stale_days"))
+    age = (as_of - received).days
+    if age > stale:
+        return [ctx.finding("RECEIVED", REVIEW, f"The request was received on {received}, {age:,} days before the "
+                            f"evaluation date (more than {stale}): it is stale; ask the requester whether it still "
+                            "stands.")]
+    return [ctx.finding("RECEIVED", PASS, f"Received on {received}, {age:,} day(s) before the evaluation date.")]
 
 
 def _signer(ctx: RequestContext) -> list[Finding]:
     a, role = ctx.package.authority, ctx.package.signer.role
     allowed = SIGNER_ROLES[a]
     if allowed is None or role in allowed:
-        return [ctx.finding("SIGNER", PASS, f"The signer's role ({_clip(role)}) may sign under {a}.")]
-    return [ctx.finding("SIGNER", FAIL, f"The signer's role ({_quote(role)}) may not sign under {a}; "
-                        f"allowed: {_join(sorted(allowed))}.")]
+        return [ctx.finding("SIGNER", PASS, f"The signer's role ({clip(role)}) may sign under {a}.")]
+    return [ctx.finding("SIGNER", FAIL, f"The signer's role ({quote(role)}) may not sign under {a}; "
+                        f"allowed: {join(sorted(allowed))}.")]
 
 
 def _statute(ctx: RequestContext) -> list[Finding]:
     statute = ctx.package.statute or {}
-    cited, cls = _clip(statute.get("citation") or "", 80), _clip(statute.get("class") or "", 20)
+    cited, cls = clip(statute.get("citation") or "", 80), clip(statute.get("class") or "", 20)
     if not cited:
-        return _problems(ctx, "STATUTE", ["no statute is cited"], "")
+        return problems_found(ctx, "STATUTE", ["no statute is cited"], "")
     defects = [] if cls == "criminal" else [f"is {cls or 'unclassified'}, not criminal"]
     if _TITLE_26.search(cited):
         defects.append("is a Title 26 (tax) statute")
     problems = [f"the statute cited ({cited}) " + " and ".join(defects)] if defects else []
-    return _problems(ctx, "STATUTE", problems,
+    return problems_found(ctx, "STATUTE", problems,
                      f"The statute cited ({cited}) is criminal and not a tax statute.")
 
 
+_ENDINGS = ("ations", "ation", "ments", "ment", "ables", "able", "als", "al", "ings", "ing", "ed", "es", "s", "e")
+
+
+def _stem(word: str) -> str:
+    """A word without its inflection ("removal", "removed", "removable" -> "remov"; "deportation" -> "deport")."""
+    word = word.casefold()
+    for _ in range(2):
+        end = next((e for e in _ENDINGS if word.endswith(e) and len(word) - len(e) >= 4
+                    and not (e[-1] == "s" and word[-2:] in ("us", "ss"))), None)
+        if end is None:
+            break
+        word = word[: -len(end)]
+    return word
+
+
+@lru_cache(maxsize=32)
+def _wording(words: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each configured word or phrase with the pattern that finds it in any inflection."""
+    return tuple((w, re.compile(r"(?<!\w)" + r"\W+".join(re.escape(_stem(p)) + r"\w*" for p in w.split()),
+                                re.IGNORECASE)) for w in words if w.strip())
+
+
+def civil_wording(statement: str, words: Iterable[str]) -> list[str]:
+    """The configured civil-enforcement words the statement uses, in any inflection."""
+    return [w for w, pattern in _wording(tuple(words)) if pattern.search(statement)]
+
+
 def _purpose(ctx: RequestContext) -> list[Finding]:
-    purpose = ctx.package.purpose or {}
-    category = _clip(purpose.get("category") or "")
-    problems = [] if category == "nontax-criminal" else [
-        f"the purpose category ({category or 'none'}) is not a federal non-tax criminal matter"]
-    if not ctx.package.solely_for_use_certified:
-        problems.append('the "solely for use" certification is not given')
-    if problems:
-        return _problems(ctx, "PURPOSE", problems, "")
-    statement = purpose.get("statement") or ""
-    found = [w for w in ctx.setting("civil_enforcement_words") if w.strip() and re.search(
-        r"(?<!\w)" + r"\s+".join(map(re.escape, w.split())) + r"(?!\w)", statement, re.IGNORECASE)]
+    pkg, a = ctx.package, ctx.package.authority
+    purpose = pkg.purpose or {}
+    category = clip(purpose.get("category") or "")
+    problems: list[str] = []
+    if a == I2:
+        if category != "nontax-criminal":
+            problems.append(f"the purpose category ({category or 'none'}) is not a federal non-tax criminal matter")
+        if not pkg.solely_for_use_certified:
+            problems.append('the "solely for use" certification is not given')
+    elif a == D1 and category != "state-tax":
+        problems.append(f"the purpose category ({category or 'none'}) is not state tax administration")
+    out = problems_found(ctx, "PURPOSE", problems, "") if problems else []
+    # The wording flag applies to every authority's statement, and stays when the category fails.
+    found = civil_wording(purpose.get("statement") or "", ctx.setting("civil_enforcement_words"))
     if found:
-        return [ctx.finding("PURPOSE", REVIEW, f"The purpose statement speaks of {_join(map(repr, found))} "
-                            "(civil-enforcement wording): a person must confirm the matter is criminal.")]
-    return [ctx.finding("PURPOSE", PASS, "A federal non-tax criminal matter, with the solely-for-use "
-                        "certification.")]
+        out.append(ctx.finding("PURPOSE", REVIEW, f"The purpose statement speaks of {join(map(repr, found))} "
+                               "(removal, deportation or civil-enforcement wording): a person must confirm the "
+                               "purpose is one the authority allows."))
+    if out:
+        return out
+    ok = {I2: "A federal non-tax criminal matter, with the solely-for-use certification.",
+          D1: "State tax administration."}.get(a, "The purpose statement does not speak of removal, deportation "
+                                                  "or civil enforcement.")
+    return [ctx.finding("PURPOSE", PASS, ok)]
+
+
+def named_officers(ctx: RequestContext) -> dict[str, tuple[int, int]]:
+    """The distinct officers named (normalized name -> (first place in the list, largest caseload given)): a
+    person listed twice counts once, an entry without a name is not an officer named."""
+    persons: dict[str, tuple[int, int]] = {}
+    for n, officer in enumerate(ctx.package.officers, 1):
+        key = normalize_name(officer.name) if officer.name else ""
+        if key:
+            first, most = persons.get(key, (n, 0))
+            persons[key] = (first, max(most, officer.active_matters or 0))
+    return persons
 
 
 def _officers(ctx: RequestContext) -> list[Finding]:
-    officers, subjects = ctx.package.officers, ctx.subject_count
+    subjects, persons = ctx.subject_count, named_officers(ctx)
     limit = int(ctx.setting("officer_caseload_limit"))
-    if not officers:
-        return _problems(ctx, "OFFICERS", ["no officer personally and directly engaged is named"], "")
-    problems = [f"officer {n} carries {o.active_matters:,} active matters, more than the limit of {limit}"
-                for n, o in enumerate(officers, 1) if (o.active_matters or 0) > limit]
-    if subjects > limit * len(officers):
-        per = f"{subjects / len(officers):,.1f}".removesuffix(".0")
-        problems.append(f"{subjects:,} subjects for {len(officers)} named officer(s) is "
+    if not persons:
+        return problems_found(ctx, "OFFICERS", ["no officer personally and directly engaged is named"], "")
+    problems = [f"officer {n} carries {most:,} active matters, more than the limit of {limit}"
+                for n, most in persons.values() if most > limit]
+    named = len(persons)
+    if subjects > limit * named:
+        per = f"{subjects / named:,.1f}".removesuffix(".0")
+        problems.append(f"{subjects:,} subjects for {named} named officer(s) is "
                         f"{per} per officer, more than the limit of {limit}")
-    return _problems(ctx, "OFFICERS", problems, f"{len(officers)} officer(s) named, each within the caseload "
+    return problems_found(ctx, "OFFICERS", problems, f"{named} officer(s) named, each within the caseload "
                      f"limit of {limit}; {subjects:,} subject(s) in all.")
-
-
-def _withheld_reason(authority: str, pkg: RequestPackage, item: str) -> str:
-    if item not in ELEMENT_CLASS:
-        return "not a known data element"
-    if authority == I2:
-        return "taxpayer return information" if ELEMENT_CLASS[item] == TRI else "not releasable"
-    if authority == I1:
-        return "outside the court order" if pkg.court_order else "no court order attached"
-    if authority == C:
-        return "not consented to" if pkg.consent else "no consent attached"
-    return "information about a third party" if authority == FOIA else "not releasable"
-
-
-def _items(ctx: RequestContext) -> list[Finding]:
-    pkg, a = ctx.package, ctx.package.authority
-    requested = _unique(pkg.items)
-    if not requested:
-        return _problems(ctx, "ITEMS", ["the request names no data elements, so nothing can be released"], "")
-    allowed = releasable_items(a, pkg)
-    withheld = [i for i in requested if i not in allowed]
-    out: list[Finding] = []
-    if withheld:
-        reasons: dict[str, list[str]] = {}
-        for item in withheld:
-            reasons.setdefault(_withheld_reason(a, pkg, item), []).append(item)
-        detail = "; ".join(f"{_names(items)} ({why})" for why, items in reasons.items())
-        out.append(ctx.finding("ITEMS", FAIL,
-                               f"Withheld for every subject, not releasable under {a}: {detail}."))
-    if a == FOIA and pkg.signer.role == "taxpayer":
-        out.append(ctx.finding("ITEMS", REVIEW, "The identity of a first-party FOIA requester must be "
-                               "verified before their own records are released."))
-    return out or [ctx.finding("ITEMS", PASS, f"Every element requested is releasable under {a}: "
-                               f"{_names(requested)}.")]
-
-
-def _consent(ctx: RequestContext) -> list[Finding]:
-    pkg, consent = ctx.package, ctx.package.consent
-    if consent is None:
-        return _problems(ctx, "CONSENT", ["no taxpayer consent is attached"], "")
-    max_age = int(ctx.setting("consent_max_age_days"))
-    problems = [] if consent.signature_present else ["the consent is not signed"]
-    signed, received = _date(consent.signed_on), _date(pkg.received_on) or ctx.as_of
-    if signed is None:
-        problems.append("the consent's signing date is missing or not a valid date")
-    elif signed > received:
-        problems.append("the consent is dated after the request was received")
-    elif (received - signed).days > max_age:
-        problems.append(f"the consent was signed {(received - signed).days} days before the request was "
-                        f"received (limit {max_age} days)")
-    if items := [i for i in _unique(pkg.items) if i not in consent.items]:
-        problems.append(f"the consent does not cover {_names(items)}")
-    if periods := [p for p in _unique(pkg.periods) if p not in consent.periods]:
-        problems.append(f"the consent does not cover tax period(s) {_names(periods)}")
-    names = {_fold(pkg.requester.agency), _fold(pkg.requester.component)} - {""}
-    if _fold(consent.designee) not in names:
-        problems.append("the consent does not name the requester as designee")
-    return _problems(ctx, "CONSENT", problems, f"The consent is signed, {max_age} days old at most, names "
-                     "the requester and covers the items and periods requested.")
-
-
-def _order(ctx: RequestContext) -> list[Finding]:
-    pkg, order = ctx.package, ctx.package.court_order
-    if order is None:
-        return _problems(ctx, "ORDER", ["no ex parte court order is attached"], "")
-    fields = (("court", order.court), ("judge", order.judge), ("case number", order.case_no),
-              ("date signed", order.signed_on))
-    problems = [f"the court order gives no {label}" for label, value in fields if not value.strip()]
-    if order.signed_on.strip() and _date(order.signed_on) is None:
-        problems.append("the court order's date signed is not a valid date")
-    if items := [i for i in _unique(pkg.items) if i not in order.items]:
-        problems.append(f"items outside the court order: {_names(items)}")
-    if periods := [p for p in _unique(pkg.periods) if p not in order.periods]:
-        problems.append(f"tax periods outside the court order: {_names(periods)}")
-    return _problems(ctx, "ORDER", problems, f"The ex parte order ({order.case_no}) is complete and covers "
-                     "the items and periods requested.")
-
-
-def _period_ok(period: str, as_of: date) -> bool:
-    return _YEAR.fullmatch(period) is not None and FIRST_TAX_YEAR <= int(period) <= as_of.year
-
-
-def valid_periods(ctx: RequestContext) -> tuple[str, ...]:
-    """The request's periods that are explicit past or current tax years (YYYY), without repeats."""
-    return tuple(p for p in _unique(ctx.package.periods) if _period_ok(p, ctx.as_of))
-
-
-def _periods(ctx: RequestContext) -> list[Finding]:
-    given, valid = _unique(ctx.package.periods), valid_periods(ctx)
-    invalid = [p for p in given if p not in valid]
-    rule = f"explicit tax years (YYYY), none after {ctx.as_of.year}, never all years or ranges"
-    if not valid:
-        what = f"none of {_names(invalid)} is valid" if invalid else "the request names no tax period"
-        return [ctx.finding("PERIODS", FAIL, f"No valid tax period: {what}; a request must name {rule}.")]
-    if invalid:
-        return [ctx.finding("PERIODS", REVIEW, f"Tax periods ignored ({rule}): {_names(invalid)}; "
-                            f"evaluated for {_join(valid)}.")]
-    return [ctx.finding("PERIODS", PASS, f"Tax periods {_join(valid)} are explicit past or current years.")]
 
 
 def order_applies(order: CourtOrder, pkg: RequestPackage, as_of: date) -> bool:
@@ -294,12 +211,12 @@ def order_applies(order: CourtOrder, pkg: RequestPackage, as_of: date) -> bool:
 
     An active order whose window cannot be read is taken to apply: a block is the safe side to err on.
     """
-    start, end = _date(order.effective_from), _date(order.effective_to)
+    start, end = parse_date(order.effective_from), parse_date(order.effective_to)
     if order.status != "active" or (start and as_of < start) or (end and as_of > end):
         return False
-    code = _fold(pkg.requester.agency_code)
+    code = fold(pkg.requester.agency_code)
     category = ((pkg.purpose or {}).get("category") or "").strip()
-    return (bool(code) and code in {_fold(r) for r in order.enjoined_recipients}
+    return (bool(code) and code in {fold(r) for r in order.enjoined_recipients}
             and ("*" in order.enjoined_purposes or category in order.enjoined_purposes)
             and ("*" in order.enjoined_items or any(i in order.enjoined_items for i in pkg.items)))
 
@@ -318,6 +235,9 @@ def _court_order(ctx: RequestContext) -> list[Finding]:
 def _safeguards(ctx: RequestContext) -> list[Finding]:
     agency = ctx.agency
     if agency is None:
+        if ctx.package.authority == D1:     # RULES.md reading: a (d)(1) requester must be known
+            return [ctx.finding("SAFEGUARDS", REVIEW, "The state tax agency is not in the agency register: a "
+                                "person must confirm its safeguards are current before anything is released.")]
         return [ctx.finding("SAFEGUARDS", PASS, "The requester is not in the agency register.")]
     problems = [] if agency.safeguards_current else ["its safeguards are not current"]
     if agency.open_findings > 0 and not agency.corrective_plan:
@@ -338,7 +258,8 @@ def _bulk(ctx: RequestContext) -> list[Finding]:
 
 
 _CHECKS: dict[str, Callable[[RequestContext], list[Finding]]] = {
-    "AUTHORITY": _authority, "WRITING": _writing, "SIGNER": _signer, "STATUTE": _statute,
-    "PURPOSE": _purpose, "OFFICERS": _officers, "ITEMS": _items, "CONSENT": _consent, "ORDER": _order,
-    "PERIODS": _periods, "COURT-ORDER": _court_order, "SAFEGUARDS": _safeguards, "BULK": _bulk,
+    "AUTHORITY": _authority, "WRITING": _writing, "RECEIVED": _received, "SIGNER": _signer, "STATUTE": _statute,
+    "PURPOSE": _purpose, "OFFICERS": _officers, "ITEMS": checks_scope.items, "CONSENT": checks_scope.consent,
+    "ORDER": checks_scope.order, "PERIODS": checks_scope.periods, "COURT-ORDER": _court_order,
+    "SAFEGUARDS": _safeguards, "BULK": _bulk,
 }

@@ -14,7 +14,6 @@ from workstation.normalize import street_tokens, tin_digits
 from workstation.rules.usps import (
     DIRECTIONALS,
     STATE_CODES,
-    SUFFIX_ABBREVIATIONS,
     UNIT_DESIGNATORS,
     UNITS_NEEDING_NUMBER,
 )
@@ -76,6 +75,11 @@ _ADDRESS_PLACEHOLDERS = _PLACEHOLDERS_COMMON | _words(
 _NAME_FILLER = _words("UNKNOWN|UNK|FNU|LNU|NFN|NLN|NMN|NA|NONE|NULL|NIL|TEST|TBD|TBA|REDACTED|DUMMY|NAME|X")
 # Words that make a field placeholder wherever they occur.
 _NAME_NEVER = _words("UNKNOWN|REDACTED|PLACEHOLDER|TBD|ASDF|QWERTY|DONTCARE|DUMMY") | _REPEATED
+# Words that make a name placeholder as its first or its last name ("FNU Garrison", "Garrison, LNU"). "NA" too:
+# "N/A" in any punctuation; that "N.A." may be two initials, or "Na" a family name, is the lesser risk.
+_NAME_PART_PLACEHOLDERS = _words("FNU|LNU|NFN|NLN|NA|UNK|UNKNOWN|UNKNWN|NONE|NULL|NIL|TEST|TBD|TBA|REDACTED|DUMMY|"
+                                 "PLACEHOLDER|NONAME") | _REPEATED
+_NAME_SUFFIX_WORDS = _words("JR|SR|JNR|SNR|II|III|IV|V|2ND|3RD|4TH|ESQ|MD|PHD|DDS|DVM|CPA")
 _ADDRESS_NEVER = _words(
     "UNKNOWN|REDACTED|PLACEHOLDER|TBD|TBA|ASDF|QWERTY|DONTCARE|DUMMY|VARIOUS|ANYTOWN|TEST|HOMELESS"
 ) | _REPEATED
@@ -95,7 +99,11 @@ _FRACTION = re.compile(r"\d+/\d+", re.ASCII)
 _PR_LEADS = _words("URB|URBANIZACION|COND|CONDOMINIO|RES|RESIDENCIAL|BO|BARRIO|PARC|PARCELAS|BDA|BARRIADA|"
                    "EXT|JARD|JARDINES|CALLE|SECTOR|CARR|CARRETERA|VILLA|VILLAS")
 _MILITARY_LEADS = frozenset({"PSC", "CMR", "UNIT"})
-_NOT_A_NAME_ALONE = SUFFIX_ABBREVIATIONS | frozenset(DIRECTIONALS.values()) | UNIT_DESIGNATORS
+# A street name of one word may be a suffix word ("1200 Mission"), not a generic one ("1200 St"), a directional
+# or a unit designator.
+# RULES.md ADDRESS: "a street's name may itself be a suffix word" -- any of them ("1200 Mission", "7 Court",
+# "10 Circle"); a directional or a unit designator alone is not a name.
+_NOT_A_NAME_ALONE = frozenset(DIRECTIONALS.values()) | UNIT_DESIGNATORS
 
 
 def _loose_words(text: str) -> list[str]:
@@ -121,8 +129,30 @@ def _is_placeholder(raw: str, words: list[str], whole: frozenset[str], never: fr
 
 # ---------------------------------------------------------------------------------------------- NAME
 
+def _last_word(words: list[str]) -> str:
+    """The last word that is not a suffix ("Garrison Jr" -> GARRISON); with "LAST, FIRST" it is the first name,
+    so the first and this word are the first and the last name in either order."""
+    end = len(words)
+    while end > 1 and words[end - 1] in _NAME_SUFFIX_WORDS:
+        end -= 1
+    return words[end - 1]
+
+
+def _part_is_placeholder(words: list[str]) -> bool:
+    """Whether the first or the last name is a placeholder, also spelt out in initials ("F. N. U. Garrison")."""
+    if words[0] in _NAME_PART_PLACEHOLDERS or _last_word(words) in _NAME_PART_PLACEHOLDERS:
+        return True
+    if len(words[0]) == 1 or len(words[-1]) == 1:
+        lead = next((i for i, w in enumerate(words) if len(w) > 1), len(words))
+        trail = next((i for i, w in enumerate(reversed(words)) if len(w) > 1), len(words))
+        return ("".join(words[:lead]) in _NAME_PART_PLACEHOLDERS
+                or "".join(words[len(words) - trail:]) in _NAME_PART_PLACEHOLDERS)
+    return False
+
+
 def check_name(name: str | None) -> str | None:
-    """NAME: a real name is given (not empty, not a placeholder, has a word of two or more letters)."""
+    """NAME: a real name is given (not empty, not a placeholder, no placeholder for the first or the last
+    name, has a word of two or more letters)."""
     if name is None or not name.strip():
         return NAME_MISSING
     words = _loose_words(name)
@@ -131,6 +161,8 @@ def check_name(name: str | None) -> str | None:
         return NAME_NO_LETTERS
     if _is_placeholder(name, words, _NAME_PLACEHOLDERS, _NAME_NEVER) or _NAME_FILLER.issuperset(words):
         return NAME_PLACEHOLDER
+    if _part_is_placeholder(words):
+        return NAME_PLACEHOLDER                                            # "FNU Garrison", "Garrison, LNU"
     if letters.isalpha():
         if len(letters) >= 2 and letters.count(letters[0]) == len(letters):
             return NAME_PLACEHOLDER                                        # "A A", "Xx"

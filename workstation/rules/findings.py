@@ -9,18 +9,21 @@ element names, tax years) are fine.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from workstation.model import ELEMENT_CLASS, ELEMENTS, IDENTITY, OTHER, RequestPackage
+from workstation.rules.checks_subject import check_name
 
 PASS, FAIL, REVIEW, BLOCK = "pass", "fail", "needs-review", "block"
 OUTCOMES: tuple[str, ...] = (PASS, FAIL, REVIEW, BLOCK)
 REQUEST, SUBJECT = "request", "subject"
 
 REQUEST_CODES: tuple[str, ...] = (
-    "AUTHORITY", "WRITING", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
+    "AUTHORITY", "WRITING", "RECEIVED", "SIGNER", "STATUTE", "PURPOSE", "OFFICERS", "ITEMS", "CONSENT", "ORDER",
     "PERIODS", "COURT-ORDER", "SAFEGUARDS", "BULK",
 )
 SUBJECT_CODES: tuple[str, ...] = (
@@ -38,6 +41,17 @@ class Finding:
     outcome: str         # pass | fail | needs-review | block
     message: str         # officer-readable; never contains taxpayer values
     citation: str        # e.g. "26 U.S.C. 6103(i)(2)(B)(i)"
+    partial: bool = False  # a request-level failure that withholds part (elements, periods), not the request
+
+
+def denies(finding: Finding | Mapping[str, Any]) -> bool:
+    """Whether a request-level finding (or its stored form) withholds the whole request: a block, or a failure
+    that is not partial (RULES.md: ITEMS, ORDER and PERIODS may withhold only what lies beyond)."""
+    if isinstance(finding, Finding):
+        outcome, partial = finding.outcome, finding.partial
+    else:
+        outcome, partial = finding["outcome"], bool(finding.get("partial"))
+    return outcome == BLOCK or (outcome == FAIL and not partial)
 
 
 @cache
@@ -58,9 +72,9 @@ def citation(code: str, authority: str) -> str:
 
 
 def request_finding(code: str, authority: str, outcome: str, message: str,
-                    cite: str | None = None) -> Finding:
+                    cite: str | None = None, *, partial: bool = False) -> Finding:
     """A request-scope finding, cited from the shipped data unless `cite` is given."""
-    return Finding(code, REQUEST, None, outcome, message, cite or citation(code, authority))
+    return Finding(code, REQUEST, None, outcome, message, cite or citation(code, authority), partial)
 
 
 _I2_CLASSES = frozenset({IDENTITY, OTHER})
@@ -72,7 +86,8 @@ def releasable_items(authority: str, pkg: RequestPackage) -> set[str]:
 
     (i)(2): identity and return information other than TRI; (i)(1): the items of the ex parte order;
     (c): the items consented to; (d)(1): every element; FOIA: nothing about a third party, everything to a
-    first-party requester (signer role "taxpayer", identity still to be verified); unknown authority: none.
+    first-party requester (signer role "taxpayer" with a real name, identity still to be verified; which
+    subjects are that requester is judged per subject); unknown authority: none.
     """
     if authority == "6103(i)(2)":
         return {e for e, cls in ELEMENT_CLASS.items() if cls in _I2_CLASSES}
@@ -82,6 +97,6 @@ def releasable_items(authority: str, pkg: RequestPackage) -> set[str]:
         return set(pkg.consent.items) & _ALL if pkg.consent else set()
     if authority == "6103(d)(1)":
         return set(_ALL)
-    if authority == "foia":
-        return set(_ALL) if pkg.signer.role == "taxpayer" else set()
+    if authority == "foia":       # first party: a taxpayer who signed with a real name (matched per subject)
+        return set(_ALL) if pkg.signer.role == "taxpayer" and check_name(pkg.signer.name) is None else set()
     return set()

@@ -6,16 +6,32 @@ A withheld value never enters the plan: it holds element names and codes only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..model import ELEMENT_CLASS, TRI
-from .findings import BLOCK, FAIL, Finding
+from .findings import BLOCK, FAIL, PASS, REVIEW, Finding, denies
 from .subjects import STATUS_RELEASABLE, SubjectResult
 
-PARTIAL_CODES = frozenset({"ITEMS"})   # request-level failures that withhold elements, not the request
+# Whether a request-level failure withholds the whole request or only part of it (elements, periods) is the
+# finding's `partial` (`findings.denies`); ITEMS, ORDER and PERIODS may give either. PARTIAL_CODES is kept for
+# the letters, which should ask `denies` instead (a denial's letter shows no record checks).
+PARTIAL_CODES = frozenset({"ITEMS"})
 OVERRIDE = "OVERRIDE"
+
+# Subject-level codes under which no override releases the subject (RULES.md, "Outcomes" and issue 21): an
+# internal hold; under FOIA a subject who is not the requester who signed (a third party); under (c) a subject
+# who is not the consent's own taxpayer. The subject checks report them as (code, outcome) findings.
+HOLD = "HOLD"
+FOIA_THIRD_PARTY = "ITEMS"          # subject scope: nothing about a third party is released under FOIA
+CONSENT_OTHER_TAXPAYER = "CONSENT"  # subject scope: the consent covers its own taxpayer only
+NEVER_RELEASED = frozenset({HOLD, FOIA_THIRD_PARTY, CONSENT_OTHER_TAXPAYER})
+_NEVER_WHY = {
+    HOLD: "this subject cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))",
+    FOIA_THIRD_PARTY: "this subject is a third party to the FOIA request (exemption (b)(3) with 26 U.S.C. 6103)",
+    CONSENT_OTHER_TAXPAYER: "this subject is not the taxpayer who signed the consent (26 U.S.C. 6103(c))",
+}
 
 
 def forbidden_release(authority: str, item: str, blocked: bool) -> str | None:
@@ -27,6 +43,20 @@ def forbidden_release(authority: str, item: str, blocked: bool) -> str | None:
     return None
 
 
+def never_released(codes: Iterable[str]) -> str | None:
+    """Why no override may release a subject whose failing subject-level codes are `codes`, or None."""
+    found = NEVER_RELEASED.intersection(codes)
+    return next((_NEVER_WHY[c] for c in (HOLD, FOIA_THIRD_PARTY, CONSENT_OTHER_TAXPAYER) if c in found), None)
+
+
+def failing_codes(res: SubjectResult) -> frozenset[str]:
+    """The subject-level codes that did not pass for this subject."""
+    codes = getattr(res, "codes", None)           # a result that carries its failing codes
+    if codes is not None:
+        return frozenset(codes)
+    return frozenset(c for c, o, _m in res.findings if o != PASS)
+
+
 @dataclass
 class Plan:
     authority: str
@@ -35,7 +65,7 @@ class Plan:
     request_findings: Sequence[Finding]
     overrides: Sequence[tuple[int, int | None, str, str, str, str]] = ()
     _by_seq: dict[int | None, list[tuple[str, str]]] = field(default_factory=dict, init=False, repr=False)
-    _encoded: dict[str | None, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
+    _encoded: dict[tuple[str | None, bool], tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for _id, seq, item, action, _reason, _by in self.overrides:
@@ -46,8 +76,7 @@ class Plan:
         """The request-level code that withholds everything (COURT-ORDER first), or None."""
         if any(f.outcome == BLOCK for f in self.request_findings):
             return "COURT-ORDER"
-        return next((f.code for f in self.request_findings if f.outcome == FAIL and f.code not in PARTIAL_CODES),
-                    None)
+        return next((f.code for f in self.request_findings if denies(f)), None)
 
     def overrides_for(self, seq: int) -> list[tuple[str, str]]:
         return self._by_seq.get(None, []) + self._by_seq.get(seq, [])
@@ -65,9 +94,12 @@ class Plan:
         """`encoded` for a subject without overrides of its own: the same for every subject withheld on the
         same code, so it is built once."""
         code = res.withheld_code
-        found = self._encoded.get(code)
+        shared = self._by_seq.get(None, [])
+        # With request-wide overrides, a subject no one may release is planned apart from the others.
+        key = (code, bool(shared) and code is not None and never_released(failing_codes(res)) is not None)
+        found = self._encoded.get(key)
         if found is None:
-            found = self._encoded[code] = _encode(*_build(self, res, self._by_seq.get(None, [])))
+            found = self._encoded[key] = _encode(*_build(self, res, shared))
         return found
 
 
@@ -88,6 +120,10 @@ def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
     released: list[str] = []
     withheld: dict[str, str] = {}
     subject_code = res.withheld_code
+    # An officer may release against the plan, but never a subject no one may release, nor one without a
+    # single matched taxpayer (no record, or several candidates): there is nothing to release for it.
+    releasable_by_override = subject_code is None or (
+        res.matched is not None and never_released(failing_codes(res)) is None)
     for item in plan.items:
         if subject_code is not None:
             withheld[item] = subject_code
@@ -98,7 +134,8 @@ def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
     for item, action in overrides:
         if item not in plan.items:
             continue
-        if action == "release" and item in withheld and forbidden_release(plan.authority, item, False) is None:
+        if action == "release" and item in withheld and releasable_by_override \
+                and forbidden_release(plan.authority, item, False) is None:
             del withheld[item]
             released.append(item)
         elif action == "withhold" and item in released:
@@ -110,12 +147,29 @@ def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
 
 
 def recommend(request_findings: Sequence[Finding], counts: dict[str, int], plan: Plan, *, complete: bool) -> str:
-    """`complete`: every subject has every requested element released for every requested period."""
+    """`complete`: every subject has every requested element released (a requested year with no record on file
+    is "no record", and does not make a grant partial). A request-level failure that withholds part (an
+    element, an item or period beyond the order, an invalid period) makes the grant partial."""
     if any(f.outcome == BLOCK for f in request_findings):
         return "blocked"
     if plan.block_code is not None or counts["releasable"] == 0:
         return "deny"
-    return "grant" if complete else "partial"
+    if not complete or any(f.outcome == FAIL and f.partial for f in request_findings):
+        return "partial"
+    return "grant"
 
 
-__all__ = ["OVERRIDE", "STATUS_RELEASABLE", "Plan", "build_plan", "forbidden_release", "recommend"]
+def provisional(recommendation: str, outcomes: Iterable[tuple[str, str]]) -> bool:
+    """Whether the recommendation waits for a person (RULES.md "Outcomes"), from the (code, outcome) of every
+    finding: any needs-review makes it provisional, except that a blocked request never is (nothing can be
+    released), and the first-party FOIA identity check (ITEMS needs-review) counts only when a record would be
+    released."""
+    if recommendation == "blocked":
+        return False
+    releases = recommendation in ("grant", "partial")
+    return any(o == REVIEW and (releases or c != "ITEMS") for c, o in outcomes)
+
+
+__all__ = ["CONSENT_OTHER_TAXPAYER", "FOIA_THIRD_PARTY", "HOLD", "NEVER_RELEASED", "OVERRIDE", "STATUS_RELEASABLE",
+           "Plan", "build_plan", "failing_codes", "forbidden_release", "never_released", "provisional",
+           "recommend"]

@@ -1,8 +1,12 @@
 """Subject-level checks for one named taxpayer: NAME, ADDRESS, REASON, MATCH, ADDRESS-MATCH, HOLD and
-PERIOD-RECORD, each judged for this subject alone (never "the batch matched 96%").
+PERIOD-RECORD, each judged for this subject alone (never "the batch matched 96%"), and the binding of a
+consent or a first-party FOIA request to its own taxpayer (CONSENT, ITEMS).
 
-Pure: the caller supplies the subject's fields and the taxpayer-record rows found for its TIN, plus a
-look-up by normalized address for subjects the TIN does not find. Messages never quote taxpayer values.
+Decided per taxpayer, not per row: MATCH tries the TIN (with the same name control) and the exact name and
+address, both always, over every row on file; the candidates are the distinct taxpayers found. HOLD,
+ADDRESS-MATCH and PERIOD-RECORD then read every row of the taxpayer, whatever name or address it was filed
+under. Pure: the caller supplies the subject's fields, every record row of its TIN, a look-up by normalized
+address and the rows of any other taxpayer found there. Messages never quote taxpayer values.
 
 Run for every subject of million-name requests, so what repeats from subject to subject is worked out once:
 each distinct name's NAME verdict and name control, each distinct reason's REASON verdict, each distinct
@@ -11,7 +15,7 @@ list of periods; and the street is tokenized once for both the ADDRESS check and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,13 +25,23 @@ from .findings import FAIL, PASS, REVIEW
 
 # (tax_year, tin_type, name_control, addr_key, hold) of one record row of the subject's TIN (more columns may follow)
 RecordRow = tuple[int, str, str | None, str | None, int]
-# (tin, tin_type, name) of records at an address, for the name-and-address match
+# (tin, tin_type, name) for each taxpayer with a row at an address and each name it has filed under on ANY of its
+# rows (at that address or elsewhere), for the name-and-address match; a `Residents` is looked up by name
 AddressLookup = Callable[[str], Sequence[tuple[str, str, str]]]
 RowsForTin = Callable[[str, str], Sequence[RecordRow]]
 
 STATUS_RELEASABLE, STATUS_WITHHELD, STATUS_NO_RECORD, STATUS_REVIEW = "releasable", "withheld", "no-record", "review"
 # Which failing code names the reason a subject is withheld, first match wins.
-PRECEDENCE = ("HOLD", "NAME", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "PERIOD-RECORD")
+PRECEDENCE = ("HOLD", "NAME", "CONSENT", "ITEMS", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "PERIOD-RECORD")
+# The HOLD finding says whether any other check withholds the subject: a letter lists a held subject under
+# every other defect, exactly as if it had no hold, and under "cannot be disclosed at this time" only when
+# nothing else withholds it (RULES.md "Letters").
+HOLD_ALONE = "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"
+HOLD_WITH_OTHERS = HOLD_ALONE + "; other checks withhold this taxpayer too"
+CONSENT_OTHER = ("the consent covers its own taxpayer only (its TIN, and the name control on file), and this "
+                 "subject is not that taxpayer: not released under it")
+FOIA_THIRD_PARTY = ("a third party: this subject is not the requester who signed (same name, the TIN on file for "
+                    "that name); nothing about a third party is released under FOIA")
 _FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 MIN_REASON_CHARS = 25
 CACHE_MAX = 100_000                # entries per value cache (names, reasons); a full cache starts over
@@ -54,6 +68,10 @@ class SubjectPolicy:
     periods: tuple[str, ...]           # the request's valid periods
     reason_counts: dict[str, int]      # reason_key → number of subjects giving it
     reason_limit: int                  # a reason may be shared with at most this many other subjects
+    # (c): the consent's taxpayer as (TIN digits, name control), ("", "") when the consent names none usable
+    consent_taxpayer: tuple[str, str] | None = None
+    foia_requester: str | None = None  # foia: the normalized name of the requester who signed
+    foia_home: str | None = None       # foia: the address key of the requester's own mailing address
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +80,11 @@ class SubjectResult:
     matched: str | None                # "tin:type"
     findings: tuple[tuple[str, str, str], ...]   # (code, outcome, message), non-pass only
     missing_periods: tuple[str, ...]
+    # MATCH found more than one taxpayer: each "tin:type", sorted (named to the officer, never in a letter)
+    candidates: tuple[str, ...] = ()
+    # some of the subject's own periods are outside the request's valid periods: withheld, so a release of this
+    # subject is partial (a requested year with no record is "no record" and is not)
+    periods_withheld: bool = False
 
     @property
     def withheld_code(self) -> str | None:
@@ -77,6 +100,34 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
                      by_address: AddressLookup, rows_for_tin: RowsForTin) -> SubjectResult:
     return SubjectChecker(policy).check(name, tin, street, city, state, zip_code, periods, case_no, reason, rows,
                                         by_address, rows_for_tin)
+
+
+class Residents(list[tuple[str, str, str]]):
+    """The (tin, tin_type, name) of one address (see `AddressLookup`), indexed by normalized name on first use:
+    an address shared by thousands of taxpayers and named by thousands of subjects is not scanned per subject."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]] = ()) -> None:
+        super().__init__(entries)
+        self._by_name: dict[str, list[tuple[str, str]]] | None = None
+
+    def named(self, wanted: str) -> list[tuple[str, str]]:
+        """The taxpayers (tin, tin_type) here that have filed under the normalized name `wanted`."""
+        if self._by_name is None:
+            self._by_name = {}
+            for t, tt, on_file in self:
+                found = self._by_name.setdefault(normalized_name(on_file), [])
+                if (t, tt) not in found:
+                    found.append((t, tt))
+        return self._by_name.get(wanted, [])
+
+
+def filed_under(at_address: Sequence[tuple[str, str, str]], wanted: str) -> list[tuple[str, str]]:
+    """The taxpayers of an `AddressLookup` answer that have filed under the normalized name `wanted`."""
+    if isinstance(at_address, Residents):
+        return at_address.named(wanted)
+    return list(dict.fromkeys((t, tt) for t, tt, on_file in at_address if normalized_name(on_file) == wanted))
 
 
 # name -> (NAME message or None, name control when the name passes): names repeat across a request.
@@ -95,6 +146,60 @@ def name_facts(name: str | None) -> tuple[str | None, str]:
             _NAMES.clear()
         _NAMES[name] = facts
     return facts
+
+
+_NORMALIZED: dict[str, str] = {}
+
+
+def normalized_name(name: str) -> str:
+    """`normalize_name`, remembered: the names at an address are compared for every subject living there."""
+    found = _NORMALIZED.get(name)
+    if found is None:
+        if len(_NORMALIZED) >= CACHE_MAX:
+            _NORMALIZED.clear()
+        found = _NORMALIZED[name] = normalize_name(name)
+    return found
+
+
+def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[RecordRow], akey: str | None,
+                     by_address: AddressLookup, rows_for_tin: RowsForTin
+                     ) -> dict[tuple[str, str], Sequence[RecordRow]]:
+    """MATCH, both ways: (tin, tin_type) -> every record row of that taxpayer, for each distinct taxpayer
+    found by the TIN with the same name control (on any row: any year, any name it has filed under) or by
+    the exact normalized name and the normalized address (any row at the address and any row under the name,
+    the same row or another: any year, any name, any address it has had)."""
+    found: dict[tuple[str, str], Sequence[RecordRow]] = {}
+    if tin9 and rows:
+        first = rows[0][1]
+        one_type = True
+        named = False
+        for r in rows:                  # plain loops: this runs for every subject of a million-name request
+            if r[1] != first:
+                one_type = False
+            if r[2] == nc:
+                named = True
+        if one_type:
+            if named:
+                found[tin9, first] = rows
+        else:
+            for tt in {r[1] for r in rows if r[2] == nc}:
+                found[tin9, tt] = [r for r in rows if r[1] == tt]
+    if akey and name:
+        at_address = by_address(akey)
+        if at_address:
+            for t, tt in filed_under(at_address, normalized_name(name)):
+                if (t, tt) not in found:
+                    found[t, tt] = rows_for_tin(t, tt)
+    return found
+
+
+def no_record_message(tin: str | None, tin9: str | None) -> str:
+    """MATCH found nobody: the same words whatever the records hold (never a hint that the TIN is on file for
+    someone else); only what the requester sent is described."""
+    if tin9:
+        return "no record: no taxpayer on file matches this TIN and name control, or this exact name and address"
+    why = "the TIN is not nine digits" if tin else "no TIN is given"
+    return f"no record: {why} and no taxpayer on file has this exact name and address"
 
 
 def street_parts(street: str, city: str | None, state: str | None, zip_code: str | None
@@ -119,11 +224,11 @@ class SubjectChecker:
               zip_code: str | None, periods: str | None, case_no: str | None, reason: str | None,
               rows: Sequence[RecordRow], by_address: AddressLookup, rows_for_tin: RowsForTin,
               parts: tuple[list[str], str] | None = None) -> SubjectResult:
-        """Every subject-level check of one subject. `parts`: `street_parts(street, ...)` when the caller has
-        computed them already."""
+        """Every subject-level check of one subject. `rows`: every record row of the subject's TIN; `parts`:
+        `street_parts(street, ...)` when the caller has computed them already."""
         policy = self.policy
         findings: list[tuple[str, str, str]] = []
-        blocking = False   # a failure that keeps this subject from being released
+        blocking = False   # a failure other than HOLD that keeps this subject from being released
 
         name_msg, nc = name_facts(name)
         if name_msg:
@@ -148,50 +253,43 @@ class SubjectChecker:
         if name_msg:
             # A placeholder cannot be matched to anyone: the subject is withheld on NAME alone.
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
-
-        # MATCH: by TIN with the same name control, else by exact normalized name and address.
-        matched: str | None = None
-        match_rows: Sequence[RecordRow] = ()
         tin9 = tin_digits(tin) if tin else None
-        if tin9 and rows:
-            same = [r for r in rows if r[2] == nc]
-            types = {r[1] for r in same}
-            if len(types) == 1:
-                matched, match_rows = f"{tin9}:{next(iter(types))}", same
-            elif len(types) > 1:
-                findings.append(("MATCH", REVIEW, "the TIN is on file for more than one taxpayer type; "
-                                                  "decide which record is meant"))
-                return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
-            else:
-                findings.append(("MATCH", FAIL, "the name does not match the taxpayer on file for this TIN "
-                                                 "(name control differs)"))
-                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
-        # The address key: (i)(2) has it from the ADDRESS check; otherwise only a match by address needs it.
-        if street and parts is None and (matched is None or policy.is_i2):
+        # An authority bound to one taxpayer: another person is never looked up (what the records hold about
+        # them is nobody's business here, and a letter must not tell it).
+        bound = policy.consent_taxpayer is not None or policy.foia_requester is not None
+        if bound and (other := self._other_party(name or "", nc, tin9)) is not None:
+            findings.append(other)
+            return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())
+
+        if street and parts is None:
             parts = street_parts(street, city, state, zip_code)
         akey = parts[1] if street and parts is not None else None
-        if matched is None:
-            candidates: set[tuple[str, str]] = set()
-            if akey and name:
-                at_address = by_address(akey)
-                if at_address:
-                    wanted_name = normalize_name(name)
-                    candidates = {(t, tt) for t, tt, n in at_address if normalize_name(n) == wanted_name}
-            if len(candidates) > 1:
-                findings.append(("MATCH", REVIEW, f"the name and address match {len(candidates)} taxpayers on "
-                                                  "file; decide which record is meant"))
-                return SubjectResult(STATUS_REVIEW, None, tuple(findings), ())
-            if not candidates:
-                why = "no taxpayer on file has this TIN" if tin9 else (
-                    "the TIN is not nine digits and " if tin else "no TIN is given and ")
-                if not tin9:
-                    why += "no taxpayer on file has this exact name and address"
-                findings.append(("MATCH", FAIL, f"no record: {why}"))
-                return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
-            t, tt = candidates.pop()
-            matched, match_rows = f"{t}:{tt}", rows_for_tin(t, tt)
+        candidates = match_candidates(name or "", nc, tin9, rows, akey, by_address, rows_for_tin)
+        if bound and not any(t == tin9 for t, _tt in candidates):
+            # The bound taxpayer is the TIN given (checked above): when the TIN way does not find it, whoever
+            # the name and address find is somebody else, and the outcome must not say that they exist.
+            candidates = {}
+        if not candidates:
+            findings.append(("MATCH", FAIL, no_record_message(tin, tin9)))
+            return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
+        if len(candidates) > 1:
+            findings.append(("MATCH", REVIEW, f"the TIN and the name and address find {len(candidates)} taxpayers "
+                                              "on file; decide which record is meant (see the candidates)"))
+            named = tuple(sorted(f"{t}:{tt}" for t, tt in candidates))
+            if any(r[4] for found in candidates.values() for r in found):
+                findings.append(("HOLD", FAIL, HOLD_WITH_OTHERS))
+                return SubjectResult(STATUS_WITHHELD, None, tuple(findings), (), named)
+            return SubjectResult(STATUS_REVIEW, None, tuple(findings), (), named)
+        (t, tt), match_rows = next(iter(candidates.items()))
+        if bound and (other := self._not_the_party(t, tt, match_rows, by_address)) is not None:
+            # The TIN given is on file, but for somebody else than the consent's taxpayer or the requester: to
+            # the requester that is "no record" (a letter must not tell that the TIN is on file); the officer
+            # reads why.
+            findings.append(("MATCH", FAIL, f"no record of {other}: the TIN given is on file for another taxpayer"))
+            return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
+        matched = f"{t}:{tt}"
 
-        # One pass over the matched records: a hold, the address on file, the years on file.
+        # One pass over every row of the taxpayer: a hold, the addresses on file, the years on file.
         hold = address_on_file = False
         years: set[str] = set()
         for r in match_rows:
@@ -200,9 +298,6 @@ class SubjectChecker:
             if r[3] == akey:
                 address_on_file = True
             years.add(str(r[0]))
-        if hold:
-            findings.append(("HOLD", FAIL, "cannot be disclosed at this time (internal hold, 26 U.S.C. 6103(i)(6))"))
-            blocking = True
         # An incomplete address (already an ADDRESS failure) is not compared with the addresses on file.
         if policy.is_i2 and address_ok and (akey is None or not address_on_file):
             findings.append(("ADDRESS-MATCH", FAIL, "the address given is not an address on file for this "
@@ -217,16 +312,56 @@ class SubjectChecker:
             wanted, outside, outside_msg = self._periods.setdefault(periods, self._split_periods(periods))
         if outside_msg:
             findings.append(("PERIOD-RECORD", FAIL, outside_msg))
-            if not wanted:
-                return SubjectResult(STATUS_WITHHELD, matched, tuple(findings), outside)
-        missing = tuple([p for p in wanted if p not in years])
-        if missing:
-            findings.append(("PERIOD-RECORD", FAIL, f"no record for {', '.join(missing)}"))
-            if len(missing) == len(wanted):
-                return SubjectResult(STATUS_NO_RECORD if not blocking else STATUS_WITHHELD, matched,
-                                     tuple(findings), missing)
-        status = STATUS_WITHHELD if blocking else STATUS_RELEASABLE
-        return SubjectResult(status, matched, tuple(findings), missing)
+        if outside_msg and not wanted:
+            status, missing = STATUS_WITHHELD, outside
+        else:
+            missing = tuple([p for p in wanted if p not in years])
+            if missing:
+                findings.append(("PERIOD-RECORD", FAIL, f"no record for {', '.join(missing)}"))
+            if missing and len(missing) == len(wanted):
+                status = STATUS_WITHHELD if blocking else STATUS_NO_RECORD
+            else:
+                status = STATUS_WITHHELD if blocking else STATUS_RELEASABLE
+        if hold:
+            # As if it had no hold, the letter lists the subject under every other defect; under "cannot be
+            # disclosed at this time" only when nothing else withholds it (RULES.md "Letters").
+            # A requested year with no record, or one outside the request, is such a defect too.
+            alone = status == STATUS_RELEASABLE    # RULES.md Letters: no other check withholds it
+            findings.append(("HOLD", FAIL, HOLD_ALONE if alone else HOLD_WITH_OTHERS))
+            status = STATUS_WITHHELD
+        return SubjectResult(status, matched, tuple(findings), missing, periods_withheld=bool(outside_msg))
+
+    def _other_party(self, name: str, nc: str, tin9: str | None) -> tuple[str, str, str] | None:
+        """The finding when the request's authority is bound to one taxpayer and what the requester wrote
+        already shows this subject is not that taxpayer: no TIN (or no valid one) given, another TIN than the
+        consent's, another name control than the consent's, another name than the FOIA signer's. No record is
+        read for that, so the outcome never depends on who else is on file."""
+        policy = self.policy
+        if policy.consent_taxpayer is not None:
+            consent_tin, consent_nc = policy.consent_taxpayer
+            if not consent_tin or tin9 is None or tin9 != consent_tin or nc != consent_nc:
+                return ("CONSENT", FAIL, CONSENT_OTHER)
+        elif policy.foia_requester is not None and (tin9 is None or normalized_name(name) != policy.foia_requester):
+            return ("ITEMS", FAIL, FOIA_THIRD_PARTY)
+        return None
+
+    def _not_the_party(self, tin: str, tin_type: str, match_rows: Sequence[RecordRow], by_address: AddressLookup
+                       ) -> str | None:
+        """The same once the subject is matched (by the TIN given): the consent's taxpayer is its TIN with the
+        consent's name control on file; a first-party FOIA requester is the taxpayer of the TIN on file for the
+        signer's name (a row of it filed under that exact name, any year) with the requester's own mailing
+        address on file (any year): a spouse found by the family's name control, or a namesake with a TIN of
+        their own, is not the requester."""
+        policy = self.policy
+        if policy.consent_taxpayer is not None:
+            consent_tin, consent_nc = policy.consent_taxpayer
+            if tin != consent_tin or all(r[2] != consent_nc for r in match_rows):
+                return "the consent's taxpayer"
+        elif policy.foia_requester is not None and (
+                policy.foia_home is None
+                or (tin, tin_type) not in filed_under(by_address(policy.foia_home), policy.foia_requester)):
+            return "the requester who signed"
+        return None
 
     def _split_periods(self, periods: str | None) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
         """(periods to check for this subject, the subject's own periods that the request does not allow, the

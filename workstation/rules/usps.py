@@ -65,8 +65,9 @@ _UNITS: dict[str, str] = {
     "BSMT": "BASEMENT", "FRNT": "FRONT", "LBBY": "LOBBY", "LOWR": "LOWER", "OFC": "OFFICE", "PH": "PENTHOUSE",
     "REAR": "", "SIDE": "", "UPPR": "UPPER",
 }
+# "#" is the designator of a unit of unknown kind (street_tokens keeps it as written): it needs a number too.
 UNITS_NEEDING_NUMBER: frozenset[str] = frozenset(
-    ("APT", "BLDG", "DEPT", "FL", "HNGR", "LOT", "PIER", "RM", "SLIP", "SPC", "STOP", "STE", "TRLR", "UNIT")
+    ("#", "APT", "BLDG", "DEPT", "FL", "HNGR", "LOT", "PIER", "RM", "SLIP", "SPC", "STOP", "STE", "TRLR", "UNIT")
 )
 
 DIRECTIONALS: dict[str, str] = {
@@ -89,7 +90,6 @@ def _invert(table: dict[str, str]) -> dict[str, str]:
 
 SUFFIX_ABBREVIATIONS: frozenset[str] = frozenset(_SUFFIXES)
 UNIT_DESIGNATORS: frozenset[str] = frozenset(_UNITS)
-
 # Word -> standard form, applied to every word of a street line (consistently on both sides of a match).
 STREET_WORDS: dict[str, str] = {
     **_invert(_SUFFIXES), **_invert(_UNITS), **DIRECTIONALS, **_ORDINALS, "SAINT": "ST",

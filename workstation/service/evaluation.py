@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,11 +22,14 @@ from typing import Any
 from ..canonical import utc_now
 from ..codec import package_from_json
 from ..errors import Cancelled, InputError
+from ..model import RequestPackage
+from ..normalize import name_control, normalize_name, tin_digits
 from ..processes import gc_paused
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
-from ..rules.findings import REVIEW, releasable_items
-from ..rules.plan import Plan, recommend
-from ..rules.subjects import SubjectPolicy
+from ..rules.checks_subject import check_name
+from ..rules.findings import releasable_items
+from ..rules.plan import Plan, provisional, recommend
+from ..rules.subjects import SubjectPolicy, street_parts
 from ..store import db, orders
 from ..store import evaluation as ev
 from . import subject_pass
@@ -80,7 +84,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
                                # only the reasons shared beyond the limit matter (and travel to the workers)
                                reason_counts={k: n for k, n in reasons.items() if n - 1 > limit},
-                               reason_limit=limit)
+                               reason_limit=limit, **bound_party(pkg))
         del reasons
         overrides = ev.overrides(s.conn, rid)
         plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed),
@@ -92,9 +96,10 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                 db.transaction(s.conn):
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
                 s, count, parts, code_counts, cancelled)
-            complete = fully == count and not any(c == "PERIOD-RECORD" for (c, _o) in code_counts)
+            # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
+            complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
-            needs_review = any(o == REVIEW for (_c, o) in code_counts)
+            needs_review = provisional(recommendation, code_counts)
             doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
                    "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
                    "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
@@ -107,6 +112,34 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                                                      "needs_review": needs_review, "counts": counts,
                                                      "as_of": as_of.isoformat(), "plan_hash": plan_hash})
     return doc
+
+
+def bound_party(pkg: RequestPackage) -> dict[str, Any]:
+    """The one taxpayer an authority is bound to, as `SubjectPolicy` fields: under (c) the consent's taxpayer
+    (its TIN and the name control of the name it gives; nobody when there is no consent), under FOIA the
+    requester who signed (a first-party request covers that person only)."""
+    if pkg.authority == "6103(c)":
+        consent = pkg.consent
+        if consent is None or check_name(consent.taxpayer_name) is not None:
+            return {"consent_taxpayer": ("", "")}
+        return {"consent_taxpayer": (tin_digits(consent.taxpayer_tin or "") or "", name_control(consent.taxpayer_name))}
+    if pkg.authority == "foia":
+        return {"foia_requester": normalize_name(pkg.signer.name or ""), "foia_home": _home(pkg)}
+    return {}
+
+
+_LAST_LINE = re.compile(r"^\s*(.+?),?\s+([A-Za-z]{2})\.?\s+(\d{5}(?:-?\d{4})?)\s*$")
+
+
+def _home(pkg: RequestPackage) -> str | None:
+    """The address key of the requester's mailing address ("street", ..., "City, ST ZIP"), or None when it
+    does not read as one (then no subject is the first party)."""
+    lines = [line.strip() for line in pkg.requester.address_lines if line.strip()]
+    found = _LAST_LINE.match(lines[-1]) if len(lines) >= 2 else None
+    if found is None:
+        return None
+    city, state, zip_code = found.groups()
+    return street_parts(lines[0], city.rstrip(","), state, zip_code)[1]
 
 
 def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
@@ -201,10 +234,13 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
                    ) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
-    released to anyone and the number of subjects with nothing withheld (all in the same single pass)."""
+    released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
+    in the same single pass)."""
     plan, findings = hashlib.sha256(), hashlib.sha256()
     plans: Counter[tuple[str, str, str]] = Counter()
+    partly = 0
     for part in parts:
+        partly += part.partly
         code_counts.update(part.codes)
         plans.update(part.plans)
         results = part.results
@@ -228,7 +264,7 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
             withheld += n
     counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
     released_items = {item for r in released_sets for item in r.split(",")}
-    return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully
+    return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully - partly
 
 
 def _nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:

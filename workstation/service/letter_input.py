@@ -2,8 +2,9 @@
 released values (only released columns are ever read) and the grouped reasons with subject references.
 
 What a letter says about named taxpayers follows domain/RULES.md "Letters", with two rules of care:
-- HOLD is only ever "cannot be disclosed at this time", and a subject under it is listed under nothing else
-  (any other reason would hint at what the records hold);
+- a hold is never visible: a held subject is listed under every other defect that applies to it, exactly as
+  if it had no hold (so no list of references has a gap that only the hold explains), and only a held subject
+  that nothing else withholds appears, among "cannot be disclosed at this time", and nowhere else;
 - when the request fails as a whole (a request-level defect or a court order), the letter lists only the
   subject defects in what the requester sent (NAME, ADDRESS, REASON): saying which named people have no
   record, or another address on file, would itself disclose return information to a requester who may
@@ -32,8 +33,9 @@ from ..letters.ranges import Runs
 from ..letters.templates import texts as letter_texts
 from ..model import ELEMENT_CLASS, RequestPackage
 from ..redaction.preview import released_text
-from ..rules.findings import PASS, citation
+from ..rules.findings import PASS, citation, denies
 from ..rules.plan import PARTIAL_CODES
+from ..rules.subjects import HOLD_WITH_OTHERS, PRECEDENCE
 from ..store import decisions as dec
 from ..store import letters as letters_sql
 from ..store import orders as orders_sql
@@ -53,6 +55,14 @@ def _office_date(stamp: str) -> str:
     return clocks.local_date(stamp).isoformat()
 
 
+def _fails_whole(f: dict[str, Any]) -> bool:
+    """A request-level finding that fails the request as a whole (not one that withholds only some elements
+    or periods). Decisions signed before findings said so themselves: ITEMS alone was partial."""
+    if "partial" in f:
+        return denies(f)
+    return f["outcome"] in ("fail", "block") and f["code"] not in PARTIAL_CODES
+
+
 def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
           letter_id: str, checkpoint: LogCheckpoint | None = None) -> LetterInput:
     doc: dict[str, Any] = json.loads(row.document)
@@ -60,7 +70,7 @@ def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info:
     texts = letter_texts(kind, version)
     defects = [RequestDefect(f["code"], f["outcome"], f["message"], f["citation"])
                for f in doc["findings"]["request"]]
-    whole_request_fails = any(f.outcome in ("fail", "block") and f.code not in PARTIAL_CODES for f in defects)
+    whole_request_fails = any(_fails_whole(f) for f in doc["findings"]["request"])
     releases = doc["outcome"] in ("grant", "partial")
     d = LetterInput(
         kind=kind, texts=texts, letter_id=letter_id, letter_date=_office_date(info.approved_at or info.prepared_at),
@@ -108,10 +118,12 @@ def _blocking_orders(s: Session, defects: list[RequestDefect]) -> list[BlockingO
 
 
 def _schedule(s: Session, rid: int, pkg: RequestPackage) -> Iterator[ScheduleRow]:
-    """Released values subject by subject; each subject's record rows hold only its released columns."""
+    """Released values subject by subject; each subject's record rows hold only its released columns and
+    only the periods that may be released (never an invalid one, nor one beyond the order or the consent)."""
+    years = review.request_years(s, rid, pkg)
     for _seq, ref, matched, released, own_periods in letters_sql.released_subjects(s.conn, rid):
         items = released.split(",")
-        rows = review._record_rows(s, matched, items, review.subject_years(own_periods, pkg.periods))
+        rows = review._record_rows(s, matched, items, review.subject_years(own_periods, years))
         yield ScheduleRow(ref, tuple((item, _cell(item, rows)) for item in items))
 
 
@@ -123,12 +135,49 @@ def _cell(item: str, rows: list[dict[str, Any]]) -> str:
 
 
 def _codes(findings: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A subject's defects as a letter lists them: every failing code (an ambiguous match as MATCH, like no
+    match: RULES.md Letters) exactly as if the subject had no hold; ("HOLD",) alone when nothing but the hold
+    withholds it."""
     codes = cache.get(findings)
     if codes is None:
-        found = dict.fromkeys(f"{c}/needs-review" if (c == "MATCH" and o != "fail") else c
-                              for c, o, _m in json.loads(findings) if o != PASS)
-        codes = cache[findings] = ("HOLD",) if "HOLD" in found else tuple(found)
+        found: dict[str, None] = {}
+        hold_alone = False
+        for c, o, m in json.loads(findings):
+            if o == PASS:
+                continue
+            if c == "HOLD":
+                hold_alone = m != HOLD_WITH_OTHERS
+            else:
+                found[c] = None     # an ambiguous MATCH is listed as an unmatched one: no hint that records exist
+        codes = cache[findings] = ("HOLD",) if hold_alone else tuple(found)
     return codes
+
+
+def _withheld_keys(codes: tuple[str, ...], released: str, withheld: str
+                   ) -> tuple[list[tuple[str, tuple[str, ...]]], int]:
+    """The groups of a letter that releases which list this subject, (code, elements withheld under it), and
+    the number of elements withheld. A subject the subject-level checks withhold is listed under each of its
+    defects (a held one as if it had no hold): PERIOD-RECORD with its elements only when it alone withholds."""
+    by_code: dict[str, list[str]] = {}
+    entries = 0
+    for entry in withheld.split(",") if withheld else ():
+        item, code = entry.split(":", 1)
+        by_code.setdefault(code, []).append(item)
+        entries += 1
+    bases = {c.split("/")[0]: c for c in codes}
+    own = next((c for c in by_code if c in PRECEDENCE and (c in bases or c == "HOLD")), None)
+    keys: list[tuple[str, tuple[str, ...]]] = []
+    if own is not None:
+        its = tuple(by_code.pop(own))
+        if codes == ("HOLD",):
+            keys.append(("HOLD", its))
+        else:
+            first = next((c for c in PRECEDENCE if c in bases), own)
+            keys += [(c, its if c != "PERIOD-RECORD" or first == "PERIOD-RECORD" else ()) for c in codes]
+    keys += [(code, tuple(its)) for code, its in by_code.items()]
+    if released and "PERIOD-RECORD" in bases:
+        keys.append(("PERIOD-RECORD", ()))
+    return list(dict.fromkeys(keys)), entries
 
 
 def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[str]:
@@ -141,16 +190,8 @@ def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[st
     items = tuple(pkg.items)
     for seq, ref, findings, released, withheld in letters_sql.outcomes(s.conn, rid):
         if d.releases:
-            by_code: dict[str, list[str]] = {}
-            for entry in withheld.split(",") if withheld else ():
-                item, code = entry.split(":", 1)
-                by_code.setdefault(code, []).append(item)
-                withheld_entries += 1
-            if "HOLD" in by_code:
-                by_code = {"HOLD": []}
-            keys = [(code, tuple(its)) for code, its in by_code.items()]
-            if released and "PERIOD-RECORD" in _codes(findings, cache):
-                keys.append(("PERIOD-RECORD", ()))
+            keys, entries = _withheld_keys(_codes(findings, cache), released, withheld)
+            withheld_entries += entries
         elif findings != "[]" and d.kind != "foia-response":
             keys = [(c, ()) for c in _codes(findings, cache)
                     if d.record_checks_shown or c in REQUESTER_CODES]
@@ -176,13 +217,14 @@ def _title(d: LetterInput, code: str, its: tuple[str, ...], requested: tuple[str
     if code == "HOLD":
         return c["hold"]
     reasons = c["reasons"]
-    reason = reasons.get(code, reasons["REQUEST"])
+    # CONSENT of a subject (a consent that covers another taxpayer) reads as the request-level CONSENT text
+    reason = reasons.get(code) or c["request_codes"].get(code) or reasons["REQUEST"]
     authority = d.package.authority
     if code == "ITEMS":
         classes = list(dict.fromkeys(c["class_names"].get(ELEMENT_CLASS.get(i, ""), i) for i in its))
         reason = reason.format(classes=" and ".join(classes).capitalize(),
                                authority_name=c["authority_names"].get(authority, authority))
-    cite = citation(code.split("/")[0], authority) if code in REQUESTER_CODES | RECORD_CODES else None
+    cite = citation(code.split("/")[0], authority) if code in REQUESTER_CODES | RECORD_CODES | {"CONSENT"} else None
     reason = f"{reason} ({code}{'; ' + cite if cite else ''})"
     if not d.releases:
         return reason

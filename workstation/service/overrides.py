@@ -1,5 +1,6 @@
 """Reviewer overrides of the release plan: each with a written reason, stored, logged and undoable —
-except where domain/RULES.md forbids them (a court-order block; taxpayer return information under (i)(2))."""
+except where domain/RULES.md forbids them (a court-order block; taxpayer return information under (i)(2); a
+subject under an internal hold, a third party under FOIA, another taxpayer than the consent's own)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..canonical import utc_now
 from ..errors import InputError, PermissionDenied
 from ..model import ELEMENTS
 from ..redaction.scan import scan_free_text
-from ..rules.plan import forbidden_release
+from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
 from .evaluation import evaluate
@@ -57,6 +58,13 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
         seq = ev.ref_to_seq(s.conn, rid, ref)
         if seq is None:
             raise InputError(f"request {request_id} has no subject with ref {ref!r}")
+        if action == "release":
+            why = never_released(_failing_codes(s, rid, seq))
+            if why is None and _matched_taxpayer(s, rid, seq) is None:
+                why = ("no single taxpayer is matched for this subject (no record, or more than one candidate): "
+                       "there is nothing to release; withhold it, or ask the requester for what identifies them")
+            if why:
+                raise PermissionDenied(f"cannot release {item} for subject {ref}: {why}")
     with db.transaction(s.conn):
         cur = s.conn.execute("INSERT INTO overrides (rid, seq, item, action, reason, created_at, created_by) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, seq, item, action, reason, utc_now(), s.user))
@@ -64,6 +72,19 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
         s.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
                                              "reason": reason})
     return oid
+
+
+def _matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
+    """review imports this module (check_free_text), so it is imported here, where it is used."""
+    from .review import matched_taxpayer
+
+    return matched_taxpayer(s, rid, seq)
+
+
+def _failing_codes(s: Session, rid: int, seq: int) -> set[str]:
+    """The subject-level codes that did not pass for one evaluated subject."""
+    row = s.conn.execute("SELECT findings FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
+    return {code for code, outcome, _message in json.loads(row[0]) if outcome != "pass"} if row else set()
 
 
 def undo_override(s: Session, request_id: str, override_id: int) -> None:

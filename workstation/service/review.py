@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from ..codec import package_from_json
 from ..errors import InputError, PermissionDenied
-from ..model import ELEMENTS, RequestPackage, SubjectFinding, SubjectRow
+from ..model import ELEMENTS, MatchCandidate, RequestPackage, SubjectFinding, SubjectRow
 from ..redaction.preview import PreviewField, build_preview, released_text
+from ..rules.checks_scope import released_periods
 from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
@@ -54,11 +56,45 @@ def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: s
 
 
 def subject_findings(s: Session, request_id: str, seq: int) -> list[SubjectFinding]:
+    """A subject's findings. When MATCH found more than one taxpayer, its finding names them (masked TIN,
+    type, years on file): that is a view of taxpayer data, logged."""
     rid, pkg = request(s, request_id)
-    row = s.conn.execute("SELECT findings FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
+    row = ev.subject_findings(s.conn, rid, seq)
     if row is None:
         raise InputError(f"request {request_id} has no evaluated subject {seq}")
-    return [SubjectFinding(c, o, m, citation(c, pkg.authority)) for c, o, m in json.loads(row[0])]
+    ref, findings, stored = row
+    named = candidates(s, stored)
+    if named:
+        with db.transaction(s.conn):
+            s.log("candidates-viewed", request_id, {"ref": ref, "candidates": len(named)})
+    return [SubjectFinding(c, o, m, citation(c, pkg.authority), named if c == "MATCH" and o != "fail" else ())
+            for c, o, m in json.loads(findings)]
+
+
+def mask_tin(tin: str, tin_type: str) -> str:
+    """A TIN shown by its last four digits only: ***-**-1234, an EIN **-***1234."""
+    return f"**-***{tin[-4:]}" if tin_type == "EIN" else f"***-**-{tin[-4:]}"
+
+
+def masked_candidates(stored: str | None) -> list[str]:
+    """The masked TINs of the stored candidates ('tin:type;...'), in their stored order."""
+    return [mask_tin(*c.split(":", 1)) for c in stored.split(";")] if stored else []
+
+
+def candidates(s: Session, stored: str | None) -> tuple[MatchCandidate, ...]:
+    """The stored candidates ('tin:type;...') as the officer sees them (the caller logs the view)."""
+    out = []
+    for c in stored.split(";") if stored else ():
+        tin, tin_type = c.split(":", 1)
+        out.append(MatchCandidate(mask_tin(tin, tin_type), tin_type, ev.years_on_file(s.conn, tin, tin_type)))
+    return tuple(out)
+
+
+def log_candidates_viewed(s: Session, request_id: str, refs: list[str]) -> None:
+    """The candidates of these subjects were shown (e.g. in `dws evaluate --json`)."""
+    if refs:
+        with db.transaction(s.conn):
+            s.log("candidates-viewed", request_id, {"refs": refs})
 
 
 def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]:
@@ -69,9 +105,21 @@ def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]
     return row[0], row[1], row[2], row[3]
 
 
+def matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
+    """The one taxpayer ("tin:type") an evaluated subject matched, or None (no record, several candidates)."""
+    return _matched(s, rid, seq)[0]
+
+
 def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
     own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
-    return subject_years(own, pkg.periods)
+    return subject_years(own, request_years(s, rid, pkg))
+
+
+def request_years(s: Session, rid: int, pkg: RequestPackage) -> tuple[str, ...]:
+    """The request's periods that may be released, as of its evaluation: never an invalid period, nor one
+    beyond the court order or the consent (RULES.md ORDER, PERIODS). Before any evaluation: none."""
+    doc = ev.load_evaluation(s.conn, rid)
+    return released_periods(pkg, date.fromisoformat(doc["as_of"])) if doc else ()
 
 
 def subject_years(own: str | None, periods: tuple[str, ...]) -> list[int]:

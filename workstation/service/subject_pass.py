@@ -2,10 +2,11 @@
 process or in a worker process. A million-subject request is cut into ranges evaluated on every core, and the
 caller stores each range's results as soon as the ranges before it are done.
 
-A range reads its subjects front to back (each page of the table decrypted once) and then the records of
-their TINs in TIN order from the covering index `taxpayer_records_match`, on a connection whose page cache
-holds most of that index from range to range. Subjects whose TIN finds no record are matched by name and
-address: their addresses are looked up together, and the street tokenized for that serves the ADDRESS check.
+A range reads its subjects front to back (each page of the table decrypted once), looks up all their
+addresses together (MATCH tries the name and address of every subject, not only of those the TIN does not
+find), and then reads the records of their TINs and of every taxpayer found at their addresses in TIN order
+from the covering index `taxpayer_records_match`, on a connection whose page cache holds most of that index
+from range to range. The street tokenized for the address look-up serves the ADDRESS check too.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from multiprocessing.util import Finalize
 from pathlib import Path
 
 from ..processes import die_with_parent
 from ..rules.plan import Plan
-from ..rules.subjects import SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
+from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
 from ..store import db
 from ..store import evaluation as ev
 
-# (rid, seq, ref, status, matched, findings JSON, released, withheld) — one subject's stored result row
-Result = tuple[int, int, str, str, str | None, str, str, str]
+# (rid, seq, ref, status, matched, findings JSON, released, withheld, candidates) — one subject's stored result
+# row; candidates 'tin:type;tin:type' only when MATCH found more than one taxpayer, else None
+Result = tuple[int, int, str, str, str | None, str, str, str, str | None]
 
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
@@ -61,27 +62,33 @@ class Part:
     results: list[Result]
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
     plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
+    # subjects released with some of their own periods withheld (outside the request's): a partial release
+    partly: int = 0
 
 
 def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
         chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> Part:
     """Every subject's result in the range, in subject order (the three connections may be one)."""
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
-    on_file = ev.records_for_tins(records_conn, sorted({row[11] for row in subjects if row[11] is not None}))
-    # Those to be matched by name and address (a name that passes, a street, no record for the TIN): their
+    # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
-             if row[4] and row[11] not in on_file and name_facts(row[2])[0] is None}
-    looked_up = {p[1] for p in parts.values()}
-    at_address = ev.records_at_addresses(addresses_conn, looked_up)
+             if row[4] and name_facts(row[2])[0] is None}
+    keys = {p[1] for p in parts.values()}
+    if policy.foia_home:
+        keys.add(policy.foia_home)       # a first-party FOIA subject is looked up at the requester's address
+    # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
+    on_file: dict[str, list[tuple]] = {}
+    at_address = _AtAddress(addresses_conn, records_conn, on_file)
+    at_address.load(keys, {row[11] for row in subjects if row[11] is not None})
+    by_address = at_address.__getitem__
 
-    def by_address(key: str) -> list[tuple[str, str, str]]:
-        if key not in looked_up:        # a TIN with records that is not nine digits to the checks (old stores)
-            looked_up.add(key)
-            at_address.update(ev.records_at_addresses(addresses_conn, (key,)))
-        return at_address.get(key, [])
+    def rows_for_tin(tin: str, tin_type: str) -> list[tuple]:
+        rows = on_file.get(tin)
+        if rows is None:
+            rows = on_file[tin] = ev.records_for_tins(records_conn, [tin]).get(tin, [])
+        return [r for r in rows if r[1] == tin_type]
 
-    rows_for_tin = partial(ev.rows_for_tin, records_conn)
     check = SubjectChecker(policy).check
     own_overrides = plan.has_own_overrides
     no_rows: list[tuple] = []
@@ -103,15 +110,50 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")),
                                                     *plan.encoded_shared(res), 0, 0]
         shape[3] += 1
+        named = ";".join(res.candidates) if res.candidates else None
         if own_overrides(seq):
             released, withheld = plan.encoded(seq, res)
             out.plans[status, released, withheld] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld))
+            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld, named))
         else:
             shape[4] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], shape[1], shape[2]))
+            released = shape[1]
+            append((rid, seq, row[1], status, res.matched, shape[0], released, shape[2], named))
+        if res.periods_withheld and released:
+            out.partly += 1
     _tally(shapes, out)
     return out
+
+
+class _AtAddress(dict[str, Residents]):
+    """addr_key -> the taxpayers with a row at that address, each with every name it has filed under (on any
+    row: MATCH pairs a name and an address across rows), looked up for a whole range at once; a key the range
+    did not see coming is looked up alone. Fills `on_file` (tin -> its record rows) for those taxpayers."""
+
+    def __init__(self, addresses: db.Connection, records: db.Connection, on_file: dict[str, list[tuple]]) -> None:
+        super().__init__()
+        self.addresses, self.records, self.on_file = addresses, records, on_file
+
+    def load(self, keys: set[str], tins: set[str]) -> None:
+        """The records at `keys`, the rows of `tins` and of every taxpayer at `keys` (in TIN order), and the
+        names those taxpayers filed under at their other addresses (from the address index)."""
+        here = ev.records_at_addresses(self.addresses, keys)
+        names: dict[str, set[tuple[str, str]]] = {}
+        for found in here.values():
+            for t, tt, n in found:
+                names.setdefault(t, set()).add((tt, n))
+        wanted = (tins | names.keys()) - self.on_file.keys()
+        self.on_file.update(ev.records_for_tins(self.records, sorted(wanted)))
+        elsewhere = {(r[3], t) for t in names for r in self.on_file.get(t, ()) if r[3] not in here}
+        for t, more in ev.names_filed(self.addresses, elsewhere).items():
+            names[t] |= more
+        for key in keys:
+            residents = dict.fromkeys((t, tt) for t, tt, _n in here.get(key, ()))
+            self[key] = Residents((t, tt, n) for t, tt in residents for ntt, n in names[t] if ntt == tt)
+
+    def __missing__(self, key: str) -> Residents:
+        self.load({key}, set())
+        return self[key]
 
 
 def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:

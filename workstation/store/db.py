@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlcipher3
 
 from ..errors import StoreError
+from ..normalize import address_key
 
 DB_NAME = "store.db"
 PAGE_SIZE = 4096
@@ -22,7 +23,9 @@ DatabaseError = sqlcipher3.DatabaseError
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL) for every numbered migration shipped with the package, in order."""
+    """(version, SQL) for every numbered migration shipped with the package, in order of version. A store
+    records only the highest version it reached, so the numbers follow one another (a test checks): a
+    migration numbered below a store's version would never run on it."""
     found = []
     for entry in resources.files("workstation.store.migrations").iterdir():
         name = entry.name
@@ -93,6 +96,8 @@ def migrate(conn: Connection) -> list[int]:
         raise StoreError(f"the store has schema version {current}, newer than this program "
                          f"({SCHEMA_VERSION}); install the newer Disclosure Workstation")
     applied = []
+    # What a migration computes the way the program does: `dws_address_key(street, city, state, zip)`.
+    conn.create_function("dws_address_key", 4, _address_key_sql, deterministic=True)
     for version, sql in migrations():
         if version <= current:
             continue
@@ -119,6 +124,11 @@ def _python_step(version: int) -> Callable[[Connection], None] | None:
     if importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name).run
+
+
+def _address_key_sql(street: str | None, city: str | None, state: str | None, zip_code: str | None) -> str | None:
+    """A record's address key as the records importer makes it (None without a street)."""
+    return address_key(street, city or "", state or "", zip_code or "") if street else None
 
 
 @contextmanager

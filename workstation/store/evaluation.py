@@ -92,15 +92,38 @@ def reason_counts(conn: Connection, rid: int, lo: int | None = None, hi: int | N
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """addr_key -> [(tin, tin_type, name)] for every record at one of `keys`, looked up in key order."""
+    """addr_key -> [(tin, tin_type, name)] for every record at one of `keys`, looked up in key order from the
+    covering index `taxpayer_records_addr` (each distinct taxpayer and name once)."""
     found: dict[str, list[tuple[str, str, str]]] = {}
     ordered = sorted(set(keys))
     for i in range(0, len(ordered), 500):
         chunk = ordered[i:i + 500]
-        sql = ("SELECT DISTINCT addr_key, tin, tin_type, name FROM taxpayer_records "
+        sql = ("SELECT DISTINCT addr_key, tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
                f"WHERE addr_key IN ({','.join('?' * len(chunk))})")
         for key, tin, tin_type, name in conn.execute(sql, chunk):
             found.setdefault(key, []).append((tin, tin_type, name))
+    return found
+
+
+def names_filed(conn: Connection, places: Iterable[tuple[str | None, str]]) -> dict[str, set[tuple[str, str]]]:
+    """tin -> {(tin_type, name)} of the records of each (addr_key, tin) in `places` (addr_key None: the rows of
+    that TIN without an address), from the covering index `taxpayer_records_addr`: the names a taxpayer has
+    filed under, read at the addresses its rows (from `records_for_tins`) give, without reading the table."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    keyed = sorted({p for p in places if p[0] is not None})
+    for i in range(0, len(keyed), _IN_BATCH // 2):
+        batch = keyed[i:i + _IN_BATCH // 2]
+        sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
+               f"WHERE (addr_key, tin) IN (VALUES {','.join(['(?, ?)'] * len(batch))})")
+        for tin, tin_type, name in conn.execute(sql, [v for p in batch for v in p]):
+            found.setdefault(tin, set()).add((tin_type, name))
+    bare = sorted({tin for key, tin in places if key is None})
+    for i in range(0, len(bare), _IN_BATCH):
+        batch = bare[i:i + _IN_BATCH]
+        sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
+               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(batch))})")
+        for tin, tin_type, name in conn.execute(sql, batch):
+            found.setdefault(tin, set()).add((tin_type, name))
     return found
 
 
@@ -109,22 +132,35 @@ def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:
                         "WHERE tin = ? AND tin_type = ?", (tin, tin_type)).fetchall()
 
 
+def subject_findings(conn: Connection, rid: int, seq: int) -> tuple[str, str, str | None] | None:
+    """(ref, findings JSON, candidates 'tin:type;...' or None) of one evaluated subject."""
+    return conn.execute("SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?",
+                        (rid, seq)).fetchone()
+
+
+def years_on_file(conn: Connection, tin: str, tin_type: str) -> tuple[int, ...]:
+    """The tax years on file for one taxpayer, newest first."""
+    return tuple(r[0] for r in conn.execute("SELECT tax_year FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
+                                            "ORDER BY tax_year DESC", (tin, tin_type)))
+
+
 def clear_results(conn: Connection, rid: int) -> None:
     conn.execute("DELETE FROM subject_results WHERE rid = ?", (rid,))
 
 
 def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
+    """Result rows without candidates (rid, seq, ref, status, matched, findings, released, withheld)."""
     conn.executemany("INSERT INTO subject_results (rid, seq, ref, status, matched, findings, released, withheld) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def replace_results(conn: Connection, rows: Iterable[tuple]) -> None:
-    """Store result rows over the request's earlier ones. A request's subjects never change and every
-    evaluation stores one row per subject, so the rows replaced are all there were: each page of the table is
-    rewritten in place, instead of every row being deleted and the table built again."""
-    conn.executemany("INSERT OR REPLACE INTO subject_results "
-                     "(rid, seq, ref, status, matched, findings, released, withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     rows)
+    """Store result rows (`subject_pass.Result`: ..., withheld, candidates) over the request's earlier ones. A
+    request's subjects never change and every evaluation stores one row per subject, so the rows replaced are
+    all there were: each page of the table is rewritten in place, instead of every row being deleted and the
+    table built again."""
+    conn.executemany("INSERT OR REPLACE INTO subject_results (rid, seq, ref, status, matched, findings, released, "
+                     "withheld, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:
@@ -133,8 +169,11 @@ def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]
                             (rid,))
 
 
-def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False) -> Iterator[tuple]:
-    sql = "SELECT seq, ref, status, matched, findings, released, withheld FROM subject_results WHERE rid = ?"
+def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False, candidates: bool = False
+                ) -> Iterator[tuple]:
+    """(seq, ref, status, matched, findings, released, withheld[, candidates]) in subject order."""
+    cols = "seq, ref, status, matched, findings, released, withheld" + (", candidates" if candidates else "")
+    sql = f"SELECT {cols} FROM subject_results WHERE rid = ?"
     if non_pass_only:
         sql += " AND findings != '[]'"
     yield from conn.execute(sql + " ORDER BY seq", (rid,))

@@ -30,10 +30,11 @@ def upsert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
     conn.executemany(UPSERT, rows)
 
 
-# The indexes of schema versions 1, 2 and 6 on taxpayer_records (names as the migrations create them).
+# The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
     "taxpayer_records_tin": "CREATE UNIQUE INDEX taxpayer_records_tin ON taxpayer_records(tin, tax_year, tin_type)",
-    "taxpayer_records_addr": "CREATE INDEX taxpayer_records_addr ON taxpayer_records(addr_key)",
+    "taxpayer_records_addr": "CREATE INDEX taxpayer_records_addr ON taxpayer_records(addr_key, tin, tin_type, "
+                             "name)",
     "taxpayer_records_match": "CREATE INDEX taxpayer_records_match ON taxpayer_records(tin, tax_year, tin_type, "
                               "name_control, addr_key, hold)",
 }

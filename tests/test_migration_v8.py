@@ -1,0 +1,63 @@
+"""Migration 0008 (unit designators; MATCH candidates) from a fixture store made at schema version 4
+(tests/make_fixture_v4.py), brought to schema 7 first with a record whose unit is written "#" and whose address
+key was made the old way ("# 5" read as "APT 5"): the key is recomputed the way the importer now makes it, the
+other keys stay, `subject_results` gains `candidates`, and every stored evaluation becomes stale."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from letterdata import ADMIN_PW
+
+from workstation.normalize import address_key
+from workstation.service import Workstation
+from workstation.store import auditlog, db
+from workstation.store import evaluation as ev
+from workstation.store import records as records_sql
+
+FIXTURE = Path(__file__).parent / "data" / "stores" / "v4"
+HASHED = ("12 Main St #5", "Austin", "TX", "78701")
+
+
+def test_migrations_apply_in_order_and_the_schema_version_is_the_highest() -> None:
+    versions = [v for v, _sql in db.migrations()]
+    assert versions == sorted(set(versions)) and 8 in versions
+    assert db.SCHEMA_VERSION == versions[-1] >= 8
+
+
+def _record(tin: str, street: str, key: str | None) -> tuple:
+    values = dict.fromkeys(records_sql.COLUMNS)
+    values.update(tin=tin, tin_type="SSN", name="Vera Hashmark", street=street, city=HASHED[1], state=HASHED[2],
+                  zip=HASHED[3], tax_year=2024, hold=0, name_control="HASH", addr_key=key)
+    return tuple(values[c] for c in records_sql.COLUMNS)
+
+
+def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "v4"
+    shutil.copytree(FIXTURE, store)
+    upto7 = [m for m in db.migrations() if m[0] <= 7]
+    with monkeypatch.context() as mp:
+        mp.setattr(db, "migrations", lambda: upto7)
+        mp.setattr(db, "SCHEMA_VERSION", 7)
+        with Workstation(store).unlock("admin", ADMIN_PW) as s:
+            assert db.schema_version(s.conn) == 7
+            with db.transaction(s.conn):
+                records_sql.upsert_batch(s.conn, [_record("212459901", HASHED[0], "12 MAIN ST APT 5|AUSTIN|TX|78701"),
+                                                  _record("212459902", "", None)])
+            before = dict(s.conn.execute("SELECT tin, addr_key FROM taxpayer_records"))
+            version = ev.data_version(s.conn)
+    with Workstation(store).unlock("admin", ADMIN_PW) as s:
+        assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 8
+        assert ("schema-migrated", {"from": 7, "to": db.SCHEMA_VERSION}) in [
+            (e.event, e.detail) for e in auditlog.entries(s.conn)]
+        after = dict(s.conn.execute("SELECT tin, addr_key FROM taxpayer_records"))
+        assert after["212459901"] == address_key(*HASHED) == "12 MAIN ST # 5|AUSTIN|TX|78701"
+        assert after["212459902"] is None
+        assert {t: k for t, k in after.items() if t != "212459901"} == \
+            {t: k for t, k in before.items() if t != "212459901"}
+        assert "candidates" in [r[1] for r in s.conn.execute("PRAGMA table_info(subject_results)")]
+        assert ev.data_version(s.conn) > version          # every stored evaluation is stale
+        report = s.verify()
+        assert report.ok, report.problems
