@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..canonical import sha256_hex
 from ..keys import primitives as p
-from ..store import auditlog
+from ..store import auditlog, db
 from ..store import decisions as dec
 from .session import Session
 
@@ -34,6 +34,7 @@ class VerifyReport:
 
 def verify(s: Session) -> VerifyReport:
     report = VerifyReport()
+    db.check_pages(s.conn)                  # damage anywhere in the file: StoreError, before any other finding
     report.entries, broken, kept = auditlog.walk(s.conn, KEPT_EVENTS)
     if broken is not None:
         report.first_bad_entry = broken[0]
