@@ -111,7 +111,9 @@ def _subjects_reader(path: Path) -> None:
 
 
 def _records(path: Path) -> None:
-    for _ in records_csv.read_records(path, batch_size=7):
+    """Small files in batches of 7 rows (batch boundaries inside the seed), large ones as the product reads."""
+    small = path.stat().st_size < 64 * 1024
+    for _ in records_csv.read_records(path, **({"batch_size": 7} if small else {})):
         pass
 
 
