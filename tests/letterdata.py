@@ -244,3 +244,21 @@ def decided_store(path: Path, work: Path) -> None:
             admin.change_setting(key, value)
     for rid, (outcome, approve) in OUTCOMES.items():
         decide(path, rid, outcome, approve=approve, justification=JUSTIFICATION if rid == "LTR-WITHDRAWN" else None)
+
+
+DECIDED_ID = "LTR-PARTIAL"
+
+
+def decided_letter_store(root: Path) -> tuple[Path, bytes]:
+    """A store at root/store with one request (LTR-PARTIAL) decided, approved and its letter issued: the store and
+    the letter's bytes."""
+    from workstation.service import Workstation
+
+    build_store(root / "store", root / "work", (DECIDED_ID,))
+    with Workstation(root / "store").unlock("admin", ADMIN_PW) as admin:
+        for key, value in OFFICE.items():
+            admin.change_setting(key, value)
+    decide(root / "store", DECIDED_ID, "partial", approve=True)
+    with Workstation(root / "store").unlock("rita", passphrase("rita")) as rita:
+        pdf = rita.issue_letter(DECIDED_ID)
+    return root / "store", pdf

@@ -63,4 +63,22 @@ class UsageError(DwsError):
 
 
 class Cancelled(Exception):
-    """The user cancelled a long operation; nothing was changed. Shown silently."""
+    """The user cancelled a long operation; {outcome}. Shown silently."""
+
+
+def os_error(exc: OSError, what: str = "the store folder", outcome: str = "nothing was changed") -> StoreError:
+    """One clear message for a file-system error (disk full, read-only, permission, I/O), naming the file (a
+    path, never a taxpayer value), the `outcome` and what to do; the exception's own text is left out."""
+    import errno
+
+    where = f"{exc.filename}" if exc.filename else what
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"{where}: the disk is full; {outcome}. Free some space, then try again")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreError(f"{where} cannot be written (read-only disk, or no permission); {outcome}. "
+                          "Ask your administrator to make it writable")
+    if exc.errno == errno.EIO:
+        return StoreError(f"{where}: an input/output error from the disk; {outcome}. Check the disk; "
+                          "if the error persists, restore the store folder from your latest backup")
+    name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return StoreError(f"{where} could not be read or written ({name}); {outcome}")

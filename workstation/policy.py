@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ from .settings import coerce
 POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
 _META_KEY = "office_policy"
+MAX_POLICY_BYTES = 1024 * 1024
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class PolicyError(DwsError):
@@ -129,13 +132,23 @@ def load(path: Path) -> Policy:
     if not path.is_file():
         raise PolicyError(path, "is not a file")
     try:
-        text = path.read_text("utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_POLICY_BYTES + 1)
+        if len(raw) > MAX_POLICY_BYTES:
+            raise PolicyError(path, f"is larger than {MAX_POLICY_BYTES // 1024} KiB")
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(path, f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_no_repeats)
     except json.JSONDecodeError as exc:
         raise PolicyError(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise PolicyError(path, "is not valid JSON (nested too deeply)") from None
+    except _Repeated as exc:
+        raise PolicyError(path, f"setting {_shown(exc.key)} is given twice") from None
+    except ValueError:                              # an integer of more than 4300 digits
+        raise PolicyError(path, "is not valid JSON (a number too long)") from None
     if not isinstance(doc, dict):
         raise PolicyError(path, "must be a JSON object of setting names and values")
     values: dict[str, Any] = {}
@@ -145,10 +158,30 @@ def load(path: Path) -> Policy:
         try:
             values[key] = coerce(key, value)
         except KeyError:
-            raise PolicyError(path, f"unknown setting {key!r} (see workstation/settings.py)") from None
+            raise PolicyError(path, f"unknown setting {_shown(key)} (see workstation/settings.py)") from None
         except ValueError as exc:
             raise PolicyError(path, f"setting {key!r}: {exc}") from None
     return Policy(path=path, values=values)
+
+
+class _Repeated(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise _Repeated(key)
+        doc[key] = value
+    return doc
+
+
+def _shown(key: str) -> str:
+    """A key as a message shows it: only when it looks like a setting name (a file may hold anything)."""
+    return repr(key) if _NAME.fullmatch(key) else "(a key that is not a setting name)"
 
 
 def _is_root() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import InputError, TamperError
+from ..errors import InputError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..service.accounting import AgencyTotal
 from . import common
@@ -34,7 +34,12 @@ def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
     with common.open_session(args) as s:
         letter = s.letter(args.request_id)
-        atomic_write(target, letter.pdf)
+        try:
+            atomic_write(target, letter.pdf)
+        except OSError as exc:
+            raise os_error(exc, str(target), f"letter {letter.letter_id} is issued and kept in the store, but "
+                           f"this file was not written (run 'dws letter {args.request_id} -o FILE' again to "
+                           "write the same letter)") from None
         s.record_letter_output(args.request_id, "written", str(target.resolve()))
     if args.json:
         common.emit_json({"letter_id": letter.letter_id, "decision_id": letter.decision_id, "kind": letter.kind,

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .. import clock as clocks
-from ..errors import Cancelled, DwsError
+from ..errors import Cancelled, DwsError, os_error
 from ..fsutil import private_umask
+from ..store import db
 from . import commands_admin, commands_data, commands_decide, commands_letters, commands_log, commands_review
 
 
@@ -66,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ndws: interrupted; nothing was changed", file=sys.stderr)
         return 130
+    except db.DatabaseError as exc:     # a read outside a transaction: damage, an I/O error, a busy store
+        print(f"dws: {db.store_error(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:             # the disk: full, read-only, an I/O error
+        print(f"dws: {os_error(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug: report where, never what (the message may quote data)
         from ..crashlog import write_crash_report
 

@@ -106,7 +106,9 @@ def load_json(path: Path, source: str) -> Any:
 
 
 def _key_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[{json.dumps(key[:40])}]"
+    """The path of `key` in the object at `path`; a key that is not a plain name (a file may use anything, a
+    taxpayer's name too) is not quoted."""
+    return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[a key that is not a plain name]"
 
 
 def _kind(value: Any) -> str:

@@ -98,4 +98,5 @@ class _BulkLoad:
                 raise
             raise duplicate_error(self.path, duplicate) from None
         finally:
-            self.conn.execute("RELEASE records_batch")
+            if self.conn.in_transaction:        # a full disk rolls the whole transaction back: nothing to release
+                self.conn.execute("RELEASE records_batch")

@@ -17,7 +17,7 @@ from .. import checkpoint as cp
 from ..canonical import sha256_hex
 from ..keys import primitives as p
 from ..model import WitnessCheck
-from ..store import auditlog
+from ..store import auditlog, db
 from ..store import decisions as dec
 from . import witness
 from .session import Session
@@ -44,6 +44,7 @@ class VerifyReport:
 
 def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
     report = VerifyReport()
+    db.check_pages(s.conn)                  # damage anywhere in the file: StoreError, before any other finding
     given = witness.load(against)          # every file read (or an InputError) before anything is checked
     walked = auditlog.walk(s.conn, KEPT_EVENTS, roots_at={c.size for _src, c in given} if against else ())
     report.entries, broken, kept = walked.entries, walked.broken, walked.kept

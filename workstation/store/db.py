@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ..normalize import address_key
 
 DB_NAME = "store.db"
 PAGE_SIZE = 4096
+BUSY_TIMEOUT_MS = 10_000    # how long a write waits for another process's write (an import, the window) to end
 
 Connection = sqlcipher3.Connection
 DatabaseError = sqlcipher3.DatabaseError
@@ -37,9 +39,53 @@ def migrations() -> list[tuple[int, str]]:
 SCHEMA_VERSION = migrations()[-1][0]
 
 
+DAMAGED_ADVICE = ("your passphrase is not the problem. Nothing was changed. Keep the damaged folder aside and "
+                  "restore the store folder from your latest backup; the recovery code ('dws recover') only "
+                  "replaces lost passphrases and cannot repair a damaged file")
+
+
 def _damaged(path: Path) -> StoreError:
-    return StoreError(f"{path} is damaged or is not this store's database (it cannot be decrypted and "
-                      "authenticated); restore the store folder from a backup")
+    return StoreError(f"{path} is damaged or is not this store's database (a page cannot be decrypted and "
+                      f"authenticated); {DAMAGED_ADVICE}")
+
+
+# SQLite's primary result codes (sqlite3.h) that a user can act on.
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+def store_error(exc: BaseException, conn: Connection | None = None) -> StoreError:
+    """One clear message for a database error met while the store is open (disk full, busy, read-only, I/O
+    error, damage); the exception's own text is left out. Every write runs in `transaction`, so nothing was
+    changed. With `conn`, an I/O error on a disk with almost no space left is told as a full disk (SQLite
+    reports some writes that ENOSPC stops, e.g. growing the WAL index, as I/O errors)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == _IOERR and conn is not None and _nearly_full(conn):
+        code = _FULL
+    if code == _FULL:
+        return StoreError("the disk holding the store is full; nothing was changed. Free some space, then try "
+                          "again")
+    if code in (_BUSY, _LOCKED):
+        return StoreError("the store is busy: another dws command or the workstation window is changing it "
+                          f"(waited {BUSY_TIMEOUT_MS // 1000} seconds); nothing was changed. Try again when it "
+                          "has finished")
+    if code == _READONLY:
+        return StoreError("the store folder cannot be written (read-only file or folder, or a read-only "
+                          "disk); nothing was changed. Ask your administrator to make it writable")
+    if code in (_IOERR, _CANTOPEN):
+        return StoreError("the store could not be read or written (an input/output error from the disk or "
+                          "its folder); nothing was changed. Check the disk; if the error persists, restore "
+                          "the store folder from your latest backup")
+    if code in (_CORRUPT, _NOTADB):
+        return StoreError(f"the store's database is damaged; {DAMAGED_ADVICE}")
+    return StoreError(f"the store could not be read or written (database error {code}); nothing was changed")
+
+
+def _nearly_full(conn: Connection) -> bool:
+    try:
+        name = conn.execute("PRAGMA database_list").fetchone()[2]
+        return bool(name) and shutil.disk_usage(Path(name).parent).free < 1024 * 1024
+    except (DatabaseError, OSError, TypeError):
+        return False
 
 
 def connect(path: Path, data_key: bytes | None, *, create: bool = False, cache_mib: int = 64) -> Connection:
@@ -57,14 +103,15 @@ def connect(path: Path, data_key: bytes | None, *, create: bool = False, cache_m
             conn.execute("PRAGMA temp_store = MEMORY")      # never a plaintext temp file
             conn.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if create:
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
             conn.execute("PRAGMA synchronous = FULL")
-        except DatabaseError:
-            raise _damaged(path) from None
+        except DatabaseError as exc:
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            raise (_damaged(path) if code in (_CORRUPT, _NOTADB) else store_error(exc, conn)) from None
         if not create:
             _check_length(conn, path)
     except BaseException:
@@ -83,6 +130,18 @@ def _check_length(conn: Connection, path: Path) -> None:
     if size < pages * PAGE_SIZE and not (wal.exists() and wal.stat().st_size > 0):
         conn.close()
         raise _damaged(path)
+
+
+def check_pages(conn: Connection) -> None:
+    """Read and authenticate every page of the file (SQLCipher's HMAC of each page): a flipped byte anywhere is
+    found here, not only when a command happens to read that page. Reads the whole file."""
+    try:
+        bad = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+    except DatabaseError as exc:
+        raise store_error(exc) from None
+    if bad:
+        raise StoreError(f"the store's database is damaged ({len(bad)} page(s) fail their check); "
+                         f"{DAMAGED_ADVICE}")
 
 
 def schema_version(conn: Connection) -> int:
@@ -133,11 +192,21 @@ def _address_key_sql(street: str | None, city: str | None, state: str | None, zi
 
 @contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: a write lands whole or not at all."""
-    conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: a write lands whole or not at all.
+
+    A database error (disk full, busy, read-only, I/O, damage) becomes one StoreError (see store_error); SQLite
+    may have rolled back already (a full disk does), so ROLLBACK is only issued while a transaction is open."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except DatabaseError as exc:
+        raise store_error(exc, conn) from None
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            with suppress(DatabaseError):       # the connection is closed with the session; nothing committed
+                conn.execute("ROLLBACK")
+        if isinstance(exc, DatabaseError):
+            raise store_error(exc, conn) from None
         raise
-    conn.execute("COMMIT")
