@@ -97,7 +97,8 @@ def verify_ok(store: Path) -> None:
 
 
 def one_message(err: str) -> str:
-    lines = err.strip().splitlines()
+    """The one error message (a note about the witness folder, said once when it is made, may stand beside it)."""
+    lines = [line for line in err.strip().splitlines() if not line.startswith("dws: note: ")]
     assert len(lines) == 1 and lines[0].startswith("dws: "), err
     assert "Traceback" not in err and "internal error" not in err
     return lines[0]
