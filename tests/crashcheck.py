@@ -267,10 +267,13 @@ def campaign(world: World, work: Path, kills_per_path: int, seed: int, only: set
             extra, hits = leftovers(run, world.needles)
             found = check_store(world, run, USER_PATHS.get(path.name, ()))
             where = f"{path.name} kill {i} ({point}, exit {run.code})"
-            if found.state == after:
+            whole = dict(after, log=[e for e in after["log"] if e not in path.later]) if path.later else after
+            if found.state in (after, whole):
                 tally.completed += 1
             elif found.state != before and not found.corruption:
                 found.inconsistent.append("half-done: " + _diff(before, after, found.state))
+            if (run.out / "letter.pdf").exists() and found.state.get("log", [])[-1:] != ["letter-written"]:
+                found.inconsistent.append("a letter file was written that the log does not show")
             tally.orphans += bool(lost)
             tally.leftovers += bool(extra)
             tally.canary_leaks += bool(hits)

@@ -50,6 +50,7 @@ class WritePath:
     user: str | None
     argv: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
+    later: tuple[str, ...] = ()     # audit events of a later, separate transaction (the change is whole without)
 
 
 @dataclass
@@ -141,7 +142,8 @@ def write_paths(world: World) -> list[WritePath]:
         WritePath("decide", "rita", ("decide", DECIDE, "--outcome", world.outcomes[DECIDE],
                                      "--justification", "crash campaign")),
         WritePath("approve", "alex", ("approve", APPROVE)),
-        WritePath("letter", "rita", ("letter", LETTER, "-o", "@OUT/letter.pdf")),
+        WritePath("letter", "rita", ("letter", LETTER, "-o", "@OUT/letter.pdf"),
+                  later=("letter-written",)),
         WritePath("user-add", "admin", ("user", "add", "zed", "--role", "auditor"), new),
         WritePath("user-reset", "admin", ("user", "reset", "otto"), new),
         WritePath("setting", "cora", ("@setting", "reason_duplicate_limit", "5")),

@@ -34,8 +34,10 @@ def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
     with common.open_session(args) as s:
         letter = s.letter(args.request_id)
-        atomic_write(target, letter.pdf)
+        # Logged before the file is written: a process killed in between leaves an entry for a file that may
+        # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).
         s.record_letter_output(args.request_id, "written", str(target.resolve()))
+        atomic_write(target, letter.pdf)
     if args.json:
         common.emit_json({"letter_id": letter.letter_id, "decision_id": letter.decision_id, "kind": letter.kind,
                           "pages": letter.pages, "sha256": letter.sha256, "issued_now": letter.new,
