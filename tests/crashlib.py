@@ -179,8 +179,9 @@ def start(world: World, path: WritePath, run: Run, extra: dict[str, str]) -> sub
     if path.user:
         env.update(DWS_USER=path.user, DWS_PASSPHRASE=pw(path.user))
     argv = [a.replace("@OUT", str(run.out)) for a in path.argv]
-    return subprocess.Popen([sys.executable, str(CHILD), *argv], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with (run.folder / "stderr").open("wb") as err:     # a file, not a pipe: an orphan cannot hold it open
+        return subprocess.Popen([sys.executable, str(CHILD), *argv], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
 
 
 @dataclass
@@ -195,7 +196,8 @@ def calibrate(world: World, path: WritePath, folder: Path) -> tuple[Calibration,
     count = folder / "count"
     t0 = time.monotonic()
     proc = start(world, path, run, {"DWS_CRASH_COUNT": str(count)})
-    _out, err = proc.communicate(timeout=300)
+    proc.wait(timeout=300)
+    err = (folder / "stderr").read_bytes()
     run.seconds = time.monotonic() - t0
     run.code = proc.returncode
     if proc.returncode != 0:
@@ -210,13 +212,13 @@ def kill(world: World, path: WritePath, cal: Calibration, folder: Path, rng: ran
         n = rng.randint(max(1, cal.ops - 40), cal.ops) if rng.random() < 0.5 else rng.randint(1, cal.ops)
         point = f"op {n}/{cal.ops}"
         proc = start(world, path, run, {"DWS_CRASH_AT": str(n)})
-        proc.communicate(timeout=300)
+        proc.wait(timeout=300)
     else:
         delay = rng.uniform(0.05, cal.seconds * 1.05)
         point = f"delay {delay:.3f}s/{cal.seconds:.3f}s"
         proc = start(world, path, run, {})
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=300)
+        proc.wait(timeout=300)
     run.code = proc.returncode
     return run, point
