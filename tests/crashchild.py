@@ -61,7 +61,8 @@ def _setting(key: str, value: str) -> int:
     from workstation import clock as clocks
     from workstation.service import Workstation
 
-    with clocks.use(clocks.from_environment()), Workstation(Path(os.environ["DWS_STORE"])).unlock(os.environ["DWS_USER"], os.environ["DWS_PASSPHRASE"]) as s:
+    ws = Workstation(Path(os.environ["DWS_STORE"]))
+    with clocks.use(clocks.from_environment()), ws.unlock(os.environ["DWS_USER"], os.environ["DWS_PASSPHRASE"]) as s:
         s.change_setting(key, json.loads(value))
     return 0
 

@@ -16,7 +16,7 @@ from crashlib import World, build_world
 from workstation.service import Workstation
 from workstation.store import auditlog
 
-KILLS_PER_PATH = int(os.environ.get("DWS_CRASH_KILLS", "2"))
+KILLS_PER_PATH = int(os.environ.get("DWS_CRASH_KILLS", "3"))
 
 
 @pytest.fixture(scope="module")
