@@ -264,8 +264,8 @@ def campaign(world: World, work: Path, kills_per_path: int, seed: int, only: set
             run, point = kill(world, path, cal, work / f"{path.name}-{i}", rng)
             tally.kills += 1
             lost = orphans(run)
+            found = check_store(world, run, USER_PATHS.get(path.name, ()))     # the first unlock tidies up
             extra, hits = leftovers(run, world.needles)
-            found = check_store(world, run, USER_PATHS.get(path.name, ()))
             where = f"{path.name} kill {i} ({point}, exit {run.code})"
             whole = dict(after, log=[e for e in after["log"] if e not in path.later]) if path.later else after
             if found.state in (after, whole):

@@ -92,3 +92,13 @@ def test_a_worker_whose_parent_died_while_it_started_ends_itself(tmp_path: Path)
 
     time.sleep(3)
     assert not marker.exists()
+
+
+def test_a_temp_name_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    from workstation.fsutil import atomic_write
+
+    target = tmp_path / "keyslots.json"
+    target.write_text("{}")
+    (tmp_path / ".keyslots.json.999999999.abcd1234").write_text("{}")     # no such process
+    atomic_write(target, b"{}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keyslots.json"]

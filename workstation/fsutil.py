@@ -65,6 +65,7 @@ def _link(fd: int, path: Path) -> None:
             return
         except FileExistsError:
             pass
+        remove_stale(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         os.link(str(fd), tmp, src_dir_fd=procfd, follow_symlinks=True)
     finally:
@@ -75,6 +76,15 @@ def _link(fd: int, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def remove_stale(path: Path) -> None:
+    """Temp names of `path` left by a process killed between naming its complete file and the rename."""
+    for stale in path.parent.glob(f".{path.name}.*.*"):
+        pid = stale.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            with contextlib.suppress(OSError):
+                os.unlink(stale)
 
 
 def _named_temp(path: Path) -> Iterator[BinaryIO]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuthError, StoreError
+from ..fsutil import remove_stale
 from ..keys import device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
@@ -181,6 +182,7 @@ def _open_db(path: Path, data_key: bytes, slots: Keyslots | None = None) -> db.C
                 auditlog.append(conn, "schema-migrated", user=None, detail={"from": before, "to": applied[-1]})
         if slots is not None:
             _roll_forward(conn, path, slots)
+            remove_stale(path / KEYSLOTS)
     except BaseException:
         conn.close()
         raise
