@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -31,6 +33,11 @@ def die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    # The parent may have died while this worker was starting (before the line above): no signal will come
+    # then, so look (found by the crash campaign: a killed evaluation left a worker behind).
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 def release_free_memory() -> None:

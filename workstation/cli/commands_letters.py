@@ -34,13 +34,15 @@ def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
     with common.open_session(args) as s:
         letter = s.letter(args.request_id)
+        # Logged before the file is written: a process killed in between leaves an entry for a file that may
+        # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).
+        s.record_letter_output(args.request_id, "written", str(target.resolve()))
         try:
             atomic_write(target, letter.pdf)
         except OSError as exc:
             raise os_error(exc, str(target), f"letter {letter.letter_id} is issued and kept in the store, but "
                            f"this file was not written (run 'dws letter {args.request_id} -o FILE' again to "
                            "write the same letter)") from None
-        s.record_letter_output(args.request_id, "written", str(target.resolve()))
     if args.json:
         common.emit_json({"letter_id": letter.letter_id, "decision_id": letter.decision_id, "kind": letter.kind,
                           "pages": letter.pages, "sha256": letter.sha256, "issued_now": letter.new,

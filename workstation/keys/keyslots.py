@@ -40,10 +40,16 @@ class Keyslots:
         except (ValueError, KeyError, TypeError, AttributeError):
             raise StoreError(f"{path} is damaged; restore the store folder from a backup") from None
 
+    def document(self) -> dict:
+        return {"format": FORMAT, "store_id": self.store_id, "device_binding": self.device_binding,
+                "users": self.users, "recovery": self.recovery}
+
+    @classmethod
+    def from_document(cls, doc: dict) -> Keyslots:
+        return cls(doc["store_id"], bool(doc["device_binding"]), dict(doc["users"]), doc["recovery"])
+
     def save(self, path: Path) -> None:
-        doc = {"format": FORMAT, "store_id": self.store_id, "device_binding": self.device_binding,
-               "users": self.users, "recovery": self.recovery}
-        atomic_write(path, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+        atomic_write(path, (json.dumps(self.document(), indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
     # --- key derivation ------------------------------------------------------------------------
     def _aad(self, slot: str) -> bytes:

@@ -139,7 +139,8 @@ class Session(LogMixin):
                                       created_by=self.user)
             self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
             opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
-            slots.save(self.path / opening.KEYSLOTS)
+            opening.stage_keyslots(self.conn, slots)
+        opening.save_keyslots(self.path, slots)
         info = users_sql.get(self.conn, name)
         assert info is not None
         return info
@@ -151,18 +152,23 @@ class Session(LogMixin):
         if users_sql.get(self.conn, name) is None:
             raise InputError(f"no user {name!r}")
         check_passphrase(passphrase)
-        slots = self._store.keyslots
-        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
         with db.transaction(self.conn):
-            public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
-            self.log("user-reset", name, {"fingerprint": fingerprint(public)})
-            key = opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
-            if name == self.user:
-                self._store.checkpoint_key = key
-            slots.save(self.path / opening.KEYSLOTS)
+            self._replace_key(name, passphrase)
+        opening.save_keyslots(self.path, self._store.keyslots)
         info = users_sql.get(self.conn, name)
         assert info is not None
         return info
+
+    def _replace_key(self, name: str, passphrase: str) -> None:
+        """Inside a transaction: a new keyslot and signing key for `name`, logged, the keyslots staged."""
+        slots = self._store.keyslots
+        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
+        public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
+        self.log("user-reset", name, {"fingerprint": fingerprint(public)})
+        key = opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
+        if name == self.user:
+            self._store.checkpoint_key = key
+        opening.stage_keyslots(self.conn, slots)
 
     def rebind(self, admin: str, passphrase: str) -> tuple[UserInfo, list[str], str | None]:
         """After a recovery-code unlock: bind the store to this machine (a new device secret in its keyring,
@@ -178,11 +184,12 @@ class Session(LogMixin):
         others = sorted(u for u in self._store.keyslots.users if u != admin)
         for u in others:
             del self._store.keyslots.users[u]
-        with db.transaction(self.conn):
+        self.role = "admin"
+        with db.transaction(self.conn):     # one change: the slots voided and the admin's new key together
             self.log("store-rebound", None, {"device_binding": self._store.keyslots.device_binding,
                                              "slots_voided": others})
-        self.role = "admin"
-        self.reset_user(admin, passphrase)
+            self._replace_key(admin, passphrase)
+        opening.save_keyslots(self.path, self._store.keyslots)
         return info, others, notice
 
     def reauthenticate(self, passphrase: str) -> bytes:

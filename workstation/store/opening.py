@@ -5,6 +5,7 @@ This is the only place that holds the raw data key, and only long enough to open
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from .. import checkpoint as cp
 from ..errors import AuthError, StoreError
+from ..fsutil import remove_stale
 from ..keys import device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
@@ -69,6 +71,7 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
             checkpoint_key = enrol_checkpoint_key(conn, slots, admin, stretched, by=admin)
+            stage_keyslots(conn, slots)
         slots.save(path / KEYSLOTS)
     except BaseException:
         conn.close()
@@ -130,7 +133,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
             p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
         lockout.record_failure(user)
         raise AuthError(f"unknown user or wrong passphrase for {user!r}")
-    conn = _open_db(path, data_key)
+    conn = _open_db(path, data_key, slots)
     try:
         row = conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
         if row is None or not row[0]:
@@ -156,7 +159,7 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
     if data_key is None:
         lockout.record_failure("<recovery>", "recovery-unlock-failed")
         raise AuthError("wrong recovery code")
-    conn = _open_db(path, data_key)
+    conn = _open_db(path, data_key, slots)
     pending = lockout.record_success("<recovery>")
     with db.transaction(conn):
         for ev in pending:
@@ -165,7 +168,32 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
     return OpenStore(path, conn, slots, None, data_key, None)
 
 
-def _open_db(path: Path, data_key: bytes) -> db.Connection:
+def stage_keyslots(conn: db.Connection, slots: Keyslots) -> None:
+    """Inside the transaction that changes a user's key: the keyslots as they must be once it commits.
+    `keyslots.json` is written after the COMMIT (`save_keyslots`); a process killed between the two leaves
+    the file one step behind, and the next unlock (with any slot the old file still holds: the data key
+    never changes) brings it forward (`_roll_forward`). So the keyslots and the users table change together."""
+    conn.execute("INSERT INTO meta (key, value) VALUES ('keyslots', ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 (json.dumps(slots.document(), sort_keys=True),))
+
+
+def save_keyslots(path: Path, slots: Keyslots) -> None:
+    slots.save(path / KEYSLOTS)
+
+
+def _roll_forward(conn: db.Connection, path: Path, slots: Keyslots) -> None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'keyslots'").fetchone()
+    if row is None:
+        return
+    committed = Keyslots.from_document(json.loads(row[0]))
+    if committed.document() != slots.document():
+        committed.save(path / KEYSLOTS)
+        slots.device_binding, slots.users, slots.recovery = (committed.device_binding, committed.users,
+                                                             committed.recovery)
+
+
+def _open_db(path: Path, data_key: bytes, slots: Keyslots | None = None) -> db.Connection:
     conn = db.connect(path / db.DB_NAME, data_key)
     try:
         before = db.schema_version(conn)
@@ -173,6 +201,9 @@ def _open_db(path: Path, data_key: bytes) -> db.Connection:
         if applied:
             with db.transaction(conn):
                 auditlog.append(conn, "schema-migrated", user=None, detail={"from": before, "to": applied[-1]})
+        if slots is not None:
+            _roll_forward(conn, path, slots)
+            remove_stale(path / KEYSLOTS)
     except BaseException:
         conn.close()
         raise
