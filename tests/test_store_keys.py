@@ -176,3 +176,19 @@ def test_recover_rebinds_and_resets(tmp_path: Path, capsys, monkeypatch) -> None
     assert keys == 2                                                          # the old key still verifies
     r = cli("recover", "--admin", "admin", env={"DWS_RECOVERY_CODE": "WRONG-CODE", "DWS_NEW_PASSPHRASE": "x" * 12})
     assert r.code == 1 and "wrong recovery code" in r.err
+
+
+def test_a_passphrase_replaced_by_a_committed_reset_no_longer_opens_a_stale_keyslots_file(
+        admin, store_dir: Path) -> None:
+    """A reset killed after its commit but before keyslots.json was written leaves the old slot in the file:
+    the old passphrase must not open the store through it, and the new one must (the file catches up)."""
+    stale = (store_dir / "keyslots.json").read_bytes()
+    admin.reset_user("rita", "rita-new-passphrase-1")
+    admin.close()
+    (store_dir / "keyslots.json").write_bytes(stale)          # as if killed between the commit and the file
+    with pytest.raises(AuthError):
+        Workstation(store_dir).unlock("rita", REVIEWER_PW)
+    assert (store_dir / "keyslots.json").read_bytes() != stale     # brought up to the committed keyslots
+    Workstation(store_dir).unlock("rita", "rita-new-passphrase-1").close()
+    with pytest.raises(AuthError):
+        Workstation(store_dir).unlock("rita", REVIEWER_PW)

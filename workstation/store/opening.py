@@ -133,7 +133,17 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
             p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
         lockout.record_failure(user)
         raise AuthError(f"unknown user or wrong passphrase for {user!r}")
+    stale = slots.document()
     conn = _open_db(path, data_key, slots)
+    if slots.document() != stale:
+        # The file was one step behind the committed keyslots (a key change killed after its commit): the
+        # passphrase must open the committed slot too, or a passphrase that change replaced (a reset, a
+        # recover) would still open the store once.
+        stretched = slots.stretch(user, passphrase)
+        if stretched is None or slots.open_user(user, stretched, secret) != data_key:
+            conn.close()
+            lockout.record_failure(user)
+            raise AuthError(f"unknown user or wrong passphrase for {user!r}")
     try:
         row = conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
         if row is None or not row[0]:
