@@ -186,7 +186,7 @@ def match_candidates(name: str, nc: str, tin9: str | None, rows: Sequence[Record
                 found[tin9, tt] = [r for r in rows if r[1] == tt]
     if akey and name:
         at_address = by_address(akey)
-        if at_address:
+        if at_address:          # most addresses have nobody on file: no name is normalized for them
             for t, tt in filed_under(at_address, normalized_name(name)):
                 if (t, tt) not in found:
                     found[t, tt] = rows_for_tin(t, tt)
@@ -213,10 +213,12 @@ class SubjectChecker:
     """The subject-level checks under one policy, with what repeats from subject to subject remembered (the
     verdicts on each distinct reason and list of periods)."""
 
-    __slots__ = ("_periods", "_reasons", "policy")
+    __slots__ = ("_bound", "_periods", "_reasons", "policy")
 
     def __init__(self, policy: SubjectPolicy) -> None:
         self.policy = policy
+        # An authority bound to one taxpayer (a consent, a first-party FOIA request)
+        self._bound = policy.consent_taxpayer is not None or policy.foia_requester is not None
         self._periods: dict[str | None, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {}
         self._reasons: dict[str | None, tuple[str | None, str, str | None]] = {}
 
@@ -256,7 +258,7 @@ class SubjectChecker:
         tin9 = tin_digits(tin) if tin else None
         # An authority bound to one taxpayer: another person is never looked up (what the records hold about
         # them is nobody's business here, and a letter must not tell it).
-        bound = policy.consent_taxpayer is not None or policy.foia_requester is not None
+        bound = self._bound
         if bound and (other := self._other_party(name or "", nc, tin9)) is not None:
             findings.append(other)
             return SubjectResult(STATUS_WITHHELD, None, tuple(findings), ())

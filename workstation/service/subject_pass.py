@@ -133,6 +133,7 @@ class _AtAddress(dict[str, Residents]):
     def __init__(self, addresses: db.Connection, records: db.Connection, on_file: dict[str, list[tuple]]) -> None:
         super().__init__()
         self.addresses, self.records, self.on_file = addresses, records, on_file
+        self.nobody = Residents()
 
     def load(self, keys: set[str], tins: set[str]) -> None:
         """The records at `keys`, the rows of `tins` and of every taxpayer at `keys` (in TIN order), and the
@@ -141,14 +142,21 @@ class _AtAddress(dict[str, Residents]):
         names: dict[str, set[tuple[str, str]]] = {}
         for found in here.values():
             for t, tt, n in found:
-                names.setdefault(t, set()).add((tt, n))
+                filed = names.get(t)
+                if filed is None:
+                    names[t] = {(tt, n)}
+                else:
+                    filed.add((tt, n))
         wanted = (tins | names.keys()) - self.on_file.keys()
         self.on_file.update(ev.records_for_tins(self.records, sorted(wanted)))
-        elsewhere = {(r[3], t) for t in names for r in self.on_file.get(t, ()) if r[3] not in here}
+        on_file = self.on_file
+        elsewhere = {(r[3], t) for t in names for r in on_file.get(t, ()) if r[3] not in here}
         for t, more in ev.names_filed(self.addresses, elsewhere).items():
             names[t] |= more
-        for key in keys:
-            residents = dict.fromkeys((t, tt) for t, tt, _n in here.get(key, ()))
+        # Most keys have nobody on file (an address never filed from): they share one empty answer.
+        self.update(dict.fromkeys(keys - here.keys(), self.nobody))
+        for key, found in here.items():
+            residents = dict.fromkeys((t, tt) for t, tt, _n in found)
             self[key] = Residents((t, tt, n) for t, tt in residents for ntt, n in names[t] if ntt == tt)
 
     def __missing__(self, key: str) -> Residents:

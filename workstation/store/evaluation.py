@@ -22,6 +22,7 @@ FROM subjects WHERE rid = ? AND seq >= ? AND seq < ? ORDER BY seq
 _RECORDS_FOR_TINS = ("SELECT tax_year, tin_type, name_control, addr_key, hold, tin "
                      "FROM taxpayer_records INDEXED BY taxpayer_records_match WHERE tin IN ({marks})")
 _IN_BATCH = 999
+_TIN = itemgetter(5)
 
 
 def plan_line(ref: str, released: str, withheld: str) -> bytes:
@@ -58,7 +59,7 @@ def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]
     for i in range(0, len(tins), _IN_BATCH):
         batch = tins[i:i + _IN_BATCH]
         sql = _RECORDS_FOR_TINS.format(marks=",".join("?" * len(batch)))
-        for tin, rows in groupby(conn.execute(sql, batch), itemgetter(5)):
+        for tin, rows in groupby(conn.execute(sql, batch).fetchall(), _TIN):   # fetched in one call
             if tin in found:
                 found[tin].extend(rows)
             else:
