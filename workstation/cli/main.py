@@ -15,7 +15,15 @@ from .. import clock as clocks
 from ..errors import Cancelled, DwsError, os_error
 from ..fsutil import private_umask
 from ..store import db
-from . import commands_admin, commands_data, commands_decide, commands_letters, commands_log, commands_review
+from . import (
+    commands_admin,
+    commands_backup,
+    commands_data,
+    commands_decide,
+    commands_letters,
+    commands_log,
+    commands_review,
+)
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -43,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_decide.register(sub, common)
     commands_letters.register(sub, common)
     commands_log.register(sub, common)
+    commands_backup.register(sub, common)
     return parser
 
 
