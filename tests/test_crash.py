@@ -52,8 +52,8 @@ def test_keyslots_follow_a_committed_reset_when_the_file_was_not_written(tmp_pat
                 session.reset_user("otto", "otto-new-passphrase")
     with ws.unlock("admin", "admin-passphrase-1"):      # any unlock brings keyslots.json forward
         pass
-    with ws.unlock("otto", "otto-new-passphrase") as otto:
-        assert otto.signing_key("otto-new-passphrase")
+    with ws.unlock("otto", "otto-new-passphrase") as otto, otto.signer("otto-new-passphrase") as signer:
+        assert signer.public_key
 
 
 def test_recover_voids_the_slots_and_resets_the_admin_in_one_transaction(tmp_path: Path, monkeypatch) -> None:

@@ -54,15 +54,16 @@ def test_decide_approve_export_and_openssl_verifies(cli: Cli, tmp_path: Path) ->
     assert doc["outcome"] == "partial" and doc["preparer"]["name"] == "rita" and len(doc["plan_hash"]) == 64
     assert (out / "decision.json").read_bytes() == json.dumps(doc, sort_keys=True, separators=(",", ":"),
                                                              ensure_ascii=False).encode()
-    for who in ("preparer", "approver"):
-        proc = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", f"{who}.pem", "-rawin",
-                               "-in", "decision.json", "-sigfile", f"{who}.sig"], cwd=out, capture_output=True,
-                              text=True)
+    # The commands the export's README.txt gives, run as written (ECDSA P-256 keys: with -digest sha256).
+    commands = [line.split() for line in (out / "README.txt").read_text().splitlines()
+                if line.strip().startswith("openssl ")]
+    assert len(commands) == 2 and all("-digest" in c for c in commands)
+    for command in commands:
+        proc = subprocess.run(command, cwd=out, capture_output=True, text=True)
         assert proc.returncode == 0 and "Signature Verified Successfully" in proc.stdout
     # A changed byte no longer verifies with OpenSSL.
     (out / "decision.json").write_bytes((out / "decision.json").read_bytes().replace(b"partial", b"grant", 1))
-    proc = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "preparer.pem", "-rawin", "-in",
-                           "decision.json", "-sigfile", "preparer.sig"], cwd=out, capture_output=True)
+    proc = subprocess.run(commands[0], cwd=out, capture_output=True)
     assert proc.returncode != 0
     kinds = [e for e, _d in events(cli.store)]
     assert "decision-signed" in kinds and "decision-approved" in kinds and "decision-exported" in kinds

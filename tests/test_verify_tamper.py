@@ -12,7 +12,6 @@ import pytest
 from clihelp import Cli
 
 from workstation.demo_store import create_demo_store, demo_passphrase
-from workstation.keys import primitives as p
 from workstation.service import Session, Workstation
 
 
@@ -65,10 +64,11 @@ def swap(s: Session, a: int, b: int) -> None:
 
 def other_users_signature(s: Session) -> None:
     with Workstation(s.path).unlock("otto", demo_passphrase("otto")) as otto:
-        key = otto.signing_key(demo_passphrase("otto"))
+        signer = otto.signer(demo_passphrase("otto"))
     doc = s.conn.execute("SELECT document FROM decisions").fetchone()[0]
-    s.conn.execute("UPDATE decisions SET preparer_sig = ?, preparer_key = ?", (p.sign(key, doc),
-                                                                               p.public_from_private(key)))
+    with signer:
+        s.conn.execute("UPDATE decisions SET preparer_sig = ?, preparer_key = ?", (signer.sign(doc),
+                                                                                   signer.public_key))
 
 
 CASES: dict[str, tuple[Callable[[Session], None], str, int | None]] = {

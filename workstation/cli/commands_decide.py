@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import TamperError
 from ..fsutil import atomic_write
+from ..keys import primitives as p
 from . import common
 
 
@@ -63,14 +64,24 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0
 
 
-VERIFY_README = """Verify this decision with OpenSSL alone (OpenSSL 3):
-
-  openssl pkeyutl -verify -pubin -inkey preparer.pem -rawin -in decision.json -sigfile preparer.sig
-  openssl pkeyutl -verify -pubin -inkey approver.pem -rawin -in decision.json -sigfile approver.sig
-
-Each prints "Signature Verified Successfully". decision.json holds the exact signed bytes (canonical JSON);
-the fingerprint of a key is the first 16 bytes of SHA-256 over its raw 32-byte public key.
-"""
+def verify_readme(files: dict[str, bytes]) -> str:
+    """How to check the exported signatures with OpenSSL 3 alone, one command per signer for its key type."""
+    lines = ["Verify this decision with OpenSSL alone (OpenSSL 3):", ""]
+    for who in ("preparer", "approver"):
+        pem = files.get(f"{who}.pem")
+        if pem is None:
+            continue
+        digest = "" if p.key_algorithm(p.public_from_pem(pem)) == p.ED25519 else " -digest sha256"
+        lines.append(f"  openssl pkeyutl -verify -pubin -inkey {who}.pem -rawin{digest} -in decision.json "
+                     f"-sigfile {who}.sig")
+    lines += ["", 'Each prints "Signature Verified Successfully". decision.json holds the exact signed bytes '
+              "(canonical JSON);",
+              "a key is ECDSA P-256 with SHA-256 (signatures DER-encoded) or, for keys made before letters were "
+              "signed as PDFs, Ed25519.",
+              "The fingerprint of a key is the first 16 bytes of SHA-256 over its public key: the raw 32 bytes "
+              "of an Ed25519 key,",
+              "the DER SubjectPublicKeyInfo of an ECDSA key.", ""]
+    return "\n".join(lines)
 
 
 def cmd_export_decision(args: argparse.Namespace) -> int:
@@ -80,7 +91,7 @@ def cmd_export_decision(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         atomic_write(out / name, data)
-    atomic_write(out / "README.txt", VERIFY_README.encode())
+    atomic_write(out / "README.txt", verify_readme(files).encode())
     if args.json:
         common.emit_json({"decision_id": row.decision_id, "directory": str(out), "files": sorted(files)})
     else:

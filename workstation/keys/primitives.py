@@ -1,4 +1,12 @@
-"""Thin wrappers over `cryptography`: Argon2id, HKDF, AES-GCM key wrapping, Ed25519."""
+"""Thin wrappers over `cryptography`: Argon2id, HKDF, AES-GCM key wrapping, Ed25519 and ECDSA P-256.
+
+Signing keys come in two kinds, told apart by their bytes alone so that every stored key and signature stays
+verifiable as it was made:
+- Ed25519: a raw 32-byte private key and a raw 32-byte public key (checkpoint keys; users' signing keys made
+  before letters carried PAdES signatures);
+- ECDSA P-256 with SHA-256: a PKCS#8 DER private key and a DER SubjectPublicKeyInfo public key, signatures DER
+  encoded (users' signing keys since then, in a keyslot or on a PKCS#11 token: what PDF readers verify).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,9 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -71,40 +80,88 @@ def unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-# --- Ed25519 ---------------------------------------------------------------------------------------
+# --- signing keys: Ed25519 and ECDSA P-256 --------------------------------------------------------------
+
+ED25519 = "Ed25519"
+ECDSA_P256 = "ECDSA P-256"
+
 
 def new_signing_key() -> tuple[bytes, bytes]:
-    """(private raw 32 bytes, public raw 32 bytes)."""
+    """An Ed25519 pair: (private raw 32 bytes, public raw 32 bytes). Checkpoint keys (C2SP signed notes)."""
     sk = Ed25519PrivateKey.generate()
     raw = sk.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                            serialization.NoEncryption())
     return raw, public_from_private(raw)
 
 
-def public_from_private(private_raw: bytes) -> bytes:
-    pk = Ed25519PrivateKey.from_private_bytes(private_raw).public_key()
-    return pk.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+def new_ecdsa_key() -> tuple[bytes, bytes]:
+    """An ECDSA P-256 pair: (private PKCS#8 DER, public SubjectPublicKeyInfo DER). Users' signing keys."""
+    sk = ec.generate_private_key(ec.SECP256R1())
+    der = sk.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                           serialization.NoEncryption())
+    return der, public_from_private(der)
 
 
-def sign(private_raw: bytes, message: bytes) -> bytes:
-    return Ed25519PrivateKey.from_private_bytes(private_raw).sign(message)
+def _ecdsa_private(der: bytes) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("not an ECDSA P-256 private key")
+    return key
 
 
-def verify(public_raw: bytes, signature: bytes, message: bytes) -> bool:
+def ecdsa_public_key(public: bytes) -> ec.EllipticCurvePublicKey:
+    key = serialization.load_der_public_key(public)
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("not an ECDSA P-256 public key")
+    return key
+
+
+def key_algorithm(public: bytes) -> str:
+    """Which kind of key these public-key bytes are (a raw 32-byte key is Ed25519)."""
+    return ED25519 if len(public) == 32 else ECDSA_P256
+
+
+def public_from_private(private: bytes) -> bytes:
+    if len(private) == 32:
+        pk = Ed25519PrivateKey.from_private_bytes(private).public_key()
+        return pk.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _ecdsa_private(private).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def sign(private: bytes, message: bytes) -> bytes:
+    if len(private) == 32:
+        return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+    return _ecdsa_private(private).sign(message, ec.ECDSA(hashes.SHA256()))
+
+
+def verify(public: bytes, signature: bytes, message: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
-    except (InvalidSignature, ValueError):
+        if len(public) == 32:
+            Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        else:
+            ecdsa_public_key(public).verify(signature, message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return True
 
 
-def public_pem(public_raw: bytes) -> bytes:
-    return Ed25519PublicKey.from_public_bytes(public_raw).public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+def public_from_pem(pem: bytes) -> bytes:
+    """The stored form of a PEM public key (raw for Ed25519, SubjectPublicKeyInfo DER for ECDSA P-256)."""
+    key = serialization.load_pem_public_key(pem)
+    if isinstance(key, Ed25519PublicKey):
+        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def public_pem(public: bytes) -> bytes:
+    key = Ed25519PublicKey.from_public_bytes(public) if len(public) == 32 else ecdsa_public_key(public)
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def fingerprint(public_raw: bytes) -> str:
-    """SHA-256 of the raw public key, first 16 bytes, as 8 groups of 4 hex digits."""
+    """SHA-256 of the public key's bytes (raw for Ed25519, SubjectPublicKeyInfo DER for ECDSA P-256), first
+    16 bytes, as 8 groups of 4 hex digits."""
     h = hashlib.sha256(public_raw).hexdigest()[:32]
     return ":".join(h[i:i + 4] for i in range(0, 32, 4))
 

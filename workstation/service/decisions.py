@@ -112,26 +112,26 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
         check_free_text(justification, "justification")
     bulk_review = any(f["code"] == "BULK" and f["outcome"] == "needs-review" for f in evaluation["request_findings"])
     needs_approval = outcome in ("grant", "partial") or bulk_review
-    key = s.signing_key(passphrase)               # the passphrase is asked again right before signing
-    public = p.public_from_private(key)
-    head_seq, head_hash = auditlog.head(s.conn)
-    decision_id = f"D-{secrets.token_hex(6).upper()}"
-    document = canonical_json({
-        "format": "dws.decision/1", "decision_id": decision_id,
-        "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
-        "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
-        "authority": pkg["authority"], "as_of": evaluation["as_of"],
-        "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
-        "justification": justification, "counts": counts,
-        "findings": {"request": [f for f in evaluation["request_findings"] if f["outcome"] != "pass"],
-                     "by_code": evaluation["code_counts"], "subjects_hash": findings_hash},
-        "plan_hash": plan_hash, "needs_approval": needs_approval,
-        "letter": {"kind": letter_kind(outcome, pkg["authority"]), "template_version": template_version()},
-        "decided_at": utc_now(), "log_head": {"seq": head_seq, "hash": head_hash},
-        "preparer": {"name": s.user, "fingerprint": p.fingerprint(public)},
-    })
+    with s.signer(passphrase) as signer:           # the passphrase is asked again right before signing
+        public = signer.public_key
+        head_seq, head_hash = auditlog.head(s.conn)
+        decision_id = f"D-{secrets.token_hex(6).upper()}"
+        document = canonical_json({
+            "format": "dws.decision/1", "decision_id": decision_id,
+            "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
+            "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
+            "authority": pkg["authority"], "as_of": evaluation["as_of"],
+            "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
+            "justification": justification, "counts": counts,
+            "findings": {"request": [f for f in evaluation["request_findings"] if f["outcome"] != "pass"],
+                         "by_code": evaluation["code_counts"], "subjects_hash": findings_hash},
+            "plan_hash": plan_hash, "needs_approval": needs_approval,
+            "letter": {"kind": letter_kind(outcome, pkg["authority"]), "template_version": template_version()},
+            "decided_at": utc_now(), "log_head": {"seq": head_seq, "hash": head_hash},
+            "preparer": {"name": s.user, "fingerprint": p.fingerprint(public)},
+        })
+        signature = signer.sign(document)
     doc_hash = sha256_hex(document)
-    signature = p.sign(key, document)
     with db.transaction(s.conn):
         dec.insert(s.conn, decision_id=decision_id, rid=rid, document=document, doc_hash=doc_hash, outcome=outcome,
                    preparer=s.user or "", preparer_key=public, preparer_sig=signature, prepared_at=utc_now())
@@ -160,9 +160,9 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
     if evaluation["plan_hash"] != doc["plan_hash"] or evaluation["recommendation"] != doc["recommendation"]:
         raise InputError("the evaluation changed since the decision was signed (records, court orders, settings "
                          "or overrides); the reviewer must decide again")
-    key = s.signing_key(passphrase)
-    public = p.public_from_private(key)
-    signature = p.sign(key, row.document)
+    with s.signer(passphrase) as signer:
+        public = signer.public_key
+        signature = signer.sign(row.document)
     with db.transaction(s.conn):
         dec.approve(s.conn, row.decision_id, approver=s.user or "", approver_key=public, approver_sig=signature,
                     approved_at=utc_now())

@@ -12,6 +12,7 @@ from .. import clock as clocks
 from .. import policy
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
+from ..keys.signer import Signer, SoftwareSigner
 from ..model import USER_ROLES, CourtOrder, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
 from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
 from ..store import auditlog, db, opening, orders, queue
@@ -211,14 +212,15 @@ class Session(LogMixin):
                 auditlog.append(self.conn, ev["event"], user=ev["user"])
         return stretched
 
-    def signing_key(self, passphrase: str) -> bytes:
-        """The user's Ed25519 private key, after asking the passphrase again (Electrum's @protected)."""
-        stretched = self.reauthenticate(passphrase)
+    def signer(self, secret: str) -> Signer:
+        """The user's signer, after asking the passphrase again (Electrum's @protected). Use it as a context
+        manager: the unwrapped key is dropped when the block ends."""
+        stretched = self.reauthenticate(secret)
         assert self.user is not None
         key = users_sql.signing_key(self.conn, self.user, self._store.keyslots.signing_wrap_key(stretched, self.user))
         if key is None:
             raise AuthError("your signing key cannot be unwrapped with this passphrase")
-        return key
+        return SoftwareSigner(key)
 
     # --- settings ------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:

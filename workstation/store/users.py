@@ -9,8 +9,8 @@ from .db import Connection
 
 
 def insert(conn: Connection, name: str, role: str, sk_wrap_key: bytes, *, created_by: str | None) -> bytes:
-    """Create the user with a fresh Ed25519 key pair; the private half wrapped under `sk_wrap_key`."""
-    private, public = p.new_signing_key()
+    """Create the user with a fresh ECDSA P-256 key pair; the private half wrapped under `sk_wrap_key`."""
+    private, public = p.new_ecdsa_key()
     nonce, wrapped = p.wrap(private, sk_wrap_key, f"dws/signing-key|{name}".encode())
     now = utc_now()
     conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, created_by) "
@@ -44,9 +44,9 @@ def public_key(conn: Connection, name: str) -> bytes | None:
 
 
 def replace_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes:
-    """A new Ed25519 key pair for `name` (after a passphrase reset); old public keys stay in user_keys so
+    """A new ECDSA P-256 key pair for `name` (after a passphrase reset); old public keys stay in user_keys so
     the user's earlier signatures still verify."""
-    private, public = p.new_signing_key()
+    private, public = p.new_ecdsa_key()
     nonce, wrapped = p.wrap(private, sk_wrap_key, f"dws/signing-key|{name}".encode())
     conn.execute("UPDATE users SET public_key = ?, sk_nonce = ?, sk_wrapped = ? WHERE name = ?",
                  (public, nonce, wrapped, name))
