@@ -2,9 +2,10 @@
 
 Golden digests (`tests/data/evaluation_golden.json`, made at commit e3be308, before issue 15 touched the
 evaluation) of every request of a demo store and of a differential world (`differential_gen`: every class
-issue 21 plants), each evaluated in one process and on two worker processes: the plan hash and the findings
-hash the evaluation stores, a digest of every stored subject row (status, matched taxpayer, findings JSON,
-plan, MATCH's candidates) and of the summary (recommendation, counts, code counts, request findings).
+issue 21 plants), each evaluated in one process and on two worker processes, as a first evaluation, over the
+results of the previous one and over stored rows tampered with: the plan hash and the findings hash the
+evaluation stores, a digest of every stored subject row (status, matched taxpayer, findings JSON, plan,
+MATCH's candidates) and of the summary (recommendation, counts, code counts, request findings).
 
 Regenerate only when RULES.md changes what a check decides (never to make a speed change pass):
 `python tests/test_evaluate_golden.py > tests/data/evaluation_golden.json` from the repository root.
@@ -40,13 +41,26 @@ DEMO_ARGS = {"taxpayers": 1200, "bulk_subjects": 2500, "seed": 15, "today": DEMO
 WORLD_SEED, WORLD_SUBJECTS = 15, 2600
 WORLD_PASSPHRASE = "golden-world-passphrase-1"
 SUMMARY_KEYS = ("recommendation", "needs_review", "counts", "code_counts", "request_findings", "released_items")
-MODES = ("one process", "workers")
+# (mode, what is stored before each evaluation): each mode evaluates every request once, in this order
+MODES = (("one process", "none"), ("one process", "same"), ("workers", "none"), ("workers", "tampered"),
+         ("one process", "tampered"), ("workers", "same"))
+TAMPER = (("findings", "[]"), ("status", "releasable"), ("matched", None), ("candidates", "1:SSN"),
+          ("released", "x"))
 
 
-def digest(session: Session, request_id: str, as_of: date) -> dict[str, str]:
-    """The evaluation of one request, recomputed, as digests."""
+def digest(session: Session, request_id: str, as_of: date, stored: str) -> dict[str, str]:
+    """The evaluation of one request, recomputed, as digests. `stored`: what is stored before, "none" (a first
+    evaluation), "same" (the results of the previous evaluation) or "tampered" (some rows changed, every column
+    of some: a re-evaluation must write each row that differs, and only those may be left alone)."""
     with db.transaction(session.conn):
         ev.bump_data_version(session.conn)          # stale: recomputed
+        rid = session.conn.execute("SELECT rid FROM requests WHERE request_id = ?", (request_id,)).fetchone()[0]
+        if stored == "none":
+            ev.clear_results(session.conn, rid)
+        elif stored == "tampered":
+            for column, value in TAMPER:
+                session.conn.execute(f"UPDATE subject_results SET {column} = ? WHERE rid = ? AND seq % 5 = ?",
+                                     (value, rid, TAMPER.index((column, value))))
     doc = session.evaluate(request_id, as_of)
     rows = hashlib.sha256()
     for row in session.conn.execute(
@@ -63,7 +77,7 @@ def request_ids(session: Session) -> list[str]:
 
 
 def _set_mode(mp: pytest.MonkeyPatch, mode: str) -> None:
-    if mode == "workers":
+    if mode.startswith("workers"):
         mp.setenv("DWS_EVAL_WORKERS", "2")
         mp.setenv("DWS_EVAL_PARALLEL_MIN", "200")      # the bulk requests run on the workers, in several ranges
     else:
@@ -73,12 +87,12 @@ def _set_mode(mp: pytest.MonkeyPatch, mode: str) -> None:
 def demo_digests(tmp: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
     """(mode, request id, digests) for every request of a demo store."""
     create_demo_store(tmp / "demo", **DEMO_ARGS)
-    for mode in MODES:
+    for mode, stored in MODES:
         with pytest.MonkeyPatch.context() as mp:
             _set_mode(mp, mode)
             with Workstation(tmp / "demo").unlock("rita", demo_passphrase("rita")) as s:
                 for rid in request_ids(s):
-                    yield mode, rid, digest(s, rid, DEMO_AS_OF)
+                    yield f"{mode}, {stored}", rid, digest(s, rid, DEMO_AS_OF, stored)
 
 
 def world_digests(tmp: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
@@ -87,11 +101,11 @@ def world_digests(tmp: Path) -> Iterator[tuple[str, str, dict[str, str]]]:
     session, _code, _notice = Workstation(tmp / "world").init("admin", WORLD_PASSPHRASE, bind_device=False)
     with session:
         load_into(session, world, tmp / "files")
-        for mode in MODES:
+        for mode, stored in MODES:
             with pytest.MonkeyPatch.context() as mp:
                 _set_mode(mp, mode)
                 for req in world.requests:
-                    yield mode, req.request_id, digest(session, req.request_id, WORLD_AS_OF)
+                    yield f"{mode}, {stored}", req.request_id, digest(session, req.request_id, WORLD_AS_OF, stored)
 
 
 def all_digests(tmp: Path) -> dict[str, dict[str, dict[str, str]]]:
@@ -110,7 +124,7 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dic
 
 
 @pytest.mark.parametrize("source", ["demo", "world"])
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", [f"{m}, {stored}" for m, stored in MODES])
 def test_every_request_evaluates_exactly_as_before(digests: dict, source: str, mode: str) -> None:
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))[source]
     got = digests[f"{source} {mode}"]
@@ -125,6 +139,7 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="dws-golden-") as folder:
         found = all_digests(Path(folder))
     for source in ("demo", "world"):
-        # the same in one process and on the workers, or there is nothing to be golden about
-        assert found[f"{source} one process"] == found[f"{source} workers"], source
-    print(json.dumps({s: found[f"{s} one process"] for s in ("demo", "world")}, indent=1, sort_keys=True))
+        # the same in every mode, or there is nothing to be golden about
+        first = found[f"{source} one process, none"]
+        assert all(found[f"{source} {m}, {stored}"] == first for m, stored in MODES), source
+    print(json.dumps({s: found[f"{s} one process, none"] for s in ("demo", "world")}, indent=1, sort_keys=True))

@@ -91,9 +91,11 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
                     request_findings=request_findings, overrides=overrides)
         code_counts: Counter[tuple[str, str]] = Counter((f.code, f.outcome) for f in request_findings)
         # Ranges of subjects arrive in subject order and are written while the workers evaluate the next ones:
-        # the table is written front to back and nothing waits for the whole request.
-        with closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts, \
-                db.transaction(s.conn):
+        # the table is written front to back and nothing waits for the whole request. The write transaction
+        # is open before any range is evaluated: the stored rows each range is compared with (only those that
+        # changed are written) are then the ones this transaction replaces, whoever else writes meanwhile.
+        with db.transaction(s.conn), \
+                closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts:
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
                 s, count, parts, code_counts, cancelled)
             # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
@@ -191,7 +193,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
 
     def collected(part: subject_pass.Part) -> subject_pass.Part:
         nonlocal done
-        done += len(part.results)
+        done += part.subjects
         if cancelled is not None and cancelled():
             raise Cancelled()
         if progress:
@@ -243,14 +245,13 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
         partly += part.partly
         code_counts.update(part.codes)
         plans.update(part.plans)
+        plan.update(part.plan_lines)
+        findings.update(part.findings_lines)
         results = part.results
         for i in range(0, len(results), BATCH):
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            batch = results[i:i + BATCH]
-            ev.replace_results(s.conn, batch)
-            plan.update(ev.plan_lines(batch))
-            findings.update(ev.findings_lines(batch))
+            ev.replace_results(s.conn, results[i:i + BATCH])
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

@@ -57,9 +57,14 @@ def chunks(conn: db.Connection, rid: int, parts: int) -> list[Chunk]:
 
 @dataclass
 class Part:
-    """The results of a range of subjects, and what the caller sums over the request."""
+    """A range of subjects evaluated: the rows to store, the lines to hash, and what the caller sums over the
+    request. Only the rows that differ from those already stored travel back and are written (a request's
+    subjects never change, so a re-evaluation rewrites only the subjects whose result changed)."""
 
-    results: list[Result]
+    subjects: int                            # subjects in the range
+    results: list[Result]                    # the rows that differ from the stored ones, in subject order
+    plan_lines: bytes                        # `ev.plan_lines` of every subject of the range
+    findings_lines: bytes                    # `ev.findings_lines` of every subject of the range
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
     plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
     # subjects released with some of their own periods withheld (outside the request's): a partial release
@@ -68,7 +73,9 @@ class Part:
 
 def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
         chunk: Chunk, policy: SubjectPolicy, plan: Plan) -> Part:
-    """Every subject's result in the range, in subject order (the three connections may be one)."""
+    """Every subject's result in the range, in subject order (the three connections may be one). The stored
+    results of the range are read on `subjects_conn`: the caller holds its write transaction open while the
+    ranges are evaluated, so they are the ones its own writes replace."""
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
@@ -92,11 +99,14 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     check = SubjectChecker(policy).check
     own_overrides = plan.has_own_overrides
     no_rows: list[tuple] = []
-    out = Part([], Counter(), Counter())
+    partly = 0
+    plans: Counter[tuple[str, str, str]] = Counter()
+    codes: Counter[tuple[str, str]] = Counter()
     # Results repeat from subject to subject. Per (status, findings): the findings' JSON, the plan of a subject
     # without overrides of its own, how many subjects had it, how many of those had that plan.
     shapes: dict[tuple[str, tuple], list] = {}
-    append = out.results.append
+    results: list[Result] = []
+    append = results.append
     for i, row in enumerate(subjects):
         seq = row[0]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
@@ -105,7 +115,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         shape = shapes.get((status, res.findings))
         if shape is None:
             if len(shapes) >= _SHAPES_MAX:
-                _tally(shapes, out)
+                _tally(shapes, codes, plans)
                 shapes.clear()
             shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")),
                                                     *plan.encoded_shared(res), 0, 0]
@@ -113,16 +123,28 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         named = ";".join(res.candidates) if res.candidates else None
         if own_overrides(seq):
             released, withheld = plan.encoded(seq, res)
-            out.plans[status, released, withheld] += 1
+            plans[status, released, withheld] += 1
             append((rid, seq, row[1], status, res.matched, shape[0], released, withheld, named))
         else:
             shape[4] += 1
             released = shape[1]
             append((rid, seq, row[1], status, res.matched, shape[0], released, shape[2], named))
         if res.periods_withheld and released:
-            out.partly += 1
-    _tally(shapes, out)
-    return out
+            partly += 1
+    _tally(shapes, codes, plans)
+    stored = ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi)
+    changed = _changed(results, stored)
+    return Part(len(results), changed, ev.plan_lines(results), ev.findings_lines(results), codes, plans, partly)
+
+
+def _changed(results: list[Result], stored: list[tuple]) -> list[Result]:
+    """The result rows that differ from the stored rows (seq, ref, ..., candidates) of the same subjects."""
+    if not stored:
+        return results
+    if len(stored) == len(results):            # the usual case: every subject's row is stored, in order
+        return [r for r, old in zip(results, stored, strict=True) if r[1:] != old]
+    by_seq = {old[0]: old for old in stored}
+    return [r for r in results if r[1:] != by_seq.get(r[1])]
 
 
 class _AtAddress(dict[str, Residents]):
@@ -164,12 +186,13 @@ class _AtAddress(dict[str, Residents]):
         return self[key]
 
 
-def _tally(shapes: dict[tuple[str, tuple], list], out: Part) -> None:
+def _tally(shapes: dict[tuple[str, tuple], list], codes: Counter[tuple[str, str]],
+           plans: Counter[tuple[str, str, str]]) -> None:
     for (status, findings), (_json, released, withheld, subjects, shared) in shapes.items():
         for code, outcome, _message in findings:
-            out.codes[code, outcome] += subjects
+            codes[code, outcome] += subjects
         if shared:
-            out.plans[status, released, withheld] += shared
+            plans[status, released, withheld] += shared
 
 
 # -- worker processes ------------------------------------------------------------------------------------

@@ -40,6 +40,14 @@ def findings_lines(rows: Iterable[tuple]) -> bytes:
     return "".join([f"{r[2]}\t{r[5]}\n" for r in rows]).encode()
 
 
+def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+    """(seq, ref, status, matched, findings, released, withheld, candidates) of the results stored for the
+    subjects with lo <= seq < hi, in subject order (an evaluation compares them with its own)."""
+    return conn.execute("SELECT seq, ref, status, matched, findings, released, withheld, candidates "
+                        "FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? ORDER BY seq",
+                        (rid, lo, hi)).fetchall()
+
+
 def seq_bounds(conn: Connection, rid: int) -> tuple[int, int] | None:
     """(first, last) subject sequence number of a request, or None when it has no subjects."""
     ends = [conn.execute(f"SELECT seq FROM subjects WHERE rid = ? ORDER BY seq {way} LIMIT 1", (rid,)).fetchone()
