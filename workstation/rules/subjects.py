@@ -44,7 +44,8 @@ FOIA_THIRD_PARTY = ("a third party: this subject is not the requester who signed
                     "that name); nothing about a third party is released under FOIA")
 _FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 MIN_REASON_CHARS = 25
-CACHE_MAX = 100_000                # entries per value cache (names, reasons); a full cache starts over
+CACHE_MAX = 100_000                # entries per value cache (reasons, periods); a full cache starts over
+NAMES_MAX = 200_000                # entries of the names caches: a million-name request repeats a third of its names
 _FOLD_BYTES = bytes(b if b >= 128 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256))
 
 
@@ -74,8 +75,8 @@ class SubjectPolicy:
     foia_home: str | None = None       # foia: the address key of the requester's own mailing address
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectResult:
+@dataclass(slots=True)        # not frozen: made for every subject of a million-name request, and a frozen
+class SubjectResult:          # dataclass's __init__ (object.__setattr__ per field) costs five times as much
     status: str
     matched: str | None                # "tin:type"
     findings: tuple[tuple[str, str, str], ...]   # (code, outcome, message), non-pass only
@@ -142,7 +143,7 @@ def name_facts(name: str | None) -> tuple[str | None, str]:
     if facts is None:
         msg = check_name(name)
         facts = (msg, name_control(name) if msg is None else "")
-        if len(_NAMES) >= CACHE_MAX:
+        if len(_NAMES) >= NAMES_MAX:
             _NAMES.clear()
         _NAMES[name] = facts
     return facts
@@ -155,7 +156,7 @@ def normalized_name(name: str) -> str:
     """`normalize_name`, remembered: the names at an address are compared for every subject living there."""
     found = _NORMALIZED.get(name)
     if found is None:
-        if len(_NORMALIZED) >= CACHE_MAX:
+        if len(_NORMALIZED) >= NAMES_MAX:
             _NORMALIZED.clear()
         found = _NORMALIZED[name] = normalize_name(name)
     return found

@@ -35,7 +35,7 @@ Result = tuple[int, int, str, str, str | None, str, str, str, str | None]
 # address caches are budgets shared by the workers, so memory does not grow with the number of cores.
 SUBJECTS_CACHE_MIB = 8
 RECORDS_CACHE_BUDGET_MIB = 768          # 384 MiB each for 2 workers
-ADDRESSES_CACHE_BUDGET_MIB = 256        # 128 MiB each for 2 workers
+ADDRESSES_CACHE_BUDGET_MIB = 640        # 320 MiB each for 2 workers
 _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per range
 
 
