@@ -81,8 +81,9 @@ class Plan:
     def overrides_for(self, seq: int) -> list[tuple[str, str]]:
         return self._by_seq.get(None, []) + self._by_seq.get(seq, [])
 
-    def has_own_overrides(self, seq: int) -> bool:
-        return seq in self._by_seq
+    def seqs_with_own_overrides(self) -> frozenset[int]:
+        """The subjects with overrides of their own (not those of every subject)."""
+        return frozenset(seq for seq in self._by_seq if seq is not None)
 
     def encoded(self, seq: int, res: SubjectResult) -> tuple[str, str]:
         """`build_plan` as stored: (released elements joined by ",", "element:code" withheld joined by ",")."""

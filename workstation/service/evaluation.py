@@ -97,7 +97,7 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
         with db.transaction(s.conn), \
                 closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts:
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
-                s, count, parts, code_counts, cancelled)
+                s, rid, count, parts, code_counts, cancelled)
             # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
             complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
@@ -232,7 +232,7 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
+def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
                    ) -> tuple[dict[str, int], str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
@@ -251,7 +251,7 @@ def _store_results(s: Session, total: int, parts: Iterator[subject_pass.Part],
         for i in range(0, len(results), BATCH):
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            ev.replace_results(s.conn, results[i:i + BATCH])
+            ev.replace_results(s.conn, rid, results[i:i + BATCH])
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

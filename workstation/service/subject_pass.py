@@ -24,9 +24,9 @@ from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_fact
 from ..store import db
 from ..store import evaluation as ev
 
-# (rid, seq, ref, status, matched, findings JSON, released, withheld, candidates) — one subject's stored result
-# row; candidates 'tin:type;tin:type' only when MATCH found more than one taxpayer, else None
-Result = tuple[int, int, str, str, str | None, str, str, str, str | None]
+# (seq, ref, status, matched, findings JSON, released, withheld, candidates) — one subject's stored result row
+# (`ev.stored_results`); candidates 'tin:type;tin:type' only when MATCH found more than one taxpayer, else None
+Result = tuple[int, str, str, str | None, str, str, str, str | None]
 
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
@@ -97,54 +97,61 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         return [r for r in rows if r[1] == tin_type]
 
     check = SubjectChecker(policy).check
-    own_overrides = plan.has_own_overrides
+    own_overrides = plan.seqs_with_own_overrides()
     no_rows: list[tuple] = []
     partly = 0
     plans: Counter[tuple[str, str, str]] = Counter()
     codes: Counter[tuple[str, str]] = Counter()
     # Results repeat from subject to subject. Per (status, findings): the findings' JSON, the plan of a subject
-    # without overrides of its own, how many subjects had it, how many of those had that plan.
+    # without overrides of its own, how many subjects had it, how many of those had that plan, and the ends of
+    # the subject's lines of the plan and the findings hashes (after its ref).
     shapes: dict[tuple[str, tuple], list] = {}
     results: list[Result] = []
-    append = results.append
+    plan_lines: list[str] = []
+    findings_lines: list[str] = []
     for i, row in enumerate(subjects):
-        seq = row[0]
+        seq, ref = row[0], row[1]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
                     on_file.get(row[11], no_rows), by_address, rows_for_tin, parts.get(i))
-        status = res.status
-        shape = shapes.get((status, res.findings))
+        status, findings = res.status, res.findings
+        shape = shapes.get((status, findings))
         if shape is None:
             if len(shapes) >= _SHAPES_MAX:
                 _tally(shapes, codes, plans)
                 shapes.clear()
-            shape = shapes[status, res.findings] = [json.dumps(res.findings, separators=(",", ":")),
-                                                    *plan.encoded_shared(res), 0, 0]
+            encoded = json.dumps(findings, separators=(",", ":"))
+            released, withheld = plan.encoded_shared(res)
+            shape = shapes[status, findings] = [encoded, released, withheld, 0, 0, f"\t{released}\t{withheld}\n",
+                                                f"\t{encoded}\n"]
         shape[3] += 1
         named = ";".join(res.candidates) if res.candidates else None
-        if own_overrides(seq):
+        if seq in own_overrides:
             released, withheld = plan.encoded(seq, res)
             plans[status, released, withheld] += 1
-            append((rid, seq, row[1], status, res.matched, shape[0], released, withheld, named))
+            results.append((seq, ref, status, res.matched, shape[0], released, withheld, named))
+            plan_lines.append(f"{ref}\t{released}\t{withheld}\n")
         else:
             shape[4] += 1
             released = shape[1]
-            append((rid, seq, row[1], status, res.matched, shape[0], released, shape[2], named))
+            results.append((seq, ref, status, res.matched, shape[0], released, shape[2], named))
+            plan_lines.append(ref + shape[5])
+        findings_lines.append(ref + shape[6])
         if res.periods_withheld and released:
             partly += 1
     _tally(shapes, codes, plans)
-    stored = ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi)
-    changed = _changed(results, stored)
-    return Part(len(results), changed, ev.plan_lines(results), ev.findings_lines(results), codes, plans, partly)
+    changed = _changed(results, ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi))
+    return Part(len(results), changed, "".join(plan_lines).encode(), "".join(findings_lines).encode(), codes, plans,
+                partly)
 
 
 def _changed(results: list[Result], stored: list[tuple]) -> list[Result]:
-    """The result rows that differ from the stored rows (seq, ref, ..., candidates) of the same subjects."""
+    """The result rows that differ from the stored rows of the same subjects."""
     if not stored:
         return results
     if len(stored) == len(results):            # the usual case: every subject's row is stored, in order
-        return [r for r, old in zip(results, stored, strict=True) if r[1:] != old]
+        return [r for r, old in zip(results, stored, strict=True) if r != old]
     by_seq = {old[0]: old for old in stored}
-    return [r for r in results if r[1:] != by_seq.get(r[1])]
+    return [r for r in results if r != by_seq.get(r[0])]
 
 
 class _AtAddress(dict[str, Residents]):
@@ -188,7 +195,7 @@ class _AtAddress(dict[str, Residents]):
 
 def _tally(shapes: dict[tuple[str, tuple], list], codes: Counter[tuple[str, str]],
            plans: Counter[tuple[str, str, str]]) -> None:
-    for (status, findings), (_json, released, withheld, subjects, shared) in shapes.items():
+    for (status, findings), (_json, released, withheld, subjects, shared, *_lines) in shapes.items():
         for code, outcome, _message in findings:
             codes[code, outcome] += subjects
         if shared:

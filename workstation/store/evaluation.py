@@ -31,13 +31,14 @@ def plan_line(ref: str, released: str, withheld: str) -> bytes:
 
 
 def plan_lines(rows: Iterable[tuple]) -> bytes:
-    """`plan_line` of each result row (rid, seq, ref, status, matched, findings, released, withheld), joined."""
-    return "".join([f"{r[2]}\t{r[6]}\t{r[7]}\n" for r in rows]).encode()
+    """`plan_line` of each result row (seq, ref, status, matched, findings, released, withheld, ...), joined."""
+    return "".join([f"{r[1]}\t{r[5]}\t{r[6]}\n" for r in rows]).encode()
 
 
 def findings_lines(rows: Iterable[tuple]) -> bytes:
-    """The lines of the findings hash, "ref TAB findings JSON", of result rows."""
-    return "".join([f"{r[2]}\t{r[5]}\n" for r in rows]).encode()
+    """The lines of the findings hash, "ref TAB findings JSON", of result rows (seq, ref, status, matched,
+    findings, ...)."""
+    return "".join([f"{r[1]}\t{r[4]}\n" for r in rows]).encode()
 
 
 def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
@@ -163,13 +164,13 @@ def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def replace_results(conn: Connection, rows: Iterable[tuple]) -> None:
-    """Store result rows (`subject_pass.Result`: ..., withheld, candidates) over the request's earlier ones. A
-    request's subjects never change and every evaluation stores one row per subject, so the rows replaced are
-    all there were: each page of the table is rewritten in place, instead of every row being deleted and the
-    table built again."""
-    conn.executemany("INSERT OR REPLACE INTO subject_results (rid, seq, ref, status, matched, findings, released, "
-                     "withheld, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+def replace_results(conn: Connection, rid: int, rows: Iterable[tuple]) -> None:
+    """Store result rows of request `rid` (`subject_pass.Result`: seq, ref, status, matched, findings, released,
+    withheld, candidates) over its earlier ones. A request's subjects never change and every evaluation stores
+    one row per subject, so the rows replaced are all there were: each page of the table is rewritten in place,
+    instead of every row being deleted and the table built again."""
+    conn.executemany(f"INSERT OR REPLACE INTO subject_results (rid, seq, ref, status, matched, findings, released, "
+                     f"withheld, candidates) VALUES ({int(rid)}, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:
