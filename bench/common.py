@@ -336,6 +336,7 @@ class Row:
     rate: float | None = None    # rows/s (computed from rows and seconds when not given)
     unit: str = "s"
     cpu: float | None = None     # CPU seconds of the measured part (user + system)
+    floor: tuple[float, float] | None = None   # (wall, CPU) as multiples of the phase's floor (evaluate.py)
 
     def cells(self) -> list[str]:
         rate = self.rate if self.rate is not None else (
@@ -343,9 +344,12 @@ class Row:
         secs = "" if self.seconds is None else (
             f"{self.seconds * 1000:.1f} ms" if self.unit == "ms" else f"{self.seconds:.2f}")
         cpu = "" if self.cpu is None else (f"{self.cpu * 1000:.1f} ms" if self.unit == "ms" else f"{self.cpu:.2f}")
-        return [self.phase, "" if self.rows is None else f"{self.rows:,}", secs, cpu,
-                "" if rate is None else f"{rate:,.0f}", "" if self.rss_mb is None else f"{self.rss_mb:,.0f}",
-                self.target, "" if self.ok is None else ("PASS" if self.ok else "FAIL")]
+        cells = [self.phase, "" if self.rows is None else f"{self.rows:,}", secs, cpu,
+                 "" if rate is None else f"{rate:,.0f}", "" if self.rss_mb is None else f"{self.rss_mb:,.0f}",
+                 self.target, "" if self.ok is None else ("PASS" if self.ok else "FAIL")]
+        if self.floor is not None:
+            cells.append(f"{self.floor[0]:.1f}x / {self.floor[1]:.1f}x")
+        return cells
 
 
 def row(phase: str, result: dict[str, Any], target: str = "", ok: bool | None = None, **kw: Any) -> Row:
@@ -356,7 +360,9 @@ def row(phase: str, result: dict[str, Any], target: str = "", ok: bool | None = 
 
 def print_table(rows: list[Row]) -> None:
     head = ["phase", "rows", "seconds", "CPU s", "rows/s", "peak RSS MB", "target", "result"]
-    table = [head] + [r.cells() for r in rows]
+    if any(r.floor is not None for r in rows):
+        head.append("x floor (wall / CPU)")
+    table = [head] + [cells + [""] * (len(head) - len(cells)) for cells in (r.cells() for r in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(head))]
     right = {1, 2, 3, 4, 5}
     for n, line in enumerate(table):

@@ -6,15 +6,22 @@ Builds (or, with --keep and the same --work, reuses) an encrypted store and an u
 same way (the agency register, the records, the bulk request and a 10-subject request, all through the
 service's importers), then runs each measured phase in its own spawned process:
 
-  evaluate bulk encrypted   Session.evaluate(bulk, as_of): matching, every check, the release plan, stored
-  evaluate bulk plain       the same on the unencrypted copy (information: what encryption costs here)
-  join count plain/enc      SELECT count(*) of the bare TIN join (subjects JOIN taxpayer_records)
-  join fetch plain/enc      the evaluation's own reads (subjects in ranges, the records of their TINs from the
-                            covering index on a connection with a worker's records cache), every row fetched
-                            into Python, in one process
-  evaluate 10 subjects      a 10-subject (i)(2) request, 20 times, recomputed each time (median)
+  evaluate bulk encrypted, first   Session.evaluate(bulk, as_of) with no result stored yet (the stored results
+                                   are deleted beforehand, not timed): matching, every check, the release plan,
+                                   every subject's row written
+  evaluate bulk encrypted, again   the same over the results of the previous evaluation (recomputed; a row is
+                                   written only where it changed)
+  evaluate bulk plain, first       the first on the unencrypted copy (information: what encryption costs here)
+  join count plain/enc             SELECT count(*) of the bare TIN join (subjects JOIN taxpayer_records)
+  join fetch plain/enc             the evaluation's own reads (subjects in ranges, the records of their TINs from
+                                   the covering index on a connection with a worker's records cache), every row
+                                   fetched into Python, in one process: "join fetch plain" is the floor
+  evaluate 10 subjects             a 10-subject (i)(2) request, 20 times, recomputed each time (median)
 
-Targets (issue 3, on a 2-core machine): bulk evaluation <= 60 s with peak RSS <= 2 GB; 10 subjects <= 50 ms.
+Each evaluation is printed beside its target and as a multiple of the floor (wall seconds and CPU seconds; the
+evaluation's CPU includes its worker processes). Targets (issue 15, on a 2-core machine): the bulk evaluation,
+first and again, <= 20 s with a peak RSS <= 2 GB summed over all processes; 10 subjects <= 50 ms.
+A quick check: --records 500000 --subjects 128000 (under a minute).
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ from workstation.service import subject_pass
 from workstation.store import db
 from workstation.store import evaluation as ev
 
-EVALUATE_TARGET_S = 60.0
+EVALUATE_TARGET_S = 20.0
 RSS_TARGET_MB = 2048
 SMALL_TARGET_MS = 50.0
 SMALL_RUNS = 20
+FIRST, AGAIN, PLAIN = "evaluate bulk encrypted, first", "evaluate bulk encrypted, again", "evaluate bulk plain, first"
+FLOOR = "join fetch plain"
 JOIN_COUNT = ("SELECT count(*) FROM subjects AS s JOIN taxpayer_records AS r ON r.tin = s.tin9 "
               "WHERE s.rid = ?")
 
@@ -121,7 +130,9 @@ def _force_recompute(session: common.Session) -> None:
         ev.bump_data_version(session.conn)
 
 
-def _evaluate(work: str, encrypted: bool, request_id: str, runs: int) -> dict[str, Any]:
+def _evaluate(work: str, encrypted: bool, request_id: str, runs: int, first: bool = False) -> dict[str, Any]:
+    """`runs` evaluations of the request, each recomputed; `first`: with no result stored before (the stored
+    rows are deleted in a transaction of their own, not timed)."""
     session = _session(work, encrypted)
     with session:
         rss_before = common.peak_rss_mb()
@@ -130,7 +141,12 @@ def _evaluate(work: str, encrypted: bool, request_id: str, runs: int) -> dict[st
         doc: dict[str, Any] = {}
         for _ in range(runs):
             _force_recompute(session)
+            if first:
+                with db.transaction(session.conn):
+                    ev.clear_results(session.conn, common.request_rid(session, request_id))
+            changes = session.conn.total_changes
             doc, seconds, cpu = common.timed(lambda: session.evaluate(request_id, common.TODAY))
+            written = session.conn.total_changes - changes    # rows written (results, the summary, the log)
             if doc["data_version"] != ev.data_version(session.conn):
                 raise AssertionError("the evaluation was not recomputed")
             times.append(seconds)
@@ -141,7 +157,7 @@ def _evaluate(work: str, encrypted: bool, request_id: str, runs: int) -> dict[st
         "rows": doc["counts"]["subjects"], "seconds": round(statistics.median(times), 4),
         "cpu_s": round(statistics.median(cpus), 4), "rss_before_mb": round(rss_before, 1),
         "stored_results": results, "counts": doc["counts"], "recommendation": doc["recommendation"],
-        "needs_review": doc["needs_review"],
+        "needs_review": doc["needs_review"], "written": written,
         "code_counts": doc["code_counts"],
     }
     if runs > 1:
@@ -189,9 +205,9 @@ def main() -> None:
                  for enc in (True, False)}
         load_before = common.machine()
         r: dict[str, dict[str, Any]] = {}
-        r["evaluate bulk encrypted"] = common.run_phase("evaluate bulk encrypted", _evaluate, w, True,
-                                                        common.BULK_ID, 1)
-        r["evaluate bulk plain"] = common.run_phase("evaluate bulk plain", _evaluate, w, False, common.BULK_ID, 1)
+        r[FIRST] = common.run_phase(FIRST, _evaluate, w, True, common.BULK_ID, 1, True)
+        r[AGAIN] = common.run_phase(AGAIN, _evaluate, w, True, common.BULK_ID, 1)
+        r[PLAIN] = common.run_phase(PLAIN, _evaluate, w, False, common.BULK_ID, 1, True)
         for fetch in (False, True):
             for enc in (False, True):
                 name = f"join {'fetch' if fetch else 'count'} {'encrypted' if enc else 'plain'}"
@@ -200,10 +216,13 @@ def main() -> None:
                                                      SMALL_RUNS)
         load_after = common.machine()
 
-    bulk, small = r["evaluate bulk encrypted"], r["evaluate 10 subjects"]
-    bulk_ok = bulk["seconds"] <= EVALUATE_TARGET_S and bulk["peak_mb"] <= RSS_TARGET_MB
+    floor = r[FLOOR]
+    bulk_ok = {name: r[name]["seconds"] <= EVALUATE_TARGET_S and r[name]["peak_mb"] <= RSS_TARGET_MB
+               for name in (FIRST, AGAIN)}
+    small = r["evaluate 10 subjects"]
     small_ok = small["seconds"] * 1000 <= SMALL_TARGET_MS
-    floor = r["join fetch plain"]
+    ratios = {name: (r[name]["seconds"] / floor["seconds"], r[name]["cpu_s"] / floor["cpu_s"])
+              for name in (FIRST, AGAIN, PLAIN)}
     rows = [common.row("generate inputs" + (" (reused)" if gen["reused"] else ""), gen)]
     for enc, b in build.items():
         label = "build " + ("encrypted" if enc else "plain") + (f" ({b['reused']} store)" if b["reused"] else "")
@@ -211,31 +230,35 @@ def main() -> None:
             rows.append(common.Row(label, None, b["seconds"], b["peak_mb"]))
         else:
             rows.append(common.row(label, b, rate=b["rows"] / b["records_s"]))
-    rows += [
-        common.row("evaluate bulk encrypted", bulk, "<= 60 s, <= 2 GB", bulk_ok),
-        common.row("evaluate bulk plain", r["evaluate bulk plain"]),
-    ]
+    target = f"<= {EVALUATE_TARGET_S:.0f} s, <= 2 GB"
+    rows += [common.row(FIRST, r[FIRST], target, bulk_ok[FIRST], floor=ratios[FIRST]),
+             common.row(AGAIN, r[AGAIN], target, bulk_ok[AGAIN], floor=ratios[AGAIN]),
+             common.row(PLAIN, r[PLAIN], floor=ratios[PLAIN])]
     for name in ("join count plain", "join count encrypted", "join fetch plain", "join fetch encrypted"):
-        rows.append(common.row(name, r[name], "floor" if name == "join fetch plain" else ""))
+        rows.append(common.row(name, r[name], "floor" if name == FLOOR else ""))
     rows.append(common.row(f"evaluate 10 subjects (median of {SMALL_RUNS})", small, "<= 50 ms", small_ok,
                            unit="ms"))
     print()
     common.print_table(rows)
-    print("  (build rows/s: the records import alone)")
-    enc_join, plain_eval = r["join fetch encrypted"]["seconds"], r["evaluate bulk plain"]["seconds"]
-    print(f"\nbulk evaluation: {bulk['seconds']:.1f} s = {bulk['seconds'] / floor['seconds']:.1f}x the bare join "
-          f"fetched in a plain database ({floor['seconds']:.1f} s), {bulk['seconds'] / enc_join:.1f}x the same join "
-          f"encrypted; encrypted/plain evaluation {bulk['seconds'] / plain_eval:.2f}x")
-    print(f"  counts {bulk['counts']}, recommendation {bulk['recommendation']}, needs review {bulk['needs_review']}; "
-          f"CPU {bulk['cpu_s']:.1f} s of {bulk['seconds']:.1f} s wall")
+    print("  (build rows/s: the records import alone; x floor: wall and CPU seconds over those of the floor, the "
+          "evaluation's own reads fetched in one process from the plain copy)")
+    first, again = r[FIRST], r[AGAIN]
+    print(f"\nbulk evaluation: first {first['seconds']:.1f} s ({first['cpu_s']:.1f} CPU s), again "
+          f"{again['seconds']:.1f} s ({again['cpu_s']:.1f} CPU s); floor {floor['seconds']:.1f} s "
+          f"({floor['cpu_s']:.1f} CPU s): first {ratios[FIRST][0]:.1f}x / {ratios[FIRST][1]:.1f}x CPU, again "
+          f"{ratios[AGAIN][0]:.1f}x / {ratios[AGAIN][1]:.1f}x CPU; encrypted/plain (first) "
+          f"{first['seconds'] / r[PLAIN]['seconds']:.2f}x")
+    print(f"  counts {first['counts']}, recommendation {first['recommendation']}, needs review "
+          f"{first['needs_review']}; rows written: first {first['written']:,}, again {again['written']:,}")
     print(f"10-subject request: median {small['seconds'] * 1000:.1f} ms, min {small['min_s'] * 1000:.1f} ms, "
           f"max {small['max_s'] * 1000:.1f} ms over {small['runs']} runs")
     print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
     common.json_line("evaluate", {
-        "records": found["record_rows"], "subjects": bulk["rows"], "taxpayers": found["taxpayers"],
+        "records": found["record_rows"], "subjects": first["rows"], "taxpayers": found["taxpayers"],
         "subject_mix": found["subject_mix"], "build": {("encrypted" if k else "plain"): v for k, v in build.items()},
-        "phases": r, "floor_ratio": round(bulk["seconds"] / floor["seconds"], 2),
-        "pass": {"bulk_evaluate": bulk_ok, "small_evaluate": small_ok},
+        "phases": r, "floor_ratio": {name: [round(w, 2), round(c, 2)] for name, (w, c) in ratios.items()},
+        "pass": {"bulk_evaluate_first": bulk_ok[FIRST], "bulk_evaluate_again": bulk_ok[AGAIN],
+                 "small_evaluate": small_ok},
         "load_before": load_before, "load_after": load_after, "code": common.code_version(),
     })
 

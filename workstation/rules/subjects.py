@@ -226,14 +226,15 @@ class SubjectChecker:
     def check(self, name: str | None, tin: str | None, street: str | None, city: str | None, state: str | None,
               zip_code: str | None, periods: str | None, case_no: str | None, reason: str | None,
               rows: Sequence[RecordRow], by_address: AddressLookup, rows_for_tin: RowsForTin,
-              parts: tuple[list[str], str] | None = None) -> SubjectResult:
+              parts: tuple[list[str], str] | None = None, facts: tuple[str | None, str] | None = None
+              ) -> SubjectResult:
         """Every subject-level check of one subject. `rows`: every record row of the subject's TIN; `parts`:
-        `street_parts(street, ...)` when the caller has computed them already."""
+        `street_parts(street, ...)` and `facts`: `name_facts(name)`, when the caller has computed them already."""
         policy = self.policy
         findings: list[tuple[str, str, str]] = []
         blocking = False   # a failure other than HOLD that keeps this subject from being released
 
-        name_msg, nc = name_facts(name)
+        name_msg, nc = facts if facts is not None else name_facts(name)
         if name_msg:
             findings.append(("NAME", FAIL, name_msg))
             blocking = True

@@ -79,8 +79,9 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
+    facts = [name_facts(row[2]) for row in subjects]
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
-             if row[4] and name_facts(row[2])[0] is None}
+             if row[4] and facts[i][0] is None}
     keys = {p[1] for p in parts.values()}
     if policy.foia_home:
         keys.add(policy.foia_home)       # a first-party FOIA subject is looked up at the requester's address
@@ -112,7 +113,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     for i, row in enumerate(subjects):
         seq, ref = row[0], row[1]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-                    on_file.get(row[11], no_rows), by_address, rows_for_tin, parts.get(i))
+                    on_file.get(row[11], no_rows), by_address, rows_for_tin, parts.get(i), facts[i])
         status, findings = res.status, res.findings
         shape = shapes.get((status, findings))
         if shape is None:
