@@ -38,7 +38,7 @@ from .session import CancelCheck, Progress, Session
 BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
 MAX_WORKERS = 4
-CHUNK_SUBJECTS = 25_000     # subjects per range: evaluated as a unit, then stored while the next ones run
+CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stored while the next ones run
 
 
 def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
