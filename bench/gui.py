@@ -7,7 +7,7 @@ minutes for 1.28 million subjects on two cores), unlocks it as the reviewer thro
 
   stall     the longest gap between ticks of a 10 ms QTimer while the bulk request is evaluated in the
             worker, with its progress dialog: the whole evaluation, or with --stall-seconds S only its
-            first S seconds, then Cancel (which rolls it back; its latency is printed)  target <= 100 ms
+            first S seconds, then Cancel (which rolls it back; its latency is printed)  target <= 50 ms
             For each long gap it prints where the worker was when the event loop got going again.
   open      from "open the request" to the request view ready: tabs filled and the subject model holding
             its row count (evaluation fresh, as a reviewer reopening it finds it)  target <= 300 ms
@@ -52,7 +52,7 @@ from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Workstation
 
 BULK = "DEMO-I2-BULK"
-TARGETS_MS = {"stall": 100.0, "open": 300.0, "scroll": 100.0}
+TARGETS_MS = {"stall": 50.0, "open": 300.0, "scroll": 100.0}   # stall: issue 15 (issue 6 had 100 ms)
 MAX_ACTIVE_MATTERS = 1_000_000        # the intake's limit for an officer's "active_matters"
 
 
