@@ -13,7 +13,7 @@ import os
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -39,6 +39,7 @@ BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
 MAX_WORKERS = 4
 CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stored while the next ones run
+AHEAD = 3                   # ranges per worker handed out ahead of the writing
 
 
 def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
@@ -187,8 +188,8 @@ class _Pool:
 def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
                      progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[subject_pass.Part]:
     """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
-    on every core. The ranges are handed to the workers at once (the caller can prepare its transaction in the
-    meantime); each is yielded as soon as it and those before it are done."""
+    on every core. The first ranges are handed to the workers at once, the others as ranges are written; each
+    is yielded as soon as it and those before it are done."""
     done = 0
 
     def collected(part: subject_pass.Part) -> subject_pass.Part:
@@ -206,14 +207,24 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
                 yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
         return here()
     parts = max(pool.workers * 4, -(-count // CHUNK_SUBJECTS))
-    futures = deque(pool.executor.submit(subject_pass.run_in_worker, rid, c, policy, plan)
-                    for c in subject_pass.chunks(s.conn, rid, parts))
+    waiting = deque(subject_pass.chunks(s.conn, rid, parts))
+    futures: deque[Future[subject_pass.Part]] = deque()
+
+    def hand_out() -> None:
+        # At most AHEAD ranges per worker handed out and not yet written: when the writing falls behind (a first
+        # evaluation writes every row), the workers wait and the writing gets the cores, instead of the last
+        # ranges being written alone at the end (and their results held meanwhile).
+        while waiting and len(futures) < pool.workers * AHEAD:
+            futures.append(pool.executor.submit(subject_pass.run_in_worker, rid, waiting.popleft(), policy, plan))
+
+    hand_out()
 
     def arriving() -> Iterator[subject_pass.Part]:
         try:
             while futures:
                 part = futures[0].result()
                 futures.popleft()           # a range's results are held only until they are written
+                hand_out()
                 yield collected(part)
         finally:
             for future in futures:
