@@ -63,8 +63,8 @@ class Part:
 
     subjects: int                            # subjects in the range
     results: list[Result]                    # the rows that differ from the stored ones, in subject order
-    plan_lines: bytes                        # `ev.plan_lines` of every subject of the range
-    findings_lines: bytes                    # `ev.findings_lines` of every subject of the range
+    plan_lines: bytes                        # `ev.plan_line` of every subject of the range
+    findings_lines: bytes                    # "ref TAB findings JSON" of every subject of the range
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
     plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
     # subjects released with some of their own periods withheld (outside the request's): a partial release

@@ -26,19 +26,9 @@ _TIN = itemgetter(5)
 
 
 def plan_line(ref: str, released: str, withheld: str) -> bytes:
-    """One subject's line of the plan hash (refs, element names and codes never hold tabs or newlines)."""
+    """One subject's line of the plan hash (refs, element names and codes never hold tabs or newlines). The lines
+    of the findings hash are "ref TAB findings JSON NEWLINE" (`service.subject_pass` makes both)."""
     return f"{ref}\t{released}\t{withheld}\n".encode()
-
-
-def plan_lines(rows: Iterable[tuple]) -> bytes:
-    """`plan_line` of each result row (seq, ref, status, matched, findings, released, withheld, ...), joined."""
-    return "".join([f"{r[1]}\t{r[5]}\t{r[6]}\n" for r in rows]).encode()
-
-
-def findings_lines(rows: Iterable[tuple]) -> bytes:
-    """The lines of the findings hash, "ref TAB findings JSON", of result rows (seq, ref, status, matched,
-    findings, ...)."""
-    return "".join([f"{r[1]}\t{r[4]}\n" for r in rows]).encode()
 
 
 def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
