@@ -30,12 +30,13 @@ Result = tuple[int, str, str, str | None, str, str, str, str | None]
 
 # Page caches of a worker's connections (each page read is decrypted and authenticated: what stays cached from
 # range to range is not decrypted again). Subjects are read once, front to back; records are looked up by TIN
-# all over the covering index, most of which stays in its cache; addresses (subjects the TIN does not find)
-# all over the index on addr_key, kept apart so that they do not push the records out. The records and
-# address caches are budgets shared by the workers, so memory does not grow with the number of cores.
+# all over the covering index, which stays in its cache; addresses (every subject with a name and a street)
+# all over the index on addr_key, kept apart so that they do not push the records out, most of it cached too
+# (a look-up that finds its page cached costs a third of one that decrypts it). The records and address
+# caches are budgets shared by the workers, so memory does not grow with the number of cores.
 SUBJECTS_CACHE_MIB = 8
 RECORDS_CACHE_BUDGET_MIB = 768          # 384 MiB each for 2 workers
-ADDRESSES_CACHE_BUDGET_MIB = 640        # 320 MiB each for 2 workers
+ADDRESSES_CACHE_BUDGET_MIB = 576        # 288 MiB each for 2 workers (most of the 380 MB index at 5 M records)
 _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per range
 
 
