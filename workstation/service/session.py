@@ -15,7 +15,7 @@ from ..keys.primitives import fingerprint
 from ..keys.signer import Signer, SoftwareSigner
 from ..model import USER_ROLES, CourtOrder, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
 from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
-from ..store import auditlog, db, opening, orders, queue
+from ..store import auditlog, certificates, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
 from ..store import users as users_sql
@@ -139,6 +139,7 @@ class Session(LogMixin):
             public = users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name),
                                       created_by=self.user)
             self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
+            self._certify(name, public)
             opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
             opening.stage_keyslots(self.conn, slots)
         opening.save_keyslots(self.path, slots)
@@ -166,10 +167,16 @@ class Session(LogMixin):
         stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
         public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
         self.log("user-reset", name, {"fingerprint": fingerprint(public)})
+        self._certify(name, public)
         key = opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
         if name == self.user:
             self._store.checkpoint_key = key
         opening.stage_keyslots(self.conn, slots)
+
+    def _certify(self, name: str, public: bytes) -> None:
+        """Inside a transaction: the office CA's certificate for `name`'s new signing key, announced."""
+        store = self._store
+        certificates.issue(self.conn, store.data_key, store.keyslots.store_id, name, public, by=self.user)
 
     def rebind(self, admin: str, passphrase: str) -> tuple[UserInfo, list[str], str | None]:
         """After a recovery-code unlock: bind the store to this machine (a new device secret in its keyring,
@@ -337,6 +344,12 @@ class Session(LogMixin):
 
         return export(self, request_id)
 
+    def export_ca(self, target: str) -> Any:
+        """The office CA's certificate (PEM, serial, fingerprint) for recipients to trust once; logged."""
+        from .certificates import export_ca
+
+        return export_ca(self, target)
+
     def verify(self, against: Sequence[Path] = ()) -> Any:
         """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
         also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
@@ -382,16 +395,17 @@ class Session(LogMixin):
         return import_agency(self, path)
 
     # --- letters and the accounting of disclosures (see letters.py, accounting.py) -----------------
-    def issue_letter(self, request_id: str) -> bytes:
-        """The PDF letter for the request's final decision: generated and stored the first time (with the
-        accounting of disclosures), the stored bytes after that."""
-        return self.letter(request_id).pdf
+    def issue_letter(self, request_id: str, secret: str) -> bytes:
+        """The PDF letter for the request's final decision: generated, signed (PAdES, with the user's key:
+        `secret` opens it, as for a decision) and stored the first time, with the accounting of disclosures;
+        the stored bytes after that (no new signature)."""
+        return self.letter(request_id, secret).pdf
 
-    def letter(self, request_id: str) -> Any:
+    def letter(self, request_id: str, secret: str) -> Any:
         """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
         from .letters import issue
 
-        return issue(self, request_id)
+        return issue(self, request_id, secret)
 
     def letter_bytes(self, request_id: str) -> bytes | None:
         """The letter already issued for the request's current decision, or None (never generates one)."""
