@@ -16,6 +16,7 @@ from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
     DemoTemplate,
+    answer_passphrase,
     ask,
     demo_template_fixture,
     desktop_fixture,
@@ -74,9 +75,12 @@ def letter_tab(qtbot, desktop: DesktopApp, issue: bool = True) -> tuple[MainWind
     wait_idle(qtbot, desktop.db)
     if issue:
         assert tab.issue.isEnabled() and not tab.print.isEnabled()
+        answered: list[str] = []
+        answer_passphrase(demo_passphrase("rita"), answered)       # issuing signs the PDF with rita's key
         with qtbot.waitSignal(tab.letter_loaded, timeout=WAIT_MS):
             tab.issue.click()
         wait_idle(qtbot, desktop.db)
+        assert answered == ["Sign the letter: enter your passphrase again."]
     return window, tab
 
 

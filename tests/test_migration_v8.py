@@ -41,8 +41,10 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
     with monkeypatch.context() as mp:
         mp.setattr(db, "migrations", lambda: upto7)
         mp.setattr(db, "SCHEMA_VERSION", 7)
-        # schema 7 has no checkpoint keys yet (migration 0009 adds them): the unlock enrols none
+        # schema 7 has no checkpoint keys yet (migration 0009 adds them), nor an office CA (0010): the unlock
+        # enrols and issues none
         mp.setattr(opening, "_checkpoint_key", lambda *_args: None)
+        mp.setattr(opening, "_signing_key_forward", lambda *_args: None)
         with Workstation(store).unlock("admin", ADMIN_PW) as s:
             assert db.schema_version(s.conn) == 7
             with db.transaction(s.conn):

@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from .capabilities import NOT_AVAILABLE, Capabilities
 from .database import DbClient
+from .dialog_parts import ask_passphrase
 from .labels import plain_label
 from .values import RequestSnapshot, SessionInfo
 
@@ -105,18 +104,13 @@ class DecisionTab(QWidget):
                                 and decision.status != "approved" and decision.preparer != self._info.user)
         self.controls.setEnabled(True)
 
-    def _ask_passphrase(self, what: str) -> str | None:
-        text, ok = QInputDialog.getText(self, what, f"{what}: enter your passphrase again.",
-                                        QLineEdit.EchoMode.Password)
-        return text if ok and text else None
-
     def on_sign_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Sign the decision")
+        passphrase = ask_passphrase(self, "Sign the decision")
         if passphrase is not None:
             self.sign_decision(self.outcome.currentText(), self.justification.toPlainText(), passphrase)
 
     def on_approve_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Approve the decision")
+        passphrase = ask_passphrase(self, "Approve the decision")
         if passphrase is not None:
             self.approve_decision(passphrase)
 

@@ -1,5 +1,6 @@
-"""Small parts the administration dialogs share: a read-only table, a passphrase field, a label with a
-mnemonic for its field, a status line, a button, the Close row with the dialog's actions."""
+"""Small parts the dialogs and tabs share: a read-only table, a passphrase field, the passphrase asked again
+before signing, a label with a mnemonic for its field, a status line, a button, the Close row with the
+dialog's actions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -44,6 +46,14 @@ def passphrase_field(name: str) -> QLineEdit:
                               | Qt.InputMethodHint.ImhNoPredictiveText)
     field.setAccessibleName(name)
     return field
+
+
+def ask_passphrase(parent: QWidget, what: str) -> str | None:
+    """Ask the signed-in user's passphrase again right before signing (Electrum's @protected): a modal
+    dialog, echo off. None when cancelled or left empty."""
+    text, ok = QInputDialog.getText(parent, what, f"{what}: enter your passphrase again.",
+                                    QLineEdit.EchoMode.Password)
+    return text if ok and text else None
 
 
 def buddy(text: str, widget: QWidget) -> QLabel:

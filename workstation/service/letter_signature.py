@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from ..errors import InputError
 from ..keys.signer import Signer
-from ..letters import pades
 from ..store import certificates as certs_sql
 from ..store import letters as letters_sql
 from .certificates import SigningCertificate
@@ -18,6 +17,8 @@ from .session import Session
 
 def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertificate], at: datetime) -> bytes:
     """The rendered letter signed PAdES B-B, its signing time `at` (the issue time the store records)."""
+    from ..letters import pades  # pyHanko: imported when a letter is signed or checked (~0.5 s)
+
     signer, cert = signing
     try:
         return pades.sign(rendered, signer, cert.certificate, cert.ca, at,
@@ -45,6 +46,8 @@ def check(s: Session, data: bytes, issued: bytes, row: letters_sql.LetterRow,
           problems: list[str], notes: list[str]) -> PdfSignatureReport | None:
     """Check the PDF signature of `data` (the file) for letter `row`, whose stored bytes are `issued`; add
     what is wrong to `problems`. A letter issued before letters were signed: a note, and None."""
+    from ..letters import pades
+
     letter = row.letter_id
     if pades.signature_count(issued) == 0:
         notes.append(f"letter {letter} was issued on {row.issued_at[:10]}, before letters carried a PDF signature: "
