@@ -181,9 +181,9 @@ def desktops_fixture(qtbot, store: Workstation) -> Iterator[Desktops]:  # type: 
     QApplication.processEvents()
 
 
-def answer_passphrase(passphrase: str, answered: list[str]) -> None:
+def answer_passphrase(passphrase: str | None, answered: list[str]) -> None:
     """When the passphrase dialog opens (QInputDialog, modal), type the passphrase and press OK, as the user
-    would. Polls for at most WAIT_MS; `answered` gets the dialog's label once done."""
+    would (None: press Cancel). Polls for at most WAIT_MS; `answered` gets the dialog's label once done."""
     tries = [WAIT_MS // 20]
 
     def attempt() -> None:
@@ -195,6 +195,9 @@ def answer_passphrase(passphrase: str, answered: list[str]) -> None:
             return
         dialog = dialogs[0]
         answered.append(dialog.labelText())
+        if passphrase is None:
+            dialog.reject()
+            return
         dialog.setTextValue(passphrase)
         dialog.accept()
 

@@ -173,6 +173,24 @@ def test_the_preview_shows_the_stored_letter(qtbot, desktop: DesktopApp) -> None
     assert [e for e, _o, _d in log_entries(qtbot, desktop.db, "letter-")] == ["letter-issued"]
 
 
+def test_issuing_asks_the_passphrase_and_a_wrong_or_cancelled_one_issues_nothing(qtbot, desktop: DesktopApp) -> None:
+    _window, tab = letter_tab(qtbot, desktop, issue=False)
+    answered: list[str] = []
+    answer_passphrase(None, answered)                          # Cancel
+    tab.issue.click()
+    qtbot.waitUntil(lambda: len(answered) == 1, timeout=WAIT_MS)
+    wait_idle(qtbot, desktop.db)
+    assert tab.issue.isEnabled() and tab.pdf is None
+    answer_passphrase("not rita's passphrase", answered)
+    tab.issue.click()
+    qtbot.waitUntil(lambda: any("wrong passphrase" in b.text() for b in message_boxes()), timeout=WAIT_MS)
+    for box in message_boxes():
+        box.close()
+    wait_idle(qtbot, desktop.db)
+    assert tab.issue.isEnabled() and tab.pdf is None
+    assert log_entries(qtbot, desktop.db, "letter-") == []
+
+
 def test_print_to_a_pdf_file_through_the_print_dialog(qtbot, desktop: DesktopApp, tmp_path: Path) -> None:
     _window, tab = letter_tab(qtbot, desktop)
     stored = tab.pdf
