@@ -34,7 +34,10 @@ from ..keys import primitives as p
 from ..keys.signer import Signer
 
 FIELD = "DWS-Letter-Signature"
-PLACEHOLDER = bytes(72)        # the longest DER ECDSA P-256 signature: pyHanko sizes the signature from it
+PLACEHOLDER = bytes(72)        # the longest DER ECDSA P-256 signature (pyHanko asks for one to size a CMS)
+CMS_OVERHEAD = 2048            # bytes reserved for the CMS beyond its two certificates: the signed attributes,
+                               # the signer info and the signature take about 700; reserving them outright spares
+                               # pyHanko building the whole CMS twice (once only to measure it)
 
 
 class LetterSigningError(Exception):
@@ -87,8 +90,9 @@ def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: d
                                       subfilter=fields.SigSeedSubFilter.PADES)
     writer = _LetterWriter(io.BytesIO(pdf))
     try:
-        out = _AtIssueTime(meta, _TokenSigner(signer, certificate, authority), at).sign_pdf(writer)
-    except (SigningError, PdfError) as exc:
+        out = _AtIssueTime(meta, _TokenSigner(signer, certificate, authority), at).sign_pdf(
+            writer, bytes_reserved=2 * (len(certificate) + len(authority) + CMS_OVERHEAD))   # in hex digits
+    except (SigningError, PdfError, ValueError) as exc:       # pyHanko's own; a Signer's errors pass through
         raise LetterSigningError(str(exc)) from None
     return out.getvalue()
 
