@@ -120,7 +120,7 @@ def signature_count(pdf: bytes) -> int:
     not a PDF that pyHanko can read."""
     try:
         return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures)
-    except (PdfError, ValueError, KeyError, TypeError):
+    except Exception:          # any file at all may come here: whatever the parser trips on, it is unreadable
         return -1
 
 
@@ -128,19 +128,21 @@ def check(pdf: bytes, authority: bytes, at: datetime) -> PdfSignatureCheck:
     """The file's (one) signature validated with pyHanko, the office CA the only trust root, certificates
     judged at `at` (the letter's issue time, which the store records). Raises ValueError when the file has
     no signature pyHanko can read."""
+    # The file may be anything (a letter changed by hand, a hostile file naming one of our letter ids): whatever
+    # the parser or the validator trips on, the answer is that its signature cannot be read or validated.
     try:
         signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:
         raise ValueError(f"its PDF structure cannot be read ({type(exc).__name__})") from None
     if len(signatures) != 1:
         raise ValueError(f"it carries {len(signatures)} PDF signatures, not one")
     embedded = signatures[0]
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(authority)], moment=at,
                                 allow_fetching=False)
-    cert = embedded.signer_cert
     try:
+        cert = embedded.signer_cert
         status = validate_pdf_signature(embedded, signer_validation_context=context)
-    except (PdfError, ValueError) as exc:       # pyHanko's validation errors are ValueErrors
+    except Exception as exc:
         raise ValueError(f"its PDF signature cannot be validated ({type(exc).__name__})") from None
     names = cert.subject.native
     reported = status.signer_reported_dt
