@@ -1,6 +1,6 @@
-"""Letters: issue one per final signed decision (stored in the store, with the accounting of disclosures in
-the same transaction), hand out the stored bytes, log every write and print, and check a letter file
-against the store (`dws verify-letter`)."""
+"""Letters: issue one per final signed decision (signed as a PDF with the issuing user's key, stored in the
+store with the accounting of disclosures in the same transaction), hand out the stored bytes, log every write
+and print, and check a letter file against the store (`dws verify-letter`)."""
 
 from __future__ import annotations
 
@@ -188,7 +188,8 @@ class LetterCheck:
 
 
 def verify(s: Session, data: bytes, source: str) -> LetterCheck:
-    """Is `data` exactly a letter this store issued, for a decision whose signatures verify?
+    """Is `data` exactly a letter this store issued, its PDF signature valid (letter_signature.py), for a
+    decision whose signatures verify?
     Not ours (not a PDF, no letter id, an id this store never issued): InputError. Ours but changed:
     a report with problems (the CLI exits 3)."""
     s.require("read-log")
