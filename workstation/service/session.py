@@ -202,6 +202,8 @@ class Session(LogMixin):
 
         lockout = Lockout(self.path)
         lockout.check(self.user)
+        if not passphrase:           # an empty entry is not an attempt: nothing counted, nothing logged
+            raise AuthError("enter your passphrase")
         slots = self._store.keyslots
         stretched = slots.stretch(self.user, passphrase)
         if stretched is None or slots.open_user(self.user, stretched, self._store.device_secret) is None:
