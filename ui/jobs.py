@@ -82,7 +82,8 @@ def load_request(request_id: str, as_of: date | None) -> Any:
         package = s.request(request_id)
         doc = s.evaluate(request_id, as_of, progress=ctx.progress, cancelled=ctx.cancelled)
         decision = s.decision(request_id) if hasattr(s, "decision") else None
-        return RequestSnapshot(request_id, package, Evaluation.from_doc(doc), overrides(s, request_id), decision)
+        evaluation = Evaluation.from_doc(doc, package.authority)
+        return RequestSnapshot(request_id, package, evaluation, overrides(s, request_id), decision)
 
     return job
 
