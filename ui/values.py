@@ -18,6 +18,7 @@ class SessionInfo:
     user: str | None              # None for a recovery-code session
     role: str
     idle_lock_minutes: int
+    store: str = ""               # the store folder (Help › About)
 
     @property
     def recovery(self) -> bool:
