@@ -363,6 +363,12 @@ class Session(LogMixin):
 
         return subject_rows(self, request_id, offset, limit, status)
 
+    def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
+        """Subjects by reference or by the words of their name (logged; at most 50)."""
+        from .review import find_subjects
+
+        return find_subjects(self, request_id, text)
+
     def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
         from .review import subject_findings
 
