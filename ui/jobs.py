@@ -31,7 +31,7 @@ class SettingRow:
 
 def session_info(session: Session) -> SessionInfo:
     minutes = session.settings().get("idle_lock_minutes", DEFAULT_IDLE_MINUTES)
-    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES))
+    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES), str(session.path))
 
 
 def unlock(user: str, passphrase: str) -> Any:
@@ -82,7 +82,8 @@ def load_request(request_id: str, as_of: date | None) -> Any:
         package = s.request(request_id)
         doc = s.evaluate(request_id, as_of, progress=ctx.progress, cancelled=ctx.cancelled)
         decision = s.decision(request_id) if hasattr(s, "decision") else None
-        return RequestSnapshot(request_id, package, Evaluation.from_doc(doc), overrides(s, request_id), decision)
+        evaluation = Evaluation.from_doc(doc, package.authority)
+        return RequestSnapshot(request_id, package, evaluation, overrides(s, request_id), decision)
 
     return job
 

@@ -272,3 +272,16 @@ class InclusionProof:
         """The `dws.inclusion/1` document of INTERCHANGE.md (leaf_index counts from 0: entry seq - 1)."""
         return {"format": "dws.inclusion/1", "checkpoint": self.checkpoint, "leaf_index": self.seq - 1,
                 "leaf_hash": self.leaf_hash, "path": list(self.path)}
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectCheckCount:
+    """One subject-level check of a request: how many of its subjects passed, failed or need review."""
+
+    code: str
+    passed: int
+    failed: int
+    needs_review: int
+
+    def count(self, outcome: str) -> int:
+        return {"pass": self.passed, "fail": self.failed, "needs-review": self.needs_review}.get(outcome, 0)

@@ -209,6 +209,8 @@ class Session(LogMixin):
 
         lockout = Lockout(self.path)
         lockout.check(self.user)
+        if not passphrase:           # an empty entry is not an attempt: nothing counted, nothing logged
+            raise AuthError("enter your passphrase")
         slots = self._store.keyslots
         stretched = slots.stretch(self.user, passphrase)
         if stretched is None or slots.open_user(self.user, stretched, self._store.device_secret) is None:
@@ -373,6 +375,12 @@ class Session(LogMixin):
         from .review import subject_rows
 
         return subject_rows(self, request_id, offset, limit, status)
+
+    def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
+        """Subjects by reference or by the words of their name (logged; at most 50)."""
+        from .review import find_subjects
+
+        return find_subjects(self, request_id, text)
 
     def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
         from .review import subject_findings

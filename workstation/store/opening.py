@@ -146,6 +146,8 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check(user)
+    if not passphrase:               # an empty entry (Enter pressed on an empty field) is not an attempt
+        raise AuthError(f"enter the passphrase for {user!r}")
     secret = _device_secret(slots)
     stretched = slots.stretch(user, passphrase)
     data_key = slots.open_user(user, stretched, secret) if stretched is not None else None
@@ -187,6 +189,8 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check("<recovery>")
+    if not code.strip():
+        raise AuthError("enter the recovery code")
     data_key = slots.open_recovery(code)
     if data_key is None:
         lockout.record_failure("<recovery>", "recovery-unlock-failed")
