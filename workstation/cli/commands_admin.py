@@ -167,16 +167,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_missing(path: Path) -> bool:
     """`dws demo --if-missing`: whether to make the demo (an interrupted one is removed first)."""
-    from ..demo_store import PASSPHRASE_FILE as passphrase_file
-    from ..demo_store import DemoState, demo_state, remove_incomplete_demo
+    from ..demo_store import PASSPHRASE_FILE, DemoState, demo_state, remove_incomplete_demo
 
     state = demo_state(path)
-
     if state is DemoState.DEMO:
-        print(f"Store at {path} already exists; demo users are listed in {path / passphrase_file}.")
+        print(f"Store at {path} already exists; demo users are listed in {path / PASSPHRASE_FILE}.")
         return False
     if state is DemoState.OTHER_STORE:
-        print(f"Store at {path} already exists and is not a demo store (it has no {passphrase_file}); it is "
+        print(f"Store at {path} already exists and is not a demo store (it has no {PASSPHRASE_FILE}); it is "
               "left as it is. For the demo, give another folder: dws --store DIR demo")
         return False
     if state is DemoState.NOT_A_STORE:
@@ -184,7 +182,7 @@ def _demo_missing(path: Path) -> bool:
                          "'dws demo' of an older version?); nothing was changed. Move that folder away, then "
                          "run again, or give another folder: dws --store DIR demo")
     if state is DemoState.INCOMPLETE_DEMO:
-        print(f"{path} holds a demo store whose making was interrupted (it has no {passphrase_file}); "
+        print(f"{path} holds a demo store whose making was interrupted (it has no {PASSPHRASE_FILE}); "
               "making it again.", file=sys.stderr)
         remove_incomplete_demo(path)
     return True
