@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Set up, install the system libraries Qt's platform plugin lacks (or name the command that does, and stop;
-# only with a display: workstation/qt_runtime.py), create the demo store if there is none, start the desktop
+# only with a display: ui/qt_runtime.py), create the demo store if there is none, start the desktop
 # application.
 run: $(STAMP)
-	@$(BIN)/python -m workstation.qt_runtime --install
+	@$(BIN)/python -m ui.qt_runtime --install
 	$(BIN)/python -m workstation.cli.main demo --if-missing
 	$(BIN)/python -m workstation.cli.main gui
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from workstation import qt_runtime
-from workstation.qt_runtime import Missing, check, install, install_commands
+from ui import qt_runtime
+from ui.qt_runtime import Missing, check, install, install_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 # ldd of libqxcb.so on a desktop Debian 12 without four of the xcb libraries (abridged)
@@ -117,7 +117,7 @@ def _dws(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_with_no_display_there_is_nothing_to_check_and_dws_gui_says_so_in_one_line() -> None:
-    proc = _dws("-m", "workstation.qt_runtime", "--install", env={})
+    proc = _dws("-m", "ui.qt_runtime", "--install", env={})
     assert proc.returncode == 0 and proc.stdout == proc.stderr == ""
     proc = _dws("-m", "workstation.cli.main", "gui", env={})
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "no display" in proc.stderr
@@ -137,11 +137,11 @@ def test_dws_gui_on_this_machine_gives_the_one_message_instead_of_qts_abort(tmp_
                             "libraries this machine lacks (")
     assert all(soname in first for soname in lacking)
     assert lines[0].startswith("    sudo apt-get install ") and lines[1].startswith("    sudo dnf install ")
-    proc = _dws("-m", "workstation.qt_runtime", env={"DISPLAY": ":99"})    # make run's step, without --install
+    proc = _dws("-m", "ui.qt_runtime", env={"DISPLAY": ":99"})    # make run's step, without --install
     assert proc.returncode == 1 and proc.stderr.splitlines()[0] == first
 
 
 def test_make_run_checks_the_platform_plugin_before_anything_else() -> None:
     recipe = (ROOT / "Makefile").read_text().split("\nrun: $(STAMP)\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert recipe[0].strip() == "@$(BIN)/python -m workstation.qt_runtime --install"
+    assert recipe[0].strip() == "@$(BIN)/python -m ui.qt_runtime --install"
     assert recipe[-1].strip().endswith("workstation.cli.main gui")

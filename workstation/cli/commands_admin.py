@@ -202,7 +202,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         raise DwsError("no display here, so the desktop application cannot open; the same work is in the "
                          "CLI: dws --store DIR --user NAME list (see 'dws --help')")
-    from ..qt_runtime import problem
+    from ui.qt_runtime import problem
 
     missing = problem()          # Qt would abort with "could not load the Qt platform plugin"
     if missing:

@@ -1,8 +1,11 @@
-"""The system libraries Qt's platform plugin needs, found before the desktop application starts (Qt-free).
+"""The system libraries Qt's platform plugin needs, found before the desktop application starts.
+
+Standard library only: it runs before Qt is loaded, which is what it checks (it lives in ``ui`` because the
+core never names the Qt bindings).
 
 PySide6's wheels ship Qt, but not the X11 libraries its xcb platform plugin links to (libxcb-icccm4,
 libxcb-keysyms1, libxcb-cursor0, libxkbcommon-x11-0, ...). A desktop Debian often lacks some of them, and Qt
-then aborts with "Could not load the Qt platform plugin". `make run` runs ``python -m workstation.qt_runtime
+then aborts with "Could not load the Qt platform plugin". `make run` runs ``python -m ui.qt_runtime
 --install`` first: it reads ``ldd`` of the plugin Qt will load (xcb with an X display, wayland with only a
 Wayland one, or $QT_QPA_PLATFORM's), maps each missing library to its Debian (apt) and Fedora (dnf) package and
 installs them where it may (as root, or with ``sudo -n``); else it stops with one message naming the exact
@@ -222,7 +225,7 @@ def problem() -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m workstation.qt_runtime [--install]``: exit 0 when the platform plugin has what it needs (or
+    """``python -m ui.qt_runtime [--install]``: exit 0 when the platform plugin has what it needs (or
     there is no display to check), else install it (--install) or print the one message and exit 1."""
     args = list(sys.argv[1:] if argv is None else argv)
     missing = check()
