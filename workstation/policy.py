@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DwsError
+from .errors import DwsError, InputError
+from .inputfiles import read_input_file
 from .paths import APP
 from .settings import coerce
 
@@ -129,13 +130,11 @@ def current() -> Policy:
 def load(path: Path) -> Policy:
     """Read and check one policy file's contents (``current`` checks who may change it); the first problem
     raises PolicyError naming the file and key."""
-    if not path.is_file():
-        raise PolicyError(path, "is not a file")
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_POLICY_BYTES + 1)
-        if len(raw) > MAX_POLICY_BYTES:
-            raise PolicyError(path, f"is larger than {MAX_POLICY_BYTES // 1024} KiB")
+        raw = read_input_file(path, MAX_POLICY_BYTES, what="a JSON file")
+    except InputError as exc:
+        raise PolicyError(path, exc.message) from None
+    try:
         text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(path, f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None

@@ -6,8 +6,9 @@ import argparse
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
-from ..errors import DwsError, UsageError
+from ..errors import DwsError, StoreError, UsageError
 from ..paths import resolve_store
 from . import common
 
@@ -38,11 +39,22 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--new-passphrase-file", metavar="FILE")
     p.set_defaults(func=cmd_recover)
 
+    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
+    from ..demo_store import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS
+
     p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
-    p.add_argument("--taxpayers", type=int, default=2000, metavar="N")
-    p.add_argument("--bulk-subjects", type=int, default=5000, metavar="M")
-    p.add_argument("--seed", type=int, default=1, metavar="S")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when the store already exists")
+    p.add_argument("--taxpayers", type=int, default=DEFAULT_TAXPAYERS, metavar="N",
+                   help=f"synthetic taxpayers in the records (at least {MIN_TAXPAYERS:,}; default: "
+                        f"{DEFAULT_TAXPAYERS:,})")
+    p.add_argument("--bulk-subjects", type=int, default=DEFAULT_BULK_SUBJECTS, metavar="M",
+                   help=f"subjects of the bulk request (at least {MIN_BULK_SUBJECTS:,}, more than the bulk "
+                        f"threshold; default: {DEFAULT_BULK_SUBJECTS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"seed of the synthetic data: the same seed, sizes and day make the same data (0 or "
+                        f"more; default: {DEFAULT_SEED})")
+    p.add_argument("--if-missing", action="store_true",
+                   help="do nothing when the store already exists; an incomplete demo store (its making was "
+                        "interrupted) is made again")
     p.add_argument("--today", metavar="DATE", help="the day the demo is dated from, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_demo)
 
@@ -123,20 +135,20 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo_store import DEMO_USERS, create_demo_store
-
-    path = resolve_store(args.store)
-    if args.if_missing and (path / "keyslots.json").exists():
-        print(f"Store at {path} already exists; demo users are listed in {path / 'DEMO-PASSPHRASES.txt'} "
-              "if it is a demo store.")
-        return 0
     from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
+    from ..demo_store import DEMO_USERS, create_demo_store
 
     if args.taxpayers < MIN_TAXPAYERS or args.bulk_subjects < MIN_BULK_SUBJECTS:
         raise UsageError(f"--taxpayers must be at least {MIN_TAXPAYERS:,} and --bulk-subjects at least "
                          f"{MIN_BULK_SUBJECTS} (more than the bulk threshold)")
+    if args.seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    today = _demo_day(args.today)
+    path = resolve_store(args.store)
+    if args.if_missing and not _demo_missing(path):
+        return 0
     result = create_demo_store(path, taxpayers=args.taxpayers, bulk_subjects=args.bulk_subjects,
-                               seed=args.seed, progress=sys.stderr.isatty(), today=_demo_day(args.today))
+                               seed=args.seed, progress=sys.stderr.isatty(), today=today)
     if args.json:
         common.emit_json({"store": str(path), "users": [{"name": n, "role": r} for n, r in DEMO_USERS],
                           "passphrases": str(result.passphrase_file), "requests": result.request_ids,
@@ -153,6 +165,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_missing(path: Path) -> bool:
+    """`dws demo --if-missing`: whether to make the demo (an interrupted one is removed first)."""
+    from ..demo_store import PASSPHRASE_FILE, DemoState, demo_state, remove_incomplete_demo
+
+    state = demo_state(path)
+    if state is DemoState.DEMO:
+        print(f"Store at {path} already exists; demo users are listed in {path / PASSPHRASE_FILE}.")
+        return False
+    if state is DemoState.OTHER_STORE:
+        print(f"Store at {path} already exists and is not a demo store (it has no {PASSPHRASE_FILE}); it is "
+              "left as it is. For the demo, give another folder: dws --store DIR demo")
+        return False
+    if state is DemoState.NOT_A_STORE:
+        raise StoreError(f"{path} holds files but no store that can be opened (an interrupted 'dws init', or "
+                         "'dws demo' of an older version?); nothing was changed. Move that folder away, then "
+                         "run again, or give another folder: dws --store DIR demo")
+    if state is DemoState.INCOMPLETE_DEMO:
+        print(f"{path} holds a demo store whose making was interrupted (it has no {PASSPHRASE_FILE}); "
+              "making it again.", file=sys.stderr)
+        remove_incomplete_demo(path)
+    return True
+
+
 def _demo_day(text: str | None) -> date | None:
     if text is None:
         return None
@@ -167,6 +202,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         raise DwsError("no display here, so the desktop application cannot open; the same work is in the "
                          "CLI: dws --store DIR --user NAME list (see 'dws --help')")
+    from ui.qt_runtime import problem
+
+    missing = problem()          # Qt would abort with "could not load the Qt platform plugin"
+    if missing:
+        raise DwsError(missing)
     from ui.app import main as gui_main
 
     return gui_main([] if args.store is None else ["--store", args.store])

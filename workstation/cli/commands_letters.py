@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import InputError, TamperError, os_error
+from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..service.accounting import AgencyTotal
 from . import common
 
@@ -57,10 +58,7 @@ def cmd_letter(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_letter(args: argparse.Namespace) -> int:
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(args.file)) from None
+    data = read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF")
     with common.open_session(args) as s:
         check = s.verify_letter(data, str(args.file))
     if args.json:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from . import common
 
 
@@ -70,7 +71,8 @@ def cmd_key(args: argparse.Namespace) -> int:
 
 def _read_tin(path: Path) -> str:
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        text = (sys.stdin.read() if str(path) == "-"
+                else read_input_file(path, MAX_SECRET_BYTES, what="a TIN file").decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the TIN file ({exc.__class__.__name__})", source=str(path)) from None
     if not text.strip():

@@ -7,10 +7,10 @@ import getpass
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
+from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
 from ..service import Session, Workstation
 
@@ -22,9 +22,9 @@ def read_secret(args: argparse.Namespace, *, file_attr: str, env: str, prompt: s
     path = getattr(args, file_attr, None)
     if path:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the {what} file ({exc.__class__.__name__})", source=path) from None
+            text = read_input_file(path, MAX_SECRET_BYTES, what=f"a {what} file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"the {what} file is not UTF-8 text", source=path) from None
         value = text.rstrip("\r\n")
         if not value:
             raise InputError(f"the {what} file is empty", source=path)

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from workstation.errors import InputError
+from workstation.inputfiles import read_input_file
 from workstation.intake.csvfile import unexpected_error
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -73,20 +72,7 @@ def _no_constant(name: str) -> Any:
 
 def load_json(path: Path, source: str) -> Any:
     """Read and parse a JSON file (UTF-8, BOM allowed, at most MAX_JSON_BYTES)."""
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a folder, not a file", source=source)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", source=source)
-        with open(path, "rb") as f:
-            raw = f.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", source=source) from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputError(f"is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB", source=source)
+    raw = read_input_file(path, MAX_JSON_BYTES, source=source, what="a JSON file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -15,6 +15,7 @@ from .. import checkpoint as cp
 from .. import letter_checkpoint, merkle
 from ..errors import AuthError, InputError, StoreError
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_CHECKPOINT_BYTES, read_input_file
 from ..keys import primitives as p
 from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
 from ..store import auditlog, db, logtree
@@ -107,10 +108,7 @@ def load(paths: Iterable[Path]) -> list[tuple[str, cp.Checkpoint]]:
 
 
 def _read(path: Path) -> list[tuple[str, cp.Checkpoint]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(path)) from None
+    data = read_input_file(path, MAX_CHECKPOINT_BYTES, what="a checkpoint file, a letter PDF or a witness folder")
     if data.startswith(b"%PDF"):
         notes = letter_checkpoint.find(data)
         if not notes:
