@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from clihelp import Cli, run_dws
 
+from workstation import clock as clocks
 from workstation.service import Workstation
 from workstation.store import auditlog
 
@@ -90,9 +92,11 @@ def test_import_request_and_list(cli: Cli, tmp_path: Path) -> None:
     assert r.code == 0, r.err
     assert "DOJ-2026-00001" in r.out and "1 subjects" in r.out
     rows = json.loads(cli("list", "--json", **ADMIN).out)
+    left = (date(2026, 12, 2) - clocks.today()).days          # from the one clock: the day the tests run on
     assert rows == [{"request_id": "DOJ-2026-00001", "agency": "Department of Justice", "agency_code": "DOJ-FBI",
                      "authority": "6103(i)(2)", "received_on": "2026-11-02", "due_on": "2026-12-02",
-                     "subjects": 1, "status": "new", "recommendation": None}]
+                     "subjects": 1, "status": "new", "recommendation": None,
+                     "days_left": left, "overdue": left < 0}]
     table = cli("list", **ADMIN).out
     assert "DOJ-2026-00001" in table and "DOJ-FBI" in table
 

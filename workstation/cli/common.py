@@ -61,6 +61,9 @@ def open_session(args: argparse.Namespace, secret: str | None = None) -> Session
     """The user's session (unlocked with `secret`, else the passphrase from its usual sources); when it closes
     after writing to the log, a checkpoint goes to the witness folder."""
     session = workstation(args).unlock(user_name(args), secret if secret is not None else passphrase(args))
+    changes = getattr(args, "changes", None)
+    if changes is not None:         # main's record of what the command saved, for an error's last words
+        changes.watch(session)
     session.before_close(lambda: append_witness(session))
     return session
 
