@@ -38,7 +38,8 @@ class LockedOutError(AuthError):
         minutes = max(1, (seconds_left + 59) // 60)
         self.seconds_left = seconds_left
         super().__init__(
-            f"too many failed unlocks for user {user!r}: locked out for another {minutes} minute(s)"
+            f"too many failed unlocks for user {user!r}: locked out for another {minutes} "
+            f"minute{'s' * (minutes != 1)}"
         )
 
 

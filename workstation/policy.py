@@ -135,7 +135,7 @@ def load(path: Path) -> Policy:
         with open(path, "rb") as f:
             raw = f.read(MAX_POLICY_BYTES + 1)
         if len(raw) > MAX_POLICY_BYTES:
-            raise PolicyError(path, f"is larger than {MAX_POLICY_BYTES // 1024} KiB")
+            raise PolicyError(path, f"is larger than {MAX_POLICY_BYTES // 1024:,} KiB")
         text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(path, f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None

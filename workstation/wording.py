@@ -24,6 +24,11 @@ def listing(words: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
+def checkpoints_given(n: int) -> str:
+    """What `verify --against` found the log extends: "the checkpoint given", "all 3 checkpoints given"."""
+    return "the checkpoint given" if n == 1 else f"all {n:,} checkpoints given"
+
+
 def days_left(days: int | None, overdue: str = "overdue") -> str:
     """A due date's distance from today, as the queue shows it: "12 days", "1 day", "due today", "overdue 3
     days"; "" when there is none (no due date, or the decision is final)."""

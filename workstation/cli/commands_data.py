@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import clock as clocks
 from ..model import REQUEST_STATUSES, QueueRow
 from ..service import deadlines
-from ..wording import days_left, number
+from ..wording import count, days_left, number
 from . import common
 from .table import Column, render
 
@@ -45,10 +45,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
     elif kind == "records":
-        print(f"Imported {summary.rows:,} taxpayer record rows from {summary.source} "
+        print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
     elif kind == "request":
-        print(f"Imported request {summary.ident} with {summary.rows:,} subjects from {summary.source}.")
+        print(f"Imported request {summary.ident} with {count(summary.rows, 'subject')} from {summary.source}.")
     else:
         what = "court order" if kind == "order" else "agency entry"
         verb = "Updated" if summary.replaced else "Imported"

@@ -49,7 +49,7 @@ def checked_lines(lines: Iterator[str], source: str, first: int = 2) -> Iterator
     """`lines` (starting at line `first`), refusing a line longer than MAX_LINE_CHARS."""
     for number, line in enumerate(lines, first):
         if line_too_long(line):
-            raise InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source,
+            raise InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source,
                              where=f"line {number}")
         yield line
 
@@ -64,7 +64,7 @@ def read_header(lines: Iterator[str], expected: tuple[str, ...], source: str) ->
     if not first:
         raise InputError("is empty: the first line must be the header", source=source)
     if line_too_long(first):
-        raise InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source, where="line 1")
+        raise InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source, where="line 1")
     if "\x00" in first:
         raise InputError("contains a NUL character (not a text CSV file?)", source=source, where="line 1")
     try:
@@ -86,7 +86,8 @@ def read_header(lines: Iterator[str], expected: tuple[str, ...], source: str) ->
         index[name] = pos - 1
     missing = [name for name in expected if name not in index]
     if missing:
-        raise InputError("missing column(s): " + ", ".join(missing), source=source, where="line 1")
+        raise InputError(f"missing column{'s' * (len(missing) != 1)}: " + ", ".join(missing), source=source,
+                         where="line 1")
     return index
 
 

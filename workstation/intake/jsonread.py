@@ -152,7 +152,7 @@ class Node:
             raise self.error(f"must be a string, not {_kind(self.value)}")
         value = self.value.strip()
         if len(value) > max_len:
-            raise self.error(f"is longer than {max_len} characters")
+            raise self.error(f"is longer than {max_len:,} characters")
         if (_CONTROL if multiline else _CONTROL_OR_NEWLINE).search(value):
             raise self.error("contains a control character")
         if non_empty and not value:
@@ -163,7 +163,7 @@ class Node:
         if not isinstance(self.value, list):
             raise self.error(f"must be a list, not {_kind(self.value)}")
         if len(self.value) > max_items:
-            raise self.error(f"has more than {max_items} entries")
+            raise self.error(f"has more than {max_items:,} entries")
         return [Node(item, f"{self.path}[{i}]", self.source) for i, item in enumerate(self.value)]
 
 
@@ -208,7 +208,7 @@ class Obj:
         if isinstance(node.value, bool) or not isinstance(node.value, int):
             raise node.error(f"must be a whole number, not {_kind(node.value)}")
         if not minimum <= node.value <= maximum:
-            raise node.error(f"must be between {minimum} and {maximum}")
+            raise node.error(f"must be between {minimum:,} and {maximum:,}")
         return node.value
 
     def iso_date(self, key: str, *, required: bool = True) -> str | None:
