@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,7 @@ from . import (
 from .output import NOTHING_CHANGED, SAVED, Changes, OutputClosed, OutputFailed, guarded_stdout, silence_stdout
 
 PIPE_CLOSED = 141               # 128 + SIGPIPE
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAKES_A_STORE = frozenset({"init", "demo", "recover", "restore"})   # they change a store without open_session
 
 
@@ -67,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     private_umask()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    bad = next((i for i, word in enumerate(words, 1) if _SURROGATE.search(word)), None)
+    if bad is not None:     # an undecodable byte (Python reads it as a lone surrogate): nothing can store or log it
+        say(f"dws: argument {bad} is not valid UTF-8 text; retype it (or rename the file it names)")
+        return 2
+    args = parser.parse_args(words)
     try:
         product_clock = clocks.from_environment()
     except ValueError as exc:

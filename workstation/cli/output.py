@@ -65,7 +65,11 @@ class _GuardedStdout(io.TextIOBase):
             raise OutputFailed(exc) from None
 
     def write(self, text: str) -> int:
-        return int(self._call("write", text))
+        try:
+            return int(self._call("write", text))
+        except UnicodeEncodeError:      # a terminal that cannot show a character: escaped, not a crash
+            encoding = self.encoding or "utf-8"
+            return int(self._call("write", text.encode(encoding, "backslashreplace").decode(encoding)))
 
     def flush(self) -> None:
         self._call("flush")
