@@ -64,6 +64,15 @@ def test_every_option_with_a_fixed_set_of_values_refuses_others_with_exit_2(cli:
     assert r.code == 2 and option in r.err and "invalid choice" in r.err and "choose from" in r.err, r.err
 
 
+@pytest.mark.parametrize("args", [("log", "prove", "--entry", "99999999999999999999999"),
+                                  ("override", "OVERDUE-1", "--undo", "99999999999999999999999"),
+                                  ("log", "prove", "--entry", "0"), ("override", "OVERDUE-1", "--undo", "two")],
+                         ids=["huge-seq", "huge-id", "zero-seq", "word-id"])
+def test_an_id_or_sequence_number_the_store_cannot_hold_is_a_usage_error(cli: Cli, args: tuple[str, ...]) -> None:
+    r = cli(*args, user="rita", passphrase="reviewer-passphrase-1")
+    assert r.code == 2 and "internal error" not in r.err and args[-2] in r.err, r.err
+
+
 def test_override_list_with_none_prints_a_header_and_says_so(cli: Cli) -> None:
     r = cli("override", "FRESH-1", "--list", user="rita", passphrase="reviewer-passphrase-1")
     assert r.code == 0

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     r = lsub.add_parser("prove", parents=[parent], help="inclusion proofs (dws.inclusion/1) against the latest "
                         "checkpoint: one entry, a request's entries, or one taxpayer's views")
     what = r.add_mutually_exclusive_group(required=True)
-    what.add_argument("--entry", type=int, metavar="SEQ", help="one log entry: its dws.inclusion/1 proof")
+    what.add_argument("--entry", type=common.record_number, metavar="SEQ",
+                      help="one log entry: its dws.inclusion/1 proof")
     what.add_argument("--request", metavar="ID", help="every entry about this request: a JSON list")
     what.add_argument("--tin-file", type=Path, metavar="FILE", help="every view of the taxpayer whose TIN is "
                       "in FILE ('-': standard input): a JSON list. The TIN is never taken as an argument "

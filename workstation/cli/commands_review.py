@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     act = p.add_mutually_exclusive_group(required=True)
     act.add_argument("--release", action="store_const", const="release", dest="action")
     act.add_argument("--withhold", action="store_const", const="withhold", dest="action")
-    act.add_argument("--undo", type=int, metavar="ID", help="undo override ID")
+    act.add_argument("--undo", type=common.record_number, metavar="ID", help="undo override ID")
     act.add_argument("--list", action="store_true", help="list the request's overrides")
     p.add_argument("--ref", metavar="REF", help="one subject (default: every subject)")
     p.add_argument("--reason", metavar="TEXT", help="why (required for --release and --withhold)")

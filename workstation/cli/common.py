@@ -80,6 +80,21 @@ def append_witness(session: Session, *, always: bool = False) -> None:
         print(f"dws: warning: {outcome.warning}", file=sys.stderr)
 
 
+ID_MAX = 2**63 - 1          # the largest id or sequence number the store holds
+
+
+def record_number(text: str) -> int:
+    """An argparse type for an id or sequence number (`--entry SEQ`, `--undo ID`): a whole number the store can
+    hold, else a usage error (exit 2) instead of an overflow deep in the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= ID_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {ID_MAX:,}")
+    return value
+
+
 def emit_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, sort_keys=False, default=str)
     sys.stdout.write("\n")
