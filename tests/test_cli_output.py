@@ -102,6 +102,22 @@ def test_output_to_a_full_disk_after_a_read_says_nothing_was_changed(store: Path
     assert r.err.startswith("dws: standard output could not be written") and "nothing was changed" in r.err
 
 
+@pytest.fixture(scope="module")
+def forged(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkpoint of another store: `dws verify --against` prints its report, then fails (exit 3)."""
+    path = tmp_path_factory.mktemp("forged") / "other.checkpoint"
+    with Workstation(store).unlock("admin", ADMIN["passphrase"]) as s:
+        note = s.checkpoint().note
+    path.write_text("disclosure-workstation/00ff\n" + note.split("\n", 1)[1])
+    return path
+
+
+def test_a_report_cut_before_its_failure_ends_quietly_too(store: Path, tmp_path: Path, forged: Path) -> None:
+    r = dws_into_closed_pipe(store, tmp_path, "verify", "--against", str(forged))
+    assert r.code == PIPE_CLOSED and r.err == "", r.err
+    assert crash_reports(tmp_path) == []
+
+
 def test_in_process_output_is_whole(store: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard around standard output changes nothing for a reader that reads it all."""

@@ -94,11 +94,24 @@ class _GuardedStdout(io.TextIOBase):
 
 @contextmanager
 def guarded_stdout() -> Iterator[None]:
+    """Guard stdout for the command, and flush it before the end (not at interpreter exit, where a failure is only
+    a warning). After an error the error is what is reported, unless the reader had gone away: then nothing is."""
     inner = sys.stdout
-    sys.stdout = _GuardedStdout(inner)  # type: ignore[assignment]
+    guard = _GuardedStdout(inner)
+    sys.stdout = guard  # type: ignore[assignment]
     try:
-        yield
-        sys.stdout.flush()          # here, not at interpreter exit where an error is only a warning
+        try:
+            yield
+        except (OutputClosed, OutputFailed):
+            raise
+        except BaseException:
+            try:
+                guard.flush()           # OutputClosed from here ends the command quietly instead
+            except OutputFailed:
+                sys.stdout = inner
+                silence_stdout()
+            raise
+        guard.flush()
     finally:
         sys.stdout = inner
 
