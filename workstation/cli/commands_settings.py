@@ -57,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     columns = (Column("SETTING"), Column("VALUE", limit=VALUE_LIMIT), Column("DEFAULT", limit=VALUE_LIMIT // 2))
     print("\n".join(render(columns, [(r.key + ("" if r.refusal is None else " (read-only)"), shown(r.value),
-                                      "yes" if r.value == r.default else shown(r.default)) for r in rows])))
+                                      "(the same)" if r.value == r.default else shown(r.default)) for r in rows])))
     for reason in dict.fromkeys(r.refusal for r in rows if r.refusal):
         keys = [r.key for r in rows if r.refusal == reason]
         print(f"read-only ({len(keys)} of {len(rows)}): {reason}")
