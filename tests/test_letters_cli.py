@@ -63,7 +63,7 @@ def test_letter_is_issued_once_then_written_from_the_store(cli: Cli, tmp_path: P
     ("LTR-PARTIAL-UNDECIDED", "rita", "has no signed decision"),
     ("LTR-PENDING", "rita", "grants and partial grants need the approval before a letter can be issued"),
     ("NO-SUCH-REQUEST", "rita", "no request 'NO-SUCH-REQUEST'"),
-    ("LTR-PARTIAL", "cora", "only a approver or reviewer user may issue"),
+    ("LTR-PARTIAL", "cora", "only an approver or reviewer user may issue"),
 ])
 def test_refusals_are_clear_and_issue_nothing(cli: Cli, tmp_path: Path, request_id: str, user: str,
                                               message: str) -> None:
@@ -168,7 +168,7 @@ def test_any_changed_byte_is_tampering(cli: Cli, issued: Path, tmp_path: Path, w
     bad.write_bytes(bytes(data))
     r = cli("verify-letter", str(bad), **as_user("otto"))
     assert r.code == 3, (r.out, r.err)
-    assert "TAMPERING: 1 byte(s) of the file differ" in r.out and "not the letter as issued" in r.err
+    assert "TAMPERING: 1 byte of the file differs" in r.out and "not the letter as issued" in r.err
 
 
 def test_an_incremental_update_is_tampering(cli: Cli, issued: Path, tmp_path: Path) -> None:

@@ -5,28 +5,18 @@ Each takes a `JobContext` (or a Session) and returns plain values; none keeps a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from workstation.errors import DwsError
-from workstation.model import ImportSummary
+from workstation.model import ImportSummary, SettingRow
 from workstation.service import Session
-from workstation.settings import DEFAULTS
 
 from .values import Evaluation, LogStatus, OverrideEntry, RequestSnapshot, SessionInfo
 from .worker import JobContext
 
 DEFAULT_IDLE_MINUTES = 15
-
-
-@dataclass(frozen=True, slots=True)
-class SettingRow:
-    key: str
-    value: Any
-    default: Any
-    refusal: str | None            # why this user may not change it; None when they may
 
 
 def session_info(session: Session) -> SessionInfo:
@@ -109,8 +99,7 @@ def import_file(kind: str, path: Path) -> Any:
 
 def setting_rows(session: Session) -> tuple[SettingRow, ...]:
     """Every setting with its value, its default and why this user may not change it (None: they may)."""
-    return tuple(SettingRow(key, value, DEFAULTS.get(key), session.setting_refusal(key))
-                 for key, value in session.settings().items())
+    return session.setting_rows()
 
 
 def change_settings(changes: tuple[tuple[str, Any], ...]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ELEMENTS: tuple[str, ...] = (
     "name", "tin", "address",
@@ -29,6 +30,8 @@ PURPOSE_CATEGORIES: tuple[str, ...] = (
 )
 USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
 ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
+# A request's status in the queue, in the order a request moves through them.
+REQUEST_STATUSES: tuple[str, ...] = ("new", "evaluated", "approval-pending", "decided", "approved")
 TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
 
 
@@ -165,6 +168,16 @@ class ImportSummary:
     replaced: int = 0
     ident: str | None = None
     details: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """A setting as the Settings dialog and `dws settings` show it."""
+
+    key: str
+    value: Any
+    default: Any
+    refusal: str | None            # why this user may not change it; None when they may
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DwsError, InputError
+from .errors import DwsError, InputError, shown_name
 from .inputfiles import read_input_file
 from .paths import APP
 from .settings import coerce
@@ -40,7 +39,6 @@ POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
 _META_KEY = "office_policy"
 MAX_POLICY_BYTES = 1024 * 1024
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class PolicyError(DwsError):
@@ -179,8 +177,8 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _shown(key: str) -> str:
-    """A key as a message shows it: only when it looks like a setting name (a file may hold anything)."""
-    return repr(key) if _NAME.fullmatch(key) else "(a key that is not a setting name)"
+    """A key as a message shows it: only when it is a plain name (a file may hold anything, a TIN too)."""
+    return shown_name(key, "key")
 
 
 def _is_root() -> bool:

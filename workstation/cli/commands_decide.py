@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..keys import primitives as p
+from ..wording import checkpoints_given, count
 from . import common
 
 
@@ -126,19 +127,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json(report.as_dict())
     else:
-        print(f"Audit log: {report.entries:,} entries; decisions: {report.decisions}; "
-              f"signatures checked: {report.signatures}; "
-              f"certificates: {report.certificates}")
+        print(f"Audit log: {count(report.entries, 'entry', 'entries')}; decisions: {report.decisions:,}; "
+              f"signatures checked: {report.signatures:,}; certificates: {report.certificates:,}")
         for w in report.witnesses:
             if w.ok:
-                print(f"  witness {w.source}: {w.size:,} entries, signed by {w.signer}: the log extends it")
+                print(f"  witness {w.source}: {count(w.size, 'entry', 'entries')}, signed by {w.signer}: the log "
+                      "extends it")
         for problem in report.problems:
             print(f"  TAMPERING: {problem}")
         ok = "OK: the chain is whole and every signature verifies."
         if report.witnesses:
-            ok += f" The log extends all {len(report.witnesses)} checkpoint(s) given."
+            ok += f" The log extends {checkpoints_given(len(report.witnesses))}."
         print(ok if report.ok else
-              f"FAILED: {len(report.problems)} problem(s); first bad log entry: {report.first_bad_entry or '-'}")
+              f"FAILED: {count(len(report.problems), 'problem')}; first bad log entry: {report.first_bad_entry or '-'}")
     if not report.ok:
         if not args.json:
             raise TamperError("verification found tampering (see above)")

@@ -61,6 +61,9 @@ def open_session(args: argparse.Namespace, secret: str | None = None) -> Session
     """The user's session (unlocked with `secret`, else the passphrase from its usual sources); when it closes
     after writing to the log, a checkpoint goes to the witness folder."""
     session = workstation(args).unlock(user_name(args), secret if secret is not None else passphrase(args))
+    changes = getattr(args, "changes", None)
+    if changes is not None:         # main's record of what the command saved, for an error's last words
+        changes.watch(session)
     session.before_close(lambda: append_witness(session))
     return session
 
@@ -75,6 +78,21 @@ def append_witness(session: Session, *, always: bool = False) -> None:
         print(f"dws: note: {outcome.notice}", file=sys.stderr)
     if outcome.warning:
         print(f"dws: warning: {outcome.warning}", file=sys.stderr)
+
+
+ID_MAX = 2**63 - 1          # the largest id or sequence number the store holds
+
+
+def record_number(text: str) -> int:
+    """An argparse type for an id or sequence number (`--entry SEQ`, `--undo ID`): a whole number the store can
+    hold, else a usage error (exit 2) instead of an overflow deep in the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= ID_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {ID_MAX:,}")
+    return value
 
 
 def emit_json(value: Any) -> None:

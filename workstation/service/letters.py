@@ -19,6 +19,7 @@ from ..letters.render import render
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import letters as letters_sql
+from ..wording import count
 from . import certificates, letter_input, letter_signature, review, witness
 from .decisions import DecisionInfo, info
 from .session import Session
@@ -227,11 +228,14 @@ def verify(s: Session, data: bytes, source: str) -> LetterCheck:
 
 def _difference(data: bytes, issued: bytes, letter_id: str) -> str:
     if data.startswith(issued):
-        return (f"{len(data) - len(issued):,} bytes were appended to letter {letter_id} after it was issued "
+        appended = len(data) - len(issued)
+        return (f"{count(appended, 'byte')} {'was' if appended == 1 else 'were'} appended to letter {letter_id} "
+                "after it was issued "
                 "(an incremental update changes what a PDF shows)")
     if len(data) == len(issued):
         changed = sum(a != b for a, b in zip(data, issued, strict=True))
-        return f"{changed:,} byte(s) of the file differ from letter {letter_id} as issued"
+        verb = "differs" if changed == 1 else "differ"
+        return f"{count(changed, 'byte')} of the file {verb} from letter {letter_id} as issued"
     return f"the file ({len(data):,} bytes) differs from letter {letter_id} as issued ({len(issued):,} bytes)"
 
 

@@ -13,7 +13,16 @@ from .. import policy
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
 from ..keys.signer import Signer, SoftwareSigner
-from ..model import USER_ROLES, CourtOrder, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
+from ..model import (
+    USER_ROLES,
+    CourtOrder,
+    QueueRow,
+    RequestPackage,
+    SettingRow,
+    SubjectFinding,
+    SubjectRow,
+    UserInfo,
+)
 from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
 from ..store import auditlog, certificates, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
@@ -237,6 +246,11 @@ class Session(LogMixin):
 
     def setting(self, key: str) -> Any:
         return settings_sql.get(self.conn, key)
+
+    def setting_rows(self) -> tuple[SettingRow, ...]:
+        from .settings_view import setting_rows
+
+        return setting_rows(self)
 
     def setting_refusal(self, key: str) -> str | None:
         """Why this user may not change `key` (the checks `change_setting` makes before the value), or None."""

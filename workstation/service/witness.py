@@ -8,6 +8,7 @@ announced in the log when it is enrolled and is exported with `dws log key`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -20,6 +21,16 @@ from ..keys import primitives as p
 from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
 from ..store import auditlog, db, logtree
 from .session import Session
+
+_STORE_ID = re.compile(r"[0-9a-f]{1,64}", re.ASCII)
+
+
+def _shown_origin(origin: str) -> str:
+    """A checkpoint's origin line as a message shows it: a store's origin quoted; anything else (a forged or
+    foreign file may hold any text) by its length only."""
+    if origin.startswith(cp.ORIGIN_PREFIX) and _STORE_ID.fullmatch(origin[len(cp.ORIGIN_PREFIX):]):
+        return repr(origin)
+    return f"<not a Disclosure Workstation origin, {len(origin):,} character{'s' * (len(origin) != 1)}>"
 
 CHECKPOINT_SUFFIX = ".checkpoint"
 WITNESS_SUFFIXES = (CHECKPOINT_SUFFIX, ".txt", ".pdf")
@@ -158,7 +169,7 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
         what = f"checkpoint {source} (size {c.size:,})"
         if c.origin != cp.origin(store_id):
             results.append(WitnessCheck(source, None, None, False, f"{what} is from another store (origin "
-                                        f"{c.origin!r}, this store is {cp.origin(store_id)!r})"))
+                                        f"{_shown_origin(c.origin)}, this store is {cp.origin(store_id)!r})"))
             continue
         signer = next((user for user, pubs in keys.items() for pub in pubs
                        if pub in announced and c.verify(cp.key_name(user, store_id), pub)), None)
