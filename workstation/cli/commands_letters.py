@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
     with common.open_session(args) as s:
+        if s.letter_bytes(args.request_id) is None:
+            common.open_card_for_checkpoints(args, s)    # the new letter carries a checkpoint signed on the card
         letter = s.letter(args.request_id)
         # Logged before the file is written: a process killed in between leaves an entry for a file that may
         # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).
