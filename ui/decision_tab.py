@@ -1,5 +1,6 @@
-"""The Decision tab: the signed decision and its approval. The passphrase is asked again right before
-signing, and the signing runs in the DB worker behind a modal wait (Electrum's @protected)."""
+"""The Decision tab: the signed decision and its approval. The passphrase (the card's PIN for a user whose
+key is on a PKCS#11 token) is asked again right before signing, and the signing runs in the DB worker behind
+a modal wait (Electrum's @protected)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,10 @@ class DecisionTab(QWidget):
         self.justification.setPlaceholderText("Needed when deciding against the recommendation (no identifiers).")
         self.justification.setTabChangesFocus(True)
         self.sign = QPushButton("S&ign decision…")
-        self.sign.setAccessibleName("Sign the decision (asks for your passphrase)")
+        self.sign.setAccessibleName(f"Sign the decision (asks for your {info.signing_secret})")
         self.sign.clicked.connect(self.on_sign_clicked)
         self.approve = QPushButton("&Approve decision…")
-        self.approve.setAccessibleName("Approve the decision (asks for your passphrase)")
+        self.approve.setAccessibleName(f"Approve the decision (asks for your {info.signing_secret})")
         self.approve.clicked.connect(self.on_approve_clicked)
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)
@@ -106,7 +107,10 @@ class DecisionTab(QWidget):
         self.controls.setEnabled(True)
 
     def _ask_passphrase(self, what: str) -> str | None:
-        text, ok = QInputDialog.getText(self, what, f"{what}: enter your passphrase again.",
+        """The passphrase again, or the card's PIN (with the card in its reader) for a key on a token."""
+        prompt = (f"{what}: insert your card and enter its PIN." if self._info.key_on_card else
+                  f"{what}: enter your passphrase again.")
+        text, ok = QInputDialog.getText(self, f"{what} — {self._info.signing_secret}", prompt,
                                         QLineEdit.EchoMode.Password)
         return text if ok and text else None
 
