@@ -6,17 +6,16 @@ nothing; the PIN (a canary) never shows in any output, log entry or crash report
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from cardhelp import card_cli_fixture, card_demo_template_fixture  # noqa: F401
 from clihelp import Cli, run_dws
 from conftest import CARD_PIN
 
 from workstation import checkpoint as cp
-from workstation.demo_store import create_demo_store, demo_passphrase
+from workstation.demo_store import demo_passphrase
 from workstation.errors import AuthError, LockedOutError
 from workstation.keys import primitives as p
 from workstation.keys.pkcs11 import Card, TokenRef, TokenSigner
@@ -24,21 +23,6 @@ from workstation.service import Workstation
 from workstation.store import auditlog, logtree
 
 TARA_PW = "tara-passphrase-long"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "store"
-    os.environ["DWS_NO_KEYRING"] = "1"
-    create_demo_store(path, taxpayers=1000, bulk_subjects=150, seed=3)
-    return path
-
-
-@pytest.fixture
-def cli(demo_template: Path, tmp_path: Path, capsys, monkeypatch, softhsm) -> Cli:
-    store = tmp_path / "store"
-    shutil.copytree(demo_template, store)
-    return Cli(store, capsys, monkeypatch)
 
 
 def admin() -> dict[str, str]:

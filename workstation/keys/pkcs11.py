@@ -126,15 +126,36 @@ class Card:
         self.ref = ref
         if not pin:
             raise WrongPin(f"no card PIN given for {ref.where}")
-        lib = _load(ref)
+        self._lib = _load(ref)
         pk = _pkcs11()
         try:
-            token = lib.get_token(token_label=ref.token_label)
+            token = self._token()
+            if token is None:
+                raise pk.exceptions.NoSuchToken()
             if token.flags & pk.TokenFlag.USER_PIN_LOCKED:
                 raise pk.exceptions.PinLocked()
             self._session: Any = token.open(user_pin=pin)
         except pk.exceptions.PKCS11Error as exc:
             raise translate(exc, ref) from None
+
+    def _token(self) -> Any:
+        """The token with our label, slot by slot: a slot whose token cannot be read (pulled out halfway, a
+        broken card) is passed over rather than failing the search."""
+        for slot in self._lib.get_slots(token_present=True):
+            try:
+                token = slot.get_token()
+            except _pkcs11().exceptions.PKCS11Error:
+                continue
+            if token.label == self.ref.token_label:
+                return token
+        return None
+
+    def present(self) -> bool:
+        """Is the token still in its reader?"""
+        try:
+            return self._token() is not None
+        except _pkcs11().exceptions.PKCS11Error:
+            return False
 
     @property
     def is_open(self) -> bool:
@@ -147,6 +168,8 @@ class Card:
         try:
             return self._session.get_key(object_class=pk.ObjectClass.PRIVATE_KEY, label=label)
         except pk.exceptions.NoSuchKey:
+            if not self.present():             # a pulled-out token finds nothing: say so, not "no such key"
+                raise translate(pk.exceptions.DeviceRemoved(), self.ref) from None
             if missing_ok:
                 return None
             raise InputError(f"{self.ref.where} holds no private key labelled {label!r}") from None
