@@ -110,11 +110,15 @@ def translate(exc: BaseException, ref: TokenRef, *, key: str | None = None) -> D
 
 
 def _load(ref: TokenRef) -> Any:
+    pk = _pkcs11()
     try:
-        return _pkcs11().lib(ref.module)
-    except Exception:
-        raise InputError("the PKCS#11 module cannot be loaded: the file is missing or is not a PKCS#11 "
-                         "library (for a PIV card, OpenSC's opensc-pkcs11.so)", source=ref.module) from None
+        return pk.lib(ref.module)
+    except pk.exceptions.PKCS11Error as exc:
+        if "exception while loading" in str(exc):         # dlopen failed: no such file, not a library
+            raise InputError("the PKCS#11 module cannot be loaded: the file is missing or is not a PKCS#11 "
+                             "library (for a PIV card, OpenSC's opensc-pkcs11.so)", source=ref.module) from None
+        raise InputError(f"the PKCS#11 module was loaded but did not start ({type(exc).__name__}): check its "
+                         "configuration (SoftHSM2: the file SOFTHSM2_CONF names)", source=ref.module) from None
 
 
 # --- the card ----------------------------------------------------------------------------------------
