@@ -100,3 +100,15 @@ def test_a_crash_while_signing_on_the_card_leaves_no_pin_anywhere(cli: Cli, soft
     for name in ("lockout.json", "keyslots.json"):
         if (cli.store / name).exists():
             assert CARD_PIN not in (cli.store / name).read_text()
+
+
+def test_a_reset_gives_a_card_user_a_new_passphrase_and_keeps_the_key_on_the_card(cli: Cli, softhsm) -> None:
+    enrol(cli.store, softhsm, "tara", "dws-card", CARD_PIN)
+    with Workstation(cli.store).unlock("admin", "demo-admin-passphrase") as admin:
+        before = next(u for u in admin.users() if u.name == "tara")
+        after = admin.reset_user("tara", "tara-second-passphrase")
+    assert after.fingerprint == before.fingerprint and after.token == "dws-card"
+    with Workstation(cli.store).unlock("tara", "tara-second-passphrase") as s:
+        assert s.checkpoint_on_card()                                   # the checkpoint key stays on the card
+        s.decide("DEMO-I2-VALID", "grant", None, CARD_PIN)
+        assert s.checkpoint().signer == "tara"
