@@ -43,8 +43,10 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
     with monkeypatch.context() as mp:
         mp.setattr(db, "migrations", lambda: upto7)
         mp.setattr(db, "SCHEMA_VERSION", 7)
-        # schema 7 has no checkpoint keys yet (migration 0009 adds them): the unlock enrols none
+        # schema 7 has no checkpoint keys yet (migration 0009 adds them), nor an office CA (0010): the unlock
+        # enrols and issues none
         mp.setattr(opening, "_checkpoint_key", lambda *_args: None)
+        mp.setattr(opening, "_signing_key_forward", lambda *_args: None)
         # nor users.token (0010): the user is read as schema 7 has them
         mp.setattr(users_sql, "get", lambda conn, name: UserInfo(*conn.execute(
             "SELECT name, role, '', active FROM users WHERE name = ?", (name,)).fetchone()))

@@ -12,9 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from .capabilities import NOT_AVAILABLE, Capabilities
 from .database import DbClient
+from .dialog_parts import ask_passphrase
 from .labels import plain_label
 from .values import RequestSnapshot, SessionInfo
 
@@ -106,21 +105,13 @@ class DecisionTab(QWidget):
                                 and decision.status != "approved" and decision.preparer != self._info.user)
         self.controls.setEnabled(True)
 
-    def _ask_passphrase(self, what: str) -> str | None:
-        """The passphrase again, or the card's PIN (with the card in its reader) for a key on a token."""
-        prompt = (f"{what}: insert your card and enter its PIN." if self._info.key_on_card else
-                  f"{what}: enter your passphrase again.")
-        text, ok = QInputDialog.getText(self, f"{what} — {self._info.signing_secret}", prompt,
-                                        QLineEdit.EchoMode.Password)
-        return text if ok and text else None
-
     def on_sign_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Sign the decision")
+        passphrase = ask_passphrase(self, "Sign the decision", self._info.key_on_card)
         if passphrase is not None:
             self.sign_decision(self.outcome.currentText(), self.justification.toPlainText(), passphrase)
 
     def on_approve_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Approve the decision")
+        passphrase = ask_passphrase(self, "Approve the decision", self._info.key_on_card)
         if passphrase is not None:
             self.approve_decision(passphrase)
 

@@ -75,9 +75,10 @@ def user_name(args: argparse.Namespace) -> str:
     return name
 
 
-def open_session(args: argparse.Namespace) -> Session:
-    """The user's session; when it closes after writing to the log, a checkpoint goes to the witness folder."""
-    session = workstation(args).unlock(user_name(args), passphrase(args))
+def open_session(args: argparse.Namespace, secret: str | None = None) -> Session:
+    """The user's session (unlocked with `secret`, else the passphrase from its usual sources); when it closes
+    after writing to the log, a checkpoint goes to the witness folder."""
+    session = workstation(args).unlock(user_name(args), secret if secret is not None else passphrase(args))
     session.before_close(lambda: append_witness(session))
     return session
 

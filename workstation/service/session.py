@@ -228,6 +228,12 @@ class Session(LogMixin, UsersMixin):
 
         return export(self, request_id)
 
+    def export_ca(self, target: str) -> Any:
+        """The office CA's certificate (PEM, serial, fingerprint) for recipients to trust once; logged."""
+        from .certificates import export_ca
+
+        return export_ca(self, target)
+
     def verify(self, against: Sequence[Path] = ()) -> Any:
         """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
         also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
@@ -273,16 +279,17 @@ class Session(LogMixin, UsersMixin):
         return import_agency(self, path)
 
     # --- letters and the accounting of disclosures (see letters.py, accounting.py) -----------------
-    def issue_letter(self, request_id: str) -> bytes:
-        """The PDF letter for the request's final decision: generated and stored the first time (with the
-        accounting of disclosures), the stored bytes after that."""
-        return self.letter(request_id).pdf
+    def issue_letter(self, request_id: str, secret: str) -> bytes:
+        """The PDF letter for the request's final decision: generated, signed (PAdES, with the user's key:
+        `secret` opens it, as for a decision) and stored the first time, with the accounting of disclosures;
+        the stored bytes after that (no new signature)."""
+        return self.letter(request_id, secret).pdf
 
-    def letter(self, request_id: str) -> Any:
+    def letter(self, request_id: str, secret: str) -> Any:
         """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
         from .letters import issue
 
-        return issue(self, request_id)
+        return issue(self, request_id, secret)
 
     def letter_bytes(self, request_id: str) -> bytes | None:
         """The letter already issued for the request's current decision, or None (never generates one)."""

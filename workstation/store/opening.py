@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checkpoint as cp
+from .. import clock as clocks
 from ..errors import AuthError, StoreError
 from ..fsutil import remove_stale
-from ..keys import device
+from ..keys import ca, device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
 from ..keys.lockout import Lockout
-from . import auditlog, db, logtree, users
+from . import auditlog, certificates, db, logtree, users
 
 KEYSLOTS = "keyslots.json"
 NO_KEYRING_NOTICE = ("notice: no OS keyring on this machine; the store is protected by passphrases alone "
@@ -71,6 +72,8 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
                             detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
+            certificates.create_ca(conn, data_key, store_id, by=admin)
+            certificates.issue(conn, data_key, store_id, admin, public, by=admin)
             checkpoint_key = enrol_checkpoint_key(conn, slots, admin, stretched, by=admin)
             stage_keyslots(conn, slots)
         slots.save(path / KEYSLOTS)
@@ -110,6 +113,24 @@ def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: 
         return None
     key = logtree.checkpoint_private_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
     return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
+
+
+def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, user: str, stretched: bytes) -> None:
+    """At unlock (inside its transaction), what stores older than schema 10 lack: the office CA; for a user
+    whose signing key is still Ed25519 (which Acrobat does not verify in a PDF), a new ECDSA P-256 key, the old
+    one kept in user_keys so that what it signed still verifies; and a certificate for the user's current key
+    when they have none valid for a while yet. Each announced in the log."""
+    certificates.ensure_ca(conn, data_key, slots.store_id, by=user)
+    public = users.public_key(conn, user)
+    if public is None:
+        return
+    if p.key_algorithm(public) == p.ED25519:
+        old, public = public, users.replace_key(conn, user, slots.signing_wrap_key(stretched, user))
+        auditlog.append(conn, "signing-key-replaced", user=user, obj=user,
+                        detail={"fingerprint": p.fingerprint(public), "algorithm": p.ECDSA_P256,
+                                "replaces": p.fingerprint(old)})
+    if certificates.current(conn, user, public, valid_until=clocks.current().now() + ca.RENEW_BEFORE) is None:
+        certificates.issue(conn, data_key, slots.store_id, user, public, by=user)
 
 
 def rebind_device(store: OpenStore) -> str | None:
@@ -170,6 +191,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
                                 detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
             auditlog.append(conn, "unlock", user=user)
             checkpoint_key = _checkpoint_key(conn, slots, user, stretched)
+            _signing_key_forward(conn, slots, data_key, user, stretched)
     except BaseException:
         conn.close()
         raise
@@ -190,6 +212,7 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
         for ev in pending:
             auditlog.append(conn, ev["event"], user=ev["user"], detail={})
         auditlog.append(conn, "recovery-unlock", user=None)
+        certificates.ensure_ca(conn, data_key, slots.store_id, by=None)
     return OpenStore(path, conn, slots, None, data_key, None)
 
 
