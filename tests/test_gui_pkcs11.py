@@ -1,9 +1,11 @@
 """Keys on a smart card in the desktop application, with a real SoftHSM2 token: the admin enrols a user whose
-key is on the card in Tools › Users; that user signs a decision with the card's PIN (asked for as "Card PIN",
-not the passphrase), the lock's checkpoint is signed on the card, and the card is logged out while locked."""
+key is on the card in Tools › Users; that user signs a decision and a letter with the card's PIN (asked for as
+"card PIN", not the passphrase), the lock's checkpoint is signed on the card, and the card is logged out while
+locked."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from conftest import CARD_PIN
@@ -19,6 +21,7 @@ from guihelp import (  # noqa: F401
     unlock,
     wait_idle,
 )
+from pyhanko.pdf_utils.reader import PdfFileReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog
 
@@ -88,11 +91,13 @@ def test_admin_enrols_a_user_whose_key_is_on_a_smart_card(qtbot, desktop: Deskto
     assert not any(CARD_PIN in repr(e) for e in entries)
 
 
-def test_a_card_user_signs_a_decision_with_the_card_pin(qtbot, desktop: DesktopApp, store: Workstation, softhsm,
-                                                       monkeypatch) -> None:
+def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desktop: DesktopApp,
+                                                                    store: Workstation, softhsm, monkeypatch) -> None:
     with store.unlock("admin", demo_passphrase("admin")) as admin:
         admin.add_token_user("tara", "reviewer", demo_passphrase("tara"),
                              TokenRef(softhsm.module, "dws-card", "sign"), CARD_PIN)
+    with TokenSigner.open(TokenRef(softhsm.module, "dws-card", "sign"), CARD_PIN) as signer:
+        card_key = signer.public_key
     asked: list[tuple[str, str]] = []
 
     def get_text(_parent: Any, title: str, label: str, *_args: Any) -> tuple[str, bool]:
@@ -122,6 +127,16 @@ def test_a_card_user_signs_a_decision_with_the_card_pin(qtbot, desktop: DesktopA
         qtbot.keyClicks(lock.screen.passphrase, demo_passphrase("tara"))
         qtbot.keyClick(lock.screen.passphrase, Qt.Key.Key_Return)
     assert ask(qtbot, desktop.db, lambda s: s._card is None)
+    # The letter: the PIN again, the PDF signed on the card (its checkpoint too).
+    letter = window.request.letter
+    window.show_tab(letter)
+    wait_idle(qtbot, desktop.db)
+    assert letter.issue.accessibleName() == "Issue the letter of the final decision (asks for your card PIN)"
+    with qtbot.waitSignal(letter.letter_loaded, timeout=WAIT_MS):
+        letter.issue.click()
+    assert asked[-1] == ("Sign the letter — card PIN", "Sign the letter: insert your card and enter its PIN.")
+    [signature] = PdfFileReader(io.BytesIO(letter.pdf or b"")).embedded_signatures
+    assert signature.signer_cert.public_key.dump() == card_key
     with store.unlock("otto", demo_passphrase("otto")) as otto:
         decision = otto.decision("DEMO-I2-COURT-ORDER")
         assert decision.preparer == "tara" and otto.verify([written]).ok

@@ -5,6 +5,7 @@ nothing; the PIN (a canary) never shows in any output, log entry or crash report
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from cardhelp import card_cli_fixture, card_demo_template_fixture  # noqa: F401
 from clihelp import Cli, run_dws
 from conftest import CARD_PIN
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from workstation import checkpoint as cp
 from workstation.demo_store import demo_passphrase
@@ -94,10 +96,17 @@ def test_a_user_whose_key_is_only_on_the_card_decides_checkpoints_and_issues_a_l
     assert cp.parse(made["checkpoint"]).verify(name, ed_public)
     key = cli("log", "key", "tara", user="otto", passphrase=demo_passphrase("otto")).out.strip()
     assert key == made["verifier_key"] == cp.verifier_key(name, ed_public)
-    # The letter: its checkpoint is signed on the card too.
+    # The letter: its PDF signature (PAdES) is made on the card, under the certificate the office CA issued
+    # for the card's key at enrolment; its checkpoint is signed on the card too.
     letter = tmp_path / "letter.pdf"
     r = cli("letter", "DEMO-I2-VALID", "-o", str(letter), **tara())
     assert r.code == 0, r.err
+    [signature] = PdfFileReader(io.BytesIO(letter.read_bytes())).embedded_signatures
+    assert signature.signer_cert.public_key.dump() == public
+    r = cli("verify-letter", str(letter), "--json", user="otto", passphrase=demo_passphrase("otto"))
+    assert r.code == 0 and json.loads(r.out)["pdf_signature"]["valid"], r.out + r.err
+    certified = next(e for e in entries(cli.store) if e.event == "certificate-issued" and e.object == "tara")
+    assert certified.detail["fingerprint"] == p.fingerprint(public)
     issued = next(e for e in entries(cli.store) if e.event == "letter-issued")
     kept = [c for c in (cp.parse(n[0]) for n in _checkpoints(cli.store))
             if c.size == issued.detail["checkpoint_size"]]

@@ -99,6 +99,9 @@ def translate(exc: BaseException, ref: TokenRef, *, key: str | None = None) -> D
                         e.KeyHandleInvalid, e.DeviceError, e.GeneralError, e.FunctionFailed)):
         return TokenAbsent(f"{ref.where} was removed or stopped answering: insert the card, then try again; "
                            "nothing was changed")
+    if isinstance(exc, (e.UserAlreadyLoggedIn, e.AnotherUserAlreadyLoggedIn)):
+        return AuthError(f"{ref.where} is in use by another session of this program; close it (or lock it), "
+                         "then try again; nothing was changed")
     if isinstance(exc, e.NoSuchKey):
         return InputError(f"{ref.where} holds no private key labelled {key or ref.key_label!r}")
     if isinstance(exc, e.MultipleObjectsReturned):

@@ -11,7 +11,7 @@ from ..keys.pkcs11 import TokenRef
 from ..keys.primitives import fingerprint
 from ..keys.signer import Signer, SoftwareSigner
 from ..model import USER_ROLES, UserInfo
-from ..store import auditlog, db, logtree, opening
+from ..store import auditlog, certificates, db, logtree, opening
 from ..store import users as users_sql
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class UsersMixin:
             public = users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name),
                                       created_by=self.user)
             self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
+            self._certify(name, public)
             opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
             opening.stage_keyslots(self.conn, slots)
         opening.save_keyslots(self.path, slots)
@@ -79,6 +80,7 @@ class UsersMixin:
         if users_sql.token(self.conn, name) is None:
             public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
             self.log("user-reset", name, {"fingerprint": fingerprint(public)})
+            self._certify(name, public)
         else:
             public = users_sql.public_key(self.conn, name) or b""
             self.log("user-reset", name, {"fingerprint": fingerprint(public), "key": "pkcs11 (kept)"})
@@ -88,6 +90,11 @@ class UsersMixin:
             if name == self.user:
                 self._store.checkpoint_key = key
         opening.stage_keyslots(self.conn, slots)
+
+    def _certify(self: Session, name: str, public: bytes) -> None:
+        """Inside a transaction: the office CA's certificate for `name`'s new signing key, announced."""
+        store = self._store
+        certificates.issue(self.conn, store.data_key, store.keyslots.store_id, name, public, by=self.user)
 
     def rebind(self: Session, admin: str, passphrase: str) -> tuple[UserInfo, list[str], str | None]:
         """After a recovery-code unlock: bind the store to this machine (a new device secret in its keyring,

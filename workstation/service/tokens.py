@@ -86,6 +86,7 @@ def add_token_user(s: Session, name: str, role: str, passphrase: str, ref: Token
         users_sql.insert_token_user(s.conn, name, role, public, ref.to_json(), created_by=s.user)
         s.log("user-added", name, {"role": role, "fingerprint": p.fingerprint(public), "key": "pkcs11",
                                    "module": ref.module, "token_label": ref.token_label, "key_label": ref.key_label})
+        s._certify(name, public)             # the office CA certifies the card's key: letters are signed under it
         if checkpoint is not None:
             opening.enrol_token_checkpoint_key(s.conn, slots.store_id, name, checkpoint.public_key, label,
                                                by=s.user)
