@@ -12,9 +12,13 @@ reviewer whose key is on it, and then, each measured --runs times (median and wo
   Argon2id re-check, which a card user does not pay, is left out);
 * `decide on the card, end to end`: `Session.decide` with the PIN (fresh store copy each run);
 * `decide in software, end to end`: `Session.decide` by a keyslot user with the passphrase.
-The letter's figure is the PAdES signature of a one-subject letter on the card, once letters are signed as
-PDFs; until then the target is read against `card: open + sign + close` (the letter's signature is one
-such signature).
+* `issue a letter on the card, end to end`: `Session.letter` with the PIN (PIN check on the card, checkpoint
+  signed on the card, render, PAdES signature, store), on a fresh copy of a store with the decision approved;
+* `PAdES signature on the card`: the letter's signature alone (`letters.pades.sign` with the card's signer:
+  pyHanko reads the rendered PDF, the card signs the CMS attributes' digest, the incremental update is
+  written), the card already open;
+and the figure read against the target, "SoftHSM signing of one letter <= 100 ms": opening the card with the
+PIN (`card: open + sign + close`) plus the PAdES signature on it.
 """
 
 from __future__ import annotations
@@ -122,19 +126,65 @@ def run(work: Path, module: str, runs: int, token_cls, make_tokens) -> int:  # t
         for _ in range(small):
             job()
         figures[label] = (statistics.median(job.elapsed), max(job.elapsed))  # type: ignore[attr-defined]
+    figures.update(letters(work, template, ref, small))
 
-    letter = figures["card: open + sign + close"][0]
-    print(f"SoftHSM2 {module}; {runs} runs ({small} for the end-to-end decisions); milliseconds")
-    print(f"{'what':<34} {'median':>8} {'worst':>8}")
+    opening, pades_ms = figures["card: open + sign + close"][0], figures["PAdES signature on the card"][0]
+    letter = opening + pades_ms        # the PIN opens the card (C_Login), then the letter's signature is made
+    print(f"SoftHSM2 {module}; {runs} runs ({small} for the end-to-end decisions and letters); milliseconds")
+    print(f"{'what':<40} {'median':>8} {'worst':>8}")
     for label, (median, worst) in figures.items():
-        print(f"{label:<34} {median:8.1f} {worst:8.1f}")
+        print(f"{label:<40} {median:8.1f} {worst:8.1f}")
     verdict = "OK" if letter <= TARGET_MS else "OVER"
-    print(f"\nSoftHSM signing of one letter (one card signature): {letter:.1f} ms, target <= {TARGET_MS:.0f} ms: "
-          f"{verdict}")
+    print(f"\nSoftHSM signing of one letter: the card opened with the PIN ({opening:.1f}) + the letter's PAdES "
+          f"signature on it ({pades_ms:.1f}) = {letter:.1f} ms, target <= {TARGET_MS:.0f} ms: {verdict}")
     print("JSON " + json.dumps({"runs": runs, "target_ms": TARGET_MS, "letter_signature_ms": round(letter, 2),
                                 "figures_ms": {k: {"median": round(m, 2), "worst": round(w, 2)}
                                                for k, (m, w) in figures.items()}}))
     return 0 if letter <= TARGET_MS else 1
+
+
+def letters(work: Path, template: Path, ref, runs: int) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """A one-request letter issued by the card user (`Session.letter` with the PIN), each run on a fresh copy
+    of a store where the decision is signed and approved: the whole issue, and its PAdES signature alone
+    (pyHanko reading the rendered PDF, the card's ECDSA signature, the incremental update), the card opened
+    with the PIN just before. The first issue in the process pays for importing pyHanko: it is not counted."""
+    from workstation.demo_store import demo_passphrase
+    from workstation.letters import pades
+    from workstation.service import Workstation
+
+    decided = work / "decided"
+    if not decided.exists():
+        shutil.copytree(template, decided)
+        with Workstation(decided).unlock("tara", PASSPHRASE) as s:
+            s.decide("DEMO-I2-VALID", "grant", None, PIN)
+        with Workstation(decided).unlock("alex", demo_passphrase("alex")) as s:
+            s.approve("DEMO-I2-VALID", demo_passphrase("alex"))
+    real, signing = pades.sign, []
+
+    def timed(*args: object, **kwargs: object) -> bytes:
+        t = time.perf_counter()
+        try:
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            signing.append((time.perf_counter() - t) * 1000)
+
+    pades.sign = timed  # type: ignore[assignment]
+    whole: list[float] = []
+    try:
+        for _ in range(runs + 1):
+            store = work / "letter-copy"
+            shutil.rmtree(store, ignore_errors=True)
+            shutil.copytree(decided, store)
+            with Workstation(store).unlock("tara", PASSPHRASE) as s:
+                t = time.perf_counter()
+                letter = s.letter("DEMO-I2-VALID", PIN)
+                whole.append((time.perf_counter() - t) * 1000)
+                assert letter.new
+    finally:
+        pades.sign = real  # type: ignore[assignment]
+    whole, signing = whole[1:], signing[1:]
+    return {"issue a letter on the card, end to end": (statistics.median(whole), max(whole)),
+            "PAdES signature on the card": (statistics.median(signing), max(signing))}
 
 
 if __name__ == "__main__":
