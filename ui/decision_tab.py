@@ -1,5 +1,6 @@
-"""The Decision tab: the signed decision and its approval. The passphrase is asked again right before
-signing, and the signing runs in the DB worker behind a modal wait (Electrum's @protected)."""
+"""The Decision tab: the signed decision and its approval. The passphrase (the card's PIN for a user whose
+key is on a PKCS#11 token) is asked again right before signing, and the signing runs in the DB worker behind
+a modal wait (Electrum's @protected)."""
 
 from __future__ import annotations
 
@@ -57,10 +58,10 @@ class DecisionTab(QWidget):
         self.justification.setPlaceholderText("Needed when deciding against the recommendation (no identifiers).")
         self.justification.setTabChangesFocus(True)
         self.sign = QPushButton("S&ign decision…")
-        self.sign.setAccessibleName("Sign the decision (asks for your passphrase)")
+        self.sign.setAccessibleName(f"Sign the decision (asks for your {info.signing_secret})")
         self.sign.clicked.connect(self.on_sign_clicked)
         self.approve = QPushButton("&Approve decision…")
-        self.approve.setAccessibleName("Approve the decision (asks for your passphrase)")
+        self.approve.setAccessibleName(f"Approve the decision (asks for your {info.signing_secret})")
         self.approve.clicked.connect(self.on_approve_clicked)
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)
@@ -105,12 +106,12 @@ class DecisionTab(QWidget):
         self.controls.setEnabled(True)
 
     def on_sign_clicked(self) -> None:
-        passphrase = ask_passphrase(self, "Sign the decision")
+        passphrase = ask_passphrase(self, "Sign the decision", self._info.key_on_card)
         if passphrase is not None:
             self.sign_decision(self.outcome.currentText(), self.justification.toPlainText(), passphrase)
 
     def on_approve_clicked(self) -> None:
-        passphrase = ask_passphrase(self, "Approve the decision")
+        passphrase = ask_passphrase(self, "Approve the decision", self._info.key_on_card)
         if passphrase is not None:
             self.approve_decision(passphrase)
 

@@ -48,11 +48,15 @@ def passphrase_field(name: str) -> QLineEdit:
     return field
 
 
-def ask_passphrase(parent: QWidget, what: str) -> str | None:
-    """Ask the signed-in user's passphrase again right before signing (Electrum's @protected): a modal
-    dialog, echo off. None when cancelled or left empty."""
-    text, ok = QInputDialog.getText(parent, what, f"{what}: enter your passphrase again.",
-                                    QLineEdit.EchoMode.Password)
+def ask_passphrase(parent: QWidget, what: str, on_card: bool = False) -> str | None:
+    """Ask the signed-in user's passphrase again right before signing (Electrum's @protected) — or, for a
+    user whose key is on a smart card (`on_card`), the card's PIN: a modal dialog, echo off. None when
+    cancelled or left empty."""
+    if on_card:
+        title, prompt = f"{what} — card PIN", f"{what}: insert your card and enter its PIN."
+    else:
+        title, prompt = what, f"{what}: enter your passphrase again."
+    text, ok = QInputDialog.getText(parent, title, prompt, QLineEdit.EchoMode.Password)
     return text if ok and text else None
 
 

@@ -21,7 +21,8 @@ DEFAULT_IDLE_MINUTES = 15
 
 def session_info(session: Session) -> SessionInfo:
     minutes = session.settings().get("idle_lock_minutes", DEFAULT_IDLE_MINUTES)
-    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES), str(session.path))
+    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES),
+                       session.user is not None and session.key_on_card(), str(session.path))
 
 
 def unlock(user: str, passphrase: str) -> Any:

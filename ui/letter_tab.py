@@ -99,9 +99,11 @@ class LetterTab(QWidget):
     letter_issued = Signal(str)                 # request id: a letter was issued (or the issued one found)
     output_recorded = Signal(str, str)          # action ("printed", "saved"), target: done and in the log
 
-    def __init__(self, db: DbClient, caps: Capabilities, parent: QWidget | None = None) -> None:
+    def __init__(self, db: DbClient, caps: Capabilities, on_card: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db, self._caps = db, caps
+        self._on_card = on_card                 # the user's key is on a smart card: the card's PIN signs
         self._snapshot: RequestSnapshot | None = None
         self._pdf: bytes | None = None
         self._document: QPdfDocument | None = None
@@ -111,7 +113,8 @@ class LetterTab(QWidget):
         self._dialog: QDialog | None = None
         self.state = plain_label("", selectable=True)
         self.state.setAccessibleName("Letter status")
-        self.issue = self._button("&Issue letter", "Issue the letter of the final decision (asks for your passphrase)",
+        secret = "card PIN" if on_card else "passphrase"
+        self.issue = self._button("&Issue letter", f"Issue the letter of the final decision (asks for your {secret})",
                                   self.on_issue_clicked)
         self.print = self._button("Print…", "Print the letter (Ctrl+P)", self.on_print_clicked)
         self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", self.on_save_clicked)
@@ -248,7 +251,7 @@ class LetterTab(QWidget):
         if not self.issue.isEnabled() or self._snapshot is None:
             return
         key, rid = self._key(), self._snapshot.request_id
-        passphrase = ask_passphrase(self, "Sign the letter")     # the PDF is signed with your key
+        passphrase = ask_passphrase(self, "Sign the letter", self._on_card)     # the PDF is signed with your key
         if passphrase is None or key != self._key():
             return
         self.issue.setEnabled(False)

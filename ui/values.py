@@ -18,7 +18,13 @@ class SessionInfo:
     user: str | None              # None for a recovery-code session
     role: str
     idle_lock_minutes: int
+    key_on_card: bool = False     # signs with a key on a PKCS#11 token: signing asks for the card's PIN
     store: str = ""               # the store folder (Help › About)
+
+    @property
+    def signing_secret(self) -> str:
+        """What signing asks for again right before it signs."""
+        return "card PIN" if self.key_on_card else "passphrase"
 
     @property
     def recovery(self) -> bool:

@@ -186,6 +186,11 @@ class UserInfo:
     role: str
     fingerprint: str
     active: bool = True
+    token: str | None = None        # the token's label when the signing key is on a PKCS#11 token (a PIV card)
+
+    @property
+    def key_location(self) -> str:
+        return f"card (token {self.token!r})" if self.token is not None else "keyslot"
 
 
 @dataclass(frozen=True, slots=True)

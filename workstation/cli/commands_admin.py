@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import DwsError, StoreError, UsageError
+from ..keys.pkcs11 import TokenRef
 from ..paths import resolve_store
 from . import common
 
@@ -24,6 +25,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["reviewer", "approver", "counsel", "auditor", "admin"])
     a.add_argument("--new-passphrase-file", metavar="FILE")
+    t = a.add_argument_group("a signing key on a smart card (PKCS#11): the user still unlocks the store with "
+                             "their passphrase, and signs with the card's PIN")
+    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
+                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
+    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
+    t.add_argument("--checkpoint-key-label", metavar="LABEL", help="the Ed25519 key on the token that signs the "
+                   "user's checkpoints (default: KEY-LABEL-checkpoint when the token holds it; else a software key)")
     a.set_defaults(func=cmd_user_add)
     r = usub.add_parser("reset", parents=[parent], help="(admin) new passphrase and signing key for a user")
     r.add_argument("name")
@@ -82,16 +91,41 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> TokenRef | None:
+    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
+             "--key-label": args.key_label}
+    if not any(given.values()) and args.checkpoint_key_label is None:
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
+                         f"{', '.join(missing)})")
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
+    token = _token(args)
     with common.open_session(args) as s:
         new_pw = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
                                     prompt=f"New passphrase for {args.name}: ", what="new passphrase",
                                     confirm=True)
-        info = s.add_user(args.name, args.role, new_pw)
+        if token is None:
+            info = s.add_user(args.name, args.role, new_pw)
+        else:                  # the PIN opens the card to read the key and prove it (a signed challenge)
+            info = s.add_token_user(args.name, args.role, new_pw, token, common.pin(args))
+            token = s.token_of(args.name)
     if args.json:
-        common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint})
+        common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint,
+                          "key": info.key_location,
+                          "checkpoint_key_on_token": bool(token and token.checkpoint_key_label)})
     else:
         print(f"Added {info.name} ({info.role}); signing key fingerprint {info.fingerprint}")
+        if token is not None:
+            where = (f"on the token too ({token.checkpoint_key_label!r})" if token.checkpoint_key_label else
+                     "a software key wrapped under the passphrase (the token holds no Ed25519 key "
+                     f"{token.key_label + '-checkpoint'!r})")
+            print(f"  the signing key is on {token.where} ({token.key_label!r}): {info.name} signs with the "
+                  f"card's PIN; checkpoint key: {where}")
     return 0
 
 
@@ -126,11 +160,12 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         users = s.users()
     if args.json:
-        common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active}
-                          for u in users])
+        common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active,
+                           "key": u.key_location} for u in users])
     else:
         for u in users:
-            print(f"{u.name:<16} {u.role:<9} {u.fingerprint}{'' if u.active else '  (inactive)'}")
+            print(f"{u.name:<16} {u.role:<9} {u.fingerprint}  key in {u.key_location}"
+                  f"{'' if u.active else '  (inactive)'}")
     return 0
 
 

@@ -56,15 +56,15 @@ def _print_decision(args: argparse.Namespace, d) -> None:  # d: DecisionInfo
 
 def cmd_decide(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        # The passphrase is asked again right before signing (same sources as for unlocking).
-        d = s.decide(args.request_id, args.outcome, args.justification, common.passphrase(args))
+        # The passphrase (or the card's PIN) is asked again right before signing.
+        d = s.decide(args.request_id, args.outcome, args.justification, common.signing_secret(args, s))
     _print_decision(args, d)
     return 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        d = s.approve(args.request_id, common.passphrase(args))
+        d = s.approve(args.request_id, common.signing_secret(args, s))
     _print_decision(args, d)
     return 0
 

@@ -35,6 +35,8 @@ def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
     secret = common.passphrase(args)         # unlocks the store, then signs the letter (PAdES) if it is new
     with common.open_session(args, secret) as s:
+        if s.key_on_card() and s.letter_bytes(args.request_id) is None:
+            secret = common.pin(args)        # a new letter is signed on the card (its checkpoint too, if there)
         letter = s.letter(args.request_id, secret)
         # Logged before the file is written: a process killed in between leaves an entry for a file that may
         # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).

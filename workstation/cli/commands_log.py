@@ -46,6 +46,7 @@ def _write(text: str, target: Path | None) -> None:
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
+        common.open_card_for_checkpoints(args, s)
         info = s.checkpoint()
     if args.json:
         common.emit_json({"size": info.size, "root": info.root_hex, "signer": info.signer,

@@ -46,6 +46,24 @@ def passphrase(args: argparse.Namespace) -> str:
                        what="passphrase")
 
 
+def pin(args: argparse.Namespace) -> str:
+    """The card's PIN, for a user whose signing key is on a PKCS#11 token: `--pin-file FILE`, `DWS_PIN` or a
+    prompt, never an argument; never stored, logged or printed."""
+    return read_secret(args, file_attr="pin_file", env="DWS_PIN", prompt="Card PIN: ", what="card PIN")
+
+
+def signing_secret(args: argparse.Namespace, session: Session) -> str:
+    """What signing asks for again right before it signs: the card's PIN for a key on a token, else the
+    passphrase (same sources as for unlocking)."""
+    return pin(args) if session.key_on_card() else passphrase(args)
+
+
+def open_card_for_checkpoints(args: argparse.Namespace, session: Session) -> None:
+    """A user whose checkpoint key is on their card: the PIN opens it before a checkpoint is signed."""
+    if session.checkpoint_on_card():
+        session.open_card(pin(args))
+
+
 def workstation(args: argparse.Namespace) -> Workstation:
     return Workstation(resolve_store(args.store))
 

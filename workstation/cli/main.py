@@ -44,6 +44,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         **({"default": None} if not suppress else d))
     parser.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE "
                         "(else $DWS_PASSPHRASE, else a prompt)", **({"default": None} if not suppress else d))
+    parser.add_argument("--pin-file", metavar="FILE", help="read the card PIN from FILE, for a user whose key "
+                        "is on a PKCS#11 token (else $DWS_PIN, else a prompt)",
+                        **({"default": None} if not suppress else d))
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout",
                         **({"default": False} if not suppress else d))
 

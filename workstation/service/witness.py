@@ -2,8 +2,9 @@
 
 A checkpoint is signed with the user's checkpoint key: an Ed25519 key of its own (not the decision-signing
 key), wrapped under the user's passphrase, unwrapped once at unlock and held in memory for the session, so
-locking, exiting or printing a letter signs one without asking the passphrase again. Its verifier key is
-announced in the log when it is enrolled and is exported with `dws log key`.
+locking, exiting or printing a letter signs one without asking the passphrase again; or, for a user whose
+keys are on a PKCS#11 token that holds an Ed25519 key, that key, while the card is open (tokens.py). Its
+verifier key is announced in the log when it is enrolled and is exported with `dws log key`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from .. import letter_checkpoint, merkle
 from ..errors import AuthError, InputError, StoreError
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_CHECKPOINT_BYTES, read_input_file
-from ..keys import primitives as p
 from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
 from ..store import auditlog, db, logtree
+from . import tokens
 from .session import Session
 
 _STORE_ID = re.compile(r"[0-9a-f]{1,64}", re.ASCII)
@@ -40,9 +41,11 @@ def sign_checkpoint(s: Session) -> CheckpointInfo:
     """A checkpoint of the log as it is now, signed but not kept. A letter signs one
     before it is rendered and keeps it in the transaction that issues it (letters.py)."""
     s.require("read-log")
-    key = s._store.checkpoint_key
-    if s.user is None or key is None:
+    if s.user is None:
         raise AuthError("a checkpoint is signed by a user; a recovery-code session cannot sign one")
+    key = tokens.checkpoint_signer(s)
+    if key is None:
+        raise AuthError("your checkpoint key is on your card: give the card's PIN to sign a checkpoint")
     store_id = logtree.store_id(s.conn)
     head_seq, _ = auditlog.head(s.conn)
     size = logtree.size(s.conn)
@@ -51,9 +54,8 @@ def sign_checkpoint(s: Session) -> CheckpointInfo:
                          "changed outside the program (run 'dws verify')")
     root = logtree.root(s.conn, size)
     name = cp.key_name(s.user, store_id)
-    checkpoint = cp.make(cp.origin(store_id), size, root, name, key)
-    return CheckpointInfo(size, root.hex(), checkpoint.note, s.user,
-                          cp.verifier_key(name, p.public_from_private(key)))
+    checkpoint = cp.make_with(cp.origin(store_id), size, root, name, key)
+    return CheckpointInfo(size, root.hex(), checkpoint.note, s.user, cp.verifier_key(name, key.public_key))
 
 
 def keep_checkpoint(s: Session, info: CheckpointInfo) -> None:

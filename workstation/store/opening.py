@@ -34,7 +34,8 @@ class OpenStore:
     user: str | None              # None after a recovery-code unlock
     data_key: bytes               # kept for enrolling users (a new keyslot wraps it)
     device_secret: bytes | None
-    checkpoint_key: bytes | None = None   # the user's Ed25519 checkpoint key, unwrapped at unlock
+    checkpoint_key: bytes | None = None   # the user's Ed25519 checkpoint key, unwrapped at unlock (None when
+                                          # it is on their PKCS#11 token)
 
     def close(self) -> None:
         self.conn.close()
@@ -94,8 +95,22 @@ def enrol_checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretc
     return private
 
 
-def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes:
-    """The user's checkpoint key; the first unlock after migration 0009 (or after a lost key) enrols one."""
+def enrol_token_checkpoint_key(conn: db.Connection, store_id: str, user: str, public: bytes, label: str, *,
+                               by: str | None) -> None:
+    """The user's checkpoint key is the Ed25519 key `label` on their token: its verifier key announced in the
+    log like any other (inside the caller's transaction)."""
+    logtree.token_checkpoint_key(conn, user, public)
+    auditlog.append(conn, "checkpoint-key-enrolled", user=by, obj=user,
+                    detail={"fingerprint": p.fingerprint(public), "on_token": True, "key_label": label,
+                            "verifier_key": cp.verifier_key(cp.key_name(user, store_id), public)})
+
+
+def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes | None:
+    """The user's checkpoint key; the first unlock after migration 0009 (or after a lost key) enrols one.
+    None when it is on the user's token (signed there once the card's PIN opens it)."""
+    active = logtree.active_checkpoint_key(conn, user)
+    if active is not None and active[1]:
+        return None
     key = logtree.checkpoint_private_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
     return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
 
