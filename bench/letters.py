@@ -121,7 +121,7 @@ SUBJECT_DEFECTS = (   # (weight, code, outcome, message, status, matched)
 
 def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int) -> None:
     """The 1,280,000-subject request's results, built directly (see the module docstring)."""
-    from workstation.service.decisions import _stream_hashes  # the plan hash exactly as decide checks it
+    import hashlib
 
     one = request_doc(BULK, periods, None, [{"ref": "1", "name": "Placeholder", "tin": "212-45-1001",
                                              "address": None, "periods": periods, "case_no": None,
@@ -131,6 +131,7 @@ def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int)
     rid = ev.package(s.conn, BULK)[0]
     r = random.Random(seed)
     weights = [d[0] for d in SUBJECT_DEFECTS]
+    plan, findings_hash = hashlib.sha256(), hashlib.sha256()    # hashed as the evaluation hashes them
     with db.transaction(s.conn):
         ev.clear_results(s.conn, rid)
         batch = []
@@ -145,11 +146,14 @@ def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int)
                           json.dumps(findings, separators=(",", ":")), "", f"name:{code},address:{code}"))
             if len(batch) == 50_000:
                 ev.insert_results(s.conn, batch)
+                plan.update(ev.plan_lines(batch))
+                findings_hash.update(ev.findings_lines(batch))
                 batch = []
         ev.insert_results(s.conn, batch)
+        plan.update(ev.plan_lines(batch))
+        findings_hash.update(ev.findings_lines(batch))
         s.conn.execute("UPDATE requests SET subject_count = ? WHERE rid = ?", (bulk, rid))
         counts = {"subjects": bulk, "releasable": 0, "withheld": bulk - no_record, "no_record": no_record}
-        plan_hash = _stream_hashes(s, rid)[0]
         bulk_finding = {"code": "BULK", "scope": "request", "ref": None, "outcome": "needs-review",
                         "message": f"{bulk} subjects, more than the bulk threshold (100)",
                         "citation": "IRS Publication 1075; office bulk-request procedure"}
@@ -157,7 +161,8 @@ def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int)
             "evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": TODAY.isoformat(),
             "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
             "recommendation": "deny", "needs_review": True, "counts": counts, "request_findings": [bulk_finding],
-            "code_counts": {"BULK": {"needs-review": 1}}, "plan_hash": plan_hash})
+            "code_counts": {"BULK": {"needs-review": 1}}, "plan_hash": plan.hexdigest(),
+            "findings_hash": findings_hash.hexdigest(), "released_items": ""})
         ev.set_status(s.conn, rid, "evaluated")
 
 
