@@ -1,5 +1,6 @@
 """Letters benchmark (issue 5): a transmittal whose schedule lists 47,000 subjects (<= 30 s, bounded memory),
-a one-subject letter (<= 300 ms) and a declination for 1,280,000 subjects (<= 20 s).
+a one-subject letter (<= 300 ms) and a declination for 1,280,000 subjects (<= 20 s); issue 14: the release gate
+on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run).
 
     .venv/bin/python bench/letters.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
 
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import release_gate as release_gate_bench  # bench/release_gate.py (this folder is on sys.path)
 
 from workstation.canonical import utc_now
 from workstation.demo.generator import REFERENCE_DAY
@@ -274,8 +277,10 @@ def main() -> int:
             print(f"{r['request']:<30} {r['kind']:<13} {r['pages']:>6,} {r['bytes'] / 1024:>8,.0f} "
                   f"{r['seconds']:>8.3f} {r['cpu_s']:>7.2f} {r['peak_rss_mb']:>7.0f}MB  <= {limit:g} s "
                   f"{'PASS' if passed else 'FAIL'}{note}")
+        gate = release_gate_bench.run_phase(store, "rita", pw("rita"), [BIG])
+        ok &= release_gate_bench.report(gate, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))
-        print("JSON " + json.dumps({"inputs": info, "results": results}))
+        print("JSON " + json.dumps({"inputs": info, "results": results, "release_gate": gate}))
         return 0 if ok else 1
     finally:
         if args.keep:

@@ -19,6 +19,7 @@ from ..store import decisions as dec
 from ..store import letters as letters_sql
 from . import letter_input, review, witness
 from .decisions import DecisionInfo, info
+from .release_gate import check as release_gate_check
 from .session import Session
 
 ATTEMPTS = 3                 # times a letter is re-made when another session wrote to the log meanwhile
@@ -103,6 +104,7 @@ def _issue_once(s: Session, request_id: str, rid: int, pkg: Any, row: dec.Decisi
     checkpoint = LogCheckpoint(info.note, info.size, info.signer)
     data = letter_input.build(s, rid, pkg, row, decision, letter_id, checkpoint)
     pdf, pages = render(data)
+    release_gate_check(s, rid, data, pdf)          # refuses (and logs) a letter that shows a withheld value
     made = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"],
                                  sha256_hex(pdf), pages, utc_now(), s.user or "recovery")
     with db.transaction(s.conn):
