@@ -50,7 +50,7 @@ MIN_SIGNIFICANT = 3         # an amount is looked for from 3 significant digits 
 WORD_MAP: dict[str, str] = {k.lower(): v.lower() for k, v in STREET_WORDS.items()}
 _UNITS = frozenset({u.lower() for u in UNIT_DESIGNATORS} | {"#"})
 _NAME_SUFFIXES = frozenset(("jr", "sr", "ii", "iii", "iv", "v", "esq", "md", "phd"))
-_SPACES = bytes(32 if b < 128 and not chr(b).isalnum() else b for b in range(256))
+_SPACES = bytes(32 if 0 < b < 128 and not chr(b).isalnum() else b for b in range(256))   # keeps the NUL
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOSTROPHES = ("'", "\u2019", "\u2018", "`")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -61,7 +61,8 @@ _PHONE = re.compile(r"\((\d{3})\) ?(\d{3})[ .-]?(\d{4})(?!\d)", re.ASCII)
 _MONEY = re.compile(r"\$ ?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d\d)?(?!\d)", re.ASCII)
 _NOT_DIGIT = re.compile(r"\D", re.ASCII)
 _DIGITS_ONLY = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
-_SEPARATOR = "\x00"          # between parts: no phrase runs from one part into the next
+_SEPARATOR = "\x00"          # between parts and pieces: no phrase, no number runs from one into the next
+_NUMBERS = frozenset(("phone", "bank_account", "tin"))
 
 Key = tuple                  # ("words", tokens) | ("digits", digits, groupings) | ("money", amount)
 TIN_GROUPINGS = ((9,), (3, 2, 4), (2, 7))
@@ -187,17 +188,20 @@ class TextIndex:
         for where, texts in parts:
             digits: Counter[tuple[str, tuple[int, ...]]] = Counter()
             money: Counter[int] = Counter()
-            for text in [texts] if isinstance(texts, str) else texts:
-                folded = fold(text)
-                self.tokens += tokens(folded)
-                self.tokens.append(_SEPARATOR)
-                digits.update(_digit_groupings(folded))
-                money.update(int(m.replace(",", "")) for m in _MONEY.findall(folded))
+            if isinstance(texts, str):
+                folded = fold(texts.replace(_SEPARATOR, " "))
+            else:
+                folded = fold("\n\x00\n".join(t.replace(_SEPARATOR, " ") for t in texts))
+            self.tokens += tokens(folded)
+            self.tokens.append(_SEPARATOR)
+            digits.update(_digit_groupings(folded))
+            money.update(int(m.replace(",", "")) for m in _MONEY.findall(folded))
             self._ends.append(len(self.tokens))
             self._wheres.append(where)
             self.digits.append((where, digits))
             self.money.append((where, money))
         self._read = frozenset(self.tokens)
+        self._mapped = not WORD_MAP.keys().isdisjoint(self._read)      # some word is read in another form
         self.vocabulary = frozenset(WORD_MAP.get(t, t) for t in self._read)
         self.digit_strings = frozenset(d for _w, counter in self.digits for d, _g in counter)
         self.amounts = frozenset(a for _w, counter in self.money for a in counter)
@@ -219,15 +223,13 @@ class TextIndex:
             return abs(value) in self.amounts
         if not isinstance(value, str) or not value:
             return False
-        if element in ("phone", "bank_account", "tin"):
+        if element in _NUMBERS:
             digits = value.translate(_DIGITS_ONLY)
-            if len(digits) >= MIN_DIGITS and digits.isdigit() and not any(c.isalpha() for c in value):
+            if len(digits) >= MIN_DIGITS and digits.isdigit() and value.lower() == value.upper():   # no letters
                 return digits in self.digit_strings
-        head = value.split(None, 1)
-        if head:
-            first = head[0].lower()
-            if first.isascii() and first.isalnum():
-                return WORD_MAP.get(first, first) in self.vocabulary
+        first = value.lstrip().partition(" ")[0].lower()
+        if first.isascii() and first.isalnum():
+            return WORD_MAP.get(first, first) in self.vocabulary
         return True
 
     def may_hold(self, key: Key) -> bool:
@@ -270,8 +272,14 @@ class TextIndex:
         longest = max(n for by_length in phrases.values() for n in by_length)
         hits: dict[tuple[str, ...], list[int]] = {}
         toks = self.tokens
-        for i in [i for i, t in enumerate(toks) if t in starts]:
-            window = [WORD_MAP.get(t, t) for t in toks[i:i + longest]]
+        at = [i for i, t in enumerate(toks) if t in starts]
+        each = self._mapped
+        if each and len(at) * longest > len(toks):      # many: read every word in its compared form once
+            toks, each = [WORD_MAP.get(t, t) for t in toks], False
+        for i in at:
+            window = toks[i:i + longest]
+            if each:
+                window = [WORD_MAP.get(t, t) for t in window]
             for n, wanted in phrases[window[0]].items():
                 phrase = tuple(window[:n])
                 if phrase in wanted:

@@ -157,7 +157,7 @@ def _subjects(s: Session, rid: int, collect: _Collector, report: GateReport, *, 
     index = collect.index
     report.subjects = gate_sql.subject_count(s.conn, rid)
     nines = index.nine_digit_numbers()
-    for seq, ref, released, matched, candidates, tin9 in gate_sql.tin_subjects(s.conn, rid, nines):
+    for seq, ref, released, matched, candidates, tin9 in gate_sql.tin_subjects(s.conn, rid, nines) if nines else ():
         if releases and "tin" in released.split(","):
             continue
         for tin in dict.fromkeys(t[:9] for t in [matched or "", *(candidates or "").split(";")] if t):

@@ -37,13 +37,14 @@ def with_withheld(conn: Connection, rid: int) -> int:
 
 
 def tin_subjects(conn: Connection, rid: int, nines: Sequence[str]) -> Iterator[tuple]:
-    """(seq, ref, released, matched, candidates, TIN sent) of the subjects whose TIN as matched or as sent is
-    one of `nines`, and of every subject with candidates (their TINs are checked by the caller)."""
+    """(seq, ref, released, matched, candidates, TIN sent) of the subjects whose TIN as matched or as sent, or
+    one of whose candidates' TINs, is one of `nines`."""
     keys = json.dumps(list(nines))
     return _batched(conn.execute(
         f"SELECT r.seq, r.ref, r.released, r.matched, r.candidates, s.tin9 {_JOIN} AND ("
         "substr(r.matched, 1, 9) IN (SELECT value FROM json_each(?)) OR s.tin9 IN (SELECT value FROM json_each(?)) "
-        "OR r.candidates IS NOT NULL) ORDER BY r.seq", (rid, keys, keys)))
+        "OR r.candidates IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?) AS k WHERE instr(r.candidates, k.value)))"
+        " ORDER BY r.seq", (rid, keys, keys, keys)))
 
 
 def sent_by_unreleased(conn: Connection, rid: int, words: Sequence[str], *, everyone: bool) -> Iterator[tuple]:
@@ -51,9 +52,12 @@ def sent_by_unreleased(conn: Connection, rid: int, words: Sequence[str], *, ever
     name or street begins with one of `words` (or with a word that is not plain ASCII)."""
     keys = json.dumps(list(words))
     keep = " OR ".join(_KEEP.format(f=_FIRST.format(c=c)) for c in ("s.name", "s.street"))
-    unreleased = "" if everyone else "AND r.released = ''"
-    return _batched(conn.execute(f"SELECT r.seq, r.ref, s.name, s.street {_JOIN} {unreleased} AND ({keep}) "
-                                 "ORDER BY r.seq", (rid, keys, keys)))
+    if everyone:
+        sql = f"SELECT s.seq, s.ref, s.name, s.street FROM subjects AS s WHERE s.rid = ? AND ({keep}) ORDER BY s.seq"
+    else:
+        sql = (f"SELECT s.seq, r.ref, s.name, s.street FROM subject_results AS r JOIN subjects AS s ON s.rid = r.rid "
+               f"AND s.seq = r.seq WHERE r.rid = ? AND r.released = '' AND ({keep}) ORDER BY r.seq")
+    return _batched(conn.execute(sql, (rid, keys, keys)))
 
 
 def with_records(conn: Connection, rid: int, *, everyone: bool) -> Iterator[tuple]:
