@@ -102,7 +102,7 @@ def _stress(s: Any, data: Any, pdf: bytes) -> dict[str, Any]:
                 element = "address" if element == "street" else element
                 collect.value(element, value, gate.Owner(element, seq, str(seq + 1), "on file"))
         hits = index.count(collect.found)
-        return collect.values, len(collect.found), len(hits), gate._unexplained(data, hits, collect.found)
+        return collect.values, len(collect.found), len(hits), gate._unexplained(data, hits, collect.found, collect.sent)
 
     (values, candidates, found, leaks), seconds, cpu = _timed(run)
     return {"phase": "stress", "request": data.package.request_id, "seconds": seconds, "cpu_s": cpu,

@@ -94,6 +94,7 @@ class _Collector:
     def __init__(self, index: TextIndex) -> None:
         self.index = index
         self.found: dict[Key, list[Owner]] = {}
+        self.sent: set[Key] = set()             # keys that some subject's requester sent
         self.values = 0
 
     def offer(self, key: Key, owner: Owner) -> None:
@@ -102,6 +103,8 @@ class _Collector:
             owners = self.found.setdefault(key, [])
             if len(owners) < OWNERS_KEPT and owner not in owners:
                 owners.append(owner)
+            if owner.source == "as sent":
+                self.sent.add(key)
 
     def value(self, element: str, value: object, owner: Owner) -> None:
         if value is None or value == "":
@@ -126,7 +129,7 @@ def inspect(s: Session, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
     hits = index.count(collect.found)
     report.found = len(hits)
     if hits:
-        report.leaks = _unexplained(d, hits, collect.found)
+        report.leaks = _unexplained(d, hits, collect.found, collect.sent)
         report.explained = len(hits) - len(report.leaks)
     return report
 
@@ -207,13 +210,14 @@ def _records(s: Session, wanted: dict[str, list[tuple[str, tuple[str, ...], Owne
     return len(subjects)
 
 
-def _unexplained(d: LetterInput, hits: dict[Key, Found], owners: dict[Key, list[Owner]]) -> list[Leak]:
+def _unexplained(d: LetterInput, hits: dict[Key, Found], owners: dict[Key, list[Owner]], sent: set[Key]
+                 ) -> list[Leak]:
     """The values found more often than the letter shows them legitimately (see the module docstring)."""
     parties = TextIndex([("parties", _party_texts(d))]).count(hits)
     statement = (d.package.purpose or {}).get("statement") or ""
     own_words = TextIndex([("purpose", statement)]).count(hits) if statement else {}
     left = {k: f for k, f in hits.items() if k not in parties
-            and not (k in own_words and any(o.source == "as sent" for o in owners[k]))}
+            and not (k in own_words and k in sent)}
     if not left:
         return []
     cells = TextIndex([("schedule", list(_schedule_texts(d)))]).count(left) if d.schedule else {}
