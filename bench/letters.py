@@ -1,6 +1,7 @@
 """Letters benchmark (issues 5 and 14): a transmittal whose schedule lists 47,000 subjects (<= 30 s, bounded
 memory), a one-subject letter (<= 300 ms) and a declination for 1,280,000 subjects (<= 20 s); and what the PAdES
-signature adds (issue 14): <= 30 ms to the one-subject letter, <= 5 % to the 47,000-subject transmittal.
+signature adds (issue 14): <= 30 ms to the one-subject letter, <= 5 % to the 47,000-subject transmittal;
+and the release gate on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run).
 
     .venv/bin/python bench/letters.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
 
@@ -43,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import release_gate as release_gate_bench  # bench/release_gate.py (this folder is on sys.path)
 
 from workstation.canonical import utc_now
 from workstation.demo.generator import REFERENCE_DAY
@@ -332,8 +335,10 @@ def main() -> int:
                 verdict = f"{figure:.1f} {unit} <= {target:g} {unit} {'PASS' if passed else 'FAIL'}"
             print(f"{r['request']:<30} {r['signing_s'] * 1000:>7.1f}ms {rest:>18.3f}s {share:>7.2f}%  {verdict}"
                   f"   ({r['passphrase_s']:.2f} s)")
+        gate = release_gate_bench.run_phase(store, "rita", pw("rita"), [BIG])
+        ok &= release_gate_bench.report(gate, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))
-        print("JSON " + json.dumps({"inputs": info, "results": results}))
+        print("JSON " + json.dumps({"inputs": info, "results": results, "release_gate": gate}))
         return 0 if ok else 1
     finally:
         if args.keep:

@@ -48,6 +48,11 @@ class InputError(DwsError):
         super().__init__(prefix + message)
 
 
+class LetterRefused(InputError):
+    """The release gate found, in a letter about to be issued, a value the request withholds (or could not
+    read the letter entirely): nothing was stored. Names elements and subject references, never values."""
+
+
 class AuthError(DwsError):
     """Wrong passphrase, unknown user, locked out, or a role that may not do this."""
 

@@ -22,6 +22,7 @@ from ..store import letters as letters_sql
 from ..wording import count
 from . import certificates, letter_input, letter_signature, review, witness
 from .decisions import DecisionInfo, info
+from .release_gate import check as release_gate_check
 from .session import Session
 
 ATTEMPTS = 3                 # times a letter is re-made when another session wrote to the log meanwhile
@@ -109,6 +110,7 @@ def _issue_once(s: Session, request_id: str, rid: int, pkg: Any, row: dec.Decisi
     checkpoint = LogCheckpoint(info.note, info.size, info.signer)
     data = letter_input.build(s, rid, pkg, row, decision, letter_id, checkpoint)
     rendered, pages = render(data)
+    release_gate_check(s, rid, data, rendered)     # refuses (and logs) a letter that shows a withheld value
     issued_at = utc_now()
     pdf = letter_signature.sign(rendered, letter_id, signing, datetime.fromisoformat(issued_at))
     made = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"],
