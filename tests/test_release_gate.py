@@ -249,7 +249,7 @@ def test_the_demo_letters_pass(tmp_path: Path, monkeypatch) -> None:
     with ws.unlock("alex", demo_passphrase("alex")) as s:
         for rid in decisions:
             s.approve(rid, demo_passphrase("alex"))
-            assert s.letter(rid).new
+            assert s.letter(rid, demo_passphrase("alex")).new
     assert set(reports) == set(decisions) and all(r.ok for r in reports.values())
     bulk = reports["DEMO-I2-BULK"]
     assert bulk.subjects == 200 and bulk.records_read > 100 and bulk.values > 1000
