@@ -207,18 +207,19 @@ class TextIndex:
         self.amounts = frozenset(a for _w, counter in self.money for a in counter)
 
     def words_read_as(self) -> list[str]:
-        """Every word that reads as one of the vocabulary's (for a store query that must not miss any)."""
+        """Every word that reads as one of the vocabulary's, and the name suffixes a name may end with (for a
+        store query that must not miss any)."""
         return sorted({w for w in self.vocabulary if WORD_MAP.get(w, w) in self.vocabulary}
-                      | {k for k, v in WORD_MAP.items() if v in self.vocabulary})
+                      | {k for k, v in WORD_MAP.items() if v in self.vocabulary} | _NAME_SUFFIXES)
 
     def nine_digit_numbers(self) -> list[str]:
         """The digits of every TIN-like number the text holds (grouped as a TIN may be printed)."""
         return sorted({d for _w, counter in self.digits for d, g in counter if g in TIN_GROUPINGS})
 
     def may_show(self, element: str, value: object) -> bool:
-        """A quick test before a value's keys are made: False when none of them can be in the text (its
-        first word, which every key of words includes, is not; its digits are in no grouping; the amount is
-        nowhere after a dollar sign)."""
+        """A quick test before a value's keys are made: False when none of them can be in the text (a word
+        every key of the value includes is not; its digits are in no grouping; the amount is nowhere after a
+        dollar sign)."""
         if isinstance(value, int):
             return abs(value) in self.amounts
         if not isinstance(value, str) or not value:
@@ -227,10 +228,19 @@ class TextIndex:
             digits = value.translate(_DIGITS_ONLY)
             if len(digits) >= MIN_DIGITS and digits.isdigit() and value.lower() == value.upper():   # no letters
                 return digits in self.digit_strings
-        first = value.lstrip().partition(" ")[0].lower()
-        if first.isascii() and first.isalnum():
-            return WORD_MAP.get(first, first) in self.vocabulary
-        return True
+        if not value.isascii():
+            return True
+        raw = value.lower().translate(_ASCII_WORDS).split()
+        if not raw:
+            return False
+        # Every key of a name holds its first and last words (bar a suffix), of a street its first two words.
+        voc = self.vocabulary
+        if WORD_MAP.get(raw[0], raw[0]) not in voc:
+            return False
+        if element == "name" and len(raw) > 2 and raw[-1] in _NAME_SUFFIXES:
+            return True
+        other = raw[-1] if element == "name" else raw[1] if element == "address" and len(raw) > 1 else raw[0]
+        return WORD_MAP.get(other, other) in voc
 
     def may_hold(self, key: Key) -> bool:
         """False when `key` is certainly not in the text (cheap); True for digits and money that are, and for
