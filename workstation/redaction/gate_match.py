@@ -34,7 +34,7 @@ import string
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,6 +63,7 @@ _NOT_DIGIT = re.compile(r"\D", re.ASCII)
 _DIGITS_ONLY = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 _SEPARATOR = "\x00"          # between parts and pieces: no phrase, no number runs from one into the next
 _NUMBERS = frozenset(("phone", "bank_account", "tin"))
+_CHUNK = 1 << 18
 
 Key = tuple                  # ("words", tokens) | ("digits", digits, groupings) | ("money", amount)
 TIN_GROUPINGS = ((9,), (3, 2, 4), (2, 7))
@@ -180,27 +181,21 @@ class TextIndex:
     `vocabulary` holds them in their compared (USPS) form."""
 
     def __init__(self, parts: Iterable[tuple[str, str | Sequence[str]]]) -> None:
-        self.tokens: list[str] = []
-        self._ends: list[int] = []
-        self._wheres: list[str] = []
+        self._folded: list[tuple[str, str]] = []      # (where, folded text); words are split when counted
         self.digits: list[tuple[str, Counter[tuple[str, tuple[int, ...]]]]] = []
         self.money: list[tuple[str, Counter[int]]] = []
+        read: set[str] = {_SEPARATOR}
         for where, texts in parts:
-            digits: Counter[tuple[str, tuple[int, ...]]] = Counter()
-            money: Counter[int] = Counter()
             if isinstance(texts, str):
                 folded = fold(texts.replace(_SEPARATOR, " "))
             else:
                 folded = fold("\n\x00\n".join(t.replace(_SEPARATOR, " ") for t in texts))
-            self.tokens += tokens(folded)
-            self.tokens.append(_SEPARATOR)
-            digits.update(_digit_groupings(folded))
-            money.update(int(m.replace(",", "")) for m in _MONEY.findall(folded))
-            self._ends.append(len(self.tokens))
-            self._wheres.append(where)
-            self.digits.append((where, digits))
-            self.money.append((where, money))
-        self._read = frozenset(self.tokens)
+            for piece in _pieces(folded):                 # a million words never sit in a list at once
+                read.update(tokens(piece))
+            self._folded.append((where, folded))
+            self.digits.append((where, _digit_groupings(folded)))
+            self.money.append((where, Counter(int(m.replace(",", "")) for m in _MONEY.findall(folded))))
+        self._read = frozenset(read)
         self._mapped = not WORD_MAP.keys().isdisjoint(self._read)      # some word is read in another form
         self.vocabulary = frozenset(WORD_MAP.get(t, t) for t in self._read)
         self.digit_strings = frozenset(d for _w, counter in self.digits for d, _g in counter)
@@ -281,7 +276,12 @@ class TextIndex:
         starts = {t for t in self._read if WORD_MAP.get(t, t) in phrases}
         longest = max(n for by_length in phrases.values() for n in by_length)
         hits: dict[tuple[str, ...], list[int]] = {}
-        toks = self.tokens
+        toks: list[str] = []
+        ends: list[int] = []
+        for _where, folded in self._folded:
+            toks += tokens(folded)
+            toks.append(_SEPARATOR)
+            ends.append(len(toks))
         at = [i for i, t in enumerate(toks) if t in starts]
         each = self._mapped
         if each and len(at) * longest > len(toks):      # many: read every word in its compared form once
@@ -295,9 +295,19 @@ class TextIndex:
                 if phrase in wanted:
                     hits.setdefault(phrase, []).append(i)
         for phrase, at in hits.items():
-            where = dict.fromkeys(self._wheres[bisect_right(self._ends, i)] for i in at)
+            where = dict.fromkeys(self._folded[bisect_right(ends, i)][0] for i in at)
             out[("words", phrase)] = Found(len(at), tuple(where))
         return out
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of about _CHUNK characters, cut at spaces (so no word is cut)."""
+    start = 0
+    while start < len(text):
+        end = text.find(" ", start + _CHUNK)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end
 
 
 def _digit_groupings(folded: str) -> Counter[tuple[str, tuple[int, ...]]]:
