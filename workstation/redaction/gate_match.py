@@ -34,7 +34,7 @@ import string
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,6 +63,7 @@ _NOT_DIGIT = re.compile(r"\D", re.ASCII)
 _DIGITS_ONLY = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 _SEPARATOR = "\x00"          # between parts and pieces: no phrase, no number runs from one into the next
 _NUMBERS = frozenset(("phone", "bank_account", "tin"))
+_CHUNK = 1 << 18
 
 Key = tuple                  # ("words", tokens) | ("digits", digits, groupings) | ("money", amount)
 TIN_GROUPINGS = ((9,), (3, 2, 4), (2, 7))
@@ -180,45 +181,40 @@ class TextIndex:
     `vocabulary` holds them in their compared (USPS) form."""
 
     def __init__(self, parts: Iterable[tuple[str, str | Sequence[str]]]) -> None:
-        self.tokens: list[str] = []
-        self._ends: list[int] = []
-        self._wheres: list[str] = []
+        self._folded: list[tuple[str, str]] = []      # (where, folded text); words are split when counted
         self.digits: list[tuple[str, Counter[tuple[str, tuple[int, ...]]]]] = []
         self.money: list[tuple[str, Counter[int]]] = []
+        read: set[str] = {_SEPARATOR}
         for where, texts in parts:
-            digits: Counter[tuple[str, tuple[int, ...]]] = Counter()
-            money: Counter[int] = Counter()
             if isinstance(texts, str):
                 folded = fold(texts.replace(_SEPARATOR, " "))
             else:
                 folded = fold("\n\x00\n".join(t.replace(_SEPARATOR, " ") for t in texts))
-            self.tokens += tokens(folded)
-            self.tokens.append(_SEPARATOR)
-            digits.update(_digit_groupings(folded))
-            money.update(int(m.replace(",", "")) for m in _MONEY.findall(folded))
-            self._ends.append(len(self.tokens))
-            self._wheres.append(where)
-            self.digits.append((where, digits))
-            self.money.append((where, money))
-        self._read = frozenset(self.tokens)
+            for piece in _pieces(folded):                 # a million words never sit in a list at once
+                read.update(tokens(piece))
+            self._folded.append((where, folded))
+            self.digits.append((where, _digit_groupings(folded)))
+            self.money.append((where, Counter(int(m.replace(",", "")) for m in _MONEY.findall(folded))))
+        self._read = frozenset(read)
         self._mapped = not WORD_MAP.keys().isdisjoint(self._read)      # some word is read in another form
         self.vocabulary = frozenset(WORD_MAP.get(t, t) for t in self._read)
         self.digit_strings = frozenset(d for _w, counter in self.digits for d, _g in counter)
         self.amounts = frozenset(a for _w, counter in self.money for a in counter)
 
     def words_read_as(self) -> list[str]:
-        """Every word that reads as one of the vocabulary's (for a store query that must not miss any)."""
+        """Every word that reads as one of the vocabulary's, and the name suffixes a name may end with (for a
+        store query that must not miss any)."""
         return sorted({w for w in self.vocabulary if WORD_MAP.get(w, w) in self.vocabulary}
-                      | {k for k, v in WORD_MAP.items() if v in self.vocabulary})
+                      | {k for k, v in WORD_MAP.items() if v in self.vocabulary} | _NAME_SUFFIXES)
 
     def nine_digit_numbers(self) -> list[str]:
         """The digits of every TIN-like number the text holds (grouped as a TIN may be printed)."""
         return sorted({d for _w, counter in self.digits for d, g in counter if g in TIN_GROUPINGS})
 
     def may_show(self, element: str, value: object) -> bool:
-        """A quick test before a value's keys are made: False when none of them can be in the text (its
-        first word, which every key of words includes, is not; its digits are in no grouping; the amount is
-        nowhere after a dollar sign)."""
+        """A quick test before a value's keys are made: False when none of them can be in the text (a word
+        every key of the value includes is not; its digits are in no grouping; the amount is nowhere after a
+        dollar sign)."""
         if isinstance(value, int):
             return abs(value) in self.amounts
         if not isinstance(value, str) or not value:
@@ -227,10 +223,19 @@ class TextIndex:
             digits = value.translate(_DIGITS_ONLY)
             if len(digits) >= MIN_DIGITS and digits.isdigit() and value.lower() == value.upper():   # no letters
                 return digits in self.digit_strings
-        first = value.lstrip().partition(" ")[0].lower()
-        if first.isascii() and first.isalnum():
-            return WORD_MAP.get(first, first) in self.vocabulary
-        return True
+        if not value.isascii():
+            return True
+        raw = value.lower().translate(_ASCII_WORDS).split()
+        if not raw:
+            return False
+        # Every key of a name holds its first and last words (bar a suffix), of a street its first two words.
+        voc = self.vocabulary
+        if WORD_MAP.get(raw[0], raw[0]) not in voc:
+            return False
+        if element == "name" and len(raw) > 2 and raw[-1] in _NAME_SUFFIXES:
+            return True
+        other = raw[-1] if element == "name" else raw[1] if element == "address" and len(raw) > 1 else raw[0]
+        return WORD_MAP.get(other, other) in voc
 
     def may_hold(self, key: Key) -> bool:
         """False when `key` is certainly not in the text (cheap); True for digits and money that are, and for
@@ -271,7 +276,12 @@ class TextIndex:
         starts = {t for t in self._read if WORD_MAP.get(t, t) in phrases}
         longest = max(n for by_length in phrases.values() for n in by_length)
         hits: dict[tuple[str, ...], list[int]] = {}
-        toks = self.tokens
+        toks: list[str] = []
+        ends: list[int] = []
+        for _where, folded in self._folded:
+            toks += tokens(folded)
+            toks.append(_SEPARATOR)
+            ends.append(len(toks))
         at = [i for i, t in enumerate(toks) if t in starts]
         each = self._mapped
         if each and len(at) * longest > len(toks):      # many: read every word in its compared form once
@@ -285,9 +295,19 @@ class TextIndex:
                 if phrase in wanted:
                     hits.setdefault(phrase, []).append(i)
         for phrase, at in hits.items():
-            where = dict.fromkeys(self._wheres[bisect_right(self._ends, i)] for i in at)
+            where = dict.fromkeys(self._folded[bisect_right(ends, i)][0] for i in at)
             out[("words", phrase)] = Found(len(at), tuple(where))
         return out
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of about _CHUNK characters, cut at spaces (so no word is cut)."""
+    start = 0
+    while start < len(text):
+        end = text.find(" ", start + _CHUNK)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end
 
 
 def _digit_groupings(folded: str) -> Counter[tuple[str, tuple[int, ...]]]:

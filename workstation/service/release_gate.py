@@ -275,7 +275,7 @@ def _refuse(s: Session, d: LetterInput, report: GateReport) -> None:
             f"the release gate refused the letter for {d.package.request_id}: it shows a value the request "
             f"withholds: {'; '.join(what)}{more}. Nothing was issued or recorded. Find where the value came "
             "from and correct it: the decision's justification (decide again), the request's purpose statement "
-            "(the requester resubmits without it), the office settings or the letter texts")
+            "(the requester resubmits without it) or the letter texts")
     raise LetterRefused(
         f"the release gate refused the letter for {d.package.request_id}: part of it cannot be read back "
         f"({'; '.join(report.unreadable[:LISTED])}), so it cannot be shown to hold no withheld value. Nothing "
