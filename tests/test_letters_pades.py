@@ -145,7 +145,7 @@ def test_any_changed_byte_in_the_signed_range_makes_pdfsig_report_it_invalid(iss
     (_start, first_end), (second_start, _end) = signed_ranges(pdfsig(issued.letter))
     at = {"page content": lambda: data.index(b"stream\n") + 20,                      # inside a compressed stream
           "document information": lambda: data.index(b"dws-letter/1") + 5,           # the marker in /Subject
-          "signature dictionary": lambda: data.index(b"/M (D", second_start) + 12,   # a digit of the signing time
+          "signature dictionary": lambda: data.index(b"/M (D\\072", second_start) + 20,   # the minute's last digit
           "trailer": lambda: data.rindex(b"/ID [") + 45,                            # the update's file identifier
           }[where]()
     assert at < first_end or at >= second_start
