@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&Guide", "F1", self.show_guide)
         self._action(help_menu, "&Keyboard shortcuts", "Ctrl+/", self.show_shortcuts)
         help_menu.addSeparator()
-        self._action(help_menu, "&About the Disclosure Workstation", None, self.show_about)
+        self._action(help_menu, "&About the Disclosure Workstation", "Ctrl+Shift+F1", self.show_about)
 
     def _tabs(self) -> list[tuple[QWidget, str]]:
         tabs = self.request.tabs

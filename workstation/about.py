@@ -15,12 +15,13 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 # Distributions whose metadata states no licence: what their own licence files say.
 KNOWN = {"sqlcipher3": "Zlib (the module); BSD-3-Clause (SQLCipher, built in)"}
 LGPL_NOTICE = (
-    "Qt, PySide6 and shiboken6 are used under the GNU Lesser General Public License version 3, and "
+    "Qt, Qt for Python (PySide) and shiboken6 are used under the GNU Lesser General Public License version 3, and "
     "python-stdnum under the LGPL version 2.1 or later. They are shipped as separate shared libraries and "
     "Python files that you may replace with versions of your own; their licence texts are in the program's "
     "resources/licenses folder (LGPL-3.0.txt, GPL-3.0.txt, LGPL-2.1.txt). The source code of these components "
-    "is available from their projects (qt.io, pyside.org, github.com/arthurdejong/python-stdnum) and, on "
-    "request, from the office that distributed this program, for at least three years.")
+    "is available from their projects (qt.io, the Qt for Python project, "
+    "github.com/arthurdejong/python-stdnum) and, on request, from the office that distributed this program, "
+    "for at least three years.")
 
 
 @dataclass(frozen=True, slots=True)
