@@ -13,11 +13,10 @@ import leaves no orphan behind.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_csv import header_order, parse_lines, read_records
-from workstation.processes import die_with_parent
+from workstation.processes import worker_pool
 
 BLOCK_LINES = 20_000
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024       # ~200,000 rows: below it, spawning workers costs more than it saves
@@ -79,8 +78,7 @@ def _blocks(lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
 def _parsed(path: Path, blocks: Iterator[tuple[int, list[str]]], order: list[int], workers: int
             ) -> Iterator[list[tuple[Any, ...]]]:
     window = workers * 2
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
+    pool = worker_pool(workers)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:

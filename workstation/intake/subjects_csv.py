@@ -69,14 +69,15 @@ def read_subjects(path: Path, source: str) -> Iterator[Subject]:
 
 def _subject(fields: list[str], order: list[int], source: str, line: int) -> Subject:
     if len(fields) != len(COLUMNS):
-        raise InputError(f"has {len(fields)} field(s); the header has {len(COLUMNS)}", source=source,
+        raise InputError(f"has {len(fields)} field{'s' * (len(fields) != 1)}; the header has {len(COLUMNS)}",
+                         source=source,
                          where=f"line {line}")
     values: list[str] = []
     for name, pos in zip(COLUMNS, order, strict=True):
         value = fields[pos].strip()
         problem = None
         if len(value) > _LIMITS[name]:
-            problem = f"{name} is longer than {_LIMITS[name]} characters"
+            problem = f"{name} is longer than {_LIMITS[name]:,} characters"
         elif _CONTROL.search(value) or (name != "reason" and _NEWLINE.search(value)):
             problem = f"{name} contains a control character"
         if problem:
@@ -87,7 +88,7 @@ def _subject(fields: list[str], order: list[int], source: str, line: int) -> Sub
         raise InputError("ref is empty", source=source, where=f"line {line}, column ref")
     period_list = tuple(p.strip() for p in periods.split(";") if p.strip())
     if len(period_list) > _MAX_PERIODS or any(len(p) > _PERIOD_MAX for p in period_list):
-        raise InputError(f"periods: at most {_MAX_PERIODS}, each at most {_PERIOD_MAX} characters",
+        raise InputError(f"periods: at most {_MAX_PERIODS:,}, each at most {_PERIOD_MAX:,} characters",
                          source=source, where=f"line {line}, column periods")
     has_address = any((street, city, state, zip_code))
     return Subject(

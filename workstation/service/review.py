@@ -15,6 +15,7 @@ from ..rules.checks_scope import released_periods
 from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
+from ..store import requests as requests_sql
 from .overrides import check_free_text
 from .session import Session
 
@@ -53,6 +54,25 @@ def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: s
         rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? "
                               "ORDER BY seq", (rid, offset, offset + limit)).fetchall()
     return [_row(r) for r in rows]
+
+
+FIND_LIMIT = 50
+
+
+def find_subjects(s: Session, request_id: str, text: str) -> list[SubjectRow]:
+    """The evaluated subjects whose reference is `text`, or whose name holds each of its words, in package order
+    (at most FIND_LIMIT). Searching by name is a query of taxpayer data: it is logged (the number of words and
+    of matches, never the words)."""
+    rid, _pkg = request(s, request_id)
+    words = text.split()
+    if not words:
+        return []
+    by_name = [w for w in words if len(w) >= 2]
+    seqs = requests_sql.find_subjects(s.conn, rid, text.strip(), by_name, FIND_LIMIT)
+    with db.transaction(s.conn):
+        s.log("subjects-searched", request_id, {"words": len(words), "matches": len(seqs)})
+    rows = [subject_rows(s, request_id, seq, 1) for seq in seqs]
+    return [r[0] for r in rows if r]
 
 
 def subject_findings(s: Session, request_id: str, seq: int) -> list[SubjectFinding]:
