@@ -30,6 +30,11 @@ PURPOSE_CATEGORIES: tuple[str, ...] = (
 USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
 ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
 TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
+# A taxpayer record's values that no check reads, stored together (schema 11) as one JSON array in this order.
+RECORD_DATA_COLUMNS: tuple[str, ...] = (
+    "street", "city", "state", "zip", "address_as_of", "filing_status", "agi", "total_tax", "refund",
+    "dependents", "phone", "bank_account", "wages", "employer", "interest",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
-from workstation.intake.records_csv import header_order, parse_lines, read_records
+from workstation.intake.records_csv import PackedRows, header_order, parse_lines, read_packed, read_records
 from workstation.processes import die_with_parent
 
 BLOCK_LINES = 20_000
@@ -33,18 +33,31 @@ MAX_WORKERS = 2
 
 
 def read_records_bulk(path: Path) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of `path` in batches, parsed on every core for a large file; no duplicate check across blocks
-    (the caller's unique index does it). DWS_IMPORT_WORKERS (1 = in this process) and
+    """The typed rows of `path` in batches, parsed on every core for a large file; no duplicate check across
+    blocks (the caller's unique index does it). DWS_IMPORT_WORKERS (1 = in this process) and
     DWS_IMPORT_PARALLEL_MIN_BYTES let an administrator — and the tests — choose."""
     workers = _workers(path)
     if workers <= 1:
         yield from read_records(path, check_duplicates=False)
-        return
+    else:
+        yield from _bulk(path, workers, packed=False)
+
+
+def read_packed_bulk(path: Path) -> Iterator[PackedRows]:
+    """`read_records_bulk`, each batch packed for the store (what the import stores)."""
+    workers = _workers(path)
+    if workers <= 1:
+        yield from read_packed(path, check_duplicates=False)
+    else:
+        yield from _bulk(path, workers, packed=True)
+
+
+def _bulk(path: Path, workers: int, *, packed: bool) -> Iterator[Any]:
     source = str(path)
     with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
         lines = csvfile.bounded_lines(f)
         order = header_order(lines, source)
-        yield from _parsed(path, _blocks(lines), order, workers)
+        yield from _parsed(path, _blocks(lines), order, workers, packed)
 
 
 def _workers(path: Path) -> int:
@@ -76,15 +89,15 @@ def _blocks(lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
         number += len(block)
 
 
-def _parsed(path: Path, blocks: Iterator[tuple[int, list[str]]], order: list[int], workers: int
-            ) -> Iterator[list[tuple[Any, ...]]]:
+def _parsed(path: Path, blocks: Iterator[tuple[int, list[str]]], order: list[int], workers: int, packed: bool
+            ) -> Iterator[Any]:
     window = workers * 2
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:
-            pending.append(pool.submit(_parse_block, block, order, first, path))
+            pending.append(pool.submit(_parse_block, block, order, first, path, packed))
             if len(pending) >= window:
                 yield _result(pending.popleft())
         while pending:
@@ -95,18 +108,18 @@ def _parsed(path: Path, blocks: Iterator[tuple[int, list[str]]], order: list[int
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(future: Future[Any]) -> list[tuple[Any, ...]]:
+def _result(future: Future[Any]) -> Any:
     outcome = future.result()
     if outcome[0] == "error":
         raise InputError(outcome[1], source=outcome[2], where=outcome[3])
     return outcome[1]
 
 
-def _parse_block(lines: list[str], order: list[int], first: int, path: Path) -> tuple[Any, ...]:
-    """In a worker: ("rows", rows) or ("error", message, source, where). The error travels as plain strings
-    (an exception's own pickling could lose its fields); it names a line and a column, never a value."""
+def _parse_block(lines: list[str], order: list[int], first: int, path: Path, packed: bool) -> tuple[Any, ...]:
+    """In a worker: ("rows", rows or PackedRows) or ("error", message, source, where). The error travels as plain
+    strings (an exception's own pickling could lose its fields); it names a line and a column, never a value."""
     try:
-        return ("rows", parse_lines(lines, order, first, path))
+        return ("rows", parse_lines(lines, order, first, path, packed=packed))
     except InputError as exc:
         return ("error", exc.message, exc.source, exc.where)
     except Exception as exc:

@@ -15,6 +15,7 @@ from ..rules.checks_scope import released_periods
 from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
+from ..store import records as records_sql
 from .overrides import check_free_text
 from .session import Session
 
@@ -134,11 +135,7 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
     cols = ["tax_year", "tin_type", "address_as_of", *[c for c in columns if c in ELEMENTS and c != "address"]]
     if "address" in columns:
         cols += ["street", "city", "state", "zip"]
-    cols = list(dict.fromkeys(cols))
-    marks = ",".join("?" * len(years)) or "NULL"
-    cur = s.conn.execute(f"SELECT {', '.join(cols)} FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
-                         f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years))
-    return [dict(zip(cols, r, strict=True)) for r in cur]
+    return records_sql.record_rows(s.conn, tin, tin_type, years, list(dict.fromkeys(cols)))
 
 
 def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:

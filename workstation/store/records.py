@@ -1,34 +1,35 @@
-"""SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces."""
+"""SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces.
+
+The table (schema 11) holds as columns what the checks and the indexes read — tin, tin_type, tax_year, name,
+name_control, addr_key, hold — and the other values of the record in `data`, one JSON array in the order of
+`model.RECORD_DATA_COLUMNS` (null for an empty value), read back by name with `record_rows`.
+
+Rows arrive packed (`intake.records_csv.read_packed`): a batch is one JSON text, an array of
+`[tin, tin_type, tax_year, name, name_control, addr_key, hold, [data values]]`, that SQLite takes apart itself
+(`jsonb_each`): one value bound for a whole batch instead of 22 for every row.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 import sqlcipher3
 
+from ..model import RECORD_DATA_COLUMNS
 from .db import Connection
 
 IntegrityError = sqlcipher3.IntegrityError
 
-COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
-           "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
-           "employer", "interest", "hold", "name_control", "addr_key")
+COLUMNS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold", "data")
 _KEY = ("tin", "tax_year", "tin_type")
-UPSERT = (f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-          f"ON CONFLICT({', '.join(_KEY)}) DO UPDATE SET "
+_PACKED = ("SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->7 "
+           "FROM jsonb_each(?)")
+INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) {_PACKED}"
+# "WHERE true": an upsert's SELECT needs a WHERE clause (SQLite's parser would read ON as a join's)
+UPSERT = (f"{INSERT} WHERE true ON CONFLICT({', '.join(_KEY)}) DO UPDATE SET "
           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
-
-
-INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-
-
-def count(conn: Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0])
-
-
-def upsert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
-    conn.executemany(UPSERT, rows)
-
+_IN_KEY_ORDER = f"{INSERT} ORDER BY value->>0, value->>2, value->>1"
+_DATA_INDEX = {name: pos for pos, name in enumerate(RECORD_DATA_COLUMNS)}
 
 # The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
@@ -40,8 +41,43 @@ INDEXES = {
 }
 
 
+def count(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0])
+
+
 def is_empty(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM taxpayer_records LIMIT 1").fetchone() is None
+
+
+def insert_packed(conn: Connection, packed: str) -> None:
+    """Append a packed batch (see the module's docstring)."""
+    conn.execute(INSERT, (packed,))
+
+
+def upsert_packed(conn: Connection, packed: str) -> None:
+    """Insert a packed batch; a row whose TIN, year and type is on file replaces it."""
+    conn.execute(UPSERT, (packed,))
+
+
+def insert_packed_in_key_order(conn: Connection, packed: str) -> None:
+    """Insert a packed batch in key order (into indexes already built: each B-tree page is visited in order)."""
+    conn.execute(_IN_KEY_ORDER, (packed,))
+
+
+def packed_keys(conn: Connection, packed: str) -> list[tuple[str, int, str]]:
+    """(tin, tax_year, tin_type) of each row of a packed batch, in batch order (an error path)."""
+    return conn.execute("SELECT value->>0, value->>2, value->>1 FROM json_each(?) ORDER BY key",
+                        (packed,)).fetchall()
+
+
+def record_rows(conn: Connection, tin: str, tin_type: str, years: list[int], columns: list[str]
+                ) -> list[dict[str, Any]]:
+    """One taxpayer's records of `years`, newest first: each a dict of `columns` (table or packed ones)."""
+    select = ", ".join(name if name in COLUMNS else f"data->>{_DATA_INDEX[name]}" for name in columns)
+    marks = ",".join("?" * len(years)) or "NULL"
+    cur = conn.execute(f"SELECT {select} FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
+                       f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years))
+    return [dict(zip(columns, r, strict=True)) for r in cur]
 
 
 def drop_indexes(conn: Connection) -> None:
@@ -69,10 +105,6 @@ def duplicate_key(conn: Connection) -> tuple[str, int, str] | None:
     row = conn.execute("SELECT tin, tax_year, tin_type FROM taxpayer_records GROUP BY tin, tax_year, tin_type "
                        "HAVING count(*) > 1 LIMIT 1").fetchone()
     return (str(row[0]), int(row[1]), str(row[2])) if row else None
-
-
-def insert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
-    conn.executemany(INSERT, rows)
 
 
 def first_duplicate(conn: Connection, keys: list[tuple[str, int, str]]) -> tuple[str, int, str] | None:
