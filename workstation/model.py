@@ -30,7 +30,7 @@ PURPOSE_CATEGORIES: tuple[str, ...] = (
 USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
 ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
 TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
-# A taxpayer record's values that no check reads, stored together (schema 11) as one JSON array in this order.
+# A taxpayer record's values that no check reads: the store keeps them in the record's CSV line (schema 11).
 RECORD_DATA_COLUMNS: tuple[str, ...] = (
     "street", "city", "state", "zip", "address_as_of", "filing_status", "agi", "total_tax", "refund",
     "dependents", "phone", "bank_account", "wages", "employer", "interest",

@@ -49,6 +49,7 @@ class Checked:
     zip: list[str]
     address_as_of: list[str | None]
     years: list[int]
+    year_text: list[str]                # the same, as their four digits
     filing_status: list[str | None]
     agi: list[int | None]
     total_tax: list[int | None]
@@ -73,9 +74,10 @@ def check_chunk(c: list[list[str]]) -> Checked:
     if "" in names:
         raise Bad(names.index(""), "name", "name is empty")
     street, city, state, zip_code = ([value.strip() for value in c[i]] for i in (3, 4, 5, 6))
-    years = _years(c[8])
+    years, year_text = _years(c[8])
     return Checked(
-        tins, types, names, street, city, state, zip_code, _dates(c[7], "address_as_of"), years, _text(c[9]),
+        tins, types, names, street, city, state, zip_code, _dates(c[7], "address_as_of"), years, year_text,
+        _text(c[9]),
         _money(c[10], "agi", negative=True), _money(c[11], "total_tax"), _money(c[12], "refund"),
         _money(c[13], "dependents", digits=3), _text(c[14]), _text(c[15]), _money(c[16], "wages"),
         _text(c[17]), _money(c[18], "interest"), _hold(c[19]),
@@ -114,12 +116,12 @@ def _text(col: Sequence[str]) -> list[str | None]:
     return [value.strip() or None for value in col]
 
 
-def _years(col: Sequence[str]) -> list[int]:
+def _years(col: Sequence[str]) -> tuple[list[int], list[str]]:
     blob = "".join(col)
     if set(map(len, col)) == {4} and blob.isdigit() and blob.isascii():
         years = list(map(int, col))
         if min(years) >= 1900 and max(years) <= 2100:
-            return years
+            return years, list(col)
     out = []
     for pos, raw in enumerate(col):
         value = raw.strip()
@@ -128,7 +130,7 @@ def _years(col: Sequence[str]) -> list[int]:
         if not 1900 <= int(value) <= 2100:
             raise Bad(pos, "tax_year", "tax_year is outside 1900-2100")
         out.append(int(value))
-    return out
+    return out, list(map(str, out))
 
 
 def _money(col: Sequence[str], column: str, *, negative: bool = False, digits: int = MONEY_DIGITS

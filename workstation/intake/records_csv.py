@@ -12,8 +12,8 @@ rows). A row comes in one of two shapes:
     interest  hold (1|0)  name_control  addr_key (None when street is empty)
 
 - packed (`read_packed`, what the import stores): a batch is one JSON text, an array of rows
-  `[tin, tin_type, tax_year, name, name_control, addr_key, hold, [model.RECORD_DATA_COLUMNS values]]`, which
-  SQLite takes apart itself (`store.records`): one value bound for a batch instead of 22 a row.
+  `[tin, tin_type, tax_year, name, name_control, addr_key, hold, line]` (`records_pack`), which SQLite takes
+  apart itself (`store.records`): one value bound for a batch instead of 22 a row.
 
 Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi` may be
 negative, the others not), at most 12 digits. A TIN, type and tax year seen twice in one file is an error
@@ -23,7 +23,6 @@ naming both lines (the store's key; an SSN and an EIN may share digits). Errors 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
@@ -34,23 +33,17 @@ from typing import Any
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_checks import Bad, Checked, check_chunk, or_none
+from workstation.intake.records_pack import CSV_COLUMNS, WIDTH, data_lines, json_token, packed_chunk
 from workstation.model import TIN_TYPES
 from workstation.normalize import address_key, name_control, tin_digits
 from workstation.processes import gc_paused
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
-    "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
-    "employer", "interest", "hold",
-)
 RECORD_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "name_control", "addr_key")
-WIDTH = len(CSV_COLUMNS)
 _EMPTY_ROW = "," * (WIDTH - 1)
 
 CHUNK = 500                     # lines converted together (their objects stay in the CPU cache)
 CACHE_MAX = 50_000              # name-control and address-key memos are cleared when they grow past this
 _TYPE_CODE = {name: code for code, name in enumerate(TIN_TYPES)}
-_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +65,10 @@ def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool
 
 def read_packed(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True) -> Iterator[PackedRows]:
     """`read_records`, each batch packed for the store."""
-    for rows in _read(path, batch_size, check_duplicates, packed=True):
-        yield pack(rows)
+    yield from _read(path, batch_size, check_duplicates, packed=True)
 
 
-def _read(path: Path, batch_size: int, check_duplicates: bool, *, packed: bool) -> Iterator[list[tuple[Any, ...]]]:
+def _read(path: Path, batch_size: int, check_duplicates: bool, *, packed: bool) -> Iterator[Any]:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     source = str(path)
@@ -85,11 +77,6 @@ def _read(path: Path, batch_size: int, check_duplicates: bool, *, packed: bool) 
         order = header_order(lines, source)
         yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates,
                            packed=packed).batches()
-
-
-def pack(rows: list[tuple[Any, ...]]) -> PackedRows:
-    """Rows in the packed shape (made by a reader with packed=True) as one JSON text."""
-    return PackedRows(len(rows), _to_json(rows))
 
 
 def header_order(lines: Iterator[str], source: str) -> list[int]:
@@ -105,8 +92,10 @@ def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path,
     with `packed` the rows packed for the store."""
     reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1, packed=packed)
     with gc_paused():
-        rows = [row for batch in reader.batches() for row in batch]
-        return pack(rows) if packed else rows
+        batches = list(reader.batches())
+    if packed:
+        return batches[0] if batches else PackedRows(0, "[]")
+    return [row for batch in batches for row in batch]
 
 
 def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
@@ -136,54 +125,68 @@ class _Reader:
         self.lines, self.order = lines, order
         self.last_line = last_line              # physical lines consumed so far
         self.check_duplicates = check_duplicates
-        self.rows = _packed_rows if packed else _typed_rows
-        self.seen: set[int] = set()             # keys of the rows so far (see _convert)
-        self.names: dict[str, str] = {}
+        self.packed = packed
+        self.token: Callable[[str | None], str | None] = json_token if packed else _same
+        self.seen: set[int] = set()             # keys of the rows so far (see _keys)
+        self.names: dict[str, str | None] = {}  # name -> name control (a JSON token when packed)
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
 
     def error(self, line: int, message: str, column: str | None = None) -> InputError:
         where = f"line {line}" + (f", column {column}" if column else "")
         return InputError(message, source=self.source, where=where)
 
-    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        """Batches of up to batch_size rows, built CHUNK lines at a time: a chunk's objects stay in the CPU
-        cache while its columns are converted one after the other (~1.7x faster than 20,000-line chunks)."""
+    def batches(self) -> Iterator[Any]:
+        """Batches of up to batch_size rows (lists of typed rows, or PackedRows), built CHUNK lines at a time: a
+        chunk's objects stay in the CPU cache while its columns are converted one after the other (~1.7x faster
+        than 20,000-line chunks)."""
         done = False
         while not done:
-            out: list[tuple[Any, ...]] = []
-            while len(out) < self.batch_size:
+            rows = 0
+            out: list[Any] = []                 # typed rows, or the JSON of each chunk's rows
+            while rows < self.batch_size:
                 with gc_paused():
-                    chunk = self._next_batch(min(CHUNK, self.batch_size - len(out)))
+                    chunk = self._next_batch(min(CHUNK, self.batch_size - rows))
                 if chunk is None:
                     done = True
                     break
-                out += chunk
-            if out:
-                yield out
+                size, converted = chunk
+                rows += size
+                if size and self.packed:
+                    out.append(converted)
+                elif size:
+                    out.extend(converted)
+            if rows:
+                yield PackedRows(rows, "[" + ",".join(out) + "]") if self.packed else out
 
-    def _next_batch(self, size: int) -> list[tuple[Any, ...]] | None:
-        """Rows from the next `size` lines (none if they were blank), None at the end of the file."""
+    def _next_batch(self, size: int) -> tuple[int, Any] | None:
+        """(rows, their conversion) from the next `size` lines (no rows if they were blank), None at the end of
+        the file."""
         lines = list(islice(self.lines, size))
         if not lines:
             return None
         first = self.last_line + 1
         self.last_line += len(lines)
-        flat, numbers = self._split(lines, first)
+        flat, numbers, rows, quoted = self._split(lines, first)
         if not flat:
-            return []
+            return 0, None
         line_of = numbers.__getitem__ if numbers else first.__add__
         try:
-            out, keys = self._convert(flat)
+            v = check_chunk([flat[i::WIDTH] for i in self.order])
         except Bad as bad:
             raise self.error(line_of(bad.pos), bad.message, bad.column) from None
-        self._check_duplicates(keys, line_of)
-        return out
+        self._check_duplicates(_keys(v), line_of)
+        controls = self._name_controls(v.names)
+        addresses = self._address_keys(v.street, v.city, v.state, v.zip)
+        if self.packed:
+            return len(rows), packed_chunk(v, controls, addresses, data_lines(rows, flat, self.order, quoted))
+        return len(rows), _typed_rows(v, controls, addresses)
 
     # -- lines to fields ---------------------------------------------------------------------------------
 
-    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None]:
-        """All fields of the batch, row after row (WIDTH per row), and the line number of each row when it
-        is not simply first + position (blank lines, records spanning lines)."""
+    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None, list[str], set[int]]:
+        """All fields of the batch, row after row (WIDTH per row); the line number of each row when it is not
+        simply first + position (blank lines, records spanning lines); each row's line (without its end; that
+        of a quoted record is not its text); the positions of the quoted records."""
         blob = "".join(lines)
         if max(map(len, lines)) > csvfile.MAX_LINE_CHARS:
             pos = next(i for i, line in enumerate(lines) if csvfile.line_too_long(line))
@@ -214,11 +217,11 @@ class _Reader:
             stripped = [stripped[pos] for pos in keep]
             numbers = [first + pos for pos in keep]
         if not stripped:
-            return [], numbers
+            return [], numbers, [], set()
         flat = ",".join(stripped).split(",")
         for pos, fields in quoted.items():
             flat[pos * WIDTH:(pos + 1) * WIDTH] = fields
-        return flat, numbers
+        return flat, numbers, stripped, set(quoted)
 
     def _quoted(self, lines: list[str], first: int) -> tuple[dict[int, list[str]], set[int]]:
         """Split the lines holding a quote with the csv module: position -> fields, and the positions of
@@ -245,23 +248,14 @@ class _Reader:
             self.last_line += max(0, pos + used - len(lines))
         return records, dead
 
-    # -- columns -----------------------------------------------------------------------------------------
-
-    def _convert(self, flat: list[str]) -> tuple[list[tuple[Any, ...]], list[int]]:
-        """The rows, and each row's key (int(tin) * 10000 + tax_year) * 4 + tin type."""
-        v = check_chunk([flat[i::WIDTH] for i in self.order])
-        keys = list(map(add, map(mul, map(int, v.tins), repeat(10_000)), v.years))
-        keys = list(map(add, map(mul, keys, repeat(4)), map(_TYPE_CODE.__getitem__, v.types)))
-        controls = self._name_controls(v.names)
-        addresses = self._address_keys(v.street, v.city, v.state, v.zip)
-        return self.rows(v, controls, addresses), keys
+    # -- keys ----------------------------------------------------------------------------------------------
 
     def _name_controls(self, names: list[str]) -> list[str]:
         memo = self.names
         if len(memo) > CACHE_MAX:
             memo.clear()
         missing = set(names).difference(memo)
-        memo.update(zip(missing, map(name_control, missing), strict=True))
+        memo.update(zip(missing, map(self.token, map(name_control, missing)), strict=True))
         return list(map(memo.__getitem__, names))
 
     def _address_keys(self, *parts: list[str]) -> list[str | None]:
@@ -270,7 +264,7 @@ class _Reader:
             memo.clear()
         quads = list(zip(*parts, strict=True))
         missing = set(quads).difference(memo)
-        memo.update(zip(missing, map(_address_key, missing), strict=True))
+        memo.update(zip(missing, map(self.token, map(_address_key, missing)), strict=True))
         return list(map(memo.__getitem__, quads))
 
     # -- duplicates --------------------------------------------------------------------------------------
@@ -319,7 +313,13 @@ def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | No
     return None
 
 
-def _typed_rows(v: Checked, controls: list[str], addresses: list[str | None]) -> list[tuple[Any, ...]]:
+def _keys(v: Checked) -> list[int]:
+    """Each row's key: (int(tin) * 10000 + tax_year) * 4 + tin type."""
+    keys = map(add, map(mul, map(int, v.tins), repeat(10_000)), v.years)
+    return list(map(add, map(mul, keys, repeat(4)), map(_TYPE_CODE.__getitem__, v.types)))
+
+
+def _typed_rows(v: Checked, controls: list[Any], addresses: list[Any]) -> list[tuple[Any, ...]]:
     return list(zip(
         v.tins, v.types, v.names, *map(or_none, (v.street, v.city, v.state, v.zip)), v.address_as_of, v.years,
         v.filing_status, v.agi, v.total_tax, v.refund, v.dependents, v.phone, v.bank_account, v.wages,
@@ -327,14 +327,8 @@ def _typed_rows(v: Checked, controls: list[str], addresses: list[str | None]) ->
     ))
 
 
-def _packed_rows(v: Checked, controls: list[str], addresses: list[str | None]) -> list[tuple[Any, ...]]:
-    return list(zip(
-        v.tins, v.types, v.years, v.names, controls, addresses, v.hold, zip(
-            *map(or_none, (v.street, v.city, v.state, v.zip)), v.address_as_of, v.filing_status, v.agi,
-            v.total_tax, v.refund, v.dependents, v.phone, v.bank_account, v.wages, v.employer, v.interest,
-            strict=True),
-        strict=True,
-    ))
+def _same(value: str | None) -> str | None:
+    return value
 
 
 def _address_key(quad: tuple[str, str, str, str]) -> str | None:

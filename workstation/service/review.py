@@ -9,6 +9,7 @@ from typing import Any
 
 from ..codec import package_from_json
 from ..errors import InputError, PermissionDenied
+from ..intake.records_pack import data_values
 from ..model import ELEMENTS, MatchCandidate, RequestPackage, SubjectFinding, SubjectRow
 from ..redaction.preview import PreviewField, build_preview, released_text
 from ..rules.checks_scope import released_periods
@@ -135,7 +136,12 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
     cols = ["tax_year", "tin_type", "address_as_of", *[c for c in columns if c in ELEMENTS and c != "address"]]
     if "address" in columns:
         cols += ["street", "city", "state", "zip"]
-    return records_sql.record_rows(s.conn, tin, tin_type, years, list(dict.fromkeys(cols)))
+    cols = list(dict.fromkeys(cols))
+    rows = []
+    for year, tin_, name, data in records_sql.record_lines(s.conn, tin, tin_type, years):
+        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data_values(data)}
+        rows.append({c: values[c] for c in cols})
+    return rows
 
 
 def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:

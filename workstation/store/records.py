@@ -1,35 +1,31 @@
 """SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces.
 
 The table (schema 11) holds as columns what the checks and the indexes read — tin, tin_type, tax_year, name,
-name_control, addr_key, hold — and the other values of the record in `data`, one JSON array in the order of
-`model.RECORD_DATA_COLUMNS` (null for an empty value), read back by name with `record_rows`.
+name_control, addr_key, hold — and in `data` the record's CSV line (INTERCHANGE column order), from which the
+other values are read back (`intake.records_pack.data_values`).
 
-Rows arrive packed (`intake.records_csv.read_packed`): a batch is one JSON text, an array of
-`[tin, tin_type, tax_year, name, name_control, addr_key, hold, [data values]]`, that SQLite takes apart itself
+Rows arrive packed (`intake.records_pack`): a batch is one JSON text, an array of
+`[tin, tin_type, tax_year, name, name_control, addr_key, hold, line]`, that SQLite takes apart itself
 (`jsonb_each`): one value bound for a whole batch instead of 22 for every row.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlcipher3
 
-from ..model import RECORD_DATA_COLUMNS
 from .db import Connection
 
 IntegrityError = sqlcipher3.IntegrityError
 
 COLUMNS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold", "data")
 _KEY = ("tin", "tax_year", "tin_type")
-_PACKED = ("SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->7 "
+_PACKED = ("SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7 "
            "FROM jsonb_each(?)")
 INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) {_PACKED}"
 # "WHERE true": an upsert's SELECT needs a WHERE clause (SQLite's parser would read ON as a join's)
 UPSERT = (f"{INSERT} WHERE true ON CONFLICT({', '.join(_KEY)}) DO UPDATE SET "
           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
 _IN_KEY_ORDER = f"{INSERT} ORDER BY value->>0, value->>2, value->>1"
-_DATA_INDEX = {name: pos for pos, name in enumerate(RECORD_DATA_COLUMNS)}
 
 # The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
@@ -70,14 +66,11 @@ def packed_keys(conn: Connection, packed: str) -> list[tuple[str, int, str]]:
                         (packed,)).fetchall()
 
 
-def record_rows(conn: Connection, tin: str, tin_type: str, years: list[int], columns: list[str]
-                ) -> list[dict[str, Any]]:
-    """One taxpayer's records of `years`, newest first: each a dict of `columns` (table or packed ones)."""
-    select = ", ".join(name if name in COLUMNS else f"data->>{_DATA_INDEX[name]}" for name in columns)
+def record_lines(conn: Connection, tin: str, tin_type: str, years: list[int]) -> list[tuple[int, str, str, str]]:
+    """(tax_year, tin, name, data) of one taxpayer's records of `years`, newest first."""
     marks = ",".join("?" * len(years)) or "NULL"
-    cur = conn.execute(f"SELECT {select} FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
-                       f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years))
-    return [dict(zip(columns, r, strict=True)) for r in cur]
+    return conn.execute(f"SELECT tax_year, tin, name, data FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
+                        f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years)).fetchall()
 
 
 def drop_indexes(conn: Connection) -> None:

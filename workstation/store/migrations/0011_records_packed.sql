@@ -1,10 +1,11 @@
--- Schema version 11 (issue 15): the taxpayer records table narrowed to what the checks and the indexes read;
--- the other values of a record travel together in one column, `data`, a JSON array in the order of
--- `model.RECORD_DATA_COLUMNS`: street, city, state, zip, address_as_of, filing_status, agi, total_tax,
--- refund, dependents, phone, bank_account, wages, employer, interest (JSON null for an empty value). An
--- import then binds 8 values a row instead of 22, or a whole batch as one JSON text. `store.records` reads
--- the packed values back by name (`data->>N`). The three indexes keep their names and columns; the rows keep
--- their rowids, and no key changes, so no stored evaluation becomes stale.
+-- Schema version 11 (issue 15): the taxpayer records table narrowed to what the checks and the indexes read —
+-- tin, tin_type, tax_year, name, name_control, addr_key, hold — and `data`, the record as one CSV line in the
+-- column order of INTERCHANGE.md ("Taxpayer records": tin, tin_type, name, street, city, state, zip,
+-- address_as_of, tax_year, filing_status, agi, total_tax, refund, dependents, phone, bank_account, wages,
+-- employer, interest, hold), from which the other values are read back (`intake.records_pack.data_values`:
+-- trimmed, empty as None, numbers as int). An import stores the line as the file gives it and binds one JSON
+-- text a batch instead of 22 values a row. The three indexes keep their names and columns; the rows keep their
+-- rowids and no key changes, so no stored evaluation becomes stale.
 
 CREATE TABLE taxpayer_records_v11 (
     tin           TEXT NOT NULL,        -- nine digits, no dashes
@@ -14,12 +15,31 @@ CREATE TABLE taxpayer_records_v11 (
     name_control  TEXT,
     addr_key      TEXT,
     hold          INTEGER NOT NULL DEFAULT 0,
-    data          TEXT NOT NULL         -- JSON array, model.RECORD_DATA_COLUMNS
+    data          TEXT NOT NULL         -- the record's CSV line, INTERCHANGE column order
 );
+-- Each text value quoted (a quote doubled), a number as its digits, an empty value as nothing.
 INSERT INTO taxpayer_records_v11 (rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold, data)
 SELECT rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold,
-       json_array(street, city, state, zip, address_as_of, filing_status, agi, total_tax, refund, dependents,
-                  phone, bank_account, wages, employer, interest)
+       ifnull('"' || replace(tin, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(tin_type, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(name, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(street, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(city, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(state, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(zip, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(address_as_of, '"', '""') || '"', '') || ',' ||
+       ifnull(tax_year, '') || ',' ||
+       ifnull('"' || replace(filing_status, '"', '""') || '"', '') || ',' ||
+       ifnull(agi, '') || ',' ||
+       ifnull(total_tax, '') || ',' ||
+       ifnull(refund, '') || ',' ||
+       ifnull(dependents, '') || ',' ||
+       ifnull('"' || replace(phone, '"', '""') || '"', '') || ',' ||
+       ifnull('"' || replace(bank_account, '"', '""') || '"', '') || ',' ||
+       ifnull(wages, '') || ',' ||
+       ifnull('"' || replace(employer, '"', '""') || '"', '') || ',' ||
+       ifnull(interest, '') || ',' ||
+       ifnull(hold, '')
   FROM taxpayer_records ORDER BY rowid;
 DROP TABLE taxpayer_records;
 ALTER TABLE taxpayer_records_v11 RENAME TO taxpayer_records;

@@ -1,0 +1,81 @@
+"""Rows of the taxpayer records CSV packed for the store (schema 11), and a stored record's values read back.
+
+A packed batch is one JSON text, an array of rows `[tin, tin_type, tax_year, name, name_control, addr_key,
+hold, line]`, `line` being the record's CSV line in INTERCHANGE column order (as the file gives it, or rebuilt
+when the file's columns are in another order or the record was quoted). SQLite takes the batch apart itself
+(`store.records`), so the importing process binds one value a batch instead of 22 a row. The JSON is made
+column by column with C-level operations — each column's values become JSON tokens (`encode_basestring`, or
+the checked digits as they are), and one `str.join` over the chunk lays them out row after row — which costs
+a third of `json.dumps` of the rows.
+
+`data_values(line)` gives a stored record's values back as the typed reader gives them: trimmed, empty as
+None, the numbers as int.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from itertools import chain, repeat
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
+from operator import add
+from typing import Any
+
+from workstation.intake.records_checks import Checked
+from workstation.model import RECORD_DATA_COLUMNS, TIN_TYPES
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
+    "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
+    "employer", "interest", "hold",
+)
+WIDTH = len(CSV_COLUMNS)
+STANDARD_ORDER = list(range(WIDTH))
+NUMBERS = frozenset({"agi", "total_tax", "refund", "dependents", "wages", "interest"})
+_DATA = tuple((name, CSV_COLUMNS.index(name), name in NUMBERS) for name in RECORD_DATA_COLUMNS)
+_TYPE_TOKEN = {name: encode_basestring(name) for name in TIN_TYPES}
+_HOLD_TOKEN = ("0", "1")
+
+
+def json_token(value: str | None) -> str:
+    """A name control or an address key as a JSON token (the readers memoize these per distinct value)."""
+    return "null" if value is None else encode_basestring(value)
+
+
+def packed_chunk(v: Checked, controls: list[str], addresses: list[str], lines: list[str]) -> str:
+    """The rows of a checked chunk as JSON, without the enclosing brackets ("[...],[...]"): `controls` and
+    `addresses` are JSON tokens, `lines` the rows' CSV lines (`data_lines`)."""
+    tins = ('["' + '"\x00["'.join(v.tins) + '"').split("\x00")      # nine digits: nothing to escape
+    data = map(add, map(encode_basestring, lines), repeat("]"))
+    return ",".join(chain.from_iterable(zip(
+        tins, map(_TYPE_TOKEN.__getitem__, v.types), v.year_text, map(encode_basestring, v.names), controls,
+        addresses, map(_HOLD_TOKEN.__getitem__, v.hold), data, strict=True)))
+
+
+def data_lines(lines: list[str], flat: list[str], order: list[int], quoted: set[int]) -> list[str]:
+    """Each row's CSV line in INTERCHANGE column order: its own line (the file's order is that one, the row was
+    not quoted), or one rebuilt from its fields (`flat`: WIDTH a row, in the file's order)."""
+    if order == STANDARD_ORDER and not quoted:
+        return lines
+    rebuild = range(len(lines)) if order != STANDARD_ORDER else sorted(quoted)
+    out = list(lines)
+    for pos in rebuild:
+        fields = flat[pos * WIDTH:(pos + 1) * WIDTH]
+        out[pos] = csv_line([fields[i] for i in order])
+    return out
+
+
+def csv_line(fields: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(fields)
+    return buffer.getvalue()
+
+
+def data_values(line: str) -> dict[str, Any]:
+    """The values of RECORD_DATA_COLUMNS of a stored record's CSV line: trimmed, empty as None, numbers as int."""
+    fields = next(csv.reader([line]))
+    out: dict[str, Any] = {}
+    for name, pos, number in _DATA:
+        value = fields[pos].strip()
+        out[name] = (int(value) if number else value) if value else None
+    return out
