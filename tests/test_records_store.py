@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from test_intake_records import HEADER, ROW, swap, write
 
+from workstation.errors import InputError
 from workstation.intake import RECORD_COLUMNS, read_records
 from workstation.intake.records_csv import parse_lines, read_packed
 from workstation.intake.records_pack import data_values
@@ -103,11 +104,47 @@ def test_a_correction_replaces_the_rows_with_their_new_values(tmp_path: Path) ->
 def test_a_packed_batch_is_json_of_the_checked_columns_and_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, ROW, swap("name", '"Example, ""Maria"""', swap("tax_year", "2023")))
     (batch,) = read_packed(path)
-    rows = json.loads(batch.json)
-    assert batch.count == 2 == len(rows)
-    assert rows[0][:7] == ["212701234", "SSN", 2024, "Maria Example", "EXAM",
-                           "1200 CONGRESS AVE APT 4|AUSTIN|TX|78701", 0]
-    assert rows[0][7] == ROW
-    assert rows[1][3] == 'Example, "Maria"' and data_values(rows[1][7])["agi"] == -1500
+    earlier, row = json.loads(batch.json)                  # in key order: 2023 first
+    assert batch.count == 2
+    assert row[:7] == ["212701234", "SSN", 2024, "Maria Example", "EXAM", "1200 CONGRESS AVE APT 4|AUSTIN|TX|78701", 0]
+    assert row[7] == ROW
+    assert earlier[2:4] == [2023, 'Example, "Maria"'] and data_values(earlier[7])["agi"] == -1500
     lines = path.read_text().splitlines(keepends=True)[1:]
     assert parse_lines(lines, list(range(20)), 2, path, packed=True) == batch
+
+
+ODD_VALUES = [
+    ("agi", v) for v in ("-", "--1", "1-2", "5-", "-0", " 12 ", "12 3", "+5", "1_000", "\u0661\u0662", "-123456789012",
+                         "-1234567890123", "0" * 13, "")
+] + [
+    ("wages", v) for v in ("-1", "-", "007", "1" * 12, "1" * 13, " ")
+] + [
+    ("dependents", v) for v in ("999", "1000", "-1", "0003")
+] + [
+    ("tin", v) for v in ("123 45 6789", " 212-70-1234 ", "212-70-12345", "21270123", "", "2127O1234")
+] + [
+    ("tax_year", v) for v in (" 2024", "２０２４", "1899", "2101")
+] + [
+    ("address_as_of", v) for v in ("2024-02-29", "2023-02-29", " 2024-01-01 ", "2024-1-01")
+] + [("hold", v) for v in (" 1", "2", "")] + [("name", v) for v in (" ", "\u00a0")]
+
+
+def outcome(read: Any, path: Path) -> tuple[str, str | None, str] | list[Any]:
+    try:
+        return [row for batch in read(path) for row in batch]
+    except InputError as err:
+        return ("error", err.where, err.message)
+
+
+@pytest.mark.parametrize(("column", "value"), ODD_VALUES)
+def test_the_packed_reader_refuses_exactly_what_the_typed_reader_refuses(tmp_path: Path, column: str,
+                                                                        value: str) -> None:
+    rows = [swap("tax_year", str(year)) for year in range(2015, 2020)]
+    rows.insert(2, swap(column, value, swap("tax_year", "2024") if column != "tax_year" else ROW))
+    path = write(tmp_path, *rows)
+    typed_outcome = outcome(read_records, path)
+    packed_outcome = outcome(lambda p: [json.loads(b.json) for b in read_packed(p)], path)
+    if isinstance(typed_outcome, tuple):
+        assert packed_outcome == typed_outcome
+    else:
+        assert isinstance(packed_outcome, list) and len(packed_outcome) == len(typed_outcome) == 6

@@ -48,7 +48,7 @@ def bounded_lines(f: TextIO) -> Iterator[str]:
 def checked_lines(lines: Iterator[str], source: str, first: int = 2) -> Iterator[str]:
     """`lines` (starting at line `first`), refusing a line longer than MAX_LINE_CHARS."""
     for number, line in enumerate(lines, first):
-        if line_too_long(line):
+        if len(line) > MAX_LINE_CHARS and line_too_long(line):
             raise InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source,
                              where=f"line {number}")
         yield line

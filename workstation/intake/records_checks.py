@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import starmap
+from typing import Any
 
 from workstation.model import TIN_TYPES
 from workstation.normalize import tin_digits, tin_valid
@@ -26,6 +27,8 @@ _HOLD = {"1": 1, "0": 0, "": 0}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _MONEY = re.compile(r"-?\d+", re.ASCII)
 _TYPES = frozenset(TIN_TYPES)
+_TIN = r"(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{2}-[0-9]{7}|[0-9]{9})"     # what tin_digits reads without spaces
+_TIN_COLUMN = re.compile(f"{_TIN}(?:\x00{_TIN})*")
 
 
 class Bad(Exception):
@@ -38,7 +41,8 @@ class Bad(Exception):
 
 @dataclass(slots=True)
 class Checked:
-    """The checked values of a chunk's rows, column by column (the CSV columns, in the CSV's column order)."""
+    """The checked values of a chunk's rows: those the store keeps in columns or makes its keys from, and with
+    `convert` the other columns converted too (`other`, RECORD order: address_as_of, filing_status, agi, ...)."""
 
     tins: list[str]
     types: list[str]
@@ -47,41 +51,44 @@ class Checked:
     city: list[str]
     state: list[str]
     zip: list[str]
-    address_as_of: list[str | None]
     years: list[int]
     year_text: list[str]                # the same, as their four digits
-    filing_status: list[str | None]
-    agi: list[int | None]
-    total_tax: list[int | None]
-    refund: list[int | None]
-    dependents: list[int | None]
-    phone: list[str | None]
-    bank_account: list[str | None]
-    wages: list[int | None]
-    employer: list[str | None]
-    interest: list[int | None]
     hold: list[int]
+    other: list[list[Any]] | None       # address_as_of, filing_status, agi ... interest; None unless converted
 
 
-def check_chunk(c: list[list[str]]) -> Checked:
-    """Check the columns `c` (CSV_COLUMNS order) of a chunk's rows; raise Bad for the first bad value."""
+# (column, position in CSV_COLUMNS, money: (negative allowed, digits) or None for text)
+_OTHER = (("filing_status", 9, None), ("agi", 10, (True, MONEY_DIGITS)), ("total_tax", 11, (False, MONEY_DIGITS)),
+          ("refund", 12, (False, MONEY_DIGITS)), ("dependents", 13, (False, 3)), ("phone", 14, None),
+          ("bank_account", 15, None), ("wages", 16, (False, MONEY_DIGITS)), ("employer", 17, None),
+          ("interest", 18, (False, MONEY_DIGITS)))
+
+
+def check_chunk(c: list[list[str]], *, convert: bool = True) -> Checked:
+    """Check the columns `c` (CSV_COLUMNS order) of a chunk's rows; raise Bad for the first bad value. Without
+    `convert` the columns kept only in the record's line are checked, not converted."""
     tins = _tins(c[0])
     types = _tin_types(c[1])
     if not all(starmap(tin_valid, set(zip(tins, types, strict=True)))):    # a TIN has rows for years
         pos = next(pos for pos, ok in enumerate(map(tin_valid, tins, types)) if not ok)
         raise Bad(pos, "tin", f"tin is not a valid {types[pos]}")
-    names = [value.strip() for value in c[2]]
+    names = list(map(str.strip, c[2]))
     if "" in names:
         raise Bad(names.index(""), "name", "name is empty")
-    street, city, state, zip_code = ([value.strip() for value in c[i]] for i in (3, 4, 5, 6))
+    street, city, state, zip_code = (list(map(str.strip, c[i])) for i in (3, 4, 5, 6))
     years, year_text = _years(c[8])
-    return Checked(
-        tins, types, names, street, city, state, zip_code, _dates(c[7], "address_as_of"), years, year_text,
-        _text(c[9]),
-        _money(c[10], "agi", negative=True), _money(c[11], "total_tax"), _money(c[12], "refund"),
-        _money(c[13], "dependents", digits=3), _text(c[14]), _text(c[15]), _money(c[16], "wages"),
-        _text(c[17]), _money(c[18], "interest"), _hold(c[19]),
-    )
+    as_of = _dates(c[7], "address_as_of")
+    other: list[list[Any]] | None = None
+    if convert:
+        other = [or_none(as_of)]
+        for column, pos, money in _OTHER:
+            other.append(_text(c[pos]) if money is None else _money(c[pos], column, negative=money[0],
+                                                                    digits=money[1]))
+    else:
+        for column, pos, money in _OTHER:
+            if money is not None:
+                _check_money(c[pos], column, negative=money[0], digits=money[1])
+    return Checked(tins, types, names, street, city, state, zip_code, years, year_text, _hold(c[19]), other)
 
 
 def or_none(values: list[str]) -> list[str | None]:
@@ -94,6 +101,9 @@ def _first(values: Sequence[str], bad: Callable[[str], bool]) -> int:
 
 def _tins(col: Sequence[str]) -> list[str]:
     """Nine ASCII digits; 123-45-6789 and 12-3456789 are accepted and lose their dashes."""
+    joined = "\x00".join(col)
+    if _TIN_COLUMN.fullmatch(joined):           # the usual column: one regex over it, no call a value
+        return joined.replace("-", "").split("\x00")
     digits = [value if len(value) == 9 else tin_digits(value) for value in col]
     try:
         blob = "".join(digits)                  # type: ignore[arg-type]  # a None raises TypeError
@@ -160,7 +170,20 @@ def _money(col: Sequence[str], column: str, *, negative: bool = False, digits: i
     return out
 
 
-def _dates(col: Sequence[str], column: str) -> list[str | None]:
+def _check_money(col: Sequence[str], column: str, *, negative: bool, digits: int) -> None:
+    """`_money` without the conversion: the fast check alone, else `_money` names the bad value."""
+    blob = "".join(col)
+    plain = blob.replace("-", "") if negative else blob
+    if not blob or (plain.isdigit() and plain.isascii() and max(map(len, col)) <= digits and "-" not in blob):
+        return
+    if plain.isdigit() and plain.isascii() and max(map(len, col)) <= digits:
+        joined = "," + ",".join(col) + ","
+        if joined.count("-") == joined.count(",-") and ",-," not in joined:
+            return                              # each minus starts a value that has digits after it
+    _money(col, column, negative=negative, digits=digits)
+
+
+def _dates(col: Sequence[str], column: str) -> list[str]:
     values = list(col)
     distinct = set(values)
     distinct.discard("")
@@ -169,7 +192,7 @@ def _dates(col: Sequence[str], column: str) -> list[str | None]:
         if not all(map(_is_date, set(values).difference({""}))):
             pos = _first(values, lambda v: bool(v) and not _is_date(v))
             raise Bad(pos, column, f"{column} is not a date (YYYY-MM-DD)")
-    return or_none(values)
+    return values
 
 
 def _is_date(value: str) -> bool:

@@ -24,16 +24,23 @@ naming both lines (the store's key; an SSN and an EIN may share digits). Errors 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import chain, compress, count, islice, repeat
-from operator import add, contains, mul
+from operator import add, contains
 from pathlib import Path
 from typing import Any
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_checks import Bad, Checked, check_chunk, or_none
-from workstation.intake.records_pack import CSV_COLUMNS, WIDTH, data_lines, json_token, packed_chunk
+from workstation.intake.records_pack import (
+    CSV_COLUMNS,
+    WIDTH,
+    PackedRows,
+    Packer,
+    chunk_tokens,
+    data_lines,
+    json_token,
+)
 from workstation.model import TIN_TYPES
 from workstation.normalize import address_key, name_control, tin_digits
 from workstation.processes import gc_paused
@@ -43,15 +50,7 @@ _EMPTY_ROW = "," * (WIDTH - 1)
 
 CHUNK = 500                     # lines converted together (their objects stay in the CPU cache)
 CACHE_MAX = 50_000              # name-control and address-key memos are cleared when they grow past this
-_TYPE_CODE = {name: code for code, name in enumerate(TIN_TYPES)}
-
-
-@dataclass(frozen=True, slots=True)
-class PackedRows:
-    """Rows in the packed shape (see the module's docstring): `count` rows in one JSON text."""
-
-    count: int
-    json: str
+_TYPE_CODE = {name: str(code) for code, name in enumerate(TIN_TYPES)}
 
 
 def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True
@@ -94,7 +93,7 @@ def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path,
     with gc_paused():
         batches = list(reader.batches())
     if packed:
-        return batches[0] if batches else PackedRows(0, "[]")
+        return batches[0] if batches else Packer().packed()
     return [row for batch in batches for row in batch]
 
 
@@ -103,7 +102,7 @@ def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
     of the store refused it): reread the file for its first two lines."""
     source = str(path)
     tin, year, tin_type = key
-    wanted = (int(tin) * 10_000 + year) * 4 + _TYPE_CODE[tin_type]
+    wanted = f"{tin}{year:04d}{_TYPE_CODE[tin_type]}"
     try:
         with csvfile.open_text(path, source) as f:
             reader = csvfile.csv.reader(f)
@@ -127,7 +126,7 @@ class _Reader:
         self.check_duplicates = check_duplicates
         self.packed = packed
         self.token: Callable[[str | None], str | None] = json_token if packed else _same
-        self.seen: set[int] = set()             # keys of the rows so far (see _keys)
+        self.seen: set[int] = set()             # keys of the rows so far (see _keys), as numbers (smaller)
         self.names: dict[str, str | None] = {}  # name -> name control (a JSON token when packed)
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
 
@@ -142,7 +141,8 @@ class _Reader:
         done = False
         while not done:
             rows = 0
-            out: list[Any] = []                 # typed rows, or the JSON of each chunk's rows
+            out: list[tuple[Any, ...]] = []
+            packer = Packer()
             while rows < self.batch_size:
                 with gc_paused():
                     chunk = self._next_batch(min(CHUNK, self.batch_size - rows))
@@ -152,11 +152,12 @@ class _Reader:
                 size, converted = chunk
                 rows += size
                 if size and self.packed:
-                    out.append(converted)
+                    packer.add(*converted)
                 elif size:
                     out.extend(converted)
             if rows:
-                yield PackedRows(rows, "[" + ",".join(out) + "]") if self.packed else out
+                with gc_paused():
+                    yield packer.packed() if self.packed else out
 
     def _next_batch(self, size: int) -> tuple[int, Any] | None:
         """(rows, their conversion) from the next `size` lines (no rows if they were blank), None at the end of
@@ -171,14 +172,15 @@ class _Reader:
             return 0, None
         line_of = numbers.__getitem__ if numbers else first.__add__
         try:
-            v = check_chunk([flat[i::WIDTH] for i in self.order])
+            v = check_chunk([flat[i::WIDTH] for i in self.order], convert=not self.packed)
         except Bad as bad:
             raise self.error(line_of(bad.pos), bad.message, bad.column) from None
-        self._check_duplicates(_keys(v), line_of)
+        keys = _keys(v)
+        self._check_duplicates(keys, line_of)
         controls = self._name_controls(v.names)
         addresses = self._address_keys(v.street, v.city, v.state, v.zip)
         if self.packed:
-            return len(rows), packed_chunk(v, controls, addresses, data_lines(rows, flat, self.order, quoted))
+            return len(rows), (chunk_tokens(v, controls, addresses, data_lines(rows, flat, self.order, quoted)), keys)
         return len(rows), _typed_rows(v, controls, addresses)
 
     # -- lines to fields ---------------------------------------------------------------------------------
@@ -194,6 +196,11 @@ class _Reader:
         if "\x00" in blob:
             pos = next(i for i, line in enumerate(lines) if "\x00" in line)
             raise self.error(first + pos, "contains a NUL character (not a text CSV file?)")
+        if '"' not in blob and "\r" not in blob:     # the usual chunk: split as a whole
+            text = blob[:-1] if blob.endswith("\n") else blob
+            stripped = text.split("\n")
+            if set(map(str.count, stripped, repeat(","))) == {WIDTH - 1}:
+                return text.replace("\n", ",").split(","), None, stripped, set()
         stripped = list(map(str.rstrip, lines, repeat("\r\n")))
         quoted: dict[int, list[str]] = {}
         dead: set[int] = set()
@@ -269,26 +276,27 @@ class _Reader:
 
     # -- duplicates --------------------------------------------------------------------------------------
 
-    def _check_duplicates(self, keys: list[int], line_of: Callable[[int], int]) -> None:
+    def _check_duplicates(self, keys: list[str], line_of: Callable[[int], int]) -> None:
         fresh = set(keys)
         if len(fresh) != len(keys):
-            earlier: dict[int, int] = {}
+            earlier: dict[str, int] = {}
             for pos, key in enumerate(keys):
                 if key in earlier:
                     raise self._duplicate(line_of(pos), line_of(earlier[key]))
                 earlier[key] = pos
         if not self.check_duplicates:
             return
-        if not self.seen.isdisjoint(fresh):
-            pos = next(pos for pos, key in enumerate(keys) if key in self.seen)
+        numbers = set(map(int, fresh))
+        if not self.seen.isdisjoint(numbers):
+            pos = next(pos for pos, key in enumerate(keys) if int(key) in self.seen)
             raise self._duplicate(line_of(pos), self._find_line(keys[pos], line_of(pos)))
-        self.seen |= fresh
+        self.seen |= numbers
 
     def _duplicate(self, line: int, earlier: int | None) -> InputError:
         also = f" as line {earlier}" if earlier else " as an earlier line"
         return self.error(line, f"same tin, tin_type and tax_year{also} (one row per taxpayer per year)")
 
-    def _find_line(self, key: int, before: int) -> int | None:
+    def _find_line(self, key: str, before: int) -> int | None:
         """Error path: reread the file to find the first line with this tin and year."""
         try:
             with csvfile.open_text(self.path, self.source) as f:
@@ -297,7 +305,7 @@ class _Reader:
             return None
 
 
-def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | None = None) -> int | None:
+def _first_line_with(reader: Any, key: str, before: int, columns: list[str] | None = None) -> int | None:
     """The line of the next row with `key` before line `before` (the header is read first unless `columns`)."""
     header = columns if columns is not None else [name.strip() for name in next(reader)]
     i_tin, i_type, i_year = (header.index(name) for name in ("tin", "tin_type", "tax_year"))
@@ -307,24 +315,21 @@ def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | No
         if len(fields) != len(header):
             continue
         digits, tin_type, year = tin_digits(fields[i_tin]), fields[i_type].strip(), fields[i_year].strip()
-        if digits and tin_type in _TYPE_CODE and year.isascii() and year.isdigit() and \
-                (int(digits) * 10_000 + int(year)) * 4 + _TYPE_CODE[tin_type] == key:
+        if digits and tin_type in _TYPE_CODE and f"{digits}{year}{_TYPE_CODE[tin_type]}" == key:
             return int(reader.line_num)
     return None
 
 
-def _keys(v: Checked) -> list[int]:
-    """Each row's key: (int(tin) * 10000 + tax_year) * 4 + tin type."""
-    keys = map(add, map(mul, map(int, v.tins), repeat(10_000)), v.years)
-    return list(map(add, map(mul, keys, repeat(4)), map(_TYPE_CODE.__getitem__, v.types)))
+def _keys(v: Checked) -> list[str]:
+    """Each row's key: its TIN's nine digits, its year's four and a digit for its TIN type."""
+    return list(map(add, map(add, v.tins, v.year_text), map(_TYPE_CODE.__getitem__, v.types)))
 
 
 def _typed_rows(v: Checked, controls: list[Any], addresses: list[Any]) -> list[tuple[Any, ...]]:
-    return list(zip(
-        v.tins, v.types, v.names, *map(or_none, (v.street, v.city, v.state, v.zip)), v.address_as_of, v.years,
-        v.filing_status, v.agi, v.total_tax, v.refund, v.dependents, v.phone, v.bank_account, v.wages,
-        v.employer, v.interest, v.hold, controls, addresses, strict=True,
-    ))
+    assert v.other is not None
+    as_of, *other = v.other
+    return list(zip(v.tins, v.types, v.names, *map(or_none, (v.street, v.city, v.state, v.zip)), as_of, v.years,
+                    *other, v.hold, controls, addresses, strict=True))
 
 
 def _same(value: str | None) -> str | None:
