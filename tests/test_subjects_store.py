@@ -57,10 +57,12 @@ def stored(path: Path) -> tuple[list[tuple[Any, ...]], str]:
     return rows, digest
 
 
-@pytest.mark.parametrize("chunk", [1000, 3])
+@pytest.mark.parametrize(("chunk", "workers"), [(1000, "1"), (3, "1"), (1000, "2")])
 def test_a_subjects_csv_is_stored_and_hashed_as_subject_by_subject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                   chunk: int) -> None:
+                                                                   chunk: int, workers: str) -> None:
     monkeypatch.setattr(subjects_csv, "CHUNK", chunk)
+    monkeypatch.setenv("DWS_IMPORT_WORKERS", workers)            # 2: read and packed in a worker process
+    monkeypatch.setenv("DWS_IMPORT_PARALLEL_MIN_BYTES", "0")
     rows = TRICKY + [f"{i},Name {i},{100 + i:03d}-12-{i:04d},{i} Main St,Austin,TX,78701,2024,,Reason one"
                      for i in range(100, 140)]
     path, _csv = bulk(tmp_path, "\n".join([HEADER, *rows]) + "\n")
@@ -85,10 +87,12 @@ def test_inline_subjects_are_stored_and_hashed_as_subject_by_subject(tmp_path: P
     ["1,A,,,,,,,,", "2,B,,,,,,2024;" + "2" * 17 + ",,", "3,C,,,,,,,,"],
     ["1,A,,,,,,,,", ",B,,,,,,,,"],
 ])
-@pytest.mark.parametrize("chunk", [1000, 2])
+@pytest.mark.parametrize(("chunk", "workers"), [(1000, "1"), (2, "1"), (2, "2")])
 def test_a_bad_csv_is_refused_alike_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[str],
-                                             chunk: int) -> None:
+                                             chunk: int, workers: str) -> None:
     monkeypatch.setattr(subjects_csv, "CHUNK", chunk)
+    monkeypatch.setenv("DWS_IMPORT_WORKERS", workers)
+    monkeypatch.setenv("DWS_IMPORT_PARALLEL_MIN_BYTES", "0")
     path, _csv = bulk(tmp_path, "\n".join([HEADER, *rows]) + "\n")
 
     def outcome(read: Any) -> tuple[int, str | None, str] | int:

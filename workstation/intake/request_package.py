@@ -28,9 +28,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from workstation.errors import InputError
-from workstation.intake import csvfile, jsonread, subjects_csv
+from workstation.intake import csvfile, jsonread, subjects_csv, subjects_parallel
 from workstation.intake.jsonread import NAME_MAX, REF_MAX, TEXT_MAX, Node, Obj
-from workstation.intake.subjects_pack import PackedSubjects, pack_columns, pack_subjects
+from workstation.intake.subjects_pack import PackedSubjects, pack_subjects
 from workstation.model import (
     ELEMENTS,
     PURPOSE_CATEGORIES,
@@ -93,16 +93,7 @@ class ParsedRequest:
     def subject_batches(self, size: int = 20_000) -> Iterator[PackedSubjects]:
         """The subjects, checked as `subjects` checks them, in packed batches of about `size` for the store."""
         if self.csv_path is not None:
-            chunks: list[subjects_csv.SubjectColumns] = []
-            rows = 0
-            for chunk in subjects_csv.read_subject_chunks(self.csv_path, str(self.csv_path)):
-                chunks.append(chunk)
-                rows += len(chunk.ref)
-                if rows >= size:
-                    yield pack_columns(chunks)
-                    chunks, rows = [], 0
-            if rows:
-                yield pack_columns(chunks)
+            yield from subjects_parallel.subject_batches(self.csv_path, size)
             return
         batch: list[Subject] = []
         for subject in self.subjects():

@@ -17,6 +17,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from workstation.errors import InputError
@@ -39,7 +40,6 @@ CHUNK = 1000
 class SubjectColumns:
     """A chunk of checked subjects, column by column: each value trimmed, "" when the cell is empty."""
 
-    lines: list[int]                        # the physical line each record starts on
     ref: list[str]
     name: list[str]
     tin: list[str]
@@ -75,9 +75,10 @@ def read_subjects(path: Path, source: str) -> Iterator[Subject]:
 
 def read_subject_chunks(path: Path, source: str) -> Iterator[SubjectColumns]:
     """The subjects in checked chunks; InputError at the first bad record or repeated ref, after the chunk of
-    the good records before it."""
+    the good records before it. Records are pulled CHUNK at a time by the csv module itself; the line a record
+    starts on is only worked out for an error (`_record_line` reads the file again)."""
     with csvfile.open_text(path, source) as f:
-        line = 1
+        done = 0                                    # records before the chunk
         try:
             lines = csvfile.bounded_lines(f)
             index = csvfile.read_header(lines, COLUMNS, source)
@@ -86,48 +87,63 @@ def read_subject_chunks(path: Path, source: str) -> Iterator[SubjectColumns]:
             seen: set[str] = set()
             periods: dict[str, tuple[str, ...] | None] = {}     # a periods cell -> its periods (None: bad)
             while True:
-                records: list[list[str]] = []
-                starts: list[int] = []
+                block: list[list[str]] = []
                 pending: BaseException | None = None
                 try:
-                    while len(records) < CHUNK:
-                        line = reader.line_num + 2      # the header was read before the reader started
-                        fields = next(reader, None)
-                        if fields is None:
-                            break
-                        if fields:                      # not a blank line
-                            records.append(fields)
-                            starts.append(line)
+                    block.extend(islice(reader, CHUNK))    # what was read stays when the reader raises
                 except Exception as exc:                # after the good records before it
                     pending = exc
+                records = [fields for fields in block if fields] if [] in block else block    # blank lines
                 if records:
-                    chunk, error = _checked(records, starts, order, source, periods)
+                    chunk, bad = _checked(records, order, source, periods)
                     repeat = _first_repeat(chunk.ref, seen)
                     if repeat is not None:
                         yield _cut(chunk, repeat)
-                        earlier = _first_line_of(path, chunk.ref[repeat], index["ref"], chunk.lines[repeat])
+                        line = _record_line(path, done + repeat)
+                        earlier = _first_line_of(path, chunk.ref[repeat], index["ref"], line)
                         also = f" (first on line {earlier})" if earlier else ""
-                        raise InputError(f"ref is used twice{also}", source=source,
-                                         where=f"line {chunk.lines[repeat]}, column ref")
+                        raise InputError(f"ref is used twice{also}", source=source, where=f"line {line}, column ref")
                     seen.update(chunk.ref)
                     yield chunk
-                    pending = error or pending
+                    if bad is not None:                 # the same error, now with the record's line
+                        _subject(records[len(chunk.ref)], order, source, _record_line(path, done + len(chunk.ref)))
+                    done += len(records)
                 if pending is not None:
                     raise pending
-                if len(records) < CHUNK:
+                if len(block) < CHUNK:
                     return
         except InputError:
             raise
         except UnicodeDecodeError:
             raise csvfile.decode_error(path, source) from None
         except Exception as exc:
-            raise csvfile.unexpected_error(exc, source, f"line {line}") from None
+            raise csvfile.unexpected_error(exc, source, f"line {_record_line(path, done)}") from None
 
 
-def _checked(records: list[list[str]], starts: list[int], order: list[int], source: str,
-             periods: dict[str, tuple[str, ...] | None]) -> tuple[SubjectColumns, InputError | None]:
+def _record_line(path: Path, index: int) -> int:
+    """The line record `index` (blank lines not counted) starts on, or the record the reader fails on before it:
+    the file read again as `read_subject_chunks` reads it, record by record (an error path)."""
+    line = 2
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            lines = csvfile.bounded_lines(f)
+            next(lines)
+            reader = csv.reader(csvfile.checked_lines(lines, str(path)), strict=True)
+            count = 0
+            while True:
+                line = reader.line_num + 2          # the header was read before the reader started
+                fields = next(reader, None)
+                if fields is None or (fields and count == index):
+                    return line
+                count += bool(fields)
+    except Exception:
+        return line
+
+
+def _checked(records: list[list[str]], order: list[int], source: str,
+             periods: dict[str, tuple[str, ...] | None]) -> tuple[SubjectColumns, int | None]:
     """Check a chunk column by column. A chunk that fails is checked record by record: the records before the
-    first bad one, and its error."""
+    first bad one, and its position."""
     if set(map(len, records)) == {len(COLUMNS)}:
         columns = list(zip(*records, strict=True))
         values = [list(map(str.strip, columns[pos])) for pos in order]
@@ -137,18 +153,17 @@ def _checked(records: list[list[str]], starts: list[int], order: list[int], sour
             periods.update(zip(missing, map(_periods, missing), strict=True))
             listed = list(map(periods.__getitem__, cells))
             if None not in listed:
-                return SubjectColumns(starts, *values[:7], listed, *values[8:]), None  # type: ignore[arg-type]
+                return SubjectColumns(*values[:7], listed, *values[8:]), None  # type: ignore[arg-type]
     good = SubjectColumns(*([] for _ in SubjectColumns.__slots__))
-    for fields, line in zip(records, starts, strict=True):
+    for pos, fields in enumerate(records):
         try:
-            subject = _subject(fields, order, source, line)
-        except InputError as error:
-            return good, error
+            subject = _subject(fields, order, source, 0)
+        except InputError:
+            return good, pos
         address = subject.address or Address("", "", "", "")
         for name, value in zip(SubjectColumns.__slots__, (
-                line, subject.ref, subject.name, subject.tin or "", address.street, address.city, address.state,
-                address.zip, subject.periods,
-                subject.case_no or "", subject.reason or ""), strict=True):
+                subject.ref, subject.name, subject.tin or "", address.street, address.city, address.state,
+                address.zip, subject.periods, subject.case_no or "", subject.reason or ""), strict=True):
             getattr(good, name).append(value)
     return good, None
 

@@ -58,7 +58,7 @@ def pack_subjects(subjects: list[Subject]) -> PackedSubjects:
     street, city, state, zip_code = (list(column) for column in zip(*addresses, strict=True)) if subjects else (
         [], [], [], [])
     return pack_columns([SubjectColumns(
-        [0] * len(subjects), [s.ref for s in subjects], [s.name for s in subjects], [s.tin or "" for s in subjects],
+        [s.ref for s in subjects], [s.name for s in subjects], [s.tin or "" for s in subjects],
         street, city, state, zip_code, [s.periods for s in subjects], [s.case_no or "" for s in subjects],
         [s.reason or "" for s in subjects])])
 
