@@ -74,8 +74,10 @@ def _records_floor(work: str, source: str) -> dict[str, Any]:
     def store() -> None:
         conn.execute("BEGIN IMMEDIATE")
         records_sql.drop_indexes(conn)
+        first = records_sql.next_id(conn)
         for batch in batches:
-            records_sql.insert_packed(conn, batch.json)
+            records_sql.insert_packed(conn, first, batch.rows, batch.lines)
+            first += batch.count
         assert records_sql.create_indexes(conn) is None
         conn.execute("COMMIT")
 

@@ -1,4 +1,4 @@
-"""Migration 0011 (the records table keeps the checked columns and the record's CSV line) from the fixture store
+"""Migration 0011 (the records table keeps the checked columns, the record's CSV line beside it) from the fixture store
 made at schema version 4 (tests/make_fixture_v4.py), brought to schema 10 first: every record reads back with
 the same values, the indexes keep their columns, the redaction preview and the letter issued before are the
 same, and no stored evaluation becomes stale."""
@@ -82,7 +82,8 @@ def test_v10_records_read_back_the_same_after_migration(tmp_path: Path, monkeypa
         assert ("schema-migrated", {"from": 10, "to": db.SCHEMA_VERSION}) in [
             (e.event, e.detail) for e in auditlog.entries(s.conn)]
         after = {r[0]: {**dict(zip(_KEYS, r[1:8], strict=True)), **data_values(r[8])} for r in s.conn.execute(
-            f"SELECT rowid, {', '.join(_KEYS)}, data FROM taxpayer_records")}
+            f"SELECT r.rowid, {', '.join('r.' + k for k in _KEYS)}, l.line FROM taxpayer_records AS r "
+            "JOIN taxpayer_record_lines AS l ON l.id = r.rowid")}
         assert after == before
         assert _indexes(s) == indexes
         assert ev.data_version(s.conn) == version            # no key changed: the evaluations stay current

@@ -1,4 +1,4 @@
-"""The records as the store keeps them (schema 11: the checked columns, and the rest in the record's CSV line):
+"""The records as the store keeps them (schema 11: the checked columns, the rest in the record's CSV line):
 every value read back from the store is the value the typed reader gives, whatever the file's column order,
 quoting, spacing or number spelling, on the serial path and on the worker processes' path."""
 
@@ -21,7 +21,8 @@ from workstation.intake.records_pack import data_values
 from workstation.service import Workstation
 
 PW = "admin-passphrase-1"
-_READ = "SELECT tin, tin_type, tax_year, name, name_control, addr_key, hold, data FROM taxpayer_records"
+_READ = ("SELECT r.tin, r.tin_type, r.tax_year, r.name, r.name_control, r.addr_key, r.hold, l.line "
+         "FROM taxpayer_records AS r JOIN taxpayer_record_lines AS l ON l.id = r.rowid")
 
 
 def tricky_rows() -> list[str]:
@@ -50,9 +51,9 @@ def stored(path: Path) -> list[tuple[Any, ...]]:
 
 
 def _typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    tin, tin_type, year, name, control, key, hold, data = row
+    tin, tin_type, year, name, control, key, hold, line = row
     values = {"tin": tin, "tin_type": tin_type, "tax_year": year, "name": name, "name_control": control,
-              "addr_key": key, "hold": hold, **data_values(data)}
+              "addr_key": key, "hold": hold, **data_values(line)}
     return tuple(values[c] for c in RECORD_COLUMNS)
 
 
@@ -104,11 +105,12 @@ def test_a_correction_replaces_the_rows_with_their_new_values(tmp_path: Path) ->
 def test_a_packed_batch_is_json_of_the_checked_columns_and_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, ROW, swap("name", '"Example, ""Maria"""', swap("tax_year", "2023")))
     (batch,) = read_packed(path)
-    earlier, row = json.loads(batch.json)                  # in key order: 2023 first
+    earlier, row = json.loads(batch.rows)                  # in key order: 2023 first
+    earlier_line, line = json.loads(batch.lines)
     assert batch.count == 2
-    assert row[:7] == ["212701234", "SSN", 2024, "Maria Example", "EXAM", "1200 CONGRESS AVE APT 4|AUSTIN|TX|78701", 0]
-    assert row[7] == ROW
-    assert earlier[2:4] == [2023, 'Example, "Maria"'] and data_values(earlier[7])["agi"] == -1500
+    assert row == ["212701234", "SSN", 2024, "Maria Example", "EXAM", "1200 CONGRESS AVE APT 4|AUSTIN|TX|78701", 0]
+    assert line == ROW
+    assert earlier[2:4] == [2023, 'Example, "Maria"'] and data_values(earlier_line)["agi"] == -1500
     lines = path.read_text().splitlines(keepends=True)[1:]
     assert parse_lines(lines, list(range(20)), 2, path, packed=True) == batch
 
@@ -143,7 +145,7 @@ def test_the_packed_reader_refuses_exactly_what_the_typed_reader_refuses(tmp_pat
     rows.insert(2, swap(column, value, swap("tax_year", "2024") if column != "tax_year" else ROW))
     path = write(tmp_path, *rows)
     typed_outcome = outcome(read_records, path)
-    packed_outcome = outcome(lambda p: [json.loads(b.json) for b in read_packed(p)], path)
+    packed_outcome = outcome(lambda p: [json.loads(b.rows) for b in read_packed(p)], path)
     if isinstance(typed_outcome, tuple):
         assert packed_outcome == typed_outcome
     else:

@@ -25,6 +25,9 @@ _NONE_IF_EMPTY = {"": None}
 _ZERO_IF_EMPTY = {"": "0"}
 _HOLD = {"1": 1, "0": 0, "": 0}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATE = r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"      # _is_date, but for days 29-31
+_DATE_COLUMN = re.compile(f"{_DATE}(?:\x00{_DATE})*")
+_LATE_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-(?:29|3[01])")
 _MONEY = re.compile(r"-?\d+", re.ASCII)
 _TYPES = frozenset(TIN_TYPES)
 _TIN = r"(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{2}-[0-9]{7}|[0-9]{9})"     # what tin_digits reads without spaces
@@ -187,6 +190,9 @@ def _dates(col: Sequence[str], column: str) -> list[str]:
     values = list(col)
     distinct = set(values)
     distinct.discard("")
+    joined = "\x00".join(distinct)
+    if _DATE_COLUMN.fullmatch(joined) and all(map(_is_date, _LATE_DAY.findall(joined))):
+        return values                           # one regex, and the 29th-31st of a month looked at
     if not all(map(_is_date, distinct)):
         values = list(map(str.strip, col))
         if not all(map(_is_date, set(values).difference({""}))):

@@ -40,6 +40,7 @@ from workstation.intake.records_pack import (
     chunk_tokens,
     data_lines,
     json_token,
+    name_and_control,
 )
 from workstation.model import TIN_TYPES
 from workstation.normalize import address_key, name_control, tin_digits
@@ -126,8 +127,9 @@ class _Reader:
         self.check_duplicates = check_duplicates
         self.packed = packed
         self.token: Callable[[str | None], str | None] = json_token if packed else _same
+        self.control: Callable[[str], str] = name_and_control if packed else name_control
         self.seen: set[int] = set()             # keys of the rows so far (see _keys), as numbers (smaller)
-        self.names: dict[str, str | None] = {}  # name -> name control (a JSON token when packed)
+        self.names: dict[str, str] = {}         # name -> name control (packed: "name","control" in JSON)
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
 
     def error(self, line: int, message: str, column: str | None = None) -> InputError:
@@ -262,7 +264,7 @@ class _Reader:
         if len(memo) > CACHE_MAX:
             memo.clear()
         missing = set(names).difference(memo)
-        memo.update(zip(missing, map(self.token, map(name_control, missing)), strict=True))
+        memo.update(zip(missing, map(self.control, missing), strict=True))
         return list(map(memo.__getitem__, names))
 
     def _address_keys(self, *parts: list[str]) -> list[str | None]:

@@ -1,12 +1,12 @@
 """Rows of the taxpayer records CSV packed for the store (schema 11), and a stored record's values read back.
 
-A packed batch is one JSON text, an array of rows `[tin, tin_type, tax_year, name, name_control, addr_key,
-hold, line]`, `line` being the record's CSV line in INTERCHANGE column order (as the file gives it, or rebuilt
-when the file's columns are in another order or the record was quoted). SQLite takes the batch apart itself
-(`store.records`), so the importing process binds one value a batch instead of 22 a row. The JSON is made
-column by column with C-level operations — each column's values become JSON tokens (`encode_basestring`, or
-the checked digits as they are), and one `str.join` over the batch lays them out row after row — which costs
-a third of `json.dumps` of the rows.
+A packed batch is two JSON texts: an array of rows `[tin, tin_type, tax_year, name, name_control, addr_key,
+hold]`, and an array of the rows' lines, each the record's CSV line in INTERCHANGE column order (as the file
+gives it, or rebuilt when the file's columns are in another order or the record was quoted). SQLite takes the
+batch apart itself (`store.records`), so the importing process binds two values a batch instead of 22 a row.
+The JSON is made column by column with C-level operations — each column's values become JSON tokens
+(`encode_basestring`, or the checked digits as they are), and one `str.join` over the batch lays them out row
+after row — which costs a third of `json.dumps` of the rows.
 
 A batch's rows are laid out in key order (TIN, year, type): the table is then a series of sorted runs, and
 SQLite's sorts that build the two indexes in TIN order (the unique key, the match index) do about a third less
@@ -21,13 +21,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from workstation.intake.records_checks import Checked
 from workstation.model import RECORD_DATA_COLUMNS, TIN_TYPES
+from workstation.normalize import name_control
 
 CSV_COLUMNS: tuple[str, ...] = (
     "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
@@ -39,36 +40,43 @@ STANDARD_ORDER = list(range(WIDTH))
 NUMBERS = frozenset({"agi", "total_tax", "refund", "dependents", "wages", "interest"})
 _DATA = tuple((name, CSV_COLUMNS.index(name), name in NUMBERS) for name in RECORD_DATA_COLUMNS)
 _TYPE_TOKEN = {name: encode_basestring(name) for name in TIN_TYPES}
-_HOLD_TOKEN = ("0", "1")
+_HOLD_TOKEN = ("0]", "1]")               # a row's last value: it closes the row
 
 
 def json_token(value: str | None) -> str:
-    """A name control or an address key as a JSON token (the readers memoize these per distinct value)."""
+    """An address key as a JSON token (the readers memoize these per distinct value)."""
     return "null" if value is None else encode_basestring(value)
+
+
+def name_and_control(name: str) -> str:
+    """A name and its name control as two JSON tokens ("name","control"): a row's fourth and fifth values,
+    memoized per distinct name."""
+    return f"{encode_basestring(name)},{encode_basestring(name_control(name))}"
 
 
 @dataclass(frozen=True, slots=True)
 class PackedRows:
-    """`count` rows in the packed shape, as one JSON text."""
+    """`count` rows in the packed shape: the JSON of the rows, and of their lines."""
 
     count: int
-    json: str
+    rows: str
+    lines: str
 
 
-def chunk_tokens(v: Checked, controls: list[str], addresses: list[str], lines: list[str]) -> list[list[str]]:
-    """The JSON tokens of a checked chunk's rows, column by column: `controls` and `addresses` are JSON tokens
-    already, `lines` the rows' CSV lines (`data_lines`). A row's first token opens it, its last closes it."""
+def chunk_tokens(v: Checked, names: list[str], addresses: list[str], lines: list[str]) -> list[list[str]]:
+    """The JSON tokens of a checked chunk's rows, column by column: `names` the tokens of each row's name and
+    name control (`name_and_control`), `addresses` of its address key, `lines` the rows' CSV lines
+    (`data_lines`). A row's first token opens it, its hold closes it; the lines come last."""
     tins = ('["' + '"\x00["'.join(v.tins) + '"').split("\x00")      # nine digits: nothing to escape
-    return [tins, list(map(_TYPE_TOKEN.__getitem__, v.types)), v.year_text, list(map(encode_basestring, v.names)),
-            controls, addresses, list(map(_HOLD_TOKEN.__getitem__, v.hold)),
-            list(map(add, map(encode_basestring, lines), repeat("]")))]
+    return [tins, list(map(_TYPE_TOKEN.__getitem__, v.types)), v.year_text, names, addresses,
+            list(map(_HOLD_TOKEN.__getitem__, v.hold)), list(map(encode_basestring, lines))]
 
 
 class Packer:
     """The rows of a batch, collected chunk by chunk (`add`), packed in key order (`packed`)."""
 
     def __init__(self) -> None:
-        self.columns: list[list[str]] = [[] for _ in range(8)]
+        self.columns: list[list[str]] = [[] for _ in range(7)]
         self.keys: list[str] = []
 
     def add(self, tokens: list[list[str]], keys: list[str]) -> None:
@@ -82,7 +90,9 @@ class Packer:
         if len(keys) > 1:
             pick = itemgetter(*sorted(range(len(keys)), key=keys.__getitem__))
             columns = [pick(column) for column in columns]
-        return PackedRows(len(keys), "[" + ",".join(chain.from_iterable(zip(*columns, strict=True))) + "]")
+        *values, lines = columns
+        return PackedRows(len(keys), "[" + ",".join(chain.from_iterable(zip(*values, strict=True))) + "]",
+                          "[" + ",".join(lines) + "]")
 
 
 def data_lines(lines: list[str], flat: list[str], order: list[int], quoted: set[int]) -> list[str]:

@@ -38,7 +38,7 @@ def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int |
             if load:
                 load.add(batch)
             else:
-                records_sql.upsert_packed(conn, batch.json)
+                records_sql.upsert_packed(conn, batch.rows, batch.lines)
             total += batch.count
             if progress:
                 progress(total, None)
@@ -60,6 +60,7 @@ class _BulkLoad:
         self.conn, self.path = conn, path
         self.rows = 0
         self.indexed = False
+        self.next_id = records_sql.next_id(conn)
         records_sql.drop_indexes(conn)
 
     def add(self, batch: PackedRows) -> None:
@@ -68,8 +69,9 @@ class _BulkLoad:
         if self.indexed:
             self._insert_in_key_order(batch)
         else:
-            records_sql.insert_packed(self.conn, batch.json)
+            records_sql.insert_packed(self.conn, self.next_id, batch.rows, batch.lines)
         self.rows += batch.count
+        self.next_id += batch.count
 
     def finish(self) -> None:
         if not self.indexed:
@@ -85,10 +87,10 @@ class _BulkLoad:
     def _insert_in_key_order(self, batch: PackedRows) -> None:
         self.conn.execute("SAVEPOINT records_batch")
         try:
-            records_sql.insert_packed_in_key_order(self.conn, batch.json)
+            records_sql.insert_packed_in_key_order(self.conn, self.next_id, batch.rows, batch.lines)
         except records_sql.IntegrityError:
             self.conn.execute("ROLLBACK TO records_batch")
-            duplicate = records_sql.first_duplicate(self.conn, records_sql.packed_keys(self.conn, batch.json))
+            duplicate = records_sql.first_duplicate(self.conn, records_sql.packed_keys(self.conn, batch.rows))
             if duplicate is None:
                 raise
             raise duplicate_error(self.path, duplicate) from None

@@ -138,8 +138,8 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
         cols += ["street", "city", "state", "zip"]
     cols = list(dict.fromkeys(cols))
     rows = []
-    for year, tin_, name, data in records_sql.record_lines(s.conn, tin, tin_type, years):
-        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data_values(data)}
+    for year, tin_, name, line in records_sql.record_lines(s.conn, tin, tin_type, years):
+        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data_values(line)}
         rows.append({c: values[c] for c in cols})
     return rows
 

@@ -1,12 +1,12 @@
 """SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces.
 
-The table (schema 11) holds as columns what the checks and the indexes read — tin, tin_type, tax_year, name,
-name_control, addr_key, hold — and in `data` the record's CSV line (INTERCHANGE column order), from which the
-other values are read back (`intake.records_pack.data_values`).
+The table (schema 11) holds what the checks and the indexes read — tin, tin_type, tax_year, name, name_control,
+addr_key, hold — and `taxpayer_record_lines` beside it (same rowid) the record's CSV line (INTERCHANGE column
+order), from which its other values are read back (`intake.records_pack.data_values`).
 
-Rows arrive packed (`intake.records_pack`): a batch is one JSON text, an array of
-`[tin, tin_type, tax_year, name, name_control, addr_key, hold, line]`, that SQLite takes apart itself
-(`jsonb_each`): one value bound for a whole batch instead of 22 for every row.
+Rows arrive packed (`intake.records_pack`): a batch is two JSON texts, an array of rows `[tin, tin_type,
+tax_year, name, name_control, addr_key, hold]` and an array of their lines, that SQLite takes apart itself
+(`jsonb_each`): two values bound for a whole batch instead of 22 for every row.
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ from .db import Connection
 
 IntegrityError = sqlcipher3.IntegrityError
 
-COLUMNS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold", "data")
+COLUMNS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold")
 _KEY = ("tin", "tax_year", "tin_type")
-_PACKED = ("SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7 "
-           "FROM jsonb_each(?)")
-INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) {_PACKED}"
+_ROWS = "SELECT " + ", ".join(f"value->>{i}" for i in range(len(COLUMNS))) + " FROM jsonb_each(?)"
+_INSERT = f"INSERT INTO taxpayer_records (rowid, {', '.join(COLUMNS)}) SELECT ? + key, {_ROWS[7:]}"
+_INSERT_LINES = "INSERT INTO taxpayer_record_lines (id, line) SELECT ? + key, value FROM jsonb_each(?)"
 # "WHERE true": an upsert's SELECT needs a WHERE clause (SQLite's parser would read ON as a join's)
-UPSERT = (f"{INSERT} WHERE true ON CONFLICT({', '.join(_KEY)}) DO UPDATE SET "
-          + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
-_IN_KEY_ORDER = f"{INSERT} ORDER BY value->>0, value->>2, value->>1"
+_UPSERT = (f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) {_ROWS} WHERE true ON CONFLICT({', '.join(_KEY)}) "
+           "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
+_UPSERT_LINES = ("INSERT OR REPLACE INTO taxpayer_record_lines (id, line) "
+                 "SELECT r.rowid, b.line FROM jsonb_each(?) AS k JOIN temp.record_lines_batch AS b ON b.pos = k.key "
+                 "JOIN taxpayer_records AS r ON r.tin = k.value->>0 AND r.tax_year = k.value->>2 "
+                 "AND r.tin_type = k.value->>1")
 
 # The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
@@ -45,32 +48,44 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM taxpayer_records LIMIT 1").fetchone() is None
 
 
-def insert_packed(conn: Connection, packed: str) -> None:
-    """Append a packed batch (see the module's docstring)."""
-    conn.execute(INSERT, (packed,))
+def next_id(conn: Connection) -> int:
+    """The rowid the next appended record takes (a bulk load numbers its batches' rows from it)."""
+    return int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM taxpayer_records").fetchone()[0])
 
 
-def upsert_packed(conn: Connection, packed: str) -> None:
-    """Insert a packed batch; a row whose TIN, year and type is on file replaces it."""
-    conn.execute(UPSERT, (packed,))
+def insert_packed(conn: Connection, first_id: int, rows: str, lines: str) -> None:
+    """Append a packed batch (see the module's docstring), its rows numbered from `first_id` on."""
+    conn.execute(_INSERT, (first_id, rows))
+    conn.execute(_INSERT_LINES, (first_id, lines))
 
 
-def insert_packed_in_key_order(conn: Connection, packed: str) -> None:
-    """Insert a packed batch in key order (into indexes already built: each B-tree page is visited in order)."""
-    conn.execute(_IN_KEY_ORDER, (packed,))
+def insert_packed_in_key_order(conn: Connection, first_id: int, rows: str, lines: str) -> None:
+    """`insert_packed` into indexes already built, the rows in key order (each B-tree page visited in order)."""
+    conn.execute(f"{_INSERT} ORDER BY value->>0, value->>2, value->>1", (first_id, rows))
+    conn.execute(_INSERT_LINES, (first_id, lines))
 
 
-def packed_keys(conn: Connection, packed: str) -> list[tuple[str, int, str]]:
+def upsert_packed(conn: Connection, rows: str, lines: str) -> None:
+    """Insert a packed batch; a row whose TIN, year and type is on file replaces it (and its line)."""
+    conn.execute(_UPSERT, (rows,))
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS record_lines_batch (pos INTEGER PRIMARY KEY, line TEXT NOT NULL)")
+    conn.execute("INSERT INTO temp.record_lines_batch (pos, line) SELECT key, value FROM jsonb_each(?)", (lines,))
+    conn.execute(_UPSERT_LINES, (rows,))
+    conn.execute("DELETE FROM temp.record_lines_batch")      # temp_store is memory: never on disk
+
+
+def packed_keys(conn: Connection, rows: str) -> list[tuple[str, int, str]]:
     """(tin, tax_year, tin_type) of each row of a packed batch, in batch order (an error path)."""
-    return conn.execute("SELECT value->>0, value->>2, value->>1 FROM json_each(?) ORDER BY key",
-                        (packed,)).fetchall()
+    return conn.execute("SELECT value->>0, value->>2, value->>1 FROM json_each(?) ORDER BY key", (rows,)).fetchall()
 
 
 def record_lines(conn: Connection, tin: str, tin_type: str, years: list[int]) -> list[tuple[int, str, str, str]]:
-    """(tax_year, tin, name, data) of one taxpayer's records of `years`, newest first."""
+    """(tax_year, tin, name, line) of one taxpayer's records of `years`, newest first."""
     marks = ",".join("?" * len(years)) or "NULL"
-    return conn.execute(f"SELECT tax_year, tin, name, data FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
-                        f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years)).fetchall()
+    return conn.execute(
+        "SELECT r.tax_year, r.tin, r.name, l.line FROM taxpayer_records AS r JOIN taxpayer_record_lines AS l "
+        f"ON l.id = r.rowid WHERE r.tin = ? AND r.tin_type = ? AND r.tax_year IN ({marks}) "
+        "ORDER BY r.tax_year DESC", (tin, tin_type, *years)).fetchall()
 
 
 def drop_indexes(conn: Connection) -> None:

@@ -1,11 +1,12 @@
 -- Schema version 11 (issue 15): the taxpayer records table narrowed to what the checks and the indexes read —
--- tin, tin_type, tax_year, name, name_control, addr_key, hold — and `data`, the record as one CSV line in the
--- column order of INTERCHANGE.md ("Taxpayer records": tin, tin_type, name, street, city, state, zip,
--- address_as_of, tax_year, filing_status, agi, total_tax, refund, dependents, phone, bank_account, wages,
--- employer, interest, hold), from which the other values are read back (`intake.records_pack.data_values`:
--- trimmed, empty as None, numbers as int). An import stores the line as the file gives it and binds one JSON
--- text a batch instead of 22 values a row. The three indexes keep their names and columns; the rows keep their
--- rowids and no key changes, so no stored evaluation becomes stale.
+-- tin, tin_type, tax_year, name, name_control, addr_key, hold — and each record's other values kept beside it
+-- in `taxpayer_record_lines` (same rowid): the record as one CSV line in the column order of INTERCHANGE.md
+-- ("Taxpayer records": tin, tin_type, name, street, city, state, zip, address_as_of, tax_year, filing_status,
+-- agi, total_tax, refund, dependents, phone, bank_account, wages, employer, interest, hold), from which they are
+-- read back (`intake.records_pack.data_values`: trimmed, empty as None, numbers as int). An import binds one
+-- JSON text a batch instead of 22 values a row, and the index builds after a bulk load read a table a third
+-- the size. The three indexes keep their names and columns; the rows keep their rowids and no key changes, so
+-- no stored evaluation becomes stale.
 
 CREATE TABLE taxpayer_records_v11 (
     tin           TEXT NOT NULL,        -- nine digits, no dashes
@@ -14,12 +15,17 @@ CREATE TABLE taxpayer_records_v11 (
     name          TEXT NOT NULL,
     name_control  TEXT,
     addr_key      TEXT,
-    hold          INTEGER NOT NULL DEFAULT 0,
-    data          TEXT NOT NULL         -- the record's CSV line, INTERCHANGE column order
+    hold          INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE taxpayer_record_lines (
+    id            INTEGER PRIMARY KEY,  -- the record's rowid in taxpayer_records
+    line          TEXT NOT NULL         -- the record's CSV line, INTERCHANGE column order
+);
+INSERT INTO taxpayer_records_v11 (rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold)
+SELECT rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold FROM taxpayer_records ORDER BY rowid;
 -- Each text value quoted (a quote doubled), a number as its digits, an empty value as nothing.
-INSERT INTO taxpayer_records_v11 (rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold, data)
-SELECT rowid, tin, tin_type, tax_year, name, name_control, addr_key, hold,
+INSERT INTO taxpayer_record_lines (id, line)
+SELECT rowid,
        ifnull('"' || replace(tin, '"', '""') || '"', '') || ',' ||
        ifnull('"' || replace(tin_type, '"', '""') || '"', '') || ',' ||
        ifnull('"' || replace(name, '"', '""') || '"', '') || ',' ||
