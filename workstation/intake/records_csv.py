@@ -198,8 +198,9 @@ class _Reader:
         if "\x00" in blob:
             pos = next(i for i, line in enumerate(lines) if "\x00" in line)
             raise self.error(first + pos, "contains a NUL character (not a text CSV file?)")
-        if '"' not in blob and "\r" not in blob:     # the usual chunk: split as a whole
-            text = blob[:-1] if blob.endswith("\n") else blob
+        text = blob.replace("\r\n", "\n") if "\r" in blob else blob
+        if '"' not in text and "\r" not in text:     # the usual chunk (LF or CRLF): split as a whole
+            text = text[:-1] if text.endswith("\n") else text
             stripped = text.split("\n")
             if set(map(str.count, stripped, repeat(","))) == {WIDTH - 1}:
                 return text.replace("\n", ",").split(","), None, stripped, set()
