@@ -18,7 +18,6 @@ from ..intake import read_agency, read_court_order, read_request
 from ..model import ImportSummary
 from ..store import db, orders
 from ..store import evaluation as ev
-from ..store import records as records_sql
 from ..store import requests as requests_sql
 from .records_load import check_cancel, copy_records
 from .session import CancelCheck, Progress, Session
@@ -30,9 +29,7 @@ def import_records(s: Session, path: Path, progress: Progress | None, cancelled:
                    ) -> ImportSummary:
     s.require("import-records")
     with db.transaction(s.conn):
-        before = records_sql.count(s.conn)
-        total = copy_records(s.conn, path, progress, cancelled)
-        inserted = records_sql.count(s.conn) - before
+        total, inserted = copy_records(s.conn, path, progress, cancelled)
         replaced = total - inserted
         ev.bump_data_version(s.conn)
         s.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
