@@ -193,14 +193,14 @@ class _Reader:
         of a quoted record is not its text); the positions of the quoted records."""
         blob = "".join(lines)
         if max(map(len, lines)) > csvfile.MAX_LINE_CHARS:
-            pos = next(i for i, line in enumerate(lines) if csvfile.line_too_long(line))
-            raise self.error(first + pos, f"line is longer than {csvfile.MAX_LINE_CHARS} characters")
+            pos = next((i for i, line in enumerate(lines) if csvfile.line_too_long(line)), None)
+            if pos is not None:                 # (a line of the limit and its end is not too long)
+                raise self.error(first + pos, f"line is longer than {csvfile.MAX_LINE_CHARS} characters")
         if "\x00" in blob:
             pos = next(i for i, line in enumerate(lines) if "\x00" in line)
             raise self.error(first + pos, "contains a NUL character (not a text CSV file?)")
-        text = blob.replace("\r\n", "\n") if "\r" in blob else blob
-        if '"' not in text and "\r" not in text:     # the usual chunk (LF or CRLF): split as a whole
-            text = text[:-1] if text.endswith("\n") else text
+        if '"' not in blob and "\r" not in blob:     # the usual chunk: split as a whole
+            text = blob[:-1] if blob.endswith("\n") else blob
             stripped = text.split("\n")
             if set(map(str.count, stripped, repeat(","))) == {WIDTH - 1}:
                 return text.replace("\n", ",").split(","), None, stripped, set()
