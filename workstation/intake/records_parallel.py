@@ -96,7 +96,7 @@ def _text_blocks(f: TextIO) -> Iterator[tuple[int, str | list[str]]]:
         cut = cut or len(text)                  # no record is this long: the parser refuses what it holds
         block, carry = text[:cut], text[cut:]
         parts = block.split("\n")
-        if max(map(len, parts)) > csvfile.MAX_LINE_CHARS or block.count("\r") != block.count("\r\n"):
+        if max(map(len, parts)) > csvfile.MAX_LINE_CHARS or ("\r" in block and _lone_return(block)):
             lines = list(csvfile.bounded_lines(io.StringIO(block, newline="")))
             yield number, lines
             number += len(lines)
@@ -108,11 +108,15 @@ def _text_blocks(f: TextIO) -> Iterator[tuple[int, str | list[str]]]:
 _RECORD_MAX = 8 * 1024 * 1024               # characters: past 20 fields of the csv module's field size limit
 
 
+def _lone_return(block: str) -> bool:
+    return block.count("\r") != block.count("\r\n")
+
+
 def _cut(text: str) -> int:
     """Where the last whole record of `text` ends: just after a line end with an even number of quote
     characters before it (not inside a quoted field); 0 when there is none."""
     end = _line_end(text, len(text))
-    odd = text.count('"', 0, end) % 2
+    odd = text.count('"', 0, end) % 2 if '"' in text else 0
     while odd and end:
         start = _line_end(text, end - 1)
         odd ^= text.count('"', start, end) % 2
@@ -124,11 +128,11 @@ def _line_end(text: str, stop: int) -> int:
     """Just after the last line end that starts before `stop`: a "\n", or a "\r" that a character other than
     "\n" follows (a "\r" last in the text may be the first half of a "\r\n"); 0 when there is none."""
     newline = text.rfind("\n", 0, stop)
-    ret = text.rfind("\r", 0, stop)
+    ret = text.rfind("\r", newline + 1, stop)
     while ret > newline:
         if ret + 1 < len(text) and text[ret + 1] != "\n":
             return ret + 1
-        ret = text.rfind("\r", 0, ret)
+        ret = text.rfind("\r", newline + 1, ret)
     return newline + 1
 
 
