@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# Set up, create the demo store if there is none, start the desktop application.
+# Set up, install the system libraries Qt's platform plugin lacks (or name the command that does, and stop;
+# only with a display: ui/qt_runtime.py), create the demo store if there is none, start the desktop
+# application.
 run: $(STAMP)
+	@$(BIN)/python -m ui.qt_runtime --install
 	$(BIN)/python -m workstation.cli.main demo --if-missing
 	$(BIN)/python -m workstation.cli.main gui
 

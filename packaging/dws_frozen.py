@@ -8,7 +8,8 @@ Three things only a frozen program needs:
   the resource tracker likewise; this hands them to multiprocessing instead of the command line.
 * ``dws -m workstation.demo.worker SPEC``: the demo generator starts its worker processes as
   ``sys.executable -m workstation.demo.worker`` (workstation/demo/parallel.py). In the frozen application
-  ``sys.executable`` is this program, so it does what ``python -m`` would, for that module only.
+  ``sys.executable`` is this program, so it does what ``python -m`` would, for that module only; likewise
+  ``dws -m workstation.demo_scratch FOLDER``, the cleaner that removes a killed demo build's folder.
 * ``DWS_STARTUP_PROBE=SECONDS`` (packaging smoke test only): the GUI reports on stderr when its first window
   is shown (``dws-startup-probe: first window ...``), then imports every ``ui`` module (so a Qt module or
   file missing from the bundle shows up although the test never unlocks), and quits cleanly SECONDS later:
@@ -22,7 +23,7 @@ import sys
 import time
 
 _STARTED = time.perf_counter()
-_MODULES = {"workstation.demo.worker"}     # the only modules `dws -m` runs
+_MODULES = {"workstation.demo.worker", "workstation.demo_scratch"}     # the only modules `dws -m` runs
 
 
 def _prepare_qt() -> None:

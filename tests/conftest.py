@@ -18,7 +18,8 @@ os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
 os.environ["XDG_CONFIG_DIRS"] = os.path.join(_HOME, "site-config")   # no office policy from /etc/xdg
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "DWS_POLICY_FILE", "DWS_TODAY"):
+for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "DWS_PIN", "DWS_POLICY_FILE",
+             "DWS_TODAY", "SOFTHSM2_CONF"):
     os.environ.pop(_var, None)
 
 # One day for the whole run: no test reads the real date (tests/test_clock.py checks the default is the
@@ -84,3 +85,31 @@ def admin(workstation) -> Iterator:
     session.add_user("cora", "counsel", COUNSEL_PW)
     yield session
     session.close()
+
+
+# PKCS#11 tokens (SoftHSM2) shared by the test session. The PINs are canaries: no output, log or crash report
+# may ever show one (tests/test_pkcs11*.py look for them).
+CARD_PIN = "card-pin-canary-731904"
+SPARE_PIN = "spare-pin-canary-58213"
+TOKENS = {"card": ("dws-card", CARD_PIN, ("ec:sign", "ed:sign-checkpoint", "ed:other",
+                                          "ec-always:sign-always")),
+          "plain": ("dws-plain", CARD_PIN, ("ec:sign",)),
+          "spare": ("dws-spare", SPARE_PIN, ("ec:sign", "ed:sign-checkpoint"))}
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory):
+    """SoftHSM2 with the session's tokens: 'dws-card' (a P-256 key 'sign' and an Ed25519 'sign-checkpoint'),
+    'dws-plain' (a P-256 key only: checkpoints stay in software) and 'dws-spare' (one test pulls it out).
+    SOFTHSM2_CONF points at them for this process and the `dws` processes it starts."""
+    from tokens import Token, make_tokens, softhsm_module
+
+    module = softhsm_module()
+    if module is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must install SoftHSM2 (.ci/run installs the Debian package softhsm2)")
+        pytest.skip("SoftHSM2 is not installed (apt-get install softhsm2; .ci/run installs it)")
+    made = make_tokens(tmp_path_factory.mktemp("softhsm"), module,
+                       [Token(label, pin, keys) for label, pin, keys in TOKENS.values()])
+    os.environ["SOFTHSM2_CONF"] = str(made.conf)
+    return made

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from ui.app import DesktopApp, prepare_process
 from ui.database import DbClient
@@ -179,3 +179,26 @@ def desktops_fixture(qtbot, store: Workstation) -> Iterator[Desktops]:  # type: 
         widget.close()
         widget.deleteLater()
     QApplication.processEvents()
+
+
+def answer_passphrase(passphrase: str | None, answered: list[str]) -> None:
+    """When the passphrase dialog opens (QInputDialog, modal), type the passphrase and press OK, as the user
+    would (None: press Cancel). Polls for at most WAIT_MS; `answered` gets the dialog's label once done."""
+    tries = [WAIT_MS // 20]
+
+    def attempt() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()]
+        if not dialogs:
+            tries[0] -= 1
+            if tries[0] > 0:
+                QTimer.singleShot(20, attempt)
+            return
+        dialog = dialogs[0]
+        answered.append(dialog.labelText())
+        if passphrase is None:
+            dialog.reject()
+            return
+        dialog.setTextValue(passphrase)
+        dialog.accept()
+
+    QTimer.singleShot(0, attempt)

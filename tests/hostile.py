@@ -10,6 +10,7 @@ other exception), a slow input (over SLOW_S), or a canary in the message.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import random
@@ -18,15 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workstation.canonical import canonical_json
 from workstation.errors import DwsError, InputError
 from workstation.intake import agency, court_order, records_csv, records_parallel, request_package, subjects_csv
+from workstation.policy import Policy
 from workstation.policy import load as load_policy
 
 SLOW_S = 2.0            # a mutated seed (a few KB)
 BLOWUP_SLOW_S = 6.0     # a blow-up (2-4 MB): linear time, bounded
 # Values that must never appear in a message (each a taxpayer value as the file gives it).
 CANARIES = ("Quentin Canarybird", "457-55-4329", "4242 Canary Lane", "Canaryville", "94-7654321",
-            "Personal canary reason")
+            "Personal canary reason",
+            # parts of them a file may use as a key or a column name (issue 18, item 16)
+            "Canarybird", "CANARYBIRD", "457554329", "947654321")
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "intake"
 
@@ -98,10 +103,11 @@ SEEDS: dict[str, Callable[[], bytes]] = {
 
 # -- readers: consume the whole file ----------------------------------------------------------------------
 
-def _request(path: Path) -> None:
+def _request(path: Path) -> object:
     parsed = request_package.read_request(path)
     for _ in parsed.subjects():
         pass
+    return parsed.package
 
 
 def _subjects_reader(path: Path) -> None:
@@ -148,7 +154,7 @@ def run(reader: str, data: bytes, folder: Path, slow: float = SLOW_S) -> Outcome
     path.write_bytes(data)
     start = time.perf_counter()
     try:
-        READERS[reader](path)
+        _storable(READERS[reader](path))
         kind, detail = "ok", ""
     except DwsError as exc:
         kind, detail = _judge(exc, path), str(exc)
@@ -158,6 +164,12 @@ def run(reader: str, data: bytes, folder: Path, slow: float = SLOW_S) -> Outcome
     if kind in ("ok", "refused") and seconds > slow:
         kind = "slow"
     return Outcome(kind, seconds, detail)
+
+
+def _storable(result: object) -> None:
+    """What a reader accepted can be stored and logged: its canonical JSON encodes (a lone surrogate would not)."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        canonical_json(result.record() if isinstance(result, Policy) else dataclasses.asdict(result))
 
 
 def _judge(exc: DwsError, path: Path) -> str:
@@ -274,6 +286,13 @@ def blowups(reader: str, seed: bytes) -> dict[str, bytes]:
         out["long-number"] = b'{"x": ' + b"9" * 100_000 + b"}"
         out["canary-key"] = b'{"Quentin Canarybird": 1, ' + seed.lstrip()[1:]
         out["canary-key-nested"] = seed.replace(b'"ref"', b'"4242 Canary Lane": 0, "ref"', 1)
+        out["canary-plain-key"] = b'{"Canarybird": 1, ' + seed.lstrip()[1:]            # one word, a plain name
+        out["canary-tin-key"] = seed.replace(b'"ref"', b'"tin_457554329": 0, "ref"', 1)
+        out["canary-upper-key"] = b'{"QUENTIN_CANARYBIRD": 1, ' + seed.lstrip()[1:]
+        text_key = next((k for k in (b'"statement": "', b'"note": "', b'"name": "', b'"office_name": "') if k in seed),
+                        b'"')
+        out["lone-surrogate"] = seed.replace(text_key, text_key + b"\\ud800", 1)          # in a free-text value
+        out["lone-surrogate-key"] = seed.replace(b'"', b'"\\udc00', 1)
         out["many-keys"] = b"{" + b",".join(b'"k%d": 1' % i for i in range(200_000)) + b"}"
     else:
         header, _, rest = seed.partition(b"\n")
@@ -282,4 +301,7 @@ def blowups(reader: str, seed: bytes) -> dict[str, bytes]:
         out["quoted-newlines"] = header + b"\n" + b'"' + b"\n" * 2_000_000 + b'"' + b"," * 19 + b"\n"
         out["long-line"] = header + b"\n" + b"a," * 1_000_000 + b"\n"
         out["many-blank-lines"] = header + b"\n" + b"\n" * 2_000_000
+        out["canary-column"] = header.rstrip(b"\r") + b",Canarybird\n" + rest
+        out["canary-tin-column"] = header.rstrip(b"\r") + b",457-55-4329\n" + rest
+        out["canary-column-twice"] = header.rstrip(b"\r") + b",Canarybird,Canarybird\n" + rest
     return out

@@ -260,5 +260,5 @@ def decided_letter_store(root: Path) -> tuple[Path, bytes]:
             admin.change_setting(key, value)
     decide(root / "store", DECIDED_ID, "partial", approve=True)
     with Workstation(root / "store").unlock("rita", passphrase("rita")) as rita:
-        pdf = rita.issue_letter(DECIDED_ID)
+        pdf = rita.issue_letter(DECIDED_ID, passphrase("rita"))
     return root / "store", pdf

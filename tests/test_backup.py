@@ -172,7 +172,7 @@ def test_exit_codes_and_roles(cli: Cli, tmp_path: Path) -> None:
     assert cli("user", "add", "rita", "--role", "auditor", env={"DWS_NEW_PASSPHRASE": "auditor-passphrase"},
                **ADMIN).code == 0
     r = cli("backup", "-o", str(tmp_path / "b.tar"), user="rita", passphrase="auditor-passphrase")
-    assert r.code == 1 and "only a admin user may back up the store" in r.err
+    assert r.code == 1 and "only an admin user may back up the store" in r.err
     assert not (tmp_path / "b.tar").exists()
     r = cli("backup", "-o", str(cli.store / "b.tar"), **ADMIN)
     assert r.code == 1 and "inside the store folder" in r.err

@@ -130,7 +130,7 @@ def _issue(store: Path, request_id: str) -> str:
     with ws.unlock("alex", ALEX_PW) as alex:
         alex.approve(request_id, ALEX_PW, AS_OF)
         pdf = store.parent / f"{request_id}.pdf"
-        pdf.write_bytes(alex.issue_letter(request_id))
+        pdf.write_bytes(alex.issue_letter(request_id, ALEX_PW))
     return pdftotext(pdf)
 
 

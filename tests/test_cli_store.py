@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from clihelp import Cli, run_dws
 
+from workstation import clock as clocks
 from workstation.service import Workstation
 from workstation.store import auditlog
 
@@ -66,7 +68,7 @@ def test_user_add_and_roles(cli: Cli) -> None:
     # A reviewer cannot enrol users.
     r = cli("user", "add", "eve", "--role", "admin", user="rita", passphrase="rita-passphrase-1",
             env={"DWS_NEW_PASSPHRASE": "eve-passphrase-12"})
-    assert r.code == 1 and "only a admin user may add or change users" in r.err
+    assert r.code == 1 and "only an admin user may add or change users" in r.err
 
 
 def test_passphrase_file_and_missing_passphrase(cli: Cli, tmp_path: Path) -> None:
@@ -88,11 +90,13 @@ def test_import_request_and_list(cli: Cli, tmp_path: Path) -> None:
     path = write_json(tmp_path / "req.json", REQUEST)
     r = cli("import", "request", str(path), **ADMIN)
     assert r.code == 0, r.err
-    assert "DOJ-2026-00001" in r.out and "1 subjects" in r.out
+    assert "DOJ-2026-00001" in r.out and "1 subject from" in r.out
     rows = json.loads(cli("list", "--json", **ADMIN).out)
+    left = (date(2026, 12, 2) - clocks.today()).days          # from the one clock: the day the tests run on
     assert rows == [{"request_id": "DOJ-2026-00001", "agency": "Department of Justice", "agency_code": "DOJ-FBI",
                      "authority": "6103(i)(2)", "received_on": "2026-11-02", "due_on": "2026-12-02",
-                     "subjects": 1, "status": "new", "recommendation": None}]
+                     "subjects": 1, "status": "new", "recommendation": None,
+                     "days_left": left, "overdue": left < 0}]
     table = cli("list", **ADMIN).out
     assert "DOJ-2026-00001" in table and "DOJ-FBI" in table
 

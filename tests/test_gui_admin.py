@@ -312,7 +312,7 @@ def disclosed(store: Workstation) -> Iterator[Workstation]:
     with session(store, "alex") as alex:
         alex.approve("DEMO-I2-VALID", demo_passphrase("alex"))
     with session(store, "rita") as rita:
-        rita.issue_letter("DEMO-I2-VALID")
+        rita.issue_letter("DEMO-I2-VALID", demo_passphrase("rita"))
     yield store
 
 

@@ -14,6 +14,7 @@ from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
     Desktops,
+    answer_passphrase,
     choose_file,
     demo_template_fixture,
     desktops_fixture,
@@ -24,9 +25,9 @@ from guihelp import (  # noqa: F401
     wait_idle,
 )
 from pypdf import PdfReader
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.app import DesktopApp
 from ui.main_window import MainWindow
@@ -35,26 +36,6 @@ from workstation.service import Workstation
 
 pytestmark = GUI_MARKS
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-def answer_passphrase(passphrase: str, answered: list[str]) -> None:
-    """When the passphrase dialog opens (QInputDialog, modal), type the passphrase and press OK, as the user
-    would. Polls for at most WAIT_MS; `answered` gets the dialog's label once done."""
-    tries = [WAIT_MS // 20]
-
-    def attempt() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()]
-        if not dialogs:
-            tries[0] -= 1
-            if tries[0] > 0:
-                QTimer.singleShot(20, attempt)
-            return
-        dialog = dialogs[0]
-        answered.append(dialog.labelText())
-        dialog.setTextValue(passphrase)
-        dialog.accept()
-
-    QTimer.singleShot(0, attempt)
 
 
 def sign_through_dialog(qtbot, desktop: DesktopApp, click: Callable[[], None], user: str) -> str:  # type: ignore[no-untyped-def]
@@ -157,8 +138,11 @@ def test_review_sign_approve_issue_and_verify_a_partial_grant(qtbot, store: Work
     wait_idle(qtbot, desktop.db)
     assert letter.issue.isEnabled()
     focus(qtbot, window)
+    answered = []
+    answer_passphrase(demo_passphrase("alex"), answered)                # the PDF is signed with alex's key
     with qtbot.waitSignal(letter.letter_loaded, timeout=WAIT_MS):
         qtbot.keyClick(window, Qt.Key.Key_I, CTRL_SHIFT)                 # Request › Issue letter
+    assert answered == ["Sign the letter: enter your passphrase again."]
     pdf = letter.pdf
     assert pdf is not None and letter.document is not None
     assert letter.document.pageCount() == len(PdfReader(io.BytesIO(pdf)).pages)

@@ -16,6 +16,7 @@ from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
     DemoTemplate,
+    answer_passphrase,
     ask,
     demo_template_fixture,
     desktop_fixture,
@@ -74,9 +75,12 @@ def letter_tab(qtbot, desktop: DesktopApp, issue: bool = True) -> tuple[MainWind
     wait_idle(qtbot, desktop.db)
     if issue:
         assert tab.issue.isEnabled() and not tab.print.isEnabled()
+        answered: list[str] = []
+        answer_passphrase(demo_passphrase("rita"), answered)       # issuing signs the PDF with rita's key
         with qtbot.waitSignal(tab.letter_loaded, timeout=WAIT_MS):
             tab.issue.click()
         wait_idle(qtbot, desktop.db)
+        assert answered == ["Sign the letter: enter your passphrase again."]
     return window, tab
 
 
@@ -167,6 +171,24 @@ def test_the_preview_shows_the_stored_letter(qtbot, desktop: DesktopApp) -> None
     assert tab.pdf == stored and tab.document is not None and tab.preview.document() is tab.document
     assert tab.document.pageCount() == len(PdfReader(io.BytesIO(stored)).pages)
     assert [e for e, _o, _d in log_entries(qtbot, desktop.db, "letter-")] == ["letter-issued"]
+
+
+def test_issuing_asks_the_passphrase_and_a_wrong_or_cancelled_one_issues_nothing(qtbot, desktop: DesktopApp) -> None:
+    _window, tab = letter_tab(qtbot, desktop, issue=False)
+    answered: list[str] = []
+    answer_passphrase(None, answered)                          # Cancel
+    tab.issue.click()
+    qtbot.waitUntil(lambda: len(answered) == 1, timeout=WAIT_MS)
+    wait_idle(qtbot, desktop.db)
+    assert tab.issue.isEnabled() and tab.pdf is None
+    answer_passphrase("not rita's passphrase", answered)
+    tab.issue.click()
+    qtbot.waitUntil(lambda: any("wrong passphrase" in b.text() for b in message_boxes()), timeout=WAIT_MS)
+    for box in message_boxes():
+        box.close()
+    wait_idle(qtbot, desktop.db)
+    assert tab.issue.isEnabled() and tab.pdf is None
+    assert log_entries(qtbot, desktop.db, "letter-") == []
 
 
 def test_print_to_a_pdf_file_through_the_print_dialog(qtbot, desktop: DesktopApp, tmp_path: Path) -> None:

@@ -94,3 +94,18 @@ def test_results_that_arrive_while_locked_wait_for_the_unlock(qtbot, desktop: De
     with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
         unlock_screen(qtbot, desktop, demo_passphrase("rita"))
     assert window.request.snapshot is not None
+
+
+def test_enter_on_the_lock_screen_with_no_passphrase_counts_nothing(qtbot, desktop: DesktopApp) -> None:
+    """Issue 18 item 8: an empty entry is not an attempt, here as on the unlock dialog."""
+    window = unlock(qtbot, desktop, "rita")
+    assert desktop.lock is not None
+    with qtbot.waitSignal(desktop.lock.locked, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    for _ in range(4):
+        unlock_screen(qtbot, desktop, "")
+        assert desktop.lock.screen.error.text() == "Enter your passphrase."
+        assert desktop.lock.screen.unlock.isEnabled()
+    with qtbot.waitSignal(desktop.lock.unlocked, timeout=WAIT_MS):
+        unlock_screen(qtbot, desktop, demo_passphrase("rita"))
+    assert window.isVisible()

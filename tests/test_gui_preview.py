@@ -3,6 +3,8 @@ reviewer overrides undone and redone through the QUndoStack."""
 
 from __future__ import annotations
 
+import json
+
 from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
@@ -108,3 +110,35 @@ def test_a_refused_override_never_reaches_the_undo_stack(qtbot, desktop: Desktop
     wait_idle(qtbot, desktop.db)
     assert desktop.overrides.stack("DEMO-I2-COURT-ORDER").count() == 0
     assert any("cannot release address" in box.text() for box in message_boxes())
+
+
+def test_a_subject_of_a_bulk_request_is_found_by_reference_or_name(qtbot, desktop: DesktopApp,
+                                                                     store: Workstation) -> None:
+    """Issue 18 item 12: the preview of a many-subject request had no way to pick a subject."""
+    with store.unlock("rita", demo_passphrase("rita")) as s:
+        s.evaluate("DEMO-I2-BULK")
+        wanted = s.subject_rows("DEMO-I2-BULK", 149, 1)[0]
+        name = s.conn.execute("SELECT name FROM subjects s JOIN requests r USING (rid) WHERE r.request_id = ? "
+                              "AND s.seq = 149", ("DEMO-I2-BULK",)).fetchone()[0]
+    window = unlock(qtbot, desktop, "rita")
+    open_request(qtbot, window, "DEMO-I2-BULK")
+    preview = window.request.preview
+    window.show_tab(preview)
+    qtbot.keyClicks(preview.find, wanted.ref)
+    qtbot.keyClick(preview.find, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Subject 150 " in preview.title.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: preview.fields.rowCount() > 0, timeout=WAIT_MS)
+    assert preview.matches.count() >= 1 and preview.matches.itemData(0) == (149, wanted.ref)
+    preview.find.clear()
+    qtbot.keyClicks(preview.find, name.lower())            # by name, whatever the case
+    qtbot.keyClick(preview.find, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: preview.matches.count() >= 1 and preview.matches.itemData(0) is not None,
+                    timeout=WAIT_MS)
+    assert (149, wanted.ref) in [preview.matches.itemData(i) for i in range(preview.matches.count())]
+    preview.find.clear()
+    qtbot.keyClicks(preview.find, "NOBODY-BY-THIS-NAME")
+    qtbot.keyClick(preview.find, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "No subject" in preview.title.text(), timeout=WAIT_MS)
+    searches = [e for e in audit(store) if e.event == "subjects-searched"]
+    assert len(searches) == 3 and all(e.user == "rita" for e in searches)
+    assert name.split()[-1] not in json.dumps([e.detail for e in searches])       # the words are never logged

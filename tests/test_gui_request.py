@@ -36,9 +36,11 @@ def test_checks_of_a_court_blocked_request(qtbot, desktop: DesktopApp) -> None:
     assert model.index(row, 1).data() == "BLOCK"
     assert model.index(row, 1).data(Qt.ItemDataRole.FontRole).bold()
     assert view.overview.values["Recommendation"].text().startswith("blocked")
+    # The subject table lists subject-level checks only (issue 18 item 10), each adding up to the subjects
     counts = {c.code: c for c in view.checks.code_counts.rows()}
-    assert counts["COURT-ORDER"].count("block") == 1          # request-level findings are counted too
-    assert sum(c.count("pass") for c in counts.values()) > 0
+    assert "COURT-ORDER" not in counts and "AUTHORITY" not in counts
+    subjects = view.snapshot.evaluation.subjects
+    assert all(c.passed + c.failed + c.needs_review == subjects for c in counts.values())
 
 
 def test_subject_findings_filtered_by_status_and_outcome(qtbot, desktop: DesktopApp, qtmodeltester) -> None:
@@ -50,6 +52,15 @@ def test_subject_findings_filtered_by_status_and_outcome(qtbot, desktop: Desktop
     assert checks.subjects.model is not None and checks.subjects.model.rowCount() == 200
     qtbot.waitUntil(lambda: checks.subject_findings.rowCount() > 0, timeout=WAIT_MS)
     assert all(f.outcome != "pass" for f in checks.subject_findings.rows())      # "Not passed" is the default
+    # Subject-level checks only, with their real counts (issue 18 item 10: pass used to be 0 on every row)
+    counts = {c.code: c for c in checks.code_counts.rows()}
+    assert list(counts) == ["NAME", "ADDRESS", "REASON", "MATCH", "ADDRESS-MATCH", "HOLD", "PERIOD-RECORD"]
+    assert all(c.passed + c.failed + c.needs_review == 200 for c in counts.values())
+    assert counts["NAME"].passed > 0 and counts["MATCH"].failed > 0 and counts["MATCH"].passed > 0
+    row = next(r for r in range(checks.code_counts.rowCount()) if checks.code_counts.index(r, 0).data() == "NAME")
+    headers = [checks.code_counts.headerData(c, Qt.Orientation.Horizontal) for c in range(4)]
+    assert headers == ["Check", "fail", "needs-review", "pass"]
+    assert checks.code_counts.index(row, 3).data() == f"{counts['NAME'].passed:,}"
     checks.outcome.setCurrentIndex(checks.outcome.findData("pass"))
     assert all(f.outcome == "pass" for f in checks.subject_findings.rows())
     checks.subjects.filter.setCurrentIndex(checks.subjects.filter.findData("no-record"))

@@ -91,3 +91,17 @@ def test_recovery_code_opens_an_admin_session(qtbot, desktop: DesktopApp, demo_t
     assert "recovery-code session (admin)" in desktop.window.status.user.text()
     qtbot.waitUntil(lambda: desktop.window.queue.model.rowCount() > 0, timeout=WAIT_MS)
     wait_idle(qtbot, desktop.db)
+
+
+def test_enter_on_an_empty_passphrase_is_not_a_failed_attempt(qtbot, desktop: DesktopApp) -> None:
+    """Issue 18 item 8: three presses of Enter on an empty field used to lock the user out for 15 minutes."""
+    dialog = desktop.unlock_dialog
+    desktop.start()
+    dialog._ack.click()
+    for _ in range(4):
+        _try(qtbot, desktop, "otto", "")
+        assert dialog.error.text() == "Enter your passphrase."
+        assert dialog.unlock_button.isEnabled()
+    _try(qtbot, desktop, "otto", "demo-otto-passphrase")
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=WAIT_MS)
+    assert "Too many failed unlocks" not in dialog.error.text()

@@ -71,7 +71,7 @@ def test_kept_bad_court_order() -> None:
     ({"enjoined_recipients": [7]}, "$.enjoined_recipients[0]", ["must be a string"]),
     ({"case_no": ""}, "$.case_no", ["must not be empty"]),
     ({"judge": "X"}, "$.judge", ["unknown key"]),
-    ({"note": "n" * 5000}, "$.note", ["longer than 4000"]),
+    ({"note": "n" * 5000}, "$.note", ["longer than 4,000 characters"]),
 ])
 def test_bad_court_order(tmp_path: Path, changes: dict[str, Any], where: str, words: list[str]) -> None:
     path = write(tmp_path, {**ORDER, **changes})

@@ -160,7 +160,7 @@ def test_bad_header(tmp_path: Path, header: str, where: str, words: list[str]) -
 
 def test_headerless_file_with_a_name_column_shows_no_value(tmp_path: Path) -> None:
     path = write(tmp_path, header=f"tin,{NAME},{TIN}")
-    check(failure(path), path, "line 1", "unknown column (column 2)")
+    check(failure(path), path, "line 1", "unknown column <unrecognised column of 13 characters> (column 2)")
 
 
 def test_empty_file(tmp_path: Path) -> None:

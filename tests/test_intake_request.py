@@ -309,8 +309,8 @@ def test_bad_subjects_csv_header(tmp_path: Path, text: str, where: str | None, w
 
 
 @pytest.mark.parametrize(("rows", "where", "words"), [
-    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX,78701,2024,,,extra"], "line 2", ["has 11 field(s)", "10"]),
-    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX"], "line 2", ["has 6 field(s)"]),
+    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX,78701,2024,,,extra"], "line 2", ["has 11 fields", "10"]),
+    ([f"1,{NAME},{TIN},1200 Congress,Austin,TX"], "line 2", ["has 6 fields"]),
     (["1,A,,,,,,,,", "2,B,,,,,,,,", f" 1,{NAME},{TIN},,,,,,,"], "line 4, column ref",
      ["used twice", "line 2"]),
     ([f",{NAME},{TIN},,,,,,,"], "line 2, column ref", ["ref is empty"]),

@@ -44,7 +44,7 @@ def bulk_letter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with ws.unlock("alex", demo_passphrase("alex")) as s:
         s.approve("DEMO-I2-BULK", demo_passphrase("alex"))
         path = root / "bulk.pdf"
-        path.write_bytes(s.issue_letter("DEMO-I2-BULK"))
+        path.write_bytes(s.issue_letter("DEMO-I2-BULK", demo_passphrase("alex")))
     return path
 
 

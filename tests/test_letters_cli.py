@@ -63,7 +63,7 @@ def test_letter_is_issued_once_then_written_from_the_store(cli: Cli, tmp_path: P
     ("LTR-PARTIAL-UNDECIDED", "rita", "has no signed decision"),
     ("LTR-PENDING", "rita", "grants and partial grants need the approval before a letter can be issued"),
     ("NO-SUCH-REQUEST", "rita", "no request 'NO-SUCH-REQUEST'"),
-    ("LTR-PARTIAL", "cora", "only a approver or reviewer user may issue"),
+    ("LTR-PARTIAL", "cora", "only an approver or reviewer user may issue"),
 ])
 def test_refusals_are_clear_and_issue_nothing(cli: Cli, tmp_path: Path, request_id: str, user: str,
                                               message: str) -> None:
@@ -91,27 +91,39 @@ def _second_partial(store: Path, tmp_path: Path, request_id: str, *, pending: bo
 
 def test_same_inputs_give_the_same_bytes(template: Path, tmp_path: Path) -> None:
     """Two copies of a store holding the same signed decisions and the same log (so the same checkpoint)
-    issue byte-identical letters; a different log gives a different checkpoint, and only that differs."""
+    issue byte-identical letters but for the value of the PDF signature (ECDSA signatures are randomised;
+    the signing time comes from the clock) and the second half of the file identifier, which each revision of
+    a PDF gets anew; a different log gives a different checkpoint. (One letter per copy: the log records each
+    letter's hash, so the letters issued after it carry a checkpoint that differs with the signature.)"""
+    import re
     from datetime import UTC, datetime
 
     from workstation import clock, letter_checkpoint
 
-    made = []
-    for name in ("a", "b", "c"):
+    def without_signature_value(pdf: bytes) -> bytes:
+        blanked, count = re.subn(rb"/Contents <[0-9a-fA-F]+>", b"/Contents <>", pdf)
+        last_id = list(re.finditer(rb"/ID \[ <[0-9a-f]+> (<[0-9a-f]+>) \]", blanked))[-1]   # the signing revision's
+        assert count == 1
+        return blanked[:last_id.start(1)] + blanked[last_id.end(1):]
+
+    def issue(name: str, rid: str, minute: int = 0) -> bytes:
         shutil.copytree(template, tmp_path / name)
-        at = datetime(2026, 11, 3, 9, 0, tzinfo=UTC) if name != "c" else datetime(2026, 11, 3, 9, 1, tzinfo=UTC)
+        at = datetime(2026, 11, 3, 9, minute, tzinfo=UTC)
         with clock.use(clock.FixedClock(at)), Workstation(tmp_path / name).unlock("rita", passphrase("rita")) as s:
-            made.append([s.issue_letter(rid) for rid in ("LTR-PARTIAL", "LTR-BLOCKED", "LTR-FOIA")])
-    assert made[0] == made[1]
-    assert made[2] != made[0]
-    assert letter_checkpoint.find(made[2][0]) != letter_checkpoint.find(made[0][0])
-    assert b"/CreationDate (D:" in made[0][0] and b"ReportLab" in made[0][0]
+            return s.issue_letter(rid, passphrase("rita"))
+
+    for rid in ("LTR-PARTIAL", "LTR-BLOCKED", "LTR-FOIA"):
+        a, b = issue(f"a-{rid}", rid), issue(f"b-{rid}", rid)
+        assert without_signature_value(a) == without_signature_value(b) and a != b
+    a, c = issue("a", "LTR-PARTIAL"), issue("c", "LTR-PARTIAL", minute=1)
+    assert c != a and letter_checkpoint.find(c) != letter_checkpoint.find(a)
+    assert b"/CreationDate (D:" in a and b"ReportLab" in a
 
 
 def test_gui_output_logging_and_stored_bytes(cli: Cli) -> None:
     with Workstation(cli.store).unlock("rita", passphrase("rita")) as s:
         assert s.letter_bytes("LTR-BLOCKED") is None
-        data = s.issue_letter("LTR-BLOCKED")
+        data = s.issue_letter("LTR-BLOCKED", passphrase("rita"))
         assert s.letter_bytes("LTR-BLOCKED") == data
         s.record_letter_output("LTR-BLOCKED", "letter-printed", "Office printer 2")
         s.record_letter_output("LTR-BLOCKED", "saved", "/home/rita/out.pdf")
@@ -156,7 +168,7 @@ def test_any_changed_byte_is_tampering(cli: Cli, issued: Path, tmp_path: Path, w
     bad.write_bytes(bytes(data))
     r = cli("verify-letter", str(bad), **as_user("otto"))
     assert r.code == 3, (r.out, r.err)
-    assert "TAMPERING: 1 byte(s) of the file differ" in r.out and "not the letter as issued" in r.err
+    assert "TAMPERING: 1 byte of the file differs" in r.out and "not the letter as issued" in r.err
 
 
 def test_an_incremental_update_is_tampering(cli: Cli, issued: Path, tmp_path: Path) -> None:
@@ -252,7 +264,7 @@ def test_a_letter_lands_whole_with_its_accounting(template: Path, tmp_path: Path
     monkeypatch.setattr(letters_sql, "record_disclosures", broken)
     with Workstation(store).unlock("rita", passphrase("rita")) as s:
         with pytest.raises(RuntimeError):
-            s.issue_letter("LTR-PARTIAL")
+            s.issue_letter("LTR-PARTIAL", passphrase("rita"))
         assert s.letter_bytes("LTR-PARTIAL") is None
         assert s.conn.execute("SELECT count(*) FROM letters").fetchone()[0] == 0
         assert s.conn.execute("SELECT count(*) FROM disclosures").fetchone()[0] == 0

@@ -27,7 +27,7 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with Workstation(root / "store").unlock("rita", passphrase("rita")) as s:
         for rid in ISSUED:
             out[rid] = root / f"{rid}.pdf"
-            out[rid].write_bytes(s.issue_letter(rid))
+            out[rid].write_bytes(s.issue_letter(rid, passphrase("rita")))
         out["decisions"] = {rid: s.decision(rid) for rid in ISSUED}  # type: ignore[assignment]
     return out
 

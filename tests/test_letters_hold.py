@@ -45,7 +45,7 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     with Workstation(store).unlock("rita", passphrase("rita")) as s:
         for rid in REQUESTS:
             pdf = root / f"{rid}.pdf"
-            pdf.write_bytes(s.issue_letter(rid))
+            pdf.write_bytes(s.issue_letter(rid, passphrase("rita")))
             out[rid] = pdftotext(pdf)
     return out
 

@@ -33,7 +33,7 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with Workstation(root / "store").unlock("alex", passphrase("alex")) as s:
         for rid in ISSUED:
             out[rid] = root / f"{rid}.pdf"
-            out[rid].write_bytes(s.issue_letter(rid))
+            out[rid].write_bytes(s.issue_letter(rid, passphrase("alex")))
     return out
 
 

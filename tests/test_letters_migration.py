@@ -24,8 +24,8 @@ def test_v3_store_migrates_and_its_decisions_get_letters(tmp_path: Path) -> None
         assert auditlog.first_break(s.conn) is None
         assert s.conn.execute("SELECT count(*) FROM letters").fetchone()[0] == 0
     with Workstation(store).unlock("rita", passphrase("rita")) as s:
-        partial = s.letter("LTR-PARTIAL")
-        denial = s.letter("LTR-DENY-SUBJECTS")
+        partial = s.letter("LTR-PARTIAL", passphrase("rita"))
+        denial = s.letter("LTR-DENY-SUBJECTS", passphrase("rita"))
         assert (partial.kind, denial.kind) == ("transmittal", "declination")
         rows = s.conn.execute("SELECT ref, tin, items FROM disclosures ORDER BY id").fetchall()
         assert rows == [("1", "212451001", "name;address"), ("2", "212451002", "name;address")]

@@ -113,7 +113,7 @@ def test_an_unchanged_log_extends_every_checkpoint(cli: Cli, tmp_path: Path) -> 
     assert [w["ok"] for w in report["witnesses"]] == [True, True] and report["witnesses"][0]["size"] == first
     assert {w["signer"] for w in report["witnesses"]} == {"rita", "admin"}
     r = cli("verify", "--against", str(tmp_path / "a.checkpoint"), user="otto", passphrase=OTTO_PW)
-    assert r.code == 0 and "The log extends all 1 checkpoint(s) given." in r.out
+    assert r.code == 0 and "The log extends the checkpoint given." in r.out
 
 
 CASES = {

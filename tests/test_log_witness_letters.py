@@ -115,7 +115,7 @@ def test_a_command_that_wrote_to_the_log_appends_a_checkpoint_to_the_witness_fol
     assert r.code == 0 and "note:" not in r.err                           # said once, when the folder was made
     assert len(list(folder.glob("*.checkpoint"))) == 2
     r = cli("verify", "--against", str(folder), user=OTTO[0], passphrase=OTTO[1])
-    assert r.code == 0 and "The log extends all 2 checkpoint(s) given." in r.out
+    assert r.code == 0 and "The log extends all 2 checkpoints given." in r.out
 
 
 def test_a_missing_witness_folder_warns_loses_nothing_and_the_next_write_catches_up(cli: Cli,

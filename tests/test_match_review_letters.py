@@ -38,7 +38,7 @@ def letter(tmp_path_factory: pytest.TempPathFactory) -> str:
     decide(store, RID, "partial", approve=True)
     with Workstation(store).unlock("rita", passphrase("rita")) as s:
         pdf = root / f"{RID}.pdf"
-        pdf.write_bytes(s.issue_letter(RID))
+        pdf.write_bytes(s.issue_letter(RID, passphrase("rita")))
         return pdftotext(pdf)
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from letterdata import ADMIN_PW, passphrase
 
-from workstation.intake.records_pack import data_values
 from workstation.model import ELEMENTS, RECORD_DATA_COLUMNS
 from workstation.service import Workstation, review
 from workstation.store import auditlog, db
 from workstation.store import evaluation as ev
+from workstation.store.records import line_values
 
 FIXTURE = Path(__file__).parent / "data" / "stores" / "v4"
 _KEYS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold")
@@ -81,7 +81,7 @@ def test_v10_records_read_back_the_same_after_migration(tmp_path: Path, monkeypa
         assert db.schema_version(s.conn) == db.SCHEMA_VERSION >= 11
         assert ("schema-migrated", {"from": 10, "to": db.SCHEMA_VERSION}) in [
             (e.event, e.detail) for e in auditlog.entries(s.conn)]
-        after = {r[0]: {**dict(zip(_KEYS, r[1:8], strict=True)), **data_values(r[8])} for r in s.conn.execute(
+        after = {r[0]: {**dict(zip(_KEYS, r[1:8], strict=True)), **_values(r[8])} for r in s.conn.execute(
             f"SELECT r.rowid, {', '.join('r.' + k for k in _KEYS)}, l.line FROM taxpayer_records AS r "
             "JOIN taxpayer_record_lines AS l ON l.id = r.rowid")}
         assert after == before
@@ -93,3 +93,7 @@ def test_v10_records_read_back_the_same_after_migration(tmp_path: Path, monkeypa
     with Workstation(store).unlock("rita", passphrase("rita")) as s:
         assert _previews(s) == previews
         assert s.letter_bytes("LTR-PARTIAL") == letter
+
+
+def _values(line: str) -> dict[str, Any]:
+    return line_values([line])[0]

@@ -29,5 +29,5 @@ def test_v4_store_migrates_keeping_decisions_and_letters(tmp_path: Path) -> None
         doc = s.evaluate("LTR-PARTIAL", AS_OF)                 # recomputed: the old row has no digests
         assert doc["findings_hash"] and doc["released_items"] == "name,address"
         assert doc["plan_hash"] == old_hash                     # the same plan, hashed the same way
-        letter = s.letter("LTR-PARTIAL")                        # issued under schema 4, still the stored bytes
+        letter = s.letter("LTR-PARTIAL", passphrase("rita"))    # issued under schema 4: the stored bytes
         assert s.verify_letter(letter.pdf).ok

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from letterdata import ADMIN_PW
 
+from workstation.model import UserInfo
 from workstation.normalize import address_key
 from workstation.service import Workstation
 from workstation.store import auditlog, db, opening
 from workstation.store import evaluation as ev
+from workstation.store import users as users_sql
 
 FIXTURE = Path(__file__).parent / "data" / "stores" / "v4"
 HASHED = ("12 Main St #5", "Austin", "TX", "78701")
@@ -42,8 +44,13 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
     with monkeypatch.context() as mp:
         mp.setattr(db, "migrations", lambda: upto7)
         mp.setattr(db, "SCHEMA_VERSION", 7)
-        # schema 7 has no checkpoint keys yet (migration 0009 adds them): the unlock enrols none
+        # schema 7 has no checkpoint keys yet (migration 0009 adds them), nor an office CA (0010): the unlock
+        # enrols and issues none
         mp.setattr(opening, "_checkpoint_key", lambda *_args: None)
+        mp.setattr(opening, "_signing_key_forward", lambda *_args: None)
+        # nor users.token (0010): the user is read as schema 7 has them
+        mp.setattr(users_sql, "get", lambda conn, name: UserInfo(*conn.execute(
+            "SELECT name, role, '', active FROM users WHERE name = ?", (name,)).fetchone()))
         with Workstation(store).unlock("admin", ADMIN_PW) as s:
             assert db.schema_version(s.conn) == 7
             with db.transaction(s.conn):

@@ -193,4 +193,4 @@ def test_dws_reports_a_bad_policy_with_the_file_and_key(policy_file: Path, tmp_p
     r = cli("list", user="admin", passphrase=ADMIN_PW)
     assert r.code == 1
     assert r.err.strip() == (f"dws: office policy {policy_file}: setting 'idle_lock_minutes': expected a whole "
-                             "number of 0 or more (ask the administrator to correct it)")
+                             "number from 0 to 1,000,000,000 (ask the administrator to correct it)")

@@ -17,8 +17,8 @@ from test_intake_records import HEADER, ROW, swap, write
 from workstation.errors import InputError
 from workstation.intake import RECORD_COLUMNS, read_records
 from workstation.intake.records_csv import parse_lines, read_packed
-from workstation.intake.records_pack import data_values
 from workstation.service import Workstation
+from workstation.store.records import line_values
 
 PW = "admin-passphrase-1"
 _READ = ("SELECT r.tin, r.tin_type, r.tax_year, r.name, r.name_control, r.addr_key, r.hold, l.line "
@@ -53,7 +53,7 @@ def stored(path: Path) -> list[tuple[Any, ...]]:
 def _typed(row: tuple[Any, ...]) -> tuple[Any, ...]:
     tin, tin_type, year, name, control, key, hold, line = row
     values = {"tin": tin, "tin_type": tin_type, "tax_year": year, "name": name, "name_control": control,
-              "addr_key": key, "hold": hold, **data_values(line)}
+              "addr_key": key, "hold": hold, **_values(line)}
     return tuple(values[c] for c in RECORD_COLUMNS)
 
 
@@ -110,7 +110,7 @@ def test_a_packed_batch_is_json_of_the_checked_columns_and_the_line(tmp_path: Pa
     assert batch.count == 2
     assert row == ["212701234", "SSN", 2024, "Maria Example", "EXAM", "1200 CONGRESS AVE APT 4|AUSTIN|TX|78701", 0]
     assert line == ROW
-    assert earlier[2:4] == [2023, 'Example, "Maria"'] and data_values(earlier_line)["agi"] == -1500
+    assert earlier[2:4] == [2023, 'Example, "Maria"'] and _values(earlier_line)["agi"] == -1500
     lines = path.read_text().splitlines(keepends=True)[1:]
     assert parse_lines(lines, list(range(20)), 2, path, packed=True) == batch
 
@@ -150,3 +150,7 @@ def test_the_packed_reader_refuses_exactly_what_the_typed_reader_refuses(tmp_pat
         assert packed_outcome == typed_outcome
     else:
         assert isinstance(packed_outcome, list) and len(packed_outcome) == len(typed_outcome) == 6
+
+
+def _values(line: str) -> dict[str, Any]:
+    return line_values([line])[0]

@@ -129,7 +129,7 @@ def test_d1_needs_the_state_tax_category() -> None:
 def test_an_officer_listed_twice_counts_once() -> None:
     twice = (AGENT, replace(AGENT, name="  r. EXAMPLE "), replace(AGENT, name="Example, R."))
     found = only(evaluate_request(i2(officers=twice, )), "OFFICERS")
-    assert found.outcome == PASS and "1 officer(s)" in found.message
+    assert found.outcome == PASS and "1 officer named" in found.message
     # 150 subjects for one person (listed twice) is more than 100 per officer
     found = only(evaluate_request(replace(i2(officers=twice[:2]), subject_count=150)), "OFFICERS")
     assert found.outcome == FAIL and "150 subjects for 1 named officer" in found.message

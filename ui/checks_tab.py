@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation.model import MatchCandidate, SubjectFinding
+from workstation.model import MatchCandidate, SubjectCheckCount, SubjectFinding
 
 from .database import DbClient
 from .rows_model import Column, RowsModel
 from .subjects_panel import SubjectsPanel
-from .values import OUTCOME_ORDER, CodeCount, RequestCheck, RequestSnapshot
+from .values import OUTCOME_ORDER, RequestCheck, RequestSnapshot
 
 NOT_PASSED = "not-pass"
+SUBJECT_OUTCOMES = ("fail", "needs-review", "pass")       # a subject check never blocks
 
 
 def _outcome_style(row: RequestCheck | SubjectFinding, column: int, role: int) -> object:
@@ -95,10 +96,10 @@ class ChecksTab(QWidget):
             Column("Finding", lambda f: f.message, tooltip=True),
             Column("Citation", lambda f: f.citation, tooltip=True),
         ), parent=self, style=_outcome_style)
-        self.code_counts = RowsModel[CodeCount]((
+        self.code_counts = RowsModel[SubjectCheckCount]((
             Column("Check", lambda c: c.code),
             *(Column(outcome, lambda c, o=outcome: f"{c.count(o):,}", sort=lambda c, o=outcome: c.count(o))
-              for outcome in OUTCOME_ORDER),
+              for outcome in SUBJECT_OUTCOMES),
         ), parent=self)
         self.subject_findings = RowsModel[SubjectFinding]((
             Column("Check", lambda f: f.code),
@@ -161,7 +162,7 @@ class ChecksTab(QWidget):
         self._request_id = snapshot.request_id
         evaluation = snapshot.evaluation
         self.request_checks.set_rows(sorted(evaluation.request_checks, key=_severity))   # blocks first
-        self.code_counts.set_rows(evaluation.code_counts)
+        self.code_counts.set_rows(evaluation.subject_checks)
         self.subjects.show_request(snapshot.request_id, evaluation.subjects)
 
     def on_subject_selected(self, seq: int, ref: str) -> None:

@@ -1,5 +1,6 @@
-"""The Decision tab: the signed decision and its approval. The passphrase is asked again right before
-signing, and the signing runs in the DB worker behind a modal wait (Electrum's @protected)."""
+"""The Decision tab: the signed decision and its approval. The passphrase (the card's PIN for a user whose
+key is on a PKCS#11 token) is asked again right before signing, and the signing runs in the DB worker behind
+a modal wait (Electrum's @protected)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from .capabilities import NOT_AVAILABLE, Capabilities
 from .database import DbClient
+from .dialog_parts import ask_passphrase
 from .labels import plain_label
 from .values import RequestSnapshot, SessionInfo
 
@@ -58,10 +58,10 @@ class DecisionTab(QWidget):
         self.justification.setPlaceholderText("Needed when deciding against the recommendation (no identifiers).")
         self.justification.setTabChangesFocus(True)
         self.sign = QPushButton("S&ign decision…")
-        self.sign.setAccessibleName("Sign the decision (asks for your passphrase)")
+        self.sign.setAccessibleName(f"Sign the decision (asks for your {info.signing_secret})")
         self.sign.clicked.connect(self.on_sign_clicked)
         self.approve = QPushButton("&Approve decision…")
-        self.approve.setAccessibleName("Approve the decision (asks for your passphrase)")
+        self.approve.setAccessibleName(f"Approve the decision (asks for your {info.signing_secret})")
         self.approve.clicked.connect(self.on_approve_clicked)
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)
@@ -105,18 +105,13 @@ class DecisionTab(QWidget):
                                 and decision.status != "approved" and decision.preparer != self._info.user)
         self.controls.setEnabled(True)
 
-    def _ask_passphrase(self, what: str) -> str | None:
-        text, ok = QInputDialog.getText(self, what, f"{what}: enter your passphrase again.",
-                                        QLineEdit.EchoMode.Password)
-        return text if ok and text else None
-
     def on_sign_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Sign the decision")
+        passphrase = ask_passphrase(self, "Sign the decision", self._info.key_on_card)
         if passphrase is not None:
             self.sign_decision(self.outcome.currentText(), self.justification.toPlainText(), passphrase)
 
     def on_approve_clicked(self) -> None:
-        passphrase = self._ask_passphrase("Approve the decision")
+        passphrase = ask_passphrase(self, "Approve the decision", self._info.key_on_card)
         if passphrase is not None:
             self.approve_decision(passphrase)
 

@@ -1,5 +1,6 @@
-"""Small parts the administration dialogs share: a read-only table, a passphrase field, a label with a
-mnemonic for its field, a status line, a button, the Close row with the dialog's actions."""
+"""Small parts the dialogs and tabs share: a read-only table, a passphrase field, the passphrase asked again
+before signing, a label with a mnemonic for its field, a status line, a button, the Close row with the
+dialog's actions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -44,6 +46,18 @@ def passphrase_field(name: str) -> QLineEdit:
                               | Qt.InputMethodHint.ImhNoPredictiveText)
     field.setAccessibleName(name)
     return field
+
+
+def ask_passphrase(parent: QWidget, what: str, on_card: bool = False) -> str | None:
+    """Ask the signed-in user's passphrase again right before signing (Electrum's @protected) — or, for a
+    user whose key is on a smart card (`on_card`), the card's PIN: a modal dialog, echo off. None when
+    cancelled or left empty."""
+    if on_card:
+        title, prompt = f"{what} — card PIN", f"{what}: insert your card and enter its PIN."
+    else:
+        title, prompt = what, f"{what}: enter your passphrase again."
+    text, ok = QInputDialog.getText(parent, title, prompt, QLineEdit.EchoMode.Password)
+    return text if ok and text else None
 
 
 def buddy(text: str, widget: QWidget) -> QLabel:

@@ -5,15 +5,13 @@ Each takes a `JobContext` (or a Session) and returns plain values; none keeps a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from workstation.errors import DwsError
-from workstation.model import ImportSummary
+from workstation.model import ImportSummary, SettingRow
 from workstation.service import Session
-from workstation.settings import DEFAULTS
 
 from .values import Evaluation, LogStatus, OverrideEntry, RequestSnapshot, SessionInfo
 from .worker import JobContext
@@ -21,17 +19,10 @@ from .worker import JobContext
 DEFAULT_IDLE_MINUTES = 15
 
 
-@dataclass(frozen=True, slots=True)
-class SettingRow:
-    key: str
-    value: Any
-    default: Any
-    refusal: str | None            # why this user may not change it; None when they may
-
-
 def session_info(session: Session) -> SessionInfo:
     minutes = session.settings().get("idle_lock_minutes", DEFAULT_IDLE_MINUTES)
-    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES))
+    return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES),
+                       session.user is not None and session.key_on_card(), str(session.path))
 
 
 def unlock(user: str, passphrase: str) -> Any:
@@ -82,7 +73,8 @@ def load_request(request_id: str, as_of: date | None) -> Any:
         package = s.request(request_id)
         doc = s.evaluate(request_id, as_of, progress=ctx.progress, cancelled=ctx.cancelled)
         decision = s.decision(request_id) if hasattr(s, "decision") else None
-        return RequestSnapshot(request_id, package, Evaluation.from_doc(doc), overrides(s, request_id), decision)
+        evaluation = Evaluation.from_doc(doc, package.authority)
+        return RequestSnapshot(request_id, package, evaluation, overrides(s, request_id), decision)
 
     return job
 
@@ -108,8 +100,7 @@ def import_file(kind: str, path: Path) -> Any:
 
 def setting_rows(session: Session) -> tuple[SettingRow, ...]:
     """Every setting with its value, its default and why this user may not change it (None: they may)."""
-    return tuple(SettingRow(key, value, DEFAULTS.get(key), session.setting_refusal(key))
-                 for key, value in session.settings().items())
+    return session.setting_rows()
 
 
 def change_settings(changes: tuple[tuple[str, Any], ...]) -> Any:

@@ -1,4 +1,5 @@
-"""The Letter tab: issue the letter of a final decision, preview the stored PDF (QtPdf), print it or save it.
+"""The Letter tab: issue the letter of a final decision (signed as a PDF with the user's key: the passphrase is
+asked again first, as for a decision), preview the stored PDF (QtPdf), print it or save it.
 
 What is previewed, printed and saved is the PDF the store holds (`Session.letter_bytes`), never a new rendering.
 Every print and save is recorded through the service (`Session.record_letter_output`, an audit-log entry) once
@@ -26,6 +27,7 @@ from workstation.service import Session
 
 from .capabilities import NOT_AVAILABLE, Capabilities
 from .database import DbClient
+from .dialog_parts import ask_passphrase
 from .failures import ERROR, Failure, show_failure
 from .file_dialogs import choose_file_to_write
 from .labels import plain_label
@@ -37,9 +39,10 @@ class SaveError(DwsError):
     """The chosen file could not be written."""
 
 
-def issue_letter(session: Session, request_id: str) -> bytes:
-    """Issue the letter (or find the one issued) and return the bytes as stored."""
-    session.issue_letter(request_id)
+def issue_letter(session: Session, request_id: str, passphrase: str) -> bytes:
+    """Issue the letter, signed with the user's key that `passphrase` opens (or find the one issued), and
+    return the bytes as stored."""
+    session.issue_letter(request_id, passphrase)
     stored = session.letter_bytes(request_id)
     if stored is None:                  # the decision changed in between: the next snapshot will say so
         raise DwsError(f"the decision on {request_id} changed while its letter was being issued; try again")
@@ -96,9 +99,11 @@ class LetterTab(QWidget):
     letter_issued = Signal(str)                 # request id: a letter was issued (or the issued one found)
     output_recorded = Signal(str, str)          # action ("printed", "saved"), target: done and in the log
 
-    def __init__(self, db: DbClient, caps: Capabilities, parent: QWidget | None = None) -> None:
+    def __init__(self, db: DbClient, caps: Capabilities, on_card: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db, self._caps = db, caps
+        self._on_card = on_card                 # the user's key is on a smart card: the card's PIN signs
         self._snapshot: RequestSnapshot | None = None
         self._pdf: bytes | None = None
         self._document: QPdfDocument | None = None
@@ -108,7 +113,9 @@ class LetterTab(QWidget):
         self._dialog: QDialog | None = None
         self.state = plain_label("", selectable=True)
         self.state.setAccessibleName("Letter status")
-        self.issue = self._button("&Issue letter", "Issue the letter of the final decision", self.on_issue_clicked)
+        secret = "card PIN" if on_card else "passphrase"
+        self.issue = self._button("&Issue letter", f"Issue the letter of the final decision (asks for your {secret})",
+                                  self.on_issue_clicked)
         self.print = self._button("Print…", "Print the letter (Ctrl+P)", self.on_print_clicked)
         self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", self.on_save_clicked)
         buttons = QHBoxLayout()
@@ -244,9 +251,12 @@ class LetterTab(QWidget):
         if not self.issue.isEnabled() or self._snapshot is None:
             return
         key, rid = self._key(), self._snapshot.request_id
+        passphrase = ask_passphrase(self, "Sign the letter", self._on_card)     # the PDF is signed with your key
+        if passphrase is None or key != self._key():
+            return
         self.issue.setEnabled(False)
-        self._db.call(lambda s: issue_letter(s, rid), lambda pdf: self.on_letter_issued(key, pdf),
-                      self.on_issue_failed, label="Issuing the letter…", owner=self)
+        self._db.call(lambda s: issue_letter(s, rid, passphrase), lambda pdf: self.on_letter_issued(key, pdf),
+                      self.on_issue_failed, label="Signing and issuing the letter…", owner=self)
 
     def on_letter_issued(self, key: tuple[str, str | None] | None, pdf: bytes) -> None:
         if key != self._key() or self._snapshot is None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from workstation.model import WitnessOutcome
+from workstation.service import Session
 
 from .clipboard import ClipboardGuard
 from .database import DbClient
@@ -23,6 +24,14 @@ INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QE
                           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TabletPress})
 RESTORABLE = (Qt.WindowType.Window, Qt.WindowType.Dialog)
 
+
+def witness_then_close_card(session: Session) -> WitnessOutcome:
+    """The lock's checkpoint to the witness folder, then the user's card (if open) logged out: a locked
+    screen signs nothing more until the PIN is given again."""
+    try:
+        return session.append_witness()
+    finally:
+        session.close_card()
 
 class LockController(QObject):
     locked = Signal()
@@ -91,8 +100,8 @@ class LockController(QObject):
         self._clipboard.clear_sensitive()
         self.screen.raise_()
         self.screen.activateWindow()
-        self._db.run(lambda ctx: ctx.session.append_witness(), self.witness_written.emit, self.on_witness_failed,
-                     urgent=True)
+        self._db.run(lambda ctx: witness_then_close_card(ctx.session), self.witness_written.emit,
+                     self.on_witness_failed, urgent=True)
         self.locked.emit()
 
     def on_witness_failed(self, failure: Failure) -> None:

@@ -85,6 +85,10 @@ class LockScreen(QWidget):
     def on_unlock_clicked(self) -> None:
         if self._working or self.countdown.active or self._info.recovery:
             return
+        if not self.passphrase.text():          # an empty entry is not an attempt (nothing counted)
+            self.error.setText("Enter your passphrase.")
+            self.passphrase.setFocus()
+            return
         self._working = True
         self.error.setText("Checking…")
         self._update_enabled()

@@ -19,6 +19,7 @@ from .capabilities import Capabilities, refusal
 from .clipboard import ClipboardGuard
 from .database import DbClient
 from .failures import Failure, show_failure
+from .help_dialogs import AboutDialog, GuideDialog
 from .import_actions import FILE_MENU_KINDS, ImportActions, ImportKind, describe
 from .orders_dialog import OrdersDialog
 from .overrides import Overrides
@@ -161,7 +162,10 @@ class MainWindow(QMainWindow):
             "read-accounting")
         tools.setToolTipsVisible(True)
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self._action(help_menu, "&Guide", "F1", self.show_guide)
+        self._action(help_menu, "&Keyboard shortcuts", "Ctrl+/", self.show_shortcuts)
+        help_menu.addSeparator()
+        self._action(help_menu, "&About the Disclosure Workstation", "Ctrl+Shift+F1", self.show_about)
 
     def _tabs(self) -> list[tuple[QWidget, str]]:
         tabs = self.request.tabs
@@ -282,6 +286,12 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.menuBar(), self).open()
+
+    def show_guide(self) -> GuideDialog:
+        return self._dialog("guide", lambda: GuideDialog(self))
+
+    def show_about(self) -> AboutDialog:
+        return self._dialog("about", lambda: AboutDialog(self.info.store, self))
 
     def on_failure_reported(self, failure: Failure) -> None:
         show_failure(self, failure)

@@ -9,10 +9,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.model import SubjectRow
 from workstation.redaction.preview import PreviewField
 
 from .clipboard import ClipboardGuard, GuardedTableView
@@ -53,8 +56,20 @@ class PreviewTab(QWidget):
         self._subject: tuple[int, str] | None = None
         self._loaded: tuple[str, int] | None = None
         self.original_dialog: OriginalDialog | None = None
-        self.title = plain_label("Select a subject in the Subjects or Checks tab.")
+        self.title = plain_label("Select a subject in the Subjects or Checks tab, or find one here.")
         self.title.setAccessibleName("Subject previewed")
+        # Pick a subject of a many-subject request by its reference or name (issue 18 item 12)
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Reference or name")
+        self.find.setAccessibleName("Find a subject by reference or name")
+        self.find.setClearButtonEnabled(True)
+        self.find.returnPressed.connect(self.on_find_clicked)
+        self.find_button = self._button("Find", "Find the subject", self.on_find_clicked)
+        self.matches = QComboBox()
+        self.matches.setAccessibleName("Subjects found")
+        self.matches.setMinimumContentsLength(28)
+        self.matches.setEnabled(False)
+        self.matches.activated.connect(self.on_match_chosen)
         self.fields = RowsModel[PreviewField]((
             Column("Element", lambda f: f.item),
             Column("As it would be released", lambda f: f.text, tooltip=True),
@@ -100,7 +115,14 @@ class PreviewTab(QWidget):
         buttons.addStretch(1)
         history = QGroupBox("Overrides (Edit › Undo / Redo)")
         QVBoxLayout(history).addWidget(history_view)
+        finder = QHBoxLayout()
+        finder_label = QLabel("Find sub&ject:")
+        finder_label.setBuddy(self.find)
+        for widget in (finder_label, self.find, self.find_button, self.matches):
+            finder.addWidget(widget)
+        finder.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.addLayout(finder)
         layout.addWidget(self.title)
         layout.addWidget(self.view, 2)
         layout.addLayout(buttons)
@@ -121,10 +143,38 @@ class PreviewTab(QWidget):
         if snapshot.request_id != self._request_id:
             self._subject = None
             self.fields.set_rows(())
+            self.matches.clear()
+            self.matches.setEnabled(False)
         self._request_id = snapshot.request_id
         self._loaded = None                      # a new evaluation: the plan may have changed
         self.history.set_rows(snapshot.overrides)
         self._load_timer.start()
+
+    def on_find_clicked(self) -> None:
+        text, rid = self.find.text().strip(), self._request_id
+        if not text or rid is None:
+            return
+        self._db.call(lambda s: tuple(s.find_subjects(rid, text)), lambda rows: self.on_found(rid, rows), owner=self)
+
+    def on_found(self, request_id: str, rows: tuple[SubjectRow, ...]) -> None:
+        if request_id != self._request_id:
+            return
+        self.matches.clear()
+        for row in rows:
+            self.matches.addItem(f"no. {row.seq + 1:,} — reference {row.ref} ({row.status})", (row.seq, row.ref))
+        self.matches.setEnabled(bool(rows))
+        if not rows:
+            self.matches.addItem("no subject found")
+            self.title.setText(f"No subject of {request_id} has that reference or name.")
+            return
+        self.on_match_chosen(0)
+        if len(rows) > 1:
+            self.matches.setFocus()
+
+    def on_match_chosen(self, index: int) -> None:
+        data = self.matches.itemData(index)
+        if data is not None:
+            self.on_subject_selected(*data)
 
     def on_subject_selected(self, seq: int, ref: str) -> None:
         if self._subject != (seq, ref):

@@ -10,16 +10,11 @@ from PySide6.QtGui import QFont
 
 from workstation import clock as clocks
 from workstation.model import QueueRow
+from workstation.service.deadlines import is_overdue  # one rule with `dws list`
 
 from .rows_model import ROW_ROLE, SORT_ROLE, Column, RowsModel
 
-# A request past its due date is overdue until its letter is out (statuses after the decision is final).
-CLOSED_STATUSES = frozenset({"approved", "issued", "letter-issued", "closed", "withdrawn"})
 ALL = ""
-
-
-def is_overdue(row: QueueRow, today: date) -> bool:
-    return bool(row.due_on) and row.due_on < today.isoformat() and row.status not in CLOSED_STATUSES  # type: ignore[operator]
 
 
 def queue_columns(today: Callable[[], date]) -> tuple[Column[QueueRow], ...]:

@@ -46,7 +46,7 @@ class RequestView(QWidget):
         self.subjects = SubjectsPanel(db, "Subjects")
         self.preview = PreviewTab(db, overrides, clipboard)
         self.decision = DecisionTab(db, caps, info)
-        self.letter = LetterTab(db, caps)
+        self.letter = LetterTab(db, caps, info.key_on_card)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Request")
         for widget, name in zip((self.overview, self.checks, self.subjects, self.preview, self.decision,

@@ -20,6 +20,9 @@ NOTICE_MS = 30_000
 def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
     """(the label, its tooltip) for the witness folder's state."""
     if outcome.skipped:
+        why = outcome.warning or outcome.notice       # a checkpoint key on a card that is not open (or gone)
+        if why:
+            return "Witness: not signed", why[0].upper() + why[1:] + "."
         return "Witness: —", "A recovery-code session cannot sign checkpoints of the audit log."
     if outcome.warning:
         return "Witness folder unavailable", outcome.warning

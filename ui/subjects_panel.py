@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation import wording
+
 from .database import DbClient
 from .subjects_model import STATUS_TEXT, SubjectsModel
 
@@ -99,7 +101,7 @@ class SubjectsPanel(QWidget):
         model.page_loaded.connect(self.on_page_loaded)
         if old is not None:
             old.deleteLater()
-        self.count.setText(f"{model.rowCount():,} subject(s)")
+        self.count.setText(wording.count(model.rowCount(), "subject"))
         self.view.setColumnWidth(0, self.fontMetrics().horizontalAdvance("0,000,000 "))
         self.view.setColumnWidth(1, self.fontMetrics().horizontalAdvance("W" * 12))
         self.view.setColumnWidth(2, self.fontMetrics().horizontalAdvance("Needs review  "))

@@ -116,6 +116,10 @@ class UnlockDialog(QDialog):
         user = self._user.text().strip()
         if not self._ack.isChecked() or not user or self._working:
             return
+        if not self._passphrase.text():         # an empty entry is not an attempt (nothing counted)
+            self.error.setText("Enter your passphrase.")
+            self._passphrase.setFocus()
+            return
         self._start("Unlocking…")
         self._db.run(jobs.unlock(user, self._passphrase.text()), self.on_unlock_finished, self.on_unlock_failed,
                      label="Unlocking the store…")

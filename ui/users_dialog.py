@@ -1,12 +1,15 @@
-"""Tools › Users (admin): the users and their roles, enrolling a user, and resetting a user's passphrase (which
-gives them a new signing key). Passphrases are typed twice, never echoed, never logged, and the fields are
-emptied once used and whenever the dialog is hidden (the lock screen hides it)."""
+"""Tools › Users (admin): the users and their roles, enrolling a user (with a signing key in their keyslot, or
+on a smart card through PKCS#11), and resetting a user's passphrase (which gives them a new signing key, unless
+it is on a card). Passphrases are typed twice, never echoed, never logged; the card's PIN is typed once, to
+read and prove the card's key, and never kept; the fields are emptied once used and whenever the dialog is
+hidden (the lock screen hides it)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.keys.pkcs11 import TokenRef
 from workstation.model import USER_ROLES, UserInfo
 
 from .database import DbClient
@@ -28,6 +32,7 @@ COLUMNS: tuple[Column[UserInfo], ...] = (
     Column("User", lambda u: u.name),
     Column("Role", lambda u: u.role),
     Column("Signing key fingerprint", lambda u: u.fingerprint),
+    Column("Key in", lambda u: u.key_location),
     Column("Active", lambda u: "yes" if u.active else "no"),
 )
 DIFFERENT = "The two passphrases are not the same; type the passphrase again in both fields."
@@ -54,13 +59,34 @@ class UsersDialog(QDialog):
         self.role.addItems(USER_ROLES)
         self.passphrase = passphrase_field("New user's passphrase")
         self.repeat = passphrase_field("New user's passphrase again")
+        self.on_card = QCheckBox("&Key on a smart card (PKCS#11)")
+        self.on_card.setAccessibleName("The new user's signing key is on a smart card (PKCS#11)")
+        self.on_card.setToolTip("The user still unlocks the store with the passphrase, and signs with the card's "
+                                "PIN. A PIV card is used through OpenSC's opensc-pkcs11.so.")
+        self.module = QLineEdit()
+        self.module.setAccessibleName("PKCS#11 module path")
+        self.module.setPlaceholderText("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")
+        self.token_label = QLineEdit()
+        self.token_label.setAccessibleName("Token label")
+        self.key_label = QLineEdit()
+        self.key_label.setAccessibleName("Key label")
+        self.key_label.setPlaceholderText("the CKA_LABEL of the user's P-256 key, e.g. SIGN key")
+        self.pin = passphrase_field("Card PIN (to read and prove the card's key; not kept)")
+        self.card_fields = (self.module, self.token_label, self.key_label, self.pin)
+        self.on_card.toggled.connect(self._show_card_fields)
         self.add_button = button("&Add user", "Add the user", self.on_add_clicked)
         add_form = QFormLayout()
         add_form.addRow(buddy("&Name:", self.name), self.name)
         add_form.addRow(buddy("&Role:", self.role), self.role)
         add_form.addRow(buddy("&Passphrase:", self.passphrase), self.passphrase)
         add_form.addRow(buddy("Rep&eat passphrase:", self.repeat), self.repeat)
+        add_form.addRow("", self.on_card)
+        add_form.addRow(buddy("PKCS#11 &module:", self.module), self.module)
+        add_form.addRow(buddy("Token &label:", self.token_label), self.token_label)
+        add_form.addRow(buddy("Ke&y label:", self.key_label), self.key_label)
+        add_form.addRow(buddy("Card P&IN:", self.pin), self.pin)
         add_form.addRow("", self.add_button)
+        self._show_card_fields(False)
         add_box = QGroupBox("Add a user")
         add_box.setLayout(add_form)
 
@@ -85,7 +111,7 @@ class UsersDialog(QDialog):
         layout.addWidget(reset_box)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(720, 640)
+        self.resize(760, 760)
         self._show_selected()
         self.reload()
 
@@ -105,6 +131,12 @@ class UsersDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return self.users.row_at(rows[0].row()).name if rows else None
 
+    def _show_card_fields(self, on: bool) -> None:
+        for field in self.card_fields:
+            field.setEnabled(on)
+        if not on:
+            self.pin.clear()
+
     def _show_selected(self) -> None:
         name = self.selected_user()
         self.selected.setText(name or "select a user in the list above")
@@ -112,24 +144,37 @@ class UsersDialog(QDialog):
 
     # --- adding ----------------------------------------------------------------------------------
     def on_add_clicked(self) -> None:
-        passphrase, repeat = self.passphrase.text(), self.repeat.text()
+        passphrase, repeat, pin = self.passphrase.text(), self.repeat.text(), self.pin.text()
         self.passphrase.clear()
         self.repeat.clear()
+        self.pin.clear()
         if passphrase != repeat:
             self.status.setText(DIFFERENT)
             self.passphrase.setFocus()
             return
-        self.add_user(self.name.text().strip(), self.role.currentText(), passphrase)
+        token = None
+        if self.on_card.isChecked():
+            token = TokenRef(self.module.text().strip(), self.token_label.text().strip(), self.key_label.text().strip())
+            if not (token.module and token.token_label and token.key_label and pin):
+                self.status.setText("A key on a smart card needs the module, the token label, the key label and "
+                                    "the card's PIN.")
+                return
+        self.add_user(self.name.text().strip(), self.role.currentText(), passphrase, token, pin)
 
-    def add_user(self, name: str, role: str, passphrase: str) -> None:
+    def add_user(self, name: str, role: str, passphrase: str, token: TokenRef | None = None, pin: str = "") -> None:
         self.status.setText(f"Adding user {name}…")
-        self._db.call(lambda s: s.add_user(name, role, passphrase), self.on_user_added,
-                      lambda failure: self.on_failed("Add a user", failure),
-                      label=f"Enrolling user {name} (deriving the key from the passphrase)…", owner=self)
+        if token is None:
+            job = lambda s: s.add_user(name, role, passphrase)  # noqa: E731
+        else:
+            job = lambda s: s.add_token_user(name, role, passphrase, token, pin)  # noqa: E731
+        self._db.call(job, self.on_user_added, lambda failure: self.on_failed("Add a user", failure),
+                      label=f"Enrolling user {name} (deriving the key from the passphrase"
+                      + (", reading the card" if token else "") + ")…", owner=self)
 
     def on_user_added(self, user: UserInfo) -> None:
         self.name.clear()
-        self.status.setText(f"User {user.name} ({user.role}) added; signing key {user.fingerprint}.")
+        where = f" on the {user.key_location}" if user.token is not None else ""
+        self.status.setText(f"User {user.name} ({user.role}) added; signing key {user.fingerprint}{where}.")
         self.reload(select=user.name)
         self.users_changed.emit(user.name)
 
@@ -165,7 +210,11 @@ class UsersDialog(QDialog):
                       label=f"Resetting the passphrase of {name}…", owner=self)
 
     def on_user_reset(self, user: UserInfo) -> None:
-        self.status.setText(f"{user.name} has a new passphrase and signing key {user.fingerprint}.")
+        if user.token is not None:
+            self.status.setText(f"{user.name} has a new passphrase; their signing key stays on the "
+                                f"{user.key_location}.")
+        else:
+            self.status.setText(f"{user.name} has a new passphrase and signing key {user.fingerprint}.")
         self.reload(select=user.name)
         self.users_changed.emit(user.name)
 
@@ -175,6 +224,6 @@ class UsersDialog(QDialog):
         show_failure(self, failure, title)
 
     def hideEvent(self, event: QHideEvent) -> None:
-        for field in (self.passphrase, self.repeat, self.new_passphrase, self.new_repeat):
+        for field in (self.passphrase, self.repeat, self.new_passphrase, self.new_repeat, self.pin):
             field.clear()
         super().hideEvent(event)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from workstation.model import RequestPackage
+from workstation.model import RequestPackage, SubjectCheckCount
+from workstation.rules.subject_counts import subject_check_counts
 
 OUTCOME_ORDER: tuple[str, ...] = ("block", "fail", "needs-review", "pass")
 
@@ -17,6 +18,13 @@ class SessionInfo:
     user: str | None              # None for a recovery-code session
     role: str
     idle_lock_minutes: int
+    key_on_card: bool = False     # signs with a key on a PKCS#11 token: signing asks for the card's PIN
+    store: str = ""               # the store folder (Help › About)
+
+    @property
+    def signing_secret(self) -> str:
+        """What signing asks for again right before it signs."""
+        return "card PIN" if self.key_on_card else "passphrase"
 
     @property
     def recovery(self) -> bool:
@@ -36,17 +44,6 @@ class RequestCheck:
 
 
 @dataclass(frozen=True, slots=True)
-class CodeCount:
-    """How many subjects got each outcome for one check code."""
-
-    code: str
-    by_outcome: tuple[tuple[str, int], ...]
-
-    def count(self, outcome: str) -> int:
-        return dict(self.by_outcome).get(outcome, 0)
-
-
-@dataclass(frozen=True, slots=True)
 class Evaluation:
     as_of: str
     recommendation: str
@@ -56,15 +53,15 @@ class Evaluation:
     withheld: int
     no_record: int
     request_checks: tuple[RequestCheck, ...]
-    code_counts: tuple[CodeCount, ...]
+    subject_checks: tuple[SubjectCheckCount, ...]   # the subject-level checks: pass / fail / needs review
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Evaluation:
+    def from_doc(cls, doc: dict[str, Any], authority: str) -> Evaluation:
         counts = doc["counts"]
         checks = tuple(RequestCheck(f["code"], f["outcome"], f["message"], f["citation"])
                        for f in doc["request_findings"])
-        by_code = tuple(CodeCount(code, tuple(sorted(outcomes.items())))
-                        for code, outcomes in doc["code_counts"].items())
+        by_code = subject_check_counts(authority, int(counts["subjects"]), doc["code_counts"],
+                                       doc["request_findings"])
         return cls(doc["as_of"], doc["recommendation"], bool(doc["needs_review"]), int(counts["subjects"]),
                    int(counts["releasable"]), int(counts["withheld"]), int(counts["no_record"]), checks, by_code)
 

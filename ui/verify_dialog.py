@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
 
 from workstation.model import WitnessOutcome
+from workstation.wording import checkpoints_given, count
 
 from .database import DbClient
 from .dialog_parts import button, close_row, status_line
@@ -36,7 +37,7 @@ def report_text(report: Any) -> tuple[bool, str]:
     if report.ok:
         given = len(report.witnesses)
         lines.insert(0, "INTACT: the chain is whole, every signature verifies"
-                     + (f", and the log extends all {given} checkpoint(s) given." if given else "."))
+                     + (f", and the log extends {checkpoints_given(given)}." if given else "."))
         return True, "\n".join(lines)
     failed = next((w for w in report.witnesses if not w.ok), None)     # the smallest: they come by size
     if failed is not None:
@@ -110,7 +111,7 @@ class VerifyDialog(QDialog):
 
     def on_verify_clicked(self) -> None:
         paths = tuple(self.paths())
-        self.state.setText(f"Verifying against {len(paths)} witness(es)…" if paths else
+        self.state.setText(f"Verifying against {count(len(paths), 'witness', 'witnesses')}…" if paths else
                            "Verifying the chain and signatures (no witness given)…")
         self.result.clear()
         self._db.call(lambda s: s.verify(paths), self.on_verified, self.on_verify_failed,

@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from .keys import primitives as p
 
@@ -98,14 +99,33 @@ def body(origin_line: str, size: int, root_hash: bytes) -> str:
     return f"{origin_line}\n{size}\n{base64.b64encode(root_hash).decode('ascii')}\n"
 
 
+class NoteSigner(Protocol):
+    """An Ed25519 key that signs notes: a private key in memory, or one on a PKCS#11 token (CKM_EDDSA)."""
+
+    @property
+    def public_key(self) -> bytes: ...          # raw 32 bytes
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
 def sign(text: str, name: str, private: bytes) -> Signature:
     public = p.public_from_private(private)
     return Signature(name, key_id(name, public), p.sign(private, text.encode("utf-8")))
 
 
+def sign_with(text: str, name: str, signer: NoteSigner) -> Signature:
+    """The same signature line, by a key that may live outside this process (a token's Ed25519 key)."""
+    return Signature(name, key_id(name, signer.public_key), signer.sign(text.encode("utf-8")))
+
+
 def make(origin_line: str, size: int, root_hash: bytes, name: str, private: bytes) -> Checkpoint:
     text = body(origin_line, size, root_hash)
     return Checkpoint(origin_line, size, root_hash, text, (sign(text, name, private),))
+
+
+def make_with(origin_line: str, size: int, root_hash: bytes, name: str, signer: NoteSigner) -> Checkpoint:
+    text = body(origin_line, size, root_hash)
+    return Checkpoint(origin_line, size, root_hash, text, (sign_with(text, name, signer),))
 
 
 def parse(note: str) -> Checkpoint:

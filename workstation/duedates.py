@@ -1,10 +1,17 @@
 """Response time limits: FOIA's 20 working days (federal holidays excluded); agency requests a set number
-of calendar days the office chooses."""
+of calendar days the office chooses.
+
+Any received date the calendar holds (0001-01-01 to 9999-12-31) is taken; a due date that would fall after
+9999-12-31 raises BeyondCalendar, which the import turns into a message naming the file and the field."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import MAXYEAR, date, timedelta
 from functools import cache
+
+
+class BeyondCalendar(ValueError):
+    """The due date would fall after 9999-12-31, the last day Python's calendar holds."""
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -39,7 +46,7 @@ def federal_holidays(year: int) -> frozenset[date]:
         _nth_weekday(year, 10, 0, 2),   # Columbus Day
         _nth_weekday(year, 11, 3, 4),   # Thanksgiving Day
     }
-    if date(year + 1, 1, 1).weekday() == 5:  # New Year's Day on a Saturday is observed on Dec 31
+    if year < MAXYEAR and date(year + 1, 1, 1).weekday() == 5:  # New Year's Day on a Saturday: Dec 31 observed
         days.add(date(year, 12, 31))
     return frozenset(days)
 
@@ -58,6 +65,9 @@ def add_working_days(start: date, n: int) -> date:
 
 
 def due_date(authority: str, received_on: date, *, agency_days: int, foia_days: int) -> date:
-    if authority == "foia":
-        return add_working_days(received_on, foia_days)
-    return received_on + timedelta(days=agency_days)
+    try:
+        if authority == "foia":
+            return add_working_days(received_on, foia_days)
+        return received_on + timedelta(days=agency_days)
+    except OverflowError:
+        raise BeyondCalendar(received_on.isoformat()) from None

@@ -6,6 +6,25 @@ JSON paths, fields, ids and codes, never the offending value itself.
 
 from __future__ import annotations
 
+import re
+
+# A name from a file that a message may show: a short, plain, lower-case name with few digits, as every key and
+# column of the formats is ("agency_code", "address_as_of"). Anything else may be a taxpayer's name or TIN.
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,31}", re.ASCII)
+_MAX_DIGITS = 3
+
+
+def plain_name(name: str) -> bool:
+    """Whether a key or column name from a file may be shown in a message."""
+    return bool(_PLAIN_NAME.fullmatch(name)) and sum(c.isdigit() for c in name) <= _MAX_DIGITS
+
+
+def shown_name(name: str, what: str = "key") -> str:
+    """A key or column name from a file as a message shows it: quoted when plain, else only its length."""
+    if plain_name(name):
+        return repr(name)
+    return f"<unrecognised {what} of {len(name):,} character{'s' * (len(name) != 1)}>"
+
 
 class DwsError(Exception):
     """Base: the input or the situation is wrong. CLI exit status 1."""
@@ -29,6 +48,11 @@ class InputError(DwsError):
         super().__init__(prefix + message)
 
 
+class LetterRefused(InputError):
+    """The release gate found, in a letter about to be issued, a value the request withholds (or could not
+    read the letter entirely): nothing was stored. Names elements and subject references, never values."""
+
+
 class AuthError(DwsError):
     """Wrong passphrase, unknown user, locked out, or a role that may not do this."""
 
@@ -38,7 +62,8 @@ class LockedOutError(AuthError):
         minutes = max(1, (seconds_left + 59) // 60)
         self.seconds_left = seconds_left
         super().__init__(
-            f"too many failed unlocks for user {user!r}: locked out for another {minutes} minute(s)"
+            f"too many failed unlocks for user {user!r}: locked out for another {minutes} "
+            f"minute{'s' * (minutes != 1)}"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ELEMENTS: tuple[str, ...] = (
     "name", "tin", "address",
@@ -29,6 +30,8 @@ PURPOSE_CATEGORIES: tuple[str, ...] = (
 )
 USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
 ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
+# A request's status in the queue, in the order a request moves through them.
+REQUEST_STATUSES: tuple[str, ...] = ("new", "evaluated", "approval-pending", "decided", "approved")
 TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
 # A taxpayer record's values that no check reads: the store keeps them in the record's CSV line (schema 11).
 RECORD_DATA_COLUMNS: tuple[str, ...] = (
@@ -173,11 +176,26 @@ class ImportSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingRow:
+    """A setting as the Settings dialog and `dws settings` show it."""
+
+    key: str
+    value: Any
+    default: Any
+    refusal: str | None            # why this user may not change it; None when they may
+
+
+@dataclass(frozen=True, slots=True)
 class UserInfo:
     name: str
     role: str
     fingerprint: str
     active: bool = True
+    token: str | None = None        # the token's label when the signing key is on a PKCS#11 token (a PIV card)
+
+    @property
+    def key_location(self) -> str:
+        return f"card (token {self.token!r})" if self.token is not None else "keyslot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,3 +295,16 @@ class InclusionProof:
         """The `dws.inclusion/1` document of INTERCHANGE.md (leaf_index counts from 0: entry seq - 1)."""
         return {"format": "dws.inclusion/1", "checkpoint": self.checkpoint, "leaf_index": self.seq - 1,
                 "leaf_hash": self.leaf_hash, "path": list(self.path)}
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectCheckCount:
+    """One subject-level check of a request: how many of its subjects passed, failed or need review."""
+
+    code: str
+    passed: int
+    failed: int
+    needs_review: int
+
+    def count(self, outcome: str) -> int:
+        return {"pass": self.passed, "fail": self.failed, "needs-review": self.needs_review}.get(outcome, 0)

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DwsError
+from .errors import DwsError, InputError, shown_name
+from .inputfiles import read_input_file
 from .paths import APP
 from .settings import coerce
 
@@ -39,7 +39,6 @@ POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
 _META_KEY = "office_policy"
 MAX_POLICY_BYTES = 1024 * 1024
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class PolicyError(DwsError):
@@ -129,13 +128,11 @@ def current() -> Policy:
 def load(path: Path) -> Policy:
     """Read and check one policy file's contents (``current`` checks who may change it); the first problem
     raises PolicyError naming the file and key."""
-    if not path.is_file():
-        raise PolicyError(path, "is not a file")
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_POLICY_BYTES + 1)
-        if len(raw) > MAX_POLICY_BYTES:
-            raise PolicyError(path, f"is larger than {MAX_POLICY_BYTES // 1024} KiB")
+        raw = read_input_file(path, MAX_POLICY_BYTES, what="a JSON file")
+    except InputError as exc:
+        raise PolicyError(path, exc.message) from None
+    try:
         text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(path, f"cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
@@ -180,8 +177,8 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _shown(key: str) -> str:
-    """A key as a message shows it: only when it looks like a setting name (a file may hold anything)."""
-    return repr(key) if _NAME.fullmatch(key) else "(a key that is not a setting name)"
+    """A key as a message shows it: only when it is a plain name (a file may hold anything, a TIN too)."""
+    return shown_name(key, "key")
 
 
 def _is_root() -> bool:

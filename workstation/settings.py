@@ -6,6 +6,7 @@ constant buried in code. `DEFAULTS` gives each setting's type and default value.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
@@ -40,8 +41,16 @@ COUNSEL_SETTINGS = {"officer_caseload_limit", "reason_duplicate_limit", "bulk_th
                     "consent_max_age_days", "request_stale_days", "civil_enforcement_words"}
 
 
+# The largest whole number a setting takes (the Settings dialog's spin boxes stop here too): days and counts
+# beyond it mean nothing, and a due date that many days out is past the calendar's end.
+INT_MAX = 1_000_000_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def coerce(key: str, value: Any) -> Any:
-    """Check `value` has the default's type; returns it (ints from strings are accepted)."""
+    """Check `value` has the default's type; returns it (ints from strings are accepted). Text is one line of
+    valid Unicode: no control characters, no lone surrogates (a JSON `\\ud800` or an undecodable argument)."""
     if key not in DEFAULTS:
         raise KeyError(key)
     default = DEFAULTS[key]
@@ -50,15 +59,25 @@ def coerce(key: str, value: Any) -> Any:
             return value
         raise ValueError("expected true or false")
     if isinstance(default, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 20:
             value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT_MAX:
             return value
-        raise ValueError("expected a whole number of 0 or more")
+        raise ValueError(f"expected a whole number from 0 to {INT_MAX:,}")
     if isinstance(default, list):
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            for v in value:
+                _check_text(v)
             return value
         raise ValueError("expected a list of strings")
     if isinstance(value, str):
+        _check_text(value)
         return value
     raise ValueError("expected text")
+
+
+def _check_text(text: str) -> None:
+    if _SURROGATE.search(text):
+        raise ValueError("the text is not valid Unicode (a lone surrogate)")
+    if _CONTROL.search(text):
+        raise ValueError("the text contains a control character (a line break, a tab, ...)")

@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
-from ..errors import DwsError, UsageError
+from ..errors import DwsError, StoreError, UsageError
+from ..keys.pkcs11 import TokenRef
 from ..paths import resolve_store
 from . import common
 
@@ -23,6 +25,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["reviewer", "approver", "counsel", "auditor", "admin"])
     a.add_argument("--new-passphrase-file", metavar="FILE")
+    t = a.add_argument_group("a signing key on a smart card (PKCS#11): the user still unlocks the store with "
+                             "their passphrase, and signs with the card's PIN")
+    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
+                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
+    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
+    t.add_argument("--checkpoint-key-label", metavar="LABEL", help="the Ed25519 key on the token that signs the "
+                   "user's checkpoints (default: KEY-LABEL-checkpoint when the token holds it; else a software key)")
     a.set_defaults(func=cmd_user_add)
     r = usub.add_parser("reset", parents=[parent], help="(admin) new passphrase and signing key for a user")
     r.add_argument("name")
@@ -38,11 +48,22 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--new-passphrase-file", metavar="FILE")
     p.set_defaults(func=cmd_recover)
 
+    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
+    from ..demo_store import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS
+
     p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
-    p.add_argument("--taxpayers", type=int, default=2000, metavar="N")
-    p.add_argument("--bulk-subjects", type=int, default=5000, metavar="M")
-    p.add_argument("--seed", type=int, default=1, metavar="S")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when the store already exists")
+    p.add_argument("--taxpayers", type=int, default=DEFAULT_TAXPAYERS, metavar="N",
+                   help=f"synthetic taxpayers in the records (at least {MIN_TAXPAYERS:,}; default: "
+                        f"{DEFAULT_TAXPAYERS:,})")
+    p.add_argument("--bulk-subjects", type=int, default=DEFAULT_BULK_SUBJECTS, metavar="M",
+                   help=f"subjects of the bulk request (at least {MIN_BULK_SUBJECTS:,}, more than the bulk "
+                        f"threshold; default: {DEFAULT_BULK_SUBJECTS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"seed of the synthetic data: the same seed, sizes and day make the same data (0 or "
+                        f"more; default: {DEFAULT_SEED})")
+    p.add_argument("--if-missing", action="store_true",
+                   help="do nothing when the store already exists; an incomplete demo store (its making was "
+                        "interrupted) is made again")
     p.add_argument("--today", metavar="DATE", help="the day the demo is dated from, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_demo)
 
@@ -70,16 +91,41 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> TokenRef | None:
+    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
+             "--key-label": args.key_label}
+    if not any(given.values()) and args.checkpoint_key_label is None:
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
+                         f"{', '.join(missing)})")
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
+    token = _token(args)
     with common.open_session(args) as s:
         new_pw = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
                                     prompt=f"New passphrase for {args.name}: ", what="new passphrase",
                                     confirm=True)
-        info = s.add_user(args.name, args.role, new_pw)
+        if token is None:
+            info = s.add_user(args.name, args.role, new_pw)
+        else:                  # the PIN opens the card to read the key and prove it (a signed challenge)
+            info = s.add_token_user(args.name, args.role, new_pw, token, common.pin(args))
+            token = s.token_of(args.name)
     if args.json:
-        common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint})
+        common.emit_json({"name": info.name, "role": info.role, "fingerprint": info.fingerprint,
+                          "key": info.key_location,
+                          "checkpoint_key_on_token": bool(token and token.checkpoint_key_label)})
     else:
         print(f"Added {info.name} ({info.role}); signing key fingerprint {info.fingerprint}")
+        if token is not None:
+            where = (f"on the token too ({token.checkpoint_key_label!r})" if token.checkpoint_key_label else
+                     "a software key wrapped under the passphrase (the token holds no Ed25519 key "
+                     f"{token.key_label + '-checkpoint'!r})")
+            print(f"  the signing key is on {token.where} ({token.key_label!r}): {info.name} signs with the "
+                  f"card's PIN; checkpoint key: {where}")
     return 0
 
 
@@ -114,29 +160,30 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         users = s.users()
     if args.json:
-        common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active}
-                          for u in users])
+        common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active,
+                           "key": u.key_location} for u in users])
     else:
         for u in users:
-            print(f"{u.name:<16} {u.role:<9} {u.fingerprint}{'' if u.active else '  (inactive)'}")
+            print(f"{u.name:<16} {u.role:<9} {u.fingerprint}  key in {u.key_location}"
+                  f"{'' if u.active else '  (inactive)'}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo_store import DEMO_USERS, create_demo_store
-
-    path = resolve_store(args.store)
-    if args.if_missing and (path / "keyslots.json").exists():
-        print(f"Store at {path} already exists; demo users are listed in {path / 'DEMO-PASSPHRASES.txt'} "
-              "if it is a demo store.")
-        return 0
     from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
+    from ..demo_store import DEMO_USERS, create_demo_store
 
     if args.taxpayers < MIN_TAXPAYERS or args.bulk_subjects < MIN_BULK_SUBJECTS:
         raise UsageError(f"--taxpayers must be at least {MIN_TAXPAYERS:,} and --bulk-subjects at least "
                          f"{MIN_BULK_SUBJECTS} (more than the bulk threshold)")
+    if args.seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    today = _demo_day(args.today)
+    path = resolve_store(args.store)
+    if args.if_missing and not _demo_missing(path):
+        return 0
     result = create_demo_store(path, taxpayers=args.taxpayers, bulk_subjects=args.bulk_subjects,
-                               seed=args.seed, progress=sys.stderr.isatty(), today=_demo_day(args.today))
+                               seed=args.seed, progress=sys.stderr.isatty(), today=today)
     if args.json:
         common.emit_json({"store": str(path), "users": [{"name": n, "role": r} for n, r in DEMO_USERS],
                           "passphrases": str(result.passphrase_file), "requests": result.request_ids,
@@ -153,6 +200,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_missing(path: Path) -> bool:
+    """`dws demo --if-missing`: whether to make the demo (an interrupted one is removed first)."""
+    from ..demo_store import PASSPHRASE_FILE, DemoState, demo_state, remove_incomplete_demo
+
+    state = demo_state(path)
+    if state is DemoState.DEMO:
+        print(f"Store at {path} already exists; demo users are listed in {path / PASSPHRASE_FILE}.")
+        return False
+    if state is DemoState.OTHER_STORE:
+        print(f"Store at {path} already exists and is not a demo store (it has no {PASSPHRASE_FILE}); it is "
+              "left as it is. For the demo, give another folder: dws --store DIR demo")
+        return False
+    if state is DemoState.NOT_A_STORE:
+        raise StoreError(f"{path} holds files but no store that can be opened (an interrupted 'dws init', or "
+                         "'dws demo' of an older version?); nothing was changed. Move that folder away, then "
+                         "run again, or give another folder: dws --store DIR demo")
+    if state is DemoState.INCOMPLETE_DEMO:
+        print(f"{path} holds a demo store whose making was interrupted (it has no {PASSPHRASE_FILE}); "
+              "making it again.", file=sys.stderr)
+        remove_incomplete_demo(path)
+    return True
+
+
 def _demo_day(text: str | None) -> date | None:
     if text is None:
         return None
@@ -167,6 +237,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         raise DwsError("no display here, so the desktop application cannot open; the same work is in the "
                          "CLI: dws --store DIR --user NAME list (see 'dws --help')")
+    from ui.qt_runtime import problem
+
+    missing = problem()          # Qt would abort with "could not load the Qt platform plugin"
+    if missing:
+        raise DwsError(missing)
     from ui.app import main as gui_main
 
     return gui_main([] if args.store is None else ["--store", args.store])

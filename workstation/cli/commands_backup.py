@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..paths import resolve_store
 from ..service.backup import backup, restore
+from ..wording import count
 from . import common
 
 
@@ -28,7 +29,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json(info.as_dict())
     else:
-        print(f"Backed up the store ({info.log_size:,} log entries, {info.size:,} bytes, encrypted and "
+        print(f"Backed up the store ({count(info.log_size, 'log entry', 'log entries')}, {count(info.size, 'byte')}, "
+              "encrypted and "
               f"verified) to {info.path}")
     return 0
 
@@ -42,7 +44,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json(info.as_dict())
         return 0
-    print(f"Restored the store of {info.created_at} ({info.log_size:,} log entries) into {info.store}; "
+    print(f"Restored the store of {info.created_at} ({count(info.log_size, 'log entry', 'log entries')}) into "
+          f"{info.store}; "
           "it opens with the same passphrases as when it was backed up.")
     if info.device_binding:
         print(f"Note: {BOUND_NOTE}.", file=sys.stderr)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from datetime import date
 from pathlib import Path
 
+from .. import clock as clocks
+from ..model import REQUEST_STATUSES, QueueRow
+from ..service import deadlines
+from ..wording import count, days_left, number
 from . import common
+from .table import Column, render
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -18,8 +24,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         ip.add_argument("file", type=Path)
         ip.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[parent], help="the review queue")
-    p.add_argument("--status", metavar="S")
+    p = sub.add_parser("list", parents=[parent], help="the review queue: due dates, days left or overdue")
+    p.add_argument("--status", metavar="S", choices=REQUEST_STATUSES,
+                   help="only requests in this status: " + ", ".join(REQUEST_STATUSES))
     p.set_defaults(func=cmd_list)
 
 
@@ -38,10 +45,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
     elif kind == "records":
-        print(f"Imported {summary.rows:,} taxpayer record rows from {summary.source} "
+        print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
     elif kind == "request":
-        print(f"Imported request {summary.ident} with {summary.rows:,} subjects from {summary.source}.")
+        print(f"Imported request {summary.ident} with {count(summary.rows, 'subject')} from {summary.source}.")
     else:
         what = "court order" if kind == "order" else "agency entry"
         verb = "Updated" if summary.replaced else "Imported"
@@ -49,16 +56,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+QUEUE_COLUMNS = (Column("REQUEST"), Column("AGENCY", limit=24), Column("AUTHORITY", limit=12), Column("RECEIVED"),
+                 Column("DUE"), Column("LEFT"), Column("SUBJECTS", right=True), Column("STATUS"),
+                 Column("RECOMMENDATION"))
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         rows = s.queue(status=args.status)
+    today = clocks.today()
     if args.json:
-        common.emit_json([dataclasses.asdict(r) for r in rows])
+        common.emit_json([dataclasses.asdict(r) | {"days_left": deadlines.days_left(r, today),
+                                                   "overdue": deadlines.is_overdue(r, today)} for r in rows])
         return 0
-    header = (f"{'REQUEST':<22} {'AGENCY':<12} {'AUTHORITY':<11} {'RECEIVED':<10} {'DUE':<10} {'SUBJECTS':>9} "
-              f"{'STATUS':<10} RECOMMENDATION")
-    print(header)
-    for r in rows:
-        print(f"{r.request_id:<22} {(r.agency_code or r.agency)[:12]:<12} {r.authority[:11]:<11} "
-              f"{r.received_on:<10} {r.due_on or '':<10} {r.subjects:>9,} {r.status:<10} {r.recommendation or ''}")
+    lines = render(QUEUE_COLUMNS, [
+        (r.request_id, r.agency_code or r.agency, r.authority, r.received_on, r.due_on or "", _left(r, today),
+         number(r.subjects), r.status, r.recommendation or "") for r in rows])
+    print("\n".join(lines))
     return 0
+
+
+def _left(row: QueueRow, today: date) -> str:
+    return days_left(deadlines.days_left(row, today), overdue="OVERDUE")     # capitals: the GUI's bold

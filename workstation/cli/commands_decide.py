@@ -6,9 +6,10 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ..errors import TamperError
+from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..keys import primitives as p
+from ..wording import checkpoints_given, count
 from . import common
 
 
@@ -23,12 +24,16 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("request_id", metavar="REQUEST_ID")
     p.set_defaults(func=cmd_approve)
 
-    p = sub.add_parser("export", parents=[parent], help="export a signed decision")
+    p = sub.add_parser("export", parents=[parent], help="export a signed decision, or the office CA certificate")
     esub = p.add_subparsers(dest="export_kind", metavar="KIND", required=True)
     e = esub.add_parser("decision", parents=[parent], help="decision JSON, signatures and public keys (PEM)")
     e.add_argument("request_id", metavar="REQUEST_ID")
     e.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
     e.set_defaults(func=cmd_export_decision)
+    e = esub.add_parser("ca", parents=[parent], help="the office CA certificate (PEM), for recipients to trust "
+                        "once: PDF readers then show letters as validly signed")
+    e.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pem")
+    e.set_defaults(func=cmd_export_ca)
 
     p = sub.add_parser("verify", parents=[parent], help="check the whole audit chain and every signature")
     p.add_argument("--against", nargs="+", type=Path, default=[], metavar="FILE",
@@ -51,15 +56,15 @@ def _print_decision(args: argparse.Namespace, d) -> None:  # d: DecisionInfo
 
 def cmd_decide(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        # The passphrase is asked again right before signing (same sources as for unlocking).
-        d = s.decide(args.request_id, args.outcome, args.justification, common.passphrase(args))
+        # The passphrase (or the card's PIN) is asked again right before signing.
+        d = s.decide(args.request_id, args.outcome, args.justification, common.signing_secret(args, s))
     _print_decision(args, d)
     return 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        d = s.approve(args.request_id, common.passphrase(args))
+        d = s.approve(args.request_id, common.signing_secret(args, s))
     _print_decision(args, d)
     return 0
 
@@ -99,24 +104,42 @@ def cmd_export_decision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_ca(args: argparse.Namespace) -> int:
+    target: Path = args.output
+    with common.open_session(args) as s:
+        made = s.export_ca(str(target.resolve()))
+        try:
+            atomic_write(target, made.pem)
+        except OSError as exc:
+            raise os_error(exc, str(target), "the CA certificate was not written") from None
+    if args.json:
+        common.emit_json({"file": str(target), "serial": made.serial, "sha256": made.sha256})
+    else:
+        print(f"Office CA certificate (serial {made.serial}) written to {target}: give it to recipients to trust "
+              "once (README: 'Checking a letter without the workstation').")
+        print(f"  SHA-256 fingerprint {made.sha256}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         report = s.verify(args.against)
     if args.json:
         common.emit_json(report.as_dict())
     else:
-        print(f"Audit log: {report.entries:,} entries; decisions: {report.decisions}; "
-              f"signatures checked: {report.signatures}")
+        print(f"Audit log: {count(report.entries, 'entry', 'entries')}; decisions: {report.decisions:,}; "
+              f"signatures checked: {report.signatures:,}; certificates: {report.certificates:,}")
         for w in report.witnesses:
             if w.ok:
-                print(f"  witness {w.source}: {w.size:,} entries, signed by {w.signer}: the log extends it")
+                print(f"  witness {w.source}: {count(w.size, 'entry', 'entries')}, signed by {w.signer}: the log "
+                      "extends it")
         for problem in report.problems:
             print(f"  TAMPERING: {problem}")
         ok = "OK: the chain is whole and every signature verifies."
         if report.witnesses:
-            ok += f" The log extends all {len(report.witnesses)} checkpoint(s) given."
+            ok += f" The log extends {checkpoints_given(len(report.witnesses))}."
         print(ok if report.ok else
-              f"FAILED: {len(report.problems)} problem(s); first bad log entry: {report.first_bad_entry or '-'}")
+              f"FAILED: {count(len(report.problems), 'problem')}; first bad log entry: {report.first_bad_entry or '-'}")
     if not report.ok:
         if not args.json:
             raise TamperError("verification found tampering (see above)")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import InputError, TamperError, os_error
+from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..service.accounting import AgencyTotal
 from . import common
 
@@ -32,8 +33,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 def cmd_letter(args: argparse.Namespace) -> int:
     target: Path = args.output
-    with common.open_session(args) as s:
-        letter = s.letter(args.request_id)
+    secret = common.passphrase(args)         # unlocks the store, then signs the letter (PAdES) if it is new
+    with common.open_session(args, secret) as s:
+        if s.key_on_card() and s.letter_bytes(args.request_id) is None:
+            secret = common.pin(args)        # a new letter is signed on the card (its checkpoint too, if there)
+        letter = s.letter(args.request_id, secret)
         # Logged before the file is written: a process killed in between leaves an entry for a file that may
         # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).
         s.record_letter_output(args.request_id, "written", str(target.resolve()))
@@ -56,10 +60,7 @@ def cmd_letter(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_letter(args: argparse.Namespace) -> int:
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(args.file)) from None
+    data = read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF")
     with common.open_session(args) as s:
         check = s.verify_letter(data, str(args.file))
     if args.json:
@@ -70,13 +71,18 @@ def cmd_verify_letter(args: argparse.Namespace) -> int:
     for sig in check.signatures:
         print(f"  {sig['role']}: {sig['name']} [{sig['fingerprint']}] "
               f"{'signature verifies' if sig['ok'] else 'SIGNATURE DOES NOT VERIFY'}")
+    pdf = check.pdf_signature
+    if pdf is not None:
+        print(f"  PDF signature: {pdf.signer}, certificate {pdf.certificate_serial}, signed {pdf.signing_time}: "
+              + ("valid (intact, whole file, office CA)" if pdf.valid else "NOT VALID"))
     for note in check.notes:
         print(f"  note: {note}")
     for problem in check.problems:
         print(f"  TAMPERING: {problem}")
     if not check.ok:
         raise TamperError(f"{args.file} is not the letter as issued (see above)")
-    print("OK: the file is exactly the letter issued, and the decision's signatures verify.")
+    print("OK: the file is exactly the letter issued, " + ("its PDF signature is valid, " if pdf else "")
+          + "and the decision's signatures verify.")
     return 0
 
 

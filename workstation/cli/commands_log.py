@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_SECRET_BYTES, read_input_file
+from ..wording import count
 from . import common
 
 
@@ -25,12 +27,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     r = lsub.add_parser("prove", parents=[parent], help="inclusion proofs (dws.inclusion/1) against the latest "
                         "checkpoint: one entry, a request's entries, or one taxpayer's views")
     what = r.add_mutually_exclusive_group(required=True)
-    what.add_argument("--entry", type=int, metavar="SEQ", help="one log entry: its dws.inclusion/1 proof")
+    what.add_argument("--entry", type=common.record_number, metavar="SEQ",
+                      help="one log entry: its dws.inclusion/1 proof")
     what.add_argument("--request", metavar="ID", help="every entry about this request: a JSON list")
     what.add_argument("--tin-file", type=Path, metavar="FILE", help="every view of the taxpayer whose TIN is "
                       "in FILE ('-': standard input): a JSON list. The TIN is never taken as an argument "
                       "(shell history, process list) and never printed")
-    r.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the proof(s) to FILE")
+    r.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the proof or proofs to FILE")
     r.set_defaults(func=cmd_prove)
 
 
@@ -43,6 +46,7 @@ def _write(text: str, target: Path | None) -> None:
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
+        common.open_card_for_checkpoints(args, s)
         info = s.checkpoint()
     if args.json:
         common.emit_json({"size": info.size, "root": info.root_hex, "signer": info.signer,
@@ -53,7 +57,8 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         return 0
     _write(info.note, args.output)
     if args.output:
-        print(f"Checkpoint of {info.size:,} log entries signed by {info.signer}, written to {args.output}",
+        print(f"Checkpoint of {count(info.size, 'log entry', 'log entries')} signed by {info.signer}, written to "
+              f"{args.output}",
               file=sys.stderr)
     return 0
 
@@ -70,7 +75,8 @@ def cmd_key(args: argparse.Namespace) -> int:
 
 def _read_tin(path: Path) -> str:
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        text = (sys.stdin.read() if str(path) == "-"
+                else read_input_file(path, MAX_SECRET_BYTES, what="a TIN file").decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the TIN file ({exc.__class__.__name__})", source=str(path)) from None
     if not text.strip():
@@ -89,6 +95,6 @@ def cmd_prove(args: argparse.Namespace) -> int:
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     if args.output:
-        count = 1 if isinstance(doc, dict) else len(doc)  # type: ignore[arg-type]
-        print(f"{count} inclusion proof{'s' * (count != 1)} written to {args.output}", file=sys.stderr)
+        proofs = 1 if isinstance(doc, dict) else len(doc)  # type: ignore[arg-type]
+        print(f"{count(proofs, 'inclusion proof')} written to {args.output}", file=sys.stderr)
     return 0

@@ -9,10 +9,12 @@ from typing import Any
 
 from .. import clock as clocks
 from ..errors import UsageError
+from ..model import ELEMENTS
 from ..rules.findings import citation
 from ..service import Session, review
 from ..store import evaluation as ev
 from . import common
+from .table import Column, render
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -25,11 +27,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p = sub.add_parser("override", parents=[parent], help="(reviewer) release or withhold an element, with a reason; "
                        "list or undo overrides")
     p.add_argument("request_id", metavar="REQUEST_ID")
-    p.add_argument("item", nargs="?", metavar="ITEM", help="data element, e.g. address")
+    p.add_argument("item", nargs="?", metavar="ITEM", choices=ELEMENTS, help="data element: " + ", ".join(ELEMENTS))
     act = p.add_mutually_exclusive_group(required=True)
     act.add_argument("--release", action="store_const", const="release", dest="action")
     act.add_argument("--withhold", action="store_const", const="withhold", dest="action")
-    act.add_argument("--undo", type=int, metavar="ID", help="undo override ID")
+    act.add_argument("--undo", type=common.record_number, metavar="ID", help="undo override ID")
     act.add_argument("--list", action="store_true", help="list the request's overrides")
     p.add_argument("--ref", metavar="REF", help="one subject (default: every subject)")
     p.add_argument("--reason", metavar="TEXT", help="why (required for --release and --withhold)")
@@ -103,16 +105,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+OVERRIDE_COLUMNS = (Column("ID", right=True), Column("ACTION"), Column("ITEM"), Column("SUBJECT"), Column("STATE"),
+                    Column("BY AND WHY"))
+
+
 def cmd_override(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         if args.list:
             rows = s.overrides(args.request_id)
             if args.json:
                 common.emit_json(rows)
-            for r in rows if not args.json else []:
-                state = f"undone {r['undone_at'][:10]}" if r["undone_at"] else "active"
-                print(f"{r['id']:>4} {r['action']:<8} {r['item']:<13} {r['ref'] or '(every subject)':<16} "
-                      f"{state:<17} {r['by']}: {r['reason']}")
+            else:
+                print("\n".join(render(OVERRIDE_COLUMNS, [
+                    (str(r["id"]), r["action"], r["item"], r["ref"] or "(every subject)",
+                     f"undone {r['undone_at'][:10]}" if r["undone_at"] else "active", f"{r['by']}: {r['reason']}")
+                    for r in rows])))
+                if not rows:
+                    print("no overrides")
             return 0
         if args.undo is not None:
             s.undo_override(args.request_id, args.undo)

@@ -7,10 +7,10 @@ import getpass
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
+from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
 from ..service import Session, Workstation
 
@@ -22,9 +22,9 @@ def read_secret(args: argparse.Namespace, *, file_attr: str, env: str, prompt: s
     path = getattr(args, file_attr, None)
     if path:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the {what} file ({exc.__class__.__name__})", source=path) from None
+            text = read_input_file(path, MAX_SECRET_BYTES, what=f"a {what} file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"the {what} file is not UTF-8 text", source=path) from None
         value = text.rstrip("\r\n")
         if not value:
             raise InputError(f"the {what} file is empty", source=path)
@@ -46,6 +46,24 @@ def passphrase(args: argparse.Namespace) -> str:
                        what="passphrase")
 
 
+def pin(args: argparse.Namespace) -> str:
+    """The card's PIN, for a user whose signing key is on a PKCS#11 token: `--pin-file FILE`, `DWS_PIN` or a
+    prompt, never an argument; never stored, logged or printed."""
+    return read_secret(args, file_attr="pin_file", env="DWS_PIN", prompt="Card PIN: ", what="card PIN")
+
+
+def signing_secret(args: argparse.Namespace, session: Session) -> str:
+    """What signing asks for again right before it signs: the card's PIN for a key on a token, else the
+    passphrase (same sources as for unlocking)."""
+    return pin(args) if session.key_on_card() else passphrase(args)
+
+
+def open_card_for_checkpoints(args: argparse.Namespace, session: Session) -> None:
+    """A user whose checkpoint key is on their card: the PIN opens it before a checkpoint is signed."""
+    if session.checkpoint_on_card():
+        session.open_card(pin(args))
+
+
 def workstation(args: argparse.Namespace) -> Workstation:
     return Workstation(resolve_store(args.store))
 
@@ -57,9 +75,13 @@ def user_name(args: argparse.Namespace) -> str:
     return name
 
 
-def open_session(args: argparse.Namespace) -> Session:
-    """The user's session; when it closes after writing to the log, a checkpoint goes to the witness folder."""
-    session = workstation(args).unlock(user_name(args), passphrase(args))
+def open_session(args: argparse.Namespace, secret: str | None = None) -> Session:
+    """The user's session (unlocked with `secret`, else the passphrase from its usual sources); when it closes
+    after writing to the log, a checkpoint goes to the witness folder."""
+    session = workstation(args).unlock(user_name(args), secret if secret is not None else passphrase(args))
+    changes = getattr(args, "changes", None)
+    if changes is not None:         # main's record of what the command saved, for an error's last words
+        changes.watch(session)
     session.before_close(lambda: append_witness(session))
     return session
 
@@ -74,6 +96,21 @@ def append_witness(session: Session, *, always: bool = False) -> None:
         print(f"dws: note: {outcome.notice}", file=sys.stderr)
     if outcome.warning:
         print(f"dws: warning: {outcome.warning}", file=sys.stderr)
+
+
+ID_MAX = 2**63 - 1          # the largest id or sequence number the store holds
+
+
+def record_number(text: str) -> int:
+    """An argparse type for an id or sequence number (`--entry SEQ`, `--undo ID`): a whole number the store can
+    hold, else a usage error (exit 2) instead of an overflow deep in the store."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= ID_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {ID_MAX:,}")
+    return value
 
 
 def emit_json(value: Any) -> None:

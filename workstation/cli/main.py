@@ -1,12 +1,16 @@
 """`dws` entry point: argument parsing, dispatch, and the one place errors become messages and exit codes.
 
 Exit status: 0 success, 1 the input or the situation is wrong (nothing changed), 2 usage error,
-3 verification found tampering.
+3 verification found tampering, 141 standard output was closed by its reader (`dws list | head -1`): the
+status a shell reports for a tool that SIGPIPE ended, as coreutils' tools are; no message, no crash report.
+A message says "nothing was changed" only when that is known (output.py: Changes).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -23,7 +27,13 @@ from . import (
     commands_letters,
     commands_log,
     commands_review,
+    commands_settings,
 )
+from .output import NOTHING_CHANGED, SAVED, Changes, OutputClosed, OutputFailed, guarded_stdout, silence_stdout
+
+PIPE_CLOSED = 141               # 128 + SIGPIPE
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAKES_A_STORE = frozenset({"init", "demo", "recover", "restore"})   # they change a store without open_session
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -34,6 +44,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         **({"default": None} if not suppress else d))
     parser.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE "
                         "(else $DWS_PASSPHRASE, else a prompt)", **({"default": None} if not suppress else d))
+    parser.add_argument("--pin-file", metavar="FILE", help="read the card PIN from FILE, for a user whose key "
+                        "is on a PKCS#11 token (else $DWS_PIN, else a prompt)",
+                        **({"default": None} if not suppress else d))
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout",
                         **({"default": False} if not suppress else d))
 
@@ -52,43 +65,77 @@ def build_parser() -> argparse.ArgumentParser:
     commands_letters.register(sub, common)
     commands_log.register(sub, common)
     commands_backup.register(sub, common)
+    commands_settings.register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     private_umask()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    bad = next((i for i, word in enumerate(words, 1) if _SURROGATE.search(word)), None)
+    if bad is not None:     # an undecodable byte (Python reads it as a lone surrogate): nothing can store or log it
+        say(f"dws: argument {bad} is not valid UTF-8 text; retype it (or rename the file it names)")
+        return 2
+    args = parser.parse_args(words)
     try:
         product_clock = clocks.from_environment()
     except ValueError as exc:
-        print(f"dws: {exc}", file=sys.stderr)
+        say(f"dws: {exc}")
         return 2
+    changes = args.changes = Changes()
+    if args.command in MAKES_A_STORE:
+        changes.known = False
     try:
-        with clocks.use(product_clock):
+        with clocks.use(product_clock), guarded_stdout():
             return int(args.func(args) or 0)
+    except OutputClosed:                # the reader went away (`dws list | head -1`): quietly, as coreutils do
+        silence_stdout()
+        return PIPE_CLOSED
+    except OutputFailed as exc:
+        silence_stdout()
+        say(f"dws: standard output could not be written ({exc.reason()}){_then(changes)}")
+        return 1
     except DwsError as exc:
-        print(f"dws: {exc}", file=sys.stderr)
+        say(f"dws: {_with_outcome(str(exc), changes)}")
         return exc.exit_code
     except Cancelled:
-        print("dws: cancelled; nothing was changed", file=sys.stderr)
+        say(f"dws: cancelled{_then(changes)}")
         return 1
     except KeyboardInterrupt:
-        print("\ndws: interrupted; nothing was changed", file=sys.stderr)
+        say(f"\ndws: interrupted{_then(changes)}")
         return 130
     except db.DatabaseError as exc:     # a read outside a transaction: damage, an I/O error, a busy store
-        print(f"dws: {db.store_error(exc)}", file=sys.stderr)
+        say(f"dws: {_with_outcome(str(db.store_error(exc)), changes)}")
         return 1
     except OSError as exc:             # the disk: full, read-only, an I/O error
-        print(f"dws: {os_error(exc)}", file=sys.stderr)
+        say(f"dws: {_with_outcome(str(os_error(exc)), changes)}")
         return 1
     except Exception as exc:  # a bug: report where, never what (the message may quote data)
         from ..crashlog import write_crash_report
 
         path = write_crash_report(exc)
-        print(f"dws: internal error ({type(exc).__name__}); nothing was changed. A report without any "
-              f"taxpayer data was written to {path}", file=sys.stderr)
+        say(f"dws: internal error ({type(exc).__name__}){_then(changes)}. A report without any taxpayer data was "
+            f"written to {path}")
         return 1
+
+
+def say(message: str) -> None:
+    """One line on stderr; a closed stderr loses it rather than raising again."""
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr)
+
+
+def _then(changes: Changes) -> str:
+    outcome = changes.outcome()
+    return f"; {outcome}" if outcome else ""
+
+
+def _with_outcome(message: str, changes: Changes) -> str:
+    """A message that says "nothing was changed" (true of the step that failed) says instead that the command's
+    earlier changes stand when a session of the command had saved some."""
+    outcome = changes.outcome()
+    return message.replace(NOTHING_CHANGED, outcome) if outcome == SAVED else message
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from workstation.processes import die_with_parent
+
 MAX_WORKERS = 4
 _HEADER = struct.Struct(">QQ")           # chunk length, metadata length
 
@@ -66,7 +68,8 @@ def ordered_chunks(kind: str, config: dict[str, Any], tasks: int, *,
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for k in range(workers):
-            spec = json.dumps({"kind": kind, "config": config, "worker": k, "workers": workers, "tasks": tasks})
+            spec = json.dumps({"kind": kind, "config": config, "worker": k, "workers": workers, "tasks": tasks,
+                               "parent": os.getpid()})
             procs.append(subprocess.Popen([sys.executable, "-m", "workstation.demo.worker", spec],
                                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env))
         for task in range(tasks):
@@ -90,6 +93,7 @@ def ordered_chunks(kind: str, config: dict[str, Any], tasks: int, *,
 def worker_main(spec_json: str) -> None:
     """Produce this worker's chunks on stdout, each as header, data, metadata (run by worker.py)."""
     spec = json.loads(spec_json)
+    die_with_parent(spec.get("parent"))        # a killed `dws demo` leaves no generator behind
     chunk = _job(spec["kind"], spec["config"])
     out = sys.stdout.buffer
     for task in range(spec["worker"], spec["tasks"], spec["workers"]):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,10 +16,9 @@ from itertools import chain, count, islice
 from pathlib import Path
 from typing import TextIO
 
-from workstation.errors import InputError
+from workstation.errors import InputError, shown_name
 
 MAX_LINE_CHARS = 64 * 1024          # one physical line; a longer one is refused, never read whole
-_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
 def open_text(path: Path, source: str) -> TextIO:
@@ -60,7 +58,7 @@ def checked_lines(lines: Iterator[str], source: str, first: int = 2) -> Iterator
         pos = next((i for i, line in enumerate(block) if line_too_long(line)), None)
         if pos is None:
             return block
-        error = InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source,
+        error = InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source,
                            where=f"line {start + pos}")
         return chain(block[:pos], _raising(error))
 
@@ -89,7 +87,7 @@ def read_header(lines: Iterator[str], expected: tuple[str, ...], source: str) ->
     if not first:
         raise InputError("is empty: the first line must be the header", source=source)
     if line_too_long(first):
-        raise InputError(f"line is longer than {MAX_LINE_CHARS} characters", source=source, where="line 1")
+        raise InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source, where="line 1")
     if "\x00" in first:
         raise InputError("contains a NUL character (not a text CSV file?)", source=source, where="line 1")
     try:
@@ -103,15 +101,16 @@ def read_header(lines: Iterator[str], expected: tuple[str, ...], source: str) ->
                          source=source, where="line 1")
     for pos, name in enumerate(names, 1):
         if name in index:
-            raise InputError(f"column {name!r} appears twice", source=source, where="line 1")
+            raise InputError(f"column {shown_name(name, 'column')} appears twice (column {pos})", source=source,
+                             where="line 1")
         if name not in known:
-            shown = f" {name!r}" if _SAFE_NAME.fullmatch(name) else ""
-            raise InputError(f"unknown column{shown} (column {pos}); expected the columns "
+            raise InputError(f"unknown column {shown_name(name, 'column')} (column {pos}); expected the columns "
                              + ",".join(expected), source=source, where="line 1")
         index[name] = pos - 1
     missing = [name for name in expected if name not in index]
     if missing:
-        raise InputError("missing column(s): " + ", ".join(missing), source=source, where="line 1")
+        raise InputError(f"missing column{'s' * (len(missing) != 1)}: " + ", ".join(missing), source=source,
+                         where="line 1")
     return index
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from workstation.errors import InputError
+from workstation.errors import InputError, plain_name, shown_name
+from workstation.inputfiles import read_input_file
 from workstation.intake.csvfile import unexpected_error
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -31,8 +30,10 @@ TEXT_MAX = 4000          # free text: statements, reasons, notes
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _MISSING = object()
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)      # a cheap test before walking the document
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE = "a \\ud800-\\udfff escape without its pair"
 _T = TypeVar("_T")
 
 
@@ -73,20 +74,7 @@ def _no_constant(name: str) -> Any:
 
 def load_json(path: Path, source: str) -> Any:
     """Read and parse a JSON file (UTF-8, BOM allowed, at most MAX_JSON_BYTES)."""
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a folder, not a file", source=source)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("is not a regular file", source=source)
-        with open(path, "rb") as f:
-            raw = f.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", source=source) from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputError(f"is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB", source=source)
+    raw = read_input_file(path, MAX_JSON_BYTES, source=source, what="a JSON file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,7 +82,7 @@ def load_json(path: Path, source: str) -> Any:
         raise InputError("is not UTF-8 text (save the file as UTF-8)", source=source,
                          where=f"line {line}") from None
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+        doc = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"is not valid JSON: {exc.msg}", source=source,
                          where=f"line {exc.lineno}, column {exc.colno}") from None
@@ -103,12 +91,35 @@ def load_json(path: Path, source: str) -> Any:
     except ValueError:  # NaN/Infinity, or an integer too long to convert
         raise InputError("is not valid JSON: NaN, Infinity or a number of more than 4300 digits",
                          source=source) from None
+    if _ESCAPED_SURROGATE.search(text):         # only then can a string hold one: walk the document
+        check_unicode(doc, source)
+    return doc
+
+
+def check_unicode(doc: Any, source: str, path: str = "$") -> None:
+    """Refuse a lone surrogate (a `\\ud800`-`\\udfff` escape without its pair) in any string, key or value: it
+    is no character, and nothing can be written, logged or hashed with it. Walks without recursion (a document
+    may nest as deep as the parser allows)."""
+    stack: list[tuple[Any, str]] = [(doc, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise InputError(f"is not valid Unicode text: {_LONE}", source=source, where=where)
+        elif isinstance(value, dict):
+            for key in reversed(list(value)):
+                if _SURROGATE.search(key):
+                    raise InputError(f"has a key that is not valid Unicode text: {_LONE}", source=source,
+                                     where=f"{where}[{shown_name(key)}]")
+                stack.append((value[key], _key_path(where, key)))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]") for i, item in reversed(list(enumerate(value))))
 
 
 def _key_path(path: str, key: str) -> str:
-    """The path of `key` in the object at `path`; a key that is not a plain name (a file may use anything, a
-    taxpayer's name too) is not quoted."""
-    return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[a key that is not a plain name]"
+    """The path of `key` in the object at `path`; a key that is not a short plain name (a file may use anything, a
+    taxpayer's name or TIN too) is shown by its length only: `$.purpose[<unrecognised key of 11 characters>]`."""
+    return f"{path}.{key}" if plain_name(key) else f"{path}[{shown_name(key)}]"
 
 
 def _kind(value: Any) -> str:
@@ -152,7 +163,7 @@ class Node:
             raise self.error(f"must be a string, not {_kind(self.value)}")
         value = self.value.strip()
         if len(value) > max_len:
-            raise self.error(f"is longer than {max_len} characters")
+            raise self.error(f"is longer than {max_len:,} characters")
         if (_CONTROL if multiline else _CONTROL_OR_NEWLINE).search(value):
             raise self.error("contains a control character")
         if non_empty and not value:
@@ -163,7 +174,7 @@ class Node:
         if not isinstance(self.value, list):
             raise self.error(f"must be a list, not {_kind(self.value)}")
         if len(self.value) > max_items:
-            raise self.error(f"has more than {max_items} entries")
+            raise self.error(f"has more than {max_items:,} entries")
         return [Node(item, f"{self.path}[{i}]", self.source) for i, item in enumerate(self.value)]
 
 
@@ -208,7 +219,7 @@ class Obj:
         if isinstance(node.value, bool) or not isinstance(node.value, int):
             raise node.error(f"must be a whole number, not {_kind(node.value)}")
         if not minimum <= node.value <= maximum:
-            raise node.error(f"must be between {minimum} and {maximum}")
+            raise node.error(f"must be between {minimum:,} and {maximum:,}")
         return node.value
 
     def iso_date(self, key: str, *, required: bool = True) -> str | None:

@@ -1,4 +1,4 @@
-"""Rows of the taxpayer records CSV packed for the store (schema 11), and a stored record's values read back.
+"""Rows of the taxpayer records CSV packed for the store (schema 11).
 
 A packed batch is two JSON texts: an array of rows `[tin, tin_type, tax_year, name, name_control, addr_key,
 hold]`, and an array of the rows' lines, each the record's CSV line in INTERCHANGE column order (as the file
@@ -11,9 +11,6 @@ after row — which costs a third of `json.dumps` of the rows.
 A batch's rows are laid out in key order (TIN, year, type): the table is then a series of sorted runs, and
 SQLite's sorts that build the two indexes in TIN order (the unique key, the match index) do about a third less
 work. The order of the rows in the table changes nothing else (every read goes through an index or sorts).
-
-`data_values(line)` gives a stored record's values back as the typed reader gives them: trimmed, empty as
-None, the numbers as int.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from workstation.intake.records_checks import Checked
-from workstation.model import RECORD_DATA_COLUMNS, TIN_TYPES
+from workstation.model import TIN_TYPES
 from workstation.normalize import name_control
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -37,8 +34,6 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 WIDTH = len(CSV_COLUMNS)
 STANDARD_ORDER = list(range(WIDTH))
-NUMBERS = frozenset({"agi", "total_tax", "refund", "dependents", "wages", "interest"})
-_DATA = tuple((name, CSV_COLUMNS.index(name), name in NUMBERS) for name in RECORD_DATA_COLUMNS)
 _TYPE_TOKEN = {name: encode_basestring(name) for name in TIN_TYPES}
 _HOLD_TOKEN = ("0]", "1]")               # a row's last value: it closes the row
 
@@ -112,13 +107,3 @@ def csv_line(fields: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(fields)
     return buffer.getvalue()
-
-
-def data_values(line: str) -> dict[str, Any]:
-    """The values of RECORD_DATA_COLUMNS of a stored record's CSV line: trimmed, empty as None, numbers as int."""
-    fields = next(csv.reader([line]))
-    out: dict[str, Any] = {}
-    for name, pos, number in _DATA:
-        value = fields[pos].strip()
-        out[name] = (int(value) if number else value) if value else None
-    return out

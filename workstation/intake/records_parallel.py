@@ -17,11 +17,10 @@ import leaves no orphan behind.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from itertools import islice, repeat
 from operator import add
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any, TextIO
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_csv import PackedRows, header_order, parse_lines, read_packed, read_records
-from workstation.processes import die_with_parent
+from workstation.processes import worker_pool
 
 BLOCK_LINES = 20_000
 _LINE_CHARS = 150                           # a typical line: a block is read as BLOCK_LINES * _LINE_CHARS characters
@@ -148,8 +147,7 @@ def _lines(block: str) -> list[str]:
 def _parsed(path: Path, blocks: Iterator[tuple[int, str | list[str]]], order: list[int], workers: int, packed: bool
             ) -> Iterator[Any]:
     window = workers * 2
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent)
+    pool = worker_pool(workers)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:

@@ -204,14 +204,15 @@ def _cut(chunk: SubjectColumns, end: int) -> SubjectColumns:
 
 def _subject(fields: list[str], order: list[int], source: str, line: int) -> Subject:
     if len(fields) != len(COLUMNS):
-        raise InputError(f"has {len(fields)} field(s); the header has {len(COLUMNS)}", source=source,
+        raise InputError(f"has {len(fields)} field{'s' * (len(fields) != 1)}; the header has {len(COLUMNS)}",
+                         source=source,
                          where=f"line {line}")
     values: list[str] = []
     for name, pos in zip(COLUMNS, order, strict=True):
         value = fields[pos].strip()
         problem = None
         if len(value) > _LIMITS[name]:
-            problem = f"{name} is longer than {_LIMITS[name]} characters"
+            problem = f"{name} is longer than {_LIMITS[name]:,} characters"
         elif _CONTROL.search(value) or (name != "reason" and _NEWLINE.search(value)):
             problem = f"{name} contains a control character"
         if problem:
@@ -222,7 +223,7 @@ def _subject(fields: list[str], order: list[int], source: str, line: int) -> Sub
         raise InputError("ref is empty", source=source, where=f"line {line}, column ref")
     period_list = _periods(periods)
     if period_list is None:
-        raise InputError(f"periods: at most {_MAX_PERIODS}, each at most {_PERIOD_MAX} characters",
+        raise InputError(f"periods: at most {_MAX_PERIODS:,}, each at most {_PERIOD_MAX:,} characters",
                          source=source, where=f"line {line}, column periods")
     has_address = any((street, city, state, zip_code))
     return Subject(

@@ -1,25 +1,23 @@
 """A large subjects CSV read and packed in a worker process while the caller stores the batches.
 
-One spawned worker reads the file front to back (`subjects_csv`, `subjects_pack`: the very code of the
-single-process path) and sends the packed batches through a pipe; it works one batch ahead of the caller and no
-further (a pipe's send waits for the receiver), so memory stays bounded. An error travels as plain strings and
-is raised here after the batches before it. Taxpayer values travel only through the pipe, never a file. The
-worker dies with this process (Linux: PR_SET_PDEATHSIG), and is ended when the caller stops early.
+One worker process (`processes.worker_pool`) reads the file front to back (`subjects_csv`, `subjects_pack`: the
+very code of the single-process path), one packed batch a task: the caller asks for the next batch before it
+stores the one it has, so the worker is one batch ahead and no further, and memory stays bounded. An error
+travels as plain strings and is raised here after the batches before it. Taxpayer values travel only through
+the pool's pipes, never a file. The worker dies with this process, and is ended when the caller stops early.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from workstation.errors import InputError
 from workstation.intake import csvfile, subjects_csv
 from workstation.intake.subjects_pack import PackedSubjects, pack_columns
-from workstation.processes import die_with_parent, gc_paused
+from workstation.processes import gc_paused, worker_pool
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024            # ~40,000 subjects: below it, starting a worker costs more
 
@@ -30,28 +28,22 @@ def subject_batches(path: Path, size: int) -> Iterator[PackedSubjects]:
     if not _parallel(path):
         yield from packed_batches(path, size)
         return
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_produce, args=(send, path, size), name="dws-subjects", daemon=True)
-    worker.start()
-    send.close()
+    pool = worker_pool(1, "workstation.intake.subjects_parallel:_open", (path, size))
     try:
+        future = pool.submit(_next)
         while True:
             try:
-                message = receive.recv()
-            except EOFError:
-                raise InputError("could not be read (the reading process ended)", source=str(path)) from None
-            if message[0] == "batch":
-                yield message[1]
-            elif message[0] == "error":
+                message = future.result()
+            except Exception as exc:                # the worker died (killed, out of memory)
+                raise csvfile.unexpected_error(exc, str(path)) from None
+            if message[0] == "error":
                 raise InputError(message[1], source=message[2], where=message[3])
-            else:
+            if message[0] == "done":
                 return
+            future = pool.submit(_next)             # the worker reads on while this batch is stored
+            yield message[1]
     finally:
-        receive.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def packed_batches(path: Path, size: int) -> Iterator[PackedSubjects]:
@@ -81,22 +73,28 @@ def _parallel(path: Path) -> bool:
     return workers != 1 and (os.cpu_count() or 1) > 1 and size >= threshold
 
 
-def _produce(send: Connection, path: Path, size: int) -> None:
-    """In the worker: ("batch", PackedSubjects)..., then ("done",) or ("error", message, source, where)."""
-    die_with_parent()
-    message: tuple[Any, ...] = ("done",)
+class _Reading:
+    """In the worker: the file being read and the batches still to send."""
+
+    path: Path
+    batches: Iterator[PackedSubjects]
+
+
+def _open(path: Path, size: int) -> None:
+    """In the worker (the pool's initializer): start reading."""
+    _Reading.path, _Reading.batches = path, packed_batches(path, size)
+
+
+def _next() -> tuple[Any, ...]:
+    """In the worker: ("batch", PackedSubjects), ("done",) or ("error", message, source, where). The error
+    travels as plain strings (an exception's own pickling could lose its fields)."""
     try:
         with gc_paused():
-            for batch in packed_batches(path, size):
-                send.send(("batch", batch))
+            return ("batch", next(_Reading.batches))
+    except StopIteration:
+        return ("done",)
     except InputError as exc:
-        message = ("error", exc.message, exc.source, exc.where)
+        return ("error", exc.message, exc.source, exc.where)
     except Exception as exc:
-        bad = csvfile.unexpected_error(exc, str(path))
-        message = ("error", bad.message, bad.source, bad.where)
-    try:
-        send.send(message)
-    except OSError:
-        pass                                    # the caller stopped listening
-    finally:
-        send.close()
+        bad = csvfile.unexpected_error(exc, str(_Reading.path))
+        return ("error", bad.message, bad.source, bad.where)

@@ -32,6 +32,7 @@ from workstation.rules.request_context import (
     problems_found,
     quote,
 )
+from workstation.wording import count
 
 __all__ = ["FIRST_TAX_YEAR", "SIGNER_ROLES", "RequestContext", "applicable_codes", "civil_wording",
            "evaluate_request", "named_officers", "order_applies", "valid_periods"]
@@ -99,7 +100,7 @@ def _received(ctx: RequestContext) -> list[Finding]:
         return [ctx.finding("RECEIVED", REVIEW, f"The request was received on {received}, {age:,} days before the "
                             f"evaluation date (more than {stale}): it is stale; ask the requester whether it still "
                             "stands.")]
-    return [ctx.finding("RECEIVED", PASS, f"Received on {received}, {age:,} day(s) before the evaluation date.")]
+    return [ctx.finding("RECEIVED", PASS, f"Received on {received}, {count(age, 'day')} before the evaluation date.")]
 
 
 def _signer(ctx: RequestContext) -> list[Finding]:
@@ -195,15 +196,15 @@ def _officers(ctx: RequestContext) -> list[Finding]:
     limit = int(ctx.setting("officer_caseload_limit"))
     if not persons:
         return problems_found(ctx, "OFFICERS", ["no officer personally and directly engaged is named"], "")
-    problems = [f"officer {n} carries {most:,} active matters, more than the limit of {limit}"
+    problems = [f"officer {n} carries {count(most, 'active matter')}, more than the limit of {limit:,}"
                 for n, most in persons.values() if most > limit]
     named = len(persons)
     if subjects > limit * named:
         per = f"{subjects / named:,.1f}".removesuffix(".0")
-        problems.append(f"{subjects:,} subjects for {named} named officer(s) is "
-                        f"{per} per officer, more than the limit of {limit}")
-    return problems_found(ctx, "OFFICERS", problems, f"{named} officer(s) named, each within the caseload "
-                     f"limit of {limit}; {subjects:,} subject(s) in all.")
+        problems.append(f"{count(subjects, 'subject')} for {count(named, 'named officer')} is "
+                        f"{per} per officer, more than the limit of {limit:,}")
+    return problems_found(ctx, "OFFICERS", problems, f"{count(named, 'officer')} named, each within the caseload "
+                     f"limit of {limit:,}; {count(subjects, 'subject')} in all.")
 
 
 def order_applies(order: CourtOrder, pkg: RequestPackage, as_of: date) -> bool:
@@ -241,7 +242,7 @@ def _safeguards(ctx: RequestContext) -> list[Finding]:
         return [ctx.finding("SAFEGUARDS", PASS, "The requester is not in the agency register.")]
     problems = [] if agency.safeguards_current else ["its safeguards are not current"]
     if agency.open_findings > 0 and not agency.corrective_plan:
-        problems.append(f"it has {agency.open_findings} open safeguard finding(s) without a corrective plan")
+        problems.append(f"it has {count(agency.open_findings, 'open safeguard finding')} without a corrective plan")
     if problems:
         return [ctx.finding("SAFEGUARDS", REVIEW, f"Agency register, {agency.agency_code}: "
                             + "; ".join(problems) + f" (last review {agency.last_review or 'unknown'}).")]
@@ -250,11 +251,11 @@ def _safeguards(ctx: RequestContext) -> list[Finding]:
 
 
 def _bulk(ctx: RequestContext) -> list[Finding]:
-    limit, count = int(ctx.setting("bulk_threshold")), ctx.subject_count
-    if count > limit:
-        return [ctx.finding("BULK", REVIEW, f"{count} subjects exceed the bulk threshold of {limit}: a bulk "
-                            "request is never decided without an approver.")]
-    return [ctx.finding("BULK", PASS, f"{count} subject(s), within the bulk threshold of {limit}.")]
+    limit, subjects = int(ctx.setting("bulk_threshold")), ctx.subject_count
+    if subjects > limit:
+        return [ctx.finding("BULK", REVIEW, f"{subjects:,} subjects exceed the bulk threshold of {limit:,}: a "
+                            "bulk request is never decided without an approver.")]
+    return [ctx.finding("BULK", PASS, f"{count(subjects, 'subject')}, within the bulk threshold of {limit:,}.")]
 
 
 _CHECKS: dict[str, Callable[[RequestContext], list[Finding]]] = {

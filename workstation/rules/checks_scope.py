@@ -28,6 +28,7 @@ from workstation.rules.request_context import (
     problems_found,
     unique,
 )
+from workstation.wording import count
 
 _YEAR = re.compile(r"[0-9]{4}")
 FIRST_TAX_YEAR = 1913
@@ -90,12 +91,12 @@ def consent(ctx: RequestContext) -> list[Finding]:
     elif signed > received:
         problems.append("the consent is dated after the request was received")
     elif (received - signed).days > max_age:
-        problems.append(f"the consent was signed {(received - signed).days} days before the request was "
-                        f"received (limit {max_age} days)")
+        problems.append(f"the consent was signed {count((received - signed).days, 'day')} before the request was "
+                        f"received (limit {count(max_age, 'day')})")
     if outside := [i for i in unique(pkg.items) if i not in given.items]:
         problems.append(f"the consent does not cover {names(outside)}")
     if periods := [p for p in rule_periods(ctx) if p not in given.periods]:
-        problems.append(f"the consent does not cover tax period(s) {names(periods)}")
+        problems.append(f"the consent does not cover tax period{'s' * (len(periods) != 1)} {names(periods)}")
     # The consent covers its own taxpayer only, so it must say who that is (RULES.md: TIN and name control).
     if tin_digits(given.taxpayer_tin) is None:
         problems.append("the consent does not identify its taxpayer by a nine-digit TIN")

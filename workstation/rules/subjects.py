@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..normalize import address_key_of, name_control, normalize_name, street_tokens, tin_digits
+from ..wording import count
 from .checks_subject import check_address, check_name
 from .findings import FAIL, PASS, REVIEW
 
@@ -397,7 +398,7 @@ class SubjectChecker:
         if not text:
             return "no specific reason is given for this taxpayer", "", None
         if len(text) < MIN_REASON_CHARS:
-            return f"the reason is too short to be specific ({len(text)} characters)", "", None
+            return f"the reason is too short to be specific ({count(len(text), 'character')})", "", None
         key = reason_key(text)
         shared = policy.reason_counts.get(key, 1) - 1
         shared_msg = (f"the same reason is given for {shared:,} other taxpayers (boilerplate; limit "

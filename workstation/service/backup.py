@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import tarfile
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import clock as clocks
-from ..errors import InputError, StoreError
+from ..errors import InputError, StoreError, shown_name
 from ..fsutil import _fsync_dir, atomic_file, remove_stale
 from ..store import backup as backup_sql
 from ..store import db, opening
@@ -162,7 +163,7 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, Any], dict[str, Any]
             slots: dict[str, Any] = {}
             for member in tar:
                 if member.name not in MEMBERS or not member.isfile() or member.name in seen:
-                    raise _broken(source, f"unexpected member {member.name[:60]!r}")
+                    raise _broken(source, f"unexpected member {shown_name(member.name, 'name')}")
                 if member.name != MANIFEST and manifest is None:
                     raise _broken(source, "the manifest is not the first member")
                 if member.name != DATABASE and member.size > SMALL_MEMBER:
@@ -188,6 +189,10 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, Any], dict[str, Any]
     return manifest, slots
 
 
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z", re.ASCII)
+_HEX = re.compile(r"[0-9a-f]{1,64}", re.ASCII)
+
+
 def _manifest(source: Path, data: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(data.decode("utf-8"))
@@ -200,6 +205,8 @@ def _manifest(source: Path, data: bytes) -> dict[str, Any]:
             or not isinstance(doc.get("store_id"), str) or not isinstance(doc.get("schema"), int)
             or not isinstance(doc.get("log_size"), int) or not isinstance(doc.get("created_at"), str)):
         raise _broken(source, "the manifest lacks store_id, schema, log_size, created_at or sha256")
+    if not _STAMP.fullmatch(doc["created_at"]) or not _HEX.fullmatch(doc["store_id"]):   # both are shown later
+        raise _broken(source, "the manifest's store_id or created_at is malformed")
     if doc["schema"] > db.SCHEMA_VERSION:
         raise StoreError(f"{source} holds a store of schema version {doc['schema']}, newer than this program "
                          f"({db.SCHEMA_VERSION}); install the newer Disclosure Workstation to restore it "

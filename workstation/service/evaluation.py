@@ -8,7 +8,6 @@ request's overrides, or the evaluation date.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 from collections import Counter, deque
@@ -24,7 +23,7 @@ from ..codec import package_from_json
 from ..errors import Cancelled, InputError
 from ..model import RequestPackage
 from ..normalize import name_control, normalize_name, tin_digits
-from ..processes import gc_paused
+from ..processes import gc_paused, worker_pool
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.checks_subject import check_name
 from ..rules.findings import releasable_items
@@ -165,9 +164,8 @@ def _pool(s: Session, workers: int) -> Iterator[_Pool | None]:
     if workers == 1:
         yield None
         return
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=subject_pass.start_worker,
-                                   initargs=(s.database_file(), s.data_key_for_workers(), workers))
+    executor = worker_pool(workers, "workstation.service.subject_pass:start_worker",
+                           (s.database_file(), s.data_key_for_workers(), workers))
     try:
         for _ in range(workers):
             executor.submit(subject_pass.ready)

@@ -12,13 +12,14 @@ from datetime import date
 from pathlib import Path
 
 from ..canonical import canonical_json, utc_now
-from ..duedates import due_date
+from ..duedates import BeyondCalendar, due_date
 from ..errors import InputError
 from ..intake import read_agency, read_court_order, read_request
 from ..model import ImportSummary
 from ..store import db, orders
 from ..store import evaluation as ev
 from ..store import requests as requests_sql
+from ..wording import count
 from .records_load import check_cancel, copy_records
 from .session import CancelCheck, Progress, Session
 
@@ -42,8 +43,7 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
     parsed = read_request(path)
     pkg = parsed.package
     package_json = canonical_json(dataclasses.asdict(pkg)).decode("utf-8")
-    due = due_date(pkg.authority, date.fromisoformat(pkg.received_on),
-                   agency_days=s.setting("agency_due_days"), foia_days=s.setting("foia_due_working_days"))
+    due = _due_date(s, parsed.source, pkg.authority, pkg.received_on)
     digest = hashlib.sha256(package_json.encode("utf-8"))
     with db.transaction(s.conn):
         existing = requests_sql.find(s.conn, pkg.request_id)
@@ -67,6 +67,19 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
               {"authority": pkg.authority, "subjects": count, "source": path.name,
                "package_hash": digest.hexdigest()})
     return ImportSummary("request", path.name, count, inserted=count, ident=pkg.request_id)
+
+
+def _due_date(s: Session, source: str, authority: str, received_on: str) -> date:
+    """The request's due date; one that would fall after the calendar's last day is the file's problem (named by
+    its field), not a crash."""
+    agency_days, foia_days = s.setting("agency_due_days"), s.setting("foia_due_working_days")
+    try:
+        return due_date(authority, date.fromisoformat(received_on), agency_days=agency_days, foia_days=foia_days)
+    except BeyondCalendar:
+        limit = (f"{count(foia_days, 'working day')} (setting foia_due_working_days)" if authority == "foia" else
+                 f"{count(agency_days, 'day')} (setting agency_due_days)")
+        raise InputError(f"is too late a date: the due date, {limit} after it, would fall after 9999-12-31, the "
+                         "last day the calendar holds", source=source, where="$.received_on") from None
 
 
 def import_order(s: Session, path: Path) -> ImportSummary:

@@ -1,24 +1,28 @@
-"""Letters: issue one per final signed decision (stored in the store, with the accounting of disclosures in
-the same transaction), hand out the stored bytes, log every write and print, and check a letter file
-against the store (`dws verify-letter`)."""
+"""Letters: issue one per final signed decision (signed as a PDF with the issuing user's key, stored in the
+store with the accounting of disclosures in the same transaction), hand out the stored bytes, log every write
+and print, and check a letter file against the store (`dws verify-letter`)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..canonical import sha256_hex, utc_now
 from ..errors import InputError, TamperError
 from ..keys import primitives as p
+from ..keys.signer import Signer
 from ..letters import verification as marks
 from ..letters.document import LogCheckpoint
 from ..letters.render import render
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import letters as letters_sql
-from . import letter_input, review, witness
+from ..wording import count
+from . import certificates, letter_input, letter_signature, review, witness
 from .decisions import DecisionInfo, info
+from .release_gate import check as release_gate_check
 from .session import Session
 
 ATTEMPTS = 3                 # times a letter is re-made when another session wrote to the log meanwhile
@@ -69,22 +73,25 @@ def letter_id_for(decision_id: str) -> str:
     return "L-" + decision_id.removeprefix("D-")
 
 
-def issue(s: Session, request_id: str) -> IssuedLetter:
-    """The letter for the request's final decision: generated and stored the first time, the stored bytes
-    after that. Issuing a letter that releases records the disclosures in the same transaction. The letter
-    carries a checkpoint of the log signed by the issuing user and kept in that same transaction: it covers
-    every entry before the letter's own `letter-issued` entry."""
+def issue(s: Session, request_id: str, secret: str) -> IssuedLetter:
+    """The letter for the request's final decision: generated, signed and stored the first time, the stored
+    bytes after that (`secret` is then not asked for). Issuing a letter that releases records the disclosures
+    in the same transaction. The letter carries a checkpoint of the log signed by the issuing user and kept in
+    that same transaction: it covers every entry before the letter's own `letter-issued` entry. The PDF is
+    signed (PAdES) by the issuing user's signing key, which `secret` opens, under their certificate."""
     s.require("issue-letter")
     rid, pkg, row, decision = _final(s, request_id)
     existing = letters_sql.for_decision(s.conn, row.decision_id)
     if existing is not None:
         return _issued(s, existing, request_id)
     letter_id = letter_id_for(row.decision_id)
-    for _attempt in range(ATTEMPTS):
-        try:
-            return _issue_once(s, request_id, rid, pkg, row, decision, letter_id)
-        except _LogMoved:
-            continue
+    with s.signer(secret) as signer:
+        signing = certificates.for_signing(s, signer.public_key)
+        for _attempt in range(ATTEMPTS):
+            try:
+                return _issue_once(s, request_id, rid, pkg, row, decision, letter_id, (signer, signing))
+            except _LogMoved:
+                continue
     raise InputError(f"the audit log kept changing while the letter for {request_id} was being made (another "
                      "session is writing to this store); nothing was issued: try again")
 
@@ -94,17 +101,20 @@ class _LogMoved(Exception):
 
 
 def _issue_once(s: Session, request_id: str, rid: int, pkg: Any, row: dec.DecisionRow, decision: DecisionInfo,
-                letter_id: str) -> IssuedLetter:
-    """Sign a checkpoint of the log as it is, render the letter carrying it, then, in one transaction: check
-    the log is still exactly what the checkpoint covers, keep the checkpoint, store the letter, record the
-    disclosures and log `letter-issued` (the entry right after the checkpoint's last)."""
+                letter_id: str, signing: tuple[Signer, certificates.SigningCertificate]) -> IssuedLetter:
+    """Sign a checkpoint of the log as it is, render the letter carrying it, sign the PDF, then, in one
+    transaction: check the log is still exactly what the checkpoint covers, keep the checkpoint, store the
+    letter, record the disclosures and log `letter-issued` (the entry right after the checkpoint's last)."""
     seen = auditlog.head(s.conn)
     info = witness.sign_checkpoint(s)
     checkpoint = LogCheckpoint(info.note, info.size, info.signer)
     data = letter_input.build(s, rid, pkg, row, decision, letter_id, checkpoint)
-    pdf, pages = render(data)
+    rendered, pages = render(data)
+    release_gate_check(s, rid, data, rendered)     # refuses (and logs) a letter that shows a withheld value
+    issued_at = utc_now()
+    pdf = letter_signature.sign(rendered, letter_id, signing, datetime.fromisoformat(issued_at))
     made = letters_sql.LetterRow(letter_id, row.decision_id, rid, data.kind, data.texts["version"],
-                                 sha256_hex(pdf), pages, utc_now(), s.user or "recovery")
+                                 sha256_hex(pdf), pages, issued_at, s.user or "recovery")
     with db.transaction(s.conn):
         current = dec.current(s.conn, rid)
         if current is None or current.decision_id != row.decision_id:
@@ -168,6 +178,7 @@ class LetterCheck:
     file_sha256: str
     issued_sha256: str
     signatures: list[dict[str, Any]] = field(default_factory=list)
+    pdf_signature: letter_signature.PdfSignatureReport | None = None   # None: issued before letters were signed
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -176,11 +187,12 @@ class LetterCheck:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, **self.__dict__}
+        return {"ok": self.ok, **asdict(self)}
 
 
 def verify(s: Session, data: bytes, source: str) -> LetterCheck:
-    """Is `data` exactly a letter this store issued, for a decision whose signatures verify?
+    """Is `data` exactly a letter this store issued, its PDF signature valid (letter_signature.py), for a
+    decision whose signatures verify?
     Not ours (not a PDF, no letter id, an id this store never issued): InputError. Ours but changed:
     a report with problems (the CLI exits 3)."""
     s.require("read-log")
@@ -208,6 +220,7 @@ def verify(s: Session, data: bytes, source: str) -> LetterCheck:
     if decision_ids - {row.decision_id}:
         check.problems.append(f"the file names decision {', '.join(sorted(decision_ids - {row.decision_id}))}, "
                               f"but letter {row.letter_id} was issued for {row.decision_id}")
+    check.pdf_signature = letter_signature.check(s, data, issued, row, check.problems, check.notes)
     _check_decision(s, row.decision_id, check)
     with db.transaction(s.conn):
         s.log("letter-verified", check.request_id, {"letter_id": row.letter_id, "ok": check.ok,
@@ -217,11 +230,14 @@ def verify(s: Session, data: bytes, source: str) -> LetterCheck:
 
 def _difference(data: bytes, issued: bytes, letter_id: str) -> str:
     if data.startswith(issued):
-        return (f"{len(data) - len(issued):,} bytes were appended to letter {letter_id} after it was issued "
+        appended = len(data) - len(issued)
+        return (f"{count(appended, 'byte')} {'was' if appended == 1 else 'were'} appended to letter {letter_id} "
+                "after it was issued "
                 "(an incremental update changes what a PDF shows)")
     if len(data) == len(issued):
         changed = sum(a != b for a, b in zip(data, issued, strict=True))
-        return f"{changed:,} byte(s) of the file differ from letter {letter_id} as issued"
+        verb = "differs" if changed == 1 else "differ"
+        return f"{count(changed, 'byte')} of the file {verb} from letter {letter_id} as issued"
     return f"the file ({len(data):,} bytes) differs from letter {letter_id} as issued ({len(issued):,} bytes)"
 
 

@@ -14,10 +14,13 @@ from ..redaction.scan import scan_free_text
 from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
+from ..wording import listing
 from .evaluation import evaluate
 from .session import Session
 
 MIN_REASON = 10
+KIND_WORDS = {"SSN": "an SSN", "ITIN": "an ITIN", "EIN": "an EIN", "BANK_ACCOUNT": "a bank account number",
+              "PHONE": "a phone number"}
 ACTIONS = ("release", "withhold")
 
 
@@ -25,7 +28,7 @@ def check_free_text(text: str, what: str) -> None:
     """Free text that may reach a letter must not carry identifiers (SSN, ITIN, EIN, accounts, phones)."""
     hits = scan_free_text(text)
     if hits:
-        kinds = ", ".join(sorted({k for k, _s, _e in hits}))
+        kinds = listing([KIND_WORDS[k] for k in dict.fromkeys(k for k, _s, _e in hits)])
         raise InputError(f"the {what} contains what looks like {kinds}; remove it (free text may reach a letter)")
 
 

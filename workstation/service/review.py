@@ -9,7 +9,6 @@ from typing import Any
 
 from ..codec import package_from_json
 from ..errors import InputError, PermissionDenied
-from ..intake.records_pack import data_values
 from ..model import ELEMENTS, MatchCandidate, RequestPackage, SubjectFinding, SubjectRow
 from ..redaction.preview import PreviewField, build_preview, released_text
 from ..rules.checks_scope import released_periods
@@ -17,6 +16,7 @@ from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
 from ..store import records as records_sql
+from ..store import requests as requests_sql
 from .overrides import check_free_text
 from .session import Session
 
@@ -55,6 +55,25 @@ def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: s
         rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? "
                               "ORDER BY seq", (rid, offset, offset + limit)).fetchall()
     return [_row(r) for r in rows]
+
+
+FIND_LIMIT = 50
+
+
+def find_subjects(s: Session, request_id: str, text: str) -> list[SubjectRow]:
+    """The evaluated subjects whose reference is `text`, or whose name holds each of its words, in package order
+    (at most FIND_LIMIT). Searching by name is a query of taxpayer data: it is logged (the number of words and
+    of matches, never the words)."""
+    rid, _pkg = request(s, request_id)
+    words = text.split()
+    if not words:
+        return []
+    by_name = [w for w in words if len(w) >= 2]
+    seqs = requests_sql.find_subjects(s.conn, rid, text.strip(), by_name, FIND_LIMIT)
+    with db.transaction(s.conn):
+        s.log("subjects-searched", request_id, {"words": len(words), "matches": len(seqs)})
+    rows = [subject_rows(s, request_id, seq, 1) for seq in seqs]
+    return [r[0] for r in rows if r]
 
 
 def subject_findings(s: Session, request_id: str, seq: int) -> list[SubjectFinding]:
@@ -137,9 +156,10 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
     if "address" in columns:
         cols += ["street", "city", "state", "zip"]
     cols = list(dict.fromkeys(cols))
+    found = records_sql.record_lines(s.conn, tin, tin_type, years)
     rows = []
-    for year, tin_, name, line in records_sql.record_lines(s.conn, tin, tin_type, years):
-        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data_values(line)}
+    for (year, tin_, name, _line), data in zip(found, records_sql.line_values(r[3] for r in found), strict=True):
+        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data}
         rows.append({c: values[c] for c in cols})
     return rows
 

@@ -39,4 +39,5 @@ def require(role: str | None, action: str) -> None:
     allowed = PERMISSIONS[action]
     if role not in allowed:
         who = " or ".join(sorted(allowed))
-        raise PermissionDenied(f"only a {who} user may {WHAT[action]} (you are {role or 'not signed in'})")
+        article = "an" if who[0] in "aeiou" else "a"
+        raise PermissionDenied(f"only {article} {who} user may {WHAT[action]} (you are {role or 'not signed in'})")

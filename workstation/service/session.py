@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import clock as clocks
 from .. import policy
-from ..errors import AuthError, InputError
-from ..keys.primitives import fingerprint
-from ..keys.signer import Signer, SoftwareSigner
-from ..model import USER_ROLES, CourtOrder, QueueRow, RequestPackage, SubjectFinding, SubjectRow, UserInfo
+from ..errors import InputError
+from ..model import CourtOrder, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
 from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
 from ..store import auditlog, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
@@ -21,23 +18,14 @@ from ..store import settings as settings_sql
 from ..store import users as users_sql
 from . import roles
 from .session_log import LogMixin
+from .session_users import MIN_PASSPHRASE, USER_NAME, UsersMixin, check_passphrase, check_user_name
 
-USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
-MIN_PASSPHRASE = 12
+if TYPE_CHECKING:
+    from ..keys.pkcs11 import Card
 
 Progress = Callable[[int, int | None], None]   # (done, total or None)
 CancelCheck = Callable[[], bool]
-
-
-def check_passphrase(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise InputError(f"a passphrase needs at least {MIN_PASSPHRASE} characters")
-
-
-def check_user_name(name: str) -> None:
-    if not USER_NAME.match(name):
-        raise InputError("a user name is 2-32 characters: lower-case letters, digits, '.', '_' or '-', "
-                         "starting with a letter")
+__all__ = ["MIN_PASSPHRASE", "USER_NAME", "Session", "Workstation", "check_passphrase", "check_user_name"]
 
 
 class Workstation:
@@ -69,7 +57,7 @@ class Workstation:
         return Lockout(self.path, clock=self.clock).seconds_left(user)
 
 
-class Session(LogMixin):
+class Session(LogMixin, UsersMixin):
     def __init__(self, store: opening.OpenStore) -> None:
         self._store = store
         self.conn = store.conn
@@ -83,6 +71,7 @@ class Session(LogMixin):
             raise
         self._head_at_open = auditlog.head(self.conn)[0]
         self._before_close: list[Callable[[], None]] = []
+        self._card: Card | None = None       # the user's PKCS#11 card while open for checkpoints (tokens.py)
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -92,6 +81,9 @@ class Session(LogMixin):
             for hook in hooks:
                 hook()
         finally:
+            card, self._card = self._card, None
+            if card is not None:
+                card.close()             # logged out: the card signs nothing more for this session
             self._store.close()
 
     def before_close(self, hook: Callable[[], None]) -> None:
@@ -121,113 +113,17 @@ class Session(LogMixin):
         """Append an audit entry inside the current transaction."""
         auditlog.append(self.conn, event, user=self.user, obj=obj, detail=detail)
 
-    # --- users ---------------------------------------------------------------------------------
-    def users(self) -> list[UserInfo]:
-        return users_sql.all_users(self.conn)
-
-    def add_user(self, name: str, role: str, passphrase: str) -> UserInfo:
-        self.require("manage-users")
-        check_user_name(name)
-        if role not in USER_ROLES:
-            raise InputError(f"unknown role {role!r}; one of: {', '.join(USER_ROLES)}")
-        check_passphrase(passphrase)
-        if users_sql.get(self.conn, name) is not None:
-            raise InputError(f"user {name!r} already exists")
-        slots = self._store.keyslots
-        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
-        with db.transaction(self.conn):
-            public = users_sql.insert(self.conn, name, role, slots.signing_wrap_key(stretched, name),
-                                      created_by=self.user)
-            self.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
-            opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
-            opening.stage_keyslots(self.conn, slots)
-        opening.save_keyslots(self.path, slots)
-        info = users_sql.get(self.conn, name)
-        assert info is not None
-        return info
-
-    def reset_user(self, name: str, passphrase: str) -> UserInfo:
-        """(admin) A new passphrase and a new signing key for a user who lost theirs, or whose keyslot no
-        longer opens after the store was re-bound to a new machine."""
-        self.require("manage-users")
-        if users_sql.get(self.conn, name) is None:
-            raise InputError(f"no user {name!r}")
-        check_passphrase(passphrase)
-        with db.transaction(self.conn):
-            self._replace_key(name, passphrase)
-        opening.save_keyslots(self.path, self._store.keyslots)
-        info = users_sql.get(self.conn, name)
-        assert info is not None
-        return info
-
-    def _replace_key(self, name: str, passphrase: str) -> None:
-        """Inside a transaction: a new keyslot and signing key for `name`, logged, the keyslots staged."""
-        slots = self._store.keyslots
-        stretched = slots.set_user(name, passphrase, self._store.data_key, self._store.device_secret)
-        public = users_sql.replace_key(self.conn, name, slots.signing_wrap_key(stretched, name))
-        self.log("user-reset", name, {"fingerprint": fingerprint(public)})
-        key = opening.enrol_checkpoint_key(self.conn, slots, name, stretched, by=self.user)
-        if name == self.user:
-            self._store.checkpoint_key = key
-        opening.stage_keyslots(self.conn, slots)
-
-    def rebind(self, admin: str, passphrase: str) -> tuple[UserInfo, list[str], str | None]:
-        """After a recovery-code unlock: bind the store to this machine (a new device secret in its keyring,
-        where it has one) and give `admin` a new passphrase. Every other user's keyslot is void and must be
-        reset by an admin. Returns (admin info, users to reset, notice or None)."""
-        if self.user is not None:
-            raise AuthError("re-binding needs a recovery-code unlock")
-        info = users_sql.get(self.conn, admin)
-        if info is None or info.role != "admin":
-            raise InputError(f"{admin!r} is not an admin of this store")
-        check_passphrase(passphrase)
-        notice = opening.rebind_device(self._store)
-        others = sorted(u for u in self._store.keyslots.users if u != admin)
-        for u in others:
-            del self._store.keyslots.users[u]
-        self.role = "admin"
-        with db.transaction(self.conn):     # one change: the slots voided and the admin's new key together
-            self.log("store-rebound", None, {"device_binding": self._store.keyslots.device_binding,
-                                             "slots_voided": others})
-            self._replace_key(admin, passphrase)
-        opening.save_keyslots(self.path, self._store.keyslots)
-        return info, others, notice
-
-    def reauthenticate(self, passphrase: str) -> bytes:
-        """Check the user's passphrase again (before signing, or to leave the lock screen). Failures count
-        towards the lockout and are logged. Returns the stretched passphrase (for the signing key)."""
-        if self.user is None:
-            raise AuthError("a recovery-code session has no passphrase to check")
-        from ..keys.lockout import Lockout
-
-        lockout = Lockout(self.path)
-        lockout.check(self.user)
-        slots = self._store.keyslots
-        stretched = slots.stretch(self.user, passphrase)
-        if stretched is None or slots.open_user(self.user, stretched, self._store.device_secret) is None:
-            lockout.record_failure(self.user, "reauth-failed")
-            raise AuthError("wrong passphrase")
-        for ev in lockout.record_success(self.user):
-            with db.transaction(self.conn):
-                auditlog.append(self.conn, ev["event"], user=ev["user"])
-        return stretched
-
-    def signer(self, secret: str) -> Signer:
-        """The user's signer, after asking the passphrase again (Electrum's @protected). Use it as a context
-        manager: the unwrapped key is dropped when the block ends."""
-        stretched = self.reauthenticate(secret)
-        assert self.user is not None
-        key = users_sql.signing_key(self.conn, self.user, self._store.keyslots.signing_wrap_key(stretched, self.user))
-        if key is None:
-            raise AuthError("your signing key cannot be unwrapped with this passphrase")
-        return SoftwareSigner(key)
-
     # --- settings ------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         return settings_sql.all_settings(self.conn)
 
     def setting(self, key: str) -> Any:
         return settings_sql.get(self.conn, key)
+
+    def setting_rows(self) -> tuple[SettingRow, ...]:
+        from .settings_view import setting_rows
+
+        return setting_rows(self)
 
     def setting_refusal(self, key: str) -> str | None:
         """Why this user may not change `key` (the checks `change_setting` makes before the value), or None."""
@@ -337,6 +233,12 @@ class Session(LogMixin):
 
         return export(self, request_id)
 
+    def export_ca(self, target: str) -> Any:
+        """The office CA's certificate (PEM, serial, fingerprint) for recipients to trust once; logged."""
+        from .certificates import export_ca
+
+        return export_ca(self, target)
+
     def verify(self, against: Sequence[Path] = ()) -> Any:
         """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
         also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
@@ -361,6 +263,12 @@ class Session(LogMixin):
 
         return subject_rows(self, request_id, offset, limit, status)
 
+    def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
+        """Subjects by reference or by the words of their name (logged; at most 50)."""
+        from .review import find_subjects
+
+        return find_subjects(self, request_id, text)
+
     def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
         from .review import subject_findings
 
@@ -382,16 +290,17 @@ class Session(LogMixin):
         return import_agency(self, path)
 
     # --- letters and the accounting of disclosures (see letters.py, accounting.py) -----------------
-    def issue_letter(self, request_id: str) -> bytes:
-        """The PDF letter for the request's final decision: generated and stored the first time (with the
-        accounting of disclosures), the stored bytes after that."""
-        return self.letter(request_id).pdf
+    def issue_letter(self, request_id: str, secret: str) -> bytes:
+        """The PDF letter for the request's final decision: generated, signed (PAdES, with the user's key:
+        `secret` opens it, as for a decision) and stored the first time, with the accounting of disclosures;
+        the stored bytes after that (no new signature)."""
+        return self.letter(request_id, secret).pdf
 
-    def letter(self, request_id: str) -> Any:
+    def letter(self, request_id: str, secret: str) -> Any:
         """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
         from .letters import issue
 
-        return issue(self, request_id)
+        return issue(self, request_id, secret)
 
     def letter_bytes(self, request_id: str) -> bytes | None:
         """The letter already issued for the request's current decision, or None (never generates one)."""

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-from ..processes import die_with_parent
 from ..rules.plan import Plan
 from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
 from ..store import db
@@ -185,9 +184,9 @@ def cache_sizes(workers: int) -> tuple[int, int, int]:
 
 def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
     """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
-    records, addresses), kept for every range it is given."""
+    records, addresses), kept for every range it is given. Run by `processes.start_worker` (evaluation._pool),
+    after the worker has made sure it dies with its parent."""
     global _connections
-    die_with_parent()
     gc.disable()                # a worker's objects are acyclic and short-lived; it lives for one evaluation
     subjects, records, addresses = (db.connect(db_path, data_key, cache_mib=mib) for mib in cache_sizes(workers))
     _connections = (subjects, records, addresses)

@@ -1,4 +1,5 @@
-"""`dws verify`: the whole audit chain, every decision's signatures, and the ties between them.
+"""`dws verify`: the whole audit chain, every decision's signatures, the users' certificates (issued by the
+office CA, for keys the users had, announced in the log), and the ties between them.
 
 Reports every problem found and names the first bad log entry. Anyone may run it (auditors above all).
 With checkpoints from outside the store (`against`: checkpoint files, letter PDFs, witness folders) it also
@@ -19,7 +20,7 @@ from ..keys import primitives as p
 from ..model import WitnessCheck
 from ..store import auditlog, db
 from ..store import decisions as dec
-from . import witness
+from . import certificates, witness
 from .session import Session
 
 
@@ -28,6 +29,7 @@ class VerifyReport:
     entries: int = 0
     decisions: int = 0
     signatures: int = 0
+    certificates: int = 0                                         # users' X.509 certificates checked
     first_bad_entry: int | None = None
     problems: list[str] = field(default_factory=list)
     witnesses: list[WitnessCheck] = field(default_factory=list)   # one per checkpoint given with --against
@@ -38,7 +40,7 @@ class VerifyReport:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "entries": self.entries, "decisions": self.decisions, "signatures": self.signatures,
-                "first_bad_entry": self.first_bad_entry, "problems": self.problems,
+                "certificates": self.certificates, "first_bad_entry": self.first_bad_entry, "problems": self.problems,
                 "witnesses": [w.as_dict() for w in self.witnesses]}
 
 
@@ -59,6 +61,8 @@ def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
                 report.problems.append(w.problem or f"checkpoint {w.source} does not verify")
                 if w.first_bad_entry is not None and report.first_bad_entry is None:
                     report.first_bad_entry = w.first_bad_entry
+    report.certificates, problems = certificates.verify_problems(s, kept)
+    report.problems.extend(problems)
     announced = _announced_keys(kept)
     signed_events, approved_events = _decision_events(kept)
     registered = dec.user_keys(s.conn)
@@ -96,8 +100,8 @@ def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
     return report
 
 
-KEPT_EVENTS = frozenset({"user-added", "user-reset", "decision-signed", "decision-approved",
-                         "checkpoint-key-enrolled"})
+KEPT_EVENTS = frozenset({"user-added", "user-reset", "signing-key-replaced", "decision-signed", "decision-approved",
+                         "checkpoint-key-enrolled", "office-ca-created", "certificate-issued"})
 
 
 def _announced_checkpoint_keys(kept: list[tuple[str, str, str]]) -> set[bytes]:
@@ -115,7 +119,7 @@ def _announced_checkpoint_keys(kept: list[tuple[str, str, str]]) -> set[bytes]:
 def _announced_keys(kept: list[tuple[str, str, str]]) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = {}
     for event, obj, detail in kept:
-        if event in ("user-added", "user-reset"):
+        if event in ("user-added", "user-reset", "signing-key-replaced"):
             fp = json.loads(detail).get("fingerprint")
             if obj and fp:
                 keys.setdefault(obj, set()).add(fp)

@@ -2,12 +2,14 @@
 
 A checkpoint is signed with the user's checkpoint key: an Ed25519 key of its own (not the decision-signing
 key), wrapped under the user's passphrase, unwrapped once at unlock and held in memory for the session, so
-locking, exiting or printing a letter signs one without asking the passphrase again. Its verifier key is
-announced in the log when it is enrolled and is exported with `dws log key`.
+locking, exiting or printing a letter signs one without asking the passphrase again; or, for a user whose
+keys are on a PKCS#11 token that holds an Ed25519 key, that key, while the card is open (tokens.py). Its
+verifier key is announced in the log when it is enrolled and is exported with `dws log key`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -15,10 +17,21 @@ from .. import checkpoint as cp
 from .. import letter_checkpoint, merkle
 from ..errors import AuthError, InputError, StoreError
 from ..fsutil import atomic_write
-from ..keys import primitives as p
+from ..inputfiles import MAX_CHECKPOINT_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
 from ..store import auditlog, db, logtree
+from . import tokens
 from .session import Session
+
+_STORE_ID = re.compile(r"[0-9a-f]{1,64}", re.ASCII)
+
+
+def _shown_origin(origin: str) -> str:
+    """A checkpoint's origin line as a message shows it: a store's origin quoted; anything else (a forged or
+    foreign file may hold any text) by its length only."""
+    if origin.startswith(cp.ORIGIN_PREFIX) and _STORE_ID.fullmatch(origin[len(cp.ORIGIN_PREFIX):]):
+        return repr(origin)
+    return f"<not a Disclosure Workstation origin, {len(origin):,} character{'s' * (len(origin) != 1)}>"
 
 CHECKPOINT_SUFFIX = ".checkpoint"
 WITNESS_SUFFIXES = (CHECKPOINT_SUFFIX, ".txt", ".pdf")
@@ -28,9 +41,11 @@ def sign_checkpoint(s: Session) -> CheckpointInfo:
     """A checkpoint of the log as it is now, signed but not kept. A letter signs one
     before it is rendered and keeps it in the transaction that issues it (letters.py)."""
     s.require("read-log")
-    key = s._store.checkpoint_key
-    if s.user is None or key is None:
+    if s.user is None:
         raise AuthError("a checkpoint is signed by a user; a recovery-code session cannot sign one")
+    key = tokens.checkpoint_signer(s)
+    if key is None:
+        raise AuthError("your checkpoint key is on your card: give the card's PIN to sign a checkpoint")
     store_id = logtree.store_id(s.conn)
     head_seq, _ = auditlog.head(s.conn)
     size = logtree.size(s.conn)
@@ -39,9 +54,8 @@ def sign_checkpoint(s: Session) -> CheckpointInfo:
                          "changed outside the program (run 'dws verify')")
     root = logtree.root(s.conn, size)
     name = cp.key_name(s.user, store_id)
-    checkpoint = cp.make(cp.origin(store_id), size, root, name, key)
-    return CheckpointInfo(size, root.hex(), checkpoint.note, s.user,
-                          cp.verifier_key(name, p.public_from_private(key)))
+    checkpoint = cp.make_with(cp.origin(store_id), size, root, name, key)
+    return CheckpointInfo(size, root.hex(), checkpoint.note, s.user, cp.verifier_key(name, key.public_key))
 
 
 def keep_checkpoint(s: Session, info: CheckpointInfo) -> None:
@@ -107,10 +121,7 @@ def load(paths: Iterable[Path]) -> list[tuple[str, cp.Checkpoint]]:
 
 
 def _read(path: Path) -> list[tuple[str, cp.Checkpoint]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(path)) from None
+    data = read_input_file(path, MAX_CHECKPOINT_BYTES, what="a checkpoint file, a letter PDF or a witness folder")
     if data.startswith(b"%PDF"):
         notes = letter_checkpoint.find(data)
         if not notes:
@@ -160,7 +171,7 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
         what = f"checkpoint {source} (size {c.size:,})"
         if c.origin != cp.origin(store_id):
             results.append(WitnessCheck(source, None, None, False, f"{what} is from another store (origin "
-                                        f"{c.origin!r}, this store is {cp.origin(store_id)!r})"))
+                                        f"{_shown_origin(c.origin)}, this store is {cp.origin(store_id)!r})"))
             continue
         signer = next((user for user, pubs in keys.items() for pub in pubs
                        if pub in announced and c.verify(cp.key_name(user, store_id), pub)), None)

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import clock as clocks
-from ..errors import DwsError
+from ..errors import AuthError, DwsError
 from ..model import WitnessOutcome
 from ..store import logtree
+from . import tokens
 from .session import Session
 from .witness import CHECKPOINT_SUFFIX, write_witness
 
@@ -52,8 +53,13 @@ def unavailable(where: Path, why: str) -> str:
 def append(s: Session) -> WitnessOutcome:
     """Sign a checkpoint now and write it to the witness folder. Never raises for the folder or the
     checkpoint: a problem is the outcome's warning."""
-    if s.user is None or s._store.checkpoint_key is None:
+    if s.user is None:
         return WitnessOutcome(None)
+    try:
+        if tokens.checkpoint_signer(s) is None:
+            return WitnessOutcome(None, notice=tokens.CARD_CLOSED)
+    except DwsError as exc:              # the card was removed meanwhile: the work stands
+        return WitnessOutcome(None, warning=f"no checkpoint was signed: {exc}")
     where, is_default = folder(s)
     told = None
     if is_default and not where.exists():
@@ -64,6 +70,8 @@ def append(s: Session) -> WitnessOutcome:
             return WitnessOutcome(str(where), warning=unavailable(where, exc.strerror or type(exc).__name__))
     try:
         written = write_witness(s, where)
+    except AuthError as exc:             # the card, not the folder
+        return WitnessOutcome(None, warning=f"no checkpoint was signed: {exc}")
     except DwsError as exc:
         why = "missing or not a folder" if not where.is_dir() else getattr(exc, "message", str(exc))
         return WitnessOutcome(str(where), warning=unavailable(where, why))

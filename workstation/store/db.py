@@ -140,7 +140,8 @@ def check_pages(conn: Connection) -> None:
     except DatabaseError as exc:
         raise store_error(exc) from None
     if bad:
-        raise StoreError(f"the store's database is damaged ({len(bad)} page(s) fail their check); "
+        raise StoreError(f"the store's database is damaged ({len(bad):,} page{'s fail' if len(bad) != 1 else ' fails'} "
+                         "its check); "
                          f"{DAMAGED_ADVICE}")
 
 

@@ -198,11 +198,28 @@ def new_checkpoint_key(conn: Connection, user: str, wrap_key: bytes) -> tuple[by
     return private, public
 
 
+def token_checkpoint_key(conn: Connection, user: str, public: bytes) -> None:
+    """The user's checkpoint key is an Ed25519 key on their PKCS#11 token: only its public half is kept (the
+    wrapped blobs stay empty). Earlier keys are kept, inactive."""
+    conn.execute("UPDATE checkpoint_keys SET active = 0 WHERE user = ?", (user,))
+    conn.execute("INSERT INTO checkpoint_keys (user, public_key, sk_nonce, sk_wrapped, created_at, active) "
+                 "VALUES (?, ?, x'', x'', ?, 1) ON CONFLICT (user, public_key) DO UPDATE SET active = 1",
+                 (user, public, utc_now()))
+
+
+def active_checkpoint_key(conn: Connection, user: str) -> tuple[bytes, bool] | None:
+    """(public key, whether it is on the user's token) of the user's active checkpoint key, or None."""
+    row = conn.execute("SELECT public_key, sk_wrapped FROM checkpoint_keys WHERE user = ? AND active = 1",
+                       (user,)).fetchone()
+    return None if row is None else (bytes(row[0]), not row[1])
+
+
 def checkpoint_private_key(conn: Connection, user: str, wrap_key: bytes) -> bytes | None:
-    """The user's active checkpoint key unwrapped, or None (none yet, or the passphrase has changed)."""
+    """The user's active checkpoint key unwrapped, or None (none yet, the passphrase has changed, or the key
+    is on the user's token)."""
     row = conn.execute("SELECT sk_nonce, sk_wrapped FROM checkpoint_keys WHERE user = ? AND active = 1",
                        (user,)).fetchone()
-    return None if row is None else p.unwrap(row[0], row[1], wrap_key, _aad(user))
+    return None if row is None or not row[1] else p.unwrap(row[0], row[1], wrap_key, _aad(user))
 
 
 def checkpoint_keys(conn: Connection, user: str | None = None) -> list[CheckpointKey]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checkpoint as cp
+from .. import clock as clocks
 from ..errors import AuthError, StoreError
 from ..fsutil import remove_stale
-from ..keys import device
+from ..keys import ca, device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
 from ..keys.lockout import Lockout
-from . import auditlog, db, logtree, users
+from . import auditlog, certificates, db, logtree, users
 
 KEYSLOTS = "keyslots.json"
 NO_KEYRING_NOTICE = ("notice: no OS keyring on this machine; the store is protected by passphrases alone "
@@ -33,7 +34,8 @@ class OpenStore:
     user: str | None              # None after a recovery-code unlock
     data_key: bytes               # kept for enrolling users (a new keyslot wraps it)
     device_secret: bytes | None
-    checkpoint_key: bytes | None = None   # the user's Ed25519 checkpoint key, unwrapped at unlock
+    checkpoint_key: bytes | None = None   # the user's Ed25519 checkpoint key, unwrapped at unlock (None when
+                                          # it is on their PKCS#11 token)
 
     def close(self) -> None:
         self.conn.close()
@@ -70,6 +72,8 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
                             detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
+            certificates.create_ca(conn, data_key, store_id, by=admin)
+            certificates.issue(conn, data_key, store_id, admin, public, by=admin)
             checkpoint_key = enrol_checkpoint_key(conn, slots, admin, stretched, by=admin)
             stage_keyslots(conn, slots)
         slots.save(path / KEYSLOTS)
@@ -91,10 +95,42 @@ def enrol_checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretc
     return private
 
 
-def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes:
-    """The user's checkpoint key; the first unlock after migration 0009 (or after a lost key) enrols one."""
+def enrol_token_checkpoint_key(conn: db.Connection, store_id: str, user: str, public: bytes, label: str, *,
+                               by: str | None) -> None:
+    """The user's checkpoint key is the Ed25519 key `label` on their token: its verifier key announced in the
+    log like any other (inside the caller's transaction)."""
+    logtree.token_checkpoint_key(conn, user, public)
+    auditlog.append(conn, "checkpoint-key-enrolled", user=by, obj=user,
+                    detail={"fingerprint": p.fingerprint(public), "on_token": True, "key_label": label,
+                            "verifier_key": cp.verifier_key(cp.key_name(user, store_id), public)})
+
+
+def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: bytes) -> bytes | None:
+    """The user's checkpoint key; the first unlock after migration 0009 (or after a lost key) enrols one.
+    None when it is on the user's token (signed there once the card's PIN opens it)."""
+    active = logtree.active_checkpoint_key(conn, user)
+    if active is not None and active[1]:
+        return None
     key = logtree.checkpoint_private_key(conn, user, slots.checkpoint_wrap_key(stretched, user))
     return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
+
+
+def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, user: str, stretched: bytes) -> None:
+    """At unlock (inside its transaction), what stores older than schema 10 lack: the office CA; for a user
+    whose signing key is still Ed25519 (which Acrobat does not verify in a PDF), a new ECDSA P-256 key, the old
+    one kept in user_keys so that what it signed still verifies; and a certificate for the user's current key
+    when they have none valid for a while yet. Each announced in the log."""
+    certificates.ensure_ca(conn, data_key, slots.store_id, by=user)
+    public = users.public_key(conn, user)
+    if public is None:
+        return
+    if p.key_algorithm(public) == p.ED25519:
+        old, public = public, users.replace_key(conn, user, slots.signing_wrap_key(stretched, user))
+        auditlog.append(conn, "signing-key-replaced", user=user, obj=user,
+                        detail={"fingerprint": p.fingerprint(public), "algorithm": p.ECDSA_P256,
+                                "replaces": p.fingerprint(old)})
+    if certificates.current(conn, user, public, valid_until=clocks.current().now() + ca.RENEW_BEFORE) is None:
+        certificates.issue(conn, data_key, slots.store_id, user, public, by=user)
 
 
 def rebind_device(store: OpenStore) -> str | None:
@@ -125,6 +161,8 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check(user)
+    if not passphrase:               # an empty entry (Enter pressed on an empty field) is not an attempt
+        raise AuthError(f"enter the passphrase for {user!r}")
     secret = _device_secret(slots)
     stretched = slots.stretch(user, passphrase)
     data_key = slots.open_user(user, stretched, secret) if stretched is not None else None
@@ -155,6 +193,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
                                 detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
             auditlog.append(conn, "unlock", user=user)
             checkpoint_key = _checkpoint_key(conn, slots, user, stretched)
+            _signing_key_forward(conn, slots, data_key, user, stretched)
     except BaseException:
         conn.close()
         raise
@@ -165,6 +204,8 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check("<recovery>")
+    if not code.strip():
+        raise AuthError("enter the recovery code")
     data_key = slots.open_recovery(code)
     if data_key is None:
         lockout.record_failure("<recovery>", "recovery-unlock-failed")
@@ -175,6 +216,7 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
         for ev in pending:
             auditlog.append(conn, ev["event"], user=ev["user"], detail={})
         auditlog.append(conn, "recovery-unlock", user=None)
+        certificates.ensure_ca(conn, data_key, slots.store_id, by=None)
     return OpenStore(path, conn, slots, None, data_key, None)
 
 

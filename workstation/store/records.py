@@ -2,7 +2,8 @@
 
 The table (schema 11) holds what the checks and the indexes read — tin, tin_type, tax_year, name, name_control,
 addr_key, hold — and `taxpayer_record_lines` beside it (same rowid) the record's CSV line (INTERCHANGE column
-order), from which its other values are read back (`intake.records_pack.data_values`).
+order), from which its other values are read back (`line_values`: trimmed, empty as None, numbers as int, as the
+importer checked them).
 
 Rows arrive packed (`intake.records_pack`): a batch is two JSON texts, an array of rows `[tin, tin_type,
 tax_year, name, name_control, addr_key, hold]` and an array of their lines, that SQLite takes apart itself
@@ -11,8 +12,13 @@ tax_year, name, name_control, addr_key, hold]` and an array of their lines, that
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
+from typing import Any
+
 import sqlcipher3
 
+from ..model import RECORD_DATA_COLUMNS
 from .db import Connection
 
 IntegrityError = sqlcipher3.IntegrityError
@@ -29,6 +35,13 @@ _UPSERT_LINES = ("INSERT OR REPLACE INTO taxpayer_record_lines (id, line) "
                  "SELECT r.rowid, b.line FROM jsonb_each(?) AS k JOIN temp.record_lines_batch AS b ON b.pos = k.key "
                  "JOIN taxpayer_records AS r ON r.tin = k.value->>0 AND r.tax_year = k.value->>2 "
                  "AND r.tin_type = k.value->>1")
+
+# A record's CSV line: its columns (INTERCHANGE.md), and those of RECORD_DATA_COLUMNS that are whole numbers.
+LINE_COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
+                "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
+                "employer", "interest", "hold")
+_NUMBERS = frozenset({"agi", "total_tax", "refund", "dependents", "wages", "interest"})
+_DATA = tuple((name, LINE_COLUMNS.index(name), name in _NUMBERS) for name in RECORD_DATA_COLUMNS)
 
 # The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
@@ -86,6 +99,19 @@ def record_lines(conn: Connection, tin: str, tin_type: str, years: list[int]) ->
         "SELECT r.tax_year, r.tin, r.name, l.line FROM taxpayer_records AS r JOIN taxpayer_record_lines AS l "
         f"ON l.id = r.rowid WHERE r.tin = ? AND r.tin_type = ? AND r.tax_year IN ({marks}) "
         "ORDER BY r.tax_year DESC", (tin, tin_type, *years)).fetchall()
+
+
+def line_values(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The values of RECORD_DATA_COLUMNS of stored records' CSV lines (one parse for them all): trimmed, empty as
+    None, the numbers as int."""
+    out = []
+    for fields in csv.reader(lines):        # each line is one whole record (its quotes close in it)
+        values: dict[str, Any] = {}
+        for name, pos, number in _DATA:
+            value = fields[pos].strip()
+            values[name] = (int(value) if number else value) if value else None
+        out.append(values)
+    return out
 
 
 def drop_indexes(conn: Connection) -> None:

@@ -47,3 +47,16 @@ def subjects_of_taxpayer(conn: Connection, tin9: str) -> list[tuple[str, str]]:
         "SELECT r.request_id, s.ref FROM subjects s JOIN requests r ON r.rid = s.rid WHERE s.tin9 = ? "
         "UNION SELECT r.request_id, sr.ref FROM subject_results sr JOIN requests r ON r.rid = sr.rid "
         "WHERE substr(sr.matched, 1, 10) = ? ORDER BY 1, 2", (tin9, tin9 + ":")).fetchall()
+
+
+def find_subjects(conn: Connection, rid: int, ref: str, name_words: list[str], limit: int) -> list[int]:
+    """The sequence numbers of the request's subjects whose reference is `ref` exactly, then of those whose
+    name holds every word of `name_words` (case-insensitive), in package order, at most `limit`."""
+    found = [r[0] for r in conn.execute("SELECT seq FROM subjects WHERE rid = ? AND ref = ? ORDER BY seq LIMIT ?",
+                                        (rid, ref, limit))]
+    if name_words and len(found) < limit:
+        where = " AND ".join("instr(upper(name), ?) > 0" for _ in name_words)
+        rows = conn.execute(f"SELECT seq FROM subjects WHERE rid = ? AND {where} ORDER BY seq LIMIT ?",
+                            (rid, *(w.upper() for w in name_words), limit))
+        found += [r[0] for r in rows if r[0] not in found][:limit - len(found)]
+    return found

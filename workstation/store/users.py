@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..canonical import utc_now
 from ..keys import primitives as p
 from ..model import UserInfo
@@ -19,21 +21,48 @@ def insert(conn: Connection, name: str, role: str, sk_wrap_key: bytes, *, create
     return public
 
 
+def insert_token_user(conn: Connection, name: str, role: str, public: bytes, token: str, *,
+                      created_by: str | None) -> None:
+    """Create a user whose signing key is on a PKCS#11 token: `token` is the JSON reference (module, token and
+    key labels), `public` the token key's SubjectPublicKeyInfo; no private key is kept (empty wrapped blobs)."""
+    now = utc_now()
+    conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, created_by, "
+                 "token) VALUES (?, ?, ?, x'', x'', 1, ?, ?, ?)", (name, role, public, now, created_by, token))
+    conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
+
+
+def _info(row: tuple) -> UserInfo:
+    label = None
+    if row[4]:
+        label = str(json.loads(row[4]).get("token_label", ""))
+    return UserInfo(row[0], row[1], p.fingerprint(row[2]), bool(row[3]), label)
+
+
 def get(conn: Connection, name: str) -> UserInfo | None:
-    row = conn.execute("SELECT name, role, public_key, active FROM users WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        return None
-    return UserInfo(row[0], row[1], p.fingerprint(row[2]), bool(row[3]))
+    row = conn.execute("SELECT name, role, public_key, active, token FROM users WHERE name = ?", (name,)).fetchone()
+    return None if row is None else _info(row)
 
 
 def all_users(conn: Connection) -> list[UserInfo]:
-    rows = conn.execute("SELECT name, role, public_key, active FROM users ORDER BY name").fetchall()
-    return [UserInfo(r[0], r[1], p.fingerprint(r[2]), bool(r[3])) for r in rows]
+    rows = conn.execute("SELECT name, role, public_key, active, token FROM users ORDER BY name").fetchall()
+    return [_info(r) for r in rows]
+
+
+def token(conn: Connection, name: str) -> str | None:
+    """The user's token reference (JSON), or None when their signing key is in their keyslot."""
+    row = conn.execute("SELECT token FROM users WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def user_with_key(conn: Connection, public: bytes) -> str | None:
+    """The user any of whose keys, now or before, is `public` (one key signs for one person only)."""
+    row = conn.execute("SELECT user FROM user_keys WHERE public_key = ? LIMIT 1", (public,)).fetchone()
+    return row[0] if row else None
 
 
 def signing_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes | None:
     row = conn.execute("SELECT sk_nonce, sk_wrapped FROM users WHERE name = ?", (name,)).fetchone()
-    if row is None:
+    if row is None or not row[1]:           # no user, or a key on a token
         return None
     return p.unwrap(row[0], row[1], sk_wrap_key, f"dws/signing-key|{name}".encode())
 

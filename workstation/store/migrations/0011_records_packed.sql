@@ -3,7 +3,7 @@
 -- in `taxpayer_record_lines` (same rowid): the record as one CSV line in the column order of INTERCHANGE.md
 -- ("Taxpayer records": tin, tin_type, name, street, city, state, zip, address_as_of, tax_year, filing_status,
 -- agi, total_tax, refund, dependents, phone, bank_account, wages, employer, interest, hold), from which they are
--- read back (`intake.records_pack.data_values`: trimmed, empty as None, numbers as int). An import binds one
+-- read back (`store.records.line_values`: trimmed, empty as None, numbers as int). An import binds one
 -- JSON text a batch instead of 22 values a row, and the index builds after a bulk load read a table a third
 -- the size. The three indexes keep their names and columns; the rows keep their rowids and no key changes, so
 -- no stored evaluation becomes stale.

@@ -1,0 +1,50 @@
+"""Help (issue 18 item 11): a guide to the workflow read offline from resources, and About with the version,
+the build, the store and every shipped component with its licence (Qt and PySide6: the LGPL notice)."""
+
+from __future__ import annotations
+
+from guihelp import GUI_MARKS, demo_template_fixture, desktop_fixture, store_fixture, unlock  # noqa: F401
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextBrowser
+
+from ui.app import DesktopApp
+from ui.help_dialogs import AboutDialog, GuideDialog
+from workstation import __version__
+
+pytestmark = GUI_MARKS
+
+
+def test_f1_opens_the_guide_to_the_workflow(qtbot, desktop: DesktopApp) -> None:
+    window = unlock(qtbot, desktop, "rita")
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    guide = window._dialogs["guide"]
+    assert isinstance(guide, GuideDialog) and guide.isVisible()
+    text = guide.text.toPlainText()
+    for step in ("The queue", "The checks", "The redaction preview", "The decision", "The letter", "Ctrl+L"):
+        assert step in text
+    assert guide.text.accessibleName() == "Guide"
+
+
+def test_about_names_version_build_store_and_every_licence(qtbot, desktop: DesktopApp, store) -> None:
+    window = unlock(qtbot, desktop, "rita")
+    about = window.show_about()
+    assert isinstance(about, AboutDialog)
+    assert about.values["Version"].text() == __version__
+    assert about.values["Store"].text() == str(store.path)
+    assert "source checkout" in about.values["Build"].text()
+    shipped = {c.name.lower().replace("_", "-"): c.licence for c in about.components.rows()}
+    for name in ("pyside6-essentials", "shiboken6", "sqlcipher3", "cryptography", "reportlab", "keyring",
+                 "python-stdnum"):
+        assert shipped.get(name), f"{name} is shipped but About gives no licence"
+    assert "LGPL" in shipped["pyside6-essentials"] and "Zlib" in shipped["sqlcipher3"]
+    assert "Lesser General Public License version 3" in about.notice.text()
+    about.licence_button.click()
+    texts = [w for w in about.findChildren(QTextBrowser)]
+    assert any("GNU LESSER GENERAL PUBLIC LICENSE" in t.toPlainText() for t in texts)
+
+
+def test_the_shortcuts_list_still_opens_from_the_help_menu(qtbot, desktop: DesktopApp) -> None:
+    window = unlock(qtbot, desktop, "rita")
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    names = [a.text() for a in help_menu.actions() if a.text()]
+    assert names == ["&Guide", "&Keyboard shortcuts", "&About the Disclosure Workstation"]
