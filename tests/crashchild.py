@@ -7,8 +7,11 @@ the CLI has no command for, one service call — with a kill point inside.
 Counted operations: every SQL statement this process starts (SQLite's trace hook, so each row of a bulk insert
 and the COMMIT are points) and every os.replace / os.rename / os.unlink / os.fsync / os.write. With
 DWS_CRASH_AT=N the process sends itself SIGKILL just before its Nth operation; with DWS_CRASH_COUNT=FILE it
-writes how many operations it ran to FILE when it ends (the calibration run). Worker processes (spawned) are
-not counted: they are killed by the death of this process, which is what the campaign checks.
+writes how many operations it ran to FILE when it ends (the calibration run). With DWS_CRASH_PAUSE=FILE as well,
+the process does not kill itself: at the first file operation from the Nth operation on it writes FILE and waits
+there (up to two minutes) for the test to signal it, so a signal lands mid-command on a machine of any speed.
+Worker processes (spawned) are not counted: they are killed by the death of this process, which is what the
+campaign checks.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,18 +28,30 @@ sys.path.insert(0, os.getcwd())
 
 _count = 0
 _kill_at = int(os.environ.get("DWS_CRASH_AT", "0") or 0)
+_pause = os.environ.get("DWS_CRASH_PAUSE", "")
 
 
 def _tick(*_args: Any) -> None:
     global _count
     _count += 1
-    if _count == _kill_at:
+    if _count == _kill_at and not _pause:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait_for_signal() -> None:
+    """Pause mode: say so, then sleep in plain Python (not inside an SQLite callback, which would swallow the
+    exception a signal handler raises), so the handler's exception leaves through the command's own code."""
+    global _pause
+    path, _pause = _pause, ""
+    Path(path).write_text("paused")
+    time.sleep(120)
 
 
 def _counted(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _tick()
+        if _pause and _count >= _kill_at:
+            _wait_for_signal()
         return func(*args, **kwargs)
     return wrapper
 

@@ -3,7 +3,8 @@
 a store that is not a demo is left alone.
 
 The kills use the crash campaign's child (tests/crashchild.py): SIGKILL before the Nth SQL statement or file
-operation of the command, or after a delay (which lands in the generation of the input files)."""
+operation of the command, as soon as the build folder appears (the generation of the input files), or — for
+SIGTERM — while the child waits at a file operation after the input files are written."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from clihelp import run_dws
 
+from workstation.demo_scratch import MARK
 from workstation.demo_store import PASSPHRASE_FILE, demo_passphrase
 from workstation.service import Workstation
 
@@ -102,14 +105,27 @@ KILLS = {"importing": lambda ops: ops // 3, "removing-inputs": lambda ops: ops -
 def _killed(where: str, parent: Path, tmp: Path, operations: int) -> str:
     """Run `dws demo` into parent/store and kill it at `where`; its stderr."""
     parent.mkdir()
-    if where in ("generating", "sigterm"):
+    if where == "generating":                   # the build folder is made just before the input files
         proc = _start(parent / "store", tmp)
-        time.sleep(0.8 if where == "generating" else 2.0)
-        proc.send_signal(signal.SIGKILL if where == "generating" else signal.SIGTERM)
+        _wait_until(lambda: any(MARK in p.name for p in parent.iterdir()), proc)
+        proc.send_signal(signal.SIGKILL)
+    elif where == "sigterm":                    # paused at a keyslot's write, the input files written
+        paused = tmp.parent / "paused"
+        proc = _start(parent / "store", tmp, {"DWS_CRASH_AT": str(operations // 40), "DWS_CRASH_PAUSE": str(paused)})
+        _wait_until(paused.exists, proc)
+        proc.send_signal(signal.SIGTERM)
     else:
         proc = _start(parent / "store", tmp, {"DWS_CRASH_AT": str(KILLS[where](operations))})
     assert proc.wait(timeout=300) != 0
     return _stderr(tmp)
+
+
+def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert proc.poll() is None, "the command ended before the point where the test interrupts it"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
 
 
 @pytest.mark.parametrize("where", ["generating", "sigterm", *KILLS])

@@ -11,6 +11,7 @@ from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
     DemoTemplate,
+    answer_passphrase,
     ask,
     demo_template_fixture,
     desktop_fixture,
@@ -63,10 +64,13 @@ def test_a_refused_letter_is_explained_and_not_issued(qtbot, desktop: DesktopApp
     tab = window.request.letter
     window.show_tab(tab)
     wait_idle(qtbot, desktop.db)
+    answered: list[str] = []
+    answer_passphrase(demo_passphrase("rita"), answered)          # issuing signs the PDF: the passphrase first
     tab.issue.click()
     wait_idle(qtbot, desktop.db)
     qtbot.waitUntil(lambda: len(message_boxes()) == 1, timeout=WAIT_MS)
     text = message_boxes()[0].text()
+    assert answered == ["Sign the letter: enter your passphrase again."]
     assert "release gate refused the letter" in text and f"tin of subject {ref}" in text, text
     assert tin not in text and tin[5:] not in text
     assert [e for e, _o, _d in log_entries(qtbot, desktop.db, "letter-")] == ["letter-refused"]
