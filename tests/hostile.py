@@ -124,13 +124,14 @@ def _records(path: Path) -> None:
 
 
 def _records_parallel(path: Path) -> None:
-    """The workers' code path (blocks of whole records, each parsed by parse_lines), in this process."""
+    """The workers' code path (blocks of whole records read a few megabytes at a time, each split into its
+    lines and parsed by parse_lines as a worker does), in this process."""
     source = str(path)
     with records_parallel.csvfile.open_text(path, source) as f, records_parallel.csvfile.read_errors(path, source):
-        lines = records_parallel.csvfile.bounded_lines(f)
-        order = records_parallel.header_order(lines, source)
-        for first, block in records_parallel._blocks(lines):
-            records_csv.parse_lines(block, order, first, path)
+        order = records_parallel.header_order(records_parallel.csvfile.bounded_lines(f), source)
+        for first, block in records_parallel._text_blocks(f):
+            lines = records_parallel._lines(block) if isinstance(block, str) else block
+            records_csv.parse_lines(lines, order, first, path, packed=True)
 
 
 READERS: dict[str, Callable[[Path], object]] = {

@@ -16,7 +16,6 @@ from workstation.normalize import address_key
 from workstation.service import Workstation
 from workstation.store import auditlog, db, opening
 from workstation.store import evaluation as ev
-from workstation.store import records as records_sql
 from workstation.store import users as users_sql
 
 FIXTURE = Path(__file__).parent / "data" / "stores" / "v4"
@@ -29,11 +28,13 @@ def test_migrations_apply_in_order_and_the_schema_version_is_the_highest() -> No
     assert db.SCHEMA_VERSION == versions[-1] >= 8
 
 
+# The columns of taxpayer_records at schema 7 (schema 11 packs most of them into one column).
+_V7_COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "tax_year", "hold", "name_control",
+               "addr_key")
+
+
 def _record(tin: str, street: str, key: str | None) -> tuple:
-    values = dict.fromkeys(records_sql.COLUMNS)
-    values.update(tin=tin, tin_type="SSN", name="Vera Hashmark", street=street, city=HASHED[1], state=HASHED[2],
-                  zip=HASHED[3], tax_year=2024, hold=0, name_control="HASH", addr_key=key)
-    return tuple(values[c] for c in records_sql.COLUMNS)
+    return (tin, "SSN", "Vera Hashmark", street, *HASHED[1:], 2024, 0, "HASH", key)
 
 
 def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,8 +54,10 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
         with Workstation(store).unlock("admin", ADMIN_PW) as s:
             assert db.schema_version(s.conn) == 7
             with db.transaction(s.conn):
-                records_sql.upsert_batch(s.conn, [_record("212459901", HASHED[0], "12 MAIN ST APT 5|AUSTIN|TX|78701"),
-                                                  _record("212459902", "", None)])
+                s.conn.executemany(f"INSERT INTO taxpayer_records ({', '.join(_V7_COLUMNS)}) "
+                                   f"VALUES ({', '.join('?' * len(_V7_COLUMNS))})",
+                                   [_record("212459901", HASHED[0], "12 MAIN ST APT 5|AUSTIN|TX|78701"),
+                                    _record("212459902", "", None)])
             before = dict(s.conn.execute("SELECT tin, addr_key FROM taxpayer_records"))
             version = ev.data_version(s.conn)
     with Workstation(store).unlock("admin", ADMIN_PW) as s:

@@ -33,6 +33,11 @@ ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
 # A request's status in the queue, in the order a request moves through them.
 REQUEST_STATUSES: tuple[str, ...] = ("new", "evaluated", "approval-pending", "decided", "approved")
 TIN_TYPES: tuple[str, ...] = ("SSN", "ITIN", "EIN")
+# A taxpayer record's values that no check reads: the store keeps them in the record's CSV line (schema 11).
+RECORD_DATA_COLUMNS: tuple[str, ...] = (
+    "street", "city", "state", "zip", "address_as_of", "filing_status", "agi", "total_tax", "refund",
+    "dependents", "phone", "bank_account", "wages", "employer", "interest",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from itertools import chain, count, islice
 from pathlib import Path
 from typing import TextIO
 
@@ -44,12 +45,36 @@ def bounded_lines(f: TextIO) -> Iterator[str]:
 
 
 def checked_lines(lines: Iterator[str], source: str, first: int = 2) -> Iterator[str]:
-    """`lines` (starting at line `first`), refusing a line longer than MAX_LINE_CHARS."""
-    for number, line in enumerate(lines, first):
-        if line_too_long(line):
-            raise InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source,
-                             where=f"line {number}")
-        yield line
+    """`lines` (starting at line `first`), refusing a line longer than MAX_LINE_CHARS when it is reached.
+
+    Checked a block of lines at a time (one `max` over their lengths), and iterated in C (`chain`): no Python
+    frame per line. A block with a long line yields the lines before it, then raises naming it."""
+    starts = count(first, _BLOCK)
+
+    def checked(block: list[str]) -> Iterable[str]:
+        start = next(starts)
+        if max(map(len, block)) <= MAX_LINE_CHARS:
+            return block
+        pos = next((i for i, line in enumerate(block) if line_too_long(line)), None)
+        if pos is None:
+            return block
+        error = InputError(f"line is longer than {MAX_LINE_CHARS:,} characters", source=source,
+                           where=f"line {start + pos}")
+        return chain(block[:pos], _raising(error))
+
+    return chain.from_iterable(map(checked, iter(partial(_block, lines), [])))
+
+
+_BLOCK = 1000
+
+
+def _block(lines: Iterator[str]) -> list[str]:
+    return list(islice(lines, _BLOCK))
+
+
+def _raising(error: Exception) -> Iterator[str]:
+    raise error
+    yield ""                                    # pragma: no cover  (makes this a generator)
 
 
 def line_too_long(line: str) -> bool:

@@ -1,14 +1,19 @@
-"""Taxpayer records CSV (INTERCHANGE.md, "Taxpayer records") → batches of typed tuples for the store.
+"""Taxpayer records CSV (INTERCHANGE.md, "Taxpayer records") → batches of rows for the store.
 
 Streaming and fast: lines are read in chunks of CHUNK, split with `str.split` (only lines holding a quote
-go through the `csv` module), and each column is checked and converted as a whole with C-level `map`s; a
-column that fails its fast check is walked value by value to name the first bad line. Name controls and
-address keys are computed once per distinct value of a chunk (a taxpayer's years are consecutive rows).
-Each row becomes a tuple in RECORD_COLUMNS order:
+go through the `csv` module), and each column is checked and converted as a whole (`records_checks`). Name
+controls and address keys are computed once per distinct value of a chunk (a taxpayer's years are consecutive
+rows). A row comes in one of two shapes:
+
+- typed (`read_records`): a tuple in RECORD_COLUMNS order
 
     tin (9 digits)  tin_type  name  street  city  state  zip  address_as_of  tax_year (int)
     filing_status  agi  total_tax  refund  dependents (int|None)  phone  bank_account  wages  employer
     interest  hold (1|0)  name_control  addr_key (None when street is empty)
+
+- packed (`read_packed`, what the import stores): a batch is one JSON text, an array of rows
+  `[tin, tin_type, tax_year, name, name_control, addr_key, hold, line]` (`records_pack`), which SQLite takes
+  apart itself (`store.records`): one value bound for a batch instead of 22 a row.
 
 Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi` may be
 negative, the others not), at most 12 digits. A TIN, type and tax year seen twice in one file is an error
@@ -18,62 +23,60 @@ naming both lines (the store's key; an SSN and an EIN may share digits). Errors 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Sequence
-from datetime import date
-from itertools import chain, compress, count, islice, repeat, starmap
-from operator import add, contains, mul
+from collections.abc import Callable, Iterator
+from itertools import chain, compress, count, islice, repeat
+from operator import add, contains
 from pathlib import Path
 from typing import Any
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
+from workstation.intake.records_checks import Bad, Checked, check_chunk, or_none
+from workstation.intake.records_pack import (
+    CSV_COLUMNS,
+    WIDTH,
+    PackedRows,
+    Packer,
+    chunk_tokens,
+    data_lines,
+    json_token,
+    name_and_control,
+)
 from workstation.model import TIN_TYPES
-from workstation.normalize import address_key, name_control, tin_digits, tin_valid
+from workstation.normalize import address_key, name_control, tin_digits
 from workstation.processes import gc_paused
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
-    "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
-    "employer", "interest", "hold",
-)
 RECORD_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "name_control", "addr_key")
-WIDTH = len(CSV_COLUMNS)
 _EMPTY_ROW = "," * (WIDTH - 1)
 
-MONEY_DIGITS = 12
 CHUNK = 500                     # lines converted together (their objects stay in the CPU cache)
 CACHE_MAX = 50_000              # name-control and address-key memos are cleared when they grow past this
-_NONE_IF_EMPTY = {"": None}
-_ZERO_IF_EMPTY = {"": "0"}
-_HOLD = {"1": 1, "0": 0, "": 0}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_MONEY = re.compile(r"-?\d+", re.ASCII)
-_TYPES = frozenset(TIN_TYPES)
-_TYPE_CODE = {name: code for code, name in enumerate(TIN_TYPES)}
-
-
-class _Bad(Exception):
-    """A bad value at a position of the batch, in a column."""
-
-    def __init__(self, pos: int, column: str, message: str) -> None:
-        super().__init__(message)
-        self.pos, self.column, self.message = pos, column, message
+_TYPE_CODE = {name: str(code) for code, name in enumerate(TIN_TYPES)}
 
 
 def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True
                  ) -> Iterator[list[tuple[Any, ...]]]:
-    """Yield lists of up to `batch_size` converted rows; raise InputError at the first bad line.
+    """Yield lists of up to `batch_size` typed rows; raise InputError at the first bad line.
 
     `check_duplicates=False` leaves out the check of a TIN and year given twice across batches (it holds a key
     a row): for a load into an empty table, whose unique index refuses them (see `duplicate_error`)."""
+    yield from _read(path, batch_size, check_duplicates, packed=False)
+
+
+def read_packed(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True) -> Iterator[PackedRows]:
+    """`read_records`, each batch packed for the store."""
+    yield from _read(path, batch_size, check_duplicates, packed=True)
+
+
+def _read(path: Path, batch_size: int, check_duplicates: bool, *, packed: bool) -> Iterator[Any]:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     source = str(path)
     with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
         lines = csvfile.bounded_lines(f)
         order = header_order(lines, source)
-        yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates).batches()
+        yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates,
+                           packed=packed).batches()
 
 
 def header_order(lines: Iterator[str], source: str) -> list[int]:
@@ -82,12 +85,17 @@ def header_order(lines: Iterator[str], source: str) -> list[int]:
     return [index[name] for name in CSV_COLUMNS]
 
 
-def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path) -> list[tuple[Any, ...]]:
+def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path, *, packed: bool = False
+                ) -> list[tuple[Any, ...]] | PackedRows:
     """The rows of whole records `lines` (physical lines from `first_line` on) of the file at `path`, duplicates
-    among them refused: the work of one block when a large file is parsed in worker processes."""
-    reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1)
+    among them refused: the work of one block when a large file is parsed in worker processes. Typed rows, or
+    with `packed` the rows packed for the store."""
+    reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1, packed=packed)
     with gc_paused():
-        return [row for batch in reader.batches() for row in batch]
+        batches = list(reader.batches())
+    if packed:
+        return batches[0] if batches else Packer().packed()
+    return [row for batch in batches for row in batch]
 
 
 def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
@@ -95,7 +103,7 @@ def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
     of the store refused it): reread the file for its first two lines."""
     source = str(path)
     tin, year, tin_type = key
-    wanted = (int(tin) * 10_000 + year) * 4 + _TYPE_CODE[tin_type]
+    wanted = f"{tin}{year:04d}{_TYPE_CODE[tin_type]}"
     try:
         with csvfile.open_text(path, source) as f:
             reader = csvfile.csv.reader(f)
@@ -112,65 +120,90 @@ def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
 
 class _Reader:
     def __init__(self, lines: Iterator[str], path: Path, source: str, batch_size: int, order: list[int], *,
-                 last_line: int = 1, check_duplicates: bool = True) -> None:
+                 last_line: int = 1, check_duplicates: bool = True, packed: bool = False) -> None:
         self.path, self.source, self.batch_size = path, source, batch_size
         self.lines, self.order = lines, order
         self.last_line = last_line              # physical lines consumed so far
         self.check_duplicates = check_duplicates
-        self.seen: set[int] = set()             # keys of the rows so far (see _convert)
-        self.names: dict[str, str] = {}
+        self.packed = packed
+        self.token: Callable[[str | None], str | None] = json_token if packed else _same
+        self.control: Callable[[str], str] = name_and_control if packed else name_control
+        self.seen: set[int] = set()             # keys of the rows so far (see _keys), as numbers (smaller)
+        self.names: dict[str, str] = {}         # name -> name control (packed: "name","control" in JSON)
         self.addresses: dict[tuple[str, str, str, str], str | None] = {}
 
     def error(self, line: int, message: str, column: str | None = None) -> InputError:
         where = f"line {line}" + (f", column {column}" if column else "")
         return InputError(message, source=self.source, where=where)
 
-    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        """Batches of up to batch_size rows, built CHUNK lines at a time: a chunk's objects stay in the CPU
-        cache while its columns are converted one after the other (~1.7x faster than 20,000-line chunks)."""
+    def batches(self) -> Iterator[Any]:
+        """Batches of up to batch_size rows (lists of typed rows, or PackedRows), built CHUNK lines at a time: a
+        chunk's objects stay in the CPU cache while its columns are converted one after the other (~1.7x faster
+        than 20,000-line chunks)."""
         done = False
         while not done:
+            rows = 0
             out: list[tuple[Any, ...]] = []
-            while len(out) < self.batch_size:
+            packer = Packer()
+            while rows < self.batch_size:
                 with gc_paused():
-                    chunk = self._next_batch(min(CHUNK, self.batch_size - len(out)))
+                    chunk = self._next_batch(min(CHUNK, self.batch_size - rows))
                 if chunk is None:
                     done = True
                     break
-                out += chunk
-            if out:
-                yield out
+                size, converted = chunk
+                rows += size
+                if size and self.packed:
+                    packer.add(*converted)
+                elif size:
+                    out.extend(converted)
+            if rows:
+                with gc_paused():
+                    yield packer.packed() if self.packed else out
 
-    def _next_batch(self, size: int) -> list[tuple[Any, ...]] | None:
-        """Rows from the next `size` lines (none if they were blank), None at the end of the file."""
+    def _next_batch(self, size: int) -> tuple[int, Any] | None:
+        """(rows, their conversion) from the next `size` lines (no rows if they were blank), None at the end of
+        the file."""
         lines = list(islice(self.lines, size))
         if not lines:
             return None
         first = self.last_line + 1
         self.last_line += len(lines)
-        flat, numbers = self._split(lines, first)
+        flat, numbers, rows, quoted = self._split(lines, first)
         if not flat:
-            return []
+            return 0, None
         line_of = numbers.__getitem__ if numbers else first.__add__
         try:
-            out, keys = self._convert(flat)
-        except _Bad as bad:
+            v = check_chunk([flat[i::WIDTH] for i in self.order], convert=not self.packed)
+        except Bad as bad:
             raise self.error(line_of(bad.pos), bad.message, bad.column) from None
+        keys = _keys(v)
         self._check_duplicates(keys, line_of)
-        return out
+        controls = self._name_controls(v.names)
+        addresses = self._address_keys(v.street, v.city, v.state, v.zip)
+        if self.packed:
+            return len(rows), (chunk_tokens(v, controls, addresses, data_lines(rows, flat, self.order, quoted)), keys)
+        return len(rows), _typed_rows(v, controls, addresses)
 
     # -- lines to fields ---------------------------------------------------------------------------------
 
-    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None]:
-        """All fields of the batch, row after row (WIDTH per row), and the line number of each row when it
-        is not simply first + position (blank lines, records spanning lines)."""
+    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None, list[str], set[int]]:
+        """All fields of the batch, row after row (WIDTH per row); the line number of each row when it is not
+        simply first + position (blank lines, records spanning lines); each row's line (without its end; that
+        of a quoted record is not its text); the positions of the quoted records."""
         blob = "".join(lines)
         if max(map(len, lines)) > csvfile.MAX_LINE_CHARS:
-            pos = next(i for i, line in enumerate(lines) if csvfile.line_too_long(line))
-            raise self.error(first + pos, f"line is longer than {csvfile.MAX_LINE_CHARS} characters")
+            pos = next((i for i, line in enumerate(lines) if csvfile.line_too_long(line)), None)
+            if pos is not None:                 # (a line of the limit and its end is not too long)
+                raise self.error(first + pos, f"line is longer than {csvfile.MAX_LINE_CHARS} characters")
         if "\x00" in blob:
             pos = next(i for i, line in enumerate(lines) if "\x00" in line)
             raise self.error(first + pos, "contains a NUL character (not a text CSV file?)")
+        if '"' not in blob and "\r" not in blob:     # the usual chunk: split as a whole
+            text = blob[:-1] if blob.endswith("\n") else blob
+            stripped = text.split("\n")
+            if set(map(str.count, stripped, repeat(","))) == {WIDTH - 1}:
+                return text.replace("\n", ",").split(","), None, stripped, set()
         stripped = list(map(str.rstrip, lines, repeat("\r\n")))
         quoted: dict[int, list[str]] = {}
         dead: set[int] = set()
@@ -194,11 +227,11 @@ class _Reader:
             stripped = [stripped[pos] for pos in keep]
             numbers = [first + pos for pos in keep]
         if not stripped:
-            return [], numbers
+            return [], numbers, [], set()
         flat = ",".join(stripped).split(",")
         for pos, fields in quoted.items():
             flat[pos * WIDTH:(pos + 1) * WIDTH] = fields
-        return flat, numbers
+        return flat, numbers, stripped, set(quoted)
 
     def _quoted(self, lines: list[str], first: int) -> tuple[dict[int, list[str]], set[int]]:
         """Split the lines holding a quote with the csv module: position -> fields, and the positions of
@@ -225,39 +258,14 @@ class _Reader:
             self.last_line += max(0, pos + used - len(lines))
         return records, dead
 
-    # -- columns -----------------------------------------------------------------------------------------
-
-    def _convert(self, flat: list[str]) -> tuple[list[tuple[Any, ...]], list[int]]:
-        """The converted rows, and each row's key (int(tin) * 10000 + tax_year) * 4 + tin type."""
-        c = [flat[i::WIDTH] for i in self.order]
-        tins = _tins(c[0])
-        types = _tin_types(c[1])
-        if not all(starmap(tin_valid, set(zip(tins, types, strict=True)))):    # a TIN has rows for years
-            pos = next(pos for pos, ok in enumerate(map(tin_valid, tins, types)) if not ok)
-            raise _Bad(pos, "tin", f"tin is not a valid {types[pos]}")
-        names = [value.strip() for value in c[2]]
-        if "" in names:
-            raise _Bad(names.index(""), "name", "name is empty")
-        street, city, state, zip_code = ([value.strip() for value in c[i]] for i in (3, 4, 5, 6))
-        years = _years(c[8])
-        keys = list(map(add, map(mul, map(int, tins), repeat(10_000)), years))
-        keys = list(map(add, map(mul, keys, repeat(4)), map(_TYPE_CODE.__getitem__, types)))
-        return list(zip(
-            tins, types, names, *map(_or_none, (street, city, state, zip_code)),
-            _dates(c[7], "address_as_of"), years, _text(c[9]),
-            _money(c[10], "agi", negative=True), _money(c[11], "total_tax"), _money(c[12], "refund"),
-            _money(c[13], "dependents", digits=3), _text(c[14]), _text(c[15]), _money(c[16], "wages"),
-            _text(c[17]), _money(c[18], "interest"), _hold(c[19]),
-            self._name_controls(names), self._address_keys(street, city, state, zip_code),
-            strict=True,
-        )), keys
+    # -- keys ----------------------------------------------------------------------------------------------
 
     def _name_controls(self, names: list[str]) -> list[str]:
         memo = self.names
         if len(memo) > CACHE_MAX:
             memo.clear()
         missing = set(names).difference(memo)
-        memo.update(zip(missing, map(name_control, missing), strict=True))
+        memo.update(zip(missing, map(self.control, missing), strict=True))
         return list(map(memo.__getitem__, names))
 
     def _address_keys(self, *parts: list[str]) -> list[str | None]:
@@ -266,31 +274,32 @@ class _Reader:
             memo.clear()
         quads = list(zip(*parts, strict=True))
         missing = set(quads).difference(memo)
-        memo.update(zip(missing, map(_address_key, missing), strict=True))
+        memo.update(zip(missing, map(self.token, map(_address_key, missing)), strict=True))
         return list(map(memo.__getitem__, quads))
 
     # -- duplicates --------------------------------------------------------------------------------------
 
-    def _check_duplicates(self, keys: list[int], line_of: Callable[[int], int]) -> None:
+    def _check_duplicates(self, keys: list[str], line_of: Callable[[int], int]) -> None:
         fresh = set(keys)
         if len(fresh) != len(keys):
-            earlier: dict[int, int] = {}
+            earlier: dict[str, int] = {}
             for pos, key in enumerate(keys):
                 if key in earlier:
                     raise self._duplicate(line_of(pos), line_of(earlier[key]))
                 earlier[key] = pos
         if not self.check_duplicates:
             return
-        if not self.seen.isdisjoint(fresh):
-            pos = next(pos for pos, key in enumerate(keys) if key in self.seen)
+        numbers = set(map(int, fresh))
+        if not self.seen.isdisjoint(numbers):
+            pos = next(pos for pos, key in enumerate(keys) if int(key) in self.seen)
             raise self._duplicate(line_of(pos), self._find_line(keys[pos], line_of(pos)))
-        self.seen |= fresh
+        self.seen |= numbers
 
     def _duplicate(self, line: int, earlier: int | None) -> InputError:
         also = f" as line {earlier}" if earlier else " as an earlier line"
         return self.error(line, f"same tin, tin_type and tax_year{also} (one row per taxpayer per year)")
 
-    def _find_line(self, key: int, before: int) -> int | None:
+    def _find_line(self, key: str, before: int) -> int | None:
         """Error path: reread the file to find the first line with this tin and year."""
         try:
             with csvfile.open_text(self.path, self.source) as f:
@@ -299,7 +308,7 @@ class _Reader:
             return None
 
 
-def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | None = None) -> int | None:
+def _first_line_with(reader: Any, key: str, before: int, columns: list[str] | None = None) -> int | None:
     """The line of the next row with `key` before line `before` (the header is read first unless `columns`)."""
     header = columns if columns is not None else [name.strip() for name in next(reader)]
     i_tin, i_type, i_year = (header.index(name) for name in ("tin", "tin_type", "tax_year"))
@@ -309,117 +318,25 @@ def _first_line_with(reader: Any, key: int, before: int, columns: list[str] | No
         if len(fields) != len(header):
             continue
         digits, tin_type, year = tin_digits(fields[i_tin]), fields[i_type].strip(), fields[i_year].strip()
-        if digits and tin_type in _TYPE_CODE and year.isascii() and year.isdigit() and \
-                (int(digits) * 10_000 + int(year)) * 4 + _TYPE_CODE[tin_type] == key:
+        if digits and tin_type in _TYPE_CODE and f"{digits}{year}{_TYPE_CODE[tin_type]}" == key:
             return int(reader.line_num)
     return None
 
 
-# -- column converters: a fast whole-column check, else value by value to name the first bad one ----------
-
-def _or_none(values: list[str]) -> list[str | None]:
-    return [value or None for value in values]
-
-
-def _first(values: Sequence[str], bad: Callable[[str], bool]) -> int:
-    return next(pos for pos, value in enumerate(values) if bad(value))
+def _keys(v: Checked) -> list[str]:
+    """Each row's key: its TIN's nine digits, its year's four and a digit for its TIN type."""
+    return list(map(add, map(add, v.tins, v.year_text), map(_TYPE_CODE.__getitem__, v.types)))
 
 
-def _tins(col: Sequence[str]) -> list[str]:
-    """Nine ASCII digits; 123-45-6789 and 12-3456789 are accepted and lose their dashes."""
-    digits = [value if len(value) == 9 else tin_digits(value) for value in col]
-    try:
-        blob = "".join(digits)                  # type: ignore[arg-type]  # a None raises TypeError
-        if blob.isdigit() and blob.isascii():
-            return digits                       # type: ignore[return-value]
-    except TypeError:
-        pass
-    pos = _first(digits, lambda value: value is None or not (value.isdigit() and value.isascii()))
-    raise _Bad(pos, "tin", "tin is empty" if not col[pos].strip() else "tin is not 9 digits")
+def _typed_rows(v: Checked, controls: list[Any], addresses: list[Any]) -> list[tuple[Any, ...]]:
+    assert v.other is not None
+    as_of, *other = v.other
+    return list(zip(v.tins, v.types, v.names, *map(or_none, (v.street, v.city, v.state, v.zip)), as_of, v.years,
+                    *other, v.hold, controls, addresses, strict=True))
 
 
-def _tin_types(col: Sequence[str]) -> list[str]:
-    values = list(col) if _TYPES.issuperset(col) else list(map(str.strip, col))
-    if not _TYPES.issuperset(values):
-        raise _Bad(_first(values, lambda v: v not in _TYPES), "tin_type", "tin_type must be SSN, ITIN or EIN")
-    return values
-
-
-def _text(col: Sequence[str]) -> list[str | None]:
-    return [value.strip() or None for value in col]
-
-
-def _years(col: Sequence[str]) -> list[int]:
-    blob = "".join(col)
-    if set(map(len, col)) == {4} and blob.isdigit() and blob.isascii():
-        years = list(map(int, col))
-        if min(years) >= 1900 and max(years) <= 2100:
-            return years
-    out = []
-    for pos, raw in enumerate(col):
-        value = raw.strip()
-        if not (len(value) == 4 and value.isascii() and value.isdigit()):
-            raise _Bad(pos, "tax_year", "tax_year is not a 4-digit year")
-        if not 1900 <= int(value) <= 2100:
-            raise _Bad(pos, "tax_year", "tax_year is outside 1900-2100")
-        out.append(int(value))
-    return out
-
-
-def _money(col: Sequence[str], column: str, *, negative: bool = False, digits: int = MONEY_DIGITS) -> list:
-    blob = "".join(col)
-    if not blob:
-        return [None] * len(col)
-    plain = blob.replace("-", "") if negative else blob
-    if plain.isdigit() and plain.isascii() and max(map(len, col)) <= digits:
-        try:
-            if "" not in col:
-                return list(map(int, col))
-            return list(map(_NONE_IF_EMPTY.get, col, map(int, map(_ZERO_IF_EMPTY.get, col, col))))
-        except ValueError:
-            pass                                # a misplaced minus: found below
-    out: list[int | None] = []
-    for pos, raw in enumerate(col):
-        value = raw.strip()
-        if not value:
-            out.append(None)
-            continue
-        if not _MONEY.fullmatch(value) or len(value.lstrip("-")) > digits:
-            raise _Bad(pos, column, f"{column} is not a whole number (at most {digits} digits)")
-        if value.startswith("-") and not negative:
-            raise _Bad(pos, column, f"{column} must not be negative")
-        out.append(int(value))
-    return out
-
-
-def _dates(col: Sequence[str], column: str) -> list[str | None]:
-    values = list(col)
-    distinct = set(values)
-    distinct.discard("")
-    if not all(map(_is_date, distinct)):
-        values = list(map(str.strip, col))
-        if not all(map(_is_date, set(values).difference({""}))):
-            pos = _first(values, lambda v: bool(v) and not _is_date(v))
-            raise _Bad(pos, column, f"{column} is not a date (YYYY-MM-DD)")
-    return _or_none(values)
-
-
-def _is_date(value: str) -> bool:
-    if not _ISO_DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _hold(col: Sequence[str]) -> list[int]:
-    if not {"0", "1", ""}.issuperset(col):
-        col = list(map(str.strip, col))
-        if not {"0", "1", ""}.issuperset(col):
-            raise _Bad(_first(col, lambda v: v not in _HOLD), "hold", "hold must be 1, 0 or empty")
-    return list(map(_HOLD.__getitem__, col))
+def _same(value: str | None) -> str | None:
+    return value
 
 
 def _address_key(quad: tuple[str, str, str, str]) -> str | None:

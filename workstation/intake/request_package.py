@@ -28,8 +28,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from workstation.errors import InputError
-from workstation.intake import csvfile, jsonread, subjects_csv
+from workstation.intake import csvfile, jsonread, subjects_csv, subjects_parallel
 from workstation.intake.jsonread import NAME_MAX, REF_MAX, TEXT_MAX, Node, Obj
+from workstation.intake.subjects_pack import PackedSubjects, pack_subjects
 from workstation.model import (
     ELEMENTS,
     PURPOSE_CATEGORIES,
@@ -88,6 +89,20 @@ class ParsedRequest:
                                  where=f"{node.path}.ref")
             seen.add(subject.ref)
             yield subject
+
+    def subject_batches(self, size: int = 20_000) -> Iterator[PackedSubjects]:
+        """The subjects, checked as `subjects` checks them, in packed batches of about `size` for the store."""
+        if self.csv_path is not None:
+            yield from subjects_parallel.subject_batches(self.csv_path, size)
+            return
+        batch: list[Subject] = []
+        for subject in self.subjects():
+            batch.append(subject)
+            if len(batch) >= size:
+                yield pack_subjects(batch)
+                batch = []
+        if batch:
+            yield pack_subjects(batch)
 
 
 @jsonread.guarded

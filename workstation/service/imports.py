@@ -16,10 +16,8 @@ from ..duedates import BeyondCalendar, due_date
 from ..errors import InputError
 from ..intake import read_agency, read_court_order, read_request
 from ..model import ImportSummary
-from ..normalize import tin_digits
 from ..store import db, orders
 from ..store import evaluation as ev
-from ..store import records as records_sql
 from ..store import requests as requests_sql
 from ..wording import count
 from .records_load import check_cancel, copy_records
@@ -32,9 +30,7 @@ def import_records(s: Session, path: Path, progress: Progress | None, cancelled:
                    ) -> ImportSummary:
     s.require("import-records")
     with db.transaction(s.conn):
-        before = records_sql.count(s.conn)
-        total = copy_records(s.conn, path, progress, cancelled)
-        inserted = records_sql.count(s.conn) - before
+        total, inserted = copy_records(s.conn, path, progress, cancelled)
         replaced = total - inserted
         ev.bump_data_version(s.conn)
         s.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
@@ -59,22 +55,13 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
             agency=pkg.requester.agency, agency_code=pkg.requester.agency_code, due_on=due.isoformat(),
             package=package_json, source=path.name, imported_at=utc_now(), imported_by=s.user or "recovery")
         count = 0
-        batch: list[tuple] = []
-        for subj in parsed.subjects():
-            a = subj.address
-            row = (rid, count, subj.ref, subj.name, subj.tin, a.street if a else None, a.city if a else None,
-                   a.state if a else None, a.zip if a else None, ";".join(subj.periods), subj.case_no,
-                   subj.reason, tin_digits(subj.tin) if subj.tin else None)
-            digest.update(canonical_json(row[2:12]))
-            batch.append(row)
-            count += 1
-            if len(batch) >= SUBJECT_BATCH:
-                check_cancel(cancelled)
-                requests_sql.insert_subjects(s.conn, batch)
-                batch = []
-                if progress:
-                    progress(count, None)
-        requests_sql.insert_subjects(s.conn, batch)
+        for batch in parsed.subject_batches(SUBJECT_BATCH):
+            check_cancel(cancelled)
+            requests_sql.insert_packed_subjects(s.conn, rid, count, batch.json)
+            digest.update(batch.hashed)         # each subject's canonical JSON, as the package hash takes it
+            count += batch.count
+            if progress:
+                progress(count, None)
         requests_sql.finish(s.conn, rid, count, digest.hexdigest())
         s.log("request-imported", pkg.request_id,
               {"authority": pkg.authority, "subjects": count, "source": path.name,

@@ -14,27 +14,26 @@ key the file gives twice (it holds a key a row for that).
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
 from ..errors import Cancelled
-from ..intake import read_records
-from ..intake.records_csv import duplicate_error
-from ..intake.records_parallel import read_records_bulk
+from ..intake.records_csv import PackedRows, duplicate_error, read_packed
+from ..intake.records_parallel import read_packed_bulk
 from ..processes import release_free_memory
 from ..store import db
 from ..store import records as records_sql
 
 SORTED_BUILD_MAX_ROWS = 5_000_000      # measured: 689 MB for all processes at 5 M rows, 1,029 MB at 6 M rows
-_KEY = itemgetter(0, 8, 1)              # tin, tax_year, tin_type (RECORD_COLUMNS positions)
 
 
 def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int | None], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> int:
-    """Stream the records CSV at `path` into `conn`; the rows read. Raises InputError (the caller rolls back)."""
+                 cancelled: Callable[[], bool] | None = None) -> tuple[int, int]:
+    """Stream the records CSV at `path` into `conn`; (rows read, rows new to the table). Raises InputError (the
+    caller rolls back). Into an empty table every row is new (the unique index refused a repeated key): the
+    table is not counted."""
     load = _BulkLoad(conn, path) if records_sql.is_empty(conn) else None
-    batches = read_records_bulk(path) if load else read_records(path)
+    before = 0 if load else records_sql.count(conn)
+    batches = read_packed_bulk(path) if load else read_packed(path)
     total = 0
     try:
         for batch in batches:
@@ -42,8 +41,8 @@ def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int |
             if load:
                 load.add(batch)
             else:
-                records_sql.upsert_batch(conn, batch)
-            total += len(batch)
+                records_sql.upsert_packed(conn, batch.rows, batch.lines)
+            total += batch.count
             if progress:
                 progress(total, None)
     finally:
@@ -51,7 +50,8 @@ def copy_records(conn: db.Connection, path: Path, progress: Callable[[int, int |
     if load:
         check_cancel(cancelled)
         load.finish()
-    return total
+        return total, total
+    return total, records_sql.count(conn) - before
 
 
 def check_cancel(cancelled: Callable[[], bool] | None) -> None:
@@ -64,16 +64,18 @@ class _BulkLoad:
         self.conn, self.path = conn, path
         self.rows = 0
         self.indexed = False
+        self.next_id = records_sql.next_id(conn)
         records_sql.drop_indexes(conn)
 
-    def add(self, batch: list[tuple[Any, ...]]) -> None:
-        if not self.indexed and self.rows + len(batch) > SORTED_BUILD_MAX_ROWS:
+    def add(self, batch: PackedRows) -> None:
+        if not self.indexed and self.rows + batch.count > SORTED_BUILD_MAX_ROWS:
             self._build()
         if self.indexed:
             self._insert_in_key_order(batch)
         else:
-            records_sql.insert_batch(self.conn, batch)
-        self.rows += len(batch)
+            records_sql.insert_packed(self.conn, self.next_id, batch.rows, batch.lines)
+        self.rows += batch.count
+        self.next_id += batch.count
 
     def finish(self) -> None:
         if not self.indexed:
@@ -86,14 +88,13 @@ class _BulkLoad:
             raise duplicate_error(self.path, duplicate)
         self.indexed = True
 
-    def _insert_in_key_order(self, batch: list[tuple[Any, ...]]) -> None:
-        batch = sorted(batch, key=_KEY)
+    def _insert_in_key_order(self, batch: PackedRows) -> None:
         self.conn.execute("SAVEPOINT records_batch")
         try:
-            records_sql.insert_batch(self.conn, batch)
+            records_sql.insert_packed_in_key_order(self.conn, self.next_id, batch.rows, batch.lines)
         except records_sql.IntegrityError:
             self.conn.execute("ROLLBACK TO records_batch")
-            duplicate = records_sql.first_duplicate(self.conn, [_KEY(row) for row in batch])
+            duplicate = records_sql.first_duplicate(self.conn, records_sql.packed_keys(self.conn, batch.rows))
             if duplicate is None:
                 raise
             raise duplicate_error(self.path, duplicate) from None

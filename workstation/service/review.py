@@ -15,6 +15,7 @@ from ..rules.checks_scope import released_periods
 from ..rules.findings import citation
 from ..store import db
 from ..store import evaluation as ev
+from ..store import records as records_sql
 from ..store import requests as requests_sql
 from .overrides import check_free_text
 from .session import Session
@@ -155,10 +156,12 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
     if "address" in columns:
         cols += ["street", "city", "state", "zip"]
     cols = list(dict.fromkeys(cols))
-    marks = ",".join("?" * len(years)) or "NULL"
-    cur = s.conn.execute(f"SELECT {', '.join(cols)} FROM taxpayer_records WHERE tin = ? AND tin_type = ? "
-                         f"AND tax_year IN ({marks}) ORDER BY tax_year DESC", (tin, tin_type, *years))
-    return [dict(zip(cols, r, strict=True)) for r in cur]
+    found = records_sql.record_lines(s.conn, tin, tin_type, years)
+    rows = []
+    for (year, tin_, name, _line), data in zip(found, records_sql.line_values(r[3] for r in found), strict=True):
+        values = {"tax_year": year, "tin_type": tin_type, "tin": tin_, "name": name, **data}
+        rows.append({c: values[c] for c in cols})
+    return rows
 
 
 def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 
 from .db import Connection
+from .records import line_values
 
 FETCH = 10_000
 RECORD_COLUMNS = ("name", "street", "phone", "bank_account", "employer", "agi", "total_tax", "refund", "wages",
@@ -94,7 +95,11 @@ def with_records(conn: Connection, rid: int, *, everyone: bool) -> Iterator[tupl
 
 
 def records(conn: Connection, tins: Sequence[str]) -> list[tuple]:
-    """(tin, tin_type, *RECORD_COLUMNS) of every record, any year, of these nine-digit TINs."""
+    """(tin, tin_type, *RECORD_COLUMNS) of every record, any year, of these nine-digit TINs (the values beside the
+    name read from each record's CSV line, schema 11)."""
     marks = ",".join("?" * len(tins))
-    return conn.execute(f"SELECT tin, tin_type, {', '.join(RECORD_COLUMNS)} FROM taxpayer_records "
-                        f"WHERE tin IN ({marks})", tuple(tins)).fetchall()
+    rows = conn.execute("SELECT r.tin, r.tin_type, r.name, l.line FROM taxpayer_records AS r JOIN "
+                        f"taxpayer_record_lines AS l ON l.id = r.rowid WHERE r.tin IN ({marks})",
+                        tuple(tins)).fetchall()
+    return [(tin, tin_type, name, *(data[c] for c in RECORD_COLUMNS[1:]))
+            for (tin, tin_type, name, _line), data in zip(rows, line_values(r[3] for r in rows), strict=True)]

@@ -1,34 +1,47 @@
-"""SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces."""
+"""SQL for taxpayer records. One row per taxpayer (TIN and type) per tax year; a re-import replaces.
+
+The table (schema 11) holds what the checks and the indexes read — tin, tin_type, tax_year, name, name_control,
+addr_key, hold — and `taxpayer_record_lines` beside it (same rowid) the record's CSV line (INTERCHANGE column
+order), from which its other values are read back (`line_values`: trimmed, empty as None, numbers as int, as the
+importer checked them).
+
+Rows arrive packed (`intake.records_pack`): a batch is two JSON texts, an array of rows `[tin, tin_type,
+tax_year, name, name_control, addr_key, hold]` and an array of their lines, that SQLite takes apart itself
+(`jsonb_each`): two values bound for a whole batch instead of 22 for every row.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+from collections.abc import Iterable
+from typing import Any
 
 import sqlcipher3
 
+from ..model import RECORD_DATA_COLUMNS
 from .db import Connection
 
 IntegrityError = sqlcipher3.IntegrityError
 
-COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
-           "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
-           "employer", "interest", "hold", "name_control", "addr_key")
+COLUMNS = ("tin", "tin_type", "tax_year", "name", "name_control", "addr_key", "hold")
 _KEY = ("tin", "tax_year", "tin_type")
-UPSERT = (f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-          f"ON CONFLICT({', '.join(_KEY)}) DO UPDATE SET "
-          + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
+_ROWS = "SELECT " + ", ".join(f"value->>{i}" for i in range(len(COLUMNS))) + " FROM jsonb_each(?)"
+_INSERT = f"INSERT INTO taxpayer_records (rowid, {', '.join(COLUMNS)}) SELECT ? + key, {_ROWS[7:]}"
+_INSERT_LINES = "INSERT INTO taxpayer_record_lines (id, line) SELECT ? + key, value FROM jsonb_each(?)"
+# "WHERE true": an upsert's SELECT needs a WHERE clause (SQLite's parser would read ON as a join's)
+_UPSERT = (f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) {_ROWS} WHERE true ON CONFLICT({', '.join(_KEY)}) "
+           "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY))
+_UPSERT_LINES = ("INSERT OR REPLACE INTO taxpayer_record_lines (id, line) "
+                 "SELECT r.rowid, b.line FROM jsonb_each(?) AS k JOIN temp.record_lines_batch AS b ON b.pos = k.key "
+                 "JOIN taxpayer_records AS r ON r.tin = k.value->>0 AND r.tax_year = k.value->>2 "
+                 "AND r.tin_type = k.value->>1")
 
-
-INSERT = f"INSERT INTO taxpayer_records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-
-
-def count(conn: Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0])
-
-
-def upsert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
-    conn.executemany(UPSERT, rows)
-
+# A record's CSV line: its columns (INTERCHANGE.md), and those of RECORD_DATA_COLUMNS that are whole numbers.
+LINE_COLUMNS = ("tin", "tin_type", "name", "street", "city", "state", "zip", "address_as_of", "tax_year",
+                "filing_status", "agi", "total_tax", "refund", "dependents", "phone", "bank_account", "wages",
+                "employer", "interest", "hold")
+_NUMBERS = frozenset({"agi", "total_tax", "refund", "dependents", "wages", "interest"})
+_DATA = tuple((name, LINE_COLUMNS.index(name), name in _NUMBERS) for name in RECORD_DATA_COLUMNS)
 
 # The indexes of schema versions 1, 6 and 7 on taxpayer_records (names as the migrations create them).
 INDEXES = {
@@ -40,8 +53,65 @@ INDEXES = {
 }
 
 
+def count(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM taxpayer_records").fetchone()[0])
+
+
 def is_empty(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM taxpayer_records LIMIT 1").fetchone() is None
+
+
+def next_id(conn: Connection) -> int:
+    """The rowid the next appended record takes (a bulk load numbers its batches' rows from it)."""
+    return int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM taxpayer_records").fetchone()[0])
+
+
+def insert_packed(conn: Connection, first_id: int, rows: str, lines: str) -> None:
+    """Append a packed batch (see the module's docstring), its rows numbered from `first_id` on."""
+    conn.execute(_INSERT, (first_id, rows))
+    conn.execute(_INSERT_LINES, (first_id, lines))
+
+
+def insert_packed_in_key_order(conn: Connection, first_id: int, rows: str, lines: str) -> None:
+    """`insert_packed` into indexes already built, the rows in key order (each B-tree page visited in order)."""
+    conn.execute(f"{_INSERT} ORDER BY value->>0, value->>2, value->>1", (first_id, rows))
+    conn.execute(_INSERT_LINES, (first_id, lines))
+
+
+def upsert_packed(conn: Connection, rows: str, lines: str) -> None:
+    """Insert a packed batch; a row whose TIN, year and type is on file replaces it (and its line)."""
+    conn.execute(_UPSERT, (rows,))
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS record_lines_batch (pos INTEGER PRIMARY KEY, line TEXT NOT NULL)")
+    conn.execute("INSERT INTO temp.record_lines_batch (pos, line) SELECT key, value FROM jsonb_each(?)", (lines,))
+    conn.execute(_UPSERT_LINES, (rows,))
+    conn.execute("DELETE FROM temp.record_lines_batch")      # temp_store is memory: never on disk
+
+
+def packed_keys(conn: Connection, rows: str) -> list[tuple[str, int, str]]:
+    """(tin, tax_year, tin_type) of each row of a packed batch, in batch order (an error path)."""
+    return conn.execute("SELECT value->>0, value->>2, value->>1 FROM json_each(?) ORDER BY key", (rows,)).fetchall()
+
+
+def record_lines(conn: Connection, tin: str, tin_type: str, years: list[int]) -> list[tuple[int, str, str, str]]:
+    """(tax_year, tin, name, line) of one taxpayer's records of `years`, newest first."""
+    marks = ",".join("?" * len(years)) or "NULL"
+    return conn.execute(
+        "SELECT r.tax_year, r.tin, r.name, l.line FROM taxpayer_records AS r JOIN taxpayer_record_lines AS l "
+        f"ON l.id = r.rowid WHERE r.tin = ? AND r.tin_type = ? AND r.tax_year IN ({marks}) "
+        "ORDER BY r.tax_year DESC", (tin, tin_type, *years)).fetchall()
+
+
+def line_values(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The values of RECORD_DATA_COLUMNS of stored records' CSV lines (one parse for them all): trimmed, empty as
+    None, the numbers as int."""
+    out = []
+    for fields in csv.reader(lines):        # each line is one whole record (its quotes close in it)
+        values: dict[str, Any] = {}
+        for name, pos, number in _DATA:
+            value = fields[pos].strip()
+            values[name] = (int(value) if number else value) if value else None
+        out.append(values)
+    return out
 
 
 def drop_indexes(conn: Connection) -> None:
@@ -69,10 +139,6 @@ def duplicate_key(conn: Connection) -> tuple[str, int, str] | None:
     row = conn.execute("SELECT tin, tax_year, tin_type FROM taxpayer_records GROUP BY tin, tax_year, tin_type "
                        "HAVING count(*) > 1 LIMIT 1").fetchone()
     return (str(row[0]), int(row[1]), str(row[2])) if row else None
-
-
-def insert_batch(conn: Connection, rows: Sequence[tuple]) -> None:
-    conn.executemany(INSERT, rows)
 
 
 def first_duplicate(conn: Connection, keys: list[tuple[str, int, str]]) -> tuple[str, int, str] | None:

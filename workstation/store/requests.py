@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from .db import Connection
 
 SUBJECT_COLUMNS = ("rid", "seq", "ref", "name", "tin", "street", "city", "state", "zip", "periods",
                    "case_no", "reason", "tin9")
-_INSERT_SUBJECT = (f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' * len(SUBJECT_COLUMNS))})")
+# A packed batch (intake.subjects_pack): [ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]
+_INSERT_PACKED = (f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) SELECT ?, ? + key, "
+                  + ", ".join(f"value->>{i}" for i in range(11)) + " FROM jsonb_each(?)")
 
 
 def find(conn: Connection, request_id: str) -> tuple[int, str, str] | None:
@@ -32,8 +31,9 @@ def insert(conn: Connection, *, request_id: str, received_on: str, authority: st
     return rid
 
 
-def insert_subjects(conn: Connection, rows: Iterable[tuple]) -> None:
-    conn.executemany(_INSERT_SUBJECT, rows)
+def insert_packed_subjects(conn: Connection, rid: int, first_seq: int, packed: str) -> None:
+    """Insert a packed batch of subjects, numbered from `first_seq` on in batch order."""
+    conn.execute(_INSERT_PACKED, (rid, first_seq, packed))
 
 
 def finish(conn: Connection, rid: int, subject_count: int, package_hash: str) -> None:
