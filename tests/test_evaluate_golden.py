@@ -1,11 +1,12 @@
 """The evaluation's result is the same as before the speed work of issue 15, bit for bit.
 
-Golden digests (`tests/data/evaluation_golden.json`, made at commit e3be308, before issue 15 touched the
-evaluation) of every request of a demo store and of a differential world (`differential_gen`: every class
-issue 21 plants), each evaluated in one process and on two worker processes, as a first evaluation, over the
-results of the previous one and over stored rows tampered with: the plan hash and the findings hash the
-evaluation stores, a digest of every stored subject row (status, matched taxpayer, findings JSON, plan,
-MATCH's candidates) and of the summary (recommendation, counts, code counts, request findings).
+Golden digests (`tests/data/evaluation_golden.json`, made on main at 1453071, whose evaluation is e3be308's, before
+issue 15 touched it; issue 18 only reworded two findings' messages since) of every request of a demo store and of a
+differential world (`differential_gen`: every class issue 21 plants), each evaluated in one process and on two
+worker processes, as a first evaluation, over the results of the previous one and over stored rows tampered with:
+the plan hash and the findings hash the evaluation stores, a digest of every stored subject row (status, matched
+taxpayer, findings JSON, plan, MATCH's candidates) and of the summary (recommendation, counts, code counts, request
+findings).
 
 Regenerate only when RULES.md changes what a check decides (never to make a speed change pass):
 `python tests/test_evaluate_golden.py > tests/data/evaluation_golden.json` from the repository root.
