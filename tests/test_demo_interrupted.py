@@ -3,7 +3,7 @@
 a store that is not a demo is left alone.
 
 The kills use the crash campaign's child (tests/crashchild.py): SIGKILL before the Nth SQL statement or file
-operation of the command, as soon as the build folder appears (the generation of the input files), or — for
+operation of the command, as soon as the input files' folder appears (their generation), or — for
 SIGTERM — while the child waits at a file operation after the input files are written."""
 
 from __future__ import annotations
@@ -105,9 +105,9 @@ KILLS = {"importing": lambda ops: ops // 3, "removing-inputs": lambda ops: ops -
 def _killed(where: str, parent: Path, tmp: Path, operations: int) -> str:
     """Run `dws demo` into parent/store and kill it at `where`; its stderr."""
     parent.mkdir()
-    if where == "generating":                   # the build folder is made just before the input files
+    if where == "generating":                   # the input files' folder appears: the cleaner is running
         proc = _start(parent / "store", tmp)
-        _wait_until(lambda: any(MARK in p.name for p in parent.iterdir()), proc)
+        _wait_until(lambda: any(MARK in p.name and (p / "inputs").exists() for p in parent.iterdir()), proc)
         proc.send_signal(signal.SIGKILL)
     elif where == "sigterm":                    # paused at a keyslot's write, the input files written
         paused = tmp.parent / "paused"
