@@ -66,6 +66,7 @@ class SigningDialog(QDialog):
             value = plain_label(text, selectable=True)
             value.setAccessibleName(name)
             if name.startswith("Decision hash"):
+                value.setWordWrap(False)                # the whole hash on one line, in groups
                 value.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
                 value.setToolTip("The SHA-256 of the decision document, stored with the decision; "
                                  "'dws export decision' writes the document")
@@ -91,7 +92,7 @@ class SigningDialog(QDialog):
         layout.addWidget(self.passphrase)
         layout.addWidget(self.buttons)
         self.passphrase.setFocus()
-        self.resize(640, self.sizeHint().height())
+        self.resize(max(680, self.sizeHint().width()), self.sizeHint().height())
 
     def text(self) -> str:
         """Everything the dialog says, as plain text: the prompt and each fact."""
