@@ -144,6 +144,9 @@ class DecisionTab(QWidget):
     def _confirm(self, summary: SigningSummary, what: str) -> None:
         if self._snapshot is None or summary.request_id != self._snapshot.request_id:
             return                               # another request was opened meanwhile
+        if self.dialog is not None:              # pressed twice: the one already open stays
+            self.dialog.raise_()
+            return
         dialog = SigningDialog(summary, what, self._info.key_on_card, self)
         approving = what.startswith("Approve")
         dialog.accepted.connect(lambda: self._signed(summary, dialog.take_passphrase(), approving))
