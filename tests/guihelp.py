@@ -22,6 +22,7 @@ from ui.app import DesktopApp, prepare_process
 from ui.database import DbClient
 from ui.failures import Failure
 from ui.main_window import MainWindow
+from ui.signing_dialog import SigningDialog
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Session, Workstation
 from workstation.store import auditlog
@@ -182,18 +183,28 @@ def desktops_fixture(qtbot, store: Workstation) -> Iterator[Desktops]:  # type: 
 
 
 def answer_passphrase(passphrase: str | None, answered: list[str]) -> None:
-    """When the passphrase dialog opens (QInputDialog, modal), type the passphrase and press OK, as the user
-    would (None: press Cancel). Polls for at most WAIT_MS; `answered` gets the dialog's label once done."""
+    """When the passphrase dialog opens (QInputDialog, modal; or the signing dialog, which restates what is
+    signed first), type the passphrase and press OK, as the user would (None: press Cancel). Polls for at most
+    WAIT_MS; `answered` gets the dialog's text once done (a signing dialog's: its prompt, then each fact)."""
     tries = [WAIT_MS // 20]
 
     def attempt() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()]
+        dialogs = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, QInputDialog | SigningDialog) and w.isVisible()]
         if not dialogs:
             tries[0] -= 1
             if tries[0] > 0:
                 QTimer.singleShot(20, attempt)
             return
         dialog = dialogs[0]
+        if isinstance(dialog, SigningDialog):
+            answered.append(dialog.text())
+            if passphrase is None:
+                dialog.buttons.rejected.emit()
+                return
+            dialog.passphrase.setText(passphrase)
+            dialog.ok.click()
+            return
         answered.append(dialog.labelText())
         if passphrase is None:
             dialog.reject()

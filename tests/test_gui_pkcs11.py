@@ -12,6 +12,7 @@ from conftest import CARD_PIN
 from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
+    answer_passphrase,
     ask,
     demo_template_fixture,
     desktop_fixture,
@@ -110,9 +111,12 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     tab = window.request.decision
     window.show_tab(tab)
     assert tab.sign.accessibleName() == "Sign the decision (asks for your card PIN)"
+    answered: list[str] = []
+    answer_passphrase(CARD_PIN, answered)           # the signing dialog: what is signed, then the card's PIN
     with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
         tab.sign.click()
-    assert asked == [("Sign the decision — card PIN", "Sign the decision: insert your card and enter its PIN.")]
+    assert len(answered) == 1 and answered[0].startswith("Sign the decision: insert your card and enter its PIN.")
+    assert asked == []
     assert "Prepared by tara" in tab.state.text()
     wait_idle(qtbot, desktop.db)
     assert ask(qtbot, desktop.db, lambda s: s._card is not None)         # open for the session's checkpoints

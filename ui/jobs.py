@@ -65,8 +65,8 @@ def overrides(session: Session, request_id: str) -> tuple[OverrideEntry, ...]:
 
 
 def load_request(request_id: str, as_of: date | None) -> Any:
-    """The request, its evaluation (reused when fresh, else computed with progress and Cancel), overrides
-    and decision."""
+    """The request, its evaluation (reused when fresh, else computed with progress and Cancel), overrides,
+    decision and what the user may do with it."""
 
     def job(ctx: JobContext) -> RequestSnapshot:
         s = ctx.session
@@ -74,7 +74,8 @@ def load_request(request_id: str, as_of: date | None) -> Any:
         doc = s.evaluate(request_id, as_of, progress=ctx.progress, cancelled=ctx.cancelled)
         decision = s.decision(request_id) if hasattr(s, "decision") else None
         evaluation = Evaluation.from_doc(doc, package.authority)
-        return RequestSnapshot(request_id, package, evaluation, overrides(s, request_id), decision)
+        return RequestSnapshot(request_id, package, evaluation, overrides(s, request_id), decision,
+                               s.request_actions(request_id, as_of))
 
     return job
 

@@ -6,6 +6,9 @@ Every print and save is recorded through the service (`Session.record_letter_out
 it has really happened: a printer that could not be opened or a file that could not be written is reported
 and nothing is recorded. If recording fails after a save (or a print to a PDF file) the file is removed again,
 so no copy of the letter exists that the log does not know about.
+
+Issue letter, Print and Save are the request's shared actions (`RequestCommands`): enabled from what the service
+says this user may do with the request and from what the tab shows (a letter issued here, or still loading).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from workstation.fsutil import atomic_write
 from workstation.service import Session
 
 from .capabilities import NOT_AVAILABLE, Capabilities
+from .commands import NO_REQUEST, RequestCommands
 from .database import DbClient
 from .dialog_parts import ask_passphrase
 from .failures import ERROR, Failure, show_failure
@@ -99,10 +103,10 @@ class LetterTab(QWidget):
     letter_issued = Signal(str)                 # request id: a letter was issued (or the issued one found)
     output_recorded = Signal(str, str)          # action ("printed", "saved"), target: done and in the log
 
-    def __init__(self, db: DbClient, caps: Capabilities, on_card: bool = False,
+    def __init__(self, db: DbClient, caps: Capabilities, commands: RequestCommands, on_card: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db, self._caps = db, caps
+        self._db, self._caps, self._commands = db, caps, commands
         self._on_card = on_card                 # the user's key is on a smart card: the card's PIN signs
         self._snapshot: RequestSnapshot | None = None
         self._pdf: bytes | None = None
@@ -115,9 +119,9 @@ class LetterTab(QWidget):
         self.state.setAccessibleName("Letter status")
         secret = "card PIN" if on_card else "passphrase"
         self.issue = self._button("&Issue letter", f"Issue the letter of the final decision (asks for your {secret})",
-                                  self.on_issue_clicked)
-        self.print = self._button("Print…", "Print the letter (Ctrl+P)", self.on_print_clicked)
-        self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", self.on_save_clicked)
+                                  "issue")
+        self.print = self._button("Print…", "Print the letter (Ctrl+P)", "print")
+        self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", "save")
         buttons = QHBoxLayout()
         for button in (self.issue, self.print, self.save):
             buttons.addWidget(button)
@@ -130,11 +134,10 @@ class LetterTab(QWidget):
         layout.addWidget(self.preview, 1)
         self._update()
 
-    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+    def _button(self, text: str, name: str, command: str) -> QPushButton:
         button = QPushButton(text)
         button.setAccessibleName(name)
-        button.setToolTip(name)
-        button.clicked.connect(slot)
+        self._commands.bind(button, command)       # its action's state, tooltip and reason
         return button
 
     # --- which letter is shown -----------------------------------------------------------------------
@@ -217,21 +220,22 @@ class LetterTab(QWidget):
         self._update()
 
     def _update(self) -> None:
+        gate = self._commands.gate
         if not self._caps.letters:
             self.state.setText(NOT_AVAILABLE.format(what="Issuing, printing and saving letters"))
-            for button in (self.issue, self.print, self.save):
-                button.setEnabled(False)
+            for key in ("issue", "print", "save"):
+                gate(key, "letters are not available yet in this version of the workstation")
             return
-        pdf, document = self._pdf, self._document
+        pdf, document, snapshot = self._pdf, self._document, self._snapshot
         shown = pdf is not None and document is not None
-        if pdf is not None and document is not None and self._snapshot is not None:
+        if pdf is not None and document is not None and snapshot is not None:
             pages = document.pageCount()
-            text = (f"Letter of {self._snapshot.request_id}, as stored: {pages} page{'s' * (pages != 1)}, "
+            text = (f"Letter of {snapshot.request_id}, as stored: {pages} page{'s' * (pages != 1)}, "
                     f"{len(pdf):,} bytes, SHA-256 {hashlib.sha256(pdf).hexdigest()[:16]}…. "
                     "Printing and saving it are recorded in the audit log.")
             if self._last_output:
                 text += "\n" + self._last_output
-        elif self._snapshot is None:
+        elif snapshot is None:
             text = "Open a request from the queue."
         elif not self._final():
             text = "A letter can be issued once the decision is signed and, where needed, approved."
@@ -242,9 +246,23 @@ class LetterTab(QWidget):
         else:
             text = "The decision is final: issue the letter to preview, print or save it."
         self.state.setText(text)
-        self.issue.setEnabled(self._final() and not shown and not self._looking and self._refusal is None)
-        self.print.setEnabled(shown)
-        self.save.setEnabled(shown)
+        gate("issue", self._issue_refusal(shown))
+        output = (NO_REQUEST if snapshot is None else None if shown else self._refusal
+                  or snapshot.actions.letter_output.reason or "the issued letter is not shown yet")
+        gate("print", output)
+        gate("save", output)
+
+    def _issue_refusal(self, shown: bool) -> str | None:
+        """Why the letter cannot be issued now (None: it can): the service's reason, or what the tab is doing."""
+        if self._snapshot is None:
+            return NO_REQUEST
+        if shown:
+            return "the letter is issued (shown below): print or save it"
+        if self._refusal is not None:
+            return self._refusal
+        if self._looking:
+            return "looking for the letter already issued…"
+        return self._snapshot.actions.issue_letter.reason
 
     # --- issuing -------------------------------------------------------------------------------------
     def on_issue_clicked(self) -> None:
@@ -254,7 +272,7 @@ class LetterTab(QWidget):
         passphrase = ask_passphrase(self, "Sign the letter", self._on_card)     # the PDF is signed with your key
         if passphrase is None or key != self._key():
             return
-        self.issue.setEnabled(False)
+        self._commands.gate("issue", "the letter is being issued…")
         self._db.call(lambda s: issue_letter(s, rid, passphrase), lambda pdf: self.on_letter_issued(key, pdf),
                       self.on_issue_failed, label="Signing and issuing the letter…", owner=self)
 

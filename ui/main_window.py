@@ -91,6 +91,11 @@ class MainWindow(QMainWindow):
         self.addAction(action)        # the shortcut works wherever the focus is in this window
         return action
 
+    def _shared(self, menu: QMenu, action: QAction) -> None:
+        """One of the request's commands (owned by the request view, shared with its toolbar and buttons)."""
+        menu.addAction(action)
+        self.addAction(action)
+
     def _gated(self, action: QAction, permission: str) -> QAction:
         """Disable an action the user's role may not use, saying why (the service's reason) in its tooltip and
         in the status bar while it is highlighted."""
@@ -132,9 +137,9 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self._action(view, "R&eload queue", "Ctrl+R", self.queue.reload)
         request = bar.addMenu("&Request")
-        preview, decision, letter = self.request.preview, self.request.decision, self.request.letter
+        preview, commands = self.request.preview, self.request.commands
         self._action(request, "&Open selected request", "Ctrl+O", self.queue.open_current)
-        self._action(request, "Re-&evaluate", "F5", self.request.reload)
+        self._shared(request, commands["evaluate"])
         request.addSeparator()
         self._action(request, "Show ori&ginal…", "Ctrl+Shift+O", self._in_preview(preview.on_show_original_clicked))
         self._action(request, "&Release element…", "Ctrl+Shift+R",
@@ -142,11 +147,15 @@ class MainWindow(QMainWindow):
         self._action(request, "&Withhold element…", "Ctrl+Shift+W",
                      self._in_preview(lambda: preview.on_override_clicked("withhold")))
         request.addSeparator()
-        self._action(request, "&Sign decision…", "Ctrl+Shift+D", decision.on_sign_clicked)
-        self._action(request, "&Approve decision…", "Ctrl+Shift+A", decision.on_approve_clicked)
-        self._action(request, "&Issue letter", "Ctrl+Shift+I", letter.on_issue_clicked)
-        self._action(request, "&Print letter…", "Ctrl+P", letter.on_print_clicked)
-        self._action(request, "Sa&ve letter as…", "Ctrl+Shift+S", letter.on_save_clicked)
+        for key in ("decide", "approve", "issue", "print", "save"):
+            self._shared(request, commands[key])
+        request.setToolTipsVisible(True)             # a disabled command says why when hovered
+        self.toolbar = self.addToolBar("Request")
+        self.toolbar.setObjectName("request-toolbar")
+        self.toolbar.setAccessibleName("Request commands")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setMovable(False)
+        self.toolbar.addActions(commands.actions())
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Verify the log and signatures", "Ctrl+Shift+V", self.verify)
         self._action(tools, "Verify against &witnesses…", "Ctrl+Shift+K", self.show_verify)

@@ -3,10 +3,15 @@
 Opening a request is one worker job (the package, its evaluation — reused when fresh — its overrides and
 decision); it shows progress and Cancel only when the evaluation has to be computed. Each tab gets the same
 frozen snapshot; subject rows and previews are fetched as they are looked at.
+
+The view owns the request's commands (`RequestCommands`: Re-evaluate, Sign, Approve, Issue letter, Print,
+Save), one QAction each, which the main window puts in its Request menu and toolbar and the tabs on their
+buttons; each tab enables its own from the snapshot (what the service says the user may do now).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -16,6 +21,7 @@ from . import jobs
 from .capabilities import Capabilities
 from .checks_tab import ChecksTab
 from .clipboard import ClipboardGuard
+from .commands import RequestCommands
 from .database import DbClient
 from .decision_tab import DecisionTab
 from .labels import plain_label
@@ -45,8 +51,10 @@ class RequestView(QWidget):
         self.checks = ChecksTab(db)
         self.subjects = SubjectsPanel(db, "Subjects")
         self.preview = PreviewTab(db, overrides, clipboard)
-        self.decision = DecisionTab(db, caps, info)
-        self.letter = LetterTab(db, caps, info.key_on_card)
+        self.commands = RequestCommands(info.signing_secret, self)
+        self.decision = DecisionTab(db, caps, info, self.commands)
+        self.letter = LetterTab(db, caps, self.commands, info.key_on_card)
+        self._connect_commands()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Request")
         for widget, name in zip((self.overview, self.checks, self.subjects, self.preview, self.decision,
@@ -66,6 +74,25 @@ class RequestView(QWidget):
         overrides.overrides_changed.connect(self.on_overrides_changed)
         self.decision.decision_signed.connect(self.on_decision_signed)
         self.preview.original_shown.connect(self.log_written)
+
+    def _connect_commands(self) -> None:
+        """What each command does: the tab it belongs to comes to the front (from the menu, the toolbar or the
+        shortcut, wherever the focus was), then its handler runs."""
+        handlers = {"evaluate": (None, self.reload),
+                    "decide": (self.decision, self.decision.on_sign_clicked),
+                    "approve": (self.decision, self.decision.on_approve_clicked),
+                    "issue": (self.letter, self.letter.on_issue_clicked),
+                    "print": (self.letter, self.letter.on_print_clicked),
+                    "save": (self.letter, self.letter.on_save_clicked)}
+        for key, (tab, handler) in handlers.items():
+            self.commands[key].triggered.connect(lambda _checked=False, t=tab, h=handler: self._run(t, h))
+
+    def _run(self, tab: QWidget | None, handler: Callable[[], None]) -> None:
+        if self.snapshot is None:
+            return
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+        handler()
 
     @property
     def request_id(self) -> str | None:
@@ -94,6 +121,7 @@ class RequestView(QWidget):
         self.preview.show_snapshot(snapshot)
         self.decision.show_snapshot(snapshot)
         self.letter.show_snapshot(snapshot)
+        self.commands.gate("evaluate", snapshot.actions.evaluate.reason)
         self._stack.setCurrentWidget(self.tabs)
         if not same:
             self.tabs.setCurrentWidget(self.overview)

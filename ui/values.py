@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from workstation.model import RequestPackage, SubjectCheckCount
+from workstation.model import RequestActions, RequestPackage, SubjectCheckCount
 from workstation.rules.subject_counts import subject_check_counts
 
 OUTCOME_ORDER: tuple[str, ...] = ("block", "fail", "needs-review", "pass")
@@ -87,6 +87,7 @@ class RequestSnapshot:
     evaluation: Evaluation
     overrides: tuple[OverrideEntry, ...]
     decision: Any | None          # workstation.service.decisions.DecisionInfo (frozen) or None
+    actions: RequestActions       # what this user may do with the request now, and why not
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,3 +308,53 @@ class SubjectCheckCount:
 
     def count(self, outcome: str) -> int:
         return {"pass": self.passed, "fail": self.failed, "needs-review": self.needs_review}.get(outcome, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """May the signed-in user do one command on a request now: `reason` says why not (None when they may)."""
+
+    reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestActions:
+    """What the signed-in user may do with one request in its present state (`Session.request_actions`), each
+    refusal in words a user can act on: the menus, toolbar and buttons are enabled from it."""
+
+    request_id: str
+    evaluate: Permit
+    decide: Permit
+    approve: Permit
+    issue_letter: Permit
+    letter_output: Permit           # print or save the issued letter
+
+
+@dataclass(frozen=True, slots=True)
+class SigningSummary:
+    """What a decision signature covers, restated before the passphrase is asked: the request, the outcome
+    and the recommendation, what is released to how many subjects, and the SHA-256 of the exact bytes signed.
+    From `Session.prepare_decision` (a decision about to be signed: `Session.sign_decision` signs `document`
+    only if the request is still as it was) or `Session.approval_summary` (the stored decision an approver
+    is about to sign)."""
+
+    request_id: str
+    decision_id: str
+    outcome: str
+    recommendation: str
+    justification: str | None
+    needs_approval: bool
+    released_items: tuple[str, ...]     # the elements released to at least one subject (none for a denial)
+    subjects: int
+    released: int                       # subjects something is released about
+    withheld: int                       # subjects with a record of whom nothing is released
+    no_record: int
+    preparer: str
+    preparer_fingerprint: str
+    as_of: str
+    doc_hash: str                       # SHA-256 (hex) of `document`: the decision's hash, stored with it
+    document: bytes = field(repr=False)

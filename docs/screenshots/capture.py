@@ -6,14 +6,24 @@
 (for 200 %: a 2800x1800 screen and QT_SCALE_FACTOR=2). The store is a demo store (`dws demo`, made here
 if missing); for the letter preview, the partial grant DEMO-I2-PARTIAL is signed by rita and approved by
 alex through the service first (if it is not yet), and the letter is issued in the window. Each picture is
-taken with ImageMagick's `import -window root`; `--only` writes just the named ones.
+the X screen as it is (`QScreen.grabWindow(0)`: menus, tooltips and dialogs included) or a part of it;
+`--only` writes just the named ones.
+
+    unlock, queue                      the unlock dialog; the queue with the bulk request selected
+    checks-bulk, subject-checks        the bulk request's Checks tab; its subject-level checks (issue 18, item 10)
+    preview-search                     the redaction preview of the bulk request, a subject found by name (item 12)
+    redaction-preview                  a two-subject request's redaction preview
+    signing-dialog                     what a decision signs, restated before the passphrase (item 12)
+    actions-disabled, issue-disabled   the Request menu: Approve, Issue letter disabled, with the reason (item 9)
+    letter-preview                     the issued letter
+    guide, about                       Help › Guide and Help › About (item 11)
+    lock                               the lock screen
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -22,14 +32,19 @@ from pathlib import Path
 os.environ.setdefault("DWS_NO_KEYRING", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEventLoop, QPoint, QRect, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip, QWidget
 
 from ui.app import DesktopApp, prepare_process
+from ui.main_window import MainWindow
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Workstation
 
 HERE = Path(__file__).resolve().parent
+LETTER_REQUEST = "DEMO-I2-PARTIAL"
+BULK_REQUEST = "DEMO-I2-BULK"
+SIGNED_REQUEST = "DEMO-I2-ITEMS"       # signed (partial) by rita in the window: awaiting the approval
+FOUND_NAME = "Garcia"                  # a surname of many demo subjects
 
 
 def settle(app: QApplication, until: Callable[[], bool] = lambda: True, seconds: float = 30.0) -> None:
@@ -39,9 +54,6 @@ def settle(app: QApplication, until: Callable[[], bool] = lambda: True, seconds:
     end = time.monotonic() + 0.6                # let the window system draw
     while time.monotonic() < end:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-
-
-LETTER_REQUEST = "DEMO-I2-PARTIAL"
 
 
 def approve_partial_grant(store: Workstation) -> None:
@@ -55,13 +67,111 @@ def approve_partial_grant(store: Workstation) -> None:
             approver.approve(LETTER_REQUEST, demo_passphrase("alex"))
 
 
-def shoot(app: QApplication, name: str, suffix: str, only: list[str] | None = None) -> None:
+class Camera:
+    def __init__(self, app: QApplication, suffix: str, only: list[str] | None) -> None:
+        self.app, self.suffix, self.only = app, suffix, only
+
+    def shoot(self, name: str, part: QWidget | None = None, margin: int = 8) -> None:
+        """The whole screen, or the part of it `part` covers (with a margin)."""
+        settle(self.app)
+        if self.only and name not in self.only:
+            return
+        screen = self.app.primaryScreen()
+        if part is None:
+            picture = screen.grabWindow(0)
+        else:
+            box = QRect(part.mapToGlobal(QPoint(0, 0)), part.size()).adjusted(-margin, -margin, margin, margin)
+            picture = screen.grabWindow(0, box.x(), box.y(), box.width(), box.height())
+        target = HERE / f"{name}{self.suffix}.png"
+        if not picture.save(str(target)):
+            raise SystemExit(f"could not write {target}")
+        print(f"wrote {target}")
+
+
+def answer_input_dialog(text: str) -> None:
+    """Type `text` into the next QInputDialog (the letter's passphrase) and press OK."""
+    def attempt() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, attempt)
+            return
+        dialogs[0].setTextValue(text)
+        dialogs[0].accept()
+
+    QTimer.singleShot(0, attempt)
+
+
+def open_and_wait(app: QApplication, desktop: DesktopApp, window: MainWindow, request_id: str,
+                  seconds: float = 60) -> None:
+    window.open_request(request_id)
+    settle(app, lambda: window.request.request_id == request_id and not desktop.db.busy, seconds)
+
+
+def bulk_request(app: QApplication, camera: Camera, desktop: DesktopApp, window: MainWindow) -> None:
+    """Checks of the bulk request (the subject-level checks with their real counts), then a subject found
+    by name in its redaction preview."""
+    open_and_wait(app, desktop, window, BULK_REQUEST, 120)
+    checks = window.request.checks
+    window.show_tab(checks)
+    settle(app, lambda: not desktop.db.busy and checks.subject_findings.rowCount() > 0)
+    camera.shoot("checks-bulk")
+    camera.shoot("subject-checks", checks.counts_view.parentWidget())
+    preview = window.request.preview
+    window.show_tab(preview)
+    preview.find.setText(FOUND_NAME)
+    preview.on_find_clicked()
+    settle(app, lambda: preview.matches.count() > 1 and preview.fields.rowCount() > 0 and not desktop.db.busy)
+    preview.matches.showPopup()
+    camera.shoot("preview-search")
+    preview.matches.hidePopup()
+    preview.find.clear()
+
+
+def sign_and_show_menu(app: QApplication, camera: Camera, desktop: DesktopApp, window: MainWindow) -> None:
+    """rita signs a partial grant: the signing dialog restates it; then the Request menu, where Approve (not a
+    reviewer's) and Issue letter (the approval is missing) are disabled and say why."""
+    open_and_wait(app, desktop, window, SIGNED_REQUEST)
+    decision = window.request.decision
+    window.show_tab(decision)
+    decision.outcome.setCurrentText("partial")
+    decision.on_sign_clicked()
+    settle(app, lambda: decision.dialog is not None and not desktop.db.busy)
+    dialog = decision.dialog
+    assert dialog is not None
+    dialog.move(window.geometry().center() - dialog.rect().center())
+    dialog.passphrase.setText(demo_passphrase("rita"))
+    camera.shoot("signing-dialog")
+    dialog.ok.click()
+    settle(app, lambda: window.request.snapshot is not None and window.request.snapshot.decision is not None
+           and not desktop.db.busy)
+    bar = window.menuBar()
+    [top] = [a for a in bar.actions() if a.text() == "&Request"]
+    menu = top.menu()
+    menu.popup(bar.mapToGlobal(bar.actionGeometry(top).bottomLeft()))
+    settle(app, menu.isVisible)
+    for key, name in (("approve", "actions-disabled"), ("issue", "issue-disabled")):
+        action = window.request.commands[key]
+        menu.setActiveAction(action)
+        place = menu.actionGeometry(action)
+        # where the pointer resting on the entry would show it (Qt puts the tip below and right of the point)
+        QToolTip.showText(menu.mapToGlobal(QPoint(place.center().x(), place.top() - 6)), action.toolTip(), menu,
+                          place, 60_000)
+        settle(app)
+        camera.shoot(name)
+        QToolTip.hideText()
+    menu.hide()
+
+
+def help_windows(app: QApplication, camera: Camera, window: MainWindow) -> None:
+    guide = window.show_guide()
+    guide.move(window.geometry().center() - guide.rect().center())
+    camera.shoot("guide")
+    guide.close()
+    about = window.show_about()
+    about.move(window.geometry().center() - about.rect().center())
+    camera.shoot("about")
+    about.close()
     settle(app)
-    if only and name not in only:
-        return
-    target = HERE / f"{name}{suffix}.png"
-    subprocess.run(["import", "-window", "root", str(target)], check=True)
-    print(f"wrote {target}")
 
 
 def main() -> int:
@@ -75,6 +185,7 @@ def main() -> int:
     approve_partial_grant(Workstation(args.store))
     app = QApplication([sys.argv[0]])
     prepare_process()
+    camera = Camera(app, args.suffix, args.only)
     desktop = DesktopApp(Workstation(args.store))
     desktop.start()
     dialog = desktop.unlock_dialog
@@ -82,7 +193,7 @@ def main() -> int:
     dialog._ack.setChecked(True)
     dialog._user.setText("rita")
     dialog._passphrase.setText(demo_passphrase("rita"))
-    shoot(app, "unlock", args.suffix, args.only)
+    camera.shoot("unlock")
     dialog.on_unlock_clicked()
     settle(app, lambda: desktop.window is not None and desktop.window.queue.model.rowCount() > 0)
     window = desktop.window
@@ -90,31 +201,28 @@ def main() -> int:
     window.move(0, 0)
     screen = app.primaryScreen().availableGeometry()
     window.resize(screen.width(), screen.height())
-    window.queue.select("DEMO-I2-BULK")
-    shoot(app, "queue", args.suffix, args.only)
-    window.open_request("DEMO-I2-BULK")
-    settle(app, lambda: window.request.request_id == "DEMO-I2-BULK" and not desktop.db.busy, 120)
-    window.show_tab(window.request.checks)
-    settle(app, lambda: not desktop.db.busy and window.request.checks.subject_findings.rowCount() > 0)
-    shoot(app, "checks-bulk", args.suffix, args.only)
-    window.open_request("DEMO-I2-ITEMS")
-    settle(app, lambda: window.request.request_id == "DEMO-I2-ITEMS" and not desktop.db.busy)
+    window.queue.select(BULK_REQUEST)
+    camera.shoot("queue")
+    bulk_request(app, camera, desktop, window)
+    open_and_wait(app, desktop, window, "DEMO-I2-ITEMS")
     window.show_tab(window.request.preview)
     settle(app, lambda: window.request.preview.fields.rowCount() > 0 and not desktop.db.busy)
-    shoot(app, "redaction-preview", args.suffix, args.only)
-    window.open_request(LETTER_REQUEST)
-    settle(app, lambda: window.request.request_id == LETTER_REQUEST and not desktop.db.busy)
+    camera.shoot("redaction-preview")
+    sign_and_show_menu(app, camera, desktop, window)
+    open_and_wait(app, desktop, window, LETTER_REQUEST)
     letter = window.request.letter
     window.show_tab(letter)
     settle(app, lambda: not desktop.db.busy)
     if letter.pdf is None:
+        answer_input_dialog(demo_passphrase("rita"))          # issuing signs the PDF: the passphrase again
         letter.on_issue_clicked()
     settle(app, lambda: letter.pdf is not None and not desktop.db.busy)
-    shoot(app, "letter-preview", args.suffix, args.only)
+    camera.shoot("letter-preview")
+    help_windows(app, camera, window)
     assert desktop.lock is not None
     desktop.lock.lock()
     desktop.lock.screen.move(300, 250)
-    shoot(app, "lock", args.suffix, args.only)
+    camera.shoot("lock")
     desktop.stop()
     return 0
 

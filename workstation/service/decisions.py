@@ -13,13 +13,15 @@ from datetime import date
 from typing import Any
 
 from ..canonical import canonical_json, sha256_hex, utc_now
-from ..errors import InputError, PermissionDenied
+from ..errors import AuthError, InputError, PermissionDenied
 from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
-from ..model import ELEMENT_CLASS, TRI
+from ..model import ELEMENT_CLASS, TRI, SigningSummary
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import evaluation as ev
+from ..store import letters as letters_sql
+from ..store import users as users_sql
 from .evaluation import evaluate
 from .overrides import check_free_text
 from .session import Session
@@ -75,6 +77,14 @@ def current(s: Session, request_id: str) -> DecisionInfo | None:
 
 def decide(s: Session, request_id: str, outcome: str, justification: str | None, passphrase: str,
            as_of: date) -> DecisionInfo:
+    return sign(s, prepare(s, request_id, outcome, justification, as_of), passphrase)
+
+
+def prepare(s: Session, request_id: str, outcome: str, justification: str | None, as_of: date,
+            fixed: tuple[str, str, tuple[int, str]] | None = None) -> SigningSummary:
+    """Every check a decision must pass, then the canonical decision document as it will be signed (nothing
+    stored): shown to the reviewer, with its hash, before the passphrase. `fixed` (decision id, time, log head)
+    remakes a prepared document to see whether it still holds."""
     if s.role != "reviewer":
         raise PermissionDenied(f"only a reviewer may decide a request (you are {s.role}); counsel and auditors "
                                "never decide")
@@ -84,8 +94,7 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
     existing = dec.current(s.conn, rid)
     if existing is not None and existing.status == "approved":
         raise InputError(f"request {request_id} is already decided and approved ({existing.decision_id})")
-    if existing is not None and s.conn.execute("SELECT 1 FROM letters WHERE decision_id = ?",
-                                               (existing.decision_id,)).fetchone():
+    if existing is not None and letters_sql.for_decision(s.conn, existing.decision_id) is not None:
         raise InputError(f"the letter for decision {existing.decision_id} was already issued; the decision stands")
     evaluation = evaluate(s, request_id, as_of)
     recommendation = evaluation["recommendation"]
@@ -94,7 +103,8 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
         raise PermissionDenied("a court order blocks this request: it can only be denied")
     # The plan and findings were hashed as a stream while the evaluation wrote them (never loaded whole).
     plan_hash, findings_hash = evaluation["plan_hash"], evaluation["findings_hash"]
-    tri_released = any(ELEMENT_CLASS.get(i) == TRI for i in evaluation["released_items"].split(",") if i)
+    released_items = tuple(i for i in evaluation["released_items"].split(",") if i)
+    tri_released = any(ELEMENT_CLASS.get(i) == TRI for i in released_items)
     counts = evaluation["counts"]
     pkg = json.loads(ev.package(s.conn, request_id)[1])  # type: ignore[index]
     if outcome in ("grant", "partial"):
@@ -112,39 +122,76 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
         check_free_text(justification, "justification")
     bulk_review = any(f["code"] == "BULK" and f["outcome"] == "needs-review" for f in evaluation["request_findings"])
     needs_approval = outcome in ("grant", "partial") or bulk_review
+    public = users_sql.public_key(s.conn, s.user or "")
+    if public is None:
+        raise PermissionDenied("a decision is signed by a user with a signing key (not a recovery-code session)")
+    decision_id, decided_at, (head_seq, head_hash) = fixed or (
+        f"D-{secrets.token_hex(6).upper()}", utc_now(), auditlog.head(s.conn))
+    fingerprint = p.fingerprint(public)
+    document = canonical_json({
+        "format": "dws.decision/1", "decision_id": decision_id,
+        "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
+        "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
+        "authority": pkg["authority"], "as_of": evaluation["as_of"],
+        "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
+        "justification": justification, "counts": counts,
+        "findings": {"request": [f for f in evaluation["request_findings"] if f["outcome"] != "pass"],
+                     "by_code": evaluation["code_counts"], "subjects_hash": findings_hash},
+        "plan_hash": plan_hash, "needs_approval": needs_approval,
+        "letter": {"kind": letter_kind(outcome, pkg["authority"]), "template_version": template_version()},
+        "decided_at": decided_at, "log_head": {"seq": head_seq, "hash": head_hash},
+        "preparer": {"name": s.user, "fingerprint": fingerprint},
+    })
+    return _summary(document, released_items, s.user or "", fingerprint)
+
+
+def _summary(document: bytes, released_items: tuple[str, ...], preparer: str, fingerprint: str) -> SigningSummary:
+    doc = json.loads(document)
+    counts, deny = doc["counts"], doc["outcome"] == "deny"
+    released = 0 if deny else int(counts["releasable"])
+    withheld = int(counts["withheld"]) + (int(counts["releasable"]) if deny else 0)
+    return SigningSummary(
+        request_id=doc["request_id"], decision_id=doc["decision_id"], outcome=doc["outcome"],
+        recommendation=doc["recommendation"], justification=doc["justification"],
+        needs_approval=doc["needs_approval"], released_items=() if deny else released_items,
+        subjects=int(counts["subjects"]), released=released, withheld=withheld, no_record=int(counts["no_record"]),
+        preparer=preparer, preparer_fingerprint=fingerprint, as_of=doc["as_of"], doc_hash=sha256_hex(document),
+        document=document)
+
+
+def sign(s: Session, draft: SigningSummary, passphrase: str) -> DecisionInfo:
+    """Sign the decision document `prepare` made, if it still holds: the same checks pass and the request, its
+    evaluation and plan are what they were, so the bytes signed are the ones shown and their hash the one
+    stored. Else nothing is signed."""
+    doc = json.loads(draft.document)
+    fixed = (draft.decision_id, doc["decided_at"], (doc["log_head"]["seq"], doc["log_head"]["hash"]))
+    again = prepare(s, draft.request_id, draft.outcome, draft.justification, date.fromisoformat(draft.as_of), fixed)
+    if again.document != draft.document:
+        raise InputError(f"request {draft.request_id} changed since its decision was prepared (its records, "
+                         "court orders, settings, overrides or decision); nothing was signed: look at it again")
     with s.signer(passphrase) as signer:           # the passphrase is asked again right before signing
         public = signer.public_key
-        head_seq, head_hash = auditlog.head(s.conn)
-        decision_id = f"D-{secrets.token_hex(6).upper()}"
-        document = canonical_json({
-            "format": "dws.decision/1", "decision_id": decision_id,
-            "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
-            "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
-            "authority": pkg["authority"], "as_of": evaluation["as_of"],
-            "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
-            "justification": justification, "counts": counts,
-            "findings": {"request": [f for f in evaluation["request_findings"] if f["outcome"] != "pass"],
-                         "by_code": evaluation["code_counts"], "subjects_hash": findings_hash},
-            "plan_hash": plan_hash, "needs_approval": needs_approval,
-            "letter": {"kind": letter_kind(outcome, pkg["authority"]), "template_version": template_version()},
-            "decided_at": utc_now(), "log_head": {"seq": head_seq, "hash": head_hash},
-            "preparer": {"name": s.user, "fingerprint": p.fingerprint(public)},
-        })
-        signature = signer.sign(document)
-    doc_hash = sha256_hex(document)
+        if p.fingerprint(public) != draft.preparer_fingerprint:
+            raise AuthError(f"the key that signs is not the one enrolled for {s.user}; nothing was signed")
+        signature = signer.sign(draft.document)
+    rid = _rid(s, draft.request_id)
+    request_id, decision_id, outcome = draft.request_id, draft.decision_id, draft.outcome
     with db.transaction(s.conn):
-        dec.insert(s.conn, decision_id=decision_id, rid=rid, document=document, doc_hash=doc_hash, outcome=outcome,
-                   preparer=s.user or "", preparer_key=public, preparer_sig=signature, prepared_at=utc_now())
-        ev.set_status(s.conn, rid, "approval-pending" if needs_approval else "decided")
+        dec.insert(s.conn, decision_id=decision_id, rid=rid, document=draft.document, doc_hash=draft.doc_hash,
+                   outcome=outcome, preparer=s.user or "", preparer_key=public, preparer_sig=signature,
+                   prepared_at=utc_now())
+        ev.set_status(s.conn, rid, "approval-pending" if draft.needs_approval else "decided")
         s.log("decision-signed", request_id, {"decision_id": decision_id, "outcome": outcome,
-                                              "recommendation": recommendation, "doc_hash": doc_hash,
-                                              "justification": justification, "needs_approval": needs_approval})
+                                              "recommendation": draft.recommendation, "doc_hash": draft.doc_hash,
+                                              "justification": draft.justification,
+                                              "needs_approval": draft.needs_approval})
     row = dec.current(s.conn, rid)
     assert row is not None
     return info(row, request_id)
 
 
-def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> DecisionInfo:
+def _to_approve(s: Session, request_id: str) -> tuple[int, dec.DecisionRow]:
+    """The request's decision an approver may approve now (refusals in the approver's words)."""
     if s.role != "approver":
         raise PermissionDenied(f"only an approver may approve a decision (you are {s.role})")
     rid = _rid(s, request_id)
@@ -155,11 +202,34 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
         raise InputError(f"decision {row.decision_id} is already approved by {row.approver}")
     if row.preparer == s.user:
         raise PermissionDenied("the approver must be a different person from the preparer (two-person rule)")
-    doc: dict[str, Any] = json.loads(row.document)
-    evaluation = evaluate(s, request_id, as_of)
+    return rid, row
+
+
+def _unchanged(evaluation: dict[str, Any], doc: dict[str, Any]) -> None:
     if evaluation["plan_hash"] != doc["plan_hash"] or evaluation["recommendation"] != doc["recommendation"]:
         raise InputError("the evaluation changed since the decision was signed (records, court orders, settings "
                          "or overrides); the reviewer must decide again")
+
+
+def approval_summary(s: Session, request_id: str, as_of: date) -> SigningSummary:
+    """What approving the request's decision signs: the stored decision document (its hash is the one stored
+    with it), with the items its release plan releases (from the evaluation it was signed on)."""
+    row = _to_approve(s, request_id)[1]
+    evaluation, doc = evaluate(s, request_id, as_of), json.loads(row.document)
+    _unchanged(evaluation, doc)
+    items = tuple(i for i in evaluation["released_items"].split(",") if i)
+    return _summary(row.document, items, row.preparer, doc["preparer"]["fingerprint"])
+
+
+def approve(s: Session, request_id: str, passphrase: str, as_of: date,
+            expected_hash: str | None = None) -> DecisionInfo:
+    """The approver's signature on the very bytes the preparer signed; with `expected_hash` (the hash shown to
+    the approver) only if the decision is still that one."""
+    rid, row = _to_approve(s, request_id)
+    if expected_hash is not None and row.doc_hash != expected_hash:
+        raise InputError(f"the decision on {request_id} changed since it was shown (now {row.decision_id}); "
+                         "nothing was signed: look at it again")
+    _unchanged(evaluate(s, request_id, as_of), json.loads(row.document))
     with s.signer(passphrase) as signer:
         public = signer.public_key
         signature = signer.sign(row.document)
@@ -189,4 +259,4 @@ def export(s: Session, request_id: str) -> tuple[dec.DecisionRow, dict[str, byte
     return row, files
 
 
-__all__ = ["DecisionInfo", "approve", "current", "decide", "export"]
+__all__ = ["DecisionInfo", "approval_summary", "approve", "current", "decide", "export", "prepare", "sign"]

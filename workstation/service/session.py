@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from .. import clock as clocks
 from .. import policy
 from ..errors import InputError
-from ..model import CourtOrder, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
+from ..model import (
+    CourtOrder,
+    QueueRow,
+    RequestActions,
+    RequestPackage,
+    SettingRow,
+    SigningSummary,
+    SubjectFinding,
+    SubjectRow,
+)
 from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
 from ..store import auditlog, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
@@ -218,10 +227,38 @@ class Session(LogMixin, UsersMixin):
 
         return decide(self, request_id, outcome, justification, passphrase, as_of or clocks.today())
 
-    def approve(self, request_id: str, passphrase: str, as_of: date | None = None) -> Any:
+    def prepare_decision(self, request_id: str, outcome: str, justification: str | None,
+                         as_of: date | None = None) -> SigningSummary:
+        """Every check `decide` makes and the decision document it would sign, with its hash: shown to the
+        reviewer before the passphrase; nothing is stored."""
+        from .decisions import prepare
+
+        return prepare(self, request_id, outcome, justification, as_of or clocks.today())
+
+    def sign_decision(self, draft: SigningSummary, passphrase: str) -> Any:
+        """Sign and store the document `prepare_decision` made, if the request is still as it was then."""
+        from .decisions import sign
+
+        return sign(self, draft, passphrase)
+
+    def approve(self, request_id: str, passphrase: str, as_of: date | None = None,
+                expected_hash: str | None = None) -> Any:
         from .decisions import approve
 
-        return approve(self, request_id, passphrase, as_of or clocks.today())
+        return approve(self, request_id, passphrase, as_of or clocks.today(), expected_hash)
+
+    def approval_summary(self, request_id: str, as_of: date | None = None) -> SigningSummary:
+        """What approving the request's decision would sign (refused as `approve` would refuse)."""
+        from .decisions import approval_summary
+
+        return approval_summary(self, request_id, as_of or clocks.today())
+
+    def request_actions(self, request_id: str, as_of: date | None = None) -> RequestActions:
+        """What this user may do with the request now (evaluate, decide, approve, issue or output its letter),
+        with the reason for each thing they may not."""
+        from .request_actions import actions
+
+        return actions(self, request_id, as_of or clocks.today())
 
     def decision(self, request_id: str) -> Any:
         from .decisions import current
