@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..service.accounting import AgencyTotal
+from ..results import AgencyTotal
 from . import common
 
 
@@ -69,8 +69,8 @@ def cmd_verify_letter(args: argparse.Namespace) -> int:
     print(f"Letter {check.letter_id} ({check.kind}) on request {check.request_id}, decision {check.decision_id}, "
           f"issued {check.issued_at[:10]} by {check.issued_by}")
     for sig in check.signatures:
-        print(f"  {sig['role']}: {sig['name']} [{sig['fingerprint']}] "
-              f"{'signature verifies' if sig['ok'] else 'SIGNATURE DOES NOT VERIFY'}")
+        print(f"  {sig.role}: {sig.name} [{sig.fingerprint}] "
+              f"{'signature verifies' if sig.ok else 'SIGNATURE DOES NOT VERIFY'}")
     pdf = check.pdf_signature
     if pdf is not None:
         print(f"  PDF signature: {pdf.signer}, certificate {pdf.certificate_serial}, signed {pdf.signing_time}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from datetime import date
 from typing import Any
@@ -114,11 +115,11 @@ def cmd_override(args: argparse.Namespace) -> int:
         if args.list:
             rows = s.overrides(args.request_id)
             if args.json:
-                common.emit_json(rows)
+                common.emit_json([dataclasses.asdict(r) for r in rows])
             else:
                 print("\n".join(render(OVERRIDE_COLUMNS, [
-                    (str(r["id"]), r["action"], r["item"], r["ref"] or "(every subject)",
-                     f"undone {r['undone_at'][:10]}" if r["undone_at"] else "active", f"{r['by']}: {r['reason']}")
+                    (str(r.id), r.action, r.item, r.ref or "(every subject)",
+                     f"undone {r.undone_at[:10]}" if r.undone_at else "active", f"{r.by}: {r.reason}")
                     for r in rows])))
                 if not rows:
                     print("no overrides")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import clock as clocks
 from ..errors import InputError
 from ..fsutil import atomic_file
 from ..redaction.preview import format_tin
+from ..results import AccountingSummary, AgencyTotal
 from ..store import db
 from ..store import letters as letters_sql
 from .session import Session
@@ -23,21 +23,6 @@ from .session import Session
 HEADER = ("record", "disclosed_at", "request_id", "letter_id", "decision_id", "agency_code", "agency", "ref", "tin",
           "tin_type", "items", "authority", "purpose", "requests", "disclosures", "taxpayers")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")     # a cell starting with these runs as a spreadsheet formula
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyTotal:
-    agency_code: str | None          # None: recipients outside the agency register (designees, taxpayers)
-    requests: int
-    disclosures: int
-    taxpayers: int
-
-
-@dataclass(frozen=True, slots=True)
-class AccountingSummary:
-    year: int
-    agencies: tuple[AgencyTotal, ...]
-    total: AgencyTotal
 
 
 def _year(year: int) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..errors import InputError, StoreError
 from ..keys import ca
 from ..keys import primitives as p
+from ..results import CaExport
 from ..store import certificates as certs_sql
 from ..store import db
 from ..store import decisions as dec
@@ -27,13 +28,6 @@ class SigningCertificate:
     certificate: bytes          # the user's, DER
     ca: bytes                   # the office CA's, DER
     serial: str
-
-
-@dataclass(frozen=True, slots=True)
-class CaExport:
-    pem: bytes
-    serial: str
-    sha256: str                 # the certificate's fingerprint, as readers show it: compare before trusting
 
 
 def export_ca(s: Session, target: str) -> CaExport:

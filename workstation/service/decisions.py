@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..errors import InputError, PermissionDenied
 from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
 from ..model import ELEMENT_CLASS, TRI
+from ..results import DecisionExport, DecisionInfo
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import evaluation as ev
@@ -26,29 +26,6 @@ from .session import Session
 
 OUTCOMES = ("grant", "partial", "deny")
 MIN_JUSTIFICATION = 20
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionInfo:
-    decision_id: str
-    request_id: str
-    outcome: str
-    recommendation: str
-    status: str                      # signed | approved
-    needs_approval: bool
-    preparer: str
-    preparer_fingerprint: str
-    prepared_at: str
-    approver: str | None
-    approver_fingerprint: str | None
-    approved_at: str | None
-    doc_hash: str
-    letter_kind: str
-
-    @property
-    def final(self) -> bool:
-        """May a letter be issued: approved, or signed and needing no approval."""
-        return self.status == "approved" or not self.needs_approval
 
 
 def info(row: dec.DecisionRow, request_id: str) -> DecisionInfo:
@@ -173,7 +150,7 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
     return info(new, request_id)
 
 
-def export(s: Session, request_id: str) -> tuple[dec.DecisionRow, dict[str, bytes]]:
+def export(s: Session, request_id: str) -> DecisionExport:
     """The signed bytes, each signature (raw 64 bytes) and each signer's public key as PEM."""
     rid = _rid(s, request_id)
     row = dec.current(s.conn, rid)
@@ -186,7 +163,7 @@ def export(s: Session, request_id: str) -> tuple[dec.DecisionRow, dict[str, byte
         files["approver.pem"] = p.public_pem(row.approver_key)
     with db.transaction(s.conn):
         s.log("decision-exported", request_id, {"decision_id": row.decision_id})
-    return row, files
+    return DecisionExport(row.decision_id, files)
 
 
 __all__ = ["DecisionInfo", "approve", "current", "decide", "export"]

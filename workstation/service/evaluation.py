@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from ..canonical import utc_now
 from ..codec import package_from_json
@@ -24,6 +24,7 @@ from ..errors import Cancelled, InputError
 from ..model import RequestPackage
 from ..normalize import name_control, normalize_name, tin_digits
 from ..processes import gc_paused, worker_pool
+from ..results import EvaluationCounts, EvaluationDoc, FindingDoc
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.checks_subject import check_name
 from ..rules.findings import releasable_items
@@ -41,7 +42,7 @@ CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stor
 AHEAD = 3                   # ranges per worker handed out ahead of the writing
 
 
-def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
+def _request(s: Session, request_id: str) -> tuple[int, RequestPackage, int, str]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
@@ -49,7 +50,7 @@ def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
     return rid, package_from_json(package_json), count, package_hash
 
 
-def stored(s: Session, request_id: str, as_of: date) -> dict[str, Any] | None:
+def stored(s: Session, request_id: str, as_of: date) -> EvaluationDoc | None:
     """The stored evaluation when none of its inputs changed since, else None."""
     rid, _pkg, _n, _h = _request(s, request_id)
     doc = ev.load_evaluation(s.conn, rid)
@@ -61,7 +62,7 @@ def stored(s: Session, request_id: str, as_of: date) -> dict[str, Any] | None:
 
 
 def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None = None,
-             cancelled: CancelCheck | None = None) -> dict[str, Any]:
+             cancelled: CancelCheck | None = None) -> EvaluationDoc:
     """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document."""
     s.require("read-queue")
     fresh = stored(s, request_id, as_of)
@@ -102,12 +103,15 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
             complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
             needs_review = provisional(recommendation, code_counts)
-            doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
-                   "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
-                   "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
-                   "request_findings": [asdict(f) for f in request_findings],
-                   "code_counts": _nested(code_counts), "plan_hash": plan_hash, "findings_hash": findings_hash,
-                   "released_items": ",".join(i for i in items if i in released_items)}
+            doc: EvaluationDoc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
+                                  "data_version": ev.data_version(s.conn),
+                                  "overrides_rev": ev.overrides_rev(s.conn, rid),
+                                  "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
+                                  # a Finding's fields, in their order (the stored bytes are hashed and compared)
+                                  "request_findings": [cast(FindingDoc, asdict(f)) for f in request_findings],
+                                  "code_counts": _nested(code_counts), "plan_hash": plan_hash,
+                                  "findings_hash": findings_hash,
+                                  "released_items": ",".join(i for i in items if i in released_items)}
             ev.save_evaluation(s.conn, rid, doc)
             ev.set_status(s.conn, rid, "evaluated")
             s.log("request-evaluated", request_id, {"recommendation": recommendation,
@@ -243,7 +247,7 @@ def _workers(count: int) -> int:
 
 def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
-                   ) -> tuple[dict[str, int], str, str, set[str], int]:
+                   ) -> tuple[EvaluationCounts, str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
     in the same single pass)."""
@@ -272,7 +276,8 @@ def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pas
             no_record += n
         else:
             withheld += n
-    counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
+    counts: EvaluationCounts = {"subjects": total, "releasable": releasable, "withheld": withheld,
+                                "no_record": no_record}
     released_items = {item for r in released_sets for item in r.split(",")}
     return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully - partly
 

@@ -72,7 +72,8 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
 def _due_date(s: Session, source: str, authority: str, received_on: str) -> date:
     """The request's due date; one that would fall after the calendar's last day is the file's problem (named by
     its field), not a crash."""
-    agency_days, foia_days = s.setting("agency_due_days"), s.setting("foia_due_working_days")
+    settings = s.settings()
+    agency_days, foia_days = settings["agency_due_days"], settings["foia_due_working_days"]
     try:
         return due_date(authority, date.fromisoformat(received_on), agency_days=agency_days, foia_days=foia_days)
     except BeyondCalendar:

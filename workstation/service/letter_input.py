@@ -33,6 +33,7 @@ from ..letters.ranges import Runs
 from ..letters.templates import texts as letter_texts
 from ..model import ELEMENT_CLASS, RequestPackage
 from ..redaction.preview import released_text
+from ..results import DecisionInfo
 from ..rules.findings import PASS, citation, denies
 from ..rules.plan import PARTIAL_CODES
 from ..rules.subjects import HOLD_WITH_OTHERS, PRECEDENCE
@@ -40,7 +41,6 @@ from ..store import decisions as dec
 from ..store import letters as letters_sql
 from ..store import orders as orders_sql
 from . import review
-from .decisions import DecisionInfo
 from .session import Session
 
 REQUESTER_CODES = frozenset({"NAME", "ADDRESS", "REASON"})        # defects in what the requester sent

@@ -4,11 +4,11 @@ would, with this store's office CA the trust root and the issuing user's certifi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import InputError
 from ..keys.signer import Signer
+from ..results import PdfSignatureReport
 from ..store import certificates as certs_sql
 from ..store import letters as letters_sql
 from .certificates import SigningCertificate
@@ -25,21 +25,6 @@ def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertific
                           reason=f"Letter {letter_id} issued by the Disclosure Workstation")
     except pades.LetterSigningError as exc:
         raise InputError(f"letter {letter_id} could not be signed ({exc}); nothing was issued") from None
-
-
-@dataclass(frozen=True, slots=True)
-class PdfSignatureReport:
-    """The file's PDF signature as `dws verify-letter` reports it (human and --json)."""
-
-    valid: bool                 # all of the checks below hold
-    signer: str
-    certificate_serial: str
-    signing_time: str | None
-    intact: bool
-    cryptographically_valid: bool
-    trusted: bool               # chains to this store's office CA
-    issuing_user: bool          # the certificate is one the office CA issued to the user who issued the letter
-    whole_file: bool            # nothing follows the signature
 
 
 def check(s: Session, data: bytes, issued: bytes, row: letters_sql.LetterRow,

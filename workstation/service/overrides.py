@@ -11,6 +11,7 @@ from ..canonical import utc_now
 from ..errors import InputError, PermissionDenied
 from ..model import ELEMENTS
 from ..redaction.scan import scan_free_text
+from ..results import OverrideEntry
 from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
@@ -107,7 +108,7 @@ def undo_override(s: Session, request_id: str, override_id: int) -> None:
         s.log("override-undone", request_id, {"override": override_id})
 
 
-def list_overrides(s: Session, request_id: str) -> list[dict]:
+def list_overrides(s: Session, request_id: str) -> list[OverrideEntry]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store")
@@ -115,5 +116,4 @@ def list_overrides(s: Session, request_id: str) -> list[dict]:
         "SELECT o.id, s.ref, o.item, o.action, o.reason, o.created_by, o.created_at, o.undone_at "
         "FROM overrides o LEFT JOIN subjects s ON s.rid = o.rid AND s.seq = o.seq WHERE o.rid = ? ORDER BY o.id",
         (row[0],)).fetchall()
-    keys = ("id", "ref", "item", "action", "reason", "by", "at", "undone_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [OverrideEntry(*r) for r in rows]

@@ -10,8 +10,20 @@ from typing import TYPE_CHECKING, Any
 from .. import clock as clocks
 from .. import policy
 from ..errors import InputError
-from ..model import CourtOrder, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
+from ..model import CourtOrder, ImportSummary, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
+from ..redaction.preview import PreviewField
+from ..results import (
+    AccountingSummary,
+    CaExport,
+    DecisionExport,
+    DecisionInfo,
+    EvaluationDoc,
+    IssuedLetter,
+    LetterCheck,
+    OverrideEntry,
+    VerifyReport,
+)
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, Settings, SettingValue, coerce
 from ..store import auditlog, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
@@ -114,10 +126,10 @@ class Session(LogMixin, UsersMixin):
         auditlog.append(self.conn, event, user=self.user, obj=obj, detail=detail)
 
     # --- settings ------------------------------------------------------------------------------
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         return settings_sql.all_settings(self.conn)
 
-    def setting(self, key: str) -> Any:
+    def setting(self, key: str) -> SettingValue:
         return settings_sql.get(self.conn, key)
 
     def setting_rows(self) -> tuple[SettingRow, ...]:
@@ -140,7 +152,7 @@ class Session(LogMixin, UsersMixin):
             return f"only counsel may change the rule threshold {key!r}"
         return None
 
-    def change_setting(self, key: str, value: Any) -> None:
+    def change_setting(self, key: str, value: object) -> None:
         self.require("change-settings")
         fixed = policy.current()
         if fixed.fixes(key):
@@ -167,18 +179,18 @@ class Session(LogMixin, UsersMixin):
 
     # --- imports (see imports.py) ----------------------------------------------------------------
     def import_records(self, path: Path, progress: Progress | None = None,
-                       cancelled: CancelCheck | None = None) -> Any:
+                       cancelled: CancelCheck | None = None) -> ImportSummary:
         from .imports import import_records
 
         return import_records(self, path, progress, cancelled)
 
     def import_request(self, path: Path, progress: Progress | None = None,
-                       cancelled: CancelCheck | None = None) -> Any:
+                       cancelled: CancelCheck | None = None) -> ImportSummary:
         from .imports import import_request
 
         return import_request(self, path, progress, cancelled)
 
-    def import_order(self, path: Path) -> Any:
+    def import_order(self, path: Path) -> ImportSummary:
         from .imports import import_order
 
         return import_order(self, path)
@@ -189,7 +201,7 @@ class Session(LogMixin, UsersMixin):
         return orders.all_orders(self.conn)
 
     def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None) -> dict[str, Any]:
+                 cancelled: CancelCheck | None = None) -> EvaluationDoc:
         """Every check, the plan and the recommendation (stored; reused while its inputs are unchanged)."""
         from .evaluation import evaluate
 
@@ -206,40 +218,40 @@ class Session(LogMixin, UsersMixin):
 
         undo_override(self, request_id, override_id)
 
-    def overrides(self, request_id: str) -> list[dict[str, Any]]:
+    def overrides(self, request_id: str) -> list[OverrideEntry]:
         from .overrides import list_overrides
 
         return list_overrides(self, request_id)
 
     # --- decisions and verification (see decisions.py, verify.py) ---------------------------------
     def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
-               as_of: date | None = None) -> Any:
+               as_of: date | None = None) -> DecisionInfo:
         from .decisions import decide
 
         return decide(self, request_id, outcome, justification, passphrase, as_of or clocks.today())
 
-    def approve(self, request_id: str, passphrase: str, as_of: date | None = None) -> Any:
+    def approve(self, request_id: str, passphrase: str, as_of: date | None = None) -> DecisionInfo:
         from .decisions import approve
 
         return approve(self, request_id, passphrase, as_of or clocks.today())
 
-    def decision(self, request_id: str) -> Any:
+    def decision(self, request_id: str) -> DecisionInfo | None:
         from .decisions import current
 
         return current(self, request_id)
 
-    def export_decision(self, request_id: str) -> Any:
+    def export_decision(self, request_id: str) -> DecisionExport:
         from .decisions import export
 
         return export(self, request_id)
 
-    def export_ca(self, target: str) -> Any:
+    def export_ca(self, target: str) -> CaExport:
         """The office CA's certificate (PEM, serial, fingerprint) for recipients to trust once; logged."""
         from .certificates import export_ca
 
         return export_ca(self, target)
 
-    def verify(self, against: Sequence[Path] = ()) -> Any:
+    def verify(self, against: Sequence[Path] = ()) -> VerifyReport:
         """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
         also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
         self.require("read-log")
@@ -274,7 +286,7 @@ class Session(LogMixin, UsersMixin):
 
         return subject_findings(self, request_id, seq)
 
-    def preview(self, request_id: str, seq: int) -> list[Any]:
+    def preview(self, request_id: str, seq: int) -> list[PreviewField]:
         from .review import preview
 
         return preview(self, request_id, seq)
@@ -284,7 +296,7 @@ class Session(LogMixin, UsersMixin):
 
         return show_original(self, request_id, seq, reason)
 
-    def import_agency(self, path: Path) -> Any:
+    def import_agency(self, path: Path) -> ImportSummary:
         from .imports import import_agency
 
         return import_agency(self, path)
@@ -296,7 +308,7 @@ class Session(LogMixin, UsersMixin):
         the stored bytes after that (no new signature)."""
         return self.letter(request_id, secret).pdf
 
-    def letter(self, request_id: str, secret: str) -> Any:
+    def letter(self, request_id: str, secret: str) -> IssuedLetter:
         """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
         from .letters import issue
 
@@ -315,17 +327,17 @@ class Session(LogMixin, UsersMixin):
 
         record_output(self, request_id, action, target)
 
-    def verify_letter(self, data: bytes, source: str = "letter") -> Any:
+    def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck:
         from .letters import verify
 
         return verify(self, data, source)
 
-    def accounting(self, year: int) -> Any:
+    def accounting(self, year: int) -> AccountingSummary:
         from .accounting import summary
 
         return summary(self, year)
 
-    def export_accounting(self, year: int, path: Path) -> Any:
+    def export_accounting(self, year: int, path: Path) -> AccountingSummary:
         from .accounting import export
 
         return export(self, year, path)

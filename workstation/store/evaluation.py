@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import cast
 
+from ..results import EvaluationDoc
 from .db import Connection
 
 # A range of a request's subjects in subject order: pages of the table read front to back, each decrypted once.
@@ -184,14 +185,15 @@ EVALUATION_COLUMNS = ("evaluated_at", "evaluated_by", "as_of", "data_version", "
                       "released_items")
 
 
-def save_evaluation(conn: Connection, rid: int, values: dict[str, Any]) -> None:
+def save_evaluation(conn: Connection, rid: int, doc: EvaluationDoc) -> None:
     cols = EVALUATION_COLUMNS
+    values: dict[str, object] = dict(doc)
     data = [values[c] if not isinstance(values[c], dict | list) else json.dumps(values[c]) for c in cols]
     marks = ", ".join("?" * len(cols))
     conn.execute(f"INSERT OR REPLACE INTO evaluations (rid, {', '.join(cols)}) VALUES (?, {marks})", (rid, *data))
 
 
-def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:
+def load_evaluation(conn: Connection, rid: int) -> EvaluationDoc | None:
     row = conn.execute(f"SELECT {', '.join(EVALUATION_COLUMNS)} FROM evaluations WHERE rid = ?", (rid,)).fetchone()
     if row is None:
         return None
@@ -199,7 +201,7 @@ def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:
     for k in ("counts", "request_findings", "code_counts"):
         doc[k] = json.loads(doc[k])
     doc["needs_review"] = bool(doc["needs_review"])
-    return doc
+    return cast(EvaluationDoc, doc)     # the columns are the document's keys; the JSON ones parsed back
 
 
 def data_version(conn: Connection) -> int:
