@@ -95,7 +95,7 @@ def policy_path() -> tuple[Path, bool]:
     return next((p for p in paths if os.path.lexists(p)), paths[0]), False
 
 
-_cache: dict[tuple, Policy] = {}
+_cache: dict[tuple[object, ...], Policy] = {}
 
 
 def current() -> Policy:

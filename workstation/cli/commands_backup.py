@@ -12,7 +12,7 @@ from ..wording import count
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("backup", parents=[parent], help="(admin) write an encrypted, verified backup of the "
                        "store to FILE")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")

@@ -14,7 +14,7 @@ from ..wording import checkpoints_given, count
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("decide", parents=[parent], help="(reviewer) record and sign the preparer's decision")
     p.add_argument("request_id", metavar="REQUEST_ID")
     p.add_argument("--outcome", required=True, choices=["grant", "partial", "deny"])
@@ -133,7 +133,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"signatures checked: {report.signatures:,}; certificates: {report.certificates:,}")
         for w in report.witnesses:
             if w.ok:
-                print(f"  witness {w.source}: {count(w.size, 'entry', 'entries')}, signed by {w.signer}: the log "
+                print(f"  witness {w.source}: {count(w.size or 0, 'entry', 'entries')}, signed by {w.signer}: the log "
                       "extends it")
         for problem in report.problems:
             print(f"  TAMPERING: {problem}")

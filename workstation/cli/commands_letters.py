@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
@@ -12,7 +13,7 @@ from ..results import AgencyTotal
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("letter", parents=[parent], help="write the letter for the signed decision (issued and "
                        "stored the first time; the stored bytes after that)")
     p.add_argument("request_id", metavar="REQUEST_ID")
@@ -104,6 +105,6 @@ def cmd_accounting(args: argparse.Namespace) -> int:
     return 0
 
 
-def _total(t: AgencyTotal) -> dict:
+def _total(t: AgencyTotal) -> dict[str, Any]:
     return {"agency_code": t.agency_code, "requests": t.requests, "disclosures": t.disclosures,
             "taxpayers": t.taxpayers}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from .. import clock as clocks
 from ..errors import UsageError
 from ..model import ELEMENTS
+from ..results import EvaluationDoc
 from ..rules.findings import citation
 from ..service import Session, review
 from ..store import evaluation as ev
@@ -18,7 +20,7 @@ from . import common
 from .table import Column, render
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("evaluate", parents=[parent], help="run every check; print the recommendation and findings")
     p.add_argument("request_id", metavar="REQUEST_ID")
     p.add_argument("--summary", action="store_true", help="counts per code instead of every finding")
@@ -48,7 +50,7 @@ def _as_of(text: str | None) -> date:
         raise UsageError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, summary: bool) -> dict[str, Any]:
+def evaluation_document(s: Session, request_id: str, doc: EvaluationDoc, *, summary: bool) -> dict[str, Any]:
     """The `dws evaluate --json` document of spec/INTERCHANGE.md."""
     out: dict[str, Any] = {"request_id": request_id, "recommendation": doc["recommendation"],
                            "needs_review": doc["needs_review"], "counts": doc["counts"],
@@ -61,7 +63,7 @@ def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, sum
     rid, package_json, _count, _hash = ev.package(s.conn, request_id)  # type: ignore[misc]
     authority = json.loads(package_json)["authority"]
 
-    findings = list(request_findings)
+    findings: list[Mapping[str, object]] = list(request_findings)
     release = []
     named: list[str] = []           # refs whose MATCH candidates are shown (a logged view)
     for _seq, ref, _status, _matched, f_json, released, withheld, stored in ev.result_rows(s.conn, rid,

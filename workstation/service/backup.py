@@ -174,6 +174,7 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, Any], dict[str, Any]
                     manifest = _manifest(source, fh.read())
                     seen[MANIFEST] = ""
                     continue
+                assert manifest is not None             # the first member (checked above)
                 digest = _write_member(fh, staging / member.name)
                 if digest != manifest["sha256"][member.name]:
                     raise _broken(source, f"{member.name} does not match its SHA-256 in the manifest")

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
@@ -188,7 +188,8 @@ class _Pool:
 
 
 def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
-                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[subject_pass.Part]:
+                     progress: Progress | None, cancelled: CancelCheck | None
+                     ) -> Generator[subject_pass.Part, None, None]:
     """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
     on every core. The first ranges are handed to the workers at once, the others as ranges are written; each
     is yielded as soon as it and those before it are done."""
@@ -204,7 +205,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
         return part
 
     if pool is None:
-        def here() -> Iterator[subject_pass.Part]:
+        def here() -> Generator[subject_pass.Part, None, None]:
             for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
                 yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
         return here()
@@ -221,7 +222,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
 
     hand_out()
 
-    def arriving() -> Iterator[subject_pass.Part]:
+    def arriving() -> Generator[subject_pass.Part, None, None]:
         try:
             while futures:
                 part = futures[0].result()

@@ -215,7 +215,7 @@ def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[st
 def _title(d: LetterInput, code: str, its: tuple[str, ...], requested: tuple[str, ...]) -> str:
     c = d.texts["common"]
     if code == "HOLD":
-        return c["hold"]
+        return str(c["hold"])
     reasons = c["reasons"]
     # CONSENT of a subject (a consent that covers another taxpayer) reads as the request-level CONSENT text
     reason = reasons.get(code) or c["request_codes"].get(code) or reasons["REQUEST"]

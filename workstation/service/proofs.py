@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from .. import checkpoint as cp
 from .. import merkle
@@ -85,6 +86,6 @@ def prove_taxpayer_views(s: Session, tin: str) -> list[InclusionProof]:
     return proofs
 
 
-def _note(s: Session, event: str, obj: str | None, detail: dict) -> None:
+def _note(s: Session, event: str, obj: str | None, detail: dict[str, Any]) -> None:
     with db.transaction(s.conn):
         s.log(event, obj, detail)

@@ -31,11 +31,11 @@ def request(s: Session, request_id: str) -> tuple[int, RequestPackage]:
     return row[0], package_from_json(row[1])
 
 
-def _row(r: tuple) -> SubjectRow:
+def _row(r: db.Row) -> SubjectRow:
     seq, ref, status, _matched, findings, released, withheld = r
     codes = tuple(dict.fromkeys(c for c, o, _m in json.loads(findings) if o != "pass"))
     return SubjectRow(seq, ref, status, codes, tuple(released.split(",")) if released else (),
-                      tuple(tuple(w.split(":", 1)) for w in withheld.split(",") if w))  # type: ignore[misc]
+                      tuple(tuple(w.split(":", 1)) for w in withheld.split(",") if w))
 
 
 def subject_count(s: Session, request_id: str, status: str | None = None) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import clock as clocks
 from .. import policy
-from ..errors import InputError
+from ..errors import InputError, PermissionDenied
 from ..model import CourtOrder, ImportSummary, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
 from ..redaction.preview import PreviewField
 from ..results import (
@@ -141,7 +141,7 @@ class Session(LogMixin, UsersMixin):
         """Why this user may not change `key` (the checks `change_setting` makes before the value), or None."""
         try:
             self.require("change-settings")
-        except roles.PermissionDenied as exc:
+        except PermissionDenied as exc:
             return str(exc)
         if key not in DEFAULTS:
             return f"unknown setting {key!r}"
@@ -156,10 +156,10 @@ class Session(LogMixin, UsersMixin):
         self.require("change-settings")
         fixed = policy.current()
         if fixed.fixes(key):
-            raise roles.PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
+            raise PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
                                          "only an administrator of this computer can change it there")
         if key in COUNSEL_SETTINGS and self.role != "counsel":
-            raise roles.PermissionDenied(f"only counsel may change the rule threshold {key!r}")
+            raise PermissionDenied(f"only counsel may change the rule threshold {key!r}")
         try:
             value = coerce(key, value)
         except KeyError:

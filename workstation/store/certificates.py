@@ -18,7 +18,7 @@ from ..keys import ca
 from ..keys import primitives as p
 from . import auditlog
 from . import settings as settings_sql
-from .db import Connection
+from .db import Connection, Row
 
 _COLS = "serial, user, public_key, certificate, not_before, not_after, issued_at"
 
@@ -56,7 +56,7 @@ def create_ca(conn: Connection, data_key: bytes, store_id: str, *, by: str | Non
     """Inside the caller's transaction: the store's CA, its key wrapped, its creation logged. Returns its
     certificate (DER)."""
     at = clocks.current().now()
-    private, made = ca.new_ca(settings_sql.get(conn, "office_name"), store_id, at)
+    private, made = ca.new_ca(str(settings_sql.get(conn, "office_name")), store_id, at)
     nonce, wrapped = p.wrap(private, _kek(data_key, store_id), _aad(store_id))
     conn.execute("INSERT INTO office_ca (id, certificate, key_nonce, key_wrapped, created_at) VALUES (1, ?, ?, ?, ?)",
                  (made.certificate, nonce, wrapped, _stamp(at)))
@@ -81,7 +81,8 @@ def issue(conn: Connection, data_key: bytes, store_id: str, user: str, public_ke
     if private is None:
         raise StoreError("the office CA's key cannot be unwrapped (the store was altered); run 'dws verify'")
     at = clocks.current().now()
-    made = ca.issue(private, bytes(row[0]), user, public_key, settings_sql.get(conn, "office_name"), store_id, at)
+    made = ca.issue(private, bytes(row[0]), user, public_key, str(settings_sql.get(conn, "office_name")), store_id,
+                    at)
     cert = CertificateRow(made.serial, user, public_key, made.certificate, _stamp(made.not_before),
                           _stamp(made.not_after), _stamp(at))
     conn.execute(f"INSERT INTO user_certificates ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -111,5 +112,5 @@ def all_certificates(conn: Connection) -> list[CertificateRow]:
     return [_row(r) for r in conn.execute(f"SELECT {_COLS} FROM user_certificates ORDER BY issued_at, serial")]
 
 
-def _row(r: tuple) -> CertificateRow:
+def _row(r: Row) -> CertificateRow:
     return CertificateRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6])

@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import cast
 
 from ..results import EvaluationDoc
-from .db import Connection
+from .db import Connection, Row
 
 # A range of a request's subjects in subject order: pages of the table read front to back, each decrypted once.
 SUBJECTS_IN_RANGE = """
@@ -32,7 +32,7 @@ def plan_line(ref: str, released: str, withheld: str) -> bytes:
     return f"{ref}\t{released}\t{withheld}\n".encode()
 
 
-def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[Row]:
     """(seq, ref, status, matched, findings, released, withheld, candidates) of the results stored for the
     subjects with lo <= seq < hi, in subject order (an evaluation compares them with its own)."""
     return conn.execute("SELECT seq, ref, status, matched, findings, released, withheld, candidates "
@@ -47,15 +47,15 @@ def seq_bounds(conn: Connection, rid: int) -> tuple[int, int] | None:
     return None if ends[0] is None else (ends[0][0], ends[1][0])
 
 
-def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[Row]:
     """(seq, ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9) of the subjects with
     lo <= seq < hi, in subject order."""
     return conn.execute(SUBJECTS_IN_RANGE, (rid, lo, hi)).fetchall()
 
 
-def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]]:
+def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[Row]]:
     """tin -> [(tax_year, tin_type, name_control, addr_key, hold, tin)] for every record of `tins` (sorted)."""
-    found: dict[str, list[tuple]] = {}
+    found: dict[str, list[Row]] = {}
     for i in range(0, len(tins), _IN_BATCH):
         batch = tins[i:i + _IN_BATCH]
         sql = _RECORDS_FOR_TINS.format(marks=",".join("?" * len(batch)))
@@ -68,7 +68,7 @@ def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]
 
 
 def subjects_with_records(conn: Connection, rid: int, chunk: int = 25_000, records_conn: Connection | None = None
-                          ) -> Iterator[tuple[tuple, list[tuple]]]:
+                          ) -> Iterator[tuple[Row, list[Row]]]:
     """Every subject of a request with the matching rows of its TIN's records, read the way the evaluation
     reads them (subjects in ranges of subject order, the records of their TINs in TIN order, on
     `records_conn` if given): (subject row, [record row])."""
@@ -120,23 +120,24 @@ def names_filed(conn: Connection, places: Iterable[tuple[str | None, str]]) -> d
             found.setdefault(tin, set()).add((tin_type, name))
     bare = sorted({tin for key, tin in places if key is None})
     for i in range(0, len(bare), _IN_BATCH):
-        batch = bare[i:i + _IN_BATCH]
+        tins = bare[i:i + _IN_BATCH]
         sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
-               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(batch))})")
-        for tin, tin_type, name in conn.execute(sql, batch):
+               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(tins))})")
+        for tin, tin_type, name in conn.execute(sql, tins):
             found.setdefault(tin, set()).add((tin_type, name))
     return found
 
 
-def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:
+def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[Row]:
     return conn.execute("SELECT tax_year, tin_type, name_control, addr_key, hold FROM taxpayer_records "
                         "WHERE tin = ? AND tin_type = ?", (tin, tin_type)).fetchall()
 
 
 def subject_findings(conn: Connection, rid: int, seq: int) -> tuple[str, str, str | None] | None:
     """(ref, findings JSON, candidates 'tin:type;...' or None) of one evaluated subject."""
-    return conn.execute("SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?",
-                        (rid, seq)).fetchone()
+    row: tuple[str, str, str | None] | None = conn.execute(
+        "SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
+    return row
 
 
 def years_on_file(conn: Connection, tin: str, tin_type: str) -> tuple[int, ...]:
@@ -149,13 +150,13 @@ def clear_results(conn: Connection, rid: int) -> None:
     conn.execute("DELETE FROM subject_results WHERE rid = ?", (rid,))
 
 
-def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
+def insert_results(conn: Connection, rows: Iterable[Row]) -> None:
     """Result rows without candidates (rid, seq, ref, status, matched, findings, released, withheld)."""
     conn.executemany("INSERT INTO subject_results (rid, seq, ref, status, matched, findings, released, withheld) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def replace_results(conn: Connection, rid: int, rows: Iterable[tuple]) -> None:
+def replace_results(conn: Connection, rid: int, rows: Iterable[Row]) -> None:
     """Store result rows of request `rid` (`subject_pass.Result`: seq, ref, status, matched, findings, released,
     withheld, candidates) over its earlier ones. A request's subjects never change and every evaluation stores
     one row per subject, so the rows replaced are all there were: each page of the table is rewritten in place,
@@ -171,7 +172,7 @@ def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]
 
 
 def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False, candidates: bool = False
-                ) -> Iterator[tuple]:
+                ) -> Iterator[Row]:
     """(seq, ref, status, matched, findings, released, withheld[, candidates]) in subject order."""
     cols = "seq, ref, status, matched, findings, released, withheld" + (", candidates" if candidates else "")
     sql = f"SELECT {cols} FROM subject_results WHERE rid = ?"
@@ -237,5 +238,7 @@ def ref_to_seq(conn: Connection, rid: int, ref: str) -> int | None:
 
 def package(conn: Connection, request_id: str) -> tuple[int, str, int, str] | None:
     """(rid, package JSON, subject_count, package_hash)."""
-    return conn.execute("SELECT rid, package, subject_count, package_hash FROM requests WHERE request_id = ?",
-                        (request_id,)).fetchone()
+    row: tuple[int, str, int, str] | None = conn.execute(
+        "SELECT rid, package, subject_count, package_hash FROM requests WHERE request_id = ?", (request_id,)
+    ).fetchone()
+    return row

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def _device_secret(slots: Keyslots) -> bytes | None:
     return secret
 
 
-def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenStore:
+def unlock(path: Path, user: str, passphrase: str, *, clock: Callable[[], float] = time.time) -> OpenStore:
     """Open the store as `user`. Failures are counted (3 in 120 minutes lock the user out 15 minutes)."""
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
@@ -171,6 +172,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
             p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
         lockout.record_failure(user)
         raise AuthError(f"unknown user or wrong passphrase for {user!r}")
+    assert stretched is not None            # the data key came out of it
     stale = slots.document()
     conn = _open_db(path, data_key, slots)
     if slots.document() != stale:
@@ -200,7 +202,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
     return OpenStore(path, conn, slots, user, data_key, secret, checkpoint_key)
 
 
-def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
+def unlock_recovery(path: Path, code: str, *, clock: Callable[[], float] = time.time) -> OpenStore:
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check("<recovery>")
