@@ -8,6 +8,7 @@ decision quotes, and its bytes and hashes stay exactly as they are.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, TypedDict
 
 from .model import WitnessCheck
@@ -209,3 +210,33 @@ class AccountingSummary:
     year: int
     agencies: tuple[AgencyTotal, ...]
     total: AgencyTotal
+
+
+# --- backups (service/backup.py) --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    size: int
+    store_id: str
+    schema: int
+    log_size: int
+    created_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": str(self.path), "size": self.size, "store_id": self.store_id, "schema": self.schema,
+                "log_size": self.log_size, "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class RestoreInfo:
+    store: Path
+    store_id: str
+    schema: int
+    log_size: int
+    created_at: str
+    device_binding: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"store": str(self.store), "store_id": self.store_id, "schema": self.schema,
+                "log_size": self.log_size, "created_at": self.created_at, "device_binding": self.device_binding}

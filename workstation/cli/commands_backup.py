@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..paths import resolve_store
-from ..service.backup import backup, restore
+from ..service.backup import restore
 from ..wording import count
 from . import common
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
 
 def cmd_backup(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        info = backup(s, args.output)
+        info = s.backup(args.output)
     if args.json:
         common.emit_json(info.as_dict())
     else:

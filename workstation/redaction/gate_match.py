@@ -40,7 +40,7 @@ from functools import cache
 from typing import Any
 
 from ..letters.text import pdf_safe
-from ..rules.usps import STREET_WORDS, UNIT_DESIGNATORS
+from ..usps import STREET_WORDS, UNIT_DESIGNATORS
 
 MIN_WORD_CHARS = 6          # letters and digits of a value of two or more words
 MIN_SINGLE_WORD = 9         # of a one-word value

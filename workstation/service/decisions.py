@@ -20,9 +20,10 @@ from ..results import DecisionExport, DecisionInfo
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import evaluation as ev
+from . import signing
+from .context import Ctx
 from .evaluation import evaluate
-from .overrides import check_free_text
-from .session import Session
+from .free_text import check_free_text
 
 OUTCOMES = ("grant", "partial", "deny")
 MIN_JUSTIFICATION = 20
@@ -38,19 +39,19 @@ def info(row: dec.DecisionRow, request_id: str) -> DecisionInfo:
         approved_at=row.approved_at, doc_hash=row.doc_hash, letter_kind=doc["letter"]["kind"])
 
 
-def _rid(s: Session, request_id: str) -> int:
+def _rid(s: Ctx, request_id: str) -> int:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
     return int(row[0])
 
 
-def current(s: Session, request_id: str) -> DecisionInfo | None:
+def current(s: Ctx, request_id: str) -> DecisionInfo | None:
     row = dec.current(s.conn, _rid(s, request_id))
     return info(row, request_id) if row else None
 
 
-def decide(s: Session, request_id: str, outcome: str, justification: str | None, passphrase: str,
+def decide(s: Ctx, request_id: str, outcome: str, justification: str | None, passphrase: str,
            as_of: date) -> DecisionInfo:
     if s.role != "reviewer":
         raise PermissionDenied(f"only a reviewer may decide a request (you are {s.role}); counsel and auditors "
@@ -89,7 +90,7 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
         check_free_text(justification, "justification")
     bulk_review = any(f["code"] == "BULK" and f["outcome"] == "needs-review" for f in evaluation["request_findings"])
     needs_approval = outcome in ("grant", "partial") or bulk_review
-    with s.signer(passphrase) as signer:           # the passphrase is asked again right before signing
+    with signing.signer(s, passphrase) as signer:           # the passphrase is asked again right before signing
         public = signer.public_key
         head_seq, head_hash = auditlog.head(s.conn)
         decision_id = f"D-{secrets.token_hex(6).upper()}"
@@ -121,7 +122,7 @@ def decide(s: Session, request_id: str, outcome: str, justification: str | None,
     return info(row, request_id)
 
 
-def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> DecisionInfo:
+def approve(s: Ctx, request_id: str, passphrase: str, as_of: date) -> DecisionInfo:
     if s.role != "approver":
         raise PermissionDenied(f"only an approver may approve a decision (you are {s.role})")
     rid = _rid(s, request_id)
@@ -137,7 +138,7 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
     if evaluation["plan_hash"] != doc["plan_hash"] or evaluation["recommendation"] != doc["recommendation"]:
         raise InputError("the evaluation changed since the decision was signed (records, court orders, settings "
                          "or overrides); the reviewer must decide again")
-    with s.signer(passphrase) as signer:
+    with signing.signer(s, passphrase) as signer:
         public = signer.public_key
         signature = signer.sign(row.document)
     with db.transaction(s.conn):
@@ -150,7 +151,7 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date) -> Decisi
     return info(new, request_id)
 
 
-def export(s: Session, request_id: str) -> DecisionExport:
+def export(s: Ctx, request_id: str) -> DecisionExport:
     """The signed bytes, each signature (raw 64 bytes) and each signer's public key as PEM."""
     rid = _rid(s, request_id)
     row = dec.current(s.conn, rid)

@@ -33,7 +33,7 @@ from ..rules.subjects import SubjectPolicy, street_parts
 from ..store import db, orders
 from ..store import evaluation as ev
 from . import subject_pass
-from .session import CancelCheck, Progress, Session
+from .context import CancelCheck, Ctx, Progress
 
 BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
@@ -42,7 +42,7 @@ CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stor
 AHEAD = 3                   # ranges per worker handed out ahead of the writing
 
 
-def _request(s: Session, request_id: str) -> tuple[int, RequestPackage, int, str]:
+def _request(s: Ctx, request_id: str) -> tuple[int, RequestPackage, int, str]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
@@ -50,7 +50,7 @@ def _request(s: Session, request_id: str) -> tuple[int, RequestPackage, int, str
     return rid, package_from_json(package_json), count, package_hash
 
 
-def stored(s: Session, request_id: str, as_of: date) -> EvaluationDoc | None:
+def stored(s: Ctx, request_id: str, as_of: date) -> EvaluationDoc | None:
     """The stored evaluation when none of its inputs changed since, else None."""
     rid, _pkg, _n, _h = _request(s, request_id)
     doc = ev.load_evaluation(s.conn, rid)
@@ -61,7 +61,7 @@ def stored(s: Session, request_id: str, as_of: date) -> EvaluationDoc | None:
     return doc
 
 
-def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None = None,
+def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = None,
              cancelled: CancelCheck | None = None) -> EvaluationDoc:
     """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document."""
     s.require("read-queue")
@@ -148,7 +148,7 @@ def _home(pkg: RequestPackage) -> str | None:
     return street_parts(lines[0], city.rstrip(","), state, zip_code)[1]
 
 
-def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
+def _reason_keys(s: Ctx, rid: int, pool: _Pool | None) -> Counter[str]:
     """How many subjects give each reason (folded for the boilerplate comparison): every subject's reason is
     read before any subject can be checked, so large requests have the workers read them, a range each."""
     if pool is None:
@@ -166,7 +166,7 @@ def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
 
 
 @contextmanager
-def _pool(s: Session, workers: int) -> Iterator[_Pool | None]:
+def _pool(s: Ctx, workers: int) -> Iterator[_Pool | None]:
     """Worker processes (none when `workers` is 1), each started with its own connections to the store."""
     if workers == 1:
         yield None
@@ -187,7 +187,7 @@ class _Pool:
     workers: int
 
 
-def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
+def _subject_results(s: Ctx, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
                      progress: Progress | None, cancelled: CancelCheck | None
                      ) -> Generator[subject_pass.Part, None, None]:
     """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
@@ -246,7 +246,7 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
+def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
                    ) -> tuple[EvaluationCounts, str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements

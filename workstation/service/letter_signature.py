@@ -12,7 +12,7 @@ from ..results import PdfSignatureReport
 from ..store import certificates as certs_sql
 from ..store import letters as letters_sql
 from .certificates import SigningCertificate
-from .session import Session
+from .context import Ctx
 
 
 def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertificate], at: datetime) -> bytes:
@@ -27,7 +27,7 @@ def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertific
         raise InputError(f"letter {letter_id} could not be signed ({exc}); nothing was issued") from None
 
 
-def check(s: Session, data: bytes, issued: bytes, row: letters_sql.LetterRow,
+def check(s: Ctx, data: bytes, issued: bytes, row: letters_sql.LetterRow,
           problems: list[str], notes: list[str]) -> PdfSignatureReport | None:
     """Check the PDF signature of `data` (the file) for letter `row`, whose stored bytes are `issued`; add
     what is wrong to `problems`. A letter issued before letters were signed: a note, and None."""

@@ -21,16 +21,17 @@ from ..store import decisions as dec
 from ..store import letters as letters_sql
 from ..wording import count
 from . import certificates, letter_input, letter_signature, review, witness
+from .context import Ctx
 from .decisions import info
 from .release_gate import check as release_gate_check
-from .session import Session
+from .signing import signer as signer_for
 
 ATTEMPTS = 3                 # times a letter is re-made when another session wrote to the log meanwhile
 OUTPUTS = {"written": "letter-written", "printed": "letter-printed", "saved": "letter-saved",
            "viewed": "letter-viewed"}
 
 
-def _final(s: Session, request_id: str) -> tuple[int, RequestPackage, dec.DecisionRow, DecisionInfo]:
+def _final(s: Ctx, request_id: str) -> tuple[int, RequestPackage, dec.DecisionRow, DecisionInfo]:
     rid, pkg = review.request(s, request_id)
     row = dec.current(s.conn, rid)
     if row is None:
@@ -44,7 +45,7 @@ def _final(s: Session, request_id: str) -> tuple[int, RequestPackage, dec.Decisi
     return rid, pkg, row, decision
 
 
-def _issued(s: Session, row: letters_sql.LetterRow, request_id: str) -> IssuedLetter:
+def _issued(s: Ctx, row: letters_sql.LetterRow, request_id: str) -> IssuedLetter:
     """A letter issued before, read back from the store (its bytes checked against the recorded hash)."""
     data = letters_sql.pdf(s.conn, row.letter_id)
     if sha256_hex(data) != row.sha256:
@@ -59,7 +60,7 @@ def letter_id_for(decision_id: str) -> str:
     return "L-" + decision_id.removeprefix("D-")
 
 
-def issue(s: Session, request_id: str, secret: str) -> IssuedLetter:
+def issue(s: Ctx, request_id: str, secret: str) -> IssuedLetter:
     """The letter for the request's final decision: generated, signed and stored the first time, the stored
     bytes after that (`secret` is then not asked for). Issuing a letter that releases records the disclosures
     in the same transaction. The letter carries a checkpoint of the log signed by the issuing user and kept in
@@ -71,7 +72,7 @@ def issue(s: Session, request_id: str, secret: str) -> IssuedLetter:
     if existing is not None:
         return _issued(s, existing, request_id)
     letter_id = letter_id_for(row.decision_id)
-    with s.signer(secret) as signer:
+    with signer_for(s, secret) as signer:
         signing = certificates.for_signing(s, signer.public_key)
         for _attempt in range(ATTEMPTS):
             try:
@@ -86,7 +87,7 @@ class _LogMoved(Exception):
     """The log grew between signing the letter's checkpoint and issuing it (another session wrote)."""
 
 
-def _issue_once(s: Session, request_id: str, rid: int, pkg: RequestPackage, row: dec.DecisionRow,
+def _issue_once(s: Ctx, request_id: str, rid: int, pkg: RequestPackage, row: dec.DecisionRow,
                 decision: DecisionInfo, letter_id: str, signing: tuple[Signer, certificates.SigningCertificate]
                 ) -> IssuedLetter:
     """Sign a checkpoint of the log as it is, render the letter carrying it, sign the PDF, then, in one
@@ -132,7 +133,7 @@ def _issue_once(s: Session, request_id: str, rid: int, pkg: RequestPackage, row:
                         made.issued_by, True, pdf)
 
 
-def stored(s: Session, request_id: str) -> IssuedLetter | None:
+def stored(s: Ctx, request_id: str) -> IssuedLetter | None:
     """The letter already issued for the request's current decision, or None."""
     s.require("issue-letter")
     rid, _pkg = review.request(s, request_id)
@@ -141,7 +142,7 @@ def stored(s: Session, request_id: str) -> IssuedLetter | None:
     return _issued(s, letter, request_id) if letter else None
 
 
-def record_output(s: Session, request_id: str, action: str, target: str) -> None:
+def record_output(s: Ctx, request_id: str, action: str, target: str) -> None:
     """Log that the issued letter was written to a file, printed, saved or viewed (AU-2: every print and
     export of taxpayer data)."""
     event = OUTPUTS.get(action.removeprefix("letter-"))
@@ -154,7 +155,7 @@ def record_output(s: Session, request_id: str, action: str, target: str) -> None
         s.log(event, request_id, {"letter_id": letter.letter_id, "target": target})
 
 
-def verify(s: Session, data: bytes, source: str) -> LetterCheck:
+def verify(s: Ctx, data: bytes, source: str) -> LetterCheck:
     """Is `data` exactly a letter this store issued, its PDF signature valid (letter_signature.py), for a
     decision whose signatures verify?
     Not ours (not a PDF, no letter id, an id this store never issued): InputError. Ours but changed:
@@ -208,7 +209,7 @@ def _difference(data: bytes, issued: bytes, letter_id: str) -> str:
     return f"the file ({len(data):,} bytes) differs from letter {letter_id} as issued ({len(issued):,} bytes)"
 
 
-def _check_decision(s: Session, decision_id: str, request_id: str, problems: list[str], notes: list[str]
+def _check_decision(s: Ctx, decision_id: str, request_id: str, problems: list[str], notes: list[str]
                     ) -> list[SignatureCheck]:
     """The letter's decision: its hash and each signature (returned); what is wrong is added to `problems`."""
     found = [r for r in dec.all_rows(s.conn) if r.decision_id == decision_id]

@@ -21,10 +21,10 @@ from ..results import VerifyReport
 from ..store import auditlog, db
 from ..store import decisions as dec
 from . import certificates, witness
-from .session import Session
+from .context import Ctx
 
 
-def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
+def verify(s: Ctx, against: Sequence[Path] = ()) -> VerifyReport:
     db.check_pages(s.conn)                  # damage anywhere in the file: StoreError, before any other finding
     given = witness.load(against)          # every file read (or an InputError) before anything is checked
     walked = auditlog.walk(s.conn, KEPT_EVENTS, roots_at={c.size for _src, c in given} if against else ())
@@ -50,7 +50,7 @@ def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
                         witnesses)
 
 
-def _check_decisions(s: Session, kept: list[tuple[str, str, str]], problems: list[str]) -> tuple[int, int]:
+def _check_decisions(s: Ctx, kept: list[tuple[str, str, str]], problems: list[str]) -> tuple[int, int]:
     """Every signed decision against its hash, its signatures, the keys the log enrolled and the log's own
     entries; what is wrong is added to `problems`. Returns (decisions, signatures) checked."""
     decisions = signatures = 0

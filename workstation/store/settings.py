@@ -1,30 +1,32 @@
-"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS; the office policy wins)."""
+"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS; the office policy wins).
+
+`fixed` is what the office policy fixes (`workstation.policy.current().values`): the caller reads the policy,
+this module only its own table, so the store imports nothing from above it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import cast
 
-from .. import policy
 from ..canonical import utc_now
 from ..settings import DEFAULTS, Settings, SettingValue
 from .db import Connection
 
 
-def get(conn: Connection, key: str) -> SettingValue:
-    fixed = policy.current().values
+def get(conn: Connection, key: str, fixed: Mapping[str, SettingValue]) -> SettingValue:
     if key in fixed:
         return fixed[key]
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return cast(SettingValue, json.loads(row[0])) if row else DEFAULTS[key]   # stored by `put`, checked then
 
 
-def all_settings(conn: Connection) -> Settings:
+def all_settings(conn: Connection, fixed: Mapping[str, SettingValue]) -> Settings:
     values = dict(DEFAULTS)
     for key, value in conn.execute("SELECT key, value FROM settings"):
         if key in values:
             values[key] = json.loads(value)
-    values.update(policy.current().values)
+    values.update(fixed)
     return cast(Settings, values)       # DEFAULTS' keys (a test checks), each value checked by `coerce` when set
 
 
