@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-dates lint bench demo clean lock wheelhouse bundle package-test
+.PHONY: run test test-dates lint typecheck bench demo clean lock wheelhouse bundle package-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,6 +40,11 @@ test-dates: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workstation ui tests bench
+	$(BIN)/mypy
+
+# mypy --strict on workstation/, as pyproject.toml's [tool.mypy] configures it (its cache: .mypy_cache/).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py

@@ -64,7 +64,8 @@ def measure(store: str, user: str, passphrase: str, request_ids: list[str], stre
     from workstation.service import Workstation, release_gate
 
     out = []
-    with Workstation(Path(store)).unlock(user, passphrase) as s:
+    with Workstation(Path(store)).unlock(user, passphrase) as session:
+        s = session._ctx                  # the service modules' context: the gate is timed on its own
         for request_id in request_ids:
             rid, data, pdf = _letter(s, request_id)
             back, read_s, _ = _timed(lambda: pdftext.read(pdf))                            # noqa: B023

@@ -22,7 +22,7 @@ def main() -> None:
     with mock.patch.object(db, "migrations", lambda: v1), mock.patch.object(db, "SCHEMA_VERSION", 1):
         from workstation.store import opening
 
-        store, _code, _notice = opening.create(OUT, "admin", PASSPHRASE)
+        store, _code, _notice = opening.create(OUT, "admin", PASSPHRASE, fixed={})
         conn = store.conn
         with db.transaction(conn):
             pkg = {"request_id": "V1-REQ", "authority": "6103(i)(2)"}

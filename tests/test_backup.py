@@ -15,7 +15,7 @@ from test_cli_store import ADMIN, RECORDS_HEADER, REQUEST, write_json
 
 from workstation.errors import InputError, PermissionDenied, StoreError
 from workstation.service import Workstation
-from workstation.service.backup import backup, restore
+from workstation.service.backup import restore
 from workstation.store import auditlog, db
 
 CANARY_NAME = "Zebulon Quuxworthy"
@@ -109,7 +109,7 @@ def test_backup_takes_a_consistent_snapshot_while_another_session_writes(cli: Cl
         thread = threading.Thread(target=writer)
         thread.start()
         assert started.wait(30)
-        info = backup(s, tmp_path / "b.tar")
+        info = s.backup(tmp_path / "b.tar")
         thread.join()
     assert not failures
     assert info.log_size == committed + 1          # the writer's own unlock, not its uncommitted write
@@ -179,7 +179,7 @@ def test_exit_codes_and_roles(cli: Cli, tmp_path: Path) -> None:
     r = cli("restore", str(tmp_path / "missing.tar"), "--store", str(tmp_path / "r"))
     assert r.code == 1 and "no such backup file" in r.err and not (tmp_path / "r").exists()
     with Workstation(cli.store).unlock("rita", "auditor-passphrase") as s, pytest.raises(PermissionDenied):
-        backup(s, tmp_path / "c.tar")
+        s.backup(tmp_path / "c.tar")
     with pytest.raises(InputError, match="not an intact backup"):
         (tmp_path / "junk").write_bytes(b"\0" * 10)
         restore(tmp_path / "junk", tmp_path / "r")

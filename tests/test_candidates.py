@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from test_match_taxpayer import REQUESTS, write_records
 
-from workstation.cli.commands_review import evaluation_document
 from workstation.model import MatchCandidate
 from workstation.rules.subjects import SubjectPolicy, evaluate_subject
 from workstation.service import Workstation
@@ -111,7 +110,7 @@ def test_the_officer_sees_the_candidates_masked_and_the_view_is_logged(store: Pa
 def test_evaluate_json_carries_the_masked_candidates(store: Path) -> None:
     with Workstation(store).unlock("rita", RITA_PW) as s:
         doc = s.evaluate("M-I2", AS_OF)
-        out = evaluation_document(s, "M-I2", doc, summary=False)
+        out = s.evaluation_document("M-I2", doc, summary=False)
         entries = [(e.event, e.detail) for e in auditlog.entries(s.conn)]
     match = {f["ref"]: f for f in out["findings"] if f.get("code") == "MATCH" and f.get("scope") == "subject"}
     assert match["1"]["candidates"] == list(MASKED)

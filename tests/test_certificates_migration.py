@@ -40,7 +40,7 @@ def test_users_get_an_ecdsa_key_and_a_certificate_at_their_next_unlock(tmp_path:
         check = s.verify_letter(old.pdf)
         assert check.ok and check.pdf_signature is None and not old.new
         assert any("before letters carried a PDF signature" in note for note in check.notes)
-        assert [(x["name"], x["ok"]) for x in check.signatures] == [("rita", True), ("alex", True)]   # Ed25519
+        assert [(x.name, x.ok) for x in check.signatures] == [("rita", True), ("alex", True)]   # Ed25519
 
         new = s.letter("LTR-DENY-SUBJECTS", passphrase("rita"))
         check = s.verify_letter(new.pdf)

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import pytest
 from clihelp import Cli
 
-from workstation.cli.commands_review import evaluation_document
 from workstation.demo import generate
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.rules.findings import REQUEST_CODES, SUBJECT_CODES
@@ -60,7 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         manifest = {e["request_id"]: e for e in entries}
         with unlock(tmp / "store", "rita") as s:
             docs = {rid: s.evaluate(rid, AS_OF) for rid in manifest}
-            full = {rid: evaluation_document(s, rid, doc, summary=False) for rid, doc in docs.items()}
+            full = {rid: s.evaluation_document(rid, doc, summary=False) for rid, doc in docs.items()}
         yield Demo(tmp / "store", tmp / "files", manifest, docs, full)
 
 
@@ -279,7 +278,7 @@ def test_a_changed_input_makes_it_recompute(demo: Demo, tmp_path: Path, change: 
     change.apply(demo, copy)
     with unlock(copy, "rita") as s:
         after = s.evaluate(rid, AS_OF)
-        full = evaluation_document(s, rid, after, summary=False)
+        full = s.evaluation_document(rid, after, summary=False)
         again = s.evaluate(rid, AS_OF)
     assert after["evaluated_at"] != demo.docs[rid]["evaluated_at"]
     assert change.seen(full), full

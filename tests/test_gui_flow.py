@@ -173,7 +173,7 @@ def test_review_sign_approve_issue_and_verify_a_partial_grant(qtbot, store: Work
         report = auditor.verify()
     assert check.ok, check.problems
     assert check.request_id == rid and check.file_sha256 == check.issued_sha256
-    assert [(s["role"], s["name"], s["ok"]) for s in check.signatures] == [("preparer", "rita", True),
+    assert [(s.role, s.name, s.ok) for s in check.signatures] == [("preparer", "rita", True),
                                                                           ("approver", "alex", True)]
     assert report.ok
 

@@ -119,7 +119,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     assert asked == []
     assert "Prepared by tara" in tab.state.text()
     wait_idle(qtbot, desktop.db)
-    assert ask(qtbot, desktop.db, lambda s: s._card is not None)         # open for the session's checkpoints
+    assert ask(qtbot, desktop.db, lambda s: s._ctx.card is not None)         # open for the session's checkpoints
     # Locking writes a checkpoint signed on the card, then logs the card out.
     lock = desktop.lock
     assert lock is not None
@@ -130,7 +130,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     with qtbot.waitSignal(lock.unlocked, timeout=WAIT_MS):
         qtbot.keyClicks(lock.screen.passphrase, demo_passphrase("tara"))
         qtbot.keyClick(lock.screen.passphrase, Qt.Key.Key_Return)
-    assert ask(qtbot, desktop.db, lambda s: s._card is None)
+    assert ask(qtbot, desktop.db, lambda s: s._ctx.card is None)
     # The letter: the PIN again, the PDF signed on the card (its checkpoint too).
     letter = window.request.letter
     window.show_tab(letter)

@@ -69,7 +69,7 @@ def test_the_dialog_restates_the_decision_and_its_hash_is_the_stored_one(qtbot, 
     assert facts["Approval"] == "needs a second signature by an approver"
     with store.unlock("otto", demo_passphrase("otto")) as s:
         decision = s.decision(REQUEST)
-        _row, files = s.export_decision(REQUEST)
+        files = s.export_decision(REQUEST).files
     assert facts["Decision hash (SHA-256)"] == grouped(decision.doc_hash)
     assert decision.doc_hash == hashlib.sha256(files["decision.json"]).hexdigest()   # the bytes signed
     assert facts["Decision"].startswith(f"{decision.decision_id}, prepared by rita")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,109 @@ def test_no_core_source_mentions_qt() -> None:
     launchers = [p.name for p in CORE.rglob("*.py") if "from ui" in p.read_text(encoding="utf-8")]
     assert offenders == []
     assert launchers == ["commands_admin.py"]
+
+
+# --- the import graph, read from the source (ast), not by importing (issue 18 item 21) ----------------------
+
+SERVICE = CORE / "service"
+FACADE = {"__init__", "session", "session_users", "session_log"}     # the Session facade and its two mixins
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(("workstation", *path.relative_to(CORE).with_suffix("").parts)).removesuffix(".__init__")
+
+
+def _is_module(dotted: str) -> bool:
+    parts = dotted.split(".")[1:]
+    base = CORE.joinpath(*parts)
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _imports(path: Path) -> set[str]:
+    """The workstation modules `path` imports anywhere in it (function bodies and TYPE_CHECKING blocks too)."""
+    package = _module_name(path) if path.name == "__init__.py" else _module_name(path).rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("workstation"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            elif node.module and node.module.startswith("workstation"):
+                target = node.module
+            else:
+                continue
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names if _is_module(f"{target}.{a.name}"))
+    return {m for m in found if _is_module(m)}
+
+
+def _service_graph() -> dict[str, set[str]]:
+    names = {p.stem for p in SERVICE.glob("*.py")}
+    graph = {}
+    for p in SERVICE.glob("*.py"):
+        imported = {m.rsplit(".", 1)[1] for m in _imports(p) if m.startswith("workstation.service.")}
+        graph[p.stem] = (imported & names) - {p.stem}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_service_modules_import_each_other_one_way() -> None:
+    """Services take a Ctx (service/context.py); Session only composes them: no module imports the facade, and
+    no two modules import each other, however indirectly."""
+    graph = _service_graph()
+    assert {"session", "evaluation", "decisions", "letters"} <= set(graph)
+    assert _cycles(graph) == []
+    upward = sorted(f"{m} -> {', '.join(sorted(deps & FACADE))}" for m, deps in graph.items()
+                    if m not in FACADE and deps & FACADE)
+    assert upward == []
+
+
+def test_the_graph_reader_sees_a_cycle_and_every_kind_of_import() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+    seen = _imports(SERVICE / "session.py")          # lazy imports inside methods count too
+    assert {"workstation.service.letters", "workstation.service.context", "workstation.store.opening"} <= seen
+
+
+def test_the_store_and_normalize_import_nothing_above_them() -> None:
+    """store/ holds the SQL and takes the office policy's settings from its caller; normalize.py reads the USPS
+    tables from workstation/usps.py, below both it and the rules."""
+    store = {p.name: sorted(m for m in _imports(p) if m.startswith(("workstation.policy", "workstation.service",
+                                                                      "workstation.cli")))
+             for p in (CORE / "store").rglob("*.py")}
+    assert {name: found for name, found in store.items() if found} == {}
+    normalize = sorted(m for m in _imports(CORE / "normalize.py") if m.startswith("workstation.rules"))
+    assert normalize == []

@@ -129,8 +129,8 @@ def test_a_key_without_a_certificate_gets_one_when_it_first_signs_a_letter(admin
         with db.transaction(rita.conn):
             rita.conn.execute("DELETE FROM user_certificates WHERE user = 'rita'")
         with rita.signer(REVIEWER_PW) as signer:
-            made = service_certs.for_signing(rita, signer.public_key)
-            again = service_certs.for_signing(rita, signer.public_key)
+            made = service_certs.for_signing(rita._ctx, signer.public_key)
+            again = service_certs.for_signing(rita._ctx, signer.public_key)
         assert made == again and ca.common_name(made.certificate) == "rita"
         assert [e.detail["serial"] for e in logged(rita, "certificate-issued")][-1] == made.serial
         with pytest.raises(AuthError):

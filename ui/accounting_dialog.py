@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from workstation import clock as clocks
-from workstation.service.accounting import AccountingSummary, AgencyTotal
+from workstation.results import AccountingSummary, AgencyTotal
 
 from .database import DbClient
 from .dialog_parts import buddy, button, close_row, status_line, table_view

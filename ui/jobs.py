@@ -60,8 +60,7 @@ def log_status(session: Session) -> LogStatus:
 
 
 def overrides(session: Session, request_id: str) -> tuple[OverrideEntry, ...]:
-    return tuple(OverrideEntry(o["id"], o["ref"], o["item"], o["action"], o["reason"], o["by"], o["at"],
-                               o["undone_at"]) for o in session.overrides(request_id))
+    return tuple(session.overrides(request_id))
 
 
 def load_request(request_id: str, as_of: date | None) -> Any:

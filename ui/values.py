@@ -1,13 +1,13 @@
 """Frozen value objects the widgets hold: built in the worker from the service's answers, never rows or
 cursors. (The core's own frozen dataclasses — QueueRow, SubjectRow, SubjectFinding, PreviewField,
-RequestPackage, DecisionInfo — cross the boundary as they are.)"""
+RequestPackage, DecisionInfo, OverrideEntry — cross the boundary as they are.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from workstation.model import RequestActions, RequestPackage, SubjectCheckCount
+from workstation.results import DecisionInfo, EvaluationDoc, OverrideEntry
 from workstation.rules.subject_counts import subject_check_counts
 
 OUTCOME_ORDER: tuple[str, ...] = ("block", "fail", "needs-review", "pass")
@@ -56,7 +56,7 @@ class Evaluation:
     subject_checks: tuple[SubjectCheckCount, ...]   # the subject-level checks: pass / fail / needs review
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], authority: str) -> Evaluation:
+    def from_doc(cls, doc: EvaluationDoc, authority: str) -> Evaluation:
         counts = doc["counts"]
         checks = tuple(RequestCheck(f["code"], f["outcome"], f["message"], f["citation"])
                        for f in doc["request_findings"])
@@ -67,18 +67,6 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
-class OverrideEntry:
-    id: int
-    ref: str | None
-    item: str
-    action: str
-    reason: str
-    by: str
-    at: str
-    undone_at: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class RequestSnapshot:
     """Everything the request view shows that is not per subject."""
 
@@ -86,7 +74,7 @@ class RequestSnapshot:
     package: RequestPackage
     evaluation: Evaluation
     overrides: tuple[OverrideEntry, ...]
-    decision: Any | None          # workstation.service.decisions.DecisionInfo (frozen) or None
+    decision: DecisionInfo | None
     actions: RequestActions       # what this user may do with the request now, and why not
 
 

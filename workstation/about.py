@@ -42,17 +42,23 @@ def build() -> str:
     return f"source checkout, Python {platform.python_version()}"
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str:
+    """A metadata field's first value, "" when absent."""
+    values = meta.get_all(name) or []
+    return str(values[0]) if values else ""
+
+
 def _licence(dist: metadata.Distribution) -> str:
     meta = dist.metadata
     if meta["Name"].lower() in KNOWN:
         return KNOWN[meta["Name"].lower()]
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
         return expression
     classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
     if classifiers:
         return "; ".join(dict.fromkeys(classifiers))
-    text = (meta.get("License") or "").strip()
+    text = _field(meta, "License").strip()
     return text.splitlines()[0][:80] if text else "see the package"
 
 

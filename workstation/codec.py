@@ -8,7 +8,7 @@ from typing import Any
 from .model import Consent, CourtOrderRef, Officer, Requester, RequestPackage, Signer
 
 
-def _tuple(v: Any) -> tuple:
+def _tuple(v: Any) -> tuple[Any, ...]:
     return tuple(v or ())
 
 

@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -146,7 +147,7 @@ def _after_import(session: Session, today: date) -> None:
         session.evaluate(row.request_id, today)
 
 
-def _progress(unit: str, enabled: bool):  # -> Progress | None
+def _progress(unit: str, enabled: bool) -> Callable[[int, int | None], None] | None:
     if not enabled:
         return None
 

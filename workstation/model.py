@@ -253,7 +253,7 @@ class WitnessCheck:
     first_bad_entry: int | None = None    # the first entry that no longer matches (or may not)
     last_bad_entry: int | None = None     # when the tree can only narrow it down: the range's end
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "size": self.size, "signer": self.signer, "ok": self.ok,
                 "problem": self.problem, "first_bad_entry": self.first_bad_entry,
                 "last_bad_entry": self.last_bad_entry}
@@ -291,7 +291,7 @@ class InclusionProof:
     path: tuple[str, ...]
     entry: str                  # the entry's canonical bytes (what the leaf hashes), as text
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The `dws.inclusion/1` document of INTERCHANGE.md (leaf_index counts from 0: entry seq - 1)."""
         return {"format": "dws.inclusion/1", "checkpoint": self.checkpoint, "leaf_index": self.seq - 1,
                 "leaf_hash": self.leaf_hash, "path": list(self.path)}

@@ -2,14 +2,14 @@
 
 Computed once per taxpayer record at import and once per subject at evaluation (millions of calls), so
 every function here is pure and built on precomputed tables, `str.translate` and dict/set lookups.
-Address normalization follows USPS Publication 28 (tables in `workstation.rules.usps`).
+Address normalization follows USPS Publication 28 (tables in `workstation.usps`).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from workstation.rules.usps import CITY_WORDS, STATE_NAMES, STREET_WORDS, UNIT_DESIGNATORS
+from workstation.usps import CITY_WORDS, STATE_NAMES, STREET_WORDS, UNIT_DESIGNATORS
 
 
 def _words(text: str) -> frozenset[str]:

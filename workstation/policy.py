@@ -33,7 +33,7 @@ from typing import Any
 from .errors import DwsError, InputError, shown_name
 from .inputfiles import read_input_file
 from .paths import APP
-from .settings import coerce
+from .settings import SettingValue, coerce
 
 POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
@@ -54,7 +54,7 @@ class Policy:
     """The settings the office policy fixes (empty when there is no policy file)."""
 
     path: Path | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, SettingValue] = field(default_factory=dict)
 
     def fixes(self, key: str) -> bool:
         return key in self.values
@@ -95,7 +95,7 @@ def policy_path() -> tuple[Path, bool]:
     return next((p for p in paths if os.path.lexists(p)), paths[0]), False
 
 
-_cache: dict[tuple, Policy] = {}
+_cache: dict[tuple[object, ...], Policy] = {}
 
 
 def current() -> Policy:
@@ -148,7 +148,7 @@ def load(path: Path) -> Policy:
         raise PolicyError(path, "is not valid JSON (a number too long)") from None
     if not isinstance(doc, dict):
         raise PolicyError(path, "must be a JSON object of setting names and values")
-    values: dict[str, Any] = {}
+    values: dict[str, SettingValue] = {}
     for key, value in doc.items():
         if key.startswith("_"):
             continue

@@ -7,9 +7,34 @@ constant buried in code. `DEFAULTS` gives each setting's type and default value.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TypedDict
 
-DEFAULTS: dict[str, Any] = {
+SettingValue = bool | int | str | list[str]
+
+
+class Settings(TypedDict):
+    """Every setting with its type, as `Session.settings()` returns them (the keys of DEFAULTS: a test checks)."""
+
+    officer_caseload_limit: int
+    reason_duplicate_limit: int
+    bulk_threshold: int
+    consent_max_age_days: int
+    request_stale_days: int
+    civil_enforcement_words: list[str]
+    agency_due_days: int
+    foia_due_working_days: int
+    idle_lock_minutes: int
+    witness_folder: str
+    office_name: str
+    office_address_lines: list[str]
+    office_phone: str
+    office_signature_name: str
+    office_signature_title: str
+    foia_public_liaison: str
+    foia_appeal_address_lines: list[str]
+
+
+DEFAULTS: dict[str, SettingValue] = {
     # rules (domain/RULES.md)
     "officer_caseload_limit": 100,
     "reason_duplicate_limit": 3,
@@ -48,7 +73,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def coerce(key: str, value: Any) -> Any:
+def coerce(key: str, value: object) -> SettingValue:
     """Check `value` has the default's type; returns it (ints from strings are accepted). Text is one line of
     valid Unicode: no control characters, no lone surrogates (a JSON `\\ud800` or an undecodable argument)."""
     if key not in DEFAULTS:

@@ -14,7 +14,7 @@ from ..paths import resolve_store
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[parent], help="create a store and its first (admin) user")
     p.add_argument("--admin", required=True, metavar="NAME")
     p.set_defaults(func=cmd_init)
@@ -244,4 +244,4 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise DwsError(missing)
     from ui.app import main as gui_main
 
-    return gui_main([] if args.store is None else ["--store", args.store])
+    return int(gui_main([] if args.store is None else ["--store", args.store]))

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 from ..paths import resolve_store
-from ..service.backup import backup, restore
+from ..service.backup import restore
 from ..wording import count
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("backup", parents=[parent], help="(admin) write an encrypted, verified backup of the "
                        "store to FILE")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 def cmd_backup(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        info = backup(s, args.output)
+        info = s.backup(args.output)
     if args.json:
         common.emit_json(info.as_dict())
     else:

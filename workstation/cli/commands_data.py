@@ -15,7 +15,7 @@ from . import common
 from .table import Column, render
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("import", parents=[parent], help="import a file")
     isub = p.add_subparsers(dest="import_kind", metavar="KIND", required=True)
     for kind, helptext in (("records", "taxpayer records CSV"), ("request", "request package JSON"),

@@ -9,11 +9,12 @@ from pathlib import Path
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..keys import primitives as p
+from ..results import DecisionInfo
 from ..wording import checkpoints_given, count
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("decide", parents=[parent], help="(reviewer) record and sign the preparer's decision")
     p.add_argument("request_id", metavar="REQUEST_ID")
     p.add_argument("--outcome", required=True, choices=["grant", "partial", "deny"])
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_verify)
 
 
-def _print_decision(args: argparse.Namespace, d) -> None:  # d: DecisionInfo
+def _print_decision(args: argparse.Namespace, d: DecisionInfo) -> None:
     if args.json:
         common.emit_json(dataclasses.asdict(d) | {"final": d.final})
         return
@@ -91,16 +92,17 @@ def verify_readme(files: dict[str, bytes]) -> str:
 
 def cmd_export_decision(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
-        row, files = s.export_decision(args.request_id)
+        exported = s.export_decision(args.request_id)
+    files = exported.files
     out: Path = args.output
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         atomic_write(out / name, data)
     atomic_write(out / "README.txt", verify_readme(files).encode())
     if args.json:
-        common.emit_json({"decision_id": row.decision_id, "directory": str(out), "files": sorted(files)})
+        common.emit_json({"decision_id": exported.decision_id, "directory": str(out), "files": sorted(files)})
     else:
-        print(f"Exported decision {row.decision_id} to {out}: {', '.join(sorted(files))}")
+        print(f"Exported decision {exported.decision_id} to {out}: {', '.join(sorted(files))}")
     return 0
 
 
@@ -131,7 +133,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"signatures checked: {report.signatures:,}; certificates: {report.certificates:,}")
         for w in report.witnesses:
             if w.ok:
-                print(f"  witness {w.source}: {count(w.size, 'entry', 'entries')}, signed by {w.signer}: the log "
+                print(f"  witness {w.source}: {count(w.size or 0, 'entry', 'entries')}, signed by {w.signer}: the log "
                       "extends it")
         for problem in report.problems:
             print(f"  TAMPERING: {problem}")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..service.accounting import AgencyTotal
+from ..results import AgencyTotal
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("letter", parents=[parent], help="write the letter for the signed decision (issued and "
                        "stored the first time; the stored bytes after that)")
     p.add_argument("request_id", metavar="REQUEST_ID")
@@ -69,8 +70,8 @@ def cmd_verify_letter(args: argparse.Namespace) -> int:
     print(f"Letter {check.letter_id} ({check.kind}) on request {check.request_id}, decision {check.decision_id}, "
           f"issued {check.issued_at[:10]} by {check.issued_by}")
     for sig in check.signatures:
-        print(f"  {sig['role']}: {sig['name']} [{sig['fingerprint']}] "
-              f"{'signature verifies' if sig['ok'] else 'SIGNATURE DOES NOT VERIFY'}")
+        print(f"  {sig.role}: {sig.name} [{sig.fingerprint}] "
+              f"{'signature verifies' if sig.ok else 'SIGNATURE DOES NOT VERIFY'}")
     pdf = check.pdf_signature
     if pdf is not None:
         print(f"  PDF signature: {pdf.signer}, certificate {pdf.certificate_serial}, signed {pdf.signing_time}: "
@@ -104,6 +105,6 @@ def cmd_accounting(args: argparse.Namespace) -> int:
     return 0
 
 
-def _total(t: AgencyTotal) -> dict:
+def _total(t: AgencyTotal) -> dict[str, Any]:
     return {"agency_code": t.agency_code, "requests": t.requests, "disclosures": t.disclosures,
             "taxpayers": t.taxpayers}

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
@@ -14,7 +15,7 @@ from ..wording import count
 from . import common
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("log", parents=[parent], help="the audit log's signed checkpoints and inclusion proofs")
     lsub = p.add_subparsers(dest="log_command", metavar="ACTION", required=True)
     c = lsub.add_parser("checkpoint", parents=[parent], help="a signed checkpoint of the audit log now "
@@ -87,7 +88,7 @@ def _read_tin(path: Path) -> str:
 def cmd_prove(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         if args.entry is not None:
-            doc: object = s.prove_entry(args.entry).as_dict()
+            doc: dict[str, Any] | list[dict[str, Any]] = s.prove_entry(args.entry).as_dict()
         else:
             proofs = (s.prove_request(args.request) if args.request is not None
                       else s.prove_taxpayer_views(_read_tin(args.tin_file)))
@@ -95,6 +96,6 @@ def cmd_prove(args: argparse.Namespace) -> int:
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     if args.output:
-        proofs = 1 if isinstance(doc, dict) else len(doc)  # type: ignore[arg-type]
-        print(f"{count(proofs, 'inclusion proof')} written to {args.output}", file=sys.stderr)
+        written = 1 if isinstance(doc, dict) else len(doc)
+        print(f"{count(written, 'inclusion proof')} written to {args.output}", file=sys.stderr)
     return 0

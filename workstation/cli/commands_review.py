@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 from datetime import date
-from typing import Any
 
 from .. import clock as clocks
 from ..errors import UsageError
 from ..model import ELEMENTS
-from ..rules.findings import citation
-from ..service import Session, review
-from ..store import evaluation as ev
 from . import common
 from .table import Column, render
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("evaluate", parents=[parent], help="run every check; print the recommendation and findings")
     p.add_argument("request_id", metavar="REQUEST_ID")
     p.add_argument("--summary", action="store_true", help="counts per code instead of every finding")
@@ -47,47 +43,13 @@ def _as_of(text: str | None) -> date:
         raise UsageError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def evaluation_document(s: Session, request_id: str, doc: dict[str, Any], *, summary: bool) -> dict[str, Any]:
-    """The `dws evaluate --json` document of spec/INTERCHANGE.md."""
-    out: dict[str, Any] = {"request_id": request_id, "recommendation": doc["recommendation"],
-                           "needs_review": doc["needs_review"], "counts": doc["counts"],
-                           "as_of": doc["as_of"], "plan_hash": doc["plan_hash"]}
-    request_findings = [f for f in doc["request_findings"] if f["outcome"] != "pass"]
-    if summary:
-        out["findings_by_code"] = doc["code_counts"]
-        out["findings"] = request_findings
-        return out
-    rid, package_json, _count, _hash = ev.package(s.conn, request_id)  # type: ignore[misc]
-    authority = json.loads(package_json)["authority"]
-
-    findings = list(request_findings)
-    release = []
-    named: list[str] = []           # refs whose MATCH candidates are shown (a logged view)
-    for _seq, ref, _status, _matched, f_json, released, withheld, stored in ev.result_rows(s.conn, rid,
-                                                                                             candidates=True):
-        for code, outcome, message in json.loads(f_json):
-            finding = {"code": code, "scope": "subject", "ref": ref, "outcome": outcome, "message": message,
-                       "citation": citation(code, authority)}
-            if stored and code == "MATCH" and outcome != "fail":
-                finding["candidates"] = review.masked_candidates(stored)    # masked TINs, never a letter's
-                named.append(ref)
-            findings.append(finding)
-        release.append({"ref": ref, "released": released.split(",") if released else [],
-                        "withheld": [{"item": w.split(":", 1)[0], "code": w.split(":", 1)[1]}
-                                     for w in withheld.split(",") if w]})
-    review.log_candidates_viewed(s, request_id, named)
-    out["findings"] = findings
-    out["release"] = release
-    return out
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     with common.open_session(args) as s:
         progress = common.TerminalProgress("subjects")
         doc = s.evaluate(args.request_id, as_of, progress)
         progress.finish()
-        out = evaluation_document(s, args.request_id, doc, summary=args.summary or not args.json)
+        out = s.evaluation_document(args.request_id, doc, summary=args.summary or not args.json)
     if args.json:
         common.emit_json(out)
         return 0
@@ -114,11 +76,11 @@ def cmd_override(args: argparse.Namespace) -> int:
         if args.list:
             rows = s.overrides(args.request_id)
             if args.json:
-                common.emit_json(rows)
+                common.emit_json([dataclasses.asdict(r) for r in rows])
             else:
                 print("\n".join(render(OVERRIDE_COLUMNS, [
-                    (str(r["id"]), r["action"], r["item"], r["ref"] or "(every subject)",
-                     f"undone {r['undone_at'][:10]}" if r["undone_at"] else "active", f"{r['by']}: {r['reason']}")
+                    (str(r.id), r.action, r.item, r.ref or "(every subject)",
+                     f"undone {r.undone_at[:10]}" if r.undone_at else "active", f"{r.by}: {r.reason}")
                     for r in rows])))
                 if not rows:
                     print("no overrides")

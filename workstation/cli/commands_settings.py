@@ -18,7 +18,7 @@ KEYS = tuple(sorted(DEFAULTS))
 VALUE_LIMIT = 60
 
 
-def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("settings", parents=[parent], help="the store's settings: rule thresholds, time limits, the "
                        "idle lock, the office details letters carry (admin or counsel to change)")
     ssub = p.add_subparsers(dest="settings_command", metavar="ACTION", required=True)

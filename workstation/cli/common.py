@@ -29,14 +29,14 @@ def read_secret(args: argparse.Namespace, *, file_attr: str, env: str, prompt: s
         if not value:
             raise InputError(f"the {what} file is empty", source=path)
         return value
-    value = os.environ.get(env)
-    if value:
-        return value
+    given = os.environ.get(env)
+    if given:
+        return given
     if sys.stdin is not None and sys.stdin.isatty():
-        value = getpass.getpass(prompt)
-        if confirm and getpass.getpass("Again: ") != value:
+        typed = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != typed:
             raise InputError(f"the two {what}s differ")
-        return value
+        return typed
     flag = "--" + file_attr.replace("_", "-")
     raise UsageError(f"no {what}: type it at the prompt (on a terminal), or give {flag} FILE, or set {env}")
 

@@ -98,7 +98,7 @@ def guarded_stdout() -> Iterator[None]:
     a warning). After an error the error is what is reported, unless the reader had gone away: then nothing is."""
     inner = sys.stdout
     guard = _GuardedStdout(inner)
-    sys.stdout = guard  # type: ignore[assignment]
+    sys.stdout = guard
     try:
         try:
             yield

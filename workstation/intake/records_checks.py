@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import starmap
-from typing import Any
+from typing import Any, TypeVar
 
 from workstation.model import TIN_TYPES
 from workstation.normalize import tin_digits, tin_valid
+
+T = TypeVar("T")
 
 MONEY_DIGITS = 12
 _NONE_IF_EMPTY = {"": None}
@@ -98,7 +100,7 @@ def or_none(values: list[str]) -> list[str | None]:
     return [value or None for value in values]
 
 
-def _first(values: Sequence[str], bad: Callable[[str], bool]) -> int:
+def _first(values: Sequence[T], bad: Callable[[T], bool]) -> int:
     return next(pos for pos, value in enumerate(values) if bad(value))
 
 

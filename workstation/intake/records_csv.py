@@ -23,11 +23,12 @@ naming both lines (the store's key; an SSN and an EIN may share digits). Errors 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import csv
+from collections.abc import Callable, Generator, Iterator
 from itertools import chain, compress, count, islice, repeat
 from operator import add, contains
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
@@ -63,7 +64,8 @@ def read_records(path: Path, batch_size: int = 20_000, *, check_duplicates: bool
     yield from _read(path, batch_size, check_duplicates, packed=False)
 
 
-def read_packed(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True) -> Iterator[PackedRows]:
+def read_packed(path: Path, batch_size: int = 20_000, *, check_duplicates: bool = True
+                ) -> Generator[PackedRows, None, None]:
     """`read_records`, each batch packed for the store."""
     yield from _read(path, batch_size, check_duplicates, packed=True)
 
@@ -106,7 +108,7 @@ def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
     wanted = f"{tin}{year:04d}{_TYPE_CODE[tin_type]}"
     try:
         with csvfile.open_text(path, source) as f:
-            reader = csvfile.csv.reader(f)
+            reader = csv.reader(f)
             columns = [name.strip() for name in next(reader)]
             first = _first_line_with(reader, wanted, 2**62, columns)
             second = _first_line_with(reader, wanted, 2**62, columns) if first else None
@@ -182,7 +184,8 @@ class _Reader:
         controls = self._name_controls(v.names)
         addresses = self._address_keys(v.street, v.city, v.state, v.zip)
         if self.packed:
-            return len(rows), (chunk_tokens(v, controls, addresses, data_lines(rows, flat, self.order, quoted)), keys)
+            tokens = cast("list[str]", addresses)           # packed: json_token made each one a token
+            return len(rows), (chunk_tokens(v, controls, tokens, data_lines(rows, flat, self.order, quoted)), keys)
         return len(rows), _typed_rows(v, controls, addresses)
 
     # -- lines to fields ---------------------------------------------------------------------------------
@@ -239,11 +242,11 @@ class _Reader:
         where = list(compress(count(), map(contains, lines, repeat('"'))))
         quoted = [lines[pos] for pos in where]
         try:
-            reader = csvfile.csv.reader(quoted, strict=True)
+            reader = csv.reader(quoted, strict=True)
             parsed = list(reader)
             if len(parsed) == len(quoted) and reader.line_num == len(quoted):
                 return dict(zip(where, parsed, strict=True)), set()
-        except csvfile.csv.Error:
+        except csv.Error:
             pass
         records: dict[int, list[str]] = {}      # slow path: a record spans lines, or bad quoting
         dead: set[int] = set()
@@ -252,7 +255,7 @@ class _Reader:
                 continue
             try:
                 records[pos], used = csvfile.csv_record(lines[pos], chain(lines[pos + 1:], self.lines))
-            except csvfile.csv.Error:
+            except csv.Error:
                 raise self.error(first + pos, "is not valid CSV (check the quoting)") from None
             dead.update(range(pos + 1, min(pos + used, len(lines))))
             self.last_line += max(0, pos + used - len(lines))
@@ -303,7 +306,7 @@ class _Reader:
         """Error path: reread the file to find the first line with this tin and year."""
         try:
             with csvfile.open_text(self.path, self.source) as f:
-                return _first_line_with(csvfile.csv.reader(f), key, before)
+                return _first_line_with(csv.reader(f), key, before)
         except Exception:
             return None
 

@@ -19,7 +19,7 @@ import csv
 import io
 from dataclasses import dataclass
 from itertools import chain
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
+from json.encoder import encode_basestring  # C-accelerated when available
 from operator import itemgetter
 from typing import Any
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future
 from itertools import islice, repeat
 from operator import add
@@ -28,7 +28,8 @@ from typing import Any, TextIO
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
-from workstation.intake.records_csv import PackedRows, header_order, parse_lines, read_packed, read_records
+from workstation.intake.records_csv import header_order, parse_lines, read_packed, read_records
+from workstation.intake.records_pack import PackedRows
 from workstation.processes import worker_pool
 
 BLOCK_LINES = 20_000
@@ -48,7 +49,7 @@ def read_records_bulk(path: Path) -> Iterator[list[tuple[Any, ...]]]:
         yield from _bulk(path, workers, packed=False)
 
 
-def read_packed_bulk(path: Path) -> Iterator[PackedRows]:
+def read_packed_bulk(path: Path) -> Generator[PackedRows, None, None]:
     """`read_records_bulk`, each batch packed for the store (what the import stores)."""
     workers = _workers(path)
     if workers <= 1:

@@ -151,9 +151,10 @@ def _checked(records: list[list[str]], order: list[int], source: str,
             cells = values[7]
             missing = set(cells).difference(periods)
             periods.update(zip(missing, map(_periods, missing), strict=True))
-            listed = list(map(periods.__getitem__, cells))
-            if None not in listed:
-                return SubjectColumns(*values[:7], listed, *values[8:]), None  # type: ignore[arg-type]
+            listed = [p for p in map(periods.__getitem__, cells) if p is not None]
+            if len(listed) == len(cells):
+                refs, names, tins, streets, cities, states, zips, _cells, case_nos, reasons = values
+                return SubjectColumns(refs, names, tins, streets, cities, states, zips, listed, case_nos, reasons), None
     good = SubjectColumns(*([] for _ in SubjectColumns.__slots__))
     for pos, fields in enumerate(records):
         try:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
+from json.encoder import encode_basestring  # C-accelerated when available
 from operator import add
 from typing import TypeVar
 

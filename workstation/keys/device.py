@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+from types import ModuleType
 
 from ..errors import StoreError
 
 SERVICE = "disclosure-workstation"
 
 
-def _keyring():  # -> module
+def _keyring() -> ModuleType:
     import keyring
 
     return keyring

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import StoreError
 from ..fsutil import atomic_write
@@ -23,8 +24,8 @@ FORMAT = "dws.keyslots/1"
 class Keyslots:
     store_id: str
     device_binding: bool
-    users: dict[str, dict] = field(default_factory=dict)
-    recovery: dict | None = None
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recovery: dict[str, Any] | None = None
 
     # --- persistence ---------------------------------------------------------------------------
     @classmethod
@@ -40,12 +41,12 @@ class Keyslots:
         except (ValueError, KeyError, TypeError, AttributeError):
             raise StoreError(f"{path} is damaged; restore the store folder from a backup") from None
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, Any]:
         return {"format": FORMAT, "store_id": self.store_id, "device_binding": self.device_binding,
                 "users": self.users, "recovery": self.recovery}
 
     @classmethod
-    def from_document(cls, doc: dict) -> Keyslots:
+    def from_document(cls, doc: dict[str, Any]) -> Keyslots:
         return cls(doc["store_id"], bool(doc["device_binding"]), dict(doc["users"]), doc["recovery"])
 
     def save(self, path: Path) -> None:

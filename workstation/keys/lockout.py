@@ -11,9 +11,10 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import LockedOutError
 from ..fsutil import atomic_write
@@ -24,13 +25,13 @@ LOCKOUT_S = 15 * 60
 
 
 class Lockout:
-    def __init__(self, store_dir: Path, *, clock=time.time) -> None:
+    def __init__(self, store_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
         self._path = store_dir / "lockout.json"
         self._lock = store_dir / ".lockout.lock"
         self._clock = clock
 
     @contextmanager
-    def _locked(self) -> Iterator[dict]:
+    def _locked(self) -> Iterator[dict[str, Any]]:
         fd = os.open(self._lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -50,7 +51,7 @@ class Lockout:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _recent(self, doc: dict, user: str, now: float) -> list[float]:
+    def _recent(self, doc: dict[str, Any], user: str, now: float) -> list[float]:
         """The user's failures inside the window. A failure stamped after ``now`` means the clock was set
         back since: it is kept, as of now, so a clock set back neither lifts a lockout nor stretches it
         beyond LOCKOUT_S (it is written back the next time the file is written)."""
@@ -82,9 +83,10 @@ class Lockout:
             doc["failures"][user] = recent
             doc["pending"].append({"ts": now, "user": user, "event": kind})
 
-    def record_success(self, user: str) -> list[dict]:
+    def record_success(self, user: str) -> list[dict[str, Any]]:
         """Clears the user's failures and returns every pending failure event, for the audit log."""
         with self._locked() as doc:
             doc["failures"].pop(user, None)
-            pending, doc["pending"] = doc["pending"], []
+            pending: list[dict[str, Any]] = doc["pending"]
+            doc["pending"] = []
         return pending

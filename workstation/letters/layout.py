@@ -69,14 +69,15 @@ class PageWriter:
             packet = meta.xmp
             metadata = XMP(creator=lambda _doc: packet)
             metadata.filters = []              # plain text: XMP readers need not inflate it
-            c._doc.Catalog.Metadata = metadata
+            c._doc.Catalog.Metadata = metadata   # type: ignore[attr-defined]  # reportlab's document: not in its stub
         self.frame = frame
         self.page = 1
         self.y = TOP
         self.on_new_page: Callable[[], None] | None = None   # e.g. repeat a table's column headings
         self._ops: list[str] = []
         self._font: tuple[str, float] | None = None
-        self._names = {f: c._doc.getInternalFontName(f) for f in (REGULAR, BOLD, MONO)}  # fonts for raw text ops
+        doc = c._doc                                # type: ignore[attr-defined]  # as above
+        self._names: dict[str, str] = {f: doc.getInternalFontName(f) for f in (REGULAR, BOLD, MONO)}  # raw text ops
         self._rules: list[str] = []
 
     # --- primitives --------------------------------------------------------------------------------

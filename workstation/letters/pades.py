@@ -49,7 +49,9 @@ class _TokenSigner(hanko.Signer):
 
     def __init__(self, signer: Signer, certificate: bytes, authority: bytes) -> None:
         super().__init__(signing_cert=asn1_x509.Certificate.load(certificate),
-                         cert_registry=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(authority)]),
+                         # pyhanko-certvalidator leaves from_certs unannotated
+                         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                             [asn1_x509.Certificate.load(authority)]),
                          signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
                          embed_roots=True)
         self._signer = signer
@@ -94,7 +96,8 @@ def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: d
             writer, bytes_reserved=2 * (len(certificate) + len(authority) + CMS_OVERHEAD))   # in hex digits
     except (SigningError, PdfError, ValueError) as exc:       # pyHanko's own; a Signer's errors pass through
         raise LetterSigningError(str(exc)) from None
-    return out.getvalue()
+    signed: bytes = out.getvalue()
+    return signed
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from .verification import CHECKPOINT_HEIGHT
 from .verification import HEIGHT as VERIFICATION_HEIGHT
 
 
-def long_date(iso: str, texts: dict) -> str:
+def long_date(iso: str, texts: dict[str, Any]) -> str:
     d = date.fromisoformat(iso[:10])
     c = texts["common"]
-    return c["date_format"].format(month=c["months"][d.month - 1], day=d.day, year=d.year)
+    return str(c["date_format"]).format(month=c["months"][d.month - 1], day=d.day, year=d.year)
 
 
 def and_list(words: list[str]) -> str:

@@ -8,6 +8,7 @@ a million subjects costs a bounded amount of memory and paper.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 DASH = "\u2013"   # en dash
 
@@ -17,7 +18,7 @@ class Runs:
     limit: int
     count: int = 0                 # subjects added
     more: int = 0                  # subjects beyond the kept runs
-    _runs: list[list] = field(default_factory=list)   # [first seq, last seq, first ref, last ref]
+    _runs: list[list[Any]] = field(default_factory=list)   # [first seq, last seq, first ref, last ref]
 
     def add(self, seq: int, ref: str) -> None:
         self.count += 1

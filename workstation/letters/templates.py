@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 
 @cache
-def manifest() -> dict:
-    return json.loads(resources.files("resources").joinpath("letters", "manifest.json").read_text("utf-8"))
+def manifest() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(resources.files("resources").joinpath("letters", "manifest.json")
+                                     .read_text("utf-8"))
+    return doc
 
 
 def template_version() -> str:
@@ -23,7 +26,7 @@ def letter_kind(outcome: str, authority: str) -> str:
     return "transmittal" if outcome in ("grant", "partial") else "declination"
 
 
-def texts(kind: str, version: str) -> dict:
+def texts(kind: str, version: str) -> dict[str, Any]:
     """The texts of one letter kind (the shared ones under "common"), as shipped in `version`. A decision
     signed with letter texts this program no longer ships cannot get its letter here (say so clearly)."""
     if version != template_version():
@@ -39,8 +42,8 @@ def texts(kind: str, version: str) -> dict:
 
 
 @cache
-def _load(name: str) -> dict:
-    data = json.loads(resources.files("resources").joinpath("letters", name).read_text("utf-8"))
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("resources").joinpath("letters", name).read_text("utf-8"))
     if str(data.get("version")) != template_version():
         raise ValueError(f"resources/letters/{name}: version {data.get('version')} is not the manifest's "
                          f"{template_version()}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 
@@ -44,7 +45,7 @@ def found_ids(data: bytes) -> tuple[set[str], set[str]]:
     return letters, decisions
 
 
-def block_lines(v: Verification, texts: dict) -> list[str]:
+def block_lines(v: Verification, texts: dict[str, Any]) -> list[str]:
     t = texts["common"]["verification"]
     out = [t["letter"].format(letter_id=v.letter_id, decision_id=v.decision_id),
            t["hash"].format(short_hash=v.short_hash)]
@@ -52,7 +53,7 @@ def block_lines(v: Verification, texts: dict) -> list[str]:
     return [*out, t["how"]]
 
 
-def draw_block(w: PageWriter, v: Verification, texts: dict) -> None:
+def draw_block(w: PageWriter, v: Verification, texts: dict[str, Any]) -> None:
     """The boxed block: text on the left, the QR code on the right. Kept whole on one page."""
     size = 8.0
     text_w = CONTENT_W - QR_SIZE - 3 * PAD
@@ -81,7 +82,7 @@ def checkpoint_lines(note: str, text_w: float) -> list[str]:
     return out
 
 
-def draw_checkpoint(w: PageWriter, c: LogCheckpoint, texts: dict) -> None:
+def draw_checkpoint(w: PageWriter, c: LogCheckpoint, texts: dict[str, Any]) -> None:
     """The audit-log checkpoint block: what it is and how to check it, the note, and its QR code."""
     t = texts["common"]["verification"]
     size = 8.0
@@ -111,8 +112,9 @@ def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float) -> No
     """reportlab's QR encoder; the dark modules drawn as one filled path (its widget would build a shape
     object per module, which costs more than the rest of a one-page letter)."""
     widget = QrCodeWidget(payload, barLevel="M")
-    widget.qr.make()
-    modules = widget.qr.modules
+    qr = widget.qr                      # type: ignore[attr-defined]  # set by __init__; typeshed's stub omits it
+    qr.make()
+    modules = qr.modules
     border = 2
     box = side / (len(modules) + 2 * border)
     rects = []

@@ -37,9 +37,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ..letters.text import pdf_safe
-from ..rules.usps import STREET_WORDS, UNIT_DESIGNATORS
+from ..usps import STREET_WORDS, UNIT_DESIGNATORS
 
 MIN_WORD_CHARS = 6          # letters and digits of a value of two or more words
 MIN_SINGLE_WORD = 9         # of a one-word value
@@ -65,7 +66,7 @@ _SEPARATOR = "\x00"          # between parts and pieces: no phrase, no number ru
 _NUMBERS = frozenset(("phone", "bank_account", "tin"))
 _CHUNK = 1 << 18
 
-Key = tuple                  # ("words", tokens) | ("digits", digits, groupings) | ("money", amount)
+Key = tuple[Any, ...]        # ("words", tokens) | ("digits", digits, groupings) | ("money", amount)
 TIN_GROUPINGS = ((9,), (3, 2, 4), (2, 7))
 
 
@@ -252,8 +253,8 @@ class TextIndex:
                     n += counter[key[1]]
                     where.append(w)
         else:
-            for w, counter in self.digits:
-                c = sum(counter[(key[1], g)] for g in key[2])
+            for w, grouped in self.digits:
+                c = sum(grouped[(key[1], g)] for g in key[2])
                 if c:
                     n += c
                     where.append(w)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from workstation.normalize import street_tokens, tin_digits
-from workstation.rules.usps import (
+from workstation.usps import (
     DIRECTIONALS,
     STATE_CODES,
     UNIT_DESIGNATORS,

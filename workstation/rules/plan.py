@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..model import ELEMENT_CLASS, TRI
+from ..results import EvaluationCounts
 from .findings import BLOCK, FAIL, PASS, REVIEW, Finding, denies
 from .subjects import STATUS_RELEASABLE, SubjectResult
 
@@ -147,7 +148,7 @@ def _build(plan: Plan, res: SubjectResult, overrides: list[tuple[str, str]]
     return released, sorted(withheld.items(), key=lambda kv: order[kv[0]])
 
 
-def recommend(request_findings: Sequence[Finding], counts: dict[str, int], plan: Plan, *, complete: bool) -> str:
+def recommend(request_findings: Sequence[Finding], counts: EvaluationCounts, plan: Plan, *, complete: bool) -> str:
     """`complete`: every subject has every requested element released (a requested year with no record on file
     is "no record", and does not make a grant partial). A request-level failure that withholds part (an
     element, an item or period beyond the order, an invalid period) makes the grant partial."""

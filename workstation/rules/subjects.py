@@ -286,11 +286,11 @@ class SubjectChecker:
                 return SubjectResult(STATUS_WITHHELD, None, tuple(findings), (), named)
             return SubjectResult(STATUS_REVIEW, None, tuple(findings), (), named)
         (t, tt), match_rows = next(iter(candidates.items()))
-        if bound and (other := self._not_the_party(t, tt, match_rows, by_address)) is not None:
+        if bound and (party := self._not_the_party(t, tt, match_rows, by_address)) is not None:
             # The TIN given is on file, but for somebody else than the consent's taxpayer or the requester: to
             # the requester that is "no record" (a letter must not tell that the TIN is on file); the officer
             # reads why.
-            findings.append(("MATCH", FAIL, f"no record of {other}: the TIN given is on file for another taxpayer"))
+            findings.append(("MATCH", FAIL, f"no record of {party}: the TIN given is on file for another taxpayer"))
             return SubjectResult(STATUS_NO_RECORD, None, tuple(findings), ())
         matched = f"{t}:{tt}"
 

@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import codecs
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import clock as clocks
 from ..errors import InputError
 from ..fsutil import atomic_file
 from ..redaction.preview import format_tin
+from ..results import AccountingSummary, AgencyTotal
 from ..store import db
 from ..store import letters as letters_sql
-from .session import Session
+from .context import Ctx
 
 HEADER = ("record", "disclosed_at", "request_id", "letter_id", "decision_id", "agency_code", "agency", "ref", "tin",
           "tin_type", "items", "authority", "purpose", "requests", "disclosures", "taxpayers")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")     # a cell starting with these runs as a spreadsheet formula
-
-
-@dataclass(frozen=True, slots=True)
-class AgencyTotal:
-    agency_code: str | None          # None: recipients outside the agency register (designees, taxpayers)
-    requests: int
-    disclosures: int
-    taxpayers: int
-
-
-@dataclass(frozen=True, slots=True)
-class AccountingSummary:
-    year: int
-    agencies: tuple[AgencyTotal, ...]
-    total: AgencyTotal
 
 
 def _year(year: int) -> int:
@@ -46,7 +31,7 @@ def _year(year: int) -> int:
     return year
 
 
-def summary(s: Session, year: int) -> AccountingSummary:
+def summary(s: Ctx, year: int) -> AccountingSummary:
     s.require("read-accounting")
     year = _year(year)
     bounds = clocks.year_bounds(year)      # the office's calendar year
@@ -59,7 +44,7 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA) else text
 
 
-def export(s: Session, year: int, path: Path) -> AccountingSummary:
+def export(s: Ctx, year: int, path: Path) -> AccountingSummary:
     """Write the year's disclosures and the per-agency totals as CSV to `path` (streamed, atomic, 0600)."""
     totals = summary(s, year)
     rows = 0

@@ -24,50 +24,22 @@ import re
 import secrets
 import shutil
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .. import clock as clocks
 from ..errors import InputError, StoreError, shown_name
 from ..fsutil import _fsync_dir, atomic_file, remove_stale
+from ..results import BackupInfo, RestoreInfo
 from ..store import backup as backup_sql
 from ..store import db, opening
-from .session import Session
+from .context import Ctx
 
 FORMAT = "dws.backup/1"
 MANIFEST, DATABASE, KEYSLOTS = "manifest.json", db.DB_NAME, opening.KEYSLOTS
 MEMBERS = (MANIFEST, DATABASE, KEYSLOTS)
 SMALL_MEMBER = 4 * 1024 * 1024      # the manifest and the keyslots: bounded before they are read
 CHUNK = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    path: Path
-    size: int
-    store_id: str
-    schema: int
-    log_size: int
-    created_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": str(self.path), "size": self.size, "store_id": self.store_id, "schema": self.schema,
-                "log_size": self.log_size, "created_at": self.created_at}
-
-
-@dataclass(frozen=True)
-class RestoreInfo:
-    store: Path
-    store_id: str
-    schema: int
-    log_size: int
-    created_at: str
-    device_binding: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"store": str(self.store), "store_id": self.store_id, "schema": self.schema,
-                "log_size": self.log_size, "created_at": self.created_at, "device_binding": self.device_binding}
 
 
 def _sha256_file(path: Path) -> str:
@@ -78,7 +50,7 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def backup(s: Session, target: Path) -> BackupInfo:
+def backup(s: Ctx, target: Path) -> BackupInfo:
     """(admin) Copy, check, then write the backup file atomically and log `store-backed-up`."""
     s.require("back-up-store")
     target = Path(os.path.abspath(target))
@@ -174,6 +146,7 @@ def _unpack(source: Path, staging: Path) -> tuple[dict[str, Any], dict[str, Any]
                     manifest = _manifest(source, fh.read())
                     seen[MANIFEST] = ""
                     continue
+                assert manifest is not None             # the first member (checked above)
                 digest = _write_member(fh, staging / member.name)
                 if digest != manifest["sha256"][member.name]:
                     raise _broken(source, f"{member.name} does not match its SHA-256 in the manifest")

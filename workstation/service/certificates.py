@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from ..errors import InputError, StoreError
 from ..keys import ca
 from ..keys import primitives as p
+from ..results import CaExport
 from ..store import certificates as certs_sql
 from ..store import db
 from ..store import decisions as dec
 from ..store import users as users_sql
-from .session import Session
+from .context import Ctx
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +30,7 @@ class SigningCertificate:
     serial: str
 
 
-@dataclass(frozen=True, slots=True)
-class CaExport:
-    pem: bytes
-    serial: str
-    sha256: str                 # the certificate's fingerprint, as readers show it: compare before trusting
-
-
-def export_ca(s: Session, target: str) -> CaExport:
+def export_ca(s: Ctx, target: str) -> CaExport:
     """The CA certificate as PEM; logs the export (its serial, fingerprint and where it went)."""
     cert = certs_sql.ca_certificate(s.conn)
     if cert is None:
@@ -47,7 +41,7 @@ def export_ca(s: Session, target: str) -> CaExport:
     return made
 
 
-def for_signing(s: Session, public_key: bytes) -> SigningCertificate:
+def for_signing(s: Ctx, public_key: bytes) -> SigningCertificate:
     """The certificate of the signed-in user's key `public_key` (the one their signer holds), with the CA's.
     Issued now (and announced) if the user has no valid one for that key: only for their current key."""
     user = s.user
@@ -63,13 +57,15 @@ def for_signing(s: Session, public_key: bytes) -> SigningCertificate:
         if users_sql.public_key(s.conn, user) != public_key:
             raise InputError("the key that would sign is not your current signing key; ask an administrator")
         with db.transaction(s.conn):
-            store = s._store
-            authority = certs_sql.ensure_ca(s.conn, store.data_key, store.keyslots.store_id, by=user)
-            row = certs_sql.issue(s.conn, store.data_key, store.keyslots.store_id, user, public_key, by=user)
+            store = s.store
+            fixed = s.fixed()
+            authority = certs_sql.ensure_ca(s.conn, store.data_key, store.keyslots.store_id, fixed=fixed, by=user)
+            row = certs_sql.issue(s.conn, store.data_key, store.keyslots.store_id, user, public_key, fixed=fixed,
+                                  by=user)
     return SigningCertificate(row.certificate, authority, row.serial)
 
 
-def verify_problems(s: Session, kept: list[tuple[str, str, str]]) -> tuple[int, list[str]]:
+def verify_problems(s: Ctx, kept: list[tuple[str, str, str]]) -> tuple[int, list[str]]:
     """(certificates checked, problems) for `dws verify`: the CA's creation announced with its fingerprint;
     every stored certificate issued by that CA, for a key the store enrolled for the user it names, and
     announced in the log with its serial, user and key."""

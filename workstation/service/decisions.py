@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,40 +16,19 @@ from ..errors import AuthError, InputError, PermissionDenied
 from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
 from ..model import ELEMENT_CLASS, TRI, SigningSummary
+from ..results import DecisionExport, DecisionInfo, EvaluationDoc
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import evaluation as ev
 from ..store import letters as letters_sql
 from ..store import users as users_sql
+from . import signing
+from .context import Ctx
 from .evaluation import evaluate
-from .overrides import check_free_text
-from .session import Session
+from .free_text import check_free_text
 
 OUTCOMES = ("grant", "partial", "deny")
 MIN_JUSTIFICATION = 20
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionInfo:
-    decision_id: str
-    request_id: str
-    outcome: str
-    recommendation: str
-    status: str                      # signed | approved
-    needs_approval: bool
-    preparer: str
-    preparer_fingerprint: str
-    prepared_at: str
-    approver: str | None
-    approver_fingerprint: str | None
-    approved_at: str | None
-    doc_hash: str
-    letter_kind: str
-
-    @property
-    def final(self) -> bool:
-        """May a letter be issued: approved, or signed and needing no approval."""
-        return self.status == "approved" or not self.needs_approval
 
 
 def info(row: dec.DecisionRow, request_id: str) -> DecisionInfo:
@@ -63,24 +41,24 @@ def info(row: dec.DecisionRow, request_id: str) -> DecisionInfo:
         approved_at=row.approved_at, doc_hash=row.doc_hash, letter_kind=doc["letter"]["kind"])
 
 
-def _rid(s: Session, request_id: str) -> int:
+def _rid(s: Ctx, request_id: str) -> int:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
     return int(row[0])
 
 
-def current(s: Session, request_id: str) -> DecisionInfo | None:
+def current(s: Ctx, request_id: str) -> DecisionInfo | None:
     row = dec.current(s.conn, _rid(s, request_id))
     return info(row, request_id) if row else None
 
 
-def decide(s: Session, request_id: str, outcome: str, justification: str | None, passphrase: str,
+def decide(s: Ctx, request_id: str, outcome: str, justification: str | None, passphrase: str,
            as_of: date) -> DecisionInfo:
     return sign(s, prepare(s, request_id, outcome, justification, as_of), passphrase)
 
 
-def prepare(s: Session, request_id: str, outcome: str, justification: str | None, as_of: date,
+def prepare(s: Ctx, request_id: str, outcome: str, justification: str | None, as_of: date,
             fixed: tuple[str, str, tuple[int, str]] | None = None) -> SigningSummary:
     """Every check a decision must pass, then the canonical decision document as it will be signed (nothing
     stored): shown to the reviewer, with its hash, before the passphrase. `fixed` (decision id, time, log head)
@@ -159,7 +137,7 @@ def _summary(document: bytes, released_items: tuple[str, ...], preparer: str, fi
         document=document)
 
 
-def sign(s: Session, draft: SigningSummary, passphrase: str) -> DecisionInfo:
+def sign(s: Ctx, draft: SigningSummary, passphrase: str) -> DecisionInfo:
     """Sign the decision document `prepare` made, if it still holds: the same checks pass and the request, its
     evaluation and plan are what they were, so the bytes signed are the ones shown and their hash the one
     stored. Else nothing is signed."""
@@ -169,7 +147,7 @@ def sign(s: Session, draft: SigningSummary, passphrase: str) -> DecisionInfo:
     if again.document != draft.document:
         raise InputError(f"request {draft.request_id} changed since its decision was prepared (its records, "
                          "court orders, settings, overrides or decision); nothing was signed: look at it again")
-    with s.signer(passphrase) as signer:           # the passphrase is asked again right before signing
+    with signing.signer(s, passphrase) as signer:           # the passphrase is asked again right before signing
         public = signer.public_key
         if p.fingerprint(public) != draft.preparer_fingerprint:
             raise AuthError(f"the key that signs is not the one enrolled for {s.user}; nothing was signed")
@@ -190,7 +168,7 @@ def sign(s: Session, draft: SigningSummary, passphrase: str) -> DecisionInfo:
     return info(row, request_id)
 
 
-def _to_approve(s: Session, request_id: str) -> tuple[int, dec.DecisionRow]:
+def _to_approve(s: Ctx, request_id: str) -> tuple[int, dec.DecisionRow]:
     """The request's decision an approver may approve now (refusals in the approver's words)."""
     if s.role != "approver":
         raise PermissionDenied(f"only an approver may approve a decision (you are {s.role})")
@@ -205,13 +183,13 @@ def _to_approve(s: Session, request_id: str) -> tuple[int, dec.DecisionRow]:
     return rid, row
 
 
-def _unchanged(evaluation: dict[str, Any], doc: dict[str, Any]) -> None:
+def _unchanged(evaluation: EvaluationDoc, doc: dict[str, Any]) -> None:
     if evaluation["plan_hash"] != doc["plan_hash"] or evaluation["recommendation"] != doc["recommendation"]:
         raise InputError("the evaluation changed since the decision was signed (records, court orders, settings "
                          "or overrides); the reviewer must decide again")
 
 
-def approval_summary(s: Session, request_id: str, as_of: date) -> SigningSummary:
+def approval_summary(s: Ctx, request_id: str, as_of: date) -> SigningSummary:
     """What approving the request's decision signs: the stored decision document (its hash is the one stored
     with it), with the items its release plan releases (from the evaluation it was signed on)."""
     row = _to_approve(s, request_id)[1]
@@ -221,7 +199,7 @@ def approval_summary(s: Session, request_id: str, as_of: date) -> SigningSummary
     return _summary(row.document, items, row.preparer, doc["preparer"]["fingerprint"])
 
 
-def approve(s: Session, request_id: str, passphrase: str, as_of: date,
+def approve(s: Ctx, request_id: str, passphrase: str, as_of: date,
             expected_hash: str | None = None) -> DecisionInfo:
     """The approver's signature on the very bytes the preparer signed; with `expected_hash` (the hash shown to
     the approver) only if the decision is still that one."""
@@ -230,7 +208,7 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date,
         raise InputError(f"the decision on {request_id} changed since it was shown (now {row.decision_id}); "
                          "nothing was signed: look at it again")
     _unchanged(evaluate(s, request_id, as_of), json.loads(row.document))
-    with s.signer(passphrase) as signer:
+    with signing.signer(s, passphrase) as signer:
         public = signer.public_key
         signature = signer.sign(row.document)
     with db.transaction(s.conn):
@@ -243,7 +221,7 @@ def approve(s: Session, request_id: str, passphrase: str, as_of: date,
     return info(new, request_id)
 
 
-def export(s: Session, request_id: str) -> tuple[dec.DecisionRow, dict[str, bytes]]:
+def export(s: Ctx, request_id: str) -> DecisionExport:
     """The signed bytes, each signature (raw 64 bytes) and each signer's public key as PEM."""
     rid = _rid(s, request_id)
     row = dec.current(s.conn, rid)
@@ -256,7 +234,7 @@ def export(s: Session, request_id: str) -> tuple[dec.DecisionRow, dict[str, byte
         files["approver.pem"] = p.public_pem(row.approver_key)
     with db.transaction(s.conn):
         s.log("decision-exported", request_id, {"decision_id": row.decision_id})
-    return row, files
+    return DecisionExport(row.decision_id, files)
 
 
 __all__ = ["DecisionInfo", "approval_summary", "approve", "current", "decide", "export", "prepare", "sign"]

@@ -11,12 +11,12 @@ import hashlib
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from ..canonical import utc_now
 from ..codec import package_from_json
@@ -24,6 +24,7 @@ from ..errors import Cancelled, InputError
 from ..model import RequestPackage
 from ..normalize import name_control, normalize_name, tin_digits
 from ..processes import gc_paused, worker_pool
+from ..results import EvaluationCounts, EvaluationDoc, FindingDoc
 from ..rules.checks_request import RequestContext, evaluate_request, valid_periods
 from ..rules.checks_subject import check_name
 from ..rules.findings import releasable_items
@@ -32,7 +33,7 @@ from ..rules.subjects import SubjectPolicy, street_parts
 from ..store import db, orders
 from ..store import evaluation as ev
 from . import subject_pass
-from .session import CancelCheck, Progress, Session
+from .context import CancelCheck, Ctx, Progress
 
 BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
@@ -41,7 +42,7 @@ CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stor
 AHEAD = 3                   # ranges per worker handed out ahead of the writing
 
 
-def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
+def _request(s: Ctx, request_id: str) -> tuple[int, RequestPackage, int, str]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
@@ -49,7 +50,7 @@ def _request(s: Session, request_id: str) -> tuple[int, Any, int, str]:
     return rid, package_from_json(package_json), count, package_hash
 
 
-def stored(s: Session, request_id: str, as_of: date) -> dict[str, Any] | None:
+def stored(s: Ctx, request_id: str, as_of: date) -> EvaluationDoc | None:
     """The stored evaluation when none of its inputs changed since, else None."""
     rid, _pkg, _n, _h = _request(s, request_id)
     doc = ev.load_evaluation(s.conn, rid)
@@ -60,8 +61,8 @@ def stored(s: Session, request_id: str, as_of: date) -> dict[str, Any] | None:
     return doc
 
 
-def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None = None,
-             cancelled: CancelCheck | None = None) -> dict[str, Any]:
+def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = None,
+             cancelled: CancelCheck | None = None) -> EvaluationDoc:
     """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document."""
     s.require("read-queue")
     fresh = stored(s, request_id, as_of)
@@ -102,12 +103,15 @@ def evaluate(s: Session, request_id: str, as_of: date, progress: Progress | None
             complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
             needs_review = provisional(recommendation, code_counts)
-            doc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
-                   "data_version": ev.data_version(s.conn), "overrides_rev": ev.overrides_rev(s.conn, rid),
-                   "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
-                   "request_findings": [asdict(f) for f in request_findings],
-                   "code_counts": _nested(code_counts), "plan_hash": plan_hash, "findings_hash": findings_hash,
-                   "released_items": ",".join(i for i in items if i in released_items)}
+            doc: EvaluationDoc = {"evaluated_at": utc_now(), "evaluated_by": s.user, "as_of": as_of.isoformat(),
+                                  "data_version": ev.data_version(s.conn),
+                                  "overrides_rev": ev.overrides_rev(s.conn, rid),
+                                  "recommendation": recommendation, "needs_review": needs_review, "counts": counts,
+                                  # a Finding's fields, in their order (the stored bytes are hashed and compared)
+                                  "request_findings": [cast(FindingDoc, asdict(f)) for f in request_findings],
+                                  "code_counts": _nested(code_counts), "plan_hash": plan_hash,
+                                  "findings_hash": findings_hash,
+                                  "released_items": ",".join(i for i in items if i in released_items)}
             ev.save_evaluation(s.conn, rid, doc)
             ev.set_status(s.conn, rid, "evaluated")
             s.log("request-evaluated", request_id, {"recommendation": recommendation,
@@ -144,7 +148,7 @@ def _home(pkg: RequestPackage) -> str | None:
     return street_parts(lines[0], city.rstrip(","), state, zip_code)[1]
 
 
-def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
+def _reason_keys(s: Ctx, rid: int, pool: _Pool | None) -> Counter[str]:
     """How many subjects give each reason (folded for the boilerplate comparison): every subject's reason is
     read before any subject can be checked, so large requests have the workers read them, a range each."""
     if pool is None:
@@ -162,7 +166,7 @@ def _reason_keys(s: Session, rid: int, pool: _Pool | None) -> Counter[str]:
 
 
 @contextmanager
-def _pool(s: Session, workers: int) -> Iterator[_Pool | None]:
+def _pool(s: Ctx, workers: int) -> Iterator[_Pool | None]:
     """Worker processes (none when `workers` is 1), each started with its own connections to the store."""
     if workers == 1:
         yield None
@@ -183,8 +187,9 @@ class _Pool:
     workers: int
 
 
-def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
-                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[subject_pass.Part]:
+def _subject_results(s: Ctx, rid: int, count: int, policy: SubjectPolicy, plan: Plan, pool: _Pool | None,
+                     progress: Progress | None, cancelled: CancelCheck | None
+                     ) -> Generator[subject_pass.Part, None, None]:
     """Every subject's result, in ranges of subjects in subject order, evaluated here or, for large requests,
     on every core. The first ranges are handed to the workers at once, the others as ranges are written; each
     is yielded as soon as it and those before it are done."""
@@ -200,7 +205,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
         return part
 
     if pool is None:
-        def here() -> Iterator[subject_pass.Part]:
+        def here() -> Generator[subject_pass.Part, None, None]:
             for chunk in subject_pass.chunks(s.conn, rid, -(-count // CHUNK_SUBJECTS)):
                 yield collected(subject_pass.run(s.conn, s.conn, s.conn, rid, chunk, policy, plan))
         return here()
@@ -217,7 +222,7 @@ def _subject_results(s: Session, rid: int, count: int, policy: SubjectPolicy, pl
 
     hand_out()
 
-    def arriving() -> Iterator[subject_pass.Part]:
+    def arriving() -> Generator[subject_pass.Part, None, None]:
         try:
             while futures:
                 part = futures[0].result()
@@ -241,9 +246,9 @@ def _workers(count: int) -> int:
     return max(1, workers) if count >= threshold else 1
 
 
-def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pass.Part],
+def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Part],
                    code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
-                   ) -> tuple[dict[str, int], str, str, set[str], int]:
+                   ) -> tuple[EvaluationCounts, str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
     in the same single pass)."""
@@ -272,7 +277,8 @@ def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pas
             no_record += n
         else:
             withheld += n
-    counts = {"subjects": total, "releasable": releasable, "withheld": withheld, "no_record": no_record}
+    counts: EvaluationCounts = {"subjects": total, "releasable": releasable, "withheld": withheld,
+                                "no_record": no_record}
     released_items = {item for r in released_sets for item in r.split(",")}
     return counts, plan.hexdigest(), findings.hexdigest(), released_items, fully - partly
 

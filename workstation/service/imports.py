@@ -20,13 +20,13 @@ from ..store import db, orders
 from ..store import evaluation as ev
 from ..store import requests as requests_sql
 from ..wording import count
+from .context import CancelCheck, Ctx, Progress
 from .records_load import check_cancel, copy_records
-from .session import CancelCheck, Progress, Session
 
 SUBJECT_BATCH = 20_000
 
 
-def import_records(s: Session, path: Path, progress: Progress | None, cancelled: CancelCheck | None
+def import_records(s: Ctx, path: Path, progress: Progress | None, cancelled: CancelCheck | None
                    ) -> ImportSummary:
     s.require("import-records")
     with db.transaction(s.conn):
@@ -37,7 +37,7 @@ def import_records(s: Session, path: Path, progress: Progress | None, cancelled:
     return ImportSummary("records", path.name, total, inserted=inserted, replaced=replaced)
 
 
-def import_request(s: Session, path: Path, progress: Progress | None, cancelled: CancelCheck | None
+def import_request(s: Ctx, path: Path, progress: Progress | None, cancelled: CancelCheck | None
                    ) -> ImportSummary:
     s.require("import-request")
     parsed = read_request(path)
@@ -69,10 +69,11 @@ def import_request(s: Session, path: Path, progress: Progress | None, cancelled:
     return ImportSummary("request", path.name, count, inserted=count, ident=pkg.request_id)
 
 
-def _due_date(s: Session, source: str, authority: str, received_on: str) -> date:
+def _due_date(s: Ctx, source: str, authority: str, received_on: str) -> date:
     """The request's due date; one that would fall after the calendar's last day is the file's problem (named by
     its field), not a crash."""
-    agency_days, foia_days = s.setting("agency_due_days"), s.setting("foia_due_working_days")
+    settings = s.settings()
+    agency_days, foia_days = settings["agency_due_days"], settings["foia_due_working_days"]
     try:
         return due_date(authority, date.fromisoformat(received_on), agency_days=agency_days, foia_days=foia_days)
     except BeyondCalendar:
@@ -82,7 +83,7 @@ def _due_date(s: Session, source: str, authority: str, received_on: str) -> date
                          "last day the calendar holds", source=source, where="$.received_on") from None
 
 
-def import_order(s: Session, path: Path) -> ImportSummary:
+def import_order(s: Ctx, path: Path) -> ImportSummary:
     s.require("import-order")
     order = read_court_order(path)
     with db.transaction(s.conn):
@@ -95,7 +96,7 @@ def import_order(s: Session, path: Path) -> ImportSummary:
                          ident=order.case_no)
 
 
-def import_agency(s: Session, path: Path) -> ImportSummary:
+def import_agency(s: Ctx, path: Path) -> ImportSummary:
     s.require("import-agency")
     entry = read_agency(path)
     with db.transaction(s.conn):

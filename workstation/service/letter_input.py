@@ -33,6 +33,7 @@ from ..letters.ranges import Runs
 from ..letters.templates import texts as letter_texts
 from ..model import ELEMENT_CLASS, RequestPackage
 from ..redaction.preview import released_text
+from ..results import DecisionInfo
 from ..rules.findings import PASS, citation, denies
 from ..rules.plan import PARTIAL_CODES
 from ..rules.subjects import HOLD_WITH_OTHERS, PRECEDENCE
@@ -40,8 +41,7 @@ from ..store import decisions as dec
 from ..store import letters as letters_sql
 from ..store import orders as orders_sql
 from . import review
-from .decisions import DecisionInfo
-from .session import Session
+from .context import Ctx
 
 REQUESTER_CODES = frozenset({"NAME", "ADDRESS", "REASON"})        # defects in what the requester sent
 RECORD_CODES = frozenset({"MATCH", "MATCH/needs-review", "ADDRESS-MATCH", "PERIOD-RECORD", "HOLD"})
@@ -63,7 +63,7 @@ def _fails_whole(f: dict[str, Any]) -> bool:
     return f["outcome"] in ("fail", "block") and f["code"] not in PARTIAL_CODES
 
 
-def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
+def build(s: Ctx, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: DecisionInfo,
           letter_id: str, checkpoint: LogCheckpoint | None = None) -> LetterInput:
     doc: dict[str, Any] = json.loads(row.document)
     kind, version = doc["letter"]["kind"], doc["letter"]["template_version"]
@@ -88,7 +88,7 @@ def build(s: Session, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info:
     return d
 
 
-def _office(s: Session) -> Office:
+def _office(s: Ctx) -> Office:
     v = s.settings()
     return Office(name=v["office_name"], address_lines=tuple(v["office_address_lines"]), phone=v["office_phone"],
                   signature_name=v["office_signature_name"], signature_title=v["office_signature_title"],
@@ -103,7 +103,7 @@ def _verification(letter_id: str, row: dec.DecisionRow, info: DecisionInfo) -> V
     return Verification(letter_id, row.decision_id, row.doc_hash, tuple(signers))
 
 
-def _blocking_orders(s: Session, defects: list[RequestDefect]) -> list[BlockingOrder]:
+def _blocking_orders(s: Ctx, defects: list[RequestDefect]) -> list[BlockingOrder]:
     """The orders behind the block findings of the signed decision, as the register held them then (the
     finding's citation names court, case number and date; the caption comes from the register)."""
     out = []
@@ -117,7 +117,7 @@ def _blocking_orders(s: Session, defects: list[RequestDefect]) -> list[BlockingO
     return out
 
 
-def _schedule(s: Session, rid: int, pkg: RequestPackage) -> Iterator[ScheduleRow]:
+def _schedule(s: Ctx, rid: int, pkg: RequestPackage) -> Iterator[ScheduleRow]:
     """Released values subject by subject; each subject's record rows hold only its released columns and
     only the periods that may be released (never an invalid one, nor one beyond the order or the consent)."""
     years = review.request_years(s, rid, pkg)
@@ -180,7 +180,7 @@ def _withheld_keys(codes: tuple[str, ...], released: str, withheld: str
     return list(dict.fromkeys(keys)), entries
 
 
-def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[str]:
+def _groups(s: Ctx, rid: int, pkg: RequestPackage, d: LetterInput) -> set[str]:
     """One pass over every subject's outcome: the withheld groups (letters that release) or the subject
     defects (declinations), each with its subjects' references compacted. Returns the codes listed."""
     limit = int(d.texts["common"]["max_runs_per_group"])
@@ -215,7 +215,7 @@ def _groups(s: Session, rid: int, pkg: RequestPackage, d: LetterInput) -> set[st
 def _title(d: LetterInput, code: str, its: tuple[str, ...], requested: tuple[str, ...]) -> str:
     c = d.texts["common"]
     if code == "HOLD":
-        return c["hold"]
+        return str(c["hold"])
     reasons = c["reasons"]
     # CONSENT of a subject (a consent that covers another taxpayer) reads as the request-level CONSENT text
     reason = reasons.get(code) or c["request_codes"].get(code) or reasons["REQUEST"]

@@ -4,15 +4,15 @@ would, with this store's office CA the trust root and the issuing user's certifi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import InputError
 from ..keys.signer import Signer
+from ..results import PdfSignatureReport
 from ..store import certificates as certs_sql
 from ..store import letters as letters_sql
 from .certificates import SigningCertificate
-from .session import Session
+from .context import Ctx
 
 
 def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertificate], at: datetime) -> bytes:
@@ -27,22 +27,7 @@ def sign(rendered: bytes, letter_id: str, signing: tuple[Signer, SigningCertific
         raise InputError(f"letter {letter_id} could not be signed ({exc}); nothing was issued") from None
 
 
-@dataclass(frozen=True, slots=True)
-class PdfSignatureReport:
-    """The file's PDF signature as `dws verify-letter` reports it (human and --json)."""
-
-    valid: bool                 # all of the checks below hold
-    signer: str
-    certificate_serial: str
-    signing_time: str | None
-    intact: bool
-    cryptographically_valid: bool
-    trusted: bool               # chains to this store's office CA
-    issuing_user: bool          # the certificate is one the office CA issued to the user who issued the letter
-    whole_file: bool            # nothing follows the signature
-
-
-def check(s: Session, data: bytes, issued: bytes, row: letters_sql.LetterRow,
+def check(s: Ctx, data: bytes, issued: bytes, row: letters_sql.LetterRow,
           problems: list[str], notes: list[str]) -> PdfSignatureReport | None:
     """Check the PDF signature of `data` (the file) for letter `row`, whose stored bytes are `issued`; add
     what is wrong to `problems`. A letter issued before letters were signed: a note, and None."""

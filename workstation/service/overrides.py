@@ -10,29 +10,20 @@ from datetime import date
 from ..canonical import utc_now
 from ..errors import InputError, PermissionDenied
 from ..model import ELEMENTS
-from ..redaction.scan import scan_free_text
+from ..results import OverrideEntry
 from ..rules.plan import forbidden_release, never_released
 from ..store import db
 from ..store import evaluation as ev
-from ..wording import listing
+from . import review
+from .context import Ctx
 from .evaluation import evaluate
-from .session import Session
+from .free_text import check_free_text
 
 MIN_REASON = 10
-KIND_WORDS = {"SSN": "an SSN", "ITIN": "an ITIN", "EIN": "an EIN", "BANK_ACCOUNT": "a bank account number",
-              "PHONE": "a phone number"}
 ACTIONS = ("release", "withhold")
 
 
-def check_free_text(text: str, what: str) -> None:
-    """Free text that may reach a letter must not carry identifiers (SSN, ITIN, EIN, accounts, phones)."""
-    hits = scan_free_text(text)
-    if hits:
-        kinds = listing([KIND_WORDS[k] for k in dict.fromkeys(k for k, _s, _e in hits)])
-        raise InputError(f"the {what} contains what looks like {kinds}; remove it (free text may reach a letter)")
-
-
-def add_override(s: Session, request_id: str, ref: str | None, item: str, action: str, reason: str,
+def add_override(s: Ctx, request_id: str, ref: str | None, item: str, action: str, reason: str,
                  as_of: date) -> int:
     if s.role != "reviewer":
         raise PermissionDenied(f"only a reviewer may override the release plan (you are {s.role})")
@@ -77,20 +68,17 @@ def add_override(s: Session, request_id: str, ref: str | None, item: str, action
     return oid
 
 
-def _matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
-    """review imports this module (check_free_text), so it is imported here, where it is used."""
-    from .review import matched_taxpayer
-
-    return matched_taxpayer(s, rid, seq)
+def _matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
+    return review.matched_taxpayer(s, rid, seq)
 
 
-def _failing_codes(s: Session, rid: int, seq: int) -> set[str]:
+def _failing_codes(s: Ctx, rid: int, seq: int) -> set[str]:
     """The subject-level codes that did not pass for one evaluated subject."""
     row = s.conn.execute("SELECT findings FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
     return {code for code, outcome, _message in json.loads(row[0]) if outcome != "pass"} if row else set()
 
 
-def undo_override(s: Session, request_id: str, override_id: int) -> None:
+def undo_override(s: Ctx, request_id: str, override_id: int) -> None:
     if s.role != "reviewer":
         raise PermissionDenied(f"only a reviewer may undo an override (you are {s.role})")
     row = ev.package(s.conn, request_id)
@@ -107,7 +95,7 @@ def undo_override(s: Session, request_id: str, override_id: int) -> None:
         s.log("override-undone", request_id, {"override": override_id})
 
 
-def list_overrides(s: Session, request_id: str) -> list[dict]:
+def list_overrides(s: Ctx, request_id: str) -> list[OverrideEntry]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store")
@@ -115,5 +103,4 @@ def list_overrides(s: Session, request_id: str) -> list[dict]:
         "SELECT o.id, s.ref, o.item, o.action, o.reason, o.created_by, o.created_at, o.undone_at "
         "FROM overrides o LEFT JOIN subjects s ON s.rid = o.rid AND s.seq = o.seq WHERE o.rid = ? ORDER BY o.id",
         (row[0],)).fetchall()
-    keys = ("id", "ref", "item", "action", "reason", "by", "at", "undone_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [OverrideEntry(*r) for r in rows]

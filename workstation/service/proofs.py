@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from .. import checkpoint as cp
 from .. import merkle
@@ -17,12 +18,12 @@ from ..model import InclusionProof
 from ..store import auditlog, db, logtree
 from ..store import requests as requests_sql
 from . import witness
-from .session import Session
+from .context import Ctx
 
 VIEW_EVENTS = ("preview-viewed", "unredacted-viewed")
 
 
-def _checkpoint(s: Session, min_size: int) -> cp.Checkpoint:
+def _checkpoint(s: Ctx, min_size: int) -> cp.Checkpoint:
     size = logtree.size(s.conn)
     note = logtree.latest_checkpoint(s.conn, min_size)
     if note is not None:
@@ -32,7 +33,7 @@ def _checkpoint(s: Session, min_size: int) -> cp.Checkpoint:
     return cp.parse(witness.make_checkpoint(s).note)
 
 
-def _proof(s: Session, c: cp.Checkpoint, seq: int) -> InclusionProof:
+def _proof(s: Ctx, c: cp.Checkpoint, seq: int) -> InclusionProof:
     row = auditlog.entry_row(s.conn, seq)
     if row is None or seq > c.size:
         raise InputError(f"no log entry {seq} (the log has {logtree.size(s.conn):,} entries)")
@@ -45,21 +46,21 @@ def _proof(s: Session, c: cp.Checkpoint, seq: int) -> InclusionProof:
     return InclusionProof(seq, c.note, leaf.hex(), tuple(h.hex() for h in path), body.decode("utf-8"))
 
 
-def prove_entry(s: Session, seq: int) -> InclusionProof:
+def prove_entry(s: Ctx, seq: int) -> InclusionProof:
     s.require("read-log")
     if seq < 1:
         raise InputError("a log entry number (SEQ) is 1 or more")
     return _proof(s, _checkpoint(s, seq), seq)
 
 
-def _prove_all(s: Session, seqs: list[int]) -> list[InclusionProof]:
+def _prove_all(s: Ctx, seqs: list[int]) -> list[InclusionProof]:
     if not seqs:
         return []
     c = _checkpoint(s, max(seqs))
     return [_proof(s, c, seq) for seq in seqs]
 
 
-def prove_request(s: Session, request_id: str) -> list[InclusionProof]:
+def prove_request(s: Ctx, request_id: str) -> list[InclusionProof]:
     """Every entry about one request (import, evaluations, views, decisions, letters), with its proof."""
     s.require("read-log")
     if requests_sql.find(s.conn, request_id) is None:
@@ -69,7 +70,7 @@ def prove_request(s: Session, request_id: str) -> list[InclusionProof]:
     return proofs
 
 
-def prove_taxpayer_views(s: Session, tin: str) -> list[InclusionProof]:
+def prove_taxpayer_views(s: Ctx, tin: str) -> list[InclusionProof]:
     """Every view of one taxpayer's data (preview or unredacted, any request naming the TIN or matched to
     the taxpayer with it), with its proof. The entries carry request ids and subject refs, never the TIN."""
     s.require("read-log")
@@ -85,6 +86,6 @@ def prove_taxpayer_views(s: Session, tin: str) -> list[InclusionProof]:
     return proofs
 
 
-def _note(s: Session, event: str, obj: str | None, detail: dict) -> None:
+def _note(s: Ctx, event: str, obj: str | None, detail: dict[str, Any]) -> None:
     with db.transaction(s.conn):
         s.log(event, obj, detail)

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Cancelled
-from ..intake.records_csv import PackedRows, duplicate_error, read_packed
+from ..intake.records_csv import duplicate_error, read_packed
+from ..intake.records_pack import PackedRows
 from ..intake.records_parallel import read_packed_bulk
 from ..processes import release_free_memory
 from ..store import db

@@ -46,7 +46,7 @@ from ..redaction import pdftext
 from ..redaction.gate_match import Found, Key, TextIndex, tin_key, value_keys
 from ..store import db
 from ..store import gate as gate_sql
-from .session import Session
+from .context import Ctx
 
 RECORD_SUBJECTS = 50_000        # records are read for at most this many subjects
 BATCH = 500                     # TINs per records query
@@ -116,7 +116,7 @@ class _Collector:
             self.offer(key, owner)
 
 
-def inspect(s: Session, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
+def inspect(s: Ctx, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
     """Read the letter back and look for every withheld value of the request (see the module docstring)."""
     back = pdftext.read(pdf)
     report = GateReport(unreadable=back.unreadable)
@@ -134,7 +134,7 @@ def inspect(s: Session, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
     return report
 
 
-def check(s: Session, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
+def check(s: Ctx, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
     """`inspect`, and refuse the letter (logged, LetterRefused) if it shows a withheld value or cannot be
     read entirely."""
     report = inspect(s, rid, d, pdf)
@@ -143,7 +143,7 @@ def check(s: Session, rid: int, d: LetterInput, pdf: bytes) -> GateReport:
     return report
 
 
-def _records_affordable(s: Session, rid: int, releases: bool) -> bool:
+def _records_affordable(s: Ctx, rid: int, releases: bool) -> bool:
     """Whether at most RECORD_SUBJECTS subjects need their records read (every subject of a letter that
     releases nothing; those with something withheld or nothing released of one that does)."""
     if gate_sql.subject_count(s.conn, rid) <= RECORD_SUBJECTS:
@@ -151,7 +151,7 @@ def _records_affordable(s: Session, rid: int, releases: bool) -> bool:
     return releases and gate_sql.with_withheld(s.conn, rid) <= RECORD_SUBJECTS
 
 
-def _subjects(s: Session, rid: int, collect: _Collector, report: GateReport, *, read_records: bool,
+def _subjects(s: Ctx, rid: int, collect: _Collector, report: GateReport, *, read_records: bool,
               releases: bool) -> dict[str, list[tuple[str, tuple[str, ...], Owner]]]:
     """Offer the TINs of every subject and what the requester sent for those not released (every subject,
     when the decision releases nothing, whatever the plan said); return the records to read: nine-digit TIN
@@ -191,7 +191,7 @@ def _subjects(s: Session, rid: int, collect: _Collector, report: GateReport, *, 
     return wanted
 
 
-def _records(s: Session, wanted: dict[str, list[tuple[str, tuple[str, ...], Owner]]], collect: _Collector) -> int:
+def _records(s: Ctx, wanted: dict[str, list[tuple[str, tuple[str, ...], Owner]]], collect: _Collector) -> int:
     tins = list(wanted)
     columns = {c: n for n, c in enumerate(gate_sql.RECORD_COLUMNS, start=2)}
     subjects = {o.seq for entries in wanted.values() for _t, _i, o in entries}
@@ -259,7 +259,7 @@ def _label(owner: Owner, key: Key) -> str:
     return owner.ref
 
 
-def _refuse(s: Session, d: LetterInput, report: GateReport) -> None:
+def _refuse(s: Ctx, d: LetterInput, report: GateReport) -> None:
     entries = [{"element": o.element, "ref": _label(o, leak.key), "source": o.source, "where": list(leak.found.where)}
                for leak in report.leaks for o in leak.owners]
     detail = {"letter_id": d.letter_id, "decision_id": d.verification.decision_id, "kind": d.kind,

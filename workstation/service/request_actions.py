@@ -14,11 +14,11 @@ from ..store import decisions as dec
 from ..store import evaluation as ev
 from ..store import letters as letters_sql
 from . import roles
+from .context import Ctx
 from .evaluation import stored
-from .session import Session
 
 
-def _role(s: Session, action: str) -> Permit:
+def _role(s: Ctx, action: str) -> Permit:
     try:
         roles.require(s.role, action)
     except PermissionDenied as exc:
@@ -26,7 +26,7 @@ def _role(s: Session, action: str) -> Permit:
     return Permit()
 
 
-def actions(s: Session, request_id: str, as_of: date) -> RequestActions:
+def actions(s: Ctx, request_id: str, as_of: date) -> RequestActions:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
@@ -37,7 +37,7 @@ def actions(s: Session, request_id: str, as_of: date) -> RequestActions:
                           issue_letter=_issue(s, decision, letter), letter_output=_output(s, letter))
 
 
-def _decide(s: Session, decision: dec.DecisionRow | None, letter: letters_sql.LetterRow | None) -> Permit:
+def _decide(s: Ctx, decision: dec.DecisionRow | None, letter: letters_sql.LetterRow | None) -> Permit:
     if s.role != "reviewer":
         return Permit(f"only a reviewer decides a request (you are {s.role or 'not signed in'})")
     if decision is not None and decision.status == "approved":
@@ -47,7 +47,7 @@ def _decide(s: Session, decision: dec.DecisionRow | None, letter: letters_sql.Le
     return Permit()
 
 
-def _approve(s: Session, request_id: str, as_of: date, decision: dec.DecisionRow | None) -> Permit:
+def _approve(s: Ctx, request_id: str, as_of: date, decision: dec.DecisionRow | None) -> Permit:
     if s.role != "approver":
         return Permit(f"only an approver approves a decision (you are {s.role or 'not signed in'})")
     if decision is None:
@@ -64,7 +64,7 @@ def _approve(s: Session, request_id: str, as_of: date, decision: dec.DecisionRow
     return Permit()
 
 
-def _issue(s: Session, decision: dec.DecisionRow | None, letter: letters_sql.LetterRow | None) -> Permit:
+def _issue(s: Ctx, decision: dec.DecisionRow | None, letter: letters_sql.LetterRow | None) -> Permit:
     role = _role(s, "issue-letter")
     if not role.allowed:
         return role
@@ -77,7 +77,7 @@ def _issue(s: Session, decision: dec.DecisionRow | None, letter: letters_sql.Let
     return Permit()
 
 
-def _output(s: Session, letter: letters_sql.LetterRow | None) -> Permit:
+def _output(s: Ctx, letter: letters_sql.LetterRow | None) -> Permit:
     role = _role(s, "issue-letter")
     if not role.allowed:
         return role

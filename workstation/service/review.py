@@ -17,34 +17,34 @@ from ..store import db
 from ..store import evaluation as ev
 from ..store import records as records_sql
 from ..store import requests as requests_sql
-from .overrides import check_free_text
-from .session import Session
+from .context import Ctx
+from .free_text import check_free_text
 
 VIEW_ROLES = frozenset({"reviewer", "approver", "counsel"})
 MIN_VIEW_REASON = 10
 
 
-def request(s: Session, request_id: str) -> tuple[int, RequestPackage]:
+def request(s: Ctx, request_id: str) -> tuple[int, RequestPackage]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
     return row[0], package_from_json(row[1])
 
 
-def _row(r: tuple) -> SubjectRow:
+def _row(r: db.Row) -> SubjectRow:
     seq, ref, status, _matched, findings, released, withheld = r
     codes = tuple(dict.fromkeys(c for c, o, _m in json.loads(findings) if o != "pass"))
     return SubjectRow(seq, ref, status, codes, tuple(released.split(",")) if released else (),
-                      tuple(tuple(w.split(":", 1)) for w in withheld.split(",") if w))  # type: ignore[misc]
+                      tuple(tuple(w.split(":", 1)) for w in withheld.split(",") if w))
 
 
-def subject_count(s: Session, request_id: str, status: str | None = None) -> int:
+def subject_count(s: Ctx, request_id: str, status: str | None = None) -> int:
     rid, _pkg = request(s, request_id)
     sql = "SELECT count(*) FROM subject_results WHERE rid = ?" + (" AND status = ?" if status else "")
     return int(s.conn.execute(sql, (rid, status) if status else (rid,)).fetchone()[0])
 
 
-def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
+def subject_rows(s: Ctx, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
     """One page of subjects in package order (evaluate first). With a status, only those subjects."""
     rid, _pkg = request(s, request_id)
     cols = "seq, ref, status, matched, findings, released, withheld"
@@ -60,7 +60,7 @@ def subject_rows(s: Session, request_id: str, offset: int, limit: int, status: s
 FIND_LIMIT = 50
 
 
-def find_subjects(s: Session, request_id: str, text: str) -> list[SubjectRow]:
+def find_subjects(s: Ctx, request_id: str, text: str) -> list[SubjectRow]:
     """The evaluated subjects whose reference is `text`, or whose name holds each of its words, in package order
     (at most FIND_LIMIT). Searching by name is a query of taxpayer data: it is logged (the number of words and
     of matches, never the words)."""
@@ -76,7 +76,7 @@ def find_subjects(s: Session, request_id: str, text: str) -> list[SubjectRow]:
     return [r[0] for r in rows if r]
 
 
-def subject_findings(s: Session, request_id: str, seq: int) -> list[SubjectFinding]:
+def subject_findings(s: Ctx, request_id: str, seq: int) -> list[SubjectFinding]:
     """A subject's findings. When MATCH found more than one taxpayer, its finding names them (masked TIN,
     type, years on file): that is a view of taxpayer data, logged."""
     rid, pkg = request(s, request_id)
@@ -102,7 +102,7 @@ def masked_candidates(stored: str | None) -> list[str]:
     return [mask_tin(*c.split(":", 1)) for c in stored.split(";")] if stored else []
 
 
-def candidates(s: Session, stored: str | None) -> tuple[MatchCandidate, ...]:
+def candidates(s: Ctx, stored: str | None) -> tuple[MatchCandidate, ...]:
     """The stored candidates ('tin:type;...') as the officer sees them (the caller logs the view)."""
     out = []
     for c in stored.split(";") if stored else ():
@@ -111,14 +111,14 @@ def candidates(s: Session, stored: str | None) -> tuple[MatchCandidate, ...]:
     return tuple(out)
 
 
-def log_candidates_viewed(s: Session, request_id: str, refs: list[str]) -> None:
+def log_candidates_viewed(s: Ctx, request_id: str, refs: list[str]) -> None:
     """The candidates of these subjects were shown (e.g. in `dws evaluate --json`)."""
     if refs:
         with db.transaction(s.conn):
             s.log("candidates-viewed", request_id, {"refs": refs})
 
 
-def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]:
+def _matched(s: Ctx, rid: int, seq: int) -> tuple[str | None, str, str, str]:
     row = s.conn.execute("SELECT matched, ref, released, withheld FROM subject_results WHERE rid = ? AND seq = ?",
                          (rid, seq)).fetchone()
     if row is None:
@@ -126,17 +126,17 @@ def _matched(s: Session, rid: int, seq: int) -> tuple[str | None, str, str, str]
     return row[0], row[1], row[2], row[3]
 
 
-def matched_taxpayer(s: Session, rid: int, seq: int) -> str | None:
+def matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
     """The one taxpayer ("tin:type") an evaluated subject matched, or None (no record, several candidates)."""
     return _matched(s, rid, seq)[0]
 
 
-def _periods(s: Session, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
+def _periods(s: Ctx, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
     own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
     return subject_years(own, request_years(s, rid, pkg))
 
 
-def request_years(s: Session, rid: int, pkg: RequestPackage) -> tuple[str, ...]:
+def request_years(s: Ctx, rid: int, pkg: RequestPackage) -> tuple[str, ...]:
     """The request's periods that may be released, as of its evaluation: never an invalid period, nor one
     beyond the court order or the consent (RULES.md ORDER, PERIODS). Before any evaluation: none."""
     doc = ev.load_evaluation(s.conn, rid)
@@ -150,7 +150,7 @@ def subject_years(own: str | None, periods: tuple[str, ...]) -> list[int]:
     return sorted({int(p) for p in wanted if p.isdigit()}, reverse=True)
 
 
-def _record_rows(s: Session, matched: str, columns: list[str], years: list[int]) -> list[dict[str, Any]]:
+def _record_rows(s: Ctx, matched: str, columns: list[str], years: list[int]) -> list[dict[str, Any]]:
     tin, tin_type = matched.split(":")
     cols = ["tax_year", "tin_type", "address_as_of", *[c for c in columns if c in ELEMENTS and c != "address"]]
     if "address" in columns:
@@ -164,7 +164,7 @@ def _record_rows(s: Session, matched: str, columns: list[str], years: list[int])
     return rows
 
 
-def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:
+def preview(s: Ctx, request_id: str, seq: int) -> list[PreviewField]:
     """Each requested element as it would be released, or its withholding label. Logged as a view."""
     rid, pkg = request(s, request_id)
     matched, ref, released_s, withheld_s = _matched(s, rid, seq)
@@ -176,7 +176,7 @@ def preview(s: Session, request_id: str, seq: int) -> list[PreviewField]:
     return build_preview(pkg.items, released, withheld, pkg.authority, rows)  # type: ignore[arg-type]
 
 
-def show_original(s: Session, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
+def show_original(s: Ctx, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
     """Every requested element's value on file, withheld ones included, for a stated reason; logged with
     the user, time, subject and elements (AU-2/AU-3)."""
     if s.role not in VIEW_ROLES:

@@ -1,17 +1,21 @@
-"""Workstation (store folder level) and Session (one unlocked store, one user)."""
+"""Workstation (store folder level) and Session (one unlocked store, one user).
+
+`Session` is the facade the CLI and the GUI call: thin methods, each handing the session's `Ctx` (context.py)
+to the service module that does the work. No service module imports this one (tests/test_layering.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import clock as clocks
 from .. import policy
-from ..errors import InputError
 from ..model import (
     CourtOrder,
+    ImportSummary,
     QueueRow,
     RequestActions,
     RequestPackage,
@@ -20,21 +24,29 @@ from ..model import (
     SubjectFinding,
     SubjectRow,
 )
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
-from ..store import auditlog, db, opening, orders, queue
-from ..store import evaluation as evaluation_sql
-from ..store import settings as settings_sql
+from ..redaction.preview import PreviewField
+from ..results import (
+    AccountingSummary,
+    BackupInfo,
+    CaExport,
+    DecisionExport,
+    DecisionInfo,
+    EvaluationDoc,
+    IssuedLetter,
+    LetterCheck,
+    OverrideEntry,
+    VerifyReport,
+)
+from ..settings import Settings, SettingValue
+from ..store import auditlog, opening, orders, queue
+from ..store import db as db_sql
 from ..store import users as users_sql
-from . import roles
+from .context import CancelCheck, Ctx, Progress
 from .session_log import LogMixin
-from .session_users import MIN_PASSPHRASE, USER_NAME, UsersMixin, check_passphrase, check_user_name
+from .session_users import UsersMixin
+from .users import check_passphrase, check_user_name
 
-if TYPE_CHECKING:
-    from ..keys.pkcs11 import Card
-
-Progress = Callable[[int, int | None], None]   # (done, total or None)
-CancelCheck = Callable[[], bool]
-__all__ = ["MIN_PASSPHRASE", "USER_NAME", "Session", "Workstation", "check_passphrase", "check_user_name"]
+__all__ = ["CancelCheck", "Progress", "Session", "Workstation"]
 
 
 class Workstation:
@@ -50,15 +62,15 @@ class Workstation:
     def init(self, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[Session, str, str | None]:
         check_user_name(admin)
         check_passphrase(passphrase)
-        policy.current()                # a bad office policy file stops here, before anything is created
-        store, code, notice = opening.create(self.path, admin, passphrase, bind_device=bind_device)
+        fixed = policy.current().values   # a bad office policy file stops here, before anything is created
+        store, code, notice = opening.create(self.path, admin, passphrase, fixed=fixed, bind_device=bind_device)
         return Session(store), code, notice
 
     def unlock(self, user: str, passphrase: str) -> Session:
-        return Session(opening.unlock(self.path, user, passphrase, clock=self.clock))
+        return Session(opening.unlock(self.path, user, passphrase, fixed=policy.current().values, clock=self.clock))
 
     def unlock_recovery(self, code: str) -> Session:
-        return Session(opening.unlock_recovery(self.path, code, clock=self.clock))
+        return Session(opening.unlock_recovery(self.path, code, fixed=policy.current().values, clock=self.clock))
 
     def lockout_seconds(self, user: str) -> int:
         from ..keys.lockout import Lockout
@@ -69,18 +81,15 @@ class Workstation:
 class Session(LogMixin, UsersMixin):
     def __init__(self, store: opening.OpenStore) -> None:
         self._store = store
-        self.conn = store.conn
-        self.user = store.user
-        info = users_sql.get(self.conn, store.user) if store.user else None
-        self.role: str | None = info.role if info else ("admin" if store.user is None else None)
+        info = users_sql.get(store.conn, store.user) if store.user else None
+        self._ctx = Ctx(store, info.role if info else ("admin" if store.user is None else None))
         try:
-            policy.note_in_store(self.conn, self.user)   # a changed office policy is logged, evaluations go stale
+            policy.note_in_store(store.conn, store.user)   # a changed office policy is logged, evaluations go stale
         except BaseException:
             store.close()
             raise
-        self._head_at_open = auditlog.head(self.conn)[0]
+        self._head_at_open = auditlog.head(store.conn)[0]
         self._before_close: list[Callable[[], None]] = []
-        self._card: Card | None = None       # the user's PKCS#11 card while open for checkpoints (tokens.py)
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -90,7 +99,7 @@ class Session(LogMixin, UsersMixin):
             for hook in hooks:
                 hook()
         finally:
-            card, self._card = self._card, None
+            card, self._ctx.card = self._ctx.card, None
             if card is not None:
                 card.close()             # logged out: the card signs nothing more for this session
             self._store.close()
@@ -105,69 +114,61 @@ class Session(LogMixin, UsersMixin):
         self.close()
 
     @property
+    def conn(self) -> db_sql.Connection:
+        return self._ctx.conn
+
+    @property
+    def user(self) -> str | None:
+        return self._ctx.user
+
+    @property
+    def role(self) -> str | None:
+        return self._ctx.role
+
+    @role.setter
+    def role(self, role: str | None) -> None:
+        self._ctx.role = role
+
+    @property
     def path(self) -> Path:
-        return self._store.path
+        return self._ctx.path
 
     def database_file(self) -> Path:
-        return self.path / "store.db"
+        return self._ctx.database_file()
 
     def data_key_for_workers(self) -> bytes:
         """The raw data key, handed only to this process's own evaluation workers (over a private pipe)."""
-        return self._store.data_key
+        return self._ctx.data_key_for_workers()
 
     def require(self, action: str) -> None:
-        roles.require(self.role, action)
+        self._ctx.require(action)
 
     def log(self, event: str, obj: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """Append an audit entry inside the current transaction."""
-        auditlog.append(self.conn, event, user=self.user, obj=obj, detail=detail)
+        self._ctx.log(event, obj, detail)
 
-    # --- settings ------------------------------------------------------------------------------
-    def settings(self) -> dict[str, Any]:
-        return settings_sql.all_settings(self.conn)
+    # --- settings (see settings_view.py) ------------------------------------------------------------
+    def settings(self) -> Settings:
+        return self._ctx.settings()
 
-    def setting(self, key: str) -> Any:
-        return settings_sql.get(self.conn, key)
+    def setting(self, key: str) -> SettingValue:
+        return self._ctx.setting(key)
 
     def setting_rows(self) -> tuple[SettingRow, ...]:
         from .settings_view import setting_rows
 
-        return setting_rows(self)
+        return setting_rows(self._ctx)
 
     def setting_refusal(self, key: str) -> str | None:
         """Why this user may not change `key` (the checks `change_setting` makes before the value), or None."""
-        try:
-            self.require("change-settings")
-        except roles.PermissionDenied as exc:
-            return str(exc)
-        if key not in DEFAULTS:
-            return f"unknown setting {key!r}"
-        fixed = policy.current()
-        if fixed.fixes(key):
-            return f"set by the office policy in {fixed.path}; only an administrator of this computer can change it"
-        if key in COUNSEL_SETTINGS and self.role != "counsel":
-            return f"only counsel may change the rule threshold {key!r}"
-        return None
+        from .settings_view import refusal
 
-    def change_setting(self, key: str, value: Any) -> None:
-        self.require("change-settings")
-        fixed = policy.current()
-        if fixed.fixes(key):
-            raise roles.PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
-                                         "only an administrator of this computer can change it there")
-        if key in COUNSEL_SETTINGS and self.role != "counsel":
-            raise roles.PermissionDenied(f"only counsel may change the rule threshold {key!r}")
-        try:
-            value = coerce(key, value)
-        except KeyError:
-            raise InputError(f"unknown setting {key!r}") from None
-        except ValueError as exc:
-            raise InputError(f"setting {key!r}: {exc}") from None
-        old = settings_sql.get(self.conn, key)
-        with db.transaction(self.conn):
-            settings_sql.put(self.conn, key, value, self.user)
-            evaluation_sql.bump_data_version(self.conn)
-            self.log("setting-changed", key, {"from": old, "to": value})
+        return refusal(self._ctx, key)
+
+    def change_setting(self, key: str, value: object) -> None:
+        from .settings_view import change
+
+        change(self._ctx, key, value)
 
     # --- queue ---------------------------------------------------------------------------------
     def queue(self, status: str | None = None) -> list[QueueRow]:
@@ -176,56 +177,68 @@ class Session(LogMixin, UsersMixin):
 
     # --- imports (see imports.py) ----------------------------------------------------------------
     def import_records(self, path: Path, progress: Progress | None = None,
-                       cancelled: CancelCheck | None = None) -> Any:
+                       cancelled: CancelCheck | None = None) -> ImportSummary:
         from .imports import import_records
 
-        return import_records(self, path, progress, cancelled)
+        return import_records(self._ctx, path, progress, cancelled)
 
     def import_request(self, path: Path, progress: Progress | None = None,
-                       cancelled: CancelCheck | None = None) -> Any:
+                       cancelled: CancelCheck | None = None) -> ImportSummary:
         from .imports import import_request
 
-        return import_request(self, path, progress, cancelled)
+        return import_request(self._ctx, path, progress, cancelled)
 
-    def import_order(self, path: Path) -> Any:
+    def import_order(self, path: Path) -> ImportSummary:
         from .imports import import_order
 
-        return import_order(self, path)
+        return import_order(self._ctx, path)
+
+    def import_agency(self, path: Path) -> ImportSummary:
+        from .imports import import_agency
+
+        return import_agency(self._ctx, path)
 
     def court_orders(self) -> list[CourtOrder]:
         """The court-order register, oldest signed first."""
         self.require("read-queue")
         return orders.all_orders(self.conn)
 
+    # --- evaluation and overrides (see evaluation.py, evaluation_report.py, overrides.py) ------------
     def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None) -> dict[str, Any]:
+                 cancelled: CancelCheck | None = None) -> EvaluationDoc:
         """Every check, the plan and the recommendation (stored; reused while its inputs are unchanged)."""
         from .evaluation import evaluate
 
-        return evaluate(self, request_id, as_of or clocks.today(), progress, cancelled)
+        return evaluate(self._ctx, request_id, as_of or clocks.today(), progress, cancelled)
+
+    def evaluation_document(self, request_id: str, doc: EvaluationDoc, *, summary: bool) -> dict[str, Any]:
+        """The `dws evaluate --json` document of an evaluation (with every subject's findings unless `summary`)."""
+        from .evaluation_report import document
+
+        return document(self._ctx, request_id, doc, summary=summary)
 
     def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
                      as_of: date | None = None) -> int:
         from .overrides import add_override
 
-        return add_override(self, request_id, ref, item, action, reason, as_of or clocks.today())
+        return add_override(self._ctx, request_id, ref, item, action, reason, as_of or clocks.today())
 
     def undo_override(self, request_id: str, override_id: int) -> None:
         from .overrides import undo_override
 
-        undo_override(self, request_id, override_id)
+        undo_override(self._ctx, request_id, override_id)
 
-    def overrides(self, request_id: str) -> list[dict[str, Any]]:
+    def overrides(self, request_id: str) -> list[OverrideEntry]:
         from .overrides import list_overrides
 
-        return list_overrides(self, request_id)
+        return list_overrides(self._ctx, request_id)
 
-    # --- decisions and verification (see decisions.py, verify.py) ---------------------------------
+    # --- decisions and verification (see decisions.py, certificates.py, verify.py) ------------------
     def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
-               as_of: date | None = None) -> Any:
+               as_of: date | None = None) -> DecisionInfo:
         from .decisions import decide
 
-        return decide(self, request_id, outcome, justification, passphrase, as_of or clocks.today())
+        return decide(self._ctx, request_id, outcome, justification, passphrase, as_of or clocks.today())
 
     def prepare_decision(self, request_id: str, outcome: str, justification: str | None,
                          as_of: date | None = None) -> SigningSummary:
@@ -233,98 +246,99 @@ class Session(LogMixin, UsersMixin):
         reviewer before the passphrase; nothing is stored."""
         from .decisions import prepare
 
-        return prepare(self, request_id, outcome, justification, as_of or clocks.today())
+        return prepare(self._ctx, request_id, outcome, justification, as_of or clocks.today())
 
-    def sign_decision(self, draft: SigningSummary, passphrase: str) -> Any:
+    def sign_decision(self, draft: SigningSummary, passphrase: str) -> DecisionInfo:
         """Sign and store the document `prepare_decision` made, if the request is still as it was then."""
         from .decisions import sign
 
-        return sign(self, draft, passphrase)
+        return sign(self._ctx, draft, passphrase)
 
     def approve(self, request_id: str, passphrase: str, as_of: date | None = None,
-                expected_hash: str | None = None) -> Any:
+                expected_hash: str | None = None) -> DecisionInfo:
         from .decisions import approve
 
-        return approve(self, request_id, passphrase, as_of or clocks.today(), expected_hash)
+        return approve(self._ctx, request_id, passphrase, as_of or clocks.today(), expected_hash)
 
     def approval_summary(self, request_id: str, as_of: date | None = None) -> SigningSummary:
         """What approving the request's decision would sign (refused as `approve` would refuse)."""
         from .decisions import approval_summary
 
-        return approval_summary(self, request_id, as_of or clocks.today())
+        return approval_summary(self._ctx, request_id, as_of or clocks.today())
 
     def request_actions(self, request_id: str, as_of: date | None = None) -> RequestActions:
         """What this user may do with the request now (evaluate, decide, approve, issue or output its letter),
         with the reason for each thing they may not."""
         from .request_actions import actions
 
-        return actions(self, request_id, as_of or clocks.today())
+        return actions(self._ctx, request_id, as_of or clocks.today())
 
-    def decision(self, request_id: str) -> Any:
+    def decision(self, request_id: str) -> DecisionInfo | None:
         from .decisions import current
 
-        return current(self, request_id)
+        return current(self._ctx, request_id)
 
-    def export_decision(self, request_id: str) -> Any:
+    def export_decision(self, request_id: str) -> DecisionExport:
         from .decisions import export
 
-        return export(self, request_id)
+        return export(self._ctx, request_id)
 
-    def export_ca(self, target: str) -> Any:
+    def export_ca(self, target: str) -> CaExport:
         """The office CA's certificate (PEM, serial, fingerprint) for recipients to trust once; logged."""
         from .certificates import export_ca
 
-        return export_ca(self, target)
+        return export_ca(self._ctx, target)
 
-    def verify(self, against: Sequence[Path] = ()) -> Any:
+    def verify(self, against: Sequence[Path] = ()) -> VerifyReport:
         """The chain and every signature; with `against` (checkpoint files, letter PDFs, witness folders)
         also that the log still extends every checkpoint given (a VerifyReport with `witnesses`)."""
         self.require("read-log")
         from .verify import verify
 
-        return verify(self, against)
+        return verify(self._ctx, against)
+
+    def backup(self, target: Path) -> BackupInfo:
+        """(admin) An encrypted, verified backup of the whole store in one file (backup.py)."""
+        from .backup import backup
+
+        return backup(self._ctx, target)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:
         from .review import request
 
-        return request(self, request_id)[1]
+        return request(self._ctx, request_id)[1]
 
     def subject_count(self, request_id: str, status: str | None = None) -> int:
         from .review import subject_count
 
-        return subject_count(self, request_id, status)
+        return subject_count(self._ctx, request_id, status)
 
     def subject_rows(self, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
         from .review import subject_rows
 
-        return subject_rows(self, request_id, offset, limit, status)
+        return subject_rows(self._ctx, request_id, offset, limit, status)
 
     def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
         """Subjects by reference or by the words of their name (logged; at most 50)."""
         from .review import find_subjects
 
-        return find_subjects(self, request_id, text)
+        return find_subjects(self._ctx, request_id, text)
 
     def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
         from .review import subject_findings
 
-        return subject_findings(self, request_id, seq)
+        return subject_findings(self._ctx, request_id, seq)
 
-    def preview(self, request_id: str, seq: int) -> list[Any]:
+    def preview(self, request_id: str, seq: int) -> list[PreviewField]:
         from .review import preview
 
-        return preview(self, request_id, seq)
+        return preview(self._ctx, request_id, seq)
 
     def show_original(self, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
         from .review import show_original
 
-        return show_original(self, request_id, seq, reason)
-
-    def import_agency(self, path: Path) -> Any:
-        from .imports import import_agency
-
-        return import_agency(self, path)
+        return show_original(self._ctx, request_id, seq, reason)
 
     # --- letters and the accounting of disclosures (see letters.py, accounting.py) -----------------
     def issue_letter(self, request_id: str, secret: str) -> bytes:
@@ -333,36 +347,36 @@ class Session(LogMixin, UsersMixin):
         the stored bytes after that (no new signature)."""
         return self.letter(request_id, secret).pdf
 
-    def letter(self, request_id: str, secret: str) -> Any:
+    def letter(self, request_id: str, secret: str) -> IssuedLetter:
         """Like issue_letter, with the letter's id, kind, pages, hash and whether it was made now."""
         from .letters import issue
 
-        return issue(self, request_id, secret)
+        return issue(self._ctx, request_id, secret)
 
     def letter_bytes(self, request_id: str) -> bytes | None:
         """The letter already issued for the request's current decision, or None (never generates one)."""
         from .letters import stored
 
-        letter = stored(self, request_id)
+        letter = stored(self._ctx, request_id)
         return letter.pdf if letter else None
 
     def record_letter_output(self, request_id: str, action: str, target: str) -> None:
         """Log that the issued letter was written, printed, saved or viewed ('letter-printed', ...)."""
         from .letters import record_output
 
-        record_output(self, request_id, action, target)
+        record_output(self._ctx, request_id, action, target)
 
-    def verify_letter(self, data: bytes, source: str = "letter") -> Any:
+    def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck:
         from .letters import verify
 
-        return verify(self, data, source)
+        return verify(self._ctx, data, source)
 
-    def accounting(self, year: int) -> Any:
+    def accounting(self, year: int) -> AccountingSummary:
         from .accounting import summary
 
-        return summary(self, year)
+        return summary(self._ctx, year)
 
-    def export_accounting(self, year: int, path: Path) -> Any:
+    def export_accounting(self, year: int, path: Path) -> AccountingSummary:
         from .accounting import export
 
-        return export(self, year, path)
+        return export(self._ctx, year, path)

@@ -1,19 +1,57 @@
 """The store's settings as users see them, for the Settings dialog and `dws settings` alike: each value, its
-default and why this user may not change it (`Session.setting_refusal`). Changes go through
-`Session.change_setting`, which checks the role, the office policy and the value, and logs each change."""
+default and why this user may not change it (`refusal`). Changes go through `change`, which checks the role,
+the office policy and the value, and logs each change."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .. import policy
+from ..errors import InputError, PermissionDenied
 from ..model import SettingRow
-from ..settings import DEFAULTS
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
+from ..store import db
+from ..store import evaluation as evaluation_sql
+from ..store import settings as settings_sql
+from .context import Ctx
 
-if TYPE_CHECKING:
-    from .session import Session
 
-
-def setting_rows(s: Session) -> tuple[SettingRow, ...]:
+def setting_rows(s: Ctx) -> tuple[SettingRow, ...]:
     """Every setting with its value, its default and why this user may not change it (None: they may)."""
-    return tuple(SettingRow(key, value, DEFAULTS.get(key), s.setting_refusal(key))
+    return tuple(SettingRow(key, value, DEFAULTS.get(key), refusal(s, key))
                  for key, value in s.settings().items())
+
+
+def refusal(s: Ctx, key: str) -> str | None:
+    """Why this user may not change `key` (the checks `change` makes before the value), or None."""
+    try:
+        s.require("change-settings")
+    except PermissionDenied as exc:
+        return str(exc)
+    if key not in DEFAULTS:
+        return f"unknown setting {key!r}"
+    fixed = policy.current()
+    if fixed.fixes(key):
+        return f"set by the office policy in {fixed.path}; only an administrator of this computer can change it"
+    if key in COUNSEL_SETTINGS and s.role != "counsel":
+        return f"only counsel may change the rule threshold {key!r}"
+    return None
+
+
+def change(s: Ctx, key: str, value: object) -> None:
+    s.require("change-settings")
+    fixed = policy.current()
+    if fixed.fixes(key):
+        raise PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
+                               "only an administrator of this computer can change it there")
+    if key in COUNSEL_SETTINGS and s.role != "counsel":
+        raise PermissionDenied(f"only counsel may change the rule threshold {key!r}")
+    try:
+        checked = coerce(key, value)
+    except KeyError:
+        raise InputError(f"unknown setting {key!r}") from None
+    except ValueError as exc:
+        raise InputError(f"setting {key!r}: {exc}") from None
+    old = s.setting(key)
+    with db.transaction(s.conn):
+        settings_sql.put(s.conn, key, checked, s.user)
+        evaluation_sql.bump_data_version(s.conn)
+        s.log("setting-changed", key, {"from": old, "to": checked})

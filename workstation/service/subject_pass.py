@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.util import Finalize
 from pathlib import Path
+from typing import Any
 
 from ..rules.plan import Plan
 from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
@@ -86,12 +87,12 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     if policy.foia_home:
         keys.add(policy.foia_home)       # a first-party FOIA subject is looked up at the requester's address
     # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
-    on_file: dict[str, list[tuple]] = {}
+    on_file: dict[str, list[db.Row]] = {}
     at_address = _AtAddress(addresses_conn, records_conn, on_file)
     at_address.load(keys, {row[11] for row in subjects if row[11] is not None})
     by_address = at_address.__getitem__
 
-    def rows_for_tin(tin: str, tin_type: str) -> list[tuple]:
+    def rows_for_tin(tin: str, tin_type: str) -> list[db.Row]:
         rows = on_file.get(tin)
         if rows is None:
             rows = on_file[tin] = ev.records_for_tins(records_conn, [tin]).get(tin, [])
@@ -99,14 +100,14 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
 
     check = SubjectChecker(policy).check
     own_overrides = plan.seqs_with_own_overrides()
-    no_rows: list[tuple] = []
+    no_rows: list[db.Row] = []
     partly = 0
     plans: Counter[tuple[str, str, str]] = Counter()
     codes: Counter[tuple[str, str]] = Counter()
     # Results repeat from subject to subject. Per (status, findings): the findings' JSON, the plan of a subject
     # without overrides of its own, how many subjects had it, how many of those had that plan, and the ends of
     # the subject's lines of the plan and the findings hashes (after its ref).
-    shapes: dict[tuple[str, tuple], list] = {}
+    shapes: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
     results: list[Result] = []
     plan_lines: list[str] = []
     findings_lines: list[str] = []
@@ -145,7 +146,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
                 partly)
 
 
-def _changed(results: list[Result], stored: list[tuple]) -> list[Result]:
+def _changed(results: list[Result], stored: list[db.Row]) -> list[Result]:
     """The result rows that differ from the stored rows of the same subjects."""
     if not stored:
         return results
@@ -160,7 +161,7 @@ class _AtAddress(dict[str, Residents]):
     row: MATCH pairs a name and an address across rows), looked up for a whole range at once; a key the range
     did not see coming is looked up alone. Fills `on_file` (tin -> its record rows) for those taxpayers."""
 
-    def __init__(self, addresses: db.Connection, records: db.Connection, on_file: dict[str, list[tuple]]) -> None:
+    def __init__(self, addresses: db.Connection, records: db.Connection, on_file: dict[str, list[db.Row]]) -> None:
         super().__init__()
         self.addresses, self.records, self.on_file = addresses, records, on_file
         self.nobody = Residents()
@@ -194,7 +195,7 @@ class _AtAddress(dict[str, Residents]):
         return self[key]
 
 
-def _tally(shapes: dict[tuple[str, tuple], list], codes: Counter[tuple[str, str]],
+def _tally(shapes: dict[tuple[str, tuple[Any, ...]], list[Any]], codes: Counter[tuple[str, str]],
            plans: Counter[tuple[str, str, str]]) -> None:
     for (status, findings), (_json, released, withheld, subjects, shared, *_lines) in shapes.items():
         for code, outcome, _message in findings:

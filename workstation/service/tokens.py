@@ -27,10 +27,11 @@ from ..keys.signer import SoftwareSigner
 from ..model import UserInfo
 from ..store import auditlog, db, logtree, opening
 from ..store import users as users_sql
-from .session import Session, check_passphrase, check_user_name
+from .context import Ctx
+from .users import certify, check_passphrase, check_user_name
 
 
-def token_ref(s: Session, user: str | None = None) -> TokenRef | None:
+def token_ref(s: Ctx, user: str | None = None) -> TokenRef | None:
     """Where the user's key lives (default: the signed-in user): a TokenRef, or None for a keyslot key."""
     name = user or s.user
     text = users_sql.token(s.conn, name) if name else None
@@ -45,7 +46,7 @@ def _prove(signer: SoftwareSigner | TokenSigner | CardEd25519, what: str, ref: T
                          "it was not enrolled")
 
 
-def add_token_user(s: Session, name: str, role: str, passphrase: str, ref: TokenRef, pin: str) -> UserInfo:
+def add_token_user(s: Ctx, name: str, role: str, passphrase: str, ref: TokenRef, pin: str) -> UserInfo:
     """(admin) Enrol `name` with the token's P-256 key `ref.key_label` as their signing key, after the PIN
     opens the card and the key signs a challenge. Their checkpoint key is the token's Ed25519 key
     `ref.checkpoint_key_label` (default `<key label>-checkpoint`) when the token holds one, else a software
@@ -80,13 +81,13 @@ def add_token_user(s: Session, name: str, role: str, passphrase: str, ref: Token
         raise InputError(f"the key {ref.key_label!r} on {ref.where} is already enrolled for user {holder!r}; one "
                          "key signs for one person")
     ref = dataclasses.replace(ref, checkpoint_key_label=label if checkpoint is not None else None)
-    slots = s._store.keyslots
-    stretched = slots.set_user(name, passphrase, s._store.data_key, s._store.device_secret)
+    slots = s.store.keyslots
+    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret)
     with db.transaction(s.conn):
         users_sql.insert_token_user(s.conn, name, role, public, ref.to_json(), created_by=s.user)
         s.log("user-added", name, {"role": role, "fingerprint": p.fingerprint(public), "key": "pkcs11",
                                    "module": ref.module, "token_label": ref.token_label, "key_label": ref.key_label})
-        s._certify(name, public)             # the office CA certifies the card's key: letters are signed under it
+        certify(s, name, public)             # the office CA certifies the card's key: letters are signed under it
         if checkpoint is not None:
             opening.enrol_token_checkpoint_key(s.conn, slots.store_id, name, checkpoint.public_key, label,
                                                by=s.user)
@@ -101,7 +102,7 @@ def add_token_user(s: Session, name: str, role: str, passphrase: str, ref: Token
 
 # --- the card in a session ----------------------------------------------------------------------------------
 
-def _open(s: Session, ref: TokenRef, pin: str) -> Card:
+def _open(s: Ctx, ref: TokenRef, pin: str) -> Card:
     """Open the card with the PIN: a wrong PIN counts towards the lockout and is logged (at the next success)
     like a wrong passphrase; a user locked out cannot try PINs either."""
     assert s.user is not None
@@ -119,7 +120,7 @@ def _open(s: Session, ref: TokenRef, pin: str) -> Card:
     return card
 
 
-def checkpoint_on_card(s: Session) -> bool:
+def checkpoint_on_card(s: Ctx) -> bool:
     """Is the signed-in user's checkpoint key on their token (so checkpoints need the card open)?"""
     if s.user is None:
         return False
@@ -127,7 +128,7 @@ def checkpoint_on_card(s: Session) -> bool:
     return active is not None and active[1]
 
 
-def open_card(s: Session, pin: str) -> None:
+def open_card(s: Ctx, pin: str) -> None:
     """Open the card for this session's checkpoints (until the session ends, the screen locks or
     `close_card`). Nothing to do for a user whose checkpoint key is not on their card."""
     ref = token_ref(s)
@@ -139,16 +140,16 @@ def open_card(s: Session, pin: str) -> None:
     except BaseException:
         card.close()
         raise
-    s._card = card
+    s.card = card
 
 
-def close_card(s: Session) -> None:
-    card, s._card = s._card, None
+def close_card(s: Ctx) -> None:
+    card, s.card = s.card, None
     if card is not None:
         card.close()
 
 
-def _card_checkpoint_key(s: Session, card: Card, ref: TokenRef) -> CardEd25519:
+def _card_checkpoint_key(s: Ctx, card: Card, ref: TokenRef) -> CardEd25519:
     assert s.user is not None and ref.checkpoint_key_label is not None
     key = card.ed25519(ref.checkpoint_key_label)
     active = logtree.active_checkpoint_key(s.conn, s.user)
@@ -158,7 +159,7 @@ def _card_checkpoint_key(s: Session, card: Card, ref: TokenRef) -> CardEd25519:
     return key
 
 
-def signer(s: Session, pin: str) -> TokenSigner:
+def signer(s: Ctx, pin: str) -> TokenSigner:
     """The token user's signer, after the card's PIN opens the card. The card stays open for the session's
     checkpoints when their checkpoint key is on it; else closing the signer logs out."""
     ref = token_ref(s)
@@ -173,24 +174,24 @@ def signer(s: Session, pin: str) -> TokenSigner:
                             "(another card?); nothing was signed")
         if keep:
             _card_checkpoint_key(s, card, ref)
-            s._card = card
+            s.card = card
     except BaseException:
         card.close()
         raise
     return token_signer
 
 
-def checkpoint_signer(s: Session) -> SoftwareSigner | CardEd25519 | None:
+def checkpoint_signer(s: Ctx) -> SoftwareSigner | CardEd25519 | None:
     """What signs this session's checkpoints now: the checkpoint key unwrapped at unlock, the card's Ed25519
     key while the card is open, or None (a recovery-code session; a card not opened yet)."""
     if s.user is None:
         return None
-    if s._store.checkpoint_key is not None:
-        return SoftwareSigner(s._store.checkpoint_key)
+    if s.store.checkpoint_key is not None:
+        return SoftwareSigner(s.store.checkpoint_key)
     ref = token_ref(s)
-    if s._card is None or ref is None or ref.checkpoint_key_label is None:
+    if s.card is None or ref is None or ref.checkpoint_key_label is None:
         return None
-    return _card_checkpoint_key(s, s._card, ref)
+    return _card_checkpoint_key(s, s.card, ref)
 
 
 CARD_CLOSED = ("your checkpoint key is on your card, which is not open in this session: no checkpoint was "

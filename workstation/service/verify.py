@@ -11,93 +11,84 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checkpoint as cp
 from ..canonical import sha256_hex
 from ..keys import primitives as p
 from ..model import WitnessCheck
+from ..results import VerifyReport
 from ..store import auditlog, db
 from ..store import decisions as dec
 from . import certificates, witness
-from .session import Session
+from .context import Ctx
 
 
-@dataclass
-class VerifyReport:
-    entries: int = 0
-    decisions: int = 0
-    signatures: int = 0
-    certificates: int = 0                                         # users' X.509 certificates checked
-    first_bad_entry: int | None = None
-    problems: list[str] = field(default_factory=list)
-    witnesses: list[WitnessCheck] = field(default_factory=list)   # one per checkpoint given with --against
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "entries": self.entries, "decisions": self.decisions, "signatures": self.signatures,
-                "certificates": self.certificates, "first_bad_entry": self.first_bad_entry, "problems": self.problems,
-                "witnesses": [w.as_dict() for w in self.witnesses]}
-
-
-def verify(s: Session, against: Sequence[Path] = ()) -> VerifyReport:
-    report = VerifyReport()
+def verify(s: Ctx, against: Sequence[Path] = ()) -> VerifyReport:
     db.check_pages(s.conn)                  # damage anywhere in the file: StoreError, before any other finding
     given = witness.load(against)          # every file read (or an InputError) before anything is checked
     walked = auditlog.walk(s.conn, KEPT_EVENTS, roots_at={c.size for _src, c in given} if against else ())
-    report.entries, broken, kept = walked.entries, walked.broken, walked.kept
+    broken, kept = walked.broken, walked.kept
+    first_bad_entry: int | None = None
+    problems: list[str] = []
+    witnesses: list[WitnessCheck] = []
     if broken is not None:
-        report.first_bad_entry = broken[0]
-        report.problems.append(f"audit log: {broken[1]}")
+        first_bad_entry = broken[0]
+        problems.append(f"audit log: {broken[1]}")
     if against:
-        report.witnesses, problems = witness.check(s, given, walked, _announced_checkpoint_keys(kept))
-        report.problems.extend(problems)
-        for w in report.witnesses:
+        witnesses, found = witness.check(s, given, walked, _announced_checkpoint_keys(kept))
+        problems.extend(found)
+        for w in witnesses:
             if not w.ok:
-                report.problems.append(w.problem or f"checkpoint {w.source} does not verify")
-                if w.first_bad_entry is not None and report.first_bad_entry is None:
-                    report.first_bad_entry = w.first_bad_entry
-    report.certificates, problems = certificates.verify_problems(s, kept)
-    report.problems.extend(problems)
+                problems.append(w.problem or f"checkpoint {w.source} does not verify")
+                if w.first_bad_entry is not None and first_bad_entry is None:
+                    first_bad_entry = w.first_bad_entry
+    certificates_checked, found = certificates.verify_problems(s, kept)
+    problems.extend(found)
+    decisions, signatures = _check_decisions(s, kept, problems)
+    return VerifyReport(walked.entries, decisions, signatures, certificates_checked, first_bad_entry, problems,
+                        witnesses)
+
+
+def _check_decisions(s: Ctx, kept: list[tuple[str, str, str]], problems: list[str]) -> tuple[int, int]:
+    """Every signed decision against its hash, its signatures, the keys the log enrolled and the log's own
+    entries; what is wrong is added to `problems`. Returns (decisions, signatures) checked."""
+    decisions = signatures = 0
     announced = _announced_keys(kept)
     signed_events, approved_events = _decision_events(kept)
     registered = dec.user_keys(s.conn)
     for row in dec.all_rows(s.conn):
-        report.decisions += 1
+        decisions += 1
         where = f"decision {row.decision_id}"
         if sha256_hex(row.document) != row.doc_hash:
-            report.problems.append(f"{where}: the document does not match its recorded hash")
+            problems.append(f"{where}: the document does not match its recorded hash")
         try:
             doc = json.loads(row.document)
         except ValueError:
-            report.problems.append(f"{where}: the document is not readable JSON")
+            problems.append(f"{where}: the document is not readable JSON")
             continue
         if doc.get("decision_id") != row.decision_id or doc.get("outcome") != row.outcome:
-            report.problems.append(f"{where}: the stored outcome or id differs from the signed document")
+            problems.append(f"{where}: the stored outcome or id differs from the signed document")
         for role, name, key, sig in (("preparer", row.preparer, row.preparer_key, row.preparer_sig),
                                      ("approver", row.approver, row.approver_key, row.approver_sig)):
             if name is None:
                 continue
-            report.signatures += 1
+            signatures += 1
             if key is None or sig is None or not p.verify(key, sig, row.document):
-                report.problems.append(f"{where}: the {role}'s signature ({name}) does not verify")
+                problems.append(f"{where}: the {role}'s signature ({name}) does not verify")
             elif key not in registered.get(name, set()) or p.fingerprint(key) not in announced.get(name, set()):
-                report.problems.append(f"{where}: the {role}'s key is not a key enrolled for {name} in the log")
+                problems.append(f"{where}: the {role}'s key is not a key enrolled for {name} in the log")
         if doc.get("preparer", {}).get("name") != row.preparer:
-            report.problems.append(f"{where}: the preparer named in the document is not the signer on record")
+            problems.append(f"{where}: the preparer named in the document is not the signer on record")
         if signed_events.get(row.decision_id) != row.doc_hash:
-            report.problems.append(f"{where}: the audit log has no matching decision-signed entry")
+            problems.append(f"{where}: the audit log has no matching decision-signed entry")
         if row.approver is not None and approved_events.get(row.decision_id) != row.doc_hash:
-            report.problems.append(f"{where}: the audit log has no matching decision-approved entry")
+            problems.append(f"{where}: the audit log has no matching decision-approved entry")
         head = doc.get("log_head", {})
         found = s.conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (head.get("seq"),)).fetchone()
         if head.get("seq") and (found is None or found[0] != head.get("hash")):
-            report.problems.append(f"{where}: the log head it was signed against is not in the audit log")
-    return report
+            problems.append(f"{where}: the log head it was signed against is not in the audit log")
+    return decisions, signatures
 
 
 KEPT_EVENTS = frozenset({"user-added", "user-reset", "signing-key-replaced", "decision-signed", "decision-approved",

@@ -20,8 +20,9 @@ from ..fsutil import atomic_write
 from ..inputfiles import MAX_CHECKPOINT_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck, WitnessWrite
 from ..store import auditlog, db, logtree
+from ..store import users as users_sql
 from . import tokens
-from .session import Session
+from .context import Ctx
 
 _STORE_ID = re.compile(r"[0-9a-f]{1,64}", re.ASCII)
 
@@ -37,7 +38,7 @@ CHECKPOINT_SUFFIX = ".checkpoint"
 WITNESS_SUFFIXES = (CHECKPOINT_SUFFIX, ".txt", ".pdf")
 
 
-def sign_checkpoint(s: Session) -> CheckpointInfo:
+def sign_checkpoint(s: Ctx) -> CheckpointInfo:
     """A checkpoint of the log as it is now, signed but not kept. A letter signs one
     before it is rendered and keeps it in the transaction that issues it (letters.py)."""
     s.require("read-log")
@@ -58,13 +59,13 @@ def sign_checkpoint(s: Session) -> CheckpointInfo:
     return CheckpointInfo(size, root.hex(), checkpoint.note, s.user, cp.verifier_key(name, key.public_key))
 
 
-def keep_checkpoint(s: Session, info: CheckpointInfo) -> None:
+def keep_checkpoint(s: Ctx, info: CheckpointInfo) -> None:
     """Store a signed checkpoint (inside the caller's transaction)."""
     assert s.user is not None
     logtree.save_checkpoint(s.conn, info.size, bytes.fromhex(info.root_hex), info.note, s.user)
 
 
-def make_checkpoint(s: Session) -> CheckpointInfo:
+def make_checkpoint(s: Ctx) -> CheckpointInfo:
     """Sign a checkpoint of the log as it is now, keep it in the store, and return it."""
     info = sign_checkpoint(s)
     with db.transaction(s.conn):
@@ -72,7 +73,7 @@ def make_checkpoint(s: Session) -> CheckpointInfo:
     return info
 
 
-def verifier_key(s: Session, user: str | None = None) -> str:
+def verifier_key(s: Ctx, user: str | None = None) -> str:
     """The user's current checkpoint verifier key (default: the signed-in user)."""
     s.require("read-log")
     user = user or s.user
@@ -81,11 +82,11 @@ def verifier_key(s: Session, user: str | None = None) -> str:
     keys = [k for k in logtree.checkpoint_keys(s.conn, user) if k.active]
     if not keys:
         raise InputError(f"user {user!r} has no checkpoint key yet (one is made at the user's next unlock)"
-                         if any(u.name == user for u in s.users()) else f"no user {user!r}")
+                         if any(u.name == user for u in users_sql.all_users(s.conn)) else f"no user {user!r}")
     return cp.verifier_key(cp.key_name(user, logtree.store_id(s.conn)), keys[-1].public_key)
 
 
-def write_witness(s: Session, folder: Path) -> WitnessWrite:
+def write_witness(s: Ctx, folder: Path) -> WitnessWrite:
     """Sign a checkpoint now and write it into a witness folder outside the store (what the GUI calls on
     lock and exit, and the CLI after a command that wrote to the log). The folder must exist: a missing
     one (an unplugged drive, an unreachable share) raises InputError, which the caller shows as a warning
@@ -140,7 +141,7 @@ def _read(path: Path) -> list[tuple[str, cp.Checkpoint]]:
 
 # --- verify --against ----------------------------------------------------------------------------------------
 
-def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: auditlog.Walk,
+def check(s: Ctx, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: auditlog.Walk,
           announced: set[bytes]) -> tuple[list[WitnessCheck], list[str]]:
     """Each checkpoint against the log: signed by a key enrolled in this store (and announced in its log),
     and extended by the log as it is now, recomputed from the entries themselves (so a rewritten entry
@@ -212,7 +213,7 @@ def check(s: Session, witnesses: Sequence[tuple[str, cp.Checkpoint]], walked: au
     return results, problems
 
 
-def first_leaf_mismatch(s: Session) -> int | None:
+def first_leaf_mismatch(s: Ctx) -> int | None:
     """The seq of the first entry of the first tile (16 entries) whose stored root is missing or differs
     from the one recomputed from the entries, or None when every stored tile matches."""
     stored = logtree.stored_tiles(s.conn)

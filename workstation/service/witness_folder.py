@@ -18,7 +18,7 @@ from ..errors import AuthError, DwsError
 from ..model import WitnessOutcome
 from ..store import logtree
 from . import tokens
-from .session import Session
+from .context import Ctx
 from .witness import CHECKPOINT_SUFFIX, write_witness
 
 SETTING = "witness_folder"
@@ -31,7 +31,7 @@ def default_folder(store: Path) -> Path:
     return store.parent / (store.name + DEFAULT_SUFFIX)
 
 
-def folder(s: Session) -> tuple[Path, bool]:
+def folder(s: Ctx) -> tuple[Path, bool]:
     """(the witness folder, whether it is the default beside the store)."""
     value = str(s.setting(SETTING) or "").strip()
     if value:
@@ -50,7 +50,7 @@ def unavailable(where: Path, why: str) -> str:
             "safe, and the next lock, exit or command catches up")
 
 
-def append(s: Session) -> WitnessOutcome:
+def append(s: Ctx) -> WitnessOutcome:
     """Sign a checkpoint now and write it to the witness folder. Never raises for the folder or the
     checkpoint: a problem is the outcome's warning."""
     if s.user is None:
@@ -79,7 +79,7 @@ def append(s: Session) -> WitnessOutcome:
                           beside_store=is_default)
 
 
-def status(s: Session) -> WitnessOutcome:
+def status(s: Ctx) -> WitnessOutcome:
     """When the witness folder last received a checkpoint of this store (its newest file), or a warning
     when the folder cannot be read now."""
     if s.user is None:

@@ -74,7 +74,7 @@ def append(conn: Connection, event: str, *, user: str | None, obj: str | None = 
 
 def entries(conn: Connection, *, since: int = 0, limit: int | None = None) -> Iterator[LogEntry]:
     sql = "SELECT seq, ts, user, event, object, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq"
-    args: tuple = (since,)
+    args: tuple[object, ...] = (since,)
     if limit is not None:
         sql += " LIMIT ?"
         args = (since, limit)
@@ -84,7 +84,9 @@ def entries(conn: Connection, *, since: int = 0, limit: int | None = None) -> It
 
 def entry_row(conn: Connection, seq: int) -> tuple[int, str, str | None, str, str | None, str] | None:
     """(seq, ts, user, event, object, detail JSON) of one entry, as stored."""
-    return conn.execute("SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    row: tuple[int, str, str | None, str, str | None, str] | None = conn.execute(
+        "SELECT seq, ts, user, event, object, detail FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    return row
 
 
 def seqs_about(conn: Connection, objects: Collection[str], events: Collection[str] = ()) -> list[tuple[int, str, str]]:

@@ -11,6 +11,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 
@@ -23,7 +24,7 @@ class CopyFacts:
     store_id: str
     schema: int
     log_size: int
-    keyslots: dict | None       # the keyslots committed with the snapshot (meta 'keyslots'), if staged
+    keyslots: dict[str, Any] | None       # the keyslots committed with the snapshot (meta 'keyslots'), if staged
 
 
 def copy_database(conn: db.Connection, target: Path, data_key: bytes) -> None:

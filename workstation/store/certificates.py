@@ -9,6 +9,7 @@ secret), and `dws verify` checks each stored certificate against those announcem
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,9 +17,10 @@ from .. import clock as clocks
 from ..errors import StoreError
 from ..keys import ca
 from ..keys import primitives as p
+from ..settings import SettingValue
 from . import auditlog
 from . import settings as settings_sql
-from .db import Connection
+from .db import Connection, Row
 
 _COLS = "serial, user, public_key, certificate, not_before, not_after, issued_at"
 
@@ -52,11 +54,12 @@ def ca_certificate(conn: Connection) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def create_ca(conn: Connection, data_key: bytes, store_id: str, *, by: str | None) -> bytes:
+def create_ca(conn: Connection, data_key: bytes, store_id: str, *, fixed: Mapping[str, SettingValue],
+              by: str | None) -> bytes:
     """Inside the caller's transaction: the store's CA, its key wrapped, its creation logged. Returns its
-    certificate (DER)."""
+    certificate (DER). `fixed`: the office policy's settings (the office name may be one)."""
     at = clocks.current().now()
-    private, made = ca.new_ca(settings_sql.get(conn, "office_name"), store_id, at)
+    private, made = ca.new_ca(str(settings_sql.get(conn, "office_name", fixed)), store_id, at)
     nonce, wrapped = p.wrap(private, _kek(data_key, store_id), _aad(store_id))
     conn.execute("INSERT INTO office_ca (id, certificate, key_nonce, key_wrapped, created_at) VALUES (1, ?, ?, ?, ?)",
                  (made.certificate, nonce, wrapped, _stamp(at)))
@@ -66,13 +69,14 @@ def create_ca(conn: Connection, data_key: bytes, store_id: str, *, by: str | Non
     return made.certificate
 
 
-def ensure_ca(conn: Connection, data_key: bytes, store_id: str, *, by: str | None) -> bytes:
+def ensure_ca(conn: Connection, data_key: bytes, store_id: str, *, fixed: Mapping[str, SettingValue],
+              by: str | None) -> bytes:
     """The CA's certificate, made now if this store has none yet (a store older than schema 10)."""
-    return ca_certificate(conn) or create_ca(conn, data_key, store_id, by=by)
+    return ca_certificate(conn) or create_ca(conn, data_key, store_id, fixed=fixed, by=by)
 
 
 def issue(conn: Connection, data_key: bytes, store_id: str, user: str, public_key: bytes, *,
-          by: str | None) -> CertificateRow:
+          fixed: Mapping[str, SettingValue], by: str | None) -> CertificateRow:
     """Inside the caller's transaction: a certificate for `user`'s ECDSA P-256 key, stored and announced."""
     row = conn.execute("SELECT certificate, key_nonce, key_wrapped FROM office_ca WHERE id = 1").fetchone()
     if row is None:
@@ -81,7 +85,8 @@ def issue(conn: Connection, data_key: bytes, store_id: str, user: str, public_ke
     if private is None:
         raise StoreError("the office CA's key cannot be unwrapped (the store was altered); run 'dws verify'")
     at = clocks.current().now()
-    made = ca.issue(private, bytes(row[0]), user, public_key, settings_sql.get(conn, "office_name"), store_id, at)
+    office = str(settings_sql.get(conn, "office_name", fixed))
+    made = ca.issue(private, bytes(row[0]), user, public_key, office, store_id, at)
     cert = CertificateRow(made.serial, user, public_key, made.certificate, _stamp(made.not_before),
                           _stamp(made.not_after), _stamp(at))
     conn.execute(f"INSERT INTO user_certificates ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -111,5 +116,5 @@ def all_certificates(conn: Connection) -> list[CertificateRow]:
     return [_row(r) for r in conn.execute(f"SELECT {_COLS} FROM user_certificates ORDER BY issued_at, serial")]
 
 
-def _row(r: tuple) -> CertificateRow:
+def _row(r: Row) -> CertificateRow:
     return CertificateRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6])

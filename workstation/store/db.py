@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 
@@ -22,6 +23,7 @@ BUSY_TIMEOUT_MS = 10_000    # how long a write waits for another process's write
 
 Connection = sqlcipher3.Connection
 DatabaseError = sqlcipher3.DatabaseError
+Row = tuple[Any, ...]       # one row of a query: SQLite's values (int, float, str, bytes, None)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -183,7 +185,8 @@ def _python_step(version: int) -> Callable[[Connection], None] | None:
     name = f"workstation.store.migrations.step_{version:04d}"
     if importlib.util.find_spec(name) is None:
         return None
-    return importlib.import_module(name).run
+    run: Callable[[Connection], None] = importlib.import_module(name).run
+    return run
 
 
 def _address_key_sql(street: str | None, city: str | None, state: str | None, zip_code: str | None) -> str | None:

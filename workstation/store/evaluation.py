@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import cast
 
-from .db import Connection
+from ..results import EvaluationDoc
+from .db import Connection, Row
 
 # A range of a request's subjects in subject order: pages of the table read front to back, each decrypted once.
 SUBJECTS_IN_RANGE = """
@@ -31,7 +32,7 @@ def plan_line(ref: str, released: str, withheld: str) -> bytes:
     return f"{ref}\t{released}\t{withheld}\n".encode()
 
 
-def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+def stored_results(conn: Connection, rid: int, lo: int, hi: int) -> list[Row]:
     """(seq, ref, status, matched, findings, released, withheld, candidates) of the results stored for the
     subjects with lo <= seq < hi, in subject order (an evaluation compares them with its own)."""
     return conn.execute("SELECT seq, ref, status, matched, findings, released, withheld, candidates "
@@ -46,15 +47,15 @@ def seq_bounds(conn: Connection, rid: int) -> tuple[int, int] | None:
     return None if ends[0] is None else (ends[0][0], ends[1][0])
 
 
-def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[tuple]:
+def subjects_in_range(conn: Connection, rid: int, lo: int, hi: int) -> list[Row]:
     """(seq, ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9) of the subjects with
     lo <= seq < hi, in subject order."""
     return conn.execute(SUBJECTS_IN_RANGE, (rid, lo, hi)).fetchall()
 
 
-def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]]:
+def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[Row]]:
     """tin -> [(tax_year, tin_type, name_control, addr_key, hold, tin)] for every record of `tins` (sorted)."""
-    found: dict[str, list[tuple]] = {}
+    found: dict[str, list[Row]] = {}
     for i in range(0, len(tins), _IN_BATCH):
         batch = tins[i:i + _IN_BATCH]
         sql = _RECORDS_FOR_TINS.format(marks=",".join("?" * len(batch)))
@@ -67,7 +68,7 @@ def records_for_tins(conn: Connection, tins: list[str]) -> dict[str, list[tuple]
 
 
 def subjects_with_records(conn: Connection, rid: int, chunk: int = 25_000, records_conn: Connection | None = None
-                          ) -> Iterator[tuple[tuple, list[tuple]]]:
+                          ) -> Iterator[tuple[Row, list[Row]]]:
     """Every subject of a request with the matching rows of its TIN's records, read the way the evaluation
     reads them (subjects in ranges of subject order, the records of their TINs in TIN order, on
     `records_conn` if given): (subject row, [record row])."""
@@ -119,23 +120,24 @@ def names_filed(conn: Connection, places: Iterable[tuple[str | None, str]]) -> d
             found.setdefault(tin, set()).add((tin_type, name))
     bare = sorted({tin for key, tin in places if key is None})
     for i in range(0, len(bare), _IN_BATCH):
-        batch = bare[i:i + _IN_BATCH]
+        tins = bare[i:i + _IN_BATCH]
         sql = ("SELECT tin, tin_type, name FROM taxpayer_records INDEXED BY taxpayer_records_addr "
-               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(batch))})")
-        for tin, tin_type, name in conn.execute(sql, batch):
+               f"WHERE addr_key IS NULL AND tin IN ({','.join('?' * len(tins))})")
+        for tin, tin_type, name in conn.execute(sql, tins):
             found.setdefault(tin, set()).add((tin_type, name))
     return found
 
 
-def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[tuple]:
+def rows_for_tin(conn: Connection, tin: str, tin_type: str) -> list[Row]:
     return conn.execute("SELECT tax_year, tin_type, name_control, addr_key, hold FROM taxpayer_records "
                         "WHERE tin = ? AND tin_type = ?", (tin, tin_type)).fetchall()
 
 
 def subject_findings(conn: Connection, rid: int, seq: int) -> tuple[str, str, str | None] | None:
     """(ref, findings JSON, candidates 'tin:type;...' or None) of one evaluated subject."""
-    return conn.execute("SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?",
-                        (rid, seq)).fetchone()
+    row: tuple[str, str, str | None] | None = conn.execute(
+        "SELECT ref, findings, candidates FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
+    return row
 
 
 def years_on_file(conn: Connection, tin: str, tin_type: str) -> tuple[int, ...]:
@@ -148,13 +150,13 @@ def clear_results(conn: Connection, rid: int) -> None:
     conn.execute("DELETE FROM subject_results WHERE rid = ?", (rid,))
 
 
-def insert_results(conn: Connection, rows: Iterable[tuple]) -> None:
+def insert_results(conn: Connection, rows: Iterable[Row]) -> None:
     """Result rows without candidates (rid, seq, ref, status, matched, findings, released, withheld)."""
     conn.executemany("INSERT INTO subject_results (rid, seq, ref, status, matched, findings, released, withheld) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def replace_results(conn: Connection, rid: int, rows: Iterable[tuple]) -> None:
+def replace_results(conn: Connection, rid: int, rows: Iterable[Row]) -> None:
     """Store result rows of request `rid` (`subject_pass.Result`: seq, ref, status, matched, findings, released,
     withheld, candidates) over its earlier ones. A request's subjects never change and every evaluation stores
     one row per subject, so the rows replaced are all there were: each page of the table is rewritten in place,
@@ -170,7 +172,7 @@ def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]
 
 
 def result_rows(conn: Connection, rid: int, *, non_pass_only: bool = False, candidates: bool = False
-                ) -> Iterator[tuple]:
+                ) -> Iterator[Row]:
     """(seq, ref, status, matched, findings, released, withheld[, candidates]) in subject order."""
     cols = "seq, ref, status, matched, findings, released, withheld" + (", candidates" if candidates else "")
     sql = f"SELECT {cols} FROM subject_results WHERE rid = ?"
@@ -184,14 +186,15 @@ EVALUATION_COLUMNS = ("evaluated_at", "evaluated_by", "as_of", "data_version", "
                       "released_items")
 
 
-def save_evaluation(conn: Connection, rid: int, values: dict[str, Any]) -> None:
+def save_evaluation(conn: Connection, rid: int, doc: EvaluationDoc) -> None:
     cols = EVALUATION_COLUMNS
+    values: dict[str, object] = dict(doc)
     data = [values[c] if not isinstance(values[c], dict | list) else json.dumps(values[c]) for c in cols]
     marks = ", ".join("?" * len(cols))
     conn.execute(f"INSERT OR REPLACE INTO evaluations (rid, {', '.join(cols)}) VALUES (?, {marks})", (rid, *data))
 
 
-def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:
+def load_evaluation(conn: Connection, rid: int) -> EvaluationDoc | None:
     row = conn.execute(f"SELECT {', '.join(EVALUATION_COLUMNS)} FROM evaluations WHERE rid = ?", (rid,)).fetchone()
     if row is None:
         return None
@@ -199,7 +202,7 @@ def load_evaluation(conn: Connection, rid: int) -> dict[str, Any] | None:
     for k in ("counts", "request_findings", "code_counts"):
         doc[k] = json.loads(doc[k])
     doc["needs_review"] = bool(doc["needs_review"])
-    return doc
+    return cast(EvaluationDoc, doc)     # the columns are the document's keys; the JSON ones parsed back
 
 
 def data_version(conn: Connection) -> int:
@@ -235,5 +238,7 @@ def ref_to_seq(conn: Connection, rid: int, ref: str) -> int | None:
 
 def package(conn: Connection, request_id: str) -> tuple[int, str, int, str] | None:
     """(rid, package JSON, subject_count, package_hash)."""
-    return conn.execute("SELECT rid, package, subject_count, package_hash FROM requests WHERE request_id = ?",
-                        (request_id,)).fetchone()
+    row: tuple[int, str, int, str] | None = conn.execute(
+        "SELECT rid, package, subject_count, package_hash FROM requests WHERE request_id = ?", (request_id,)
+    ).fetchone()
+    return row

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from .db import Connection
+from .db import Connection, Row
 from .records import line_values
 
 FETCH = 10_000
@@ -37,7 +37,7 @@ def _word_filter(column: str, other: str) -> tuple[str, int]:
     return f"({column} GLOB '*[^A-Za-z0-9 ]*' OR {_FIRST.format(t=t)} {_IN} AND {both})", 2
 
 
-def _batched(cur: object) -> Iterator[tuple]:
+def _batched(cur: object) -> Iterator[Row]:
     while rows := cur.fetchmany(FETCH):      # type: ignore[attr-defined]
         yield from rows
 
@@ -52,7 +52,7 @@ def with_withheld(conn: Connection, rid: int) -> int:
                             "withheld != '')", (rid,)).fetchone()[0])
 
 
-def tin_subjects(conn: Connection, rid: int, nines: Sequence[str]) -> list[tuple]:
+def tin_subjects(conn: Connection, rid: int, nines: Sequence[str]) -> list[Row]:
     """(seq, ref, released, matched, candidates, TIN sent) of the subjects whose TIN as sent, as matched or
     of one of their candidates is one of `nines`. Matched and candidate TINs are on file: the subjects are
     read through only when one of `nines` is (the indexes answer the rest)."""
@@ -70,7 +70,7 @@ def tin_subjects(conn: Connection, rid: int, nines: Sequence[str]) -> list[tuple
     return [found[seq] for seq in sorted(found)]
 
 
-def sent_by_unreleased(conn: Connection, rid: int, words: Sequence[str], *, everyone: bool) -> Iterator[tuple]:
+def sent_by_unreleased(conn: Connection, rid: int, words: Sequence[str], *, everyone: bool) -> Iterator[Row]:
     """(seq, ref, name, street) as sent, of the subjects released nothing (all of them: `everyone`) whose
     name may be in the letter (its first and last words are among `words`) or whose street may (its first
     two words are); a word that is not plain ASCII letters and digits always may."""
@@ -86,7 +86,7 @@ def sent_by_unreleased(conn: Connection, rid: int, words: Sequence[str], *, ever
     return _batched(conn.execute(sql, (rid, *[keys] * (n1 + n2))))
 
 
-def with_records(conn: Connection, rid: int, *, everyone: bool) -> Iterator[tuple]:
+def with_records(conn: Connection, rid: int, *, everyone: bool) -> Iterator[Row]:
     """(seq, ref, released, withheld, matched, candidates, TIN sent) of the subjects whose records the gate
     reads: those released nothing or with an element withheld (all of them: `everyone`)."""
     scope = "" if everyone else "AND (r.released = '' OR r.withheld != '')"
@@ -94,7 +94,7 @@ def with_records(conn: Connection, rid: int, *, everyone: bool) -> Iterator[tupl
                                  f"{_JOIN} {scope} ORDER BY r.seq", (rid,)))
 
 
-def records(conn: Connection, tins: Sequence[str]) -> list[tuple]:
+def records(conn: Connection, tins: Sequence[str]) -> list[Row]:
     """(tin, tin_type, *RECORD_COLUMNS) of every record, any year, of these nine-digit TINs (the values beside the
     name read from each record's CSV line, schema 11)."""
     marks = ",".join("?" * len(tins))

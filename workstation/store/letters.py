@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .db import Connection
+from .db import Connection, Row
 
 _COLS = "letter_id, decision_id, rid, kind, template_version, sha256, pages, issued_at, issued_by"
 FETCH = 10_000
@@ -53,7 +53,7 @@ def insert(conn: Connection, row: LetterRow, data: bytes) -> None:
                   row.issued_at, row.issued_by, data))
 
 
-def _batched(cur: Any) -> Iterator[tuple]:
+def _batched(cur: Any) -> Iterator[Row]:
     while rows := cur.fetchmany(FETCH):
         yield from rows
 
@@ -89,7 +89,7 @@ def record_disclosures(conn: Connection, *, rid: int, request_id: str, letter_id
 Bounds = tuple[str, str]      # [start, end) as UTC timestamps: a calendar year of the office's time zone
 
 
-def disclosures(conn: Connection, year: Bounds) -> Iterator[tuple]:
+def disclosures(conn: Connection, year: Bounds) -> Iterator[Row]:
     """(disclosed_at, request_id, letter_id, decision_id, agency_code, agency, ref, tin, tin_type, items,
     authority, purpose) of a calendar year, in the order they were made."""
     return _batched(conn.execute(

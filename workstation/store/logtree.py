@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .. import merkle
 from ..canonical import utc_now
@@ -82,7 +83,7 @@ def root(conn: Connection, tree_size: int) -> bytes:
 # entry they cover]. Only a shortcut: it is used when the log's head is still the entry it last saw (the chain
 # hash binds every entry before it, so a rolled-back append or another writer in between is noticed), and
 # the tile's entries are read back from the log otherwise.
-_pending: dict[int, list] = {}
+_pending: dict[int, list[Any]] = {}
 
 
 def append_leaf(conn: Connection, index: int, leaf: bytes, prev_hash: str | None = None,
@@ -224,7 +225,7 @@ def checkpoint_private_key(conn: Connection, user: str, wrap_key: bytes) -> byte
 
 def checkpoint_keys(conn: Connection, user: str | None = None) -> list[CheckpointKey]:
     sql = "SELECT user, public_key, active, created_at FROM checkpoint_keys"
-    args: tuple = ()
+    args: tuple[object, ...] = ()
     if user is not None:
         sql += " WHERE user = ?"
         args = (user,)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ..keys import ca, device
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
 from ..keys.lockout import Lockout
+from ..settings import SettingValue
 from . import auditlog, certificates, db, logtree, users
 
 KEYSLOTS = "keyslots.json"
@@ -45,8 +47,10 @@ def is_store(path: Path) -> bool:
     return (path / KEYSLOTS).exists()
 
 
-def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[OpenStore, str, str | None]:
-    """A new store with its first user (admin). Returns (store, recovery code, notice or None)."""
+def create(path: Path, admin: str, passphrase: str, *, fixed: Mapping[str, SettingValue], bind_device: bool = True
+           ) -> tuple[OpenStore, str, str | None]:
+    """A new store with its first user (admin). Returns (store, recovery code, notice or None). `fixed`, here
+    and in `unlock`: the settings the office policy fixes (the office CA is named after the office)."""
     if is_store(path) or (path / db.DB_NAME).exists():
         raise StoreError(f"{path} already holds a store; choose another --store folder")
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -72,8 +76,8 @@ def create(path: Path, admin: str, passphrase: str, *, bind_device: bool = True)
                             detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
-            certificates.create_ca(conn, data_key, store_id, by=admin)
-            certificates.issue(conn, data_key, store_id, admin, public, by=admin)
+            certificates.create_ca(conn, data_key, store_id, fixed=fixed, by=admin)
+            certificates.issue(conn, data_key, store_id, admin, public, fixed=fixed, by=admin)
             checkpoint_key = enrol_checkpoint_key(conn, slots, admin, stretched, by=admin)
             stage_keyslots(conn, slots)
         slots.save(path / KEYSLOTS)
@@ -115,12 +119,13 @@ def _checkpoint_key(conn: db.Connection, slots: Keyslots, user: str, stretched: 
     return key if key is not None else enrol_checkpoint_key(conn, slots, user, stretched, by=user)
 
 
-def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, user: str, stretched: bytes) -> None:
+def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, user: str, stretched: bytes,
+                         fixed: Mapping[str, SettingValue]) -> None:
     """At unlock (inside its transaction), what stores older than schema 10 lack: the office CA; for a user
     whose signing key is still Ed25519 (which Acrobat does not verify in a PDF), a new ECDSA P-256 key, the old
     one kept in user_keys so that what it signed still verifies; and a certificate for the user's current key
     when they have none valid for a while yet. Each announced in the log."""
-    certificates.ensure_ca(conn, data_key, slots.store_id, by=user)
+    certificates.ensure_ca(conn, data_key, slots.store_id, fixed=fixed, by=user)
     public = users.public_key(conn, user)
     if public is None:
         return
@@ -130,7 +135,7 @@ def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, 
                         detail={"fingerprint": p.fingerprint(public), "algorithm": p.ECDSA_P256,
                                 "replaces": p.fingerprint(old)})
     if certificates.current(conn, user, public, valid_until=clocks.current().now() + ca.RENEW_BEFORE) is None:
-        certificates.issue(conn, data_key, slots.store_id, user, public, by=user)
+        certificates.issue(conn, data_key, slots.store_id, user, public, fixed=fixed, by=user)
 
 
 def rebind_device(store: OpenStore) -> str | None:
@@ -156,7 +161,8 @@ def _device_secret(slots: Keyslots) -> bytes | None:
     return secret
 
 
-def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenStore:
+def unlock(path: Path, user: str, passphrase: str, *, fixed: Mapping[str, SettingValue],
+           clock: Callable[[], float] = time.time) -> OpenStore:
     """Open the store as `user`. Failures are counted (3 in 120 minutes lock the user out 15 minutes)."""
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
@@ -171,6 +177,7 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
             p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
         lockout.record_failure(user)
         raise AuthError(f"unknown user or wrong passphrase for {user!r}")
+    assert stretched is not None            # the data key came out of it
     stale = slots.document()
     conn = _open_db(path, data_key, slots)
     if slots.document() != stale:
@@ -193,14 +200,15 @@ def unlock(path: Path, user: str, passphrase: str, *, clock=time.time) -> OpenSt
                                 detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
             auditlog.append(conn, "unlock", user=user)
             checkpoint_key = _checkpoint_key(conn, slots, user, stretched)
-            _signing_key_forward(conn, slots, data_key, user, stretched)
+            _signing_key_forward(conn, slots, data_key, user, stretched, fixed)
     except BaseException:
         conn.close()
         raise
     return OpenStore(path, conn, slots, user, data_key, secret, checkpoint_key)
 
 
-def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
+def unlock_recovery(path: Path, code: str, *, fixed: Mapping[str, SettingValue],
+                    clock: Callable[[], float] = time.time) -> OpenStore:
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check("<recovery>")
@@ -216,7 +224,7 @@ def unlock_recovery(path: Path, code: str, *, clock=time.time) -> OpenStore:
         for ev in pending:
             auditlog.append(conn, ev["event"], user=ev["user"], detail={})
         auditlog.append(conn, "recovery-unlock", user=None)
-        certificates.ensure_ca(conn, data_key, slots.store_id, by=None)
+        certificates.ensure_ca(conn, data_key, slots.store_id, fixed=fixed, by=None)
     return OpenStore(path, conn, slots, None, data_key, None)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from ..model import AgencyEntry, CourtOrder
-from .db import Connection
+from .db import Connection, Row
 
 
-def _order(row: tuple) -> CourtOrder:
+def _order(row: Row) -> CourtOrder:
     (case_no, court, caption, signed_on, eff_from, eff_to, status, recipients, purposes, items, note) = row
     return CourtOrder(court=court, case_no=case_no, caption=caption, signed_on=signed_on,
                       effective_from=eff_from, effective_to=eff_to, status=status,

@@ -11,7 +11,7 @@ _COLUMNS = ("r.request_id, r.agency, r.agency_code, r.authority, r.received_on, 
 
 def rows(conn: Connection, *, status: str | None = None) -> list[QueueRow]:
     sql = f"SELECT {_COLUMNS} FROM requests r LEFT JOIN evaluations e ON e.rid = r.rid"
-    args: tuple = ()
+    args: tuple[object, ...] = ()
     if status:
         sql += " WHERE r.status = ?"
         args = (status,)

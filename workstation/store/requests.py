@@ -13,8 +13,9 @@ _INSERT_PACKED = (f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) SELECT ?
 
 def find(conn: Connection, request_id: str) -> tuple[int, str, str] | None:
     """(rid, imported_at, imported_by) of a stored request."""
-    return conn.execute("SELECT rid, imported_at, imported_by FROM requests WHERE request_id = ?",
-                        (request_id,)).fetchone()
+    row: tuple[int, str, str] | None = conn.execute(
+        "SELECT rid, imported_at, imported_by FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+    return row
 
 
 def insert(conn: Connection, *, request_id: str, received_on: str, authority: str, agency: str,

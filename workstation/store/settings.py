@@ -1,34 +1,36 @@
-"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS; the office policy wins)."""
+"""SQL for settings (values stored as JSON; missing keys fall back to DEFAULTS; the office policy wins).
+
+`fixed` is what the office policy fixes (`workstation.policy.current().values`): the caller reads the policy,
+this module only its own table, so the store imports nothing from above it."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import cast
 
-from .. import policy
 from ..canonical import utc_now
-from ..settings import DEFAULTS
+from ..settings import DEFAULTS, Settings, SettingValue
 from .db import Connection
 
 
-def get(conn: Connection, key: str) -> Any:
-    fixed = policy.current().values
+def get(conn: Connection, key: str, fixed: Mapping[str, SettingValue]) -> SettingValue:
     if key in fixed:
         return fixed[key]
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else DEFAULTS[key]
+    return cast(SettingValue, json.loads(row[0])) if row else DEFAULTS[key]   # stored by `put`, checked then
 
 
-def all_settings(conn: Connection) -> dict[str, Any]:
+def all_settings(conn: Connection, fixed: Mapping[str, SettingValue]) -> Settings:
     values = dict(DEFAULTS)
     for key, value in conn.execute("SELECT key, value FROM settings"):
         if key in values:
             values[key] = json.loads(value)
-    values.update(policy.current().values)
-    return values
+    values.update(fixed)
+    return cast(Settings, values)       # DEFAULTS' keys (a test checks), each value checked by `coerce` when set
 
 
-def put(conn: Connection, key: str, value: Any, user: str | None) -> None:
+def put(conn: Connection, key: str, value: SettingValue, user: str | None) -> None:
     conn.execute("INSERT INTO settings (key, value, changed_at, changed_by) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at, "
                  "changed_by = excluded.changed_by", (key, json.dumps(value), utc_now(), user))

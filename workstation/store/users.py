@@ -7,7 +7,7 @@ import json
 from ..canonical import utc_now
 from ..keys import primitives as p
 from ..model import UserInfo
-from .db import Connection
+from .db import Connection, Row
 
 
 def insert(conn: Connection, name: str, role: str, sk_wrap_key: bytes, *, created_by: str | None) -> bytes:
@@ -31,7 +31,7 @@ def insert_token_user(conn: Connection, name: str, role: str, public: bytes, tok
     conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
 
 
-def _info(row: tuple) -> UserInfo:
+def _info(row: Row) -> UserInfo:
     label = None
     if row[4]:
         label = str(json.loads(row[4]).get("token_label", ""))

@@ -1,6 +1,7 @@
 """USPS Publication 28 tables (data only): street suffixes (Appendix C1), secondary unit designators (C2),
 directionals, state codes. Keys are upper-case words with punctuation removed; values are the standard
-abbreviations. Used by `workstation.normalize` (address keys) and `workstation.rules.checks_subject`.
+abbreviations. Used by `workstation.normalize` (address keys), `workstation.rules.checks_subject` and the release
+gate (`workstation.redaction.gate_match`); below both, so that normalize imports nothing from the rules.
 """
 
 from __future__ import annotations
