@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from .. import textsafety
 from ..canonical import utc_now
 from ..errors import InputError, PermissionDenied
 from ..model import ELEMENTS
@@ -25,7 +26,11 @@ ACTIONS = ("release", "withhold")
 
 
 def check_free_text(text: str, what: str) -> None:
-    """Free text that may reach a letter must not carry identifiers (SSN, ITIN, EIN, accounts, phones)."""
+    """Free text that may reach a letter must not carry identifiers (SSN, ITIN, EIN, accounts, phones), nor a
+    character that is not drawn or that rearranges what is (`textsafety`; it may span lines)."""
+    refused = textsafety.problem(f"the {what}", text, multiline=True)
+    if refused:
+        raise InputError(refused)
     hits = scan_free_text(text)
     if hits:
         kinds = listing([KIND_WORDS[k] for k in dict.fromkeys(k for k, _s, _e in hits)])
