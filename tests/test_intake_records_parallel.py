@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_intake_records import ROW, check, swap, write
+from test_intake_records import ROW, check, failure, swap, write
 from test_leaks_and_crashes import PW, filler_rows, write_records
 
 from workstation.errors import InputError
@@ -44,31 +44,42 @@ def years(first: int, last: int) -> list[str]:
 
 def test_the_same_rows_in_the_same_order_as_the_serial_parser(tmp_path: Path) -> None:
     rows = years(1950, 2000)
-    for at in (5, 6, 13, 20, 27):           # quoted fields spanning lines at and across block ends
-        rows[at] = swap("employer", f'"Smith, Jones\n& Co {at}\n"', rows[at])
+    for at in (5, 6, 13, 20, 27):           # quoted fields at and across block ends
+        rows[at] = swap("employer", f'"Smith, Jones & Co {at}"', rows[at])
     rows[30] = swap("name", '"Example, ""Maria"""', rows[30])
     path = write(tmp_path, *rows[:40], "", *rows[40:])
     serial = [row for batch in read_records(path) for row in batch]
     assert len(serial) == 50
     assert bulk_rows(path) == serial
-    assert serial[6][17] == "Smith, Jones\n& Co 6" and serial[30][2] == 'Example, "Maria"'
+    assert serial[6][17] == "Smith, Jones & Co 6" and serial[30][2] == 'Example, "Maria"'
+
+
+@pytest.mark.parametrize("at", [5, 6, 13, 20, 27])
+def test_a_quoted_field_over_lines_is_refused_at_its_line_at_and_across_block_ends(tmp_path: Path, at: int) -> None:
+    """No field of a record may hold a line end (textsafety); the blocks are still cut outside the quotes, so the
+    worker names the record's first line, as the serial reader does."""
+    rows = years(1950, 2000)
+    rows[at] = swap("employer", f'"Smith, Jones\n& Co {at}\n"', rows[at])
+    path = write(tmp_path, *rows)
+    serial = failure(path)
+    check(serial, path, f"line {at + 2}, column employer", "U+000A LINE FEED at character 13")
+    assert str(bulk_failure(path)) == str(serial)
 
 
 def test_the_first_bad_line_of_the_file_is_the_one_reported(tmp_path: Path) -> None:
     rows = years(1950, 2000)
-    rows[12] = swap("employer", '"two\nlines"', rows[12])          # line numbers shift by one after it
     rows[20] = swap("refund", "12.5", rows[20])                     # block 3
     rows[45] = swap("tin", "12345", rows[45])                       # a later block, parsed at the same time
-    path = write(tmp_path, *rows)
+    path = write(tmp_path, *rows[:13], "", *rows[13:])              # line numbers shift by one after line 14
     check(bulk_failure(path), path, "line 23, column refund", "whole number")
     rows[20] = swap("refund", "12", rows[20])
-    check(bulk_failure(write(tmp_path, *rows)), path, "line 48, column tin", "not 9 digits")
+    check(bulk_failure(write(tmp_path, *rows[:13], "", *rows[13:])), path, "line 48, column tin", "not 9 digits")
 
 
 def test_a_bad_line_in_the_last_block_and_an_unclosed_quote(tmp_path: Path) -> None:
     rows = years(1950, 1990)
     path = write(tmp_path, *rows, swap("tax_year", "1800"))
-    check(bulk_failure(path), path, "line 42, column tax_year", "outside 1900-2100")
+    check(bulk_failure(path), path, "line 42, column tax_year", "before 1900")
     path = write(tmp_path, *rows, swap("employer", '"Acme', swap("tax_year", "1991")))
     check(bulk_failure(path), path, "line 42", "not valid CSV")
 

@@ -31,7 +31,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     "crlf": (rows(30), "\r\n"),
     "cr": (rows(30), "\r"),
     "mixed ends": (rows(30), "\n"),                                 # some lines end \r\n below
-    "quoted over lines": (rows(30), "\n"),
+    "quoted over lines": (rows(30), "\n"),                          # refused (a line feed in a field): line 8
     "at the limit": ([*rows(10), long_row(1990, MAX_LINE_CHARS), *rows(5, 2000)], "\n"),
     "one over, lf": ([*rows(10), long_row(1990, MAX_LINE_CHARS + 1), *rows(1, 2000)], "\n"),
     "one over, crlf": ([*rows(10), long_row(1990, MAX_LINE_CHARS + 1), swap("refund", "x", *rows(1, 2000))],
@@ -72,7 +72,7 @@ def test_the_workers_blocks_read_as_the_line_by_line_reader(tmp_path: Path, monk
     path = write(tmp_path, name)
     serial = outcome(lambda p: read_records(p, check_duplicates=False), path)
     assert outcome(records_parallel.read_records_bulk, path) == serial
-    if name in ("lf", "crlf", "cr", "mixed ends", "quoted over lines", "at the limit", "one over, lf"):
+    if name in ("lf", "crlf", "cr", "mixed ends", "at the limit", "one over, lf"):
         assert isinstance(serial, list) and len(serial) >= 12
     else:
         assert isinstance(serial, tuple), serial

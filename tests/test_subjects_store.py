@@ -24,7 +24,7 @@ TRICKY = [
     "1,Maria Example,212-70-1234,1200 Congress Ave,Austin,TX,78701,2023;2024,CR-1,Reason one",
     '2,"Example, ""Jo""",212701235,"12 Main St, Apt ""B""",Austin,TX,78701, 2023 ; ;2024 ,,"Two\r\nlines"',
     "3,Élodie Ñandú,12-3456789,,,,78701,2024,,Reason one",
-    "4,Tab\tName,123 45 6789,,,,,,CR-4,",
+    "4,No\u00a0Break Name,123 45 6789,,,,,,CR-4,",
     "5,,TIN 12,PO Box 4,,,,2024,,Reason one",
     "6,Back\\slash,,,,,,2025;2024,,Reason one",
     " 7 ,  Spaces  ,  212-70-1236  ,  1 Elm St ,  Dallas , tx , 75201-1234 ,2024,  C-7 ,  Spaced reason  ",
@@ -83,7 +83,7 @@ def test_inline_subjects_are_stored_and_hashed_as_subject_by_subject(tmp_path: P
     ["1,A,,,,,,,,", "2,B,,,,,,,,", "1,C,,,,,,\x01,,"],
     ["1,A,,,,,,,,", "2,B,,,,,,,,,", "1,C,,,,,,,,"],
     ["1,A,,,,,,,,", '2,"B,,,,,,,,', "1,C,,,,,,,,"],
-    ["1,A,,,,,,,,", "2,B\tC,,,,,,,,Tab\tand\nline", "3,x" * 30 + ",,,,,,,,,"],
+    ["1,A,,,,,,,,", "2,B C,,,,,,,,Tab\tand\nline", "3,x" * 30 + ",,,,,,,,,"],
     ["1,A,,,,,,,,", "2,B,,,,,,2024;" + "2" * 17 + ",,", "3,C,,,,,,,,"],
     ["1,A,,,,,,,,", ",B,,,,,,,,"],
 ])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
+from workstation import textsafety
+
 SettingValue = bool | int | str | list[str]
 
 
@@ -69,13 +71,13 @@ COUNSEL_SETTINGS = {"officer_caseload_limit", "reason_duplicate_limit", "bulk_th
 # The largest whole number a setting takes (the Settings dialog's spin boxes stop here too): days and counts
 # beyond it mean nothing, and a due date that many days out is past the calendar's end.
 INT_MAX = 1_000_000_000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def coerce(key: str, value: object) -> SettingValue:
     """Check `value` has the default's type; returns it (ints from strings are accepted). Text is one line of
-    valid Unicode: no control characters, no lone surrogates (a JSON `\\ud800` or an undecodable argument)."""
+    valid Unicode: no control characters, no invisible formatting characters (`textsafety`: office details are
+    printed on letters), no lone surrogates (a JSON `\\ud800` or an undecodable argument)."""
     if key not in DEFAULTS:
         raise KeyError(key)
     default = DEFAULTS[key]
@@ -104,5 +106,6 @@ def coerce(key: str, value: object) -> SettingValue:
 def _check_text(text: str) -> None:
     if _SURROGATE.search(text):
         raise ValueError("the text is not valid Unicode (a lone surrogate)")
-    if _CONTROL.search(text):
-        raise ValueError("the text contains a control character (a line break, a tab, ...)")
+    refused = textsafety.problem("the text", text)
+    if refused:
+        raise ValueError(refused)

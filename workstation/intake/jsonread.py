@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from workstation import textsafety
 from workstation.errors import InputError, plain_name, shown_name
 from workstation.inputfiles import read_input_file
 from workstation.intake.csvfile import unexpected_error
@@ -28,8 +29,6 @@ NAME_MAX = 200           # names, titles, agencies, courts, citations, address l
 REF_MAX = 64             # ids, refs, case numbers, codes
 TEXT_MAX = 4000          # free text: statements, reasons, notes
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
 _MISSING = object()
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)      # a cheap test before walking the document
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -164,8 +163,9 @@ class Node:
         value = self.value.strip()
         if len(value) > max_len:
             raise self.error(f"is longer than {max_len:,} characters")
-        if (_CONTROL if multiline else _CONTROL_OR_NEWLINE).search(value):
-            raise self.error("contains a control character")
+        refused = textsafety.problem("", value, multiline=multiline)
+        if refused:
+            raise self.error(refused)
         if non_empty and not value:
             raise self.error("must not be empty")
         return value

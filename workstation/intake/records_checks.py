@@ -4,8 +4,10 @@ Each check takes one column — the raw fields of that column for every row of t
 with C-level operations (`str.isdigit` over the joined column, set membership of the distinct values, ...),
 and only when that fails walks it value by value to name the first bad row (`Bad`, a position in the chunk).
 They return the values to store: trimmed, empty text as None, numbers as int. `check_chunk` runs them in one
-fixed order (tin, tin_type, TIN validity, name, tax_year, address_as_of, agi, total_tax, refund, dependents,
-wages, interest, hold), so the error named for a chunk with several bad values is always the same one.
+fixed order (tin, tin_type, TIN validity, name, tax_year (not after the current year), address_as_of, agi,
+total_tax, refund, dependents, wages, interest, hold), so the error named for a chunk with several bad values is
+always the same one. (The characters `textsafety` refuses are looked for before, in the chunk's text as a whole:
+`records_csv`.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from workstation.normalize import tin_digits, tin_valid
 T = TypeVar("T")
 
 MONEY_DIGITS = 12
+MIN_YEAR = 1900
 _NONE_IF_EMPTY = {"": None}
 _ZERO_IF_EMPTY = {"": "0"}
 _HOLD = {"1": 1, "0": 0, "": 0}
@@ -69,9 +72,10 @@ _OTHER = (("filing_status", 9, None), ("agi", 10, (True, MONEY_DIGITS)), ("total
           ("interest", 18, (False, MONEY_DIGITS)))
 
 
-def check_chunk(c: list[list[str]], *, convert: bool = True) -> Checked:
-    """Check the columns `c` (CSV_COLUMNS order) of a chunk's rows; raise Bad for the first bad value. Without
-    `convert` the columns kept only in the record's line are checked, not converted."""
+def check_chunk(c: list[list[str]], *, max_year: int, convert: bool = True) -> Checked:
+    """Check the columns `c` (CSV_COLUMNS order) of a chunk's rows; raise Bad for the first bad value. A tax year
+    after `max_year` (the current year) is refused. Without `convert` the columns kept only in the record's line
+    are checked, not converted."""
     tins = _tins(c[0])
     types = _tin_types(c[1])
     if not all(starmap(tin_valid, set(zip(tins, types, strict=True)))):    # a TIN has rows for years
@@ -81,7 +85,7 @@ def check_chunk(c: list[list[str]], *, convert: bool = True) -> Checked:
     if "" in names:
         raise Bad(names.index(""), "name", "name is empty")
     street, city, state, zip_code = (list(map(str.strip, c[i])) for i in (3, 4, 5, 6))
-    years, year_text = _years(c[8])
+    years, year_text = _years(c[8], max_year)
     as_of = _dates(c[7], "address_as_of")
     other: list[list[Any]] | None = None
     if convert:
@@ -131,19 +135,23 @@ def _text(col: Sequence[str]) -> list[str | None]:
     return [value.strip() or None for value in col]
 
 
-def _years(col: Sequence[str]) -> tuple[list[int], list[str]]:
+def _years(col: Sequence[str], max_year: int) -> tuple[list[int], list[str]]:
+    """Four-digit years from MIN_YEAR to `max_year`: a record of a tax year after the current one cannot exist
+    (RULES.md, PERIODS: the current year is not in the future)."""
     blob = "".join(col)
     if set(map(len, col)) == {4} and blob.isdigit() and blob.isascii():
         years = list(map(int, col))
-        if min(years) >= 1900 and max(years) <= 2100:
+        if min(years) >= MIN_YEAR and max(years) <= max_year:
             return years, list(col)
     out = []
     for pos, raw in enumerate(col):
         value = raw.strip()
         if not (len(value) == 4 and value.isascii() and value.isdigit()):
             raise Bad(pos, "tax_year", "tax_year is not a 4-digit year")
-        if not 1900 <= int(value) <= 2100:
-            raise Bad(pos, "tax_year", "tax_year is outside 1900-2100")
+        if int(value) < MIN_YEAR:
+            raise Bad(pos, "tax_year", f"tax_year is before {MIN_YEAR}")
+        if int(value) > max_year:
+            raise Bad(pos, "tax_year", f"tax_year is after the current year ({max_year})")
         out.append(int(value))
     return out, list(map(str, out))
 

@@ -15,9 +15,12 @@ rows). A row comes in one of two shapes:
   `[tin, tin_type, tax_year, name, name_control, addr_key, hold, line]` (`records_pack`), which SQLite takes
   apart itself (`store.records`): one value bound for a batch instead of 22 a row.
 
-Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi` may be
-negative, the others not), at most 12 digits. A TIN, type and tax year seen twice in one file is an error
-naming both lines (the store's key; an SSN and an EIN may share digits). Errors name the file, the line
+No field may hold a character `textsafety` refuses (a control — tab and a line end inside quotes included —, a
+bidirectional control or mark, a zero-width character): one check over a chunk's text finds them, and only then
+are its fields walked to name the first (`_refuse_unsafe`). A tax year after the current year of the product's
+clock is refused. Empty text fields become None; surrounding spaces are trimmed. Money is whole dollars (`agi`
+may be negative, the others not), at most 12 digits. A TIN, type and tax year seen twice in one file is an
+error naming both lines (the store's key; an SSN and an EIN may share digits). Errors name the file, the line
 (header = line 1) and the column, never a value.
 """
 
@@ -30,6 +33,8 @@ from operator import add, contains
 from pathlib import Path
 from typing import Any, cast
 
+from workstation import clock as clocks
+from workstation import textsafety
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.records_checks import Bad, Checked, check_chunk, or_none
@@ -70,14 +75,21 @@ def read_packed(path: Path, batch_size: int = 20_000, *, check_duplicates: bool 
     yield from _read(path, batch_size, check_duplicates, packed=True)
 
 
+def current_year() -> int:
+    """The latest tax year a record may have: the year of the product's clock (`DWS_TODAY`), never the real date.
+    Read in the importing process (a worker is handed it: `records_parallel`)."""
+    return clocks.today().year
+
+
 def _read(path: Path, batch_size: int, check_duplicates: bool, *, packed: bool) -> Iterator[Any]:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     source = str(path)
+    max_year = current_year()
     with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
         lines = csvfile.bounded_lines(f)
         order = header_order(lines, source)
-        yield from _Reader(lines, path, source, batch_size, order, check_duplicates=check_duplicates,
+        yield from _Reader(lines, path, source, batch_size, order, max_year, check_duplicates=check_duplicates,
                            packed=packed).batches()
 
 
@@ -87,12 +99,14 @@ def header_order(lines: Iterator[str], source: str) -> list[int]:
     return [index[name] for name in CSV_COLUMNS]
 
 
-def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path, *, packed: bool = False
-                ) -> list[tuple[Any, ...]] | PackedRows:
+def parse_lines(lines: list[str], order: list[int], first_line: int, path: Path, *, packed: bool = False,
+                max_year: int | None = None) -> list[tuple[Any, ...]] | PackedRows:
     """The rows of whole records `lines` (physical lines from `first_line` on) of the file at `path`, duplicates
     among them refused: the work of one block when a large file is parsed in worker processes. Typed rows, or
-    with `packed` the rows packed for the store."""
-    reader = _Reader(iter(lines), path, str(path), len(lines), order, last_line=first_line - 1, packed=packed)
+    with `packed` the rows packed for the store. `max_year`: the latest tax year (default `current_year()`; a
+    worker process has no clock of its own, so it is handed the importing process's)."""
+    year = current_year() if max_year is None else max_year
+    reader = _Reader(iter(lines), path, str(path), len(lines), order, year, last_line=first_line - 1, packed=packed)
     with gc_paused():
         batches = list(reader.batches())
     if packed:
@@ -121,10 +135,11 @@ def duplicate_error(path: Path, key: tuple[str, int, str]) -> InputError:
 
 
 class _Reader:
-    def __init__(self, lines: Iterator[str], path: Path, source: str, batch_size: int, order: list[int], *,
-                 last_line: int = 1, check_duplicates: bool = True, packed: bool = False) -> None:
+    def __init__(self, lines: Iterator[str], path: Path, source: str, batch_size: int, order: list[int],
+                 max_year: int, *, last_line: int = 1, check_duplicates: bool = True, packed: bool = False) -> None:
         self.path, self.source, self.batch_size = path, source, batch_size
-        self.lines, self.order = lines, order
+        self.lines, self.order, self.max_year = lines, order, max_year
+        self.file_columns = [CSV_COLUMNS[order.index(pos)] for pos in range(WIDTH)]   # by position in the file
         self.last_line = last_line              # physical lines consumed so far
         self.check_duplicates = check_duplicates
         self.packed = packed
@@ -171,12 +186,15 @@ class _Reader:
             return None
         first = self.last_line + 1
         self.last_line += len(lines)
-        flat, numbers, rows, quoted = self._split(lines, first)
+        blob = "".join(lines)
+        flat, numbers, rows, quoted = self._split(lines, blob, first)
         if not flat:
             return 0, None
         line_of = numbers.__getitem__ if numbers else first.__add__
+        if not textsafety.clean(blob, line_ends=True) or (quoted and not self._quoted_clean(flat, quoted)):
+            self._refuse_unsafe(flat, line_of)
         try:
-            v = check_chunk([flat[i::WIDTH] for i in self.order], convert=not self.packed)
+            v = check_chunk([flat[i::WIDTH] for i in self.order], max_year=self.max_year, convert=not self.packed)
         except Bad as bad:
             raise self.error(line_of(bad.pos), bad.message, bad.column) from None
         keys = _keys(v)
@@ -190,11 +208,11 @@ class _Reader:
 
     # -- lines to fields ---------------------------------------------------------------------------------
 
-    def _split(self, lines: list[str], first: int) -> tuple[list[str], list[int] | None, list[str], set[int]]:
-        """All fields of the batch, row after row (WIDTH per row); the line number of each row when it is not
-        simply first + position (blank lines, records spanning lines); each row's line (without its end; that
-        of a quoted record is not its text); the positions of the quoted records."""
-        blob = "".join(lines)
+    def _split(self, lines: list[str], blob: str, first: int
+               ) -> tuple[list[str], list[int] | None, list[str], set[int]]:
+        """All fields of the batch (`lines`, `blob` their text), row after row (WIDTH per row); the line number of
+        each row when it is not simply first + position (blank lines, records spanning lines); each row's line
+        (without its end; that of a quoted record is not its text); the positions of the quoted records."""
         if max(map(len, lines)) > csvfile.MAX_LINE_CHARS:
             pos = next((i for i, line in enumerate(lines) if csvfile.line_too_long(line)), None)
             if pos is not None:                 # (a line of the limit and its end is not too long)
@@ -260,6 +278,23 @@ class _Reader:
             dead.update(range(pos + 1, min(pos + used, len(lines))))
             self.last_line += max(0, pos + used - len(lines))
         return records, dead
+
+    # -- characters refused in any field (textsafety) --------------------------------------------------------
+
+    @staticmethod
+    def _quoted_clean(flat: list[str], quoted: set[int]) -> bool:
+        """The fields of the quoted records hold no refused character, line ends included (the chunk's text was
+        looked at with its line ends allowed, and a quoted record may go on past the chunk's lines)."""
+        return textsafety.clean("".join(chain.from_iterable(flat[pos * WIDTH:(pos + 1) * WIDTH] for pos in quoted)))
+
+    def _refuse_unsafe(self, flat: list[str], line_of: Callable[[int], int]) -> None:
+        """Error path: name the first field, row by row and left to right, that holds a character `textsafety`
+        refuses (a field is looked at as the file gives it: the record's line is stored so)."""
+        for start in range(0, len(flat), WIDTH):
+            for column, value in zip(self.file_columns, flat[start:start + WIDTH], strict=True):
+                message = textsafety.problem(column, value)
+                if message:
+                    raise self.error(line_of(start // WIDTH), message, column)
 
     # -- keys ----------------------------------------------------------------------------------------------
 

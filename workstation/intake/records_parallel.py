@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 from workstation.errors import InputError
 from workstation.intake import csvfile
-from workstation.intake.records_csv import header_order, parse_lines, read_packed, read_records
+from workstation.intake.records_csv import current_year, header_order, parse_lines, read_packed, read_records
 from workstation.intake.records_pack import PackedRows
 from workstation.processes import worker_pool
 
@@ -60,9 +60,10 @@ def read_packed_bulk(path: Path) -> Generator[PackedRows, None, None]:
 
 def _bulk(path: Path, workers: int, *, packed: bool) -> Iterator[Any]:
     source = str(path)
+    max_year = current_year()                   # the workers have no clock: they are handed this one's year
     with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
         order = header_order(csvfile.bounded_lines(f), source)
-        yield from _parsed(path, _text_blocks(f), order, workers, packed)
+        yield from _parsed(path, _text_blocks(f), order, workers, packed, max_year)
 
 
 def _workers(path: Path) -> int:
@@ -145,14 +146,14 @@ def _lines(block: str) -> list[str]:
     return lines
 
 
-def _parsed(path: Path, blocks: Iterator[tuple[int, str | list[str]]], order: list[int], workers: int, packed: bool
-            ) -> Iterator[Any]:
+def _parsed(path: Path, blocks: Iterator[tuple[int, str | list[str]]], order: list[int], workers: int, packed: bool,
+            max_year: int) -> Iterator[Any]:
     window = workers * 2
     pool = worker_pool(workers)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:
-            pending.append(pool.submit(_parse_block, block, order, first, path, packed))
+            pending.append(pool.submit(_parse_block, block, order, first, path, packed, max_year))
             if len(pending) >= window:
                 yield _result(pending.popleft())
         while pending:
@@ -170,13 +171,13 @@ def _result(future: Future[Any]) -> Any:
     return outcome[1]
 
 
-def _parse_block(block: str | list[str], order: list[int], first: int, path: Path, packed: bool
+def _parse_block(block: str | list[str], order: list[int], first: int, path: Path, packed: bool, max_year: int
                  ) -> tuple[Any, ...]:
     """In a worker: ("rows", rows or PackedRows) or ("error", message, source, where). The error travels as plain
     strings (an exception's own pickling could lose its fields); it names a line and a column, never a value."""
     try:
         lines = _lines(block) if isinstance(block, str) else block
-        return ("rows", parse_lines(lines, order, first, path, packed=packed))
+        return ("rows", parse_lines(lines, order, first, path, packed=packed, max_year=max_year))
     except InputError as exc:
         return ("error", exc.message, exc.source, exc.where)
     except Exception as exc:

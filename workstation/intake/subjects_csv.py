@@ -5,8 +5,9 @@ Columns in any order, each exactly once, no others. Streamed with `csv.reader` i
 (header = line 1). Empty cells are absent values; `periods` are separated by ";"; four empty address cells
 mean no address.
 
-A chunk is checked column by column (the longest value against the column's limit, one search for a control
-character over the whole column, each distinct `periods` once); only a chunk that fails goes record by record
+A chunk is checked column by column (the longest value against the column's limit, one check over the whole
+column for a character `textsafety` refuses — a control, a bidirectional or zero-width character; tab and line
+ends are allowed in `reason` only —, each distinct `periods` once); only a chunk that fails goes record by record
 (`_subject`) to name the first bad one exactly as the record-by-record reader always did. `read_subjects`
 gives Subjects; `read_subject_chunks` the checked columns, which `subjects_pack` packs for the store.
 """
@@ -14,12 +15,12 @@ gives Subjects; `read_subject_chunks` the checked columns, which `subjects_pack`
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from workstation import textsafety
 from workstation.errors import InputError
 from workstation.intake import csvfile
 from workstation.intake.jsonread import NAME_MAX, REF_MAX, TEXT_MAX
@@ -30,9 +31,6 @@ COLUMNS: tuple[str, ...] = ("ref", "name", "tin", "street", "city", "state", "zi
 _LIMITS = {"ref": REF_MAX, "name": NAME_MAX, "tin": 32, "street": NAME_MAX, "city": NAME_MAX,
            "state": REF_MAX, "zip": 32, "periods": 64 * 17, "case_no": REF_MAX, "reason": TEXT_MAX}
 _PERIOD_MAX, _MAX_PERIODS = 16, 64
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_NEWLINE = re.compile(r"[\r\n]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")     # _CONTROL or _NEWLINE (a tab is fine)
 CHUNK = 1000
 
 
@@ -173,9 +171,10 @@ def _columns_fine(values: list[list[str]]) -> bool:
     for name, column in zip(COLUMNS, values, strict=True):
         if max(map(len, column)) > _LIMITS[name]:
             return False
-        found = _CONTROL if name == "reason" else _CONTROL_OR_NEWLINE
-        distinct = set(column) if name == "reason" else ("".join(column),)
-        if any(map(found.search, distinct)):
+        if name == "reason":                        # free text: tab and line ends allowed; each distinct once
+            if any(map(textsafety.UNSAFE_MULTILINE.search, set(column))):
+                return False
+        elif not textsafety.clean("".join(column)):
             return False
     return True
 
@@ -211,11 +210,10 @@ def _subject(fields: list[str], order: list[int], source: str, line: int) -> Sub
     values: list[str] = []
     for name, pos in zip(COLUMNS, order, strict=True):
         value = fields[pos].strip()
-        problem = None
         if len(value) > _LIMITS[name]:
-            problem = f"{name} is longer than {_LIMITS[name]:,} characters"
-        elif _CONTROL.search(value) or (name != "reason" and _NEWLINE.search(value)):
-            problem = f"{name} contains a control character"
+            problem: str | None = f"{name} is longer than {_LIMITS[name]:,} characters"
+        else:
+            problem = textsafety.problem(name, value, multiline=name == "reason")
         if problem:
             raise InputError(problem, source=source, where=f"line {line}, column {name}")
         values.append(value)
