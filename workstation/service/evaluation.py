@@ -34,7 +34,6 @@ from ..store import evaluation as ev
 from . import subject_pass
 from .session import CancelCheck, Progress, Session
 
-BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
 MAX_WORKERS = 4
 CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stored while the next ones run
@@ -256,11 +255,10 @@ def _store_results(s: Session, rid: int, total: int, parts: Iterator[subject_pas
         plans.update(part.plans)
         plan.update(part.plan_lines)
         findings.update(part.findings_lines)
-        results = part.results
-        for i in range(0, len(results), BATCH):
+        if part.changed:
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            ev.replace_results(s.conn, rid, results[i:i + BATCH])
+            ev.replace_packed_results(s.conn, rid, part.shapes, part.rows)
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

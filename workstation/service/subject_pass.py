@@ -15,6 +15,7 @@ import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -62,7 +63,9 @@ class Part:
     subjects never change, so a re-evaluation rewrites only the subjects whose result changed)."""
 
     subjects: int                            # subjects in the range
-    results: list[Result]                    # the rows that differ from the stored ones, in subject order
+    changed: int                             # the rows that differ from the stored ones (written)
+    shapes: str                              # those rows packed (`pack_results`)
+    rows: str
     plan_lines: bytes                        # `ev.plan_line` of every subject of the range
     findings_lines: bytes                    # "ref TAB findings JSON" of every subject of the range
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
@@ -141,8 +144,24 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             partly += 1
     _tally(shapes, codes, plans)
     changed = _changed(results, ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi))
-    return Part(len(results), changed, "".join(plan_lines).encode(), "".join(findings_lines).encode(), codes, plans,
-                partly)
+    return Part(len(results), len(changed), *pack_results(changed), "".join(plan_lines).encode(),
+                "".join(findings_lines).encode(), codes, plans, partly)
+
+
+def pack_results(rows: list[Result]) -> tuple[str, str]:
+    """Result rows packed for `ev.replace_packed_results`: (the JSON array of their distinct [status, findings,
+    released, withheld], the JSON array of [seq, ref, matched, candidates, index of the row's shape]). The shape
+    repeats from subject to subject: it travels and is bound once."""
+    shapes: dict[tuple[str, str, str, str], int] = {}
+    out = []
+    for seq, ref, status, matched, findings, released, withheld, named in rows:
+        key = (status, findings, released, withheld)
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = len(shapes)
+        out.append(f"[{seq},{encode_basestring(ref)},{'null' if matched is None else encode_basestring(matched)},"
+                   f"{'null' if named is None else encode_basestring(named)},{shape}]")
+    return json.dumps(list(shapes), ensure_ascii=False), "[" + ",".join(out) + "]"
 
 
 def _changed(results: list[Result], stored: list[tuple]) -> list[Result]:
