@@ -20,7 +20,7 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from ..rules.plan import Plan
-from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
+from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, street_parts
 from ..store import db
 from ..store import evaluation as ev
 
@@ -243,22 +243,6 @@ def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
     _connections = (subjects, records, addresses)
     for conn in _connections:
         Finalize(None, conn.close, exitpriority=10)
-
-
-def reason_keys_in_worker(rid: int, chunk: Chunk) -> Counter[str]:
-    """How many subjects of the range give each reason (`reason_key`), for the request's boilerplate count."""
-    if _connections is None:
-        raise RuntimeError("evaluation worker not started")
-    return reason_keys(ev.reason_counts(_connections[0], rid, chunk.lo, chunk.hi))
-
-
-def reason_keys(raw: Counter[str | None]) -> Counter[str]:
-    """Reasons as written -> reasons compared for boilerplate (each distinct text folded once; none empty)."""
-    keys: Counter[str] = Counter()
-    for reason, n in raw.items():
-        if reason and reason.strip():
-            keys[reason_key(reason)] += n
-    return keys
 
 
 def ready() -> bool:

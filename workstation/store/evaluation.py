@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -82,13 +81,9 @@ def subjects_with_records(conn: Connection, rid: int, chunk: int = 25_000, recor
             yield row, on_file.get(row[11], [])
 
 
-def reason_counts(conn: Connection, rid: int, lo: int | None = None, hi: int | None = None) -> Counter[str | None]:
-    """How many of a request's subjects (those with lo <= seq < hi if given) give each reason, as written."""
-    if lo is None or hi is None:
-        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,))
-    else:
-        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ? AND seq >= ? AND seq < ?", (rid, lo, hi))
-    return Counter(map(itemgetter(0), cur))
+def shared_reasons(conn: Connection, rid: int) -> dict[str, int]:
+    """reason_key -> subjects of the request giving it, for the reasons given by more than one (counted at import)."""
+    return dict(conn.execute("SELECT reason, subjects FROM request_reasons WHERE rid = ?", (rid,)).fetchall())
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
