@@ -136,6 +136,12 @@ def name_facts(name: str | None) -> tuple[str | None, str]:
     return facts
 
 
+def names_facts(names: Iterable[str | None]) -> list[tuple[str | None, str]]:
+    """`name_facts` of each name (a name seen before costs one look-up, no call)."""
+    known = _NAMES.get
+    return [known(name) or name_facts(name) for name in names]     # type: ignore[arg-type]  # None: not known
+
+
 _NORMALIZED: dict[str, str] = {}
 
 

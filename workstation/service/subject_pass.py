@@ -17,10 +17,11 @@ from collections import Counter
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated when available
 from multiprocessing.util import Finalize
+from operator import itemgetter
 from pathlib import Path
 
 from ..rules.plan import Plan
-from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, street_parts
+from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, names_facts, street_parts
 from ..store import db
 from ..store import evaluation as ev
 
@@ -82,7 +83,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
-    facts = [name_facts(row[2]) for row in subjects]
+    facts = names_facts(map(itemgetter(2), subjects))
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
              if row[4] and facts[i][0] is None}
     keys = {p[1] for p in parts.values()}
