@@ -1,12 +1,14 @@
 """A request's subjects as the store keeps them, imported in packed batches: every stored value and the package
 hash are what the subject-by-subject import made of the same subjects (the rows it stored and the canonical
-JSON it hashed), for a subjects CSV and for inline subjects, across chunk and batch boundaries; and a bad CSV
-is refused with the same error, naming the same line, in chunks as record by record."""
+JSON it hashed), for a subjects CSV and for inline subjects, across chunk and batch boundaries; the reasons given
+by more than one subject are counted as the evaluation counted them from the stored subjects; and a bad CSV is
+refused with the same error, naming the same line, in chunks as record by record."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from test_intake_request import HEADER, bulk, package, write
 from workstation.canonical import canonical_json
 from workstation.errors import InputError
 from workstation.intake import read_request, subjects_csv
-from workstation.normalize import tin_digits
+from workstation.normalize import reason_key, tin_digits
 from workstation.service import Workstation
 
 PW = "admin-passphrase-1"
@@ -54,7 +56,19 @@ def stored(path: Path) -> tuple[list[tuple[Any, ...]], str]:
                                            (summary.ident,)).fetchone()
         rows = session.conn.execute("SELECT seq, ref, name, tin, street, city, state, zip, periods, case_no, "
                                     "reason, tin9 FROM subjects WHERE rid = ? ORDER BY seq", (rid,)).fetchall()
+        reasons = dict(session.conn.execute("SELECT reason, subjects FROM request_reasons WHERE rid = ?", (rid,)))
+    assert reasons == shared_reasons(rows)
     return rows, digest
+
+
+def shared_reasons(rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    """The reasons of the stored subjects folded for the REASON check, as the evaluation counted them before
+    issue 15 (the empty ones left out), those given by more than one subject."""
+    folded: Counter[str] = Counter()
+    for reason, n in Counter(row[10] for row in rows).items():
+        if reason and reason.strip():
+            folded[reason_key(reason)] += n
+    return {k: n for k, n in folded.items() if n > 1}
 
 
 @pytest.mark.parametrize(("chunk", "workers"), [(1000, "1"), (3, "1"), (1000, "2")])
@@ -63,12 +77,19 @@ def test_a_subjects_csv_is_stored_and_hashed_as_subject_by_subject(tmp_path: Pat
     monkeypatch.setattr(subjects_csv, "CHUNK", chunk)
     monkeypatch.setenv("DWS_IMPORT_WORKERS", workers)            # 2: read and packed in a worker process
     monkeypatch.setenv("DWS_IMPORT_PARALLEL_MIN_BYTES", "0")
-    rows = TRICKY + [f"{i},Name {i},{100 + i:03d}-12-{i:04d},{i} Main St,Austin,TX,78701,2024,,Reason one"
-                     for i in range(100, 140)]
+    rows = TRICKY + [f"{i},Name {i},{100 + i:03d}-12-{i:04d},{i} Main St,Austin,TX,78701,2024,,{reason}"
+                     for i in range(100, 140) for reason in [REASONS[i % len(REASONS)]]]
     path, _csv = bulk(tmp_path, "\n".join([HEADER, *rows]) + "\n")
     want = expected(path)
     assert len(want[0]) == 48 and want[0][3][4:8] == (None, None, None, None)
+    assert shared_reasons(want[0]) == {"reason one": 9, "spaced reason": 13, "case 12 a removal": 11,
+                                       "another reason": 6}
     assert stored(path) == want
+
+
+# Reasons written differently that the REASON check reads as one, and an empty one (TRICKY gives one once).
+REASONS = ("Reason one", "Case 12-A: removal.", '"case 12 a, REMOVAL"', "Spaced reason", " ", "Another reason",
+           "  spaced   REASON ")
 
 
 def test_inline_subjects_are_stored_and_hashed_as_subject_by_subject(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ Address normalization follows USPS Publication 28 (tables in `workstation.usps`)
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from workstation.usps import CITY_WORDS, STATE_NAMES, STREET_WORDS, UNIT_DESIGNATORS
 
@@ -295,3 +296,22 @@ def address_key_of(tokens: list[str], city: str, state: str, zip_code: str) -> s
             _KEY_TAILS.clear()
         _KEY_TAILS[city, state, zip_code] = tail
     return f"{' '.join(tokens)}|{tail}"
+
+
+# --------------------------------------------------------------------------------------------- reasons
+
+_WORD_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
+_WORD_FOLD_BYTES = bytes(b if b >= 128 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256))
+
+
+def fold_words(text: str) -> str:
+    """Lower case, ASCII punctuation as spaces, spacing collapsed ("Case #12-A." -> "case 12 a")."""
+    if text.isascii():                 # the same folding, several times faster on bytes
+        return " ".join(text.encode("ascii").translate(_WORD_FOLD_BYTES).decode("ascii").split())
+    return " ".join(text.lower().translate(_WORD_FOLD).split())
+
+
+@lru_cache(maxsize=65_536)        # boilerplate reasons repeat: each is folded once
+def reason_key(reason: str | None) -> str:
+    """Reasons compared for boilerplate (the REASON check): case, punctuation and spacing folded."""
+    return fold_words(reason or "")

@@ -14,6 +14,7 @@ row by `str.join`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -23,7 +24,7 @@ from typing import TypeVar
 
 from workstation.intake.subjects_csv import SubjectColumns
 from workstation.model import Subject
-from workstation.normalize import tin_digits
+from workstation.normalize import reason_key, tin_digits
 
 _V = TypeVar("_V")
 _NULL_IF_EMPTY = {'""': "null"}
@@ -36,18 +37,32 @@ class PackedSubjects:
     count: int
     json: str               # the rows (see the module's docstring)
     hashed: bytes           # canonical JSON of each row's first ten values, one after the other
+    reasons: dict[str, int]     # reason_key of each reason given (not empty) -> subjects of the batch giving it
 
 
 def pack_columns(chunks: Iterable[SubjectColumns]) -> PackedSubjects:
     """The subjects of checked chunks (`subjects_csv.read_subject_chunks`) as one packed batch."""
     bodies: list[str] = []
     tin9s: list[str] = []
+    reasons: Counter[str] = Counter()
     for chunk in chunks:
         tin9s += _tin9_tokens(chunk.tin)
         bodies += map(",".join, zip(*_tokens(chunk), strict=True))
+        reasons.update(chunk.reason)
     hashed = ("[" + "][".join(bodies) + "]").encode("utf-8") if bodies else b""
     rows = chain.from_iterable(zip(map("[".__add__, bodies), map(add, tin9s, repeat("]")), strict=True))
-    return PackedSubjects(len(bodies), "[" + ",".join(rows) + "]", hashed)
+    return PackedSubjects(len(bodies), "[" + ",".join(rows) + "]", hashed, reason_keys(reasons))
+
+
+def reason_keys(given: Counter[str]) -> dict[str, int]:
+    """Reasons as written (and how many subjects give each) -> reasons as the REASON check compares them
+    (`reason_key`, each distinct text folded once), the empty ones left out."""
+    keys: dict[str, int] = {}
+    for reason, n in given.items():
+        if reason and reason.strip():
+            key = reason_key(reason)
+            keys[key] = keys.get(key, 0) + n
+    return keys
 
 
 def pack_subjects(subjects: list[Subject]) -> PackedSubjects:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ..normalize import address_key_of, name_control, normalize_name, street_tokens, tin_digits
+from ..normalize import address_key_of, name_control, normalize_name, reason_key, street_tokens, tin_digits
+from ..normalize import fold_words as _fold
 from ..wording import count
 from .checks_subject import check_address, check_name
 from .findings import FAIL, PASS, REVIEW
@@ -43,23 +43,9 @@ CONSENT_OTHER = ("the consent covers its own taxpayer only (its TIN, and the nam
                  "subject is not that taxpayer: not released under it")
 FOIA_THIRD_PARTY = ("a third party: this subject is not the requester who signed (same name, the TIN on file for "
                     "that name); nothing about a third party is released under FOIA")
-_FOLD = {c: " " for c in range(128) if not chr(c).isalnum()}
 MIN_REASON_CHARS = 25
 CACHE_MAX = 100_000                # entries per value cache (reasons, periods); a full cache starts over
 NAMES_MAX = 200_000                # entries of the names caches: a million-name request repeats a third of its names
-_FOLD_BYTES = bytes(b if b >= 128 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256))
-
-
-def _fold(text: str) -> str:
-    if text.isascii():                 # the same folding, several times faster on bytes
-        return " ".join(text.encode("ascii").translate(_FOLD_BYTES).decode("ascii").split())
-    return " ".join(text.lower().translate(_FOLD).split())
-
-
-@lru_cache(maxsize=65_536)        # boilerplate reasons repeat: each is folded once
-def reason_key(reason: str | None) -> str:
-    """Reasons compared for boilerplate: case, punctuation and spacing folded."""
-    return _fold(reason or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +134,12 @@ def name_facts(name: str | None) -> tuple[str | None, str]:
             _NAMES.clear()
         _NAMES[name] = facts
     return facts
+
+
+def names_facts(names: Iterable[str | None]) -> list[tuple[str | None, str]]:
+    """`name_facts` of each name (a name seen before costs one look-up, no call)."""
+    known = _NAMES.get
+    return [known(name) or name_facts(name) for name in names]     # type: ignore[arg-type]  # None: not known
 
 
 _NORMALIZED: dict[str, str] = {}

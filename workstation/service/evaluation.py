@@ -35,7 +35,6 @@ from ..store import evaluation as ev
 from . import subject_pass
 from .context import CancelCheck, Ctx, Progress
 
-BATCH = 20_000
 PARALLEL_MIN = 20_000       # requests with at least this many subjects are evaluated on every core
 MAX_WORKERS = 4
 CHUNK_SUBJECTS = 12_500     # subjects per range: evaluated as a unit, then stored while the next ones run
@@ -81,12 +80,11 @@ def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = N
         items = tuple(pkg.items)
         allowed = releasable_items(pkg.authority, pkg) & set(items)
         limit = int(settings["reason_duplicate_limit"])
-        reasons = _reason_keys(s, rid, pool)
         policy = SubjectPolicy(is_i2=pkg.authority == "6103(i)(2)", periods=valid_periods(ctx),
                                # only the reasons shared beyond the limit matter (and travel to the workers)
-                               reason_counts={k: n for k, n in reasons.items() if n - 1 > limit},
+                               reason_counts={k: n for k, n in ev.shared_reasons(s.conn, rid).items()
+                                              if n - 1 > limit},
                                reason_limit=limit, **bound_party(pkg))
-        del reasons
         overrides = ev.overrides(s.conn, rid)
         plan = Plan(authority=pkg.authority, items=items, allowed=frozenset(allowed),
                     request_findings=request_findings, overrides=overrides)
@@ -146,23 +144,6 @@ def _home(pkg: RequestPackage) -> str | None:
         return None
     city, state, zip_code = found.groups()
     return street_parts(lines[0], city.rstrip(","), state, zip_code)[1]
-
-
-def _reason_keys(s: Ctx, rid: int, pool: _Pool | None) -> Counter[str]:
-    """How many subjects give each reason (folded for the boilerplate comparison): every subject's reason is
-    read before any subject can be checked, so large requests have the workers read them, a range each."""
-    if pool is None:
-        return subject_pass.reason_keys(ev.reason_counts(s.conn, rid))
-    keys: Counter[str] = Counter()
-    futures = [pool.executor.submit(subject_pass.reason_keys_in_worker, rid, c)
-               for c in subject_pass.chunks(s.conn, rid, pool.workers * 2)]
-    try:
-        for future in futures:
-            keys.update(future.result())
-    finally:
-        for future in futures:
-            future.cancel()
-    return keys
 
 
 @contextmanager
@@ -261,11 +242,10 @@ def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Pa
         plans.update(part.plans)
         plan.update(part.plan_lines)
         findings.update(part.findings_lines)
-        results = part.results
-        for i in range(0, len(results), BATCH):
+        if part.changed:
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            ev.replace_results(s.conn, rid, results[i:i + BATCH])
+            ev.replace_packed_results(s.conn, rid, part.shapes, part.rows)
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

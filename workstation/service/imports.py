@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -55,13 +56,19 @@ def import_request(s: Ctx, path: Path, progress: Progress | None, cancelled: Can
             agency=pkg.requester.agency, agency_code=pkg.requester.agency_code, due_on=due.isoformat(),
             package=package_json, source=path.name, imported_at=utc_now(), imported_by=s.user or "recovery")
         count = 0
+        reasons: Counter[str] = Counter()
         for batch in parsed.subject_batches(SUBJECT_BATCH):
             check_cancel(cancelled)
             requests_sql.insert_packed_subjects(s.conn, rid, count, batch.json)
             digest.update(batch.hashed)         # each subject's canonical JSON, as the package hash takes it
+            reasons.update(batch.reasons)
             count += batch.count
             if progress:
                 progress(count, None)
+        # The REASON check's count of each reason (a request's subjects never change): only those given twice or
+        # more, the others are never shared
+        requests_sql.insert_shared_reasons(s.conn, rid, [(k, n) for k, n in reasons.items() if n > 1])
+        del reasons
         requests_sql.finish(s.conn, rid, count, digest.hexdigest())
         s.log("request-imported", pkg.request_id,
               {"authority": pkg.authority, "subjects": count, "source": path.name,

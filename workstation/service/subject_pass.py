@@ -15,12 +15,14 @@ import gc
 import json
 from collections import Counter
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # C-accelerated when available
 from multiprocessing.util import Finalize
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from ..rules.plan import Plan
-from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, name_facts, reason_key, street_parts
+from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, names_facts, street_parts
 from ..store import db
 from ..store import evaluation as ev
 
@@ -63,7 +65,9 @@ class Part:
     subjects never change, so a re-evaluation rewrites only the subjects whose result changed)."""
 
     subjects: int                            # subjects in the range
-    results: list[Result]                    # the rows that differ from the stored ones, in subject order
+    changed: int                             # the rows that differ from the stored ones (written)
+    shapes: str                              # those rows packed (`pack_results`)
+    rows: str
     plan_lines: bytes                        # `ev.plan_line` of every subject of the range
     findings_lines: bytes                    # "ref TAB findings JSON" of every subject of the range
     codes: Counter[tuple[str, str]]          # (code, outcome) -> subjects with that finding
@@ -80,7 +84,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     subjects = ev.subjects_in_range(subjects_conn, rid, chunk.lo, chunk.hi)
     # Every subject that can be matched by name and address (a name that passes, a street) is: their
     # addresses are looked up together, and the tokens of the street serve their ADDRESS check too.
-    facts = [name_facts(row[2]) for row in subjects]
+    facts = names_facts(map(itemgetter(2), subjects))
     parts = {i: street_parts(row[4], row[5], row[6], row[7]) for i, row in enumerate(subjects)
              if row[4] and facts[i][0] is None}
     keys = {p[1] for p in parts.values()}
@@ -142,8 +146,24 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
             partly += 1
     _tally(shapes, codes, plans)
     changed = _changed(results, ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi))
-    return Part(len(results), changed, "".join(plan_lines).encode(), "".join(findings_lines).encode(), codes, plans,
-                partly)
+    return Part(len(results), len(changed), *pack_results(changed), "".join(plan_lines).encode(),
+                "".join(findings_lines).encode(), codes, plans, partly)
+
+
+def pack_results(rows: list[Result]) -> tuple[str, str]:
+    """Result rows packed for `ev.replace_packed_results`: (the JSON array of their distinct [status, findings,
+    released, withheld], the JSON array of [seq, ref, matched, candidates, index of the row's shape]). The shape
+    repeats from subject to subject: it travels and is bound once."""
+    shapes: dict[tuple[str, str, str, str], int] = {}
+    out = []
+    for seq, ref, status, matched, findings, released, withheld, named in rows:
+        key = (status, findings, released, withheld)
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = len(shapes)
+        out.append(f"[{seq},{encode_basestring(ref)},{'null' if matched is None else encode_basestring(matched)},"
+                   f"{'null' if named is None else encode_basestring(named)},{shape}]")
+    return json.dumps(list(shapes), ensure_ascii=False), "[" + ",".join(out) + "]"
 
 
 def _changed(results: list[Result], stored: list[db.Row]) -> list[Result]:
@@ -225,22 +245,6 @@ def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
     _connections = (subjects, records, addresses)
     for conn in _connections:
         Finalize(None, conn.close, exitpriority=10)
-
-
-def reason_keys_in_worker(rid: int, chunk: Chunk) -> Counter[str]:
-    """How many subjects of the range give each reason (`reason_key`), for the request's boilerplate count."""
-    if _connections is None:
-        raise RuntimeError("evaluation worker not started")
-    return reason_keys(ev.reason_counts(_connections[0], rid, chunk.lo, chunk.hi))
-
-
-def reason_keys(raw: Counter[str | None]) -> Counter[str]:
-    """Reasons as written -> reasons compared for boilerplate (each distinct text folded once; none empty)."""
-    keys: Counter[str] = Counter()
-    for reason, n in raw.items():
-        if reason and reason.strip():
-            keys[reason_key(reason)] += n
-    return keys
 
 
 def ready() -> bool:

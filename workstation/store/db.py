@@ -15,7 +15,7 @@ from typing import Any
 import sqlcipher3
 
 from ..errors import StoreError
-from ..normalize import address_key
+from ..normalize import address_key, reason_key
 
 DB_NAME = "store.db"
 PAGE_SIZE = 4096
@@ -158,8 +158,10 @@ def migrate(conn: Connection) -> list[int]:
         raise StoreError(f"the store has schema version {current}, newer than this program "
                          f"({SCHEMA_VERSION}); install the newer Disclosure Workstation")
     applied = []
-    # What a migration computes the way the program does: `dws_address_key(street, city, state, zip)`.
+    # What a migration computes the way the program does: `dws_address_key(street, city, state, zip)`,
+    # `dws_reason_key(reason)`.
     conn.create_function("dws_address_key", 4, _address_key_sql, deterministic=True)
+    conn.create_function("dws_reason_key", 1, _reason_key_sql, deterministic=True)
     for version, sql in migrations():
         if version <= current:
             continue
@@ -192,6 +194,11 @@ def _python_step(version: int) -> Callable[[Connection], None] | None:
 def _address_key_sql(street: str | None, city: str | None, state: str | None, zip_code: str | None) -> str | None:
     """A record's address key as the records importer makes it (None without a street)."""
     return address_key(street, city or "", state or "", zip_code or "") if street else None
+
+
+def _reason_key_sql(reason: str | None) -> str | None:
+    """A subject's reason as the REASON check compares it (None when it is empty or only spaces: not counted)."""
+    return reason_key(reason) if reason and reason.strip() else None
 
 
 @contextmanager

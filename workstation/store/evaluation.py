@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -83,13 +82,9 @@ def subjects_with_records(conn: Connection, rid: int, chunk: int = 25_000, recor
             yield row, on_file.get(row[11], [])
 
 
-def reason_counts(conn: Connection, rid: int, lo: int | None = None, hi: int | None = None) -> Counter[str | None]:
-    """How many of a request's subjects (those with lo <= seq < hi if given) give each reason, as written."""
-    if lo is None or hi is None:
-        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ?", (rid,))
-    else:
-        cur = conn.execute("SELECT reason FROM subjects WHERE rid = ? AND seq >= ? AND seq < ?", (rid, lo, hi))
-    return Counter(map(itemgetter(0), cur))
+def shared_reasons(conn: Connection, rid: int) -> dict[str, int]:
+    """reason_key -> subjects of the request giving it, for the reasons given by more than one (counted at import)."""
+    return dict(conn.execute("SELECT reason, subjects FROM request_reasons WHERE rid = ?", (rid,)).fetchall())
 
 
 def records_at_addresses(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
@@ -156,13 +151,30 @@ def insert_results(conn: Connection, rows: Iterable[Row]) -> None:
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def replace_results(conn: Connection, rid: int, rows: Iterable[Row]) -> None:
-    """Store result rows of request `rid` (`subject_pass.Result`: seq, ref, status, matched, findings, released,
-    withheld, candidates) over its earlier ones. A request's subjects never change and every evaluation stores
-    one row per subject, so the rows replaced are all there were: each page of the table is rewritten in place,
-    instead of every row being deleted and the table built again."""
-    conn.executemany(f"INSERT OR REPLACE INTO subject_results (rid, seq, ref, status, matched, findings, released, "
-                     f"withheld, candidates) VALUES ({int(rid)}, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+# A packed batch of result rows (`subject_pass.pack_results`): the shapes, a JSON array of [status, findings,
+# released, withheld], go into a temporary table (memory only: temp_store), and the rows, a JSON array of
+# [seq, ref, matched, candidates, shape], are taken apart by SQLite itself: two values bound for a batch.
+_SHAPES_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS result_shapes (id INTEGER PRIMARY KEY, status TEXT NOT NULL, "
+                 "findings TEXT NOT NULL, released TEXT NOT NULL, withheld TEXT NOT NULL)")
+_INSERT_SHAPES = ("INSERT INTO temp.result_shapes (id, status, findings, released, withheld) "
+                  "SELECT key, value->>0, value->>1, value->>2, value->>3 FROM json_each(?)")
+_REPLACE_PACKED = ("INSERT OR REPLACE INTO subject_results (rid, seq, ref, matched, candidates, status, findings, "
+                   "released, withheld) SELECT ?, r.value->>0, r.value->>1, r.value->>2, r.value->>3, s.status, "
+                   "s.findings, s.released, s.withheld FROM jsonb_each(?) AS r "
+                   "JOIN temp.result_shapes AS s ON s.id = r.value->>4")
+
+
+def replace_packed_results(conn: Connection, rid: int, shapes: str, rows: str) -> None:
+    """Store a packed batch of result rows of request `rid` (see above) over its earlier ones. A request's
+    subjects never change and every evaluation stores one row per subject, so the rows replaced are all there
+    were: each page of the table is rewritten in place, instead of every row being deleted and the table built
+    again."""
+    conn.execute(_SHAPES_TABLE)
+    conn.execute(_INSERT_SHAPES, (shapes,))
+    try:
+        conn.execute(_REPLACE_PACKED, (rid, rows))
+    finally:
+        conn.execute("DELETE FROM temp.result_shapes")
 
 
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:

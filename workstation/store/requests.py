@@ -37,6 +37,11 @@ def insert_packed_subjects(conn: Connection, rid: int, first_seq: int, packed: s
     conn.execute(_INSERT_PACKED, (rid, first_seq, packed))
 
 
+def insert_shared_reasons(conn: Connection, rid: int, reasons: list[tuple[str, int]]) -> None:
+    """The reasons (`reason_key`) given by more than one subject of the request, and by how many."""
+    conn.executemany(f"INSERT INTO request_reasons (rid, reason, subjects) VALUES ({int(rid)}, ?, ?)", reasons)
+
+
 def finish(conn: Connection, rid: int, subject_count: int, package_hash: str) -> None:
     conn.execute("UPDATE requests SET subject_count = ?, package_hash = ? WHERE rid = ?",
                  (subject_count, package_hash, rid))
