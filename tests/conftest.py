@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,23 @@ def keyring_available() -> bool:
             os.environ["DWS_NO_KEYRING"] = saved
 
 
+def _keyring_diagnosis() -> str:
+    """Why the keyring answers no (for the failure message): the bus, the daemon, the backend's error."""
+    import subprocess
+
+    daemon = subprocess.run(["pgrep", "-a", "gnome-keyring"], capture_output=True, text=True).stdout.strip()
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+        keyring.get_password("disclosure-workstation", "__probe__")
+        error = f"backend {type(backend).__name__} answered"
+    except Exception as exc:        # reported, not handled
+        error = f"{type(exc).__name__}: {exc}"
+    bus = "set" if os.environ.get("DBUS_SESSION_BUS_ADDRESS") else "not set"
+    return f"DBUS_SESSION_BUS_ADDRESS {bus}; daemon: {daemon or 'not running'}; {error}"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_day() -> Iterator[date]:
     """The clock in force in this process: the office's date is TEST_DAY, time runs from there."""
@@ -59,7 +77,15 @@ def _no_keyring_unless_asked(request: pytest.FixtureRequest, monkeypatch: pytest
         monkeypatch.delenv("DWS_NO_KEYRING", raising=False)
         if not keyring_available():
             if os.environ.get("CI") == "true":
-                pytest.fail("CI must provide a Secret Service (run under dbus-run-session with gnome-keyring)")
+                import keyring.core
+
+                for _ in range(10):         # a busy Secret Service may be slow to answer: ask again first
+                    time.sleep(1)
+                    keyring.core.init_backend()     # `keyring` keeps the backend it found at its first use
+                    if keyring_available():
+                        return
+                pytest.fail("CI must provide a Secret Service (run under dbus-run-session with gnome-keyring); "
+                            f"{_keyring_diagnosis()}")
             pytest.skip("no OS keyring (Secret Service) on this machine; .ci/run provides one")
     else:
         monkeypatch.setenv("DWS_NO_KEYRING", "1")
