@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .labels import plain_label
+from .labels import InfoLabel
 
 
 def table_view(model: QAbstractItemModel, name: str) -> QTableView:
@@ -66,10 +66,9 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-def status_line(name: str) -> QLabel:
-    label = plain_label("")
-    label.setAccessibleName(name)
-    return label
+def status_line(name: str) -> InfoLabel:
+    """A line saying what happened (read by a screen reader as "<name>: <text>", announced when it changes)."""
+    return InfoLabel(name, announce=True)
 
 
 def button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:

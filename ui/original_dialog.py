@@ -25,6 +25,7 @@ class OriginalDialog(QDialog):
                                                   Column("Value on file", lambda v: v[1], tooltip=True)),
                                                  values, self)
         self.table = GuardedTableView()
+        self.table.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.table.setAccessibleName("Original values")
         self.table.setModel(self.values)
         self.table.verticalHeader().hide()

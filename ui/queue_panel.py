@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from workstation.model import QueueRow
 
 from .database import DbClient
+from .labels import InfoLabel
 from .queue_model import ALL, QueueFilter, QueueModel
 from .rows_model import ROW_ROLE
 
@@ -50,6 +51,7 @@ class QueuePanel(QWidget):
         self.search.setAccessibleName("Search the queue")
         self.search.setClearButtonEnabled(True)
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.view.setAccessibleName("Review queue")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -61,8 +63,7 @@ class QueuePanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.activated.connect(self.on_row_activated)
-        self.count = QLabel()
-        self.count.setAccessibleName("Requests shown")
+        self.count = InfoLabel("Requests shown")
         filters = QHBoxLayout()
         for text, widget in (("&Status:", self.status), ("Authorit&y:", self.authority), ("A&gency:", self.agency)):
             label = QLabel(text)

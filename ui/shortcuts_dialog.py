@@ -36,6 +36,7 @@ class ShortcutsDialog(QDialog):
                                 Column("Shortcut", lambda r: r[2]), Column("Note", lambda r: r[3], tooltip=True)),
                                shortcut_rows(bar), self)
         view = QTableView()
+        view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         view.setAccessibleName("Keyboard shortcuts")
         view.setModel(model)
         view.verticalHeader().hide()

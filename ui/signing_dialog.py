@@ -14,7 +14,7 @@ from workstation import wording
 from workstation.model import SigningSummary
 
 from .dialog_parts import passphrase_field
-from .labels import plain_label
+from .labels import InfoLabel, plain_label
 
 HASH_GROUP = 8
 
@@ -63,8 +63,7 @@ class SigningDialog(QDialog):
         form = QFormLayout(facts)
         self.values: dict[str, QLabel] = {}
         for name, text in summary_rows(summary):
-            value = plain_label(text, selectable=True)
-            value.setAccessibleName(name)
+            value = InfoLabel(name, text, selectable=True)
             if name.startswith("Decision hash"):
                 value.setWordWrap(False)                # the whole hash on one line, in groups
                 value.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

@@ -1,16 +1,20 @@
 """The status bar: who is signed in (user and role), the idle-lock timer, the audit log's state, and when the
-witness folder last received a checkpoint."""
+witness folder last received a checkpoint. Each is a label a screen reader reads as shown; a message (an import's
+outcome, the reason a highlighted menu entry is not available) is announced, and a log found tampered with is
+announced at once."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from workstation.model import WitnessOutcome
 from workstation.service.witness_folder import SETTING
 
+from .a11y import announce
+from .labels import InfoLabel
 from .lockout import minutes_seconds
 from .values import LogStatus, SessionInfo
 
@@ -43,23 +47,30 @@ def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
 class StatusBar(QStatusBar):
     def __init__(self, info: SessionInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.user = QLabel(f"User: {info.label}")
-        self.user.setAccessibleName("Signed-in user and role")
-        self.lock_timer = QLabel("")
-        self.lock_timer.setAccessibleName("Time until the screen locks")
-        self.log = QLabel("Log: checking…")
-        self.log.setAccessibleName("Audit log status")
-        self.addPermanentWidget(self.user)
-        self.addPermanentWidget(self.lock_timer)
-        self.witness = QLabel("Witness: checking…")
-        self.witness.setAccessibleName("Witness folder status")
-        self.addPermanentWidget(self.log)
-        self.addPermanentWidget(self.witness)
+        self.setAccessibleName("Status")
+        self.user = self._item(f"User: {info.label}")
+        self.lock_timer = self._item("")
+        self.log = self._item("Log: checking…")
+        self.witness = self._item("Witness: checking…")
+        self.messageChanged.connect(self.on_message_changed)
+
+    def _item(self, text: str) -> InfoLabel:
+        label = InfoLabel("", text)
+        label.setWordWrap(False)
+        self.addPermanentWidget(label)
+        return label
+
+    def on_message_changed(self, text: str) -> None:
+        """A message shown (or cleared): in the bar's description, and said aloud."""
+        self.setAccessibleDescription(text)
+        announce(self, text)
 
     def on_lock_remaining_changed(self, seconds: int) -> None:
         self.lock_timer.setText(f"Locks in {minutes_seconds(seconds)} (Ctrl+L locks now)")
 
     def on_log_status_loaded(self, status: LogStatus) -> None:
+        if not status.ok and status.label != self.log.text():
+            announce(self.log, status.label, assertive=True)
         self.log.setText(status.label)
 
     def on_witness_outcome_loaded(self, outcome: WitnessOutcome) -> None:
@@ -68,6 +79,7 @@ class StatusBar(QStatusBar):
         self.witness.setText(text)
         self.witness.setToolTip(tip)
         if outcome.warning:
+            announce(self.witness, f"{text}. {tip}")
             print(f"dws: warning: {outcome.warning}", file=sys.stderr)
         if outcome.notice:
             self.showMessage(outcome.notice[0].upper() + outcome.notice[1:], NOTICE_MS)

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from . import jobs
+from .a11y import announce
 from .database import DbClient
 from .failures import LOCKED_OUT, Failure
-from .labels import plain_label
+from .labels import InfoLabel
 from .lockout import LockoutCountdown
 from .values import SessionInfo
 
@@ -42,8 +43,7 @@ class UnlockDialog(QDialog):
         self.setAccessibleName("Unlock the store")
         self._db = db
         self._working = False
-        banner = plain_label(BANNER)
-        banner.setAccessibleName("System use notice")
+        banner = InfoLabel("System use notice", BANNER)
         banner.setObjectName("banner")
         banner.setFrameShape(QFrame.Shape.StyledPanel)
         banner.setMargin(8)
@@ -54,8 +54,7 @@ class UnlockDialog(QDialog):
         self._passphrase = QLineEdit()
         self._passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self._passphrase.setAccessibleName("Passphrase")
-        self.error = plain_label("")
-        self.error.setAccessibleName("Unlock status")
+        self.error = InfoLabel("Unlock status", announce=True, assertive=True)
         self.error.setObjectName("error")
         form = QFormLayout()
         form.addRow(self._buddy("&User:", self._user), self._user)
@@ -79,8 +78,9 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self._buttons)
         self.countdown = LockoutCountdown(self)
-        self.countdown.ticked.connect(self.error.setText)
+        self.countdown.ticked.connect(self.error.set_quietly)      # the first tick follows the failure, announced
         self.countdown.ended.connect(self._update_enabled)
+        self.countdown.ended.connect(lambda: announce(self.error, self.error.spoken(), assertive=True))
         self._ack.toggled.connect(self.on_ack_toggled)
         self._user.editingFinished.connect(self.on_user_entered)
         self._user.textChanged.connect(self._update_enabled)
@@ -138,6 +138,7 @@ class UnlockDialog(QDialog):
 
     def _start(self, message: str) -> None:
         self._working = True
+        self._passphrase.setAccessibleDescription("")
         self.error.setText(message)
         self._update_enabled()
 
@@ -151,6 +152,7 @@ class UnlockDialog(QDialog):
     def on_unlock_failed(self, failure: Failure) -> None:
         self._working = False
         self.error.setText(failure.message)
+        self._passphrase.setAccessibleDescription(failure.message)     # read again with the field it returns to
         if failure.kind == LOCKED_OUT:
             self._show_lockout(self._user.text().strip(), failure.seconds_left)
         else:
