@@ -62,9 +62,10 @@ def _words(text: str) -> str:
 def problems(window: QWidget) -> list[str]:
     found = []
     for node in nodes(window):
-        if node.role in INTERACTIVE and not node.name.strip():
-            found.append(f"unnamed {node.role.name}: {node.path}")
         widget = node.widget
+        focusable = isinstance(widget, QWidget) and takes_tab_focus(widget)
+        if (node.role in INTERACTIVE or focusable) and not node.name.strip():
+            found.append(f"unnamed {node.role.name}: {node.path}")
         if isinstance(widget, QLabel) and widget.buddy() is None:
             shown = _words(widget.text())
             if shown and shown not in _words(node.name + " " + node.description):
@@ -109,12 +110,13 @@ def ring_pixels(widget: QWidget) -> tuple[int, int]:
     return changed, 2 * (inner.width() + inner.height())
 
 
-def focus_unseen(window: QWidget) -> list[str]:
-    """Each visible control reached by Tab whose focus is not seen (less than one ring's worth of pixels)."""
+def focus_unseen(window: QWidget, within: QWidget | None = None) -> list[str]:
+    """Each visible control reached by Tab (inside `within`, if given) whose focus is not seen: less than one
+    ring's worth of pixels around it changes by 3:1 or more."""
     window.activateWindow()
     QApplication.processEvents()
     unseen = []
-    for widget in window.findChildren(QWidget):
+    for widget in (within or window).findChildren(QWidget):
         if widget.window() is not window or not takes_tab_focus(widget) or widget.focusProxy() is not None:
             continue
         changed, edge = ring_pixels(widget)

@@ -44,6 +44,8 @@ class InfoLabel(QLabel):
         self.what = what
         self._announce, self._assertive = announce, assertive
         _plain(self, "", selectable)
+        if selectable:                 # Tab reaches it (Qt gives a selectable label click focus only): a screen
+            self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)    # reader reads it on the way, with what it is
         self.set_quietly(text)
 
     def spoken(self) -> str:

@@ -3,6 +3,7 @@ from a request package, so every label is plain text."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QScrollArea, QVBoxLayout, QWidget
 
 from workstation.model import Officer, RequestPackage
@@ -74,6 +75,7 @@ class OverviewTab(QWidget):
             form.addRow(caption, value)
             self.values[name] = value
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)       # Tab goes to each value; the area follows it
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)

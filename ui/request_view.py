@@ -63,6 +63,7 @@ class RequestView(QWidget):
         self._connect_commands()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Request")
+        self.tabs.tabBar().setAccessibleName("Request tabs")
         for widget, name in zip((self.overview, self.checks, self.subjects, self.preview, self.decision,
                                  self.letter), TAB_NAMES, strict=True):
             self.tabs.addTab(widget, name)
