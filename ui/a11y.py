@@ -8,7 +8,7 @@ without a screen reader."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 
@@ -54,3 +54,17 @@ def focus_first(container: QWidget) -> QWidget | None:
     if target is not None:
         target.setFocus(Qt.FocusReason.TabFocusReason)
     return target
+
+
+SCREEN_SHARE = 0.9
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Give a window its usual size, or less on a smaller screen (at 200 % scaling a 1920×1080 screen is 960×540):
+    never more than 90 % of the screen's free area, never less than the window's layout needs."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, int(room.width() * SCREEN_SHARE)), min(height, int(room.height() * SCREEN_SHARE))
+    least = window.minimumSizeHint()
+    window.resize(max(width, least.width()), max(height, least.height()))

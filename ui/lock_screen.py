@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from . import jobs
-from .a11y import announce
+from .a11y import announce, fit_to_screen
 from .database import DbClient
 from .failures import LOCKED_OUT, Failure
 from .labels import InfoLabel, plain_label
@@ -73,7 +73,7 @@ class LockScreen(QMainWindow):
         self.passphrase.setVisible(not info.recovery)
         label.setVisible(not info.recovery)
         self.unlock.setVisible(not info.recovery)
-        self.resize(520, self.sizeHint().height())
+        fit_to_screen(self, 520, self.sizeHint().height())
 
     def reset(self) -> None:
         self.passphrase.clear()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QSplitte
 from workstation.model import ImportSummary
 
 from . import jobs
+from .a11y import fit_to_screen
 from .accounting_dialog import AccountingDialog
 from .appearance import Appearance
 from .capabilities import Capabilities, refusal
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
         self.imports = ImportActions(db, self)
         self.imports.import_finished.connect(self.on_import_finished)
         self._build_menus(overrides)
-        self.resize(1360, 860)
+        fit_to_screen(self, 1360, 860)
 
     # --- menus ---------------------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None,

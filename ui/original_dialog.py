@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
+from .a11y import fit_to_screen
 from .clipboard import ClipboardGuard, GuardedTableView
 from .labels import plain_label
 from .rows_model import Column, RowsModel
@@ -42,7 +43,7 @@ class OriginalDialog(QDialog):
         layout.addWidget(notice)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 320)
+        fit_to_screen(self, 720, 320)
 
     def on_copy_clicked(self) -> None:
         index = self.table.currentIndex()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
 from workstation import wording
 from workstation.model import SigningSummary
 
+from .a11y import fit_to_screen
 from .dialog_parts import passphrase_field
 from .labels import InfoLabel, plain_label
 
@@ -91,7 +92,7 @@ class SigningDialog(QDialog):
         layout.addWidget(self.passphrase)
         layout.addWidget(self.buttons)
         self.passphrase.setFocus()
-        self.resize(max(680, self.sizeHint().width()), self.sizeHint().height())
+        fit_to_screen(self, max(680, self.sizeHint().width()), self.sizeHint().height())
 
     def text(self) -> str:
         """Everything the dialog says, as plain text: the prompt and each fact."""

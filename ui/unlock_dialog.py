@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import jobs
-from .a11y import announce
+from .a11y import announce, fit_to_screen
 from .database import DbClient
 from .failures import LOCKED_OUT, Failure
 from .labels import InfoLabel
@@ -85,7 +85,7 @@ class UnlockDialog(QDialog):
         self._user.editingFinished.connect(self.on_user_entered)
         self._user.textChanged.connect(self._update_enabled)
         self.on_ack_toggled(False)
-        self.resize(560, self.sizeHint().height())
+        fit_to_screen(self, 560, self.sizeHint().height())
 
     @staticmethod
     def _buddy(text: str, field: QWidget) -> QLabel:
