@@ -3,7 +3,7 @@ is never interpreted as rich text, and tooltips (which Qt would sniff for HTML) 
 
 `InfoLabel` is a label that carries information (a value, a state, an error): a screen reader reads what it
 shows — its accessible name is its text, after what it is ("Recommendation: grant") — and, when asked, each new
-text is announced as it appears (errors, the outcome of an action)."""
+text is announced as it appears (errors, the outcome of an action) while the label is on screen."""
 
 from __future__ import annotations
 
@@ -60,5 +60,5 @@ class InfoLabel(QLabel):
     def setText(self, text: str) -> None:  # type: ignore[override]
         changed = text != self.text()
         self.set_quietly(text)
-        if self._announce and changed and text:
+        if self._announce and changed and text and self.isVisible():     # a hidden tab's label stays quiet
             announce(self, self.spoken(), assertive=self._assertive)

@@ -53,7 +53,6 @@ class MainWindow(QMainWindow):
         self.appearance = appearance or Appearance(self)
         self._dialogs: dict[str, QDialog] = {}
         self.setWindowTitle(f"Disclosure Workstation — {info.label}")
-        self.setAccessibleName("Disclosure Workstation")
         self.queue = QueuePanel(db)
         self.request = RequestView(db, caps, info, overrides, clipboard)
         split = QSplitter(Qt.Orientation.Vertical)

@@ -120,7 +120,9 @@ class PreviewTab(QWidget):
         finder = QHBoxLayout()
         finder_label = QLabel("Find sub&ject:")
         finder_label.setBuddy(self.find)
-        for widget in (finder_label, self.find, self.find_button, self.matches):
+        matches_label = QLabel("Found:")          # a combo box's name on Linux comes from its label (AT-SPI)
+        matches_label.setBuddy(self.matches)
+        for widget in (finder_label, self.find, self.find_button, matches_label, self.matches):
             finder.addWidget(widget)
         finder.addStretch(1)
         layout = QVBoxLayout(self)

@@ -40,7 +40,6 @@ class UnlockDialog(QDialog):
     def __init__(self, db: DbClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Disclosure Workstation — Unlock")
-        self.setAccessibleName("Unlock the store")
         self._db = db
         self._working = False
         banner = InfoLabel("System use notice", BANNER)
