@@ -2,7 +2,8 @@
 to AT-SPI), and the focus ring as pixels.
 
 - `problems(window)`: every visible interactive object without a name, every label whose text a screen reader
-  cannot get (a fixed accessible name in its place), every table that keeps the Tab key;
+  cannot get (a fixed accessible name in its place), every combo box without a label, every table that keeps
+  the Tab key;
 - `focus_unseen(window)`: every control that takes the focus without a visible change around it of 3:1 or more
   (WCAG 2.4.7, measured as 2.4.13 does: the same pixels focused and unfocused).
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface, QColor, QImage
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLabel, QWidget
 
 from ui.a11y import takes_tab_focus
 from ui.theme import contrast
@@ -70,6 +71,10 @@ def problems(window: QWidget) -> list[str]:
             shown = _words(widget.text())
             if shown and shown not in _words(node.name + " " + node.description):
                 found.append(f"label hides its text behind the name {node.name!r}: {shown[:60]!r} ({node.path})")
+    labelled = {id(label.buddy()) for label in window.findChildren(QLabel) if label.buddy() is not None}
+    for combo in window.findChildren(QComboBox):       # on Linux Qt names a combo box after its label, not its
+        if combo.isVisible() and id(combo) not in labelled:           # accessible name (which AT-SPI never sees)
+            found.append(f"combo box without a label: {combo.accessibleName()!r}")
     for view in window.findChildren(QAbstractItemView):
         if view.isVisible() and view.tabKeyNavigation():
             found.append(f"table keeps Tab: {view.accessibleName() or type(view).__name__}")
