@@ -156,6 +156,15 @@ def test_opening_a_request_moves_the_focus_to_it_and_announces_it(qtbot, desktop
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert window.request.tabs.currentWidget() is window.request.checks
     assert ("Checks tab", False) in heard
+    preview = window.request.preview                 # an override that changes the recommendation: announced
+    window.show_tab(preview)
+    qtbot.waitUntil(lambda: preview.fields.rowCount() > 0, timeout=WAIT_MS)
+    preview.every_subject.setChecked(True)
+    with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
+        preview.request_override("withhold", "address", "Withheld while the address is checked again")
+    wait_idle(qtbot, desktop.db)
+    now = window.request.overview.values["Recommendation"].text()
+    assert now != "grant" and (f"Recommendation now: {now}.", False) in heard
 
 
 def test_the_lock_screen_is_a_window_with_a_title_and_says_what_went_wrong(qtbot, desktop: DesktopApp,
@@ -201,6 +210,9 @@ def test_a_disabled_command_says_why_to_the_keyboard_and_the_screen_reader(qtbot
     tools.hide()
     sign = window.request.decision.sign
     assert not sign.isEnabled() and sign.accessibleDescription().startswith("Not available: ")
+    button = window.toolbar.widgetForAction(window.request.commands["approve"])      # the toolbar's, too
+    described = QAccessible.queryAccessibleInterface(button).text(QAccessible.Text.Description)
+    assert not button.isEnabled() and described.startswith("Not available: ")
 
 
 

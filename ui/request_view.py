@@ -135,6 +135,7 @@ class RequestView(QWidget):
         if snapshot.request_id != self._loading:
             return
         same = self.snapshot is not None and self.snapshot.request_id == snapshot.request_id
+        before = overview_values(self.snapshot)["Recommendation"] if same and self.snapshot else None
         self.snapshot = snapshot
         self._overrides.activate(snapshot.request_id)
         self.overview.show_snapshot(snapshot)
@@ -153,6 +154,8 @@ class RequestView(QWidget):
             announce(self.tabs, f"Request {snapshot.request_id} open. Recommendation: {values['Recommendation']}. "
                                 f"Subjects: {values['Subjects']}.")
             focus_first(self.tabs.currentWidget())
+        elif before is not None and before != overview_values(snapshot)["Recommendation"]:
+            announce(self.tabs, f"Recommendation now: {overview_values(snapshot)['Recommendation']}.")
         self.request_loaded.emit(snapshot.request_id)
         self.log_written.emit()
 
