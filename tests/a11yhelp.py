@@ -2,8 +2,8 @@
 to AT-SPI), and the focus ring as pixels.
 
 - `problems(window)`: every visible interactive object without a name, every label whose text a screen reader
-  cannot get (a fixed accessible name in its place), every combo box without a label, every table that keeps
-  the Tab key;
+  cannot get (a fixed accessible name in its place), every button whose name does not contain its visible
+  label (WCAG 2.5.3), every combo box without a label, every table that keeps the Tab key;
 - `focus_unseen(window)`: every control that takes the focus without a visible change around it of 3:1 or more
   (WCAG 2.4.7, measured as 2.4.13 does: the same pixels focused and unfocused).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface, QColor, QImage
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel, QWidget
 
 from ui.a11y import takes_tab_focus
 from ui.theme import contrast
@@ -67,6 +67,10 @@ def problems(window: QWidget) -> list[str]:
         focusable = isinstance(widget, QWidget) and takes_tab_focus(widget)
         if (node.role in INTERACTIVE or focusable) and not node.name.strip():
             found.append(f"unnamed {node.role.name}: {node.path}")
+        if isinstance(widget, QAbstractButton) and widget.text():          # WCAG 2.5.3: say what you see
+            shown = _words(widget.text()).rstrip("…").rstrip(".").strip().lower()
+            if shown and shown not in node.name.lower():
+                found.append(f"name {node.name!r} does not contain the visible label {shown!r} ({node.path})")
         if isinstance(widget, QLabel) and widget.buddy() is None:
             shown = _words(widget.text())
             if shown and shown not in _words(node.name + " " + node.description):

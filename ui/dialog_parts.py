@@ -71,10 +71,12 @@ def status_line(name: str) -> InfoLabel:
     return InfoLabel(name, announce=True)
 
 
-def button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-    """A push button with its mnemonic in `text`, its accessible `name`, and what a click does."""
+def button(text: str, what: str, slot: Callable[[], object]) -> QPushButton:
+    """A push button with its mnemonic in `text` (also its accessible name: what a voice user says is what is
+    shown), what it does in its accessible description and tooltip, and what a click does."""
     widget = QPushButton(text)
-    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(what)
+    widget.setToolTip(what)
     widget.clicked.connect(slot)
     return widget
 

@@ -91,11 +91,9 @@ class LetterTab(QWidget):
         self._last_output = ""
         self._dialog: QDialog | None = None
         self.state = InfoLabel("Letter", selectable=True, announce=True)
-        secret = "card PIN" if on_card else "passphrase"
-        self.issue = self._button("&Issue letter", f"Issue the letter of the final decision (asks for your {secret})",
-                                  "issue")
-        self.print = self._button("Print…", "Print the letter (Ctrl+P)", "print")
-        self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", "save")
+        self.issue = self._button("&Issue letter", "issue")
+        self.print = self._button("Print…", "print")
+        self.save = self._button("Save &as…", "save")
         buttons = QHBoxLayout()
         for button in (self.issue, self.print, self.save):
             buttons.addWidget(button)
@@ -114,10 +112,9 @@ class LetterTab(QWidget):
         layout.addWidget(pane, 1)
         self._update()
 
-    def _button(self, text: str, name: str, command: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        self._commands.bind(button, command)       # its action's state, tooltip and reason
+    def _button(self, text: str, command: str) -> QPushButton:
+        button = QPushButton(text)                 # its name is what it shows (WCAG 2.5.3)
+        self._commands.bind(button, command)       # its action's state, and what it does or why not (description)
         return button
 
     # --- which letter is shown -----------------------------------------------------------------------

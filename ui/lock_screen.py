@@ -48,7 +48,7 @@ class LockScreen(QMainWindow):
         self.unlock.setDefault(True)
         self.unlock.clicked.connect(self.on_unlock_clicked)
         quit_button = QPushButton("&Quit")
-        quit_button.setAccessibleName("Quit the workstation")
+        quit_button.setAccessibleDescription("Quit the workstation")
         quit_button.clicked.connect(self.quit_requested)
         self.countdown = LockoutCountdown(self)
         self.countdown.ticked.connect(self.error.set_quietly)      # the first tick follows the failure, announced

@@ -34,7 +34,7 @@ class OriginalDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.copy_requested.connect(self.on_copy_clicked)
         copy = QPushButton("&Copy value")
-        copy.setAccessibleName("Copy the selected value (cleared when the screen locks)")
+        copy.setAccessibleDescription("Copy the selected value (cleared when the screen locks)")
         copy.clicked.connect(self.on_copy_clicked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)

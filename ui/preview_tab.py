@@ -92,7 +92,7 @@ class PreviewTab(QWidget):
         self.withhold = self._button("Withhold ele&ment…", "Withhold the selected element (override)",
                                      lambda: self.on_override_clicked("withhold"))
         self.every_subject = QCheckBox("Override for every su&bject of the request")
-        self.every_subject.setAccessibleName("Apply the override to every subject")
+        self.every_subject.setAccessibleDescription("Apply the override to every subject of the request")
         self.history = RowsModel[OverrideEntry]((
             Column("#", lambda o: str(o.id), sort=lambda o: o.id),
             Column("Subject", lambda o: o.ref or "every subject"),
@@ -136,9 +136,10 @@ class PreviewTab(QWidget):
         self._load_timer.setInterval(LOAD_DELAY_MS)
         self._load_timer.timeout.connect(self.load_if_due)
 
-    def _button(self, text: str, name: str, slot: object) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
+    def _button(self, text: str, what: str, slot: object) -> QPushButton:
+        button = QPushButton(text)                 # its name is what it shows; what it does is its description
+        button.setAccessibleDescription(what)
+        button.setToolTip(what)
         button.clicked.connect(slot)
         return button
 

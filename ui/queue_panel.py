@@ -45,7 +45,7 @@ class QueuePanel(QWidget):
         self.authority = _combo("Filter by authority")
         self.agency = _combo("Filter by agency")
         self.overdue = QCheckBox("Overdue o&nly")
-        self.overdue.setAccessibleName("Show overdue requests only")
+        self.overdue.setAccessibleDescription("Show overdue requests only")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search request id or agency (Ctrl+F)")
         self.search.setAccessibleName("Search the queue")

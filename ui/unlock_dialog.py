@@ -47,7 +47,7 @@ class UnlockDialog(QDialog):
         banner.setFrameShape(QFrame.Shape.StyledPanel)
         banner.setMargin(8)
         self._ack = QCheckBox("I have &read and accept the notice above")
-        self._ack.setAccessibleName("Acknowledge the system use notice")
+        self._ack.setAccessibleDescription("Acknowledge the system use notice above")
         self._user = QLineEdit()
         self._user.setAccessibleName("User name")
         self._passphrase = QLineEdit()
@@ -63,7 +63,7 @@ class UnlockDialog(QDialog):
         self.unlock_button.setDefault(True)
         self.unlock_button.setAccessibleName("Unlock")
         self._recovery = QPushButton("Recovery &code…")
-        self._recovery.setAccessibleName("Unlock with the recovery code (admin)")
+        self._recovery.setAccessibleDescription("Unlock with the recovery code (admin)")
         self._buttons.addButton(self._recovery, QDialogButtonBox.ButtonRole.ActionRole)
         for button in (self._recovery, self._buttons.button(QDialogButtonBox.StandardButton.Cancel)):
             button.setAutoDefault(False)     # Enter always means Unlock, wherever the focus went meanwhile

@@ -62,7 +62,7 @@ class UsersDialog(QDialog):
         self.passphrase = passphrase_field("New user's passphrase")
         self.repeat = passphrase_field("New user's passphrase again")
         self.on_card = QCheckBox("&Key on a smart card (PKCS#11)")
-        self.on_card.setAccessibleName("The new user's signing key is on a smart card (PKCS#11)")
+        self.on_card.setAccessibleDescription("The new user's signing key is on a smart card (PKCS#11)")
         self.on_card.setToolTip("The user still unlocks the store with the passphrase, and signs with the card's "
                                 "PIN. A PIV card is used through OpenSC's opensc-pkcs11.so.")
         self.module = QLineEdit()
