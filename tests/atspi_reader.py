@@ -10,6 +10,7 @@ reads each window's accessible tree (role, name, description, text), notes what 
     unlock, main, signing, locked        each window read whole: {"title", "role", "objects": [...]}
     steps                                each step: {"step", "focus": {...}, "heard": [...]}
     letter_text                          the Letter tab's text view, as its text interface gives it
+    queue_headers                        the queue table's column headers (its table interface)
     error                                why it stopped early (a step that timed out), or null
 """
 
@@ -110,6 +111,16 @@ def objects(acc: Any, out: list[dict[str, Any]] | None = None) -> list[dict[str,
     return out
 
 
+def headers(table: Any) -> list[str]:
+    """A table's column headers, as Orca reads them with a cell (the table interface)."""
+    try:
+        grid = table.queryTable()
+    except NotImplementedError:
+        return []
+    return [(grid.getColumnHeader(c).name if grid.getColumnHeader(c) is not None else "")
+            for c in range(grid.nColumns)]
+
+
 def application() -> Any:
     desktop = pyatspi.Registry.getDesktop(0)
     return wait_for("the application on the AT-SPI bus",
@@ -150,6 +161,7 @@ class Session:
         self.steps: list[dict[str, Any]] = []
         self.windows: dict[str, Any] = {}
         self.letter_text = ""
+        self.queue_headers: list[str] = []
         self.app: Any = None
 
     def note(self, step: str, focus_test: Any = None) -> dict[str, Any]:
@@ -190,6 +202,7 @@ class Session:
         type_text(request)
         key(ord("0"), CONTROL)
         self.note("Ctrl+0: the queue", lambda f: f["name"] == "Review queue")
+        self.queue_headers = headers(focus_in(app))
         key(DOWN)
         key(RETURN)
         self.note("Enter: the request opens", lambda f: f["name"].startswith("Request: "))
@@ -233,7 +246,8 @@ def main() -> int:
         seen = [f"{w.getRoleName()} {w.name!r} {sorted(states(w) & {'active', 'showing'})}"
                 for w in (session.app or []) if w is not None]
         error = f"{exc} (windows: {'; '.join(seen)}; heard since the last step: {heard})"
-    json.dump({**session.windows, "steps": session.steps, "letter_text": session.letter_text, "error": error},
+    json.dump({**session.windows, "steps": session.steps, "letter_text": session.letter_text,
+               "queue_headers": session.queue_headers, "error": error},
               sys.stdout, indent=1)
     return 0
 

@@ -175,6 +175,7 @@ def test_a_screen_reader_user_unlocks_decides_issues_the_letter_and_locks(
     assert any(n.startswith("Locks in ") for n in names) and any(n.startswith("Log: ") for n in names)
     assert any(n.startswith("Requests shown: ") for n in names)
     assert _unnamed(main) == []
+    assert found["queue_headers"][:4] == ["Request", "Agency", "Authority", "Received"]    # read with each cell
 
     opened = _step(found, "Enter: the request opens")
     assert opened["focus"]["name"] == f"Request: {REQUEST}"
