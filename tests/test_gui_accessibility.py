@@ -245,3 +245,12 @@ def test_the_users_dialog_reads_as_a_screen_reader_reads_it(qtbot, desktop: Desk
     dialog.on_card.setChecked(True)                  # the card's fields shown as well
     assert problems(dialog) == []
     assert focus_unseen(dialog) == []
+
+
+def test_the_idle_lock_warns_before_it_locks(qtbot, desktop: DesktopApp, heard: list[tuple[str, bool]]) -> None:
+    """WCAG 2.2.1: warned 30 seconds before, and any key stays (the lock's own tests show a key resets it)."""
+    window = unlock(qtbot, desktop, "rita")
+    window.status.on_lock_remaining_changed(31)
+    assert not any("locks in" in text for text, _ in heard)
+    window.status.on_lock_remaining_changed(30)
+    assert ("The workstation locks in 30 seconds: press any key to stay.", False) in heard

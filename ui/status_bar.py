@@ -19,6 +19,7 @@ from .lockout import minutes_seconds
 from .values import LogStatus, SessionInfo
 
 NOTICE_MS = 30_000
+LOCK_WARNING_S = 30            # warned (shown and announced) this long before the idle lock: any key stays
 
 
 def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
@@ -52,6 +53,7 @@ class StatusBar(QStatusBar):
         self.lock_timer = self._item("")
         self.log = self._item("Log: checking…")
         self.witness = self._item("Witness: checking…")
+        self._remaining: int | None = None
         self.messageChanged.connect(self.on_message_changed)
 
     def _item(self, text: str) -> InfoLabel:
@@ -66,7 +68,12 @@ class StatusBar(QStatusBar):
         announce(self, text)
 
     def on_lock_remaining_changed(self, seconds: int) -> None:
+        """The idle-lock countdown; crossing LOCK_WARNING_S it warns (WCAG 2.2.1: any key or mouse move stays)."""
         self.lock_timer.setText(f"Locks in {minutes_seconds(seconds)} (Ctrl+L locks now)")
+        if self._remaining is not None and seconds <= LOCK_WARNING_S < self._remaining:
+            self.showMessage(f"The workstation locks in {seconds} seconds: press any key to stay.",
+                             LOCK_WARNING_S * 1000)
+        self._remaining = seconds
 
     def on_log_status_loaded(self, status: LogStatus) -> None:
         if not status.ok and status.label != self.log.text():

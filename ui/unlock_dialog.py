@@ -47,7 +47,8 @@ class UnlockDialog(QDialog):
         banner.setFrameShape(QFrame.Shape.StyledPanel)
         banner.setMargin(8)
         self._ack = QCheckBox("I have &read and accept the notice above")
-        self._ack.setAccessibleDescription("Acknowledge the system use notice above")
+        self._ack.setAccessibleDescription("Acknowledge the system use notice above; the User and Passphrase "
+                                           "fields then open and the focus moves to User")
         self._user = QLineEdit()
         self._user.setAccessibleName("User name")
         self._passphrase = QLineEdit()
