@@ -125,3 +125,19 @@ def test_ctrl_tab_and_ctrl_page_keys_switch_tabs_and_focus_their_first_control(q
     decision.justification.setFocus()
     _press(qtbot, Qt.Key.Key_Tab, ctrl)
     assert tabs.currentWidget() is window.request.letter
+
+
+def test_the_queue_sorts_from_the_keyboard(qtbot, desktop: DesktopApp) -> None:
+    window = unlock(qtbot, desktop, "rita")
+    window.activateWindow()
+    view = window.queue.view
+    view.setFocus()
+    view.setCurrentIndex(window.queue.proxy.index(0, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Right)                         # the Agency column
+    header = view.horizontalHeader()
+    first = []
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        qtbot.keyClick(view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (1, order)
+        first.append(window.queue.proxy.index(0, 1).data())
+    assert first[0] != first[1]

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.previous_tab_action.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+PgUp")])
         view.addSeparator()
         self._action(view, "R&eload queue", "Ctrl+R", self.queue.reload)
+        self._action(view, "&Sort the queue by the current column", "Ctrl+Shift+B", self.queue.sort_by_current_column)
         view.addSeparator()
         self.high_contrast_action = self._action(view, "&High contrast", "Ctrl+Shift+H", self.toggle_high_contrast,
                                                  "High contrast colours (remembered for you)")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from workstation.model import QueueRow
 
+from .a11y import announce
 from .database import DbClient
 from .labels import InfoLabel
 from .queue_model import ALL, QueueFilter, QueueModel
@@ -136,6 +137,17 @@ class QueuePanel(QWidget):
 
     def row(self, request_id: str) -> QueueRow | None:
         return next((r for r in self.model.rows() if r.request_id == request_id), None)
+
+    def sort_by_current_column(self) -> None:
+        """Sort by the column of the current cell (ascending; again: descending), as clicking its header does —
+        from the keyboard — and say so."""
+        column = max(self.view.currentIndex().column(), 0)
+        header = self.view.horizontalHeader()
+        ascending = not (header.sortIndicatorSection() == column
+                         and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder)
+        self.view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
+        name = self.proxy.headerData(column, Qt.Orientation.Horizontal)
+        announce(self.view, f"Queue sorted by {name}, {'ascending' if ascending else 'descending'}.")
 
     def open_current(self) -> None:
         request_id = self.current_request_id()
