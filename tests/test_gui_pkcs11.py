@@ -110,7 +110,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     open_request(qtbot, window, "DEMO-I2-COURT-ORDER")
     tab = window.request.decision
     window.show_tab(tab)
-    assert tab.sign.accessibleName() == "Sign the decision (asks for your card PIN)"
+    assert tab.sign.accessibleDescription().endswith("then asks for your card PIN)")
     answered: list[str] = []
     answer_passphrase(CARD_PIN, answered)           # the signing dialog: what is signed, then the card's PIN
     with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
@@ -135,7 +135,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     letter = window.request.letter
     window.show_tab(letter)
     wait_idle(qtbot, desktop.db)
-    assert letter.issue.accessibleName() == "Issue the letter of the final decision (asks for your card PIN)"
+    assert letter.issue.accessibleDescription() == "Issue the letter of the final decision (asks for your card PIN)"
     with qtbot.waitSignal(letter.letter_loaded, timeout=WAIT_MS):
         letter.issue.click()
     assert asked[-1] == ("Sign the letter — card PIN", "Sign the letter: insert your card and enter its PIN.")

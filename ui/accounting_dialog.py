@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QSpinBox, QVBoxLayout, QWidg
 from workstation import clock as clocks
 from workstation.results import AccountingSummary, AgencyTotal
 
+from .a11y import fit_to_screen
 from .database import DbClient
 from .dialog_parts import buddy, button, close_row, status_line, table_view
 from .failures import Failure, show_failure
@@ -87,7 +88,7 @@ class AccountingDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(640, 420)
+        fit_to_screen(self, 640, 420)
         self.reload()
 
     def reload(self) -> None:

@@ -1,6 +1,7 @@
 """Composition root of the desktop application: build the long-lived objects once and wire them.
 
-    DbClient (the worker thread) ─ UnlockDialog ─▶ MainWindow + LockController + Overrides + ClipboardGuard
+    Appearance (the palette) + DbClient (the worker thread) ─ UnlockDialog ─▶ MainWindow + LockController
+        + Overrides + ClipboardGuard
 
 Nothing here is global; tests build a `DesktopApp` the same way, with a short idle timeout.
 """
@@ -21,6 +22,7 @@ from workstation.paths import resolve_store
 from workstation.service import Workstation
 
 from . import qtfix
+from .appearance import Appearance
 from .capabilities import Capabilities
 from .clipboard import ClipboardGuard
 from .database import DbClient
@@ -50,6 +52,7 @@ class DesktopApp(QObject):
         super().__init__()
         self._idle_lock_ms = idle_lock_ms
         self.caps = caps or Capabilities.of()
+        self.appearance = Appearance(self)          # as the desktop asks, until the user's own choice is known
         self.db = DbClient(workstation)
         self.clipboard = ClipboardGuard(self)
         self.overrides = Overrides(self.db, self)
@@ -61,17 +64,20 @@ class DesktopApp(QObject):
 
     def start(self) -> None:
         self.unlock_dialog.show()
+        self.unlock_dialog.activateWindow()         # the keyboard goes to it, with or without a window manager
 
     def on_unlocked(self, info: SessionInfo) -> None:
         self.info = info
         idle_ms = self._idle_lock_ms or info.idle_lock_minutes * 60_000
-        self.window = MainWindow(self.db, self.caps, info, self.overrides, self.clipboard)
+        self.appearance.set_preference(info.high_contrast)
+        self.window = MainWindow(self.db, self.caps, info, self.overrides, self.clipboard, self.appearance)
         self.lock = LockController(self.db, self.clipboard, info, idle_ms, self)
         self.window.lock_requested.connect(self.lock.lock)
         self.lock.remaining_changed.connect(self.window.status.on_lock_remaining_changed)
         self.lock.witness_written.connect(self.window.status.on_witness_outcome_loaded)
         self.lock.screen.quit_requested.connect(self.quit)
         self.window.show()
+        self.window.activateWindow()
         self.window.start()
         self.lock.start()
 

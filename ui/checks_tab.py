@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from workstation.model import MatchCandidate, SubjectCheckCount, SubjectFinding
 
 from .database import DbClient
+from .labels import InfoLabel
 from .rows_model import Column, RowsModel
 from .subjects_panel import SubjectsPanel
 from .values import OUTCOME_ORDER, RequestCheck, RequestSnapshot
@@ -44,6 +45,7 @@ def _severity(check: RequestCheck) -> int:
 def _table(name: str, model: RowsModel, wrap_column: int | None = None) -> QTableView:  # type: ignore[type-arg]
     """A read-only table; `wrap_column` (a long message) takes the spare width and wraps."""
     view = QTableView()
+    view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
     view.setAccessibleName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -117,18 +119,12 @@ class ChecksTab(QWidget):
             self.outcome.addItem(outcome, outcome)
         self.outcome.setCurrentIndex(1)
         self.outcome.currentIndexChanged.connect(self.on_outcome_filter_changed)
-        self.subject_title = QLabel("Select a subject")
-        self.subject_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.subject_title.setAccessibleName("Subject shown")
+        self.subject_title = InfoLabel("Findings of", "no subject selected")
         self.request_view = _table("Request checks", self.request_checks, wrap_column=2)
         self.counts_view = _table("Subject checks by code", self.code_counts)
         self.findings_view = _table("Findings of the selected subject", self.subject_findings, wrap_column=2)
         # MATCH's candidates for a subject that needs review: masked TINs, never their data (a logged view)
-        self.candidates = QLabel()
-        self.candidates.setTextFormat(Qt.TextFormat.PlainText)
-        self.candidates.setWordWrap(True)
-        self.candidates.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.candidates.setAccessibleName("Taxpayers MATCH found for the selected subject")
+        self.candidates = InfoLabel(selectable=True)
         self.candidates.hide()
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)

@@ -27,7 +27,7 @@ from workstation.model import SigningSummary
 from .capabilities import NOT_AVAILABLE, Capabilities
 from .commands import NO_REQUEST, RequestCommands
 from .database import DbClient
-from .labels import plain_label
+from .labels import InfoLabel
 from .signing_dialog import SigningDialog
 from .values import RequestSnapshot, SessionInfo
 
@@ -56,8 +56,7 @@ class DecisionTab(QWidget):
         self._db, self._caps, self._info, self._commands = db, caps, info, commands
         self._snapshot: RequestSnapshot | None = None
         self._dialog: SigningDialog | None = None
-        self.state = plain_label("", selectable=True)
-        self.state.setAccessibleName("Current decision")
+        self.state = InfoLabel("Decision", selectable=True, announce=True)
         self.outcome = QComboBox()
         self.outcome.setAccessibleName("Outcome")
         self.outcome.addItems(OUTCOMES)
@@ -66,10 +65,8 @@ class DecisionTab(QWidget):
         self.justification.setPlaceholderText("Needed when deciding against the recommendation (no identifiers).")
         self.justification.setTabChangesFocus(True)
         self.sign = QPushButton("S&ign decision…")
-        self.sign.setAccessibleName(f"Sign the decision (asks for your {info.signing_secret})")
         commands.bind(self.sign, "decide")
         self.approve = QPushButton("&Approve decision…")
-        self.approve.setAccessibleName(f"Approve the decision (asks for your {info.signing_secret})")
         commands.bind(self.approve, "approve")
         outcome_label = QLabel("Outco&me:")
         outcome_label.setBuddy(self.outcome)

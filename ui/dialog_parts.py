@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .labels import plain_label
+from .labels import InfoLabel
 
 
 def table_view(model: QAbstractItemModel, name: str) -> QTableView:
@@ -66,16 +66,17 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-def status_line(name: str) -> QLabel:
-    label = plain_label("")
-    label.setAccessibleName(name)
-    return label
+def status_line(name: str) -> InfoLabel:
+    """A line saying what happened (read by a screen reader as "<name>: <text>", announced when it changes)."""
+    return InfoLabel(name, announce=True)
 
 
-def button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-    """A push button with its mnemonic in `text`, its accessible `name`, and what a click does."""
+def button(text: str, what: str, slot: Callable[[], object]) -> QPushButton:
+    """A push button with its mnemonic in `text` (also its accessible name: what a voice user says is what is
+    shown), what it does in its accessible description and tooltip, and what a click does."""
     widget = QPushButton(text)
-    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(what)
+    widget.setToolTip(what)
     widget.clicked.connect(slot)
     return widget
 

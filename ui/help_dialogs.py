@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from workstation import __version__, about
 
+from .a11y import fit_to_screen
 from .labels import plain_label
 from .rows_model import Column, RowsModel
 
@@ -44,7 +45,7 @@ class GuideDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
-        self.resize(720, 640)
+        fit_to_screen(self, 720, 640)
 
 
 class AboutDialog(QDialog):
@@ -81,7 +82,7 @@ class AboutDialog(QDialog):
         layout.addWidget(view, 1)
         layout.addWidget(self.notice)
         layout.addWidget(buttons)
-        self.resize(760, 620)
+        fit_to_screen(self, 760, 620)
 
     def show_lgpl(self) -> None:
         dialog = QDialog(self)
@@ -92,5 +93,5 @@ class AboutDialog(QDialog):
         text.setPlainText(resource_text("licenses", "LGPL-3.0.txt"))
         layout = QVBoxLayout(dialog)
         layout.addWidget(text)
-        dialog.resize(640, 560)
+        fit_to_screen(dialog, 640, 560)
         dialog.open()

@@ -13,6 +13,7 @@ from workstation.errors import DwsError
 from workstation.model import ImportSummary, SettingRow
 from workstation.service import Session
 
+from .theme import HIGH_CONTRAST_PREFERENCE
 from .values import Evaluation, LogStatus, OverrideEntry, RequestSnapshot, SessionInfo
 from .worker import JobContext
 
@@ -22,7 +23,8 @@ DEFAULT_IDLE_MINUTES = 15
 def session_info(session: Session) -> SessionInfo:
     minutes = session.settings().get("idle_lock_minutes", DEFAULT_IDLE_MINUTES)
     return SessionInfo(session.user, session.role or "", int(minutes or DEFAULT_IDLE_MINUTES),
-                       session.user is not None and session.key_on_card(), str(session.path))
+                       session.user is not None and session.key_on_card(), str(session.path),
+                       session.preference(HIGH_CONTRAST_PREFERENCE))
 
 
 def unlock(user: str, passphrase: str) -> Any:

@@ -17,24 +17,24 @@ import hashlib
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from workstation.errors import DwsError
 from workstation.fsutil import atomic_write
 from workstation.service import Session
 
 from .capabilities import NOT_AVAILABLE, Capabilities
+from .clipboard import ClipboardGuard
 from .commands import NO_REQUEST, RequestCommands
 from .database import DbClient
 from .dialog_parts import ask_passphrase
 from .failures import ERROR, Failure, show_failure
 from .file_dialogs import choose_file_to_write
-from .labels import plain_label
+from .labels import InfoLabel
+from .letter_view import LetterText, LetterView
 from .printing import PrintError, choose_printer, load_pdf, print_document, printer_label
 from .values import RequestSnapshot
 
@@ -73,38 +73,13 @@ def _remove_output(printer: QPrinter) -> None:
         Path(printer.outputFileName()).unlink(missing_ok=True)
 
 
-class LetterView(QPdfView):
-    """The pages one under the other, at their actual size, or narrower when the view is narrower."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setPageMode(QPdfView.PageMode.MultiPage)
-        self.setAccessibleName("Letter preview")
-
-    def fit(self) -> None:
-        document = self.document()
-        if document is None or document.pageCount() == 0:
-            return
-        margins = self.documentMargins()
-        actual = document.pagePointSize(0).width() * self.logicalDpiX() / 72 + margins.left() + margins.right()
-        if self.viewport().width() < actual:
-            self.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        else:
-            self.setZoomMode(QPdfView.ZoomMode.Custom)
-            self.setZoomFactor(1.0)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.fit()
-
-
 class LetterTab(QWidget):
     letter_loaded = Signal(str)                 # request id: the preview shows its stored letter
     letter_issued = Signal(str)                 # request id: a letter was issued (or the issued one found)
     output_recorded = Signal(str, str)          # action ("printed", "saved"), target: done and in the log
 
     def __init__(self, db: DbClient, caps: Capabilities, commands: RequestCommands, on_card: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 clipboard: ClipboardGuard | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db, self._caps, self._commands = db, caps, commands
         self._on_card = on_card                 # the user's key is on a smart card: the card's PIN signs
@@ -115,29 +90,31 @@ class LetterTab(QWidget):
         self._refusal: str | None = None        # why this user may not see or issue letters
         self._last_output = ""
         self._dialog: QDialog | None = None
-        self.state = plain_label("", selectable=True)
-        self.state.setAccessibleName("Letter status")
-        secret = "card PIN" if on_card else "passphrase"
-        self.issue = self._button("&Issue letter", f"Issue the letter of the final decision (asks for your {secret})",
-                                  "issue")
-        self.print = self._button("Print…", "Print the letter (Ctrl+P)", "print")
-        self.save = self._button("Save &as…", "Save the letter as a PDF file (Ctrl+Shift+S)", "save")
+        self.state = InfoLabel("Letter", selectable=True, announce=True)
+        self.issue = self._button("&Issue letter", "issue")
+        self.print = self._button("Print…", "print")
+        self.save = self._button("Save &as…", "save")
         buttons = QHBoxLayout()
         for button in (self.issue, self.print, self.save):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self._blank = QPdfDocument(self)        # shown when there is no letter (the view warns on None)
         self.preview = LetterView(self)
+        self.text = LetterText(clipboard, self)
+        pane = QSplitter(Qt.Orientation.Horizontal)
+        pane.addWidget(self.preview)
+        pane.addWidget(self.text)
+        pane.setStretchFactor(0, 3)
+        pane.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addLayout(buttons)
-        layout.addWidget(self.preview, 1)
+        layout.addWidget(pane, 1)
         self._update()
 
-    def _button(self, text: str, name: str, command: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        self._commands.bind(button, command)       # its action's state, tooltip and reason
+    def _button(self, text: str, command: str) -> QPushButton:
+        button = QPushButton(text)                 # its name is what it shows (WCAG 2.5.3)
+        self._commands.bind(button, command)       # its action's state, and what it does or why not (description)
         return button
 
     # --- which letter is shown -----------------------------------------------------------------------
@@ -212,12 +189,25 @@ class LetterTab(QWidget):
         if self._document is not None:
             self._document.deleteLater()
         self._pdf, self._document = None, None
+        self.text.clear()
         if pdf is not None:
             self._document = load_pdf(pdf, self)
             self._pdf = pdf
             self.preview.setDocument(self._document)
             self.preview.fit()
+            self._load_text()
         self._update()
+
+    def _load_text(self) -> None:
+        """The letter's text, read by the service from the stored PDF, beside the pages."""
+        key = self._key()
+        if key is None:
+            return
+        self._db.call(lambda s: s.letter_text(key[0]), lambda text: self.on_text_loaded(key, text), owner=self)
+
+    def on_text_loaded(self, key: tuple[str, str | None], text: str | None) -> None:
+        if key == self._key() and self._pdf is not None:
+            self.text.setPlainText(text or "")
 
     def _update(self) -> None:
         gate = self._commands.gate

@@ -1,27 +1,29 @@
 """The lock screen: every other window is hidden behind it until the user gives the passphrase again
-(checked by the service in the DB worker; failures count towards the lockout)."""
+(checked by the service in the DB worker; failures count towards the lockout). It is a main window, so a
+screen reader meets a window with its title, not an anonymous panel; Esc does not close it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from . import jobs
+from .a11y import announce, fit_to_screen
 from .database import DbClient
 from .failures import LOCKED_OUT, Failure
-from .labels import plain_label
+from .labels import InfoLabel, plain_label
 from .lockout import LockoutCountdown
 from .values import SessionInfo
 
 
-class LockScreen(QWidget):
+class LockScreen(QMainWindow):
     unlocked = Signal()
     quit_requested = Signal()
 
     def __init__(self, db: DbClient, info: SessionInfo) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("Disclosure Workstation — Locked")
-        self.setAccessibleName("Workstation locked")
+        self.setAccessibleName("Disclosure Workstation — Locked")
         self._db, self._info = db, info
         title = QLabel("The workstation is locked")
         font = title.font()
@@ -40,18 +42,18 @@ class LockScreen(QWidget):
         self.passphrase.returnPressed.connect(self.on_unlock_clicked)
         label = QLabel("&Passphrase:")
         label.setBuddy(self.passphrase)
-        self.error = plain_label("")
-        self.error.setAccessibleName("Unlock status")
+        self.error = InfoLabel("Unlock status", announce=True, assertive=True)
         self.unlock = QPushButton("&Unlock")
         self.unlock.setAccessibleName("Unlock")
         self.unlock.setDefault(True)
         self.unlock.clicked.connect(self.on_unlock_clicked)
         quit_button = QPushButton("&Quit")
-        quit_button.setAccessibleName("Quit the workstation")
+        quit_button.setAccessibleDescription("Quit the workstation")
         quit_button.clicked.connect(self.quit_requested)
         self.countdown = LockoutCountdown(self)
-        self.countdown.ticked.connect(self.error.setText)
+        self.countdown.ticked.connect(self.error.set_quietly)      # the first tick follows the failure, announced
         self.countdown.ended.connect(self._update_enabled)
+        self.countdown.ended.connect(lambda: announce(self.error, self.error.spoken(), assertive=True))
         row = QHBoxLayout()
         row.addWidget(label)
         row.addWidget(self.passphrase, 1)
@@ -59,7 +61,9 @@ class LockScreen(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.unlock)
         buttons.addWidget(quit_button)
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        self.setCentralWidget(body)
+        layout = QVBoxLayout(body)
         layout.addWidget(title)
         layout.addWidget(self.message)
         layout.addLayout(row)
@@ -69,12 +73,13 @@ class LockScreen(QWidget):
         self.passphrase.setVisible(not info.recovery)
         label.setVisible(not info.recovery)
         self.unlock.setVisible(not info.recovery)
-        self.resize(520, self.sizeHint().height())
+        fit_to_screen(self, 520, self.sizeHint().height())
 
     def reset(self) -> None:
         self.passphrase.clear()
         if not self.countdown.active:
             self.error.setText("")
+            self.passphrase.setAccessibleDescription("")
         self._update_enabled()
         self.passphrase.setFocus()
 
@@ -90,6 +95,7 @@ class LockScreen(QWidget):
             self.passphrase.setFocus()
             return
         self._working = True
+        self.passphrase.setAccessibleDescription("")
         self.error.setText("Checking…")
         self._update_enabled()
         self._db.run(jobs.reauthenticate(self.passphrase.text()), self.on_reauthenticated, self.on_failed,
@@ -106,6 +112,7 @@ class LockScreen(QWidget):
     def on_failed(self, failure: Failure) -> None:
         self._working = False
         self.error.setText(failure.message)
+        self.passphrase.setAccessibleDescription(failure.message)    # read again with the field it returns to
         if failure.kind == LOCKED_OUT:
             self.countdown.start(self._info.user or "", failure.seconds_left)
         elif self._info.user:

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QSplitte
 from workstation.model import ImportSummary
 
 from . import jobs
+from .a11y import fit_to_screen
 from .accounting_dialog import AccountingDialog
+from .appearance import Appearance
 from .capabilities import Capabilities, refusal
 from .clipboard import ClipboardGuard
 from .database import DbClient
@@ -28,6 +30,7 @@ from .request_view import RequestView
 from .settings_dialog import SettingsDialog
 from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
+from .theme import HIGH_CONTRAST_PREFERENCE
 from .users_dialog import UsersDialog
 from .values import SessionInfo
 from .verify_dialog import VerifyDialog
@@ -42,13 +45,14 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, db: DbClient, caps: Capabilities, info: SessionInfo, overrides: Overrides,
-                 clipboard: ClipboardGuard, parent: QWidget | None = None) -> None:
+                 clipboard: ClipboardGuard, appearance: Appearance | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db = db
         self.info = info
+        self.appearance = appearance or Appearance(self)
         self._dialogs: dict[str, QDialog] = {}
         self.setWindowTitle(f"Disclosure Workstation — {info.label}")
-        self.setAccessibleName("Disclosure Workstation")
         self.queue = QueuePanel(db)
         self.request = RequestView(db, caps, info, overrides, clipboard)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -76,7 +80,7 @@ class MainWindow(QMainWindow):
         self.imports = ImportActions(db, self)
         self.imports.import_finished.connect(self.on_import_finished)
         self._build_menus(overrides)
-        self.resize(1360, 860)
+        fit_to_screen(self, 1360, 860)
 
     # --- menus ---------------------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
@@ -134,8 +138,21 @@ class MainWindow(QMainWindow):
         self._action(view, "&Queue", "Ctrl+0", self.queue.view.setFocus)
         for number, (tab, name) in enumerate(self._tabs(), start=1):
             self._action(view, name, f"Ctrl+{number}", lambda t=tab: self.show_tab(t))
+        self.next_tab_action = self._action(view, "Ne&xt tab", "Ctrl+Tab", lambda: self.request.step_tab(1))
+        self.next_tab_action.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self.previous_tab_action = self._action(view, "Previous ta&b", "Ctrl+Shift+Tab",
+                                                lambda: self.request.step_tab(-1))
+        self.previous_tab_action.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+PgUp")])
         view.addSeparator()
         self._action(view, "R&eload queue", "Ctrl+R", self.queue.reload)
+        self._action(view, "&Sort the queue by the current column", "Ctrl+Shift+B", self.queue.sort_by_current_column)
+        view.addSeparator()
+        self.high_contrast_action = self._action(view, "&High contrast", "Ctrl+Shift+H", self.toggle_high_contrast,
+                                                 "High contrast colours (remembered for you)")
+        self.high_contrast_action.setCheckable(True)
+        self.high_contrast_action.setChecked(self.appearance.high_contrast)
+        self.appearance.changed.connect(lambda _name: self.high_contrast_action.setChecked(
+            self.appearance.high_contrast))
         request = bar.addMenu("&Request")
         preview, commands = self.request.preview, self.request.commands
         self._action(request, "&Open selected request", "Ctrl+O", self.queue.open_current)
@@ -194,15 +211,20 @@ class MainWindow(QMainWindow):
         self._db.call(lambda s: s.witness_status(), self.status.on_witness_outcome_loaded)
 
     def open_request(self, request_id: str) -> None:
-        self.request.open_request(request_id)
+        self.request.open_request(request_id, by_user=True)
 
     def on_request_loaded(self, request_id: str) -> None:
         self.queue.select(request_id)
 
     def show_tab(self, tab: QWidget) -> None:
-        if self.request.snapshot is not None:
-            self.request.tabs.setCurrentWidget(tab)
-            tab.setFocus()
+        self.request.show_tab(tab)
+
+    def toggle_high_contrast(self) -> None:
+        """The user's choice: applied at once, and kept by the service for the next unlock."""
+        on = self.high_contrast_action.isChecked()
+        self.appearance.set_preference(on)
+        self.status.showMessage(f"High contrast {'on' if on else 'off'}.", STATUS_MESSAGE_MS)
+        self._db.call(lambda s: s.set_preference(HIGH_CONTRAST_PREFERENCE, on), lambda _kept: None)
 
     def focus_search(self) -> None:
         self.queue.search.setFocus()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from workstation.model import CourtOrder, ImportSummary
 
+from .a11y import fit_to_screen
 from .database import DbClient
 from .dialog_parts import button, close_row, status_line, table_view
 from .import_actions import ORDER, ImportActions, describe
@@ -62,7 +63,7 @@ class OrdersDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(1100, 420)
+        fit_to_screen(self, 1100, 420)
         self.reload()
 
     def reload(self, select: str | None = None) -> None:

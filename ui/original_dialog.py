@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
+from .a11y import fit_to_screen
 from .clipboard import ClipboardGuard, GuardedTableView
 from .labels import plain_label
 from .rows_model import Column, RowsModel
@@ -25,6 +26,7 @@ class OriginalDialog(QDialog):
                                                   Column("Value on file", lambda v: v[1], tooltip=True)),
                                                  values, self)
         self.table = GuardedTableView()
+        self.table.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.table.setAccessibleName("Original values")
         self.table.setModel(self.values)
         self.table.verticalHeader().hide()
@@ -32,7 +34,7 @@ class OriginalDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.copy_requested.connect(self.on_copy_clicked)
         copy = QPushButton("&Copy value")
-        copy.setAccessibleName("Copy the selected value (cleared when the screen locks)")
+        copy.setAccessibleDescription("Copy the selected value (cleared when the screen locks)")
         copy.clicked.connect(self.on_copy_clicked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
@@ -41,7 +43,7 @@ class OriginalDialog(QDialog):
         layout.addWidget(notice)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 320)
+        fit_to_screen(self, 720, 320)
 
     def on_copy_clicked(self) -> None:
         index = self.table.currentIndex()

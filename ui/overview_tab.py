@@ -3,11 +3,12 @@ from a request package, so every label is plain text."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QScrollArea, QVBoxLayout, QWidget
 
 from workstation.model import Officer, RequestPackage
 
-from .labels import plain_label
+from .labels import InfoLabel, plain_label
 from .values import Evaluation, RequestSnapshot
 
 FIELDS: tuple[str, ...] = (
@@ -66,13 +67,15 @@ class OverviewTab(QWidget):
         super().__init__(parent)
         body = QWidget()
         form = QFormLayout(body)
-        self.values = {}
+        self.values: dict[str, InfoLabel] = {}
         for name in FIELDS:
-            value = plain_label("", selectable=True)
-            value.setAccessibleName(name)
-            form.addRow(plain_label(name + ":"), value)
+            value = InfoLabel(name, selectable=True)
+            caption = plain_label(name + ":")
+            caption.setBuddy(value)
+            form.addRow(caption, value)
             self.values[name] = value
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)       # Tab goes to each value; the area follows it
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)

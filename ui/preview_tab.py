@@ -5,7 +5,6 @@ reviewer override with a reason (undoable from Edit › Undo)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,9 +24,10 @@ from PySide6.QtWidgets import (
 from workstation.model import SubjectRow
 from workstation.redaction.preview import PreviewField
 
+from . import appearance
 from .clipboard import ClipboardGuard, GuardedTableView
 from .database import DbClient
-from .labels import plain_label
+from .labels import InfoLabel
 from .original_dialog import OriginalDialog
 from .overrides import Overrides
 from .rows_model import Column, RowsModel
@@ -37,11 +37,12 @@ LOAD_DELAY_MS = 150        # wait for the selection to settle: every preview is 
 
 
 def _redaction_style(field: PreviewField, column: int, role: int) -> object:
+    """A withheld element is a bar, in the theme's redaction colours (visible against the table in every theme)."""
     if column == 1 and not field.released:
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QColor("black")
+            return appearance.current().color("redaction_bar")
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor("white")
+            return appearance.current().color("redaction_text")
     return None
 
 
@@ -56,8 +57,7 @@ class PreviewTab(QWidget):
         self._subject: tuple[int, str] | None = None
         self._loaded: tuple[str, int] | None = None
         self.original_dialog: OriginalDialog | None = None
-        self.title = plain_label("Select a subject in the Subjects or Checks tab, or find one here.")
-        self.title.setAccessibleName("Subject previewed")
+        self.title = InfoLabel("", "Select a subject in the Subjects or Checks tab, or find one here.")
         # Pick a subject of a many-subject request by its reference or name (issue 18 item 12)
         self.find = QLineEdit()
         self.find.setPlaceholderText("Reference or name")
@@ -76,6 +76,7 @@ class PreviewTab(QWidget):
             Column("Withholding code", lambda f: f.code or ""),
         ), parent=self, style=_redaction_style)
         self.view = GuardedTableView()
+        self.view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.view.setAccessibleName("Redaction preview")
         self.view.setModel(self.fields)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -91,7 +92,7 @@ class PreviewTab(QWidget):
         self.withhold = self._button("Withhold ele&ment…", "Withhold the selected element (override)",
                                      lambda: self.on_override_clicked("withhold"))
         self.every_subject = QCheckBox("Override for every su&bject of the request")
-        self.every_subject.setAccessibleName("Apply the override to every subject")
+        self.every_subject.setAccessibleDescription("Apply the override to every subject of the request")
         self.history = RowsModel[OverrideEntry]((
             Column("#", lambda o: str(o.id), sort=lambda o: o.id),
             Column("Subject", lambda o: o.ref or "every subject"),
@@ -103,6 +104,7 @@ class PreviewTab(QWidget):
             Column("Undone", lambda o: o.undone_at or ""),
         ), parent=self)
         history_view = QTableView()
+        history_view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         history_view.setAccessibleName("Overrides of this request")
         history_view.setModel(self.history)
         history_view.verticalHeader().hide()
@@ -118,7 +120,9 @@ class PreviewTab(QWidget):
         finder = QHBoxLayout()
         finder_label = QLabel("Find sub&ject:")
         finder_label.setBuddy(self.find)
-        for widget in (finder_label, self.find, self.find_button, self.matches):
+        matches_label = QLabel("Found:")          # a combo box's name on Linux comes from its label (AT-SPI)
+        matches_label.setBuddy(self.matches)
+        for widget in (finder_label, self.find, self.find_button, matches_label, self.matches):
             finder.addWidget(widget)
         finder.addStretch(1)
         layout = QVBoxLayout(self)
@@ -132,9 +136,10 @@ class PreviewTab(QWidget):
         self._load_timer.setInterval(LOAD_DELAY_MS)
         self._load_timer.timeout.connect(self.load_if_due)
 
-    def _button(self, text: str, name: str, slot: object) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
+    def _button(self, text: str, what: str, slot: object) -> QPushButton:
+        button = QPushButton(text)                 # its name is what it shows; what it does is its description
+        button.setAccessibleDescription(what)
+        button.setToolTip(what)
         button.clicked.connect(slot)
         return button
 

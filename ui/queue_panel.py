@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from workstation.model import QueueRow
 
+from .a11y import announce
 from .database import DbClient
+from .labels import InfoLabel
 from .queue_model import ALL, QueueFilter, QueueModel
 from .rows_model import ROW_ROLE
 
@@ -44,12 +46,13 @@ class QueuePanel(QWidget):
         self.authority = _combo("Filter by authority")
         self.agency = _combo("Filter by agency")
         self.overdue = QCheckBox("Overdue o&nly")
-        self.overdue.setAccessibleName("Show overdue requests only")
+        self.overdue.setAccessibleDescription("Show overdue requests only")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search request id or agency (Ctrl+F)")
         self.search.setAccessibleName("Search the queue")
         self.search.setClearButtonEnabled(True)
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.view.setAccessibleName("Review queue")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -61,8 +64,7 @@ class QueuePanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.activated.connect(self.on_row_activated)
-        self.count = QLabel()
-        self.count.setAccessibleName("Requests shown")
+        self.count = InfoLabel("Requests shown")
         filters = QHBoxLayout()
         for text, widget in (("&Status:", self.status), ("Authorit&y:", self.authority), ("A&gency:", self.agency)):
             label = QLabel(text)
@@ -135,6 +137,17 @@ class QueuePanel(QWidget):
 
     def row(self, request_id: str) -> QueueRow | None:
         return next((r for r in self.model.rows() if r.request_id == request_id), None)
+
+    def sort_by_current_column(self) -> None:
+        """Sort by the column of the current cell (ascending; again: descending), as clicking its header does —
+        from the keyboard — and say so."""
+        column = max(self.view.currentIndex().column(), 0)
+        header = self.view.horizontalHeader()
+        ascending = not (header.sortIndicatorSection() == column
+                         and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder)
+        self.view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
+        name = self.proxy.headerData(column, Qt.Orientation.Horizontal)
+        announce(self.view, f"Queue sorted by {name}, {'ascending' if ascending else 'descending'}.")
 
     def open_current(self) -> None:
         request_id = self.current_request_id()

@@ -7,6 +7,10 @@ frozen snapshot; subject rows and previews are fetched as they are looked at.
 The view owns the request's commands (`RequestCommands`: Re-evaluate, Sign, Approve, Issue letter, Print,
 Save), one QAction each, which the main window puts in its Request menu and toolbar and the tabs on their
 buttons; each tab enables its own from the snapshot (what the service says the user may do now).
+
+The keyboard: `show_tab` (Ctrl+1…6, Ctrl+Tab / Ctrl+PageDown and back) brings a tab to the front, says its name
+and puts the focus on its first control; a request the user opens takes the focus to its Overview and is
+announced (its id, the recommendation, how many subjects).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 
 from . import jobs
+from .a11y import announce, focus_first
 from .capabilities import Capabilities
 from .checks_tab import ChecksTab
 from .clipboard import ClipboardGuard
@@ -27,7 +32,7 @@ from .decision_tab import DecisionTab
 from .labels import plain_label
 from .letter_tab import LetterTab
 from .overrides import Overrides
-from .overview_tab import OverviewTab
+from .overview_tab import OverviewTab, overview_values
 from .preview_tab import PreviewTab
 from .subjects_panel import SubjectsPanel
 from .values import RequestSnapshot, SessionInfo
@@ -47,21 +52,22 @@ class RequestView(QWidget):
         self.snapshot: RequestSnapshot | None = None
         self.as_of: date | None = None
         self._loading: str | None = None
+        self._announce: str | None = None            # the request the user opened: focus and announce it
         self.overview = OverviewTab()
         self.checks = ChecksTab(db)
         self.subjects = SubjectsPanel(db, "Subjects")
         self.preview = PreviewTab(db, overrides, clipboard)
         self.commands = RequestCommands(info.signing_secret, self)
         self.decision = DecisionTab(db, caps, info, self.commands)
-        self.letter = LetterTab(db, caps, self.commands, info.key_on_card)
+        self.letter = LetterTab(db, caps, self.commands, info.key_on_card, clipboard)
         self._connect_commands()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Request")
+        self.tabs.tabBar().setAccessibleName("Request tabs")
         for widget, name in zip((self.overview, self.checks, self.subjects, self.preview, self.decision,
                                  self.letter), TAB_NAMES, strict=True):
             self.tabs.addTab(widget, name)
-        self.placeholder = plain_label("Open a request from the queue (select it and press Enter).")
-        self.placeholder.setAccessibleName("No request open")
+        self.placeholder = plain_label("No request is open. Open one from the queue (select it and press Enter).")
         self._stack = QStackedLayout()
         self._stack.addWidget(self.placeholder)
         self._stack.addWidget(self.tabs)
@@ -70,7 +76,7 @@ class RequestView(QWidget):
         layout.addLayout(self._stack)
         self.subjects.subject_selected.connect(self.preview.on_subject_selected)
         self.checks.subject_selected.connect(self.preview.on_subject_selected)
-        self.subjects.view.activated.connect(lambda _i: self.tabs.setCurrentWidget(self.preview))
+        self.subjects.view.activated.connect(lambda _i: self.show_tab(self.preview))
         overrides.overrides_changed.connect(self.on_overrides_changed)
         self.decision.decision_signed.connect(self.on_decision_signed)
         self.preview.original_shown.connect(self.log_written)
@@ -90,18 +96,34 @@ class RequestView(QWidget):
     def _run(self, tab: QWidget | None, handler: Callable[[], None]) -> None:
         if self.snapshot is None:
             return
-        if tab is not None:
-            self.tabs.setCurrentWidget(tab)
+        if tab is not None and self.tabs.currentWidget() is not tab:
+            self.show_tab(tab)
         handler()
+
+    def show_tab(self, tab: QWidget) -> None:
+        """Bring `tab` to the front, say its name, and focus its first control (never the page itself)."""
+        if self.snapshot is None:
+            return
+        self.tabs.setCurrentWidget(tab)
+        announce(self.tabs, f"{self.tabs.tabText(self.tabs.currentIndex()).replace('&', '')} tab")
+        focus_first(tab)
+
+    def step_tab(self, step: int) -> None:
+        """The next (+1) or previous (-1) tab, round."""
+        if self.snapshot is not None:
+            self.show_tab(self.tabs.widget((self.tabs.currentIndex() + step) % self.tabs.count()))
 
     @property
     def request_id(self) -> str | None:
         return self.snapshot.request_id if self.snapshot else None
 
-    def open_request(self, request_id: str, as_of: date | None = None) -> None:
-        """Load (and, if stale, evaluate) the request; tabs fill in when it arrives."""
+    def open_request(self, request_id: str, as_of: date | None = None, *, by_user: bool = False) -> None:
+        """Load (and, if stale, evaluate) the request; tabs fill in when it arrives. `by_user`: the user opened
+        it (from the queue), so the focus goes to it and it is announced once it is shown."""
         self.as_of = as_of
         self._loading = request_id
+        if by_user:
+            self._announce = request_id
         self._db.run(jobs.load_request(request_id, as_of), self.on_request_loaded,
                      label=f"Opening and checking request {request_id}…", cancellable=True, owner=self)
 
@@ -113,6 +135,7 @@ class RequestView(QWidget):
         if snapshot.request_id != self._loading:
             return
         same = self.snapshot is not None and self.snapshot.request_id == snapshot.request_id
+        before = overview_values(self.snapshot)["Recommendation"] if same and self.snapshot else None
         self.snapshot = snapshot
         self._overrides.activate(snapshot.request_id)
         self.overview.show_snapshot(snapshot)
@@ -125,6 +148,14 @@ class RequestView(QWidget):
         self._stack.setCurrentWidget(self.tabs)
         if not same:
             self.tabs.setCurrentWidget(self.overview)
+        if self._announce == snapshot.request_id:
+            self._announce = None
+            values = overview_values(snapshot)
+            announce(self.tabs, f"Request {snapshot.request_id} open. Recommendation: {values['Recommendation']}. "
+                                f"Subjects: {values['Subjects']}.")
+            focus_first(self.tabs.currentWidget())
+        elif before is not None and before != overview_values(snapshot)["Recommendation"]:
+            announce(self.tabs, f"Recommendation now: {overview_values(snapshot)['Recommendation']}.")
         self.request_loaded.emit(snapshot.request_id)
         self.log_written.emit()
 

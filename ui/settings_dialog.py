@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import jobs
+from .a11y import fit_to_screen
 from .database import DbClient
 from .dialog_parts import button, close_row, status_line
 from .failures import Failure, show_failure
@@ -114,7 +115,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(720, 720)
+        fit_to_screen(self, 720, 720)
         self.reload()
 
     def reload(self) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QMenuBar, QTableView, QVBoxLayout, QWidget
 
+from .a11y import fit_to_screen
 from .rows_model import Column, RowsModel
 
 Row = tuple[str, str, str, str]            # menu, action, shortcut, why it is not available ("" when it is)
@@ -36,6 +37,7 @@ class ShortcutsDialog(QDialog):
                                 Column("Shortcut", lambda r: r[2]), Column("Note", lambda r: r[3], tooltip=True)),
                                shortcut_rows(bar), self)
         view = QTableView()
+        view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         view.setAccessibleName("Keyboard shortcuts")
         view.setModel(model)
         view.verticalHeader().hide()
@@ -46,4 +48,4 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(view)
         layout.addWidget(buttons)
-        self.resize(760, 560)
+        fit_to_screen(self, 760, 560)

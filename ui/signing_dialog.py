@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
 from workstation import wording
 from workstation.model import SigningSummary
 
+from .a11y import fit_to_screen
 from .dialog_parts import passphrase_field
-from .labels import plain_label
+from .labels import InfoLabel, plain_label
 
 HASH_GROUP = 8
 
@@ -63,8 +64,7 @@ class SigningDialog(QDialog):
         form = QFormLayout(facts)
         self.values: dict[str, QLabel] = {}
         for name, text in summary_rows(summary):
-            value = plain_label(text, selectable=True)
-            value.setAccessibleName(name)
+            value = InfoLabel(name, text, selectable=True)
             if name.startswith("Decision hash"):
                 value.setWordWrap(False)                # the whole hash on one line, in groups
                 value.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -92,7 +92,7 @@ class SigningDialog(QDialog):
         layout.addWidget(self.passphrase)
         layout.addWidget(self.buttons)
         self.passphrase.setFocus()
-        self.resize(max(680, self.sizeHint().width()), self.sizeHint().height())
+        fit_to_screen(self, max(680, self.sizeHint().width()), self.sizeHint().height())
 
     def text(self) -> str:
         """Everything the dialog says, as plain text: the prompt and each fact."""

@@ -1,20 +1,25 @@
 """The status bar: who is signed in (user and role), the idle-lock timer, the audit log's state, and when the
-witness folder last received a checkpoint."""
+witness folder last received a checkpoint. Each is a label a screen reader reads as shown; a message (an import's
+outcome, the reason a highlighted menu entry is not available) is announced, and a log found tampered with is
+announced at once."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from workstation.model import WitnessOutcome
 from workstation.service.witness_folder import SETTING
 
+from .a11y import announce
+from .labels import InfoLabel
 from .lockout import minutes_seconds
 from .values import LogStatus, SessionInfo
 
 NOTICE_MS = 30_000
+LOCK_WARNING_S = 30            # warned (shown and announced) this long before the idle lock: any key stays
 
 
 def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
@@ -43,23 +48,36 @@ def witness_text(outcome: WitnessOutcome) -> tuple[str, str]:
 class StatusBar(QStatusBar):
     def __init__(self, info: SessionInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.user = QLabel(f"User: {info.label}")
-        self.user.setAccessibleName("Signed-in user and role")
-        self.lock_timer = QLabel("")
-        self.lock_timer.setAccessibleName("Time until the screen locks")
-        self.log = QLabel("Log: checking…")
-        self.log.setAccessibleName("Audit log status")
-        self.addPermanentWidget(self.user)
-        self.addPermanentWidget(self.lock_timer)
-        self.witness = QLabel("Witness: checking…")
-        self.witness.setAccessibleName("Witness folder status")
-        self.addPermanentWidget(self.log)
-        self.addPermanentWidget(self.witness)
+        self.setAccessibleName("Status")
+        self.user = self._item(f"User: {info.label}")
+        self.lock_timer = self._item("")
+        self.log = self._item("Log: checking…")
+        self.witness = self._item("Witness: checking…")
+        self._remaining: int | None = None
+        self.messageChanged.connect(self.on_message_changed)
+
+    def _item(self, text: str) -> InfoLabel:
+        label = InfoLabel("", text)
+        label.setWordWrap(False)
+        self.addPermanentWidget(label)
+        return label
+
+    def on_message_changed(self, text: str) -> None:
+        """A message shown (or cleared): in the bar's description, and said aloud."""
+        self.setAccessibleDescription(text)
+        announce(self, text)
 
     def on_lock_remaining_changed(self, seconds: int) -> None:
+        """The idle-lock countdown; crossing LOCK_WARNING_S it warns (WCAG 2.2.1: any key or mouse move stays)."""
         self.lock_timer.setText(f"Locks in {minutes_seconds(seconds)} (Ctrl+L locks now)")
+        if self._remaining is not None and seconds <= LOCK_WARNING_S < self._remaining:
+            self.showMessage(f"The workstation locks in {seconds} seconds: press any key to stay.",
+                             LOCK_WARNING_S * 1000)
+        self._remaining = seconds
 
     def on_log_status_loaded(self, status: LogStatus) -> None:
+        if not status.ok and status.label != self.log.text():
+            announce(self.log, status.label, assertive=True)
         self.log.setText(status.label)
 
     def on_witness_outcome_loaded(self, outcome: WitnessOutcome) -> None:
@@ -68,6 +86,7 @@ class StatusBar(QStatusBar):
         self.witness.setText(text)
         self.witness.setToolTip(tip)
         if outcome.warning:
+            announce(self.witness, f"{text}. {tip}")
             print(f"dws: warning: {outcome.warning}", file=sys.stderr)
         if outcome.notice:
             self.showMessage(outcome.notice[0].upper() + outcome.notice[1:], NOTICE_MS)

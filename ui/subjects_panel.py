@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from workstation import wording
 
 from .database import DbClient
+from .labels import InfoLabel
 from .subjects_model import STATUS_TEXT, SubjectsModel
 
 ROW_HEIGHT_EM = 1.6
@@ -40,9 +41,9 @@ class SubjectsPanel(QWidget):
         for status, text in STATUS_TEXT.items():
             self.filter.addItem(text, status)
         self.filter.currentIndexChanged.connect(self.on_filter_changed)
-        self.count = QLabel()
-        self.count.setAccessibleName(f"{name}: subjects shown")
+        self.count = InfoLabel(f"{name} shown")
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)      # Tab leaves the table; the arrow keys move in it
         self.view.setAccessibleName(name)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

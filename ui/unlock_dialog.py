@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from . import jobs
+from .a11y import announce, fit_to_screen
 from .database import DbClient
 from .failures import LOCKED_OUT, Failure
-from .labels import plain_label
+from .labels import InfoLabel
 from .lockout import LockoutCountdown
 from .values import SessionInfo
 
@@ -39,23 +40,21 @@ class UnlockDialog(QDialog):
     def __init__(self, db: DbClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Disclosure Workstation — Unlock")
-        self.setAccessibleName("Unlock the store")
         self._db = db
         self._working = False
-        banner = plain_label(BANNER)
-        banner.setAccessibleName("System use notice")
+        banner = InfoLabel("System use notice", BANNER)
         banner.setObjectName("banner")
         banner.setFrameShape(QFrame.Shape.StyledPanel)
         banner.setMargin(8)
         self._ack = QCheckBox("I have &read and accept the notice above")
-        self._ack.setAccessibleName("Acknowledge the system use notice")
+        self._ack.setAccessibleDescription("Acknowledge the system use notice above; the User and Passphrase "
+                                           "fields then open and the focus moves to User")
         self._user = QLineEdit()
         self._user.setAccessibleName("User name")
         self._passphrase = QLineEdit()
         self._passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self._passphrase.setAccessibleName("Passphrase")
-        self.error = plain_label("")
-        self.error.setAccessibleName("Unlock status")
+        self.error = InfoLabel("Unlock status", announce=True, assertive=True)
         self.error.setObjectName("error")
         form = QFormLayout()
         form.addRow(self._buddy("&User:", self._user), self._user)
@@ -65,7 +64,7 @@ class UnlockDialog(QDialog):
         self.unlock_button.setDefault(True)
         self.unlock_button.setAccessibleName("Unlock")
         self._recovery = QPushButton("Recovery &code…")
-        self._recovery.setAccessibleName("Unlock with the recovery code (admin)")
+        self._recovery.setAccessibleDescription("Unlock with the recovery code (admin)")
         self._buttons.addButton(self._recovery, QDialogButtonBox.ButtonRole.ActionRole)
         for button in (self._recovery, self._buttons.button(QDialogButtonBox.StandardButton.Cancel)):
             button.setAutoDefault(False)     # Enter always means Unlock, wherever the focus went meanwhile
@@ -79,13 +78,14 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self._buttons)
         self.countdown = LockoutCountdown(self)
-        self.countdown.ticked.connect(self.error.setText)
+        self.countdown.ticked.connect(self.error.set_quietly)      # the first tick follows the failure, announced
         self.countdown.ended.connect(self._update_enabled)
+        self.countdown.ended.connect(lambda: announce(self.error, self.error.spoken(), assertive=True))
         self._ack.toggled.connect(self.on_ack_toggled)
         self._user.editingFinished.connect(self.on_user_entered)
         self._user.textChanged.connect(self._update_enabled)
         self.on_ack_toggled(False)
-        self.resize(560, self.sizeHint().height())
+        fit_to_screen(self, 560, self.sizeHint().height())
 
     @staticmethod
     def _buddy(text: str, field: QWidget) -> QLabel:
@@ -138,6 +138,7 @@ class UnlockDialog(QDialog):
 
     def _start(self, message: str) -> None:
         self._working = True
+        self._passphrase.setAccessibleDescription("")
         self.error.setText(message)
         self._update_enabled()
 
@@ -151,6 +152,7 @@ class UnlockDialog(QDialog):
     def on_unlock_failed(self, failure: Failure) -> None:
         self._working = False
         self.error.setText(failure.message)
+        self._passphrase.setAccessibleDescription(failure.message)     # read again with the field it returns to
         if failure.kind == LOCKED_OUT:
             self._show_lockout(self._user.text().strip(), failure.seconds_left)
         else:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from workstation.keys.pkcs11 import TokenRef
 from workstation.model import USER_ROLES, UserInfo
 
+from .a11y import fit_to_screen
 from .database import DbClient
 from .dialog_parts import buddy, button, close_row, passphrase_field, status_line, table_view
 from .failures import Failure, show_failure
@@ -60,7 +62,7 @@ class UsersDialog(QDialog):
         self.passphrase = passphrase_field("New user's passphrase")
         self.repeat = passphrase_field("New user's passphrase again")
         self.on_card = QCheckBox("&Key on a smart card (PKCS#11)")
-        self.on_card.setAccessibleName("The new user's signing key is on a smart card (PKCS#11)")
+        self.on_card.setAccessibleDescription("The new user's signing key is on a smart card (PKCS#11)")
         self.on_card.setToolTip("The user still unlocks the store with the passphrase, and signs with the card's "
                                 "PIN. A PIV card is used through OpenSC's opensc-pkcs11.so.")
         self.module = QLineEdit()
@@ -105,13 +107,22 @@ class UsersDialog(QDialog):
 
         self.status = status_line("Users status")
         buttons = close_row(self)
+        forms = QWidget()
+        forms_layout = QVBoxLayout(forms)
+        forms_layout.setContentsMargins(0, 0, 0, 0)
+        forms_layout.addWidget(add_box)
+        forms_layout.addWidget(reset_box)
+        scroll = QScrollArea()                 # on a small screen (or at 200 %) the forms scroll, Tab follows
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setWidget(forms)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(add_box)
-        layout.addWidget(reset_box)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(scroll, 2)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(760, 760)
+        fit_to_screen(self, 760, 760)
         self._show_selected()
         self.reload()
 

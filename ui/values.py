@@ -20,6 +20,7 @@ class SessionInfo:
     idle_lock_minutes: int
     key_on_card: bool = False     # signs with a key on a PKCS#11 token: signing asks for the card's PIN
     store: str = ""               # the store folder (Help › About)
+    high_contrast: bool | None = None    # the user's View › High contrast choice (None: as the desktop asks)
 
     @property
     def signing_secret(self) -> str:

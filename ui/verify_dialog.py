@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QListWidget, QPlainTextEdit,
 from workstation.model import WitnessOutcome
 from workstation.wording import checkpoints_given, count
 
+from .a11y import fit_to_screen
 from .database import DbClient
 from .dialog_parts import button, close_row, status_line
 from .failures import Failure
@@ -81,7 +82,7 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.state)
         layout.addWidget(self.result, 1)
         layout.addWidget(close_row(self, self.verify_button))
-        self.resize(820, 560)
+        fit_to_screen(self, 820, 560)
         db.call(lambda s: s.witness_status(), self.on_witness_status_loaded, lambda _f: None, owner=self)
 
     def paths(self) -> list[Path]:

@@ -15,7 +15,11 @@ the X screen as it is (`QScreen.grabWindow(0)`: menus, tooltips and dialogs incl
     redaction-preview                  a two-subject request's redaction preview
     signing-dialog                     what a decision signs, restated before the passphrase (item 12)
     actions-disabled, issue-disabled   the Request menu: Approve, Issue letter disabled, with the reason (item 9)
-    letter-preview                     the issued letter
+    letter-preview                     the issued letter, its text beside the pages (issue 22)
+    focus-queue, focus-decision        the keyboard focus: the ring around the queue and its current cell; the
+                                       Justification box (issue 22)
+    high-contrast, dark                View › High contrast and the dark palette: the redaction preview with the
+                                       focus on Release element… (issue 22)
     guide, about                       Help › Guide and Help › About (item 11)
     lock                               the lock screen
 """
@@ -32,11 +36,13 @@ from pathlib import Path
 os.environ.setdefault("DWS_NO_KEYRING", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop, QPoint, QRect, QTimer
+from PySide6.QtCore import QEventLoop, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QToolTip, QWidget
 
+from ui import appearance
 from ui.app import DesktopApp, prepare_process
 from ui.main_window import MainWindow
+from ui.theme import DARK, HIGH_CONTRAST, LIGHT
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Workstation
 
@@ -162,6 +168,30 @@ def sign_and_show_menu(app: QApplication, camera: Camera, desktop: DesktopApp, w
     menu.hide()
 
 
+def focus_and_palettes(app: QApplication, camera: Camera, desktop: DesktopApp, window: MainWindow) -> None:
+    """Issue 22: the focus ring, as the keyboard puts it, and the palettes the View menu and the desktop choose
+    (applied for the pictures only, so the demo user's own choice stays as it is)."""
+    window.activateWindow()
+    window.queue.select(SIGNED_REQUEST)
+    window.queue.view.setFocus(Qt.FocusReason.TabFocusReason)
+    camera.shoot("focus-queue", window.queue)
+    decision = window.request.decision
+    window.show_tab(decision)
+    decision.justification.setFocus(Qt.FocusReason.TabFocusReason)
+    camera.shoot("focus-decision", window.request)
+    preview = window.request.preview
+    window.show_tab(preview)
+    settle(app, lambda: preview.fields.rowCount() > 0 and not desktop.db.busy)
+    withheld = next((r for r in range(preview.fields.rowCount()) if not preview.fields.row_at(r).released), 0)
+    preview.view.selectRow(withheld)
+    preview.release.setFocus(Qt.FocusReason.TabFocusReason)
+    for name, theme in (("high-contrast", HIGH_CONTRAST), ("dark", DARK)):
+        appearance.apply(theme)
+        camera.shoot(name)
+    appearance.apply(LIGHT)
+    settle(app)
+
+
 def help_windows(app: QApplication, camera: Camera, window: MainWindow) -> None:
     guide = window.show_guide()
     guide.move(window.geometry().center() - guide.rect().center())
@@ -208,6 +238,7 @@ def main() -> int:
     window.show_tab(window.request.preview)
     settle(app, lambda: window.request.preview.fields.rowCount() > 0 and not desktop.db.busy)
     camera.shoot("redaction-preview")
+    focus_and_palettes(app, camera, desktop, window)
     sign_and_show_menu(app, camera, desktop, window)
     open_and_wait(app, desktop, window, LETTER_REQUEST)
     letter = window.request.letter

@@ -170,6 +170,19 @@ class Session(LogMixin, UsersMixin):
 
         change(self._ctx, key, value)
 
+    # --- the user's display preferences (preferences.py) -----------------------------------------
+    def preference(self, key: str) -> Any:
+        """The signed-in user's choice for `key` ('high_contrast'), or None when not chosen."""
+        from .preferences import get
+
+        return get(self, key)
+
+    def set_preference(self, key: str, value: Any) -> bool:
+        """Keep the signed-in user's choice (None forgets it); False for a recovery-code session (no user)."""
+        from .preferences import put
+
+        return put(self, key, value)
+
     # --- queue ---------------------------------------------------------------------------------
     def queue(self, status: str | None = None) -> list[QueueRow]:
         self.require("read-queue")
@@ -359,6 +372,14 @@ class Session(LogMixin, UsersMixin):
 
         letter = stored(self._ctx, request_id)
         return letter.pdf if letter else None
+
+    def letter_text(self, request_id: str) -> str | None:
+        """The issued letter's text as a recipient's tools read it (the release gate's reading: redaction/pdftext),
+        line by line in the order the pages show it; None when no letter is issued."""
+        from ..redaction.pdftext import PAGE, read
+
+        pdf = self.letter_bytes(request_id)
+        return None if pdf is None else next(p.text for p in read(pdf).parts if p.where == PAGE)
 
     def record_letter_output(self, request_id: str, action: str, target: str) -> None:
         """Log that the issued letter was written, printed, saved or viewed ('letter-printed', ...)."""
