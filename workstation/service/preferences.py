@@ -5,14 +5,12 @@ no user to remember a choice for: it is not kept."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InputError
 from ..store import db
 from ..store import preferences as preferences_sql
-
-if TYPE_CHECKING:
-    from .session import Session
+from .context import Ctx
 
 PREFERENCES: dict[str, type] = {"high_contrast": bool}
 
@@ -25,12 +23,12 @@ def _check(key: str, value: Any) -> None:
         raise InputError(f"preference {key!r} must be {kind.__name__} or none, not {type(value).__name__}")
 
 
-def get(session: Session, key: str) -> Any:
+def get(session: Ctx, key: str) -> Any:
     _check(key, None)
     return None if session.user is None else preferences_sql.get(session.conn, session.user, key)
 
 
-def put(session: Session, key: str, value: Any) -> bool:
+def put(session: Ctx, key: str, value: Any) -> bool:
     """Keep the user's choice (None forgets it). False when there is no user to keep it for."""
     _check(key, value)
     if session.user is None:

@@ -175,13 +175,13 @@ class Session(LogMixin, UsersMixin):
         """The signed-in user's choice for `key` ('high_contrast'), or None when not chosen."""
         from .preferences import get
 
-        return get(self, key)
+        return get(self._ctx, key)
 
     def set_preference(self, key: str, value: Any) -> bool:
         """Keep the signed-in user's choice (None forgets it); False for a recovery-code session (no user)."""
         from .preferences import put
 
-        return put(self, key, value)
+        return put(self._ctx, key, value)
 
     # --- queue ---------------------------------------------------------------------------------
     def queue(self, status: str | None = None) -> list[QueueRow]:
