@@ -71,7 +71,7 @@ def primitives(mode: Mode, keyring_backend: str | None) -> tuple[Primitive, ...]
                         "the office policy says crypto = standard")
     else:
         kdf = Primitive("keyslots: a passphrase or the recovery code to a key-encryption key",
-                        "PBKDF2-HMAC-SHA-512, calibrated to at least 0.5 s and 600,000 iterations, 128-bit salt",
+                        "PBKDF2-HMAC-SHA-512, >= 600,000 iterations and >= 0.5 s, 128-bit salt",
                         "NIST SP 800-132", CRYPTOGRAPHY, True)
     rows = [
         kdf,
@@ -87,7 +87,7 @@ def primitives(mode: Mode, keyring_backend: str | None) -> tuple[Primitive, ...]
                   "ECDSA P-256 with SHA-256", "FIPS 186-5, FIPS 180-4", CRYPTOGRAPHY, True),
         Primitive("audit-log checkpoints (C2SP signed notes, a format that fixes Ed25519); signing keys made "
                   "before issue 14 (verified only)", "Ed25519", "FIPS 186-5 (EdDSA), RFC 8032", CRYPTOGRAPHY,
-                  True, "kept where the format fixes it"),
+                  True),
         Primitive("the audit chain, the log's Merkle tree, file and key digests", "SHA-256", "FIPS 180-4",
                   HASHLIB, True),
         Primitive("key pairs (ECDSA P-256 signing keys and the office CA, Ed25519 checkpoint keys)",
