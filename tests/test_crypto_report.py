@@ -84,7 +84,7 @@ def test_the_json_report_holds_the_same(cli: Cli) -> None:
     assert modules["cryptography"]["openssl"] == backend.openssl_version_text()
     assert "default" in modules["cryptography"]["providers"]
     assert modules["SQLCipher"]["version"] == sqlcipher_pragmas()["cipher_version"]
-    assert doc["selftest"]["failed"] is None and 0 < doc["selftest"]["ms"] < 1000
+    assert doc["selftest"]["failed"] is None and doc["selftest"]["ms"] >= 0
     assert doc["pbkdf2_iterations"] == 1000 and doc["store"] == str(cli.store)
     assert [(s["slot"], s["current"]) for s in doc["keyslots"]] == [("admin", True), ("cora", True), ("rita", True),
                                                                    ("recovery", True)]
