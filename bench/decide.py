@@ -3,11 +3,12 @@ as a stream, never loaded whole) and `dws verify` over 1,000,000 audit-log entri
 
     .venv/bin/python bench/decide.py [--subjects 1280000] [--entries 1000000] [--work DIR] [--keep]
 
-Inputs, built once per work folder: a store with a (i)(2) request of --subjects subjects inserted directly
-and a stored evaluation (partial: most subjects releasable) — evaluation itself is bench/evaluate.py's work;
-then --entries audit-log entries, chained exactly as the service chains them. Measured: Session.decide and
-Session.approve (each includes the re-entered passphrase, its Argon2id cost, the streamed plan hash and the
-signature), and Session.verify (the chain, every signature).
+Inputs, built once per work folder: a store with a (i)(2) request of --subjects subjects inserted directly and a
+stored evaluation (partial: most subjects releasable) — evaluation itself is bench/evaluate.py's work; then
+--entries audit-log entries, chained exactly as the service chains them. Measured: Session.decide and
+Session.approve (each includes the re-entered passphrase, its key derivation (PBKDF2, calibrated to 0.5 s; Argon2id
+under crypto = standard), the streamed plan hash and the signature), and Session.verify (the chain, every
+signature).
 """
 
 from __future__ import annotations

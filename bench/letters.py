@@ -17,12 +17,12 @@ Inputs (built once per work folder, reused with --keep):
   placeholder names, missing periods, holds) and the stored evaluation that goes with them; then the real
   decide and approve.
 Each measured call, `Session.letter(request_id, passphrase)` (check the passphrase again and open the signing key,
-gather, render, sign the PDF, store it and the accounting in one transaction), runs in its own spawned process
-after the unlock, so its peak RSS is its own. Two parts of it are timed on their own: the passphrase check (an
-Argon2id derivation, as before any signature: the user's wait at the prompt, not the letter's) and the PAdES
-signature (`letters.pades.sign`: pyHanko reads the rendered PDF, appends the signature's incremental update and
-hashes the file; one ECDSA P-256 signature). The letter limits are judged without the passphrase check; the
-signature's share is judged against the rest of the letter.
+gather, render, sign the PDF, store it and the accounting in one transaction), runs in its own spawned process after
+the unlock, so its peak RSS is its own. Two parts of it are timed on their own: the passphrase check (a keyslot KDF
+derivation, PBKDF2 calibrated to 0.5 s, as before any signature: the user's wait at the prompt, not the letter's)
+and the PAdES signature (`letters.pades.sign`: pyHanko reads the rendered PDF, appends the signature's incremental
+update and hashes the file; one ECDSA P-256 signature). The letter limits are judged without the passphrase check;
+the signature's share is judged against the rest of the letter.
 """
 
 from __future__ import annotations
@@ -207,8 +207,9 @@ def build(store: Path, work: Path, subjects: int, bulk: int, seed: int) -> dict[
 # -- measuring --------------------------------------------------------------------------------------------
 
 def peak_rss(reset: bool = False) -> float:
-    """Peak resident memory in MB. On Linux the high-water mark is reset first when asked (so the unlock's
-    64 MiB Argon2 does not hide what a letter takes); elsewhere it is the process's ru_maxrss."""
+    """Peak resident memory in MB. On Linux the high-water mark is reset first when asked (so an unlock's
+    64 MiB Argon2id, under crypto = standard, does not hide what a letter takes); elsewhere it is the process's
+    ru_maxrss."""
     try:
         if reset:
             Path("/proc/self/clear_refs").write_text("5")

@@ -9,7 +9,7 @@ reviewer whose key is on it, and then, each measured --runs times (median and wo
   PIN, find the key, CKM_ECDSA over the SHA-256 digest of a decision-sized document, C_Logout;
 * `card: sign only`: one more signature on a card already open;
 * `software: unwrap + sign`: the same signature by a key in the keyslot, for comparison (the passphrase's
-  Argon2id re-check, which a card user does not pay, is left out);
+  re-check by the keyslot KDF, which a card user does not pay, is left out);
 * `decide on the card, end to end`: `Session.decide` with the PIN (fresh store copy each run);
 * `decide in software, end to end`: `Session.decide` by a keyslot user with the passphrase.
 * `issue a letter on the card, end to end`: `Session.letter` with the PIN (PIN check on the card, checkpoint

@@ -29,6 +29,12 @@ for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "D
 TEST_DAY = date.fromisoformat(os.environ.get("DWS_TEST_TODAY") or "2026-11-02")
 os.environ["DWS_TODAY"] = TEST_DAY.isoformat()        # for the `dws` and GUI processes the tests start
 
+# Keyslots made by the tests use 1,000 PBKDF2 iterations, not the 600,000+ (0.5 s) of a real store: an unlock
+# costs a millisecond. Only a source checkout honours this (workstation/keys/kdf.py); tests that need the real
+# floor unset it (tests/test_crypto_keyslots.py).
+TEST_PBKDF2_ITERATIONS = 1000
+os.environ["DWS_TEST_PBKDF2_ITERATIONS"] = str(TEST_PBKDF2_ITERATIONS)
+
 ADMIN_PW = "admin-passphrase-1"
 REVIEWER_PW = "reviewer-passphrase-1"
 COUNSEL_PW = "counsel-passphrase-1"

@@ -168,7 +168,8 @@ def test_a_build_folder_whose_cleaner_was_killed_too_is_swept_by_the_next_demo(
         cleaner = next((pid for pid in _children(proc.pid) if b"demo_scratch" in _cmdline(pid)), None)
         time.sleep(0.01)
     assert cleaner is not None
-    time.sleep(1.0)
+    while not [p for p in parent.iterdir() if "dws-demo-" in p.name] and time.monotonic() < deadline:
+        time.sleep(0.01)                        # the build under way (not a fixed wait: a demo takes ~2 s)
     os.kill(cleaner, signal.SIGKILL)            # a kill of everything: the cleaner first, then dws
     proc.kill()
     proc.wait(timeout=60)

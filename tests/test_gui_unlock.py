@@ -105,3 +105,16 @@ def test_enter_on_an_empty_passphrase_is_not_a_failed_attempt(qtbot, desktop: De
     _try(qtbot, desktop, "otto", "demo-otto-passphrase")
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=WAIT_MS)
     assert "Too many failed unlocks" not in dialog.error.text()
+
+
+def test_a_failed_self_test_shows_its_message_and_opens_nothing(qtbot, desktop: DesktopApp, monkeypatch) -> None:
+    from workstation.crypto import selftest
+
+    monkeypatch.setattr(selftest, "_passed", {})
+    vector = selftest.VECTORS["HKDF-SHA-256"]
+    monkeypatch.setitem(selftest.VECTORS, "HKDF-SHA-256", {**vector, "okm": "00" + vector["okm"][2:]})
+    desktop.start()
+    desktop.unlock_dialog._ack.click()
+    _try(qtbot, desktop, "rita", "demo-rita-passphrase")
+    assert desktop.window is None
+    assert "cryptographic self-test failed (HKDF-SHA-256 gave a wrong answer)" in desktop.unlock_dialog.error.text()

@@ -65,8 +65,11 @@ def test_an_entry_proof_is_the_interchange_format_and_the_auditor_tool_checks_it
     assert run.returncode == 0 and "OK: leaf 2 (log entry 3)" in run.stdout, run.stdout + run.stderr
     assert merkle.verify_inclusion(bytes.fromhex(doc["leaf_hash"]), 2, c.size,
                                    [bytes.fromhex(h) for h in doc["path"]], c.root)
-    for field, change in (("leaf_hash", lambda d: d.update(leaf_hash="00" + d["leaf_hash"][2:])),
-                          ("path", lambda d: d["path"].__setitem__(0, "00" + d["path"][0][2:])),
+    def flip(h: str) -> str:        # another first byte (a hash may begin with 00: "00" would change nothing)
+        return f"{int(h[:2], 16) ^ 0xFF:02x}" + h[2:]
+
+    for field, change in (("leaf_hash", lambda d: d.update(leaf_hash=flip(d["leaf_hash"]))),
+                          ("path", lambda d: d["path"].__setitem__(0, flip(d["path"][0]))),
                           ("checkpoint", lambda d: d.update(checkpoint=d["checkpoint"].replace(f"\n{c.size}\n",
                                                                                                 f"\n{c.size + 1}\n")))):
         bad = json.loads(out.read_text(encoding="utf-8"))

@@ -48,6 +48,8 @@ def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch:
         # enrols and issues none
         mp.setattr(opening, "_checkpoint_key", lambda *_args: None)
         mp.setattr(opening, "_signing_key_forward", lambda *_args: None)
+        # nor a checkpoint key to re-wrap with the keyslot (issue 23): the Argon2id slot stays as it is
+        mp.setattr(opening, "_plan_rewrap", lambda *_args: None)
         # nor users.token (0010): the user is read as schema 7 has them
         mp.setattr(users_sql, "get", lambda conn, name: UserInfo(*conn.execute(
             "SELECT name, role, '', active FROM users WHERE name = ?", (name,)).fetchone()))

@@ -136,11 +136,7 @@ def test_the_bundle_keeps_every_qt_module_ui_imports() -> None:
 
 
 def test_the_example_policy_is_a_valid_policy() -> None:
-    import json
+    from workstation import policy
 
-    from workstation.settings import coerce
-
-    doc = json.loads((PACKAGING / "policy.example.json").read_text("utf-8"))
-    for key, value in doc.items():
-        if not key.startswith("_"):
-            coerce(key, value)
+    example = policy.load(PACKAGING / "policy.example.json")
+    assert example.crypto == "approved" and example.values["idle_lock_minutes"] == 10

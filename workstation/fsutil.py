@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from .crypto import rng
 
 
 def private_umask() -> None:
@@ -66,7 +67,7 @@ def _link(fd: int, path: Path) -> None:
         except FileExistsError:
             pass
         remove_stale(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{rng.token_hex(4)}")
         os.link(str(fd), tmp, src_dir_fd=procfd, follow_symlinks=True)
     finally:
         os.close(procfd)

@@ -10,7 +10,11 @@ Windows. No file there means no policy.
      "witness_folder": "/media/dws-witness"}
 
 Each key is a setting name from ``workstation.settings.DEFAULTS`` and its value is checked like any other
-setting change (``settings.coerce``); keys starting with ``_`` are comments. A value set here wins over
+setting change (``settings.coerce``); keys starting with ``_`` are comments. One key is the policy's alone,
+not a setting (it must be known before a store opens): ``"crypto"``, the cryptography mode
+(``workstation/crypto/__init__.py``): ``"approved"`` (the default: approved algorithms only, keyslots by
+PBKDF2-HMAC-SHA-512), ``"fips"`` (the same, and the workstation refuses to start unless OpenSSL's FIPS provider
+is active) or ``"standard"`` (keyslots by Argon2id, for offices outside FIPS scope). A value set here wins over
 the store's own value and cannot be changed in the application (``change_setting`` refuses it, naming
 this file). Users must not be able to change the file: an administrator keeps it root-owned, mode 0644, and
 a file the user owns or could write is refused (root itself, the administrator, may use any). A missing,
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .crypto import DEFAULT_MODE, MODES, Mode
 from .errors import DwsError, InputError, shown_name
 from .inputfiles import read_input_file
 from .paths import APP
@@ -37,6 +42,7 @@ from .settings import SettingValue, coerce
 
 POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
+CRYPTO_KEY = "crypto"
 _META_KEY = "office_policy"
 MAX_POLICY_BYTES = 1024 * 1024
 
@@ -55,13 +61,21 @@ class Policy:
 
     path: Path | None = None
     values: dict[str, SettingValue] = field(default_factory=dict)
+    crypto: Mode | None = None          # the file's "crypto" (None: not given, the default mode)
 
     def fixes(self, key: str) -> bool:
         return key in self.values
 
+    @property
+    def crypto_mode(self) -> Mode:
+        return self.crypto or DEFAULT_MODE
+
     def record(self) -> dict[str, Any]:
         """What the audit log and the store keep about this policy (settings only, never taxpayer data)."""
-        return {"file": str(self.path) if self.path else None, "values": self.values}
+        record: dict[str, Any] = {"file": str(self.path) if self.path else None, "values": self.values}
+        if self.crypto is not None:
+            record[CRYPTO_KEY] = self.crypto
+        return record
 
 
 # Where an administrator's file is looked for even when $XDG_CONFIG_DIRS (which the user controls) omits it.
@@ -149,8 +163,12 @@ def load(path: Path) -> Policy:
     if not isinstance(doc, dict):
         raise PolicyError(path, "must be a JSON object of setting names and values")
     values: dict[str, SettingValue] = {}
+    crypto: Mode | None = None
     for key, value in doc.items():
         if key.startswith("_"):
+            continue
+        if key == CRYPTO_KEY:
+            crypto = _crypto_mode(path, value)
             continue
         try:
             values[key] = coerce(key, value)
@@ -158,7 +176,14 @@ def load(path: Path) -> Policy:
             raise PolicyError(path, f"unknown setting {_shown(key)} (see workstation/settings.py)") from None
         except ValueError as exc:
             raise PolicyError(path, f"setting {key!r}: {exc}") from None
-    return Policy(path=path, values=values)
+    return Policy(path=path, values=values, crypto=crypto)
+
+
+def _crypto_mode(path: Path, value: object) -> Mode:
+    for mode in MODES:
+        if value == mode:
+            return mode
+    raise PolicyError(path, f"{CRYPTO_KEY!r}: expected one of {', '.join(repr(m) for m in MODES)}")
 
 
 class _Repeated(ValueError):

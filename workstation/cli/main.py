@@ -22,6 +22,7 @@ from ..store import db
 from . import (
     commands_admin,
     commands_backup,
+    commands_crypto,
     commands_data,
     commands_decide,
     commands_letters,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_log.register(sub, common)
     commands_backup.register(sub, common)
     commands_settings.register(sub, common)
+    commands_crypto.register(sub, common)
     return parser
 
 

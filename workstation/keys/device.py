@@ -10,6 +10,7 @@ import contextlib
 import os
 from types import ModuleType
 
+from ..crypto import rng
 from ..errors import StoreError
 
 SERVICE = "disclosure-workstation"
@@ -43,7 +44,7 @@ def backend_name() -> str | None:
 
 
 def create(store_id: str) -> bytes:
-    secret = os.urandom(32)
+    secret = rng.new_key()
     try:
         _keyring().set_password(SERVICE, store_id, base64.b64encode(secret).decode("ascii"))
     except Exception as exc:

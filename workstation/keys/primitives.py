@@ -1,4 +1,5 @@
-"""Thin wrappers over `cryptography`: Argon2id, HKDF, AES-GCM key wrapping, Ed25519 and ECDSA P-256.
+"""Thin wrappers over `cryptography`: HKDF-SHA-256, AES-256-GCM key wrapping, ECDSA P-256 and Ed25519 (the
+passphrase KDFs of keyslots are in kdf.py; random bytes come from workstation/crypto/rng.py).
 
 Signing keys come in two kinds, told apart by their bytes alone so that every stored key and signature stays
 verifiable as it was made:
@@ -12,55 +13,33 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import secrets
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-
-@dataclass(frozen=True, slots=True)
-class KdfParams:
-    """Argon2id cost, stored with each keyslot so it can be raised later without breaking old slots."""
-
-    memory_kib: int = 64 * 1024
-    iterations: int = 3
-    lanes: int = 4
-
-    def as_dict(self) -> dict[str, int]:
-        return {"memory_kib": self.memory_kib, "iterations": self.iterations, "lanes": self.lanes}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, int]) -> KdfParams:
-        return cls(int(d["memory_kib"]), int(d["iterations"]), int(d["lanes"]))
-
-
-def argon2id(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    kdf = Argon2id(salt=salt, length=32, iterations=params.iterations, lanes=params.lanes,
-                   memory_cost=params.memory_kib)
-    return kdf.derive(secret)
+from ..crypto import rng
 
 
 def hkdf(ikm: bytes, *, salt: bytes | None, info: bytes) -> bytes:
+    """HKDF-SHA-256 (RFC 5869; SP 800-56C rev. 2 two-step key derivation), 32 bytes."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
 
 
 def new_key() -> bytes:
-    return secrets.token_bytes(32)
+    return rng.new_key()
 
 
 def new_salt() -> bytes:
-    return os.urandom(16)
+    return rng.new_salt()
 
 
 def wrap(key: bytes, kek: bytes, aad: bytes) -> tuple[bytes, bytes]:
-    nonce = os.urandom(12)
+    """AES-256-GCM (SP 800-38D) under `kek`, a fresh 96-bit nonce: (nonce, ciphertext || tag)."""
+    nonce = rng.new_nonce()
     return nonce, AESGCM(kek).encrypt(nonce, key, aad)
 
 
@@ -173,7 +152,7 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: unambiguous
 
 def new_recovery_code() -> str:
     """Eight groups of five characters (about 196 bits), to be printed once and locked away."""
-    chars = "".join(secrets.choice(_ALPHABET) for _ in range(40))
+    chars = "".join(rng.choice(_ALPHABET) for _ in range(40))
     return "-".join(chars[i:i + 5] for i in range(0, 40, 5))
 
 

@@ -21,13 +21,13 @@ import io
 import json
 import os
 import re
-import secrets
 import shutil
 import tarfile
 from pathlib import Path
 from typing import IO, Any
 
 from .. import clock as clocks
+from ..crypto import rng
 from ..errors import InputError, StoreError, shown_name
 from ..fsutil import _fsync_dir, atomic_file, remove_stale
 from ..results import BackupInfo, RestoreInfo
@@ -61,7 +61,7 @@ def backup(s: Ctx, target: Path) -> BackupInfo:
                          source=str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target)
-    copy = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    copy = target.with_name(f".{target.name}.{os.getpid()}.{rng.token_hex(4)}")
     fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     try:
@@ -109,7 +109,7 @@ def restore(source: Path, store: Path) -> RestoreInfo:
     if not source.is_file():
         raise InputError("no such backup file", source=str(source))
     store.parent.mkdir(parents=True, exist_ok=True)
-    staging = store.with_name(f".{store.name}.restore-{os.getpid()}.{secrets.token_hex(4)}")
+    staging = store.with_name(f".{store.name}.restore-{os.getpid()}.{rng.token_hex(4)}")
     staging.mkdir(mode=0o700)
     try:
         manifest, slots = _unpack(source, staging)

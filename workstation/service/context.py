@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import policy
+from ..keys.kdf import SlotKdf
 from ..settings import Settings, SettingValue
 from ..store import auditlog, db, opening
 from ..store import settings as settings_sql
@@ -63,6 +64,10 @@ class Ctx:
     def fixed(self) -> Mapping[str, SettingValue]:
         """The settings the office policy fixes (re-read when its file changes)."""
         return policy.current().values
+
+    def new_slot_kdf(self) -> SlotKdf:
+        """The KDF of a keyslot made now (a user added or reset): the office policy's cryptography mode's."""
+        return self.store.keyslots.new_kdf(policy.current().crypto_mode)
 
     def settings(self) -> Settings:
         """Every setting: the office policy's where it fixes one, else the store's, else the default."""

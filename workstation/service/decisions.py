@@ -7,11 +7,11 @@ again, and an approver who is not the preparer signs the very same bytes.
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import date
 from typing import Any
 
 from ..canonical import canonical_json, sha256_hex, utc_now
+from ..crypto import rng
 from ..errors import AuthError, InputError, PermissionDenied
 from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
@@ -104,7 +104,7 @@ def prepare(s: Ctx, request_id: str, outcome: str, justification: str | None, as
     if public is None:
         raise PermissionDenied("a decision is signed by a user with a signing key (not a recovery-code session)")
     decision_id, decided_at, (head_seq, head_hash) = fixed or (
-        f"D-{secrets.token_hex(6).upper()}", utc_now(), auditlog.head(s.conn))
+        f"D-{rng.token_hex(6).upper()}", utc_now(), auditlog.head(s.conn))
     fingerprint = p.fingerprint(public)
     document = canonical_json({
         "format": "dws.decision/1", "decision_id": decision_id,

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import clock as clocks
 from .. import policy
+from ..crypto.report import CryptoReport
 from ..model import (
     CourtOrder,
     ImportSummary,
@@ -41,6 +42,7 @@ from ..settings import Settings, SettingValue
 from ..store import auditlog, opening, orders, queue
 from ..store import db as db_sql
 from ..store import users as users_sql
+from . import crypto_status
 from .context import CancelCheck, Ctx, Progress
 from .session_log import LogMixin
 from .session_users import UsersMixin
@@ -62,15 +64,24 @@ class Workstation:
     def init(self, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[Session, str, str | None]:
         check_user_name(admin)
         check_passphrase(passphrase)
-        fixed = policy.current().values   # a bad office policy file stops here, before anything is created
-        store, code, notice = opening.create(self.path, admin, passphrase, fixed=fixed, bind_device=bind_device)
+        office = crypto_status.office_policy()       # a bad office policy file stops here, before anything is created
+        store, code, notice = opening.create(self.path, admin, passphrase, fixed=office.values,
+                                             crypto=office.crypto_mode, bind_device=bind_device)
         return Session(store), code, notice
 
     def unlock(self, user: str, passphrase: str) -> Session:
-        return Session(opening.unlock(self.path, user, passphrase, fixed=policy.current().values, clock=self.clock))
+        office = crypto_status.office_policy()
+        return Session(opening.unlock(self.path, user, passphrase, fixed=office.values, crypto=office.crypto_mode,
+                                      clock=self.clock))
 
     def unlock_recovery(self, code: str) -> Session:
-        return Session(opening.unlock_recovery(self.path, code, fixed=policy.current().values, clock=self.clock))
+        office = crypto_status.office_policy()
+        return Session(opening.unlock_recovery(self.path, code, fixed=office.values, crypto=office.crypto_mode,
+                                               clock=self.clock))
+
+    def crypto_report(self) -> CryptoReport:
+        """`dws crypto report` (crypto_status.py): needs no passphrase and changes nothing."""
+        return crypto_status.crypto_report(self.path)
 
     def lockout_seconds(self, user: str) -> int:
         from ..keys.lockout import Lockout

@@ -17,8 +17,8 @@ then the automatic checkpoints (witness folder) are skipped with a note; the nex
 from __future__ import annotations
 
 import dataclasses
-import os
 
+from ..crypto import rng
 from ..errors import AuthError, InputError
 from ..keys import primitives as p
 from ..keys.lockout import Lockout
@@ -40,7 +40,7 @@ def token_ref(s: Ctx, user: str | None = None) -> TokenRef | None:
 
 def _prove(signer: SoftwareSigner | TokenSigner | CardEd25519, what: str, ref: TokenRef, name: str) -> None:
     """The key signs a fresh challenge and the signature verifies with the public key read from the token."""
-    challenge = b"dws/enrol|" + name.encode() + b"|" + os.urandom(32)
+    challenge = b"dws/enrol|" + name.encode() + b"|" + rng.random_bytes(32)
     if not p.verify(signer.public_key, signer.sign(challenge), challenge):
         raise InputError(f"the {what} on {ref.where} signed a challenge that does not verify with its public key; "
                          "it was not enrolled")
@@ -82,7 +82,7 @@ def add_token_user(s: Ctx, name: str, role: str, passphrase: str, ref: TokenRef,
                          "key signs for one person")
     ref = dataclasses.replace(ref, checkpoint_key_label=label if checkpoint is not None else None)
     slots = s.store.keyslots
-    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret)
+    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret, s.new_slot_kdf())
     with db.transaction(s.conn):
         users_sql.insert_token_user(s.conn, name, role, public, ref.to_json(), created_by=s.user)
         s.log("user-added", name, {"role": role, "fingerprint": p.fingerprint(public), "key": "pkcs11",

@@ -36,7 +36,7 @@ def add_user(s: Ctx, name: str, role: str, passphrase: str) -> UserInfo:
     if users_sql.get(s.conn, name) is not None:
         raise InputError(f"user {name!r} already exists")
     slots = s.store.keyslots
-    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret)
+    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret, s.new_slot_kdf())
     with db.transaction(s.conn):
         public = users_sql.insert(s.conn, name, role, slots.signing_wrap_key(stretched, name), created_by=s.user)
         s.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
@@ -69,7 +69,7 @@ def replace_key(s: Ctx, name: str, passphrase: str) -> None:
     whose key is on a token keeps it (the card is theirs; only the passphrase changes), and keeps a
     checkpoint key on the card too."""
     slots = s.store.keyslots
-    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret)
+    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret, s.new_slot_kdf())
     if users_sql.token(s.conn, name) is None:
         public = users_sql.replace_key(s.conn, name, slots.signing_wrap_key(stretched, name))
         s.log("user-reset", name, {"fingerprint": fingerprint(public)})
@@ -126,6 +126,7 @@ def reauthenticate(s: Ctx, passphrase: str) -> bytes:
     if not passphrase:           # an empty entry is not an attempt: nothing counted, nothing logged
         raise AuthError("enter your passphrase")
     slots = s.store.keyslots
+    opening.refresh_keyslots(s.conn, slots)       # another process may have re-wrapped or reset the slot
     stretched = slots.stretch(s.user, passphrase)
     if stretched is None or slots.open_user(s.user, stretched, s.store.device_secret) is None:
         lockout.record_failure(s.user, "reauth-failed")

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,35 @@ def check_pages(conn: Connection) -> None:
         raise StoreError(f"the store's database is damaged ({len(bad):,} page{'s fail' if len(bad) != 1 else ' fails'} "
                          "its check); "
                          f"{DAMAGED_ADVICE}")
+
+
+@dataclass(frozen=True, slots=True)
+class CipherStatus:
+    """What SQLCipher says of its own build: its version, its crypto provider (the OpenSSL inside the sqlcipher3
+    wheel, or the platform's) and that provider's version, and whether it runs in FIPS mode."""
+
+    version: str
+    provider: str
+    provider_version: str
+    fips_status: str            # "1": FIPS mode (a commercial FIPS build); "0": not
+
+
+def cipher_status() -> CipherStatus:
+    """SQLCipher's `PRAGMA cipher_version`, `cipher_provider`, `cipher_provider_version`, `cipher_fips_status`,
+    read from a keyed in-memory database (the same library every store uses; no store needed)."""
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{bytes(32).hex()}'\"")
+
+        def pragma(name: str) -> str:
+            row = conn.execute(f"PRAGMA {name}").fetchone()
+            return str(row[0]) if row and row[0] is not None else ""
+
+        return CipherStatus(pragma("cipher_version"), pragma("cipher_provider"), pragma("cipher_provider_version"),
+                            pragma("cipher_fips_status"))
+    finally:
+        conn.close()
 
 
 def schema_version(conn: Connection) -> int:

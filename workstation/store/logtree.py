@@ -231,3 +231,15 @@ def checkpoint_keys(conn: Connection, user: str | None = None) -> list[Checkpoin
         args = (user,)
     rows = conn.execute(sql + " ORDER BY user, created_at", args).fetchall()
     return [CheckpointKey(r[0], bytes(r[1]), bool(r[2]), r[3]) for r in rows]
+
+
+def rewrap_checkpoint_key(conn: Connection, user: str, old_wrap_key: bytes, new_wrap_key: bytes) -> bool:
+    """The user's active checkpoint key (the same key) wrapped under `new_wrap_key` instead. False when there
+    is none to re-wrap (none yet, on a token, or `old_wrap_key` does not open it: the next unlock enrols one)."""
+    private = checkpoint_private_key(conn, user, old_wrap_key)
+    if private is None:
+        return False
+    nonce, wrapped = p.wrap(private, new_wrap_key, _aad(user))
+    conn.execute("UPDATE checkpoint_keys SET sk_nonce = ?, sk_wrapped = ? WHERE user = ? AND active = 1",
+                 (nonce, wrapped, user))
+    return True

@@ -6,17 +6,18 @@ This is the only place that holds the raw data key, and only long enough to open
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import checkpoint as cp
 from .. import clock as clocks
+from ..crypto import DEFAULT_MODE, Mode, rng, selftest, uses_argon2
 from ..errors import AuthError, StoreError
 from ..fsutil import remove_stale
-from ..keys import ca, device
+from ..keys import ca, device, kdf
 from ..keys import primitives as p
 from ..keys.keyslots import Keyslots
 from ..keys.lockout import Lockout
@@ -47,14 +48,23 @@ def is_store(path: Path) -> bool:
     return (path / KEYSLOTS).exists()
 
 
-def create(path: Path, admin: str, passphrase: str, *, fixed: Mapping[str, SettingValue], bind_device: bool = True
-           ) -> tuple[OpenStore, str, str | None]:
+def _ready(crypto: Mode) -> None:
+    """Before a store is created or opened: the known-answer self-tests of every primitive `crypto` uses (once
+    per process), and no test-only KDF floor outside the test suite (keys/kdf.py). Raises StoreError."""
+    selftest.ensure(argon2=uses_argon2(crypto))
+    kdf.floor()
+
+
+def create(path: Path, admin: str, passphrase: str, *, fixed: Mapping[str, SettingValue],
+           crypto: Mode = DEFAULT_MODE, bind_device: bool = True) -> tuple[OpenStore, str, str | None]:
     """A new store with its first user (admin). Returns (store, recovery code, notice or None). `fixed`, here
-    and in `unlock`: the settings the office policy fixes (the office CA is named after the office)."""
+    and in `unlock`: the settings the office policy fixes (the office CA is named after the office); `crypto`:
+    the office policy's cryptography mode (which KDF new keyslots use; PBKDF2's count is calibrated here)."""
+    _ready(crypto)
     if is_store(path) or (path / db.DB_NAME).exists():
         raise StoreError(f"{path} already holds a store; choose another --store folder")
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store_id = secrets.token_hex(16)
+    store_id = rng.token_hex(16)
     notice = None
     secret = None
     if bind_device and device.backend_name() is not None:
@@ -63,9 +73,10 @@ def create(path: Path, admin: str, passphrase: str, *, fixed: Mapping[str, Setti
         notice = NO_KEYRING_NOTICE
     slots = Keyslots(store_id, device_binding=secret is not None)
     data_key = p.new_key()
-    stretched = slots.set_user(admin, passphrase, data_key, secret)
+    slot_kdf = slots.new_kdf(crypto)
+    stretched = slots.set_user(admin, passphrase, data_key, secret, slot_kdf)
     code = p.new_recovery_code()
-    slots.set_recovery(code, data_key)
+    slots.set_recovery(code, data_key, slot_kdf)
     conn = db.connect(path / db.DB_NAME, data_key, create=True)
     try:
         db.migrate(conn)
@@ -73,7 +84,8 @@ def create(path: Path, admin: str, passphrase: str, *, fixed: Mapping[str, Setti
             conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?)", (store_id,))
             public = users.insert(conn, admin, "admin", slots.signing_wrap_key(stretched, admin), created_by=None)
             auditlog.append(conn, "store-created", user=admin, obj=store_id,
-                            detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn)})
+                            detail={"device_binding": slots.device_binding, "schema": db.schema_version(conn),
+                                    "keyslot_kdf": slot_kdf.describe()})
             auditlog.append(conn, "user-added", user=admin, obj=admin,
                             detail={"role": "admin", "fingerprint": p.fingerprint(public)})
             certificates.create_ca(conn, data_key, store_id, fixed=fixed, by=admin)
@@ -141,6 +153,7 @@ def _signing_key_forward(conn: db.Connection, slots: Keyslots, data_key: bytes, 
 def rebind_device(store: OpenStore) -> str | None:
     """A new device secret for this machine (when it has a keyring). Returns a notice when it has none."""
     slots = store.keyslots
+    slots.pbkdf2_iterations = None          # a new machine: the next PBKDF2 slot calibrates the count again
     if device.backend_name() is not None:
         store.device_secret = device.create(slots.store_id)
         slots.device_binding = True
@@ -161,9 +174,11 @@ def _device_secret(slots: Keyslots) -> bytes | None:
     return secret
 
 
-def unlock(path: Path, user: str, passphrase: str, *, fixed: Mapping[str, SettingValue],
+def unlock(path: Path, user: str, passphrase: str, *, fixed: Mapping[str, SettingValue], crypto: Mode = DEFAULT_MODE,
            clock: Callable[[], float] = time.time) -> OpenStore:
-    """Open the store as `user`. Failures are counted (3 in 120 minutes lock the user out 15 minutes)."""
+    """Open the store as `user`. Failures are counted (3 in 120 minutes lock the user out 15 minutes). A keyslot
+    made with another KDF than `crypto` asks for is re-wrapped (`_plan_rewrap`)."""
+    _ready(crypto)
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check(user)
@@ -174,7 +189,7 @@ def unlock(path: Path, user: str, passphrase: str, *, fixed: Mapping[str, Settin
     data_key = slots.open_user(user, stretched, secret) if stretched is not None else None
     if data_key is None:
         if stretched is None:  # spend the same time on an unknown user as on a wrong passphrase
-            p.argon2id(passphrase.encode("utf-8"), b"\0" * 16, p.KdfParams())
+            slots.decoy_kdf(crypto).derive(passphrase.encode("utf-8"), b"\0" * 16)
         lockout.record_failure(user)
         raise AuthError(f"unknown user or wrong passphrase for {user!r}")
     assert stretched is not None            # the data key came out of it
@@ -189,26 +204,84 @@ def unlock(path: Path, user: str, passphrase: str, *, fixed: Mapping[str, Settin
             conn.close()
             lockout.record_failure(user)
             raise AuthError(f"unknown user or wrong passphrase for {user!r}")
+    rewrap = None
     try:
         row = conn.execute("SELECT active FROM users WHERE name = ?", (user,)).fetchone()
         if row is None or not row[0]:
             raise AuthError(f"user {user!r} is not active in this store")
+        rewrap = _plan_rewrap(slots, user, passphrase, stretched, data_key, secret, crypto)
         pending = lockout.record_success(user)
         with db.transaction(conn):
             for ev in pending:
                 auditlog.append(conn, ev["event"], user=ev["user"], obj=None,
                                 detail={"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ev["ts"]))})
             auditlog.append(conn, "unlock", user=user)
+            if rewrap is not None:
+                stretched = _rewrap(conn, slots, user, passphrase, data_key, secret, rewrap)
             checkpoint_key = _checkpoint_key(conn, slots, user, stretched)
             _signing_key_forward(conn, slots, data_key, user, stretched, fixed)
     except BaseException:
         conn.close()
         raise
+    if rewrap is not None:
+        save_keyslots(path, slots)
     return OpenStore(path, conn, slots, user, data_key, secret, checkpoint_key)
 
 
-def unlock_recovery(path: Path, code: str, *, fixed: Mapping[str, SettingValue],
+@dataclass(frozen=True, slots=True)
+class _Rewrap:
+    """A user's keyslot made again at unlock: the slot as it was and its KDF, the new KDF, both stretches."""
+
+    original: dict[str, Any]
+    before: kdf.SlotKdf
+    after: kdf.SlotKdf
+    old_stretched: bytes
+    new_stretched: bytes
+
+
+def _plan_rewrap(slots: Keyslots, user: str, passphrase: str, stretched: bytes, data_key: bytes,
+                 secret: bytes | None, crypto: Mode) -> _Rewrap | None:
+    """Before the unlock's transaction (the derivation is the slow part): when the user's slot was made with
+    another KDF than `crypto` asks for (Argon2id, before approved algorithms were the default) or with fewer
+    PBKDF2 iterations than the floor, a new slot in `slots` wrapping the same data key. None when it is current."""
+    before = slots.user_kdf(user)
+    if before is None or not kdf.outdated(before, crypto):
+        return None
+    original = dict(slots.users[user])
+    after = slots.new_kdf(crypto)
+    new = slots.set_user(user, passphrase, data_key, secret, after)
+    return _Rewrap(original, before, after, stretched, new)
+
+
+def _rewrap(conn: db.Connection, slots: Keyslots, user: str, passphrase: str, data_key: bytes,
+            secret: bytes | None, plan: _Rewrap) -> bytes:
+    """Inside the unlock's transaction: the user's signing key and checkpoint key re-wrapped under keys from
+    the new slot's stretch (the same keys: what they signed still verifies), the change logged
+    (`keyslot-rewrapped`) and the keyslots staged. Returns the stretch to use from now on. When another process
+    changed this user's slot since this one read it (it re-wrapped it too, or an admin reset it), its slots are
+    taken instead and nothing is re-wrapped here."""
+    committed = _committed(conn)
+    if committed is not None and committed.users.get(user) != plan.original:
+        _adopt(slots, committed)
+        stretched = slots.stretch(user, passphrase)
+        if stretched is None or slots.open_user(user, stretched, secret) != data_key:
+            raise AuthError(f"the keyslot of {user!r} was changed while the store was opening; try again")
+        return stretched
+    old, new = plan.old_stretched, plan.new_stretched
+    users.rewrap_signing_key(conn, user, slots.signing_wrap_key(old, user), slots.signing_wrap_key(new, user))
+    logtree.rewrap_checkpoint_key(conn, user, slots.checkpoint_wrap_key(old, user),
+                                  slots.checkpoint_wrap_key(new, user))
+    auditlog.append(conn, "keyslot-rewrapped", user=user, obj=user,
+                    detail={"from": plan.before.describe(), "to": plan.after.describe()})
+    stage_keyslots(conn, slots)
+    return new
+
+
+def unlock_recovery(path: Path, code: str, *, fixed: Mapping[str, SettingValue], crypto: Mode = DEFAULT_MODE,
                     clock: Callable[[], float] = time.time) -> OpenStore:
+    """Open the store with the recovery code; a recovery slot made with another KDF than `crypto` asks for is
+    made again (only the code can: a user's unlock leaves it as it is)."""
+    _ready(crypto)
     slots = Keyslots.load(path / KEYSLOTS)
     lockout = Lockout(path, clock=clock)
     lockout.check("<recovery>")
@@ -219,12 +292,26 @@ def unlock_recovery(path: Path, code: str, *, fixed: Mapping[str, SettingValue],
         lockout.record_failure("<recovery>", "recovery-unlock-failed")
         raise AuthError("wrong recovery code")
     conn = _open_db(path, data_key, slots)
-    pending = lockout.record_success("<recovery>")
-    with db.transaction(conn):
-        for ev in pending:
-            auditlog.append(conn, ev["event"], user=ev["user"], detail={})
-        auditlog.append(conn, "recovery-unlock", user=None)
-        certificates.ensure_ca(conn, data_key, slots.store_id, fixed=fixed, by=None)
+    try:
+        before = slots.recovery_kdf()
+        after = slots.new_kdf(crypto) if before is not None and kdf.outdated(before, crypto) else None
+        if after is not None:
+            slots.set_recovery(code, data_key, after)
+        pending = lockout.record_success("<recovery>")
+        with db.transaction(conn):
+            for ev in pending:
+                auditlog.append(conn, ev["event"], user=ev["user"], detail={})
+            auditlog.append(conn, "recovery-unlock", user=None)
+            if after is not None and before is not None:
+                auditlog.append(conn, "keyslot-rewrapped", user=None, obj="recovery",
+                                detail={"from": before.describe(), "to": after.describe()})
+                stage_keyslots(conn, slots)
+            certificates.ensure_ca(conn, data_key, slots.store_id, fixed=fixed, by=None)
+    except BaseException:
+        conn.close()
+        raise
+    if after is not None:
+        save_keyslots(path, slots)
     return OpenStore(path, conn, slots, None, data_key, None)
 
 
@@ -242,15 +329,30 @@ def save_keyslots(path: Path, slots: Keyslots) -> None:
     slots.save(path / KEYSLOTS)
 
 
-def _roll_forward(conn: db.Connection, path: Path, slots: Keyslots) -> None:
+def _committed(conn: db.Connection) -> Keyslots | None:
+    """The keyslots as the store's last key change committed them (None in a store older than that record)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'keyslots'").fetchone()
-    if row is None:
-        return
-    committed = Keyslots.from_document(json.loads(row[0]))
-    if committed.document() != slots.document():
+    return None if row is None else Keyslots.from_document(json.loads(row[0]))
+
+
+def _adopt(slots: Keyslots, committed: Keyslots) -> None:
+    slots.device_binding, slots.users, slots.recovery, slots.pbkdf2_iterations = (
+        committed.device_binding, committed.users, committed.recovery, committed.pbkdf2_iterations)
+
+
+def refresh_keyslots(conn: db.Connection, slots: Keyslots) -> None:
+    """Take the committed keyslots when another process changed them since this one opened the store (a slot
+    re-wrapped at its unlock, a user reset): asking for a passphrase again then checks the slot in force."""
+    committed = _committed(conn)
+    if committed is not None and committed.document() != slots.document():
+        _adopt(slots, committed)
+
+
+def _roll_forward(conn: db.Connection, path: Path, slots: Keyslots) -> None:
+    committed = _committed(conn)
+    if committed is not None and committed.document() != slots.document():
         committed.save(path / KEYSLOTS)
-        slots.device_binding, slots.users, slots.recovery = (committed.device_binding, committed.users,
-                                                             committed.recovery)
+        _adopt(slots, committed)
 
 
 def _open_db(path: Path, data_key: bytes, slots: Keyslots | None = None) -> db.Connection:

@@ -81,3 +81,14 @@ def replace_key(conn: Connection, name: str, sk_wrap_key: bytes) -> bytes:
                  (public, nonce, wrapped, name))
     conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, utc_now()))
     return public
+
+
+def rewrap_signing_key(conn: Connection, name: str, old_wrap_key: bytes, new_wrap_key: bytes) -> bool:
+    """The user's signing key (the same key) wrapped under `new_wrap_key` instead (their keyslot was made
+    again). False when there is none here to re-wrap (a key on a token) or `old_wrap_key` does not open it."""
+    private = signing_key(conn, name, old_wrap_key)
+    if private is None:
+        return False
+    nonce, wrapped = p.wrap(private, new_wrap_key, f"dws/signing-key|{name}".encode())
+    conn.execute("UPDATE users SET sk_nonce = ?, sk_wrapped = ? WHERE name = ?", (nonce, wrapped, name))
+    return True

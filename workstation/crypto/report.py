@@ -1,0 +1,146 @@
+"""What `dws crypto report` says: every primitive the product uses (purpose, algorithm, standard, the module that
+performs it) and every module (its version, the OpenSSL build it uses, the providers loaded where that can be
+seen, its FIPS status). The service (service/crypto_status.py) adds SQLCipher's own status (store/db.py), the
+self-test and the store's keyslots.
+"""
+
+from __future__ import annotations
+
+import platform
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import Mode, uses_argon2
+from .selftest import SelfTestResult
+
+CRYPTOGRAPHY = "cryptography"
+SQLCIPHER = "SQLCipher"
+HASHLIB = "hashlib"
+OS_RANDOM = "os.urandom"
+KEYRING = "OS keyring"
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    purpose: str
+    algorithm: str
+    standard: str
+    module: str                 # a Module's name
+    approved: bool              # an approved algorithm (FIPS 140-3 / SP 800-140C) for this purpose
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    name: str
+    version: str
+    openssl: str                # the OpenSSL build it uses ("" when none)
+    providers: tuple[str, ...]  # OpenSSL providers loaded, where that can be seen (else empty)
+    fips: str                   # "active", "not active" or "unknown"
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRow:
+    slot: str                   # a user's name, or "recovery"
+    kdf: str                    # e.g. "PBKDF2-HMAC-SHA-512, 600,000 iterations"
+    current: bool               # made as the mode asks (else re-wrapped at its next unlock)
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoReport:
+    mode: Mode
+    policy_file: str | None
+    primitives: tuple[Primitive, ...]
+    modules: tuple[Module, ...]
+    selftest: SelfTestResult
+    store: str | None                           # the store folder whose keyslots are listed (None: no store)
+    pbkdf2_iterations: int | None               # the store's calibrated count
+    keyslots: tuple[SlotRow, ...]
+
+    def all_approved(self) -> bool:
+        return all(p.approved for p in self.primitives)
+
+
+def primitives(mode: Mode, keyring_backend: str | None) -> tuple[Primitive, ...]:
+    """The product's primitives under `mode`; the keyring row only where the machine has a keyring."""
+    if uses_argon2(mode):
+        kdf = Primitive("keyslots: a passphrase or the recovery code to a key-encryption key",
+                        "Argon2id, 64 MiB, 3 passes, 4 lanes, 128-bit salt", "RFC 9106", CRYPTOGRAPHY, False,
+                        "the office policy says crypto = standard")
+    else:
+        kdf = Primitive("keyslots: a passphrase or the recovery code to a key-encryption key",
+                        "PBKDF2-HMAC-SHA-512, >= 600,000 iterations and >= 0.5 s, 128-bit salt",
+                        "NIST SP 800-132", CRYPTOGRAPHY, True)
+    rows = [
+        kdf,
+        Primitive("key-encryption keys (mixing in the device secret), the keys wrapping signing, checkpoint and "
+                  "office CA keys", "HKDF-SHA-256 (HMAC-SHA-256)", "NIST SP 800-56C Rev. 2, RFC 5869",
+                  CRYPTOGRAPHY, True),
+        Primitive("wrapping the data key, users' signing and checkpoint keys, the office CA key",
+                  "AES-256-GCM, 96-bit random nonce", "NIST SP 800-38D", CRYPTOGRAPHY, True),
+        Primitive("the database, page by page (raw 256-bit data key, no per-open KDF)",
+                  "AES-256-CBC with HMAC-SHA-512 per page (SQLCipher 4)", "FIPS 197, SP 800-38A, FIPS 198-1",
+                  SQLCIPHER, True),
+        Primitive("decisions, approvals, letters (PAdES, through pyHanko), office CA certificates",
+                  "ECDSA P-256 with SHA-256", "FIPS 186-5, FIPS 180-4", CRYPTOGRAPHY, True),
+        Primitive("audit-log checkpoints (C2SP signed notes, a format that fixes Ed25519); signing keys made "
+                  "before issue 14 (verified only)", "Ed25519", "FIPS 186-5 (EdDSA), RFC 8032", CRYPTOGRAPHY,
+                  True),
+        Primitive("the audit chain, the log's Merkle tree, file and key digests", "SHA-256", "FIPS 180-4",
+                  HASHLIB, True),
+        Primitive("key pairs (ECDSA P-256 signing keys and the office CA, Ed25519 checkpoint keys)",
+                  "key generation in OpenSSL, from its DRBG", "FIPS 186-5, SP 800-90A", CRYPTOGRAPHY, True),
+        Primitive("data keys, salts, nonces, device secrets, identifiers, recovery codes",
+                  "the operating system's CSPRNG (getrandom)", "SP 800-90A/B (the kernel's DRBG)", OS_RANDOM, True,
+                  "what cryptography uses for raw random bytes"),
+    ]
+    if keyring_backend is not None:
+        secret_service = "SecretService" in keyring_backend
+        rows.append(Primitive(
+            "the device secret on its way to and from the OS keyring",
+            "Secret Service session: 1024-bit Diffie-Hellman, AES-128-CBC (secretstorage, in Python)"
+            if secret_service else f"the keyring's own ({keyring_backend})", "none", KEYRING, False,
+            "defence in depth only: a keyslot's key-encryption key is HKDF(passphrase stretch, device secret), so "
+            "the approved KDF protects the data key whatever becomes of the device secret"))
+    return tuple(rows)
+
+
+def cryptography_module() -> Module:
+    import cryptography
+    from cryptography.hazmat.backends.openssl import backend
+    from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+
+    fips = bool(rust_openssl.is_fips_enabled())
+    providers = ["default"]              # what cryptography loads (its _initialize_providers), none listed
+    if getattr(rust_openssl, "_legacy_provider_loaded", False):
+        providers.append("legacy")
+    if fips:
+        providers.append("fips")
+    return Module(CRYPTOGRAPHY, cryptography.__version__, backend.openssl_version_text(), tuple(providers),
+                  "active" if fips else "not active", "OpenSSL linked into the cryptography wheel")
+
+
+def hashlib_module() -> Module:
+    import _hashlib
+
+    get_fips = getattr(_hashlib, "get_fips_mode", None)
+    fips = "unknown" if get_fips is None else ("active" if get_fips() else "not active")
+    return Module(HASHLIB, f"Python {platform.python_version()}", ssl.OPENSSL_VERSION, (), fips,
+                  "the OpenSSL Python was built with (the system's, or the bundle's copy)")
+
+
+def os_random_module() -> Module:
+    flag = Path("/proc/sys/crypto/fips_enabled")
+    try:
+        fips = "active" if flag.read_text().strip() == "1" else "not active"
+    except OSError:
+        fips = "unknown"
+    return Module(OS_RANDOM, f"{platform.system()} {platform.release()}", "", (), fips,
+                  "the kernel's FIPS mode (/proc/sys/crypto/fips_enabled)" if fips != "unknown" else "")
+
+
+def keyring_module(backend: str) -> Module:
+    return Module(KEYRING, backend, "", (), "not active" if "SecretService" in backend else "unknown",
+                  "holds the per-store device secret")
