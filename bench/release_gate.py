@@ -89,9 +89,10 @@ def _stress(s: Any, data: Any, pdf: bytes) -> dict[str, Any]:
     from workstation.store import gate as gate_sql
 
     cols = ("tin", *gate_sql.RECORD_COLUMNS)
-    rows = s.conn.execute(
-        f"SELECT tin, {', '.join(gate_sql.RECORD_COLUMNS)} FROM taxpayer_records WHERE tin IN "
-        "(SELECT DISTINCT tin FROM taxpayer_records ORDER BY tin LIMIT ?)", (STRESS_TAXPAYERS,)).fetchall()
+    tins = [t for (t,) in s.conn.execute("SELECT DISTINCT tin FROM taxpayer_records ORDER BY tin LIMIT ?",
+                                         (STRESS_TAXPAYERS,))]
+    rows = [(r[0], *r[2:]) for start in range(0, len(tins), gate.BATCH)        # (tin, *RECORD_COLUMNS)
+            for r in gate_sql.records(s.conn, tins[start:start + gate.BATCH])]
 
     def run() -> tuple[int, int, int, list[Any]]:
         index = TextIndex((p.where, p.text) for p in pdftext.read(pdf).parts)
