@@ -17,7 +17,7 @@ from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
 from ..model import ELEMENT_CLASS, TRI, SigningSummary
 from ..results import DecisionExport, DecisionInfo, EvaluationDoc
-from ..store import auditlog, db
+from ..store import auditlog, db, logtree
 from ..store import decisions as dec
 from ..store import evaluation as ev
 from ..store import letters as letters_sql
@@ -110,7 +110,7 @@ def prepare(s: Ctx, request_id: str, outcome: str, justification: str | None, as
     fingerprint = p.fingerprint(public)
     document = canonical_json({
         "format": "dws.decision/1", "decision_id": decision_id,
-        "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
+        "store_id": logtree.store_id(s.conn),
         "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
         "authority": pkg["authority"], "as_of": evaluation["as_of"],
         "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
