@@ -3,9 +3,10 @@ stored. Target: <= 2 s on the 47,000-subject transmittal.
 
     .venv/bin/python bench/release_gate.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
 
-The store is bench/letters.py's (built the same way here when --work holds none; `bench/letters.py` runs this
-module's phases too). Each phase runs in its own spawned process, after the unlock; the letter is generated
-exactly as `dws letter` generates it (its checkpoint signed, its input gathered, rendered), then timed:
+The store is bench/letters.py's (bench/letters_store.py: built here too when --work holds none, and then left
+in a folder given with --work; `bench/letters.py` runs this module's phases too). Each phase runs in its own
+spawned process, after the unlock; the letter is generated exactly as `dws letter` generates it (its checkpoint
+signed, its input gathered, rendered), then timed:
 * gate: `release_gate.inspect`, everything the gate does on the way to a letter: the read-back of the PDF
   (every stream inflated, every string decoded), the index of its text, the store read for every subject's
   TINs and what the requester sent, the records of those not released, and the search;
@@ -19,19 +20,18 @@ exactly as `dws letter` generates it (its checkpoint signed, its input gathered,
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from letters_store import BIG, BULK, ONE, letters_store, parser, pw
 
 TARGET_S = 2.0
 STRESS_TAXPAYERS = 47_000
@@ -89,9 +89,10 @@ def _stress(s: Any, data: Any, pdf: bytes) -> dict[str, Any]:
     from workstation.store import gate as gate_sql
 
     cols = ("tin", *gate_sql.RECORD_COLUMNS)
-    rows = s.conn.execute(
-        f"SELECT tin, {', '.join(gate_sql.RECORD_COLUMNS)} FROM taxpayer_records WHERE tin IN "
-        "(SELECT DISTINCT tin FROM taxpayer_records ORDER BY tin LIMIT ?)", (STRESS_TAXPAYERS,)).fetchall()
+    tins = [t for (t,) in s.conn.execute("SELECT DISTINCT tin FROM taxpayer_records ORDER BY tin LIMIT ?",
+                                         (STRESS_TAXPAYERS,))]
+    rows = [(r[0], *r[2:]) for start in range(0, len(tins), gate.BATCH)        # (tin, *RECORD_COLUMNS)
+            for r in gate_sql.records(s.conn, tins[start:start + gate.BATCH])]
 
     def run() -> tuple[int, int, int, list[Any]]:
         index = TextIndex((p.where, p.text) for p in pdftext.read(pdf).parts)
@@ -134,40 +135,16 @@ def report(results: list[dict[str, Any]], big: str) -> bool:
 
 
 def main() -> int:
-    import letters as bench_letters
-
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--subjects", type=int, default=47_000)
-    p.add_argument("--bulk", type=int, default=1_280_000)
-    p.add_argument("--work", type=Path)
-    p.add_argument("--keep", action="store_true")
-    p.add_argument("--seed", type=int, default=1)
-    args = p.parse_args()
-    os.environ["DWS_NO_KEYRING"] = "1"
-    os.umask(0o077)
-    work = (args.work or Path(tempfile.mkdtemp(prefix="dws-bench-gate-", dir="/tmp"))).resolve()
-    store = work / f"store-{args.subjects}-{args.bulk}-{args.seed}"
-    try:
-        marker = store / "bench-inputs.json"
-        if not marker.exists():
-            shutil.rmtree(store, ignore_errors=True)
-            (work / "inputs").mkdir(parents=True, exist_ok=True)
-            print(f"building inputs in {work} ...", flush=True)
-            marker.write_text(json.dumps(bench_letters.build(store, work / "inputs", args.subjects, args.bulk,
-                                                             args.seed)))
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    with letters_store(args, "dws-bench-gate-", tidy_given=False) as (store, _info):
         print(f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        user, passphrase = "rita", bench_letters.pw("rita")
-        results = run_phase(store, user, passphrase, [bench_letters.BIG], stress=True)
-        results += run_phase(store, user, passphrase, [bench_letters.ONE, bench_letters.BULK])
-        ok = report(results, bench_letters.BIG)
+        user, passphrase = "rita", pw("rita")
+        results = run_phase(store, user, passphrase, [BIG], stress=True)
+        results += run_phase(store, user, passphrase, [ONE, BULK])
+        ok = report(results, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))
         print("JSON " + json.dumps({"results": results}))
         return 0 if ok else 1
-    finally:
-        if args.keep:
-            print(f"work folder kept: {work}")
-        elif args.work is None:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from workstation import clock as clocks
+
+if TYPE_CHECKING:
+    from workstation.service import Session, Workstation
 
 # Keep the user's real data and log folders out of the tests (platformdirs reads these).
 _HOME = tempfile.mkdtemp(prefix="dws-test-home-")
@@ -97,6 +102,23 @@ def _no_keyring_unless_asked(request: pytest.FixtureRequest, monkeypatch: pytest
         monkeypatch.setenv("DWS_NO_KEYRING", "1")
 
 
+@contextlib.contextmanager
+def no_keyring() -> Iterator[None]:
+    """What `_no_keyring_unless_asked` does for a test, for set-up that runs before it (a module- or
+    session-scoped fixture): stores made inside are not device-bound; the environment is restored after."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DWS_NO_KEYRING", "1")
+        yield
+
+
+def staffed(workstation: Workstation) -> Session:
+    """A new store, unlocked as its admin, with a reviewer (rita) and a counsel user (cora) enrolled."""
+    session, _code, _notice = workstation.init("admin", ADMIN_PW)
+    session.add_user("rita", "reviewer", REVIEWER_PW)
+    session.add_user("cora", "counsel", COUNSEL_PW)
+    return session
+
+
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
@@ -111,10 +133,8 @@ def workstation(store_dir: Path):
 
 @pytest.fixture
 def admin(workstation) -> Iterator:
-    """A new store, unlocked as its admin, with a reviewer and a counsel user enrolled."""
-    session, _code, _notice = workstation.init("admin", ADMIN_PW)
-    session.add_user("rita", "reviewer", REVIEWER_PW)
-    session.add_user("cora", "counsel", COUNSEL_PW)
+    """A new store, unlocked as its admin, with a reviewer and a counsel user enrolled (`staffed`)."""
+    session = staffed(workstation)
     yield session
     session.close()
 

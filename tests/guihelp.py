@@ -3,25 +3,30 @@
 Fixtures are imported under their function names (`from guihelp import FIXTURES`), used by their fixture names
 (`demo_template`, `store`, `desktop`). Every GUI
 test module also sets `pytestmark = GUI_MARKS`, so that a Qt warning fails the test.
+
+A module that needs the demo store in another state prepares it once with `decided_copy` and gives each test its
+own copy with `copy_store` (its own `store` fixture); `open_store` opens a store through the service (set-up, and
+reading what the GUI did); `open_tab` signs in and shows one tab of a request, as the user would.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ui.app import DesktopApp, prepare_process
 from ui.database import DbClient
 from ui.failures import Failure
 from ui.main_window import MainWindow
+from ui.request_view import RequestView
 from ui.signing_dialog import SigningDialog
 from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.service import Session, Workstation
@@ -36,6 +41,7 @@ GUI_MARKS = [
 WAIT_MS = 20_000
 IDLE_MS = 10 * 60_000          # tests that are not about locking never lock
 T = TypeVar("T")
+W = TypeVar("W", bound=QWidget)
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,41 @@ def demo_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> DemoTempl
     return DemoTemplate(path, result.recovery_code)
 
 
-@pytest.fixture(name="store")
-def store_fixture(demo_template: DemoTemplate, tmp_path: Path) -> Workstation:
+def copy_store(source: Path, tmp_path: Path) -> Workstation:
+    """The test's own copy of a prepared store (the `desktop` fixture runs on it)."""
     assert os.environ.get("DWS_NO_KEYRING") == "1"
     dest = tmp_path / "store"
-    shutil.copytree(demo_template.path, dest)
+    shutil.copytree(source, dest)
     return Workstation(dest)
+
+
+@pytest.fixture(name="store")
+def store_fixture(demo_template: DemoTemplate, tmp_path: Path) -> Workstation:
+    return copy_store(demo_template.path, tmp_path)
+
+
+def open_store(store: Workstation, user: str) -> Session:
+    """`store` unlocked as the demo user `user` through the service (not the GUI)."""
+    return store.unlock(user, demo_passphrase(user))
+
+
+def decided_copy(template: DemoTemplate, dest: Path, decisions: Mapping[str, str],
+                 approved: Iterable[str] = ()) -> Path:
+    """A copy of the demo store at `dest` where rita signed `decisions` (request id: outcome, in that order) and
+    alex approved the requests `approved`, through the service (the Decision tab has its own tests)."""
+    shutil.copytree(template.path, dest)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DWS_NO_KEYRING", "1")        # module-scoped callers run before the per-test fixture sets it
+        store = Workstation(dest)
+        with open_store(store, "rita") as s:
+            for request_id, outcome in decisions.items():
+                s.decide(request_id, outcome, None, demo_passphrase("rita"))
+        approvals = list(approved)
+        if approvals:
+            with open_store(store, "alex") as s:
+                for request_id in approvals:
+                    s.approve(request_id, demo_passphrase("alex"))
+    return dest
 
 
 def make_desktop(qtbot, store: Workstation, idle_lock_ms: int = IDLE_MS) -> Iterator[DesktopApp]:  # type: ignore[no-untyped-def]
@@ -107,6 +142,23 @@ def unlock(qtbot, desktop: DesktopApp, user: str = "rita") -> MainWindow:  # typ
 def open_request(qtbot, window: MainWindow, request_id: str) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.request.request_loaded, timeout=WAIT_MS):
         window.open_request(request_id)
+
+
+def show_tab(qtbot, desktop: DesktopApp, window: MainWindow, request_id: str,  # type: ignore[no-untyped-def]
+             tab: Callable[[RequestView], W]) -> W:
+    """Open the request and show the tab `tab` picks from its view; wait until every job has answered."""
+    open_request(qtbot, window, request_id)
+    page = tab(window.request)
+    window.show_tab(page)
+    wait_idle(qtbot, desktop.db)
+    return page
+
+
+def open_tab(qtbot, desktop: DesktopApp, user: str, request_id: str,  # type: ignore[no-untyped-def]
+             tab: Callable[[RequestView], W]) -> tuple[MainWindow, W]:
+    """Sign in as `user` (`unlock`), open the request and show the tab `tab` picks (`show_tab`)."""
+    window = unlock(qtbot, desktop, user)
+    return window, show_tab(qtbot, desktop, window, request_id, tab)
 
 
 def message_boxes() -> list[QMessageBox]:

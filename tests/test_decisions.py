@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -111,6 +112,29 @@ def test_wrong_passphrase_at_signing_is_refused(cli: Cli, monkeypatch) -> None:
         with pytest.raises(AuthError, match="wrong passphrase"):
             s.decide("DEMO-I2-VALID", "grant", None, "not-ritas-passphrase")
         assert s.decision("DEMO-I2-VALID") is None
+
+
+def test_dws_decide_makes_the_document_once_and_signs_it_as_made(cli: Cli, monkeypatch, tmp_path: Path) -> None:
+    """Nothing is shown between preparing and signing on the command line, so the document is not made a second
+    time to compare; what is signed is byte for byte the document `prepare` makes (the Decision tab's path,
+    which does compare, is tests/test_gui_signing.py's)."""
+    from workstation.service import decisions
+
+    made: list[bytes] = []
+    real = decisions.prepare
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        summary = real(*args, **kwargs)
+        made.append(summary.document)
+        return summary
+
+    monkeypatch.setattr(decisions, "prepare", counted)
+    r = cli("decide", "DEMO-I2-PARTIAL", "--outcome", "partial", "--json", **as_user("rita"))
+    assert r.code == 0, r.err
+    out = tmp_path / "export"
+    assert cli("export", "decision", "DEMO-I2-PARTIAL", "-o", str(out), **as_user("otto")).code == 0
+    assert made == [(out / "decision.json").read_bytes()]
+    assert hashlib.sha256(made[0]).hexdigest() == json.loads(r.out)["doc_hash"]
 
 
 def test_deciding_against_the_recommendation_is_recorded(cli: Cli) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from clihelp import Cli, Result
-from conftest import ADMIN_PW, COUNSEL_PW, REVIEWER_PW
+from conftest import ADMIN_PW, COUNSEL_PW, REVIEWER_PW, no_keyring, staffed
 from test_cli_store import RECORDS_HEADER, REQUEST
 
 from workstation import policy
@@ -50,12 +50,9 @@ NEEDLES = ("912-70-1234", "912701234", "Canarybird", "CANARYBIRD")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with an admin, a reviewer and a counsel user, made once: refusals leave it as it is (each test
     checks), tests that change it work on a copy (`own`)."""
-    os.environ["DWS_NO_KEYRING"] = "1"
     path = tmp_path_factory.mktemp("extreme") / "store"
-    session, _code, _notice = Workstation(path).init("admin", ADMIN_PW)
-    with session:
-        session.add_user("rita", "reviewer", REVIEWER_PW)
-        session.add_user("cora", "counsel", COUNSEL_PW)
+    with no_keyring():
+        staffed(Workstation(path)).close()
     return path
 
 

@@ -5,7 +5,6 @@ the button's accessible description. A disabled command's shortcut does nothing.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,13 @@ from guihelp import (  # noqa: F401
     GUI_MARKS,
     WAIT_MS,
     DemoTemplate,
+    copy_store,
+    decided_copy,
     demo_template_fixture,
     desktop_fixture,
     log_entries,
     open_request,
+    open_store,
     unlock,
     wait_idle,
 )
@@ -28,7 +30,6 @@ from ui import letter_tab
 from ui.app import DesktopApp
 from ui.main_window import MainWindow
 from ui.signing_dialog import SigningDialog
-from workstation.demo_store import demo_passphrase
 from workstation.service import Workstation
 
 pytestmark = GUI_MARKS
@@ -45,24 +46,13 @@ MENU_TEXT = {"evaluate": "Re-&evaluate", "decide": "&Sign decision…", "approve
 
 @pytest.fixture(scope="module")
 def decided_template(demo_template: DemoTemplate, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("decided") / "store"
-    shutil.copytree(demo_template.path, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWS_NO_KEYRING", "1")
-        store = Workstation(path)
-        with store.unlock("rita", demo_passphrase("rita")) as s:
-            s.decide(PENDING, "partial", None, demo_passphrase("rita"))
-            s.decide(APPROVED, "grant", None, demo_passphrase("rita"))
-            s.decide(DENIED, "deny", None, demo_passphrase("rita"))
-        with store.unlock("alex", demo_passphrase("alex")) as s:
-            s.approve(APPROVED, demo_passphrase("alex"))
-    return path
+    return decided_copy(demo_template, tmp_path_factory.mktemp("decided") / "store",
+                        {PENDING: "partial", APPROVED: "grant", DENIED: "deny"}, [APPROVED])
 
 
 @pytest.fixture(name="store")
 def decided_store(decided_template: Path, tmp_path: Path) -> Workstation:
-    shutil.copytree(decided_template, tmp_path / "store")
-    return Workstation(tmp_path / "store")
+    return copy_store(decided_template, tmp_path)
 
 
 def menu_action(window: MainWindow, key: str) -> QAction:
@@ -154,7 +144,7 @@ def test_counsel_is_told_letters_are_not_theirs(qtbot, desktop: DesktopApp) -> N
 
 
 def test_the_preparer_may_not_approve_their_own_decision(qtbot, store: Workstation, desktop: DesktopApp) -> None:
-    with store.unlock("admin", demo_passphrase("admin")) as admin:      # rita becomes an approver after signing
+    with open_store(store, "admin") as admin:      # rita becomes an approver after signing
         admin.conn.execute("UPDATE users SET role = 'approver' WHERE name = 'rita'")
     window = unlock(qtbot, desktop, "rita")
     show(qtbot, desktop, PENDING)

@@ -15,6 +15,7 @@ from guihelp import (  # noqa: F401
     desktop_fixture,
     message_boxes,
     open_request,
+    open_store,
     store_fixture,
     unlock,
     wait_idle,
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import QPushButton
 
 from ui.app import DesktopApp
 from ui.import_actions import AGENCY, RECORDS
-from workstation.demo_store import demo_passphrase
 from workstation.service import Workstation
 from workstation.store import auditlog
 from workstation.store import records as records_sql
@@ -52,7 +52,7 @@ def records_file(path: Path, rows: int, *, bad_last: bool = False) -> Path:
 
 def counts(store: Workstation) -> tuple[int, int, list[str]]:
     """(taxpayer record rows, requests, import events in the log)."""
-    with store.unlock("otto", demo_passphrase("otto")) as s:
+    with open_store(store, "otto") as s:
         events = [e.event for e in auditlog.entries(s.conn) if e.event.endswith(("-imported", "-updated"))]
         return records_sql.count(s.conn), len(s.queue()), events
 

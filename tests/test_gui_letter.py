@@ -18,12 +18,14 @@ from guihelp import (  # noqa: F401
     DemoTemplate,
     answer_passphrase,
     ask,
+    copy_store,
+    decided_copy,
     demo_template_fixture,
     desktop_fixture,
     log_entries,
     message_boxes,
     open_request,
-    unlock,
+    open_tab,
     wait_idle,
 )
 from pypdf import PdfReader
@@ -48,31 +50,17 @@ PRINT_TO_FILE = "Print to File (PDF)"  # Qt's own entry in the print dialog's pr
 def approved_template(demo_template: DemoTemplate, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store with a partial grant signed by rita and approved by alex (through the service; the
     Decision tab has its own tests): its letter can be issued."""
-    path = tmp_path_factory.mktemp("approved") / "store"
-    shutil.copytree(demo_template.path, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWS_NO_KEYRING", "1")
-        store = Workstation(path)
-        with store.unlock("rita", demo_passphrase("rita")) as s:
-            s.decide(REQUEST, "partial", None, demo_passphrase("rita"))
-        with store.unlock("alex", demo_passphrase("alex")) as s:
-            s.approve(REQUEST, demo_passphrase("alex"))
-    return path
+    return decided_copy(demo_template, tmp_path_factory.mktemp("approved") / "store", {REQUEST: "partial"}, [REQUEST])
 
 
 @pytest.fixture(name="store")
 def approved_store(approved_template: Path, tmp_path: Path) -> Workstation:
     """Each test's own copy of the approved store (the `desktop` fixture runs on it)."""
-    shutil.copytree(approved_template, tmp_path / "store")
-    return Workstation(tmp_path / "store")
+    return copy_store(approved_template, tmp_path)
 
 
 def letter_tab(qtbot, desktop: DesktopApp, issue: bool = True) -> tuple[MainWindow, LetterTab]:  # type: ignore[no-untyped-def]
-    window = unlock(qtbot, desktop, "rita")
-    open_request(qtbot, window, REQUEST)
-    tab = window.request.letter
-    window.show_tab(tab)
-    wait_idle(qtbot, desktop.db)
+    window, tab = open_tab(qtbot, desktop, "rita", REQUEST, lambda view: view.letter)
     if issue:
         assert tab.issue.isEnabled() and not tab.print.isEnabled()
         answered: list[str] = []

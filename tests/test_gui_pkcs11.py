@@ -17,7 +17,8 @@ from guihelp import (  # noqa: F401
     demo_template_fixture,
     desktop_fixture,
     message_boxes,
-    open_request,
+    open_store,
+    open_tab,
     store_fixture,
     unlock,
     wait_idle,
@@ -94,7 +95,7 @@ def test_admin_enrols_a_user_whose_key_is_on_a_smart_card(qtbot, desktop: Deskto
 
 def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desktop: DesktopApp,
                                                                     store: Workstation, softhsm, monkeypatch) -> None:
-    with store.unlock("admin", demo_passphrase("admin")) as admin:
+    with open_store(store, "admin") as admin:
         admin.add_token_user("tara", "reviewer", demo_passphrase("tara"),
                              TokenRef(softhsm.module, "dws-card", "sign"), CARD_PIN)
     with TokenSigner.open(TokenRef(softhsm.module, "dws-card", "sign"), CARD_PIN) as signer:
@@ -106,10 +107,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
         return CARD_PIN, True
 
     monkeypatch.setattr(QInputDialog, "getText", get_text)
-    window = unlock(qtbot, desktop, "tara")
-    open_request(qtbot, window, "DEMO-I2-COURT-ORDER")
-    tab = window.request.decision
-    window.show_tab(tab)
+    window, tab = open_tab(qtbot, desktop, "tara", "DEMO-I2-COURT-ORDER", lambda view: view.decision)
     assert tab.sign.accessibleDescription().endswith("then asks for your card PIN)")
     answered: list[str] = []
     answer_passphrase(CARD_PIN, answered)           # the signing dialog: what is signed, then the card's PIN
@@ -141,7 +139,7 @@ def test_a_card_user_signs_a_decision_and_a_letter_with_the_card_pin(qtbot, desk
     assert asked[-1] == ("Sign the letter — card PIN", "Sign the letter: insert your card and enter its PIN.")
     [signature] = PdfFileReader(io.BytesIO(letter.pdf or b"")).embedded_signatures
     assert signature.signer_cert.public_key.dump() == card_key
-    with store.unlock("otto", demo_passphrase("otto")) as otto:
+    with open_store(store, "otto") as otto:
         decision = otto.decision("DEMO-I2-COURT-ORDER")
         assert decision.preparer == "tara" and otto.verify([written]).ok
         assert note.signatures[0].name.startswith("tara@")

@@ -11,9 +11,9 @@ from guihelp import (  # noqa: F401
     demo_template_fixture,
     desktop_fixture,
     message_boxes,
-    open_request,
+    open_store,
+    open_tab,
     store_fixture,
-    unlock,
     wait_idle,
 )
 from PySide6.QtCore import Qt
@@ -21,7 +21,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QInputDialog
 
 from ui.app import DesktopApp
-from workstation.demo_store import demo_passphrase
 from workstation.service import Workstation
 from workstation.store import auditlog
 
@@ -30,10 +29,7 @@ REASON = "Checking the address against the case file before the decision"
 
 
 def preview_of(qtbot, desktop: DesktopApp, user: str, request_id: str):  # type: ignore[no-untyped-def]
-    window = unlock(qtbot, desktop, user)
-    open_request(qtbot, window, request_id)
-    preview = window.request.preview
-    window.show_tab(preview)
+    window, preview = open_tab(qtbot, desktop, user, request_id, lambda view: view.preview)
     qtbot.waitUntil(lambda: preview.fields.rowCount() > 0, timeout=WAIT_MS)
     wait_idle(qtbot, desktop.db)
     return window, preview
@@ -44,7 +40,7 @@ def fields(preview) -> dict[str, tuple[bool, str]]:  # type: ignore[no-untyped-d
 
 
 def audit(store: Workstation) -> list[auditlog.LogEntry]:
-    with store.unlock("otto", demo_passphrase("otto")) as auditor:
+    with open_store(store, "otto") as auditor:
         return list(auditlog.entries(auditor.conn))
 
 
@@ -115,15 +111,12 @@ def test_a_refused_override_never_reaches_the_undo_stack(qtbot, desktop: Desktop
 def test_a_subject_of_a_bulk_request_is_found_by_reference_or_name(qtbot, desktop: DesktopApp,
                                                                      store: Workstation) -> None:
     """Issue 18 item 12: the preview of a many-subject request had no way to pick a subject."""
-    with store.unlock("rita", demo_passphrase("rita")) as s:
+    with open_store(store, "rita") as s:
         s.evaluate("DEMO-I2-BULK")
         wanted = s.subject_rows("DEMO-I2-BULK", 149, 1)[0]
         name = s.conn.execute("SELECT name FROM subjects s JOIN requests r USING (rid) WHERE r.request_id = ? "
                               "AND s.seq = 149", ("DEMO-I2-BULK",)).fetchone()[0]
-    window = unlock(qtbot, desktop, "rita")
-    open_request(qtbot, window, "DEMO-I2-BULK")
-    preview = window.request.preview
-    window.show_tab(preview)
+    _window, preview = open_tab(qtbot, desktop, "rita", "DEMO-I2-BULK", lambda view: view.preview)
     qtbot.keyClicks(preview.find, wanted.ref)
     qtbot.keyClick(preview.find, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Subject 150 " in preview.title.text(), timeout=WAIT_MS)

@@ -3,7 +3,6 @@ the letter would show (never the value), nothing is issued, and the refusal is i
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,12 @@ from guihelp import (  # noqa: F401
     DemoTemplate,
     answer_passphrase,
     ask,
+    decided_copy,
     demo_template_fixture,
     desktop_fixture,
     log_entries,
     message_boxes,
-    open_request,
+    show_tab,
     unlock,
     wait_idle,
 )
@@ -32,16 +32,7 @@ REQUEST = "DEMO-I2-PARTIAL"
 
 @pytest.fixture(name="store")
 def approved_store(demo_template: DemoTemplate, tmp_path: Path) -> Workstation:
-    path = tmp_path / "store"
-    shutil.copytree(demo_template.path, path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWS_NO_KEYRING", "1")
-        store = Workstation(path)
-        with store.unlock("rita", demo_passphrase("rita")) as s:
-            s.decide(REQUEST, "partial", None, demo_passphrase("rita"))
-        with store.unlock("alex", demo_passphrase("alex")) as s:
-            s.approve(REQUEST, demo_passphrase("alex"))
-    return store
+    return Workstation(decided_copy(demo_template, tmp_path / "store", {REQUEST: "partial"}, [REQUEST]))
 
 
 def test_a_refused_letter_is_explained_and_not_issued(qtbot, desktop: DesktopApp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -60,10 +51,7 @@ def test_a_refused_letter_is_explained_and_not_issued(qtbot, desktop: DesktopApp
         return texts
 
     monkeypatch.setattr(letter_input, "letter_texts", planted)
-    open_request(qtbot, window, REQUEST)
-    tab = window.request.letter
-    window.show_tab(tab)
-    wait_idle(qtbot, desktop.db)
+    tab = show_tab(qtbot, desktop, window, REQUEST, lambda view: view.letter)
     answered: list[str] = []
     answer_passphrase(demo_passphrase("rita"), answered)          # issuing signs the PDF: the passphrase first
     tab.issue.click()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
 from clihelp import Cli, Result, run_dws
-from conftest import ADMIN_PW, COUNSEL_PW, REVIEWER_PW, TEST_DAY
+from conftest import ADMIN_PW, COUNSEL_PW, REVIEWER_PW, TEST_DAY, no_keyring, staffed
 from test_cli_store import RECORDS_HEADER, REQUEST
 
 from workstation import textsafety
@@ -103,13 +102,10 @@ def subject_rows(count: int, bad_at: int, bad: str) -> list[str]:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with an admin, a reviewer and a counsel user and no records: every import here is refused, and
     each test checks the store is left as it was."""
-    os.environ["DWS_NO_KEYRING"] = "1"
     path = tmp_path_factory.mktemp("names") / "store"
-    session, _code, _notice = Workstation(path).init("admin", ADMIN_PW)
-    with session:
-        session.add_user("rita", "reviewer", REVIEWER_PW)
-        session.add_user("cora", "counsel", COUNSEL_PW)
-    _BEFORE[path] = state(path)
+    with no_keyring():
+        staffed(Workstation(path)).close()
+        _BEFORE[path] = state(path)
     return path
 
 

@@ -1,8 +1,10 @@
-"""The core never imports Qt (DESIGN.md: one direction of dependency)."""
+"""The layers (DESIGN.md): the core never imports Qt, the service modules import one way, and all SQL is in
+workstation/store/."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +142,52 @@ def test_the_store_and_normalize_import_nothing_above_them() -> None:
     assert {name: found for name, found in store.items() if found} == {}
     normalize = sorted(m for m in _imports(CORE / "normalize.py") if m.startswith("workstation.rules"))
     assert normalize == []
+
+
+# --- SQL lives in workstation/store/ only (DESIGN.md: the store holds all SQL) ------------------------------
+
+STORE = CORE / "store"
+# A string that starts a statement: the keyword in capitals, then more of the statement (messages and labels
+# that begin "Update" or "Select" are not statements, nor is a lone word such as the character name "DELETE").
+_KEYWORDS = ("SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|DROP|ALTER|PRAGMA|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|"
+             "COMMIT|VACUUM|ATTACH|DETACH")
+_STATEMENT = re.compile(rf"\s*({_KEYWORDS})\s+\S")
+_STATEMENT_HEAD = re.compile(rf"\s*({_KEYWORDS})\s")       # an f-string's first part: more follows it
+_CURSOR_CALLS = {"execute", "executemany", "executescript"}
+
+
+def _sql_in(source: str) -> list[str]:
+    """Where `source` runs SQL or spells a statement: calls of .execute/.executemany/.executescript, and
+    strings (f-strings too) that begin with an SQL statement's keyword. In line order."""
+    found: list[tuple[int, str]] = []
+    tree = ast.parse(source)
+    in_fstrings = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CURSOR_CALLS:
+            found.append((node.lineno, f".{node.func.attr}("))
+        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            head = node.values[0].value
+            more = len(node.values) > 1
+            if isinstance(head, str) and (_STATEMENT.match(head) or (more and _STATEMENT_HEAD.match(head))):
+                found.append((node.lineno, repr(head.strip()[:40])))
+        elif (isinstance(node, ast.Constant) and id(node) not in in_fstrings and isinstance(node.value, str)
+              and _STATEMENT.match(node.value)):
+            found.append((node.lineno, repr(node.value.strip()[:40])))
+    return [f"line {line}: {what}" for line, what in sorted(found)]
+
+
+def test_no_sql_outside_the_store() -> None:
+    """workstation/service/ (and the rest of workstation/ but store/, and ui/) calls the store's functions; it
+    never runs a query or spells one."""
+    sources = [p for p in CORE.rglob("*.py") if STORE not in p.parents] + list((CORE.parent / "ui").rglob("*.py"))
+    offenders = {str(p.relative_to(CORE.parent)): found for p in sorted(sources)
+                 if (found := _sql_in(p.read_text(encoding="utf-8")))}
+    assert len(sources) > 100 and offenders == {}
+
+
+def test_the_sql_finder_sees_queries_and_passes_messages() -> None:
+    source = 'conn.execute(q)\nx = "SELECT a FROM b"\ny = f"DELETE FROM {t} WHERE 1"\nz = f"UPDATE {t} SET a"'
+    assert _sql_in(source) == [
+        "line 1: .execute(", "line 2: 'SELECT a FROM b'", "line 3: 'DELETE FROM'", "line 4: 'UPDATE'"]
+    assert _sql_in('m = "Update the records first"\nn = f"Select {x} first"\no = "SELECTED"\np = "DELETE"') == []
+    assert _sql_in((STORE / "decisions.py").read_text(encoding="utf-8")) != []       # the store's own SQL is seen

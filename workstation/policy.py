@@ -43,7 +43,6 @@ from .settings import SettingValue, coerce
 POLICY_ENV = "DWS_POLICY_FILE"
 POLICY_NAME = "policy.json"
 CRYPTO_KEY = "crypto"
-_META_KEY = "office_policy"
 MAX_POLICY_BYTES = 1024 * 1024
 
 
@@ -216,17 +215,16 @@ def note_in_store(conn: Any, user: str | None) -> bool:
     ``policy-changed`` and make stored evaluations stale, in one transaction. True when it changed."""
     from .canonical import canonical_json
     from .store import auditlog, db
+    from .store import settings as settings_sql
     from .store.evaluation import bump_data_version
 
     policy = current()
     now = canonical_json(policy.record()).decode("utf-8")
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
-    before = row[0] if row else canonical_json(Policy().record()).decode("utf-8")
+    before = settings_sql.policy_seen(conn) or canonical_json(Policy().record()).decode("utf-8")
     if before == now:
         return False
     with db.transaction(conn):
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-                     "excluded.value", (_META_KEY, now))
+        settings_sql.note_policy(conn, now)
         bump_data_version(conn)
         auditlog.append(conn, "policy-changed", user=user, obj=policy.record()["file"],
                         detail={"from": json.loads(before), "to": policy.record()})

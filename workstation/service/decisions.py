@@ -17,7 +17,7 @@ from ..keys import primitives as p
 from ..letters.templates import letter_kind, template_version
 from ..model import ELEMENT_CLASS, TRI, SigningSummary
 from ..results import DecisionExport, DecisionInfo, EvaluationDoc
-from ..store import auditlog, db
+from ..store import auditlog, db, logtree
 from ..store import decisions as dec
 from ..store import evaluation as ev
 from ..store import letters as letters_sql
@@ -55,7 +55,9 @@ def current(s: Ctx, request_id: str) -> DecisionInfo | None:
 
 def decide(s: Ctx, request_id: str, outcome: str, justification: str | None, passphrase: str,
            as_of: date) -> DecisionInfo:
-    return sign(s, prepare(s, request_id, outcome, justification, as_of), passphrase)
+    """Prepare the decision and sign it in one go (`dws decide`): nothing is shown in between, so the document
+    is made once and signed as made (`sign` makes it again to see that the one shown still holds)."""
+    return _sign(s, prepare(s, request_id, outcome, justification, as_of), passphrase)
 
 
 def prepare(s: Ctx, request_id: str, outcome: str, justification: str | None, as_of: date,
@@ -108,7 +110,7 @@ def prepare(s: Ctx, request_id: str, outcome: str, justification: str | None, as
     fingerprint = p.fingerprint(public)
     document = canonical_json({
         "format": "dws.decision/1", "decision_id": decision_id,
-        "store_id": s.conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0],
+        "store_id": logtree.store_id(s.conn),
         "request_id": request_id, "request_hash": ev.package(s.conn, request_id)[3],  # type: ignore[index]
         "authority": pkg["authority"], "as_of": evaluation["as_of"],
         "recommendation": recommendation, "needs_review": evaluation["needs_review"], "outcome": outcome,
@@ -147,6 +149,12 @@ def sign(s: Ctx, draft: SigningSummary, passphrase: str) -> DecisionInfo:
     if again.document != draft.document:
         raise InputError(f"request {draft.request_id} changed since its decision was prepared (its records, "
                          "court orders, settings, overrides or decision); nothing was signed: look at it again")
+    return _sign(s, draft, passphrase)
+
+
+def _sign(s: Ctx, draft: SigningSummary, passphrase: str) -> DecisionInfo:
+    """Ask for the passphrase (or the card's PIN) again, sign the document `prepare` made just now and store
+    the decision with its status and log entry."""
     with signing.signer(s, passphrase) as signer:           # the passphrase is asked again right before signing
         public = signer.public_key
         if p.fingerprint(public) != draft.preparer_fingerprint:

@@ -19,6 +19,7 @@ from ..results import DecisionInfo, IssuedLetter, LetterCheck, SignatureCheck
 from ..store import auditlog, db
 from ..store import decisions as dec
 from ..store import letters as letters_sql
+from ..store import requests as requests_sql
 from ..wording import count
 from . import certificates, letter_input, letter_signature, review, witness
 from .context import Ctx
@@ -174,8 +175,7 @@ def verify(s: Ctx, data: bytes, source: str) -> LetterCheck:
             raise InputError(what, source=source)
         row = rows[0]
     issued = letters_sql.pdf(s.conn, row.letter_id)
-    decision = s.conn.execute("SELECT request_id FROM requests WHERE rid = ?", (row.rid,)).fetchone()
-    request_id = decision[0] if decision else "?"
+    request_id = requests_sql.request_id(s.conn, row.rid) or "?"
     problems: list[str] = []
     notes: list[str] = []
     if file_sha != row.sha256:

@@ -60,9 +60,8 @@ def add_override(s: Ctx, request_id: str, ref: str | None, item: str, action: st
             if why:
                 raise PermissionDenied(f"cannot release {item} for subject {ref}: {why}")
     with db.transaction(s.conn):
-        cur = s.conn.execute("INSERT INTO overrides (rid, seq, item, action, reason, created_at, created_by) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, seq, item, action, reason, utc_now(), s.user))
-        oid = int(cur.lastrowid or 0)
+        oid = ev.add_override(s.conn, rid=rid, seq=seq, item=item, action=action, reason=reason, at=utc_now(),
+                              by=s.user)
         s.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
                                              "reason": reason})
     return oid
@@ -74,8 +73,8 @@ def _matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
 
 def _failing_codes(s: Ctx, rid: int, seq: int) -> set[str]:
     """The subject-level codes that did not pass for one evaluated subject."""
-    row = s.conn.execute("SELECT findings FROM subject_results WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()
-    return {code for code, outcome, _message in json.loads(row[0]) if outcome != "pass"} if row else set()
+    row = ev.subject_findings(s.conn, rid, seq)
+    return {code for code, outcome, _message in json.loads(row[1]) if outcome != "pass"} if row else set()
 
 
 def undo_override(s: Ctx, request_id: str, override_id: int) -> None:
@@ -84,14 +83,13 @@ def undo_override(s: Ctx, request_id: str, override_id: int) -> None:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store")
-    found = s.conn.execute("SELECT undone_at FROM overrides WHERE id = ? AND rid = ?", (override_id, row[0])).fetchone()
-    if found is None:
+    undone = ev.override_undone(s.conn, row[0], override_id)
+    if undone is None:
         raise InputError(f"request {request_id} has no override {override_id}")
-    if found[0] is not None:
+    if undone:
         raise InputError(f"override {override_id} was already undone")
     with db.transaction(s.conn):
-        s.conn.execute("UPDATE overrides SET undone_at = ?, undone_by = ? WHERE id = ?",
-                       (utc_now(), s.user, override_id))
+        ev.undo_override(s.conn, override_id, at=utc_now(), by=s.user)
         s.log("override-undone", request_id, {"override": override_id})
 
 
@@ -99,8 +97,4 @@ def list_overrides(s: Ctx, request_id: str) -> list[OverrideEntry]:
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store")
-    rows = s.conn.execute(
-        "SELECT o.id, s.ref, o.item, o.action, o.reason, o.created_by, o.created_at, o.undone_at "
-        "FROM overrides o LEFT JOIN subjects s ON s.rid = o.rid AND s.seq = o.seq WHERE o.rid = ? ORDER BY o.id",
-        (row[0],)).fetchall()
-    return [OverrideEntry(*r) for r in rows]
+    return [OverrideEntry(*r) for r in ev.override_entries(s.conn, row[0])]

@@ -90,15 +90,7 @@ class _BulkLoad:
         self.indexed = True
 
     def _insert_in_key_order(self, batch: PackedRows) -> None:
-        self.conn.execute("SAVEPOINT records_batch")
-        try:
-            records_sql.insert_packed_in_key_order(self.conn, self.next_id, batch.rows, batch.lines)
-        except records_sql.IntegrityError:
-            self.conn.execute("ROLLBACK TO records_batch")
-            duplicate = records_sql.first_duplicate(self.conn, records_sql.packed_keys(self.conn, batch.rows))
-            if duplicate is None:
-                raise
-            raise duplicate_error(self.path, duplicate) from None
-        finally:
-            if self.conn.in_transaction:        # a full disk rolls the whole transaction back: nothing to release
-                self.conn.execute("RELEASE records_batch")
+        duplicate = records_sql.insert_packed_in_key_order_or_duplicate(self.conn, self.next_id, batch.rows,
+                                                                        batch.lines)
+        if duplicate is not None:
+            raise duplicate_error(self.path, duplicate)

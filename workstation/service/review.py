@@ -40,21 +40,13 @@ def _row(r: db.Row) -> SubjectRow:
 
 def subject_count(s: Ctx, request_id: str, status: str | None = None) -> int:
     rid, _pkg = request(s, request_id)
-    sql = "SELECT count(*) FROM subject_results WHERE rid = ?" + (" AND status = ?" if status else "")
-    return int(s.conn.execute(sql, (rid, status) if status else (rid,)).fetchone()[0])
+    return ev.result_count(s.conn, rid, status)
 
 
 def subject_rows(s: Ctx, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
     """One page of subjects in package order (evaluate first). With a status, only those subjects."""
     rid, _pkg = request(s, request_id)
-    cols = "seq, ref, status, matched, findings, released, withheld"
-    if status:
-        rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND status = ? ORDER BY seq "
-                              "LIMIT ? OFFSET ?", (rid, status, limit, offset)).fetchall()
-    else:  # seq runs 0..n-1, so a page is a key range: as fast at the millionth row as at the first
-        rows = s.conn.execute(f"SELECT {cols} FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? "
-                              "ORDER BY seq", (rid, offset, offset + limit)).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in ev.result_page(s.conn, rid, offset, limit, status)]
 
 
 FIND_LIMIT = 50
@@ -119,11 +111,10 @@ def log_candidates_viewed(s: Ctx, request_id: str, refs: list[str]) -> None:
 
 
 def _matched(s: Ctx, rid: int, seq: int) -> tuple[str | None, str, str, str]:
-    row = s.conn.execute("SELECT matched, ref, released, withheld FROM subject_results WHERE rid = ? AND seq = ?",
-                         (rid, seq)).fetchone()
+    row = ev.matched_result(s.conn, rid, seq)
     if row is None:
         raise InputError(f"no evaluated subject {seq}; evaluate the request first")
-    return row[0], row[1], row[2], row[3]
+    return row
 
 
 def matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
@@ -132,7 +123,7 @@ def matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
 
 
 def _periods(s: Ctx, rid: int, seq: int, pkg: RequestPackage) -> list[int]:
-    own = s.conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
+    own = requests_sql.subject_periods(s.conn, rid, seq)
     return subject_years(own, request_years(s, rid, pkg))
 
 

@@ -260,6 +260,7 @@ class Session(LogMixin, UsersMixin):
     # --- decisions and verification (see decisions.py, certificates.py, verify.py) ------------------
     def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
                as_of: date | None = None) -> DecisionInfo:
+        """Prepare the decision and sign it in one go (`dws decide`; nothing is shown in between)."""
         from .decisions import decide
 
         return decide(self._ctx, request_id, outcome, justification, passphrase, as_of or clocks.today())

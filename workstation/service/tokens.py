@@ -25,10 +25,10 @@ from ..keys.lockout import Lockout
 from ..keys.pkcs11 import CHECKPOINT_SUFFIX, Card, CardEd25519, TokenRef, TokenSigner, WrongPin, module_path
 from ..keys.signer import SoftwareSigner
 from ..model import UserInfo
-from ..store import auditlog, db, logtree, opening
+from ..store import auditlog, db, logtree
 from ..store import users as users_sql
 from .context import Ctx
-from .users import certify, check_passphrase, check_user_name
+from .users import CardCheckpointKey, check_new_user, enrol
 
 
 def token_ref(s: Ctx, user: str | None = None) -> TokenRef | None:
@@ -51,15 +51,7 @@ def add_token_user(s: Ctx, name: str, role: str, passphrase: str, ref: TokenRef,
     opens the card and the key signs a challenge. Their checkpoint key is the token's Ed25519 key
     `ref.checkpoint_key_label` (default `<key label>-checkpoint`) when the token holds one, else a software
     key wrapped under their passphrase."""
-    from ..model import USER_ROLES
-
-    s.require("manage-users")
-    check_user_name(name)
-    if role not in USER_ROLES:
-        raise InputError(f"unknown role {role!r}; one of: {', '.join(USER_ROLES)}")
-    check_passphrase(passphrase)
-    if users_sql.get(s.conn, name) is not None:
-        raise InputError(f"user {name!r} already exists")
+    check_new_user(s, name, role, passphrase)
     for field, value in (("token label", ref.token_label), ("key label", ref.key_label)):
         if not value.strip():
             raise InputError(f"give the {field} of the user's key on the token")
@@ -81,23 +73,15 @@ def add_token_user(s: Ctx, name: str, role: str, passphrase: str, ref: TokenRef,
         raise InputError(f"the key {ref.key_label!r} on {ref.where} is already enrolled for user {holder!r}; one "
                          "key signs for one person")
     ref = dataclasses.replace(ref, checkpoint_key_label=label if checkpoint is not None else None)
-    slots = s.store.keyslots
-    stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret, s.new_slot_kdf())
-    with db.transaction(s.conn):
+
+    def record(stretched: bytes) -> bytes:
         users_sql.insert_token_user(s.conn, name, role, public, ref.to_json(), created_by=s.user)
         s.log("user-added", name, {"role": role, "fingerprint": p.fingerprint(public), "key": "pkcs11",
                                    "module": ref.module, "token_label": ref.token_label, "key_label": ref.key_label})
-        certify(s, name, public)             # the office CA certifies the card's key: letters are signed under it
-        if checkpoint is not None:
-            opening.enrol_token_checkpoint_key(s.conn, slots.store_id, name, checkpoint.public_key, label,
-                                               by=s.user)
-        else:
-            opening.enrol_checkpoint_key(s.conn, slots, name, stretched, by=s.user)
-        opening.stage_keyslots(s.conn, slots)
-    opening.save_keyslots(s.path, slots)
-    info = users_sql.get(s.conn, name)
-    assert info is not None
-    return info
+        return public
+
+    on_card = CardCheckpointKey(checkpoint.public_key, label) if checkpoint is not None else None
+    return enrol(s, name, passphrase, record, on_card)
 
 
 # --- the card in a session ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ re-binding after a recovery, asking for the passphrase again before signing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 from ..errors import AuthError, InputError
 from ..keys.primitives import fingerprint
@@ -27,7 +29,8 @@ def check_user_name(name: str) -> None:
                          "starting with a letter")
 
 
-def add_user(s: Ctx, name: str, role: str, passphrase: str) -> UserInfo:
+def check_new_user(s: Ctx, name: str, role: str, passphrase: str) -> None:
+    """(admin) The checks before enrolling `name`, whatever holds their key."""
     s.require("manage-users")
     check_user_name(name)
     if role not in USER_ROLES:
@@ -35,13 +38,43 @@ def add_user(s: Ctx, name: str, role: str, passphrase: str) -> UserInfo:
     check_passphrase(passphrase)
     if users_sql.get(s.conn, name) is not None:
         raise InputError(f"user {name!r} already exists")
+
+
+def add_user(s: Ctx, name: str, role: str, passphrase: str) -> UserInfo:
+    check_new_user(s, name, role, passphrase)
+
+    def record(stretched: bytes) -> bytes:
+        public = users_sql.insert(s.conn, name, role, s.store.keyslots.signing_wrap_key(stretched, name),
+                                  created_by=s.user)
+        s.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
+        return public
+
+    return enrol(s, name, passphrase, record)
+
+
+class CardCheckpointKey(NamedTuple):
+    """An Ed25519 key on the user's token that signs their checkpoints: its public key and label."""
+    public_key: bytes
+    label: str
+
+
+def enrol(s: Ctx, name: str, passphrase: str, record: Callable[[bytes], bytes],
+          card_checkpoint: CardCheckpointKey | None = None) -> UserInfo:
+    """The end of enrolling a new user: a keyslot for their passphrase; then in one transaction `record`
+    (given the stretched passphrase, it adds the user's row, logs it and returns their public signing key),
+    the office CA's certificate for that key, their checkpoint key (the card's when given, else a software
+    key wrapped under the passphrase) and the keyslots staged; the keyslots saved once it commits. Returns
+    the user as stored."""
     slots = s.store.keyslots
     stretched = slots.set_user(name, passphrase, s.store.data_key, s.store.device_secret, s.new_slot_kdf())
     with db.transaction(s.conn):
-        public = users_sql.insert(s.conn, name, role, slots.signing_wrap_key(stretched, name), created_by=s.user)
-        s.log("user-added", name, {"role": role, "fingerprint": fingerprint(public)})
-        certify(s, name, public)
-        opening.enrol_checkpoint_key(s.conn, slots, name, stretched, by=s.user)
+        public = record(stretched)
+        certify(s, name, public)        # for a card's key too: letters are signed under the office CA
+        if card_checkpoint is not None:
+            opening.enrol_token_checkpoint_key(s.conn, slots.store_id, name, card_checkpoint.public_key,
+                                               card_checkpoint.label, by=s.user)
+        else:
+            opening.enrol_checkpoint_key(s.conn, slots, name, stretched, by=s.user)
         opening.stage_keyslots(s.conn, slots)
     opening.save_keyslots(s.path, slots)
     info = users_sql.get(s.conn, name)

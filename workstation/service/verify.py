@@ -85,8 +85,8 @@ def _check_decisions(s: Ctx, kept: list[tuple[str, str, str]], problems: list[st
         if row.approver is not None and approved_events.get(row.decision_id) != row.doc_hash:
             problems.append(f"{where}: the audit log has no matching decision-approved entry")
         head = doc.get("log_head", {})
-        found = s.conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (head.get("seq"),)).fetchone()
-        if head.get("seq") and (found is None or found[0] != head.get("hash")):
+        found = auditlog.hash_at(s.conn, head["seq"]) if head.get("seq") else None
+        if head.get("seq") and (found is None or found != head.get("hash")):
             problems.append(f"{where}: the log head it was signed against is not in the audit log")
     return decisions, signatures
 

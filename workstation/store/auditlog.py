@@ -89,6 +89,12 @@ def entry_row(conn: Connection, seq: int) -> tuple[int, str, str | None, str, st
     return row
 
 
+def hash_at(conn: Connection, seq: int) -> str | None:
+    """The stored hash of entry `seq` (None: no such entry)."""
+    row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    return str(row[0]) if row else None
+
+
 def seqs_about(conn: Connection, objects: Collection[str], events: Collection[str] = ()) -> list[tuple[int, str, str]]:
     """(seq, object, detail JSON) of the entries about any of `objects` (only `events`, when given)."""
     if not objects:

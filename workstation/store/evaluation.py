@@ -177,6 +177,34 @@ def replace_packed_results(conn: Connection, rid: int, shapes: str, rows: str) -
         conn.execute("DELETE FROM temp.result_shapes")
 
 
+_RESULT_COLUMNS = "seq, ref, status, matched, findings, released, withheld"
+
+
+def result_count(conn: Connection, rid: int, status: str | None = None) -> int:
+    """How many subjects of the request have a stored result (with `status`: that status)."""
+    sql = "SELECT count(*) FROM subject_results WHERE rid = ?" + (" AND status = ?" if status else "")
+    return int(conn.execute(sql, (rid, status) if status else (rid,)).fetchone()[0])
+
+
+def result_page(conn: Connection, rid: int, offset: int, limit: int, status: str | None = None) -> list[Row]:
+    """(seq, ref, status, matched, findings, released, withheld) of one page of results in subject order; with
+    `status`, of those subjects only."""
+    if status:
+        return conn.execute(f"SELECT {_RESULT_COLUMNS} FROM subject_results WHERE rid = ? AND status = ? "
+                            "ORDER BY seq LIMIT ? OFFSET ?", (rid, status, limit, offset)).fetchall()
+    # seq runs 0..n-1, so a page is a key range: as fast at the millionth row as at the first
+    return conn.execute(f"SELECT {_RESULT_COLUMNS} FROM subject_results WHERE rid = ? AND seq >= ? AND seq < ? "
+                        "ORDER BY seq", (rid, offset, offset + limit)).fetchall()
+
+
+def matched_result(conn: Connection, rid: int, seq: int) -> tuple[str | None, str, str, str] | None:
+    """(matched 'tin:type' or None, ref, released, withheld) of one evaluated subject."""
+    row: tuple[str | None, str, str, str] | None = conn.execute(
+        "SELECT matched, ref, released, withheld FROM subject_results WHERE rid = ? AND seq = ?",
+        (rid, seq)).fetchone()
+    return row
+
+
 def plan_rows(conn: Connection, rid: int) -> Iterator[tuple[int, str, str, str]]:
     """(seq, ref, released, withheld) in subject order, for hashing and printing the plan."""
     yield from conn.execute("SELECT seq, ref, released, withheld FROM subject_results WHERE rid = ? ORDER BY seq",
@@ -237,6 +265,34 @@ def overrides(conn: Connection, rid: int) -> list[tuple[int, int | None, str, st
 def overrides_rev(conn: Connection, rid: int) -> int:
     row = conn.execute("SELECT count(*) + count(undone_at) FROM overrides WHERE rid = ?", (rid,)).fetchone()
     return int(row[0])
+
+
+def add_override(conn: Connection, *, rid: int, seq: int | None, item: str, action: str, reason: str, at: str,
+                 by: str | None) -> int:
+    """A reviewer's override (seq None: every subject); its id."""
+    cur = conn.execute("INSERT INTO overrides (rid, seq, item, action, reason, created_at, created_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, seq, item, action, reason, at, by))
+    return int(cur.lastrowid or 0)
+
+
+def override_undone(conn: Connection, rid: int, override_id: int) -> bool | None:
+    """Was the request's override undone? None: the request has no such override."""
+    row = conn.execute("SELECT undone_at FROM overrides WHERE id = ? AND rid = ?", (override_id, rid)).fetchone()
+    return None if row is None else row[0] is not None
+
+
+def undo_override(conn: Connection, override_id: int, *, at: str, by: str | None) -> None:
+    conn.execute("UPDATE overrides SET undone_at = ?, undone_by = ? WHERE id = ?", (at, by, override_id))
+
+
+def override_entries(conn: Connection, rid: int) -> list[tuple[int, str | None, str, str, str, str, str, str | None]]:
+    """Every override of the request, active or undone, oldest first: (id, subject ref or None, item, action,
+    reason, created_by, created_at, undone_at)."""
+    rows: list[tuple[int, str | None, str, str, str, str, str, str | None]] = conn.execute(
+        "SELECT o.id, s.ref, o.item, o.action, o.reason, o.created_by, o.created_at, o.undone_at "
+        "FROM overrides o LEFT JOIN subjects s ON s.rid = o.rid AND s.seq = o.seq WHERE o.rid = ? ORDER BY o.id",
+        (rid,)).fetchall()
+    return rows
 
 
 def set_status(conn: Connection, rid: int, status: str) -> None:

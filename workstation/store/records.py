@@ -78,6 +78,26 @@ def insert_packed_in_key_order(conn: Connection, first_id: int, rows: str, lines
     conn.execute(_INSERT_LINES, (first_id, lines))
 
 
+def insert_packed_in_key_order_or_duplicate(conn: Connection, first_id: int, rows: str, lines: str
+                                            ) -> tuple[str, int, str] | None:
+    """`insert_packed_in_key_order` inside a savepoint (inside the caller's transaction): a batch the unique
+    index refuses is rolled back alone, and the (tin, tax_year, tin_type) it repeats is returned; None once
+    inserted. An IntegrityError that is no repeated key is raised."""
+    conn.execute("SAVEPOINT records_batch")
+    try:
+        insert_packed_in_key_order(conn, first_id, rows, lines)
+    except IntegrityError:
+        conn.execute("ROLLBACK TO records_batch")
+        duplicate = first_duplicate(conn, packed_keys(conn, rows))
+        if duplicate is None:
+            raise
+        return duplicate
+    finally:
+        if conn.in_transaction:        # a full disk rolls the whole transaction back: nothing to release
+            conn.execute("RELEASE records_batch")
+    return None
+
+
 def upsert_packed(conn: Connection, rows: str, lines: str) -> None:
     """Insert a packed batch; a row whose TIN, year and type is on file replaces it (and its line)."""
     conn.execute(_UPSERT, (rows,))

@@ -18,6 +18,17 @@ def find(conn: Connection, request_id: str) -> tuple[int, str, str] | None:
     return row
 
 
+def request_id(conn: Connection, rid: int) -> str | None:
+    row = conn.execute("SELECT request_id FROM requests WHERE rid = ?", (rid,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def subject_periods(conn: Connection, rid: int, seq: int) -> str | None:
+    """The periods (';'-separated) one subject names; None when it names none."""
+    value: str | None = conn.execute("SELECT periods FROM subjects WHERE rid = ? AND seq = ?", (rid, seq)).fetchone()[0]
+    return value
+
+
 def insert(conn: Connection, *, request_id: str, received_on: str, authority: str, agency: str,
            agency_code: str | None, due_on: str | None, package: str, source: str, imported_at: str,
            imported_by: str) -> int:
