@@ -131,6 +131,13 @@ SUBJECT_DEFECTS = (   # (weight, code, outcome, message, status, matched)
 )
 
 
+def _hash_lines(plan: Any, findings: Any, batch: list[tuple]) -> None:
+    """The plan and findings hash lines of result rows (rid, seq, ref, status, matched, findings, released,
+    withheld), as the evaluation makes them (service/subject_pass.py)."""
+    plan.update(b"".join(ev.plan_line(r[2], r[6], r[7]) for r in batch))
+    findings.update("".join(f"{r[2]}\t{r[5]}\n" for r in batch).encode())
+
+
 def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int) -> None:
     """The 1,280,000-subject request's results, built directly (see the module docstring)."""
     import hashlib
@@ -157,12 +164,10 @@ def construct_bulk(s: Any, work: Path, bulk: int, periods: list[str], seed: int)
             batch.append((rid, seq, str(seq + 1), status, f"{300000000 + seq}:SSN" if matched else None,
                           json.dumps(findings, separators=(",", ":")), "", f"name:{code},address:{code}"))
             if len(batch) == 50_000:
-                plan.update(ev.plan_lines(batch))
-                findings_hash.update(ev.findings_lines(batch))
+                _hash_lines(plan, findings_hash, batch)
                 ev.insert_results(s.conn, batch)
                 batch = []
-        plan.update(ev.plan_lines(batch))
-        findings_hash.update(ev.findings_lines(batch))
+        _hash_lines(plan, findings_hash, batch)
         ev.insert_results(s.conn, batch)
         s.conn.execute("UPDATE requests SET subject_count = ? WHERE rid = ?", (bulk, rid))
         counts = {"subjects": bulk, "releasable": 0, "withheld": bulk - no_record, "no_record": no_record}

@@ -76,10 +76,16 @@ class _AtIssueTime(hanko.PdfSigner):
 
 class _LetterWriter(IncrementalPdfFileWriter):
     """An incremental update that leaves the letter's metadata alone: pyHanko would otherwise stamp /ModDate
-    with the wall clock and rewrite the XMP packet that carries the log checkpoint."""
+    with the wall clock and rewrite the XMP packet that carries the log checkpoint; nor does it raise the PDF
+    version past PDF/A-2's 1.7."""
 
     def _update_meta(self) -> None:
         return None
+
+    def ensure_output_version(self, version: tuple[int, int]) -> None:
+        """A letter is PDF/A-2, which is PDF 1.7: pyHanko would mark an ECDSA signature's file as PDF 2.0 (ISO
+        32002). It stays 1.7, the ISO 32002 extension declared in the catalog as before."""
+        super().ensure_output_version(min(version, (1, 7)))
 
 
 def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: datetime, reason: str) -> bytes:

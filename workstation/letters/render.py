@@ -1,13 +1,14 @@
-"""`render`: a letter's PDF bytes from its input. Same input, same bytes: reportlab's invariant mode, the PDF
-dates taken from the decision, and no random ids anywhere; the audit-log checkpoint the letter carries is
-part of its input (printed, in a QR code, and in the XMP metadata)."""
+"""`render`: a letter's PDF bytes from its input, a tagged PDF/A-2B and PDF/UA-1 file (layout.py, archival.py).
+Same input, same bytes: the PDF dates and the file identifier come from the decision, and nothing is random;
+the audit-log checkpoint the letter carries is part of its input (printed, in a QR code, and in the XMP
+metadata)."""
 
 from __future__ import annotations
 
-from .. import letter_checkpoint
 from . import declination, foia, parts, transmittal, verification
+from .archival import Meta
 from .document import LetterInput
-from .layout import Frame, Meta, PageWriter
+from .layout import Frame, PageWriter
 
 KINDS = {"transmittal": transmittal.draw, "declination": declination.draw, "foia-response": foia.draw}
 
@@ -27,8 +28,7 @@ def render(d: LetterInput) -> tuple[bytes, int]:
     mark = verification.marker(d.verification)
     meta = Meta(title=f"{d.texts['title']} - {d.package.request_id}", author=d.office.name,
                 subject=f"{mark} kind={d.kind}", keywords=mark, creator=f"Disclosure Workstation {mark}",
-                created=pdf_date(d.created),
-                xmp=letter_checkpoint.xmp_packet(d.checkpoint.note) if d.checkpoint else None)
+                created=pdf_date(d.created), checkpoint=d.checkpoint.note if d.checkpoint else None)
     w = PageWriter(frame, meta)
     fmt = parts.placeholders(d)
     KINDS[d.kind](w, d, fmt)
