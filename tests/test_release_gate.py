@@ -168,10 +168,10 @@ def test_the_document_information_is_read(cli: Cli, tmp_path: Path, monkeypatch)
 
 
 def test_xmp_is_read(cli: Cli, tmp_path: Path, monkeypatch) -> None:
-    from workstation import letter_checkpoint
+    from workstation.letters import archival
 
-    packet = letter_checkpoint.xmp_packet
-    monkeypatch.setattr(letter_checkpoint, "xmp_packet", lambda note: packet(note).replace(
+    packet = archival.xmp
+    monkeypatch.setattr(archival, "xmp", lambda meta: packet(meta).replace(
         b"</x:xmpmeta>", f"<dws:Note>{HELD.name_on_file}</dws:Note></x:xmpmeta>".encode()))
     _refused(cli, "LTR-PARTIAL", tmp_path, element="name", ref="4", where="XMP metadata",
              canaries=(HELD.name_on_file,))
@@ -202,19 +202,16 @@ def test_a_namesake_shown_once_more_than_released_is_refused(cli: Cli, tmp_path:
 
 def test_a_letter_that_cannot_be_read_back_entirely_is_refused(cli: Cli, tmp_path: Path, monkeypatch) -> None:
     """An image on the page: its pixels could show anything, so the gate does not pass it."""
-    import io
-
-    from PIL import Image
-    from reportlab.lib.utils import ImageReader
-
     from workstation.letters.layout import PageWriter
 
     finish = PageWriter.finish
 
     def with_image(self: PageWriter) -> tuple[bytes, int]:
-        png = io.BytesIO()
-        Image.new("L", (8, 8), 255).save(png, "PNG")
-        self.c.drawImage(ImageReader(io.BytesIO(png.getvalue())), 72, 72, 20, 20)
+        pdf = self.file.pdf
+        image = pdf.reserve()
+        pdf.stream(image, "/Type/XObject/Subtype/Image/Width 8/Height 8/ColorSpace/DeviceGray/BitsPerComponent 8",
+                   bytes([255]) * 64)
+        self._figures.append(f"q 20 0 0 20 72 72 cm /Im{image} Do Q")     # drawn (unnamed in the resources)
         return finish(self)
 
     monkeypatch.setattr(PageWriter, "finish", with_image)

@@ -23,6 +23,7 @@ from .pdfwrite import PdfWriter, name, ref, string
 from .structure import Structure
 
 LANG = "en-US"
+SIGNATURE_FIELD = "DWS-Letter-Signature"      # the empty signature field pyHanko signs (pades.py)
 PAGE_W, PAGE_H = 612.0, 792.0             # US Letter
 FONT_RESOURCES = {fonts.REGULAR: "F1", fonts.BOLD: "F2", fonts.MONO: "F3"}
 PAGE_COUNT = "PC"                         # the form XObject that prints "M" of "Page N of M"
@@ -100,8 +101,9 @@ class LetterFile:
         self.pages_id, self.resources_id, self.count_id = pdf.reserve(), pdf.reserve(), pdf.reserve()
         self.font_ids = {key: pdf.reserve() for key in FONT_RESOURCES}
         self.page_ids: list[int] = []
+        self.widgets: list[tuple[int, int, int, str]] = []     # (object, page, /StructParent key, tooltip)
 
-    def add_page(self, content: bytes) -> None:
+    def add_page(self, content: bytes, annots: list[int] | None = None) -> None:
         """One page: its content stream and its page object (/StructParents: its index in the parent tree;
         /Tabs /S: annotations, such as a signature's, in structure order)."""
         pdf = self.pdf
@@ -109,7 +111,8 @@ class LetterFile:
         pdf.stream(contents, "", content)
         pdf.put(page, f"<</Type/Page/Parent {ref(self.pages_id)}/MediaBox[0 0 {PAGE_W:g} {PAGE_H:g}]"
                       f"/Resources {ref(self.resources_id)}/Contents {ref(contents)}"
-                      f"/StructParents {len(self.page_ids)}/Tabs/S>>")
+                      f"/StructParents {len(self.page_ids)}/Tabs/S"
+                      + (f"/Annots[{' '.join(ref(a) for a in annots)}]" if annots else "") + ">>")
         self.page_ids.append(page)
 
     def finish(self, structure: Structure, page_count: str) -> bytes:
@@ -129,6 +132,7 @@ class LetterFile:
             self._font(font_id, fonts.font(key))
         tree = pdf.reserve()
         structure.write(pdf, self.page_ids, tree)
+        fields = self._widgets(len(self.page_ids))
         metadata = pdf.reserve(4)
         icc, catalog, info = metadata + 1, metadata + 2, metadata + 3
         pdf.stream(metadata, "/Type/Metadata/Subtype/XML", xmp(meta), compress=False)
@@ -138,13 +142,26 @@ class LetterFile:
         pdf.put(catalog, f"<</Type/Catalog/Pages {ref(self.pages_id)}/Metadata {ref(metadata)}"
                          f"/StructTreeRoot {ref(tree)}/MarkInfo<</Marked true>>/Lang{string(LANG)}"
                          f"/ViewerPreferences<</DisplayDocTitle true>>/OutputIntents[{intent}]"
-                         f"/PageLayout/OneColumn>>")
+                         f"/AcroForm<</Fields[{fields}]>>/PageLayout/OneColumn>>")
         # Uncompressed and top-level: `dws verify-letter` finds a letter's marker in these bytes.
         pdf.put(info, f"<</Title{string(meta.title)}/Author{string(meta.author)}/Subject{string(meta.subject)}"
                       f"/Keywords{string(meta.keywords)}/Creator{string(meta.creator)}"
                       f"/Producer{string(meta.producer)}/CreationDate({meta.created})/ModDate({meta.created})>>")
         identity = hashlib.sha256("\n".join((meta.subject, meta.created, meta.title)).encode()).digest()[:16]
         return pdf.finish(catalog, info, identity)
+
+    def _widgets(self, pages: int) -> str:
+        """The empty signature field(s): merged field and widget, invisible (no area) but printable as PDF/A
+        wants, described for assistive technology (/TU), tagged (a Form element), with an empty appearance.
+        Returns the AcroForm's /Fields entries."""
+        pdf = self.pdf
+        for obj, page, key, tooltip in self.widgets:
+            appearance = pdf.reserve()
+            pdf.stream(appearance, "/Type/XObject/Subtype/Form/BBox[0 0 0 0]", b"")
+            pdf.put(obj, f"<</Type/Annot/Subtype/Widget/FT/Sig/T{string(SIGNATURE_FIELD)}/TU{string(tooltip)}/F 132"
+                         f"/Rect[0 0 0 0]/P {ref(self.page_ids[page])}/StructParent {pages + key}"
+                         f"/AP<</N {ref(appearance)}>>>>")
+        return " ".join(ref(obj) for obj, *_rest in self.widgets)
 
     def _font(self, font_id: int, f: fonts.EmbeddedFont) -> None:
         pdf = self.pdf

@@ -60,6 +60,7 @@ class PageWriter:
         self._font: tuple[str, float] | None = None
         self._rules: list[str] = []
         self._figures: list[str] = []
+        self._annots: list[int] = []
         self._want: int | str = 0          # what text drawn now belongs to: an element, or an artifact's operator
         self._marked: int | str | None = None   # the marked-content sequence open in the text object, if any
         self._saved: list[int | str] = []
@@ -133,6 +134,15 @@ class PageWriter:
         with self.tag("Figure", Extra(alt=alt)) as element:
             mcid = self.structure.mark(element)
             self._figures.append(f"/Figure <</MCID {mcid}>> BDC q 0 g\n" + "\n".join(path) + "\nf Q EMC")
+
+    def signature_field(self, tooltip: str) -> None:
+        """The empty field the letter's signature goes into (archival.LetterFile), on this page, as a Form
+        element with its description."""
+        obj = self.file.pdf.reserve()
+        with self.tag("Form") as element:
+            key = self.structure.annotation(element, obj)
+        self._annots.append(obj)
+        self.file.widgets.append((obj, self.page - 1, key, tooltip))
 
     # --- flow --------------------------------------------------------------------------------------
     def need(self, height: float) -> None:
@@ -222,8 +232,8 @@ class PageWriter:
             self._ops.append("EMC")
         parts.append("BT 0 g\n" + "\n".join(self._ops) + "\nET")
         parts.append(f"{FOOTER} q 1 0 0 1 {x:.2f} {y:.2f} cm /{PAGE_COUNT} Do Q EMC")
-        self.file.add_page("\n".join(parts).encode("latin-1"))
-        self._ops, self._rules, self._figures, self._font, self._marked = [], [], [], None, None
+        self.file.add_page("\n".join(parts).encode("latin-1"), self._annots)
+        self._ops, self._rules, self._figures, self._annots, self._font, self._marked = [], [], [], [], None, None
 
     def finish(self) -> tuple[bytes, int]:
         """Close the last page, define the page count, and return (PDF bytes, pages)."""

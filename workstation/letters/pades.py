@@ -32,8 +32,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from ..keys import ca
 from ..keys import primitives as p
 from ..keys.signer import Signer
+from .archival import SIGNATURE_FIELD
 
-FIELD = "DWS-Letter-Signature"
+FIELD = SIGNATURE_FIELD       # the empty field every letter carries (archival.py): pyHanko fills it
 PLACEHOLDER = bytes(72)        # the longest DER ECDSA P-256 signature (pyHanko asks for one to size a CMS)
 CMS_OVERHEAD = 2048            # bytes reserved for the CMS beyond its two certificates: the signed attributes,
                                # the signer info and the signature take about 700; reserving them outright spares

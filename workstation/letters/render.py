@@ -35,4 +35,5 @@ def render(d: LetterInput) -> tuple[bytes, int]:
     verification.draw_block(w, d.verification, d.texts)
     if d.checkpoint is not None:
         verification.draw_checkpoint(w, d.checkpoint, d.texts)
+    w.signature_field(c["verification"]["signature_field"])
     return w.finish()

@@ -36,6 +36,7 @@ class Structure:
         self.extra: dict[int, Extra] = {}
         self.stack: list[int] = [ROOT]
         self.page_marks: list[list[int]] = []      # page -> element of each MCID, in MCID order
+        self.objrs: dict[int, tuple[int, int]] = {}     # element -> (annotation object, page) it stands for
 
     @property
     def current(self) -> int:
@@ -69,19 +70,27 @@ class Structure:
         self.kids[element].append((len(self.page_marks) - 1, mcid))
         return mcid
 
+    def annotation(self, element: int, obj: int) -> int:
+        """`element` stands for the annotation `obj` on the current page; returns the annotation's
+        /StructParent key (after the pages' keys)."""
+        self.objrs[element] = (obj, len(self.page_marks) - 1)
+        return len(self.objrs) - 1
+
     def write(self, pdf: PdfWriter, page_ids: list[int], tree_root: int) -> None:
-        """Every element, the parent tree (a number tree keyed by each page's /StructParents, its page index)
-        and the structure tree root, into object streams."""
+        """Every element, the parent tree (a number tree keyed by each page's /StructParents, its page index,
+        then by each annotation's /StructParent) and the structure tree root, into object streams."""
         first = pdf.reserve(len(self.roles))
         parent_tree = pdf.reserve()
         arrays = pdf.reserve(len(self.page_marks))
         pdf.pack_many(self._elements(first, page_ids, tree_root))
         pdf.pack_many((arrays + p, "[" + " ".join(f"{first + e} 0 R" for e in marks) + "]")
                       for p, marks in enumerate(self.page_marks))
-        nums = " ".join(f"{p} {arrays + p} 0 R" for p in range(len(self.page_marks)))
-        pdf.pack(parent_tree, f"<</Nums[{nums}]>>")
+        pages = len(self.page_marks)
+        nums = [f"{p} {arrays + p} 0 R" for p in range(pages)]
+        nums += [f"{pages + k} {first + e} 0 R" for k, e in enumerate(self.objrs)]
+        pdf.pack(parent_tree, f"<</Nums[{' '.join(nums)}]>>")
         pdf.pack(tree_root, f"<</Type/StructTreeRoot/K {ref(first)}/ParentTree {ref(parent_tree)}"
-                            f"/ParentTreeNextKey {len(self.page_marks)}>>")
+                            f"/ParentTreeNextKey {pages + len(self.objrs)}>>")
 
     def _elements(self, first: int, page_ids: list[int], tree_root: int) -> Iterator[tuple[int, str]]:
         roles, parents, kids, extra = self.roles, self.parents, self.kids, self.extra
@@ -90,10 +99,13 @@ class Structure:
             own = kids[e]
             head = f"<</S/{roles[e]}/P {parent}"
             pages = {k[0] for k in own if isinstance(k, tuple)}
+            objr = self.objrs.get(e)
+            if objr is not None:
+                pages.add(objr[1])
             page = min(pages) if pages else None
             if page is not None:
                 head += f"/Pg {page_ids[page]} 0 R"
-            if len(own) == 1 and isinstance(own[0], tuple) and len(pages) == 1:
+            if len(own) == 1 and isinstance(own[0], tuple) and len(pages) == 1 and objr is None:
                 body = f"/K {own[0][1]}"
             else:
                 items = []
@@ -104,6 +116,8 @@ class Structure:
                         items.append(str(k[1]))
                     else:
                         items.append(f"<</Type/MCR/Pg {page_ids[k[0]]} 0 R/MCID {k[1]}>>")
+                if objr is not None:
+                    items.append(f"<</Type/OBJR/Obj {objr[0]} 0 R>>")
                 body = "/K[" + " ".join(items) + "]" if items else ""
             more = extra.get(e)
             if more is not None:
