@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..redaction.scan import mask_free_text
+from ..settings import same_text as same
 from .document import Group, LetterInput
 from .layout import CONTENT_W, LEADING, MARGIN, PAGE_W, PageWriter
 from .text import BOLD
@@ -48,11 +49,6 @@ def placeholders(d: LetterInput) -> dict[str, Any]:
         "foia_public_liaison": d.office.foia_public_liaison,
         "appeal_address": "; ".join(d.office.foia_appeal_lines),
     }
-
-
-def same(a: str, b: str) -> bool:
-    """The same words, whatever the case and spacing."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def recipient_lines(d: LetterInput) -> list[str]:

@@ -16,7 +16,7 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
 It fails closed: what it cannot read is listed in `unreadable` (a filter it does not implement, a stream that
 does not inflate, an image, a composite font whose glyphs it cannot map to text), and the gate refuses such
 a letter, since it cannot vouch for it. Only font programs and cross-reference streams are skipped unread:
-they hold no text of the document.
+they hold no text of the document, and nor do ICC colour profiles (a letter's output intent).
 
 Speed: the strings of a content stream are found by one regular expression (possessive, so no backtracking
 blows up on malformed input); a 956-page, 47,000-entry schedule reads in a few tenths of a second.
@@ -61,6 +61,8 @@ _EMBEDDED = re.compile(rb"/Type\s*/EmbeddedFile\b")
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
 _XREF = re.compile(rb"/Type\s*/XRef\b")
 _PREDICTOR = re.compile(rb"/Predictor\s+(\d+)")
+_ICC_PROFILE = re.compile(rb"/N\s+[134]\b")         # an ICCBased colour space's stream: /N components
+_ICC_SIGNATURE = b"acsp"                             # bytes 36-39 of every ICC profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ def _stream(out: Readback, pages: list[str], outside: list[bytes], label: str, h
     decoded = _decode(raw, header)
     if isinstance(decoded, str):
         out.unreadable.append(f"{label}: {decoded}")
+        return
+    if _ICC_PROFILE.search(header) and decoded[36:40] == _ICC_SIGNATURE:
         return
     if _METADATA.search(header):
         out.parts.append(Part(XMP, html.unescape(decoded.decode("utf-8", "replace"))))

@@ -11,7 +11,7 @@ from .. import clock as clocks
 from .. import policy
 from ..errors import InputError
 from ..model import CourtOrder, QueueRow, RequestPackage, SettingRow, SubjectFinding, SubjectRow
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce, pair_refusal
 from ..store import auditlog, db, opening, orders, queue
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
@@ -154,6 +154,9 @@ class Session(LogMixin, UsersMixin):
             raise InputError(f"unknown setting {key!r}") from None
         except ValueError as exc:
             raise InputError(f"setting {key!r}: {exc}") from None
+        refused = pair_refusal(key, value, self.settings())
+        if refused:
+            raise InputError(f"setting {key!r}: {refused}")
         old = settings_sql.get(self.conn, key)
         with db.transaction(self.conn):
             settings_sql.put(self.conn, key, value, self.user)
