@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def test_the_requesters_name_is_printed_once_in_the_address_block(demo_letters: 
     for rid in LETTERS:                       # no line of any letter's address block repeats the line above
         lines = _lines(demo_letters[rid])
         re_line = next(n for n, line in enumerate(lines) if line.startswith("Re:"))
-        assert all(a != b for a, b in zip(lines[:re_line], lines[1:re_line], strict=False)), rid
+        assert all(a != b for a, b in pairwise(lines[:re_line])), rid
 
 
 def test_a_filing_status_is_printed_in_words(demo_letters: dict[str, Letter]) -> None:
