@@ -1,9 +1,12 @@
 """Letters benchmark (issues 5 and 14): a transmittal whose schedule lists 47,000 subjects (<= 30 s, bounded
 memory), a one-subject letter (<= 300 ms) and a declination for 1,280,000 subjects (<= 20 s); and what the PAdES
 signature adds (issue 14): <= 30 ms to the one-subject letter, <= 5 % to the 47,000-subject transmittal;
-and the release gate on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run).
+the release gate on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run); and what
+tagging and PDF/A add (issue 22): <= 20 % to the one-subject letter, <= 10 % to the 47,000-subject
+transmittal, against the same letters issued by the program before letters were tagged (letters_baseline.py).
 
     .venv/bin/python bench/letters.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
+                                      [--baseline auto|REV|none]
 
 Inputs (built once per work folder, reused with --keep):
 * the transmittal and the one-subject letter go through the real pipeline: taxpayer records written by the
@@ -45,6 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import letters_baseline  # bench/letters_baseline.py
 import release_gate as release_gate_bench  # bench/release_gate.py (this folder is on sys.path)
 
 from workstation.canonical import utc_now
@@ -284,6 +288,8 @@ def main() -> int:
     p.add_argument("--work", type=Path)
     p.add_argument("--keep", action="store_true")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--baseline", default="auto", help="the revision whose untagged letters tagging is judged "
+                   "against (auto: the one before letters were tagged; none: skip)")
     args = p.parse_args()
     os.environ["DWS_NO_KEYRING"] = "1"
     os.umask(0o077)
@@ -340,6 +346,13 @@ def main() -> int:
                 verdict = f"{figure:.1f} {unit} <= {target:g} {unit} {'PASS' if passed else 'FAIL'}"
             print(f"{r['request']:<30} {r['signing_s'] * 1000:>7.1f}ms {rest:>18.3f}s {share:>7.2f}%  {verdict}"
                   f"   ({r['passphrase_s']:.2f} s)")
+        rev = letters_baseline.baseline_rev(args.baseline)
+        if rev is not None:
+            base = letters_baseline.measure_at(rev, store, [ONE] * (1 + WARM_RUNS) + [BIG])
+            untagged = {"one": statistics.median(r["seconds"] for r in base[1:1 + WARM_RUNS]),
+                        "big": base[-1]["seconds"]}
+            big = next(r for r in results if r["request"] == BIG)
+            ok &= letters_baseline.report(rev, {"one": warm["seconds"], "big": big["seconds"]}, untagged)
         gate = release_gate_bench.run_phase(store, "rita", pw("rita"), [BIG])
         ok &= release_gate_bench.report(gate, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))
