@@ -93,13 +93,24 @@ class Structure:
                             f"/ParentTreeNextKey {pages + len(self.objrs)}>>")
 
     def _elements(self, first: int, page_ids: list[int], tree_root: int) -> Iterator[tuple[int, str]]:
-        roles, parents, kids, extra = self.roles, self.parents, self.kids, self.extra
+        roles, parents, kids, extra, objrs = self.roles, self.parents, self.kids, self.extra, self.objrs
         for e in range(len(roles)):
-            parent = ref(tree_root) if e == ROOT else ref(first + parents[e])
             own = kids[e]
+            # The common cases first (a 47,000-subject schedule: a cell with one marked-content sequence, a row
+            # of cells), written without the general path's bookkeeping.
+            if e not in extra and e not in objrs and e != ROOT:
+                if len(own) == 1 and type(own[0]) is tuple:
+                    yield first + e, (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/Pg {page_ids[own[0][0]]} 0 R"
+                                      f"/K {own[0][1]}>>")
+                    continue
+                if own and all(type(k) is int for k in own):
+                    yield first + e, (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/K["
+                                      + " ".join([f"{first + k} 0 R" for k in own]) + "]>>")    # type: ignore[operator]
+                    continue
+            parent = ref(tree_root) if e == ROOT else ref(first + parents[e])
             head = f"<</S/{roles[e]}/P {parent}"
             pages = {k[0] for k in own if isinstance(k, tuple)}
-            objr = self.objrs.get(e)
+            objr = objrs.get(e)
             if objr is not None:
                 pages.add(objr[1])
             page = min(pages) if pages else None

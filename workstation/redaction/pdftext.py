@@ -248,6 +248,9 @@ def _document_strings(dictionaries: bytes) -> str:
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    out += [_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n).decode("cp1252", "replace")
-            for n in _NAME.findall(rest)]
+    names = _NAME.findall(rest)          # a tagged letter's structure tree holds about a million names: one decode
+    joined = b"\n".join(names)
+    if b"#" in joined:
+        joined = b"\n".join(_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n) for n in names)
+    out.append(joined.decode("cp1252", "replace"))
     return "\n".join(out)
