@@ -202,16 +202,19 @@ def test_a_namesake_shown_once_more_than_released_is_refused(cli: Cli, tmp_path:
 
 def test_a_letter_that_cannot_be_read_back_entirely_is_refused(cli: Cli, tmp_path: Path, monkeypatch) -> None:
     """An image on the page: its pixels could show anything, so the gate does not pass it."""
+    import io
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
     from workstation.letters.layout import PageWriter
 
     finish = PageWriter.finish
 
     def with_image(self: PageWriter) -> tuple[bytes, int]:
-        pdf = self.file.pdf
-        image = pdf.reserve()
-        pdf.stream(image, "/Type/XObject/Subtype/Image/Width 8/Height 8/ColorSpace/DeviceGray/BitsPerComponent 8",
-                   bytes([255]) * 64)
-        self._figures.append(f"q 20 0 0 20 72 72 cm /Im{image} Do Q")     # drawn (unnamed in the resources)
+        png = io.BytesIO()
+        Image.new("L", (8, 8), 255).save(png, "PNG")
+        self.c.drawImage(ImageReader(io.BytesIO(png.getvalue())), 72, 72, 20, 20)
         return finish(self)
 
     monkeypatch.setattr(PageWriter, "finish", with_image)

@@ -1,32 +1,44 @@
-"""A letter as a file: PDF/A-2 (level B) and PDF/UA-1.
+"""A letter as a file: PDF/A-2 (level B) and PDF/UA-1, what reportlab's canvas makes and the catalog entries
+added here through its document objects.
 
 What makes it so, besides the tagged pages (structure.py): every font embedded (fonts.py); an sRGB output
 intent (the ICC profile shipped in resources/color, with its licence), under which the pages' DeviceGray is
 allowed; an XMP packet that repeats the document information exactly and identifies the file as PDF/A-2B and
 PDF/UA-1 (with the PDF/A extension schemas that declare pdfuaid and the audit-log checkpoint's property);
-/MarkInfo, /Lang en-US, and /ViewerPreferences /DisplayDocTitle, so a viewer shows the title, not the file name.
+/MarkInfo, /Lang en-US, and /ViewerPreferences /DisplayDocTitle, so a viewer shows the title, not the file name;
+every stream with the end-of-line marker before `endstream` that PDF/A wants (rlobjects.ArchivalStream).
 
-Deterministic: the dates are the letter's issue time, the file identifier a hash of the letter's identity.
+Deterministic: reportlab's invariant mode, the dates the letter's issue time; reportlab's file identifier is a
+digest of the document information, which names the letter.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib import resources
 
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFCatalog,
+    PDFDictionary,
+    PDFDocument,
+    PDFName,
+    PDFObjectReference,
+    PDFPage,
+    PDFString,
+)
+from reportlab.pdfgen.canvas import Canvas
+
 from .. import letter_checkpoint
-from . import fonts
-from .pdfwrite import PdfWriter, name, ref, string
-from .structure import Structure
+from .rlobjects import ArchivalStream
 
 LANG = "en-US"
 SIGNATURE_FIELD = "DWS-Letter-Signature"      # the empty signature field pyHanko signs (pades.py)
-PAGE_W, PAGE_H = 612.0, 792.0             # US Letter
-FONT_RESOURCES = {fonts.REGULAR: "F1", fonts.BOLD: "F2", fonts.MONO: "F3"}
-PAGE_COUNT = "PC"                         # the form XObject that prints "M" of "Page N of M"
+VERSION = (1, 7)                          # PDF/A-2 is based on PDF 1.7
+CATALOG_KEYS = [*PDFCatalog.__NoDefault__, "OutputIntents"]        # what reportlab writes of the catalog, and
+PAGE_KEYS = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]      # of a page (its attributes of these names)
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
 PDFUA_SCHEMA = """<rdf:li rdf:parseType="Resource">
   <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
@@ -92,87 +104,58 @@ def icc_profile() -> bytes:
     return resources.files("resources").joinpath("color", "sRGB.icc").read_bytes()
 
 
-class LetterFile:
-    """The objects of one letter: pages written as they are finished, the rest when the file is."""
+def describe(c: Canvas, meta: Meta) -> None:
+    """The document information (reportlab's Info dictionary, uncompressed and top-level: `dws verify-letter`
+    finds a letter's marker in these bytes), both its dates the issue time."""
+    c.setTitle(meta.title)
+    c.setAuthor(meta.author)
+    c.setSubject(meta.subject)
+    c.setKeywords(meta.keywords)
+    c.setCreator(meta.creator)
+    c.setProducer(meta.producer)
+    c.setDateFormatter(lambda *_ymdhms: meta.created)
 
-    def __init__(self, meta: Meta) -> None:
-        self.meta = meta
-        self.pdf = pdf = PdfWriter()
-        self.pages_id, self.resources_id, self.count_id = pdf.reserve(), pdf.reserve(), pdf.reserve()
-        self.font_ids = {key: pdf.reserve() for key in FONT_RESOURCES}
-        self.page_ids: list[int] = []
-        self.widgets: list[tuple[int, int, int, str]] = []     # (object, page, /StructParent key, tooltip)
 
-    def add_page(self, content: bytes, annots: list[int] | None = None) -> None:
-        """One page: its content stream and its page object (/StructParents: its index in the parent tree;
-        /Tabs /S: annotations, such as a signature's, in structure order)."""
-        pdf = self.pdf
-        contents, page = pdf.reserve(), pdf.reserve()
-        pdf.stream(contents, "", content)
-        pdf.put(page, f"<</Type/Page/Parent {ref(self.pages_id)}/MediaBox[0 0 {PAGE_W:g} {PAGE_H:g}]"
-                      f"/Resources {ref(self.resources_id)}/Contents {ref(contents)}"
-                      f"/StructParents {len(self.page_ids)}/Tabs/S"
-                      + (f"/Annots[{' '.join(ref(a) for a in annots)}]" if annots else "") + ">>")
-        self.page_ids.append(page)
+def tag_page(page: PDFPage, index: int, content: bytes, annotations: list[PDFObjectReference]) -> None:
+    """A page reportlab has just made: its content stream (PDF/A's end-of-line before `endstream`), its key in
+    the parent tree (/StructParents: its index), annotations in structure order (/Tabs /S), and its
+    annotations."""
+    page.__NoDefault__ = PAGE_KEYS
+    page.Trans = None                        # reportlab's empty page transition
+    page.Contents = ArchivalStream({}, content)
+    page.StructParents = index
+    page.Tabs = PDFName("S")
+    if annotations:
+        page.Annots = PDFArray(annotations)
 
-    def finish(self, structure: Structure, page_count: str) -> bytes:
-        """The page tree, the page-count form (`page_count`: its text, e.g. "12"), fonts, structure tree,
-        metadata, output intent, catalog and document information; the file's bytes."""
-        pdf, meta = self.pdf, self.meta
-        kids = " ".join(ref(p) for p in self.page_ids)
-        pdf.put(self.pages_id, f"<</Type/Pages/Kids[{kids}]/Count {len(self.page_ids)}>>")
-        fonts_dict = "".join(f"/{res} {ref(self.font_ids[key])}" for key, res in FONT_RESOURCES.items())
-        pdf.put(self.resources_id, f"<</Font<<{fonts_dict}>>/XObject<</{PAGE_COUNT} {ref(self.count_id)}>>>>")
-        regular = FONT_RESOURCES[fonts.REGULAR]
-        width = sum(fonts.widths(fonts.REGULAR)[b] for b in page_count.encode()) * 8 / 1000
-        pdf.stream(self.count_id, f"/Type/XObject/Subtype/Form/BBox[0 -2 {width + 1:.2f} 8]"
-                                  f"/Resources<</Font<</{regular} {ref(self.font_ids[fonts.REGULAR])}>>>>",
-                   f"BT /{regular} 8 Tf 0 0 Td ({page_count}) Tj ET".encode())
-        for key, font_id in self.font_ids.items():
-            self._font(font_id, fonts.font(key))
-        tree = pdf.reserve()
-        structure.write(pdf, self.page_ids, tree)
-        fields = self._widgets(len(self.page_ids))
-        metadata = pdf.reserve(4)
-        icc, catalog, info = metadata + 1, metadata + 2, metadata + 3
-        pdf.stream(metadata, "/Type/Metadata/Subtype/XML", xmp(meta), compress=False)
-        pdf.stream(icc, "/N 3", icc_profile())
-        intent = (f"<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier{string(OUTPUT_CONDITION)}"
-                  f"/Info{string(OUTPUT_CONDITION)}/RegistryName(http://www.color.org)/DestOutputProfile {ref(icc)}>>")
-        pdf.put(catalog, f"<</Type/Catalog/Pages {ref(self.pages_id)}/Metadata {ref(metadata)}"
-                         f"/StructTreeRoot {ref(tree)}/MarkInfo<</Marked true>>/Lang{string(LANG)}"
-                         f"/ViewerPreferences<</DisplayDocTitle true>>/OutputIntents[{intent}]"
-                         f"/AcroForm<</Fields[{fields}]>>/PageLayout/OneColumn>>")
-        # Uncompressed and top-level: `dws verify-letter` finds a letter's marker in these bytes.
-        pdf.put(info, f"<</Title{string(meta.title)}/Author{string(meta.author)}/Subject{string(meta.subject)}"
-                      f"/Keywords{string(meta.keywords)}/Creator{string(meta.creator)}"
-                      f"/Producer{string(meta.producer)}/CreationDate({meta.created})/ModDate({meta.created})>>")
-        identity = hashlib.sha256("\n".join((meta.subject, meta.created, meta.title)).encode()).digest()[:16]
-        return pdf.finish(catalog, info, identity)
 
-    def _widgets(self, pages: int) -> str:
-        """The empty signature field(s): merged field and widget, invisible (no area) but printable as PDF/A
-        wants, described for assistive technology (/TU), tagged (a Form element), with an empty appearance.
-        Returns the AcroForm's /Fields entries."""
-        pdf = self.pdf
-        for obj, page, key, tooltip in self.widgets:
-            appearance = pdf.reserve()
-            pdf.stream(appearance, "/Type/XObject/Subtype/Form/BBox[0 0 0 0]", b"")
-            pdf.put(obj, f"<</Type/Annot/Subtype/Widget/FT/Sig/T{string(SIGNATURE_FIELD)}/TU{string(tooltip)}/F 132"
-                         f"/Rect[0 0 0 0]/P {ref(self.page_ids[page])}/StructParent {pages + key}"
-                         f"/AP<</N {ref(appearance)}>>>>")
-        return " ".join(ref(obj) for obj, *_rest in self.widgets)
+def signature_widget(doc: PDFDocument, tooltip: str) -> PDFDictionary:
+    """An empty signature field on the current page, for pyHanko to fill (pades.py): merged field and widget,
+    invisible (no area) but printable as PDF/A wants, described for assistive technology (/TU), with an empty
+    appearance. Its /StructParent is set when the page count is known."""
+    appearance = ArchivalStream({"Type": PDFName("XObject"), "Subtype": PDFName("Form"),
+                                 "BBox": PDFArray([0, 0, 0, 0])}, b"", compress=False)
+    return PDFDictionary({"Type": PDFName("Annot"), "Subtype": PDFName("Widget"), "FT": PDFName("Sig"),
+                          "T": PDFString(SIGNATURE_FIELD), "TU": PDFString(tooltip), "F": 132,
+                          "Rect": PDFArray([0, 0, 0, 0]), "P": doc.thisPageRef(),
+                          "AP": PDFDictionary({"N": doc.Reference(appearance)})})
 
-    def _font(self, font_id: int, f: fonts.EmbeddedFont) -> None:
-        pdf = self.pdf
-        descriptor = pdf.reserve(2)
-        program = descriptor + 1
-        pdf.stream(program, f"/Length1 {len(f.program)}", f.program)
-        bbox = " ".join(map(str, f.bbox))
-        pdf.pack(descriptor, f"<</Type/FontDescriptor/FontName{name(f.base_font)}/Flags {f.flags}"
-                             f"/FontBBox[{bbox}]/ItalicAngle 0/Ascent {f.ascent}/Descent {f.descent}"
-                             f"/CapHeight {f.cap_height}/StemV 80/FontFile2 {ref(program)}>>")
-        widths = " ".join(map(str, f.widths))
-        pdf.pack(font_id, f"<</Type/Font/Subtype/TrueType/BaseFont{name(f.base_font)}/FirstChar {fonts.FIRST}"
-                          f"/LastChar {fonts.LAST}/Widths[{widths}]/Encoding/WinAnsiEncoding"
-                          f"/FontDescriptor {ref(descriptor)}>>")
+
+def finish(doc: PDFDocument, meta: Meta, structure_root: PDFDictionary, fields: list[PDFObjectReference]) -> None:
+    """The catalog's archival and accessibility entries: XMP, structure tree, /MarkInfo, /ViewerPreferences,
+    the output intent and the form with its signature field(s). (/Lang: the canvas's `lang`.)"""
+    icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile()))
+    intent = PDFDictionary({"Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFA1"),
+                            "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
+                            "Info": PDFString(OUTPUT_CONDITION), "RegistryName": PDFString("http://www.color.org"),
+                            "DestOutputProfile": icc})
+    cat = doc.Catalog
+    cat.__NoDefault__ = CATALOG_KEYS
+    cat.Metadata = ArchivalStream({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}, xmp(meta),
+                                  compress=False)
+    cat.StructTreeRoot = structure_root
+    cat.MarkInfo = PDFDictionary({"Marked": "true"})
+    cat.ViewerPreferences = PDFDictionary({"DisplayDocTitle": "true"})
+    cat.OutputIntents = PDFArray([intent])
+    cat.AcroForm = PDFDictionary({"Fields": PDFArray(fields)})
+    cat.PageLayout = PDFName("OneColumn")

@@ -1,10 +1,13 @@
 """The fonts a letter embeds: Liberation Sans (regular, bold) and Liberation Mono, shipped in resources/fonts
-under the SIL Open Font License 1.1 (its text beside them), never fetched.
+under the SIL Open Font License 1.1 (its text beside them), never fetched; registered with reportlab
+(`register`), which writes them into each letter.
 
 PDF/A and PDF/UA want every font embedded; the release gate (redaction/pdftext.py) reads page text back as
 WinAnsi bytes. So each font is embedded as a simple TrueType font with /WinAnsiEncoding: the page content is
 the same cp1252 bytes it was with the standard Helvetica, and Liberation Sans has Helvetica's metrics (it is
-metric-compatible with Arial, which has Helvetica's), so lines break where they did.
+metric-compatible with Arial, which has Helvetica's), so lines break where they did. (reportlab's own TTFont
+would embed subsets of 256 glyphs coded in the order the text first uses them, with a ToUnicode map: the page
+bytes would no longer be WinAnsi text, and the gate could not read them as it does.)
 
 The program embedded is a subset of the shipped font: the glyphs of the WinAnsi repertoire (every character
 `text.pdf_safe` lets through), without hinting, made once per process by fontTools. It does not depend on the
@@ -19,10 +22,16 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFDocument, PDFName
+
+from .rlobjects import ArchivalStream
+
 REGULAR = "Sans"
 BOLD = "Sans-Bold"
 MONO = "Mono"
 FILES = {REGULAR: "LiberationSans-Regular.ttf", BOLD: "LiberationSans-Bold.ttf", MONO: "LiberationMono-Regular.ttf"}
+NAMES = {REGULAR: "DWS-LiberationSans", BOLD: "DWS-LiberationSans-Bold", MONO: "DWS-LiberationMono"}  # reportlab's
 FIRST, LAST = 32, 255          # the codes a letter's text uses (pdf_safe never yields a control character)
 
 
@@ -98,3 +107,45 @@ def font(key: str) -> EmbeddedFont:
 def widths(key: str) -> list[int]:
     """Advance widths indexed by byte code 0..255 (0 below FIRST), for measuring text."""
     return [0] * FIRST + list(font(key).widths)
+
+
+class LetterFont:
+    """One of the fonts as reportlab knows a font (pdfmetrics): a name, a face, and `addObjects`, which puts
+    the font dictionary, its descriptor and the subset program into a document the first time a page uses it
+    (the internal name F1, F2, ... and the page resources follow reportlab's standard fonts)."""
+
+    _dynamicFont = 0
+    _multiByte = 0
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.fontName = NAMES[key]
+        self.face = pdfmetrics.TypeFace(NAMES[key])
+        self.face.builtIn = 0
+
+    def stringWidth(self, text: str, size: float, encoding: str = "cp1252") -> float:
+        w = widths(self.key)
+        return sum(map(w.__getitem__, text.encode("cp1252", "replace"))) * size / 1000
+
+    def addObjects(self, doc: PDFDocument) -> None:
+        f = font(self.key)
+        internal = f"F{len(doc.fontMapping) + 1}"
+        program = doc.Reference(ArchivalStream({"Length1": len(f.program)}, f.program))
+        descriptor = doc.Reference(PDFDictionary({
+            "Type": PDFName("FontDescriptor"), "FontName": PDFName(f.base_font), "Flags": f.flags,
+            "FontBBox": PDFArray(list(f.bbox)), "ItalicAngle": 0, "Ascent": f.ascent, "Descent": f.descent,
+            "CapHeight": f.cap_height, "StemV": 80, "FontFile2": program}))
+        ref = doc.Reference(PDFDictionary({
+            "Type": PDFName("Font"), "Subtype": PDFName("TrueType"), "BaseFont": PDFName(f.base_font),
+            "FirstChar": FIRST, "LastChar": LAST, "Widths": PDFArray(list(f.widths)),
+            "Encoding": PDFName("WinAnsiEncoding"), "FontDescriptor": descriptor}), internal)
+        doc.idToObject[pdfdoc.BasicFonts].dict[internal] = ref
+        doc.fontMapping[self.fontName] = "/" + internal
+
+
+def register() -> None:
+    """Make the fonts known to reportlab by their NAMES (once per process; the programs are made when a
+    document first uses them)."""
+    for key, name in NAMES.items():
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(LetterFont(key))

@@ -1,9 +1,10 @@
-"""Pages: US Letter, the frame every page carries, text that flows from page to page, and its structure.
+"""Pages on a reportlab canvas: US Letter, the frame every page carries, text that flows from page to page, and
+its structure.
 
 The frame: office and letter reference at the top; the Federal Tax Information marking at the top and the
 bottom when the letter carries taxpayer data; "Page N of M" at the bottom. Text goes straight into the page
 content stream (see text.py). "M" is a form XObject drawn on every page and defined once the last page is
-known, so a 1,000-page schedule is drawn in one pass, each page written to the file when it is full.
+known, so a 1,000-page schedule is drawn in one pass, holding one page at a time.
 
 Tagged as it is drawn (structure.py): text belongs to the innermost element opened with `tag` (a paragraph,
 heading or line opens its own unless told `role=None`), or to an artifact (`artifact`: the frame, a table's
@@ -14,14 +15,22 @@ Black on white, no fills but the QR codes: it prints the same on a monochrome of
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .archival import FONT_RESOURCES, PAGE_COUNT, PAGE_H, PAGE_W, LetterFile, Meta
-from .structure import CONTAINERS, Extra, Structure
-from .text import BOLD, REGULAR, literal, width, wrap
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfbase.pdfdoc import BasicFonts, PDFArray, PDFDictionary, PDFName, PDFObjectReference
+from reportlab.pdfgen import canvas
 
+from . import archival, fonts
+from .archival import Meta
+from .rlobjects import ArchivalStream, number
+from .structure import CONTAINERS, Extra, Structure
+from .text import BOLD, MONO, REGULAR, literal, width, wrap
+
+PAGE_W, PAGE_H = letter
 MARGIN = 54.0                  # 0.75 in
 CONTENT_W = PAGE_W - 2 * MARGIN
 TOP = PAGE_H - 66.0            # the body starts below the header
@@ -32,6 +41,8 @@ SMALL = 7.5
 ARTIFACT = "/Artifact BMC"
 HEADER = "/Artifact <</Type/Pagination/Subtype/Header>> BDC"
 FOOTER = "/Artifact <</Type/Pagination/Subtype/Footer>> BDC"
+PAGES_FORM = "dwsPageCount"
+SIGNATURE = "dwsSignature"     # the signature field's annotation, as reportlab's document names it
 
 __all__ = ["BOTTOM", "CONTENT_W", "LEADING", "MARGIN", "PAGE_H", "PAGE_W", "TOP", "Frame", "Meta", "PageWriter"]
 
@@ -49,7 +60,13 @@ class PageWriter:
     """A cursor (`y`, top of the next line) over the current page; `new_page` when a block does not fit."""
 
     def __init__(self, frame: Frame, meta: Meta) -> None:
-        self.file = LetterFile(meta)
+        fonts.register()
+        self._buf = io.BytesIO()
+        c = self.c = canvas.Canvas(self._buf, pagesize=letter, invariant=1, pdfVersion=archival.VERSION,
+                                   lang=archival.LANG, initialFontName=fonts.NAMES[REGULAR])
+        archival.describe(c, meta)
+        self.meta = meta
+        self._names = {f: c._doc.getInternalFontName(fonts.NAMES[f]) for f in (REGULAR, BOLD, MONO)}
         self.structure = Structure()
         self.structure.new_page()
         self.frame = frame
@@ -60,7 +77,8 @@ class PageWriter:
         self._font: tuple[str, float] | None = None
         self._rules: list[str] = []
         self._figures: list[str] = []
-        self._annots: list[int] = []
+        self._annots: list[PDFObjectReference] = []
+        self._widgets: list[tuple[PDFDictionary, int, int]] = []     # (widget, its element, /StructParent key)
         self._want: int | str = 0          # what text drawn now belongs to: an element, or an artifact's operator
         self._marked: int | str | None = None   # the marked-content sequence open in the text object, if any
         self._saved: list[int | str] = []
@@ -113,7 +131,7 @@ class PageWriter:
         if self._marked != self._want:
             self._switch()
         if self._font != (font, size):
-            self._ops.append(f"/{FONT_RESOURCES[font]} {size:g} Tf")
+            self._ops.append(f"{self._names[font]} {size:g} Tf")
             self._font = (font, size)
         self._ops.append(f"1 0 0 1 {x:.2f} {baseline:.2f} Tm ({literal(s)}) Tj")
 
@@ -136,13 +154,15 @@ class PageWriter:
             self._figures.append(f"/Figure <</MCID {mcid}>> BDC q 0 g\n" + "\n".join(path) + "\nf Q EMC")
 
     def signature_field(self, tooltip: str) -> None:
-        """The empty field the letter's signature goes into (archival.LetterFile), on this page, as a Form
-        element with its description."""
-        obj = self.file.pdf.reserve()
+        """The empty field the letter's signature goes into (archival.signature_widget), on this page, as a
+        Form element with its description."""
+        doc = self.c._doc
+        widget = archival.signature_widget(doc, tooltip)
+        doc.addAnnotation(SIGNATURE, widget)
         with self.tag("Form") as element:
-            key = self.structure.annotation(element, obj)
-        self._annots.append(obj)
-        self.file.widgets.append((obj, self.page - 1, key, tooltip))
+            key = self.structure.annotation(element)
+        self._annots.append(doc.refAnnotation(SIGNATURE))
+        self._widgets.append((widget, element, key))
 
     # --- flow --------------------------------------------------------------------------------------
     def need(self, height: float) -> None:
@@ -223,6 +243,7 @@ class PageWriter:
         return x + width(label, REGULAR, 8), 34
 
     def _finish_page(self) -> None:
+        """The page's content (rules, figures, text, then the page count) onto the canvas, and the page made."""
         x, y = self._frame()
         parts = []
         if self._rules:
@@ -231,11 +252,34 @@ class PageWriter:
         if self._marked is not None:
             self._ops.append("EMC")
         parts.append("BT 0 g\n" + "\n".join(self._ops) + "\nET")
-        parts.append(f"{FOOTER} q 1 0 0 1 {x:.2f} {y:.2f} cm /{PAGE_COUNT} Do Q EMC")
-        self.file.add_page("\n".join(parts).encode("latin-1"), self._annots)
+        parts.append(f"{FOOTER} q 1 0 0 1 {x:.2f} {y:.2f} cm")
+        c = self.c
+        c.addLiteral("\n".join(parts))
+        c.doForm(PAGES_FORM)
+        c.addLiteral("Q EMC")
+        c.showPage()
+        page = c._doc.Pages.pages[-1]
+        archival.tag_page(page, len(c._doc.Pages.pages) - 1, page.stream.encode("latin-1"), self._annots)
         self._ops, self._rules, self._figures, self._annots, self._font, self._marked = [], [], [], [], None, None
 
     def finish(self) -> tuple[bytes, int]:
-        """Close the last page, define the page count, and return (PDF bytes, pages)."""
+        """Close the last page, define the page count, write the structure tree and the archival entries, and
+        return (PDF bytes, pages)."""
         self._finish_page()
-        return self.file.finish(self.structure, str(self.page)), self.page
+        doc = self.c._doc
+        count = str(self.page)
+        regular = self._names[REGULAR]
+        w = width(count, REGULAR, 8)
+        doc.addForm(PAGES_FORM, ArchivalStream({
+            "Type": PDFName("XObject"), "Subtype": PDFName("Form"), "BBox": PDFArray([0, -2, round(w + 1, 2), 8]),
+            "Resources": PDFDictionary({"Font": PDFObjectReference(BasicFonts)})},
+            f"BT {regular} 8 Tf 0 0 Td ({count}) Tj ET".encode()))
+        pages = [number(doc, f"Page{n}") for n in range(1, self.page + 1)]
+        annotations = {}
+        for widget, element, key in self._widgets:
+            widget["StructParent"] = self.page + key
+            annotations[element] = number(doc, doc.annotationName(SIGNATURE))
+        root = self.structure.write(doc, pages, annotations)
+        archival.finish(doc, self.meta, root, [doc.refAnnotation(SIGNATURE)] if self._widgets else [])
+        self.c.save()
+        return self._buf.getvalue(), self.page

@@ -1,5 +1,5 @@
 """The letter's logical structure (PDF/UA-1, ISO 32000-1 14.7-14.8), recorded while the pages are laid out and
-written as the structure tree when the file is finished.
+written as the structure tree, through reportlab's document objects (rlobjects.py), when the file is finished.
 
 Every piece of page content is either real content, in a marked-content sequence (`/P <</MCID n>> BDC ... EMC`)
 that belongs to one structure element, or an artifact (`/Artifact ... BMC/BDC ... EMC`): the running header
@@ -8,7 +8,8 @@ Document > H1 (the letter's title), H2 (section headings), P, L > LI > Lbl + LBo
 schedule; header cells scope their column), Figure (the QR codes, each with /Alt saying what it holds).
 
 Elements are kept as parallel lists (a 47,000-subject schedule makes about 190,000 of them): a role, the parent,
-and the kids in reading order: another element (an int) or a marked-content sequence (page, mcid).
+and the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). Each is
+written as one formatted line (`Formatted`), registered with the others at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .pdfwrite import PdfWriter, ref, string
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFName
+
+from .rlobjects import Formatted, register, text_string
 
 ROOT = 0                                  # the Document element
 CONTAINERS = frozenset({"Document", "Sect", "Div", "L", "LI", "Table", "TR"})   # never mark content themselves
@@ -36,7 +39,7 @@ class Structure:
         self.extra: dict[int, Extra] = {}
         self.stack: list[int] = [ROOT]
         self.page_marks: list[list[int]] = []      # page -> element of each MCID, in MCID order
-        self.objrs: dict[int, tuple[int, int]] = {}     # element -> (annotation object, page) it stands for
+        self.objrs: dict[int, int] = {}            # element -> the page of the annotation it stands for
 
     @property
     def current(self) -> int:
@@ -70,29 +73,35 @@ class Structure:
         self.kids[element].append((len(self.page_marks) - 1, mcid))
         return mcid
 
-    def annotation(self, element: int, obj: int) -> int:
-        """`element` stands for the annotation `obj` on the current page; returns the annotation's
-        /StructParent key (after the pages' keys)."""
-        self.objrs[element] = (obj, len(self.page_marks) - 1)
+    def annotation(self, element: int) -> int:
+        """`element` stands for an annotation on the current page; returns the annotation's /StructParent key
+        (after the pages' keys: add the page count)."""
+        self.objrs[element] = len(self.page_marks) - 1
         return len(self.objrs) - 1
 
-    def write(self, pdf: PdfWriter, page_ids: list[int], tree_root: int) -> None:
-        """Every element, the parent tree (a number tree keyed by each page's /StructParents, its page index,
-        then by each annotation's /StructParent) and the structure tree root, into object streams."""
-        first = pdf.reserve(len(self.roles))
-        parent_tree = pdf.reserve()
-        arrays = pdf.reserve(len(self.page_marks))
-        pdf.pack_many(self._elements(first, page_ids, tree_root))
-        pdf.pack_many((arrays + p, "[" + " ".join(f"{first + e} 0 R" for e in marks) + "]")
-                      for p, marks in enumerate(self.page_marks))
+    def write(self, doc: PDFDocument, page_numbers: list[int], annotations: dict[int, int]) -> PDFDictionary:
+        """The structure tree root, every element and the parent tree (a number tree keyed by each page's
+        /StructParents, its page index, then by each annotation's /StructParent) into reportlab's document
+        `doc`. `page_numbers`: each page's object number; `annotations`: the object number of the annotation
+        each element of `annotation` stands for. Returns the root, for the catalog."""
+        root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
+        root_number = register(doc, [root])
+        elements = [Formatted(b"") for _ in self.roles]
+        first = register(doc, elements)
+        for e, body in enumerate(self._elements(first, root_number, page_numbers, annotations)):
+            elements[e].body = body
         pages = len(self.page_marks)
+        arrays = register(doc, [Formatted(("[" + " ".join([f"{first + e} 0 R" for e in marks]) + "]").encode())
+                                for marks in self.page_marks])
         nums = [f"{p} {arrays + p} 0 R" for p in range(pages)]
         nums += [f"{pages + k} {first + e} 0 R" for k, e in enumerate(self.objrs)]
-        pdf.pack(parent_tree, f"<</Nums[{' '.join(nums)}]>>")
-        pdf.pack(tree_root, f"<</Type/StructTreeRoot/K {ref(first)}/ParentTree {ref(parent_tree)}"
-                            f"/ParentTreeNextKey {pages + len(self.objrs)}>>")
+        parent_tree = register(doc, [Formatted(f"<</Nums[{' '.join(nums)}]>>".encode())])
+        root.dict["K"] = Formatted(b"%d 0 R" % first)
+        root.dict["ParentTree"] = Formatted(b"%d 0 R" % parent_tree)
+        root.dict["ParentTreeNextKey"] = pages + len(self.objrs)
+        return root
 
-    def _elements(self, first: int, page_ids: list[int], tree_root: int) -> Iterator[tuple[int, str]]:
+    def _elements(self, first: int, root: int, page_ids: list[int], annotations: dict[int, int]) -> Iterator[bytes]:
         roles, parents, kids, extra, objrs = self.roles, self.parents, self.kids, self.extra, self.objrs
         for e in range(len(roles)):
             own = kids[e]
@@ -100,40 +109,43 @@ class Structure:
             # of cells), written without the general path's bookkeeping.
             if e not in extra and e not in objrs and e != ROOT:
                 if len(own) == 1 and type(own[0]) is tuple:
-                    yield first + e, (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/Pg {page_ids[own[0][0]]} 0 R"
-                                      f"/K {own[0][1]}>>")
+                    yield (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/Pg {page_ids[own[0][0]]} 0 R"
+                           f"/K {own[0][1]}>>").encode()
                     continue
                 if own and all(type(k) is int for k in own):
-                    yield first + e, (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/K["
-                                      + " ".join([f"{first + k} 0 R" for k in own]) + "]>>")    # type: ignore[operator]
+                    yield (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/K["
+                           + " ".join([f"{first + k} 0 R" for k in own]) + "]>>").encode()    # type: ignore[operator]
                     continue
-            parent = ref(tree_root) if e == ROOT else ref(first + parents[e])
-            head = f"<</S/{roles[e]}/P {parent}"
-            pages = {k[0] for k in own if isinstance(k, tuple)}
-            objr = objrs.get(e)
-            if objr is not None:
-                pages.add(objr[1])
-            page = min(pages) if pages else None
-            if page is not None:
-                head += f"/Pg {page_ids[page]} 0 R"
-            if len(own) == 1 and isinstance(own[0], tuple) and len(pages) == 1 and objr is None:
-                body = f"/K {own[0][1]}"
-            else:
-                items = []
-                for k in own:
-                    if isinstance(k, int):
-                        items.append(f"{first + k} 0 R")
-                    elif k[0] == page:
-                        items.append(str(k[1]))
-                    else:
-                        items.append(f"<</Type/MCR/Pg {page_ids[k[0]]} 0 R/MCID {k[1]}>>")
-                if objr is not None:
-                    items.append(f"<</Type/OBJR/Obj {objr[0]} 0 R>>")
-                body = "/K[" + " ".join(items) + "]" if items else ""
-            more = extra.get(e)
-            if more is not None:
-                if more.alt is not None:
-                    body += f"/Alt{string(more.alt)}"
-                if more.scope is not None:
-                    body += f"/A<</O/Table/Scope/{more.scope}>>"
-            yield first + e, head + body + ">>"
+            yield self._element(e, first, first + parents[e] if e != ROOT else root, page_ids, annotations.get(e))
+
+    def _element(self, e: int, first: int, parent: int, page_ids: list[int], annotation: int | None) -> bytes:
+        """Element `e` (numbered `first` + e) in general: kids on several pages, an annotation, alternate text
+        or attributes."""
+        own, more = self.kids[e], self.extra.get(e)
+        head = b"<</S/%s/P %d 0 R" % (self.roles[e].encode(), parent)
+        pages = {k[0] for k in own if isinstance(k, tuple)}
+        if e in self.objrs:
+            pages.add(self.objrs[e])
+        page = min(pages) if pages else None
+        if page is not None:
+            head += b"/Pg %d 0 R" % page_ids[page]
+        if len(own) == 1 and isinstance(own[0], tuple) and len(pages) == 1 and annotation is None:
+            body = b"/K %d" % own[0][1]
+        else:
+            items = []
+            for k in own:
+                if isinstance(k, int):
+                    items.append(b"%d 0 R" % (first + k))
+                elif k[0] == page:
+                    items.append(b"%d" % k[1])
+                else:
+                    items.append(b"<</Type/MCR/Pg %d 0 R/MCID %d>>" % (page_ids[k[0]], k[1]))
+            if annotation is not None:
+                items.append(b"<</Type/OBJR/Obj %d 0 R>>" % annotation)
+            body = b"/K[" + b" ".join(items) + b"]" if items else b""
+        if more is not None:
+            if more.alt is not None:
+                body += b"/Alt" + text_string(more.alt)
+            if more.scope is not None:
+                body += b"/A<</O/Table/Scope/%s>>" % more.scope.encode()
+        return head + body + b">>"
