@@ -62,6 +62,30 @@ class Structure:
             raise ValueError(f"structure: closing {self.roles[element]} while {self.roles[self.stack[-1]]} is open")
         self.stack.pop()
 
+    def row(self, filled: list[bool]) -> list[int]:
+        """A TR, child of the current element, with a TD per cell; each cell that holds text (`filled`) gets a
+        marked-content sequence on the current page. Returns their MCIDs, in order."""
+        roles, parents, kids, marks = self.roles, self.parents, self.kids, self.page_marks[-1]
+        parent, tr, page = self.stack[-1], len(roles), len(self.page_marks) - 1
+        cells: list[int | tuple[int, int]] = []
+        roles.append("TR")
+        parents.append(parent)
+        kids.append(cells)
+        kids[parent].append(tr)
+        mcids = []
+        for has_text in filled:
+            td = len(roles)
+            roles.append("TD")
+            parents.append(tr)
+            cells.append(td)
+            if has_text:
+                mcids.append(len(marks))
+                kids.append([(page, len(marks))])
+                marks.append(td)
+            else:
+                kids.append([])
+        return mcids
+
     def new_page(self) -> None:
         self.page_marks.append([])
 
@@ -86,10 +110,9 @@ class Structure:
         each element of `annotation` stands for. Returns the root, for the catalog."""
         root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
         root_number = register(doc, [root])
-        elements = [Formatted(b"") for _ in self.roles]
-        first = register(doc, elements)
-        for e, body in enumerate(self._elements(first, root_number, page_numbers, annotations)):
-            elements[e].body = body
+        first = root_number + 1
+        elements = [Formatted(body) for body in self._elements(first, root_number, page_numbers, annotations)]
+        register(doc, elements)
         pages = len(self.page_marks)
         arrays = register(doc, [Formatted(("[" + " ".join([f"{first + e} 0 R" for e in marks]) + "]").encode())
                                 for marks in self.page_marks])

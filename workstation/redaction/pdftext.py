@@ -34,6 +34,7 @@ PAGE, STRINGS, XMP, FILE = "page text", "document strings", "XMP metadata", "emb
 
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+_HEADER_SPAN = 64                  # bytes before "obj" an object header "12 0 obj" is looked for in
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
@@ -93,7 +94,9 @@ def read(data: bytes) -> Readback:
         head = data.rfind(b"obj", pos, m.start())
         header = data[head + 3 if head >= 0 else pos:m.start()]
         outside.append(data[pos:m.start()])
-        found = list(_OBJ.finditer(data, pos, m.start()))
+        # The object the stream belongs to: its header ends at the last "obj" before the stream (looked for
+        # near there: between two streams may lie thousands of objects, a tagged letter's structure elements).
+        found = list(_OBJ.finditer(data, max(pos, head - _HEADER_SPAN), head + 3)) if head >= 0 else []
         label = f"object {int(found[-1].group(1))}" if found else f"the stream at byte {m.start()}"
         start = m.end()
         end = _stream_end(data, start, header)
