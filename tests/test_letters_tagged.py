@@ -204,3 +204,26 @@ def test_the_pages_read_back_exactly_and_the_qr_code_scans(demo_letters: dict[st
     scanned = subprocess.run(["zbarimg", "-q", "--raw", str(pages[-1])], capture_output=True, text=True).stdout
     letter_id = re.search(rb"letter=(L-[0-9A-F]{12})", letter.pdf).group(1).decode()
     assert f"DWS-LETTER/1 {letter_id}" in scanned and "disclosure-workstation/" in scanned
+
+
+@pytest.mark.parametrize("rid", ["DEMO-I2-PARTIAL", "DEMO-I2-BULK"])
+def test_the_signers_reader_reads_the_cross_reference_table_as_pyhanko_does(demo_letters: dict[str, Letter],
+                                                                           rid: str) -> None:
+    """pades_reader reads a letter's table at once (190,000 entries in a big schedule); what it makes of it is
+    what pyHanko's own reader makes, for the rendered letter, the signed one (two revisions) and the letter
+    rewritten with a cross-reference stream (read by pyHanko's code)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from workstation.letters.pades_reader import LetterReader
+
+    letter = demo_letters[rid]
+    restreamed = io.BytesIO()
+    pikepdf.open(io.BytesIO(letter.rendered)).save(restreamed, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for data in (letter.rendered, letter.pdf, restreamed.getvalue()):
+        ours, theirs = LetterReader(io.BytesIO(data)), PdfFileReader(io.BytesIO(data))
+        assert ours.trailer.flatten() == theirs.trailer.flatten() and ours.last_startxref == theirs.last_startxref
+        pairs = list(zip(ours.xrefs._xref_sections, theirs.xrefs._xref_sections, strict=True))
+        for a, b in pairs:
+            assert a.meta_info == b.meta_info
+            assert vars(a.xref_data) == vars(b.xref_data)
+        assert vars(ours).keys() == vars(theirs).keys()

@@ -33,6 +33,7 @@ from ..keys import ca
 from ..keys import primitives as p
 from ..keys.signer import Signer
 from .archival import SIGNATURE_FIELD
+from .pades_reader import LetterReader
 
 FIELD = SIGNATURE_FIELD       # the empty field every letter carries (archival.py): pyHanko fills it
 PLACEHOLDER = bytes(72)        # the longest DER ECDSA P-256 signature (pyHanko asks for one to size a CMS)
@@ -95,7 +96,7 @@ def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: d
         raise LetterSigningError("the signing key is not the key the certificate certifies")
     meta = hanko.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256", reason=reason,
                                       subfilter=fields.SigSeedSubFilter.PADES)
-    writer = _LetterWriter(io.BytesIO(pdf))
+    writer = _LetterWriter.from_reader(LetterReader(io.BytesIO(pdf)))
     try:
         out = _AtIssueTime(meta, _TokenSigner(signer, certificate, authority), at).sign_pdf(
             writer, bytes_reserved=2 * (len(certificate) + len(authority) + CMS_OVERHEAD))   # in hex digits
