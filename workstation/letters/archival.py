@@ -123,6 +123,7 @@ def tag_page(page: PDFPage, index: int, content: bytes, annotations: list[PDFObj
     page.__NoDefault__ = PAGE_KEYS
     page.Trans = None                        # reportlab's empty page transition
     page.Contents = ArchivalStream({}, content)
+    page.stream = None                       # reportlab's copy of the content, no longer needed
     page.StructParents = index
     page.Tabs = PDFName("S")
     if annotations:

@@ -21,20 +21,20 @@ LEVEL = 6                     # zlib level of every compressed stream
 
 
 class ArchivalStream(pdfdoc.PDFStream):
-    """A stream object: `entries` (no /Length, no /Filter) and `data`, Flate-compressed unless told not to."""
+    """A stream object: `entries` (no /Length, no /Filter) and `data`, Flate-compressed (when it is made: a page
+    holds its compressed content until the file is written) unless told not to."""
 
     def __init__(self, entries: Mapping[str, object], data: bytes, compress: bool = True) -> None:
-        super().__init__(PDFDictionary(dict(entries)), data)
-        self.compress = compress
+        entries = dict(entries)
+        if compress:
+            data = zlib.compress(data, LEVEL)
+            entries["Filter"] = PDFName("FlateDecode")
+        super().__init__(PDFDictionary(entries), data)
 
     def format(self, document: PDFDocument) -> bytes:
         entries = dict(self.dictionary.dict)
-        data = self.content
-        if self.compress:
-            data = zlib.compress(data, LEVEL)
-            entries["Filter"] = PDFName("FlateDecode")
-        entries["Length"] = len(data)
-        return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + data + b"\nendstream\n"
+        entries["Length"] = len(self.content)
+        return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + self.content + b"\nendstream\n"
 
 
 class Formatted(PDFObject):
