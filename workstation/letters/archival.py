@@ -22,8 +22,10 @@ from importlib import resources
 from reportlab.pdfbase.pdfdoc import (
     PDFArray,
     PDFCatalog,
+    PDFDate,
     PDFDictionary,
     PDFDocument,
+    PDFInfo,
     PDFName,
     PDFObjectReference,
     PDFPage,
@@ -104,9 +106,22 @@ def icc_profile() -> bytes:
     return resources.files("resources").joinpath("color", "sRGB.icc").read_bytes()
 
 
+class _Info(PDFInfo):
+    """reportlab's document information without /Trapped, which the XMP packet does not repeat (PDF/A wants
+    the two to agree on every entry they share)."""
+
+    def format(self, document: PDFDocument) -> bytes:
+        date = PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter)
+        return PDFDictionary({
+            "Title": PDFString(self.title), "Author": PDFString(self.author), "Subject": PDFString(self.subject),
+            "Keywords": PDFString(self.keywords), "Creator": PDFString(self.creator),
+            "Producer": PDFString(self.producer), "CreationDate": date, "ModDate": date}).format(document)
+
+
 def describe(c: Canvas, meta: Meta) -> None:
     """The document information (reportlab's Info dictionary, uncompressed and top-level: `dws verify-letter`
     finds a letter's marker in these bytes), both its dates the issue time."""
+    c._doc.info = _Info()
     c.setTitle(meta.title)
     c.setAuthor(meta.author)
     c.setSubject(meta.subject)
