@@ -207,23 +207,34 @@ def test_the_pages_read_back_exactly_and_the_qr_code_scans(demo_letters: dict[st
 
 
 @pytest.mark.parametrize("rid", ["DEMO-I2-PARTIAL", "DEMO-I2-BULK"])
-def test_the_signers_reader_reads_the_cross_reference_table_as_pyhanko_does(demo_letters: dict[str, Letter],
-                                                                           rid: str) -> None:
-    """pades_reader reads a letter's table at once (190,000 entries in a big schedule); what it makes of it is
-    what pyHanko's own reader makes, for the rendered letter, the signed one (two revisions) and the letter
-    rewritten with a cross-reference stream (read by pyHanko's code)."""
+def test_the_signers_reader_reads_the_cross_reference_stream_as_pyhanko_does(demo_letters: dict[str, Letter],
+                                                                            rid: str) -> None:
+    """pades_reader reads a letter's cross-reference stream at once (190,000 entries in a big schedule); what it
+    makes of it is what pyHanko's own reader makes, for the rendered letter, the signed one (two revisions) and
+    the letter rewritten by pikepdf with a cross-reference table, and with streams of its own shape (both read
+    by pyHanko's code)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    from workstation.letters.pades_reader import LetterReader
+    from workstation.letters.pades_reader import LetterReader, Packed
 
     letter = demo_letters[rid]
-    restreamed = io.BytesIO()
-    pikepdf.open(io.BytesIO(letter.rendered)).save(restreamed, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for data in (letter.rendered, letter.pdf, restreamed.getvalue()):
+    rewritten = []
+    for mode in (pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.generate):
+        out = io.BytesIO()
+        pikepdf.open(io.BytesIO(letter.rendered)).save(out, object_stream_mode=mode)
+        rewritten.append(out.getvalue())
+    for data in (letter.rendered, letter.pdf, *rewritten):
         ours, theirs = LetterReader(io.BytesIO(data)), PdfFileReader(io.BytesIO(data))
         assert ours.trailer.flatten() == theirs.trailer.flatten() and ours.last_startxref == theirs.last_startxref
         pairs = list(zip(ours.xrefs._xref_sections, theirs.xrefs._xref_sections, strict=True))
         for a, b in pairs:
             assert a.meta_info == b.meta_info
             assert vars(a.xref_data) == vars(b.xref_data)
+            packed = a.xref_data.xrefs_in_objstm
+            if isinstance(packed, Packed):               # each object looked up, and one that is not there
+                assert all(packed[n] == b.xref_data.xrefs_in_objstm[n] for n in b.xref_data.xrefs_in_objstm)
+                assert 0 not in packed and 10**7 not in packed
+                assert (0, 0) not in a.xref_data.explicit_refs_in_revision
         assert vars(ours).keys() == vars(theirs).keys()
+    assert isinstance(LetterReader(io.BytesIO(letter.rendered)).xrefs._xref_sections[0].xref_data.xrefs_in_objstm,
+                      Packed)                            # the letter's own stream is read here, not by pyHanko

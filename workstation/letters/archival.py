@@ -157,7 +157,7 @@ def signature_widget(doc: PDFDocument, tooltip: str) -> PDFDictionary:
                           "AP": PDFDictionary({"N": doc.Reference(appearance)})})
 
 
-def finish(doc: PDFDocument, meta: Meta, structure_root: PDFDictionary, fields: list[PDFObjectReference]) -> None:
+def finish(doc: PDFDocument, meta: Meta, structure_root: PDFObjectReference, fields: list[PDFObjectReference]) -> None:
     """The catalog's archival and accessibility entries: XMP, structure tree, /MarkInfo, /ViewerPreferences,
     the output intent and the form with its signature field(s). (/Lang: the canvas's `lang`.)"""
     icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile()))

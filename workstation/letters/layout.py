@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase.pdfdoc import BasicFonts, PDFArray, PDFDictionary, PDFName, PDFObjectReference
 from reportlab.pdfgen import canvas
 
-from . import archival, fonts
+from . import archival, fonts, pdffile
 from .archival import Meta
 from .rlobjects import ArchivalStream, number
 from .structure import CONTAINERS, Extra, Structure
@@ -64,6 +64,7 @@ class PageWriter:
         self._buf = io.BytesIO()
         c = self.c = canvas.Canvas(self._buf, pagesize=letter, invariant=1, pdfVersion=archival.VERSION,
                                    lang=archival.LANG, initialFontName=fonts.NAMES[REGULAR])
+        self.doc = pdffile.adopt(c._doc)           # written with the structure tree packed (pdffile.py)
         archival.describe(c, meta)
         self.meta = meta
         self._names = {f: c._doc.getInternalFontName(fonts.NAMES[f]) for f in (REGULAR, BOLD, MONO)}
@@ -285,7 +286,7 @@ class PageWriter:
         """Close the last page, define the page count, write the structure tree and the archival entries, and
         return (PDF bytes, pages)."""
         self._finish_page()
-        doc = self.c._doc
+        doc = self.doc
         count = str(self.page)
         regular = self._names[REGULAR]
         w = width(count, REGULAR, 8)

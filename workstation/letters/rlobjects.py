@@ -3,16 +3,13 @@ reportlab formats and numbers them with the rest of the file, in its one pass.
 
 - `ArchivalStream`: a stream as PDF/A-2 wants it (6.1.7.1): an end-of-line marker before `endstream` that
   /Length does not count (reportlab's own PDFStream writes `endstream` straight after the data);
-- `Formatted`: an object whose bytes are already made (the structure tree's many small elements: one
-  formatted line each, instead of a PDFDictionary whose values reportlab would format one by one);
-- `register`: many such objects registered at once, numbered consecutively.
+- `Formatted`: a value whose bytes are already made (a reference to an object packed by pdffile.py).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
-from itertools import repeat
+from collections.abc import Mapping
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFName, PDFObject, PDFString
@@ -38,7 +35,7 @@ class ArchivalStream(pdfdoc.PDFStream):
 
 
 class Formatted(PDFObject):
-    """An indirect object whose body is given as bytes."""
+    """A PDF value given as bytes."""
 
     __slots__ = ("body",)
 
@@ -47,19 +44,6 @@ class Formatted(PDFObject):
 
     def format(self, document: PDFDocument) -> bytes:
         return self.body
-
-
-def register(doc: PDFDocument, objects: Sequence[PDFObject]) -> int:
-    """Register `objects` as indirect objects of `doc`, numbered consecutively (what `doc.Reference` does for
-    one, for many at a time); returns the first one's number."""
-    first = doc.objectcounter + 1
-    names = [f"R{n}" for n in range(first, first + len(objects))]
-    numbers = range(first, first + len(objects))
-    doc.idToObjectNumberAndVersion.update(zip(names, zip(numbers, repeat(0)), strict=True))
-    doc.numberToId.update(zip(numbers, names, strict=True))
-    doc.idToObject.update(zip(names, objects, strict=True))
-    doc.objectcounter += len(objects)
-    return first
 
 
 def number(doc: PDFDocument, name: str) -> int:

@@ -9,7 +9,7 @@ schedule; header cells scope their column), Figure (the QR codes, each with /Alt
 
 Elements are kept as parallel lists (a 47,000-subject schedule makes about 190,000 of them): a role, the parent,
 and the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). Each is
-written as one formatted line (`Formatted`), registered with the others at once.
+written as one line of PDF, and packed with the others and the parent tree into object streams (pdffile.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFName
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObjectReference
 
-from .rlobjects import Formatted, register, text_string
+from . import pdffile
+from .pdffile import LetterDocument
+from .rlobjects import Formatted, number, text_string
 
 ROOT = 0                                  # the Document element
 CONTAINERS = frozenset({"Document", "Sect", "Div", "L", "LI", "Table", "TR"})   # never mark content themselves
@@ -103,28 +105,29 @@ class Structure:
         self.objrs[element] = len(self.page_marks) - 1
         return len(self.objrs) - 1
 
-    def write(self, doc: PDFDocument, page_numbers: list[int], annotations: dict[int, int]) -> PDFDictionary:
+    def write(self, doc: LetterDocument, page_numbers: list[int], annotations: dict[int, int]) -> PDFObjectReference:
         """The structure tree root, every element and the parent tree (a number tree keyed by each page's
         /StructParents, its page index, then by each annotation's /StructParent) into reportlab's document
-        `doc`. `page_numbers`: each page's object number; `annotations`: the object number of the annotation
-        each element of `annotation` stands for. Returns the root, for the catalog."""
+        `doc`: the root on its own, the rest packed into object streams (pdffile.py). `page_numbers`: each page's
+        object number; `annotations`: the object number of the annotation each element of `annotation` stands
+        for. Returns the root's reference, for the catalog."""
         root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
-        root_number = register(doc, [root])
-        first = root_number + 1
-        elements = [Formatted(body) for body in self._elements(first, root_number, page_numbers, annotations)]
-        register(doc, elements)
+        ref = doc.Reference(root)
         pages = len(self.page_marks)
-        arrays = register(doc, [Formatted(("[" + " ".join([f"{first + e} 0 R" for e in marks]) + "]").encode())
-                                for marks in self.page_marks])
+        first = pdffile.reserve(doc, len(self.roles) + pages + 1)
+        arrays = first + len(self.roles)
+        bodies = list(self._elements(first, number(doc, ref.name), page_numbers, annotations))
+        bodies += ["[" + " ".join([f"{first + e} 0 R" for e in marks]) + "]" for marks in self.page_marks]
         nums = [f"{p} {arrays + p} 0 R" for p in range(pages)]
         nums += [f"{pages + k} {first + e} 0 R" for k, e in enumerate(self.objrs)]
-        parent_tree = register(doc, [Formatted(f"<</Nums[{' '.join(nums)}]>>".encode())])
+        bodies.append(f"<</Nums[{' '.join(nums)}]>>")
+        pdffile.pack(doc, first, bodies)
         root.dict["K"] = Formatted(b"%d 0 R" % first)
-        root.dict["ParentTree"] = Formatted(b"%d 0 R" % parent_tree)
+        root.dict["ParentTree"] = Formatted(b"%d 0 R" % (arrays + pages))
         root.dict["ParentTreeNextKey"] = pages + len(self.objrs)
-        return root
+        return ref
 
-    def _elements(self, first: int, root: int, page_ids: list[int], annotations: dict[int, int]) -> Iterator[bytes]:
+    def _elements(self, first: int, root: int, page_ids: list[int], annotations: dict[int, int]) -> Iterator[str]:
         roles, parents, kids, extra, objrs = self.roles, self.parents, self.kids, self.extra, self.objrs
         for e in range(len(roles)):
             own = kids[e]
@@ -132,14 +135,14 @@ class Structure:
             # of cells), written without the general path's bookkeeping.
             if e not in extra and e not in objrs and e != ROOT:
                 if len(own) == 1 and type(own[0]) is tuple:
-                    yield (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/Pg {page_ids[own[0][0]]} 0 R"
-                           f"/K {own[0][1]}>>").encode()
+                    yield f"<</S/{roles[e]}/P {first + parents[e]} 0 R/Pg {page_ids[own[0][0]]} 0 R/K {own[0][1]}>>"
                     continue
                 if own and all(type(k) is int for k in own):
                     yield (f"<</S/{roles[e]}/P {first + parents[e]} 0 R/K["
-                           + " ".join([f"{first + k} 0 R" for k in own]) + "]>>").encode()    # type: ignore[operator]
+                           + " ".join([f"{first + k} 0 R" for k in own]) + "]>>")    # type: ignore[operator]
                     continue
-            yield self._element(e, first, first + parents[e] if e != ROOT else root, page_ids, annotations.get(e))
+            yield self._element(e, first, first + parents[e] if e != ROOT else root, page_ids,
+                                annotations.get(e)).decode("ascii")
 
     def _element(self, e: int, first: int, parent: int, page_ids: list[int], annotation: int | None) -> bytes:
         """Element `e` (numbered `first` + e) in general: kids on several pages, an annotation, alternate text
