@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase.pdfdoc import BasicFonts, PDFArray, PDFDictionary, PDFName, PDFObjectReference
 from reportlab.pdfgen import canvas
 
-from . import archival, fonts, pdffile
+from . import archival, fonts, pdffile, tree
 from .archival import Meta
 from .rlobjects import ArchivalStream, number
 from .structure import CONTAINERS, Extra, Structure
@@ -147,7 +147,7 @@ class PageWriter:
         if self._font != (font, size):
             ops.append(f"{self._names[font]} {size:g} Tf")
             self._font = (font, size)
-        mcids = iter(self.structure.row([bool(lines) for _x, lines in cells]))
+        mcids = iter(self.structure.row(tuple([bool(lines) for _x, lines in cells])))
         for x, lines in cells:
             if lines:
                 ops.append(f"/TD <</MCID {next(mcids)}>> BDC")
@@ -299,7 +299,7 @@ class PageWriter:
         for widget, element, key in self._widgets:
             widget["StructParent"] = self.page + key
             annotations[element] = number(doc, doc.annotationName(SIGNATURE))
-        root = self.structure.write(doc, pages, annotations)
+        root = tree.write(self.structure, doc, pages, annotations)
         archival.finish(doc, self.meta, root, [doc.refAnnotation(SIGNATURE)] if self._widgets else [])
         self.c.save()
         return self._buf.getvalue(), self.page

@@ -19,23 +19,36 @@ import re
 import struct
 import zlib
 from collections.abc import Sequence
-from itertools import accumulate
+from dataclasses import dataclass
+from itertools import accumulate, chain, repeat
+from operator import add, sub
 
 from reportlab.pdfbase.pdfdoc import PDFCatalog, PDFDocument, PDFFile, PDFIndirectObject
 
 from .rlobjects import LEVEL
 
 PER_STREAM = 400               # objects per object stream (about 20 KB of elements: zlib's window holds them)
+TABLE_LEVEL = 1                # zlib level of the cross-reference stream (binary: a higher level takes 20 times as
+                               # long for 7 % less)
 _ENTRY = struct.Struct(">BIH")   # a cross-reference stream entry, /W [1 4 2]: type, offset or stream, index
 _INDEX = [i.to_bytes(2, "big") for i in range(PER_STREAM)]
 _ID = re.compile(rb"\[<[0-9a-fA-F]*>\s*<[0-9a-fA-F]*>\]")
 
 
+@dataclass(slots=True)
+class Packed:
+    """Objects packed into object streams: how many, their text (one object a line) and each one's length."""
+
+    count: int
+    text: str = ""
+    lengths: Sequence[int] = ()
+
+
 class LetterDocument(PDFDocument):
     """reportlab's document, written by `write` (`adopt` makes a canvas's document one)."""
 
-    packed: dict[int, Sequence[str]]           # first object number -> the objects' bodies, numbered from it
-    Catalog: PDFCatalog                         # reportlab's, which its type stubs leave out
+    packed: dict[int, Packed]                  # by the first object's number (the others follow it)
+    Catalog: PDFCatalog                        # reportlab's, which its type stubs leave out
     _pdfVersion: tuple[int, int]
 
     def format(self) -> bytes:
@@ -56,13 +69,18 @@ def reserve(doc: LetterDocument, count: int) -> int:
     first one's number."""
     first = doc.objectcounter + 1
     doc.objectcounter += count
-    doc.packed[first] = ()
+    doc.packed[first] = Packed(count)
     return first
 
 
-def pack(doc: LetterDocument, first: int, bodies: Sequence[str]) -> None:
-    """The objects numbered from `first` (reserved): each body an object's PDF text (ASCII), no stream."""
-    doc.packed[first] = bodies
+def pack(doc: LetterDocument, first: int, text: str, lengths: Sequence[int]) -> None:
+    """The objects reserved from `first`: `text` holds them in order, one a line (PDF text, ASCII, no stream),
+    each as long as `lengths` says."""
+    packed = doc.packed[first]
+    if len(lengths) != packed.count or len(text) != sum(lengths) + packed.count - 1:
+        raise ValueError(f"letter file: {len(lengths)} objects packed where {packed.count} were reserved, or "
+                         "their lengths do not add up")
+    packed.text, packed.lengths = text, lengths
 
 
 def write(doc: LetterDocument) -> bytes:
@@ -75,7 +93,7 @@ def write(doc: LetterDocument) -> bytes:
     number = 1
     while True:                               # reportlab's loop: formatting may register more objects
         if number in doc.packed:
-            number += len(doc.packed[number])
+            number += doc.packed[number].count
             continue
         name = doc.numberToId.get(number)
         if name is None:
@@ -85,12 +103,17 @@ def write(doc: LetterDocument) -> bytes:
     if number != doc.objectcounter + 1:
         raise ValueError(f"letter file: object {number} is neither registered nor packed")
     streams: list[tuple[int, int, int]] = []  # (first object, objects, the stream's number)
-    for first, bodies in doc.packed.items():
-        for start in range(0, len(bodies), PER_STREAM):
+    for first, packed in doc.packed.items():
+        starts = list(accumulate(map(add, packed.lengths, repeat(1)), initial=0))     # each object's offset
+        for a in range(0, packed.count, PER_STREAM):
+            b = min(a + PER_STREAM, packed.count)
             doc.objectcounter += 1
-            chunk = bodies[start:start + PER_STREAM]
-            top[doc.objectcounter] = out.add(_object_stream(doc.objectcounter, first + start, chunk))
-            streams.append((first + start, len(chunk), doc.objectcounter))
+            head = " ".join(map(str, chain.from_iterable(zip(range(first + a, first + b),
+                                                             map(sub, starts[a:b], repeat(starts[a])), strict=True))))
+            head += "\n"
+            top[doc.objectcounter] = out.add(_object_stream(doc.objectcounter, b - a, head,
+                                                            packed.text[starts[a]:starts[b] - 1]))
+            streams.append((first + a, b - a, doc.objectcounter))
     xref = doc.objectcounter + 1
     top[xref] = out.offset
     table = _table(xref + 1, top, streams)
@@ -103,14 +126,12 @@ def write(doc: LetterDocument) -> bytes:
     return out.format(doc)
 
 
-def _object_stream(number: int, first: int, bodies: Sequence[str]) -> bytes:
-    """Object stream `number` holding `bodies`, objects `first`, `first` + 1, ... (7.5.7): their numbers and
-    offsets, then the objects, one a line."""
-    offsets = accumulate((len(b) + 1 for b in bodies), initial=0)
-    head = " ".join([f"{first + i} {o}" for i, o in zip(range(len(bodies)), offsets, strict=False)]) + "\n"
-    data = zlib.compress((head + "\n".join(bodies)).encode("ascii"), LEVEL)
+def _object_stream(number: int, count: int, head: str, objects: str) -> bytes:
+    """Object stream `number` (7.5.7): `head`, the numbers and offsets of its `count` objects, then the
+    objects."""
+    data = zlib.compress((head + objects).encode("ascii"), LEVEL)
     return (b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>\nstream\n%s\nendstream\n"
-            b"endobj\n" % (number, len(bodies), len(head), len(data), data))
+            b"endobj\n" % (number, count, len(head), len(data), data))
 
 
 def _table(size: int, top: dict[int, int], streams: list[tuple[int, int, int]]) -> bytes:
@@ -123,4 +144,4 @@ def _table(size: int, top: dict[int, int], streams: list[tuple[int, int, int]]) 
     for first, count, stream in streams:
         prefix = b"\x02" + stream.to_bytes(4, "big")
         table[_ENTRY.size * first:_ENTRY.size * (first + count)] = b"".join([prefix + i for i in _INDEX[:count]])
-    return zlib.compress(bytes(table), LEVEL)
+    return zlib.compress(bytes(table), TABLE_LEVEL)
