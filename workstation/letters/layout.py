@@ -147,13 +147,18 @@ class PageWriter:
         if self._font != (font, size):
             ops.append(f"{self._names[font]} {size:g} Tf")
             self._font = (font, size)
-        mcids = iter(self.structure.row(tuple([bool(lines) for _x, lines in cells])))
+        mcid = self.structure.row(tuple([bool(lines) for _x, lines in cells]))
+        baseline = top - size
         for x, lines in cells:
-            if lines:
-                ops.append(f"/TD <</MCID {next(mcids)}>> BDC")
-                ops += [f"1 0 0 1 {x:.2f} {top - size - k * leading:.2f} Tm ({literal(line)}) Tj"
+            if len(lines) == 1:
+                ops.append(f"/TD <</MCID {mcid}>> BDC\n1 0 0 1 {x:.2f} {baseline:.2f} Tm ({literal(lines[0])}) Tj\nEMC")
+                mcid += 1
+            elif lines:
+                ops.append(f"/TD <</MCID {mcid}>> BDC")
+                ops += [f"1 0 0 1 {x:.2f} {baseline - k * leading:.2f} Tm ({literal(line)}) Tj"
                         for k, line in enumerate(lines)]
                 ops.append("EMC")
+                mcid += 1
 
     def text_centred(self, baseline: float, s: str, font: str = REGULAR, size: float = BODY) -> None:
         self.text((PAGE_W - width(s, font, size)) / 2, baseline, s, font, size)

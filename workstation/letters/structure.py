@@ -8,9 +8,9 @@ Document > H1 (the letter's title), H2 (section headings), P, L > LI > Lbl + LBo
 schedule; header cells scope their column), Figure (the QR codes, each with /Alt saying what it holds).
 
 Elements are numbered in reading order from 0 (the Document). Most are kept by number: a role, the parent, and
-the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). A table row of
-plain cells (`row`: a 47,000-subject schedule has 47,000 of them, 190,000 elements) is kept as one record
-instead, its TR and TD elements numbered consecutively; tree.py writes runs of such rows at once.
+the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). Table rows of
+plain cells (`row`: a 47,000-subject schedule has 47,000 of them, 190,000 elements) are kept as runs instead
+(`Run`: consecutive rows of the same cells on one page), which tree.py writes at once.
 """
 
 from __future__ import annotations
@@ -20,9 +20,21 @@ from dataclasses import dataclass
 ROOT = 0                                  # the Document element
 CONTAINERS = frozenset({"Document", "Sect", "Div", "L", "LI", "Table", "TR"})   # never mark content themselves
 
-# A table row (`Structure.rows`): (its TR's number, its parent's number, page, the MCID of its first filled cell,
-# which cells hold text). Its TDs are numbered from TR + 1; each filled cell has the next MCID on the page.
-Row = tuple[int, int, int, int, tuple[bool, ...]]
+
+
+@dataclass(slots=True)
+class Run:
+    """Consecutive table rows with the same cells on one page. A row is a TR and a TD per cell, numbered
+    consecutively; each cell that holds text has the page's next MCID."""
+
+    first: int                            # the first row's TR
+    parent: int                           # the rows' parent (the Table)
+    page: int
+    mcid: int                             # the first row's first MCID
+    filled: tuple[bool, ...]              # which cells hold text
+    rows: int = 1
+    next: int = 0                         # the TR and MCID the run's next row would have
+    next_mcid: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +49,7 @@ class Structure:
         self.roles: dict[int, str] = {ROOT: "Document"}
         self.parents: dict[int, int] = {ROOT: -1}
         self.kids: dict[int, list[int | tuple[int, int]]] = {ROOT: []}
-        self.rows: list[Row] = []
+        self.runs: list[Run] = []
         self.extra: dict[int, Extra] = {}
         self.stack: list[int] = [ROOT]
         self.page_marks: list[list[int]] = []      # page -> element of each MCID, in MCID order
@@ -65,9 +77,9 @@ class Structure:
             raise ValueError(f"structure: closing {self.roles[element]} while {self.roles[self.stack[-1]]} is open")
         self.stack.pop()
 
-    def row(self, filled: tuple[bool, ...]) -> range:
+    def row(self, filled: tuple[bool, ...]) -> int:
         """A TR, child of the current element, with a TD per cell; each cell that holds text (`filled`) gets a
-        marked-content sequence on the current page. Returns their MCIDs, in order."""
+        marked-content sequence on the current page, numbered in order from the MCID returned."""
         parent, tr = self.stack[-1], self.count
         self.count = tr + 1 + len(filled)
         self.kids[parent].append(tr)
@@ -77,8 +89,15 @@ class Structure:
             marks.extend(range(tr + 1, self.count))
         else:
             marks.extend([tr + 1 + i for i, has_text in enumerate(filled) if has_text])
-        self.rows.append((tr, parent, len(self.page_marks) - 1, first, filled))
-        return range(first, len(marks))
+        run = self.runs[-1] if self.runs else None
+        if (run is not None and run.next == tr and run.next_mcid == first and run.page == len(self.page_marks) - 1
+                and run.filled == filled and run.parent == parent):
+            run.rows += 1
+        else:
+            run = Run(tr, parent, len(self.page_marks) - 1, first, filled)
+            self.runs.append(run)
+        run.next, run.next_mcid = self.count, len(marks)
+        return first
 
     def new_page(self) -> None:
         self.page_marks.append([])

@@ -2,10 +2,10 @@
 parent tree's page arrays and the parent tree packed into object streams (pdffile.py), as one text of objects,
 one a line, with each object's length.
 
-Speed (a 47,000-subject schedule: 190,000 elements): a run of table rows (consecutive rows with the same cells,
-on one page) is written by one format of its row template, repeated, with every number taken from a range;
-the numbers are right-aligned in a fixed width (spaces before a number are PDF whitespace), so each object's
-length is the template's and nothing is measured or formatted one element at a time.
+Speed (a 47,000-subject schedule: 190,000 elements): a run of table rows (structure.Run) is written by one format
+of its row template, repeated, its page and parent written into the template and every other number taken from
+a range; the numbers are right-aligned in a fixed width (spaces before a number are PDF whitespace), so each
+object's length is the template's and nothing is measured or formatted one element at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObjectReference
 from . import pdffile
 from .pdffile import LetterDocument
 from .rlobjects import Formatted, number, text_string
-from .structure import ROOT, Row, Structure
+from .structure import ROOT, Run, Structure
 
 
 def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: dict[int, int]) -> PDFObjectReference:
@@ -53,14 +53,13 @@ def _elements(s: Structure, first: int, root: int, page_ids: list[int],
     mcid_width = len(str(max((len(marks) for marks in s.page_marks), default=1)))
     texts: list[str] = []
     lengths: list[int] = []
-    rows, i = s.rows, 0
+    runs, i = s.runs, 0
     for e in chain(s.roles, [s.count]):          # the elements kept by number, then the end
-        while i < len(rows) and rows[i][0] < e:
-            end = _run_end(rows, i)
-            text, run_lengths = _run(rows[i:end], first, page_ids, width, mcid_width)
+        while i < len(runs) and runs[i].first < e:
+            text, run_lengths = _run(runs[i], first, page_ids[runs[i].page], width, mcid_width)
             texts.append(text)
             lengths += run_lengths
-            i = end
+            i += 1
         if e < s.count:
             texts.append(_element(s, e, first, root if e == ROOT else first + s.parents[e], page_ids,
                                   annotations.get(e)))
@@ -68,35 +67,18 @@ def _elements(s: Structure, first: int, root: int, page_ids: list[int],
     return texts, lengths
 
 
-def _run_end(rows: list[Row], start: int) -> int:
-    """The end of the run of rows from `start`: rows that follow one another in numbers and MCIDs, with the same
-    parent, page and cells."""
-    tr, parent, page, mcid, filled = rows[start]
-    step, marks = 1 + len(filled), sum(filled)
-    end = start + 1
-    while end < len(rows):
-        n_tr, n_parent, n_page, n_mcid, n_filled = rows[end]
-        if (n_tr != tr + step or n_mcid != mcid + marks or n_page != page or n_parent != parent
-                or n_filled != filled):
-            break
-        tr, mcid, end = n_tr, n_mcid, end + 1
-    return end
-
-
-def _run(rows: list[Row], first: int, page_ids: list[int], width: int, mcid_width: int) -> tuple[str, list[int]]:
-    """A run of rows (`_run_end`): the TR and TD elements of each, and their lengths."""
-    tr, parent, page, mcid, filled = rows[0]
-    count, step, marks = len(rows), 1 + len(filled), sum(filled)
-    template, lengths = _row_template(filled, width, mcid_width)
-    trs = range(first + tr, first + tr + step * count, step)
-    columns: list[range | repeat[int]] = [repeat(first + parent, count)]                  # the TR: its parent,
-    columns += [range(trs.start + 1 + c, trs.stop + 1 + c, step) for c in range(len(filled))]   # its cells
+def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tuple[str, list[int]]:
+    """The TR and TD elements of each row of `run`, and their lengths."""
+    count, step, marks = run.rows, 1 + len(run.filled), sum(run.filled)
+    template, lengths = _row_template(run.filled, width, mcid_width)
+    template = template.replace("%P", str(first + run.parent).rjust(width)).replace("%G", str(page_id).rjust(width))
+    trs = range(first + run.first, first + run.first + step * count, step)
+    columns = [range(trs.start + 1 + c, trs.stop + 1 + c, step) for c in range(len(run.filled))]  # the TR's cells
     filled_before = 0
-    for has_text in filled:                                                     # each TD: its TR, page, MCID
+    for has_text in run.filled:                                                 # each TD: its TR and MCID
         columns.append(trs)
         if has_text:
-            columns += [repeat(page_ids[page], count),
-                        range(mcid + filled_before, mcid + filled_before + marks * count, marks)]
+            columns.append(range(run.mcid + filled_before, run.mcid + filled_before + marks * count, marks))
             filled_before += 1
     text = "\n".join(repeat(template, count)) % tuple(chain.from_iterable(zip(*columns, strict=True)))
     return text, list(lengths) * count
@@ -104,12 +86,14 @@ def _run(rows: list[Row], first: int, page_ids: list[int], width: int, mcid_widt
 
 @cache
 def _row_template(filled: tuple[bool, ...], width: int, mcid_width: int) -> tuple[str, tuple[int, ...]]:
-    """A row's TR and TD elements, one a line, with %d placeholders of fixed widths; and each one's length."""
+    """A row's TR and TD elements, one a line, with %d placeholders of fixed widths (%P the TR's parent, %G the
+    page: the same for a whole run); and each one's length."""
     n = f"%{width}d"
-    objects = [f"<</S/TR/P {n} 0 R/K[" + " ".join([f"{n} 0 R"] * len(filled)) + "]>>"]
-    objects += [f"<</S/TD/P {n} 0 R/Pg {n} 0 R/K %{mcid_width}d>>" if has_text else f"<</S/TD/P {n} 0 R>>"
+    objects = ["<</S/TR/P %P 0 R/K[" + " ".join([f"{n} 0 R"] * len(filled)) + "]>>"]
+    objects += [f"<</S/TD/P {n} 0 R/Pg %G 0 R/K %{mcid_width}d>>" if has_text else f"<</S/TD/P {n} 0 R>>"
                 for has_text in filled]
-    return "\n".join(objects), tuple(len(o % ((0,) * o.count("%"))) for o in objects)
+    return "\n".join(objects), tuple(len(o.replace("%P", "0" * width).replace("%G", "0" * width)
+                                          % ((0,) * (o.count("%") - o.count("%P") - o.count("%G")))) for o in objects)
 
 
 def _element(s: Structure, e: int, first: int, parent: int, page_ids: list[int], annotation: int | None) -> str:

@@ -9,7 +9,11 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
   parentheses three deep) and hex strings are decoded; the bytes are read as WinAnsi (the encoding of the
   standard fonts the letters use), or UTF-16 after a byte-order mark;
 - "document strings": every string and name outside the streams: the Info dictionary (title, subject,
-  keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams;
+  keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams. Each
+  distinct name once, in the order first seen: a tagged letter's structure tree repeats a dozen names (/S,
+  /TD, /P, ...) a million times. A value a name holds is found all the same: the gate refuses a value found
+  more often than the released schedule prints it, and the schedule is page text, so one occurrence in a name
+  is one too many;
 - "XMP metadata": metadata streams (XML, entities decoded);
 - "embedded file": the content of embedded files, read as UTF-8 text.
 
@@ -251,7 +255,7 @@ def _document_strings(dictionaries: bytes) -> str:
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    names = _NAME.findall(rest)          # a tagged letter's structure tree holds about a million names: one decode
+    names = list(dict.fromkeys(_NAME.findall(rest)))      # each distinct name once (see the module docstring)
     joined = b"\n".join(names)
     if b"#" in joined:
         joined = b"\n".join(_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n) for n in names)
