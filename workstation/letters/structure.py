@@ -81,22 +81,21 @@ class Structure:
         """A TR, child of the current element, with a TD per cell; each cell that holds text (`filled`) gets a
         marked-content sequence on the current page, numbered in order from the MCID returned."""
         parent, tr = self.stack[-1], self.count
-        self.count = tr + 1 + len(filled)
+        self.count = end = tr + 1 + len(filled)
         self.kids[parent].append(tr)
         marks = self.page_marks[-1]
         first = len(marks)
         if all(filled):
-            marks.extend(range(tr + 1, self.count))
+            marks.extend(range(tr + 1, end))
         else:
             marks.extend([tr + 1 + i for i, has_text in enumerate(filled) if has_text])
-        run = self.runs[-1] if self.runs else None
-        if (run is not None and run.next == tr and run.next_mcid == first and run.page == len(self.page_marks) - 1
-                and run.filled == filled and run.parent == parent):
+        run, page = self.runs[-1] if self.runs else None, len(self.page_marks) - 1
+        if (run is not None and run.next == tr and run.next_mcid == first and run.filled == filled
+                and run.page == page and run.parent == parent):
             run.rows += 1
+            run.next, run.next_mcid = end, len(marks)
         else:
-            run = Run(tr, parent, len(self.page_marks) - 1, first, filled)
-            self.runs.append(run)
-        run.next, run.next_mcid = self.count, len(marks)
+            self.runs.append(Run(tr, parent, page, first, filled, 1, end, len(marks)))
         return first
 
     def new_page(self) -> None:
