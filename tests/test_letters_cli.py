@@ -117,7 +117,7 @@ def test_same_inputs_give_the_same_bytes(template: Path, tmp_path: Path) -> None
         assert without_signature_value(a) == without_signature_value(b) and a != b
     a, c = issue("a", "LTR-PARTIAL"), issue("c", "LTR-PARTIAL", minute=1)
     assert c != a and letter_checkpoint.find(c) != letter_checkpoint.find(a)
-    assert b"/CreationDate (D:" in a and b"ReportLab" in a
+    assert b"/CreationDate (D:" in a and b"/Producer (Disclosure Workstation)" in a and b"ReportLab" in a
 
 
 def test_gui_output_logging_and_stored_bytes(cli: Cli) -> None:

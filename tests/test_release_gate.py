@@ -168,10 +168,10 @@ def test_the_document_information_is_read(cli: Cli, tmp_path: Path, monkeypatch)
 
 
 def test_xmp_is_read(cli: Cli, tmp_path: Path, monkeypatch) -> None:
-    from workstation import letter_checkpoint
+    from workstation.letters import archival
 
-    packet = letter_checkpoint.xmp_packet
-    monkeypatch.setattr(letter_checkpoint, "xmp_packet", lambda note: packet(note).replace(
+    packet = archival.xmp
+    monkeypatch.setattr(archival, "xmp", lambda meta: packet(meta).replace(
         b"</x:xmpmeta>", f"<dws:Note>{HELD.name_on_file}</dws:Note></x:xmpmeta>".encode()))
     _refused(cli, "LTR-PARTIAL", tmp_path, element="name", ref="4", where="XMP metadata",
              canaries=(HELD.name_on_file,))

@@ -4,8 +4,9 @@ A letter embeds the signed checkpoint note of the moment it was issued in its XM
 document's /Metadata stream, uncompressed or FlateDecode), as the text of one `dws:Checkpoint` property in
 the namespace NS, the note verbatim: UTF-8, lines ending in LF (a literal newline or `&#xA;`/`&#10;`), the
 usual XML escapes allowed. `xmp_property` gives that element and `XMP_EXTENSION_SCHEMA` the PDF/A extension
-schema description that declares it (PDF/A-2 wants every custom property described); `find` reads it back
-from a PDF's bytes without a PDF library.
+schema description that declares it (PDF/A-2 wants every custom property described; a letter's own packet,
+letters/archival.py, declares `SCHEMA_ITEM` beside PDF/UA's); `find` reads it back from a PDF's bytes without
+a PDF library.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from html import unescape
 NS = "https://disclosure-workstation.example/ns/log/1.0/"
 PREFIX = "dws"
 
-XMP_EXTENSION_SCHEMA = f"""<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
-  xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
- <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+SCHEMA_ITEM = f"""<rdf:li rdf:parseType="Resource">
   <pdfaSchema:schema>Disclosure Workstation audit-log checkpoint</pdfaSchema:schema>
   <pdfaSchema:namespaceURI>{NS}</pdfaSchema:namespaceURI>
   <pdfaSchema:prefix>{PREFIX}</pdfaSchema:prefix>
@@ -30,8 +29,19 @@ XMP_EXTENSION_SCHEMA = f"""<rdf:Description rdf:about="" xmlns:pdfaExtension="ht
    <pdfaProperty:description>Signed checkpoint of the audit log when the letter was issued (C2SP
     tlog-checkpoint, signed note)</pdfaProperty:description>
   </rdf:li></rdf:Seq></pdfaSchema:property>
- </rdf:li></rdf:Bag></pdfaExtension:schemas>
+ </rdf:li>"""
+
+
+def extension_schemas(*items: str) -> str:
+    """The rdf:Description declaring custom XMP schemas (PDF/A-2 wants each one described): SCHEMA_ITEM and
+    any others (a letter adds PDF/UA's identification schema)."""
+    return f"""<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+  xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+ <pdfaExtension:schemas><rdf:Bag>{"".join(items)}</rdf:Bag></pdfaExtension:schemas>
 </rdf:Description>"""
+
+
+XMP_EXTENSION_SCHEMA = extension_schemas(SCHEMA_ITEM)
 
 _ELEMENT = re.compile(rb"<dws:Checkpoint>(.*?)</dws:Checkpoint>", re.DOTALL)
 _STREAM = re.compile(rb"(?<!end)stream\r?\n")

@@ -7,6 +7,7 @@ constant buried in code. `DEFAULTS` gives each setting's type and default value.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TypedDict
 
 from workstation import textsafety
@@ -55,8 +56,8 @@ DEFAULTS: dict[str, SettingValue] = {
     "office_name": "Disclosure Office",
     "office_address_lines": ["1111 Constitution Ave NW", "Washington, DC 20224"],
     "office_phone": "(202) 555-0100",
-    "office_signature_name": "Disclosure Manager",
-    "office_signature_title": "Disclosure Manager",
+    "office_signature_name": "J. Doe",              # the officer who signs letters, and their title (never the
+    "office_signature_title": "Disclosure Manager",  # same text: the signature block prints both)
     "foia_public_liaison": "FOIA Public Liaison, Disclosure Office, 1111 Constitution Ave NW, Washington, DC 20224; "
                            "(202) 555-0101",
     "foia_appeal_address_lines": ["FOIA Appeals, Disclosure Office", "1111 Constitution Ave NW",
@@ -101,6 +102,26 @@ def coerce(key: str, value: object) -> SettingValue:
         _check_text(value)
         return value
     raise ValueError("expected text")
+
+
+SIGNATURE_PAIR = ("office_signature_name", "office_signature_title")
+
+
+def same_text(a: str, b: str) -> bool:
+    """The same words, whatever the case and spacing."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def pair_refusal(key: str, value: object, current: Mapping[str, object]) -> str | None:
+    """Why `value` may not be stored for `key` given the other settings (`current`), or None: the signing
+    officer's title may not be their name (a letter would print "Disclosure Manager, Disclosure Manager")."""
+    if key not in SIGNATURE_PAIR or not isinstance(value, str):
+        return None
+    other = SIGNATURE_PAIR[1] if key == SIGNATURE_PAIR[0] else SIGNATURE_PAIR[0]
+    if same_text(value, str(current.get(other, ""))):
+        return ("the signing officer's name and title are the same text; give the officer's name in "
+                "office_signature_name and their title in office_signature_title")
+    return None
 
 
 def _check_text(text: str) -> None:

@@ -32,8 +32,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from ..keys import ca
 from ..keys import primitives as p
 from ..keys.signer import Signer
+from .archival import SIGNATURE_FIELD
+from .pades_reader import LetterReader
 
-FIELD = "DWS-Letter-Signature"
+FIELD = SIGNATURE_FIELD       # the empty field every letter carries (archival.py): pyHanko fills it
 PLACEHOLDER = bytes(72)        # the longest DER ECDSA P-256 signature (pyHanko asks for one to size a CMS)
 CMS_OVERHEAD = 2048            # bytes reserved for the CMS beyond its two certificates: the signed attributes,
                                # the signer info and the signature take about 700; reserving them outright spares
@@ -78,10 +80,16 @@ class _AtIssueTime(hanko.PdfSigner):
 
 class _LetterWriter(IncrementalPdfFileWriter):
     """An incremental update that leaves the letter's metadata alone: pyHanko would otherwise stamp /ModDate
-    with the wall clock and rewrite the XMP packet that carries the log checkpoint."""
+    with the wall clock and rewrite the XMP packet that carries the log checkpoint; nor does it raise the PDF
+    version past PDF/A-2's 1.7."""
 
     def _update_meta(self) -> None:
         return None
+
+    def ensure_output_version(self, version: tuple[int, int]) -> None:
+        """A letter is PDF/A-2, which is PDF 1.7: pyHanko would mark an ECDSA signature's file as PDF 2.0 (ISO
+        32002). It stays 1.7, the ISO 32002 extension declared in the catalog as before."""
+        super().ensure_output_version(min(version, (1, 7)))
 
 
 def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: datetime, reason: str) -> bytes:
@@ -90,7 +98,7 @@ def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: d
         raise LetterSigningError("the signing key is not the key the certificate certifies")
     meta = hanko.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256", reason=reason,
                                       subfilter=fields.SigSeedSubFilter.PADES)
-    writer = _LetterWriter(io.BytesIO(pdf))
+    writer = _LetterWriter.from_reader(LetterReader(io.BytesIO(pdf)))
     try:
         out = _AtIssueTime(meta, _TokenSigner(signer, certificate, authority), at).sign_pdf(
             writer, bytes_reserved=2 * (len(certificate) + len(authority) + CMS_OVERHEAD))   # in hex digits

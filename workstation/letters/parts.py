@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..redaction.scan import mask_free_text
+from ..settings import same_text as same
 from .document import Group, LetterInput
 from .layout import CONTENT_W, LEADING, MARGIN, PAGE_W, PageWriter
 from .text import BOLD
@@ -50,23 +51,35 @@ def placeholders(d: LetterInput) -> dict[str, Any]:
     }
 
 
+def recipient_lines(d: LetterInput) -> list[str]:
+    """Who the letter goes to: the signer (with their title), the agency and its component, then the address.
+    A name is printed once: a person asking for their own records is both the signer and the "agency"."""
+    pkg, req = d.package, d.package.requester
+    lines = [pkg.signer.name + (f", {pkg.signer.title}" if pkg.signer.title else "")]
+    for extra in (req.agency, req.component):
+        if extra and not any(same(extra, seen) for seen in (pkg.signer.name, *lines)):
+            lines.append(extra)
+    return [*lines, *req.address_lines]
+
+
 def letterhead(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
     """Office, date, recipient, the reference line and the salutation (first page)."""
-    o, pkg, t = d.office, d.package, d.texts
-    w.text(MARGIN, w.y - 13, o.name, BOLD, 13)
+    o, t = d.office, d.texts
+    with w.tag("P"):
+        w.text(MARGIN, w.y - 13, o.name, BOLD, 13)
     w.y -= 17
-    for line in (*o.address_lines, o.phone):
-        w.line(line, size=8.5, leading=10.5)
+    with w.tag("P"):
+        for line in (*o.address_lines, o.phone):
+            w.line(line, size=8.5, leading=10.5, role=None)
     w.space(5)
-    w.text(MARGIN, w.y - 11.5, t["title"], BOLD, 11.5)
-    w.text_right(PAGE_W - MARGIN, w.y - 9, long_date(d.letter_date, t))
+    with w.tag("H1"):
+        w.text(MARGIN, w.y - 11.5, t["title"], BOLD, 11.5)
+    with w.tag("P"):
+        w.text_right(PAGE_W - MARGIN, w.y - 9, long_date(d.letter_date, t))
     w.y -= 21
-    req = pkg.requester
-    recipient = [pkg.signer.name + (f", {pkg.signer.title}" if pkg.signer.title else ""), req.agency]
-    if req.component:
-        recipient.append(req.component)
-    for line in (*recipient, *req.address_lines):
-        w.line(line, leading=LEADING - 1)
+    with w.tag("P"):
+        for line in recipient_lines(d):
+            w.line(line, leading=LEADING - 1, role=None)
     w.space(6)
     w.paragraph(t["re"].format(**fmt), font=BOLD)
     w.paragraph(t["salutation"].format(**fmt))
@@ -75,18 +88,24 @@ def letterhead(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
 def groups(w: PageWriter, items: list[Group], d: LetterInput) -> None:
     """Each reason (bold) and the subjects it applies to, compacted into ranges."""
     c = d.texts["common"]
-    for g in items:
-        w.paragraph(g.title, font=BOLD, after=1, keep=3)
-        noun = "taxpayer" if g.count == 1 else "taxpayers"
-        w.paragraph(c["applies_to"].format(count=f"{g.count:,}", noun=noun, refs=g.refs), indent=14, after=1)
-        if g.more:
-            w.paragraph(c["more_refs"].format(more=f"{g.more:,}"), indent=14, after=1)
-        w.space(4)
+    with w.tag("L"):
+        for g in items:
+            with w.tag("LI"), w.tag("LBody"):
+                w.paragraph(g.title, font=BOLD, after=1, keep=3)
+                noun = "taxpayer" if g.count == 1 else "taxpayers"
+                w.paragraph(c["applies_to"].format(count=f"{g.count:,}", noun=noun, refs=g.refs), indent=14,
+                            after=1)
+                if g.more:
+                    w.paragraph(c["more_refs"].format(more=f"{g.more:,}"), indent=14, after=1)
+            w.space(4)
 
 
 def bullets(w: PageWriter, paragraphs: list[str]) -> None:
-    for p in paragraphs:
-        w.paragraph(p, indent=14, bullet="-", after=2)
+    """A list: each item's bullet its label, its text the body."""
+    with w.tag("L"):
+        for p in paragraphs:
+            with w.tag("LI"):
+                w.paragraph(p, indent=14, bullet="-", after=2, role="LBody")
     w.space(3)
 
 
@@ -104,6 +123,9 @@ def signature(w: PageWriter, d: LetterInput, fmt: dict[str, Any]) -> None:
     w.space(1.6 * LEADING)
     w.rule(MARGIN, w.y, MARGIN + CONTENT_W * 0.45, w.y, 0.5)
     w.space(3)
-    w.line(d.office.signature_name, font=BOLD)
-    w.line(d.office.signature_title)
-    w.line(d.office.name)
+    o = d.office
+    with w.tag("P"):
+        w.line(o.signature_name, font=BOLD, role=None)
+        if o.signature_title and not same(o.signature_title, o.signature_name):
+            w.line(o.signature_title, role=None)
+        w.line(o.name, role=None)

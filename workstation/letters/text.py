@@ -1,4 +1,5 @@
-"""Text for the PDF standard fonts (Helvetica, WinAnsi): safe characters, string literals, widths, wrapping.
+"""Text in the letters' fonts (fonts.py: simple TrueType fonts, WinAnsi): safe characters, string literals, widths,
+wrapping.
 
 The letters draw text straight into the page content stream (a 47,000-subject schedule would spend most of
 its time in reportlab's per-string bookkeeping otherwise), so the few things reportlab does for a string
@@ -8,18 +9,17 @@ are done here, fast: encode to WinAnsi, escape, measure.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
-from reportlab.pdfbase.pdfmetrics import getFont
+from . import fonts
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
-MONO = "Courier"           # the audit-log checkpoint printed on a letter, character for character
-MAX_GLYPH = 1.015          # the widest Helvetica glyph, in text-space units per point of font size
+REGULAR = fonts.REGULAR    # Liberation Sans: Helvetica's metrics
+BOLD = fonts.BOLD
+MONO = fonts.MONO          # the audit-log checkpoint printed on a letter, character for character
+MAX_GLYPH = 1.015          # wider than any glyph of the fonts, in text-space units per point of font size
 
 
 def pdf_safe(text: str) -> str:
-    """`text` with only characters the standard fonts can show: accents are kept where WinAnsi has them,
+    """`text` with only characters the letters' fonts can show (WinAnsi): accents are kept where WinAnsi has them,
     dropped where it does not ("ễ" becomes "e"); anything else becomes "?"."""
     try:
         text.encode("cp1252")
@@ -56,13 +56,8 @@ def literal(text: str) -> str:
     return "".join(out)
 
 
-@cache
-def _widths(font: str) -> list[int]:
-    return list(getFont(font).widths)
-
-
 def width(text: str, font: str, size: float) -> float:
-    w = _widths(font)
+    w = fonts.widths(font)
     return sum(map(w.__getitem__, text.encode("cp1252"))) * size / 1000
 
 

@@ -20,6 +20,8 @@ from .document import LogCheckpoint, Verification
 from .layout import CONTENT_W, MARGIN, PageWriter
 from .text import BOLD, MONO, REGULAR, width, wrap
 
+Row = tuple[str, str, float, str]      # text, font, size, and the element it belongs to: H2 or P<n> (one per line)
+
 MARKER = "dws-letter/1"
 LETTER_ID = re.compile(rb"\bL-[0-9A-F]{12}\b")
 MARKED = re.compile(rb"dws-letter/1 letter=(L-[0-9A-F]{12}) decision=(D-[0-9A-F]{12})")
@@ -57,10 +59,12 @@ def draw_block(w: PageWriter, v: Verification, texts: dict[str, Any]) -> None:
     """The boxed block: text on the left, the QR code on the right. Kept whole on one page."""
     size = 8.0
     text_w = CONTENT_W - QR_SIZE - 3 * PAD
-    rows: list[tuple[str, str, float]] = [(texts["common"]["verification"]["heading"], BOLD, size)]
-    for line in block_lines(v, texts):
-        rows += [(part, REGULAR, size) for part in wrap(line, REGULAR, size, text_w)]
-    _boxed(w, rows, v.payload, QR_SIZE)
+    t = texts["common"]["verification"]
+    rows: list[Row] = [(t["heading"], BOLD, size, "H2")]
+    for n, line in enumerate(block_lines(v, texts)):
+        rows += [(part, REGULAR, size, f"P{n}") for part in wrap(line, REGULAR, size, text_w)]
+    alt = t["qr_alt"].format(letter_id=v.letter_id, decision_id=v.decision_id, short_hash=v.short_hash)
+    _boxed(w, rows, v.payload, QR_SIZE, alt)
 
 
 def checkpoint_lines(note: str, text_w: float) -> list[str]:
@@ -87,28 +91,32 @@ def draw_checkpoint(w: PageWriter, c: LogCheckpoint, texts: dict[str, Any]) -> N
     t = texts["common"]["verification"]
     size = 8.0
     text_w = CONTENT_W - CHECKPOINT_QR - 3 * PAD
-    rows: list[tuple[str, str, float]] = [(t["checkpoint_heading"], BOLD, size)]
-    for line in (t["checkpoint"].format(size=f"{c.size:,}", signer=c.signer), t["checkpoint_how"]):
-        rows += [(part, REGULAR, size) for part in wrap(line, REGULAR, size, text_w)]
-    rows += [(line, MONO, MONO_SIZE) for line in checkpoint_lines(c.note, text_w)]
-    _boxed(w, rows, c.note, CHECKPOINT_QR)
+    rows: list[Row] = [(t["checkpoint_heading"], BOLD, size, "H2")]
+    for n, line in enumerate((t["checkpoint"].format(size=f"{c.size:,}", signer=c.signer), t["checkpoint_how"])):
+        rows += [(part, REGULAR, size, f"P{n}") for part in wrap(line, REGULAR, size, text_w)]
+    rows += [(line, MONO, MONO_SIZE, "P-note") for line in checkpoint_lines(c.note, text_w)]
+    _boxed(w, rows, c.note, CHECKPOINT_QR, t["checkpoint_qr_alt"].format(size=f"{c.size:,}", signer=c.signer))
 
 
-def _boxed(w: PageWriter, rows: list[tuple[str, str, float]], payload: str, qr: float) -> None:
-    height = max(qr, sum(size + 3 for _t, _f, size in rows)) + 2 * PAD
+def _boxed(w: PageWriter, rows: list[Row], payload: str, qr: float, alt: str) -> None:
+    """The box (an artifact), its text (a heading and one paragraph per line of the block, or the note's
+    lines together), and the QR code (a figure whose alternate text says what it holds)."""
+    height = max(qr, sum(size + 3 for _t, _f, size, _e in rows)) + 2 * PAD
     w.space(6)
     w.need(height)
     top = w.y
     w.box(MARGIN, top - height, CONTENT_W, height)
     y = top - PAD
-    for text, font, size in rows:
-        w.text(MARGIN + PAD, y - size, text, font, size)
-        y -= size + 3
-    _draw_qr(w, payload, MARGIN + CONTENT_W - PAD - qr, top - PAD - qr, qr)
+    for key, group in groupby(rows, key=lambda r: r[3]):
+        with w.tag("H2" if key == "H2" else "P"):
+            for text, font, size, _e in group:
+                w.text(MARGIN + PAD, y - size, text, font, size)
+                y -= size + 3
+    _draw_qr(w, payload, MARGIN + CONTENT_W - PAD - qr, top - PAD - qr, qr, alt)
     w.y = top - height
 
 
-def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float) -> None:
+def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float, alt: str) -> None:
     """reportlab's QR encoder; the dark modules drawn as one filled path (its widget would build a shape
     object per module, which costs more than the rest of a one-page letter)."""
     widget = QrCodeWidget(payload, barLevel="M")
@@ -126,4 +134,4 @@ def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float) -> No
                 rects.append(f"{x + (c + border) * box:.3f} {y + side - (r + border + 1) * box:.3f} "
                              f"{n * box:.3f} {box:.3f} re")
             c += n
-    w.fill(rects)
+    w.figure(rects, alt)

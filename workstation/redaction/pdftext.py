@@ -9,14 +9,18 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
   parentheses three deep) and hex strings are decoded; the bytes are read as WinAnsi (the encoding of the
   standard fonts the letters use), or UTF-16 after a byte-order mark;
 - "document strings": every string and name outside the streams: the Info dictionary (title, subject,
-  keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams;
+  keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams. Each
+  distinct name once, in the order first seen: a tagged letter's structure tree repeats a dozen names (/S,
+  /TD, /P, ...) a million times. A value a name holds is found all the same: the gate refuses a value found
+  more often than the released schedule prints it, and the schedule is page text, so one occurrence in a name
+  is one too many;
 - "XMP metadata": metadata streams (XML, entities decoded);
 - "embedded file": the content of embedded files, read as UTF-8 text.
 
 It fails closed: what it cannot read is listed in `unreadable` (a filter it does not implement, a stream that
 does not inflate, an image, a composite font whose glyphs it cannot map to text), and the gate refuses such
 a letter, since it cannot vouch for it. Only font programs and cross-reference streams are skipped unread:
-they hold no text of the document.
+they hold no text of the document, and nor do ICC colour profiles (a letter's output intent).
 
 Speed: the strings of a content stream are found by one regular expression (possessive, so no backtracking
 blows up on malformed input); a 956-page, 47,000-entry schedule reads in a few tenths of a second.
@@ -34,6 +38,7 @@ PAGE, STRINGS, XMP, FILE = "page text", "document strings", "XMP metadata", "emb
 
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+_HEADER_SPAN = 64                  # bytes before "obj" an object header "12 0 obj" is looked for in
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
@@ -59,8 +64,12 @@ _IMAGE = re.compile(rb"/Subtype\s*/Image\b|/ImageMask\s+true")
 _METADATA = re.compile(rb"/Type\s*/Metadata\b|/Subtype\s*/XML\b")
 _EMBEDDED = re.compile(rb"/Type\s*/EmbeddedFile\b")
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
+_FIRST = re.compile(rb"/First\s+(\d+)")
+_INTEGERS = b"0123456789 \t\r\n\f\x00"           # all an object stream's head holds: pairs of integers
 _XREF = re.compile(rb"/Type\s*/XRef\b")
 _PREDICTOR = re.compile(rb"/Predictor\s+(\d+)")
+_ICC_PROFILE = re.compile(rb"/N\s+[134]\b")         # an ICCBased colour space's stream: /N components
+_ICC_SIGNATURE = b"acsp"                             # bytes 36-39 of every ICC profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +100,9 @@ def read(data: bytes) -> Readback:
         head = data.rfind(b"obj", pos, m.start())
         header = data[head + 3 if head >= 0 else pos:m.start()]
         outside.append(data[pos:m.start()])
-        found = list(_OBJ.finditer(data, pos, m.start()))
+        # The object the stream belongs to: its header ends at the last "obj" before the stream (looked for
+        # near there: between two streams may lie thousands of objects, a tagged letter's structure elements).
+        found = list(_OBJ.finditer(data, max(pos, head - _HEADER_SPAN), head + 3)) if head >= 0 else []
         label = f"object {int(found[-1].group(1))}" if found else f"the stream at byte {m.start()}"
         start = m.end()
         end = _stream_end(data, start, header)
@@ -130,14 +141,25 @@ def _stream(out: Readback, pages: list[str], outside: list[bytes], label: str, h
     if isinstance(decoded, str):
         out.unreadable.append(f"{label}: {decoded}")
         return
+    if _ICC_PROFILE.search(header) and decoded[36:40] == _ICC_SIGNATURE:
+        return
     if _METADATA.search(header):
         out.parts.append(Part(XMP, html.unescape(decoded.decode("utf-8", "replace"))))
     elif _EMBEDDED.search(header):
         out.parts.append(Part(FILE, decoded.decode("utf-8", "replace")))
     elif _OBJECT_STREAM.search(header):
-        outside.append(decoded)
+        outside.append(_objects(decoded, header))
     else:
         pages.append(content_text(decoded))
+
+
+def _objects(decoded: bytes, header: bytes) -> bytes:
+    """An object stream's objects, without the numbers and offsets that head them when that is all the head
+    holds (a tagged letter's structure tree: 190,000 pairs that hold nothing the gate looks for)."""
+    m = _FIRST.search(header)
+    if m is not None and not decoded[:int(m.group(1))].translate(None, _INTEGERS):
+        return decoded[int(m.group(1)):]
+    return decoded
 
 
 def _decode(raw: bytes, header: bytes) -> bytes | str:
@@ -244,6 +266,9 @@ def _document_strings(dictionaries: bytes) -> str:
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    out += [_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n).decode("cp1252", "replace")
-            for n in _NAME.findall(rest)]
+    names = list(dict.fromkeys(_NAME.findall(rest)))      # each distinct name once (see the module docstring)
+    joined = b"\n".join(names)
+    if b"#" in joined:
+        joined = b"\n".join(_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n) for n in names)
+    out.append(joined.decode("cp1252", "replace"))
     return "\n".join(out)

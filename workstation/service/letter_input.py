@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import clock as clocks
+from ..letters import wording
 from ..letters.document import (
     BlockingOrder,
     Group,
@@ -68,7 +69,7 @@ def build(s: Ctx, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: Dec
     doc: dict[str, Any] = json.loads(row.document)
     kind, version = doc["letter"]["kind"], doc["letter"]["template_version"]
     texts = letter_texts(kind, version)
-    defects = [RequestDefect(f["code"], f["outcome"], f["message"], f["citation"])
+    defects = [RequestDefect(f["code"], f["outcome"], wording.in_words(f["message"], texts), f["citation"])
                for f in doc["findings"]["request"]]
     whole_request_fails = any(_fails_whole(f) for f in doc["findings"]["request"])
     releases = doc["outcome"] in ("grant", "partial")
@@ -82,7 +83,7 @@ def build(s: Ctx, rid: int, pkg: RequestPackage, row: dec.DecisionRow, info: Dec
         record_checks_shown=not whole_request_fails and not (kind == "foia-response" and not releases))
     if d.releases:
         d.columns = tuple(pkg.items)
-        d.schedule = lambda: _schedule(s, rid, pkg)
+        d.schedule = lambda: _schedule(s, rid, pkg, texts)
     listed = _groups(s, rid, pkg, d)
     d.fti = d.releases or bool(listed & RECORD_CODES)
     return d
@@ -117,17 +118,19 @@ def _blocking_orders(s: Ctx, defects: list[RequestDefect]) -> list[BlockingOrder
     return out
 
 
-def _schedule(s: Ctx, rid: int, pkg: RequestPackage) -> Iterator[ScheduleRow]:
+def _schedule(s: Ctx, rid: int, pkg: RequestPackage, texts: dict[str, Any]) -> Iterator[ScheduleRow]:
     """Released values subject by subject; each subject's record rows hold only its released columns and
     only the periods that may be released (never an invalid one, nor one beyond the order or the consent)."""
     years = review.request_years(s, rid, pkg)
     for _seq, ref, matched, released, own_periods in letters_sql.released_subjects(s.conn, rid):
         items = released.split(",")
         rows = review._record_rows(s, matched, items, review.subject_years(own_periods, years))
-        yield ScheduleRow(ref, tuple((item, _cell(item, rows)) for item in items))
+        yield ScheduleRow(ref, tuple((item, _cell(item, rows, texts)) for item in items))
 
 
-def _cell(item: str, rows: list[dict[str, Any]]) -> str:
+def _cell(item: str, rows: list[dict[str, Any]], texts: dict[str, Any]) -> str:
+    if item == "filing_status":          # a code on file ("mfj"): the letter prints it in words
+        rows = [{**r, item: wording.filing_status(r.get(item), texts)} for r in rows]
     if item == "address" and rows:
         r = rows[0]
         return f"{r['street']}, {r['city']}, {r['state']} {r['zip']} (as of {r['address_as_of'] or r['tax_year']})"

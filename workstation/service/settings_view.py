@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import policy
 from ..errors import InputError, PermissionDenied
 from ..model import SettingRow
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce, pair_refusal
 from ..store import db
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
@@ -50,6 +50,9 @@ def change(s: Ctx, key: str, value: object) -> None:
         raise InputError(f"unknown setting {key!r}") from None
     except ValueError as exc:
         raise InputError(f"setting {key!r}: {exc}") from None
+    refused = pair_refusal(key, checked, s.settings())
+    if refused:
+        raise InputError(f"setting {key!r}: {refused}")
     old = s.setting(key)
     with db.transaction(s.conn):
         settings_sql.put(s.conn, key, checked, s.user)

@@ -1,0 +1,57 @@
+"""The few reportlab document objects (reportlab.pdfbase.pdfdoc) the letters add to what its canvas makes:
+reportlab formats and numbers them with the rest of the file, in its one pass.
+
+- `ArchivalStream`: a stream as PDF/A-2 wants it (6.1.7.1): an end-of-line marker before `endstream` that
+  /Length does not count (reportlab's own PDFStream writes `endstream` straight after the data);
+- `Formatted`: a value whose bytes are already made (a reference to an object packed by pdffile.py).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+
+from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFName, PDFObject, PDFString
+
+LEVEL = 5                     # zlib level of the streams made here (pages' content: as small as at level 6, in
+                              # four fifths of the time)
+
+
+class ArchivalStream(pdfdoc.PDFStream):
+    """A stream object: `entries` (no /Length, no /Filter) and `data`, Flate-compressed (when it is made: a page
+    holds its compressed content until the file is written) unless told not to."""
+
+    def __init__(self, entries: Mapping[str, object], data: bytes, compress: bool = True) -> None:
+        entries = dict(entries)
+        if compress:
+            data = zlib.compress(data, LEVEL)
+            entries["Filter"] = PDFName("FlateDecode")
+        super().__init__(PDFDictionary(entries), data)
+
+    def format(self, document: PDFDocument) -> bytes:
+        entries = dict(self.dictionary.dict)
+        entries["Length"] = len(self.content)
+        return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + self.content + b"\nendstream\n"
+
+
+class Formatted(PDFObject):
+    """A PDF value given as bytes."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def format(self, document: PDFDocument) -> bytes:
+        return self.body
+
+
+def number(doc: PDFDocument, name: str) -> int:
+    """The object number of the indirect object registered as `name` (a page: "Page3")."""
+    return doc.idToObjectNumberAndVersion[name][0]
+
+
+def text_string(s: str) -> bytes:
+    """A PDF text string (reportlab's PDFString: PDFDocEncoding, or UTF-16 with its byte-order mark)."""
+    return PDFString(s).format(pdfdoc.DummyDoc())
