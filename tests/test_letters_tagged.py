@@ -238,3 +238,63 @@ def test_the_signers_reader_reads_the_cross_reference_stream_as_pyhanko_does(dem
         assert vars(ours).keys() == vars(theirs).keys()
     assert isinstance(LetterReader(io.BytesIO(letter.rendered)).xrefs._xref_sections[0].xref_data.xrefs_in_objstm,
                       Packed)                            # the letter's own stream is read here, not by pyHanko
+
+
+def test_table_rows_are_tagged_cell_by_cell_across_pages_and_cell_patterns(tmp_path) -> None:
+    """A long table (structure.py keeps its rows as runs, tree.py writes each run at once): rows whose cells are
+    filled differently, over several pages, each a TR of TDs whose marked content is its own, in object streams
+    with a cross-reference stream; pdfua finds nothing."""
+    from workstation.letters.archival import Meta
+    from workstation.letters.layout import MARGIN, Frame, PageWriter
+    from workstation.letters.schedule import COLUMN
+    from workstation.letters.text import BOLD, REGULAR
+
+    w = PageWriter(Frame("Office", "Letter L-1 | Request R-1", None, "", "Page {page} of "),
+                   Meta("A table", "Office", "subject", "keywords", "creator", "D:20261102153000+00'00'"))
+    patterns = [("1", "Ann Lee", "Address: 1 Main St"), ("2", "", "Address: 2 Main St"), ("3", "Bo Li", "")]
+    with w.tag("Table"):
+        with w.tag("TR"):
+            for x, heading in ((MARGIN, "Ref"), (MARGIN + 50, "Name"), (MARGIN + 180, "Released")):
+                with w.tag("TH", COLUMN):
+                    w.text(x, w.y - 8, heading, BOLD, 8)
+        w.y -= 12
+        for n in range(300):
+            ref, name, info = patterns[n // 7 % 3]
+            w.need(11)
+            cells = [(MARGIN, [f"{ref}-{n}"]), (MARGIN + 50, [name] if name else []),
+                     (MARGIN + 180, [info, "(continued)"] if info and n % 5 == 0 else [info] if info else [])]
+            top = w.y
+            w.row(cells, top, REGULAR, 8, 10)
+            w.y = top - 10 * max(len(lines) for _x, lines in cells) - 1
+    data, pages = w.finish()
+    assert pages > 3
+    assert b"/Type/XRef" in data and b"\nxref\n" not in data and data.count(b"/Type/ObjStm") >= 3
+    pdf = pikepdf.open(io.BytesIO(data))
+    table = next(e for e in _elements(pdf) if str(e.S) == "/Table")
+    rows = list(table.K)[1:]                               # after the header row
+    assert len(rows) == 300 and all(str(r.S) == "/TR" and len(r.K) == 3 for r in rows)
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    owners = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    texts = {}
+    for page in pdf.pages:
+        stack: list[int | None] = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op in ("BDC", "BMC"):
+                props = operands[1] if op == "BDC" else None
+                stack.append(int(props["/MCID"]) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props
+                             else None)
+            elif op == "EMC":
+                stack.pop()
+            elif op == "Tj" and stack and stack[-1] is not None:
+                td = owners[int(page.obj.StructParents)][stack[-1]]
+                assert td.Pg.objgen == page.obj.objgen and int(td.K) == stack[-1]
+                texts.setdefault(td.objgen, []).append(bytes(operands[0]).decode())
+    for n, row in enumerate(rows):
+        ref, name, info = patterns[n // 7 % 3]
+        expected = [[f"{ref}-{n}"], [name] if name else None,
+                    ([info, "(continued)"] if n % 5 == 0 else [info]) if info else None]
+        for td, want in zip(row.K, expected, strict=True):
+            assert str(td.S) == "/TD" and td.P.objgen == row.objgen
+            assert texts.get(td.objgen) == want and (("/K" in td) == (want is not None)), (n, want)
+    assert [f for f in findings(data, tmp_path) if f.severity.name in ("ERROR", "WARNING")] == []

@@ -160,7 +160,7 @@ def signature_widget(doc: PDFDocument, tooltip: str) -> PDFDictionary:
 def finish(doc: PDFDocument, meta: Meta, structure_root: PDFObjectReference, fields: list[PDFObjectReference]) -> None:
     """The catalog's archival and accessibility entries: XMP, structure tree, /MarkInfo, /ViewerPreferences,
     the output intent and the form with its signature field(s). (/Lang: the canvas's `lang`.)"""
-    icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile()))
+    icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile(), constant=True))
     intent = PDFDictionary({"Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFA1"),
                             "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
                             "Info": PDFString(OUTPUT_CONDITION), "RegistryName": PDFString("http://www.color.org"),

@@ -134,7 +134,7 @@ class LetterFont:
     def addObjects(self, doc: PDFDocument) -> None:
         f = font(self.key)
         internal = f"F{len(doc.fontMapping) + 1}"
-        program = doc.Reference(ArchivalStream({"Length1": len(f.program)}, f.program))
+        program = doc.Reference(ArchivalStream({"Length1": len(f.program)}, f.program, constant=True))
         descriptor = doc.Reference(PDFDictionary({
             "Type": PDFName("FontDescriptor"), "FontName": PDFName(f.base_font), "Flags": f.flags,
             "FontBBox": PDFArray(list(f.bbox)), "ItalicAngle": 0, "Ascent": f.ascent, "Descent": f.descent,

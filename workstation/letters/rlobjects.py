@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
+from functools import lru_cache
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFDocument, PDFName, PDFObject, PDFString
@@ -22,10 +23,12 @@ class ArchivalStream(pdfdoc.PDFStream):
     """A stream object: `entries` (no /Length, no /Filter) and `data`, Flate-compressed (when it is made: a page
     holds its compressed content until the file is written) unless told not to."""
 
-    def __init__(self, entries: Mapping[str, object], data: bytes, compress: bool = True) -> None:
+    def __init__(self, entries: Mapping[str, object], data: bytes, compress: bool = True,
+                 constant: bool = False) -> None:
+        """`constant`: the same data in every letter (a font program, the ICC profile), compressed once."""
         entries = dict(entries)
         if compress:
-            data = zlib.compress(data, LEVEL)
+            data = _compressed_once(data) if constant else zlib.compress(data, LEVEL)
             entries["Filter"] = PDFName("FlateDecode")
         super().__init__(PDFDictionary(entries), data)
 
@@ -33,6 +36,11 @@ class ArchivalStream(pdfdoc.PDFStream):
         entries = dict(self.dictionary.dict)
         entries["Length"] = len(self.content)
         return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + self.content + b"\nendstream\n"
+
+
+@lru_cache(maxsize=8)
+def _compressed_once(data: bytes) -> bytes:
+    return zlib.compress(data, LEVEL)
 
 
 class Formatted(PDFObject):

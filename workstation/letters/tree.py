@@ -4,8 +4,8 @@ one a line, with each object's length.
 
 Speed (a 47,000-subject schedule: 190,000 elements): a run of table rows (structure.Run) is written by one format
 of its row template, repeated, its page and parent written into the template and every other number taken from
-a range; the numbers are right-aligned in a fixed width (spaces before a number are PDF whitespace), so each
-object's length is the template's and nothing is measured or formatted one element at a time.
+a range, right-aligned in a fixed width (spaces before a number are PDF whitespace); so each object's length is
+the template's, and nothing is measured or formatted one element at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObjectReference
 from . import pdffile
 from .pdffile import LetterDocument
 from .rlobjects import Formatted, number, text_string
-from .structure import ROOT, Run, Structure
+from .structure import ROOT, Extra, Run, Structure
 
 
 def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: dict[int, int]) -> PDFObjectReference:
@@ -71,7 +71,10 @@ def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tup
     """The TR and TD elements of each row of `run`, and their lengths."""
     count, step, marks = run.rows, 1 + len(run.filled), sum(run.filled)
     template, lengths = _row_template(run.filled, width, mcid_width)
-    template = template.replace("%P", str(first + run.parent).rjust(width)).replace("%G", str(page_id).rjust(width))
+    parent, page = str(first + run.parent), str(page_id)           # the same for the whole run
+    template = template.replace("%P", parent).replace("%G", page)
+    lengths = (lengths[0] + len(parent) - width,
+               *(n + len(page) - width if has_text else n for n, has_text in zip(lengths[1:], run.filled, strict=True)))
     trs = range(first + run.first, first + run.first + step * count, step)
     columns = [range(trs.start + 1 + c, trs.stop + 1 + c, step) for c in range(len(run.filled))]  # the TR's cells
     filled_before = 0
@@ -86,8 +89,8 @@ def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tup
 
 @cache
 def _row_template(filled: tuple[bool, ...], width: int, mcid_width: int) -> tuple[str, tuple[int, ...]]:
-    """A row's TR and TD elements, one a line, with %d placeholders of fixed widths (%P the TR's parent, %G the
-    page: the same for a whole run); and each one's length."""
+    """A row's TR and TD elements, one a line, with %d placeholders of fixed widths, and %P for the TR's parent
+    and %G for the page (the same for a whole run); and each one's length, %P and %G as wide as the others."""
     n = f"%{width}d"
     objects = ["<</S/TR/P %P 0 R/K[" + " ".join([f"{n} 0 R"] * len(filled)) + "]>>"]
     objects += [f"<</S/TD/P {n} 0 R/Pg %G 0 R/K %{mcid_width}d>>" if has_text else f"<</S/TD/P {n} 0 R>>"
@@ -101,6 +104,9 @@ def _element(s: Structure, e: int, first: int, parent: int, page_ids: list[int],
     alternate text or attributes."""
     own, more = s.kids[e], s.extra.get(e)
     head = f"<</S/{s.roles[e]}/P {parent} 0 R"
+    if own and annotation is None and e not in s.objrs and set(map(type, own)) == {int}:
+        body = "/K[" + " 0 R ".join(map(str, map(first.__add__, own))) + " 0 R]"   # type: ignore[arg-type]
+        return head + body + _extra(more) + ">>"       # elements only (a table's rows, a list's items): no page
     pages = {k[0] for k in own if isinstance(k, tuple)}
     if e in s.objrs:
         pages.add(s.objrs[e])
@@ -109,8 +115,6 @@ def _element(s: Structure, e: int, first: int, parent: int, page_ids: list[int],
         head += f"/Pg {page_ids[page]} 0 R"
     if len(own) == 1 and isinstance(own[0], tuple) and len(pages) == 1 and annotation is None:
         body = f"/K {own[0][1]}"
-    elif own and annotation is None and all(type(k) is int for k in own):   # a table's rows, a list's items
-        body = "/K[" + " 0 R ".join(map(str, map(first.__add__, own))) + " 0 R]"    # type: ignore[arg-type]
     else:
         items = []
         for k in own:
@@ -123,9 +127,12 @@ def _element(s: Structure, e: int, first: int, parent: int, page_ids: list[int],
         if annotation is not None:
             items.append(f"<</Type/OBJR/Obj {annotation} 0 R>>")
         body = "/K[" + " ".join(items) + "]" if items else ""
-    if more is not None:
-        if more.alt is not None:
-            body += "/Alt" + text_string(more.alt).decode("ascii")
-        if more.scope is not None:
-            body += f"/A<</O/Table/Scope/{more.scope}>>"
-    return head + body + ">>"
+    return head + body + _extra(more) + ">>"
+
+
+def _extra(more: Extra | None) -> str:
+    """Alternate text and attributes."""
+    if more is None:
+        return ""
+    alt = "/Alt" + text_string(more.alt).decode("ascii") if more.alt is not None else ""
+    return alt + (f"/A<</O/Table/Scope/{more.scope}>>" if more.scope is not None else "")
