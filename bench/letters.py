@@ -26,9 +26,9 @@ fonts), then the 47,000-subject transmittal, in one process, exactly as the unta
 (letters_baseline.py), so that the two are compared alike; the declination in a process of its own. The peak RSS is
 reset before each letter (Linux), so each one's is its own. Two parts of it are timed on their own: the
 passphrase check (a keyslot KDF derivation, PBKDF2 calibrated to 0.5 s, as before any signature: the user's wait
-at the prompt, not the letter's) and the PAdES signature (`letters.pades.sign`: pyHanko reads the rendered PDF, appends the signature's incremental
-update and hashes the file; one ECDSA P-256 signature). The letter limits are judged without the passphrase check;
-the signature's share is judged against the rest of the letter.
+at the prompt, not the letter's) and the PAdES signature (`letters.pades.sign`: pyHanko reads the rendered PDF,
+appends the signature's incremental update and hashes the file; one ECDSA P-256 signature). The letter limits are
+judged without the passphrase check; the signature's share is judged against the rest of the letter.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class _Info(PDFInfo):
     the two to agree on every entry they share)."""
 
     def format(self, document: PDFDocument) -> bytes:
-        date = PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter)
+        date = PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter)  # type: ignore[attr-defined]
         return PDFDictionary({
             "Title": PDFString(self.title), "Author": PDFString(self.author), "Subject": PDFString(self.subject),
             "Keywords": PDFString(self.keywords), "Creator": PDFString(self.creator),
@@ -121,7 +121,7 @@ class _Info(PDFInfo):
 def describe(c: Canvas, meta: Meta) -> None:
     """The document information (reportlab's Info dictionary, uncompressed and top-level: `dws verify-letter`
     finds a letter's marker in these bytes), both its dates the issue time."""
-    c._doc.info = _Info()
+    c._doc.info = _Info()  # type: ignore[attr-defined]
     c.setTitle(meta.title)
     c.setAuthor(meta.author)
     c.setSubject(meta.subject)
@@ -139,8 +139,8 @@ def tag_page(page: PDFPage, index: int, content: bytes, annotations: list[PDFObj
     page.Trans = None                        # reportlab's empty page transition
     page.Contents = ArchivalStream({}, content)
     page.stream = None                       # reportlab's copy of the content, no longer needed
-    page.StructParents = index
-    page.Tabs = PDFName("S")
+    page.StructParents = index  # type: ignore[attr-defined]
+    page.Tabs = PDFName("S")  # type: ignore[attr-defined]
     if annotations:
         page.Annots = PDFArray(annotations)
 
@@ -154,18 +154,18 @@ def signature_widget(doc: PDFDocument, tooltip: str) -> PDFDictionary:
     return PDFDictionary({"Type": PDFName("Annot"), "Subtype": PDFName("Widget"), "FT": PDFName("Sig"),
                           "T": PDFString(SIGNATURE_FIELD), "TU": PDFString(tooltip), "F": 132,
                           "Rect": PDFArray([0, 0, 0, 0]), "P": doc.thisPageRef(),
-                          "AP": PDFDictionary({"N": doc.Reference(appearance)})})
+                          "AP": PDFDictionary({"N": doc.Reference(appearance)})})  # type: ignore[no-untyped-call]
 
 
 def finish(doc: PDFDocument, meta: Meta, structure_root: PDFObjectReference, fields: list[PDFObjectReference]) -> None:
     """The catalog's archival and accessibility entries: XMP, structure tree, /MarkInfo, /ViewerPreferences,
     the output intent and the form with its signature field(s). (/Lang: the canvas's `lang`.)"""
-    icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile(), constant=True))
+    icc = doc.Reference(ArchivalStream({"N": 3}, icc_profile(), constant=True))  # type: ignore[no-untyped-call]
     intent = PDFDictionary({"Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFA1"),
                             "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
                             "Info": PDFString(OUTPUT_CONDITION), "RegistryName": PDFString("http://www.color.org"),
                             "DestOutputProfile": icc})
-    cat = doc.Catalog
+    cat = doc.Catalog  # type: ignore[attr-defined]
     cat.__NoDefault__ = CATALOG_KEYS
     cat.Metadata = ArchivalStream({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}, xmp(meta),
                                   compress=False)

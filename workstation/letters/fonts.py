@@ -101,7 +101,7 @@ def font(key: str) -> EmbeddedFont:
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
     return EmbeddedFont(
         key=key, base_font=f"{tag}+{name}", widths=widths, program=program,
-        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),  # type: ignore[arg-type]
+        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
         ascent=round(os2.sTypoAscender * scale), descent=round(os2.sTypoDescender * scale),
         cap_height=round(getattr(os2, "sCapHeight", os2.sTypoAscender) * scale),
         fixed_pitch=bool(tt["post"].isFixedPitch))
@@ -134,16 +134,16 @@ class LetterFont:
     def addObjects(self, doc: PDFDocument) -> None:
         f = font(self.key)
         internal = f"F{len(doc.fontMapping) + 1}"
-        program = doc.Reference(ArchivalStream({"Length1": len(f.program)}, f.program, constant=True))
-        descriptor = doc.Reference(PDFDictionary({
+        program = doc.Reference(ArchivalStream({"Length1": len(f.program)}, f.program, constant=True))  # type: ignore[no-untyped-call]
+        descriptor = doc.Reference(PDFDictionary({  # type: ignore[no-untyped-call]
             "Type": PDFName("FontDescriptor"), "FontName": PDFName(f.base_font), "Flags": f.flags,
             "FontBBox": PDFArray(list(f.bbox)), "ItalicAngle": 0, "Ascent": f.ascent, "Descent": f.descent,
             "CapHeight": f.cap_height, "StemV": 80, "FontFile2": program}))
-        ref = doc.Reference(PDFDictionary({
+        ref = doc.Reference(PDFDictionary({  # type: ignore[no-untyped-call]
             "Type": PDFName("Font"), "Subtype": PDFName("TrueType"), "BaseFont": PDFName(f.base_font),
             "FirstChar": FIRST, "LastChar": LAST, "Widths": PDFArray(list(f.widths)),
             "Encoding": PDFName("WinAnsiEncoding"), "FontDescriptor": descriptor}), internal)
-        doc.idToObject[pdfdoc.BasicFonts].dict[internal] = ref
+        doc.idToObject[pdfdoc.BasicFonts].dict[internal] = ref  # type: ignore[attr-defined]
         doc.fontMapping[self.fontName] = "/" + internal
 
 

@@ -63,11 +63,11 @@ class PageWriter:
         fonts.register()
         self._buf = io.BytesIO()
         c = self.c = canvas.Canvas(self._buf, pagesize=letter, invariant=1, pdfVersion=archival.VERSION,
-                                   lang=archival.LANG, initialFontName=fonts.NAMES[REGULAR])
-        self.doc = pdffile.adopt(c._doc)           # written with the structure tree packed (pdffile.py)
+                                   lang=archival.LANG, initialFontName=fonts.NAMES[REGULAR])  # type: ignore[arg-type]
+        self.doc = pdffile.adopt(c._doc)           # type: ignore[attr-defined] # written with the structure tree packed (pdffile.py)
         archival.describe(c, meta)
         self.meta = meta
-        self._names = {f: c._doc.getInternalFontName(fonts.NAMES[f]) for f in (REGULAR, BOLD, MONO)}
+        self._names = {f: c._doc.getInternalFontName(fonts.NAMES[f]) for f in (REGULAR, BOLD, MONO)}  # type: ignore[attr-defined]
         self.structure = Structure()
         self.structure.new_page()
         self.frame = frame
@@ -181,7 +181,7 @@ class PageWriter:
     def signature_field(self, tooltip: str) -> None:
         """The empty field the letter's signature goes into (archival.signature_widget), on this page, as a
         Form element with its description."""
-        doc = self.c._doc
+        doc = self.c._doc  # type: ignore[attr-defined]
         widget = archival.signature_widget(doc, tooltip)
         doc.addAnnotation(SIGNATURE, widget)
         with self.tag("Form") as element:
@@ -283,8 +283,8 @@ class PageWriter:
         c.doForm(PAGES_FORM)
         c.addLiteral("Q EMC")
         c.showPage()
-        page = c._doc.Pages.pages[-1]
-        archival.tag_page(page, len(c._doc.Pages.pages) - 1, page.stream.encode("latin-1"), self._annots)
+        page = c._doc.Pages.pages[-1]  # type: ignore[attr-defined]
+        archival.tag_page(page, len(c._doc.Pages.pages) - 1, page.stream.encode("latin-1"), self._annots)  # type: ignore[attr-defined]
         self._ops, self._rules, self._figures, self._annots, self._font, self._marked = [], [], [], [], None, None
 
     def finish(self) -> tuple[bytes, int]:

@@ -89,7 +89,7 @@ class _LetterWriter(IncrementalPdfFileWriter):
     def ensure_output_version(self, version: tuple[int, int]) -> None:
         """A letter is PDF/A-2, which is PDF 1.7: pyHanko would mark an ECDSA signature's file as PDF 2.0 (ISO
         32002). It stays 1.7, the ISO 32002 extension declared in the catalog as before."""
-        super().ensure_output_version(min(version, (1, 7)))
+        super().ensure_output_version(min(version, (1, 7)))  # type: ignore[no-untyped-call]
 
 
 def sign(pdf: bytes, signer: Signer, certificate: bytes, authority: bytes, at: datetime, reason: str) -> bytes:

@@ -35,7 +35,7 @@ class ArchivalStream(pdfdoc.PDFStream):
     def format(self, document: PDFDocument) -> bytes:
         entries = dict(self.dictionary.dict)
         entries["Length"] = len(self.content)
-        return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + self.content + b"\nendstream\n"
+        return pdfdoc.format(PDFDictionary(entries), document) + b"\nstream\n" + self.content + b"\nendstream\n"  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=8)
