@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from workstation import clock as clocks
+from workstation.keys.primitives import KdfParams
 
 # Keep the user's real data and log folders out of the tests (platformdirs reads these).
 _HOME = tempfile.mkdtemp(prefix="dws-test-home-")
@@ -28,6 +29,15 @@ for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "D
 # test or a product path that holds only on some dates fails there.
 TEST_DAY = date.fromisoformat(os.environ.get("DWS_TEST_TODAY") or "2026-11-02")
 os.environ["DWS_TODAY"] = TEST_DAY.isoformat()        # for the `dws` and GUI processes the tests start
+
+# Argon2id at the product's cost (64 MiB, 3 passes: ~0.2-0.4 s a derivation) was about 70 % of the suite's
+# time: every init, user, unlock and signature derives a key. Keyslots made in this process use a cheap cost
+# instead; each slot records its own cost, so stores made here open at that cost (here and in the `dws`
+# processes the tests start), and a store made by a `dws` process or kept in tests/data pays the real one.
+# tests/test_store_keys.py::test_a_store_made_by_dws_derives_its_keys_at_the_products_cost guards the default.
+PRODUCT_KDF = KdfParams()
+TEST_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
+KdfParams.__init__.__defaults__ = (TEST_KDF.memory_kib, TEST_KDF.iterations, TEST_KDF.lanes)
 
 ADMIN_PW = "admin-passphrase-1"
 REVIEWER_PW = "reviewer-passphrase-1"

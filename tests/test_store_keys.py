@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_PW, REVIEWER_PW
+from conftest import ADMIN_PW, PRODUCT_KDF, REVIEWER_PW, TEST_KDF
 
 from workstation.errors import AuthError, LockedOutError, StoreError
 from workstation.keys import device
@@ -27,6 +27,26 @@ def test_init_creates_private_encrypted_files(workstation: Workstation, store_di
     raw = (store_dir / "store.db").read_bytes()
     assert not raw.startswith(b"SQLite format 3")          # encrypted from the first page
     assert b"CREATE TABLE" not in raw and b"admin" not in raw
+
+
+def test_a_store_made_by_dws_derives_its_keys_at_the_products_cost(tmp_path: Path) -> None:
+    """The suite makes its stores at a cheap Argon2id cost (tests/conftest.py); `dws` itself keeps the real one
+    (RFC 9106's second recommendation, 64 MiB and 3 passes, or more) for every slot it makes, and the stores the
+    suite makes open in a `dws` process at the cost their slots record."""
+    import json
+
+    from clihelp import run_dws
+
+    assert PRODUCT_KDF.memory_kib >= 64 * 1024 and PRODUCT_KDF.iterations >= 3
+    made = run_dws(tmp_path / "dws", "init", "--admin", "admin", env={"DWS_PASSPHRASE": ADMIN_PW})
+    assert made.code == 0, made.err
+    slots = json.loads((tmp_path / "dws" / "keyslots.json").read_text())
+    assert slots["users"]["admin"]["kdf"] == slots["recovery"]["kdf"] == PRODUCT_KDF.as_dict()
+    Workstation(tmp_path / "here").init("admin", ADMIN_PW)[0].close()
+    slots = json.loads((tmp_path / "here" / "keyslots.json").read_text())
+    assert slots["users"]["admin"]["kdf"] == slots["recovery"]["kdf"] == TEST_KDF.as_dict()
+    listed = run_dws(tmp_path / "here", "user", "list", env={"DWS_USER": "admin", "DWS_PASSPHRASE": ADMIN_PW})
+    assert listed.code == 0 and "admin" in listed.out, listed.err
 
 
 def test_wrong_passphrase_is_refused_and_changes_nothing(admin, workstation: Workstation, store_dir: Path) -> None:
