@@ -34,10 +34,12 @@ os.environ["DWS_TODAY"] = TEST_DAY.isoformat()        # for the `dws` and GUI pr
 # time: every init, user, unlock and signature derives a key. Keyslots made in this process use a cheap cost
 # instead; each slot records its own cost, so stores made here open at that cost (here and in the `dws`
 # processes the tests start), and a store made by a `dws` process or kept in tests/data pays the real one.
+# The crash campaign's child (tests/crashchild.py) takes the same cost from DWS_TEST_KDF, which only it reads.
 # tests/test_store_keys.py::test_a_store_made_by_dws_derives_its_keys_at_the_products_cost guards the default.
 PRODUCT_KDF = KdfParams()
 TEST_KDF = KdfParams(memory_kib=64, iterations=1, lanes=1)
 KdfParams.__init__.__defaults__ = (TEST_KDF.memory_kib, TEST_KDF.iterations, TEST_KDF.lanes)
+os.environ["DWS_TEST_KDF"] = f"{TEST_KDF.memory_kib},{TEST_KDF.iterations},{TEST_KDF.lanes}"
 
 ADMIN_PW = "admin-passphrase-1"
 REVIEWER_PW = "reviewer-passphrase-1"
