@@ -14,6 +14,11 @@ import pytest
 from workstation import clock as clocks
 from workstation.keys.primitives import KdfParams
 
+# `make test` runs the suite in pytest-xdist workers (one per core, a whole file to a worker): each worker is a
+# process of its own that imports this file, so the folders below, the clock, the SoftHSM2 tokens and every
+# session fixture (the demo templates) are its own. What processes share must be picked per test or per
+# worker, never fixed: a display (Xvfb -displayfd), a bus, a port, a keyring entry (keyed by the store's id).
+
 # Keep the user's real data and log folders out of the tests (platformdirs reads these).
 _HOME = tempfile.mkdtemp(prefix="dws-test-home-")
 os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
