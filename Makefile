@@ -21,9 +21,12 @@ run: $(STAMP)
 	$(BIN)/python -m workstation.cli.main demo --if-missing
 	$(BIN)/python -m workstation.cli.main gui
 
-# Set up and run the whole suite headless.
+# Set up and run the whole suite headless, in parallel: pytest-xdist starts one worker per CPU core and gives
+# each a whole test file at a time (its module fixtures are made once). WORKERS=0 runs it in this process.
+WORKERS ?= auto
+PYTEST  := $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PYTEST)
 	$(BIN)/ruff check workstation ui tests bench
 
 # The suite again under libfaketime (Debian's `faketime`) one year on, five years on and on the next leap day,
@@ -34,8 +37,7 @@ test-dates: $(STAMP)
 	@command -v faketime >/dev/null || { echo "test-dates needs faketime (apt-get install faketime)" >&2; exit 1; }
 	@for day in $(DAYS); do \
 	  echo "== the suite on $$day (faketime) =="; \
-	  DWS_TEST_TODAY=$$day QT_QPA_PLATFORM=offscreen \
-	    faketime "$$day 15:00:00" $(BIN)/python -m pytest -q -p no:cacheprovider || exit 1; \
+	  DWS_TEST_TODAY=$$day QT_QPA_PLATFORM=offscreen faketime "$$day 15:00:00" $(PYTEST) -p no:cacheprovider || exit 1; \
 	done
 
 lint: $(STAMP)

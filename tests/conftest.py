@@ -15,6 +15,11 @@ import pytest
 
 from workstation import clock as clocks
 
+# `make test` runs the suite in pytest-xdist workers (one per core, a whole file to a worker): each worker is a
+# process of its own that imports this file, so the folders below, the clock, the SoftHSM2 tokens and every
+# session fixture (the demo templates) are its own. What processes share must be picked per test or per
+# worker, never fixed: a display (Xvfb -displayfd), a bus, a port, a keyring entry (keyed by the store's id).
+
 if TYPE_CHECKING:
     from workstation.service import Session, Workstation
 

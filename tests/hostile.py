@@ -4,7 +4,7 @@ fixed hypothesis budget) and bench/fuzz.py (>= 100,000 inputs).
 
 A reader either accepts the file or raises one DwsError whose message names the file, gives the line or JSON
 path (whole-file problems excepted), and holds no canary value; anything else is a defect: a traceback (any
-other exception), a slow input (over SLOW_S), or a canary in the message.
+other exception), a slow input (over SLOW_S, of wall and of CPU time), or a canary in the message.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import random
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,10 +149,20 @@ class Outcome:
     detail: str = ""
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the children it has reaped (a parallel reader's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run(reader: str, data: bytes, folder: Path, slow: float = SLOW_S) -> Outcome:
-    """Write `data` as the reader's file in `folder` and read it (over `slow` seconds: a slow input)."""
+    """Write `data` as the reader's file in `folder` and read it. Over `slow` seconds, both of wall time and of
+    CPU time, it is a slow input: a reader that blows up spends both, while a busy machine (the suite's other
+    pytest-xdist workers, other work) stretches only the wall time, and a parallel reader's CPU time adds up
+    over its workers. `seconds` is the wall time."""
     path = folder / f"hostile-{reader}{SUFFIX.get(reader, '.json')}"
     path.write_bytes(data)
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     try:
         _storable(READERS[reader](path))
@@ -161,7 +172,7 @@ def run(reader: str, data: bytes, folder: Path, slow: float = SLOW_S) -> Outcome
     except Exception as exc:                # the defect being looked for
         kind, detail = "traceback", f"{type(exc).__name__}: {str(exc)[:200]}"
     seconds = time.perf_counter() - start
-    if kind in ("ok", "refused") and seconds > slow:
+    if kind in ("ok", "refused") and min(seconds, _cpu_seconds() - cpu) > slow:
         kind = "slow"
     return Outcome(kind, seconds, detail)
 

