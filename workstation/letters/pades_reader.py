@@ -128,7 +128,7 @@ class _StreamBuilder(hx.XRefBuilder):
     def _read_xref_stream(self, declared_startxref: int) -> int | None:
         stream = self.stream
         start = stream.tell()
-        ref, xrefs = self._read_xref_stream_object()  # type: ignore[no-untyped-call]
+        ref, xrefs = self._read_xref_stream_object()                # type: ignore[no-untyped-call]
         table = _letter_table(xrefs)
         standard = {n.start(): ENTRY.unpack_from(table.raw, ENTRY.size * n.start())
                     for n in _STANDARD.finditer(table.types)} if table is not None else {}
@@ -164,7 +164,7 @@ class LetterReader(PdfFileReader):
         self._header_version = _read_header_version(stream)
         stream.seek(-1, os.SEEK_END)
         builder = _StreamBuilder(handler=self, stream=stream, strict=True, last_startxref=process_data_at_eof(stream))
-        self.xrefs = hx.XRefCache(self, builder.read_xrefs())  # type: ignore[no-untyped-call]
+        self.xrefs = hx.XRefCache(self, builder.read_xrefs())        # type: ignore[no-untyped-call]
         self.last_startxref = builder.last_startxref
         self.trailer = builder.trailer
         self.has_xref_stream = builder.has_xref_stream

@@ -85,7 +85,8 @@ def write(doc: LetterDocument) -> bytes:
     """The file: reportlab's objects in number order (skipping the packed ones), then the object streams, then
     the cross-reference stream, which is also the trailer."""
     doc.encrypt.prepare(doc)
-    catalog, info = doc.Reference(doc.Catalog), doc.Reference(doc.info)      # type: ignore[no-untyped-call] # as reportlab's format does
+    catalog = doc.Reference(doc.Catalog)       # type: ignore[no-untyped-call]   # as reportlab's format does
+    info = doc.Reference(doc.info)             # type: ignore[no-untyped-call]
     out = PDFFile(doc._pdfVersion)
     top: dict[int, int] = {}                  # object number -> offset, of every object written on its own
     number = 1

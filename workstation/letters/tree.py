@@ -27,7 +27,7 @@ def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: d
     `page_ids`: each page's object number; `annotations`: the object number of the annotation each element of
     `Structure.annotation` stands for. Returns the root's reference, for the catalog."""
     root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
-    ref = doc.Reference(root)  # type: ignore[no-untyped-call]
+    ref: PDFObjectReference = doc.Reference(root)          # type: ignore[no-untyped-call]
     pages = len(s.page_marks)
     first = pdffile.reserve(doc, s.count + pages + 1)
     arrays = first + s.count
@@ -43,7 +43,7 @@ def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: d
     root.dict["K"] = Formatted(b"%d 0 R" % first)
     root.dict["ParentTree"] = Formatted(b"%d 0 R" % (arrays + pages))
     root.dict["ParentTreeNextKey"] = pages + len(s.objrs)
-    return ref  # type: ignore[no-any-return]
+    return ref
 
 
 def _elements(s: Structure, first: int, root: int, page_ids: list[int],

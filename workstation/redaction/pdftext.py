@@ -42,6 +42,7 @@ _HEADER_SPAN = 64                  # bytes before "obj" an object header "12 0 o
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+_CHUNK = 1 << 20
 # A literal string: runs of plain bytes, escapes, and balanced parentheses nested up to three deep.
 _PLAIN = rb"(?:[^\\()]++|\\.)"
 _LITERAL_BODY = rb"(?:%s|\((?:%s|\((?:%s|\(%s*+\))*+\))*+\))*+" % (_PLAIN, _PLAIN, _PLAIN, _PLAIN)
@@ -266,7 +267,13 @@ def _document_strings(dictionaries: bytes) -> str:
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    names = list(dict.fromkeys(_NAME.findall(rest)))      # each distinct name once (see the module docstring)
+    names: dict[bytes, None] = {}                         # each distinct name once (see the module docstring),
+    start = 0                                             # a megabyte at a time, cut at a line end (never in a
+    while start < len(rest):                              # name): not a million names in one list
+        end = rest.find(b"\n", start + _CHUNK)
+        end = len(rest) if end < 0 else end + 1
+        names.update(dict.fromkeys(_NAME.findall(rest, start, end)))
+        start = end
     joined = b"\n".join(names)
     if b"#" in joined:
         joined = b"\n".join(_NAME_HEX.sub(lambda m: bytes((int(m.group(1), 16),)), n) for n in names)
