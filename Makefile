@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-dates lint typecheck bench demo clean lock wheelhouse bundle package-test
+.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -47,6 +47,16 @@ lint: $(STAMP)
 # mypy --strict on workstation/, as pyproject.toml's [tool.mypy] configures it (its cache: .mypy_cache/).
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The pins of both locks checked for known vulnerabilities by pip-audit (README, "Security and compliance"):
+# exit 0 only when every pin was checked and none is affected; 1 with vulnerabilities; 2, with one line saying
+# why, when the service (PyPI's JSON API; AUDIT_SERVICE=osv for OSV's) could not answer for every pin. Offline:
+# `make audit ADVISORIES=DIR`, DIR a copy of an OSV advisory database (packaging/audit_offline.py).
+AUDIT_LOCKS   ?= requirements.lock packaging/build.lock
+AUDIT_SERVICE ?= pypi
+audit: $(STAMP)
+	$(BIN)/python packaging/audit.py --service $(AUDIT_SERVICE) $(if $(ADVISORIES),--advisories $(ADVISORIES)) \
+		$(AUDIT_LOCKS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
