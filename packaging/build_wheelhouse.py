@@ -81,7 +81,7 @@ def build_app_wheel(out: Path, work: Path) -> Path:
         shutil.rmtree(src)
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "tests", "bench", "docs", "*.egg-info", "__pycache__", "*.pyc",
-        ".pytest_cache", ".ruff_cache", ".mypy_cache"))
+        ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"))
     wheel = out / f"disclosure_workstation-{project_version()}-py3-none-any.whl"
     wheel.unlink(missing_ok=True)
     print(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} PYTHONHASHSEED={env['PYTHONHASHSEED']}", flush=True)

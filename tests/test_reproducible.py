@@ -35,7 +35,7 @@ def fresh_copy(dest: Path) -> Path:
     """The sources the wheel is built from, copied with new times (shutil.copy, not copy2)."""
     shutil.copytree(ROOT, dest, copy_function=shutil.copy, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "tests", "bench", "docs", "*.egg-info", "__pycache__", "*.pyc",
-        ".pytest_cache", ".ruff_cache", ".mypy_cache"))
+        ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"))
     return dest
 
 
