@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-dates lint typecheck bench demo clean lock wheelhouse bundle package-test
+.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -48,6 +48,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The pins of both locks checked for known vulnerabilities by pip-audit (README, "Security and compliance"):
+# exit 0 only when every pin was checked and none is affected; 1 with vulnerabilities; 2, with one line saying
+# why, when the service (PyPI's JSON API; AUDIT_SERVICE=osv for OSV's) could not answer for every pin. Offline:
+# `make audit ADVISORIES=DIR`, DIR a copy of an OSV advisory database (packaging/audit_offline.py).
+AUDIT_LOCKS   ?= requirements.lock packaging/build.lock
+AUDIT_SERVICE ?= pypi
+audit: $(STAMP)
+	$(BIN)/python packaging/audit.py --service $(AUDIT_SERVICE) $(if $(ADVISORIES),--advisories $(ADVISORIES)) \
+		$(AUDIT_LOCKS)
+
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
 
@@ -58,6 +68,7 @@ clean:
 # README, "Installing on an offline desktop". `make wheelhouse` -> dist/wheelhouse/ (wheels pinned by hash in
 # requirements.lock, an `install` script that needs no network); `make bundle` -> dist/disclosure-workstation/
 # (PyInstaller, one folder, no Python needed); `make package-test` builds both and runs their smoke tests;
+# `make wheel` -> dist/disclosure_workstation-VERSION-py3-none-any.whl alone;
 # `make lock` refreshes requirements.lock and packaging/build.lock (`make lock UPGRADE=1` takes newer versions).
 PKG_VENV  := build/packaging/venv
 PKG_BIN   := $(PKG_VENV)/bin
@@ -69,6 +80,13 @@ PIP_CLEAN := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT -u P
 PIP_COMPILE := $(PIP_CLEAN) CUSTOM_COMPILE_COMMAND="make lock" $(PKG_BIN)/pip-compile --quiet --generate-hashes \
                --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
+# Reproducible builds (issue 23): every packaging step runs with SOURCE_DATE_EPOCH, the last commit's time (the
+# times of the files in the wheel), and a fixed hash seed (as PyInstaller's manual asks for reproducible
+# bundles); two builds of one commit give the same wheel, byte for byte (tests/test_reproducible.py). Outside a
+# git checkout: make wheelhouse SOURCE_DATE_EPOCH=<the release's time, seconds since 1970>.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+REPRO := SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) PYTHONHASHSEED=0
+
 $(PKG_STAMP): packaging/build.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(PKG_BIN)/python || $(PYTHON) -m venv $(PKG_VENV)
@@ -79,11 +97,15 @@ lock: $(PKG_STAMP)
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml packaging/installer.in
 	$(PIP_COMPILE) -o packaging/build.lock packaging/build.in
 
+# The application's wheel alone, into dist/ (it prints its sha256).
+wheel: $(PKG_STAMP)
+	$(PIP_CLEAN) $(REPRO) $(PKG_BIN)/python packaging/build_wheelhouse.py --wheel-only dist
+
 wheelhouse: $(PKG_STAMP)
-	$(PIP_CLEAN) $(PKG_BIN)/python packaging/build_wheelhouse.py dist/wheelhouse
+	$(PIP_CLEAN) $(REPRO) $(PKG_BIN)/python packaging/build_wheelhouse.py dist/wheelhouse
 
 bundle: wheelhouse
-	$(PIP_CLEAN) $(PKG_BIN)/python packaging/build_bundle.py dist/wheelhouse dist/disclosure-workstation
+	$(PIP_CLEAN) $(REPRO) $(PKG_BIN)/python packaging/build_bundle.py dist/wheelhouse dist/disclosure-workstation
 
 package-test: $(STAMP) bundle
 	$(BIN)/ruff check packaging tests/test_packaging.py tests/test_packaging_smoke.py

@@ -11,11 +11,18 @@
       BUILD-INFO.txt            Python, platform, versions and size
 
 Run it with the packaging venv's Python (the Makefile does), with pip reading no configuration file.
+``--wheel-only DIR`` builds just the application's wheel into DIR (``make wheel``).
+
+Reproducible: the wheel is built with ``SOURCE_DATE_EPOCH`` (every file's time in the zip; the Makefile sets it
+to the last commit's time, ``git log -1 --format=%ct``, and so does this script when it is unset) and
+``PYTHONHASHSEED=0``, from a clean copy of the sources, so two builds of one commit give the same bytes
+(tests/test_reproducible.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import shutil
 import subprocess
@@ -51,6 +58,43 @@ def project_version() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 
 
+def reproducible_env() -> dict[str, str]:
+    """This process's environment with SOURCE_DATE_EPOCH (the last commit's time unless set) and a fixed hash
+    seed: what every packaging step runs under."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if not env.get("SOURCE_DATE_EPOCH", "").isdigit():
+        git = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True,
+                             text=True, check=False)
+        if git.returncode != 0 or not git.stdout.strip().isdigit():
+            sys.exit(f"SOURCE_DATE_EPOCH is not set and {ROOT} is no git checkout: set it to the release's time "
+                     "(seconds since 1970) so that the wheel's file times are the same in every build")
+        env["SOURCE_DATE_EPOCH"] = git.stdout.strip()
+    return env
+
+
+def build_app_wheel(out: Path, work: Path) -> Path:
+    """The application's own wheel into OUT, built in WORK from a clean copy of the sources (a stale build/lib
+    never leaks into it), with the setuptools of this venv (no build isolation: nothing unpinned is fetched)."""
+    env = reproducible_env()
+    src = work / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "tests", "bench", "docs", "*.egg-info", "__pycache__", "*.pyc",
+        ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"))
+    wheel = out / f"disclosure_workstation-{project_version()}-py3-none-any.whl"
+    wheel.unlink(missing_ok=True)
+    print(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} PYTHONHASHSEED={env['PYTHONHASHSEED']}", flush=True)
+    print(f"+ pip wheel {src} -> {out}", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", "-w", str(out), str(src)], cwd=work, check=True, env=env)
+    shutil.rmtree(src)
+    if not wheel.is_file():
+        sys.exit(f"pip wheel made no {wheel.name} in {out}")
+    print(f"{wheel}  sha256 {sha256(wheel)}")
+    return wheel
+
+
 def build(out: Path) -> Path:
     if out.exists():
         shutil.rmtree(out)
@@ -59,16 +103,7 @@ def build(out: Path) -> Path:
     # Every dependency, wheels only, each file checked against the lock's hashes as it arrives.
     run(*pip, "download", "--quiet", "--only-binary=:all:", "--no-deps", "--require-hashes",
         "-r", ROOT / "requirements.lock", "-d", out)
-    # The application's own wheel, from a clean copy of the sources (a stale build/lib never leaks into it),
-    # with the pinned setuptools of this venv (no build isolation: nothing unpinned is fetched).
-    src = ROOT / "build" / "packaging" / "src"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "tests", "bench", "docs", "*.egg-info", "__pycache__", "*.pyc",
-        ".pytest_cache", ".ruff_cache"))
-    run(*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "-w", out, src)
-    shutil.rmtree(src)
+    build_app_wheel(out, ROOT / "build" / "packaging")
     wheels = sorted(out.glob("disclosure_workstation-*.whl"))
     if len(wheels) != 1 or project_version() not in wheels[0].name:
         sys.exit(f"expected one disclosure_workstation {project_version()} wheel in {out}, found {wheels}")
@@ -94,4 +129,17 @@ def build(out: Path) -> Path:
 
 
 if __name__ == "__main__":
-    build((ROOT / (sys.argv[1] if len(sys.argv) > 1 else "dist/wheelhouse")).resolve())
+    import argparse
+
+    parser = argparse.ArgumentParser(description="make wheelhouse / make wheel")
+    parser.add_argument("--wheel-only", action="store_true", help="build the application's wheel alone")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "packaging",
+                        help="where the sources are copied to be built (default build/packaging)")
+    parser.add_argument("out", nargs="?", type=Path)
+    args = parser.parse_args()
+    if args.wheel_only:
+        target = (ROOT / (args.out or "dist")).resolve()
+        target.mkdir(parents=True, exist_ok=True)
+        build_app_wheel(target, args.work.resolve())
+    else:
+        build((ROOT / (args.out or "dist/wheelhouse")).resolve())

@@ -69,9 +69,22 @@ def test_the_build_tools_are_pinned_and_agree_with_the_application_lock() -> Non
                                                "in packaging/build.lock (run make lock)"
 
 
+def test_the_suite_builds_the_wheel_with_the_build_backend_of_the_wheelhouse() -> None:
+    """tests/test_reproducible.py builds the wheel in the test venv, without isolation: the same setuptools and
+    wheel as packaging/build.lock, so what it proves holds for the wheel `make wheelhouse` ships."""
+    from packaging.requirements import Requirement
+
+    build = read_lock(PACKAGING / "build.lock")
+    test_extra = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["optional-dependencies"]
+    pinned = {norm(r.name): str(r.specifier) for r in map(Requirement, test_extra["test"])}
+    for tool in ("setuptools", "wheel"):
+        assert pinned.get(tool) == f"=={build[tool][0]}", \
+            f"pyproject.toml's test extra pins {tool}{pinned.get(tool)}, packaging/build.lock {build[tool][0]}"
+
+
 def test_the_makefile_has_the_packaging_targets() -> None:
     makefile = (ROOT / "Makefile").read_text("utf-8")
-    for target in ("lock", "wheelhouse", "bundle", "package-test"):
+    for target in ("lock", "wheel", "wheelhouse", "bundle", "package-test", "audit"):
         assert re.search(rf"^{target}:", makefile, re.M), target
 
 
