@@ -170,3 +170,13 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory):
                        [Token(label, pin, keys) for label, pin, keys in TOKENS.values()])
     os.environ["SOFTHSM2_CONF"] = str(made.conf)
     return made
+
+
+def stop_migrations_at(mp: pytest.MonkeyPatch, version: int) -> None:
+    """Within `mp`, a store is migrated only up to schema `version`: the store as that release left it (the
+    tests of a later migration open their fixture this way first)."""
+    from workstation.store import db
+
+    upto = [m for m in db.migrations() if m[0] <= version]
+    mp.setattr(db, "migrations", lambda: upto)
+    mp.setattr(db, "SCHEMA_VERSION", version)

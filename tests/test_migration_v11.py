@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import stop_migrations_at
 from letterdata import ADMIN_PW, passphrase
 
 from workstation.model import ELEMENTS, RECORD_DATA_COLUMNS
@@ -57,10 +58,8 @@ def _previews(s: Any) -> list[Any]:
 def test_v10_records_read_back_the_same_after_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = tmp_path / "v4"
     shutil.copytree(FIXTURE, store)
-    upto10 = [m for m in db.migrations() if m[0] <= 10]
     with monkeypatch.context() as mp:
-        mp.setattr(db, "migrations", lambda: upto10)
-        mp.setattr(db, "SCHEMA_VERSION", 10)
+        stop_migrations_at(mp, 10)
         mp.setattr(review, "_record_rows", _record_rows_v10)
         with Workstation(store).unlock("admin", ADMIN_PW) as s:
             assert db.schema_version(s.conn) == 10

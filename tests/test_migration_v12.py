@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import stop_migrations_at
 from letterdata import ADMIN_PW, AS_OF
 
 from workstation.normalize import reason_key
@@ -40,10 +41,8 @@ def _counted(s: Session, rid: int) -> dict[str, int]:
 def test_v11_requests_get_their_reasons_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = tmp_path / "v4"
     shutil.copytree(FIXTURE, store)
-    upto11 = [m for m in db.migrations() if m[0] <= 11]
     with monkeypatch.context() as mp:
-        mp.setattr(db, "migrations", lambda: upto11)
-        mp.setattr(db, "SCHEMA_VERSION", 11)
+        stop_migrations_at(mp, 11)
         with Workstation(store).unlock("admin", ADMIN_PW) as s:
             assert db.schema_version(s.conn) == 11
             rid = s.conn.execute("SELECT rid FROM requests WHERE request_id = ?", (REQUEST,)).fetchone()[0]

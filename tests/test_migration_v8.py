@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import stop_migrations_at
 from letterdata import ADMIN_PW
 
 from workstation.model import UserInfo
@@ -40,10 +41,8 @@ def _record(tin: str, street: str, key: str | None) -> tuple:
 def test_v7_store_recomputes_the_keys_of_hash_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = tmp_path / "v4"
     shutil.copytree(FIXTURE, store)
-    upto7 = [m for m in db.migrations() if m[0] <= 7]
     with monkeypatch.context() as mp:
-        mp.setattr(db, "migrations", lambda: upto7)
-        mp.setattr(db, "SCHEMA_VERSION", 7)
+        stop_migrations_at(mp, 7)
         # schema 7 has no checkpoint keys yet (migration 0009 adds them), nor an office CA (0010): the unlock
         # enrols and issues none
         mp.setattr(opening, "_checkpoint_key", lambda *_args: None)
