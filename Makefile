@@ -6,11 +6,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit
 
-$(STAMP): pyproject.toml
+TEST_LOCK := requirements-test.lock
+
+# The venv of `make test`, `make run` and CI, installed from a lock with hashes (issue 23): every package of the
+# application and of its `test` extra, pip and the build backend (setuptools, wheel) pinned by sha256 in
+# requirements-test.lock (`make lock` writes it), fetched from PyPI alone (PIP_CLEAN, below); then the project
+# itself, editable, with that pinned backend (--no-build-isolation: nothing unpinned is fetched to build it).
+$(STAMP): pyproject.toml $(TEST_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP_CLEAN) $(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PIP_CLEAN) $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --no-index -e .
 	@touch $(STAMP)
 
 # Set up, install the system libraries Qt's platform plugin lacks (or name the command that does, and stop;
@@ -52,7 +58,7 @@ typecheck: $(STAMP)
 # exit 0 only when every pin was checked and none is affected; 1 with vulnerabilities; 2, with one line saying
 # why, when the service (PyPI's JSON API; AUDIT_SERVICE=osv for OSV's) could not answer for every pin. Offline:
 # `make audit ADVISORIES=DIR`, DIR a copy of an OSV advisory database (packaging/audit_offline.py).
-AUDIT_LOCKS   ?= requirements.lock packaging/build.lock
+AUDIT_LOCKS   ?= requirements.lock $(TEST_LOCK) packaging/build.lock
 AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	$(BIN)/python packaging/audit.py --service $(AUDIT_SERVICE) $(if $(ADVISORIES),--advisories $(ADVISORIES)) \
@@ -69,7 +75,8 @@ clean:
 # requirements.lock, an `install` script that needs no network); `make bundle` -> dist/disclosure-workstation/
 # (PyInstaller, one folder, no Python needed); `make package-test` builds both and runs their smoke tests;
 # `make wheel` -> dist/disclosure_workstation-VERSION-py3-none-any.whl alone;
-# `make lock` refreshes requirements.lock and packaging/build.lock (`make lock UPGRADE=1` takes newer versions).
+# `make lock` refreshes requirements.lock, requirements-test.lock and packaging/build.lock (`make lock UPGRADE=1`
+# takes newer versions).
 PKG_VENV  := build/packaging/venv
 PKG_BIN   := $(PKG_VENV)/bin
 PKG_STAMP := $(PKG_VENV)/.installed
@@ -96,6 +103,7 @@ $(PKG_STAMP): packaging/build.lock
 lock: $(PKG_STAMP)
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml packaging/installer.in
 	$(PIP_COMPILE) -o packaging/build.lock packaging/build.in
+	$(PIP_COMPILE) --extra test -o $(TEST_LOCK) pyproject.toml packaging/test.in
 
 # The application's wheel alone, into dist/ (it prints its sha256).
 wheel: $(PKG_STAMP)

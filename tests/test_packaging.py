@@ -69,6 +69,52 @@ def test_the_build_tools_are_pinned_and_agree_with_the_application_lock() -> Non
                                                "in packaging/build.lock (run make lock)"
 
 
+def test_the_test_lock_pins_the_application_its_test_extra_and_the_build_backend() -> None:
+    """`make test`, `make run` and CI install from requirements-test.lock with --require-hashes: it must hold
+    every dependency and every test tool of pyproject.toml within its range, each pin with hashes, pip and the
+    build backend the editable install uses (--no-build-isolation), at the versions of the other two locks."""
+    from packaging.requirements import Requirement
+
+    lock = read_lock(ROOT / "requirements-test.lock")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["test"],
+              *project["build-system"]["requires"]]
+    for dep in map(Requirement, wanted):
+        assert norm(dep.name) in lock, f"{dep.name} is not in requirements-test.lock: run make lock"
+        version = lock[norm(dep.name)][0]
+        assert dep.specifier.contains(version, prereleases=True), \
+            f"requirements-test.lock pins {dep.name}=={version}, outside {dep.specifier}: run make lock"
+    for name, (version, hashes) in lock.items():
+        assert hashes, f"requirements-test.lock: {name}=={version} has no hash"
+    assert "pip" in lock and "disclosure-workstation" not in lock
+    for other in (ROOT / "requirements.lock", PACKAGING / "build.lock"):
+        pins = read_lock(other)
+        for name in pins.keys() & lock.keys():
+            assert pins[name][0] == lock[name][0], \
+                f"{name}: {pins[name][0]} in {other.name}, {lock[name][0]} in requirements-test.lock (run make lock)"
+    text = (ROOT / "requirements-test.lock").read_text("utf-8")
+    assert "--index-url" not in text and "--find-links" not in text and "-e " not in text
+
+
+def test_the_test_venv_installs_from_the_lock_with_hashes() -> None:
+    """The $(STAMP) rule (make test, make run, CI): every package from the lock, checked by hash; the project
+    itself editable with no dependency resolved, nothing fetched to build it; `make audit` reads the lock too."""
+    makefile = (ROOT / "Makefile").read_text("utf-8").replace("\\\n", " ")
+    assert re.search(r"^TEST_LOCK\s*:=\s*requirements-test\.lock$", makefile, re.M)
+    rule = re.search(r"^\$\(STAMP\):([^\n]*)\n((?:\t[^\n]*\n)+)", makefile, re.M)
+    assert rule, "no $(STAMP) rule in the Makefile"
+    assert "$(TEST_LOCK)" in rule.group(1).split()
+    installs = [line for line in rule.group(2).splitlines() if "pip install" in line]
+    assert len(installs) == 2, installs
+    assert all(line.lstrip().startswith("$(PIP_CLEAN) ") for line in installs)   # no pip.conf, no find-links
+    assert "--require-hashes -r $(TEST_LOCK)" in installs[0]
+    assert all(opt in installs[1].split() for opt in ("--no-deps", "--no-build-isolation", "--no-index", "-e"))
+    audit = re.search(r"^AUDIT_LOCKS\s*\?=(.*)$", makefile, re.M)
+    assert audit and "$(TEST_LOCK)" in audit.group(1).split()
+    lock_rule = makefile[makefile.index("\nlock:"):]
+    assert "--extra test -o $(TEST_LOCK)" in lock_rule.split("\n\n")[0]
+
+
 def test_the_suite_builds_the_wheel_with_the_build_backend_of_the_wheelhouse() -> None:
     """tests/test_reproducible.py builds the wheel in the test venv, without isolation: the same setuptools and
     wheel as packaging/build.lock, so what it proves holds for the wheel `make wheelhouse` ships."""
