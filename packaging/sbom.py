@@ -1,0 +1,569 @@
+"""``make sbom``: a CycloneDX 1.6 SBOM and the licence texts of what the wheelhouse and the bundle ship.
+
+For each folder (``dist/wheelhouse``, ``dist/disclosure-workstation``) it writes, inside it:
+
+    sbom.cdx.json          CycloneDX 1.6 (JSON): one component per shipped part, with its version, licence
+                           (SPDX), package URL, origin and hashes; the application is the BOM's subject
+    THIRD-PARTY-NOTICES    every component's licence text, under a header naming the component's bom-ref
+
+What the components are, found from the files themselves:
+
+- **Python packages**: each wheel in the wheelhouse (sha256 of the wheel, checked against the lock's hashes;
+  licence from its metadata, texts from its ``.dist-info`` licence files, or the standard text from
+  ``/usr/share/common-licenses`` where the wheel carries none, as PySide6's and shiboken6's do not). In the bundle,
+  a wheel counts when one of its files (RECORD) is in the folder or one of its modules is in the frozen archive
+  (read from the executable with PyInstaller's own reader).
+- **Native libraries** in the bundle that no wheel brought: each ELF file is traced to its source path on the
+  build machine (PyInstaller's COLLECT table of contents, or the same file name in the library folders), then
+  to the Debian package owning it (the dpkg database, as ``dpkg -S`` reads it: ``info/*.list`` and ``status``),
+  whose ``/usr/share/doc/PACKAGE/copyright`` is its licence text; or to the Python the bundle was frozen from
+  (CPython, its ``LICENSE.txt``). A native file with no known origin stops the build: nothing ships
+  unaccounted for.
+
+Reproducible: the BOM's timestamp is SOURCE_DATE_EPOCH and its serial number a UUID derived from its content,
+so two builds of one commit write the same bytes. Validated against CycloneDX's own 1.6 JSON schema (the copy
+inside cyclonedx-python-lib, no network) before it is written.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import email.message
+import email.parser
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+import sysconfig
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from license_expression import Licensing
+
+ROOT = Path(__file__).resolve().parents[1]
+SBOM_NAME = "sbom.cdx.json"
+NOTICES_NAME = "THIRD-PARTY-NOTICES"
+RULE = "=" * 100
+SUBRULE = "-" * 100
+
+# Wheels whose metadata gives no SPDX licence: read from their licence files (December 2026).
+LICENCE_OVERRIDES = {
+    "reportlab": "BSD-3-Clause",          # "BSD license (see license.txt for details)": 3 clauses
+    "sqlcipher3": "Zlib",                 # pysqlite's licence text (Gerhard Häring), no metadata field
+    "python-stdnum": "LGPL-2.1-or-later",  # "LGPL" and the classifier "LGPLv2+"; COPYING is the LGPL 2.1
+}
+CLASSIFIERS = {
+    "MIT License": "MIT", "Apache Software License": "Apache-2.0", "Python Software Foundation License": "PSF-2.0",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0", "ISC License (ISCL)": "ISC",
+    "GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.1-or-later",
+}
+# SPDX id -> Debian's copy of the standard text (base-files), for wheels that ship no licence file.
+COMMON = {"LGPL-3.0-only": "LGPL-3", "LGPL-3.0-or-later": "LGPL-3", "GPL-2.0-only": "GPL-2",
+          "GPL-2.0-or-later": "GPL-2", "GPL-3.0-only": "GPL-3", "GPL-3.0-or-later": "GPL-3",
+          "LGPL-2.1-only": "LGPL-2.1", "LGPL-2.1-or-later": "LGPL-2.1", "Apache-2.0": "Apache-2.0",
+          "MPL-2.0": "MPL-2.0"}
+LICENCE_FILE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.I)
+# Where the source of an LGPL Python part is when PyPI has no sdist of it (PySide6 and shiboken6 are wheels
+# only): the LGPL's written offer names the exact upstream tag.
+SOURCE_ELSEWHERE = {
+    "pyside6-essentials": "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{v} (PySide6) and "
+                          "https://code.qt.io/cgit/qt/qt5.git/tag/?h=v{v} (the Qt {v} libraries it carries)",
+    "pyside6-addons": "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{v} (PySide6) and "
+                      "https://code.qt.io/cgit/qt/qt5.git/tag/?h=v{v} (the Qt {v} libraries it carries)",
+    "shiboken6": "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{v} (sources/shiboken6)",
+}
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def is_lgpl(licence: str) -> bool:
+    return "LGPL" in licence
+
+
+@dataclass
+class Component:
+    """One shipped part: a wheel, a Debian package, or the CPython the bundle was frozen from."""
+
+    ref: str                                    # bom-ref: the package URL
+    name: str
+    version: str
+    licence: str                                # SPDX expression (LicenseRef-... where SPDX has no id)
+    origin: str                                 # one line: where it comes from
+    texts: list[tuple[str, str]] = field(default_factory=list)   # (where the text was read, text)
+    hashes: list[str] = field(default_factory=list)              # sha256 of the shipped file (a wheel)
+    files: list[tuple[str, str]] = field(default_factory=list)   # (path in the folder, sha256)
+    properties: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = "library"
+
+    def to_cyclonedx(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": self.kind, "bom-ref": self.ref, "name": self.name, "version": self.version,
+                                  "purl": self.ref, "licenses": [licence_entry(self.licence)]}
+        if self.hashes:
+            out["hashes"] = [{"alg": "SHA-256", "content": h} for h in self.hashes]
+        props = [("dws:origin", self.origin), *self.properties,
+                 *(("dws:file", f"{path} sha256:{digest}") for path, digest in sorted(self.files))]
+        out["properties"] = [{"name": n, "value": v} for n, v in props]
+        return out
+
+
+def licence_entry(expression: str) -> dict[str, object]:
+    """One CycloneDX licence choice: an SPDX id alone as `license.id`, anything else as an expression."""
+    if re.fullmatch(r"[A-Za-z0-9.+-]+", expression) and not expression.startswith("LicenseRef-"):
+        return {"license": {"id": expression}}
+    return {"expression": expression}
+
+
+@functools.cache
+def _licensing() -> Licensing:
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
+
+
+@functools.cache
+def spdx(expression: str) -> str | None:
+    """EXPRESSION in SPDX's own spelling ("bsd-3-clause" -> "BSD-3-Clause"), or None when SPDX does not know
+    every licence in it (license-expression, cyclonedx-python-lib's own dependency, holds the SPDX list)."""
+    licensing = _licensing()
+    try:
+        info = licensing.validate(expression, strict=True)
+        if info.errors or info.invalid_symbols:
+            return None
+        return str(licensing.parse(expression, strict=True))
+    except Exception:
+        return None
+
+
+# --- wheels ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Wheel:
+    path: Path
+    name: str                                   # normalised distribution name
+    version: str
+    meta: email.message.Message
+    record: list[str]                           # every path the wheel installs (site-packages relative)
+    licence_files: dict[str, str]               # path in the wheel -> text
+
+    @property
+    def modules(self) -> set[str]:
+        found = set()
+        for path in self.record:
+            if path.endswith(".py"):
+                parts = path[:-3].split("/")
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                if parts and all(p.isidentifier() for p in parts):
+                    found.add(".".join(parts))
+        return found
+
+
+def read_wheel(path: Path) -> Wheel:
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        info = next(n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info")
+                    and n.endswith("/METADATA"))
+        meta = email.parser.Parser().parsestr(z.read(f"{info}/METADATA").decode("utf-8"))
+        texts = {n: z.read(n).decode("utf-8", "replace") for n in names
+                 if n.startswith(f"{info}/") and not n.endswith("/")
+                 and (n.startswith(f"{info}/licenses/") or LICENCE_FILE.search(n.rsplit("/", 1)[-1]))}
+    return Wheel(path, norm(meta["Name"]), meta["Version"], meta, names, texts)
+
+
+def wheel_licence(wheel: Wheel) -> str:
+    if wheel.name in LICENCE_OVERRIDES:
+        return LICENCE_OVERRIDES[wheel.name]
+    for candidate in (wheel.meta.get("License-Expression"), wheel.meta.get("License")):
+        if candidate and "\n" not in candidate.strip() and (canonical := spdx(candidate.strip())):
+            return canonical
+    found = [CLASSIFIERS[c.split("::")[-1].strip()] for c in wheel.meta.get_all("Classifier") or []
+             if c.startswith("License ::") and c.split("::")[-1].strip() in CLASSIFIERS]
+    if found:
+        return " OR ".join(sorted(set(found)))
+    raise SystemExit(f"sbom: {wheel.path.name} names no SPDX licence: add it to LICENCE_OVERRIDES in "
+                     "packaging/sbom.py after reading its licence file")
+
+
+def standard_texts(expression: str, common: Path) -> list[tuple[str, str]]:
+    texts = []
+    for ident in sorted(set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"OR", "AND", "WITH"}):
+        if ident in COMMON and (common / COMMON[ident]).is_file():
+            source = common / COMMON[ident]
+            texts.append((f"{ident}: the standard text ({source}; the package ships none)",
+                          source.read_text("utf-8", "replace")))
+    return texts
+
+
+def wheel_component(wheel: Wheel, common: Path, lock_hashes: dict[str, set[str]] | None) -> Component:
+    digest = sha256_file(wheel.path)
+    if lock_hashes is not None and digest not in lock_hashes.get(wheel.name, set()):
+        raise SystemExit(f"sbom: {wheel.path.name} (sha256 {digest}) is not a file requirements.lock pins")
+    licence = wheel_licence(wheel)
+    texts = sorted(wheel.licence_files.items()) or standard_texts(licence, common)
+    if not texts:
+        raise SystemExit(f"sbom: {wheel.path.name} ships no licence text and {licence} has no standard text "
+                         f"in {common}")
+    props = [("dws:wheel", wheel.path.name)]
+    if is_lgpl(licence):
+        props.append(("dws:replaceable", "yes: LGPL, shipped as separate files a user can replace"))
+    return Component(ref=f"pkg:pypi/{wheel.name}@{wheel.version}", name=wheel.name, version=wheel.version,
+                     licence=licence, origin=f"PyPI wheel {wheel.path.name}", texts=texts, hashes=[digest],
+                     properties=props)
+
+
+def read_lock_hashes(lock: Path) -> dict[str, set[str]]:
+    pins: dict[str, set[str]] = {}
+    current = ""
+    for line in lock.read_text("utf-8").splitlines():
+        if m := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line):
+            current = norm(m.group(1))
+            pins[current] = set()
+        pins.setdefault(current, set()).update(re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
+    return pins
+
+
+# --- the Debian package database and the build's Python -------------------------------------------------------
+
+class Dpkg:
+    """The package database `dpkg -S` and `dpkg -s` read (ADMINDIR/info/*.list, ADMINDIR/status), read once."""
+
+    def __init__(self, admindir: Path = Path("/var/lib/dpkg"), docdir: Path = Path("/usr/share/doc")) -> None:
+        self.admindir, self.docdir = admindir, docdir
+        self._owners: dict[str, str] | None = None
+        self._status: dict[str, dict[str, str]] | None = None
+
+    def owners(self) -> dict[str, str]:
+        if self._owners is None:
+            self._owners = {}
+            for listing in sorted((self.admindir / "info").glob("*.list")):
+                package = listing.name[:-len(".list")].split(":")[0]
+                for path in listing.read_text("utf-8", "replace").splitlines():
+                    self._owners.setdefault(path, package)
+        return self._owners
+
+    def status(self, package: str) -> dict[str, str]:
+        if self._status is None:
+            self._status = {}
+            stanza = (self.admindir / "status").read_text("utf-8", "replace").split("\n\n")
+            for block in stanza:
+                fields = dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", block, re.M))
+                if "Package" in fields and "installed" in fields.get("Status", "installed"):
+                    self._status.setdefault(fields["Package"], fields)
+        return self._status.get(package, {})
+
+    def owner(self, paths: Iterable[str]) -> tuple[str, str] | None:
+        """(package, path as dpkg lists it) for the first of PATHS (each also with and without /usr) owned."""
+        owners = self.owners()
+        for path in paths:
+            for variant in (path, path.removeprefix("/usr") if path.startswith("/usr/") else f"/usr{path}"):
+                if variant in owners:
+                    return owners[variant], variant
+        return None
+
+    def owner_by_name(self, name: str) -> tuple[str, str] | None:
+        hits = sorted(p for p in self.owners() if p.rsplit("/", 1)[-1] == name
+                      and re.match(r"^(/usr)?/lib(64)?/", p))
+        preferred = [p for p in hits if "/x86_64-linux-gnu/" in p or "/aarch64-linux-gnu/" in p] or hits
+        return (self.owners()[preferred[0]], preferred[0]) if preferred else None
+
+
+def os_release_id() -> str:
+    try:
+        text = Path("/etc/os-release").read_text("utf-8")
+    except OSError:
+        return "debian"
+    m = re.search(r'^ID="?([a-z0-9._-]+)', text, re.M)
+    return m.group(1) if m else "debian"
+
+
+@dataclass
+class Python:
+    """The CPython a bundle is frozen from, when no Debian package owns it (pyenv, python.org builds)."""
+
+    prefix: Path
+    version: str
+    stdlib: Path
+
+    @classmethod
+    def current(cls) -> Python:
+        return cls(Path(sys.base_prefix), ".".join(map(str, sys.version_info[:3])),
+                   Path(sysconfig.get_paths()["stdlib"]).resolve())
+
+    def owns(self, source: str | None, name: str) -> bool:
+        if source is not None:
+            return Path(source).resolve().is_relative_to(self.prefix.resolve())
+        return any((d / name).exists() for d in (self.prefix / "lib", self.stdlib / "lib-dynload"))
+
+    def component(self) -> Component:
+        licence_file = self.stdlib / "LICENSE.txt"
+        if not licence_file.is_file():
+            raise SystemExit(f"sbom: the bundle carries CPython {self.version}, but {licence_file} is missing")
+        return Component(ref=f"pkg:generic/cpython@{self.version}", name="cpython", version=self.version,
+                         licence="PSF-2.0", origin=f"the Python the bundle was frozen from ({self.prefix})",
+                         texts=[(str(licence_file), licence_file.read_text("utf-8", "replace"))])
+
+
+def is_elf(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+def collect_sources(toc: Path | None) -> dict[str, str]:
+    """PyInstaller's COLLECT table of contents: path in the bundle -> the file it was copied from."""
+    if toc is None or not toc.is_file():
+        return {}
+    entries = ast.literal_eval(toc.read_text("utf-8"))[0]
+    return {dest.replace(os.sep, "/"): src for dest, src, _kind in entries}
+
+
+def frozen_modules(executable: Path) -> set[str]:
+    """Module names in the bundle's frozen archive (PYZ), read from the executable with PyInstaller's reader;
+    none when the file is no PyInstaller executable."""
+    try:
+        from PyInstaller.archive.readers import CArchiveReader
+    except ImportError:
+        return set()
+    try:
+        archive = CArchiveReader(str(executable))
+        return set(archive.open_embedded_archive("PYZ.pyz").toc)
+    except Exception:
+        return set()
+
+
+# --- the two folders -------------------------------------------------------------------------------------------
+
+def wheelhouse_components(wheelhouse: Path, common: Path) -> list[Component]:
+    lock = read_lock_hashes(wheelhouse / "requirements.lock")
+    parts = []
+    for path in sorted(wheelhouse.glob("*.whl")):
+        wheel = read_wheel(path)
+        if wheel.name == "disclosure-workstation":
+            continue
+        part = wheel_component(wheel, common, lock)
+        if is_lgpl(part.licence):
+            part.properties.append(("dws:source", lgpl_source(wheelhouse, wheel)))
+        parts.append(part)
+    return parts
+
+
+def lgpl_source(wheelhouse: Path, wheel: Wheel) -> str:
+    sdists = sorted((wheelhouse / "source").glob(f"{wheel.name.replace('-', '?')}-{wheel.version}.*"), key=str) \
+        + sorted((wheelhouse / "source").glob(f"{wheel.meta['Name'].replace('-', '_')}-{wheel.version}.*"), key=str)
+    if sdists:
+        return f"source/{sdists[0].name} in the wheelhouse (sha256 {sha256_file(sdists[0])})"
+    if wheel.name in SOURCE_ELSEWHERE:
+        return "PyPI has no source distribution of it; its source: " + SOURCE_ELSEWHERE[wheel.name].format(
+            v=wheel.version)
+    raise SystemExit(f"sbom: {wheel.name} {wheel.version} is LGPL and the wheelhouse carries no source of it "
+                     f"(source/): run make wheelhouse")
+
+
+def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python, common: Path,
+                      toc: Path | None = None) -> list[Component]:
+    internal = bundle / "_internal"
+    sources = collect_sources(toc)
+    modules = frozen_modules(bundle / "dws")
+    wheels = [read_wheel(p) for p in sorted(wheelhouse.glob("*.whl"))]
+    by_path: dict[str, Wheel] = {path: w for w in wheels for path in w.record}
+    lock = read_lock_hashes(wheelhouse / "requirements.lock")
+    shipped: dict[str, Component] = {}
+    unknown: list[str] = []
+    debian: dict[str, Component] = {}
+    cpython: Component | None = None
+    distro = os_release_id()
+
+    for wheel in wheels:
+        if wheel.name != "disclosure-workstation" and wheel.modules & modules:
+            shipped[wheel.name] = wheel_component(wheel, common, lock)
+    for path in sorted(p for p in internal.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(internal).as_posix()
+        wheel = by_path.get(rel)
+        if wheel is not None:
+            if wheel.name == "disclosure-workstation":
+                continue
+            if wheel.name not in shipped:
+                shipped[wheel.name] = wheel_component(wheel, common, lock)
+            if is_elf(path):
+                shipped[wheel.name].files.append((rel, sha256_file(path)))
+            continue
+        if not is_elf(path):
+            continue
+        source = sources.get(rel)
+        if python.owns(source, path.name) and (source is not None or dpkg.owner_by_name(path.name) is None):
+            cpython = cpython or python.component()
+            cpython.files.append((rel, sha256_file(path)))
+            continue
+        found = dpkg.owner([source, os.path.realpath(source)]) if source else dpkg.owner_by_name(path.name)
+        if found is None:
+            unknown.append(f"{rel} (from {source or 'an unknown place'})")
+            continue
+        package, listed = found
+        if package not in debian:
+            debian[package] = debian_component(dpkg, package, distro)
+        debian[package].files.append((rel, sha256_file(path)))
+        debian[package].properties.append(("dws:copied-from", f"{listed} -> {rel}"))
+    if unknown:
+        raise SystemExit("sbom: native files in the bundle with no known origin (no wheel, no Debian package, not "
+                         "the build's Python): " + ", ".join(unknown))
+    if modules and cpython is None:
+        cpython = python.component()            # the standard library is in the frozen archive in any case
+    parts = list(shipped.values()) + list(debian.values()) + ([cpython] if cpython else [])
+    return sorted(parts, key=lambda c: c.ref)
+
+
+def debian_component(dpkg: Dpkg, package: str, distro: str) -> Component:
+    fields = dpkg.status(package)
+    version = fields.get("Version", "")
+    if not version:
+        raise SystemExit(f"sbom: the dpkg database lists files of {package} but no installed version of it")
+    copyright_file = dpkg.docdir / package / "copyright"
+    if not copyright_file.is_file():
+        raise SystemExit(f"sbom: {package} {version} is in the bundle but {copyright_file} is missing")
+    text = copyright_file.read_text("utf-8", "replace")
+    arch = fields.get("Architecture", "")
+    source = fields.get("Source", package).split(" ")[0]
+    props = [("dws:debian-source-package", source)]
+    return Component(ref=f"pkg:deb/{distro}/{package}@{version}" + (f"?arch={arch}" if arch else ""),
+                     name=package, version=version, licence=debian_licence(text),
+                     origin=f"Debian package {package} {version} ({arch or 'all'}), source package {source}",
+                     texts=[(str(copyright_file), text)], properties=props)
+
+
+def debian_licence(copyright_text: str) -> str:
+    """The licences a machine-readable debian/copyright names (DEP-5 `License:` fields), as an SPDX AND of those
+    SPDX knows; LicenseRef-debian-copyright when it names none SPDX knows (the text is in the notices either way)."""
+    names = {re.split(r"\s", m.strip())[0] for m in re.findall(r"^License: *(\S.*)$", copyright_text, re.M)}
+    known = sorted({canonical for n in names if n and (canonical := spdx(n))})
+    if not known:
+        return "LicenseRef-debian-copyright"
+    return known[0] if len(known) == 1 else " AND ".join(known)
+
+
+# --- the documents ---------------------------------------------------------------------------------------------
+
+def project_version() -> str:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+
+
+def sbom_document(parts: list[Component], subject: str, version: str, epoch: int) -> dict[str, object]:
+    components = [c.to_cyclonedx() for c in sorted(parts, key=lambda c: c.ref)]
+    app_ref = f"pkg:generic/disclosure-workstation@{version}"
+    body = {
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": {
+            "timestamp": dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tools": {"components": [{"type": "application", "name": "packaging/sbom.py",
+                                      "description": "Disclosure Workstation: make sbom"}]},
+            "component": {"type": "application", "bom-ref": app_ref, "name": "disclosure-workstation",
+                          "version": version, "description": subject,
+                          "licenses": [{"expression": "LicenseRef-Proprietary"}]},
+        },
+        "components": components,
+        "dependencies": [{"ref": app_ref, "dependsOn": [c.ref for c in sorted(parts, key=lambda c: c.ref)]}],
+    }
+    serial = uuid.uuid5(uuid.NAMESPACE_URL, "dws-sbom:" + json.dumps(body, sort_keys=True))
+    return {"$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json", "bomFormat": "CycloneDX",
+            "specVersion": "1.6", "serialNumber": serial.urn, **body}
+
+
+def validate(document: dict[str, object]) -> None:
+    """CycloneDX's JSON schema for 1.6 (strict: no field it does not define), as cyclonedx-python-lib ships it."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document))
+    if error is not None:
+        raise SystemExit(f"sbom: the SBOM does not validate against CycloneDX 1.6: {error}")
+
+
+def notices_text(parts: list[Component], subject: str, version: str) -> str:
+    out = [f"THIRD-PARTY NOTICES: Disclosure Workstation {version}, {subject}", "",
+           f"Every component listed in {SBOM_NAME} (the same bom-ref in brackets), with its licence and the",
+           "complete licence texts it comes with. Components under the LGPL stay replaceable: they are shipped as",
+           "separate files (shared libraries beside the executable, Python files outside the frozen archive) that",
+           "a user may replace with a modified version; where the source is not in the wheelhouse, the notice",
+           "names where it is. On request the office gives a copy of that source for three years.", ""]
+    for part in sorted(parts, key=lambda c: c.ref):
+        out += [RULE, f"{part.name} {part.version}  [{part.ref}]", f"Licence: {part.licence}",
+                f"Origin: {part.origin}"]
+        out += [f"{name.removeprefix('dws:').capitalize()}: {value}" for name, value in part.properties
+                if name in ("dws:replaceable", "dws:source")]
+        for label, text in part.texts:
+            out += [SUBRULE, f"[{label}]", "", text.rstrip("\n"), ""]
+    return "\n".join(out) + "\n"
+
+
+def write(folder: Path, parts: list[Component], subject: str, epoch: int) -> dict[str, object]:
+    version = project_version()
+    document = sbom_document(parts, subject, version, epoch)
+    validate(document)
+    (folder / SBOM_NAME).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (folder / NOTICES_NAME).write_text(notices_text(parts, subject, version), "utf-8")
+    print(f"sbom: {folder / SBOM_NAME}: {len(parts)} components; {folder / NOTICES_NAME}")
+    return document
+
+
+def source_epoch() -> int:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value.isdigit():
+        raise SystemExit("sbom: SOURCE_DATE_EPOCH is not set (the Makefile sets it to the last commit's time)")
+    return int(value)
+
+
+def for_wheelhouse(wheelhouse: Path, common: Path = Path("/usr/share/common-licenses")) -> dict[str, object]:
+    return write(wheelhouse, wheelhouse_components(wheelhouse, common), "the offline installer (wheelhouse)",
+                 source_epoch())
+
+
+def for_bundle(bundle: Path, wheelhouse: Path, toc: Path | None = None,
+               common: Path = Path("/usr/share/common-licenses")) -> dict[str, object]:
+    parts = bundle_components(bundle, wheelhouse, Dpkg(), Python.current(), common, toc)
+    return write(bundle, parts, "the frozen application (bundle)", source_epoch())
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="make sbom: the SBOM and notices of the wheelhouse and bundle")
+    parser.add_argument("--wheelhouse", type=Path, default=ROOT / "dist" / "wheelhouse")
+    parser.add_argument("--bundle", type=Path, default=None, help="also the bundle in this folder")
+    parser.add_argument("--toc", type=Path, default=ROOT / "build/packaging/pyinstaller/dws/COLLECT-00.toc")
+    parser.add_argument("--seal", action="store_true", help="then write and sign SHA256SUMS again")
+    args = parser.parse_args()
+    if not (args.wheelhouse / "requirements.lock").is_file():
+        raise SystemExit(f"sbom: no wheelhouse in {args.wheelhouse}: run make wheelhouse (or make bundle) first")
+    if args.bundle is not None and not (args.bundle / "dws").is_file():
+        raise SystemExit(f"sbom: no bundle in {args.bundle}: run make bundle first")
+    folders = [args.wheelhouse.resolve()] + ([args.bundle.resolve()] if args.bundle is not None else [])
+    for_wheelhouse(folders[0])
+    if args.bundle is not None:
+        for_bundle(folders[1], folders[0], args.toc)
+    if args.seal:
+        import release
+
+        for folder in folders:
+            release.seal(folder)
