@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit
+.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit sbom
 
 TEST_LOCK := requirements-test.lock
 
@@ -73,7 +73,8 @@ clean:
 # --- Packaging: the offline installer and the frozen application ---------------------------------------------
 # README, "Installing on an offline desktop". `make wheelhouse` -> dist/wheelhouse/ (wheels pinned by hash in
 # requirements.lock, an `install` script that needs no network); `make bundle` -> dist/disclosure-workstation/
-# (PyInstaller, one folder, no Python needed); `make package-test` builds both and runs their smoke tests;
+# (PyInstaller, one folder, no Python needed); `make package-test` builds both twice, compares the two builds
+# and runs their smoke tests; `make sbom` writes the SBOM and licence texts into both (they are built with them);
 # `make wheel` -> dist/disclosure_workstation-VERSION-py3-none-any.whl alone;
 # `make lock` refreshes requirements.lock, requirements-test.lock and packaging/build.lock (`make lock UPGRADE=1`
 # takes newer versions).
@@ -115,9 +116,29 @@ wheelhouse: $(PKG_STAMP)
 bundle: wheelhouse
 	$(PIP_CLEAN) $(REPRO) $(PKG_BIN)/python packaging/build_bundle.py dist/wheelhouse dist/disclosure-workstation
 
-package-test: $(STAMP) bundle
-	$(BIN)/ruff check packaging tests/test_packaging.py tests/test_packaging_smoke.py
+# Both builds end with their SBOM and THIRD-PARTY-NOTICES (packaging/sbom.py) and a signed SHA256SUMS
+# (packaging/release.py); `make sbom` writes them again for the folders in dist/ as they are (and signs again).
+# The signing key: RELEASE_KEY=PATH (an ECDSA P-256 private key in PEM; RELEASE_KEY_PASSPHRASE if it has one);
+# without it a throwaway key in build/packaging/ signs, and the build says so. Check a folder with
+# `packaging/verify.sh FOLDER KEY.pem`.
+export RELEASE_KEY RELEASE_KEY_PASSPHRASE
+sbom: $(PKG_STAMP)
+	$(PIP_CLEAN) $(REPRO) $(PKG_BIN)/python packaging/sbom.py --seal --wheelhouse dist/wheelhouse \
+		$(if $(wildcard dist/disclosure-workstation/dws),--bundle dist/disclosure-workstation)
+
+# Builds the wheelhouse and the bundle twice from this checkout and compares every file's sha256 (the second
+# build's SHA256SUMS against the first's: packaging/compare_builds.py), then installs and runs them with the
+# network blocked. Not part of CI (it takes minutes: README, "Installing on an offline desktop").
+FIRST_BUILD := build/packaging/first-build
+package-test: $(STAMP)
+	$(BIN)/ruff check packaging tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py
 	rm -f dist/package-test-figures.json
+	$(MAKE) --no-print-directory bundle
+	rm -rf $(FIRST_BUILD) && mkdir -p $(FIRST_BUILD)
+	cp dist/wheelhouse/SHA256SUMS $(FIRST_BUILD)/wheelhouse.SHA256SUMS
+	cp dist/disclosure-workstation/SHA256SUMS $(FIRST_BUILD)/bundle.SHA256SUMS
+	$(MAKE) --no-print-directory bundle
 	DWS_PACKAGING_TESTS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider \
-		tests/test_packaging.py tests/test_packaging_smoke.py
+		tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py
+	$(BIN)/python packaging/compare_builds.py $(FIRST_BUILD) dist
 	@echo "Figures (dist/package-test-figures.json):" && cat dist/package-test-figures.json

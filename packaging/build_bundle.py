@@ -10,6 +10,8 @@
       _internal/                Python, Qt and the application's modules and data (no Python needed on the desktop)
       install                   copies the folder to /opt (or the user's data folder), adds `dws` and a menu entry
       disclosure-workstation.desktop, disclosure-workstation.svg, policy.example.json, BUILD-INFO.txt
+      sbom.cdx.json, THIRD-PARTY-NOTICES   CycloneDX 1.6 SBOM, every component's licence text (packaging/sbom.py)
+      verify.sh, SHA256SUMS, SHA256SUMS.sig, release-key.pub.pem   every file, signed (packaging/release.py)
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
+sys.path.insert(0, str(PACKAGING))
+import release  # noqa: E402  (packaging/release.py: SHA256SUMS, signed)
+import sbom  # noqa: E402  (packaging/sbom.py: the SBOM and THIRD-PARTY-NOTICES)
+
 WORK = ROOT / "build" / "packaging" / "pyinstaller"
 EXTRAS = ("disclosure-workstation.desktop", "disclosure-workstation.svg", "policy.example.json")
 
@@ -70,6 +76,11 @@ def build(wheelhouse: Path, out: Path) -> None:
         "Install:  ./install          for this user\n"
         "          sudo ./install --system   for every user of this computer (in /opt)\n"
         "Or run it in place: ./dws --help, ./dws gui\n", "utf-8")
+    shutil.copy2(PACKAGING / "verify.sh", out / "verify.sh")
+    # The SBOM (Python packages, native libraries traced to their Debian packages, CPython) and every licence
+    # text, then SHA256SUMS of the whole folder, signed.
+    sbom.for_bundle(out, wheelhouse, toc=WORK / "dws" / "COLLECT-00.toc")
+    release.seal(out)
     print(f"bundle: {out} ({mb:.1f} MB, built in {time.monotonic() - started:.0f} s); {version}")
 
 

@@ -7,8 +7,12 @@
       requirements.lock         the lock, as committed
       install                   creates a virtual environment and installs with no network at all
       disclosure-workstation.desktop, disclosure-workstation.svg, policy.example.json
-      SHA256SUMS                every file above; `install` checks it first
+      source/                   the source distribution of each LGPL Python part PyPI has one of (python-stdnum)
+      sbom.cdx.json, THIRD-PARTY-NOTICES   CycloneDX 1.6 SBOM, every component's licence text (packaging/sbom.py)
       BUILD-INFO.txt            Python, platform, versions and size
+      verify.sh                 checks the signature and every sum (packaging/verify.sh)
+      SHA256SUMS, SHA256SUMS.sig, release-key.pub.pem   every file above, signed (packaging/release.py);
+                                `install` checks the sums first
 
 Run it with the packaging venv's Python (the Makefile does), with pip reading no configuration file.
 ``--wheel-only DIR`` builds just the application's wheel into DIR (``make wheel``).
@@ -32,6 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
+sys.path.insert(0, str(PACKAGING))
+import release  # noqa: E402  (packaging/release.py: SHA256SUMS, signed)
+import sbom  # noqa: E402  (packaging/sbom.py: the SBOM, the licences of the wheels)
+
 EXTRAS = ("disclosure-workstation.desktop", "disclosure-workstation.svg", "policy.example.json")
 
 
@@ -95,6 +103,40 @@ def build_app_wheel(out: Path, work: Path) -> Path:
     return wheel
 
 
+def lock_entry(lock: Path, name: str) -> str:
+    """The lines of LOCK pinning NAME, with their hashes."""
+    lines, keep = [], False
+    for line in lock.read_text("utf-8").splitlines():
+        if line and not line[0].isspace():
+            keep = sbom.norm(line.split("==")[0]) == name
+        if keep and not line.lstrip().startswith("#"):
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def lgpl_sources(out: Path) -> None:
+    """The source distribution of every LGPL Python part, into OUT/source/, each checked against the lock's
+    hashes; a part PyPI has no source distribution of (PySide6, shiboken6: wheels only) must be named in
+    sbom.SOURCE_ELSEWHERE, whose upstream tag the notices give instead."""
+    source = out / "source"
+    source.mkdir(exist_ok=True)
+    for path in sorted(out.glob("*.whl")):
+        wheel = sbom.read_wheel(path)
+        if wheel.name == "disclosure-workstation" or not sbom.is_lgpl(sbom.wheel_licence(wheel)):
+            continue
+        if wheel.name in sbom.SOURCE_ELSEWHERE:
+            print(f"{wheel.name} {wheel.version}: LGPL, no source distribution on PyPI; the notices name its "
+                  "upstream tag", flush=True)
+            continue
+        req = out.parent / f".{wheel.name}-source.txt"
+        req.write_text(lock_entry(ROOT / "requirements.lock", wheel.name), "utf-8")
+        try:
+            run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+                "--no-build-isolation", "--require-hashes", "-r", req, "-d", source)
+        finally:
+            req.unlink()
+
+
 def build(out: Path) -> Path:
     if out.exists():
         shutil.rmtree(out)
@@ -108,6 +150,7 @@ def build(out: Path) -> Path:
     if len(wheels) != 1 or project_version() not in wheels[0].name:
         sys.exit(f"expected one disclosure_workstation {project_version()} wheel in {out}, found {wheels}")
 
+    lgpl_sources(out)
     shutil.copy2(ROOT / "requirements.lock", out / "requirements.lock")
     script = (PACKAGING / "install.sh").read_text("utf-8")
     script = script.replace("@PYTHON_VERSION@", f"{sys.version_info[0]}.{sys.version_info[1]}")
@@ -115,8 +158,7 @@ def build(out: Path) -> Path:
     (out / "install").chmod(0o755)
     for name in EXTRAS:
         shutil.copy2(PACKAGING / name, out / name)
-    files = sorted(p for p in out.iterdir() if p.is_file())
-    (out / "SHA256SUMS").write_text("".join(f"{sha256(p)}  {p.name}\n" for p in files), "utf-8")
+    shutil.copy2(PACKAGING / "verify.sh", out / "verify.sh")
     info = [f"Disclosure Workstation {project_version()} wheelhouse",
             f"Python {platform.python_version()} ({sysconfig.get_platform()}, {platform.libc_ver()[0]} "
             f"{platform.libc_ver()[1]}): install with the same Python minor version on the same platform",
@@ -124,6 +166,9 @@ def build(out: Path) -> Path:
             "Install (no network needed):  ./install          for this user",
             "                               sudo ./install --system   for every user of this computer", ""]
     (out / "BUILD-INFO.txt").write_text("\n".join(info), "utf-8")
+    # The SBOM and every licence text, then SHA256SUMS of it all, signed (RELEASE_KEY, or a throwaway key).
+    sbom.for_wheelhouse(out)
+    release.seal(out)
     print(f"wheelhouse: {out} ({len(list(out.glob('*.whl')))} wheels, {size_mb(out):.1f} MB)")
     return out
 

@@ -340,16 +340,17 @@ def collect_sources(toc: Path | None) -> dict[str, str]:
 
 def frozen_modules(executable: Path) -> set[str]:
     """Module names in the bundle's frozen archive (PYZ), read from the executable with PyInstaller's reader;
-    none when the file is no PyInstaller executable."""
+    none when the file is no PyInstaller executable (its archive cookie, MEI\\014\\013\\012\\013\\016, is absent)."""
+    if b"MEI\014\013\012\013\016" not in executable.read_bytes():
+        return set()
     try:
         from PyInstaller.archive.readers import CArchiveReader
-    except ImportError:
-        return set()
-    try:
+
         archive = CArchiveReader(str(executable))
         return set(archive.open_embedded_archive("PYZ.pyz").toc)
-    except Exception:
-        return set()
+    except Exception as e:
+        raise SystemExit(f"sbom: cannot read the frozen archive of {executable} ({e}); run this with the "
+                         "packaging venv's Python (make sbom), where PyInstaller is") from e
 
 
 # --- the two folders -------------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_the_suite_builds_the_wheel_with_the_build_backend_of_the_wheelhouse() -
 
 def test_the_makefile_has_the_packaging_targets() -> None:
     makefile = (ROOT / "Makefile").read_text("utf-8")
-    for target in ("lock", "wheel", "wheelhouse", "bundle", "package-test", "audit"):
+    for target in ("lock", "wheel", "wheelhouse", "bundle", "package-test", "audit", "sbom"):
         assert re.search(rf"^{target}:", makefile, re.M), target
 
 

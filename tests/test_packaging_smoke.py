@@ -151,6 +151,18 @@ def test_the_installer_refuses_a_changed_wheelhouse(wheelhouse_copy: Path, tmp_p
     assert not (tmp_path / "app").exists()
 
 
+@pytest.mark.parametrize("folder", [WHEELHOUSE, BUNDLE], ids=["wheelhouse", "bundle"])
+def test_the_release_folder_is_signed_and_verifies(folder: Path, tmp_path: Path) -> None:
+    """packaging/verify.sh, as a reviewer runs it: the signature over SHA256SUMS, every sum, no file added;
+    the copy the folder carries is the same script."""
+    done = run(["sh", ROOT / "packaging/verify.sh", folder, folder / "release-key.pub.pem"], clean_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"OK: {folder}: ") and " files match SHA256SUMS, signed by the key " in done.stdout
+    assert (folder / "verify.sh").read_bytes() == (ROOT / "packaging/verify.sh").read_bytes()
+    listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text("utf-8").splitlines()}
+    assert {"sbom.cdx.json", "THIRD-PARTY-NOTICES", "verify.sh", "BUILD-INFO.txt"} <= listed
+
+
 # --- the frozen application ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
