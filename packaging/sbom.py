@@ -270,6 +270,11 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
                          "the build's Python): " + ", ".join(unknown))
     if modules and cpython is None:
         cpython = cpython_component(python)            # the standard library is in the frozen archive in any case
+    for part in shipped.values():
+        if is_lgpl(part.licence):                       # the LGPL's source offer holds for the bundle too
+            wheel = next(w for w in wheels if w.name == part.name)
+            part.properties.append(("dws:source", lgpl_source(wheelhouse, wheel).replace(
+                "in the wheelhouse", "in the wheelhouse built with this bundle")))
     parts = list(shipped.values()) + list(debian.values()) + ([cpython] if cpython else [])
     return sorted(parts, key=lambda c: c.ref)
 

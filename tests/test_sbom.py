@@ -148,6 +148,8 @@ def test_the_bundle_sbom_traces_native_files_to_debian_packages_and_python(tree:
     assert foo.licence == "BSD-3-Clause" and foo.files == [("libfoo.so.1", sha(ELF + b"foo"))]
     assert ("dws:debian-source-package", "foo") in foo.properties
     assert parts["pkg:pypi/alpha@1.0"].files == [("alpha/_speed.so", sha(ELF + b"alpha"))]
+    assert ("dws:source", "source/lgplpkg-2.0.tar.gz in the wheelhouse built with this bundle (sha256 "
+                          f"{sha(b'source of lgplpkg')})") in parts["pkg:pypi/lgplpkg@2.0"].properties
     assert parts["pkg:generic/cpython@3.11.7"].files == [("libpython3.11.so.1.0", sha(ELF + b"python"))]
     document = sbom.sbom_document(list(parts.values()), "bundle", "0.1.0", 1796468726)
     check_cyclonedx(document)
@@ -255,6 +257,9 @@ def test_the_lgpl_parts_stay_replaceable() -> None:
     sources = {c["name"]: p["value"] for c in wheelhouse["components"] for p in c["properties"]
                if p["name"] == "dws:source"}
     assert set(sources) == {"python-stdnum", "pyside6-essentials", "pyside6-addons", "shiboken6"}
+    frozen = json.loads((bundle / sbom.SBOM_NAME).read_text("utf-8"))
+    assert {c["name"] for c in frozen["components"] for p in c["properties"] if p["name"] == "dws:source"} == \
+        {"pyside6-essentials", "pyside6-addons", "shiboken6"}                 # python-stdnum is not in the bundle
     assert sources["python-stdnum"].startswith("source/python_stdnum-")
     assert list((DIST / "wheelhouse/source").glob("python_stdnum-*.tar.gz"))
     assert "code.qt.io" in sources["pyside6-essentials"]
