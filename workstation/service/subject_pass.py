@@ -93,7 +93,9 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     # The records of the subjects' TINs and of every taxpayer at their addresses, in one pass in TIN order.
     on_file: dict[str, list[db.Row]] = {}
     at_address = _AtAddress(addresses_conn, records_conn, on_file)
-    at_address.load(keys, {row[11] for row in subjects if row[11] is not None})
+    # (a subject whose name fails is withheld on NAME alone: its TIN's records are never read)
+    at_address.load(keys, {row[11] for row, (msg, _nc) in zip(subjects, facts, strict=True)
+                           if row[11] is not None and msg is None})
     by_address = at_address.__getitem__
 
     def rows_for_tin(tin: str, tin_type: str) -> list[db.Row]:
