@@ -10,7 +10,6 @@ Argon2id is tested only where the office policy allows it (`crypto = standard`).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from ..errors import StoreError
-from . import rng
+from . import digest, rng
 
 Vector = dict[str, str]          # hex strings, or text where the key says so (*_text)
 
@@ -57,13 +56,13 @@ VECTORS: dict[str, Vector] = {
     "HMAC-SHA-256": {
         "key_text": "Jefe", "data_text": "what do ya want for nothing?",
         "mac": "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
-    # FIPS 180-4's examples ("abc"), through `cryptography` and through Python's hashlib (the audit chain, the
-    # log's Merkle tree and file digests use hashlib).
+    # FIPS 180-4's examples ("abc"), through `cryptography` directly and through the product's digest module
+    # (crypto/digest.py: the audit chain, the log's Merkle tree, file digests), one-shot and incremental.
     "SHA-256": {"data_text": "abc", "digest": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
     "SHA-384": {"data_text": "abc", "digest": "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086"
                                               "072ba1e7cc2358baeca134c825a7"},
-    "SHA-256 (hashlib)": {"data_text": "abc",
-                          "digest": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    "SHA-256 (digest.py)": {"data_text": "abc",
+                            "digest": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
     # Pairwise consistency: a fresh key signs this message and verifies; no published answer (randomised).
     "ECDSA P-256": {"message_text": "dws self-test"},
     # RFC 8032 section 7.1, TEST 1 (the empty message): signing is deterministic, so both directions.
@@ -127,8 +126,12 @@ def _digest(algorithm: hashes.HashAlgorithm) -> Callable[[Vector], bool]:
     return check
 
 
-def _hashlib_sha256(v: Vector) -> bool:
-    return hashlib.sha256(_text(v, "data")).digest() == _hex(v, "digest")
+def _product_sha256(v: Vector) -> bool:
+    data, expected = _text(v, "data"), _hex(v, "digest")
+    incremental = digest.Hasher(data[:1])
+    incremental.update(data[1:])
+    return (digest.sha256(data) == expected and digest.sha256_hex(data) == expected.hex()
+            and incremental.digest() == expected and incremental.hexdigest() == expected.hex())
 
 
 def _ecdsa_pairwise(v: Vector) -> bool:
@@ -180,7 +183,7 @@ def _random_source() -> bool:
 
 CHECKS: dict[str, Callable[[Vector], bool]] = {
     "AES-256-GCM": _aes_gcm, "PBKDF2-HMAC-SHA-512": _pbkdf2, "HKDF-SHA-256": _hkdf, "HMAC-SHA-256": _hmac,
-    "SHA-256": _digest(hashes.SHA256()), "SHA-384": _digest(hashes.SHA384()), "SHA-256 (hashlib)": _hashlib_sha256,
+    "SHA-256": _digest(hashes.SHA256()), "SHA-384": _digest(hashes.SHA384()), "SHA-256 (digest.py)": _product_sha256,
     "ECDSA P-256": _ecdsa_pairwise, "Ed25519": _ed25519, "Argon2id": _argon2id,
 }
 RANDOM = "random source"
