@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit
+.PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit fips-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -57,6 +57,13 @@ AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	$(BIN)/python packaging/audit.py --service $(AUDIT_SERVICE) $(if $(ADVISORIES),--advisories $(ADVISORIES)) \
 		$(AUDIT_LOCKS)
+
+# The crypto and store tests with OpenSSL's FIPS provider alone (README, "Security and compliance"): builds the
+# provider from the platform's OpenSSL source and SQLCipher from source on the platform's libcrypto, into
+# build/fips/ (about 10 minutes the first time on 2 cores; a rerun only runs the tests). Not part of `make test` or
+# CI. FIPS_TESTS="tests/..." runs other tests; FIPS_REBUILD=1 starts afresh.
+fips-check:
+	PYTHON=$(PYTHON) bash packaging/fips_check.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py

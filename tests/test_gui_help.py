@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTextBrowser
 from ui.app import DesktopApp
 from ui.help_dialogs import AboutDialog, GuideDialog
 from workstation import __version__
+from workstation.crypto import report as crypto_report
 
 pytestmark = GUI_MARKS
 
@@ -41,6 +42,29 @@ def test_about_names_version_build_store_and_every_licence(qtbot, desktop: Deskt
     about.licence_button.click()
     texts = [w for w in about.findChildren(QTextBrowser)]
     assert any("GNU LESSER GENERAL PUBLIC LICENSE" in t.toPlainText() for t in texts)
+
+
+def test_about_shows_the_crypto_report(qtbot, desktop: DesktopApp) -> None:
+    """Help › About › Cryptography: what `dws crypto report` prints (issue 23 item 2)."""
+    from cryptography.hazmat.backends.openssl import backend
+
+    window = unlock(qtbot, desktop, "rita")
+    about = window.show_about()
+    assert [about.tabs.tabText(i) for i in range(about.tabs.count())] == ["&Components and licences",
+                                                                          "C&ryptography"]
+    crypto = about.crypto
+    qtbot.waitUntil(lambda: crypto.modules.rowCount() > 0, timeout=10_000)
+    summary = crypto.summary.text()
+    assert "Mode: approved (no office policy file)." in summary and "known-answer tests passed" in summary
+    assert "Every primitive is approved." in summary
+    by_algorithm = {p.algorithm: p for p in crypto.primitives.rows()}
+    assert by_algorithm["SHA-256"].module == "cryptography" and by_algorithm["AES-256-GCM, 96-bit random nonce"]
+    shown = {crypto.modules.index(r, 0).data(): [crypto.modules.index(r, c).data() for c in range(6)]
+             for r in range(crypto.modules.rowCount())}
+    assert shown["cryptography"][2] == backend.openssl_version_text()
+    assert shown["cryptography"][4] == crypto_report.cryptography_module().fips
+    assert "cipher_fips_status" in shown["SQLCipher"][5] and shown["SQLCipher"][2].startswith("OpenSSL ")
+    assert "hashlib" not in shown
 
 
 def test_the_shortcuts_list_still_opens_from_the_help_menu(qtbot, desktop: DesktopApp) -> None:
