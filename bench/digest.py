@@ -13,8 +13,9 @@ And the real thing: `store/auditlog.walk` (what `dws verify --against` runs: row
 SQLCipher file, chain checked, Merkle root recomputed) over --entries entries, with digest.py and with hashlib
 swapped into auditlog and merkle.
 
-Targets: at most 0.5 µs per call over hashlib; the walk and the plan hash at most 1.10x hashlib's time (the
-bare hashing loop is reported for information: it is the upper bound of the difference).
+Targets: at most 0.5 µs per call over hashlib; the plan hash at most 1.10x hashlib's time; the walk at most
+1 µs per entry over hashlib's (a million-entry `dws verify --against`, whose target is 12 s, gets at most 1 s
+slower). The bare hashing loop is reported for information: it bounds the difference from above.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from workstation.store import auditlog
 
 PER_CALL_OVERHEAD_US = 0.5
 LOOP_RATIO = 1.10
+WALK_US_PER_ENTRY = 1.0
 
 
 def cpu() -> float:
@@ -163,9 +165,10 @@ def real_walk(entries: int, rounds: int) -> None:
         conn.close()
     med = {name: statistics.median(v) for name, v in got.items()}
     ratio = med["digest"] / med["hashlib"]
+    extra = (med["digest"] - med["hashlib"]) / entries * 1e6
     print(f"auditlog.walk (chain + Merkle root), {entries:,} entries from SQLCipher: hashlib {med['hashlib']:.3f} s, "
-          f"digest.py {med['digest']:.3f} s CPU, ratio {ratio:.3f} (target <= {LOOP_RATIO}) "
-          f"{'ok' if ratio <= LOOP_RATIO else 'MISSED'}")
+          f"digest.py {med['digest']:.3f} s CPU, ratio {ratio:.3f}, {extra:+.2f} µs per entry "
+          f"(target <= +{WALK_US_PER_ENTRY} µs) {'ok' if extra <= WALK_US_PER_ENTRY else 'MISSED'}")
 
 
 def main() -> int:

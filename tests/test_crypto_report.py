@@ -133,6 +133,8 @@ def test_crypto_fips_refuses_to_start_without_the_fips_provider(cli: Cli, tmp_pa
                env={"DWS_STORE": str(tmp_path / "new")}).code == 1 and not (tmp_path / "new").exists()
     r = cli("crypto", "report")                                    # the report still says why
     assert r.code == 0 and r.out.startswith(f"Cryptography mode: fips (office policy {path})")
+    r = cli("gui", env={"QT_QPA_PLATFORM": "offscreen"})           # no window opens: the same one message
+    assert r.code == 1 and r.err.startswith(f"dws: the office policy in {path} says crypto = fips, but OpenSSL's FIPS")
 
 
 def test_an_unknown_crypto_mode_stops_with_one_message(cli: Cli, tmp_path: Path,
