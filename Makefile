@@ -60,7 +60,7 @@ audit: $(STAMP)
 
 # The crypto and store tests with OpenSSL's FIPS provider alone (README, "Security and compliance"): builds the
 # provider from the platform's OpenSSL source and SQLCipher from source on the platform's libcrypto, into
-# build/fips/ (about 10 minutes the first time on 2 cores; a rerun only runs the tests). Not part of `make test` or
+# build/fips/ (about 8 minutes the first time on 2 cores; a rerun only runs the tests, under a minute). Not part of `make test` or
 # CI. FIPS_TESTS="tests/..." runs other tests; FIPS_REBUILD=1 starts afresh.
 fips-check:
 	PYTHON=$(PYTHON) bash packaging/fips_check.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make fips-check (README, "Security and compliance"): the crypto and store tests with OpenSSL's FIPS provider
 # alone. Not part of `make test` or CI: the first run builds OpenSSL's FIPS provider and SQLCipher from source
-# (about 10 minutes on 2 cores); a rerun reuses everything under build/fips/ and only runs the tests.
+# (about 8 minutes on 2 cores); a rerun reuses everything under build/fips/ and only runs the tests.
 #
 #   build/fips/openssl-src/    the platform's OpenSSL source, by `apt-get source` (the Debian version of the
 #                              installed libssl3, signature-checked by apt), built with enable-fips: only fips.so
@@ -13,7 +13,7 @@
 #
 # cryptography: the pinned wheel (its own OpenSSL core library) with the same FIPS provider loaded into it, by
 # default. FIPS_CRYPTOGRAPHY=source builds it from its sdist against the platform's libssl-dev instead; that
-# needs Rust (cargo) and crates.io, which the development machine cannot reach (README says what was run).
+# needs Rust (cargo) and the Rust crate registry, which the development machine cannot reach (README).
 #
 # Exit 0 when every test passed. FIPS_TESTS="tests/test_x.py ..." runs other tests; FIPS_REBUILD=1 rebuilds.
 set -euo pipefail
@@ -36,6 +36,12 @@ DEFAULT_TESTS="tests/test_crypto_selftest.py tests/test_crypto_report.py tests/t
 TESTS=${FIPS_TESTS:-$DEFAULT_TESTS}
 start=$(date +%s)
 say() { echo "fips-check: $*"; }
+# "NAME==VERSION --hash=sha256:... ..." with every hash requirements.lock pins for NAME.
+pinned() {
+    awk -v name="$1" '$0 ~ "^" name "==" {on=1; printf "%s ", $1; next} on && /--hash/ {printf "%s ", $1; next}
+                      on {exit}' "$ROOT/requirements.lock"
+    echo
+}
 [ "${FIPS_REBUILD:-0}" = 1 ] && rm -rf "$OUT"
 mkdir -p "$OUT"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -142,9 +148,8 @@ if [ ! -f "$STAMP" ]; then
     "${pip[@]}" --require-hashes --no-deps -r "$OUT/requirements-fips.lock"
     # sqlcipher3's sdist carries the SQLCipher 4 amalgamation; with no `conan` in the venv its setup.py links
     # -lcrypto: the platform's libcrypto (libssl-dev). Its hash is the one requirements.lock pins.
-    sdist_hash=$(awk '/^sqlcipher3==/ {on=1} on && /--hash/ {print}' "$ROOT/requirements.lock" | sed 's/.*sha256://; s/ .*//')
     mkdir -p "$OUT/sdist"
-    printf 'sqlcipher3==%s %s\n' "$SQLCIPHER3_VERSION" "$(printf -- '--hash=sha256:%s ' $sdist_hash)" > "$OUT/sdist/req.txt"
+    pinned "sqlcipher3" > "$OUT/sdist/req.txt"
     "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
         --no-build-isolation --require-hashes -d "$OUT/sdist" -r "$OUT/sdist/req.txt"
     rm -rf "$OUT/sdist/sqlcipher3-$SQLCIPHER3_VERSION"
@@ -155,10 +160,13 @@ if [ ! -f "$STAMP" ]; then
     "$VENV/bin/python" "$ROOT/packaging/fips_patch_sqlcipher.py" "$OUT/sdist/sqlcipher3-$SQLCIPHER3_VERSION/vendor/sqlite3.c"
     "${pip[@]}" --no-deps --no-build-isolation "$OUT/sdist/sqlcipher3-$SQLCIPHER3_VERSION"
     if [ "$FIPS_CRYPTOGRAPHY" = source ]; then
-        crypto_pin=$(awk '/^cryptography==/ {print $1}' "$ROOT/requirements.lock")
-        OPENSSL_NO_VENDOR=1 "${pip[@]}" --no-deps --no-binary cryptography "$crypto_pin" \
-            "cffi" "maturin" "setuptools-rust" \
-            || { echo "fips-check: cryptography could not be built from source (needs cargo and crates.io)" >&2; exit 2; }
+        # Its sdist (hash from the lock), its Rust part linked to the platform's libssl-dev (pkg-config).
+        pinned "cryptography" > "$OUT/sdist/req-cryptography.txt"
+        OPENSSL_NO_VENDOR=1 "${pip[@]}" --no-deps --no-binary cryptography --require-hashes \
+            -r "$OUT/sdist/req-cryptography.txt" >"$OUT/cryptography-build.log" 2>&1 \
+            || { tail -n 5 "$OUT/cryptography-build.log" >&2
+                 echo "fips-check: cryptography could not be built from source (it needs cargo and the Rust crate registry)" >&2
+                 exit 2; }
     fi
     if [ "$FIPS_CRYPTOGRAPHY" = wheel ]; then
         site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')

@@ -70,6 +70,7 @@ class AboutDialog(QDialog):
         view = _table(self.components, "Components shipped and their licences")
         self.crypto = CryptoSection(self)
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Components and cryptography")
         self.tabs.addTab(view, "&Components and licences")
         self.tabs.addTab(self.crypto, "C&ryptography")
         self.notice = plain_label(about.LGPL_NOTICE)
@@ -117,7 +118,6 @@ class CryptoSection(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = plain_label("Reading the cryptography in force…", selectable=True)
-        self.summary.setAccessibleName("Cryptography summary")
         self.primitives = RowsModel[Primitive]((
             Column("Algorithm", lambda p: p.algorithm, tooltip=True), Column("Standard", lambda p: p.standard),
             Column("Library", lambda p: p.module), Column("Approved", lambda p: "yes" if p.approved else "no"),

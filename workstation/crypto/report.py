@@ -126,9 +126,11 @@ def cryptography_module() -> Module:
     providers.append("default" + (" (loaded, unused)" if fips else ""))
     if getattr(rust_openssl, "_legacy_provider_loaded", False):
         providers.append("legacy" + (" (loaded, unused)" if fips else ""))
-    static = "linked into the cryptography wheel" if "site-packages" in cryptography.__file__ else "its OpenSSL"
-    return Module(CRYPTOGRAPHY, cryptography.__version__, backend.openssl_version_text(), tuple(providers),
-                  "active" if fips else "not active", f"OpenSSL {static}")
+    version = backend.openssl_version_text()
+    shared = [lib.path for lib in openssl_probe.loaded() if lib.version == version]
+    where = f"the shared {shared[0]}" if shared else "OpenSSL linked into cryptography's extension (the wheel's own)"
+    return Module(CRYPTOGRAPHY, cryptography.__version__, version, tuple(providers),
+                  "active" if fips else "not active", where)
 
 
 def sqlcipher_module(version: str, provider: str, provider_version: str, fips_status: str) -> Module:
