@@ -110,15 +110,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
+    workstation = Workstation(Path(store))
+    try:
+        workstation.check_office_policy()        # crypto = fips without the FIPS provider: one message, no window
+    except DwsError as exc:
+        print(f"disclosure-workstation: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "Disclosure Workstation", str(exc))
+        return 1
     prepare_process()
     with clocks.use(product_clock):
-        workstation = Workstation(Path(store))
-        try:
-            workstation.check_office_policy()    # crypto = fips without the FIPS provider: one message, no window
-        except DwsError as exc:
-            print(f"disclosure-workstation: {exc}", file=sys.stderr)
-            QMessageBox.critical(None, "Disclosure Workstation", str(exc))
-            return 1
         desktop = DesktopApp(workstation)
         desktop.unlock_dialog.rejected.connect(app.quit)
         app.aboutToQuit.connect(desktop.stop)
