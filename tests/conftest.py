@@ -51,6 +51,13 @@ os.environ["DWS_TODAY"] = TEST_DAY.isoformat()        # for the `dws` and GUI pr
 TEST_PBKDF2_ITERATIONS = 1000
 os.environ["DWS_TEST_PBKDF2_ITERATIONS"] = str(TEST_PBKDF2_ITERATIONS)
 
+# `make fips-check` (packaging/fips_check.sh) runs the crypto and store tests with OpenSSL's FIPS provider alone.
+# It has no Argon2id: the tests of Argon2id keyslots (stores made before PBKDF2 keyslots, crypto = standard) skip
+# there, and tests/test_fips_mode.py checks the one message such a store gets instead.
+UNDER_FIPS = os.environ.get("DWS_TEST_FIPS") == "1"
+needs_argon2 = pytest.mark.skipif(UNDER_FIPS, reason="Argon2id keyslots: OpenSSL's FIPS provider has no Argon2id "
+                                                     "(tests/test_fips_mode.py checks the refusal instead)")
+
 ADMIN_PW = "admin-passphrase-1"
 REVIEWER_PW = "reviewer-passphrase-1"
 COUNSEL_PW = "counsel-passphrase-1"

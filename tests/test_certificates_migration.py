@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conftest import needs_argon2
 from letterdata import ADMIN_PW, passphrase
 
 from workstation.keys import primitives as p
@@ -18,6 +19,7 @@ from workstation.store import users as users_sql
 FIXTURE = Path(__file__).parent / "data" / "stores" / "v4"
 
 
+@needs_argon2
 def test_users_get_an_ecdsa_key_and_a_certificate_at_their_next_unlock(tmp_path: Path) -> None:
     store = tmp_path / "v4"
     shutil.copytree(FIXTURE, store)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from clihelp import Cli
-from conftest import ADMIN_PW, REVIEWER_PW, TEST_PBKDF2_ITERATIONS
+from conftest import ADMIN_PW, REVIEWER_PW, TEST_PBKDF2_ITERATIONS, needs_argon2
 from letterdata import ADMIN_PW as LETTERS_ADMIN_PW
 from letterdata import passphrase
 
@@ -115,6 +115,7 @@ def test_a_slot_under_the_floor_is_made_again_at_its_next_unlock(admin, store_di
         "from": "PBKDF2-HMAC-SHA-512, 1,000 iterations", "to": "PBKDF2-HMAC-SHA-512, 2,000 iterations"})
 
 
+@needs_argon2
 def test_crypto_standard_makes_argon2id_slots_and_approved_moves_them_to_pbkdf2(
         office_policy, workstation: Workstation, store_dir: Path) -> None:  # type: ignore[no-untyped-def]
     office_policy("standard")
@@ -158,6 +159,7 @@ def test_crypto_standard_makes_argon2id_slots_and_approved_moves_them_to_pbkdf2(
         assert s.verify().ok
 
 
+@needs_argon2
 def test_a_slot_another_process_rewrapped_first_is_taken_as_it_is(
         office_policy, workstation: Workstation, store_dir: Path,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,6 +186,7 @@ def test_a_slot_another_process_rewrapped_first_is_taken_as_it_is(
     assert [e.object for e in events(store_dir, "keyslot-rewrapped")] == ["rita", "admin"]
 
 
+@needs_argon2
 def test_a_store_of_an_earlier_release_moves_to_pbkdf2_and_its_signatures_still_verify(tmp_path: Path) -> None:
     store = tmp_path / "v3"
     shutil.copytree(FIXTURE_V3, store)

@@ -124,6 +124,10 @@ def test_dialogs_read_as_a_screen_reader_reads_them(qtbot, desktop: DesktopApp) 
         assert dialog.windowTitle() and QAccessible.queryAccessibleInterface(dialog).text(QAccessible.Text.Name)
         assert problems(dialog) == [], dialog.windowTitle()
         assert focus_unseen(dialog) == [], dialog.windowTitle()
+        if show == window.show_about:                   # and its second tab, the cryptography report
+            dialog.tabs.setCurrentIndex(1)
+            qtbot.waitUntil(lambda d=dialog: d.crypto.modules.rowCount() > 0)
+            assert problems(dialog) == [] and focus_unseen(dialog) == [], "About › Cryptography"
         dialog.close()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from clihelp import Cli
+from conftest import needs_argon2
 
 from workstation import checkpoint as cp
 from workstation import merkle
@@ -107,6 +108,7 @@ def test_a_requests_entries_and_a_taxpayers_views_come_with_proofs(cli: Cli, tmp
     assert otto(cli, "log", "prove", "--request", "NO-SUCH").code == 1
 
 
+@needs_argon2
 def test_the_tree_for_an_old_store_is_built_by_migration_0009(tmp_path: Path) -> None:
     for version, user, pw in ((1, "admin", "fixture-admin-passphrase"), (4, "admin", None)):
         path = tmp_path / f"v{version}"

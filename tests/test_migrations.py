@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import needs_argon2
 
 from workstation.errors import StoreError
 from workstation.service import Workstation
@@ -20,6 +21,7 @@ def copy_fixture(version: int, tmp_path: Path) -> Path:
     return dst
 
 
+@needs_argon2
 def test_v1_store_migrates_to_current_keeping_its_data(tmp_path: Path) -> None:
     path = copy_fixture(1, tmp_path)
     with Workstation(path).unlock("admin", "fixture-admin-passphrase") as s:
@@ -35,6 +37,7 @@ def test_v1_store_migrates_to_current_keeping_its_data(tmp_path: Path) -> None:
         assert sum(e.event == "schema-migrated" for e in auditlog.entries(s.conn)) == 1
 
 
+@needs_argon2
 def test_a_store_from_a_newer_program_is_refused(tmp_path: Path) -> None:
     path = copy_fixture(1, tmp_path)
     with Workstation(path).unlock("admin", "fixture-admin-passphrase") as s:

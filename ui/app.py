@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import clock as clocks
+from workstation.errors import DwsError
 from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
@@ -109,9 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
+    workstation = Workstation(Path(store))
+    try:
+        workstation.check_office_policy()        # crypto = fips without the FIPS provider: one message, no window
+    except DwsError as exc:
+        print(f"disclosure-workstation: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "Disclosure Workstation", str(exc))
+        return 1
     prepare_process()
     with clocks.use(product_clock):
-        desktop = DesktopApp(Workstation(Path(store)))
+        desktop = DesktopApp(workstation)
         desktop.unlock_dialog.rejected.connect(app.quit)
         app.aboutToQuit.connect(desktop.stop)
         desktop.start()

@@ -1,9 +1,11 @@
 """Help › Guide (the workflow, read offline from resources/help/guide.html) and Help › About (version, build,
-store, and every shipped component with its licence, with the LGPL notice Qt and PySide6 need)."""
+store, every shipped component with its licence, with the LGPL notice Qt and PySide6 need, and the cryptography
+in force: `dws crypto report`'s primitives, modules, OpenSSL builds, providers and FIPS status)."""
 
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 import PySide6
 from PySide6.QtCore import Qt, qVersion
@@ -15,12 +17,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableView,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from workstation import __version__, about
+from workstation.crypto.report import CryptoReport, Module, Primitive
 
 from .a11y import fit_to_screen
 from .labels import plain_label
@@ -63,13 +67,12 @@ class AboutDialog(QDialog):
         self.components = RowsModel[about.Component]((
             Column("Component", lambda c: c.name), Column("Version", lambda c: c.version),
             Column("Licence", lambda c: c.licence, tooltip=True)), about.components(), self)
-        view = QTableView()
-        view.setAccessibleName("Components shipped and their licences")
-        view.setModel(self.components)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
-        view.setTabKeyNavigation(False)
+        view = _table(self.components, "Components shipped and their licences")
+        self.crypto = CryptoSection(self)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Components and cryptography")
+        self.tabs.addTab(view, "&Components and licences")
+        self.tabs.addTab(self.crypto, "C&ryptography")
         self.notice = plain_label(about.LGPL_NOTICE)
         self.notice.setWordWrap(True)
         self.licence_button = QPushButton("Show the &LGPL text")
@@ -79,10 +82,10 @@ class AboutDialog(QDialog):
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(view, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.notice)
         layout.addWidget(buttons)
-        fit_to_screen(self, 760, 620)
+        fit_to_screen(self, 860, 660)
 
     def show_lgpl(self) -> None:
         dialog = QDialog(self)
@@ -95,3 +98,51 @@ class AboutDialog(QDialog):
         layout.addWidget(text)
         fit_to_screen(dialog, 640, 560)
         dialog.open()
+
+
+def _table(model: RowsModel[Any], name: str) -> QTableView:
+    view = QTableView()
+    view.setAccessibleName(name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setTabKeyNavigation(False)
+    return view
+
+
+class CryptoSection(QWidget):
+    """`dws crypto report` in the About box: the mode, the self-tests, every primitive and every module with its
+    OpenSSL build, providers and FIPS status. Filled by `show_report` once the worker has made the report."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = plain_label("Reading the cryptography in force…", selectable=True)
+        self.primitives = RowsModel[Primitive]((
+            Column("Algorithm", lambda p: p.algorithm, tooltip=True), Column("Standard", lambda p: p.standard),
+            Column("Library", lambda p: p.module), Column("Approved", lambda p: "yes" if p.approved else "no"),
+            Column("Purpose", lambda p: p.purpose + (f" ({p.note})" if p.note else ""), tooltip=True)), (), self)
+        self.modules = RowsModel[Module]((
+            Column("Module", lambda m: m.name), Column("Version", lambda m: m.version),
+            Column("OpenSSL", lambda m: m.openssl or "-"), Column("Providers", lambda m: ", ".join(m.providers) or "-"),
+            Column("FIPS", lambda m: m.fips), Column("Note", lambda m: m.note, tooltip=True)), (), self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(_table(self.primitives, "Cryptographic primitives and the library performing each"), 3)
+        layout.addWidget(_table(self.modules, "Cryptographic modules: OpenSSL build, providers, FIPS status"), 2)
+
+    def show_report(self, report: CryptoReport) -> None:
+        tested = report.selftest
+        policy = f"office policy {report.policy_file}" if report.policy_file else "no office policy file"
+        lines = [f"Mode: {report.mode} ({policy}).",
+                 f"Self-tests: {len(tested.passed)} known-answer tests passed in {tested.ms:.1f} ms."
+                 if tested.failed is None else f"Self-tests: FAILED at {tested.failed} "
+                 f"({'not available from this OpenSSL' if tested.unavailable else 'a wrong answer'}): no store opens.",
+                 "Every primitive is approved." if report.all_approved() else "NOT every primitive is approved.",
+                 "The same as 'dws crypto report' (README, \"Security and compliance\")."]
+        self.summary.setText("\n".join(lines))
+        self.primitives.set_rows(report.primitives)
+        self.modules.set_rows(report.modules)
+
+    def show_failure(self, message: str) -> None:
+        self.summary.setText(f"The cryptography report could not be made: {message}")

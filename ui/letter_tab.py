@@ -13,7 +13,6 @@ says this user may do with the request and from what the tab shows (a letter iss
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import shiboken6
@@ -22,6 +21,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from workstation.crypto.digest import sha256_hex
 from workstation.errors import DwsError
 from workstation.fsutil import atomic_write
 from workstation.service import Session
@@ -221,7 +221,7 @@ class LetterTab(QWidget):
         if pdf is not None and document is not None and snapshot is not None:
             pages = document.pageCount()
             text = (f"Letter of {snapshot.request_id}, as stored: {pages} page{'s' * (pages != 1)}, "
-                    f"{len(pdf):,} bytes, SHA-256 {hashlib.sha256(pdf).hexdigest()[:16]}…. "
+                    f"{len(pdf):,} bytes, SHA-256 {sha256_hex(pdf)[:16]}…. "
                     "Printing and saving it are recorded in the audit log.")
             if self._last_output:
                 text += "\n" + self._last_output

@@ -322,7 +322,14 @@ class MainWindow(QMainWindow):
         return self._dialog("guide", lambda: GuideDialog(self))
 
     def show_about(self) -> AboutDialog:
-        return self._dialog("about", lambda: AboutDialog(self.info.store, self))
+        def make() -> AboutDialog:
+            about = AboutDialog(self.info.store, self)
+            workstation = self._db.workstation                # the report needs no session: `dws crypto report`
+            self._db.run(lambda _ctx: workstation.crypto_report(), about.crypto.show_report,
+                         lambda failure: about.crypto.show_failure(failure.message), owner=about.crypto)
+            return about
+
+        return self._dialog("about", make)
 
     def on_failure_reported(self, failure: Failure) -> None:
         show_failure(self, failure)

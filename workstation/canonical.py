@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from . import clock
+from .crypto import digest
 
 
 def canonical_json(value: Any) -> bytes:
@@ -15,7 +15,7 @@ def canonical_json(value: Any) -> bytes:
 
 
 def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return digest.sha256_hex(data)
 
 
 def utc_now() -> str:

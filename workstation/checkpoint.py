@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from .crypto import digest
 from .keys import primitives as p
 
 ORIGIN_PREFIX = "disclosure-workstation/"
@@ -39,7 +39,7 @@ def key_name(user: str, store_id: str) -> str:
 
 
 def key_id(name: str, public: bytes) -> bytes:
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + ALG_ED25519 + public).digest()[:4]
+    return digest.sha256(name.encode("utf-8") + b"\n" + ALG_ED25519 + public)[:4]
 
 
 def verifier_key(name: str, public: bytes) -> str:

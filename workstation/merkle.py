@@ -8,20 +8,21 @@ code runs over the store's stored nodes and over a plain list of leaves (the pro
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+from .crypto.digest import sha256
+
+EMPTY_ROOT = sha256(b"")
 
 NodeSource = Callable[[int, int], bytes]    # (level, index) -> hash of that perfect subtree
 
 
 def leaf_hash(entry: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + entry).digest()
+    return sha256(b"\x00" + entry)
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return sha256(b"\x01" + left + right)
 
 
 def _split(n: int) -> int:
@@ -187,7 +188,7 @@ class Frontier:
         """Like add, without reporting the nodes (the verifier's hot loop)."""
         n, h, stack = self.size, leaf, self._stack
         while n & 1:
-            h = hashlib.sha256(b"\x01" + stack.pop() + h).digest()
+            h = sha256(b"\x01" + stack.pop() + h)
             n >>= 1
         stack.append(h)
         self.size += 1

@@ -233,6 +233,7 @@ def _demo_day(text: str | None) -> date | None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    common.workstation(args).check_office_policy()   # crypto = fips without the FIPS provider: no window at all
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
                                                  or os.environ.get("QT_QPA_PLATFORM")):
         raise DwsError("no display here, so the desktop application cannot open; the same work is in the "

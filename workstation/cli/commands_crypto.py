@@ -49,7 +49,8 @@ def _text(report: CryptoReport) -> list[str]:
         lines.append(f"Self-tests: {len(tested.passed)} known-answer tests passed in {tested.ms:.1f} ms "
                      f"({', '.join(tested.passed)})")
     else:
-        lines.append(f"Self-tests: FAILED at {tested.failed} (after {len(tested.passed)} passed)")
+        why = "not available from this OpenSSL" if tested.unavailable else "a wrong answer"
+        lines.append(f"Self-tests: FAILED at {tested.failed}: {why} (after {len(tested.passed)} passed)")
     approved = "every primitive approved" if report.all_approved() else "NOT every primitive approved"
     lines += ["", f"Primitives ({approved}):"]
     lines += render((Column("ALGORITHM"), Column("STANDARD"), Column("MODULE"), Column("APPROVED"), Column("PURPOSE")),

@@ -1,6 +1,7 @@
-"""The product's cryptography, in one place: where random bytes come from (rng.py), the known-answer self-tests
-run before a store opens (selftest.py), and what `dws crypto report` says about each primitive and the module
-that performs it (report.py). Keys, wrapping and signatures are in workstation/keys/ (primitives.py, kdf.py).
+"""The product's cryptography, in one place: every digest (digest.py: SHA-256 through `cryptography`), where random
+bytes come from (rng.py), the known-answer self-tests run before a store opens (selftest.py), and what `dws crypto
+report` says about each primitive and the module that performs it (report.py; openssl_probe.py asks SQLCipher's
+OpenSSL directly). Keys, wrapping and signatures are in workstation/keys/ (primitives.py, kdf.py).
 
 The office policy's `crypto` key picks the mode (workstation/policy.py):
 - ``approved`` (the default): only approved algorithms (NIST SP 800-132 PBKDF2 for keyslots, AES-256-GCM,

@@ -7,16 +7,14 @@ self-test and the store's keyslots.
 from __future__ import annotations
 
 import platform
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import Mode, uses_argon2
+from . import Mode, openssl_probe, uses_argon2
 from .selftest import SelfTestResult
 
 CRYPTOGRAPHY = "cryptography"
 SQLCIPHER = "SQLCipher"
-HASHLIB = "hashlib"
 OS_RANDOM = "os.urandom"
 KEYRING = "OS keyring"
 
@@ -88,13 +86,14 @@ def primitives(mode: Mode, keyring_backend: str | None) -> tuple[Primitive, ...]
         Primitive("audit-log checkpoints (C2SP signed notes, a format that fixes Ed25519); signing keys made "
                   "before issue 14 (verified only)", "Ed25519", "FIPS 186-5 (EdDSA), RFC 8032", CRYPTOGRAPHY,
                   True),
-        Primitive("the audit chain, the log's Merkle tree, file and key digests", "SHA-256", "FIPS 180-4",
-                  HASHLIB, True),
+        Primitive("the audit chain, the log's Merkle tree, plan, findings, letter, file and key digests",
+                  "SHA-256", "FIPS 180-4", CRYPTOGRAPHY, True, "crypto/digest.py; nothing of the product uses hashlib"),
         Primitive("key pairs (ECDSA P-256 signing keys and the office CA, Ed25519 checkpoint keys)",
                   "key generation in OpenSSL, from its DRBG", "FIPS 186-5, SP 800-90A", CRYPTOGRAPHY, True),
         Primitive("data keys, salts, nonces, device secrets, identifiers, recovery codes",
                   "the operating system's CSPRNG (getrandom)", "SP 800-90A/B (the kernel's DRBG)", OS_RANDOM, True,
-                  "what cryptography uses for raw random bytes"),
+                  "what cryptography itself uses for raw bytes (AESGCM.generate_key, which makes the keys); it "
+                  "offers no call into OpenSSL's DRBG"),
     ]
     if keyring_backend is not None:
         secret_service = "SecretService" in keyring_backend
@@ -108,27 +107,41 @@ def primitives(mode: Mode, keyring_backend: str | None) -> tuple[Primitive, ...]
 
 
 def cryptography_module() -> Module:
+    """`cryptography` and the OpenSSL inside it. Its FIPS provider counts as active when every fetch asks for
+    fips=yes (`is_fips_enabled`) and a SHA-256 can still be made: only the FIPS provider serves fips=yes."""
     import cryptography
     from cryptography.hazmat.backends.openssl import backend
     from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+    from cryptography.hazmat.primitives import hashes
 
     fips = bool(rust_openssl.is_fips_enabled())
-    providers = ["default"]              # what cryptography loads (its _initialize_providers), none listed
-    if getattr(rust_openssl, "_legacy_provider_loaded", False):
-        providers.append("legacy")
     if fips:
-        providers.append("fips")
-    return Module(CRYPTOGRAPHY, cryptography.__version__, backend.openssl_version_text(), tuple(providers),
-                  "active" if fips else "not active", "OpenSSL linked into the cryptography wheel")
+        try:
+            hashes.Hash(hashes.SHA256()).finalize()
+        except Exception:                # fips=yes asked, but no provider answers it
+            fips = False
+    providers = ["fips (every fetch)"] if fips else []
+    # cryptography loads these itself at import (its _initialize_providers), whatever OpenSSL's configuration
+    # says; under fips=yes no algorithm is fetched from them.
+    providers.append("default" + (" (loaded, unused)" if fips else ""))
+    if getattr(rust_openssl, "_legacy_provider_loaded", False):
+        providers.append("legacy" + (" (loaded, unused)" if fips else ""))
+    version = backend.openssl_version_text()
+    shared = [lib.path for lib in openssl_probe.loaded() if lib.version == version]
+    where = f"the shared {shared[0]}" if shared else "OpenSSL linked into cryptography's extension (the wheel's own)"
+    return Module(CRYPTOGRAPHY, cryptography.__version__, version, tuple(providers),
+                  "active" if fips else "not active", where)
 
 
-def hashlib_module() -> Module:
-    import _hashlib
-
-    get_fips = getattr(_hashlib, "get_fips_mode", None)
-    fips = "unknown" if get_fips is None else ("active" if get_fips() else "not active")
-    return Module(HASHLIB, f"Python {platform.python_version()}", ssl.OPENSSL_VERSION, (), fips,
-                  "the OpenSSL Python was built with (the system's, or the bundle's copy)")
+def sqlcipher_module(version: str, provider: str, provider_version: str, fips_status: str) -> Module:
+    """SQLCipher (its PRAGMAs, store/db.py) and the libcrypto it runs on, asked directly where it can be."""
+    lib, where = openssl_probe.of_sqlcipher()
+    providers: tuple[str, ...] = lib.providers if lib is not None else ()
+    note = f"cipher_provider {provider}, cipher_fips_status {fips_status or 'unknown'}; {where}"
+    if lib is not None:
+        note += f"; fetches with fips=yes: {'yes' if lib.fips_properties else 'no'}"
+    return Module(SQLCIPHER, version, provider_version, providers, "active" if fips_status == "1" else "not active",
+                  note)
 
 
 def os_random_module() -> Module:

@@ -2,7 +2,8 @@
 
 They come from `os.urandom`, the operating system's CSPRNG (Linux getrandom(2); on a kernel booted in FIPS
 mode, its SP 800-90A DRBG), which is also what the `cryptography` library itself uses for the raw bytes it
-makes (`AESGCM.generate_key`, Fernet). Key pairs (ECDSA P-256, Ed25519) are generated inside OpenSSL by
+makes (`AESGCM.generate_key`, which makes the product's 256-bit keys, and Fernet); `cryptography` offers no
+call into OpenSSL's DRBG. Key pairs (ECDSA P-256, Ed25519) are generated inside OpenSSL by
 `cryptography` (keys/primitives.py), from OpenSSL's own DRBG: with the FIPS provider active, its approved DRBG.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import TypeVar
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 T = TypeVar("T")
 
@@ -24,7 +27,8 @@ def random_bytes(n: int) -> bytes:
 
 
 def new_key() -> bytes:
-    return random_bytes(KEY_BYTES)
+    """A 256-bit key, by `cryptography`'s own key generation for AES (os.urandom inside it, as here)."""
+    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
 
 
 def new_salt() -> bytes:

@@ -13,7 +13,6 @@ No SQL here and no secrets kept: the caller stores the CA's private key wrapped 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ..crypto import digest
 from . import primitives as p
 
 CA_YEARS = 30                  # the root recipients trust once: longer than any letter needs checking
@@ -108,8 +108,8 @@ def common_name(certificate: bytes) -> str:
 
 def fingerprint(certificate: bytes) -> str:
     """SHA-256 of the certificate's DER, as readers show it (colon-separated upper-case hex)."""
-    digest = hashlib.sha256(certificate).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    hexed = digest.sha256_hex(certificate).upper()
+    return ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
 
 
 def pem(certificate: bytes) -> bytes:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -35,6 +36,11 @@ from ..errors import StoreError
 
 PBKDF2_NAME = "PBKDF2-HMAC-SHA-512"
 ARGON2_NAME = "Argon2id"
+ARGON2_UNAVAILABLE = (
+    "this keyslot was made with Argon2id (by a release before PBKDF2 keyslots, or under the office policy's crypto = "
+    "standard), and this installation's OpenSSL offers no Argon2id (OpenSSL's FIPS provider has none). Nothing was "
+    "opened or changed. Unlock once with an OpenSSL whose default provider is available (not FIPS-only): the slot "
+    "is then re-wrapped with PBKDF2-HMAC-SHA-512, which opens here")
 MIN_ITERATIONS = 600_000
 TARGET_SECONDS = 0.5
 MAX_ITERATIONS = 100_000_000        # a keyslots.json asking for more is damaged (a minute or more per unlock)
@@ -77,8 +83,11 @@ class Argon2:
         return ARGON2_NAME
 
     def derive(self, secret: bytes, salt: bytes) -> bytes:
-        return Argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations, lanes=self.lanes,
-                        memory_cost=self.memory_kib).derive(secret)
+        try:
+            return Argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations, lanes=self.lanes,
+                            memory_cost=self.memory_kib).derive(secret)
+        except UnsupportedAlgorithm:            # OpenSSL's FIPS provider alone: no Argon2 (make fips-check)
+            raise StoreError(ARGON2_UNAVAILABLE) from None
 
     def as_dict(self) -> dict[str, Any]:
         return {"algorithm": "argon2id", "memory_kib": self.memory_kib, "iterations": self.iterations,

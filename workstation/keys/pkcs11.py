@@ -15,7 +15,6 @@ messages below, raised `from None` so that no module text or value travels with 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from ..crypto.digest import sha256
 from ..errors import AuthError, DwsError, InputError
 from . import primitives as p
 
@@ -326,7 +326,7 @@ class TokenSigner:
     def sign(self, message: bytes) -> bytes:
         if self._card is None:
             raise RuntimeError("this signer was closed")
-        digest = hashlib.sha256(message).digest()
+        digest = sha256(message)
         raw = self._card.sign_raw(self._key, self._card.ref.key_label, digest, _pkcs11().Mechanism.ECDSA,
                                   self._pin)
         if len(raw) != 64:

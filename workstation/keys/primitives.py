@@ -12,7 +12,6 @@ verifiable as it was made:
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..crypto import rng
+from ..crypto import digest, rng
 
 
 def hkdf(ikm: bytes, *, salt: bytes | None, info: bytes) -> bytes:
@@ -141,7 +140,7 @@ def public_pem(public: bytes) -> bytes:
 def fingerprint(public_raw: bytes) -> str:
     """SHA-256 of the public key's bytes (raw for Ed25519, SubjectPublicKeyInfo DER for ECDSA P-256), first
     16 bytes, as 8 groups of 4 hex digits."""
-    h = hashlib.sha256(public_raw).hexdigest()[:32]
+    h = digest.sha256_hex(public_raw)[:32]
     return ":".join(h[i:i + 4] for i in range(0, 32, 4))
 
 

@@ -16,7 +16,6 @@ letter's text, so the same font program goes into every letter: same input, same
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +24,7 @@ from importlib import resources
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFDocument, PDFName
 
+from ..crypto import digest
 from .rlobjects import ArchivalStream
 
 REGULAR = "Sans"
@@ -98,7 +98,7 @@ def font(key: str) -> EmbeddedFont:
                    for c in range(FIRST, LAST + 1))
     head, os2 = tt["head"], tt["OS/2"]
     name = tt["name"].getDebugName(6) or FILES[key].removesuffix(".ttf")
-    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
+    tag = "".join(chr(65 + b % 26) for b in digest.sha256(program)[:6])
     return EmbeddedFont(
         key=key, base_font=f"{tag}+{name}", widths=widths, program=program,
         bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),

@@ -16,7 +16,6 @@ same machine; a store bound to its machine's keyring opens elsewhere only with t
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import clock as clocks
-from ..crypto import rng
+from ..crypto import digest, rng
 from ..errors import InputError, StoreError, shown_name
 from ..fsutil import _fsync_dir, atomic_file, remove_stale
 from ..results import BackupInfo, RestoreInfo
@@ -43,7 +42,7 @@ CHUNK = 1024 * 1024
 
 
 def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
+    h = digest.Hasher()
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
@@ -73,7 +72,7 @@ def backup(s: Ctx, target: Path) -> BackupInfo:
         created = clocks.current().stamp()
         manifest = {"format": FORMAT, "store_id": facts.store_id, "schema": facts.schema,
                     "log_size": facts.log_size, "created_at": created,
-                    "sha256": {DATABASE: _sha256_file(copy), KEYSLOTS: hashlib.sha256(slots_bytes).hexdigest()}}
+                    "sha256": {DATABASE: _sha256_file(copy), KEYSLOTS: digest.sha256_hex(slots_bytes)}}
         manifest_bytes = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8")
         mtime = int(clocks.current().timestamp())
         with atomic_file(target) as fh:
@@ -188,7 +187,7 @@ def _manifest(source: Path, data: bytes) -> dict[str, Any]:
 
 
 def _write_member(fh: IO[bytes], path: Path) -> str:
-    h = hashlib.sha256()
+    h = digest.Hasher()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         while chunk := fh.read(CHUNK):

@@ -57,11 +57,8 @@ def crypto_report(store: Path | None) -> report.CryptoReport:
     backend = _keyring_backend()
     cipher = db.cipher_status()
     modules = [report.cryptography_module(),
-               report.Module(report.SQLCIPHER, cipher.version, cipher.provider_version, (),
-                             "active" if cipher.fips_status == "1" else "not active",
-                             f"cipher_provider {cipher.provider}, cipher_fips_status {cipher.fips_status}; "
-                             "OpenSSL inside the sqlcipher3 wheel"),
-               report.hashlib_module(), report.os_random_module()]
+               report.sqlcipher_module(cipher.version, cipher.provider, cipher.provider_version, cipher.fips_status),
+               report.os_random_module()]
     if backend is not None:
         modules.append(report.keyring_module(backend))
     slots: tuple[report.SlotRow, ...] = ()

@@ -7,7 +7,6 @@ request's overrides, or the evaluation date.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections import Counter, deque
@@ -20,6 +19,7 @@ from typing import Any, cast
 
 from ..canonical import utc_now
 from ..codec import package_from_json
+from ..crypto import digest
 from ..errors import Cancelled, InputError
 from ..model import RequestPackage
 from ..normalize import name_control, normalize_name, tin_digits
@@ -233,7 +233,7 @@ def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Pa
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
     in the same single pass)."""
-    plan, findings = hashlib.sha256(), hashlib.sha256()
+    plan, findings = digest.Hasher(), digest.Hasher()
     plans: Counter[tuple[str, str, str]] = Counter()
     partly = 0
     for part in parts:

@@ -7,12 +7,12 @@ is then rolled back, so the store is exactly as it was. A crash (kill -9) mid-im
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from ..canonical import canonical_json, utc_now
+from ..crypto.digest import Hasher
 from ..duedates import BeyondCalendar, due_date
 from ..errors import InputError
 from ..intake import read_agency, read_court_order, read_request
@@ -45,7 +45,7 @@ def import_request(s: Ctx, path: Path, progress: Progress | None, cancelled: Can
     pkg = parsed.package
     package_json = canonical_json(dataclasses.asdict(pkg)).decode("utf-8")
     due = _due_date(s, parsed.source, pkg.authority, pkg.received_on)
-    digest = hashlib.sha256(package_json.encode("utf-8"))
+    digest = Hasher(package_json.encode("utf-8"))
     with db.transaction(s.conn):
         existing = requests_sql.find(s.conn, pkg.request_id)
         if existing is not None:

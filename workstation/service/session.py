@@ -59,6 +59,11 @@ class Workstation:
     def exists(self) -> bool:
         return opening.is_store(self.path)
 
+    def check_office_policy(self) -> None:
+        """Raise the office policy's one message when it is unreadable or says crypto = fips on a machine
+        without OpenSSL's FIPS provider active: what `dws gui` checks before a window opens."""
+        crypto_status.office_policy()
+
     def init(self, admin: str, passphrase: str, *, bind_device: bool = True) -> tuple[Session, str, str | None]:
         check_user_name(admin)
         check_passphrase(passphrase)

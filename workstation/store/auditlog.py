@@ -8,7 +8,6 @@ the same transaction: the tree is what signed checkpoints outside the store comm
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 from .. import merkle
 from ..canonical import canonical_json, utc_now
+from ..crypto.digest import sha256, sha256_hex
 from . import logtree
 from .db import Connection
 
@@ -45,7 +45,7 @@ def entry_body(seq: int, ts: str, user: str | None, event: str, obj: str | None,
 def entry_hash(prev_hash: str, seq: int, ts: str, user: str | None, event: str, obj: str | None,
                detail_json: str) -> str:
     """SHA-256 of the previous hash and the entry's canonical bytes."""
-    return hashlib.sha256(prev_hash.encode("ascii") + entry_body(seq, ts, user, event, obj, detail_json)).hexdigest()
+    return sha256_hex(prev_hash.encode("ascii") + entry_body(seq, ts, user, event, obj, detail_json))
 
 
 def _enc_opt(value: str | None) -> str:
@@ -65,7 +65,7 @@ def append(conn: Connection, event: str, *, user: str | None, obj: str | None = 
     ts = ts or utc_now()
     detail_json = canonical_json(detail or {}).decode("utf-8")
     body = entry_body(seq, ts, user, event, obj, detail_json)
-    h = hashlib.sha256(last_hash.encode("ascii") + body).hexdigest()
+    h = sha256_hex(last_hash.encode("ascii") + body)
     conn.execute("INSERT INTO audit_log (seq, ts, user, event, object, detail, prev_hash, hash) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (seq, ts, user, event, obj, detail_json, last_hash, h))
     logtree.append_leaf(conn, seq - 1, merkle.leaf_hash(body), last_hash, h)
@@ -137,7 +137,7 @@ def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ())
     kept = out.kept
     want = set(roots_at)
     tree = merkle.Frontier() if want else None
-    sha256 = hashlib.sha256
+    leaf, chained = sha256, sha256_hex
     if tree is not None and 0 in want:
         out.roots[0] = merkle.EMPTY_ROOT
     cur = conn.execute("SELECT seq, ts, user, event, object, detail, prev_hash, hash FROM audit_log ORDER BY seq")
@@ -149,7 +149,7 @@ def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ())
             body = (f'{{"detail":{_enc(detail)},"event":{_enc(event)},"object":{_enc_opt(obj)},"seq":{int(seq)},'
                     f'"ts":{_enc(ts)},"user":{_enc_opt(user)}}}').encode()
             if tree is not None:
-                tree.add_fast(sha256(b"\x00" + body).digest())
+                tree.add_fast(leaf(b"\x00" + body))
                 if tree.size in want:
                     out.roots[tree.size] = tree.root()
             if out.broken is not None:
@@ -158,7 +158,7 @@ def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ())
                 out.broken = expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
             elif prev != expected_prev:
                 out.broken = seq, f"entry {seq} does not chain to entry {seq - 1}"
-            elif sha256(prev.encode("ascii") + body).hexdigest() != h:
+            elif chained(prev.encode("ascii") + body) != h:
                 out.broken = seq, f"entry {seq} was altered (its hash does not match its content)"
             expected_prev, expected_seq = h, seq + 1
     if tree is not None:
