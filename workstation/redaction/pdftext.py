@@ -10,8 +10,8 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
   standard fonts the letters use), or UTF-16 after a byte-order mark;
 - "document strings": every string and name outside the streams: the Info dictionary (title, subject,
   keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams. Each
-  distinct name once, in the order first seen: a tagged letter's structure tree repeats a dozen names (/S,
-  /TD, /P, ...) a million times. A value a name holds is found all the same: the gate refuses a value found
+  distinct name once: a tagged letter's structure tree repeats a dozen names (/S, /TD, /P, ...) a million
+  times, and the six it repeats most are each looked for once, not found one by one. A value a name holds is found all the same: the gate refuses a value found
   more often than the released schedule prints it, and the schedule is page text, so one occurrence in a name
   is one too many;
 - "XMP metadata": metadata streams (XML, entities decoded);
@@ -46,6 +46,12 @@ _HEADER_SPAN = 64                  # bytes before "obj" an object header "12 0 o
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+# The names a tagged letter's structure tree repeats a million times (/S /P /Pg /K /TD /TR): not made one by one
+# (each is looked for once and listed once when present), every other name is (see _document_strings).
+_FREQUENT = (b"S", b"P", b"Pg", b"K", b"TD", b"TR")
+_END = rb"(?=[\s/\[\]<>(){}%]|$)"          # where a name ends
+_RARE_NAME = re.compile(rb"/(?!(?:%s)%s)([^\s/\[\]<>(){}%%]+)" % (b"|".join(_FREQUENT), _END))
+_FREQUENT_NAMES = [(n, re.compile(rb"/" + n + _END)) for n in _FREQUENT]
 _CHUNK = 1 << 20
 # A literal string: runs of plain bytes, escapes, and balanced parentheses nested up to three deep.
 _PLAIN = rb"(?:[^\\()]++|\\.)"
@@ -328,12 +334,13 @@ def _document_strings(dictionaries: bytes) -> str:
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    names: dict[bytes, None] = {}                         # each distinct name once (see the module docstring),
-    start = 0                                             # a megabyte at a time, cut at a line end (never in a
-    while start < len(rest):                              # name): not a million names in one list
+    names: dict[bytes, None] = {}                         # each distinct name once (see the module docstring):
+    names.update((n, None) for n, pattern in _FREQUENT_NAMES if pattern.search(rest))   # the frequent ones,
+    start = 0                                             # then the others, a megabyte at a time, cut at a line
+    while start < len(rest):                              # end (never in a name): never a million in one list
         end = rest.find(b"\n", start + _CHUNK)
         end = len(rest) if end < 0 else end + 1
-        names.update(dict.fromkeys(_NAME.findall(rest, start, end)))
+        names.update(dict.fromkeys(_RARE_NAME.findall(rest, start, end)))
         start = end
     joined = b"\n".join(names)
     if b"#" in joined:
