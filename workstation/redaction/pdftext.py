@@ -260,7 +260,7 @@ def content_text(stream: bytes) -> str:
     """The strings a content stream shows, one per line (a TJ array's strings joined)."""
     if b"BI" in stream:
         stream = _INLINE_IMAGE.sub(b" ", stream)
-    if b"TJ" not in stream and b"[" not in stream and not _HEX.search(stream):
+    if b"[" not in stream and not _HEX.search(stream):   # (a TJ takes an array: none without "[")
         bodies = _LITERAL.findall(stream)                 # the letters' own streams: Tj only, one pass in C
         joined = b"\n".join(bodies)
         if b"\xfe\xff" not in joined and b"\xff\xfe" not in joined:
