@@ -11,9 +11,9 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
 - "document strings": every string and name outside the streams: the Info dictionary (title, subject,
   keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams. Each
   distinct name once: a tagged letter's structure tree repeats a dozen names (/S, /TD, /P, ...) a million
-  times, and the six it repeats most are each looked for once, not found one by one. A value a name holds is found all the same: the gate refuses a value found
-  more often than the released schedule prints it, and the schedule is page text, so one occurrence in a name
-  is one too many;
+  times, and the six it repeats most are each looked for once, not found one by one. A value a name holds
+  is found all the same: the gate refuses a value found more often than the released schedule prints it, and
+  the schedule is page text, so one occurrence in a name is one too many;
 - "XMP metadata": metadata streams (XML, entities decoded);
 - "embedded file": the content of embedded files, read as UTF-8 text.
 
