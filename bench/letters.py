@@ -4,10 +4,10 @@ signature adds (issue 14): <= 30 ms to the one-subject letter, <= 5 % to the 47,
 the release gate on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run); and what
 tagging and PDF/A add (issue 22): <= 20 % to the one-subject letter, <= 10 % to the 47,000-subject
 transmittal, against the same letters issued by the program before letters were tagged (letters_baseline.py),
-in CPU seconds (the machine may be shared), the medians of --rounds runs of each, untagged and tagged alternating.
+in CPU seconds (the machine may be shared), the medians of --rounds runs of each, untagged and tagged taking turns.
 
     .venv/bin/python bench/letters.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
-                                      [--baseline auto|REV|none] [--rounds 3]
+                                      [--baseline auto|REV|none] [--rounds 5]
 
 Inputs (built once per work folder, reused with --keep):
 * the transmittal and the one-subject letter go through the real pipeline: taxpayer records written by the
@@ -128,6 +128,15 @@ def measure(store: str, request_ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def serve(store: str) -> None:
+    """`measure(store, ids)` for each line of request ids read from standard input, its result printed as one
+    line, "RESULT " and JSON (letters_baseline.Issuer), until an empty line or the end of the input."""
+    for line in sys.stdin:
+        if not line.split():
+            break
+        print("RESULT " + json.dumps(measure(store, line.split())), flush=True)
+
+
 def run_phase(store: Path, request_ids: list[str]) -> list[dict[str, Any]]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(measure, (str(store), request_ids))
@@ -137,14 +146,13 @@ def main() -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--baseline", default="auto", help="the revision whose untagged letters tagging is judged "
                    "against (auto: the one before letters were tagged; none: skip)")
-    p.add_argument("--rounds", type=int, default=3, help="untagged and tagged runs, alternating, that tagging's "
-                   "cost is the median of (the first tagged run is the table's)")
+    p.add_argument("--rounds", type=int, default=5, help="untagged and tagged runs, taking turns, that tagging's "
+                   "cost is the median of")
     args = p.parse_args()
     with letters_store(args, "dws-bench-letters-", tidy_given=True) as (store, info):
         print(f"inputs: {info['taxpayers']:,} taxpayers ({info['record_rows']:,} record rows); built in "
               f"{info.get('build_s', '?')} s; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         ones = run_phase(store, PHASE)                          # cold, then warm: the median warm run is judged;
-        tagged_runs = [letters_baseline.summary(ones, WARM_RUNS)]
         big = ones.pop()                                        # then the transmittal, as letters_baseline does
         ones[0]["request"] += " (cold)"
         warm = sorted(ones[1:], key=lambda r: r["seconds"])[WARM_RUNS // 2]
@@ -184,13 +192,9 @@ def main() -> int:
                   f"   ({r['passphrase_s']:.2f} s)")
         rev = letters_baseline.baseline_rev(args.baseline)
         if rev is not None:
-            untagged_runs = []
-            for k in range(max(1, args.rounds)):          # alternating, so that both meet the same load
-                untagged_runs.append(letters_baseline.summary(letters_baseline.measure_at(rev, store, PHASE),
-                                                              WARM_RUNS))
-                if k:
-                    tagged_runs.append(letters_baseline.summary(run_phase(store, PHASE), WARM_RUNS))
-            ok &= letters_baseline.report(rev, tagged_runs, untagged_runs)
+            tagged, untagged = letters_baseline.compare(rev, store, PHASE, max(1, args.rounds))
+            ok &= letters_baseline.report(rev, [letters_baseline.summary(r, WARM_RUNS) for r in tagged],
+                                          [letters_baseline.summary(r, WARM_RUNS) for r in untagged])
         gate = release_gate_bench.run_phase(store, "rita", pw("rita"), [BIG])
         ok &= release_gate_bench.report(gate, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))

@@ -3,10 +3,16 @@ before letters were tagged (the parent of the commit that added workstation/lett
 REV), from the same store, beside this tree's figures.
 
 The baseline's source is `git archive`d into a temporary folder and runs in a subprocess whose `workstation`
-package is that folder's; the measuring code is this folder's letters.measure (the same timer for both)."""
+package is that folder's, this folder's program in another; the measuring code is this folder's letters.measure
+(the same timer for both). The two processes take turns, one run of letters each, so that both meet the same load
+on a shared machine, and tagging's cost is judged on the CPU seconds of the median runs.
+
+Seen here (two cores shared with other work): a single run's CPU seconds may swing by half under a load of 4 to
+8, as the other work competes for the cores' caches; the medians of alternating runs hold within a few per cent."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import statistics
@@ -14,6 +20,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +43,63 @@ def baseline_rev(choice: str) -> str | None:
     return f"{added[-1]}^" if added else None
 
 
-def measure_at(rev: str, store: Path, request_ids: list[str]) -> list[dict[str, Any]]:
-    """letters.measure(store, request_ids) run with the program of `rev`."""
+@contextmanager
+def program_at(rev: str) -> Iterator[Path]:
+    """A folder holding the program of `rev` (its workstation package and resources), removed after."""
     tree = Path(tempfile.mkdtemp(prefix="dws-bench-baseline-", dir="/tmp"))
     try:
         archive = subprocess.run(["git", "archive", "--format=tar", rev, "workstation", "resources"], cwd=ROOT,
                                  capture_output=True, check=True).stdout
-        with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tree, filter="data")
-        script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import workstation; "
-                  "sys.path.insert(1, sys.argv[2]); import letters; "
-                  "print('RESULT ' + json.dumps(letters.measure(sys.argv[3], sys.argv[4:])))")
-        done = subprocess.run([sys.executable, "-c", script, str(tree), str(ROOT / "bench"), str(store),
-                               *request_ids], cwd=tree, capture_output=True, text=True, check=True)
-        line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-        return json.loads(line.removeprefix("RESULT "))
+        yield tree
     finally:
         shutil.rmtree(tree, ignore_errors=True)
+
+
+class Issuer:
+    """A process that issues letters with the program in `tree` (its `workstation` package), timed by this
+    folder's letters.measure, whenever asked (`issue`): kept alive between requests, so that two of them can
+    take turns, letter run after letter run, and meet the same load on a shared machine."""
+
+    def __init__(self, tree: Path, store: Path) -> None:
+        script = ("import sys; sys.path.insert(0, sys.argv[1]); import workstation; "
+                  "sys.path.insert(1, sys.argv[2]); import letters; letters.serve(sys.argv[3])")
+        self.proc = subprocess.Popen([sys.executable, "-c", script, str(tree), str(ROOT / "bench"), str(store)],
+                                     cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def issue(self, request_ids: list[str]) -> list[dict[str, Any]]:
+        """letters.measure(store, request_ids) in the process."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(" ".join(request_ids) + "\n")
+        self.proc.stdin.flush()
+        for line in self.proc.stdout:
+            if line.startswith("RESULT "):
+                return list(json.loads(line.removeprefix("RESULT ")))
+        raise RuntimeError(f"the letters process ended (exit {self.proc.wait()})")
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def compare(rev: str, store: Path, request_ids: list[str], rounds: int) -> tuple[list[list[dict[str, Any]]],
+                                                                                list[list[dict[str, Any]]]]:
+    """`rounds` runs of letters.measure(store, request_ids) by this folder's program (tagged) and by the one
+    of `rev` (untagged), taking turns (each goes first every other round): (tagged runs, untagged runs)."""
+    tagged: list[list[dict[str, Any]]] = []
+    untagged: list[list[dict[str, Any]]] = []
+    with program_at(rev) as old:
+        issuers = {"untagged": Issuer(old, store), "tagged": Issuer(ROOT, store)}
+        try:
+            for k in range(rounds):
+                for which in ("untagged", "tagged") if k % 2 == 0 else ("tagged", "untagged"):
+                    (tagged if which == "tagged" else untagged).append(issuers[which].issue(request_ids))
+        finally:
+            for issuer in issuers.values():
+                issuer.close()
+    return tagged, untagged
 
 
 def summary(results: list[dict[str, Any]], warm: int) -> dict[str, float]:
