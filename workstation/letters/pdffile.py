@@ -39,7 +39,7 @@ class Packed:
     """Objects packed into object streams: how many, their text (one object a line) and each one's length."""
 
     count: int
-    text: str = ""
+    text: bytes = b""
     lengths: Sequence[int] = ()
 
 
@@ -72,7 +72,7 @@ def reserve(doc: LetterDocument, count: int) -> int:
     return first
 
 
-def pack(doc: LetterDocument, first: int, text: str, lengths: Sequence[int]) -> None:
+def pack(doc: LetterDocument, first: int, text: bytes, lengths: Sequence[int]) -> None:
     """The objects reserved from `first`: `text` holds them in order, one a line (PDF text, ASCII, no stream),
     each as long as `lengths` says."""
     packed = doc.packed[first]
@@ -105,13 +105,14 @@ def write(doc: LetterDocument) -> bytes:
     streams: list[tuple[int, int, int]] = []  # (first object, objects, the stream's number)
     for first, packed in doc.packed.items():
         starts = list(accumulate(map(add, packed.lengths, repeat(1)), initial=0))     # each object's offset
+        view = memoryview(packed.text)
         for a in range(0, packed.count, PER_STREAM):
             b = min(a + PER_STREAM, packed.count)
             doc.objectcounter += 1
             head = ("%d %d " * (b - a)) % tuple(chain.from_iterable(zip(
                 range(first + a, first + b), map(sub, starts[a:b], repeat(starts[a])), strict=True))) + "\n"
             top[doc.objectcounter] = out.add(_object_stream(doc.objectcounter, b - a, head,
-                                                            packed.text[starts[a]:starts[b] - 1]))
+                                                            view[starts[a]:starts[b] - 1]))
             streams.append((first + a, b - a, doc.objectcounter))
     xref = doc.objectcounter + 1
     top[xref] = out.offset
@@ -125,10 +126,11 @@ def write(doc: LetterDocument) -> bytes:
     return out.format(doc)
 
 
-def _object_stream(number: int, count: int, head: str, objects: str) -> bytes:
+def _object_stream(number: int, count: int, head: str, objects: memoryview) -> bytes:
     """Object stream `number` (7.5.7): `head`, the numbers and offsets of its `count` objects, then the
     objects."""
-    data = zlib.compress((head + objects).encode("ascii"), OBJECTS_LEVEL)
+    z = zlib.compressobj(OBJECTS_LEVEL)
+    data = z.compress(head.encode("ascii")) + z.compress(objects) + z.flush()
     return (b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>\nstream\n%s\nendstream\n"
             b"endobj\n" % (number, count, len(head), len(data), data))
 
