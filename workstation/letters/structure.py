@@ -10,7 +10,8 @@ schedule; header cells scope their column), Figure (the QR codes, each with /Alt
 Elements are numbered in reading order from 0 (the Document). Most are kept by number: a role, the parent, and
 the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). Table rows of
 plain cells (`row`: a 47,000-subject schedule has 47,000 of them, 190,000 elements) are kept as runs instead
-(`Run`: consecutive rows of the same cells on one page), which tree.py writes at once.
+(`Run`: consecutive rows of the same cells on one page), which tree.py writes at once; in a page's list of marks a
+run stands for its rows' MCIDs.
 """
 
 from __future__ import annotations
