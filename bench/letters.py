@@ -129,9 +129,12 @@ def measure(store: str, request_ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def serve(store: str) -> None:
+def serve(store: str, cpu: int | None = None) -> None:
     """`measure(store, ids)` for each line of request ids read from standard input, its result printed as one
-    line, "RESULT " and JSON (letters_baseline.Issuer), until an empty line or the end of the input."""
+    line, "RESULT " and JSON (letters_baseline.Issuer), until an empty line or the end of the input; on `cpu`
+    alone when given (Linux)."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
     for line in sys.stdin:
         if not line.split():
             break

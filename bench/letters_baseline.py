@@ -7,13 +7,16 @@ package is that folder's, this folder's program in another; the measuring code i
 (the same timer for both). The two processes take turns, one run of letters each, so that both meet the same load
 on a shared machine, and tagging's cost is judged on the CPU seconds of the median runs.
 
-Seen here (two cores shared with other work): a single run's CPU seconds may swing by half under a load of 4 to
-8, as the other work competes for the cores' caches; the medians of alternating runs hold within a few per cent."""
+Seen here (two cores shared with other work): a process's CPU seconds are a half higher for as long as it shares
+its core with other work, and two processes left to the scheduler often land apart (one run: +67 % in one round,
++6 % in the next). Both processes are kept on one CPU (they never run at once); a round still strays now and
+then (one in six, when the other work moves), and the medians of six rounds hold within a few per cent."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -62,10 +65,12 @@ class Issuer:
     folder's letters.measure, whenever asked (`issue`): kept alive between requests, so that two of them can
     take turns, letter run after letter run, and meet the same load on a shared machine."""
 
-    def __init__(self, tree: Path, store: Path) -> None:
+    def __init__(self, tree: Path, store: Path, cpu: int | None) -> None:
         script = ("import sys; sys.path.insert(0, sys.argv[1]); import workstation; "
-                  "sys.path.insert(1, sys.argv[2]); import letters; letters.serve(sys.argv[3])")
-        self.proc = subprocess.Popen([sys.executable, "-c", script, str(tree), str(ROOT / "bench"), str(store)],
+                  "sys.path.insert(1, sys.argv[2]); import letters; "
+                  "letters.serve(sys.argv[3], int(sys.argv[4]) if sys.argv[4:] else None)")
+        self.proc = subprocess.Popen([sys.executable, "-c", script, str(tree), str(ROOT / "bench"), str(store),
+                                      *([] if cpu is None else [str(cpu)])],
                                      cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def issue(self, request_ids: list[str]) -> list[dict[str, Any]]:
@@ -90,8 +95,11 @@ def compare(rev: str, store: Path, request_ids: list[str], rounds: int) -> tuple
     of `rev` (untagged), taking turns (each goes first every other round): (tagged runs, untagged runs)."""
     tagged: list[list[dict[str, Any]]] = []
     untagged: list[list[dict[str, Any]]] = []
+    # Both on the same CPU (they never run at once): a process that shares its core with other work runs half
+    # as fast again, for as long as it runs there, and two processes left to the scheduler often land apart.
+    cpu = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     with program_at(rev) as old:
-        issuers = {"untagged": Issuer(old, store), "tagged": Issuer(ROOT, store)}
+        issuers = {"untagged": Issuer(old, store, cpu), "tagged": Issuer(ROOT, store, cpu)}
         try:
             for k in range(rounds):
                 for which in ("untagged", "tagged") if k % 2 == 0 else ("tagged", "untagged"):
