@@ -3,10 +3,11 @@ memory), a one-subject letter (<= 300 ms) and a declination for 1,280,000 subjec
 signature adds (issue 14): <= 30 ms to the one-subject letter, <= 5 % to the 47,000-subject transmittal;
 the release gate on the transmittal (<= 2 s; bench/release_gate.py has the details and a stress run); and what
 tagging and PDF/A add (issue 22): <= 20 % to the one-subject letter, <= 10 % to the 47,000-subject
-transmittal, against the same letters issued by the program before letters were tagged (letters_baseline.py).
+transmittal, against the same letters issued by the program before letters were tagged (letters_baseline.py),
+in CPU seconds (the machine may be shared), the medians of --rounds runs of each, untagged and tagged taking turns.
 
     .venv/bin/python bench/letters.py [--subjects 47000] [--bulk 1280000] [--work DIR] [--keep] [--seed S]
-                                      [--baseline auto|REV|none]
+                                      [--baseline auto|REV|none] [--rounds 6]
 
 Inputs (built once per work folder, reused with --keep):
 * the transmittal and the one-subject letter go through the real pipeline: taxpayer records written by the
@@ -55,6 +56,8 @@ from workstation.store import db
 LIMITS = {BIG: 30.0, ONE: 0.300, BULK: 20.0}
 SIGNING_LIMITS = {ONE: ("ms", 30.0), BIG: ("%", 5.0)}     # what the PAdES signature may add (issue 14)
 WARM_RUNS = 5                  # the one-subject letter, issued again this many times after the first (cold) one
+PHASE = [ONE] * (1 + WARM_RUNS) + [BIG]                   # what one process issues
+BIG_RUNS = 2                   # the transmittal, issued this many times in each tagged and untagged run
 
 
 # -- measuring --------------------------------------------------------------------------------------------
@@ -72,16 +75,19 @@ def peak_rss(reset: bool = False) -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(module: Any, name: str, spent: list[float]) -> None:
-    """Wrap module.name so that each call's wall time is appended to `spent` (bench instrumentation only)."""
+def _timed(module: Any, name: str, spent: list[float], cpu: list[float] | None = None) -> None:
+    """Wrap module.name so that each call's wall time is appended to `spent`, and its CPU time to `cpu` if
+    given (bench instrumentation only)."""
     real = getattr(module, name)
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return real(*args, **kwargs)
         finally:
             spent.append(time.perf_counter() - t0)
+            if cpu is not None:
+                cpu.append(time.process_time() - c0)
 
     setattr(module, name, timed)
 
@@ -96,8 +102,9 @@ def measure(store: str, request_ids: list[str]) -> list[dict[str, Any]]:
     os.environ["DWS_NO_KEYRING"] = "1"
     signing: list[float] = []
     checking: list[float] = []
+    checking_cpu: list[float] = []
     _timed(pades, "sign", signing)
-    _timed(signing_service, "reauthenticate", checking)       # the passphrase check before the key is unwrapped
+    _timed(signing_service, "reauthenticate", checking, checking_cpu)   # the passphrase check before the key
     out = []
     with Workstation(Path(store)).unlock("rita", pw("rita")) as s:
         with db.transaction(s.conn):
@@ -106,19 +113,32 @@ def measure(store: str, request_ids: list[str]) -> list[dict[str, Any]]:
         for rid in request_ids:
             signing.clear()
             checking.clear()
+            checking_cpu.clear()
             rss0 = peak_rss(reset=True)
             t0, c0 = time.perf_counter(), time.process_time()
             letter = s.letter(rid, pw("rita"))
             seconds = time.perf_counter() - t0
             out.append({"request": rid, "seconds": seconds - sum(checking), "with_passphrase_s": seconds,
                         "passphrase_s": sum(checking), "signing_s": sum(signing),
-                        "cpu_s": time.process_time() - c0,
+                        "cpu_s": time.process_time() - c0, "passphrase_cpu_s": sum(checking_cpu),
                         "pages": letter.pages, "bytes": len(letter.pdf), "kind": letter.kind,
                         "rss_before_mb": rss0, "peak_rss_mb": peak_rss()})
             with db.transaction(s.conn):       # so a second timing of the same request generates again
                 s.conn.execute("DELETE FROM disclosures")
                 s.conn.execute("DELETE FROM letters")
     return out
+
+
+def serve(store: str, cpu: int | None = None) -> None:
+    """`measure(store, ids)` for each line of request ids read from standard input, its result printed as one
+    line, "RESULT " and JSON (letters_baseline.Issuer), until an empty line or the end of the input; on `cpu`
+    alone when given (Linux)."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+    for line in sys.stdin:
+        if not line.split():
+            break
+        print("RESULT " + json.dumps(measure(store, line.split())), flush=True)
 
 
 def run_phase(store: Path, request_ids: list[str]) -> list[dict[str, Any]]:
@@ -130,11 +150,13 @@ def main() -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--baseline", default="auto", help="the revision whose untagged letters tagging is judged "
                    "against (auto: the one before letters were tagged; none: skip)")
+    p.add_argument("--rounds", type=int, default=6, help="untagged and tagged runs, taking turns (each goes first "
+                   "as often as the other when even), that tagging's cost is the median of")
     args = p.parse_args()
     with letters_store(args, "dws-bench-letters-", tidy_given=True) as (store, info):
         print(f"inputs: {info['taxpayers']:,} taxpayers ({info['record_rows']:,} record rows); built in "
               f"{info.get('build_s', '?')} s; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        ones = run_phase(store, [ONE] * (1 + WARM_RUNS) + [BIG])   # cold, then warm: the median warm run is judged;
+        ones = run_phase(store, PHASE)                          # cold, then warm: the median warm run is judged;
         big = ones.pop()                                        # then the transmittal, as letters_baseline does
         ones[0]["request"] += " (cold)"
         warm = sorted(ones[1:], key=lambda r: r["seconds"])[WARM_RUNS // 2]
@@ -174,10 +196,10 @@ def main() -> int:
                   f"   ({r['passphrase_s']:.2f} s)")
         rev = letters_baseline.baseline_rev(args.baseline)
         if rev is not None:
-            base = letters_baseline.measure_at(rev, store, [ONE] * (1 + WARM_RUNS) + [BIG])
-            untagged = {"one": statistics.median(r["seconds"] for r in base[1:1 + WARM_RUNS]),
-                        "big": base[-1]["seconds"]}
-            ok &= letters_baseline.report(rev, {"one": warm["seconds"], "big": big["seconds"]}, untagged)
+            tagged, untagged = letters_baseline.compare(rev, store, PHASE + [BIG] * (BIG_RUNS - 1),
+                                                        max(1, args.rounds))
+            ok &= letters_baseline.report(rev, [letters_baseline.summary(r, WARM_RUNS) for r in tagged],
+                                          [letters_baseline.summary(r, WARM_RUNS) for r in untagged])
         gate = release_gate_bench.run_phase(store, "rita", pw("rita"), [BIG])
         ok &= release_gate_bench.report(gate, BIG)
         print("\n" + ("PASS" if ok else "FAIL"))

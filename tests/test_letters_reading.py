@@ -14,7 +14,7 @@ from clihelp import Cli
 from demoletters import LETTERS, Letter, demo_letters_fixture  # noqa: F401 - the session fixture
 
 from workstation.demo_store import demo_passphrase
-from workstation.letters.templates import manifest
+from workstation.letters.templates import manifest, template_version, texts
 from workstation.settings import DEFAULTS
 
 CODES = ("mfj", "mfs", "hoh", "qw", "qss", "head-of-agency", "inspector-general", "doj-listed",
@@ -101,3 +101,28 @@ def test_the_words_are_letter_texts() -> None:
     common = json.loads(resources.files("resources").joinpath("letters", manifest()["letters"]["common"])
                         .read_text("utf-8"))
     assert set(CODES) <= set(common["code_words"]["filing_status"]) | set(common["code_words"]["codes"])
+
+
+def test_the_text_view_reads_a_letter_as_its_pages_read(demo_letters: dict[str, Letter]) -> None:
+    """The Letter tab's text view (`Session.letter_text`, the letter's text offered to a screen reader) starts
+    with the letterhead's first line, not with the page count the footer draws through a form XObject, and
+    reads the pages one after the other without their running header, footer and page numbers (artifacts)."""
+    from pypdf import PdfReader
+
+    from workstation.service import Workstation
+
+    letter = demo_letters["DEMO-I2-PARTIAL"]
+    pages = len(PdfReader(letter.path).pages)
+    assert pages > 1
+    with Workstation(letter.path.parent / "store").unlock("alex", demo_passphrase("alex")) as s:
+        text = s.letter_text(letter.request_id)
+    assert text is not None
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines[0] == DEFAULTS["office_name"], lines[:3]
+    assert not any(re.fullmatch(r"Page \d+ of( \d+)?", line) for line in lines)
+    assert not any(line.isdigit() for line in lines[:5])
+    assert lines.index("Sincerely,") > lines.index(next(line for line in lines if line.startswith("Dear ")))
+    common = texts(letter.kind, template_version())["common"]
+    assert common["fti_marking"] not in lines and common["fti_note"] not in lines
+    header = common["reference"].split("{letter_id}", 1)[1].format(request_id=letter.request_id)
+    assert not any(line.endswith(header) for line in lines), [line for line in lines if header in line]

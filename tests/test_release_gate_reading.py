@@ -120,6 +120,21 @@ def test_what_cannot_be_read_is_reported(tmp_path: Path) -> None:
     assert broken.unreadable and "does not decode" in broken.unreadable[0]
 
 
+def test_the_text_view_reads_the_pages_without_their_artifacts() -> None:
+    """`reading_text` (the Letter tab's text view) leaves out artifacts, however they are opened and nested,
+    and nothing else: a string that spells an operator is text, marked content inside an artifact is the
+    artifact's; the gate's `read` still reads it all."""
+    content = (b"BT /Artifact <</Type/Pagination/Subtype/Header>> BDC (Running header) Tj EMC\n"
+               b"/P <</MCID 0>> BDC (First line \\(EMC\\) BDC) Tj EMC\n"
+               b"/Artifact BMC /Span <</MCID 9>> BDC (Inner) Tj EMC (Outer) Tj EMC\n"
+               b"/Artifact /Footer BDC (Page 1 of ) Tj EMC\n"
+               b"/Span BMC (Second line) Tj EMC ET")
+    data = _minimal_pdf(zlib.compress(content), b"/Filter /FlateDecode")
+    assert pdftext.reading_text(data).splitlines() == ["First line (EMC) BDC", "Second line"]
+    page = next(p.text for p in pdftext.read(data).parts if p.where == pdftext.PAGE)
+    assert {"Running header", "Inner", "Outer", "Page 1 of "} <= set(page.splitlines())
+
+
 # --- matching ----------------------------------------------------------------------------------------------
 
 def _count(text: str, element: str, value: object) -> int:

@@ -10,7 +10,8 @@ schedule; header cells scope their column), Figure (the QR codes, each with /Alt
 Elements are numbered in reading order from 0 (the Document). Most are kept by number: a role, the parent, and
 the kids in reading order: another element (an int) or a marked-content sequence (page, mcid). Table rows of
 plain cells (`row`: a 47,000-subject schedule has 47,000 of them, 190,000 elements) are kept as runs instead
-(`Run`: consecutive rows of the same cells on one page), which tree.py writes at once.
+(`Run`: consecutive rows of the same cells on one page), which tree.py writes at once; in a page's list of marks a
+run stands for its rows' MCIDs.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class Run:
     page: int
     mcid: int                             # the first row's first MCID
     filled: tuple[bool, ...]              # which cells hold text
+    marks: int                            # MCIDs a row takes: its cells that hold text
     rows: int = 1
-    next: int = 0                         # the TR and MCID the run's next row would have
-    next_mcid: int = 0
+    next: int = 0                         # the TR the run's next row would have
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,9 @@ class Structure:
         self.runs: list[Run] = []
         self.extra: dict[int, Extra] = {}
         self.stack: list[int] = [ROOT]
-        self.page_marks: list[list[int]] = []      # page -> element of each MCID, in MCID order
+        self.page_marks: list[list[int | Run]] = []  # page -> element of each MCID, in MCID order, or a run of
+                                                     # rows that stands for its rows' MCIDs
+        self.page_mcids: list[int] = []            # page -> MCIDs given on it
         self.objrs: dict[int, int] = {}            # element -> the page of the annotation it stands for
 
     @property
@@ -84,28 +87,27 @@ class Structure:
         self.count = end = tr + 1 + len(filled)
         self.kids[parent].append(tr)
         marks = self.page_marks[-1]
-        first = len(marks)
-        if all(filled):
-            marks.extend(range(tr + 1, end))
-        else:
-            marks.extend([tr + 1 + i for i, has_text in enumerate(filled) if has_text])
-        run, page = self.runs[-1] if self.runs else None, len(self.page_marks) - 1
-        if (run is not None and run.next == tr and run.next_mcid == first and run.filled == filled
-                and run.page == page and run.parent == parent):
+        first = self.page_mcids[-1]
+        run = marks[-1] if marks else None        # the run goes on if nothing was marked or opened since
+        if isinstance(run, Run) and run.next == tr and run.filled == filled and run.parent == parent:
             run.rows += 1
-            run.next, run.next_mcid = end, len(marks)
+            run.next = end
         else:
-            self.runs.append(Run(tr, parent, page, first, filled, 1, end, len(marks)))
+            run = Run(tr, parent, len(self.page_marks) - 1, first, filled, sum(filled), 1, end)
+            self.runs.append(run)
+            marks.append(run)
+        self.page_mcids[-1] = first + run.marks
         return first
 
     def new_page(self) -> None:
         self.page_marks.append([])
+        self.page_mcids.append(0)
 
     def mark(self, element: int) -> int:
         """A new marked-content sequence of `element` on the current page: its MCID."""
-        marks = self.page_marks[-1]
-        mcid = len(marks)
-        marks.append(element)
+        mcid = self.page_mcids[-1]
+        self.page_mcids[-1] = mcid + 1
+        self.page_marks[-1].append(element)
         self.kids[element].append((len(self.page_marks) - 1, mcid))
         return mcid
 

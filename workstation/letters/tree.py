@@ -32,14 +32,15 @@ def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: d
     first = pdffile.reserve(doc, s.count + pages + 1)
     arrays = first + s.count
     texts, lengths = _elements(s, first, number(doc, ref.name), page_ids, annotations)
-    for marks in s.page_marks:
-        texts.append("[" + " 0 R ".join(map(str, map(first.__add__, marks))) + " 0 R]" if marks else "[]")
-        lengths.append(len(texts[-1]))
+    arrays_text = ["[" + " ".join([_run_marks(m, first) if isinstance(m, Run) else f"{first + m} 0 R"
+                                   for m in marks]) + "]" for marks in s.page_marks]
+    lengths += map(len, arrays_text)
     nums = [f"{p} {arrays + p} 0 R" for p in range(pages)]
     nums += [f"{pages + k} {first + e} 0 R" for k, e in enumerate(s.objrs)]
-    texts.append(f"<</Nums[{' '.join(nums)}]>>")
-    lengths.append(len(texts[-1]))
-    pdffile.pack(doc, first, "\n".join(texts), lengths)
+    arrays_text.append(f"<</Nums[{' '.join(nums)}]>>")
+    lengths.append(len(arrays_text[-1]))
+    texts.append("\n".join(arrays_text).encode("ascii"))
+    pdffile.pack(doc, first, b"\n".join(texts), lengths)
     root.dict["K"] = Formatted(b"%d 0 R" % first)
     root.dict["ParentTree"] = Formatted(b"%d 0 R" % (arrays + pages))
     root.dict["ParentTreeNextKey"] = pages + len(s.objrs)
@@ -47,11 +48,11 @@ def write(s: Structure, doc: LetterDocument, page_ids: list[int], annotations: d
 
 
 def _elements(s: Structure, first: int, root: int, page_ids: list[int],
-              annotations: dict[int, int]) -> tuple[list[str], list[int]]:
+              annotations: dict[int, int]) -> tuple[list[bytes], list[int]]:
     """Every element in number order: (texts, each a line of objects; each object's length)."""
     width = len(str(first + s.count))
-    mcid_width = len(str(max((len(marks) for marks in s.page_marks), default=1)))
-    texts: list[str] = []
+    mcid_width = len(str(max(s.page_mcids, default=1)))
+    texts: list[bytes] = []
     lengths: list[int] = []
     runs, i = s.runs, 0
     for e in chain(s.roles, [s.count]):          # the elements kept by number, then the end
@@ -62,17 +63,17 @@ def _elements(s: Structure, first: int, root: int, page_ids: list[int],
             i += 1
         if e < s.count:
             texts.append(_element(s, e, first, root if e == ROOT else first + s.parents[e], page_ids,
-                                  annotations.get(e)))
+                                  annotations.get(e)).encode("ascii"))
             lengths.append(len(texts[-1]))
     return texts, lengths
 
 
-def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tuple[str, list[int]]:
+def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tuple[bytes, list[int]]:
     """The TR and TD elements of each row of `run`, and their lengths."""
     count, step, marks = run.rows, 1 + len(run.filled), sum(run.filled)
     template, lengths = _row_template(run.filled, width, mcid_width)
-    parent, page = str(first + run.parent), str(page_id)           # the same for the whole run
-    template = template.replace("%P", parent).replace("%G", page)
+    parent, page = b"%d" % (first + run.parent), b"%d" % page_id   # the same for the whole run
+    template = template.replace(b"%P", parent).replace(b"%G", page)
     lengths = (lengths[0] + len(parent) - width,
                *(n + len(page) - width if has_text else n for n, has_text in zip(lengths[1:], run.filled, strict=True)))
     trs = range(first + run.first, first + run.first + step * count, step)
@@ -83,19 +84,28 @@ def _run(run: Run, first: int, page_id: int, width: int, mcid_width: int) -> tup
         if has_text:
             columns.append(range(run.mcid + filled_before, run.mcid + filled_before + marks * count, marks))
             filled_before += 1
-    text = "\n".join(repeat(template, count)) % tuple(chain.from_iterable(zip(*columns, strict=True)))
+    text = b"\n".join(repeat(template, count)) % tuple(chain.from_iterable(zip(*columns, strict=True)))
     return text, list(lengths) * count
 
 
+def _run_marks(run: Run, first: int) -> str:
+    """The elements of a run's MCIDs, in MCID order: the TD of each cell that holds text, row after row."""
+    step = 1 + len(run.filled)
+    start = first + run.first + 1
+    columns = [range(start + c, start + c + step * run.rows, step) for c, has_text in enumerate(run.filled)
+               if has_text]
+    return " ".join(["%d 0 R"] * (run.marks * run.rows)) % tuple(chain.from_iterable(zip(*columns, strict=True)))
+
+
 @cache
-def _row_template(filled: tuple[bool, ...], width: int, mcid_width: int) -> tuple[str, tuple[int, ...]]:
+def _row_template(filled: tuple[bool, ...], width: int, mcid_width: int) -> tuple[bytes, tuple[int, ...]]:
     """A row's TR and TD elements, one a line, with %d placeholders of fixed widths, and %P for the TR's parent
     and %G for the page (the same for a whole run); and each one's length, %P and %G as wide as the others."""
     n = f"%{width}d"
     objects = ["<</S/TR/P %P 0 R/K[" + " ".join([f"{n} 0 R"] * len(filled)) + "]>>"]
     objects += [f"<</S/TD/P {n} 0 R/Pg %G 0 R/K %{mcid_width}d>>" if has_text else f"<</S/TD/P {n} 0 R>>"
                 for has_text in filled]
-    return "\n".join(objects), tuple(len(o.replace("%P", "0" * width).replace("%G", "0" * width)
+    return "\n".join(objects).encode("ascii"), tuple(len(o.replace("%P", "0" * width).replace("%G", "0" * width)
                                           % ((0,) * (o.count("%") - o.count("%P") - o.count("%G")))) for o in objects)
 
 

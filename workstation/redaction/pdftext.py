@@ -10,12 +10,15 @@ What is read, in four parts (each a `Part`, named in a refusal so the officer kn
   standard fonts the letters use), or UTF-16 after a byte-order mark;
 - "document strings": every string and name outside the streams: the Info dictionary (title, subject,
   keywords, ...), bookmarks, name trees, annotations, form fields; and those inside object streams. Each
-  distinct name once, in the order first seen: a tagged letter's structure tree repeats a dozen names (/S,
-  /TD, /P, ...) a million times. A value a name holds is found all the same: the gate refuses a value found
-  more often than the released schedule prints it, and the schedule is page text, so one occurrence in a name
-  is one too many;
+  distinct name once: a tagged letter's structure tree repeats a dozen names (/S, /TD, /P, ...) a million
+  times, and the six it repeats most are each looked for once, not found one by one. A value a name holds
+  is found all the same: the gate refuses a value found more often than the released schedule prints it, and
+  the schedule is page text, so one occurrence in a name is one too many;
 - "XMP metadata": metadata streams (XML, entities decoded);
 - "embedded file": the content of embedded files, read as UTF-8 text.
+
+`reading_text` is another reading, not a check: the pages' text as a screen reader reads it, without artifacts
+(the Letter tab's text view).
 
 It fails closed: what it cannot read is listed in `unreadable` (a filter it does not implement, a stream that
 does not inflate, an image, a composite font whose glyphs it cannot map to text), and the gate refuses such
@@ -32,6 +35,7 @@ import base64
 import html
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 PAGE, STRINGS, XMP, FILE = "page text", "document strings", "XMP metadata", "embedded file"
@@ -42,6 +46,12 @@ _HEADER_SPAN = 64                  # bytes before "obj" an object header "12 0 o
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
+# The names a tagged letter's structure tree repeats a million times (/S /P /Pg /K /TD /TR): not made one by one
+# (each is looked for once and listed once when present), every other name is (see _document_strings).
+_FREQUENT = (b"S", b"P", b"Pg", b"K", b"TD", b"TR")
+_END = rb"(?=[\s/\[\]<>(){}%]|$)"          # where a name ends
+_RARE_NAME = re.compile(rb"/(?!(?:%s)%s)([^\s/\[\]<>(){}%%]+)" % (b"|".join(_FREQUENT), _END))
+_FREQUENT_NAMES = [(n, re.compile(rb"/" + n + _END)) for n in _FREQUENT]
 _CHUNK = 1 << 20
 # A literal string: runs of plain bytes, escapes, and balanced parentheses nested up to three deep.
 _PLAIN = rb"(?:[^\\()]++|\\.)"
@@ -71,6 +81,13 @@ _XREF = re.compile(rb"/Type\s*/XRef\b")
 _PREDICTOR = re.compile(rb"/Predictor\s+(\d+)")
 _ICC_PROFILE = re.compile(rb"/N\s+[134]\b")         # an ICCBased colour space's stream: /N components
 _ICC_SIGNATURE = b"acsp"                             # bytes 36-39 of every ICC profile
+_FORM = re.compile(rb"/Subtype\s*/Form\b")
+_NOT_CONTENT = (_XREF, _FONT_PROGRAM, _IMAGE, _METADATA, _EMBEDDED, _OBJECT_STREAM)
+# Marked content in a content stream (strings and hex strings matched only to be skipped): an artifact's
+# beginning (`/Artifact BMC`, `/Artifact <<...>> BDC`, `/Artifact /Name BDC`), another beginning, an end.
+_MARKED = re.compile(rb"\((?:" + _LITERAL_BODY + rb")\)|<[0-9A-Fa-f\s]*>"
+                     rb"|(?P<artifact>/Artifact\s*(?:<<(?:[^<>]|<<[^<>]*>>)*>>\s*|/[^\s/\[\]<>(){}%]+\s+)?B[DM]C\b)"
+                     rb"|(?P<begin>\bB[DM]C\b)|(?P<end>\bEMC\b)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +107,41 @@ def read(data: bytes) -> Readback:
     out = Readback()
     outside: list[bytes] = []
     pages: list[str] = []
-    pos = 0
-    while True:
-        m = _STREAM.search(data, pos)
-        while m is not None and data[max(0, m.start() - 3):m.start()] == b"end":
-            m = _STREAM.search(data, m.end())
-        if m is None:
-            outside.append(data[pos:])
-            break
-        head = data.rfind(b"obj", pos, m.start())
-        header = data[head + 3 if head >= 0 else pos:m.start()]
-        outside.append(data[pos:m.start()])
-        # The object the stream belongs to: its header ends at the last "obj" before the stream (looked for
-        # near there: between two streams may lie thousands of objects, a tagged letter's structure elements).
-        found = list(_OBJ.finditer(data, max(pos, head - _HEADER_SPAN), head + 3)) if head >= 0 else []
-        label = f"object {int(found[-1].group(1))}" if found else f"the stream at byte {m.start()}"
-        start = m.end()
-        end = _stream_end(data, start, header)
-        _stream(out, pages, outside, label, header, data[start:end])
-        after = data.find(b"endstream", end)
-        pos = after + len(b"endstream") if after >= 0 else len(data)
+    for before, header, label, raw in _streams(data):
+        outside.append(before)
+        if raw is not None:
+            _stream(out, pages, outside, label, header, raw)
     dictionaries = b"\n".join(outside)
     if _COMPOSITE_FONT.search(dictionaries):
         out.unreadable.append("a composite (Type0) font, whose glyphs cannot be mapped to text here")
     out.parts.insert(0, Part(PAGE, "\n".join(pages)))
     out.parts.insert(1, Part(STRINGS, _document_strings(dictionaries)))
     return out
+
+
+def _streams(data: bytes) -> Iterator[tuple[bytes, bytes, str, bytes | None]]:
+    """Each stream of the file in the order it holds them: (the bytes before it since the last stream, its
+    object's dictionary, which object it is, its data as stored); last, (the bytes after the last stream,
+    b"", "", None)."""
+    pos = 0
+    while True:
+        m = _STREAM.search(data, pos)
+        while m is not None and data[max(0, m.start() - 3):m.start()] == b"end":
+            m = _STREAM.search(data, m.end())
+        if m is None:
+            yield data[pos:], b"", "", None
+            return
+        head = data.rfind(b"obj", pos, m.start())
+        header = data[head + 3 if head >= 0 else pos:m.start()]
+        # The object the stream belongs to: its header ends at the last "obj" before the stream (looked for
+        # near there: between two streams may lie thousands of objects, a tagged letter's structure elements).
+        found = list(_OBJ.finditer(data, max(pos, head - _HEADER_SPAN), head + 3)) if head >= 0 else []
+        label = f"object {int(found[-1].group(1))}" if found else f"the stream at byte {m.start()}"
+        start = m.end()
+        end = _stream_end(data, start, header)
+        yield data[pos:m.start()], header, label, data[start:end]
+        after = data.find(b"endstream", end)
+        pos = after + len(b"endstream") if after >= 0 else len(data)
 
 
 def _stream_end(data: bytes, start: int, header: bytes) -> int:
@@ -234,7 +260,7 @@ def content_text(stream: bytes) -> str:
     """The strings a content stream shows, one per line (a TJ array's strings joined)."""
     if b"BI" in stream:
         stream = _INLINE_IMAGE.sub(b" ", stream)
-    if b"TJ" not in stream and b"[" not in stream and not _HEX.search(stream):
+    if b"[" not in stream and not _HEX.search(stream):   # (a TJ takes an array: none without "[")
         bodies = _LITERAL.findall(stream)                 # the letters' own streams: Tj only, one pass in C
         joined = b"\n".join(bodies)
         if b"\xfe\xff" not in joined and b"\xff\xfe" not in joined:
@@ -262,17 +288,59 @@ def content_text(stream: bytes) -> str:
     return "\n".join(lines)
 
 
+def reading_text(data: bytes) -> str:
+    """The text of the PDF `data` as its pages read, page after page (the Letter tab's text view, for a screen
+    reader): the strings of the page content streams in the order the file holds them, without artifacts
+    (marked content tagged /Artifact: running headers and footers, page numbers) and without form XObjects
+    (a letter draws its page count through one, in its footer). Not a check (the release gate reads
+    everything, with `read`): a stream that cannot be read is left out."""
+    pages = []
+    for _before, header, _label, raw in _streams(data):
+        if raw is None or _FORM.search(header) or any(p.search(header) for p in _NOT_CONTENT):
+            continue
+        decoded = _decode(raw, header)
+        if isinstance(decoded, bytes) and not (_ICC_PROFILE.search(header) and decoded[36:40] == _ICC_SIGNATURE):
+            pages.append(content_text(_without_artifacts(decoded)))
+    return "\n".join(p for p in pages if p)
+
+
+def _without_artifacts(stream: bytes) -> bytes:
+    """A content stream without its artifacts' marked content (nested marked content counted, strings
+    skipped)."""
+    if b"/Artifact" not in stream:
+        return stream
+    if b"BI" in stream:
+        stream = _INLINE_IMAGE.sub(b" ", stream)
+    kept: list[bytes] = []
+    start = 0
+    inside: list[bool] = []                # per open marked-content sequence: in an artifact
+    for m in _MARKED.finditer(stream):
+        kind = m.lastgroup
+        if kind == "end":
+            if inside and inside.pop() and not (inside and inside[-1]):
+                start = m.end()            # the outermost artifact closed: keep what follows
+        elif kind is not None:             # a sequence begins
+            artifact = bool(inside and inside[-1])
+            if kind == "artifact" and not artifact:
+                kept.append(stream[start:m.start()])
+            inside.append(artifact or kind == "artifact")
+    if not (inside and inside[-1]):
+        kept.append(stream[start:])
+    return b"\n".join(kept)
+
+
 def _document_strings(dictionaries: bytes) -> str:
     """Every literal and hex string, and every name, outside the streams, one per line."""
     out = [_text(_unescape(m)) for m in _LITERAL.findall(dictionaries)]
     rest = _LITERAL.sub(b" ", dictionaries)
     out += [_text(_hex(m)) for m in _HEX.findall(rest)]
-    names: dict[bytes, None] = {}                         # each distinct name once (see the module docstring),
-    start = 0                                             # a megabyte at a time, cut at a line end (never in a
-    while start < len(rest):                              # name): not a million names in one list
+    names: dict[bytes, None] = {}                         # each distinct name once (see the module docstring):
+    names.update((n, None) for n, pattern in _FREQUENT_NAMES if pattern.search(rest))   # the frequent ones,
+    start = 0                                             # then the others, a megabyte at a time, cut at a line
+    while start < len(rest):                              # end (never in a name): never a million in one list
         end = rest.find(b"\n", start + _CHUNK)
         end = len(rest) if end < 0 else end + 1
-        names.update(dict.fromkeys(_NAME.findall(rest, start, end)))
+        names.update(dict.fromkeys(_RARE_NAME.findall(rest, start, end)))
         start = end
     joined = b"\n".join(names)
     if b"#" in joined:

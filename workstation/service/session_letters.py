@@ -32,12 +32,13 @@ class LettersMixin:
         return letter.pdf if letter else None
 
     def letter_text(self, request_id: str) -> str | None:
-        """The issued letter's text as a recipient's tools read it (the release gate's reading: redaction/pdftext),
-        line by line in the order the pages show it; None when no letter is issued."""
-        from ..redaction.pdftext import PAGE, read
+        """The issued letter's text as a screen reader reads its pages (redaction/pdftext.reading_text), line by
+        line, page after page, without the running headers, footers and page numbers (artifacts); None when no
+        letter is issued."""
+        from ..redaction.pdftext import reading_text
 
         pdf = self.letter_bytes(request_id)
-        return None if pdf is None else next(p.text for p in read(pdf).parts if p.where == PAGE)
+        return None if pdf is None else reading_text(pdf)
 
     def record_letter_output(self, request_id: str, action: str, target: str) -> None:
         """Log that the issued letter was written, printed, saved or viewed ('letter-printed', ...)."""
