@@ -20,7 +20,7 @@ the X screen as it is (`QScreen.grabWindow(0)`: menus, tooltips and dialogs incl
                                        Justification box (issue 22)
     high-contrast, dark                View › High contrast and the dark palette: the redaction preview with the
                                        focus on Release element… (issue 22)
-    guide, about                       Help › Guide and Help › About (item 11)
+    guide, about, about-crypto         Help › Guide and Help › About (item 11), its Cryptography tab (issue 23)
     lock                               the lock screen
 """
 
@@ -200,6 +200,9 @@ def help_windows(app: QApplication, camera: Camera, window: MainWindow) -> None:
     about = window.show_about()
     about.move(window.geometry().center() - about.rect().center())
     camera.shoot("about")
+    about.tabs.setCurrentWidget(about.crypto)
+    settle(app, lambda: about.crypto.primitives.rowCount() > 0)
+    camera.shoot("about-crypto")
     about.close()
     settle(app)
 
