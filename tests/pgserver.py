@@ -1,0 +1,173 @@
+"""A real PostgreSQL server for the tests (issue 19): Debian's `postgresql` package, one cluster in a new
+temporary folder, started with initdb and pg_ctl from /usr/lib/postgresql/*/bin.
+
+    server = start()            # PgUnavailable(reason) when it cannot: no package, initdb or start failed
+    server.psql("SELECT 1", user="postgres")
+    server.stop()               # shut down (fast), folder removed
+
+The cluster listens on a free port of 127.0.0.1 (password login, SCRAM; the superuser's password is
+`server.password`) and on a unix socket in its own folder (trust: only whoever can enter the folder reaches it,
+its owner and root). Run as root, every server program runs as the `postgres` system user (initdb refuses
+root) and the folder is that user's. Durability is off (fsync, full-page writes): a test cluster is thrown
+away, never recovered.
+
+The pytest fixtures (`pg_server`, `pg_database`) are in tests/conftest.py: one server per test process, so
+one per pytest-xdist worker, started by the first test that asks for it and stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import getpass
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPERUSER = "postgres"
+_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "fsync": "off",                 # a test cluster is never recovered after a crash
+    "full_page_writes": "off",
+    "synchronous_commit": "off",
+    "shared_buffers": "'32MB'",     # two workers, each with its own server, on a 2-core machine
+    "max_connections": "50",
+    "log_min_messages": "warning",
+}
+
+
+class PgUnavailable(RuntimeError):
+    """No server could be started here; the message says why, in one line."""
+
+
+def bindir() -> Path | None:
+    """The newest /usr/lib/postgresql/N/bin that has initdb, pg_ctl and psql (Debian's layout), or None."""
+    found = []
+    for path in Path("/usr/lib/postgresql").glob("*/bin"):
+        if path.parent.name.isdigit() and all((path / p).is_file() for p in ("initdb", "pg_ctl", "psql")):
+            found.append((int(path.parent.name), path))
+    return max(found)[1] if found else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PgServer:
+    bin: Path
+    root: Path                      # the temporary folder: data/, socket/, server.log
+    port: int
+    password: str                   # the superuser's, for TCP logins
+    run_as: str | None              # the system user the server programs run as (None: this process's user)
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "socket"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "server.log"
+
+    def conninfo(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
+        """A libpq connection string over the unix socket (trust)."""
+        return f"host={self.socket_dir} port={self.port} dbname={dbname} user={user}"
+
+    def psql(self, sql: str, *, user: str = SUPERUSER, dbname: str = "postgres",
+             check: bool = False) -> subprocess.CompletedProcess[str]:
+        """`psql -c SQL` as `user` (unix socket), stopping at the first error; output unaligned, tuples only."""
+        args = [str(self.bin / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
+                "-p", str(self.port), "-U", user, "-d", dbname, "-c", sql]
+        return subprocess.run(args, capture_output=True, text=True, check=check, timeout=60,
+                              env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+
+    def create_database(self, name: str) -> None:
+        self.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'', check=True)
+
+    def drop_database(self, name: str) -> None:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', check=True)
+
+    def stop(self) -> None:
+        """Shut the server down (fast: open sessions are ended) and remove its folder. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"])
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _run(server: PgServer, args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=server.root,
+                          user=server.run_as, group=server.run_as, env={**os.environ, "LC_ALL": "C"})
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:]) or "no output"
+
+
+def start() -> PgServer:
+    """Make a cluster in a new temporary folder and start it; PgUnavailable (one line, why) when it cannot."""
+    found = bindir()
+    if found is None:
+        raise PgUnavailable("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+                            "apt-get install postgresql (.ci/run installs it)")
+    run_as = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="dws-pg-"))
+    server = PgServer(found, root, 0, secrets.token_urlsafe(24), run_as)
+    try:
+        _init(server)
+        for _attempt in range(3):       # another process may take the free port before the server binds it
+            server.port = free_port()
+            done = _run(server, [str(found / "pg_ctl"), "-D", str(server.data), "-l", str(server.log), "-w",
+                                 "-t", "60", "-o", f"-p {server.port}", "start"])
+            if done.returncode == 0:
+                atexit.register(server.stop)
+                return server
+            log = server.log.read_text(errors="replace") if server.log.exists() else done.stderr
+            if "already in use" not in log:
+                raise PgUnavailable(f"pg_ctl start failed: {_tail(log)}")
+        raise PgUnavailable("pg_ctl start failed: no free port after 3 tries")
+    except BaseException:
+        server.stop()
+        raise
+
+
+def _init(server: PgServer) -> None:
+    if server.run_as is not None:
+        try:
+            shutil.chown(server.root, server.run_as, server.run_as)
+        except (LookupError, OSError) as exc:
+            raise PgUnavailable(f"cannot hand the cluster's folder to the system user {server.run_as!r}: "
+                                f"{exc}") from None
+    server.root.chmod(0o700)
+    pwfile = server.root / "pwfile"
+    pwfile.write_text(server.password + "\n")
+    pwfile.chmod(0o600)
+    if server.run_as is not None:
+        shutil.chown(pwfile, server.run_as, server.run_as)
+    done = _run(server, [str(server.bin / "initdb"), "-D", str(server.data), "-U", SUPERUSER, "-E", "UTF8",
+                         "--no-locale", "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256",
+                         f"--pwfile={pwfile}"])
+    pwfile.unlink()
+    if done.returncode != 0:
+        who = server.run_as or getpass.getuser()
+        raise PgUnavailable(f"initdb (as {who}) failed: {_tail(done.stderr or done.stdout)}")
+    settings = {**_SETTINGS, "unix_socket_directories": f"'{server.socket_dir}'"}
+    server.socket_dir.mkdir(mode=0o700)
+    if server.run_as is not None:
+        shutil.chown(server.socket_dir, server.run_as, server.run_as)
+    with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        conf.write("\n# tests/pgserver.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))

@@ -1,0 +1,57 @@
+"""The tests' PostgreSQL server (tests/pgserver.py) is a real one: it answers over its socket and over TCP
+with the superuser's password, refuses a wrong password, gives each test its own database, and stops."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from pgserver import PgServer
+
+
+def test_the_server_answers_over_its_socket(pg_server: PgServer, pg_database: str) -> None:
+    done = pg_server.psql("SELECT current_database(), current_setting('fsync')", dbname=pg_database, check=True)
+    assert done.stdout.strip() == f"{pg_database}|off"
+    assert (pg_server.socket_dir / f".s.PGSQL.{pg_server.port}").exists()
+
+
+def test_tcp_takes_the_password_and_refuses_another(pg_server: PgServer) -> None:
+    base = [str(pg_server.bin / "psql"), "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(pg_server.port),
+            "-U", "postgres", "-d", "postgres", "-c", "SELECT 42"]
+    good = subprocess.run(base, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": pg_server.password})
+    assert good.returncode == 0 and good.stdout.strip() == "42"
+    bad = subprocess.run(base, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": "wrong"})
+    assert bad.returncode != 0 and "password authentication failed" in bad.stderr
+
+
+def test_each_test_gets_a_new_database(pg_server: PgServer, pg_database: str) -> None:
+    pg_server.psql("CREATE TABLE t (a int)", dbname=pg_database, check=True)
+    tables = pg_server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", dbname=pg_database)
+    assert tables.stdout.strip() == "1"
+
+
+def test_a_server_starts_and_stops_in_its_own_folder() -> None:
+    from pgserver import PgUnavailable, start
+
+    try:
+        server = start()
+    except PgUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must start a PostgreSQL server: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    root, port = server.root, server.port
+    assert server.psql("SELECT 1").stdout.strip() == "1"
+    if os.geteuid() == 0:
+        assert root.stat().st_uid != 0           # the postgres system user's, not root's
+    server.stop()
+    assert not root.exists()
+    assert server.psql("SELECT 1").returncode != 0, f"something still answers on port {port}"
+
+
+def test_without_the_package_the_reason_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pgserver
+
+    monkeypatch.setattr(pgserver, "bindir", lambda: None)
+    with pytest.raises(pgserver.PgUnavailable, match=r"apt-get install postgresql"):
+        pgserver.start()
