@@ -210,6 +210,11 @@ def pg_server() -> Iterator:
             yield server
             server.stop()
             return
+    pg_unavailable(reason)
+
+
+def pg_unavailable(reason: str) -> None:
+    """No PostgreSQL server here: in CI (CI=true) the test fails, elsewhere it is skipped, with the reason."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must start a PostgreSQL server: {reason}")
     pytest.skip(f"no PostgreSQL server: {reason}")

@@ -7,6 +7,7 @@ import os
 import subprocess
 
 import pytest
+from conftest import pg_unavailable
 from pgserver import PgServer
 
 
@@ -37,9 +38,8 @@ def test_a_server_starts_and_stops_in_its_own_folder() -> None:
     try:
         server = start()
     except PgUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must start a PostgreSQL server: {exc}")
-        pytest.skip(f"no PostgreSQL server: {exc}")
+        pg_unavailable(str(exc))
+        raise
     root, port = server.root, server.port
     assert server.psql("SELECT 1").stdout.strip() == "1"
     if os.geteuid() == 0:
@@ -55,3 +55,12 @@ def test_without_the_package_the_reason_names_it(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(pgserver, "bindir", lambda: None)
     with pytest.raises(pgserver.PgUnavailable, match=r"apt-get install postgresql"):
         pgserver.start()
+
+
+def test_in_ci_a_server_that_does_not_start_fails_elsewhere_it_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must start a PostgreSQL server: initdb failed"):
+        pg_unavailable("initdb failed")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server: initdb failed"):
+        pg_unavailable("initdb failed")
