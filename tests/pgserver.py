@@ -41,6 +41,17 @@ _SETTINGS = {
 }
 
 
+@dataclass(frozen=True)
+class Tls:
+    """A TLS server (`start(tls=...)`): its certificate and key, and the CA whose client certificates it admits.
+    TCP connections are then `hostssl` only: SCRAM password and a client certificate that CA issued
+    (clientcert=verify-ca); no plain TCP. The socket stays trust."""
+
+    ca_pem: bytes
+    cert_pem: bytes
+    key_pem: bytes
+
+
 class PgUnavailable(RuntimeError):
     """No server could be started here; the message says why, in one line."""
 
@@ -118,7 +129,7 @@ def _tail(text: str, lines: int = 3) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:]) or "no output"
 
 
-def start() -> PgServer:
+def start(tls: Tls | None = None) -> PgServer:
     """Make a cluster in a new temporary folder and start it; PgUnavailable (one line, why) when it cannot."""
     found = bindir()
     if found is None:
@@ -129,6 +140,8 @@ def start() -> PgServer:
     server = PgServer(found, root, 0, secrets.token_urlsafe(24), run_as)
     try:
         _init(server)
+        if tls is not None:
+            _tls(server, tls)
         for _attempt in range(3):       # another process may take the free port before the server binds it
             server.port = free_port()
             done = _run(server, [str(found / "pg_ctl"), "-D", str(server.data), "-l", str(server.log), "-w",
@@ -171,3 +184,20 @@ def _init(server: PgServer) -> None:
         shutil.chown(server.socket_dir, server.run_as, server.run_as)
     with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write("\n# tests/pgserver.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+
+
+def _tls(server: PgServer, tls: Tls) -> None:
+    for name, data in (("root.crt", tls.ca_pem), ("server.crt", tls.cert_pem), ("server.key", tls.key_pem)):
+        path = server.data / name
+        path.write_bytes(data)
+        path.chmod(0o600)
+        if server.run_as is not None:
+            shutil.chown(path, server.run_as, server.run_as)
+    with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+        conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+                   "ssl_ca_file = 'root.crt'\nssl_min_protocol_version = 'TLSv1.3'\n")
+    (server.data / "pg_hba.conf").write_text(
+        "# tests/pgserver.py, TLS: certificate and password over TCP, nothing in plain text\n"
+        "local     all all                 trust\n"
+        "hostssl   all all 127.0.0.1/32    scram-sha-256 clientcert=verify-ca\n"
+        "host      all all all             reject\n", encoding="utf-8")
