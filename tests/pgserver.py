@@ -26,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +110,24 @@ class PgServer:
 
     def drop_database(self, name: str) -> None:
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', check=True)
+
+    def revoke(self, crl_pem: bytes) -> None:
+        """Load a certificate revocation list (a TLS server's: ssl_crl_file), and wait until it is in force."""
+        path = self.data / "root.crl"
+        path.write_bytes(crl_pem)
+        if self.run_as is not None:
+            shutil.chown(path, self.run_as, self.run_as)
+        conf = self.data / "postgresql.conf"
+        if "ssl_crl_file" not in conf.read_text(encoding="utf-8").split("# tests/pgserver.py")[-1]:
+            with conf.open("a", encoding="utf-8") as f:
+                f.write("ssl_crl_file = 'root.crl'\n")
+        loaded = self.psql("SELECT pg_conf_load_time()", check=True).stdout
+        _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "reload"]).check_returncode()
+        for _ in range(200):            # the postmaster reads its files again on SIGHUP, soon after
+            if self.psql("SELECT pg_conf_load_time()", check=True).stdout != loaded:
+                return
+            time.sleep(0.05)
+        raise PgUnavailable("the server did not take its new revocation list")
 
     def stop(self) -> None:
         """Shut the server down (fast: open sessions are ended) and remove its folder. Idempotent."""

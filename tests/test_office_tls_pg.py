@@ -102,3 +102,15 @@ def test_every_other_way_in_is_refused(tls_server: PgServer, tmp_path: Path) -> 
         with pytest.raises(psycopg.OperationalError) as caught:
             connect(params, password).close()
         assert why in str(caught.value), (why, str(caught.value))
+
+
+def test_a_revoked_desktop_is_refused(tls_server: PgServer, tmp_path: Path) -> None:
+    """Runs last in this module: the server keeps the revocation list it is given."""
+    kept = load(desktop(tmp_path / "kept", tls_server)).connection_params("pat")
+    revoked = load(desktop(tmp_path / "revoked", tls_server)).connection_params("pat")
+    connect(revoked).close()
+    serial = x509.load_pem_x509_certificate(Path(revoked["sslcert"]).read_bytes()).serial_number
+    tls_server.revoke(tls.revocation_list(*OFFICE_CA, [(serial, NOW)], NOW))
+    with pytest.raises(psycopg.OperationalError, match="certificate revoked"):
+        connect(revoked).close()
+    connect(kept).close()

@@ -84,3 +84,21 @@ def issue_desktop(ca_private: bytes, ca_certificate: bytes, desktop: str, at: da
     if not desktop or len(desktop) > 64 or not desktop.isprintable():
         raise CertificateError("a desktop's name is 1 to 64 printable characters")
     return _issue(ca_private, ca_certificate, desktop, at, DESKTOP_DAYS, ExtendedKeyUsageOID.CLIENT_AUTH, None)
+
+
+def revocation_list(ca_private: bytes, ca_certificate: bytes, revoked: list[tuple[int, datetime]], at: datetime,
+                    days: int = 30) -> bytes:
+    """The office CA's certificate revocation list (PEM): each (serial, when revoked); the next one is due in
+    `days` days. The server loads it (ssl_crl_file) and refuses a desktop whose certificate it names."""
+    ca_key = serialization.load_der_private_key(ca_private, password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise CertificateError("the office CA's key is not an ECDSA P-256 key")
+    ca_cert = x509.load_der_x509_certificate(ca_certificate)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+               .last_update(at - SKEW).next_update(at + timedelta(days=days))
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                              critical=False))
+    for serial, when in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
