@@ -25,6 +25,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class PgServer:
     password: str                   # the superuser's, for TCP logins
     run_as: str | None              # the system user the server programs run as (None: this process's user)
     _stopped: bool = field(default=False, repr=False)
+    _watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _lifeline: int | None = field(default=None, repr=False)
 
     @property
     def data(self) -> Path:
@@ -137,6 +140,23 @@ class PgServer:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"])
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._lifeline is not None:
+            os.close(self._lifeline)
+            self._lifeline = None
+        if self._watchdog is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._watchdog.wait(30)
+
+    def watch(self) -> None:
+        """A watchdog process that stops the server and removes its folder when this process ends, however
+        it ends (killed by a timeout, by xdist): it waits for the end of a pipe only this process holds."""
+        read, self._lifeline = os.pipe()        # not inherited by other children (PEP 446)
+        try:
+            self._watchdog = subprocess.Popen(
+                [sys.executable, __file__, str(self.bin), str(self.root), self.run_as or ""], stdin=read,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            os.close(read)
 
 
 def _run(server: PgServer, args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -166,6 +186,7 @@ def start(tls: Tls | None = None) -> PgServer:
             done = _run(server, [str(found / "pg_ctl"), "-D", str(server.data), "-l", str(server.log), "-w",
                                  "-t", "60", "-o", f"-p {server.port}", "start"])
             if done.returncode == 0:
+                server.watch()
                 atexit.register(server.stop)
                 return server
             log = server.log.read_text(errors="replace") if server.log.exists() else done.stderr
@@ -220,3 +241,18 @@ def _tls(server: PgServer, tls: Tls) -> None:
         "local     all all                 trust\n"
         "hostssl   all all 127.0.0.1/32    scram-sha-256 clientcert=verify-ca\n"
         "host      all all all             reject\n", encoding="utf-8")
+
+
+def _watchdog(bindir_: str, root: str, run_as: str) -> None:
+    """`python pgserver.py BIN ROOT RUN_AS`, stdin the test process's lifeline: when it closes, stop the
+    server (immediate: the tests are over or gone) and remove its folder."""
+    sys.stdin.buffer.read()
+    data = Path(root) / "data"
+    if (data / "postmaster.pid").exists():
+        subprocess.run([str(Path(bindir_) / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "30", "stop"],
+                       capture_output=True, timeout=60, cwd=root, user=run_as or None, group=run_as or None)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _watchdog(*sys.argv[1:4])

@@ -64,3 +64,27 @@ def test_in_ci_a_server_that_does_not_start_fails_elsewhere_it_skips(monkeypatch
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server: initdb failed"):
         pg_unavailable("initdb failed")
+
+
+def test_a_server_whose_test_process_is_killed_is_stopped_and_removed(pg_server: PgServer) -> None:
+    """A test process killed by a timeout or by xdist leaves no server running and no folder behind."""
+    import sys
+    import time
+    from pathlib import Path
+
+    code = ("import os, signal, pgserver\n"
+            "s = pgserver.start()\n"
+            "print(s.root, s.port, flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    assert done.returncode == -9, done.stderr
+    root_text, port = done.stdout.split()
+    root = Path(root_text)
+    for _ in range(600):
+        if not root.exists():
+            break
+        time.sleep(0.05)
+    assert not root.exists()
+    probe = [str(pg_server.bin / "pg_isready"), "-h", "127.0.0.1", "-p", port]
+    assert subprocess.run(probe, capture_output=True).returncode != 0
