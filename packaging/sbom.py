@@ -88,6 +88,11 @@ SOURCE_ELSEWHERE = {
     "pyside6-addons": "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{v} (PySide6) and "
                       "https://code.qt.io/cgit/qt/qt5.git/tag/?h=v{v} (the Qt {v} libraries it carries)",
     "shiboken6": "https://code.qt.io/cgit/pyside/pyside-setup.git/tag/?h=v{v} (sources/shiboken6)",
+    # psycopg's C implementation, built with libpq and the libraries libpq needs (the wheel's own sboms/ names
+    # them); the same C source is PyPI's sdist psycopg-c {v}.
+    "psycopg-binary": "https://github.com/psycopg/psycopg/tree/{v}/psycopg_c (psycopg's C implementation, also "
+                      "PyPI's source distribution psycopg-c {v}); the libraries it carries are listed in its "
+                      "dist-info/sboms/",
 }
 
 

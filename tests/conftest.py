@@ -193,3 +193,46 @@ def stop_migrations_at(mp: pytest.MonkeyPatch, version: int) -> None:
     upto = [m for m in db.migrations() if m[0] <= version]
     mp.setattr(db, "migrations", lambda: upto)
     mp.setattr(db, "SCHEMA_VERSION", version)
+
+
+# A real PostgreSQL server (issue 19, the office store): tests/pgserver.py. One per test process (so one per
+# xdist worker), started by the first test that asks for it, stopped when the session ends. In CI (CI=true;
+# .ci/run installs Debian's `postgresql`) a server that does not start fails the tests that need it.
+_PG_FAILED: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator:
+    from pgserver import PgUnavailable, start
+
+    if _PG_FAILED:
+        reason = _PG_FAILED[0]
+    else:
+        try:
+            server = start()
+        except PgUnavailable as exc:
+            reason = str(exc)
+            _PG_FAILED.append(reason)
+        else:
+            yield server
+            server.stop()
+            return
+    pg_unavailable(reason)
+
+
+def pg_unavailable(reason: str) -> None:
+    """No PostgreSQL server here: in CI (CI=true) the test fails, elsewhere it is skipped, with the reason."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must start a PostgreSQL server: {reason}")
+    pytest.skip(f"no PostgreSQL server: {reason}")
+
+
+@pytest.fixture
+def pg_database(pg_server, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database on the session's server for one test (dropped after); its name."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + os.urandom(3).hex()
+    pg_server.create_database(name)
+    yield name
+    pg_server.drop_database(name)

@@ -1,0 +1,144 @@
+"""Sealed values and blind indexes: what an office's PostgreSQL server holds instead of taxpayer values
+(DESIGN.md, "The office store").
+
+From the office key (32 random bytes, wrapped per user in keyslots) HKDF-SHA-256 derives two keys with distinct
+labels: the data key seals each taxpayer value on the desktop (AES-256-GCM, a random 96-bit nonce, the row's
+table and id in the associated data, so a value copied to another row or table does not open), and the index
+key makes the blind indexes the matching joins on (HMAC-SHA-256 of a value normalized as the checks normalize
+it, the kind of value as domain separation, truncated to 16 bytes). The server sees ciphertext and keyed hashes.
+
+A sealed value (envelope, version 1): 0x01 || nonce (12 bytes) || AES-256-GCM ciphertext and tag (16 bytes).
+Associated data: b"dws.office/1 seal" 0x00, the version byte, the table's UTF-8 length (2 bytes, big-endian)
+and bytes, then the row id: b"i" and 8 bytes (signed, big-endian) for a number, b"s" and UTF-8 for a text.
+A blind index: the first 16 bytes of HMAC-SHA-256(index key, b"dws.office/1 index" 0x00 kind 0x00 value).
+
+No message here ever holds a value, a key or an index.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ..normalize import address_key, name_control, normalize_name, tin_digits, zip5
+
+OFFICE_KEY_BYTES = 32
+DATA_KEY_INFO = b"dws.office/1 data key: AES-256-GCM"
+INDEX_KEY_INFO = b"dws.office/1 index key: HMAC-SHA-256"
+VERSION = 1
+NONCE_BYTES = 12
+TAG_BYTES = 16
+INDEX_BYTES = 16
+_SEAL_LABEL = b"dws.office/1 seal\x00"
+_INDEX_LABEL = b"dws.office/1 index\x00"
+
+IndexKind = Literal["tin", "name_control", "name_address", "zip5"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5")
+
+
+class SealError(ValueError):
+    """A sealed value that does not open here, or a value that cannot be sealed or indexed (never the value)."""
+
+
+def _hkdf(office_key: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(office_key)
+
+
+def _associated(table: str, row_id: int | str) -> bytes:
+    if not table:
+        raise SealError("a sealed value needs the table it belongs to")
+    name = table.encode("utf-8")
+    if len(name) > 0xFFFF:
+        raise SealError("table name too long to seal under")
+    if isinstance(row_id, bool) or not isinstance(row_id, int | str):
+        raise SealError(f"a row id is a number or a text, not {type(row_id).__name__}")
+    if isinstance(row_id, int):
+        if not -(2**63) <= row_id < 2**63:
+            raise SealError("a numeric row id must fit in 64 bits")
+        row = b"i" + row_id.to_bytes(8, "big", signed=True)
+    else:
+        row = b"s" + row_id.encode("utf-8")
+    return _SEAL_LABEL + bytes([VERSION]) + len(name).to_bytes(2, "big") + name + row
+
+
+@dataclass(frozen=True)
+class OfficeKeys:
+    """The two keys derived from one office key. Its repr shows no key."""
+
+    data_key: bytes = field(repr=False)
+    index_key: bytes = field(repr=False)
+    _aead: AESGCM = field(repr=False, compare=False)
+
+    @classmethod
+    def derive(cls, office_key: bytes) -> OfficeKeys:
+        if len(office_key) != OFFICE_KEY_BYTES:
+            raise SealError(f"an office key is {OFFICE_KEY_BYTES} bytes, not {len(office_key)}")
+        data_key = _hkdf(office_key, DATA_KEY_INFO)
+        return cls(data_key, _hkdf(office_key, INDEX_KEY_INFO), AESGCM(data_key))
+
+    # ------------------------------------------------------------------------------------------ sealing
+
+    def seal(self, table: str, row_id: int | str, plaintext: bytes) -> bytes:
+        """The envelope of `plaintext` for row `row_id` of `table` (a new random nonce each time)."""
+        nonce = os.urandom(NONCE_BYTES)
+        return bytes([VERSION]) + nonce + self._aead.encrypt(nonce, plaintext, _associated(table, row_id))
+
+    def open(self, table: str, row_id: int | str, envelope: bytes) -> bytes:
+        """The plaintext of an envelope sealed for this row of this table under this office key; SealError for
+        any other (moved to another row or table, another office's, altered, truncated)."""
+        if len(envelope) < 1 + NONCE_BYTES + TAG_BYTES:
+            raise SealError("a sealed value is too short: it was cut or is not one")
+        if envelope[0] != VERSION:
+            raise SealError(f"a sealed value of envelope version {envelope[0]}, which this program does not read")
+        nonce = envelope[1:1 + NONCE_BYTES]
+        try:
+            return self._aead.decrypt(nonce, envelope[1 + NONCE_BYTES:], _associated(table, row_id))
+        except InvalidTag:
+            raise SealError(f"a sealed value in {table} does not open for this row: it belongs to another row or "
+                            "table, another office's key sealed it, or it was altered") from None
+
+    def seal_text(self, table: str, row_id: int | str, text: str) -> bytes:
+        return self.seal(table, row_id, text.encode("utf-8"))
+
+    def open_text(self, table: str, row_id: int | str, envelope: bytes) -> str:
+        return self.open(table, row_id, envelope).decode("utf-8")
+
+    # ----------------------------------------------------------------------------------- blind indexes
+
+    def blind_index(self, kind: IndexKind, normalized_value: str) -> bytes:
+        """The 16-byte blind index of a value already normalized (the helpers below normalize)."""
+        if kind not in INDEX_KINDS:
+            raise SealError(f"no blind index of kind {kind!r}")
+        if not normalized_value:
+            raise SealError(f"an empty {kind} has no blind index")
+        message = _INDEX_LABEL + kind.encode("ascii") + b"\x00" + normalized_value.encode("utf-8")
+        return hmac.digest(self.index_key, message, "sha256")[:INDEX_BYTES]
+
+    def tin_index(self, tin: str) -> bytes | None:
+        """The index of a TIN's nine digits (any spelling: 123-45-6789, 123456789, 12-3456789); None when it is
+        not nine digits (the checks match no such TIN)."""
+        digits = tin_digits(tin)
+        return self.blind_index("tin", digits) if digits else None
+
+    def name_control_index(self, name: str) -> bytes | None:
+        control = name_control(name)
+        return self.blind_index("name_control", control) if control else None
+
+    def name_address_index(self, name: str, street: str, city: str, state: str, zip_code: str) -> bytes | None:
+        """The index of the exact normalized name at the normalized address (the MATCH check's second way); None
+        without a street (no address key) or without a name."""
+        normalized = normalize_name(name)
+        if not street.strip() or not normalized:
+            return None
+        return self.blind_index("name_address", f"{normalized}\x1f{address_key(street, city, state, zip_code)}")
+
+    def zip5_index(self, zip_code: str) -> bytes | None:
+        five = zip5(zip_code)
+        return self.blind_index("zip5", five) if len(five) == 5 else None

@@ -1,0 +1,116 @@
+"""The office log on PostgreSQL: the local store's audit log (store/auditlog.py: the same columns, the same
+hash chain; entries carry ids, counts and codes, never taxpayer values), append-only on the server itself.
+
+- Nobody is granted UPDATE, DELETE or TRUNCATE on it, and a statement trigger refuses all three to anyone
+  left (the owner role, a superuser who has not disabled the trigger): a superuser who goes further is caught
+  by the checkpoints the witnesses hold (issue 12), not here.
+- An append takes a transaction-scoped advisory lock, so appends from many desktops have one order; the
+  server refuses an entry whose seq does not follow the last one or whose prev_hash is not the last hash.
+- The server records who appended each entry (`appended_by`, the session's login role) and when, whatever
+  the desktop sent.
+- Every office role reads it; the auditor may not append.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from .roles import OfficeRoles
+
+SCHEMA = "dws"
+GENESIS = "0" * 64
+APPENDERS = ("preparer", "approver", "counsel", "admin")
+# pg_advisory_xact_lock's key for the log: "dws.office_log" as a bigint (the first 8 bytes of its ASCII).
+LOG_LOCK = int.from_bytes(b"dws.olog", "big", signed=True)
+
+_TABLE = """
+CREATE TABLE dws.office_log (
+    seq         bigint PRIMARY KEY CHECK (seq >= 1),
+    ts          text NOT NULL,
+    user_name   text,
+    event       text NOT NULL,
+    object      text,
+    detail      text NOT NULL,                  -- canonical JSON: ids, counts and codes, never taxpayer values
+    prev_hash   text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+    hash        text NOT NULL UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$'),
+    appended_by name NOT NULL DEFAULT session_user,          -- set by the server (office_log_append)
+    appended_at timestamptz NOT NULL DEFAULT clock_timestamp()
+)"""
+
+_REFUSE = """
+CREATE FUNCTION dws.office_log_refuse() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'the office log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$"""
+
+_APPEND = """
+CREATE FUNCTION dws.office_log_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    last_seq  bigint;
+    last_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({lock});
+    SELECT seq, hash INTO last_seq, last_hash FROM dws.office_log ORDER BY seq DESC LIMIT 1;
+    IF NEW.seq IS DISTINCT FROM coalesce(last_seq, 0) + 1
+       OR NEW.prev_hash IS DISTINCT FROM coalesce(last_hash, {genesis}) THEN
+        RAISE EXCEPTION 'office log entry % does not follow entry % (seq or previous hash)',
+            NEW.seq, coalesce(last_seq, 0) USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    NEW.appended_by := session_user;
+    NEW.appended_at := clock_timestamp();
+    RETURN NEW;
+END
+$$"""
+
+_TRIGGERS = (
+    "CREATE TRIGGER office_log_append BEFORE INSERT ON dws.office_log FOR EACH ROW "
+    "EXECUTE FUNCTION dws.office_log_append()",
+    "CREATE TRIGGER office_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON dws.office_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION dws.office_log_refuse()",
+)
+
+
+def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
+    """The schema `dws` and the office log in the connected (empty) database, owned by the office's owner
+    role, with its grants; in the caller's transaction. The caller is a superuser (`dws office init`)."""
+    ident = sql.Identifier
+    dbname = conn.info.dbname
+    conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident(dbname)))
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+        ident(dbname), sql.SQL(", ").join(map(ident, roles.groups()))))
+    conn.execute(sql.SQL("CREATE SCHEMA dws AUTHORIZATION {}").format(ident(roles.owner)))
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))   # what follows is the owner's
+    conn.execute(_TABLE)
+    conn.execute(_REFUSE)
+    conn.execute(sql.SQL(_APPEND).format(
+        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS)))
+    for trigger in _TRIGGERS:
+        conn.execute(trigger)
+    conn.execute("REVOKE ALL ON SCHEMA dws FROM PUBLIC")
+    conn.execute("REVOKE ALL ON dws.office_log FROM PUBLIC")
+    everyone = sql.SQL(", ").join(map(ident, roles.groups()))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA dws TO {}").format(everyone))
+    conn.execute(sql.SQL("GRANT SELECT ON dws.office_log TO {}").format(everyone))
+    conn.execute(sql.SQL("GRANT INSERT ON dws.office_log TO {}").format(
+        sql.SQL(", ").join(ident(roles.group(r)) for r in APPENDERS)))
+    conn.execute("RESET ROLE")
+
+
+def append(conn: psycopg.Connection[tuple[object, ...]], seq: int, ts: str, user: str | None, event: str,
+           obj: str | None, detail: str, prev_hash: str, hash_: str) -> None:
+    conn.execute("INSERT INTO dws.office_log (seq, ts, user_name, event, object, detail, prev_hash, hash) "
+                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (seq, ts, user, event, obj, detail, prev_hash, hash_))
+
+
+def head(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[int, str]:
+    """(seq, hash) of the last entry; (0, GENESIS) for an empty log."""
+    row = conn.execute("SELECT seq, hash FROM dws.office_log ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return 0, GENESIS
+    seq, last = row
+    assert isinstance(seq, int) and isinstance(last, str)
+    return seq, last
