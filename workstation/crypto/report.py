@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import Mode, openssl_probe, uses_argon2
 from .selftest import SelfTestResult
@@ -111,10 +112,9 @@ def cryptography_module() -> Module:
     fips=yes (`is_fips_enabled`) and a SHA-256 can still be made: only the FIPS provider serves fips=yes."""
     import cryptography
     from cryptography.hazmat.backends.openssl import backend
-    from cryptography.hazmat.bindings._rust import openssl as rust_openssl
     from cryptography.hazmat.primitives import hashes
 
-    fips = bool(rust_openssl.is_fips_enabled())
+    fips, legacy = _cryptography_openssl_state(backend)
     if fips:
         try:
             hashes.Hash(hashes.SHA256()).finalize()
@@ -124,13 +124,26 @@ def cryptography_module() -> Module:
     # cryptography loads these itself at import (its _initialize_providers), whatever OpenSSL's configuration
     # says; under fips=yes no algorithm is fetched from them.
     providers.append("default" + (" (loaded, unused)" if fips else ""))
-    if getattr(rust_openssl, "_legacy_provider_loaded", False):
+    if legacy:
         providers.append("legacy" + (" (loaded, unused)" if fips else ""))
     version = backend.openssl_version_text()
     shared = [lib.path for lib in openssl_probe.loaded() if lib.version == version]
     where = f"the shared {shared[0]}" if shared else "OpenSSL linked into cryptography's extension (the wheel's own)"
     return Module(CRYPTOGRAPHY, cryptography.__version__, version, tuple(providers),
                   "active" if fips else "not active", where)
+
+
+def _cryptography_openssl_state(backend: Any) -> tuple[bool, bool]:
+    """(fips=yes asked for every fetch, the legacy provider loaded) from `cryptography`'s OpenSSL bindings: its Rust
+    ones (40 and later), else the cffi ones of an older release (a platform's own build, e.g. Debian 12's 38,
+    which loads the legacy provider unconditionally with OpenSSL 3)."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+    except ImportError:
+        from cryptography.hazmat.bindings.openssl.binding import Binding
+        legacy = getattr(Binding, "_legacy_provider", None)
+        return bool(backend._is_fips_enabled()), legacy not in (None, Binding.ffi.NULL)
+    return bool(rust_openssl.is_fips_enabled()), bool(getattr(rust_openssl, "_legacy_provider_loaded", False))
 
 
 def sqlcipher_module(version: str, provider: str, provider_version: str, fips_status: str) -> Module:
