@@ -12,12 +12,14 @@
 #                              4 amalgamation) linked to the platform's libcrypto, with the patch described below
 #
 # cryptography, by FIPS_CRYPTOGRAPHY (README):
-#   platform (the default)  the platform's own build (Debian's python3-cryptography, with python3-cffi-backend),
+#   wheel (the default)     the pinned wheel (its own OpenSSL core library) with its own copy of the FIPS provider
+#                           (packaging/fips_two_cores.py).
+#   platform                the platform's own build (Debian's python3-cryptography, with python3-cffi-backend),
 #                           linked to the platform's libssl3/libcrypto: with SQLCipher, ONE OpenSSL core and one
 #                           FIPS provider in the process. The venv is made from the interpreter that package is
 #                           built for (/usr/bin/python3) and only those two packages' files are linked into it.
-#   wheel                   the pinned wheel (its own OpenSSL core library) with its own copy of the FIPS provider
-#                           (packaging/fips_two_cores.py).
+#                           Not the default: Debian 12's is 38.0.4, and the pinned pyHanko needs 48 or later, so
+#                           the PAdES letter tests fail there (12 of them); the rest pass (README).
 #   source                  built from its sdist against the platform's libssl-dev; needs Rust (cargo) and the
 #                           Rust crate registry, which the development machine cannot reach.
 #
@@ -33,7 +35,7 @@ SQLCIPHER3_VERSION=0.6.4
 declare -A OSSL_ORIG_SHA256=(
     [3.0.19]=fa5a4143b8aae18be53ef2f3caf29a2e0747430b8bc74d32d88335b94ab63072
 )
-FIPS_CRYPTOGRAPHY=${FIPS_CRYPTOGRAPHY:-platform}
+FIPS_CRYPTOGRAPHY=${FIPS_CRYPTOGRAPHY:-wheel}
 case "$FIPS_CRYPTOGRAPHY" in
     platform) PYTHON=${FIPS_PLATFORM_PYTHON:-/usr/bin/python3}
               for pkg in python3-cryptography python3-cffi-backend; do
@@ -202,6 +204,9 @@ if [ ! -f "$STAMP" ]; then
                    | grep -E '^/usr/lib/python3/dist-packages/[^/]+$' | grep -vE '\.egg-info$'); do
             ln -sfn "$f" "$site/$(basename "$f")"
         done
+        # cryptography 38 refuses Ed25519 in FIPS mode by its own policy; this asks OpenSSL (see the file).
+        cp "$ROOT/packaging/fips_platform_ed25519.py" "$site/_dws_fips_platform_ed25519.py"
+        echo "import _dws_fips_platform_ed25519" > "$site/_dws_fips_platform_ed25519.pth"
     fi
     if [ "$FIPS_CRYPTOGRAPHY" = wheel ]; then
         site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
@@ -231,7 +236,12 @@ fi
 
 # --- 3. The tests, with the FIPS provider alone ------------------------------------------------------------
 export OPENSSL_CONF="$OUT/ossl/openssl.cnf" OPENSSL_MODULES="$OUT/ossl" CRYPTOGRAPHY_OPENSSL_NO_LEGACY=1
-[ "$FIPS_CRYPTOGRAPHY" = platform ] && { export OPENSSL_CONF="$OUT/ossl/openssl-platform.cnf"; unset OPENSSL_MODULES; }
+if [ "$FIPS_CRYPTOGRAPHY" = platform ]; then
+    export OPENSSL_CONF="$OUT/ossl/openssl-platform.cnf"
+    unset OPENSSL_MODULES
+    # Ed25519 (checkpoint keys): OpenSSL's FIPS provider decides, not cryptography 38's policy (fips_platform_ed25519.py).
+    [ "${FIPS_PLATFORM_ED25519:-openssl}" = openssl ] && export DWS_FIPS_ED25519=openssl
+fi
 [ "$FIPS_CRYPTOGRAPHY" = wheel ] && export DWS_FIPS_CONF_CRYPTOGRAPHY="$OUT/ossl/openssl-cryptography.cnf"
 export DWS_TEST_FIPS=1 QT_QPA_PLATFORM=offscreen
 say "the modules under test:"

@@ -149,7 +149,12 @@ def _cryptography_openssl_state(backend: Any) -> tuple[bool, bool]:
 def sqlcipher_module(version: str, provider: str, provider_version: str, fips_status: str) -> Module:
     """SQLCipher (its PRAGMAs, store/db.py) and the libcrypto it runs on, asked directly where it can be."""
     lib, where = openssl_probe.of_sqlcipher()
-    providers: tuple[str, ...] = lib.providers if lib is not None else ()
+    providers: tuple[str, ...] = ()
+    if lib is not None:
+        # Under fips=yes only the FIPS provider answers a fetch; others loaded into the same OpenSSL (cryptography
+        # loads default and legacy itself, into the platform's libcrypto when both share it) serve nothing.
+        unused = " (loaded, unused)" if lib.fips_active else ""
+        providers = tuple(p if p in ("fips", "base") else p + unused for p in lib.providers)
     note = f"cipher_provider {provider}, cipher_fips_status {fips_status or 'unknown'}; {where}"
     if lib is not None:
         note += f"; fetches with fips=yes: {'yes' if lib.fips_properties else 'no'}"
