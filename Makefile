@@ -68,7 +68,8 @@ audit: $(STAMP)
 # The crypto and store tests with OpenSSL's FIPS provider alone (README, "Security and compliance"): builds the
 # provider from the platform's OpenSSL source and SQLCipher from source on the platform's libcrypto, into
 # build/fips/ (about 8 minutes the first time on 2 cores; a rerun only runs the tests, under a minute). Not part of `make test` or
-# CI. FIPS_TESTS="tests/..." runs other tests; FIPS_REBUILD=1 starts afresh.
+# CI. FIPS_CRYPTOGRAPHY=platform uses the platform's own cryptography (Debian's python3-cryptography) on the same
+# OpenSSL as SQLCipher instead of the pinned wheel. FIPS_TESTS="tests/..." runs other tests; FIPS_REBUILD=1 starts afresh.
 fips-check:
 	PYTHON=$(PYTHON) bash packaging/fips_check.sh
 

@@ -8,12 +8,20 @@
 #   build/fips/ossl/           fips.so, fipsmodule.cnf (`openssl fipsinstall`: the module's self-tests and MAC),
 #                              openssl.cnf (fips and base providers active, default not, default_properties
 #                              fips=yes)
-#   build/fips/venv/           requirements.lock (hashes required), but sqlcipher3 built from its sdist (SQLCipher
+#   build/fips/venv-MODE/      requirements.lock (hashes required), but sqlcipher3 built from its sdist (SQLCipher
 #                              4 amalgamation) linked to the platform's libcrypto, with the patch described below
 #
-# cryptography: the pinned wheel (its own OpenSSL core library) with the same FIPS provider loaded into it, by
-# default. FIPS_CRYPTOGRAPHY=source builds it from its sdist against the platform's libssl-dev instead; that
-# needs Rust (cargo) and the Rust crate registry, which the development machine cannot reach (README).
+# cryptography, by FIPS_CRYPTOGRAPHY (README):
+#   wheel (the default)     the pinned wheel (its own OpenSSL core library) with its own copy of the FIPS provider
+#                           (packaging/fips_two_cores.py).
+#   platform                the platform's own build (Debian's python3-cryptography, with python3-cffi-backend),
+#                           linked to the platform's libssl3/libcrypto: with SQLCipher, ONE OpenSSL core and one
+#                           FIPS provider in the process. The venv is made from the interpreter that package is
+#                           built for (/usr/bin/python3) and only those two packages' files are linked into it.
+#                           Not the default: Debian 12's is 38.0.4, and the pinned pyHanko needs 48 or later, so
+#                           the PAdES letter tests fail there (12 of them); the rest pass (README).
+#   source                  built from its sdist against the platform's libssl-dev; needs Rust (cargo) and the
+#                           Rust crate registry, which the development machine cannot reach.
 #
 # Exit 0 when every test passed. FIPS_TESTS="tests/test_x.py ..." runs other tests; FIPS_REBUILD=1 rebuilds.
 set -euo pipefail
@@ -28,6 +36,17 @@ declare -A OSSL_ORIG_SHA256=(
     [3.0.19]=fa5a4143b8aae18be53ef2f3caf29a2e0747430b8bc74d32d88335b94ab63072
 )
 FIPS_CRYPTOGRAPHY=${FIPS_CRYPTOGRAPHY:-wheel}
+case "$FIPS_CRYPTOGRAPHY" in
+    platform) PYTHON=${FIPS_PLATFORM_PYTHON:-/usr/bin/python3}
+              for pkg in python3-cryptography python3-cffi-backend; do
+                  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || {
+                      echo "fips-check: FIPS_CRYPTOGRAPHY=platform needs the platform's $pkg" \
+                           "(apt-get install python3-cryptography python3-cffi-backend), or FIPS_CRYPTOGRAPHY=wheel" >&2
+                      exit 2; }
+              done ;;
+    wheel|source) ;;
+    *) echo "fips-check: FIPS_CRYPTOGRAPHY is platform, wheel or source" >&2; exit 2 ;;
+esac
 DEFAULT_TESTS="tests/test_crypto_selftest.py tests/test_crypto_report.py tests/test_crypto_keyslots.py
   tests/test_fips_mode.py tests/test_store_keys.py tests/test_office_ca.py tests/test_auditlog_hash.py
   tests/test_merkle.py tests/test_log_proofs.py tests/test_backup.py tests/test_cli_store.py
@@ -131,21 +150,30 @@ sed "s#^\.include .*#.include $OUT/ossl/fipsmodule-cryptography.cnf#" "$OUT/ossl
 export OPENSSL_CONF="$OUT/ossl/openssl.cnf" OPENSSL_MODULES="$OUT/ossl"
 openssl list -providers | grep -q "OpenSSL FIPS Provider" || { echo "fips-check: the FIPS provider does not load" >&2; exit 2; }
 unset OPENSSL_CONF OPENSSL_MODULES
+# The platform's cryptography (38 in Debian 12) loads the legacy and default providers itself at import, from
+# OpenSSL's own module folder, and fails without them: so in that mode the FIPS provider is named by its path and
+# OPENSSL_MODULES is left alone. Under fips=yes nothing is fetched from either (the report: "loaded, unused").
+sed "s#^\[fips_sect\]#[fips_sect]\nmodule = $OUT/ossl/fips.so#" "$OUT/ossl/fipsmodule.cnf" > "$OUT/ossl/fipsmodule-platform.cnf"
+sed "s#^\.include .*#.include $OUT/ossl/fipsmodule-platform.cnf#" "$OUT/ossl/openssl.cnf" > "$OUT/ossl/openssl-platform.cnf"
 
 # --- 2. The venv: the locked wheels, SQLCipher from source on the platform's libcrypto -----------------------
-VENV="$OUT/venv"
+VENV="$OUT/venv-$FIPS_CRYPTOGRAPHY"
 STAMP="$VENV/.fips-$SQLCIPHER3_VERSION-$FIPS_CRYPTOGRAPHY-$(sha256sum "$ROOT/requirements.lock" | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
     say "building the venv (SQLCipher from source, cryptography: $FIPS_CRYPTOGRAPHY)"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
     pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
-    "${pip[@]}" --require-hashes --no-deps -r "$ROOT/packaging/build.lock"
-    # The lock without sqlcipher3 (built below), and without cryptography when it is built from source.
+    # The locks (the build tools', then the product's) without sqlcipher3 (built below), without cryptography when
+    # it is built from source, and without cryptography and cffi when both are the platform's (its cryptography's
+    # _openssl module is built for its cffi).
     skip="sqlcipher3"
     [ "$FIPS_CRYPTOGRAPHY" = source ] && skip="sqlcipher3|cryptography"
-    awk -v skip="^($skip)==" '/^[A-Za-z0-9]/ {drop = ($0 ~ skip)} !drop' "$ROOT/requirements.lock" > "$OUT/requirements-fips.lock"
-    "${pip[@]}" --require-hashes --no-deps -r "$OUT/requirements-fips.lock"
+    [ "$FIPS_CRYPTOGRAPHY" = platform ] && skip="sqlcipher3|cryptography|cffi"
+    for lock in packaging/build.lock requirements.lock; do
+        awk -v skip="^($skip)==" '/^[A-Za-z0-9]/ {drop = ($0 ~ skip)} !drop' "$ROOT/$lock" > "$OUT/$(basename "$lock" .lock)-fips.lock"
+        "${pip[@]}" --require-hashes --no-deps -r "$OUT/$(basename "$lock" .lock)-fips.lock"
+    done
     # sqlcipher3's sdist carries the SQLCipher 4 amalgamation; with no `conan` in the venv its setup.py links
     # -lcrypto: the platform's libcrypto (libssl-dev). Its hash is the one requirements.lock pins.
     mkdir -p "$OUT/sdist"
@@ -168,6 +196,18 @@ if [ ! -f "$STAMP" ]; then
                  echo "fips-check: cryptography could not be built from source (it needs cargo and the Rust crate registry)" >&2
                  exit 2; }
     fi
+    if [ "$FIPS_CRYPTOGRAPHY" = platform ]; then
+        # Only these files of the platform's site-packages, linked (not --system-site-packages, which would also
+        # bring every other Debian Python package, e.g. python3-openssl, into a venv meant to hold the lock).
+        site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')
+        for f in $(dpkg -L python3-cryptography python3-cffi-backend \
+                   | grep -E '^/usr/lib/python3/dist-packages/[^/]+$' | grep -vE '\.egg-info$'); do
+            ln -sfn "$f" "$site/$(basename "$f")"
+        done
+        # cryptography 38 refuses Ed25519 in FIPS mode by its own policy; this asks OpenSSL (see the file).
+        cp "$ROOT/packaging/fips_platform_ed25519.py" "$site/_dws_fips_platform_ed25519.py"
+        echo "import _dws_fips_platform_ed25519" > "$site/_dws_fips_platform_ed25519.pth"
+    fi
     if [ "$FIPS_CRYPTOGRAPHY" = wheel ]; then
         site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
         cp "$ROOT/packaging/fips_two_cores.py" "$site/_dws_fips_two_cores.py"
@@ -178,12 +218,30 @@ if [ ! -f "$STAMP" ]; then
     "${pip[@]}" pytest pytest-qt hypothesis pypdf pikepdf
     touch "$STAMP"
 fi
-linked=$(ldd "$VENV"/lib/python3*/site-packages/sqlcipher3/_sqlite3*.so | awk '/libcrypto/ {print $3}')
-[ -n "$linked" ] && [ "$(readlink -f "$linked")" = "$(readlink -f "$LIBCRYPTO")" ] \
-    || { echo "fips-check: sqlcipher3 does not link the platform's libcrypto ($LIBCRYPTO)" >&2; exit 2; }
+# "the platform's libcrypto" or exit: the extension modules that must link it.
+links_platform() {
+    local linked
+    linked=$(ldd "$1" | awk '/libcrypto/ {print $3}')
+    [ -n "$linked" ] && [ "$(readlink -f "$linked")" = "$(readlink -f "$LIBCRYPTO")" ] \
+        || { echo "fips-check: $2 does not link the platform's libcrypto ($LIBCRYPTO)" >&2; exit 2; }
+}
+links_platform "$(echo "$VENV"/lib/python3*/site-packages/sqlcipher3/_sqlite3*.so)" sqlcipher3
+if [ "$FIPS_CRYPTOGRAPHY" = platform ]; then
+    links_platform "$(echo "$VENV"/lib/python3*/site-packages/cryptography/hazmat/bindings/_openssl*.so)" cryptography
+    # and no other cryptography (nor cffi) came in with the tools: the venv imports the platform's files.
+    "$VENV/bin/python" -c 'import os, cryptography, _cffi_backend as c
+assert all(os.path.realpath(m.__file__).startswith("/usr/lib/python3/dist-packages/") for m in (cryptography, c))' \
+        || { echo "fips-check: the venv does not import the platform's cryptography" >&2; exit 2; }
+fi
 
 # --- 3. The tests, with the FIPS provider alone ------------------------------------------------------------
 export OPENSSL_CONF="$OUT/ossl/openssl.cnf" OPENSSL_MODULES="$OUT/ossl" CRYPTOGRAPHY_OPENSSL_NO_LEGACY=1
+if [ "$FIPS_CRYPTOGRAPHY" = platform ]; then
+    export OPENSSL_CONF="$OUT/ossl/openssl-platform.cnf"
+    unset OPENSSL_MODULES
+    # Ed25519 (checkpoint keys): OpenSSL's FIPS provider decides, not cryptography 38's policy (fips_platform_ed25519.py).
+    [ "${FIPS_PLATFORM_ED25519:-openssl}" = openssl ] && export DWS_FIPS_ED25519=openssl
+fi
 [ "$FIPS_CRYPTOGRAPHY" = wheel ] && export DWS_FIPS_CONF_CRYPTOGRAPHY="$OUT/ossl/openssl-cryptography.cnf"
 export DWS_TEST_FIPS=1 QT_QPA_PLATFORM=offscreen
 say "the modules under test:"

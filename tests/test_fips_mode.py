@@ -9,6 +9,8 @@ build applies to SQLCipher is tested here on every run.
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import json
 import os
 import runpy
@@ -55,8 +57,22 @@ def test_cryptography_runs_on_the_fips_provider_alone() -> None:
 @fips_only
 def test_sqlcipher_runs_on_the_platforms_libcrypto_in_fips_mode() -> None:
     lib, where = openssl_probe.of_sqlcipher()
-    assert lib is not None and lib.fips_active and "default" not in lib.providers, lib
+    assert lib is not None and lib.fips_active, lib
     assert where.startswith("the shared ") and "sqlcipher3" not in where
+    # The default provider is in that OpenSSL only when cryptography runs on the same one (it loads it itself):
+    # then, as every fetch asks fips=yes, nothing comes from it: no MD5 through SQLCipher's libcrypto either.
+    assert "default" not in lib.providers or crypto_report.cryptography_module().openssl == lib.version
+    libcrypto = ctypes.CDLL(str(importlib.import_module("sqlcipher3._sqlite3").__file__))
+    libcrypto.EVP_MD_fetch.restype = ctypes.c_void_p
+    libcrypto.EVP_MD_fetch.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    assert libcrypto.EVP_MD_fetch(None, b"MD5", None) is None
+    sha256 = libcrypto.EVP_MD_fetch(None, b"SHA2-256", None)
+    assert sha256 is not None
+    libcrypto.EVP_MD_free.argtypes = [ctypes.c_void_p]
+    libcrypto.EVP_MD_free(sha256)
+    module = crypto_report.sqlcipher_module("4", "openssl", lib.version, "1")
+    assert module.providers[0] == "fips" and all(p in ("fips", "base") or p.endswith("(loaded, unused)")
+                                                  for p in module.providers)
     conn = sqlcipher3.connect(":memory:")
     conn.execute(f"PRAGMA key = \"x'{'11' * 32}'\"")
     assert conn.execute("PRAGMA cipher_fips_status").fetchone()[0] == "1"

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from conftest import ADMIN_PW, REVIEWER_PW
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
@@ -61,7 +62,8 @@ def test_the_store_has_a_ca_that_certifies_each_users_key(admin) -> None:  # typ
         assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
         assert ca.problem(certificates.ca_certificate(admin.conn), row.certificate) is None
         assert row.public_key == users_sql.public_key(admin.conn, row.user)
-        assert cert.not_valid_after_utc - cert.not_valid_before_utc > timedelta(days=9 * 365)
+        start, end = ca.validity(cert)
+        assert end - start > timedelta(days=9 * 365)
 
     created = logged(admin, "office-ca-created")
     assert len(created) == 1 and created[0].detail["sha256"] == ca.fingerprint(certificates.ca_certificate(admin.conn))
@@ -137,3 +139,47 @@ def test_a_key_without_a_certificate_gets_one_when_it_first_signs_a_letter(admin
             rita.signer("not rita's passphrase")
     with Workstation(admin.path).unlock("admin", ADMIN_PW) as s:
         assert s.verify().ok
+
+
+class _WithoutVerifyMethod:
+    """A certificate as an older cryptography (Debian 12's 38, `FIPS_CRYPTOGRAPHY=platform make fips-check`)
+    presents it: no `verify_directly_issued_by`."""
+
+    def __init__(self, cert: x509.Certificate) -> None:
+        self._cert = cert
+
+    def __getattr__(self, name: str) -> object:
+        if name == "verify_directly_issued_by":
+            raise AttributeError(name)
+        return getattr(self._cert, name)
+
+
+def test_without_verify_directly_issued_by_the_ca_signature_is_still_checked() -> None:
+    """ca.problem's own check where cryptography lacks the method: the office CA's signature verifies; one by
+    another key under the very same CA name does not, nor does a certificate whose issuer is another name."""
+    from workstation import clock as clocks
+
+    now = clocks.current().now()
+    _user, user_public = p.new_ecdsa_key()
+    ca_private, authority = ca.new_ca("Disclosure Office", "s1", now)
+    twin_private, twin = ca.new_ca("Disclosure Office", "s1", now)      # the same subject, another key
+    other_private, other = ca.new_ca("Disclosure Office", "s2", now)
+    real = x509.load_der_x509_certificate(authority.certificate)
+
+    def check(certificate: bytes) -> str | None:
+        cert = x509.load_der_x509_certificate(certificate)
+        try:
+            ca._verify_issued_by(_WithoutVerifyMethod(cert), real)  # type: ignore[arg-type]
+        except InvalidSignature:
+            return "signature"
+        except (ValueError, TypeError) as e:
+            return type(e).__name__
+        return None
+
+    good = ca.issue(ca_private, authority.certificate, "rita", user_public, "Disclosure Office", "s1", now)
+    forged = ca.issue(twin_private, twin.certificate, "rita", user_public, "Disclosure Office", "s1", now)
+    foreign = ca.issue(other_private, other.certificate, "rita", user_public, "Disclosure Office", "s2", now)
+    assert check(good.certificate) is None and ca.problem(authority.certificate, good.certificate) is None
+    assert check(forged.certificate) == "signature"
+    assert ca.problem(authority.certificate, forged.certificate) == "the office CA's signature on it does not verify"
+    assert check(foreign.certificate) == "ValueError"

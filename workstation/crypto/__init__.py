@@ -12,7 +12,10 @@ The office policy's `crypto` key picks the mode (workstation/policy.py):
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 Mode = Literal["approved", "fips", "standard"]
 APPROVED: Mode = "approved"
@@ -25,3 +28,17 @@ DEFAULT_MODE: Mode = APPROVED
 def uses_argon2(mode: Mode) -> bool:
     """Whether this mode makes keyslots with Argon2id (else PBKDF2-HMAC-SHA-512)."""
     return mode == STANDARD
+
+
+def argon2id(*, salt: bytes, length: int, iterations: int, lanes: int, memory_cost: int,
+             ad: bytes | None = None, secret: bytes | None = None) -> Argon2id:
+    """`cryptography`'s Argon2id (44 and later). A build without it (a platform's own older release, e.g. Debian
+    12's 38 that `make fips-check` uses) raises UnsupportedAlgorithm here, as OpenSSL's FIPS provider does: the
+    callers say "Argon2id is not available" either way."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    try:
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    except ImportError:
+        raise UnsupportedAlgorithm("this cryptography release has no Argon2id") from None
+    return Argon2id(salt=salt, length=length, iterations=iterations, lanes=lanes, memory_cost=memory_cost, ad=ad,
+                    secret=secret)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import Mode, openssl_probe, uses_argon2
 from .selftest import SelfTestResult
@@ -111,10 +112,9 @@ def cryptography_module() -> Module:
     fips=yes (`is_fips_enabled`) and a SHA-256 can still be made: only the FIPS provider serves fips=yes."""
     import cryptography
     from cryptography.hazmat.backends.openssl import backend
-    from cryptography.hazmat.bindings._rust import openssl as rust_openssl
     from cryptography.hazmat.primitives import hashes
 
-    fips = bool(rust_openssl.is_fips_enabled())
+    fips, legacy = _cryptography_openssl_state(backend)
     if fips:
         try:
             hashes.Hash(hashes.SHA256()).finalize()
@@ -124,7 +124,7 @@ def cryptography_module() -> Module:
     # cryptography loads these itself at import (its _initialize_providers), whatever OpenSSL's configuration
     # says; under fips=yes no algorithm is fetched from them.
     providers.append("default" + (" (loaded, unused)" if fips else ""))
-    if getattr(rust_openssl, "_legacy_provider_loaded", False):
+    if legacy:
         providers.append("legacy" + (" (loaded, unused)" if fips else ""))
     version = backend.openssl_version_text()
     shared = [lib.path for lib in openssl_probe.loaded() if lib.version == version]
@@ -133,10 +133,28 @@ def cryptography_module() -> Module:
                   "active" if fips else "not active", where)
 
 
+def _cryptography_openssl_state(backend: Any) -> tuple[bool, bool]:
+    """(fips=yes asked for every fetch, the legacy provider loaded) from `cryptography`'s OpenSSL bindings: its Rust
+    ones (40 and later), else the cffi ones of an older release (a platform's own build, e.g. Debian 12's 38,
+    which loads the legacy provider unconditionally with OpenSSL 3)."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+    except ImportError:
+        from cryptography.hazmat.bindings.openssl.binding import Binding
+        legacy = getattr(Binding, "_legacy_provider", None)
+        return bool(backend._is_fips_enabled()), legacy not in (None, Binding.ffi.NULL)
+    return bool(rust_openssl.is_fips_enabled()), bool(getattr(rust_openssl, "_legacy_provider_loaded", False))
+
+
 def sqlcipher_module(version: str, provider: str, provider_version: str, fips_status: str) -> Module:
     """SQLCipher (its PRAGMAs, store/db.py) and the libcrypto it runs on, asked directly where it can be."""
     lib, where = openssl_probe.of_sqlcipher()
-    providers: tuple[str, ...] = lib.providers if lib is not None else ()
+    providers: tuple[str, ...] = ()
+    if lib is not None:
+        # Under fips=yes only the FIPS provider answers a fetch; others loaded into the same OpenSSL (cryptography
+        # loads default and legacy itself, into the platform's libcrypto when both share it) serve nothing.
+        unused = " (loaded, unused)" if lib.fips_active else ""
+        providers = tuple(p if p in ("fips", "base") else p + unused for p in lib.providers)
     note = f"cipher_provider {provider}, cipher_fips_status {fips_status or 'unknown'}; {where}"
     if lib is not None:
         note += f"; fetches with fips=yes: {'yes' if lib.fips_properties else 'no'}"

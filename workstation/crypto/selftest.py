@@ -20,12 +20,11 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from ..errors import StoreError
-from . import digest, rng
+from . import argon2id, digest, rng
 
 Vector = dict[str, str]          # hex strings, or text where the key says so (*_text)
 
@@ -172,7 +171,7 @@ def _ed25519(v: Vector) -> bool:
 
 def _argon2id(v: Vector) -> bool:
     expected = _hex(v, "tag")
-    kdf = Argon2id(salt=_hex(v, "salt"), length=len(expected), iterations=3, lanes=4, memory_cost=32,
+    kdf = argon2id(salt=_hex(v, "salt"), length=len(expected), iterations=3, lanes=4, memory_cost=32,
                    ad=_hex(v, "ad"), secret=_hex(v, "secret"))
     return kdf.derive(_hex(v, "password")) == expected
 

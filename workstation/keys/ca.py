@@ -14,13 +14,13 @@ No SQL here and no secrets kept: the caller stores the CA's private key wrapped 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 from ..crypto import digest
 from . import primitives as p
@@ -41,6 +41,35 @@ class Issued:
 
 def _years(at: datetime, years: int) -> datetime:
     return at + timedelta(days=365 * years + years // 4)
+
+
+def validity(cert: x509.Certificate) -> tuple[datetime, datetime]:
+    """(notBefore, notAfter), timezone-aware: `not_valid_*_utc` (cryptography 42 and later); an older release
+    (Debian 12's 38, which `make fips-check` can use) has only the naive UTC `not_valid_before`/`_after`."""
+    if hasattr(cert, "not_valid_after_utc"):
+        return cert.not_valid_before_utc, cert.not_valid_after_utc
+    return cert.not_valid_before.replace(tzinfo=UTC), cert.not_valid_after.replace(tzinfo=UTC)
+
+
+_ECDSA_SIGNATURES = (SignatureAlgorithmOID.ECDSA_WITH_SHA256, SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+                     SignatureAlgorithmOID.ECDSA_WITH_SHA512)
+
+
+def _verify_issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> None:
+    """`verify_directly_issued_by` (cryptography 40 and later). An older release lacks it: there the same check
+    for the only kind of CA this module makes, ECDSA: an ECDSA signature algorithm, and the CA's key verifying
+    the signature over the certificate's TBS bytes with its hash. Raises InvalidSignature, ValueError or
+    TypeError, as that method does."""
+    if hasattr(cert, "verify_directly_issued_by"):
+        cert.verify_directly_issued_by(ca_cert)
+        return
+    if cert.issuer != ca_cert.subject:
+        raise ValueError("the issuer is not the CA's subject")
+    key, algorithm = ca_cert.public_key(), cert.signature_hash_algorithm
+    if (not isinstance(key, ec.EllipticCurvePublicKey) or algorithm is None
+            or cert.signature_algorithm_oid not in _ECDSA_SIGNATURES):
+        raise TypeError("not an ECDSA certificate of an ECDSA CA")
+    key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
 
 
 def _name(common_name: str, office: str, store_id: str) -> x509.Name:
@@ -80,7 +109,7 @@ def issue(ca_private: bytes, ca_certificate: bytes, user: str, public_key: bytes
     ca_cert = x509.load_der_x509_certificate(ca_certificate)
     subject_key = p.ecdsa_public_key(public_key)
     serial = x509.random_serial_number()
-    start, end = at - SKEW, min(_years(at, USER_YEARS), ca_cert.not_valid_after_utc)
+    start, end = at - SKEW, min(_years(at, USER_YEARS), validity(ca_cert)[1])
     cert = (x509.CertificateBuilder().subject_name(_name(user, office, store_id)).issuer_name(ca_cert.subject)
             .public_key(subject_key).serial_number(serial).not_valid_before(start).not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -127,7 +156,7 @@ def problem(ca_certificate: bytes, certificate: bytes) -> str | None:
     if cert.issuer != ca_cert.subject:
         return "its issuer is not the office CA"
     try:
-        cert.verify_directly_issued_by(ca_cert)
+        _verify_issued_by(cert, ca_cert)
     except (InvalidSignature, ValueError, TypeError):
         return "the office CA's signature on it does not verify"
     ca_flags = ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value

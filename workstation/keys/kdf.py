@@ -28,10 +28,9 @@ from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from ..crypto import Mode, uses_argon2
+from ..crypto import Mode, argon2id, uses_argon2
 from ..errors import StoreError
 
 PBKDF2_NAME = "PBKDF2-HMAC-SHA-512"
@@ -84,7 +83,7 @@ class Argon2:
 
     def derive(self, secret: bytes, salt: bytes) -> bytes:
         try:
-            return Argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations, lanes=self.lanes,
+            return argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations, lanes=self.lanes,
                             memory_cost=self.memory_kib).derive(secret)
         except UnsupportedAlgorithm:            # OpenSSL's FIPS provider alone: no Argon2 (make fips-check)
             raise StoreError(ARGON2_UNAVAILABLE) from None
