@@ -149,3 +149,18 @@ def test_the_report_runs_as_its_own_process(admin, store_dir: Path) -> None:
     admin.close()
     r = run_dws(store_dir, "crypto", "report")
     assert r.code == 0 and "Self-tests: 10 known-answer tests passed" in r.out, r.err
+
+
+def test_no_module_of_the_product_hashes_outside_cryptography() -> None:
+    """The report says every digest and MAC goes through `cryptography`: Python's hashlib and hmac run on another
+    OpenSSL (the system's), which the report would not name. Any import of them in workstation/ or ui/ fails here."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in ("workstation", "ui"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                words = line.split()
+                if words[:1] in (["import"], ["from"]) and len(words) > 1 and \
+                        words[1].split(".")[0].rstrip(",") in ("hashlib", "hmac"):
+                    found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert found == []

@@ -17,13 +17,12 @@ No message here ever holds a value, a key or an index.
 
 from __future__ import annotations
 
-import hmac
 import os
 from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -119,7 +118,9 @@ class OfficeKeys:
         if not normalized_value:
             raise SealError(f"an empty {kind} has no blind index")
         message = _INDEX_LABEL + kind.encode("ascii") + b"\x00" + normalized_value.encode("utf-8")
-        return hmac.digest(self.index_key, message, "sha256")[:INDEX_BYTES]
+        mac = hmac.HMAC(self.index_key, hashes.SHA256())      # through cryptography, as every primitive is
+        mac.update(message)
+        return mac.finalize()[:INDEX_BYTES]
 
     def tin_index(self, tin: str) -> bytes | None:
         """The index of a TIN's nine digits (any spelling: 123-45-6789, 123456789, 12-3456789); None when it is
