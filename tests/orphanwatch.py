@@ -85,7 +85,13 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"worker": False, "exit": parent.returncode}))
         return 0
     time.sleep(stop_ms / 1000)
-    os.kill(worker, signal.SIGSTOP)
+    try:
+        os.kill(worker, signal.SIGSTOP)
+    except ProcessLookupError:                          # it finished its work and ended before the stop point
+        parent.kill()
+        parent.wait()
+        print(json.dumps({"worker": True, "ended_before_stop": True}))
+        return 0
     ticks_before = _cpu_ticks(worker)
     parent.kill()
     parent.wait()

@@ -41,7 +41,9 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     os.environ["DWS_NO_KEYRING"] = "1"
     with clocks.use(clocks.ShiftedClock(DAY)):
         create_demo_store(root / "demo", taxpayers=1000, bulk_subjects=150, seed=3, today=DAY)
-        manifest = generate(root / "inputs", taxpayers=1000, bulk_subjects=101, seed=3, today=DAY)
+        # 20,000 taxpayers (8.9 MB of records): the import's workers are still parsing at the last stop point
+        # (120 ms); with the demo's 1,000 (0.4 MB) a worker that starts fast has finished and ended by then.
+        manifest = generate(root / "inputs", taxpayers=20000, bulk_subjects=101, seed=3, today=DAY)
         session, _code, _ = Workstation(root / "empty").init("admin", demo_passphrase("admin"), bind_device=False)
         session.close()
     return {"demo": root / "demo", "empty": root / "empty", "records": manifest.records_csv}
@@ -63,6 +65,9 @@ def _watch(store: Path, tmp: Path, stop_ms: int, user: str, env: dict[str, str],
 
 def _assert_ended_at_once(result: dict) -> None:
     assert result["worker"], "the command ended before it started a worker process"
+    assert not result.get("ended_before_stop"), (
+        "the worker finished its work before the stop point, so it was never killed while starting: a larger input "
+        "is needed")
     assert result["orphans"] == [], f"worker processes outlived their killed parent: {result['orphans']}"
     assert result["cpu_after"] is not None, "the worker did not end within the grace period"
     assert result["cpu_after"] <= 2 * result["floor"] + 0.01, (
