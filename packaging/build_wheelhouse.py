@@ -25,7 +25,6 @@ to the last commit's time, ``git log -1 --format=%ct``, and so does this script 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -46,14 +45,6 @@ EXTRAS = ("disclosure-workstation.desktop", "disclosure-workstation.svg", "polic
 def run(*args: str | Path, cwd: Path = ROOT) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
     subprocess.run([str(a) for a in args], cwd=cwd, check=True)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def size_mb(folder: Path) -> float:
@@ -99,7 +90,7 @@ def build_app_wheel(out: Path, work: Path) -> Path:
     shutil.rmtree(src)
     if not wheel.is_file():
         sys.exit(f"pip wheel made no {wheel.name} in {out}")
-    print(f"{wheel}  sha256 {sha256(wheel)}")
+    print(f"{wheel}  sha256 {release.sha256_file(wheel)}")
     return wheel
 
 

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import release
+from release import sha256_file  # one file digest for the signed sums, the SBOM and the wheelhouse
 from sbom_sources import (
     Dpkg,
     Python,
@@ -50,7 +52,6 @@ from sbom_sources import (
     os_release_id,
     read_lock_hashes,
     read_wheel,
-    sha256_file,
 )
 
 if TYPE_CHECKING:
@@ -423,7 +424,5 @@ if __name__ == "__main__":
     if args.bundle is not None:
         for_bundle(folders[1], folders[0], args.toc)
     if args.seal:
-        import release
-
         for folder in folders:
             release.seal(folder)

@@ -40,19 +40,25 @@ def read_lock(path: Path) -> dict[str, tuple[str, list[str]]]:
     return pins
 
 
-def test_the_lock_pins_every_dependency_by_hash() -> None:
+def assert_pinned_by_hash(path: Path, wanted: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """Every requirement of `wanted` pinned in the lock at PATH within its range, and every pin with hashes."""
     from packaging.requirements import Requirement
 
-    lock = read_lock(ROOT / "requirements.lock")
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["dependencies"]
-    for dep in deps:
-        req = Requirement(dep)
-        assert norm(req.name) in lock, f"{req.name} is not in requirements.lock: run make lock"
-        version = lock[norm(req.name)][0]
-        assert req.specifier.contains(version, prereleases=True), \
-            f"requirements.lock pins {req.name}=={version}, outside {req.specifier}: run make lock"
+    lock = read_lock(path)
+    for dep in map(Requirement, wanted):
+        assert norm(dep.name) in lock, f"{dep.name} is not in {path.name}: run make lock"
+        version = lock[norm(dep.name)][0]
+        assert dep.specifier.contains(version, prereleases=True), \
+            f"{path.name} pins {dep.name}=={version}, outside {dep.specifier}: run make lock"
     for name, (version, hashes) in lock.items():
-        assert hashes, f"{name}=={version} has no hash"
+        assert hashes, f"{path.name}: {name}=={version} has no hash"
+    return lock
+
+
+def test_the_lock_pins_every_dependency_by_hash() -> None:
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["dependencies"]
+    lock = assert_pinned_by_hash(ROOT / "requirements.lock", deps)
     assert "pip" in lock, "the installer bootstraps pip from the wheelhouse (packaging/installer.in)"
     assert "disclosure-workstation" not in lock     # its wheel is built, not downloaded: installed in a second step
     text = (ROOT / "requirements.lock").read_text("utf-8")
@@ -73,19 +79,11 @@ def test_the_test_lock_pins_the_application_its_test_extra_and_the_build_backend
     """`make test`, `make run` and CI install from requirements-test.lock with --require-hashes: it must hold
     every dependency and every test tool of pyproject.toml within its range, each pin with hashes, pip and the
     build backend the editable install uses (--no-build-isolation), at the versions of the other two locks."""
-    from packaging.requirements import Requirement
 
-    lock = read_lock(ROOT / "requirements-test.lock")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["test"],
               *project["build-system"]["requires"]]
-    for dep in map(Requirement, wanted):
-        assert norm(dep.name) in lock, f"{dep.name} is not in requirements-test.lock: run make lock"
-        version = lock[norm(dep.name)][0]
-        assert dep.specifier.contains(version, prereleases=True), \
-            f"requirements-test.lock pins {dep.name}=={version}, outside {dep.specifier}: run make lock"
-    for name, (version, hashes) in lock.items():
-        assert hashes, f"requirements-test.lock: {name}=={version} has no hash"
+    lock = assert_pinned_by_hash(ROOT / "requirements-test.lock", wanted)
     assert "pip" in lock and "disclosure-workstation" not in lock
     for other in (ROOT / "requirements.lock", PACKAGING / "build.lock"):
         pins = read_lock(other)
