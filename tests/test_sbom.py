@@ -256,10 +256,13 @@ def test_the_lgpl_parts_stay_replaceable() -> None:
     wheelhouse = json.loads((DIST / "wheelhouse" / sbom.SBOM_NAME).read_text("utf-8"))
     sources = {c["name"]: p["value"] for c in wheelhouse["components"] for p in c["properties"]
                if p["name"] == "dws:source"}
-    assert set(sources) == {"python-stdnum", "pyside6-essentials", "pyside6-addons", "shiboken6"}
+    assert set(sources) == {"python-stdnum", "psycopg", "psycopg-binary", "pyside6-essentials", "pyside6-addons",
+                            "shiboken6"}                        # psycopg (LGPL): issue 19's office store
     frozen = json.loads((bundle / sbom.SBOM_NAME).read_text("utf-8"))
     assert {c["name"] for c in frozen["components"] for p in c["properties"] if p["name"] == "dws:source"} == \
         {"pyside6-essentials", "pyside6-addons", "shiboken6"}                 # python-stdnum is not in the bundle
     assert sources["python-stdnum"].startswith("source/python_stdnum-")
     assert list((DIST / "wheelhouse/source").glob("python_stdnum-*.tar.gz"))
+    assert sources["psycopg"].startswith("source/psycopg-")
+    assert list((DIST / "wheelhouse/source").glob("psycopg-*.tar.gz"))
     assert "code.qt.io" in sources["pyside6-essentials"]
