@@ -75,6 +75,17 @@ class StoreError(DwsError):
     """The store is missing, damaged, of an unknown version, or cannot be opened on this machine."""
 
 
+class OfficeError(DwsError):
+    """The office server could not be reached, or it (or this desktop) refused the connection: one message that
+    says what is wrong and what to do, naming a file or host:port, never a password, key or taxpayer value.
+    `reason` tells the callers apart what they handle differently ("credential": the server refused the user's
+    password; "unreachable"; "desktop": this desktop's certificate or key; "server": the server's side)."""
+
+    def __init__(self, message: str, *, reason: str = "server") -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
 class TamperError(DwsError):
     """Verification found tampering. CLI exit status 3."""
 

@@ -1,0 +1,109 @@
+"""An office on a real TLS PostgreSQL server for the tests (tests/pgserver.py): the office CA, the server's
+certificate, the rules `office.unlock.server_rules` gives, the office's roles, log and keyslots, its CA, and a
+first admin enrolled with a passphrase.
+
+    office = Office.start()         # pytest.fail / skip as tests/conftest.py's pg_unavailable says
+    profile = office.desktop(tmp_path / "desk")     # an enrolled desktop's folder, its profile loaded
+    office.enrol("pat", "preparer", "pat passphrase")
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from conftest import pg_unavailable
+from pgserver import PgServer, PgUnavailable, Tls, start
+
+from workstation.keys import ca
+from workstation.office import enrol, tls
+from workstation.office.profile import OfficeProfile, load
+from workstation.office.sealing import OfficeKeys
+from workstation.office.unlock import DEFAULT_PREFIX, server_rules
+from workstation.store.office import keyslots, log
+from workstation.store.office.roles import OfficeRoles, create_roles
+
+NOW = datetime.now(UTC)
+DBNAME = "office"
+ADMIN, ADMIN_PASSPHRASE = "ada", "ada's office passphrase"
+
+
+def new_ca(office: str) -> tuple[bytes, bytes]:
+    key, issued = ca.new_ca(office, "office-1", NOW)
+    return key, issued.certificate
+
+
+def reload(server: PgServer) -> None:
+    """pg_reload_conf(), and wait until the server has read its files again."""
+    loaded = server.psql("SELECT pg_conf_load_time()", check=True).stdout
+    server.psql("SELECT pg_reload_conf()", check=True)
+    for _ in range(200):
+        if server.psql("SELECT pg_conf_load_time()", check=True).stdout != loaded:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server did not reload its configuration")
+
+
+@dataclass
+class Office:
+    server: PgServer
+    ca_key: bytes
+    ca_cert: bytes
+    roles: OfficeRoles
+    office_key: bytes
+
+    @classmethod
+    def start(cls) -> Office:
+        ca_key, ca_cert = new_ca("Test Office")
+        key, cert = tls.issue_server(ca_key, ca_cert, "127.0.0.1", NOW)
+        try:
+            server = start(Tls(ca.pem(ca_cert), cert, key))
+        except PgUnavailable as exc:
+            pg_unavailable(str(exc))
+            raise
+        roles = OfficeRoles(DEFAULT_PREFIX)
+        hba, ident = server_rules(DBNAME, roles, "127.0.0.1/32")
+        (server.data / "pg_hba.conf").write_text(
+            "local all all trust\n" + hba + "host all all all reject\n", encoding="utf-8")
+        (server.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
+        with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write("log_connections = on\n")
+        for name in ("pg_hba.conf", "pg_ident.conf"):
+            if server.run_as is not None:
+                shutil.chown(server.data / name, server.run_as, server.run_as)
+        reload(server)
+        server.create_database(DBNAME)
+        office = cls(server, ca_key, ca_cert, roles, bytes(range(32)))
+        with office.superuser() as conn, conn.transaction():
+            create_roles(conn, roles)
+            log.create(conn, roles)
+            keyslots.create(conn, roles)
+            enrol.store_ca(conn, OfficeKeys.derive(office.office_key), ca_key, ca_cert)
+        office.enrol(ADMIN, "admin", ADMIN_PASSPHRASE)
+        return office
+
+    def superuser(self) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.server.conninfo(DBNAME))
+
+    def template(self, folder: Path) -> OfficeProfile:
+        """A profile naming this server (for write_desktop; its files are not read)."""
+        return OfficeProfile(folder / "office.json", "Test Office", "127.0.0.1", self.server.port, DBNAME,
+                             folder / "office-ca.pem", folder / "desktop.pem", folder / "desktop.key", None)
+
+    def desktop(self, folder: Path, name: str = "desk-1", authority: tuple[bytes, bytes] | None = None,
+                at: datetime = NOW) -> OfficeProfile:
+        """An enrolled desktop's folder (by `authority`'s CA, the office's by default), its profile loaded."""
+        key, cert = authority or (self.ca_key, self.ca_cert)
+        return load(enrol.write_desktop(folder, self.template(folder), key, cert, name, at))
+
+    def enrol(self, login: str, role: str, passphrase: str) -> None:
+        """Enrol a user as the superuser does at init (an admin's enrolment is tested through the service)."""
+        with self.superuser() as conn:
+            enrol.enrol_user(conn, self.template(Path("/nonexistent")), self.office_key, login, role, passphrase)
+
+    def log_text(self) -> str:
+        return self.server.log.read_text(errors="replace")

@@ -1,0 +1,116 @@
+"""Enrolling into an office (INTERCHANGE.md, `dws office enrol`): a desktop's TLS client certificate and the
+folder it connects from, and a user's login role and keyslot (credential.py: the design).
+
+A desktop's folder: `desktop.pem` (its certificate from the office CA), `desktop.key` (its private key, made
+0600 as it is created), `office-ca.pem` (the CA the server's certificate must chain to) and `office.json` (its
+profile). It is written whole or not at all, and never over an enrolled desktop's files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+
+from ..crypto import DEFAULT_MODE, Mode
+from ..errors import InputError, OfficeError, PermissionDenied, os_error
+from ..keys import ca
+from ..store.office import keyslots
+from ..store.office.roles import OFFICE_ROLES, OfficeRole
+from . import credential, tls
+from .connect import Connection, explain
+from .profile import FORMAT, OfficeProfile, load
+from .sealing import OfficeKeys, SealError
+
+DESKTOP_FILES = ("desktop.pem", "desktop.key", "office-ca.pem", "office.json")
+CA_TABLE = "office_ca"          # the sealed CA key's associated data: (table, row 1)
+
+
+def _create(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)      # the key is 0600 from its first byte
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode)
+
+
+def write_desktop(out: Path, profile: OfficeProfile, ca_private: bytes, ca_certificate: bytes, desktop: str,
+                  at: datetime) -> Path:
+    """Issue `desktop`'s certificate from the office CA (DER key and certificate) into the folder `out`, with a
+    profile for the same server as `profile`; the new profile's path. InputError when `out` already holds a
+    desktop's files or the name cannot be a certificate's."""
+    try:
+        key_pem, cert_pem = tls.issue_desktop(ca_private, ca_certificate, desktop, at)
+    except tls.CertificateError as exc:
+        raise InputError(str(exc), source="--desktop") from None
+    taken = [name for name in DESKTOP_FILES if (out / name).exists()]
+    if taken:
+        raise InputError(f"{out} already holds {taken[0]}: enrol into a new folder (an enrolled desktop's files "
+                         "are never overwritten)", source="-o")
+    doc = {"format": FORMAT, "office": profile.office, "host": profile.host, "port": profile.port,
+           "dbname": profile.dbname, "ca": "office-ca.pem", "cert": "desktop.pem", "key": "desktop.key"}
+    made: list[Path] = []
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name, data, mode in (("desktop.key", key_pem, 0o600), ("desktop.pem", cert_pem, 0o644),
+                                 ("office-ca.pem", ca.pem(ca_certificate), 0o644),
+                                 ("office.json", (json.dumps(doc, indent=1) + "\n").encode(), 0o644)):
+            _create(out / name, data, mode)
+            made.append(out / name)
+    except OSError as exc:
+        for path in made:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise os_error(exc, str(out), "no desktop was enrolled") from None
+    return load(out / "office.json").path
+
+
+def store_ca(conn: Connection, keys: OfficeKeys, ca_private: bytes, ca_certificate: bytes) -> None:
+    """Keep the office CA on the server, its private key sealed under the office key (at `office init`)."""
+    keyslots.put_ca(conn, ca_certificate, keys.seal(CA_TABLE, 1, ca_private))
+
+
+def office_ca(conn: Connection, keys: OfficeKeys) -> tuple[bytes, bytes]:
+    """(private key DER, certificate DER) of the office CA, as an admin."""
+    try:
+        found = keyslots.read_ca(conn)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("only an office admin may enrol a desktop") from None
+    if found is None:
+        raise OfficeError("the office has no CA yet: create the office with dws office init")
+    certificate, sealed = found
+    try:
+        return keys.open(CA_TABLE, 1, sealed), certificate
+    except SealError:
+        raise OfficeError("the office CA's key does not open with this office key: it was altered on the server, "
+                          "or belongs to another office") from None
+
+
+def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, login: str, role: str,
+               passphrase: str, mode: Mode = DEFAULT_MODE) -> None:
+    """Create `login`'s database login role in `role`'s group, with the SCRAM verifier of the password its new
+    keyslot gives, and store that keyslot (one transaction). As an office admin, or a superuser at init."""
+    if role not in OFFICE_ROLES:
+        raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
+    if not passphrase:
+        raise InputError("a user's passphrase may not be empty")
+    office_role: OfficeRole = role          # type: ignore[assignment]  # checked above
+    slot, opened = credential.new_slot(login, passphrase, office_key, credential.slot_kdf(mode))
+    try:
+        with conn.transaction():
+            if keyslots.user_exists(conn, login):
+                raise InputError(f"the office server already has a database role named {login!r}; choose another "
+                                 "name", source="--user")
+            verifier = keyslots.scram_verifier(conn, login, opened.password)
+            keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
+                           slot.wrapped)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("only an office admin may enrol a user") from None
+    except psycopg.errors.InvalidName:
+        raise InputError("a login name is a lower-case letter, then letters, digits, _, . or - (and not the "
+                         "office's own role names)", source="--user") from None
+    except psycopg.OperationalError as exc:
+        raise explain(exc, profile, login) from None
