@@ -12,10 +12,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography import x509
-from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, NOW, Office, new_ca
-from pgserver import PgServer, free_port
+from officehelp import ADMIN, ADMIN_PASSPHRASE, NOW, Office, new_ca
+from pgserver import free_port
 
 from workstation.errors import AuthError, DwsError, OfficeError
+from workstation.keys import ca
 from workstation.office import credential, tls
 from workstation.office.connect import connect, explain
 from workstation.office.profile import load
@@ -49,7 +50,7 @@ def test_the_passphrase_alone_connects_as_the_users_role(office: Office, tmp_pat
             "SELECT session_user, pg_has_role(session_user, 'dws_preparer', 'MEMBER'), "
             "pg_has_role(session_user, 'dws_counsel', 'MEMBER'), ssl, client_dn FROM pg_stat_ssl "
             "WHERE pid = pg_backend_pid()").fetchone()
-        assert row == ("pat", True, False, True, "/CN=desk-1")
+        assert row == ("pat", True, False, True, "/CN=desk-1/O=Test Office")
         assert session.office_key == office.office_key and "key" not in repr(session).split("login=")[1]
     with open_office(profile, ADMIN, ADMIN_PASSPHRASE) as session:
         assert session.conn.execute("SELECT current_user").fetchone() == ("ada",)
@@ -140,7 +141,7 @@ def test_what_the_server_refuses_is_said_plainly(office: Office, tmp_path: Path)
     assert message == "the office server refused the database credential of 'pat'"
     # A desktop of another office (its certificate and trust anchor both another CA's) pointed at this server.
     other = office.desktop(tmp_path / "other", authority=OTHER_CA)
-    (tmp_path / "other" / "office-ca.pem").write_bytes(new_ca_pem(OTHER_CA))
+    (tmp_path / "other" / "office-ca.pem").write_bytes(ca.pem(OTHER_CA[1]))
     assert str(refused(connect, load(other.path), PAT, "x")) == (
         f"the office server at {where} presented a certificate that the office CA in {other.ca} did not issue: it "
         "may not be your office's server. Check 'host' and 'ca' in office.json with the office administrator; "
@@ -168,11 +169,6 @@ def test_what_the_server_refuses_is_said_plainly(office: Office, tmp_path: Path)
         f"it trusts); {ENROL_AGAIN}")
 
 
-def new_ca_pem(authority: tuple[bytes, bytes]) -> bytes:
-    from workstation.keys import ca
-    return ca.pem(authority[1])
-
-
 def test_no_message_holds_a_secret(office: Office, tmp_path: Path) -> None:
     profile = office.desktop(tmp_path / "desk")
     secret = "s3cret-Pa55word-value"
@@ -191,7 +187,3 @@ def test_a_revoked_desktop_is_refused(office: Office, tmp_path: Path) -> None:
     assert str(error) == (f"the office server refused this desktop: its certificate {revoked.cert} has been revoked. "
                           f"{ENROL_AGAIN}")
     open_office(kept, PAT, PAT_PASSPHRASE).close()
-
-
-def _unused(server: PgServer) -> str:
-    return f"{DBNAME}@{server.port}"

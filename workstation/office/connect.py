@@ -23,6 +23,7 @@ import psycopg
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from psycopg.conninfo import make_conninfo
 
 from ..errors import OfficeError
 from ..keys.ca import _verify_issued_by, validity
@@ -97,10 +98,8 @@ def connect(profile: OfficeProfile, user: str, password: str | None, *,
                               "application_name": "dws"}
     if password is not None:
         params["password"] = password
-    else:
-        params["passfile"] = os.devnull          # never a ~/.pgpass entry behind the profile's back
     try:
-        return psycopg.connect(**params)
+        return psycopg.connect(make_conninfo(**params))
     except psycopg.Error as exc:
         raise explain(exc, profile, user) from None
 

@@ -97,7 +97,7 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
         raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
     if not passphrase:
         raise InputError("a user's passphrase may not be empty")
-    office_role: OfficeRole = role          # type: ignore[assignment]  # checked above
+    office_role: OfficeRole = role          # one of OFFICE_ROLES: checked above
     slot, opened = credential.new_slot(login, passphrase, office_key, credential.slot_kdf(mode))
     try:
         with conn.transaction():
