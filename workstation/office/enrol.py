@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from .profile import FORMAT, OfficeProfile, load
 from .sealing import OfficeKeys, SealError
 
 DESKTOP_FILES = ("desktop.pem", "desktop.key", "office-ca.pem", "office.json")
+LOGIN = re.compile(r"[a-z][a-z0-9_.-]{0,62}", re.ASCII)     # a PostgreSQL name: 63 bytes at most
+BAD_LOGIN = ("a login name is a lower-case letter, then up to 62 letters, digits, _, . or - (and not one of the "
+             "office's own role names)")
 CA_TABLE = "office_ca"          # the sealed CA key's associated data: (table, row 1)
 
 
@@ -97,6 +101,8 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
         raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
     if not passphrase:
         raise InputError("a user's passphrase may not be empty")
+    if not LOGIN.fullmatch(login) or login.startswith("pg_"):
+        raise InputError(BAD_LOGIN, source="--user")
     office_role: OfficeRole = role          # one of OFFICE_ROLES: checked above
     slot, opened = credential.new_slot(login, passphrase, office_key, credential.slot_kdf(mode))
     try:
@@ -110,7 +116,6 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("only an office admin may enrol a user") from None
     except psycopg.errors.InvalidName:
-        raise InputError("a login name is a lower-case letter, then letters, digits, _, . or - (and not the "
-                         "office's own role names)", source="--user") from None
+        raise InputError(BAD_LOGIN, source="--user") from None
     except psycopg.OperationalError as exc:
         raise explain(exc, profile, login) from None

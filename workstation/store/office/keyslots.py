@@ -49,7 +49,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT k.kdf, k.salt, k.nonce, k.wrapped FROM dws.office_keyslots k WHERE k.login = wanted $$"""
 
 _ENROL = """
-CREATE FUNCTION dws.office_enrol(login name, office_role text, verifier text, kdf text, salt bytea, nonce bytea,
+CREATE FUNCTION dws.office_enrol(login text, office_role text, verifier text, kdf text, salt bytea, nonce bytea,
                                  wrapped bytea)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -105,10 +105,10 @@ def create(conn: Connection, roles: OfficeRoles) -> None:
     conn.execute("RESET ROLE")
     conn.execute(sql.SQL(_ENROL).format(roles=quoted, prefix=sql.Literal(roles.prefix),
                                         prefix_like=sql.Literal(roles.prefix.replace("_", "\\_") + "\\_%")))
-    conn.execute(sql.SQL("ALTER FUNCTION dws.office_enrol(name, text, text, text, bytea, bytea, bytea) "
+    conn.execute(sql.SQL("ALTER FUNCTION dws.office_enrol(text, text, text, text, bytea, bytea, bytea) "
                          "OWNER TO {}").format(ident(enroller)))
-    conn.execute("REVOKE ALL ON FUNCTION dws.office_enrol(name, text, text, text, bytea, bytea, bytea) FROM PUBLIC")
-    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_enrol(name, text, text, text, bytea, bytea, bytea) "
+    conn.execute("REVOKE ALL ON FUNCTION dws.office_enrol(text, text, text, text, bytea, bytea, bytea) FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_enrol(text, text, text, text, bytea, bytea, bytea) "
                          "TO {}").format(admin))
 
 

@@ -1,0 +1,129 @@
+"""`dws office enrol` (INTERCHANGE.md; issue 19 items 3 and 6) against a real TLS PostgreSQL server: an admin
+issues a desktop's folder and enrols users; the server refuses both to anyone else; the command's wiring,
+tried in a throwaway `office` group (the lead hooks register_enrol into the real one)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
+
+from workstation.cli import main as cli_main
+from workstation.cli.commands_office_enrol import register_enrol
+from workstation.errors import InputError, PermissionDenied
+from workstation.office.profile import load
+from workstation.office.unlock import open_office
+from workstation.service.office_enrol import enrol_desktop, enrol_user
+
+PAT, PAT_PASSPHRASE = "pat", "pat's office passphrase"
+
+
+@pytest.fixture(scope="module")
+def office() -> Iterator[Office]:
+    started = Office.start()
+    started.enrol(PAT, "preparer", PAT_PASSPHRASE)
+    yield started
+    started.server.stop()
+
+
+@pytest.fixture
+def admin_profile(office: Office, tmp_path: Path) -> Path:
+    return office.desktop(tmp_path / "admin-desk", name="admin-desk").path
+
+
+def test_an_admin_enrols_a_desktop_that_then_connects(admin_profile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "new-desk"
+    done = enrol_desktop(admin_profile, ADMIN, ADMIN_PASSPHRASE, "desk-7", out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(done.files) == [
+        "desktop.key", "desktop.pem", "office-ca.pem", "office.json"]
+    assert stat.S_IMODE((out / "desktop.key").stat().st_mode) == 0o600
+    doc = json.loads((out / "office.json").read_text())
+    assert doc["format"] == "dws.office/1" and "password" not in json.dumps(doc)
+    with open_office(load(done.profile), PAT, PAT_PASSPHRASE) as session:
+        dn = session.conn.execute("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+    assert dn is not None and str(dn[0]).startswith("/CN=desk-7/")
+    with pytest.raises(InputError, match=r"^-o: .*new-desk already holds desktop.pem: enrol into a new folder"):
+        enrol_desktop(admin_profile, ADMIN, ADMIN_PASSPHRASE, "desk-8", out)
+    assert (out / "desktop.pem").read_bytes() != b"" and "desk-7" in str(dn[0])
+
+
+def test_an_admin_enrols_a_user_who_then_unlocks(office: Office, admin_profile: Path) -> None:
+    enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "cy", "counsel", "cy's passphrase")
+    with open_office(load(admin_profile), "cy", "cy's passphrase") as session:
+        row = session.conn.execute("SELECT session_user, pg_has_role('dws_counsel', 'MEMBER'), "
+                                   "pg_has_role('dws_admin', 'MEMBER'), rolcreaterole FROM pg_roles "
+                                   "WHERE rolname = session_user").fetchone()
+    assert row == ("cy", True, False, False)
+    with pytest.raises(InputError, match="^--user: the office server already has a database role named 'cy'"):
+        enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "cy", "auditor", "another")
+    with pytest.raises(InputError, match=r"^--role: no office role 'boss' \(one of preparer, approver"):
+        enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "dee", "boss", "x")
+    for bad in ("Dee", "dws_clerk", "pg_dee", "a" * 70):        # dws_: the office's own role names
+        with pytest.raises(InputError, match="^--user: a login name is a lower-case letter"):
+            enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, bad, "preparer", "x")
+    slots = office.server.psql("SELECT login FROM dws.office_keyslots ORDER BY login", dbname="office").stdout
+    assert slots.split() == ["ada", "cy", "pat"]
+
+
+def test_the_server_refuses_enrolment_to_anyone_but_an_admin(office: Office, admin_profile: Path) -> None:
+    with pytest.raises(PermissionDenied, match="^only an office admin may enrol a user$"):
+        enrol_user(admin_profile, PAT, PAT_PASSPHRASE, "mallory", "admin", "x")
+    with pytest.raises(PermissionDenied, match="^only an office admin may enrol a desktop$"):
+        enrol_desktop(admin_profile, PAT, PAT_PASSPHRASE, "desk-9", admin_profile.parent / "x")
+    assert office.server.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'").stdout.strip() == "0"
+    assert not (admin_profile.parent / "x").exists()
+
+
+# --- the command's wiring, in a throwaway `office` group ------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="dws")
+    cli_main._global_options(top, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    cli_main._global_options(common, suppress=True)
+    sub = top.add_subparsers(dest="command", required=True)
+    office = sub.add_parser("office", parents=[common])
+    register_enrol(office.add_subparsers(dest="office_command", required=True), common)
+    return top
+
+
+def test_the_enrol_command_parses_as_interchange_says() -> None:
+    args = parser().parse_args(["--user", "ada", "office", "enrol", "--profile", "o.json", "--desktop", "d1",
+                                "-o", "out"])
+    assert (args.user, args.profile, args.desktop, args.output, args.enrol_user) == (
+        "ada", Path("o.json"), "d1", Path("out"), None)
+    args = parser().parse_args(["office", "enrol", "--profile", "o.json", "--user", "pat", "--role", "approver"])
+    assert (args.user, args.enrol_user, args.role, args.desktop) == (None, "pat", "approver", None)
+    for wrong in (["office", "enrol", "--profile", "o.json", "--user", "p", "--desktop", "d"],
+                  ["office", "enrol", "--profile", "o.json", "--user", "p", "--role", "boss"],
+                  ["office", "enrol", "--desktop", "d", "-o", "x"]):
+        with pytest.raises(SystemExit) as caught:
+            parser().parse_args(wrong)
+        assert caught.value.code == 2
+
+
+def test_the_enrol_command_runs(admin_profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DWS_PASSPHRASE", ADMIN_PASSPHRASE)
+    monkeypatch.setenv("DWS_NEW_PASSPHRASE", "eve's passphrase")
+    monkeypatch.delenv("DWS_USER", raising=False)
+    args = parser().parse_args(["--user", ADMIN, "office", "enrol", "--profile", str(admin_profile), "--user", "eve",
+                                "--role", "auditor"])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out == "Enrolled 'eve' as auditor of the office\n"
+    out = tmp_path / "eve-desk"
+    args = parser().parse_args(["--user", ADMIN, "--json", "office", "enrol", "--profile", str(admin_profile),
+                                "--desktop", "eve-desk", "-o", str(out)])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == ["desktop.pem", "desktop.key", "office-ca.pem",
+                                                            "office.json"]
+    with open_office(load(out / "office.json"), "eve", "eve's passphrase") as session:
+        assert session.conn.execute("SELECT pg_has_role('dws_auditor', 'MEMBER')").fetchone() == (True,)
+    args = parser().parse_args(["office", "enrol", "--profile", str(admin_profile), "--desktop", "x"])
+    with pytest.raises(Exception, match="takes -o DIR"):
+        args.func(args)

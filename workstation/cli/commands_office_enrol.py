@@ -1,0 +1,83 @@
+"""`dws office enrol` (INTERCHANGE.md): register_enrol adds it to the `office` group's subparsers.
+
+    dws --user ADMIN office enrol --profile FILE --desktop NAME -o DIR
+    dws --user ADMIN office enrol --profile FILE --user NAME --role ROLE
+
+The acting admin is the global `--user` (before `office`) or $DWS_USER, unlocked with their passphrase from its
+usual sources; `--user` after `enrol` names the user enrolled, whose passphrase comes from a prompt,
+`--new-passphrase-file FILE` or $DWS_NEW_PASSPHRASE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+from pathlib import Path
+
+from ..errors import UsageError
+from ..service import office_enrol
+from . import common
+
+
+def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                   parent: argparse.ArgumentParser) -> None:
+    p = office_sub.add_parser(
+        "enrol", parents=[_without_user(parent)],
+        help="(admin) issue a desktop's TLS certificate from the office CA into a folder, or enrol a user with an "
+             "office role (database login and keyslot)")
+    p.add_argument("--profile", required=True, type=Path, metavar="FILE", help="the admin's office profile")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--desktop", metavar="NAME", help="the desktop to enrol (its certificate's name)")
+    what.add_argument("--user", dest="enrol_user", metavar="NAME",
+                      help="the user to enrol (the acting admin is the global --user, before 'office', or "
+                           "$DWS_USER)")
+    p.add_argument("-o", "--output", type=Path, metavar="DIR", help="with --desktop: the new desktop's folder")
+    p.add_argument("--role", choices=office_enrol.ROLES, help="with --user: the user's office role")
+    p.add_argument("--new-passphrase-file", metavar="FILE", help="with --user: the new user's passphrase "
+                   "(else $DWS_NEW_PASSPHRASE, else a prompt)")
+    p.set_defaults(func=cmd_enrol)
+
+
+def _without_user(parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The global options but --user, which `enrol` spends on the user it enrols. Copies of the actions: the
+    parent's own are shared by every subcommand and must not change."""
+    options = argparse.ArgumentParser(add_help=False)
+    for action in parent._actions:
+        if action.option_strings and "--user" not in action.option_strings and "-h" not in action.option_strings:
+            options._add_action(copy.copy(action))
+    return options
+
+
+def _admin(args: argparse.Namespace) -> str:
+    name = args.user or os.environ.get("DWS_USER")
+    if not name:
+        raise UsageError("no admin: give the global --user NAME (before 'office') or set DWS_USER")
+    return str(name)
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    if args.desktop is not None:
+        if args.output is None or args.role is not None:
+            raise UsageError("dws office enrol --desktop NAME takes -o DIR (and no --role)")
+    elif args.role is None or args.output is not None:
+        raise UsageError("dws office enrol --user NAME takes --role ROLE (and no -o)")
+    admin = _admin(args)
+    secret = common.passphrase(args)
+    if args.desktop is not None:
+        done = office_enrol.enrol_desktop(args.profile, admin, secret, args.desktop, args.output)
+        if args.json:
+            common.emit_json({"desktop": done.desktop, "folder": str(done.folder), "profile": str(done.profile),
+                              "files": list(done.files)})
+        else:
+            print(f"Enrolled desktop {done.desktop!r}: {', '.join(done.files)} in {done.folder} "
+                  f"(its profile: {done.profile})")
+        return 0
+    new = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
+                             prompt=f"New passphrase for {args.enrol_user}: ", what="new passphrase", confirm=True)
+    office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, args.role, new)
+    if args.json:
+        common.emit_json({"user": args.enrol_user, "role": args.role})
+    else:
+        print(f"Enrolled {args.enrol_user!r} as {args.role} of the office")
+    return 0
