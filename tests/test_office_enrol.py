@@ -10,8 +10,10 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
+from pgserver import free_port
 
 from workstation.cli import main as cli_main
 from workstation.cli.commands_office_enrol import register_enrol
@@ -59,21 +61,21 @@ def test_an_admin_enrols_a_user_who_then_unlocks(office: Office, admin_profile: 
                                    "pg_has_role('dws_admin', 'MEMBER'), rolcreaterole FROM pg_roles "
                                    "WHERE rolname = session_user").fetchone()
     assert row == ("cy", True, False, False)
-    with pytest.raises(InputError, match="^--user: the office server already has a database role named 'cy'"):
+    with pytest.raises(InputError, match=r"^--user: the office server already has a database role named 'cy'"):
         enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "cy", "auditor", "another")
     with pytest.raises(InputError, match=r"^--role: no office role 'boss' \(one of preparer, approver"):
         enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "dee", "boss", "x")
     for bad in ("Dee", "dws_clerk", "pg_dee", "a" * 70):        # dws_: the office's own role names
-        with pytest.raises(InputError, match="^--user: a login name is a lower-case letter"):
+        with pytest.raises(InputError, match=r"^--user: a login name is a lower-case letter"):
             enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, bad, "preparer", "x")
     slots = office.server.psql("SELECT login FROM dws.office_keyslots ORDER BY login", dbname="office").stdout
     assert slots.split() == ["ada", "cy", "pat"]
 
 
 def test_the_server_refuses_enrolment_to_anyone_but_an_admin(office: Office, admin_profile: Path) -> None:
-    with pytest.raises(PermissionDenied, match="^only an office admin may enrol a user$"):
+    with pytest.raises(PermissionDenied, match=r"^only an office admin may enrol a user$"):
         enrol_user(admin_profile, PAT, PAT_PASSPHRASE, "mallory", "admin", "x")
-    with pytest.raises(PermissionDenied, match="^only an office admin may enrol a desktop$"):
+    with pytest.raises(PermissionDenied, match=r"^only an office admin may enrol a desktop$"):
         enrol_desktop(admin_profile, PAT, PAT_PASSPHRASE, "desk-9", admin_profile.parent / "x")
     assert office.server.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'").stdout.strip() == "0"
     assert not (admin_profile.parent / "x").exists()
@@ -127,3 +129,37 @@ def test_the_enrol_command_runs(admin_profile: Path, tmp_path: Path, monkeypatch
     args = parser().parse_args(["office", "enrol", "--profile", str(admin_profile), "--desktop", "x"])
     with pytest.raises(Exception, match="takes -o DIR"):
         args.func(args)
+
+
+def test_an_admin_cannot_make_themselves_more_than_an_admin(office: Office, admin_profile: Path) -> None:
+    """Enrolment runs in the enroller's function: the admin's own login has no CREATEROLE, so cannot join the
+    owner role (which could disable the log's triggers) nor set another user's password."""
+    with open_office(load(admin_profile), ADMIN, ADMIN_PASSPHRASE) as session:
+        for statement in ("GRANT dws_owner TO ada", "ALTER ROLE pat PASSWORD 'known'", "CREATE ROLE eve2 LOGIN",
+                          "SET ROLE dws_enroller"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), session.conn.transaction():
+                session.conn.execute(statement)
+
+
+def test_a_refusal_reaches_the_officer_as_one_line(office: Office, admin_profile: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the CLI's one error path (main.py), with the throwaway parser in place of the real one."""
+    closed = free_port()
+    gone = office.desktop(tmp_path / "gone").path
+    gone.write_text(gone.read_text().replace(f": {office.server.port},", f": {closed},"))
+    monkeypatch.setattr(cli_main, "build_parser", parser)
+    monkeypatch.setenv("DWS_PASSPHRASE", ADMIN_PASSPHRASE)
+    monkeypatch.setenv("DWS_NEW_PASSPHRASE", "x")
+    code = cli_main.main(["--user", ADMIN, "office", "enrol", "--profile", str(gone), "--user", "fay", "--role",
+                          "preparer"])
+    assert (code, capsys.readouterr().err) == (1, (
+        f"dws: office server unreachable: 127.0.0.1:{closed} (check that the server is running and that this "
+        "desktop is on the office network; 'host' and 'port' are in office.json), then try again\n"))
+    code = cli_main.main(["--user", ADMIN, "office", "enrol", "--profile", str(admin_profile), "--user", "fay",
+                          "--role", "preparer"])
+    assert (code, capsys.readouterr().err) == (0, "")
+    monkeypatch.setenv("DWS_PASSPHRASE", "not ada's")
+    code = cli_main.main(["--user", ADMIN, "office", "enrol", "--profile", str(admin_profile), "--user", "gus",
+                          "--role", "preparer"])
+    assert (code, capsys.readouterr().err) == (1, "dws: unknown user or wrong passphrase for 'ada'\n")

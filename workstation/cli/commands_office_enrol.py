@@ -57,15 +57,17 @@ def _admin(args: argparse.Namespace) -> str:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    if args.desktop is not None:
-        if args.output is None or args.role is not None:
-            raise UsageError("dws office enrol --desktop NAME takes -o DIR (and no --role)")
-    elif args.role is None or args.output is not None:
+    desktop: str | None = args.desktop
+    out: Path | None = args.output
+    role: str | None = args.role
+    if desktop is not None and (out is None or role is not None):
+        raise UsageError("dws office enrol --desktop NAME takes -o DIR (and no --role)")
+    if desktop is None and (role is None or out is not None):
         raise UsageError("dws office enrol --user NAME takes --role ROLE (and no -o)")
     admin = _admin(args)
     secret = common.passphrase(args)
-    if args.desktop is not None:
-        done = office_enrol.enrol_desktop(args.profile, admin, secret, args.desktop, args.output)
+    if desktop is not None and out is not None:
+        done = office_enrol.enrol_desktop(args.profile, admin, secret, desktop, out)
         if args.json:
             common.emit_json({"desktop": done.desktop, "folder": str(done.folder), "profile": str(done.profile),
                               "files": list(done.files)})
@@ -73,11 +75,12 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             print(f"Enrolled desktop {done.desktop!r}: {', '.join(done.files)} in {done.folder} "
                   f"(its profile: {done.profile})")
         return 0
+    assert role is not None
     new = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
                              prompt=f"New passphrase for {args.enrol_user}: ", what="new passphrase", confirm=True)
-    office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, args.role, new)
+    office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, role, new)
     if args.json:
-        common.emit_json({"user": args.enrol_user, "role": args.role})
+        common.emit_json({"user": args.enrol_user, "role": role})
     else:
-        print(f"Enrolled {args.enrol_user!r} as {args.role} of the office")
+        print(f"Enrolled {args.enrol_user!r} as {role} of the office")
     return 0
