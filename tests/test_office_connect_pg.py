@@ -119,6 +119,11 @@ def test_the_desktops_own_files_are_named_when_wrong(office: Office, tmp_path: P
     os.rename(profile.cert, tmp_path / "moved.pem")
     assert str(refused(connect, profile, PAT, "x")) == (
         f"the desktop certificate {profile.cert}: it is missing. Correct 'cert' in office.json, or {ENROL_AGAIN}")
+    profile.cert.mkdir()
+    assert str(refused(connect, profile, PAT, "x")) == (
+        f"the desktop certificate {profile.cert}: it cannot be read (Is a directory). Correct 'cert' in "
+        f"office.json, or {ENROL_AGAIN}")
+    profile.cert.rmdir()
     os.rename(tmp_path / "moved.pem", profile.cert)
     profile.key.write_bytes(b"not a key")                       # type: ignore[union-attr]
     assert str(refused(connect, profile, PAT, "x")) == (
@@ -187,3 +192,22 @@ def test_a_revoked_desktop_is_refused(office: Office, tmp_path: Path) -> None:
     assert str(error) == (f"the office server refused this desktop: its certificate {revoked.cert} has been revoked. "
                           f"{ENROL_AGAIN}")
     open_office(kept, PAT, PAT_PASSPHRASE).close()
+
+
+def test_a_new_passphrase_keeps_the_database_login(office: Office, tmp_path: Path) -> None:
+    profile = office.desktop(tmp_path / "desk")
+    office.enrol("quinn", "approver", "quinn's first passphrase")
+    verifier = "SELECT rolpassword FROM pg_authid WHERE rolname = 'quinn'"
+    before = office.server.psql(verifier).stdout
+    with open_office(profile, "quinn", "quinn's first passphrase") as session:
+        for statement in ("UPDATE dws.office_keyslots SET wrapped = ''", "SELECT * FROM dws.office_keyslots"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), session.conn.transaction():
+                session.conn.execute(statement)        # only through dws.office_rewrap, and only quinn's own
+        session.change_passphrase("quinn's second passphrase")
+    with pytest.raises(AuthError, match="wrong passphrase for 'quinn'"):
+        open_office(profile, "quinn", "quinn's first passphrase")
+    with open_office(profile, "quinn", "quinn's second passphrase") as session:
+        assert session.conn.execute("SELECT session_user").fetchone() == ("quinn",)
+    assert office.server.psql(verifier).stdout == before
+    slots = "SELECT login, enrolled_by FROM dws.office_keyslots WHERE login IN ('pat', 'quinn') ORDER BY login"
+    assert office.server.psql(slots, dbname="office").stdout.split() == ["pat|postgres", "quinn|postgres"]

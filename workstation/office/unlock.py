@@ -31,6 +31,17 @@ class OfficeSession:
     conn: Connection = field(repr=False)
     keys: OfficeKeys = field(repr=False)
     office_key: bytes = field(repr=False)
+    user_secret: bytes = field(repr=False)
+
+    def change_passphrase(self, new_passphrase: str, mode: Mode = DEFAULT_MODE) -> None:
+        """Re-wrap this user's keyslot under `new_passphrase`: the same user secret inside, so the database
+        password and the server's verifier stay as they are. The old passphrase opens nothing after."""
+        if not new_passphrase:
+            raise AuthError("a passphrase may not be empty")
+        slot, _opened = credential.new_slot(self.login, new_passphrase, self.office_key,
+                                            credential.slot_kdf(mode), self.user_secret)
+        with self.conn.transaction():
+            keyslots.rewrap(self.conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
 
     def close(self) -> None:
         self.conn.close()
@@ -78,7 +89,8 @@ def open_office(profile: OfficeProfile, login: str, passphrase: str, *, roles: O
         raise OfficeError(f"the office server refused {login!r} although the passphrase is right: the user's "
                           "database login was changed or removed on the server. Ask the office administrator to "
                           "enrol the user again", reason="credential") from None
-    return OfficeSession(profile, login, conn, OfficeKeys.derive(opened.office_key), opened.office_key)
+    return OfficeSession(profile, login, conn, OfficeKeys.derive(opened.office_key), opened.office_key,
+                         opened.user_secret)
 
 
 def server_rules(dbname: str, roles: OfficeRoles, address: str = "all") -> tuple[str, str]:

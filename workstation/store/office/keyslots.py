@@ -6,6 +6,8 @@ says what a slot holds and why).
   login role the server admits by a desktop certificate alone, `cert` in pg_hba.conf, and which has no
   password) may only call `dws.office_keyslot(login)`, which returns that one user's slot: it cannot list
   the users.
+- `dws.office_rewrap(...)`: a user replaces their own slot (a new passphrase; the same user secret, so the
+  same database password): the row of `session_user`, nobody else's.
 - `dws.office_enrol(...)`: creates a user's login role, a member of its office role's group, with the SCRAM
   verifier the desktop computed, and stores its keyslot. It runs as `<prefix>_enroller` (NOLOGIN,
   CREATEROLE), so an admin needs no CREATEROLE of their own: on PostgreSQL 15 that attribute would let them
@@ -47,6 +49,19 @@ CREATE FUNCTION dws.office_keyslot(wanted name)
 RETURNS TABLE (kdf text, salt bytea, nonce bytea, wrapped bytea)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT k.kdf, k.salt, k.nonce, k.wrapped FROM dws.office_keyslots k WHERE k.login = wanted $$"""
+
+_REWRAP = """
+CREATE FUNCTION dws.office_rewrap(kdf text, salt bytea, nonce bytea, wrapped bytea)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE dws.office_keyslots k SET kdf = office_rewrap.kdf, salt = office_rewrap.salt,
+        nonce = office_rewrap.nonce, wrapped = office_rewrap.wrapped WHERE k.login = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no keyslot for this login' USING ERRCODE = 'no_data_found';
+    END IF;
+END
+$$"""
 
 _ENROL = """
 CREATE FUNCTION dws.office_enrol(login text, office_role text, verifier text, kdf text, salt bytea, nonce bytea,
@@ -96,9 +111,13 @@ def create(conn: Connection, roles: OfficeRoles) -> None:
     for table in _TABLES:
         conn.execute(sql.SQL(table).format(roles=quoted))
     conn.execute(_READ_SLOT)
+    conn.execute(_REWRAP)               # a user's own slot, under a new passphrase (session_user's row only)
     conn.execute("REVOKE ALL ON dws.office_keyslots, dws.office_ca FROM PUBLIC")
     conn.execute("REVOKE ALL ON FUNCTION dws.office_keyslot(name) FROM PUBLIC")
     conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_keyslot(name) TO {}").format(ident(desk)))
+    conn.execute("REVOKE ALL ON FUNCTION dws.office_rewrap(text, bytea, bytea, bytea) FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_rewrap(text, bytea, bytea, bytea) TO {}").format(
+        sql.SQL(", ").join(map(ident, roles.groups()))))
     admin = ident(roles.group("admin"))
     conn.execute(sql.SQL("GRANT SELECT ON dws.office_keyslots, dws.office_ca TO {}").format(admin))
     conn.execute(sql.SQL("GRANT INSERT ON dws.office_keyslots TO {}").format(ident(enroller)))
@@ -141,6 +160,11 @@ def enrol(conn: Connection, login: str, role: OfficeRole, verifier: str, kdf_jso
     """Create the user's login role and store the keyslot (as an admin, or a superuser at init)."""
     conn.execute("SELECT dws.office_enrol(%s, %s, %s, %s, %s, %s, %s)",
                  (login, role, verifier, kdf_json, salt, nonce, wrapped))
+
+
+def rewrap(conn: Connection, kdf_json: str, salt: bytes, nonce: bytes, wrapped: bytes) -> None:
+    """Replace the connected user's own keyslot (a passphrase change); nobody else's."""
+    conn.execute("SELECT dws.office_rewrap(%s, %s, %s, %s)", (kdf_json, salt, nonce, wrapped))
 
 
 def user_exists(conn: Connection, login: str) -> bool:
