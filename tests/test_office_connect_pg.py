@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from cryptography import x509
 from officehelp import ADMIN, ADMIN_PASSPHRASE, NOW, Office, new_ca
-from pgserver import free_port
+from pgserver import Tls, free_port, start
 
 from workstation.errors import AuthError, DwsError, OfficeError
 from workstation.keys import ca
@@ -148,9 +148,9 @@ def test_what_the_server_refuses_is_said_plainly(office: Office, tmp_path: Path)
     other = office.desktop(tmp_path / "other", authority=OTHER_CA)
     (tmp_path / "other" / "office-ca.pem").write_bytes(ca.pem(OTHER_CA[1]))
     assert str(refused(connect, load(other.path), PAT, "x")) == (
-        f"the office server at {where} presented a certificate that the office CA in {other.ca} did not issue: it "
-        "may not be your office's server. Check 'host' and 'ca' in office.json with the office administrator; "
-        "nothing was sent")
+        f"the office server at {where} presented a certificate that the office CA in {other.ca} does not vouch for "
+        "(another CA's, expired, or not yet valid): it may not be your office's server. Check 'host' and 'ca' in "
+        "office.json with the office administrator; nothing was sent")
     renamed = office.desktop(tmp_path / "renamed")
     doc = renamed.path.read_text().replace('"127.0.0.1"', '"localhost"')
     renamed.path.write_text(doc)
@@ -211,3 +211,18 @@ def test_a_new_passphrase_keeps_the_database_login(office: Office, tmp_path: Pat
     assert office.server.psql(verifier).stdout == before
     slots = "SELECT login, enrolled_by FROM dws.office_keyslots WHERE login IN ('pat', 'quinn') ORDER BY login"
     assert office.server.psql(slots, dbname="office").stdout.split() == ["pat|postgres", "quinn|postgres"]
+
+
+def test_a_server_whose_certificate_has_expired_is_refused(office: Office, tmp_path: Path) -> None:
+    key, cert = tls.issue_server(office.ca_key, office.ca_cert, "127.0.0.1", NOW.replace(year=NOW.year - 3))
+    stale = start(Tls(ca.pem(office.ca_cert), cert, key))
+    try:
+        profile = office.desktop(tmp_path / "desk")
+        profile.path.write_text(profile.path.read_text().replace(f": {office.server.port},", f": {stale.port},"))
+        assert str(refused(connect, load(profile.path), PAT, "x")) == (
+            f"the office server at 127.0.0.1:{stale.port} presented a certificate that the office CA in "
+            f"{profile.ca} does not vouch for (another CA's, expired, or not yet valid): it may not be your "
+            "office's server. Check 'host' and 'ca' in office.json with the office administrator; nothing was "
+            "sent")
+    finally:
+        stale.stop()

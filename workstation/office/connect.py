@@ -121,9 +121,9 @@ _SERVER_SAID: tuple[tuple[tuple[str, ...], str, str], ...] = (
      "the office server at {where} presented a certificate for another name than {host!r}: check 'host' in "
      "{profile} (it must be the name in the server's certificate); nothing was sent"),
     (("certificate verify failed", "self-signed certificate", "unable to get local issuer"), "server",
-     "the office server at {where} presented a certificate that the office CA in {ca} did not issue: it may not "
-     "be your office's server. Check 'host' and 'ca' in {profile} with the office administrator; nothing was "
-     "sent"),
+     "the office server at {where} presented a certificate that the office CA in {ca} does not vouch for (another "
+     "CA's, expired, or not yet valid): it may not be your office's server. Check 'host' and 'ca' in {profile} "
+     "with the office administrator; nothing was sent"),
     (("password authentication failed", "scram", "no password supplied"), "credential",
      "the office server refused the database credential of {user}"),
     (("no pg_hba.conf entry",), "server",

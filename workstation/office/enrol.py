@@ -113,6 +113,9 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
             verifier = keyslots.scram_verifier(conn, login, opened.password)
             keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
                            slot.wrapped)
+    except psycopg.errors.DuplicateObject:          # made between the check and the enrolment
+        raise InputError(f"the office server already has a database role named {login!r}; choose another name",
+                         source="--user") from None
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("only an office admin may enrol a user") from None
     except psycopg.errors.InvalidName:
