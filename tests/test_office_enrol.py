@@ -12,15 +12,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography import x509
 from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
 from pgserver import free_port
 
 from workstation.cli import main as cli_main
 from workstation.cli.commands_office_enrol import register_enrol
-from workstation.errors import InputError, PermissionDenied
+from workstation.errors import InputError, OfficeError, PermissionDenied
 from workstation.office.profile import load
 from workstation.office.unlock import open_office
 from workstation.service.office_enrol import enrol_desktop, enrol_user
+from workstation.store.auditlog import entry_hash
+from workstation.store.office import log as office_log
+from workstation.store.office.log import GENESIS
 
 PAT, PAT_PASSPHRASE = "pat", "pat's office passphrase"
 
@@ -163,3 +167,34 @@ def test_a_refusal_reaches_the_officer_as_one_line(office: Office, admin_profile
     code = cli_main.main(["--user", ADMIN, "office", "enrol", "--profile", str(admin_profile), "--user", "gus",
                           "--role", "preparer"])
     assert (code, capsys.readouterr().err) == (1, "dws: unknown user or wrong passphrase for 'ada'\n")
+
+
+def test_enrolments_are_in_the_office_log(office: Office, admin_profile: Path, tmp_path: Path) -> None:
+    enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, "hal", "approver", "hal's passphrase")
+    enrol_desktop(admin_profile, ADMIN, ADMIN_PASSPHRASE, "desk-hal", tmp_path / "hal-desk")
+    with office.superuser() as conn:
+        rows = office_log.entries(conn)
+    last = GENESIS
+    for seq, ts, user, event, obj, detail, prev, hash_, _by in rows:
+        assert prev == last and hash_ == entry_hash(last, seq, ts, user, event, obj, detail)   # type: ignore[arg-type]
+        last = str(hash_)
+    desk_row = rows[-1]
+    assert rows[-2][2:6] == ("ada", "office-user-enrolled", "hal", '{"role":"approver"}') and rows[-2][8] == "ada"
+    serial = format(x509.load_pem_x509_certificate((tmp_path / "hal-desk" / "desktop.pem").read_bytes())
+                    .serial_number, "x")
+    assert desk_row[2:5] == ("ada", "office-desktop-enrolled", "desk-hal")
+    assert json.loads(str(desk_row[5]))["serial"] == serial and desk_row[8] == "ada"
+    assert not any(secret in str(rows) for secret in ("hal's passphrase", ADMIN_PASSPHRASE))
+
+
+def test_an_enrolment_the_log_refuses_leaves_nothing(office: Office, admin_profile: Path, tmp_path: Path) -> None:
+    office.server.psql("REVOKE INSERT ON dws.office_log FROM dws_admin", dbname="office", check=True)
+    try:
+        for call, args in ((enrol_desktop, ("desk-x", tmp_path / "x-desk")), (enrol_user, ("ivy", "counsel", "pw"))):
+            with pytest.raises(OfficeError, match=r"^the office log refused the entry for this office-\w+-enrolled "
+                               r"\(SQLSTATE 42501\): nothing was enrolled"):
+                call(admin_profile, ADMIN, ADMIN_PASSPHRASE, *args)     # type: ignore[operator]
+    finally:
+        office.server.psql("GRANT INSERT ON dws.office_log TO dws_admin", dbname="office", check=True)
+    assert not (tmp_path / "x-desk").exists()
+    assert office.server.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'ivy'").stdout.strip() == "0"

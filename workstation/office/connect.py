@@ -92,14 +92,16 @@ def check_desktop(profile: OfficeProfile, at: datetime | None = None) -> None:
 def connect(profile: OfficeProfile, user: str, password: str | None, *,
             timeout: int = DEFAULT_TIMEOUT) -> Connection:
     """A connection as `user` (verify-full, this desktop's certificate); OfficeError when refused. No password
-    for a role the server admits by certificate alone (the keyslot reader)."""
+    for a role the server admits by certificate alone (the keyslot reader). In autocommit: a change is made in
+    an explicit `conn.transaction()` block, which commits at its end (never a transaction left open by a read,
+    which closing the connection would roll back with what followed it)."""
     check_desktop(profile)
     params: dict[str, str] = {**profile.connection_params(user), "connect_timeout": str(timeout),
                               "application_name": "dws"}
     if password is not None:
         params["password"] = password
     try:
-        return psycopg.connect(make_conninfo(**params))
+        return psycopg.connect(make_conninfo(**params), autocommit=True)
     except psycopg.Error as exc:
         raise explain(exc, profile, user) from None
 

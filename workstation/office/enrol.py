@@ -14,13 +14,18 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from cryptography import x509
 
+from ..canonical import canonical_json, utc_now
 from ..crypto import DEFAULT_MODE, Mode
 from ..errors import InputError, OfficeError, PermissionDenied, os_error
 from ..keys import ca
+from ..store.auditlog import entry_hash
 from ..store.office import keyslots
+from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES, OfficeRole
 from . import credential, tls
 from .connect import Connection, explain
@@ -72,6 +77,25 @@ def write_desktop(out: Path, profile: OfficeProfile, ca_private: bytes, ca_certi
     return load(out / "office.json").path
 
 
+def log_event(conn: Connection, user: str, event: str, obj: str | None, detail: dict[str, Any]) -> int:
+    """Append an entry to the office log in the caller's transaction (the change and its entry land together):
+    ids, names and codes, never a secret. Its seq."""
+    try:
+        office_log.lock(conn)
+        last_seq, last_hash = office_log.head(conn)
+        seq, ts = last_seq + 1, utc_now()
+        detail_json = canonical_json(detail).decode("utf-8")
+        office_log.append(conn, seq, ts, user, event, obj, detail_json, last_hash,
+                          entry_hash(last_hash, seq, ts, user, event, obj, detail_json))
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error as exc:
+        state = f" (SQLSTATE {exc.sqlstate})" if exc.sqlstate else ""
+        raise OfficeError(f"the office log refused the entry for this {event}{state}: nothing was enrolled; ask "
+                          "the office administrator to check the office's grants") from None
+    return seq
+
+
 def store_ca(conn: Connection, keys: OfficeKeys, ca_private: bytes, ca_certificate: bytes) -> None:
     """Keep the office CA on the server, its private key sealed under the office key (at `office init`)."""
     keyslots.put_ca(conn, ca_certificate, keys.seal(CA_TABLE, 1, ca_private))
@@ -94,9 +118,10 @@ def office_ca(conn: Connection, keys: OfficeKeys) -> tuple[bytes, bytes]:
 
 
 def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, login: str, role: str,
-               passphrase: str, mode: Mode = DEFAULT_MODE) -> None:
+               passphrase: str, mode: Mode = DEFAULT_MODE, *, by: str | None = None) -> None:
     """Create `login`'s database login role in `role`'s group, with the SCRAM verifier of the password its new
-    keyslot gives, and store that keyslot (one transaction). As an office admin, or a superuser at init."""
+    keyslot gives, and store that keyslot (one transaction). As an office admin, who is `by` (the office log
+    records it), or a superuser at init (`by` None: `office init` logs the office's making itself)."""
     if role not in OFFICE_ROLES:
         raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
     if not passphrase:
@@ -113,6 +138,8 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
             verifier = keyslots.scram_verifier(conn, login, opened.password)
             keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
                            slot.wrapped)
+            if by is not None:
+                log_event(conn, by, "office-user-enrolled", login, {"role": office_role})
     except psycopg.errors.DuplicateObject:          # made between the check and the enrolment
         raise InputError(f"the office server already has a database role named {login!r}; choose another name",
                          source="--user") from None
@@ -122,3 +149,20 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
         raise InputError(BAD_LOGIN, source="--user") from None
     except psycopg.OperationalError as exc:
         raise explain(exc, profile, login) from None
+
+
+def certificate_detail(path: Path) -> dict[str, Any]:
+    """What the office log says of a desktop's certificate: its serial and validity (nothing secret)."""
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    not_before, not_after = ca.validity(cert)
+    return {"serial": format(cert.serial_number, "x"), "not_before": not_before.isoformat(),
+            "not_after": not_after.isoformat()}
+
+
+def remove_desktop(out: Path) -> None:
+    """Take back what write_desktop wrote (its four files; the folder too when that leaves it empty)."""
+    for name in DESKTOP_FILES:
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
+    with contextlib.suppress(OSError):
+        out.rmdir()

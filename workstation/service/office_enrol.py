@@ -32,7 +32,14 @@ def enrol_desktop(profile_file: Path, admin: str, passphrase: str, desktop: str,
     profile = load(profile_file)
     with open_office(profile, admin, passphrase) as session:
         ca_private, ca_certificate = enrol.office_ca(session.conn, session.keys)
-    written = enrol.write_desktop(out, profile, ca_private, ca_certificate, desktop, clocks.current().now())
+        written = enrol.write_desktop(out, profile, ca_private, ca_certificate, desktop, clocks.current().now())
+        try:
+            with session.conn.transaction():
+                enrol.log_event(session.conn, admin, "office-desktop-enrolled", desktop,
+                                enrol.certificate_detail(out / "desktop.pem"))
+        except BaseException:
+            enrol.remove_desktop(out)       # not logged, not enrolled: its key goes, and the certificate with it
+            raise
     return EnrolledDesktop(desktop, out, written, enrol.DESKTOP_FILES)
 
 
@@ -41,7 +48,7 @@ def enrol_user(profile_file: Path, admin: str, passphrase: str, login: str, role
     """Enrol `login` with an office role: their database login role and keyslot, opened by `new_passphrase`."""
     profile = load(profile_file)
     with open_office(profile, admin, passphrase, mode=mode) as session:
-        enrol.enrol_user(session.conn, profile, session.office_key, login, role, new_passphrase, mode)
+        enrol.enrol_user(session.conn, profile, session.office_key, login, role, new_passphrase, mode, by=admin)
 
 
 ROLES = OFFICE_ROLES

@@ -114,3 +114,15 @@ def head(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[int, str]:
     seq, last = row
     assert isinstance(seq, int) and isinstance(last, str)
     return seq, last
+
+
+def lock(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Take the log's append lock for the rest of the transaction (the trigger takes it too): an appender that
+    reads the head after this appends right after it, whatever other desktops do meanwhile."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
+
+
+def entries(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """(seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by) of every entry, in order."""
+    return conn.execute("SELECT seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by "
+                        "FROM dws.office_log ORDER BY seq").fetchall()
