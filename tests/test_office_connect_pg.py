@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,3 +228,18 @@ def test_a_server_whose_certificate_has_expired_is_refused(office: Office, tmp_p
             "sent")
     finally:
         stale.stop()
+
+
+def test_a_server_that_never_answers_is_unreachable_after_the_timeout(office: Office, tmp_path: Path) -> None:
+    with socket.socket() as silent:         # accepts the connection (the kernel does), never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        profile = office.desktop(tmp_path / "desk")
+        profile.path.write_text(profile.path.read_text().replace(f": {office.server.port},", f": {port},"))
+        started = time.monotonic()
+        error = refused(lambda: connect(load(profile.path), PAT, "x", timeout=2))
+        assert time.monotonic() - started < 10
+    assert str(error) == (f"office server unreachable: 127.0.0.1:{port} (check that the server is running and that "
+                          "this desktop is on the office network; 'host' and 'port' are in office.json), then try "
+                          "again")
