@@ -123,7 +123,7 @@ VENDORED = {
     re.compile(r"^lib(?:avcodec|avformat|avutil|swresample|swscale)\.so(?:\.(?P<n>\d+(?:\.\d+)*))?$"): "ffmpeg",
 }
 # Libraries linked into an extension module: wheel -> [(path in the wheel, projects)].
-STATIC = {
+STATIC: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "cryptography": [(r"cryptography/hazmat/bindings/_rust\.abi3\.so", ("openssl",))],
     "sqlcipher3": [(r"sqlcipher3/_sqlite3\.[^/]*\.so", ("sqlcipher", "sqlite", "openssl"))],
     "lxml": [(r"lxml/etree\.[^/]*\.so", ("libxml2", "libxslt", "zlib", "libiconv"))],
@@ -236,8 +236,9 @@ def licence_texts(project: Project, wheel: Wheel, common: Path) -> list[tuple[st
 
 
 def licence_section(text: str, heading: str) -> str:
-    """The section under HEADING of a licence file made of sections "----\\n\\nHEADING\\n..." (pillow's)."""
-    for section in re.split(r"^-{4,}\s*$", text, flags=re.M):
+    """The section under HEADING of a licence file made of sections "----\\n\\nHEADING\\n..." (pillow's: a line
+    of exactly four dashes between them; the longer rules are inside a section)."""
+    for section in re.split(r"^----$", text, flags=re.M):
         if section.strip().split("\n", 1)[0].strip() == heading:
             return section.strip() + "\n"
     return ""
