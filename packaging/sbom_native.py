@@ -166,14 +166,14 @@ def find(wheel: Wheel) -> list[Found]:
                 if v := pattern.match(name):
                     found.append(Found(PROJECTS[project], path, z.read(path), (v.group("n") or "").split("."),
                                        "vendored"))
-            for pattern, projects in STATIC.get(wheel.name, []):
-                if re.fullmatch(pattern, path):
+            for module, projects in STATIC.get(wheel.name, []):
+                if re.fullmatch(module, path):
                     data = z.read(path)
                     found += [Found(PROJECTS[p], path, data, [], "static") for p in projects]
     if unknown:
         raise SystemExit(f"sbom: {wheel.path.name} carries native libraries sbom_native.GRAFTED does not know: "
                          + ", ".join(unknown) + " (add each, with its project, licence text and version source)")
-    missing = {p for pattern, projects in STATIC.get(wheel.name, []) for p in projects} - {
+    missing = {p for _module, projects in STATIC.get(wheel.name, []) for p in projects} - {
         f.project.name for f in found if f.kind == "static"}
     if missing:
         raise SystemExit(f"sbom: {wheel.path.name} no longer has the module sbom_native.STATIC names for "
