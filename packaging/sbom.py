@@ -58,8 +58,8 @@ from sbom_sources import (
     read_wheel,
 )
 
-__all__ = ["Component", "Dpkg", "Python", "frozen_modules", "is_elf", "licence_entry", "norm", "os_release_id",
-           "read_wheel", "sha256_file", "spdx"]
+__all__ = ["Component", "Dpkg", "Python", "frozen_modules", "is_elf", "is_lgpl", "licence_entry", "norm",
+           "os_release_id", "read_wheel", "sha256_file", "spdx"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SBOM_NAME = "sbom.cdx.json"
