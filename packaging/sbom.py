@@ -313,6 +313,7 @@ def notices_text(parts: list[Component], subject: str, version: str) -> str:
                 f"Origin: {part.origin}" + (f"; {part.description}" if part.description else "")]
         out += [f"{name.removeprefix('dws:').capitalize()}: {value}" for name, value in part.properties
                 if name in ("dws:replaceable", "dws:source")]
+        out += [f"Version: not recorded: {value}" for name, value in part.properties if name == "dws:version-unknown"]
         for label, text in part.texts:
             body = text.rstrip("\n")
             if body in printed:

@@ -8,6 +8,7 @@ dist/disclosure-workstation, and what keeps the LGPL parts replaceable."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -345,6 +346,16 @@ def test_the_wheelhouse_sbom_lists_the_openssl_inside_cryptography_and_every_gra
 
     if cryptography.__version__ == crypto["version"]:                  # the lock's, as the tests install it
         assert backend.openssl_version_text().startswith(f"OpenSSL {openssl['version']} ")
+    [cipher] = [c for c in document["components"] if c["name"] == "sqlcipher3"]
+    inside = {c["name"]: c.get("version") for c in cipher["components"]}
+    assert set(inside) == {"sqlcipher", "sqlite", "openssl"} and all(inside.values()), inside
+    if importlib.metadata.version("sqlcipher3") == cipher["version"]:       # what `dws crypto report` asks
+        import sqlcipher3
+
+        db = sqlcipher3.connect(":memory:")
+        assert db.execute("PRAGMA cipher_version").fetchone()[0].split()[0] == inside["sqlcipher"]
+        assert db.execute("SELECT sqlite_version()").fetchone()[0] == inside["sqlite"]
+        db.close()
     grafted = 0
     for path in sorted(wheelhouse.glob("*.whl")):
         ref = f"pkg:pypi/{sbom.read_wheel(path).name}@{sbom.read_wheel(path).version}"
