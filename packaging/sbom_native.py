@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +66,7 @@ PROJECTS = {
     "zstd": P("zstd", "BSD-3-Clause OR GPL-2.0-only", ("section:ZSTD",), ("soname:{n[0]}.{n[1]}.{n[2]}",)),
     # psycopg_binary.libs: libpq and what it needs (the wheel's licence is psycopg's own LGPL only)
     "openssl": P("openssl", "Apache-2.0", ("common",), ("bytes:" + OPENSSL_TEXT.decode(), "sbom:openssl")),
-    "postgresql": P("postgresql", "PostgreSQL", ("file:postgresql.txt",),
+    "postgresql": P("postgresql", "PostgreSQL", ("file:postgresql.txt",), ("code:PQlibVersion:postgres",),
                     unversioned="libpq.so.5.{n[1]}: the libpq of PostgreSQL {n[1]}; the file does not record "
                                 "the minor release"),
     "krb5": P("krb5", "LicenseRef-MIT-Kerberos", ("file:krb5.txt",),
@@ -74,8 +76,8 @@ PROJECTS = {
                   (r"bytes:keyutils-(\d+\.\d+(?:\.\d+)?)",),
                   source="https://people.redhat.com/~dhowells/keyutils/keyutils-{v}.tar.bz2"),
     "openldap": P("openldap", "OLDAP-2.8", ("file:openldap.txt",),
-                  unversioned="lib{stem}.so.2.0.{n[2]}: OpenLDAP 2.6's libtool version (2:{n[2]}), the same "
-                              "for every 2.6 release; the file does not record which"),
+                  unversioned="liblber and libldap .so.2.0.{n[2]}: OpenLDAP 2.6's libtool version (2:{n[2]}), "
+                              "the same for every 2.6 release; the files do not record which"),
     "cyrus-sasl": P("cyrus-sasl", "BSD-Attribution-HPND-disclaimer", ("file:cyrus-sasl.txt",),
                     (r"bytes:\x00(2\.1\.\d+)\x00", "sbom:cyrus-sasl-lib")),
     "libxcrypt": P("libxcrypt", "LGPL-2.1-or-later", ("file:libxcrypt.txt", "common"),
@@ -95,7 +97,7 @@ PROJECTS = {
     "libxml2": P("libxml2", "MIT", ("file:libxml2.txt",), (r"bytes:\x00(2)(1\d)(\d\d)\x00",)),
     "libxslt": P("libxslt", "X11", ("file:libxslt.txt",), (r"bytes:\x00(1)(0\d)(\d\d)\x00",)),
     "zlib": P("zlib", "Zlib", ("file:zlib.txt",), (r"bytes: inflate (\d+\.\d+(?:\.\d+)?) Copyright",)),
-    "libiconv": P("libiconv", "LGPL-2.1-or-later", ("common",),
+    "libiconv": P("libiconv", "LGPL-2.1-or-later", ("common",), ("data:_libiconv_version:byte-pair",),
                   unversioned="linked into lxml's extension modules; libiconv's version is a number in its "
                               "code, not a string",
                   source="https://ftp.gnu.org/pub/gnu/libiconv/ (the release lxml's build script names)"),
@@ -104,6 +106,12 @@ PROJECTS = {
     "llhttp": P("llhttp", "MIT", ("wheelfile:licenses/vendor/llhttp/LICENSE",),
                 unversioned="compiled into aiohttp's _http_parser from aiohttp's vendored copy; it records no "
                             "version string"),
+}
+
+# How a version number a library keeps as an integer is written (code: and data: probes).
+NUMBERS: dict[str, Callable[[int], str]] = {
+    "postgres": lambda v: f"{v // 10000}.{v % 10000}",           # PQlibVersion(): 180006 is 18.6
+    "byte-pair": lambda v: f"{v >> 8}.{v & 0xFF}",                # _libiconv_version: 0x0112 is 1.18
 }
 
 # auditwheel's grafted libraries: the soname's stem (lib<stem>-<hash>.so.<n>) -> project; "<stem>.<n0>" first.
@@ -204,6 +212,10 @@ def version_of(project: Project, files: list[Found], sboms: dict[str, str]) -> t
                     groups = [g.decode() for g in m.groups()]
                     version = groups[0] if len(groups) == 1 else ".".join(str(int(g)) for g in groups)
                     return version, f"the version string in {f.path}"
+            elif kind in ("code", "data"):
+                symbol, _, written = arg.partition(":")
+                if (number := elf_constant(f.data, symbol, code=kind == "code")) is not None:
+                    return NUMBERS[written](number), f"{symbol} in {f.path} (read, not run)"
             elif kind == "soname" and len(f.numbers) >= 3:
                 return arg.format(n=f.numbers), f"the soname of {f.path}"
             elif kind == "sbom" and arg.lower() in sboms:
@@ -213,6 +225,31 @@ def version_of(project: Project, files: list[Found], sboms: dict[str, str]) -> t
         return "", project.unversioned.format(n=[*first.numbers, "", "", ""], stem=first.stem)
     raise SystemExit(f"sbom: no version of {project.name} in {', '.join(sorted({f.path for f in files}))}: "
                      "its version string or soname changed; update sbom_native.PROJECTS")
+
+
+def elf_constant(data: bytes, symbol: str, code: bool) -> int | None:
+    """The integer SYMBOL holds in an ELF64 little-endian file, read without running it: a 4-byte constant
+    (data), or what a function returns that only loads a constant (code: x86-64 `mov eax, imm32; ret`, after an
+    optional `endbr64`). None where the file has no such symbol or the function does more."""
+    if data[:6] != b"\x7fELF\x02\x01":
+        return None
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    entsize, count = struct.unpack_from("<HH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * entsize) for i in range(count)]
+    for _name, kind, _flags, _addr, offset, size, link, *_ in sections:
+        if kind != 11:                                           # SHT_DYNSYM: the exported symbols
+            continue
+        strings = sections[link][4]
+        for i in range(size // 24):
+            name, _info, _other, index, value, _size = struct.unpack_from("<IBBHQQ", data, offset + i * 24)
+            if index and index < len(sections) and data[strings + name:data.index(b"\0", strings + name)] == \
+                    symbol.encode():
+                at = value - sections[index][3] + sections[index][4]
+                if not code:
+                    return int(struct.unpack_from("<I", data, at)[0])
+                m = re.match(rb"(?:\xf3\x0f\x1e\xfa)?\xb8(.{4})\xc3", data[at:at + 16], re.S)
+                return int(struct.unpack("<I", m.group(1))[0]) if m else None
+    return None
 
 
 def licence_texts(project: Project, wheel: Wheel, common: Path) -> list[tuple[str, str]]:

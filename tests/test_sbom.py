@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 import sbom  # noqa: E402
+import sbom_native  # noqa: E402
 
 ELF = b"\x7fELF\x02\x01\x01" + b"\0" * 57
 
@@ -106,12 +108,35 @@ def check_cyclonedx(document: dict) -> None:
     assert {d["ref"]: set(d["dependsOn"]) for d in document["dependencies"][1:]} == nested
 
 
-# auditwheel's grafted libraries in the made-up wheel "alpha": versions from the soname (brotli) and from the
-# library's own version string (libpng)
+def elf_with(code: bytes, number: int) -> bytes:
+    """A minimal ELF64 shared object exporting PQlibVersion (a function: CODE) and _libiconv_version (NUMBER)."""
+    names = b"\0PQlibVersion\0_libiconv_version\0"
+    text, rodata, strings = 0x40, 0x50, 0x58
+    symbols = strings + len(names) + (-(strings + len(names)) % 8)
+    headers = symbols + 3 * 24
+    out = bytearray(headers + 6 * 64)
+    out[:0x40] = ELF + b"\0" * (0x40 - len(ELF))
+    struct.pack_into("<Q", out, 0x28, headers)
+    struct.pack_into("<HH", out, 0x3A, 64, 6)
+    out[text:text + len(code)] = code
+    struct.pack_into("<I", out, rodata, number)
+    out[strings:strings + len(names)] = names
+    struct.pack_into("<IBBHQQ", out, symbols + 24, 1, 0x12, 0, 1, 0x1040, len(code))     # in .text
+    struct.pack_into("<IBBHQQ", out, symbols + 48, 14, 0x11, 0, 2, 0x2050, 4)           # in .rodata
+    for i, (kind, addr, offset, size, link) in enumerate([(1, 0x1040, text, 16, 0), (1, 0x2050, rodata, 4, 0),
+                                                          (11, 0, symbols, 72, 4), (3, 0, strings, len(names), 0)]):
+        struct.pack_into("<IIQQQQIIQQ", out, headers + (i + 1) * 64, 0, kind, 0, addr, offset, size, link, 0, 0, 0)
+    return bytes(out)
+
+
+# auditwheel's grafted libraries in the made-up wheel "alpha": versions from the soname (brotli), from the
+# library's own version string (libpng), and from the constant its PQlibVersion() returns (libpq: 18.6)
 PNG = "alpha.libs/libpng16-0a0b0c0d.so.16.58.0"
+PQ = "alpha.libs/libpq-0d0e0f0a.so.5.18"
 ALPHA_LIBS = {"alpha.libs/libbrotlicommon-1a2b3c4d.so.1.2.0": ELF + b"brotli common",
               "alpha.libs/libbrotlidec-5e6f7a8b.so.1.2.0": ELF + b"brotli decoder",
-              PNG: ELF + b"\0libpng version 1.6.58 - 2026\0"}
+              PNG: ELF + b"\0libpng version 1.6.58 - 2026\0",
+              PQ: elf_with(b"\xf3\x0f\x1e\xfa\xb8" + struct.pack("<I", 180006) + b"\xc3", 0)}
 
 
 @pytest.fixture
@@ -221,6 +246,8 @@ def test_the_native_libraries_inside_a_wheel_are_components_with_version_hash_an
     assert (png.name, png.version, png.licence, png.purl) == ("libpng", "1.6.58", "libpng-2.0",
                                                               "pkg:generic/libpng@1.6.58")
     assert (brotli.name, brotli.version, brotli.licence) == ("brotli", "1.2.0", "MIT")
+    assert (alpha[PQ].name, alpha[PQ].version, alpha[PQ].purl) == ("postgresql", "18.6", "pkg:generic/postgresql@18.6")
+    assert "PostgreSQL Global Development Group" in alpha[PQ].texts[0][1]     # packaging/licenses/postgresql.txt
     assert png.texts[0][0] == "LIBPNG: its section of alpha-1.0.dist-info/licenses/LICENSE in the wheel"
     assert png.texts[0][1].startswith("LIBPNG\n\nPNG Reference Library") and "Brotli" not in png.texts[0][1]
     [openssl] = parts["pkg:pypi/cryptography@50.0.2"].children
@@ -234,6 +261,17 @@ def test_the_native_libraries_inside_a_wheel_are_components_with_version_hash_an
     check_notices(document, notices)
     assert notices.count("Copyright (c) the Brotli authors") == 2 + 2    # in alpha's own text, then its section once
     assert f"{sbom.SAME_TEXT} [pkg:pypi/alpha@1.0#alpha.libs/libbrotlicommon-1a2b3c4d.so.1.2.0] above)" in notices
+
+
+def test_a_version_kept_as_a_number_is_read_from_the_elf_file_without_running_it() -> None:
+    returns = b"\xb8" + struct.pack("<I", 150004) + b"\xc3"                 # mov eax, 150004; ret
+    assert sbom_native.elf_constant(elf_with(returns, 0x0112), "PQlibVersion", code=True) == 150004
+    assert sbom_native.elf_constant(elf_with(returns, 0x0112), "_libiconv_version", code=False) == 0x0112
+    assert sbom_native.NUMBERS["byte-pair"](0x0112) == "1.18" and sbom_native.NUMBERS["postgres"](150004) == "15.4"
+    computes = b"\x55\x48\x89\xe5\xb8" + struct.pack("<I", 1) + b"\xc3"    # push rbp first: not a constant
+    assert sbom_native.elf_constant(elf_with(computes, 0), "PQlibVersion", code=True) is None
+    assert sbom_native.elf_constant(elf_with(returns, 0), "PQconnectdb", code=True) is None
+    assert sbom_native.elf_constant(b"not an ELF file at all", "PQlibVersion", code=True) is None
 
 
 def test_a_grafted_library_of_no_known_project_stops_the_build(tree: dict[str, Path]) -> None:
@@ -356,6 +394,13 @@ def test_the_wheelhouse_sbom_lists_the_openssl_inside_cryptography_and_every_gra
         assert db.execute("PRAGMA cipher_version").fetchone()[0].split()[0] == inside["sqlcipher"]
         assert db.execute("SELECT sqlite_version()").fetchone()[0] == inside["sqlite"]
         db.close()
+    [binary] = [c for c in document["components"] if c["name"] == "psycopg-binary"]
+    [libpq] = [c for c in binary["components"] if c["name"] == "postgresql"]
+    assert re.fullmatch(r"\d+\.\d+", libpq["version"])                 # PQlibVersion(), read from the file
+    if importlib.metadata.version("psycopg-binary") == binary["version"]:
+        from psycopg import pq
+
+        assert pq.__impl__ == "binary" and f"{pq.version() // 10000}.{pq.version() % 10000}" == libpq["version"]
     grafted = 0
     for path in sorted(wheelhouse.glob("*.whl")):
         ref = f"pkg:pypi/{sbom.read_wheel(path).name}@{sbom.read_wheel(path).version}"
