@@ -124,6 +124,7 @@ GRAFTED = {
     "krb5": "krb5", "krb5support": "krb5", "com_err.3": "krb5", "com_err.2": "e2fsprogs", "keyutils": "keyutils",
     "lber": "openldap", "ldap": "openldap", "sasl2": "cyrus-sasl", "crypt": "libxcrypt",
 }
+GRAFTED_FOLDER = re.compile(r"[^/]+\.libs|.+/\.libs")            # pillow.libs/; older auditwheel: PIL/.libs/
 GRAFTED_NAME = re.compile(r"^lib(?P<stem>.+?)-[0-9a-f]{8}\.so(?:\.(?P<n>\d+(?:\.\d+)*))?$")
 # Another project's shared libraries inside a package tree, by file name.
 VENDORED = {
@@ -159,7 +160,7 @@ def find(wheel: Wheel) -> list[Found]:
     with zipfile.ZipFile(wheel.path) as z:
         for path in sorted(n for n in z.namelist() if not n.endswith("/")):
             folder, _, name = path.rpartition("/")
-            if folder.endswith(".libs") and "/" not in folder:
+            if GRAFTED_FOLDER.fullmatch(folder):
                 m = GRAFTED_NAME.match(name)
                 numbers = (m.group("n") or "").split(".") if m else []
                 key = next((k for k in (f"{m.group('stem')}.{numbers[0]}", m.group("stem")) if k in GRAFTED),
