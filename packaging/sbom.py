@@ -13,6 +13,11 @@ What the components are, found from the files themselves:
   ``/usr/share/common-licenses`` where the wheel carries none, as PySide6's and shiboken6's do not). In the bundle,
   a wheel counts when one of its files (RECORD) is in the folder or one of its modules is in the frozen archive
   (read from the executable with PyInstaller's own reader).
+- **Native libraries inside wheels** (packaging/sbom_native.py): auditwheel's grafted ``<package>.libs/``
+  files, other projects' shared libraries in a package tree (ICU and FFmpeg beside Qt) and the libraries
+  linked into an extension module (OpenSSL in cryptography, SQLCipher in sqlcipher3, ...): each a component
+  nested inside its wheel's (and in ``dependencies``), with its version, the sha256 of its file and its
+  licence texts.
 - **Native libraries** in the bundle that no wheel brought: each ELF file is traced to its source path on the
   build machine (PyInstaller's COLLECT table of contents, or the same file name in the library folders), then
   to the Debian package owning it (the dpkg database, as ``dpkg -S`` reads it: ``info/*.list`` and ``status``),
@@ -28,19 +33,18 @@ inside cyclonedx-python-lib, no network) before it is written.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import re
 import sys
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import release
 from release import sha256_file  # one file digest for the signed sums, the SBOM and the wheelhouse
+from sbom_model import Component, is_lgpl, licence_entry, spdx, standard_texts
+from sbom_native import native_components
 from sbom_sources import (
     Dpkg,
     Python,
@@ -54,16 +58,16 @@ from sbom_sources import (
     read_wheel,
 )
 
-if TYPE_CHECKING:
-    from license_expression import Licensing
-
-__all__ = ["Dpkg", "Python", "frozen_modules", "is_elf", "norm", "os_release_id", "read_wheel", "sha256_file"]
+__all__ = ["Component", "Dpkg", "Python", "frozen_modules", "is_elf", "is_lgpl", "licence_entry", "norm",
+           "os_release_id", "read_wheel", "sha256_file", "spdx"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SBOM_NAME = "sbom.cdx.json"
 NOTICES_NAME = "THIRD-PARTY-NOTICES"
 RULE = "=" * 100
 SUBRULE = "-" * 100
+NO_VERSION = "(version not recorded)"
+SAME_TEXT = "(the same text as printed in full under"
 
 # Wheels whose metadata gives no SPDX licence: read from their licence files (December 2026).
 LICENCE_OVERRIDES = {
@@ -76,11 +80,6 @@ CLASSIFIERS = {
     "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0", "ISC License (ISCL)": "ISC",
     "GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.1-or-later",
 }
-# SPDX id -> Debian's copy of the standard text (base-files), for wheels that ship no licence file.
-COMMON = {"LGPL-3.0-only": "LGPL-3", "LGPL-3.0-or-later": "LGPL-3", "GPL-2.0-only": "GPL-2",
-          "GPL-2.0-or-later": "GPL-2", "GPL-3.0-only": "GPL-3", "GPL-3.0-or-later": "GPL-3",
-          "LGPL-2.1-only": "LGPL-2.1", "LGPL-2.1-or-later": "LGPL-2.1", "Apache-2.0": "Apache-2.0",
-          "MPL-2.0": "MPL-2.0"}
 # Where the source of an LGPL Python part is when PyPI has no sdist of it (PySide6 and shiboken6 are wheels
 # only): the LGPL's written offer names the exact upstream tag.
 SOURCE_ELSEWHERE = {
@@ -97,63 +96,6 @@ SOURCE_ELSEWHERE = {
 }
 
 
-
-def is_lgpl(licence: str) -> bool:
-    return "LGPL" in licence
-
-
-@dataclass
-class Component:
-    """One shipped part: a wheel, a Debian package, or the CPython the bundle was frozen from."""
-
-    ref: str                                    # bom-ref: the package URL
-    name: str
-    version: str
-    licence: str                                # SPDX expression (LicenseRef-... where SPDX has no id)
-    origin: str                                 # one line: where it comes from
-    texts: list[tuple[str, str]] = field(default_factory=list)   # (where the text was read, text)
-    hashes: list[str] = field(default_factory=list)              # sha256 of the shipped file (a wheel)
-    files: list[tuple[str, str]] = field(default_factory=list)   # (path in the folder, sha256)
-    properties: list[tuple[str, str]] = field(default_factory=list)
-    kind: str = "library"
-
-    def to_cyclonedx(self) -> dict[str, object]:
-        out: dict[str, object] = {"type": self.kind, "bom-ref": self.ref, "name": self.name, "version": self.version,
-                                  "purl": self.ref, "licenses": [licence_entry(self.licence)]}
-        if self.hashes:
-            out["hashes"] = [{"alg": "SHA-256", "content": h} for h in self.hashes]
-        props = [("dws:origin", self.origin), *self.properties,
-                 *(("dws:file", f"{path} sha256:{digest}") for path, digest in sorted(self.files))]
-        out["properties"] = [{"name": n, "value": v} for n, v in props]
-        return out
-
-
-def licence_entry(expression: str) -> dict[str, object]:
-    """One CycloneDX licence choice: an SPDX id alone as `license.id`, anything else as an expression."""
-    if re.fullmatch(r"[A-Za-z0-9.+-]+", expression) and not expression.startswith("LicenseRef-"):
-        return {"license": {"id": expression}}
-    return {"expression": expression}
-
-
-@functools.cache
-def _licensing() -> Licensing:
-    from license_expression import get_spdx_licensing
-
-    return get_spdx_licensing()
-
-
-@functools.cache
-def spdx(expression: str) -> str | None:
-    """EXPRESSION in SPDX's own spelling ("bsd-3-clause" -> "BSD-3-Clause"), or None when SPDX does not know
-    every licence in it (license-expression, cyclonedx-python-lib's own dependency, holds the SPDX list)."""
-    licensing = _licensing()
-    try:
-        info = licensing.validate(expression, strict=True)
-        if info.errors or info.invalid_symbols:
-            return None
-        return str(licensing.parse(expression, strict=True))
-    except Exception:
-        return None
 
 
 # --- licences and wheels ----------------------------------------------------------------------------------------
@@ -172,16 +114,6 @@ def wheel_licence(wheel: Wheel) -> str:
                      "packaging/sbom.py after reading its licence file")
 
 
-def standard_texts(expression: str, common: Path) -> list[tuple[str, str]]:
-    texts = []
-    for ident in sorted(set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"OR", "AND", "WITH"}):
-        if ident in COMMON and (common / COMMON[ident]).is_file():
-            source = common / COMMON[ident]
-            texts.append((f"{ident}: the standard text ({source}; the package ships none)",
-                          source.read_text("utf-8", "replace")))
-    return texts
-
-
 def wheel_component(wheel: Wheel, common: Path, lock_hashes: dict[str, set[str]] | None) -> Component:
     digest = sha256_file(wheel.path)
     if lock_hashes is not None and digest not in lock_hashes.get(wheel.name, set()):
@@ -194,9 +126,10 @@ def wheel_component(wheel: Wheel, common: Path, lock_hashes: dict[str, set[str]]
     props = [("dws:wheel", wheel.path.name)]
     if is_lgpl(licence):
         props.append(("dws:replaceable", "yes: LGPL, shipped as separate files a user can replace"))
-    return Component(ref=f"pkg:pypi/{wheel.name}@{wheel.version}", name=wheel.name, version=wheel.version,
-                     licence=licence, origin=f"PyPI wheel {wheel.path.name}", texts=texts, hashes=[digest],
-                     properties=props)
+    ref = f"pkg:pypi/{wheel.name}@{wheel.version}"
+    return Component(ref=ref, name=wheel.name, version=wheel.version, licence=licence,
+                     origin=f"PyPI wheel {wheel.path.name}", texts=texts, hashes=[digest], properties=props,
+                     children=native_components(wheel, ref, common))
 
 
 # --- the two folders -------------------------------------------------------------------------------------------
@@ -253,7 +186,9 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
             if wheel.name not in shipped:
                 shipped[wheel.name] = wheel_component(wheel, common, lock)
             if is_elf(path):
-                shipped[wheel.name].files.append((rel, sha256_file(path)))
+                part = shipped[wheel.name]
+                child = next((c for c in part.children if c.ref == f"{part.ref}#{rel}"), part)
+                child.files.append((rel, sha256_file(path)))
             continue
         if not is_elf(path):
             continue
@@ -276,7 +211,9 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
                          "the build's Python): " + ", ".join(unknown))
     if modules and cpython is None:
         cpython = cpython_component(python)            # the standard library is in the frozen archive in any case
-    for part in shipped.values():
+    for part in shipped.values():                       # its native libraries that the bundle carries
+        part.children = [c for c in part.children if c.files or any(
+            n == "dws:linked-into" and (internal / v.split(" sha256:")[0]).is_file() for n, v in c.properties)]
         if is_lgpl(part.licence):                       # the LGPL's source offer holds for the bundle too
             wheel = next(w for w in wheels if w.name == part.name)
             part.properties.append(("dws:source", lgpl_source(wheelhouse, wheel).replace(
@@ -344,7 +281,9 @@ def sbom_document(parts: list[Component], subject: str, version: str, epoch: int
                           "licenses": [{"expression": "LicenseRef-Proprietary"}]},
         },
         "components": components,
-        "dependencies": [{"ref": app_ref, "dependsOn": [c.ref for c in sorted(parts, key=lambda c: c.ref)]}],
+        "dependencies": [{"ref": app_ref, "dependsOn": [c.ref for c in sorted(parts, key=lambda c: c.ref)]}]
+        + [{"ref": c.ref, "dependsOn": [d.ref for d in sorted(c.children, key=lambda d: d.ref)]}
+           for c in sorted(parts, key=lambda c: c.ref) if c.children],
     }
     serial = uuid.uuid5(uuid.NAMESPACE_URL, "dws-sbom:" + json.dumps(body, sort_keys=True))
     return {"$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json", "bomFormat": "CycloneDX",
@@ -368,13 +307,20 @@ def notices_text(parts: list[Component], subject: str, version: str) -> str:
            "separate files (shared libraries beside the executable, Python files outside the frozen archive) that",
            "a user may replace with a modified version; where the source is not in the wheelhouse, the notice",
            "names where it is. On request the office gives a copy of that source for three years.", ""]
-    for part in sorted(parts, key=lambda c: c.ref):
-        out += [RULE, f"{part.name} {part.version}  [{part.ref}]", f"Licence: {part.licence}",
-                f"Origin: {part.origin}"]
+    printed: dict[str, str] = {}                        # a text -> the bom-ref under which it is printed in full
+    for part in (c for top in sorted(parts, key=lambda c: c.ref) for c in top.walk()):
+        out += [RULE, f"{part.name} {part.version or NO_VERSION}  [{part.ref}]", f"Licence: {part.licence}",
+                f"Origin: {part.origin}" + (f"; {part.description}" if part.description else "")]
         out += [f"{name.removeprefix('dws:').capitalize()}: {value}" for name, value in part.properties
                 if name in ("dws:replaceable", "dws:source")]
+        out += [f"Version: not recorded: {value}" for name, value in part.properties if name == "dws:version-unknown"]
         for label, text in part.texts:
-            out += [SUBRULE, f"[{label}]", "", text.rstrip("\n"), ""]
+            body = text.rstrip("\n")
+            if body in printed:
+                body = f"{SAME_TEXT} [{printed[body]}] above)"
+            else:
+                printed[body] = part.ref
+            out += [SUBRULE, f"[{label}]", "", body, ""]
     return "\n".join(out) + "\n"
 
 
@@ -384,7 +330,9 @@ def write(folder: Path, parts: list[Component], subject: str, epoch: int) -> dic
     validate(document)
     (folder / SBOM_NAME).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (folder / NOTICES_NAME).write_text(notices_text(parts, subject, version), "utf-8")
-    print(f"sbom: {folder / SBOM_NAME}: {len(parts)} components; {folder / NOTICES_NAME}")
+    inside = sum(len(c.walk()) - 1 for c in parts)
+    print(f"sbom: {folder / SBOM_NAME}: {len(parts)} components and {inside} native libraries inside them; "
+          f"{folder / NOTICES_NAME}")
     return document
 
 
