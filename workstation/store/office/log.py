@@ -114,3 +114,9 @@ def head(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[int, str]:
     seq, last = row
     assert isinstance(seq, int) and isinstance(last, str)
     return seq, last
+
+
+def lock(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Take the log's lock for the rest of the transaction (before reading `head` to append after it): the
+    append trigger takes it too, so no other desktop appends in between."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
