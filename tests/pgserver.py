@@ -23,13 +23,16 @@ import getpass
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Run as a script (the watchdog below) or imported with only tests/ on the path: this checkout's workstation.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from workstation.office.cluster import bindir, free_port
 
 SUPERUSER = "postgres"
 _SETTINGS = {
@@ -56,21 +59,6 @@ class Tls:
 
 class PgUnavailable(RuntimeError):
     """No server could be started here; the message says why, in one line."""
-
-
-def bindir() -> Path | None:
-    """The newest /usr/lib/postgresql/N/bin that has initdb, pg_ctl and psql (Debian's layout), or None."""
-    found = []
-    for path in Path("/usr/lib/postgresql").glob("*/bin"):
-        if path.parent.name.isdigit() and all((path / p).is_file() for p in ("initdb", "pg_ctl", "psql")):
-            found.append((int(path.parent.name), path))
-    return max(found)[1] if found else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
