@@ -19,7 +19,7 @@ from workstation.errors import InputError
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.store.office import records as records_sql
-from workstation.store.office.roles import OfficeRoles, drop_roles
+from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
 
 HEADER = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,refund,"
@@ -76,6 +76,7 @@ class Office:
     server: PgServer
     db: str
     conn: psycopg.Connection[tuple[object, ...]]
+    roles: OfficeRoles
 
     def ctx(self) -> OfficeCtx:
         return OfficeCtx(self.conn, KEYS, "pat")
@@ -86,11 +87,13 @@ def office(pg_server: PgServer, pg_database: str) -> Iterator[Office]:
     roles = OfficeRoles("o" + os.urandom(4).hex())
     conn = psycopg.connect(pg_server.conninfo(pg_database), autocommit=True)
     create_office(conn, roles)
-    yield Office(pg_server, pg_database, conn)
+    for role in ("preparer", "auditor"):
+        create_login(conn, roles, f"{roles.prefix}_{role}_login", role)    # type: ignore[arg-type]
+    yield Office(pg_server, pg_database, conn, roles)
     conn.close()
     pg_server.drop_database(pg_database)
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as su:
-        drop_roles(su, roles, [])
+        drop_roles(su, roles, [f"{roles.prefix}_{role}_login" for role in ("preparer", "auditor")])
 
 
 def spellings() -> list[str]:
@@ -161,16 +164,22 @@ def local_message(workstation_dir: Path, path: Path) -> str:
     return str(local.value)
 
 
-@pytest.mark.parametrize("bad", ["value", "duplicate-far", "duplicate-near"])
+@pytest.mark.parametrize(("bad", "empty"), [("value", False), ("duplicate-far", False), ("duplicate-near", False),
+                                            ("duplicate-far", True), ("two-duplicates", True)])
 def test_a_bad_file_says_what_the_local_import_says_and_changes_nothing(office: Office, tmp_path: Path,
-                                                                         bad: str) -> None:
-    import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(3)))
+                                                                         bad: str, empty: bool) -> None:
+    """Into an empty office (rows loaded straight into the table, a key given twice found when its unique index
+    is built) and into one with records (rows merged from a staging table)."""
+    if not empty:
+        import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(3)))
     before = table_counts(office.conn)
     rows = canary_rows() + other_rows(30_000)[10:]
     if bad == "value":
         rows[20_500] = rows[20_500].replace(",single,", ",single,12x4,", 1).replace(",1000,", ",", 1)
     elif bad == "duplicate-far":                # in another parse batch than its first: found by the server
         rows.append(rows[5])
+    elif bad == "two-duplicates":               # the local store names the least TIN; so must the office
+        rows += [rows[29_000], rows[5]]
     else:
         rows.insert(7, rows[4])
     path = write(tmp_path / "records.csv", rows)
@@ -181,3 +190,20 @@ def test_a_bad_file_says_what_the_local_import_says_and_changes_nothing(office: 
     assert "line" in message and CANARY["name"] not in message and "617" not in message
     assert table_counts(office.conn) == before
     assert not office.conn.execute("SELECT to_regclass('pg_temp.records_in')").fetchone()[0]  # type: ignore[index]
+
+
+def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_path: Path) -> None:
+    """As the office roles' own logins, not the superuser: the grants (and the owner's load functions) suffice
+    for a preparer's first load and correction, and refuse an auditor."""
+    def login(role: str) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_{role}_login"))
+
+    with login("preparer") as conn:
+        first = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "a.csv", other_rows(30)))
+        fix = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "b.csv", other_rows(32)[28:]))
+    assert (first.inserted, fix.inserted, fix.replaced) == (30, 2, 2)
+    with login("auditor") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))
+    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 32}
+    with login("preparer") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM dws.taxpayer_records")

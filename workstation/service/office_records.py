@@ -52,15 +52,14 @@ def import_records(o: OfficeCtx, path: Path, progress: Progress | None = None,
     replaces it (a correction)."""
     conn = o.conn
     with conn.transaction():
-        records_sql.begin_load(conn)
+        load = records_sql.Load(conn)
         sealer = RecordSealer(o.keys, records_sql.TABLE)
         batches = read_packed_bulk(path)
         total = 0
         try:
             for batch in batches:
                 check_cancel(cancelled)
-                ids = records_sql.reserve_ids(conn, batch.count)
-                records_sql.copy_rows(conn, sealer.rows(batch, ids))
+                load.copy(sealer.rows(batch, load.reserve_ids(batch.count)))
                 total += batch.count
                 if progress:
                     progress(total, None)
@@ -68,10 +67,14 @@ def import_records(o: OfficeCtx, path: Path, progress: Progress | None = None,
             batches.close()                     # stops the parse workers at once on an error or a cancel
         check_cancel(cancelled)
         try:
-            inserted, _staged = records_sql.merge(conn)
+            inserted, _loaded = load.finish()
         except records_sql.DuplicateKey as dup:
-            line = o.keys.open_text(records_sql.TABLE, dup.row_id, dup.sealed)
-            raise duplicate_error(path, record_key_of(line)) from None
+            raise duplicate_error(path, _first_key(o.keys, dup)) from None
         replaced = total - inserted
         o.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
     return ImportSummary("records", path.name, total, inserted=inserted, replaced=replaced)
+
+
+def _first_key(keys: OfficeKeys, dup: records_sql.DuplicateKey) -> tuple[str, int, str]:
+    """The least (TIN, year, type) among the keys given twice, as the local store names it (its GROUP BY sorts)."""
+    return min(record_key_of(keys.open_text(records_sql.TABLE, row_id, sealed)) for row_id, sealed in dup.rows)
