@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from pgserver import PgServer
 
-from workstation.errors import InputError
+from workstation.errors import InputError, PermissionDenied, StoreError
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.store.office import records as records_sql
@@ -129,9 +129,10 @@ def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office,
     lines = [KEYS.open_text(records_sql.TABLE, row_id, sealed) for row_id, _year, sealed in found]
     assert lines[0].startswith(f"{CANARY_TIN},SSN,{CANARY['name']},") and lines[1].startswith("617294853,SSN,")
     row = office.conn.execute(
-        "SELECT name_control_index, name_address_index, zip5_index FROM dws.taxpayer_records WHERE id = %s",
-        (found[0][0],)).fetchone()
+        "SELECT name_control_index, name_address_index, zip5_index, record_key FROM dws.taxpayer_records "
+        "WHERE id = %s", (found[0][0],)).fetchone()
     assert row is not None
+    assert bytes(row[3]) == KEYS.record_key("617294853", "SSN") != KEYS.record_key("617294853", "EIN")
     assert bytes(row[0]) == KEYS.name_control_index(CANARY["name"])
     assert bytes(row[1]) == KEYS.name_address_index(CANARY["name"], CANARY["street"], CANARY["city"], "VT",
                                                     CANARY["zip"])
@@ -202,8 +203,25 @@ def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_
         first = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "a.csv", other_rows(30)))
         fix = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "b.csv", other_rows(32)[28:]))
     assert (first.inserted, fix.inserted, fix.replaced) == (30, 2, 2)
-    with login("auditor") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with login("auditor") as conn, pytest.raises(PermissionDenied) as refused:
         import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))
+    assert str(refused.value) == ("the office server refuses it: your office role may not import taxpayer records; "
+                                  "nothing was changed")
     assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 32}
     with login("preparer") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DELETE FROM dws.taxpayer_records")
+
+
+def test_a_server_that_drops_the_import_half_way_leaves_nothing(office: Office, tmp_path: Path) -> None:
+    import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(3)))
+    before = table_counts(office.conn)
+    victim = psycopg.connect(office.server.conninfo(office.db))
+
+    def cut(rows: int, _total: int | None) -> None:      # after the first batch is in: the server ends the session
+        office.conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+
+    with pytest.raises(StoreError) as lost:
+        import_records(OfficeCtx(victim, KEYS, "pat"), write(tmp_path / "big.csv", other_rows(45_000)[3:]), cut)
+    victim.close()
+    assert "nothing was imported" in str(lost.value)
+    assert table_counts(office.conn) == before

@@ -46,7 +46,8 @@ class RecordSealer:
         self.seal = keys.sealer(table)
         tin, control = keys.indexer("tin"), keys.indexer("name_control")
         name_address, five = keys.indexer("name_address"), keys.indexer("zip5")
-        self.record_key = keys.indexer("record")
+        record = keys.indexer("record")
+        self.taxpayers = _Memo(record)          # "digits\x1ftype" -> the taxpayer's key
         self.tins = _Memo(tin)
         self.controls = _Memo(lambda c: control(c) if c else None)
         self.zips = _Memo(lambda z: five(z) if len(z) == 5 and z.isdigit() else None)
@@ -61,7 +62,7 @@ class RecordSealer:
             raise ValueError("a batch and its ids differ in length")
         self._trim()
         seal, tins, controls, zips, names = self.seal, self.tins, self.controls, self.zips, self.names
-        name_address, record_key = self.name_address, self.record_key
+        name_address, taxpayers = self.name_address, self.taxpayers
         for row_id, (tin, tin_type, year, name, control, addr_key, _hold), line in zip(ids, values, lines,
                                                                                        strict=True):
             if addr_key is None:
@@ -71,11 +72,11 @@ class RecordSealer:
                 normalized = names[name]
                 both = name_address[f"{normalized}\x1f{addr_key}"] if normalized else None
                 zip_index = zips[addr_key.rpartition("|")[2]]
-            yield (row_id, int(year), record_key(f"{tin}\x1f{tin_type}\x1f{int(year):04d}"), tins[tin],
+            yield (row_id, year, taxpayers[f"{tin}\x1f{tin_type}"], tins[tin],
                    controls[control], both, zip_index, seal(row_id, line.encode("utf-8")))
 
     def _trim(self) -> None:
-        for memo in (self.tins, self.controls, self.zips, self.names, self.name_address):
+        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address):
             if len(memo) > self.MEMO_MAX:
                 memo.clear()
 

@@ -141,9 +141,10 @@ class OfficeKeys:
             return None
         return self.blind_index("name_address", f"{normalized}\x1f{address_key(street, city, state, zip_code)}")
 
-    def record_key(self, tin_digits_: str, tin_type: str, tax_year: int) -> bytes:
-        """The key of a taxpayer record (one row per TIN, TIN type and tax year) as the office store keeps it."""
-        return self.blind_index("record", f"{tin_digits_}\x1f{tin_type}\x1f{tax_year:04d}")
+    def record_key(self, tin_digits_: str, tin_type: str) -> bytes:
+        """The taxpayer's key (TIN digits and TIN type; an SSN and an EIN may share digits): with the tax year,
+        the key of a taxpayer record as the office store keeps it (one row per taxpayer per year)."""
+        return self.blind_index("record", f"{tin_digits_}\x1f{tin_type}")
 
     def indexer(self, kind: IndexKind) -> Callable[[str], bytes]:
         """`blind_index` of one kind as a function of the normalized value, its key and label absorbed once

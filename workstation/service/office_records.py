@@ -3,7 +3,9 @@ the local store's), each row sealed on this desktop, the batches through binary 
 
 A bad file raises the parser's InputError (possibly half-way through the stream), or for a TIN, type and year
 the file gives twice the same error the local store gives (`duplicate_error`): the transaction is rolled back,
-so the office tables are exactly as they were. The log entry carries counts and the file's name, never a value.
+so the office tables are exactly as they were. So does a role the server refuses (PermissionDenied) and a
+server lost during the import (StoreError), each with one message. The log entry carries counts and the file's
+name, never a value.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import psycopg
 
 from ..canonical import canonical_json, utc_now
+from ..errors import PermissionDenied, StoreError
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_packed_bulk
 from ..model import ImportSummary
@@ -50,6 +53,18 @@ def import_records(o: OfficeCtx, path: Path, progress: Progress | None = None,
                    cancelled: CancelCheck | None = None) -> ImportSummary:
     """Import the records CSV at `path` into the office store; a row for a TIN, type and year already there
     replaces it (a correction)."""
+    try:
+        return _import_records(o, path, progress, cancelled)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not import taxpayer records; "
+                               "nothing was changed") from None
+    except psycopg.OperationalError:
+        raise StoreError("the office server could not be reached or ended the connection during the import; "
+                         "nothing was imported (import the file again when the server is back)") from None
+
+
+def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancelled: CancelCheck | None
+                    ) -> ImportSummary:
     conn = o.conn
     with conn.transaction():
         load = records_sql.Load(conn)

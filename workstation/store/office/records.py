@@ -3,7 +3,7 @@ and type) per tax year, as in the local store (store/records.py), but the server
 
     id                  bigint      the row's id (from a sequence; in the sealed value's associated data)
     tax_year            smallint    plain: a year, not a value of the taxpayer's (the checks filter on it)
-    record_key          bytea(16)   blind index of TIN digits, TIN type and tax year: the row's key (unique)
+    record_key          bytea(16)   blind index of TIN digits and TIN type: with tax_year the row's key (unique)
     tin_index           bytea(16)   blind indexes (workstation/office/sealing.py) the matching joins on
     name_control_index  bytea(16)
     name_address_index  bytea(16)   NULL without a street
@@ -49,7 +49,7 @@ _TABLE = f"""CREATE TABLE dws.taxpayer_records (
 # The unique key first: a bulk load builds it first, and stops there when the rows give a key twice.
 INDEXES = {
     "taxpayer_records_key": "CREATE UNIQUE INDEX IF NOT EXISTS taxpayer_records_key ON dws.taxpayer_records "
-                            "(record_key)",
+                            "(record_key, tax_year)",
     "taxpayer_records_tin": "CREATE INDEX IF NOT EXISTS taxpayer_records_tin ON dws.taxpayer_records "
                             "(tin_index, tax_year)",
     "taxpayer_records_name_control": "CREATE INDEX IF NOT EXISTS taxpayer_records_name_control ON "
@@ -73,7 +73,7 @@ BEGIN
     RETURN true;
 END $$"""
 _BULK_END = """CREATE FUNCTION dws.taxpayer_records_load_end() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp AS $$
+SET search_path = pg_catalog, pg_temp SET maintenance_work_mem = '256MB' AS $$
 BEGIN
     {builds}
 END $$"""
@@ -100,14 +100,15 @@ _COPY = {target: sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.S
          for target in ("pg_temp.records_in", "dws.taxpayer_records")}
 _MERGE = sql.SQL(
     "WITH merged AS (INSERT INTO dws.taxpayer_records AS t ({all}) SELECT {all} FROM pg_temp.records_in "
-    "ON CONFLICT (record_key) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
+    "ON CONFLICT (record_key, tax_year) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
     "SELECT count(*) FILTER (WHERE new), count(*) FROM merged").format(
     all=_COLUMN_LIST, updates=sql.SQL(", ").join(
-        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS if c != "record_key"))
+        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS
+        if c not in ("record_key", "tax_year")))
 # One row (the first) of each key given twice; at most DUPLICATES_SHOWN of them (an error path: it sorts)
-_DUPLICATES = ("SELECT DISTINCT ON (record_key) id, sealed FROM {table} WHERE record_key IN ("
-               "SELECT record_key FROM {table} GROUP BY record_key HAVING count(*) > 1 LIMIT {limit}) "
-               "ORDER BY record_key, id")
+_DUPLICATES = ("SELECT DISTINCT ON (record_key, tax_year) id, sealed FROM {table} WHERE (record_key, tax_year) "
+               "IN (SELECT record_key, tax_year FROM {table} GROUP BY record_key, tax_year HAVING count(*) > 1 "
+               "LIMIT {limit}) ORDER BY record_key, tax_year, id")
 DUPLICATES_SHOWN = 1000
 
 
