@@ -146,7 +146,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
 class Load:
     """A load of records in the caller's transaction. Into an empty table (`bulk`), the rows go straight in,
     the indexes dropped before and built after (each by one sort: several times faster than the inserts);
-    else into a staging table, merged at the end. Either way the table is locked against other importers."""
+    else into a staging table, merged at the end. Either way the table is locked against other importers; a
+    first load (dropping the indexes) holds off readers too, until it commits."""
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
