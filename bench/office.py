@@ -118,6 +118,9 @@ def main() -> None:
     print(f"  per row: office {1e6 * office['cpu_s'] / office['rows']:.1f} desktop CPU-us + "
           f"{1e6 * office['server_cpu_s'] / office['rows']:.1f} server CPU-us; local "
           f"{1e6 * local['cpu_s'] / local['rows']:.1f} CPU-us; office table {office['table_mb']:.0f} MB")
+    total_cpu = office["cpu_s"] + office["server_cpu_s"]
+    print(f"  CPU, office (desktop + server) / local: {total_cpu / local['cpu_s']:.2f}x; the office's CPU-bound "
+          f"ceiling on {load_after['cpus']} idle cores: {office['rows'] * load_after['cpus'] / total_cpu:,.0f} rows/s")
     print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
     common.json_line("office", {
         "records": office["rows"], "phases": {"local": local, "office": office}, "ratio": round(ratio, 3),
