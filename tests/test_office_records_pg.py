@@ -225,3 +225,11 @@ def test_a_server_that_drops_the_import_half_way_leaves_nothing(office: Office, 
     victim.close()
     assert "nothing was imported" in str(lost.value)
     assert table_counts(office.conn) == before
+
+
+def test_a_file_of_a_header_alone_imports_nothing_and_keeps_the_indexes(office: Office, tmp_path: Path) -> None:
+    summary = import_records(office.ctx(), write(tmp_path / "none.csv", []))
+    assert (summary.rows, summary.inserted) == (0, 0)
+    indexes = office.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone()
+    assert indexes == (len(records_sql.INDEXES) + 1,)             # and the primary key's
+    assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0}
