@@ -1,5 +1,6 @@
 """A real PostgreSQL server for the tests (issue 19): Debian's `postgresql` package, one cluster in a new
-temporary folder, started with initdb and pg_ctl from /usr/lib/postgresql/*/bin.
+temporary folder, started with initdb and pg_ctl from /usr/lib/postgresql/*/bin, made (initdb, settings, TLS) by
+the same code as `dws office demo`'s cluster (workstation/office/cluster.py).
 
     server = start()            # PgUnavailable(reason) when it cannot: no package, initdb or start failed
     server.psql("SELECT 1", user="postgres")
@@ -19,17 +20,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import getpass
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Run as a script (the watchdog below) or imported with only tests/ on the path: this checkout's workstation.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from workstation.office.cluster import CONF_MARK, Cluster, ClusterError, bindir, free_port
 
 SUPERUSER = "postgres"
 _SETTINGS = {
@@ -56,21 +59,6 @@ class Tls:
 
 class PgUnavailable(RuntimeError):
     """No server could be started here; the message says why, in one line."""
-
-
-def bindir() -> Path | None:
-    """The newest /usr/lib/postgresql/N/bin that has initdb, pg_ctl and psql (Debian's layout), or None."""
-    found = []
-    for path in Path("/usr/lib/postgresql").glob("*/bin"):
-        if path.parent.name.isdigit() and all((path / p).is_file() for p in ("initdb", "pg_ctl", "psql")):
-            found.append((int(path.parent.name), path))
-    return max(found)[1] if found else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -121,7 +109,7 @@ class PgServer:
         if self.run_as is not None:
             shutil.chown(path, self.run_as, self.run_as)
         conf = self.data / "postgresql.conf"
-        if "ssl_crl_file" not in conf.read_text(encoding="utf-8").split("# tests/pgserver.py")[-1]:
+        if "ssl_crl_file" not in conf.read_text(encoding="utf-8").split(CONF_MARK)[-1]:
             with conf.open("a", encoding="utf-8") as f:
                 f.write("ssl_crl_file = 'root.crl'\n")
         loaded = self.psql("SELECT pg_conf_load_time()", check=True).stdout
@@ -198,49 +186,21 @@ def start(tls: Tls | None = None) -> PgServer:
         raise
 
 
+def _cluster(server: PgServer) -> Cluster:
+    return Cluster(server.bin, server.root, server.run_as)
+
+
 def _init(server: PgServer) -> None:
-    if server.run_as is not None:
-        try:
-            shutil.chown(server.root, server.run_as, server.run_as)
-        except (LookupError, OSError) as exc:
-            raise PgUnavailable(f"cannot hand the cluster's folder to the system user {server.run_as!r}: "
-                                f"{exc}") from None
-    server.root.chmod(0o700)
-    pwfile = server.root / "pwfile"
-    pwfile.write_text(server.password + "\n")
-    pwfile.chmod(0o600)
-    if server.run_as is not None:
-        shutil.chown(pwfile, server.run_as, server.run_as)
-    done = _run(server, [str(server.bin / "initdb"), "-D", str(server.data), "-U", SUPERUSER, "-E", "UTF8",
-                         "--no-locale", "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256",
-                         f"--pwfile={pwfile}"])
-    pwfile.unlink()
-    if done.returncode != 0:
-        who = server.run_as or getpass.getuser()
-        raise PgUnavailable(f"initdb (as {who}) failed: {_tail(done.stderr or done.stdout)}")
-    settings = {**_SETTINGS, "unix_socket_directories": f"'{server.socket_dir}'"}
-    server.socket_dir.mkdir(mode=0o700)
-    if server.run_as is not None:
-        shutil.chown(server.socket_dir, server.run_as, server.run_as)
-    with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-        conf.write("\n# tests/pgserver.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+    """initdb and the settings, as `dws office demo` makes its cluster (workstation/office/cluster.py)."""
+    try:
+        _cluster(server).init(server.password, _SETTINGS)
+    except ClusterError as exc:
+        raise PgUnavailable(str(exc)) from None
 
 
 def _tls(server: PgServer, tls: Tls) -> None:
-    for name, data in (("root.crt", tls.ca_pem), ("server.crt", tls.cert_pem), ("server.key", tls.key_pem)):
-        path = server.data / name
-        path.write_bytes(data)
-        path.chmod(0o600)
-        if server.run_as is not None:
-            shutil.chown(path, server.run_as, server.run_as)
-    with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-        conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
-                   "ssl_ca_file = 'root.crt'\nssl_min_protocol_version = 'TLSv1.3'\n")
-    (server.data / "pg_hba.conf").write_text(
-        "# tests/pgserver.py, TLS: certificate and password over TCP, nothing in plain text\n"
-        "local     all all                 trust\n"
-        "hostssl   all all 127.0.0.1/32    scram-sha-256 clientcert=verify-ca\n"
-        "host      all all all             reject\n", encoding="utf-8")
+    """TLS as `dws office demo` sets it up: hostssl only, a password and a client certificate of the CA."""
+    _cluster(server).use_tls(tls.ca_pem, tls.cert_pem, tls.key_pem)
 
 
 def _watchdog(bindir_: str, root: str, run_as: str) -> None:

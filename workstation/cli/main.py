@@ -27,6 +27,7 @@ from . import (
     commands_decide,
     commands_letters,
     commands_log,
+    commands_office,
     commands_review,
     commands_settings,
 )
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_backup.register(sub, common)
     commands_settings.register(sub, common)
     commands_crypto.register(sub, common)
+    commands_office.register(sub, common)
     return parser
 
 

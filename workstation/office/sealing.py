@@ -18,6 +18,7 @@ No message here ever holds a value, a key or an index.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,8 +39,8 @@ INDEX_BYTES = 16
 _SEAL_LABEL = b"dws.office/1 seal\x00"
 _INDEX_LABEL = b"dws.office/1 index\x00"
 
-IndexKind = Literal["tin", "name_control", "name_address", "zip5"]
-INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5")
+IndexKind = Literal["tin", "name_control", "name_address", "zip5", "record"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5", "record")
 
 
 class SealError(ValueError):
@@ -139,6 +140,38 @@ class OfficeKeys:
         if not street.strip() or not normalized:
             return None
         return self.blind_index("name_address", f"{normalized}\x1f{address_key(street, city, state, zip_code)}")
+
+    def record_key(self, tin_digits_: str, tin_type: str) -> bytes:
+        """The taxpayer's key (TIN digits and TIN type; an SSN and an EIN may share digits): with the tax year,
+        the key of a taxpayer record as the office store keeps it (one row per taxpayer per year)."""
+        return self.blind_index("record", f"{tin_digits_}\x1f{tin_type}")
+
+    def indexer(self, kind: IndexKind) -> Callable[[str], bytes]:
+        """`blind_index` of one kind as a function of the normalized value, its key and label absorbed once
+        (a bulk import indexes millions of values)."""
+        if kind not in INDEX_KINDS:
+            raise SealError(f"no blind index of kind {kind!r}")
+        keyed = hmac.HMAC(self.index_key, hashes.SHA256())
+        keyed.update(_INDEX_LABEL + kind.encode("ascii") + b"\x00")
+
+        def index(normalized_value: str) -> bytes:
+            if not normalized_value:
+                raise SealError(f"an empty {kind} has no blind index")
+            mac = keyed.copy()
+            mac.update(normalized_value.encode("utf-8"))
+            return mac.finalize()[:INDEX_BYTES]
+        return index
+
+    def sealer(self, table: str) -> Callable[[int, bytes], bytes]:
+        """`seal` for rows of one table with numeric ids, its associated data's prefix made once."""
+        prefix = _associated(table, 0)[:-8]
+        encrypt, urandom = self._aead.encrypt, os.urandom
+        head = bytes([VERSION])
+
+        def seal(row_id: int, plaintext: bytes) -> bytes:
+            nonce = urandom(NONCE_BYTES)
+            return head + nonce + encrypt(nonce, plaintext, prefix + row_id.to_bytes(8, "big", signed=True))
+        return seal
 
     def zip5_index(self, zip_code: str) -> bytes | None:
         five = zip5(zip_code)

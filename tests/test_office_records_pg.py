@@ -1,0 +1,235 @@
+"""Taxpayer records in the office store on a real PostgreSQL server (issue 19): imported through the local
+store's parser, sealed on the desktop, loaded through binary COPY; the server's dump (`pg_dump`) holds no
+canary value in any spelling; a bad file gives the local import's message and changes nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from pgserver import PgServer
+
+from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.office.sealing import OfficeKeys
+from workstation.service.office_records import OfficeCtx, import_records
+from workstation.store.office import records as records_sql
+from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
+from workstation.store.office.schema import create_office, table_counts
+
+HEADER = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,refund,"
+          "dependents,phone,bank_account,wages,employer,interest,hold")
+KEYS = OfficeKeys.derive(bytes(range(32)))
+
+# Canaries: every taxpayer value a records file carries, each distinctive enough that finding it means a leak.
+CANARY_TIN = "617-29-4853"
+CANARY_EIN = "87-6543219"
+CANARY = {
+    "name": "Zebulon Quillfeather",
+    "street": "4417 Marblewick Lane Apt 9",
+    "city": "Thistledown",
+    "zip": "05488-7731",
+    "agi": "73645190",
+    "total_tax": "8123457",
+    "refund": "6654321",
+    "phone": "802-555-7316",
+    "bank_account": "004417829931",
+    "wages": "69123487",
+    "employer": "Gravelbrook Quarries",
+    "interest": "5123987",
+}
+
+
+def canary_rows() -> list[str]:
+    c = CANARY
+    rows = []
+    for year, tin in ((2022, CANARY_TIN), (2023, CANARY_TIN.replace("-", ""))):    # both spellings in the file
+        rows.append(f"{tin},SSN,{c['name']},{c['street']},{c['city']},VT,{c['zip']},2024-03-01,{year},single,"
+                    f"{c['agi']},{c['total_tax']},{c['refund']},2,{c['phone']},{c['bank_account']},{c['wages']},"
+                    f'"{c["employer"]}",{c["interest"]},1')
+    rows.append(f"{CANARY_EIN},EIN,{c['name'].upper()} HOLDINGS LLC,{c['street']},{c['city']},VT,{c['zip']},,2023,"
+                f",{c['agi']},0,0,,,,,,,0")
+    return rows
+
+
+def tin(i: int) -> str:
+    return f"{212 + i // 9999}55{i % 9999 + 1:04d}"
+
+
+def other_rows(n: int) -> list[str]:
+    return [f"{tin(i)},SSN,Pat Example{i},{i + 1} Main St,Springfield,IL,62704,,2023,single,"
+            f"{50000 + i},1000,0,0,,,,,,0" for i in range(n)]
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Office:
+    server: PgServer
+    db: str
+    conn: psycopg.Connection[tuple[object, ...]]
+    roles: OfficeRoles
+
+    def ctx(self) -> OfficeCtx:
+        return OfficeCtx(self.conn, KEYS, "pat")
+
+
+@pytest.fixture
+def office(pg_server: PgServer, pg_database: str) -> Iterator[Office]:
+    roles = OfficeRoles("o" + os.urandom(4).hex())
+    conn = psycopg.connect(pg_server.conninfo(pg_database), autocommit=True)
+    create_office(conn, roles)
+    for role in ("preparer", "auditor"):
+        create_login(conn, roles, f"{roles.prefix}_{role}_login", role)    # type: ignore[arg-type]
+    yield Office(pg_server, pg_database, conn, roles)
+    conn.close()
+    pg_server.drop_database(pg_database)
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as su:
+        drop_roles(su, roles, [f"{roles.prefix}_{role}_login" for role in ("preparer", "auditor")])
+
+
+def spellings() -> list[str]:
+    """Each canary as a user might search for it: as written, upper and lower case, digits without their hyphens,
+    each word of a name or address alone."""
+    found = {CANARY_TIN, CANARY_TIN.replace("-", ""), CANARY_EIN, CANARY_EIN.replace("-", ""), "QUIL"}
+    for value in CANARY.values():
+        found |= {value, value.replace("-", ""), value.replace(" ", "")}
+        found |= {word for word in value.split() if len(word) >= 6}
+    return sorted(found)
+
+
+def test_no_canary_in_the_servers_dump(office: Office, tmp_path: Path) -> None:
+    summary = import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(50)))
+    assert (summary.rows, summary.inserted, summary.replaced) == (53, 53, 0)
+    dump = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
+                           str(office.server.port), "-U", "postgres", "--no-owner", office.db],
+                          capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "COPY dws.taxpayer_records" in dump and dump.count("\\\\x") >= 53 * 5    # the rows are in it, sealed
+    # the values inside every bytea, decoded: a value stored as bytes (not sealed) would show here
+    decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
+    haystacks = [dump.lower(), decoded.lower()]
+    leaks = [s for s in spellings() for hay in haystacks if s.lower() in hay]
+    assert leaks == []
+    # ...and the ZIP5 and the state, short values, as whole tokens
+    assert not re.search(r"(?<![0-9a-f])05488(?![0-9a-f])", dump)
+
+
+def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office, tmp_path: Path) -> None:
+    import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(5)))
+    found = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(CANARY_TIN) or b"")
+    assert [year for _id, year, _sealed in found] == [2022, 2023]
+    lines = [KEYS.open_text(records_sql.TABLE, row_id, sealed) for row_id, _year, sealed in found]
+    assert lines[0].startswith(f"{CANARY_TIN},SSN,{CANARY['name']},") and lines[1].startswith("617294853,SSN,")
+    row = office.conn.execute(
+        "SELECT name_control_index, name_address_index, zip5_index, record_key FROM dws.taxpayer_records "
+        "WHERE id = %s", (found[0][0],)).fetchone()
+    assert row is not None
+    assert bytes(row[3]) == KEYS.record_key("617294853", "SSN") != KEYS.record_key("617294853", "EIN")
+    assert bytes(row[0]) == KEYS.name_control_index(CANARY["name"])
+    assert bytes(row[1]) == KEYS.name_address_index(CANARY["name"], CANARY["street"], CANARY["city"], "VT",
+                                                    CANARY["zip"])
+    assert bytes(row[2]) == KEYS.zip5_index("05488")
+    with pytest.raises(Exception, match="does not open"):       # a sealed line moved to another row
+        KEYS.open_text(records_sql.TABLE, found[1][0], found[0][2])
+
+
+def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Path) -> None:
+    import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(10)))
+    fix = other_rows(12)[8:]                                    # 2 rows again, 2 new
+    summary = import_records(office.ctx(), write(tmp_path / "fix.csv", [r.replace("Main St", "Oak Ave")
+                                                                        for r in fix]))
+    assert (summary.inserted, summary.replaced) == (2, 2)
+    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 12}
+    detail = office.conn.execute("SELECT detail FROM dws.office_log WHERE seq = 2").fetchone()
+    assert detail == ('{"inserted":2,"replaced":2,"rows":4}',)
+    ((row_id, _year, sealed),) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
+    assert "Oak Ave" in KEYS.open_text(records_sql.TABLE, row_id, sealed)
+
+
+def local_message(workstation_dir: Path, path: Path) -> str:
+    from conftest import staffed
+
+    from workstation.service import Workstation
+
+    session = staffed(Workstation(workstation_dir))
+    with pytest.raises(InputError) as local:
+        session.import_records(path)
+    return str(local.value)
+
+
+@pytest.mark.parametrize(("bad", "empty"), [("value", False), ("duplicate-far", False), ("duplicate-near", False),
+                                            ("duplicate-far", True), ("two-duplicates", True)])
+def test_a_bad_file_says_what_the_local_import_says_and_changes_nothing(office: Office, tmp_path: Path,
+                                                                         bad: str, empty: bool) -> None:
+    """Into an empty office (rows loaded straight into the table, a key given twice found when its unique index
+    is built) and into one with records (rows merged from a staging table)."""
+    if not empty:
+        import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(3)))
+    before = table_counts(office.conn)
+    rows = canary_rows() + other_rows(30_000)[10:]
+    if bad == "value":
+        rows[20_500] = rows[20_500].replace(",single,", ",single,12x4,", 1).replace(",1000,", ",", 1)
+    elif bad == "duplicate-far":                # in another parse batch than its first: found by the server
+        rows.append(rows[5])
+    elif bad == "two-duplicates":               # the local store names the least TIN; so must the office
+        rows += [rows[29_000], rows[5]]
+    else:
+        rows.insert(7, rows[4])
+    path = write(tmp_path / "records.csv", rows)
+    with pytest.raises(InputError) as office_error:
+        import_records(office.ctx(), path)
+    message = str(office_error.value)
+    assert message == local_message(tmp_path / "store", path)
+    assert "line" in message and CANARY["name"] not in message and "617" not in message
+    assert table_counts(office.conn) == before
+    assert not office.conn.execute("SELECT to_regclass('pg_temp.records_in')").fetchone()[0]  # type: ignore[index]
+
+
+def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_path: Path) -> None:
+    """As the office roles' own logins, not the superuser: the grants (and the owner's load functions) suffice
+    for a preparer's first load and correction, and refuse an auditor."""
+    def login(role: str) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_{role}_login"))
+
+    with login("preparer") as conn:
+        first = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "a.csv", other_rows(30)))
+        fix = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "b.csv", other_rows(32)[28:]))
+    assert (first.inserted, fix.inserted, fix.replaced) == (30, 2, 2)
+    with login("auditor") as conn, pytest.raises(PermissionDenied) as refused:
+        import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))
+    assert str(refused.value) == ("the office server refuses it: your office role may not import taxpayer records; "
+                                  "nothing was changed")
+    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 32}
+    with login("preparer") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM dws.taxpayer_records")
+
+
+def test_a_server_that_drops_the_import_half_way_leaves_nothing(office: Office, tmp_path: Path) -> None:
+    import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(3)))
+    before = table_counts(office.conn)
+    victim = psycopg.connect(office.server.conninfo(office.db))
+
+    def cut(rows: int, _total: int | None) -> None:      # after the first batch is in: the server ends the session
+        office.conn.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+
+    with pytest.raises(StoreError) as lost:
+        import_records(OfficeCtx(victim, KEYS, "pat"), write(tmp_path / "big.csv", other_rows(45_000)[3:]), cut)
+    victim.close()
+    assert "nothing was imported" in str(lost.value)
+    assert table_counts(office.conn) == before
+
+
+def test_a_file_of_a_header_alone_imports_nothing_and_keeps_the_indexes(office: Office, tmp_path: Path) -> None:
+    summary = import_records(office.ctx(), write(tmp_path / "none.csv", []))
+    assert (summary.rows, summary.inserted) == (0, 0)
+    indexes = office.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone()
+    assert indexes == (len(records_sql.INDEXES) + 1,)             # and the primary key's
+    assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0}

@@ -1,0 +1,93 @@
+"""Taxpayer records sealed for the office store, a parsed batch at a time (issue 19).
+
+The records parser (intake/records_csv.py, the same one the local store imports through) yields packed batches:
+a JSON array of rows `[tin, tin_type, tax_year, name, name_control, addr_key, hold]` and one of the rows' CSV
+lines. Each row becomes the office store's row (store/office/records.py): its id, its tax year, the blind
+indexes of its key, TIN, name control, name and address, ZIP5, and its CSV line sealed under the office data
+key with the table and the id as associated data. The indexes equal `OfficeKeys.tin_index` & co. of the same
+values; a taxpayer's years are consecutive rows and names, ZIPs and addresses repeat, so each index is computed
+once per distinct value of a batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..intake.records_pack import CSV_COLUMNS, PackedRows
+from ..normalize import normalize_name, tin_digits, zip5
+from .sealing import OfficeKeys
+
+_ZIP = CSV_COLUMNS.index("zip")
+_TIN, _TYPE, _YEAR = (CSV_COLUMNS.index(c) for c in ("tin", "tin_type", "tax_year"))
+
+
+class _Memo(dict[str, Any]):
+    """value -> its index (None: no index), made by `make` the first time a value is seen."""
+
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: str) -> Any:
+        found = self[value] = self.make(value)
+        return found
+
+
+class RecordSealer:
+    """Seals batches for one import (its memos live as long as the import)."""
+
+    MEMO_MAX = 200_000
+
+    def __init__(self, keys: OfficeKeys, table: str) -> None:
+        self.keys = keys
+        self.seal = keys.sealer(table)
+        tin, control = keys.indexer("tin"), keys.indexer("name_control")
+        name_address, five = keys.indexer("name_address"), keys.indexer("zip5")
+        record = keys.indexer("record")
+        self.taxpayers = _Memo(record)          # "digits\x1ftype" -> the taxpayer's key
+        self.tins = _Memo(tin)
+        self.controls = _Memo(lambda c: control(c) if c else None)
+        self.zips = _Memo(lambda z: five(z) if len(z) == 5 and z.isdigit() else None)
+        self.names = _Memo(lambda n: normalize_name(n) or None)
+        self.name_address = _Memo(name_address)
+
+    def rows(self, batch: PackedRows, ids: list[int]) -> Iterator[tuple[Any, ...]]:
+        """The office rows of `batch` (store/office/records.COLUMNS order), row i with id ids[i]."""
+        values = json.loads(batch.rows)
+        lines = json.loads(batch.lines)
+        if len(values) != len(ids) or len(lines) != len(ids):
+            raise ValueError("a batch and its ids differ in length")
+        self._trim()
+        seal, tins, controls, zips, names = self.seal, self.tins, self.controls, self.zips, self.names
+        name_address, taxpayers = self.name_address, self.taxpayers
+        for row_id, (tin, tin_type, year, name, control, addr_key, _hold), line in zip(ids, values, lines,
+                                                                                       strict=True):
+            if addr_key is None:
+                both = None
+                zip_index = zips[zip5(_field(line, _ZIP))]
+            else:
+                normalized = names[name]
+                both = name_address[f"{normalized}\x1f{addr_key}"] if normalized else None
+                zip_index = zips[addr_key.rpartition("|")[2]]
+            yield (row_id, year, taxpayers[f"{tin}\x1f{tin_type}"], tins[tin],
+                   controls[control], both, zip_index, seal(row_id, line.encode("utf-8")))
+
+    def _trim(self) -> None:
+        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address):
+            if len(memo) > self.MEMO_MAX:
+                memo.clear()
+
+
+def _field(line: str, pos: int) -> str:
+    if '"' not in line:
+        return line.split(",")[pos].strip()
+    return next(csv.reader([line]))[pos].strip()
+
+
+def record_key_of(line: str) -> tuple[str, int, str]:
+    """(TIN digits, tax year, TIN type) of an opened record's line: the key a duplicate is named by."""
+    fields = next(csv.reader([line])) if '"' in line else line.split(",")
+    return tin_digits(fields[_TIN]) or "", int(fields[_YEAR]), fields[_TYPE].strip()

@@ -1,0 +1,95 @@
+"""Taxpayer records into the office store (issue 19): the local import's parser and checks (so every message is
+the local store's), each row sealed on this desktop, the batches through binary COPY, one transaction.
+
+A bad file raises the parser's InputError (possibly half-way through the stream), or for a TIN, type and year
+the file gives twice the same error the local store gives (`duplicate_error`): the transaction is rolled back,
+so the office tables are exactly as they were. So does a role the server refuses (PermissionDenied) and a
+server lost during the import (StoreError), each with one message. The log entry carries counts and the file's
+name, never a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..canonical import canonical_json, utc_now
+from ..errors import PermissionDenied, StoreError
+from ..intake.records_csv import duplicate_error
+from ..intake.records_parallel import read_packed_bulk
+from ..model import ImportSummary
+from ..office.records_seal import RecordSealer, record_key_of
+from ..office.sealing import OfficeKeys
+from ..store.auditlog import entry_hash
+from ..store.office import log as office_log
+from ..store.office import records as records_sql
+from .context import CancelCheck, Progress
+from .records_load import check_cancel
+
+
+@dataclass(frozen=True)
+class OfficeCtx:
+    """An open office connection, the office keys of the unlocked user, and that user's name (for the log)."""
+
+    conn: psycopg.Connection[Any]
+    keys: OfficeKeys
+    user: str | None
+
+    def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
+        """Append one entry to the office log in the current transaction; its seq."""
+        office_log.lock(self.conn)
+        last_seq, last_hash = office_log.head(self.conn)
+        seq, ts = last_seq + 1, utc_now()
+        detail_json = canonical_json(detail).decode("utf-8")
+        office_log.append(self.conn, seq, ts, self.user, event, obj, detail_json, last_hash,
+                          entry_hash(last_hash, seq, ts, self.user, event, obj, detail_json))
+        return seq
+
+
+def import_records(o: OfficeCtx, path: Path, progress: Progress | None = None,
+                   cancelled: CancelCheck | None = None) -> ImportSummary:
+    """Import the records CSV at `path` into the office store; a row for a TIN, type and year already there
+    replaces it (a correction)."""
+    try:
+        return _import_records(o, path, progress, cancelled)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not import taxpayer records; "
+                               "nothing was changed") from None
+    except psycopg.OperationalError:
+        raise StoreError("the office server could not be reached or ended the connection during the import; "
+                         "nothing was imported (import the file again when the server is back)") from None
+
+
+def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancelled: CancelCheck | None
+                    ) -> ImportSummary:
+    conn = o.conn
+    with conn.transaction():
+        load = records_sql.Load(conn)
+        sealer = RecordSealer(o.keys, records_sql.TABLE)
+        batches = read_packed_bulk(path)
+        total = 0
+        try:
+            for batch in batches:
+                check_cancel(cancelled)
+                load.copy(sealer.rows(batch, load.reserve_ids(batch.count)))
+                total += batch.count
+                if progress:
+                    progress(total, None)
+        finally:
+            batches.close()                     # stops the parse workers at once on an error or a cancel
+        check_cancel(cancelled)
+        try:
+            inserted, _loaded = load.finish()
+        except records_sql.DuplicateKey as dup:
+            raise duplicate_error(path, _first_key(o.keys, dup)) from None
+        replaced = total - inserted
+        o.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
+    return ImportSummary("records", path.name, total, inserted=inserted, replaced=replaced)
+
+
+def _first_key(keys: OfficeKeys, dup: records_sql.DuplicateKey) -> tuple[str, int, str]:
+    """The least (TIN, year, type) among the keys given twice, as the local store names it (its GROUP BY sorts)."""
+    return min(record_key_of(keys.open_text(records_sql.TABLE, row_id, sealed)) for row_id, sealed in dup.rows)

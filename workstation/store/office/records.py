@@ -1,0 +1,208 @@
+"""Taxpayer records in the office store (issue 19; DESIGN.md, "The office store"): one row per taxpayer (TIN
+and type) per tax year, as in the local store (store/records.py), but the server holds no taxpayer value.
+
+    id                  bigint      the row's id (from a sequence; in the sealed value's associated data)
+    tax_year            smallint    plain: a year, not a value of the taxpayer's (the checks filter on it)
+    record_key          bytea(16)   blind index of TIN digits and TIN type: with tax_year the row's key (unique)
+    tin_index           bytea(16)   blind indexes (workstation/office/sealing.py) the matching joins on
+    name_control_index  bytea(16)
+    name_address_index  bytea(16)   NULL without a street
+    zip5_index          bytea(16)   NULL without a five-digit ZIP
+    sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop
+
+Everything else of a record (its TIN type and hold included) is only in the sealed line. Rows arrive from the
+desktop through binary `COPY ... FROM STDIN`, batch by batch (`Load`): into an empty table straight, its indexes
+built afterwards; else into a temporary table merged into the records at the end. All in the caller's
+transaction, so a bad file changes nothing.
+Nobody may delete a record; preparers and admins may add and correct (replace) them; every office role reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from .roles import OfficeRoles
+
+Conn = psycopg.Connection[Any]
+
+TABLE = "taxpayer_records"          # the table's name in each sealed value's associated data
+IMPORTERS = ("preparer", "admin")
+INDEX_BYTES = 16
+COLUMNS = ("id", "tax_year", "record_key", "tin_index", "name_control_index", "name_address_index", "zip5_index",
+           "sealed")
+_TYPES = ("int8", "int2", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea")
+
+_TABLE = f"""CREATE TABLE dws.taxpayer_records (
+    id                 bigint PRIMARY KEY,
+    tax_year           smallint NOT NULL CHECK (tax_year BETWEEN 1900 AND 9999),
+    record_key         bytea NOT NULL CHECK (length(record_key) = {INDEX_BYTES}),
+    tin_index          bytea NOT NULL CHECK (length(tin_index) = {INDEX_BYTES}),
+    name_control_index bytea CHECK (length(name_control_index) = {INDEX_BYTES}),
+    name_address_index bytea CHECK (length(name_address_index) = {INDEX_BYTES}),
+    zip5_index         bytea CHECK (length(zip5_index) = {INDEX_BYTES}),
+    sealed             bytea NOT NULL CHECK (length(sealed) > 28)
+)"""
+# The unique key first: a bulk load builds it first, and stops there when the rows give a key twice.
+INDEXES = {
+    "taxpayer_records_key": "CREATE UNIQUE INDEX IF NOT EXISTS taxpayer_records_key ON dws.taxpayer_records "
+                            "(record_key, tax_year)",
+    "taxpayer_records_tin": "CREATE INDEX IF NOT EXISTS taxpayer_records_tin ON dws.taxpayer_records "
+                            "(tin_index, tax_year)",
+    "taxpayer_records_name_control": "CREATE INDEX IF NOT EXISTS taxpayer_records_name_control ON "
+                                     "dws.taxpayer_records (name_control_index)",
+    "taxpayer_records_name_address": "CREATE INDEX IF NOT EXISTS taxpayer_records_name_address ON "
+                                     "dws.taxpayer_records (name_address_index) WHERE name_address_index IS NOT NULL",
+    "taxpayer_records_zip5": "CREATE INDEX IF NOT EXISTS taxpayer_records_zip5 ON dws.taxpayer_records (zip5_index) "
+                             "WHERE zip5_index IS NOT NULL",
+}
+# An importer is not the table's owner, so cannot drop or build its indexes: these two functions (the owner's,
+# SECURITY DEFINER) do it for a load into an empty table. Both lock the table against other importers (SHARE ROW
+# EXCLUSIVE conflicts with itself and with every writer, not with readers) until the transaction ends.
+_BULK_BEGIN = """CREATE FUNCTION dws.taxpayer_records_load_begin() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOCK TABLE dws.taxpayer_records IN SHARE ROW EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM dws.taxpayer_records) THEN
+        RETURN false;
+    END IF;
+    {drops}
+    RETURN true;
+END $$"""
+_BULK_END = """CREATE FUNCTION dws.taxpayer_records_load_end() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET maintenance_work_mem = '256MB' AS $$
+BEGIN
+    {builds}
+END $$"""
+_SCHEMA = (
+    "CREATE SEQUENCE dws.taxpayer_record_ids AS bigint",
+    _TABLE,
+    *INDEXES.values(),
+    _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in INDEXES)),
+    _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in INDEXES.values())),
+    # a record is corrected (replaced), never removed: no DELETE or TRUNCATE, even for the table's owner
+    """CREATE FUNCTION dws.taxpayer_records_refuse() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            RAISE EXCEPTION 'taxpayer records are corrected, never removed: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END $$""",
+    "CREATE TRIGGER taxpayer_records_keep BEFORE DELETE OR TRUNCATE ON dws.taxpayer_records "
+    "FOR EACH STATEMENT EXECUTE FUNCTION dws.taxpayer_records_refuse()",
+)
+
+_STAGE = sql.SQL("CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE dws.taxpayer_records) ON COMMIT DROP")
+_COLUMN_LIST = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+_COPY = {target: sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.SQL(target), _COLUMN_LIST)
+         for target in ("pg_temp.records_in", "dws.taxpayer_records")}
+_MERGE = sql.SQL(
+    "WITH merged AS (INSERT INTO dws.taxpayer_records AS t ({all}) SELECT {all} FROM pg_temp.records_in "
+    "ON CONFLICT (record_key, tax_year) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
+    "SELECT count(*) FILTER (WHERE new), count(*) FROM merged").format(
+    all=_COLUMN_LIST, updates=sql.SQL(", ").join(
+        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS
+        if c not in ("record_key", "tax_year")))
+# One row (the first) of each key given twice; at most DUPLICATES_SHOWN of them (an error path: it sorts)
+_DUPLICATES = ("SELECT DISTINCT ON (record_key, tax_year) id, sealed FROM {table} WHERE (record_key, tax_year) "
+               "IN (SELECT record_key, tax_year FROM {table} GROUP BY record_key, tax_year HAVING count(*) > 1 "
+               "LIMIT {limit}) ORDER BY record_key, tax_year, id")
+DUPLICATES_SHOWN = 1000
+
+
+class DuplicateKey(Exception):
+    """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) the id
+    and sealed value of one of its rows, for the desktop to open and name (never shown itself)."""
+
+    def __init__(self, rows: list[tuple[int, bytes]]) -> None:
+        super().__init__("rows of one import share a key")
+        self.rows = rows
+
+
+def create(conn: Conn, roles: OfficeRoles) -> None:
+    """The records table, its sequence, indexes and trigger, owned by the office's owner role, with grants; in the
+    caller's transaction (after store/office/log.create has made the schema). The caller is a superuser."""
+    ident = sql.Identifier
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
+    for statement in _SCHEMA:
+        conn.execute(statement)
+    conn.execute("REVOKE ALL ON dws.taxpayer_records, dws.taxpayer_record_ids FROM PUBLIC")
+    everyone = sql.SQL(", ").join(map(ident, roles.groups()))
+    importers = sql.SQL(", ").join(ident(roles.group(r)) for r in IMPORTERS)
+    conn.execute(sql.SQL("GRANT SELECT ON dws.taxpayer_records TO {}").format(everyone))
+    conn.execute(sql.SQL("GRANT INSERT, UPDATE ON dws.taxpayer_records TO {}").format(importers))
+    conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE dws.taxpayer_record_ids TO {}").format(importers))
+    conn.execute("REVOKE ALL ON FUNCTION dws.taxpayer_records_load_begin(), dws.taxpayer_records_load_end() "
+                 "FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.taxpayer_records_load_begin(), "
+                         "dws.taxpayer_records_load_end() TO {}").format(importers))
+    conn.execute("RESET ROLE")
+    # (as the superuser: the database is not the owner role's) the staging table of a correction
+    conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(ident(conn.info.dbname), importers))
+
+
+class Load:
+    """A load of records in the caller's transaction. Into an empty table (`bulk`), the rows go straight in,
+    the indexes dropped before and built after (each by one sort: several times faster than the inserts);
+    else into a staging table, merged at the end. Either way the table is locked against other importers; a
+    first load (dropping the indexes) holds off readers too, until it commits."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        row = conn.execute("SELECT dws.taxpayer_records_load_begin()").fetchone()
+        self.bulk = bool(row and row[0])
+        if not self.bulk:
+            conn.execute(_STAGE)
+            conn.execute("TRUNCATE pg_temp.records_in")
+        self.table = "dws.taxpayer_records" if self.bulk else "pg_temp.records_in"
+        self.loaded = 0
+
+    def reserve_ids(self, n: int) -> list[int]:
+        """`n` new row ids (distinct from every other desktop's), in ascending order."""
+        rows = self.conn.execute("SELECT nextval('dws.taxpayer_record_ids') FROM generate_series(1, %s)",
+                                 (n,)).fetchall()
+        return sorted(int(r[0]) for r in rows)
+
+    def copy(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Stream rows (COLUMNS order: id, tax_year, then the five blind indexes and the sealed value as bytes)
+        through one binary COPY."""
+        with self.conn.cursor() as cur, cur.copy(_COPY[self.table]) as copy:
+            copy.set_types(list(_TYPES))
+            write = copy.write_row
+            written = 0
+            for row in rows:
+                write(row)
+                written += 1
+        self.loaded += written
+
+    def finish(self) -> tuple[int, int]:
+        """(rows new to the table, rows loaded): a loaded row whose key the table holds replaces that row (a
+        correction). DuplicateKey when loaded rows share a key (the caller's transaction is then rolled back)."""
+        conn = self.conn
+        try:
+            with conn.transaction():            # a savepoint: on a duplicate, ask which
+                if self.bulk:
+                    conn.execute("SELECT dws.taxpayer_records_load_end()")
+                    return self.loaded, self.loaded   # the table was empty: every row is new
+                else:
+                    row = conn.execute(_MERGE).fetchone()
+        except (psycopg.errors.CardinalityViolation, psycopg.errors.UniqueViolation):
+            query = _DUPLICATES.format(table=self.table, limit=DUPLICATES_SHOWN)
+            raise DuplicateKey([(int(i), bytes(s)) for i, s in conn.execute(query).fetchall()]) from None
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+
+def count(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) FROM dws.taxpayer_records").fetchone()
+    return int(row[0]) if row else 0
+
+
+def sealed_by_tin(conn: Conn, tin_index: bytes) -> list[tuple[int, int, bytes]]:
+    """(id, tax_year, sealed) of a taxpayer's records (every TIN type), by year."""
+    rows = conn.execute("SELECT id, tax_year, sealed FROM dws.taxpayer_records WHERE tin_index = %s "
+                        "ORDER BY tax_year, id", (tin_index,)).fetchall()
+    return [(int(i), int(y), bytes(s)) for i, y, s in rows]
+

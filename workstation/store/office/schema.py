@@ -1,0 +1,47 @@
+"""The office schema as a whole (issue 19): what `dws office init` and `dws office demo` create in an empty
+database, in one transaction: the office's roles, the append-only log, the taxpayer records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from . import log, records
+from .roles import OfficeRoles, create_roles
+
+Conn = psycopg.Connection[Any]
+
+
+def create_office(conn: Conn, roles: OfficeRoles) -> None:
+    """Roles, schema `dws`, log and records in the connected empty database (the caller is a superuser)."""
+    with conn.transaction():
+        create_roles(conn, roles)
+        log.create(conn, roles)
+        records.create(conn, roles)
+
+
+def has_office(conn: Conn) -> bool:
+    """Whether the connected database holds an office schema already."""
+    row = conn.execute("SELECT to_regclass('dws.office_log') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def database_exists(conn: Conn, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def create_database(conn: Conn, name: str) -> None:
+    """A new database (UTF-8, from template0); `conn` in autocommit (CREATE DATABASE runs outside a transaction)."""
+    conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
+
+
+def table_counts(conn: Conn) -> dict[str, int]:
+    """Rows in each office table (the tests compare them before and after a refused import)."""
+    found = {}
+    for table in ("office_log", "taxpayer_records"):
+        row = conn.execute(sql.SQL("SELECT count(*) FROM dws.{}").format(sql.Identifier(table))).fetchone()
+        found[table] = int(row[0]) if row else 0
+    return found
