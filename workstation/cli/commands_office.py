@@ -38,8 +38,16 @@ def _stop(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
 
 def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[parent], help="(the server's administrator, --user) create the office "
-                       "schema and roles in the empty database the profile names; print the server's settings")
+                       "in the empty database the profile names: schema, roles, the office CA, the first admin; "
+                       "print the recovery code once and the server's settings")
     p.add_argument("--profile", type=Path, required=True, metavar="FILE")
+    p.add_argument("--admin", required=True, metavar="NAME", help="the office's first admin (their passphrase "
+                   "from --passphrase-file, $DWS_PASSPHRASE or a prompt)")
+    p.add_argument("--ca-key", type=Path, required=True, metavar="FILE",
+                   help="the office CA's private key (PEM; its certificate is the profile's 'ca'), kept on the "
+                        "server sealed under the office key for enrolling desktops")
+    p.add_argument("--db-password-file", metavar="FILE", help="the database password of --user (else "
+                   "$DWS_DB_PASSWORD, else a prompt)")
     p.set_defaults(func=cmd_init)
 
 
@@ -50,17 +58,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     user = args.user or os.environ.get("DWS_USER")
     if not user:
         raise UsageError("dws office init needs --user NAME (or DWS_USER): a database user who may create roles")
-    password = common.read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE",
+    password = common.read_secret(args, file_attr="db_password_file", env="DWS_DB_PASSWORD",
                                   prompt=f"Database password of {user}: ", what="database password")
-    made = office_setup.init(args.profile, user, password)
+    secret = common.read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE",
+                                prompt=f"New passphrase for {args.admin}: ", what="passphrase", confirm=True)
+    made = office_setup.init(args.profile, user, password, args.admin, secret, args.ca_key)
     if args.json:
         common.emit_json({"office": made.office, "dbname": made.dbname, "role_prefix": made.role_prefix,
-                          "postgresql_conf": made.postgresql_conf, "pg_hba_conf": made.pg_hba_conf})
+                          "admin": made.admin, "recovery_code": made.recovery_code,
+                          "postgresql_conf": made.postgresql_conf, "pg_hba_conf": made.pg_hba_conf,
+                          "pg_ident_conf": made.pg_ident_conf})
         return 0
-    print(f"Created the office {made.office!r} in database {made.dbname!r} (roles {made.role_prefix}_*).")
+    print(f"Created the office {made.office!r} in database {made.dbname!r} (roles {made.role_prefix}_*) with "
+          f"admin user {made.admin!r}.")
+    print("Recovery code (shown once; print it and lock it away — it opens the office key if every admin's "
+          "passphrase is lost):")
+    print(f"    {made.recovery_code}")
     print("\nThe server's postgresql.conf needs:\n" + made.postgresql_conf)
-    print("and its pg_hba.conf (TLS and an office certificate for every connection over the network):\n"
-          + made.pg_hba_conf, end="")
+    print("its pg_hba.conf, before any other rule for the database (TLS only; a desktop certificate from the "
+          "office CA for every connection, and the user's password but for the keyslot reader):\n"
+          + made.pg_hba_conf)
+    print("and its pg_ident.conf:\n" + made.pg_ident_conf, end="")
     return 0
 
 
@@ -68,12 +86,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     found = office_demo.demo(args.dir)
     if args.json:
         common.emit_json({"profile": str(found.profile), "port": found.port, "created": found.created,
-                          "started": found.started})
+                          "started": found.started, "users": [{"name": n, "role": r} for n, r in office_demo.USERS],
+                          "passphrases": str(found.passphrase_file), "records": found.records,
+                          "recovery_code": found.recovery_code})
         return 0
     what = "Made a new office" if found.created else "Started the office" if found.started else \
         "The office is running"
     print(f"{what} on 127.0.0.1:{found.port} (TLS, client certificates from its office CA); "
           f"its profile for this desktop: {found.profile}")
+    if found.records is not None:
+        print(f"  {found.records:,} taxpayer record rows, sealed on this desktop")
+    print(f"  Users (passphrases in {found.passphrase_file}):")
+    for name, role in office_demo.USERS:
+        print(f"    {name:<8} {role}")
+    print(f"Work it with: dws --store {found.profile} --user {office_demo.ADMIN} verify")
     print(f"Stop it with: dws office stop {args.dir}")
     return 0
 

@@ -131,9 +131,9 @@ class Cluster:
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write(f"\n{CONF_MARK}\n" + "".join(f"{k} = {v}\n" for k, v in merged.items()))
 
-    def use_tls(self, ca_pem: bytes, cert_pem: bytes, key_pem: bytes, hba: str = HBA_TLS) -> None:
+    def use_tls(self, ca_pem: bytes, cert_pem: bytes, key_pem: bytes, hba: str = HBA_TLS, ident: str = "") -> None:
         """The server's certificate and key, the CA whose client certificates it admits (TLS 1.3 only), and
-        the `hostssl` rules `hba` in place of initdb's."""
+        the `hostssl` rules `hba` (and the user name maps `ident`, when given) in place of initdb's."""
         for name, data in (("root.crt", ca_pem), ("server.crt", cert_pem), ("server.key", key_pem)):
             path = self.data / name
             path.write_bytes(data)
@@ -143,6 +143,8 @@ class Cluster:
             conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
                        "ssl_ca_file = 'root.crt'\nssl_min_protocol_version = 'TLSv1.3'\n")
         (self.data / "pg_hba.conf").write_text(hba, encoding="utf-8")
+        if ident:
+            (self.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
 
     def running(self) -> bool:
         return self.exists() and self.run("pg_ctl", "-D", str(self.data), "status").returncode == 0

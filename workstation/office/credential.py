@@ -133,3 +133,32 @@ def slot_from_row(login: str, kdf_json: str, salt: bytes, nonce: bytes, wrapped:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError("a damaged office keyslot") from None
     return Slot(login, described, bytes(salt), bytes(nonce), bytes(wrapped))
+
+
+# --- the office's recovery keyslot: the office key under the recovery code alone -------------------------------
+# The code is the local store's (keys/primitives.new_recovery_code: eight groups of five), normalized the same
+# way before it is stretched; the slot holds the office key only (no user secret: it is no database login).
+
+RECOVERY = "recovery"
+_RECOVERY_AAD = f"{AAD_LABEL}|recovery".encode()        # no user's ("|user:<login>"), whatever the login
+
+
+def _recovery_kek(stretched: bytes) -> bytes:
+    return p.hkdf(stretched, salt=None, info=f"{KEK_INFO}|recovery".encode())
+
+
+def recovery_slot(code: str, office_key: bytes, using: kdf.SlotKdf) -> Slot:
+    """The office key wrapped under `code` (the login field of the slot says "recovery")."""
+    if len(office_key) != OFFICE_KEY_BYTES:
+        raise ValueError("an office key is 32 bytes")
+    salt = p.new_salt()
+    stretched = using.derive(p.normalize_recovery_code(code).encode("ascii"), salt)
+    nonce, wrapped = p.wrap(office_key, _recovery_kek(stretched), _RECOVERY_AAD)
+    return Slot(RECOVERY, using.as_dict(), salt, nonce, wrapped)
+
+
+def open_recovery(slot: Slot, code: str) -> bytes | None:
+    """The office key the recovery slot holds, or None for a wrong code (or an altered slot)."""
+    stretched = kdf.from_dict(slot.kdf).derive(p.normalize_recovery_code(code).encode("ascii"), slot.salt)
+    opened = p.unwrap(slot.nonce, slot.wrapped, _recovery_kek(stretched), _RECOVERY_AAD)
+    return opened if opened is not None and len(opened) == OFFICE_KEY_BYTES else None

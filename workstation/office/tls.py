@@ -1,5 +1,10 @@
-"""TLS certificates of an office (DESIGN.md, "The office store"): the office server's, and each enrolled
-desktop's, both issued by the office CA (workstation/keys/ca.py makes the CA).
+"""TLS certificates of an office (DESIGN.md, "The office store"): the office CA, the office server's certificate,
+and each enrolled desktop's, both issued by the office CA.
+
+The office CA is for TLS only, never the CA of users' letter-signing certificates (workstation/keys/ca.py): a
+signing certificate carries no extended key usage, so TLS would accept it as a client's, and a user's signing
+key and certificate would then pass `clientcert=verify-ca` like an enrolled desktop's. Its own key and name
+("<office> office TLS CA") keep the two apart.
 
 The server admits only `hostssl` connections whose client certificate the office CA issued; libpq on the
 desktop connects with `sslmode=verify-full`, so the server's certificate must name the host the profile names
@@ -20,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..keys.ca import SKEW
+
+CA_DAYS = 10 * 365
 
 SERVER_DAYS = 2 * 365
 DESKTOP_DAYS = 2 * 365
@@ -72,6 +79,62 @@ def _issue(ca_private: bytes, ca_certificate: bytes, subject: str, at: datetime,
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def new_ca(office: str, at: datetime) -> tuple[bytes, bytes]:
+    """A new office TLS CA: (its private key, PKCS#8 DER; its self-signed certificate, DER). It may sign
+    certificates and revocation lists, no CA below it (path length 0)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{office} office TLS CA"[:64]),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, office[:64] or "Disclosure Office")])
+    usage = x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                          encipher_only=False, decipher_only=False)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(at - SKEW)
+            .not_valid_after(at + timedelta(days=CA_DAYS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return private, cert.public_bytes(serialization.Encoding.DER)
+
+
+def private_pem(private_der: bytes) -> bytes:
+    """A PKCS#8 DER private key as unencrypted PEM (for a 0600 file)."""
+    key = serialization.load_der_private_key(private_der, password=None)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def load_ca(certificate_pem: bytes, key_pem: bytes) -> tuple[bytes, bytes]:
+    """(private key DER, certificate DER) of an office CA given as PEM files; CertificateError when the key is
+    not the certificate's, or either is not what an office CA is."""
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem)
+    except ValueError:
+        raise CertificateError("the office CA certificate is not a PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError):
+        raise CertificateError("the office CA key is not an unencrypted PEM private key") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise CertificateError("the office CA's key is not an ECDSA P-256 key")
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if (key.public_key().public_bytes(serialization.Encoding.DER, spki)
+            != cert.public_key().public_bytes(serialization.Encoding.DER, spki)):
+        raise CertificateError("the office CA key is not the key of the office CA certificate the profile names")
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = None
+    if constraints is None or not constraints.ca:
+        raise CertificateError("the profile's office CA certificate is not a CA's")
+    private = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return private, cert.public_bytes(serialization.Encoding.DER)
 
 
 def issue_server(ca_private: bytes, ca_certificate: bytes, host: str, at: datetime) -> tuple[bytes, bytes]:

@@ -1,14 +1,19 @@
 """`dws office demo DIR` / `dws office stop DIR` (INTERCHANGE.md): an office on this machine for a new user.
 
-`demo` makes a PostgreSQL cluster (initdb), an office CA, the server's certificate (127.0.0.1) and `hostssl`
-rules admitting only client certificates from that CA, starts the server on a free local port, creates the
-office database and schema (roles, log, records), and writes into DIR this desktop's certificate and key and
-`office.json`, a `dws.office/1` profile. Run on a DIR that has one, it starts that cluster again (on its
-port when that is still free; the profile is rewritten when the port changes). `stop` shuts it down.
+`demo` makes a PostgreSQL cluster (initdb), an office TLS CA, the server's certificate (127.0.0.1) and the
+`hostssl` rules `dws office init` prints (admitting only client certificates from that CA), starts the server
+on a free local port, creates the office database and the office as `init` does (office_setup.furnish: the CA,
+the recovery keyslot, the first admin), enrols the local demo's users with their office roles and published
+passphrases, imports the local demo's taxpayer records (the same generator, seed and day) sealed through
+office_records.import_records as the demo admin, and writes into DIR this desktop's certificate and key,
+`office.json`, a `dws.office/1` profile, and DEMO-PASSPHRASES.txt. Run on a DIR that has one, it starts that
+cluster again (on its port when that is still free; the profile is rewritten when the port changes). `stop`
+shuts it down.
 
 DIR/cluster.json says where the cluster is: DIR/cluster, or, when this process is root and the `postgres`
 system user cannot reach DIR (a folder in root's home), a new folder under the system's temporary folder.
-The office CA's private key is kept in DIR (0600) for enrolling more desktops: this is a demo office.
+The office CA's private key is kept in DIR (0600; it is also sealed in the office, for `dws office enrol`):
+this is a demo office.
 """
 
 from __future__ import annotations
@@ -23,13 +28,20 @@ from pathlib import Path
 
 import psycopg
 
+from .. import clock as clocks
+from ..demo.generator import STORY_AGE
+from ..demo.taxpayers import TaxpayerFactory, write_records
+from ..demo_store import DEFAULT_SEED, DEFAULT_TAXPAYERS, DEMO_USERS, PASSPHRASE_FILE, demo_passphrase
 from ..errors import InputError
+from ..fsutil import atomic_write
 from ..keys import ca
-from ..office import tls
+from ..office import enrol, tls
 from ..office.cluster import Cluster, ClusterError
-from ..office.profile import FORMAT
+from ..office.profile import FORMAT, OfficeProfile, load
+from ..office.unlock import open_office
 from ..store.office import schema
-from ..store.office.roles import OfficeRoles
+from ..store.office.roles import OfficeRole, OfficeRoles
+from . import office_records, office_setup
 
 PROFILE = "office.json"
 STATE = "cluster.json"
@@ -39,6 +51,12 @@ ROLE_PREFIX = "office"
 HOST = "127.0.0.1"
 SETTINGS = {"shared_buffers": "'64MB'", "max_connections": "50", "log_min_messages": "warning"}
 _FILES = {"ca": "office-ca.pem", "cert": "desktop.pem", "key": "desktop.key", "ca_key": "office-ca.key"}
+ROLES = OfficeRoles(ROLE_PREFIX)
+# The local demo's users (demo_store.DEMO_USERS) with their office roles: its reviewer prepares.
+OFFICE_ROLE: dict[str, OfficeRole] = {"admin": "admin", "reviewer": "preparer", "approver": "approver",
+                                      "counsel": "counsel", "auditor": "auditor"}
+USERS: tuple[tuple[str, OfficeRole], ...] = tuple((name, OFFICE_ROLE[role]) for name, role in DEMO_USERS)
+ADMIN = USERS[0][0]
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,9 @@ class DemoOffice:
     port: int
     created: bool           # a new cluster was made (else an existing one was reused)
     started: bool           # the server was started (else it was running already)
+    passphrase_file: Path   # the demo users' names, office roles and passphrases
+    records: int | None     # taxpayer record rows imported now (None: the office had them already)
+    recovery_code: str | None   # the office's, when it was made now
 
 
 def demo(folder: Path, desktop: str = "demo-desktop") -> DemoOffice:
@@ -62,19 +83,21 @@ def demo(folder: Path, desktop: str = "demo-desktop") -> DemoOffice:
     cluster = Cluster.at(_cluster_root(folder))
     cluster.init(secrets.token_urlsafe(24), SETTINGS)
     now = datetime.now(UTC)
-    ca_key, issued = ca.new_ca(OFFICE, "office-demo", now)
-    server_key, server_cert = tls.issue_server(ca_key, issued.certificate, HOST, now)
-    cluster.use_tls(ca.pem(issued.certificate), server_cert, server_key)
-    desk_key, desk_cert = tls.issue_desktop(ca_key, issued.certificate, desktop, now)
-    _secret(folder / _FILES["ca_key"], ca_key)
+    ca_key, ca_cert = tls.new_ca(OFFICE, now)          # the office's TLS CA, no letter-signing CA (tls.py)
+    server_key, server_cert = tls.issue_server(ca_key, ca_cert, HOST, now)
+    _conf, hba, ident = office_setup.settings(DBNAME, ROLES, f"{HOST}/32")
+    cluster.use_tls(ca.pem(ca_cert), server_cert, server_key,
+                    hba="local all all trust\n" + hba + "host all all all reject\n", ident=ident)
+    desk_key, desk_cert = tls.issue_desktop(ca_key, ca_cert, desktop, now)
+    _secret(folder / _FILES["ca_key"], tls.private_pem(ca_key))     # PEM: what `office init --ca-key` takes
     _secret(folder / _FILES["key"], desk_key)
     (folder / _FILES["cert"]).write_bytes(desk_cert)
-    (folder / _FILES["ca"]).write_bytes(ca.pem(issued.certificate))
+    (folder / _FILES["ca"]).write_bytes(ca.pem(ca_cert))
     port = cluster.start()
     _write_state(folder, cluster, port)
-    _ensure_office(cluster, port)
     _write_profile(folder, port)
-    return DemoOffice(folder / PROFILE, port, created=True, started=True)
+    code, records = _ensure_office(folder, cluster, port)
+    return DemoOffice(folder / PROFILE, port, True, True, folder / PASSPHRASE_FILE, records, code)
 
 
 def stop(folder: Path) -> bool:
@@ -94,22 +117,56 @@ def _reuse(folder: Path, cluster: Cluster, port: int) -> DemoOffice:
     if started:
         port = cluster.start(port)
         _write_state(folder, cluster, port)
-    _ensure_office(cluster, port)
     _write_profile(folder, port)
-    return DemoOffice(folder / PROFILE, port, created=False, started=started)
+    code, records = _ensure_office(folder, cluster, port)
+    return DemoOffice(folder / PROFILE, port, False, started, folder / PASSPHRASE_FILE, records, code)
 
 
-def _ensure_office(cluster: Cluster, port: int) -> None:
-    """The office database and its schema (each made once)."""
+def _ensure_office(folder: Path, cluster: Cluster, port: int) -> tuple[str | None, int | None]:
+    """The office database, the office and its users (made once, in one transaction), and the demo's taxpayer
+    records (imported when the office has none). (The recovery code when the office was made now, the rows
+    imported now.)"""
+    profile = load(folder / PROFILE)
+    code = None
     try:
         with psycopg.connect(cluster.conninfo(port), autocommit=True, connect_timeout=10) as conn:
             if not schema.database_exists(conn, DBNAME):
                 schema.create_database(conn, DBNAME)
         with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True, connect_timeout=10) as conn:
             if not schema.has_office(conn):
-                schema.create_office(conn, OfficeRoles(ROLE_PREFIX))
+                code = _make_office(conn, profile, folder)
+            empty = schema.table_counts(conn)["taxpayer_records"] == 0
     except psycopg.Error as exc:
         raise ClusterError(f"the office database could not be set up: {type(exc).__name__}") from None
+    _write_passphrases(folder)
+    return code, _import_records(profile, folder) if empty else None
+
+
+def _make_office(conn: psycopg.Connection[tuple[object, ...]], profile: OfficeProfile, folder: Path) -> str:
+    ca_key, ca_cert = tls.load_ca(profile.ca.read_bytes(), (folder / _FILES["ca_key"]).read_bytes())
+    with conn.transaction():
+        schema.create_office(conn, ROLES)
+        code, office_key = office_setup.furnish(conn, profile, ADMIN, demo_passphrase(ADMIN), ca_key, ca_cert)
+        for name, role in USERS[1:]:
+            enrol.enrol_user(conn, profile, office_key, name, role, demo_passphrase(name), by=ADMIN)
+    return code
+
+
+def _import_records(profile: OfficeProfile, folder: Path) -> int:
+    """The local demo's taxpayer records (its generator, seed, size and day), sealed into the office by its
+    admin; the generated file is removed at once."""
+    with tempfile.TemporaryDirectory(prefix=".records-", dir=folder) as scratch:
+        path = Path(scratch) / "demo-records.csv"
+        write_records(path, TaxpayerFactory(DEFAULT_SEED, clocks.today() - STORY_AGE), DEFAULT_TAXPAYERS)
+        with open_office(profile, ADMIN, demo_passphrase(ADMIN), roles=ROLES) as session:
+            o = office_records.OfficeCtx(session.conn, session.keys, ADMIN)
+            return office_records.import_records(o, path).rows
+
+
+def _write_passphrases(folder: Path) -> None:
+    lines = ["# Demo office only: synthetic data, well-known passphrases. Never use for real taxpayer data."]
+    lines += [f"{name}\t{role}\t{demo_passphrase(name)}" for name, role in USERS]
+    atomic_write(folder / PASSPHRASE_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _cluster_root(folder: Path) -> Path:

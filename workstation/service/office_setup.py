@@ -1,25 +1,33 @@
-"""`dws office init --profile FILE` (INTERCHANGE.md): the office schema in an empty PostgreSQL database that the
-profile names, over the profile's connection (TLS, verify-full, this desktop's certificate), as a database user
-who may create roles (the server's administrator: its password is asked for like a passphrase, never stored).
+"""`dws office init --profile FILE` (INTERCHANGE.md): an office in an empty PostgreSQL database that the profile
+names, over the profile's connection (TLS, verify-full, this desktop's certificate), as a database user who may
+create roles (the server's administrator: its password is asked for apart from any passphrase, never stored).
 
-What it creates: the office's roles (named after the database: two offices on one server share none), the
-append-only log and the taxpayer records with their grants (workstation/store/office/). Not yet: the first
-admin's keyslot and the recovery code (the office keyslots are still to come, issue 19 item 6).
+What it creates, in one transaction (all of it or nothing): the office's roles (named after the database: two
+offices on one server share none), the append-only log, the keyslot tables and the taxpayer records with their
+grants (workstation/store/office/); a new office key; the office CA, its key sealed under the office key (for
+`dws office enrol --desktop`); the first admin's login role and keyslot; the recovery keyslot (the office key
+under a new recovery code, the local store's format, printed once); and the office log's first entries. Then
+it gives the server settings the office needs (postgresql.conf, pg_hba.conf and pg_ident.conf lines).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
+from ..crypto import DEFAULT_MODE, Mode
 from ..errors import AuthError, InputError, StoreError
+from ..keys import primitives as p
+from ..office import credential, enrol, tls
 from ..office import profile as profiles
-from ..office.cluster import HBA_TLS
-from ..store.office import schema
-from ..store.office.roles import OfficeRoles
+from ..office.profile import OfficeProfile
+from ..office.sealing import OfficeKeys
+from ..office.unlock import server_rules
+from ..store.office import keyslots, schema
+from ..store.office.roles import OfficeRoles, roles_for
 
 # What the server needs, printed for its administrator (README, "An office on one server").
 SERVER_SETTINGS = ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
@@ -32,26 +40,44 @@ class OfficeInit:
     office: str
     dbname: str
     role_prefix: str
+    admin: str
+    recovery_code: str
     postgresql_conf: str
     pg_hba_conf: str
+    pg_ident_conf: str
 
 
 def role_prefix(dbname: str) -> str:
     """The office's role prefix: its database's name in lower case, letters, digits and _ only."""
-    text = re.sub(r"[^a-z0-9_]", "_", dbname.lower())
-    return ("o_" + text if not text[:1].isalpha() else text)[:31]
+    return roles_for(dbname).prefix
 
 
-def init(profile_path: Path, user: str, password: str) -> OfficeInit:
+def settings(dbname: str, roles: OfficeRoles, address: str = "all") -> tuple[str, str, str]:
+    """(postgresql.conf, pg_hba.conf, pg_ident.conf) lines of an office: what `init` prints, what the demo's
+    cluster runs with."""
+    hba, ident = server_rules(dbname, roles, address)
+    return SERVER_SETTINGS, hba, ident
+
+
+def init(profile_path: Path, user: str, password: str, admin: str, admin_passphrase: str, ca_key: Path,
+         mode: Mode = DEFAULT_MODE) -> OfficeInit:
     found = profiles.load(profile_path)
-    roles = OfficeRoles(role_prefix(found.dbname))
+    roles = roles_for(found.dbname)
+    try:
+        ca_private, ca_certificate = tls.load_ca(found.ca.read_bytes(), ca_key.read_bytes())
+    except OSError as exc:
+        raise InputError(f"cannot read the office CA key: {exc.strerror}", source=str(ca_key)) from None
+    except tls.CertificateError as exc:
+        raise InputError(f"{exc}; nothing was changed", source=ca_key.name) from None
     try:
         params = {**found.connection_params(user), "password": password, "connect_timeout": "15"}
         with psycopg.connect(psycopg.conninfo.make_conninfo(**params), autocommit=True) as conn:
             if schema.has_office(conn):
                 raise InputError(f"database {found.dbname!r} holds an office already; nothing was changed",
                                  source=profile_path.name)
-            schema.create_office(conn, roles)
+            with conn.transaction():
+                schema.create_office(conn, roles)
+                code, _key = furnish(conn, found, admin, admin_passphrase, ca_private, ca_certificate, mode)
     except psycopg.errors.InsufficientPrivilege:
         raise AuthError(f"database user {user!r} may not create an office (it needs to own the database and "
                         "create roles); nothing was changed") from None
@@ -61,7 +87,25 @@ def init(profile_path: Path, user: str, password: str) -> OfficeInit:
     except psycopg.OperationalError as exc:
         raise StoreError(f"the office server refused the connection or could not be reached: "
                          f"{_reason(exc)}; nothing was changed") from None
-    return OfficeInit(found.office, found.dbname, roles.prefix, SERVER_SETTINGS, HBA_TLS)
+    conf, hba, ident = settings(found.dbname, roles)
+    return OfficeInit(found.office, found.dbname, roles.prefix, admin, code, conf, hba, ident)
+
+
+def furnish(conn: psycopg.Connection[Any], profile: OfficeProfile, admin: str, passphrase: str,
+            ca_private: bytes, ca_certificate: bytes, mode: Mode = DEFAULT_MODE) -> tuple[str, bytes]:
+    """In an office schema just made (as a superuser, in the caller's transaction): a new office key, the
+    office CA, the recovery keyslot, the first admin and the log's first entries. (The recovery code, the office
+    key: for enrolling more users in the same transaction.)"""
+    office_key = p.new_key()
+    code = p.new_recovery_code()
+    using = credential.slot_kdf(mode)
+    slot = credential.recovery_slot(code, office_key, using)
+    enrol.store_ca(conn, OfficeKeys.derive(office_key), ca_private, ca_certificate)
+    keyslots.put_recovery(conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
+    enrol.log_event(conn, admin, "office-created", profile.dbname,
+                    {"office": profile.office, "admin": admin, "keyslot_kdf": using.describe()})
+    enrol.enrol_user(conn, profile, office_key, admin, "admin", passphrase, mode, by=admin)
+    return code, office_key
 
 
 def _reason(exc: psycopg.OperationalError) -> str:

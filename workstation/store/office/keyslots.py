@@ -13,6 +13,8 @@ says what a slot holds and why).
   CREATEROLE), so an admin needs no CREATEROLE of their own: on PostgreSQL 15 that attribute would let them
   grant themselves the owner role and rewrite the log. Only the admin group (and a superuser at `office
   init`) may call it; it makes nothing but a plain login in one of the five groups.
+- `dws.office_recovery`: the recovery keyslot (the office key under the recovery code `office init` prints
+  once); read by the admin group only.
 - `dws.office_ca`: the office CA (certificate, and its private key sealed under the office key on the
   desktop), read by the admin group to issue desktop certificates.
 """
@@ -41,6 +43,13 @@ _TABLES = (
     id          integer PRIMARY KEY CHECK (id = 1),
     certificate bytea NOT NULL,                  -- DER
     sealed_key  bytea NOT NULL                   -- PKCS#8 DER, sealed under the office key (office_ca, 1)
+)""",
+    """CREATE TABLE dws.office_recovery (
+    id          integer PRIMARY KEY CHECK (id = 1),
+    kdf         text NOT NULL,                   -- JSON: the recovery code's KDF and its cost
+    salt        bytea NOT NULL,
+    nonce       bytea NOT NULL,
+    wrapped     bytea NOT NULL                   -- the office key, AES-256-GCM under the recovery code
 )""",
 )
 
@@ -112,14 +121,15 @@ def create(conn: Connection, roles: OfficeRoles) -> None:
         conn.execute(sql.SQL(table).format(roles=quoted))
     conn.execute(_READ_SLOT)
     conn.execute(_REWRAP)               # a user's own slot, under a new passphrase (session_user's row only)
-    conn.execute("REVOKE ALL ON dws.office_keyslots, dws.office_ca FROM PUBLIC")
+    conn.execute("REVOKE ALL ON dws.office_keyslots, dws.office_ca, dws.office_recovery FROM PUBLIC")
     conn.execute("REVOKE ALL ON FUNCTION dws.office_keyslot(name) FROM PUBLIC")
     conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_keyslot(name) TO {}").format(ident(desk)))
     conn.execute("REVOKE ALL ON FUNCTION dws.office_rewrap(text, bytea, bytea, bytea) FROM PUBLIC")
     conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_rewrap(text, bytea, bytea, bytea) TO {}").format(
         sql.SQL(", ").join(map(ident, roles.groups()))))
     admin = ident(roles.group("admin"))
-    conn.execute(sql.SQL("GRANT SELECT ON dws.office_keyslots, dws.office_ca TO {}").format(admin))
+    conn.execute(sql.SQL("GRANT SELECT ON dws.office_keyslots, dws.office_ca, dws.office_recovery TO {}").format(
+        admin))
     conn.execute(sql.SQL("GRANT INSERT ON dws.office_keyslots TO {}").format(ident(enroller)))
     conn.execute("RESET ROLE")
     conn.execute(sql.SQL(_ENROL).format(roles=quoted, prefix=sql.Literal(roles.prefix),
@@ -185,3 +195,20 @@ def read_ca(conn: Connection) -> tuple[bytes, bytes] | None:
     certificate, sealed = row
     assert isinstance(certificate, bytes) and isinstance(sealed, bytes)
     return certificate, sealed
+
+
+def put_recovery(conn: Connection, kdf_json: str, salt: bytes, nonce: bytes, wrapped: bytes) -> None:
+    """Store the office's recovery keyslot (as a superuser at init)."""
+    conn.execute("INSERT INTO dws.office_recovery (id, kdf, salt, nonce, wrapped) VALUES (1, %s, %s, %s, %s)",
+                 (kdf_json, salt, nonce, wrapped))
+
+
+def read_recovery(conn: Connection) -> tuple[str, bytes, bytes, bytes] | None:
+    """(kdf JSON, salt, nonce, wrapped) of the recovery keyslot, or None; as an admin."""
+    row = conn.execute("SELECT kdf, salt, nonce, wrapped FROM dws.office_recovery WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    kdf, salt, nonce, wrapped = row
+    assert isinstance(kdf, str)
+    assert isinstance(salt, bytes) and isinstance(nonce, bytes) and isinstance(wrapped, bytes)
+    return kdf, salt, nonce, wrapped

@@ -46,6 +46,13 @@ class OfficeRoles:
         return [self.group(r) for r in OFFICE_ROLES]
 
 
+def roles_for(dbname: str) -> OfficeRoles:
+    """The roles of the office in database `dbname`: its name in lower case (letters, digits and _ only, a letter
+    first) is their prefix, so a desktop knows them from its profile alone."""
+    text = re.sub(r"[^a-z0-9_]", "_", dbname.lower())
+    return OfficeRoles(("o_" + text if not text[:1].isalpha() else text)[:31])
+
+
 def create_roles(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
     """The owner and the five group roles, none of which can log in (in the caller's transaction)."""
     for name in (roles.owner, *roles.groups()):
@@ -64,5 +71,5 @@ def create_login(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRole
 
 def drop_roles(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles, logins: list[str]) -> None:
     """Drop the logins and the office's roles (their objects must be gone: the office's database dropped)."""
-    for name in (*logins, *roles.groups(), roles.owner):
+    for name in (*logins, f"{roles.prefix}_desk", f"{roles.prefix}_enroller", *roles.groups(), roles.owner):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

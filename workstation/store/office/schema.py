@@ -1,5 +1,6 @@
 """The office schema as a whole (issue 19): what `dws office init` and `dws office demo` create in an empty
-database, in one transaction: the office's roles, the append-only log, the taxpayer records."""
+database, in one transaction: the office's roles, the append-only log, the keyslot tables (users', the recovery
+slot, the office CA) and the taxpayer records."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import log, records
+from . import keyslots, log, records
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
 
 
 def create_office(conn: Conn, roles: OfficeRoles) -> None:
-    """Roles, schema `dws`, log and records in the connected empty database (the caller is a superuser)."""
+    """Roles, schema `dws`, log, keyslots and records in the connected empty database (the caller is a superuser)."""
     with conn.transaction():
         create_roles(conn, roles)
         log.create(conn, roles)
+        keyslots.create(conn, roles)
         records.create(conn, roles)
 
 
