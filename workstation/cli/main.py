@@ -30,6 +30,7 @@ from . import (
     commands_office,
     commands_review,
     commands_settings,
+    office_store,
 )
 from .output import NOTHING_CHANGED, SAVED, Changes, OutputClosed, OutputFailed, guarded_stdout, silence_stdout
 
@@ -92,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         changes.known = False
     try:
         with clocks.use(product_clock), guarded_stdout():
+            profile = office_store.profile_of(args)
+            if profile is not None:         # --store names an office profile: an office session instead
+                return office_store.run(args, profile)
             return int(args.func(args) or 0)
     except OutputClosed:                # the reader went away (`dws list | head -1`): quietly, as coreutils do
         silence_stdout()

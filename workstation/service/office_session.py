@@ -1,0 +1,86 @@
+"""An office store from the command line (issue 19): `dws --store PROFILE --user NAME ...` opens the user's
+office session (workstation/office/unlock.py: the keyslot fetched by this desktop's certificate, opened with the
+passphrase, then the user's own database login) instead of a local store.
+
+What an office store does so far: `import records` (office_records.py) and `verify` of the office log (the
+local store's hash chain, store/auditlog.entry_hash, walked over store/office/log.py's entries). Every other
+command says, in one line, that it is not yet available for an office store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..errors import PermissionDenied, StoreError
+from ..office.profile import is_profile, load
+from ..office.unlock import open_office
+from ..store.auditlog import entry_hash
+from ..store.office import log as office_log
+from ..store.office.roles import roles_for
+from .office_records import OfficeCtx
+
+OFFICE_COMMANDS = ("import records", "verify")      # what an office store does so far
+
+
+def is_office_store(path: Path) -> bool:
+    """Whether `--store PATH` names an office profile (a file) rather than a store folder."""
+    return is_profile(path)
+
+
+@contextmanager
+def opened(profile_path: Path, user: str, passphrase: str) -> Iterator[OfficeCtx]:
+    """`user`'s open office (its connection closed at the end); AuthError for an unknown user or a wrong
+    passphrase, OfficeError when the server cannot be reached or refuses, InputError for a bad profile."""
+    profile = load(profile_path)
+    with open_office(profile, user, passphrase, roles=roles_for(profile.dbname)) as session:
+        yield OfficeCtx(session.conn, session.keys, user)
+
+
+@dataclass(frozen=True)
+class OfficeLogReport:
+    entries: int
+    problems: list[str] = field(default_factory=list)
+    first_bad_entry: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "entries": self.entries, "problems": self.problems,
+                "first_bad_entry": self.first_bad_entry}
+
+
+def verify_log(o: OfficeCtx) -> OfficeLogReport:
+    """Walk the office log's hash chain: every entry numbered in turn, chained to the one before, and its hash
+    that of its content. The first break is reported (what follows it cannot be trusted either)."""
+    try:
+        rows = office_log.entries(o.conn)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not read the office log") from None
+    except psycopg.OperationalError:
+        raise StoreError("office server unreachable: the connection ended while the office log was read; "
+                         "try again when the server is back") from None
+    expected_seq, expected_prev = 1, office_log.GENESIS
+    for seq, ts, user, event, obj, detail, prev, hash_, _by in rows:
+        assert isinstance(seq, int) and isinstance(ts, str) and isinstance(event, str)
+        assert isinstance(detail, str) and isinstance(prev, str) and isinstance(hash_, str)
+        assert user is None or isinstance(user, str)
+        assert obj is None or isinstance(obj, str)
+        problem = None
+        if seq != expected_seq:
+            problem = expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
+        elif prev != expected_prev:
+            problem = seq, f"entry {seq} does not chain to entry {seq - 1}"
+        elif entry_hash(prev, seq, ts, user, event, obj, detail) != hash_:
+            problem = seq, f"entry {seq} was altered (its hash does not match its content)"
+        if problem is not None:
+            return OfficeLogReport(len(rows), [f"office log: {problem[1]}"], problem[0])
+        expected_seq, expected_prev = seq + 1, hash_
+    return OfficeLogReport(len(rows))
