@@ -14,6 +14,10 @@ import pytest
 from clihelp import run_dws
 from conftest import pg_unavailable
 
+from workstation import clock as clocks
+from workstation.demo.generator import STORY_AGE
+from workstation.demo.taxpayers import TaxpayerFactory, write_records
+from workstation.demo_store import DEFAULT_SEED, DEFAULT_TAXPAYERS
 from workstation.office.cluster import Cluster, bindir
 from workstation.office.profile import load
 
@@ -53,7 +57,7 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     cluster = Cluster.at(root)
     with psycopg.connect(cluster.conninfo(profile.port, "office")) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'dws'")}
-    assert tables == {"office_log", "taxpayer_records"}
+    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")
@@ -62,8 +66,10 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
 
     again = run_dws(tmp_path / "unused", "office", "demo", str(demo_dir), "--json")
     assert again.code == 0, again.err
-    assert json.loads(again.out) == {"profile": str(demo_dir / "office.json"), "port": load(
-        demo_dir / "office.json").port, "created": False, "started": True}
+    reused = json.loads(again.out)
+    assert {k: reused[k] for k in ("profile", "port", "created", "started", "records", "recovery_code")} == {
+        "profile": str(demo_dir / "office.json"), "port": load(demo_dir / "office.json").port, "created": False,
+        "started": True, "records": None, "recovery_code": None}      # nothing made or imported twice
     assert "password authentication failed" in refusal(load(demo_dir / "office.json").connection_params("postgres"))
     assert run_dws(tmp_path / "unused", "office", "stop", str(demo_dir)).code == 0
 
@@ -80,3 +86,59 @@ def test_demo_refuses_a_folder_that_holds_something_else(tmp_path: Path) -> None
     done = run_dws(tmp_path / "unused", "office", "demo", str(tmp_path))
     assert done.code == 1 and "is not empty and holds no office demo" in done.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+RECORDS = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,refund,"
+           "dependents,phone,bank_account,wages,employer,interest,hold\n"
+           "587550001,SSN,Pat Example,1 Main St,Springfield,IL,62704,,2023,single,50000,1000,0,0,,,,,,0\n"
+           "587550002,SSN,Lee Example,2 Main St,Springfield,IL,62704,,2023,single,60000,1000,0,0,,,,,,0\n")
+
+
+def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(demo_dir: Path,
+                                                                                tmp_path: Path) -> None:
+    made = run_dws(tmp_path / "unused", "office", "demo", str(demo_dir), "--json")
+    assert made.code == 0, made.err
+    found = json.loads(made.out)
+    assert found["users"] == [{"name": "admin", "role": "admin"}, {"name": "rita", "role": "preparer"},
+                              {"name": "alex", "role": "approver"}, {"name": "cora", "role": "counsel"},
+                              {"name": "otto", "role": "auditor"}]
+    expected = write_records(tmp_path / "local-demo.csv", TaxpayerFactory(DEFAULT_SEED, clocks.today() - STORY_AGE),
+                             DEFAULT_TAXPAYERS)                 # what `dws demo` imports into a local store
+    assert found["records"] == expected
+    assert (demo_dir / "DEMO-PASSPHRASES.txt").read_text().splitlines()[1:] == [
+        "admin\tadmin\tdemo-admin-passphrase", "rita\tpreparer\tdemo-rita-passphrase",
+        "alex\tapprover\tdemo-alex-passphrase", "cora\tcounsel\tdemo-cora-passphrase",
+        "otto\tauditor\tdemo-otto-passphrase"]
+    profile = str(demo_dir / "office.json")
+
+    def as_user(name: str, *args: str, passphrase: str | None = None) -> tuple[int, str, str]:
+        done = run_dws(demo_dir / "office.json", *args,
+                       env={"DWS_USER": name, "DWS_PASSPHRASE": passphrase or f"demo-{name}-passphrase"})
+        return done.code, done.out, done.err
+
+    (tmp_path / "more.csv").write_text(RECORDS)
+    assert as_user("rita", "import", "records", str(tmp_path / "more.csv")) == (
+        0, "Imported 2 taxpayer record rows from more.csv into the office (2 new, 0 replaced).\n", "")
+    assert as_user("otto", "import", "records", str(tmp_path / "more.csv")) == (
+        1, "", "dws: the office server refuses it: your office role may not import taxpayer records; nothing was "
+               "changed\n")
+    assert as_user("otto", "import", "records", str(tmp_path / "more.csv"), passphrase="not otto's") == (
+        1, "", "dws: unknown user or wrong passphrase for 'otto'\n")
+    code, out, err = as_user("otto", "verify")
+    # made, its CA and first admin; four more users enrolled; the demo's records; rita's import
+    assert (code, out, err) == (0, "Office log: 8 entries\nOK: the office log's chain is whole.\n", "")
+    assert as_user("cora", "list") == (
+        1, "", "dws: 'dws list' is not yet available for an office store (office.json); an office store has "
+               "'dws import records' and 'dws verify' so far; nothing was changed\n")
+    assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
+
+    # an entry altered on the server (a superuser who disables the trigger) is found
+    root = Path(json.loads((demo_dir / "cluster.json").read_text())["cluster"])
+    with psycopg.connect(Cluster.at(root).conninfo(load(demo_dir / "office.json").port, "office"),
+                         autocommit=True) as conn:
+        conn.execute("ALTER TABLE dws.office_log DISABLE TRIGGER office_log_append_only")
+        conn.execute("UPDATE dws.office_log SET detail = replace(detail, '2', '3') WHERE seq = 8")
+    code, out, err = as_user("otto", "verify")
+    assert (code, err) == (3, "dws: verification found tampering (see above)\n")
+    assert "TAMPERING: office log: entry 8 was altered (its hash does not match its content)" in out
+    assert run_dws(tmp_path / "unused", "office", "stop", str(demo_dir)).code == 0

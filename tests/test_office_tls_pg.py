@@ -25,8 +25,7 @@ PASSWORD = "pat-database-password"
 
 
 def new_ca(office: str) -> tuple[bytes, bytes]:
-    key, issued = ca.new_ca(office, "store-1", NOW)
-    return key, issued.certificate
+    return tls.new_ca(office, NOW)         # an office TLS CA, as office init and demo use
 
 
 OFFICE_CA = new_ca("Test Office")
