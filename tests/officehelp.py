@@ -23,12 +23,12 @@ from workstation.keys import ca
 from workstation.office import enrol, tls
 from workstation.office.profile import OfficeProfile, load
 from workstation.office.sealing import OfficeKeys
-from workstation.office.unlock import DEFAULT_PREFIX, server_rules
+from workstation.office.unlock import server_rules
 from workstation.store.office import keyslots, log
-from workstation.store.office.roles import OfficeRoles, create_roles
+from workstation.store.office.roles import OfficeRoles, create_roles, roles_for
 
 NOW = datetime.now(UTC)
-DBNAME = "office"
+DBNAME = "dws"                  # its roles are dws_* (store/office/roles.roles_for)
 ADMIN, ADMIN_PASSPHRASE = "ada", "ada's office passphrase"
 
 
@@ -64,7 +64,7 @@ class Office:
         except PgUnavailable as exc:
             pg_unavailable(str(exc))
             raise
-        roles = OfficeRoles(DEFAULT_PREFIX)
+        roles = roles_for(DBNAME)
         hba, ident = server_rules(DBNAME, roles, "127.0.0.1/32")
         (server.data / "pg_hba.conf").write_text(
             "local all all trust\n" + hba + "host all all all reject\n", encoding="utf-8")

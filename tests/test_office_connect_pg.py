@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography import x509
-from officehelp import ADMIN, ADMIN_PASSPHRASE, NOW, Office, new_ca
+from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, NOW, Office, new_ca
 from pgserver import Tls, free_port, start
 
 from workstation.errors import AuthError, DwsError, OfficeError
@@ -212,7 +212,7 @@ def test_a_new_passphrase_keeps_the_database_login(office: Office, tmp_path: Pat
         assert session.conn.execute("SELECT session_user").fetchone() == ("quinn",)
     assert office.server.psql(verifier).stdout == before
     slots = "SELECT login, enrolled_by FROM dws.office_keyslots WHERE login IN ('pat', 'quinn') ORDER BY login"
-    assert office.server.psql(slots, dbname="office").stdout.split() == ["pat|postgres", "quinn|postgres"]
+    assert office.server.psql(slots, dbname=DBNAME).stdout.split() == ["pat|postgres", "quinn|postgres"]
 
 
 def test_a_server_whose_certificate_has_expired_is_refused(office: Office, tmp_path: Path) -> None:

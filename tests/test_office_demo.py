@@ -131,6 +131,11 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
         1, "", "dws: 'dws list' is not yet available for an office store (office.json); an office store has "
                "'dws import records' and 'dws verify' so far; nothing was changed\n")
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
+    enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",
+                       "nell", "--role", "preparer",
+                       env={"DWS_PASSPHRASE": "demo-admin-passphrase", "DWS_NEW_PASSPHRASE": "nell's passphrase"})
+    assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
+    assert as_user("nell", "verify", passphrase="nell's passphrase")[1].startswith("Office log: 9 entries\n")
 
     # an entry altered on the server (a superuser who disables the trigger) is found
     root = Path(json.loads((demo_dir / "cluster.json").read_text())["cluster"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography import x509
-from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
+from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from pgserver import free_port
 
 from workstation.cli import main as cli_main
@@ -72,7 +72,7 @@ def test_an_admin_enrols_a_user_who_then_unlocks(office: Office, admin_profile: 
     for bad in ("Dee", "dws_clerk", "pg_dee", "a" * 70):        # dws_: the office's own role names
         with pytest.raises(InputError, match=r"^--user: a login name is a lower-case letter"):
             enrol_user(admin_profile, ADMIN, ADMIN_PASSPHRASE, bad, "preparer", "x")
-    slots = office.server.psql("SELECT login FROM dws.office_keyslots ORDER BY login", dbname="office").stdout
+    slots = office.server.psql("SELECT login FROM dws.office_keyslots ORDER BY login", dbname=DBNAME).stdout
     assert slots.split() == ["ada", "cy", "pat"]
 
 
@@ -188,13 +188,13 @@ def test_enrolments_are_in_the_office_log(office: Office, admin_profile: Path, t
 
 
 def test_an_enrolment_the_log_refuses_leaves_nothing(office: Office, admin_profile: Path, tmp_path: Path) -> None:
-    office.server.psql("REVOKE INSERT ON dws.office_log FROM dws_admin", dbname="office", check=True)
+    office.server.psql("REVOKE INSERT ON dws.office_log FROM dws_admin", dbname=DBNAME, check=True)
     try:
         for call, args in ((enrol_desktop, ("desk-x", tmp_path / "x-desk")), (enrol_user, ("ivy", "counsel", "pw"))):
             with pytest.raises(OfficeError, match=r"^the office log refused the entry for this office-\w+-enrolled "
                                r"\(SQLSTATE 42501\): nothing was enrolled"):
                 call(admin_profile, ADMIN, ADMIN_PASSPHRASE, *args)     # type: ignore[operator]
     finally:
-        office.server.psql("GRANT INSERT ON dws.office_log TO dws_admin", dbname="office", check=True)
+        office.server.psql("GRANT INSERT ON dws.office_log TO dws_admin", dbname=DBNAME, check=True)
     assert not (tmp_path / "x-desk").exists()
     assert office.server.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'ivy'").stdout.strip() == "0"

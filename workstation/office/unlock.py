@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from ..crypto import DEFAULT_MODE, Mode
 from ..errors import AuthError, OfficeError, StoreError
 from ..store.office import keyslots
-from ..store.office.roles import OfficeRoles
+from ..store.office.roles import OfficeRoles, roles_for
 from . import credential
 from .connect import DEFAULT_TIMEOUT, Connection, connect
 from .profile import OfficeProfile
 from .sealing import OfficeKeys
-
-DEFAULT_PREFIX = "dws"          # the role prefix of an office that has its server to itself
 
 
 @dataclass
@@ -71,10 +69,11 @@ def fetch_slot(profile: OfficeProfile, login: str, roles: OfficeRoles,
 def open_office(profile: OfficeProfile, login: str, passphrase: str, *, roles: OfficeRoles | None = None,
                 mode: Mode = DEFAULT_MODE, timeout: int = DEFAULT_TIMEOUT) -> OfficeSession:
     """`login`'s office session from their passphrase alone; AuthError for an unknown user or a wrong passphrase
-    (nothing sent as the user), OfficeError when the server cannot be reached or refuses."""
+    (nothing sent as the user), OfficeError when the server cannot be reached or refuses. The office's roles
+    are those of the profile's database (roles_for), unless given."""
     if not passphrase:
         raise AuthError(f"enter the passphrase for {login!r}")
-    roles = roles or OfficeRoles(DEFAULT_PREFIX)
+    roles = roles or roles_for(profile.dbname)
     slot = fetch_slot(profile, login, roles, timeout)
     opened = credential.open_slot(slot, passphrase) if slot is not None else None
     if slot is None:
