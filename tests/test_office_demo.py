@@ -147,3 +147,6 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert (code, err) == (3, "dws: verification found tampering (see above)\n")
     assert "TAMPERING: office log: entry 8 was altered (its hash does not match its content)" in out
     assert run_dws(tmp_path / "unused", "office", "stop", str(demo_dir)).code == 0
+    code, out, err = as_user("otto", "verify")
+    assert (code, out) == (1, "") and err.startswith("dws: office server unreachable: 127.0.0.1:") and \
+        len(err.splitlines()) == 1
