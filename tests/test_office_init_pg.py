@@ -124,6 +124,11 @@ def test_init_refused_without_the_right_user_password_or_ca_key(
     other = init(profile, ca_key(tmp_path / "other", OTHER_CA))
     assert (other.code, other.err.strip()) == (1, "dws: office-ca.key: the office CA key is not the key of the "
                                                   "office CA certificate the profile names; nothing was changed")
+    bad = run_dws(tmp_path / "unused", "office", "init", "--profile", str(profile), "--admin", "Ada", "--ca-key",
+                  str(key), env={"DWS_USER": "boss", "DWS_DB_PASSWORD": BOSS_PW, "DWS_PASSPHRASE": ADA_PASSPHRASE})
+    assert (bad.code, bad.err) == (1, "dws: --admin: a login name is a lower-case letter, then up to 62 letters, "
+                                      "digits, _, . or - (and not one of the office's own role names); nothing was "
+                                      "changed\n")
     nouser = init(profile, key, None)
     assert nouser.code == 2 and "--user NAME" in nouser.err
     count = tls_server.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'dws'", dbname=office_db,

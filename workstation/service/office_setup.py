@@ -63,6 +63,10 @@ def init(profile_path: Path, user: str, password: str, admin: str, admin_passphr
          mode: Mode = DEFAULT_MODE) -> OfficeInit:
     found = profiles.load(profile_path)
     roles = roles_for(found.dbname)
+    if not enrol.LOGIN.fullmatch(admin) or admin.startswith(("pg_", f"{roles.prefix}_")):
+        raise InputError(f"{enrol.BAD_LOGIN}; nothing was changed", source="--admin")
+    if not admin_passphrase:
+        raise InputError("the first admin's passphrase may not be empty; nothing was changed")
     try:
         ca_private, ca_certificate = tls.load_ca(found.ca.read_bytes(), ca_key.read_bytes())
     except OSError as exc:
