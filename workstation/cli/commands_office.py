@@ -16,7 +16,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]", arg
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("office", parents=[parent], help="an office on a PostgreSQL server: init, demo, stop")
+    p = sub.add_parser("office", parents=[parent], help="an office on a PostgreSQL server: init, enrol, demo, stop")
     office_sub = p.add_subparsers(dest="office_command", metavar="OFFICE_COMMAND", required=True)
     for add in SUBCOMMANDS:
         add(office_sub, parent)
