@@ -101,7 +101,10 @@ def test_init_creates_the_office_once_and_its_first_admin_opens_it(
     assert opened.code == 0, opened.err
     assert opened.out == "Office log: 2 entries\nOK: the office log's chain is whole.\n"
 
-    again = init(profile, ca_key(tmp_path))
+    # INTERCHANGE.md's own form, `dws office init --profile FILE`: the CA key found beside the profile's CA
+    ca_key(profile.parent)
+    again = run_dws(profile.parent / "unused", "office", "init", "--profile", str(profile),
+                    env={"DWS_DB_PASSWORD": BOSS_PW, "DWS_PASSPHRASE": ADA_PASSPHRASE, "DWS_USER": "boss"})
     assert (again.code, again.err.strip()) == (1, "dws: office.json: database 'office_init' holds an office "
                                                   "already; nothing was changed")
 
@@ -114,6 +117,10 @@ def test_init_refused_without_the_right_user_password_or_ca_key(
         tls_server: PgServer, office_db: str, tmp_path: Path) -> None:  # noqa: F811
     profile = profile_for(tmp_path, tls_server, office_db)
     key = ca_key(tmp_path)
+    keyless = run_dws(profile.parent / "unused", "office", "init", "--profile", str(profile),
+                      env={"DWS_DB_PASSWORD": BOSS_PW, "DWS_PASSPHRASE": ADA_PASSPHRASE, "DWS_USER": "boss"})
+    assert keyless.code == 1 and keyless.err.startswith(f"dws: {profile.parent / 'office-ca.key'}: cannot read the "
+                                                        "office CA key"), keyless.err
     clerk = init(profile, key, "clerk", "clerk-pw")
     assert (clerk.code, clerk.err.strip()) == (1, "dws: database user 'clerk' may not create an office (it needs "
                                                   "to own the database and create roles); nothing was changed")

@@ -41,11 +41,12 @@ def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
                        "in the empty database the profile names: schema, roles, the office CA, the first admin; "
                        "print the recovery code once and the server's settings")
     p.add_argument("--profile", type=Path, required=True, metavar="FILE")
-    p.add_argument("--admin", required=True, metavar="NAME", help="the office's first admin (their passphrase "
-                   "from --passphrase-file, $DWS_PASSPHRASE or a prompt)")
-    p.add_argument("--ca-key", type=Path, required=True, metavar="FILE",
-                   help="the office CA's private key (PEM; its certificate is the profile's 'ca'), kept on the "
-                        "server sealed under the office key for enrolling desktops")
+    p.add_argument("--admin", default="admin", metavar="NAME", help="the office's first admin (default: admin; "
+                   "their passphrase from --passphrase-file, $DWS_PASSPHRASE or a prompt)")
+    p.add_argument("--ca-key", type=Path, metavar="FILE",
+                   help="the office CA's private key (PEM; its certificate is the profile's 'ca'; default: the "
+                        "file beside it named .key), kept on the server sealed under the office key for "
+                        "enrolling desktops")
     p.add_argument("--db-password-file", metavar="FILE", help="the database password of --user (else "
                    "$DWS_DB_PASSWORD, else a prompt)")
     p.set_defaults(func=cmd_init)

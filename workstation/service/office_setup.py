@@ -59,9 +59,11 @@ def settings(dbname: str, roles: OfficeRoles, address: str = "all") -> tuple[str
     return SERVER_SETTINGS, hba, ident
 
 
-def init(profile_path: Path, user: str, password: str, admin: str, admin_passphrase: str, ca_key: Path,
+def init(profile_path: Path, user: str, password: str, admin: str, admin_passphrase: str, ca_key: Path | None,
          mode: Mode = DEFAULT_MODE) -> OfficeInit:
     found = profiles.load(profile_path)
+    if ca_key is None:              # INTERCHANGE.md's `dws office init --profile FILE`: the key beside the CA's
+        ca_key = found.ca.with_suffix(".key")
     roles = roles_for(found.dbname)
     if not enrol.LOGIN.fullmatch(admin) or admin.startswith(("pg_", f"{roles.prefix}_")):
         raise InputError(f"{enrol.BAD_LOGIN}; nothing was changed", source="--admin")
