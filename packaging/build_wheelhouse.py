@@ -38,6 +38,7 @@ PACKAGING = ROOT / "packaging"
 sys.path.insert(0, str(PACKAGING))
 import release  # noqa: E402  (packaging/release.py: SHA256SUMS, signed)
 import sbom  # noqa: E402  (packaging/sbom.py: the SBOM, the licences of the wheels)
+import sbom_native  # noqa: E402  (the native libraries inside the wheels)
 
 EXTRAS = ("disclosure-workstation.desktop", "disclosure-workstation.svg", "policy.example.json")
 
@@ -106,14 +107,16 @@ def lock_entry(lock: Path, name: str) -> str:
 
 
 def lgpl_sources(out: Path) -> None:
-    """The source distribution of every LGPL Python part, into OUT/source/, each checked against the lock's
-    hashes; a part PyPI has no source distribution of (PySide6, shiboken6: wheels only) must be named in
+    """The source distribution of every LGPL Python part, and of every wheel that links an LGPL library into its
+    own extension modules (sbom_native.RELINK_SOURCES: lxml, libiconv), into OUT/source/, each checked against the
+    lock's hashes; a part PyPI has no source distribution of (PySide6, shiboken6: wheels only) must be named in
     sbom.SOURCE_ELSEWHERE, whose upstream tag the notices give instead."""
     source = out / "source"
     source.mkdir(exist_ok=True)
     for path in sorted(out.glob("*.whl")):
         wheel = sbom.read_wheel(path)
-        if wheel.name == "disclosure-workstation" or not sbom.is_lgpl(sbom.wheel_licence(wheel)):
+        relink = wheel.name in sbom_native.RELINK_SOURCES
+        if wheel.name == "disclosure-workstation" or not (relink or sbom.is_lgpl(sbom.wheel_licence(wheel))):
             continue
         if wheel.name in sbom.SOURCE_ELSEWHERE:
             print(f"{wheel.name} {wheel.version}: LGPL, no source distribution on PyPI; the notices name its "

@@ -33,6 +33,12 @@ LICENSES = Path(__file__).resolve().parent / "licenses"
 OPENSSL_TEXT = rb"OpenSSL (\d+\.\d+\.\d+[a-z]?) \d+ [A-Z][a-z]{2} \d{4}"
 
 
+# Wheels that link an LGPL library into their own extension modules (found below as "static"): their source
+# distribution goes into the wheelhouse's source/ (build_wheelhouse.lgpl_sources), so that a user can rebuild
+# them against another copy of that library and swap it in (LGPL-2.1 section 6a). tests/test_sbom.py checks that
+# every LGPL library linked into a shipped wheel is named here.
+RELINK_SOURCES = {"lxml": "libiconv"}
+
 @dataclass(frozen=True)
 class Project:
     name: str                                   # the upstream project: the component's name and purl name
@@ -304,7 +310,10 @@ def native_components(wheel: Wheel, wheel_ref: str, common: Path) -> list[Compon
             props.append(("dws:wheel-file", f"{f.path} sha256:{digest}"))
         if is_lgpl(f.project.licence):
             props.append(("dws:replaceable", "yes: LGPL, a shared library of its own a user can replace"
-                          if f.kind != "static" else f"no: LGPL, linked into {name} (as the wheel ships it)"))
+                          if f.kind != "static" else
+                          f"by relinking: LGPL, linked into {name}; rebuild {wheel.name} {wheel.version} from its "
+                          "source distribution in the wheelhouse's source/ against another copy"
+                          if wheel.name in RELINK_SOURCES else f"no: LGPL, linked into {name} (as the wheel ships it)"))
             if f.project.source:
                 props.append(("dws:source", f.project.source.format(v=version or "(its release)")))
         parts.append(Component(
