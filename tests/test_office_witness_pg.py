@@ -89,6 +89,8 @@ def test_a_checkpoint_is_a_signed_note_and_the_log_extends_it(office: tuple[Offi
     note = cp.parse((tmp_path / "early.checkpoint").read_text())
     key = dws(profile, "pat", "log", "key")
     assert key.code == 0 and key.out.strip() == made["verifier_key"]         # one key, whoever unlocks
+    assert dws(profile, "pat", "log", "key", "aud").err == (
+        "dws: an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an office store\n")
     name, public = cp.parse_verifier_key(key.out)
     assert note.verify(name, public) and name == f"office@{note.store_id}"
     with server.superuser() as conn:

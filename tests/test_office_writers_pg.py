@@ -98,6 +98,7 @@ def test_eight_desktops_append_to_one_log_and_nothing_is_lost_or_doubled(office:
         t.start()
     for t in threads:
         t.join()
+    print(f"{SECONDS:g} s: operations per desktop {[len(w.done) for w in writers]}")    # shown with -s
     assert [w.failed for w in writers] == [[] for _ in writers]
     assert all(w.done for w in writers), [len(w.done) for w in writers]      # every desktop got its turns
 
