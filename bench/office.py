@@ -2,20 +2,25 @@
 sealed on the desktop and loaded through binary COPY, side by side with the local store's import of the same
 file in the same run.
 
-    .venv/bin/python bench/office.py [--records N] [--work DIR] [--keep] [--seed S]
+    .venv/bin/python bench/office.py [--records N] [--work DIR] [--keep] [--seed S] [--log-seconds S]
+                                     [--log-only]
 
 Phases (each in its own spawned process, as bench/intake.py's):
   records local    Session.import_records into a new encrypted store (SQLCipher)
   records office   service.office_records.import_records into a new office database: the same parser, every
                    row's line sealed (AES-256-GCM) and its five blind indexes made (HMAC-SHA-256), binary COPY
                    into a staging table, one INSERT ... ON CONFLICT into the indexed table, one transaction
+  log 8 writers    (bench/office_log.py) eight processes, each with its own connection, append to the office log
+                   for --log-seconds (default 10), one entry per transaction as an office operation does; the log
+                   is then checked for one order and as many entries as the writers counted
 
 The server is a cluster made for the run (workstation/office/cluster.py; Debian's postgresql package), on the
 same machine, with its default durability; it connects over its unix socket. "server CPU s" is the CPU time of
 the server process that served the import (from /proc), beside the desktop's own (with its parse workers).
 
-Target (issue 19, item 7, on a 2-core machine): records import into the office >= 50,000 rows/s. The local
-store's figure is printed beside it (issue 15's target for it is 83,000 rows/s).
+Targets (issue 19, item 7, on a 2-core machine): records import into the office >= 50,000 rows/s (the local
+store's figure beside it; issue 15's target for it is 83,000 rows/s); 8 concurrent writers append >= 500 log
+entries/s. `--log-only` runs the log phase alone (no inputs generated).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common  # type: ignore[import-not-found]  # bench/common.py, beside this file
+import office_log  # type: ignore[import-not-found]  # bench/office_log.py, beside this file
 import psycopg
 
 from workstation.office.cluster import Cluster
@@ -87,8 +93,34 @@ def _start_server() -> tuple[Cluster, int]:
     return cluster, port
 
 
+def _arguments() -> Any:
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--log-seconds", type=float, default=10.0, help="the log phase's length (default 10 s)")
+    p.add_argument("--log-only", action="store_true", help="run the log phase alone")
+    return p.parse_args()
+
+
+def _log_row(logw: dict[str, Any]) -> tuple[Any, bool]:
+    ok = logw["rows_per_s"] >= office_log.TARGET and logw["one_order"] and logw["counted"]
+    return common.row(f"log {office_log.WRITERS} writers (entries)", logw, f">= {office_log.TARGET} entries/s, "
+                      "one order, none lost", ok), ok
+
+
 def main() -> None:
-    args = common.parser(__doc__.splitlines()[0]).parse_args()
+    args = _arguments()
+    if args.log_only:
+        cluster, port = _start_server()
+        try:
+            logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
+                                    args.log_seconds)
+        finally:
+            cluster.stop()
+            shutil.rmtree(cluster.root, ignore_errors=True)
+        print()
+        common.print_table([_log_row(logw)[0]])
+        print(f"  per writer: {logw['per_writer']}; one order: {logw['one_order']}; counted: {logw['counted']}")
+        common.json_line("office_log", {"phases": {"log": logw}, "code": common.code_version()})
+        return
     print(f"office benchmark: {args.records:,} record rows; {common.machine()['uptime']}")
     with common.work_folder(args, "dws-bench-office-") as work:
         gen = common.run_phase("generate inputs", _generate, str(work), args.records, args.seed)
@@ -98,17 +130,21 @@ def main() -> None:
             load_before = common.machine()
             local = common.run_phase("records local", _local, str(work), source)
             office = common.run_phase("records office", _office, cluster.conninfo(port, DBNAME), source)
+            logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
+                                    args.log_seconds)
             load_after = common.machine()
         finally:
             cluster.stop()
             shutil.rmtree(cluster.root, ignore_errors=True)
 
     ok_office = office["rows_per_s"] >= OFFICE_RATE_TARGET
+    log_row, ok_log = _log_row(logw)
     rows = [
         common.row("generate inputs" + (" (reused)" if gen["reused"] else ""), gen),
         common.row("records local", local, f">= {LOCAL_RATE_TARGET:,} rows/s (issue 15)",
                    local["rows_per_s"] >= LOCAL_RATE_TARGET),
         common.row("records office", office, f">= {OFFICE_RATE_TARGET:,} rows/s", ok_office),
+        log_row,
     ]
     print()
     common.print_table(rows)
@@ -121,11 +157,12 @@ def main() -> None:
     total_cpu = office["cpu_s"] + office["server_cpu_s"]
     print(f"  CPU, office (desktop + server) / local: {total_cpu / local['cpu_s']:.2f}x; the office's CPU-bound "
           f"ceiling on {load_after['cpus']} idle cores: {office['rows'] * load_after['cpus'] / total_cpu:,.0f} rows/s")
+    print(f"  log: per writer {logw['per_writer']}; one order: {logw['one_order']}; counted: {logw['counted']}")
     print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
     common.json_line("office", {
-        "records": office["rows"], "phases": {"local": local, "office": office}, "ratio": round(ratio, 3),
-        "pass": {"office_rate": ok_office}, "load_before": load_before, "load_after": load_after,
-        "code": common.code_version(),
+        "records": office["rows"], "phases": {"local": local, "office": office, "log": logw},
+        "ratio": round(ratio, 3), "pass": {"office_rate": ok_office, "log_rate": ok_log},
+        "load_before": load_before, "load_after": load_after, "code": common.code_version(),
     })
 
 

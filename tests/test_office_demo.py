@@ -129,7 +129,8 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert (code, out, err) == (0, "Office log: 8 entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "list") == (
         1, "", "dws: 'dws list' is not yet available for an office store (office.json); an office store has "
-               "'dws import records' and 'dws verify' so far; nothing was changed\n")
+               "'dws import records', 'dws verify', 'dws log checkpoint' and 'dws log key' so far; nothing was "
+               "changed\n")
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",
                        "nell", "--role", "preparer",

@@ -2,8 +2,9 @@
 an office profile file). main.py asks `profile_of(args)` first and, for a profile, runs `run(args, profile)`
 instead of the command's own function.
 
-An office store has `import records` and `verify` (its log's chain) so far; every other command says so in one
-line (exit 1) before anything is opened or changed.
+An office store has `import records`, `verify` (its log's chain; `--against FILE...` its checkpoints too) and
+`log checkpoint` / `log key` so far; every other command says so in one line (exit 1) before anything is opened
+or changed.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
-from ..errors import DwsError, TamperError
-from ..service import office_records, office_session
+from ..errors import DwsError, TamperError, UsageError, os_error
+from ..fsutil import atomic_write
+from ..model import CheckpointInfo, WitnessCheck
+from ..service import office_records, office_session, office_witness, witness
 from ..wording import count
 from . import common
 
@@ -38,20 +42,37 @@ def profile_of(args: argparse.Namespace) -> Path | None:
 
 def _command(args: argparse.Namespace) -> str:
     kind = getattr(args, "import_kind", None)
+    if args.command == "log":
+        return f"log {args.log_command}"
     return f"{args.command} {kind}" if args.command == "import" and kind else args.command
 
 
 def run(args: argparse.Namespace, profile: Path) -> int:
     command = _command(args)
-    if command not in office_session.OFFICE_COMMANDS or (command == "verify" and getattr(args, "against", None)):
-        shown = "verify --against" if command == "verify" else command
-        raise NotYetForOffice(f"'dws {shown}' is not yet available for an office store ({profile.name}); an office "
-                              f"store has {' and '.join(repr('dws ' + c) for c in office_session.OFFICE_COMMANDS)} "
-                              "so far; nothing was changed")
+    if command not in office_session.OFFICE_COMMANDS:
+        named = [repr("dws " + c) for c in office_session.OFFICE_COMMANDS]
+        have = f"{', '.join(named[:-1])} and {named[-1]}"
+        raise NotYetForOffice(f"'dws {command}' is not yet available for an office store ({profile.name}); an office "
+                              f"store has {have} so far; nothing was changed")
+    if command == "log key" and args.name:
+        raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
+                         "office store")
+    witnesses = witness.load(args.against) if command == "verify" and args.against else None
     user, secret = common.user_name(args), common.passphrase(args)
     with office_session.opened(profile, user, secret) as o:
         if command == "verify":
+            if witnesses is not None:
+                return _verify_against(args, *office_witness.check(o, witnesses))
             return _verify(args, office_session.verify_log(o))
+        if command == "log checkpoint":
+            return _checkpoint(args, office_witness.sign_checkpoint(o))
+        if command == "log key":
+            key = office_witness.verifier_key(o)
+            if args.json:
+                common.emit_json({"user": None, "verifier_key": key})
+            else:
+                print(key)
+            return 0
         progress = common.TerminalProgress("rows")
         summary = office_records.import_records(o, args.file, progress)
         progress.finish()
@@ -60,6 +81,45 @@ def run(args: argparse.Namespace, profile: Path) -> int:
     else:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
+    return 0
+
+
+def _checkpoint(args: argparse.Namespace, info: CheckpointInfo) -> int:
+    if args.output:
+        try:
+            atomic_write(args.output, info.note.encode("utf-8"))
+        except OSError as exc:
+            raise os_error(exc, str(args.output), "the checkpoint was not written") from None
+    if args.json:
+        common.emit_json({"size": info.size, "root": info.root_hex, "signer": info.signer,
+                          "verifier_key": info.verifier_key, "checkpoint": info.note,
+                          "file": str(args.output) if args.output else None})
+    elif args.output:
+        print(f"Checkpoint of {count(info.size, 'office log entry', 'office log entries')}, signed with the office's "
+              f"checkpoint key by {info.signer}, written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(info.note)
+    return 0
+
+
+def _verify_against(args: argparse.Namespace, report: office_session.OfficeLogReport,
+                    checks: list[WitnessCheck]) -> int:
+    failed = [w for w in checks if not w.ok]
+    if args.json:
+        common.emit_json({**report.as_dict(), "ok": report.ok and not failed,
+                          "witnesses": [w.as_dict() for w in checks]})
+        return 0 if report.ok and not failed else TamperError.exit_code
+    print(f"Office log: {count(report.entries, 'entry', 'entries')}")
+    for w in checks:
+        if w.ok:
+            print(f"  witness {w.source}: {count(w.size or 0, 'entry', 'entries')}: the office log extends it")
+    for problem in [*report.problems, *(w.problem or "" for w in failed)]:
+        print(f"  TAMPERING: {problem}")
+    if failed:
+        raise TamperError(f"the office log no longer extends checkpoint {failed[0].source} (see above)")
+    if not report.ok:
+        raise TamperError("verification found tampering (see above)")
+    print("OK: the office log's chain is whole and extends every checkpoint given.")
     return 0
 
 

@@ -10,7 +10,7 @@ name, never a value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,13 @@ from .records_load import check_cancel
 
 @dataclass(frozen=True)
 class OfficeCtx:
-    """An open office connection, the office keys of the unlocked user, and that user's name (for the log)."""
+    """An open office connection, the office keys of the unlocked user, that user's name (for the log), and the
+    office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
     user: str | None
+    checkpoint_key: bytes | None = field(default=None, repr=False)
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
         """Append one entry to the office log in the current transaction; its seq."""

@@ -2,9 +2,10 @@
 office session (workstation/office/unlock.py: the keyslot fetched by this desktop's certificate, opened with the
 passphrase, then the user's own database login) instead of a local store.
 
-What an office store does so far: `import records` (office_records.py) and `verify` of the office log (the
-local store's hash chain, store/auditlog.entry_hash, walked over store/office/log.py's entries). Every other
-command says, in one line, that it is not yet available for an office store.
+What an office store does so far: `import records` (office_records.py), `verify` of the office log (the
+local store's hash chain, store/auditlog.entry_hash, walked over store/office/log.py's entries), and the office
+log's checkpoints: `log checkpoint` and `verify --against` (office_witness.py). Every other command says, in
+one line, that it is not yet available for an office store.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import psycopg
 
 from ..errors import PermissionDenied, StoreError
+from ..office import log_key
 from ..office.profile import is_profile, load
 from ..office.unlock import open_office
 from ..store.auditlog import entry_hash
@@ -25,7 +27,7 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "verify")      # what an office store does so far
+OFFICE_COMMANDS = ("import records", "verify", "log checkpoint", "log key")      # what an office store does so far
 
 
 def is_office_store(path: Path) -> bool:
@@ -39,7 +41,7 @@ def opened(profile_path: Path, user: str, passphrase: str) -> Iterator[OfficeCtx
     passphrase, OfficeError when the server cannot be reached or refuses, InputError for a bad profile."""
     profile = load(profile_path)
     with open_office(profile, user, passphrase, roles=roles_for(profile.dbname)) as session:
-        yield OfficeCtx(session.conn, session.keys, user)
+        yield OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key))
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,25 @@ class OfficeLogReport:
                 "first_bad_entry": self.first_bad_entry}
 
 
-def verify_log(o: OfficeCtx) -> OfficeLogReport:
-    """Walk the office log's hash chain: every entry numbered in turn, chained to the one before, and its hash
-    that of its content. The first break is reported (what follows it cannot be trusted either)."""
+def log_rows(o: OfficeCtx) -> list[tuple[object, ...]]:
+    """Every office log entry (store/office/log.entries), with one message for a refusal or a lost server."""
     try:
-        rows = office_log.entries(o.conn)
+        return office_log.entries(o.conn)
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("the office server refuses it: your office role may not read the office log") from None
     except psycopg.OperationalError:
         raise StoreError("office server unreachable: the connection ended while the office log was read; "
                          "try again when the server is back") from None
+
+
+def verify_log(o: OfficeCtx) -> OfficeLogReport:
+    """Walk the office log's hash chain (check_chain)."""
+    return check_chain(log_rows(o))
+
+
+def check_chain(rows: list[tuple[object, ...]]) -> OfficeLogReport:
+    """Every entry numbered in turn, chained to the one before, and its hash that of its content. The first
+    break is reported (what follows it cannot be trusted either)."""
     expected_seq, expected_prev = 1, office_log.GENESIS
     for seq, ts, user, event, obj, detail, prev, hash_, _by in rows:
         assert isinstance(seq, int) and isinstance(ts, str) and isinstance(event, str)

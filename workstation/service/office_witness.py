@@ -1,0 +1,123 @@
+"""Checkpoints of the office log and `verify --against` for an office store (issue 19 item 3; issue 12's witness,
+for the office).
+
+A checkpoint is the local log's (INTERCHANGE.md, checkpoint.py): C2SP tlog-checkpoint text signed as a signed note
+with Ed25519, over the RFC 9162 Merkle tree whose leaves are the entries' canonical bytes (store/auditlog.entry_body,
+the bytes the office log's chain hashes too). The office keeps no stored tree: the tree is recomputed from the
+entries on the desktop each time, so a superuser who rewrites an entry and every hash after it, or cuts the log's
+tail, on the server is caught by any earlier checkpoint a witness kept.
+
+Its origin is `disclosure-workstation/<office log id>` and it is signed with the office log's checkpoint key
+(office/log_key.py: derived from the office key, under the key name `office@<office log id>`), because an office
+user has no signing key of their own yet; see log_key.py for what that does and does not prove.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from .. import checkpoint as cp
+from .. import merkle
+from ..errors import AuthError, TamperError
+from ..model import CheckpointInfo, WitnessCheck
+from ..office import log_key
+from ..store.auditlog import entry_body
+from .office_records import OfficeCtx
+from .office_session import OfficeLogReport, check_chain, log_rows
+
+
+def _leaves(rows: Sequence[tuple[object, ...]]) -> list[bytes]:
+    out = []
+    for seq, ts, user, event, obj, detail, *_rest in rows:
+        assert isinstance(seq, int) and isinstance(ts, str) and isinstance(event, str) and isinstance(detail, str)
+        assert (user is None or isinstance(user, str)) and (obj is None or isinstance(obj, str))
+        out.append(merkle.leaf_hash(entry_body(seq, ts, user, event, obj, detail)))
+    return out
+
+
+def _roots(leaves: Sequence[bytes], sizes: Collection[int]) -> dict[int, bytes]:
+    """The tree's root at each of `sizes` (each at most len(leaves)) and at len(leaves), in one pass."""
+    tree, out = merkle.Frontier(), {}
+    wanted = set(sizes) | {len(leaves)}
+    if 0 in wanted:
+        out[0] = tree.root()
+    for leaf in leaves:
+        tree.add_fast(leaf)
+        if tree.size in wanted:
+            out[tree.size] = tree.root()
+    return out
+
+
+def _key(o: OfficeCtx) -> tuple[bytes, bytes]:
+    if o.checkpoint_key is None:
+        raise AuthError("this office session holds no checkpoint key (unlock the office as an enrolled user)")
+    return o.checkpoint_key, log_key.public_of(o.checkpoint_key)
+
+
+def sign_checkpoint(o: OfficeCtx) -> CheckpointInfo:
+    """A signed checkpoint of the office log as it is now. Refused (TamperError) when the log's chain is broken:
+    a checkpoint over a rewritten log would vouch for it."""
+    private, public = _key(o)
+    rows = log_rows(o)
+    report = check_chain(rows)
+    if not report.ok:
+        raise TamperError(f"{report.problems[0]}; no checkpoint was signed (run 'dws verify')")
+    size = len(rows)
+    root = _roots(_leaves(rows), ())[size]
+    name = log_key.key_name(public)
+    note = cp.make(cp.origin(log_key.log_id(public)), size, root, name, private)
+    return CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public))
+
+
+def verifier_key(o: OfficeCtx) -> str:
+    """The office log's checkpoint verifier key (signed-note form), for any signed-note verifier."""
+    _private, public = _key(o)
+    return cp.verifier_key(log_key.key_name(public), public)
+
+
+def check(o: OfficeCtx, witnesses: Sequence[tuple[str, cp.Checkpoint]]) -> tuple[OfficeLogReport, list[WitnessCheck]]:
+    """The office log's chain, and each checkpoint against the log: from this office (its origin), signed with the
+    office's checkpoint key, and extended by the log as it is now, recomputed from the entries themselves (so an
+    entry rewritten with every later hash recomputed is caught), with an RFC 9162 consistency proof."""
+    _private, public = _key(o)
+    rows = log_rows(o)
+    report = check_chain(rows)
+    leaves = _leaves(rows)
+    n = len(leaves)
+    roots = _roots(leaves, {c.size for _source, c in witnesses if c.size <= n})
+    nodes = merkle.list_source(leaves)
+    origin, name = cp.origin(log_key.log_id(public)), log_key.key_name(public)
+    results: list[WitnessCheck] = []
+    good: list[int] = []
+    for source, c in sorted(witnesses, key=lambda w: w[1].size):
+        what = f"checkpoint {source} (size {c.size:,})"
+        if c.origin != origin:
+            results.append(WitnessCheck(source, None, None, False, f"{what} is from another store or office (this "
+                                        f"office log's origin is {origin!r})"))
+            continue
+        if not c.verify(name, public):
+            results.append(WitnessCheck(source, c.size, None, False, f"{what} is not signed with this office's "
+                                        "checkpoint key: forged, or altered after it was signed"))
+            continue
+        what += ", signed with the office's checkpoint key"
+        first = report.first_bad_entry if report.first_bad_entry and report.first_bad_entry <= c.size else None
+        low = max((g for g in good if g < c.size), default=0) + 1
+        if c.size > n:
+            results.append(WitnessCheck(source, c.size, name, False, f"{what}: the office log has only {n:,} "
+                                        f"entries, so entries {n + 1}..{c.size} were removed",
+                                        first or min(low, n + 1), c.size))
+            continue
+        if roots[c.size] != c.root:
+            where = (f"entry {first} is the first that no longer matches" if first is not None else
+                     f"an entry among {low}..{c.size} was changed, removed or reordered")
+            results.append(WitnessCheck(source, c.size, name, False, f"{what}: the office log no longer extends "
+                                        f"it; {where}", first or low, None if first else c.size))
+            continue
+        proof = merkle.consistency_proof(nodes, c.size, n)
+        if not merkle.verify_consistency(c.size, n, c.root, roots[n], proof):
+            results.append(WitnessCheck(source, c.size, name, False,
+                                        f"{what}: the consistency proof to the current tree fails"))
+            continue
+        good.append(c.size)
+        results.append(WitnessCheck(source, c.size, name, True))
+    return report, results
