@@ -39,8 +39,10 @@ INDEX_BYTES = 16
 _SEAL_LABEL = b"dws.office/1 seal\x00"
 _INDEX_LABEL = b"dws.office/1 index\x00"
 
-IndexKind = Literal["tin", "name_control", "name_address", "zip5", "record"]
-INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5", "record")
+# "reason": a request's reason as the REASON check compares it (normalize.reason_key), so the server counts the
+# subjects that share one without reading it
+IndexKind = Literal["tin", "name_control", "name_address", "zip5", "record", "reason"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5", "record", "reason")
 
 
 class SealError(ValueError):
