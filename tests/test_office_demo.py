@@ -57,7 +57,8 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     cluster = Cluster.at(root)
     with psycopg.connect(cluster.conninfo(profile.port, "office")) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'dws'")}
-    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records"}
+    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records", "requests",
+                      "request_subjects", "request_reasons"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")

@@ -229,3 +229,13 @@ def test_a_queue_of_two_thousand_lists_in_due_order_and_by_status(office: Office
     assert [(r.request_id, r.agency, r.agency_code, r.authority, r.received_on, r.due_on, r.subjects, r.status)
             for r in listed] == expected
     assert [r.request_id for r in queue(office.ctx(), "decided")] == [r[0] for r in expected if r[7] == "decided"]
+
+
+def test_an_office_made_before_requests_says_so_in_one_line(office: Office, tmp_path: Path) -> None:
+    office.conn.execute("DROP TABLE dws.request_reasons, dws.request_subjects, dws.requests")
+    with pytest.raises(StoreError) as older:
+        import_request(office.ctx(), write(tmp_path / "r.json", package("OLD-1")))
+    assert "made before offices held requests" in str(older.value) and str(older.value).endswith("nothing was changed")
+    with pytest.raises(StoreError, match="made before offices held requests"):
+        queue(office.ctx())
+    assert table_counts(office.conn) == {"office_log": 0, "taxpayer_records": 0}

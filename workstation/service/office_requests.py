@@ -31,6 +31,9 @@ from .imports import SUBJECT_BATCH, request_due_date
 from .office_records import OfficeCtx
 from .records_load import check_cancel
 
+OLDER_OFFICE = ("this office's database was made before offices held requests (it has no request tables); make "
+                "the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+
 
 def import_request(o: OfficeCtx, path: Path, progress: Progress | None = None,
                    cancelled: CancelCheck | None = None) -> ImportSummary:
@@ -40,6 +43,8 @@ def import_request(o: OfficeCtx, path: Path, progress: Progress | None = None,
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("the office server refuses it: your office role may not import requests; nothing "
                                "was changed") from None
+    except psycopg.errors.UndefinedTable:
+        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
     except psycopg.OperationalError:
         raise StoreError("the office server could not be reached or ended the connection during the import; "
                          "nothing was imported (import the file again when the server is back)") from None
@@ -103,6 +108,8 @@ def queue(o: OfficeCtx, status: str | None = None) -> list[QueueRow]:
         return requests_sql.queue(o.conn, status)
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("the office server refuses it: your office role may not read the queue") from None
+    except psycopg.errors.UndefinedTable:
+        raise StoreError(OLDER_OFFICE) from None
     except psycopg.OperationalError:
         raise StoreError("office server unreachable: the connection ended while the queue was read; try again "
                          "when the server is back") from None
