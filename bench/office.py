@@ -12,7 +12,8 @@ Phases (each in its own spawned process, as bench/intake.py's):
 
   queue local      Session.queue of a local store holding --queue requests, printed as `dws list` prints it
   queue office     service.office_requests.queue of an office holding as many (the plain queue metadata, each
-                   request's document sealed as an import seals it), printed the same way: on a new connection
+                   requester's name opened on the desktop, each request's document sealed as an import seals
+                   it), printed the same way: on a new connection
                    (what `dws list` and the GUI do) and again on the same one (warm, median of 5)
 
 The server is a cluster made for the run (workstation/office/cluster.py; Debian's postgresql package), on the
@@ -47,7 +48,7 @@ import psycopg
 from workstation.cli.commands_data import print_queue
 from workstation.model import REQUEST_STATUSES, QueueRow
 from workstation.office.cluster import Cluster
-from workstation.office.request_seal import seal_document
+from workstation.office.request_seal import seal_agency, seal_document
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.service.office_requests import queue
@@ -151,7 +152,8 @@ def _queue_office(conninfo: str, n: int) -> dict[str, Any]:
             rid = office_requests.new_id(conn)
             office_requests.insert(
                 conn, id=rid, request_id=row.request_id, received_on=row.received_on, authority=row.authority,
-                agency=row.agency, agency_code=row.agency_code, due_on=row.due_on, subject_count=row.subjects,
+                agency=seal_agency(keys, rid, row.agency), agency_code=row.agency_code, due_on=row.due_on,
+                subject_count=row.subjects,
                 imported_at="2026-01-01T00:00:00Z", imported_by="bench",
                 document=seal_document(keys, rid, {"package": json.loads(_package(row)), "source": "bench.json"}))
     with psycopg.connect(conninfo) as conn:

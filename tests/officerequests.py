@@ -12,7 +12,7 @@ EXAMPLE = json.loads((Path(__file__).parent / "data" / "intake" / "request_examp
 CSV_HEADER = "ref,name,tin,street,city,state,zip,periods,case_no,reason"
 
 # Canaries a request carries: a subject's name, TIN (written both ways), address, case number, reason; a
-# consenting taxpayer's name and TIN.
+# consenting taxpayer's name (the requester's too) and TIN.
 CANARY_SUBJECT = {
     "name": "Ottoline Brackenshaw",
     "tin": "583-41-2967",
@@ -74,7 +74,9 @@ def canary_requests(folder: Path) -> list[Path]:
     consent = {"taxpayer_name": CANARY_CONSENTER["name"], "taxpayer_tin": CANARY_CONSENTER["tin"],
                "designee": "A. Designee", "items": ["name"], "periods": ["2023"], "signed_on": "2026-10-01",
                "signature_present": True}
+    # under 6103(c) the taxpayer may ask for their own: the requester is the taxpayer
     inline = write(folder / "inline.json", package("CANARY-INLINE-1", authority="6103(c)",
+                                                   requester={"agency": CANARY_CONSENTER["name"]},
                                                    subjects=canary_subjects() + [subject(i) for i in range(3)],
                                                    consent=consent))
     others = [subject(i, "Case file review") for i in range(40)]

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from conftest import staffed
 from officerequests import (
+    CANARY_CONSENTER,
     CANARY_SUBJECT,
     bulk,
     canary_requests,
@@ -27,8 +28,8 @@ from pgserver import PgServer
 from workstation.errors import InputError, PermissionDenied, StoreError
 from workstation.model import REQUEST_STATUSES
 from workstation.normalize import reason_key
-from workstation.office.request_seal import open_document, open_subject
-from workstation.office.sealing import OfficeKeys
+from workstation.office.request_seal import agency_opener, open_document, open_subject, seal_agency
+from workstation.office.sealing import OfficeKeys, SealError
 from workstation.service import Workstation
 from workstation.service.office_records import OfficeCtx
 from workstation.service.office_requests import import_request, queue
@@ -105,7 +106,17 @@ def test_the_document_and_subjects_open_on_the_desktop_and_join_the_records(offi
     assert found is not None
     doc = open_document(KEYS, *found)
     assert doc["source"] == "inline.json" and doc["package"]["consent"]["taxpayer_tin"] == "478-20-5193"
-    assert doc["package"]["requester"]["agency_code"] == "DHS-ICE" and len(doc["package_hash"]) == 64
+    assert doc["package"]["requester"] == {"agency": CANARY_CONSENTER["name"], "component": None, "agency_code": None,
+                                           "address_lines": []} and len(doc["package_hash"]) == 64
+    # the requester's name is sealed apart: it opens for its row only, and not as the document (nor it as the name)
+    (bulk_id, sealed_name), = office.conn.execute("SELECT id, agency FROM dws.requests WHERE request_id = "
+                                                  "'CANARY-BULK-1'").fetchall()
+    opener = agency_opener(KEYS)
+    assert opener(bulk_id, bytes(sealed_name)) == "Department of Homeland Security"
+    with pytest.raises(SealError):
+        opener(found[0], bytes(sealed_name))
+    with pytest.raises(SealError):
+        opener(found[0], found[1])
     rid = found[0]
     opened = [open_subject(KEYS, rid, seq, sealed) for seq, sealed in requests_sql.sealed_subjects(office.conn, rid)]
     assert [s[:3] for s in opened[:2]] == [["c1", c["name"], c["tin"]], ["c2", c["name"].upper(), "583412967"]]
@@ -214,11 +225,11 @@ def test_a_queue_of_two_thousand_lists_in_due_order_and_by_status(office: Office
     for i in range(2_000):
         status = REQUEST_STATUSES[i % len(REQUEST_STATUSES)]
         due = None if i % 97 == 0 else f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        row = (f"Q-{(i * 7919) % 2_000:05d}", "Agency", None if i % 3 else f"AG-{i % 5}", "6103(i)(2)",
+        row = (f"Q-{(i * 7919) % 2_000:05d}", f"Agency {i % 7}", None if i % 3 else f"AG-{i % 5}", "6103(i)(2)",
                "2026-01-01", due, i, status)
         rid = requests_sql.new_id(office.conn)
         requests_sql.insert(office.conn, id=rid, request_id=row[0], received_on=row[4], authority=row[3],
-                            agency=row[1], agency_code=row[2], due_on=due, subject_count=i,
+                            agency=seal_agency(KEYS, rid, row[1]), agency_code=row[2], due_on=due, subject_count=i,
                             imported_at="2026-01-01T00:00:00Z", imported_by="pat",
                             document=KEYS.seal("requests", rid, b"{}"))
         if status != "new":

@@ -18,7 +18,7 @@ from typing import Any
 from ..canonical import canonical_json
 from ..intake.subjects_pack import PackedSubjects
 from ..normalize import address_key, name_control, normalize_name, zip5
-from ..store.office.requests import SUBJECTS_TABLE, TABLE, subject_row_id
+from ..store.office.requests import AGENCY_LABEL, SUBJECTS_TABLE, TABLE, subject_row_id
 from .sealing import OfficeKeys
 
 
@@ -89,3 +89,14 @@ def seal_document(keys: OfficeKeys, request: int, document: dict[str, Any]) -> b
 def open_document(keys: OfficeKeys, request: int, sealed: bytes) -> dict[str, Any]:
     found: dict[str, Any] = json.loads(keys.open(TABLE, request, sealed))
     return found
+
+
+def seal_agency(keys: OfficeKeys, request: int, agency: str) -> bytes:
+    """The requester's name (requester.agency) sealed for its request's row."""
+    return keys.seal_text(AGENCY_LABEL, request, agency)
+
+
+def agency_opener(keys: OfficeKeys) -> Callable[[int, bytes], str]:
+    """`open` of the requesters' names of many rows (the queue), the associated data's prefix made once."""
+    opener = keys.opener(AGENCY_LABEL)
+    return lambda request, sealed: opener(request, sealed).decode("utf-8")

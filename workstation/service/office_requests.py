@@ -7,7 +7,7 @@ request's row last, in one transaction. A bad file (possibly half-way through it
 office holds already, a role the server refuses and a server lost during the import each give one message and
 leave the office exactly as it was. The log entry carries the request id, its authority and counts.
 
-The queue is read from the requests' plain metadata alone: nothing is unsealed to list it.
+The queue is read from the requests' plain metadata; only each requester's name is opened on the desktop.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..crypto.digest import Hasher
 from ..errors import InputError, PermissionDenied, StoreError
 from ..intake import read_request
 from ..model import ImportSummary, QueueRow
-from ..office.request_seal import SubjectSealer, seal_document
+from ..office.request_seal import SubjectSealer, agency_opener, seal_agency, seal_document
 from ..settings import DEFAULTS
 from ..store.office import requests as requests_sql
 from .context import CancelCheck, Progress
@@ -85,8 +85,9 @@ def _import_request(o: OfficeCtx, path: Path, progress: Progress | None, cancell
             with conn.transaction():            # a savepoint: another desktop may have imported it meanwhile
                 requests_sql.insert(
                     conn, id=rid, request_id=pkg.request_id, received_on=pkg.received_on, authority=pkg.authority,
-                    agency=pkg.requester.agency, agency_code=pkg.requester.agency_code, due_on=due.isoformat(),
-                    subject_count=count, imported_at=utc_now(), imported_by=o.user or "recovery", document=document)
+                    agency=seal_agency(o.keys, rid, pkg.requester.agency), agency_code=pkg.requester.agency_code,
+                    due_on=due.isoformat(), subject_count=count, imported_at=utc_now(),
+                    imported_by=o.user or "recovery", document=document)
         except psycopg.errors.UniqueViolation:
             _refuse_a_second_import(o, path, pkg.request_id)
             raise
@@ -103,9 +104,10 @@ def _refuse_a_second_import(o: OfficeCtx, path: Path, request_id: str) -> None:
 
 
 def queue(o: OfficeCtx, status: str | None = None) -> list[QueueRow]:
-    """The review queue, as the local store's `queue` gives it (due first; no recommendation in the office yet)."""
+    """The review queue, as the local store's `queue` gives it (due first; no recommendation in the office yet):
+    the plain metadata, but for each requester's name, opened here."""
     try:
-        return requests_sql.queue(o.conn, status)
+        rows = requests_sql.queue(o.conn, status)
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("the office server refuses it: your office role may not read the queue") from None
     except psycopg.errors.UndefinedTable:
@@ -113,3 +115,6 @@ def queue(o: OfficeCtx, status: str | None = None) -> list[QueueRow]:
     except psycopg.OperationalError:
         raise StoreError("office server unreachable: the connection ended while the queue was read; try again "
                          "when the server is back") from None
+    agency = agency_opener(o.keys)
+    return [QueueRow(request_id, agency(rid, bytes(sealed)), code, authority, received, due, subjects, state)
+            for request_id, sealed, code, authority, received, due, subjects, state, rid in rows]

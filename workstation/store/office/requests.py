@@ -1,12 +1,14 @@
 """Request packages in the office store (issue 19; DESIGN.md, "The office store"): the queue's metadata plain, so
-the queue is listed and filtered in SQL, and everything a requester wrote sealed on the desktop.
+the queue is listed and filtered in SQL, and everything a requester wrote sealed on the desktop (the requester's
+name too: under 6103(c) or FOIA it may be a taxpayer's or a person's).
 
 dws.requests, one row a request:
     id              bigint      the row's id (from a sequence; in the sealed document's associated data)
     request_id      text        plain: the requester's control number, unique in the office
     received_on     text        plain: ISO date
     authority       text        plain: as the package gives it (an unknown one imports; the checks judge it)
-    agency          text        plain: the requesting agency (a government body, not a taxpayer)
+    agency          bytea       sealed: the requester's name (a taxpayer or their designee under 6103(c), a
+                                person under FOIA), table AGENCY_LABEL in its associated data
     agency_code     text        plain, may be NULL
     due_on          text        plain: ISO date, worked out at import
     subject_count   integer     plain
@@ -37,12 +39,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ...model import REQUEST_STATUSES, QueueRow
+from ...model import REQUEST_STATUSES
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
 
 TABLE = "requests"                   # table names in the sealed values' associated data
+AGENCY_LABEL = "requests.agency"     # (the document and the requester's name are sealed under distinct ones)
 SUBJECTS_TABLE = "request_subjects"
 IMPORTERS = ("preparer", "admin")
 INDEX_BYTES = 16
@@ -64,7 +67,7 @@ _SCHEMA = (
         request_id    text COLLATE "C" NOT NULL UNIQUE CHECK (request_id ~ '^[A-Za-z0-9._-]{{1,64}}$'),
         received_on   text COLLATE "C" NOT NULL CHECK (received_on ~ {_ISO}),
         authority     text NOT NULL CHECK (length(authority) <= 32),
-        agency        text NOT NULL,
+        agency        bytea NOT NULL CHECK (length(agency) > 28),
         agency_code   text,
         due_on        text COLLATE "C" CHECK (due_on ~ {_ISO}),
         subject_count integer NOT NULL CHECK (subject_count >= 0),
@@ -109,7 +112,7 @@ _SCHEMA = (
 )
 _TABLES = "dws.requests, dws.request_subjects, dws.request_reasons"
 
-_QUEUE = ("SELECT request_id, agency, agency_code, authority, received_on, due_on, subject_count, status "
+_QUEUE = ("SELECT request_id, agency, agency_code, authority, received_on, due_on, subject_count, status, id "
           "FROM dws.requests {where} ORDER BY due_on IS NULL, due_on, request_id")
 _COPY_SUBJECTS = sql.SQL("COPY dws.request_subjects ({}) FROM STDIN (FORMAT BINARY)").format(
     sql.SQL(", ").join(map(sql.Identifier, SUBJECT_COLUMNS)))
@@ -168,7 +171,7 @@ def insert_reasons(conn: Conn, request: int, reasons: list[tuple[bytes, int]]) -
                         [(request, index, n) for index, n in reasons])
 
 
-def insert(conn: Conn, *, id: int, request_id: str, received_on: str, authority: str, agency: str,
+def insert(conn: Conn, *, id: int, request_id: str, received_on: str, authority: str, agency: bytes,
            agency_code: str | None, due_on: str | None, subject_count: int, imported_at: str, imported_by: str,
            document: bytes) -> None:
     conn.execute(
@@ -178,13 +181,14 @@ def insert(conn: Conn, *, id: int, request_id: str, received_on: str, authority:
          imported_by, document))
 
 
-def queue(conn: Conn, status: str | None = None) -> list[QueueRow]:
-    """The review queue from the plain metadata alone (no evaluation in the office yet: no recommendation)."""
+def queue(conn: Conn, status: str | None = None) -> list[tuple[Any, ...]]:
+    """The review queue's rows, in QueueRow's order but for the sealed requester (bytes) and the id after the
+    status: (request_id, agency sealed, agency_code, authority, received_on, due_on, subject_count, status, id)."""
     if status:
         rows = conn.execute(_QUEUE.format(where="WHERE status = %s"), (status,)).fetchall()
     else:
         rows = conn.execute(_QUEUE.format(where="")).fetchall()
-    return [QueueRow(*row) for row in rows]
+    return rows
 
 
 def document(conn: Conn, request_id: str) -> tuple[int, bytes] | None:
