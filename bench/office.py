@@ -2,8 +2,8 @@
 sealed on the desktop and loaded through binary COPY, side by side with the local store's import of the same
 file in the same run.
 
-    .venv/bin/python bench/office.py [--records N] [--work DIR] [--keep] [--seed S] [--log-seconds S]
-                                     [--log-only]
+    .venv/bin/python bench/office.py [--records N] [--queue N] [--work DIR] [--keep] [--seed S]
+                                     [--log-seconds S] [--log-only]
 
 Phases (each in its own spawned process, as bench/intake.py's):
   records local    Session.import_records into a new encrypted store (SQLCipher)
@@ -14,20 +14,32 @@ Phases (each in its own spawned process, as bench/intake.py's):
                    for --log-seconds (default 10), one entry per transaction as an office operation does; the log
                    is then checked for one order and as many entries as the writers counted
 
+  queue local      Session.queue of a local store holding --queue requests, printed as `dws list` prints it
+  queue office     service.office_requests.queue of an office holding as many (the plain queue metadata, each
+                   requester's name opened on the desktop, each request's document sealed as an import seals
+                   it), printed the same way: on a new connection
+                   (what `dws list` and the GUI do) and again on the same one (warm, median of 5)
+
 The server is a cluster made for the run (workstation/office/cluster.py; Debian's postgresql package), on the
 same machine, with its default durability; it connects over its unix socket. "server CPU s" is the CPU time of
 the server process that served the import (from /proc), beside the desktop's own (with its parse workers).
 
 Targets (issue 19, item 7, on a 2-core machine): records import into the office >= 50,000 rows/s (the local
-store's figure beside it; issue 15's target for it is 83,000 rows/s); 8 concurrent writers append >= 500 log
-entries/s. `--log-only` runs the log phase alone (no inputs generated).
+store's figure beside it; issue 15's target for it is 83,000 rows/s); a queue of 10,000 requests opens in
+<= 200 ms (the local store's figure beside it); 8 concurrent writers append >= 500 log entries/s. `--log-only`
+runs the log phase alone (no inputs generated).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+import json
 import os
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -39,13 +51,23 @@ import common  # type: ignore[import-not-found]  # bench/common.py, beside this 
 import office_log  # type: ignore[import-not-found]  # bench/office_log.py, beside this file
 import psycopg
 
+from workstation.cli.commands_data import print_queue
+from workstation.model import REQUEST_STATUSES, QueueRow
 from workstation.office.cluster import Cluster
+from workstation.office.request_seal import seal_agency, seal_document
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
+from workstation.service.office_requests import queue
+from workstation.store import db
+from workstation.store import requests as local_requests
+from workstation.store.office import requests as office_requests
 from workstation.store.office import schema
 from workstation.store.office.roles import OfficeRoles
 
 OFFICE_RATE_TARGET = 50_000
+QUEUE_TARGET_S = 0.200
+QUEUE_REQUESTS = 10_000
+EXAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "intake" / "request_example.json"
 LOCAL_RATE_TARGET = 83_000
 DBNAME = "bench"
 SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
@@ -81,6 +103,69 @@ def _office(conninfo: str, source: str) -> dict[str, Any]:
             "server_cpu_s": round(server, 2), "table_mb": round(int(size[0] if size else 0) / common.MB, 1)}
 
 
+def _queue_rows(n: int) -> list[QueueRow]:
+    """n requests as a busy office's queue holds them: agencies, authorities, due dates, statuses, sizes."""
+    agencies = [("Department of Homeland Security", "DHS-ICE"), ("Department of Justice", "DOJ-FBI"),
+                ("State of Vermont Department of Taxes", None), ("A Newspaper", None)]
+    rows = []
+    for i in range(n):
+        agency, code = agencies[i % len(agencies)]
+        received = f"{2024 + i % 3}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        rows.append(QueueRow(f"REQ-{i:06d}", agency, code, "foia" if code is None else "6103(i)(2)", received,
+                             received.replace("-01-", "-02-", 1), 1 + i % 500,
+                             REQUEST_STATUSES[i % len(REQUEST_STATUSES)]))
+    return rows
+
+
+def _package(row: QueueRow) -> str:
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    doc.update(request_id=row.request_id, received_on=row.received_on, authority=row.authority)
+    return json.dumps(doc)
+
+
+def _open_queue(fetch: Any) -> dict[str, Any]:
+    """The queue fetched and printed as `dws list` prints it: the first time (a new connection), then warm."""
+    args = argparse.Namespace(json=False)
+
+    def once() -> int:
+        rows = fetch()
+        with contextlib.redirect_stdout(io.StringIO()):
+            print_queue(args, rows)
+        return len(rows)
+
+    listed, cold, cpu = common.timed(once)
+    warm = statistics.median(common.timed(once)[1] for _ in range(5))
+    return {"rows": listed, "seconds": round(cold, 4), "cpu_s": round(cpu, 4), "warm_s": round(warm, 4)}
+
+
+def _queue_local(work: str, n: int) -> dict[str, Any]:
+    folder = Path(work) / "queue" / "local"
+    with common.new_store(folder) as session, db.transaction(session.conn):
+        for row in _queue_rows(n):
+            rid = local_requests.insert(
+                session.conn, request_id=row.request_id, received_on=row.received_on, authority=row.authority,
+                agency=row.agency, agency_code=row.agency_code, due_on=row.due_on, package=_package(row),
+                source="bench.json", imported_at="2026-01-01T00:00:00Z", imported_by="admin")
+            local_requests.finish(session.conn, rid, row.subjects, "0" * 64)
+    with common.open_store(folder) as session:
+        return _open_queue(session.queue)
+
+
+def _queue_office(conninfo: str, n: int) -> dict[str, Any]:
+    keys = OfficeKeys.derive(secrets.token_bytes(32))
+    with psycopg.connect(conninfo) as conn, conn.transaction():
+        for row in _queue_rows(n):
+            rid = office_requests.new_id(conn)
+            office_requests.insert(
+                conn, id=rid, request_id=row.request_id, received_on=row.received_on, authority=row.authority,
+                agency=seal_agency(keys, rid, row.agency), agency_code=row.agency_code, due_on=row.due_on,
+                subject_count=row.subjects,
+                imported_at="2026-01-01T00:00:00Z", imported_by="bench",
+                document=seal_document(keys, rid, {"package": json.loads(_package(row)), "source": "bench.json"}))
+    with psycopg.connect(conninfo) as conn:
+        return _open_queue(lambda: queue(OfficeCtx(conn, keys, "bench")))
+
+
 def _start_server() -> tuple[Cluster, int]:
     root = Path(tempfile.mkdtemp(prefix="dws-bench-office-"))
     cluster = Cluster.at(root)
@@ -97,6 +182,7 @@ def _arguments() -> Any:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--log-seconds", type=float, default=10.0, help="the log phase's length (default 10 s)")
     p.add_argument("--log-only", action="store_true", help="run the log phase alone")
+    p.add_argument("--queue", type=int, default=QUEUE_REQUESTS, metavar="N", help="requests in the queue phases")
     return p.parse_args()
 
 
@@ -130,6 +216,9 @@ def main() -> None:
             load_before = common.machine()
             local = common.run_phase("records local", _local, str(work), source)
             office = common.run_phase("records office", _office, cluster.conninfo(port, DBNAME), source)
+            queue_local = common.run_phase("queue local", _queue_local, str(work), args.queue)
+            queue_office = common.run_phase("queue office", _queue_office, cluster.conninfo(port, DBNAME),
+                                            args.queue)
             logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
                                     args.log_seconds)
             load_after = common.machine()
@@ -138,12 +227,15 @@ def main() -> None:
             shutil.rmtree(cluster.root, ignore_errors=True)
 
     ok_office = office["rows_per_s"] >= OFFICE_RATE_TARGET
+    ok_queue = queue_office["seconds"] <= QUEUE_TARGET_S
     log_row, ok_log = _log_row(logw)
     rows = [
         common.row("generate inputs" + (" (reused)" if gen["reused"] else ""), gen),
         common.row("records local", local, f">= {LOCAL_RATE_TARGET:,} rows/s (issue 15)",
                    local["rows_per_s"] >= LOCAL_RATE_TARGET),
         common.row("records office", office, f">= {OFFICE_RATE_TARGET:,} rows/s", ok_office),
+        common.row("queue local (open)", queue_local, unit="ms"),
+        common.row("queue office (open)", queue_office, f"<= {QUEUE_TARGET_S * 1000:.0f} ms", ok_queue, unit="ms"),
         log_row,
     ]
     print()
@@ -157,12 +249,16 @@ def main() -> None:
     total_cpu = office["cpu_s"] + office["server_cpu_s"]
     print(f"  CPU, office (desktop + server) / local: {total_cpu / local['cpu_s']:.2f}x; the office's CPU-bound "
           f"ceiling on {load_after['cpus']} idle cores: {office['rows'] * load_after['cpus'] / total_cpu:,.0f} rows/s")
+    print(f"queue of {queue_office['rows']:,}: office {queue_office['seconds'] * 1000:.1f} ms on a new connection, "
+          f"{queue_office['warm_s'] * 1000:.1f} ms warm; local {queue_local['seconds'] * 1000:.1f} ms, "
+          f"{queue_local['warm_s'] * 1000:.1f} ms warm")
     print(f"  log: per writer {logw['per_writer']}; one order: {logw['one_order']}; counted: {logw['counted']}")
     print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
     common.json_line("office", {
-        "records": office["rows"], "phases": {"local": local, "office": office, "log": logw},
-        "ratio": round(ratio, 3), "pass": {"office_rate": ok_office, "log_rate": ok_log},
-        "load_before": load_before, "load_after": load_after, "code": common.code_version(),
+        "records": office["rows"], "phases": {"local": local, "office": office, "queue_local": queue_local,
+                                               "queue_office": queue_office, "log": logw}, "ratio": round(ratio, 3),
+        "pass": {"office_rate": ok_office, "queue": ok_queue, "log_rate": ok_log}, "load_before": load_before,
+        "load_after": load_after, "code": common.code_version(),
     })
 
 

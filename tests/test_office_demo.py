@@ -57,7 +57,8 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     cluster = Cluster.at(root)
     with psycopg.connect(cluster.conninfo(profile.port, "office")) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'dws'")}
-    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records"}
+    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records", "requests",
+                      "request_subjects", "request_reasons"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")
@@ -127,9 +128,10 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     code, out, err = as_user("otto", "verify")
     # made, its CA and first admin; four more users enrolled; the demo's records; rita's import
     assert (code, out, err) == (0, "Office log: 8 entries\nOK: the office log's chain is whole.\n", "")
-    assert as_user("cora", "list") == (
-        1, "", "dws: 'dws list' is not yet available for an office store (office.json); an office store has "
-               "'dws import records', 'dws verify', 'dws log checkpoint' and 'dws log key' so far; nothing was "
+    assert as_user("cora", "evaluate", "ICE-2026-00017") == (
+        1, "", "dws: 'dws evaluate' is not yet available for an office store (office.json); an office store has "
+               "'dws import records', 'dws import request', 'dws list', 'dws verify', 'dws log checkpoint' and "
+               "'dws log key' so far; nothing was "
                "changed\n")
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",
@@ -138,6 +140,24 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
     assert as_user("nell", "verify", passphrase="nell's passphrase")[1].startswith("Office log: 9 entries\n")
 
+    # a request imported by the preparer, refused to the auditor, in the queue for everyone
+    request = shutil.copy(Path(__file__).parent / "data" / "intake" / "request_example.json", tmp_path / "req.json")
+    assert as_user("otto", "import", "request", request) == (
+        1, "", "dws: the office server refuses it: your office role may not import requests; nothing was changed\n")
+    assert as_user("rita", "import", "request", request) == (
+        0, "Imported request ICE-2026-00017 with 1 subject from req.json into the office.\n", "")
+    code, out, err = as_user("rita", "import", "request", request)
+    assert (code, out) == (1, "") and "ICE-2026-00017 is already in the store" in err and len(err.splitlines()) == 1
+    code, out, err = as_user("otto", "list")
+    assert (code, err) == (0, "") and out.split()[:9] == [
+        "REQUEST", "AGENCY", "AUTHORITY", "RECEIVED", "DUE", "LEFT", "SUBJECTS", "STATUS", "RECOMMENDATION"]
+    assert out.splitlines()[1].split()[:5] == ["ICE-2026-00017", "DHS-ICE", "6103(i)(2)", "2026-11-02", "2026-12-02"]
+    code, out, _err = as_user("cora", "list", "--json")
+    ((row,),) = [json.loads(out)]
+    assert (code, row["request_id"], row["subjects"], row["status"], row["recommendation"]) == (
+        0, "ICE-2026-00017", 1, "new", None)
+    code, out, _err = as_user("cora", "list", "--status", "approved")
+    assert (code, len(out.splitlines()), out.split()[0]) == (0, 1, "REQUEST")      # the header alone
     # an entry altered on the server (a superuser who disables the trigger) is found
     root = Path(json.loads((demo_dir / "cluster.json").read_text())["cluster"])
     with psycopg.connect(Cluster.at(root).conninfo(load(demo_dir / "office.json").port, "office"),

@@ -1,6 +1,7 @@
 """Taxpayer records in the office store on a real PostgreSQL server (issue 19): imported through the local
-store's parser, sealed on the desktop, loaded through binary COPY; the server's dump (`pg_dump`) holds no
-canary value in any spelling; a bad file gives the local import's message and changes nothing."""
+store's parser, sealed on the desktop, loaded through binary COPY; the server's dump (`pg_dump`), after records
+and requests are imported, holds no canary value in any spelling; a bad file gives the local import's message
+and changes nothing."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from officerequests import canary_requests, canary_spellings
 from pgserver import PgServer
 
 from workstation.errors import InputError, PermissionDenied, StoreError
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
+from workstation.service.office_requests import import_request
 from workstation.store.office import records as records_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
@@ -25,6 +28,7 @@ from workstation.store.office.schema import create_office, table_counts
 HEADER = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,refund,"
           "dependents,phone,bank_account,wages,employer,interest,hold")
 KEYS = OfficeKeys.derive(bytes(range(32)))
+NO_REQUESTS = {"requests": 0, "request_subjects": 0, "request_reasons": 0}
 
 # Canaries: every taxpayer value a records file carries, each distinctive enough that finding it means a leak.
 CANARY_TIN = "617-29-4853"
@@ -107,19 +111,25 @@ def spellings() -> list[str]:
 
 
 def test_no_canary_in_the_servers_dump(office: Office, tmp_path: Path) -> None:
+    """Records, an inline request (with a consent) and a bulk request (subjects_csv, through COPY) carrying canary
+    names, TINs with and without hyphens, addresses, case numbers, reasons: none is in the dump in any spelling."""
     summary = import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(50)))
     assert (summary.rows, summary.inserted, summary.replaced) == (53, 53, 0)
+    inline, bulk = (import_request(office.ctx(), path) for path in canary_requests(tmp_path / "requests"))
+    assert (inline.rows, bulk.rows) == (5, 42)
     dump = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
                            str(office.server.port), "-U", "postgres", "--no-owner", office.db],
                           capture_output=True, text=True, check=True, timeout=120).stdout
-    assert "COPY dws.taxpayer_records" in dump and dump.count("\\\\x") >= 53 * 5    # the rows are in it, sealed
+    assert "COPY dws.taxpayer_records" in dump and "COPY dws.request_subjects" in dump
+    assert dump.count("\\\\x") >= 53 * 5 + 47 * 2 + 2     # the rows are in it, sealed (and indexed)
+    assert "CANARY-BULK-1" in dump and "DHS-ICE" in dump     # the queue's metadata, plain
     # the values inside every bytea, decoded: a value stored as bytes (not sealed) would show here
     decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
     haystacks = [dump.lower(), decoded.lower()]
-    leaks = [s for s in spellings() for hay in haystacks if s.lower() in hay]
+    leaks = [s for s in spellings() + canary_spellings() for hay in haystacks if s.lower() in hay]
     assert leaks == []
-    # ...and the ZIP5 and the state, short values, as whole tokens
-    assert not re.search(r"(?<![0-9a-f])05488(?![0-9a-f])", dump)
+    # ...and the ZIP5s and the state, short values, as whole tokens
+    assert not re.search(r"(?<![0-9a-f])(05488|03961)(?![0-9a-f])", dump)
 
 
 def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office, tmp_path: Path) -> None:
@@ -147,7 +157,7 @@ def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Pat
     summary = import_records(office.ctx(), write(tmp_path / "fix.csv", [r.replace("Main St", "Oak Ave")
                                                                         for r in fix]))
     assert (summary.inserted, summary.replaced) == (2, 2)
-    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 12}
+    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 12} | NO_REQUESTS
     detail = office.conn.execute("SELECT detail FROM dws.office_log WHERE seq = 2").fetchone()
     assert detail == ('{"inserted":2,"replaced":2,"rows":4}',)
     ((row_id, _year, sealed),) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
@@ -207,7 +217,7 @@ def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_
         import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))
     assert str(refused.value) == ("the office server refuses it: your office role may not import taxpayer records; "
                                   "nothing was changed")
-    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 32}
+    assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 32} | NO_REQUESTS
     with login("preparer") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DELETE FROM dws.taxpayer_records")
 
@@ -232,4 +242,4 @@ def test_a_file_of_a_header_alone_imports_nothing_and_keeps_the_indexes(office: 
     assert (summary.rows, summary.inserted) == (0, 0)
     indexes = office.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone()
     assert indexes == (len(records_sql.INDEXES) + 1,)             # and the primary key's
-    assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0}
+    assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0} | NO_REQUESTS

@@ -64,6 +64,11 @@ QUEUE_COLUMNS = (Column("REQUEST"), Column("AGENCY", limit=24), Column("AUTHORIT
 def cmd_list(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         rows = s.queue(status=args.status)
+    return print_queue(args, rows)
+
+
+def print_queue(args: argparse.Namespace, rows: list[QueueRow]) -> int:
+    """The queue as `dws list` prints it (a local store's or an office's)."""
     today = clocks.today()
     if args.json:
         common.emit_json([dataclasses.asdict(r) | {"days_left": deadlines.days_left(r, today),

@@ -2,9 +2,9 @@
 an office profile file). main.py asks `profile_of(args)` first and, for a profile, runs `run(args, profile)`
 instead of the command's own function.
 
-An office store has `import records`, `verify` (its log's chain; `--against FILE...` its checkpoints too) and
-`log checkpoint` / `log key` so far; every other command says so in one line (exit 1) before anything is opened
-or changed.
+An office store has `import records`, `import request`, `list` (the queue), `verify` (its log's chain;
+`--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
+one line (exit 1) before anything is opened or changed.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo, WitnessCheck
-from ..service import office_records, office_session, office_witness, witness
+from ..service import office_records, office_requests, office_session, office_witness, witness
 from ..wording import count
-from . import common
+from . import commands_data, common
 
 NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
 
@@ -73,11 +73,20 @@ def run(args: argparse.Namespace, profile: Path) -> int:
             else:
                 print(key)
             return 0
-        progress = common.TerminalProgress("rows")
-        summary = office_records.import_records(o, args.file, progress)
-        progress.finish()
+        if command == "list":
+            rows = office_requests.queue(o, args.status)
+        else:
+            progress = common.TerminalProgress("rows" if command == "import records" else "subjects")
+            importer = office_records.import_records if command == "import records" else office_requests.import_request
+            summary = importer(o, args.file, progress)
+            progress.finish()
+    if command == "list":
+        return commands_data.print_queue(args, rows)
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
+    elif command == "import request":
+        print(f"Imported request {summary.ident} with {count(summary.rows, 'subject')} from {summary.source} into "
+              "the office.")
     else:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")

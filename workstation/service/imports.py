@@ -77,10 +77,14 @@ def import_request(s: Ctx, path: Path, progress: Progress | None, cancelled: Can
 
 
 def _due_date(s: Ctx, source: str, authority: str, received_on: str) -> date:
+    settings = s.settings()
+    return request_due_date(source, authority, received_on, settings["agency_due_days"],
+                            settings["foia_due_working_days"])
+
+
+def request_due_date(source: str, authority: str, received_on: str, agency_days: int, foia_days: int) -> date:
     """The request's due date; one that would fall after the calendar's last day is the file's problem (named by
     its field), not a crash."""
-    settings = s.settings()
-    agency_days, foia_days = settings["agency_due_days"], settings["foia_due_working_days"]
     try:
         return due_date(authority, date.fromisoformat(received_on), agency_days=agency_days, foia_days=foia_days)
     except BeyondCalendar:

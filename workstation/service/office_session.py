@@ -2,10 +2,11 @@
 office session (workstation/office/unlock.py: the keyslot fetched by this desktop's certificate, opened with the
 passphrase, then the user's own database login) instead of a local store.
 
-What an office store does so far: `import records` (office_records.py), `verify` of the office log (the
-local store's hash chain, store/auditlog.entry_hash, walked over store/office/log.py's entries), and the office
-log's checkpoints: `log checkpoint` and `verify --against` (office_witness.py). Every other command says, in
-one line, that it is not yet available for an office store.
+What an office store does so far: `import records` (office_records.py), `import request` and `list`
+(office_requests.py), `verify` of the office log (the local store's hash chain, store/auditlog.entry_hash,
+walked over store/office/log.py's entries), and the office log's checkpoints: `log checkpoint` and `verify
+--against` (office_witness.py). Every other command says, in one line, that it is not yet available for an
+office store.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "verify", "log checkpoint", "log key")      # what an office store does so far
+OFFICE_COMMANDS = ("import records", "import request", "list", "verify", "log checkpoint", "log key")
 
 
 def is_office_store(path: Path) -> bool:
