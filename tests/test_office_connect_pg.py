@@ -9,6 +9,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -136,7 +137,7 @@ def test_the_desktops_own_files_are_named_when_wrong(office: Office, tmp_path: P
     assert str(refused(connect, foreign, PAT, "x")) == (
         f"the desktop certificate {foreign.cert} was not issued by the office CA in {foreign.ca} (another office's, "
         f"or the CA was renewed); {ENROL_AGAIN}")
-    old = office.desktop(tmp_path / "old", at=NOW.replace(year=NOW.year - 3))
+    old = office.desktop(tmp_path / "old", at=NOW - timedelta(days=3 * 366))
     day = x509.load_pem_x509_certificate(old.cert.read_bytes()).not_valid_after_utc.date().isoformat()
     assert str(refused(connect, old, PAT, "x")) == f"the desktop certificate {old.cert} expired on {day}; {ENROL_AGAIN}"
 
@@ -216,7 +217,7 @@ def test_a_new_passphrase_keeps_the_database_login(office: Office, tmp_path: Pat
 
 
 def test_a_server_whose_certificate_has_expired_is_refused(office: Office, tmp_path: Path) -> None:
-    key, cert = tls.issue_server(office.ca_key, office.ca_cert, "127.0.0.1", NOW.replace(year=NOW.year - 3))
+    key, cert = tls.issue_server(office.ca_key, office.ca_cert, "127.0.0.1", NOW - timedelta(days=3 * 366))
     stale = start(Tls(ca.pem(office.ca_cert), cert, key))
     try:
         profile = office.desktop(tmp_path / "desk")
