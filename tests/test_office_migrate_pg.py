@@ -99,8 +99,8 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
         lines = sorted(line for _n, _rows, batch in local_records.packed_batches(conn, 1000)
                        for line in json.loads(batch))
         local_requests_rows = local_requests.all_requests(conn)
-        local_subjects = {row[1]: [r[:10] for _n, _f, _l, batch in local_requests.packed_subject_batches(conn, row[0], 7)
-                                   for r in json.loads(batch)] for row in local_requests_rows}
+        local_subjects = {row[1]: [r[:10] for _n, _f, _l, batch in local_requests.packed_subject_batches(
+            conn, row[0], 7) for r in json.loads(batch)] for row in local_requests_rows}
         local_queue = {q.request_id: q for q in session.queue()}
         local_log = {e[0]: auditlog.entry_body(*e[:6]) for e in auditlog.rows(conn, out["log_entries"])}
         stored_local_checkpoint = session.conn.execute(
@@ -171,7 +171,8 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
     again = migrate(s)
     assert again.code == 1 and again.out == ""
     assert re.fullmatch(r"dws: this local store \([0-9a-f]{16}\) was migrated into the office on \d{4}-\d\d-\d\d by "
-                        rf"{ADMIN} \(office log entry \d+\); a store is migrated once; nothing was changed\n", again.err)
+                        rf"{ADMIN} \(office log entry \d+\); a store is migrated once; nothing was changed\n",
+                        again.err)
     assert counts(s) == before
 
 
