@@ -77,9 +77,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     print(f"  {count(done.requests, 'request')} with {count(done.subjects, 'subject')}")
     print(f"  {count(done.log_entries, 'local log entry', 'local log entries')} carried into the office log, then "
           "one entry recording the local checkpoint")
-    for what, c in (("local log before ", done.local), ("office log before", done.office_before),
-                    ("office log after ", done.office_after)):
-        print(f"  checkpoint of the {what}: {count(c.size, 'entry', 'entries')}, root {c.root_hex}")
+    print("Checkpoints (size, root):")
+    for what, c in (("local log before", done.local), ("office log before", done.office_before),
+                    ("office log after", done.office_after)):
+        print(f"  {what + ':':<18} {count(c.size, 'entry', 'entries')}, root {c.root_hex}")
     if written:
         print(f"  the office log's checkpoints written to {witness_dir}")
     else:
