@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from clihelp import Result, run_dws
-from conftest import ADMIN_PW, staffed
+from conftest import ADMIN_PW, REVIEWER_PW, staffed
 from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from officerequests import canary_requests, canary_spellings
 from test_office_records_pg import canary_rows, other_rows, spellings, write
@@ -72,10 +72,10 @@ def dws(s: Setting, user: str, *args: str) -> Result:
     return run_dws(s.profile, *args, env={"DWS_USER": user, "DWS_PASSPHRASE": secret})
 
 
-def migrate(s: Setting, user: str = ADMIN, *more: str) -> Result:
+def migrate(s: Setting, user: str = ADMIN, *more: str, local: tuple[str, str] = ("admin", ADMIN_PW)) -> Result:
     return run_dws(s.profile, "--user", user, "office", "migrate", "--profile", str(s.profile), "--from",
-                   str(s.store), "--from-user", "admin", *more,
-                   env={"DWS_PASSPHRASE": {"pat": PAT, ADMIN: ADMIN_PASSPHRASE}[user], "DWS_FROM_PASSPHRASE": ADMIN_PW})
+                   str(s.store), "--from-user", local[0], *more,
+                   env={"DWS_PASSPHRASE": {"pat": PAT, ADMIN: ADMIN_PASSPHRASE}[user], "DWS_FROM_PASSPHRASE": local[1]})
 
 
 def counts(s: Setting) -> dict[str, int]:
@@ -178,13 +178,18 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
     assert counts(s) == before
 
 
-def test_the_text_output_and_a_preparer_refused(setting: Setting) -> None:
+def test_the_text_output_and_who_is_refused(setting: Setting) -> None:
     s = setting
     before = counts(s)
     refused = migrate(s, "pat")
     assert refused.code == 1 and refused.out == ""
     assert refused.err == ("dws: only an office admin may migrate a local store into the office (pat is not one); "
                            "nothing was changed\n")
+    assert counts(s) == before
+    reviewer = migrate(s, ADMIN, local=("rita", REVIEWER_PW))             # an admin of the office, not of the store
+    assert reviewer.code == 1 and reviewer.err == (
+        "dws: only an admin of the local store may migrate it into the office (rita is reviewer there); nothing "
+        "was changed\n")
     assert counts(s) == before
     done = migrate(s)
     assert done.code == 0, done.err

@@ -54,6 +54,7 @@ from . import office_witness, witness
 from .context import Ctx
 from .imports import SUBJECT_BATCH
 from .office_records import OfficeCtx
+from .office_requests import OLDER_OFFICE
 
 MIGRATED = "local-store-migrated"
 CARRIED = "local-log-entry"
@@ -82,6 +83,11 @@ def migrate(s: Ctx, o: OfficeCtx) -> Migration:
     except psycopg.errors.InsufficientPrivilege:
         raise PermissionDenied("the office server refuses it: your office role may not write what a migration "
                                "writes; nothing was migrated") from None
+    except psycopg.errors.UndefinedTable:
+        raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
+    except psycopg.errors.IntegrityError:
+        raise StoreError("another desktop wrote a request or record of this store into the office meanwhile; nothing "
+                         "was migrated (run it again to be told which)") from None
     except psycopg.OperationalError:
         raise StoreError("the office server could not be reached or ended the connection during the migration; "
                          "nothing was migrated (run it again when the server is back)") from None
@@ -101,7 +107,9 @@ def require_office_admin(o: OfficeCtx) -> None:
 
 def _migrate(s: Ctx, o: OfficeCtx) -> Migration:
     require_office_admin(o)
-    s.require("back-up-store")          # the whole local store leaves through it: its admin's act
+    if s.role != "admin":               # the whole local store leaves through it: its admin's act
+        raise PermissionDenied(f"only an admin of the local store may migrate it into the office ({s.user or 'you'} "
+                               f"is {s.role or 'not signed in'} there); nothing was changed")
     store_id = logtree.store_id(s.conn)
     _refuse_a_second_migration(o, store_id)
     with db.transaction(s.conn):        # the local store held still until the office has committed
