@@ -10,13 +10,14 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..service import office_demo, office_setup
-from . import commands_office_enrol, common
+from . import commands_office_enrol, commands_office_migrate, common
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]", argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("office", parents=[parent], help="an office on a PostgreSQL server: init, enrol, demo, stop")
+    p = sub.add_parser("office", parents=[parent],
+                       help="an office on a PostgreSQL server: init, enrol, migrate, demo, stop")
     office_sub = p.add_subparsers(dest="office_command", metavar="OFFICE_COMMAND", required=True)
     for add in SUBCOMMANDS:
         add(office_sub, parent)
@@ -52,7 +53,8 @@ def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
     p.set_defaults(func=cmd_init)
 
 
-SUBCOMMANDS: tuple[Registrar, ...] = (_init, commands_office_enrol.register_enrol, _demo, _stop)
+SUBCOMMANDS: tuple[Registrar, ...] = (_init, commands_office_enrol.register_enrol,
+                                      commands_office_migrate.register_migrate, _demo, _stop)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

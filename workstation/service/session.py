@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import clock as clocks
 from .. import policy
@@ -45,6 +45,10 @@ from .session_letters import LettersMixin
 from .session_log import LogMixin
 from .session_users import UsersMixin
 from .users import check_passphrase, check_user_name
+
+if TYPE_CHECKING:
+    from .office_migrate import Migration
+    from .office_records import OfficeCtx
 
 __all__ = ["CancelCheck", "Progress", "Session", "Workstation"]
 
@@ -330,6 +334,12 @@ class Session(LogMixin, UsersMixin, LettersMixin):
         from .backup import backup
 
         return backup(self._ctx, target)
+
+    def migrate_to_office(self, office: OfficeCtx) -> Migration:
+        """(admin here and in the office) Move this store into an office (office_migrate.py)."""
+        from .office_migrate import migrate
+
+        return migrate(self._ctx, office)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:

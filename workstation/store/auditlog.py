@@ -164,3 +164,11 @@ def walk(conn: Connection, keep: frozenset[str], roots_at: Collection[int] = ())
     if tree is not None:
         out.roots[tree.size] = tree.root()
     return out
+
+
+def rows(conn: Connection, upto: int) -> Iterator[tuple[int, str, str | None, str, str | None, str, str, str]]:
+    """(seq, ts, user, event, object, detail JSON, prev_hash, hash) of entries 1..`upto`, as stored, in order."""
+    cur = conn.execute("SELECT seq, ts, user, event, object, detail, prev_hash, hash FROM audit_log WHERE seq <= ? "
+                       "ORDER BY seq", (upto,))
+    while batch := cur.fetchmany(20_000):
+        yield from batch

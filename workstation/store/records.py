@@ -13,7 +13,7 @@ tax_year, name, name_control, addr_key, hold]` and an array of their lines, that
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlcipher3
@@ -171,3 +171,21 @@ def first_duplicate(conn: Connection, keys: list[tuple[str, int, str]]) -> tuple
             return (str(key[0]), int(key[1]), str(key[2]))
         seen.add(key)
     return None
+
+
+_BATCH = ("SELECT count(*), json_group_array(json_array(tin, tin_type, tax_year, name, name_control, addr_key, hold)), "
+          "json_group_array(line), max(id) FROM (SELECT r.rowid AS id, r.tin, r.tin_type, r.tax_year, r.name, "
+          "r.name_control, r.addr_key, r.hold, l.line FROM taxpayer_records AS r JOIN taxpayer_record_lines AS l "
+          "ON l.id = r.rowid WHERE r.rowid > ? ORDER BY r.rowid LIMIT ?)")
+
+
+def packed_batches(conn: Connection, size: int) -> Iterator[tuple[int, str, str]]:
+    """Every record in the packed shape it was stored from (`intake.records_pack`), `size` at a time in rowid
+    order: (rows in the batch, JSON of the rows, JSON of their lines)."""
+    after = 0
+    while True:
+        n, rows, lines, last = conn.execute(_BATCH, (after, size)).fetchone()
+        if not n:
+            return
+        yield int(n), str(rows), str(lines)
+        after = int(last)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from .db import Connection
 
 SUBJECT_COLUMNS = ("rid", "seq", "ref", "name", "tin", "street", "city", "state", "zip", "periods",
@@ -77,3 +80,37 @@ def find_subjects(conn: Connection, rid: int, ref: str, name_words: list[str], l
                             (rid, *(w.upper() for w in name_words), limit))
         found += [r[0] for r in rows if r[0] not in found][:limit - len(found)]
     return found
+
+
+REQUEST_COLUMNS = ("rid", "request_id", "received_on", "authority", "agency", "agency_code", "due_on",
+                   "subject_count", "status", "package", "package_hash", "source", "imported_at", "imported_by")
+_PACKED_SUBJECTS = ("SELECT count(*), min(seq), max(seq), json_group_array(json_array(ref, name, tin, street, city, "
+                    "state, zip, periods, case_no, reason, tin9)) FROM (SELECT * FROM subjects WHERE rid = ? AND "
+                    "seq > ? ORDER BY seq LIMIT ?)")
+
+
+def all_requests(conn: Connection) -> list[tuple[Any, ...]]:
+    """Every request's row (REQUEST_COLUMNS), in import order."""
+    return conn.execute(f"SELECT {', '.join(REQUEST_COLUMNS)} FROM requests ORDER BY rid").fetchall()
+
+
+def subject_total(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM subjects").fetchone()[0])
+
+
+def packed_subject_batches(conn: Connection, rid: int, size: int) -> Iterator[tuple[int, int, int, str]]:
+    """A request's subjects in the packed shape they were stored from (`intake.subjects_pack`), `size` at a time
+    in package order: (subjects in the batch, first seq, last seq, JSON of the rows)."""
+    after = -1
+    while True:
+        n, first, last, rows = conn.execute(_PACKED_SUBJECTS, (rid, after, size)).fetchone()
+        if not n:
+            return
+        yield int(n), int(first), int(last), str(rows)
+        after = int(last)
+
+
+def shared_reasons(conn: Connection, rid: int) -> dict[str, int]:
+    """reason_key -> subjects giving it, of the reasons more than one subject of the request gives."""
+    return {str(r): int(n) for r, n in conn.execute("SELECT reason, subjects FROM request_reasons WHERE rid = ?",
+                                                   (rid,))}

@@ -13,6 +13,8 @@ hash chain; entries carry ids, counts and codes, never taxpayer values), append-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import psycopg
 from psycopg import sql
 
@@ -126,3 +128,29 @@ def entries(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, 
     """(seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by) of every entry, in order."""
     return conn.execute("SELECT seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by "
                         "FROM dws.office_log ORDER BY seq").fetchall()
+
+
+_COPY = "COPY dws.office_log (seq, ts, user_name, event, object, detail, prev_hash, hash) FROM STDIN"
+
+
+def copy_entries(conn: psycopg.Connection[tuple[object, ...]],
+                 rows: Iterable[tuple[int, str, str | None, str, str | None, str, str, str]]) -> int:
+    """Append entries (seq, ts, user, event, object, detail, prev_hash, hash) through one COPY, in the caller's
+    transaction after `lock`: the append trigger checks each row's seq and previous hash as for one insert.
+    How many."""
+    written = 0
+    with conn.cursor() as cur, cur.copy(_COPY) as copy:
+        for row in rows:
+            copy.write_row(row)
+            written += 1
+    return written
+
+
+def find(conn: psycopg.Connection[tuple[object, ...]], event: str, obj: str) -> tuple[int, str, str | None] | None:
+    """(seq, ts, user) of the first entry of `event` about `obj`, if any."""
+    row = conn.execute("SELECT seq, ts, user_name FROM dws.office_log WHERE event = %s AND object = %s "
+                       "ORDER BY seq LIMIT 1", (event, obj)).fetchone()
+    if row is None:
+        return None
+    seq, ts, user = row
+    return int(str(seq)), str(ts), None if user is None else str(user)

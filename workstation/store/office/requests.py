@@ -173,12 +173,13 @@ def insert_reasons(conn: Conn, request: int, reasons: list[tuple[bytes, int]]) -
 
 def insert(conn: Conn, *, id: int, request_id: str, received_on: str, authority: str, agency: bytes,
            agency_code: str | None, due_on: str | None, subject_count: int, imported_at: str, imported_by: str,
-           document: bytes) -> None:
+           document: bytes, status: str = "new") -> None:
     conn.execute(
         "INSERT INTO dws.requests (id, request_id, received_on, authority, agency, agency_code, due_on, "
-        "subject_count, imported_at, imported_by, document) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "subject_count, imported_at, imported_by, document, status) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (id, request_id, received_on, authority, agency, agency_code, due_on, subject_count, imported_at,
-         imported_by, document))
+         imported_by, document, status))
 
 
 def queue(conn: Conn, status: str | None = None) -> list[tuple[Any, ...]]:

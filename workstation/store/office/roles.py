@@ -73,3 +73,9 @@ def drop_roles(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles,
     """Drop the logins and the office's roles (their objects must be gone: the office's database dropped)."""
     for name in (*logins, f"{roles.prefix}_desk", f"{roles.prefix}_enroller", *roles.groups(), roles.owner):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def is_member(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles, role: OfficeRole) -> bool:
+    """Whether the connected login is a member of `role`'s group (the server's own record of its office role)."""
+    row = conn.execute("SELECT pg_has_role(session_user, %s, 'MEMBER')", (roles.group(role),)).fetchone()
+    return bool(row and row[0])

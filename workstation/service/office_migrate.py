@@ -1,0 +1,226 @@
+"""`dws office migrate --profile FILE --from DIR` (INTERCHANGE.md, issue 19 item 6): a local store moved into the
+office database, every row re-sealed under the office keys, the log carried over, checkpointed before and after.
+
+Run by an office admin who also opens the local store as its admin. In order:
+
+1. A checkpoint of the local log (witness.py, kept in the local store as `dws log checkpoint` keeps one) and one
+   of the office log (office_witness.py). The local store is held still (its write lock) until the end.
+2. In ONE office transaction: every taxpayer record, read in the packed shape the local store holds it in and
+   sealed by the office import's sealer (office/records_seal.py) through its COPY load (store/office/records.Load);
+   every request with its subjects and shared reasons, sealed by the request import's sealers and COPY
+   (office/request_seal.py), its status, dates and importer carried over; then the local log. A request id the
+   office holds already, a lost server or anything else stops it with one message and the office is unchanged.
+3. The local log carried over: the office log's chain starts at its own genesis, so a local entry cannot be
+   appended as it is. Each becomes one office entry `local-log-entry` about the local store's id that carries its
+   seq, time, user, event and hash in plain, and its canonical bytes (store/auditlog.entry_body: what its hash
+   and its Merkle leaf are taken of) sealed under the office key, since a local entry's free text (a reason, a
+   justification) may name a person. A final `local-store-migrated` entry records the local checkpoint (size,
+   root, the signed note) and the counts. Before the commit the carried entries are checked: they chain, and
+   their tree's root is the local checkpoint's.
+4. A checkpoint of the office log after the commit.
+
+A store is migrated once: the office log's `local-store-migrated` entry about its id refuses a second run before
+anything is read or written. Evaluations, decisions, letters, court orders, agency entries and users are not in
+the office yet: the local store keeps them (NOT_MIGRATED).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from .. import merkle
+from ..canonical import canonical_json, utc_now
+from ..errors import InputError, PermissionDenied, StoreError, TamperError
+from ..intake.records_pack import PackedRows
+from ..intake.subjects_pack import PackedSubjects
+from ..model import CheckpointInfo
+from ..office.profile import load
+from ..office.records_seal import RecordSealer
+from ..office.request_seal import SubjectSealer, seal_agency, seal_document
+from ..store import auditlog, db, logtree
+from ..store import records as local_records
+from ..store import requests as local_requests
+from ..store.office import log as office_log
+from ..store.office import records as records_sql
+from ..store.office import requests as requests_sql
+from ..store.office.roles import is_member, roles_for
+from . import office_witness, witness
+from .context import Ctx
+from .imports import SUBJECT_BATCH
+from .office_records import OfficeCtx
+from .office_requests import OLDER_OFFICE
+
+MIGRATED = "local-store-migrated"
+CARRIED = "local-log-entry"
+ENTRY_LABEL = "office_log.local_entry"      # with ":<store id>", the carried entries' table in their associated data
+RECORD_BATCH = 20_000
+NOT_MIGRATED = "evaluations, decisions, letters, court orders, agency entries and users"
+
+
+@dataclass(frozen=True)
+class Migration:
+    store_id: str
+    records: int                # record rows moved
+    records_new: int            # of which the office had no row for their key (the others replaced the office's)
+    requests: int
+    subjects: int
+    log_entries: int            # local log entries carried over
+    local: CheckpointInfo       # the local log's, before
+    office_before: CheckpointInfo
+    office_after: CheckpointInfo
+
+
+def migrate(s: Ctx, o: OfficeCtx) -> Migration:
+    """Move the local store `s` into the office `o` (see the module's docstring)."""
+    try:
+        return _migrate(s, o)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not write what a migration "
+                               "writes; nothing was migrated") from None
+    except psycopg.errors.UndefinedTable:
+        raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
+    except psycopg.errors.IntegrityError:
+        raise StoreError("another desktop wrote a request or record of this store into the office meanwhile; nothing "
+                         "was migrated (run it again to be told which)") from None
+    except psycopg.OperationalError:
+        raise StoreError("the office server could not be reached or ended the connection during the migration; "
+                         "nothing was migrated (run it again when the server is back)") from None
+
+
+def profile_witness(profile: Path) -> Path | None:
+    """The witness folder an office profile names (None: it names none)."""
+    return load(profile).witness
+
+
+def require_office_admin(o: OfficeCtx) -> None:
+    """PermissionDenied unless the server counts the connected login among the office's admins."""
+    if not is_member(o.conn, roles_for(o.conn.info.dbname), "admin"):
+        raise PermissionDenied(f"only an office admin may migrate a local store into the office ({o.user or 'you'} "
+                               "is not one); nothing was changed")
+
+
+def _migrate(s: Ctx, o: OfficeCtx) -> Migration:
+    require_office_admin(o)
+    if s.role != "admin":               # the whole local store leaves through it: its admin's act
+        raise PermissionDenied(f"only an admin of the local store may migrate it into the office ({s.user or 'you'} "
+                               f"is {s.role or 'not signed in'} there); nothing was changed")
+    store_id = logtree.store_id(s.conn)
+    _refuse_a_second_migration(o, store_id)
+    with db.transaction(s.conn):        # the local store held still until the office has committed
+        local = witness.sign_checkpoint(s)
+        witness.keep_checkpoint(s, local)
+        before = office_witness.sign_checkpoint(o)
+        with o.conn.transaction():
+            office_log.lock(o.conn)     # one migration of a store at a time, and nobody appends in between
+            _refuse_a_second_migration(o, store_id)
+            records, new = _move_records(s, o)
+            requests, subjects = _move_requests(s, o)
+            carried = _carry_log(s, o, store_id, local)
+            o.log(MIGRATED, store_id, {"local_checkpoint": {"size": local.size, "root": local.root_hex,
+                                                            "note": local.note},
+                                       "records": records, "records_new": new, "requests": requests,
+                                       "subjects": subjects, "log_entries": carried,
+                                       "not_migrated": NOT_MIGRATED})
+        after = office_witness.sign_checkpoint(o)
+        s.log("store-migrated-to-office", after.note.split("\n", 1)[0],
+              {"records": records, "requests": requests, "subjects": subjects, "log_entries": carried,
+               "office_log_size": after.size, "office_log_root": after.root_hex})
+    return Migration(store_id, records, new, requests, subjects, carried, local, before, after)
+
+
+def _refuse_a_second_migration(o: OfficeCtx, store_id: str) -> None:
+    done = office_log.find(o.conn, MIGRATED, store_id)
+    if done is not None:
+        seq, ts, user = done
+        raise InputError(f"this local store ({store_id[:16]}) was migrated into the office on {ts[:10]} by "
+                         f"{user or 'the recovery code'} (office log entry {seq}); a store is migrated once; "
+                         "nothing was changed")
+
+
+def _move_records(s: Ctx, o: OfficeCtx) -> tuple[int, int]:
+    """(rows moved, rows new to the office) through the records import's sealer and COPY load."""
+    load = records_sql.Load(o.conn)
+    sealer = RecordSealer(o.keys, records_sql.TABLE)
+    total = 0
+    for n, rows, lines in local_records.packed_batches(s.conn, RECORD_BATCH):
+        load.copy(sealer.rows(PackedRows(n, rows, lines), load.reserve_ids(n)))
+        total += n
+    try:
+        inserted, _loaded = load.finish()
+    except records_sql.DuplicateKey:
+        raise StoreError("the local store gives one taxpayer's record twice for a year (it was changed outside the "
+                         "program: run 'dws verify' on it); nothing was migrated") from None
+    return total, inserted
+
+
+def _move_requests(s: Ctx, o: OfficeCtx) -> tuple[int, int]:
+    """(requests, subjects) moved, each request as the request import writes it."""
+    conn = o.conn
+    requests = subjects = 0
+    for (rid, request_id, received_on, authority, agency, agency_code, due_on, subject_count, status, package,
+         package_hash, source, imported_at, imported_by) in local_requests.all_requests(s.conn):
+        existing = requests_sql.find(conn, request_id)
+        if existing is not None:
+            raise InputError(f"request {request_id} is already in the office (imported {existing[1][:10]} by "
+                             f"{existing[2]}); a request is in the office once; nothing was migrated")
+        office_id = requests_sql.new_id(conn)
+        sealer = SubjectSealer(o.keys, office_id)
+        count = 0
+        for n, first, last, packed in local_requests.packed_subject_batches(s.conn, rid, SUBJECT_BATCH):
+            if first != count or last != count + n - 1:
+                raise StoreError(f"the subjects of request {request_id} are not numbered in turn in the local store "
+                                 "(it was changed outside the program: run 'dws verify' on it); nothing was migrated")
+            requests_sql.copy_subjects(conn, sealer.rows(PackedSubjects(n, packed, b"", {}), count))
+            count += n
+        if count != subject_count:
+            raise StoreError(f"request {request_id} counts {subject_count:,} subjects in the local store but has "
+                             f"{count:,}; nothing was migrated")
+        requests_sql.insert_reasons(conn, office_id, sealer.reason_indexes(local_requests.shared_reasons(s.conn, rid)))
+        document = seal_document(o.keys, office_id, {"package": json.loads(package), "source": source,
+                                                     "package_hash": package_hash})
+        requests_sql.insert(conn, id=office_id, request_id=request_id, received_on=received_on, authority=authority,
+                            agency=seal_agency(o.keys, office_id, agency), agency_code=agency_code, due_on=due_on,
+                            subject_count=count, imported_at=imported_at, imported_by=imported_by,
+                            document=document, status=status)
+        requests += 1
+        subjects += count
+    return requests, subjects
+
+
+def _carry_log(s: Ctx, o: OfficeCtx, store_id: str, local: CheckpointInfo) -> int:
+    """One office entry per local entry up to the local checkpoint, chained after the office log's head (the
+    caller holds the log's lock); checked against the local checkpoint before anything is committed."""
+    seq, last = office_log.head(o.conn)
+    tree = merkle.Frontier()
+    seal = o.keys.sealer(f"{ENTRY_LABEL}:{store_id}")     # the local seq is the row id
+    expected_prev, expected_seq = auditlog.GENESIS, 1
+
+    def entries() -> Iterator[tuple[int, str, str | None, str, str | None, str, str, str]]:
+        nonlocal seq, last, expected_prev, expected_seq
+        for local_seq, ts, user, event, obj, detail, prev, hash_ in auditlog.rows(s.conn, local.size):
+            body = auditlog.entry_body(local_seq, ts, user, event, obj, detail)
+            if local_seq != expected_seq or prev != expected_prev or auditlog.entry_hash(
+                    prev, local_seq, ts, user, event, obj, detail) != hash_:
+                raise TamperError(f"the local log does not chain at entry {expected_seq} (run 'dws verify' on the "
+                                  "local store); nothing was migrated")
+            expected_prev, expected_seq = hash_, local_seq + 1
+            tree.add_fast(merkle.leaf_hash(body))
+            sealed = seal(local_seq, body)
+            office_detail = canonical_json({"entry": base64.b64encode(sealed).decode("ascii"), "event": event,
+                                            "hash": hash_, "seq": local_seq, "ts": ts, "user": user}).decode("utf-8")
+            seq, now = seq + 1, utc_now()
+            entry = auditlog.entry_hash(last, seq, now, o.user, CARRIED, store_id, office_detail)
+            yield seq, now, o.user, CARRIED, store_id, office_detail, last, entry
+            last = entry
+
+    carried = office_log.copy_entries(o.conn, entries())
+    if carried != local.size or tree.root().hex() != local.root_hex:
+        raise TamperError(f"the local log's {carried:,} entries do not make the tree its checkpoint of "
+                          f"{local.size:,} entries signs (run 'dws verify' on the local store); nothing was migrated")
+    return carried
