@@ -21,6 +21,7 @@ from workstation.errors import InputError, PermissionDenied, StoreError
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.service.office_requests import import_request
+from workstation.store.office import copy_in
 from workstation.store.office import records as records_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
@@ -248,3 +249,22 @@ def test_a_file_of_a_header_alone_imports_nothing_and_keeps_the_indexes(office: 
     indexes = office.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone()
     assert indexes == (len(records_sql.INDEXES) + 1,)             # and the primary key's
     assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0} | NO_REQUESTS
+
+
+def test_an_exception_inside_the_copy_reaches_the_server_as_a_fixed_text(office: Office, tmp_path: Path) -> None:
+    """psycopg ends an interrupted COPY with the exception's text, which the server logs: the desktop's reason
+    (here a canary) must stay on the desktop, raised there as it was; the server is told a fixed text."""
+    marker = os.urandom(6).hex()
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        yield (1, 2023, b"k" * 16, b"t" * 16, None, None, None, b"s" * 40)
+        raise ValueError(f"{marker} {CANARY_TIN} {CANARY['name']}")
+
+    for empty in (True, False):             # straight into the table, and into the staging table
+        if not empty:
+            import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(2)))
+        with pytest.raises(ValueError, match=marker), office.conn.transaction():
+            records_sql.Load(office.conn).copy(rows())
+    server_log = office.server.log.read_text(encoding="utf-8", errors="replace")
+    assert server_log.count(copy_in.STOPPED) >= 2               # the server logged the stopped copies...
+    assert marker not in server_log and CANARY_TIN not in server_log and CANARY["name"] not in server_log

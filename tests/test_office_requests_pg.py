@@ -33,6 +33,7 @@ from workstation.office.sealing import OfficeKeys, SealError
 from workstation.service import Workstation
 from workstation.service.office_records import OfficeCtx
 from workstation.service.office_requests import import_request, queue
+from workstation.store.office import copy_in
 from workstation.store.office import requests as requests_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
@@ -250,3 +251,19 @@ def test_an_office_made_before_requests_says_so_in_one_line(office: Office, tmp_
     with pytest.raises(StoreError, match="made before offices held requests"):
         queue(office.ctx())
     assert table_counts(office.conn) == {"office_log": 0, "taxpayer_records": 0}
+
+
+def test_an_exception_inside_the_subjects_copy_stays_on_the_desktop(office: Office) -> None:
+    """The subjects' COPY interrupted by an exception carrying a canary: raised on the desktop as it was, the
+    server told (and logging) only a fixed text."""
+    marker = os.urandom(6).hex()
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        yield (1, 0, None, None, None, None, b"s" * 40)
+        raise ValueError(f"{marker} {CANARY_SUBJECT['name']}")
+
+    with pytest.raises(ValueError, match=marker), office.conn.transaction():
+        requests_sql.copy_subjects(office.conn, rows())
+    server_log = office.server.log.read_text(encoding="utf-8", errors="replace")
+    assert copy_in.STOPPED in server_log
+    assert marker not in server_log and CANARY_SUBJECT["name"] not in server_log

@@ -40,6 +40,7 @@ import psycopg
 from psycopg import sql
 
 from ...model import REQUEST_STATUSES
+from .copy_in import copy_rows
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -153,15 +154,9 @@ def new_id(conn: Conn) -> int:
 
 
 def copy_subjects(conn: Conn, rows: Iterable[Sequence[Any]]) -> int:
-    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many."""
-    written = 0
-    with conn.cursor() as cur, cur.copy(_COPY_SUBJECTS) as copy:
-        copy.set_types(list(_SUBJECT_TYPES))
-        write = copy.write_row
-        for row in rows:
-            write(row)
-            written += 1
-    return written
+    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many. (copy_in.py: an exception
+    while they are made reaches the server as a fixed text, never its own.)"""
+    return copy_rows(conn, _COPY_SUBJECTS, _SUBJECT_TYPES, rows)
 
 
 def insert_reasons(conn: Conn, request: int, reasons: list[tuple[bytes, int]]) -> None:
