@@ -215,9 +215,10 @@ def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_
     def login(role: str) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_{role}_login"))
 
+    pat = f"{office.roles.prefix}_preparer_login"          # the log's user: the login (the server checks it)
     with login("preparer") as conn:
-        first = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "a.csv", other_rows(30)))
-        fix = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "b.csv", other_rows(32)[28:]))
+        first = import_records(OfficeCtx(conn, KEYS, pat), write(tmp_path / "a.csv", other_rows(30)))
+        fix = import_records(OfficeCtx(conn, KEYS, pat), write(tmp_path / "b.csv", other_rows(32)[28:]))
     assert (first.inserted, fix.inserted, fix.replaced) == (30, 2, 2)
     with login("auditor") as conn, pytest.raises(PermissionDenied) as refused:
         import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))

@@ -178,7 +178,8 @@ def test_a_bad_file_says_what_the_local_import_says_and_changes_nothing(office: 
 
 def test_a_preparer_imports_an_auditor_may_not_and_nobody_rewrites_a_request(office: Office, tmp_path: Path) -> None:
     with office.login("preparer") as conn:
-        summary = import_request(OfficeCtx(conn, KEYS, "pat"), canary_requests(tmp_path / "in")[1])
+        pat = f"{office.roles.prefix}_preparer_login"      # the log's user: the login (the server checks it)
+        summary = import_request(OfficeCtx(conn, KEYS, pat), canary_requests(tmp_path / "in")[1])
     assert summary.rows == 42
     with office.login("auditor") as conn:
         with pytest.raises(PermissionDenied) as refused:
