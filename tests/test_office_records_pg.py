@@ -269,3 +269,33 @@ def test_an_exception_inside_the_copy_reaches_the_server_as_a_fixed_text(office:
     server_log = office.server.log.read_text(encoding="utf-8", errors="replace")
     assert server_log.count(copy_in.STOPPED) >= 2               # the server logged the stopped copies...
     assert marker not in server_log and CANARY_TIN not in server_log and CANARY["name"] not in server_log
+
+
+def test_a_load_begun_must_end_in_its_transaction(office: Office) -> None:
+    """A preparer who calls taxpayer_records_load_begin (which drops the indexes of the empty table) and commits
+    without load_end is refused at commit: the unique key stays, and a key given twice is still refused."""
+    def preparer() -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_preparer_login"),
+                               autocommit=True)
+
+    indexes = "SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'"
+    before = office.conn.execute(indexes).fetchone()
+    for hasten in (False, True):
+        with preparer() as conn, pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="not ended"), \
+                conn.transaction():
+            assert conn.execute("SELECT dws.taxpayer_records_load_begin()").fetchone() == (True,)
+            if hasten:
+                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert office.conn.execute(indexes).fetchone() == before == (len(records_sql.INDEXES) + 1,)
+    row = (b"k" * 16, b"t" * 16, b"s" * 40)
+    with preparer() as conn, pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+        conn.execute("INSERT INTO dws.taxpayer_records VALUES (1, 2023, %s, %s, NULL, NULL, NULL, %s), "
+                     "(2, 2023, %s, %s, NULL, NULL, NULL, %s)", row * 2)
+    with preparer() as conn:        # begun and ended: committed, the indexes there, nothing left recorded
+        with conn.transaction():
+            conn.execute("SELECT dws.taxpayer_records_load_begin()")
+            conn.execute("SELECT dws.taxpayer_records_load_end()")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES")
+    assert office.conn.execute(indexes).fetchone() == before
+    assert office.conn.execute("SELECT count(*) FROM dws.taxpayer_records_loads").fetchone() == (0,)

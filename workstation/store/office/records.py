@@ -63,6 +63,23 @@ INDEXES = {
 # An importer is not the table's owner, so cannot drop or build its indexes: these two functions (the owner's,
 # SECURITY DEFINER) do it for a load into an empty table. Both lock the table against other importers (SHARE ROW
 # EXCLUSIVE conflicts with itself and with every writer, not with readers) until the transaction ends.
+# A load begun must end in the same transaction: load_begin records it in dws.taxpayer_records_loads, whose
+# deferred constraint trigger refuses the commit unless every index is there again (load_end built them), so an
+# importer who calls load_begin alone cannot commit the table without its unique key (nor hasten the check with
+# SET CONSTRAINTS ... IMMEDIATE: it then fails at once). Nobody is granted anything on that table.
+_LOADS = """CREATE TABLE dws.taxpayer_records_loads (
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_by name NOT NULL DEFAULT session_user
+)"""
+_LOAD_ENDED = """CREATE FUNCTION dws.taxpayer_records_load_ended() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF {missing} THEN
+        RAISE EXCEPTION 'a load of taxpayer records into an empty table was not ended in its transaction (its '
+                        'indexes are built at the end): refused' USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END $$"""
 _BULK_BEGIN = """CREATE FUNCTION dws.taxpayer_records_load_begin() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -70,6 +87,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM dws.taxpayer_records) THEN
         RETURN false;
     END IF;
+    INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES;      -- checked at commit (taxpayer_records_load_ended)
     {drops}
     RETURN true;
 END $$"""
@@ -77,11 +95,16 @@ _BULK_END = """CREATE FUNCTION dws.taxpayer_records_load_end() RETURNS void LANG
 SET search_path = pg_catalog, pg_temp SET maintenance_work_mem = '256MB' AS $$
 BEGIN
     {builds}
+    DELETE FROM dws.taxpayer_records_loads;
 END $$"""
 _SCHEMA = (
     "CREATE SEQUENCE dws.taxpayer_record_ids AS bigint",
     _TABLE,
     *INDEXES.values(),
+    _LOADS,
+    _LOAD_ENDED.format(missing=" OR ".join(f"to_regclass('dws.{name}') IS NULL" for name in INDEXES)),
+    "CREATE CONSTRAINT TRIGGER taxpayer_records_load_ends AFTER INSERT ON dws.taxpayer_records_loads "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dws.taxpayer_records_load_ended()",
     _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in INDEXES)),
     _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in INDEXES.values())),
     # a record is corrected (replaced), never removed: no DELETE or TRUNCATE, even for the table's owner
@@ -129,7 +152,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:
         conn.execute(statement)
-    conn.execute("REVOKE ALL ON dws.taxpayer_records, dws.taxpayer_record_ids FROM PUBLIC")
+    conn.execute("REVOKE ALL ON dws.taxpayer_records, dws.taxpayer_record_ids, dws.taxpayer_records_loads "
+                 "FROM PUBLIC")
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     importers = sql.SQL(", ").join(ident(roles.group(r)) for r in IMPORTERS)
     conn.execute(sql.SQL("GRANT SELECT ON dws.taxpayer_records TO {}").format(everyone))
