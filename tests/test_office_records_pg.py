@@ -17,7 +17,8 @@ import pytest
 from officerequests import canary_requests, canary_spellings
 from pgserver import PgServer
 
-from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.errors import InputError, PermissionDenied, StoreError, TamperError
+from workstation.office.records_seal import open_record
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.service.office_requests import import_request
@@ -141,8 +142,8 @@ def test_no_canary_in_the_servers_dump(office: Office, tmp_path: Path) -> None:
 def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office, tmp_path: Path) -> None:
     import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(5)))
     found = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(CANARY_TIN) or b"")
-    assert [year for _id, year, _sealed in found] == [2022, 2023]
-    lines = [KEYS.open_text(records_sql.TABLE, row_id, sealed) for row_id, _year, sealed in found]
+    assert [row[1] for row in found] == [2022, 2023]
+    lines = [open_record(KEYS, records_sql.TABLE, row) for row in found]
     assert lines[0].startswith(f"{CANARY_TIN},SSN,{CANARY['name']},") and lines[1].startswith("617294853,SSN,")
     row = office.conn.execute(
         "SELECT name_control_index, name_address_index, zip5_index, record_key FROM dws.taxpayer_records "
@@ -153,8 +154,8 @@ def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office,
     assert bytes(row[1]) == KEYS.name_address_index(CANARY["name"], CANARY["street"], CANARY["city"], "VT",
                                                     CANARY["zip"])
     assert bytes(row[2]) == KEYS.zip5_index("05488")
-    with pytest.raises(Exception, match="does not open"):       # a sealed line moved to another row
-        KEYS.open_text(records_sql.TABLE, found[1][0], found[0][2])
+    with pytest.raises(TamperError, match="tampered with"):     # a sealed line moved to another row
+        open_record(KEYS, records_sql.TABLE, (*found[1][:-1], found[0][-1]))
 
 
 def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Path) -> None:
@@ -166,8 +167,8 @@ def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Pat
     assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 12} | NO_REQUESTS
     detail = office.conn.execute("SELECT detail FROM dws.office_log WHERE seq = 2").fetchone()
     assert detail == ('{"inserted":2,"replaced":2,"rows":4}',)
-    ((row_id, _year, sealed),) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
-    assert "Oak Ave" in KEYS.open_text(records_sql.TABLE, row_id, sealed)
+    (row,) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
+    assert "Oak Ave" in open_record(KEYS, records_sql.TABLE, row)
 
 
 def local_message(workstation_dir: Path, path: Path) -> str:
@@ -299,3 +300,23 @@ def test_a_load_begun_must_end_in_its_transaction(office: Office) -> None:
             conn.execute("INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES")
     assert office.conn.execute(indexes).fetchone() == before
     assert office.conn.execute("SELECT count(*) FROM dws.taxpayer_records_loads").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("column", ["tin_index", "record_key", "tax_year", "name_control_index", "zip5_index"])
+def test_a_row_whose_index_was_moved_does_not_open(office: Office, tmp_path: Path, column: str) -> None:
+    """A superuser points one taxpayer's row at another's blind index (or key, or year): matching on it would find
+    the wrong taxpayer's record; opening the row says it was tampered with instead of giving its line."""
+    import_records(office.ctx(), write(tmp_path / "records.csv", canary_rows() + other_rows(3)))
+    (canary, _), other = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(CANARY_TIN) or b""), \
+        records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(1)) or b"")[0]
+    assert open_record(KEYS, records_sql.TABLE, other).startswith(f"{tin(1)},SSN,Pat Example1,")
+    value = {"tax_year": 2021, "record_key": KEYS.record_key("617294853", "ITIN")}.get(     # (its own key is unique)
+        column, canary[records_sql.COLUMNS.index(column)])
+    office.conn.execute(f"UPDATE dws.taxpayer_records SET {column} = %s WHERE id = %s", (value, other[0]))
+    moved = office.conn.execute(f"SELECT {', '.join(records_sql.COLUMNS)} FROM dws.taxpayer_records WHERE id = %s",
+                                (other[0],)).fetchone()
+    assert moved is not None
+    with pytest.raises(TamperError) as tampered:
+        open_record(KEYS, records_sql.TABLE, moved)
+    assert str(tampered.value).startswith(f"taxpayer record {other[0]} was tampered with on the office server")
+    assert "Pat Example" not in str(tampered.value) and tin(1) not in str(tampered.value)

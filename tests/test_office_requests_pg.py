@@ -25,7 +25,7 @@ from officerequests import (
 )
 from pgserver import PgServer
 
-from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.errors import InputError, PermissionDenied, StoreError, TamperError
 from workstation.model import REQUEST_STATUSES
 from workstation.normalize import reason_key
 from workstation.office.request_seal import agency_opener, open_document, open_subject, seal_agency
@@ -119,10 +119,21 @@ def test_the_document_and_subjects_open_on_the_desktop_and_join_the_records(offi
     with pytest.raises(SealError):
         opener(found[0], found[1])
     rid = found[0]
-    opened = [open_subject(KEYS, rid, seq, sealed) for seq, sealed in requests_sql.sealed_subjects(office.conn, rid)]
+    rows = requests_sql.sealed_subjects(office.conn, rid)
+    opened = [open_subject(KEYS, row) for row in rows]
     assert [s[:3] for s in opened[:2]] == [["c1", c["name"], c["tin"]], ["c2", c["name"].upper(), "583412967"]]
-    with pytest.raises(Exception, match="does not open"):           # a subject moved to another place
-        open_subject(KEYS, rid, 1, requests_sql.sealed_subjects(office.conn, rid)[0][1])
+    with pytest.raises(TamperError, match="tampered with"):         # a subject moved to another place
+        open_subject(KEYS, (*rows[1][:-1], rows[0][-1]))
+    # a subject whose TIN index a superuser changed (to match another taxpayer's records) does not open
+    other = KEYS.tin_index("987-65-4329")
+    with office.conn.transaction():             # past the trigger that keeps subjects as imported
+        office.conn.execute("ALTER TABLE dws.request_subjects DISABLE TRIGGER request_subjects_keep_all")
+        office.conn.execute("UPDATE dws.request_subjects SET tin_index = %s WHERE request = %s AND seq = 2",
+                            (other, rid))
+        office.conn.execute("ALTER TABLE dws.request_subjects ENABLE TRIGGER request_subjects_keep_all")
+    with pytest.raises(TamperError) as tampered:
+        open_subject(KEYS, requests_sql.sealed_subjects(office.conn, rid)[2])
+    assert str(tampered.value).startswith(f"subject 3 of a request (office row {rid}) was tampered with")
     # both canary subjects of both requests find the record on each blind index the matching joins on
     for column in ("tin_index", "name_control_index", "name_address_index", "zip5_index"):
         joined = office.conn.execute(

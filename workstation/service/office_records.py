@@ -21,7 +21,7 @@ from ..errors import PermissionDenied, StoreError
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_packed_bulk
 from ..model import ImportSummary
-from ..office.records_seal import RecordSealer, record_key_of
+from ..office.records_seal import RecordSealer, open_record, record_key_of
 from ..office.sealing import OfficeKeys
 from ..store.auditlog import entry_hash
 from ..store.office import log as office_log
@@ -94,4 +94,4 @@ def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancell
 
 def _first_key(keys: OfficeKeys, dup: records_sql.DuplicateKey) -> tuple[str, int, str]:
     """The least (TIN, year, type) among the keys given twice, as the local store names it (its GROUP BY sorts)."""
-    return min(record_key_of(keys.open_text(records_sql.TABLE, row_id, sealed)) for row_id, sealed in dup.rows)
+    return min(record_key_of(open_record(keys, records_sql.TABLE, row)) for row in dup.rows)

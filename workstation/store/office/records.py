@@ -8,7 +8,8 @@ and type) per tax year, as in the local store (store/records.py), but the server
     name_control_index  bytea(16)
     name_address_index  bytea(16)   NULL without a street
     zip5_index          bytea(16)   NULL without a five-digit ZIP
-    sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop
+    sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop; the
+                                    columns above are bound into its associated data (office/records_seal.py)
 
 Everything else of a record (its TIN type and hold included) is only in the sealed line. Rows arrive from the
 desktop through binary `COPY ... FROM STDIN`, batch by batch (`Load`): into an empty table straight, its indexes
@@ -130,17 +131,18 @@ _MERGE = sql.SQL(
         sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS
         if c not in ("record_key", "tax_year")))
 # One row (the first) of each key given twice; at most DUPLICATES_SHOWN of them (an error path: it sorts)
-_DUPLICATES = ("SELECT DISTINCT ON (record_key, tax_year) id, sealed FROM {table} WHERE (record_key, tax_year) "
+_ALL = ", ".join(COLUMNS)
+_DUPLICATES = (f"SELECT DISTINCT ON (record_key, tax_year) {_ALL} FROM {{table}} WHERE (record_key, tax_year) "
                "IN (SELECT record_key, tax_year FROM {table} GROUP BY record_key, tax_year HAVING count(*) > 1 "
                "LIMIT {limit}) ORDER BY record_key, tax_year, id")
 DUPLICATES_SHOWN = 1000
 
 
 class DuplicateKey(Exception):
-    """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) the id
-    and sealed value of one of its rows, for the desktop to open and name (never shown itself)."""
+    """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) one of its
+    rows (COLUMNS), for the desktop to open and name (never shown itself)."""
 
-    def __init__(self, rows: list[tuple[int, bytes]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
         super().__init__("rows of one import share a key")
         self.rows = rows
 
@@ -208,7 +210,7 @@ class Load:
                     row = conn.execute(_MERGE).fetchone()
         except (psycopg.errors.CardinalityViolation, psycopg.errors.UniqueViolation):
             query = _DUPLICATES.format(table=self.table, limit=DUPLICATES_SHOWN)
-            raise DuplicateKey([(int(i), bytes(s)) for i, s in conn.execute(query).fetchall()]) from None
+            raise DuplicateKey(conn.execute(query).fetchall()) from None
         assert row is not None
         return int(row[0]), int(row[1])
 
@@ -218,9 +220,8 @@ def count(conn: Conn) -> int:
     return int(row[0]) if row else 0
 
 
-def sealed_by_tin(conn: Conn, tin_index: bytes) -> list[tuple[int, int, bytes]]:
-    """(id, tax_year, sealed) of a taxpayer's records (every TIN type), by year."""
-    rows = conn.execute("SELECT id, tax_year, sealed FROM dws.taxpayer_records WHERE tin_index = %s "
-                        "ORDER BY tax_year, id", (tin_index,)).fetchall()
-    return [(int(i), int(y), bytes(s)) for i, y, s in rows]
+def sealed_by_tin(conn: Conn, tin_index: bytes) -> list[tuple[Any, ...]]:
+    """A taxpayer's record rows (every TIN type; COLUMNS: office/records_seal.open_record opens one), by year."""
+    return conn.execute(f"SELECT {_ALL} FROM dws.taxpayer_records WHERE tin_index = %s ORDER BY tax_year, id",
+                        (tin_index,)).fetchall()
 

@@ -19,7 +19,8 @@ dws.requests, one row a request:
     document        bytea       sealed: the package as imported (canonical JSON), its file's name, its hash
 
 dws.request_subjects, one row a subject, sealed per row; its id in the associated data is `subject_row_id`
-(request << 32 | seq), so a subject moved to another request or place does not open. The blind indexes are the
+(request << 32 | seq), its four indexes bound there too, so a subject moved to another request or place, or
+whose index was changed, does not open. The blind indexes are the
 records' kinds (tin, name_control, name_address, zip5), so matching joins the two tables on them.
 
 dws.request_reasons: for each reason given by more than one subject of a request (as the local store keeps
@@ -192,8 +193,7 @@ def document(conn: Conn, request_id: str) -> tuple[int, bytes] | None:
     return (int(row[0]), bytes(row[1])) if row else None
 
 
-def sealed_subjects(conn: Conn, request: int) -> list[tuple[int, bytes]]:
-    """(seq, sealed) of a request's subjects, in package order."""
-    rows = conn.execute("SELECT seq, sealed FROM dws.request_subjects WHERE request = %s ORDER BY seq",
-                        (request,)).fetchall()
-    return [(int(seq), bytes(sealed)) for seq, sealed in rows]
+def sealed_subjects(conn: Conn, request: int) -> list[tuple[Any, ...]]:
+    """A request's subject rows (SUBJECT_COLUMNS: office/request_seal.open_subject opens one), in package order."""
+    return conn.execute(f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM dws.request_subjects WHERE request = %s "
+                        "ORDER BY seq", (request,)).fetchall()
