@@ -22,6 +22,7 @@ from workstation.demo.taxpayers import TaxpayerFactory, write_records
 from workstation.demo_store import DEFAULT_SEED, DEFAULT_TAXPAYERS
 from workstation.office.cluster import Cluster, bindir
 from workstation.office.profile import load
+from workstation.office.records_seal import open_record
 from workstation.service import office_session
 from workstation.store.office import records as records_sql
 
@@ -87,7 +88,7 @@ def test_a_pg_dump_restored_into_a_new_database_is_the_same_office(demo: tuple[P
         tin = first["tin"].replace("-", "")
         found = records_sql.sealed_by_tin(o.conn, o.keys.tin_index(tin) or b"")
         assert found
-        lines = [o.keys.open_text(records_sql.TABLE, row_id, sealed) for row_id, _year, sealed in found]
+        lines = [open_record(o.keys, records_sql.TABLE, row) for row in found]
         assert all(line.startswith(f"{first['tin']},") for line in lines)
     more = tmp_path / "more.csv"
     more.write_text(demo_csv.read_text().splitlines()[0] + "\n" + "587550001,SSN,Pat Example,1 Main St,"

@@ -58,7 +58,7 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     with psycopg.connect(cluster.conninfo(profile.port, "office")) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'dws'")}
     assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records", "requests",
-                      "request_subjects", "request_reasons"}
+                      "request_subjects", "request_reasons", "taxpayer_records_loads"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")

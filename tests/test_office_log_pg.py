@@ -56,7 +56,8 @@ def h(seq: int) -> str:
 def insert(seq: int) -> str:
     prev = log.GENESIS if seq == 1 else h(seq - 1)
     return ("INSERT INTO dws.office_log (seq, ts, user_name, event, object, detail, prev_hash, hash) VALUES "
-            f"({seq}, '2026-11-02T10:00:0{seq}Z', 'someone', 'decision.signed', 'R-1', '{{}}', '{prev}', '{h(seq)}')")
+            f"({seq}, '2026-11-02T10:00:0{seq}Z', session_user, 'decision.signed', 'R-1', '{{}}', '{prev}', "
+            f"'{h(seq)}')")
 
 
 def test_every_role_reads_the_log_and_all_but_the_auditor_append(office: Office) -> None:
@@ -103,15 +104,16 @@ def test_an_office_role_cannot_disable_the_trigger_take_the_owner_or_add_objects
 
 
 def test_the_server_keeps_the_order_and_records_who_appended(office: Office) -> None:
+    pat = office.logins["preparer"]
     with office.connect("preparer") as conn:
-        log.append(conn, 1, "2026-11-02T10:00:00Z", "pat", "request.imported", "R-1", "{}", log.GENESIS, h(1))
+        log.append(conn, 1, "2026-11-02T10:00:00Z", pat, "request.imported", "R-1", "{}", log.GENESIS, h(1))
         conn.commit()
         for seq, prev in ((3, h(2)), (2, h(7)), (1, log.GENESIS)):     # a gap, a wrong link, a repeat
             with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="does not follow entry 1"):
-                log.append(conn, seq, "2026-11-02T10:00:01Z", "pat", "x", None, "{}", prev, h(seq))
+                log.append(conn, seq, "2026-11-02T10:00:01Z", pat, "x", None, "{}", prev, h(seq))
             conn.rollback()
-        conn.execute("INSERT INTO dws.office_log (seq, ts, event, detail, prev_hash, hash, appended_by) VALUES "
-                     "(2, 't', 'x', '{}', %s, %s, 'somebody_else')", (h(1), h(2)))
+        conn.execute("INSERT INTO dws.office_log (seq, ts, user_name, event, detail, prev_hash, hash, appended_by) "
+                     "VALUES (2, 't', %s, 'x', '{}', %s, %s, 'somebody_else')", (pat, h(1), h(2)))
         conn.commit()
         assert log.head(conn) == (2, h(2))
         who = conn.execute("SELECT appended_by FROM dws.office_log WHERE seq = 2").fetchone()
@@ -124,12 +126,13 @@ def test_appends_wait_for_each_other(office: Office) -> None:
     decides (the suite also runs under libfaketime, whose clock the server's timers do not follow)."""
     with office.connect("preparer") as first, office.connect("approver") as second, \
             psycopg.connect(office.server.conninfo(office.db)) as watcher:
-        log.append(first, 1, "t1", "pat", "x", None, "{}", log.GENESIS, h(1))
+        pat, abe = office.logins["preparer"], office.logins["approver"]
+        log.append(first, 1, "t1", pat, "x", None, "{}", log.GENESIS, h(1))
         outcome: list[BaseException | None] = []
 
         def second_append() -> None:
             try:
-                log.append(second, 1, "t1", "abe", "x", None, "{}", log.GENESIS, h(1))
+                log.append(second, 1, "t1", abe, "x", None, "{}", log.GENESIS, h(1))
                 outcome.append(None)
             except psycopg.Error as exc:
                 outcome.append(exc)
@@ -149,6 +152,28 @@ def test_appends_wait_for_each_other(office: Office) -> None:
         thread.join(30)
         assert len(outcome) == 1 and isinstance(outcome[0], psycopg.errors.IntegrityConstraintViolation)
         second.rollback()
-        log.append(second, 2, "t2", "abe", "x", None, "{}", h(1), h(2))
+        log.append(second, 2, "t2", abe, "x", None, "{}", h(1), h(2))
         second.commit()
         assert log.head(second) == (2, h(2))
+
+
+def test_no_one_appends_in_another_users_name_but_the_office_maker(office: Office) -> None:
+    """The server refuses an entry whose user is not the appending login (another user, or none): a preparer
+    cannot write an approval in counsel's name for verify to accept. A superuser (who makes the office and writes
+    its first entries in the first admin's name, and could drop the trigger anyway) may."""
+    refused = "an office log entry is written in its appender's own name"
+    with office.connect("preparer") as conn:
+        for user in (office.logins["counsel"], None, "carol-counsel"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refused):
+                log.append(conn, 1, "t1", user, "request-approved", "R-1", "{}", log.GENESIS, h(1))
+            conn.rollback()
+    for role in ("counsel", "admin"):           # psql as another role, whatever the SQL says
+        code, out = office.psql(insert(1).replace("session_user", f"'{office.logins['preparer']}'"), role)
+        assert code != 0 and refused in out, (role, out)
+    assert office.psql("SELECT count(*) FROM dws.office_log") == (0, "0")
+    with office.connect("preparer") as conn:    # in their own name: appended
+        log.append(conn, 1, "t1", office.logins["preparer"], "request-imported", "R-1", "{}", log.GENESIS, h(1))
+        conn.commit()
+    assert office.psql(insert(2).replace("session_user", "'first-admin'")) == (0, "")     # the superuser
+    assert office.psql("SELECT string_agg(user_name || '/' || appended_by, ',' ORDER BY seq) FROM dws.office_log") \
+        == (0, f"{office.logins['preparer']}/{office.logins['preparer']},first-admin/{SUPERUSER}")

@@ -17,10 +17,12 @@ import pytest
 from officerequests import canary_requests, canary_spellings
 from pgserver import PgServer
 
-from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.errors import InputError, PermissionDenied, StoreError, TamperError
+from workstation.office.records_seal import open_record
 from workstation.office.sealing import OfficeKeys
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.service.office_requests import import_request
+from workstation.store.office import copy_in
 from workstation.store.office import records as records_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
@@ -113,9 +115,14 @@ def spellings() -> list[str]:
 def test_no_canary_in_the_servers_dump(office: Office, tmp_path: Path) -> None:
     """Records, an inline request (with a consent) and a bulk request (subjects_csv, through COPY) carrying canary
     names, TINs with and without hyphens, addresses, case numbers, reasons: none is in the dump in any spelling."""
-    summary = import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(50)))
+    # the files' names carry canaries too (a desktop's file may be named after its taxpayer)
+    named = f"{CANARY['name']} {CANARY_TIN} {CANARY['bank_account']}.csv"
+    summary = import_records(office.ctx(), write(tmp_path / named, canary_rows() + other_rows(50)))
     assert (summary.rows, summary.inserted, summary.replaced) == (53, 53, 0)
-    inline, bulk = (import_request(office.ctx(), path) for path in canary_requests(tmp_path / "requests"))
+    requests = []
+    for path in canary_requests(tmp_path / "requests"):
+        requests.append(path.rename(path.with_name(f"{CANARY['name']} {CANARY_TIN} {path.name}")))
+    inline, bulk = (import_request(office.ctx(), path) for path in requests)
     assert (inline.rows, bulk.rows) == (5, 42)
     dump = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
                            str(office.server.port), "-U", "postgres", "--no-owner", office.db],
@@ -135,8 +142,8 @@ def test_no_canary_in_the_servers_dump(office: Office, tmp_path: Path) -> None:
 def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office, tmp_path: Path) -> None:
     import_records(office.ctx(), write(tmp_path / "canary.csv", canary_rows() + other_rows(5)))
     found = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(CANARY_TIN) or b"")
-    assert [year for _id, year, _sealed in found] == [2022, 2023]
-    lines = [KEYS.open_text(records_sql.TABLE, row_id, sealed) for row_id, _year, sealed in found]
+    assert [row[1] for row in found] == [2022, 2023]
+    lines = [open_record(KEYS, records_sql.TABLE, row) for row in found]
     assert lines[0].startswith(f"{CANARY_TIN},SSN,{CANARY['name']},") and lines[1].startswith("617294853,SSN,")
     row = office.conn.execute(
         "SELECT name_control_index, name_address_index, zip5_index, record_key FROM dws.taxpayer_records "
@@ -147,8 +154,8 @@ def test_the_rows_open_on_the_desktop_and_match_on_blind_indexes(office: Office,
     assert bytes(row[1]) == KEYS.name_address_index(CANARY["name"], CANARY["street"], CANARY["city"], "VT",
                                                     CANARY["zip"])
     assert bytes(row[2]) == KEYS.zip5_index("05488")
-    with pytest.raises(Exception, match="does not open"):       # a sealed line moved to another row
-        KEYS.open_text(records_sql.TABLE, found[1][0], found[0][2])
+    with pytest.raises(TamperError, match="tampered with"):     # a sealed line moved to another row
+        open_record(KEYS, records_sql.TABLE, (*found[1][:-1], found[0][-1]))
 
 
 def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Path) -> None:
@@ -160,8 +167,8 @@ def test_a_correction_replaces_and_the_log_says_so(office: Office, tmp_path: Pat
     assert table_counts(office.conn) == {"office_log": 2, "taxpayer_records": 12} | NO_REQUESTS
     detail = office.conn.execute("SELECT detail FROM dws.office_log WHERE seq = 2").fetchone()
     assert detail == ('{"inserted":2,"replaced":2,"rows":4}',)
-    ((row_id, _year, sealed),) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
-    assert "Oak Ave" in KEYS.open_text(records_sql.TABLE, row_id, sealed)
+    (row,) = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(9)) or b"")
+    assert "Oak Ave" in open_record(KEYS, records_sql.TABLE, row)
 
 
 def local_message(workstation_dir: Path, path: Path) -> str:
@@ -209,9 +216,10 @@ def test_a_preparer_imports_and_corrects_an_auditor_may_not(office: Office, tmp_
     def login(role: str) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_{role}_login"))
 
+    pat = f"{office.roles.prefix}_preparer_login"          # the log's user: the login (the server checks it)
     with login("preparer") as conn:
-        first = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "a.csv", other_rows(30)))
-        fix = import_records(OfficeCtx(conn, KEYS, "pat"), write(tmp_path / "b.csv", other_rows(32)[28:]))
+        first = import_records(OfficeCtx(conn, KEYS, pat), write(tmp_path / "a.csv", other_rows(30)))
+        fix = import_records(OfficeCtx(conn, KEYS, pat), write(tmp_path / "b.csv", other_rows(32)[28:]))
     assert (first.inserted, fix.inserted, fix.replaced) == (30, 2, 2)
     with login("auditor") as conn, pytest.raises(PermissionDenied) as refused:
         import_records(OfficeCtx(conn, KEYS, "aud"), write(tmp_path / "c.csv", other_rows(40)[35:]))
@@ -243,3 +251,72 @@ def test_a_file_of_a_header_alone_imports_nothing_and_keeps_the_indexes(office: 
     indexes = office.conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone()
     assert indexes == (len(records_sql.INDEXES) + 1,)             # and the primary key's
     assert table_counts(office.conn) == {"office_log": 1, "taxpayer_records": 0} | NO_REQUESTS
+
+
+def test_an_exception_inside_the_copy_reaches_the_server_as_a_fixed_text(office: Office, tmp_path: Path) -> None:
+    """psycopg ends an interrupted COPY with the exception's text, which the server logs: the desktop's reason
+    (here a canary) must stay on the desktop, raised there as it was; the server is told a fixed text."""
+    marker = os.urandom(6).hex()
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        yield (1, 2023, b"k" * 16, b"t" * 16, None, None, None, b"s" * 40)
+        raise ValueError(f"{marker} {CANARY_TIN} {CANARY['name']}")
+
+    for empty in (True, False):             # straight into the table, and into the staging table
+        if not empty:
+            import_records(office.ctx(), write(tmp_path / "first.csv", other_rows(2)))
+        with pytest.raises(ValueError, match=marker), office.conn.transaction():
+            records_sql.Load(office.conn).copy(rows())
+    server_log = office.server.log.read_text(encoding="utf-8", errors="replace")
+    assert server_log.count(copy_in.STOPPED) >= 2               # the server logged the stopped copies...
+    assert marker not in server_log and CANARY_TIN not in server_log and CANARY["name"] not in server_log
+
+
+def test_a_load_begun_must_end_in_its_transaction(office: Office) -> None:
+    """A preparer who calls taxpayer_records_load_begin (which drops the indexes of the empty table) and commits
+    without load_end is refused at commit: the unique key stays, and a key given twice is still refused."""
+    def preparer() -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(office.server.conninfo(office.db, f"{office.roles.prefix}_preparer_login"),
+                               autocommit=True)
+
+    indexes = "SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'"
+    before = office.conn.execute(indexes).fetchone()
+    for hasten in (False, True):
+        with preparer() as conn, pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="not ended"), \
+                conn.transaction():
+            assert conn.execute("SELECT dws.taxpayer_records_load_begin()").fetchone() == (True,)
+            if hasten:
+                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert office.conn.execute(indexes).fetchone() == before == (len(records_sql.INDEXES) + 1,)
+    row = (b"k" * 16, b"t" * 16, b"s" * 40)
+    with preparer() as conn, pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+        conn.execute("INSERT INTO dws.taxpayer_records VALUES (1, 2023, %s, %s, NULL, NULL, NULL, %s), "
+                     "(2, 2023, %s, %s, NULL, NULL, NULL, %s)", row * 2)
+    with preparer() as conn:        # begun and ended: committed, the indexes there, nothing left recorded
+        with conn.transaction():
+            conn.execute("SELECT dws.taxpayer_records_load_begin()")
+            conn.execute("SELECT dws.taxpayer_records_load_end()")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES")
+    assert office.conn.execute(indexes).fetchone() == before
+    assert office.conn.execute("SELECT count(*) FROM dws.taxpayer_records_loads").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("column", ["tin_index", "record_key", "tax_year", "name_control_index", "zip5_index"])
+def test_a_row_whose_index_was_moved_does_not_open(office: Office, tmp_path: Path, column: str) -> None:
+    """A superuser points one taxpayer's row at another's blind index (or key, or year): matching on it would find
+    the wrong taxpayer's record; opening the row says it was tampered with instead of giving its line."""
+    import_records(office.ctx(), write(tmp_path / "records.csv", canary_rows() + other_rows(3)))
+    (canary, _), other = records_sql.sealed_by_tin(office.conn, KEYS.tin_index(CANARY_TIN) or b""), \
+        records_sql.sealed_by_tin(office.conn, KEYS.tin_index(tin(1)) or b"")[0]
+    assert open_record(KEYS, records_sql.TABLE, other).startswith(f"{tin(1)},SSN,Pat Example1,")
+    value = {"tax_year": 2021, "record_key": KEYS.record_key("617294853", "ITIN")}.get(     # (its own key is unique)
+        column, canary[records_sql.COLUMNS.index(column)])
+    office.conn.execute(f"UPDATE dws.taxpayer_records SET {column} = %s WHERE id = %s", (value, other[0]))
+    moved = office.conn.execute(f"SELECT {', '.join(records_sql.COLUMNS)} FROM dws.taxpayer_records WHERE id = %s",
+                                (other[0],)).fetchone()
+    assert moved is not None
+    with pytest.raises(TamperError) as tampered:
+        open_record(KEYS, records_sql.TABLE, moved)
+    assert str(tampered.value).startswith(f"taxpayer record {other[0]} was tampered with on the office server")
+    assert "Pat Example" not in str(tampered.value) and tin(1) not in str(tampered.value)

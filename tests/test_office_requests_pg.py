@@ -25,7 +25,7 @@ from officerequests import (
 )
 from pgserver import PgServer
 
-from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.errors import InputError, PermissionDenied, StoreError, TamperError
 from workstation.model import REQUEST_STATUSES
 from workstation.normalize import reason_key
 from workstation.office.request_seal import agency_opener, open_document, open_subject, seal_agency
@@ -33,6 +33,7 @@ from workstation.office.sealing import OfficeKeys, SealError
 from workstation.service import Workstation
 from workstation.service.office_records import OfficeCtx
 from workstation.service.office_requests import import_request, queue
+from workstation.store.office import copy_in
 from workstation.store.office import requests as requests_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
@@ -118,10 +119,21 @@ def test_the_document_and_subjects_open_on_the_desktop_and_join_the_records(offi
     with pytest.raises(SealError):
         opener(found[0], found[1])
     rid = found[0]
-    opened = [open_subject(KEYS, rid, seq, sealed) for seq, sealed in requests_sql.sealed_subjects(office.conn, rid)]
+    rows = requests_sql.sealed_subjects(office.conn, rid)
+    opened = [open_subject(KEYS, row) for row in rows]
     assert [s[:3] for s in opened[:2]] == [["c1", c["name"], c["tin"]], ["c2", c["name"].upper(), "583412967"]]
-    with pytest.raises(Exception, match="does not open"):           # a subject moved to another place
-        open_subject(KEYS, rid, 1, requests_sql.sealed_subjects(office.conn, rid)[0][1])
+    with pytest.raises(TamperError, match="tampered with"):         # a subject moved to another place
+        open_subject(KEYS, (*rows[1][:-1], rows[0][-1]))
+    # a subject whose TIN index a superuser changed (to match another taxpayer's records) does not open
+    other = KEYS.tin_index("987-65-4329")
+    with office.conn.transaction():             # past the trigger that keeps subjects as imported
+        office.conn.execute("ALTER TABLE dws.request_subjects DISABLE TRIGGER request_subjects_keep_all")
+        office.conn.execute("UPDATE dws.request_subjects SET tin_index = %s WHERE request = %s AND seq = 2",
+                            (other, rid))
+        office.conn.execute("ALTER TABLE dws.request_subjects ENABLE TRIGGER request_subjects_keep_all")
+    with pytest.raises(TamperError) as tampered:
+        open_subject(KEYS, requests_sql.sealed_subjects(office.conn, rid)[2])
+    assert str(tampered.value).startswith(f"subject 3 of a request (office row {rid}) was tampered with")
     # both canary subjects of both requests find the record on each blind index the matching joins on
     for column in ("tin_index", "name_control_index", "name_address_index", "zip5_index"):
         joined = office.conn.execute(
@@ -177,7 +189,8 @@ def test_a_bad_file_says_what_the_local_import_says_and_changes_nothing(office: 
 
 def test_a_preparer_imports_an_auditor_may_not_and_nobody_rewrites_a_request(office: Office, tmp_path: Path) -> None:
     with office.login("preparer") as conn:
-        summary = import_request(OfficeCtx(conn, KEYS, "pat"), canary_requests(tmp_path / "in")[1])
+        pat = f"{office.roles.prefix}_preparer_login"      # the log's user: the login (the server checks it)
+        summary = import_request(OfficeCtx(conn, KEYS, pat), canary_requests(tmp_path / "in")[1])
     assert summary.rows == 42
     with office.login("auditor") as conn:
         with pytest.raises(PermissionDenied) as refused:
@@ -250,3 +263,19 @@ def test_an_office_made_before_requests_says_so_in_one_line(office: Office, tmp_
     with pytest.raises(StoreError, match="made before offices held requests"):
         queue(office.ctx())
     assert table_counts(office.conn) == {"office_log": 0, "taxpayer_records": 0}
+
+
+def test_an_exception_inside_the_subjects_copy_stays_on_the_desktop(office: Office) -> None:
+    """The subjects' COPY interrupted by an exception carrying a canary: raised on the desktop as it was, the
+    server told (and logging) only a fixed text."""
+    marker = os.urandom(6).hex()
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        yield (1, 0, None, None, None, None, b"s" * 40)
+        raise ValueError(f"{marker} {CANARY_SUBJECT['name']}")
+
+    with pytest.raises(ValueError, match=marker), office.conn.transaction():
+        requests_sql.copy_subjects(office.conn, rows())
+    server_log = office.server.log.read_text(encoding="utf-8", errors="replace")
+    assert copy_in.STOPPED in server_log
+    assert marker not in server_log and CANARY_SUBJECT["name"] not in server_log

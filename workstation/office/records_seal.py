@@ -4,21 +4,24 @@ The records parser (intake/records_csv.py, the same one the local store imports 
 a JSON array of rows `[tin, tin_type, tax_year, name, name_control, addr_key, hold]` and one of the rows' CSV
 lines. Each row becomes the office store's row (store/office/records.py): its id, its tax year, the blind
 indexes of its key, TIN, name control, name and address, ZIP5, and its CSV line sealed under the office data
-key with the table and the id as associated data. The indexes equal `OfficeKeys.tin_index` & co. of the same
-values; a taxpayer's years are consecutive rows and names, ZIPs and addresses repeat, so each index is computed
-once per distinct value of a batch.
+key with the table, the id and the row's other columns (year, key and blind indexes: `row_binding`) as associated
+data, so a row whose year, key or index a server changed (to point another taxpayer's index at this sealed
+value) does not open: `open_record` says it was tampered with. The indexes equal `OfficeKeys.tin_index` & co.
+of the same values; a taxpayer's years are consecutive rows and names, ZIPs and addresses repeat, so each index
+is computed once per distinct value of a batch.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ..errors import TamperError
 from ..intake.records_pack import CSV_COLUMNS, PackedRows
 from ..normalize import normalize_name, tin_digits, zip5
-from .sealing import OfficeKeys
+from .sealing import OfficeKeys, SealError
 
 _ZIP = CSV_COLUMNS.index("zip")
 _TIN, _TYPE, _YEAR = (CSV_COLUMNS.index(c) for c in ("tin", "tin_type", "tax_year"))
@@ -43,7 +46,7 @@ class RecordSealer:
 
     def __init__(self, keys: OfficeKeys, table: str) -> None:
         self.keys = keys
-        self.seal = keys.sealer(table)
+        self.seal = keys.bound_sealer(table)
         tin, control = keys.indexer("tin"), keys.indexer("name_control")
         name_address, five = keys.indexer("name_address"), keys.indexer("zip5")
         record = keys.indexer("record")
@@ -72,13 +75,41 @@ class RecordSealer:
                 normalized = names[name]
                 both = name_address[f"{normalized}\x1f{addr_key}"] if normalized else None
                 zip_index = zips[addr_key.rpartition("|")[2]]
-            yield (row_id, year, taxpayers[f"{tin}\x1f{tin_type}"], tins[tin],
-                   controls[control], both, zip_index, seal(row_id, line.encode("utf-8")))
+            key, tin_index, control_index = taxpayers[f"{tin}\x1f{tin_type}"], tins[tin], controls[control]
+            yield (row_id, year, key, tin_index, control_index, both, zip_index,
+                   seal(row_id, row_binding(year, key, tin_index, control_index, both, zip_index),
+                        line.encode("utf-8")))
 
     def _trim(self) -> None:
         for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address):
             if len(memo) > self.MEMO_MAX:
                 memo.clear()
+
+
+def row_binding(tax_year: int, record_key: bytes, tin_index: bytes, *optional: bytes | None) -> bytes:
+    """A record row's columns bound into its sealed value's associated data: the year (2 bytes), the key and TIN
+    indexes (16 bytes each), then each optional index (name control, name and address, ZIP5) as 0x00 when NULL,
+    else 0x01 and its 16 bytes."""
+    bound = tax_year.to_bytes(2, "big") + record_key + tin_index
+    for index in optional:
+        bound += b"\x00" if index is None else b"\x01" + index
+    return bound
+
+
+def open_record(keys: OfficeKeys, table: str, row: Sequence[Any]) -> str:
+    """The CSV line of a record row as the server gives it (store/office/records.COLUMNS order: id, tax_year,
+    record_key, tin_index, name_control_index, name_address_index, zip5_index, sealed); TamperError when the
+    row's id, year, key or any index is not what it was sealed with."""
+    row_id, year, key, tin_index, control, both, five, sealed = row
+    try:
+        return keys.bound_opener(table)(int(row_id), row_binding(
+            int(year), bytes(key), bytes(tin_index), *(None if i is None else bytes(i) for i in (control, both, five))
+        ), bytes(sealed)).decode("utf-8")
+    except SealError:
+        raise TamperError(f"taxpayer record {row_id} was tampered with on the office server: its year, key or a "
+                          "blind index is not what it was sealed with (or its sealed value was moved from another "
+                          "row, altered, or sealed under another office's key); restore the office from a backup "
+                          "and ask who changed it") from None
 
 
 def _field(line: str, pos: int) -> str:

@@ -5,21 +5,24 @@ The request parser (intake/request_package.py, the one the local store imports t
 reason, tin9]`. Each becomes the office store's row (store/office/requests.SUBJECT_COLUMNS): its request and
 place, the blind indexes of the records' kinds (TIN, name control, name and address, ZIP5: equal to
 `OfficeKeys.tin_index` & co. of the same values, so a subject and a taxpayer's record join on them), and its ten
-values as canonical JSON, sealed under the office data key with the table and `subject_row_id` as associated
-data. A reason's blind index (kind "reason") is of its `reason_key`, as the REASON check compares reasons.
+values as canonical JSON, sealed under the office data key with the table, `subject_row_id` and the row's four
+indexes (`subject_binding`) as associated data: a subject whose index a server changed (to match it with another
+taxpayer's records) does not open, and `open_subject` says it was tampered with. A reason's blind index (kind
+"reason") is of its `reason_key`, as the REASON check compares reasons.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..canonical import canonical_json
+from ..errors import TamperError
 from ..intake.subjects_pack import PackedSubjects
 from ..normalize import address_key, name_control, normalize_name, zip5
 from ..store.office.requests import AGENCY_LABEL, SUBJECTS_TABLE, TABLE, subject_row_id
-from .sealing import OfficeKeys
+from .sealing import OfficeKeys, SealError
 
 
 class _Memo(dict[Any, Any]):
@@ -41,7 +44,7 @@ class SubjectSealer:
 
     def __init__(self, keys: OfficeKeys, request: int) -> None:
         self.request = request
-        self.seal = keys.sealer(SUBJECTS_TABLE)
+        self.seal = keys.bound_sealer(SUBJECTS_TABLE)
         tin, control = keys.indexer("tin"), keys.indexer("name_control")
         name_address, five, reason = keys.indexer("name_address"), keys.indexer("zip5"), keys.indexer("reason")
         self.reason = reason
@@ -67,17 +70,35 @@ class SubjectSealer:
             both = None
             if street and street.strip() and (normalized := names[name]):
                 both = name_address[f"{normalized}\x1f{addresses[(street, city or '', state or '', zip_code or '')]}"]
-            yield (request, seq, tins[tin9], controls[name], both, zips[zip_code or ""],
-                   seal(subject_row_id(request, seq), dumps(row[:10]).encode("utf-8")))
+            indexes = (tins[tin9], controls[name], both, zips[zip_code or ""])
+            yield (request, seq, *indexes,
+                   seal(subject_row_id(request, seq), subject_binding(*indexes), dumps(row[:10]).encode("utf-8")))
 
     def reason_indexes(self, reasons: dict[str, int]) -> list[tuple[bytes, int]]:
         """(blind index, subjects) of each reason (`reason_key`) more than one subject gives."""
         return sorted((self.reason(key), n) for key, n in reasons.items() if n > 1 and key)
 
 
-def open_subject(keys: OfficeKeys, request: int, seq: int, sealed: bytes) -> list[Any]:
-    """A sealed subject's ten values: [ref, name, tin, street, city, state, zip, periods, case_no, reason]."""
-    values: list[Any] = json.loads(keys.open(SUBJECTS_TABLE, subject_row_id(request, seq), sealed))
+def subject_binding(*indexes: bytes | None) -> bytes:
+    """A subject row's indexes (tin, name control, name and address, ZIP5) bound into its sealed value's associated
+    data: each 0x00 when NULL, else 0x01 and its 16 bytes."""
+    return b"".join(b"\x00" if index is None else b"\x01" + index for index in indexes)
+
+
+def open_subject(keys: OfficeKeys, row: Sequence[Any]) -> list[Any]:
+    """A subject row's ten values ([ref, name, tin, street, city, state, zip, periods, case_no, reason]) from the
+    row as the server gives it (store/office/requests.SUBJECT_COLUMNS order); TamperError when its request, place
+    or any index is not what it was sealed with."""
+    request, seq, *indexes, sealed = row
+    try:
+        opened = keys.bound_opener(SUBJECTS_TABLE)(subject_row_id(int(request), int(seq)), subject_binding(
+            *(None if i is None else bytes(i) for i in indexes)), bytes(sealed))
+    except SealError:
+        raise TamperError(f"subject {int(seq) + 1} of a request (office row {request}) was tampered with on the office "
+                          "server: its request, place or a blind index is not what it was sealed with (or its sealed "
+                          "value was moved from another row, altered, or sealed under another office's key); restore "
+                          "the office from a backup and ask who changed it") from None
+    values: list[Any] = json.loads(opened)
     return values
 
 

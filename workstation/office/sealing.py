@@ -9,7 +9,10 @@ it, the kind of value as domain separation, truncated to 16 bytes). The server s
 
 A sealed value (envelope, version 1): 0x01 || nonce (12 bytes) || AES-256-GCM ciphertext and tag (16 bytes).
 Associated data: b"dws.office/1 seal" 0x00, the version byte, the table's UTF-8 length (2 bytes, big-endian)
-and bytes, then the row id: b"i" and 8 bytes (signed, big-endian) for a number, b"s" and UTF-8 for a text.
+and bytes, then the row id: b"i" and 8 bytes (signed, big-endian) for a number, b"s" and UTF-8 for a text. A
+value bound to its row's other columns (`bound_sealer`: a record's key, year and blind indexes, so a server that
+moves an index to another row's sealed value is caught when the row is opened) has a numeric id followed by b"b",
+the binding's length (2 bytes, big-endian) and the binding.
 A blind index: the first 16 bytes of HMAC-SHA-256(index key, b"dws.office/1 index" 0x00 kind 0x00 value).
 
 No message here ever holds a value, a key or an index.
@@ -68,6 +71,12 @@ def _associated(table: str, row_id: int | str) -> bytes:
     else:
         row = b"s" + row_id.encode("utf-8")
     return _SEAL_LABEL + bytes([VERSION]) + len(name).to_bytes(2, "big") + name + row
+
+
+def _bound(binding: bytes) -> bytes:
+    if len(binding) > 0xFFFF:
+        raise SealError("a row's binding is too long to seal under")
+    return b"b" + len(binding).to_bytes(2, "big") + binding
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,39 @@ class OfficeKeys:
                                prefix + row_id.to_bytes(8, "big", signed=True))
             except InvalidTag:
                 return self.open(table, row_id, envelope)           # its message
+        return open_
+
+    def bound_sealer(self, table: str) -> Callable[[int, bytes, bytes], bytes]:
+        """`seal(row_id, binding, plaintext)` for rows of one table with numeric ids whose other columns (`binding`,
+        their bytes as the table's module lays them out) are bound into the associated data too."""
+        prefix = _associated(table, 0)[:-8]
+        encrypt, urandom = self._aead.encrypt, os.urandom
+        head = bytes([VERSION])
+
+        def seal(row_id: int, binding: bytes, plaintext: bytes) -> bytes:
+            nonce = urandom(NONCE_BYTES)
+            return head + nonce + encrypt(nonce, plaintext, prefix + row_id.to_bytes(8, "big", signed=True)
+                                          + _bound(binding))
+        return seal
+
+    def bound_opener(self, table: str) -> Callable[[int, bytes, bytes], bytes]:
+        """`open(row_id, binding, envelope)` of what `bound_sealer` sealed; SealError when the row's id or any of
+        its bound columns is not what it was sealed with (or the value was altered, or is another office's)."""
+        prefix = _associated(table, 0)[:-8]
+        decrypt = self._aead.decrypt
+
+        def open_(row_id: int, binding: bytes, envelope: bytes) -> bytes:
+            if len(envelope) < 1 + NONCE_BYTES + TAG_BYTES:
+                raise SealError("a sealed value is too short: it was cut or is not one")
+            if envelope[0] != VERSION:
+                raise SealError(f"a sealed value of envelope version {envelope[0]}, which this program does not read")
+            try:
+                return decrypt(envelope[1:1 + NONCE_BYTES], envelope[1 + NONCE_BYTES:],
+                               prefix + row_id.to_bytes(8, "big", signed=True) + _bound(binding))
+            except InvalidTag:
+                raise SealError(f"a sealed value in {table} does not open with its row: the row's id, key or blind "
+                                "indexes were changed, it belongs to another row, another office's key sealed it, or "
+                                "it was altered") from None
         return open_
 
     def zip5_index(self, zip_code: str) -> bytes | None:

@@ -4,8 +4,8 @@ the local store's), each row sealed on this desktop, the batches through binary 
 A bad file raises the parser's InputError (possibly half-way through the stream), or for a TIN, type and year
 the file gives twice the same error the local store gives (`duplicate_error`): the transaction is rolled back,
 so the office tables are exactly as they were. So does a role the server refuses (PermissionDenied) and a
-server lost during the import (StoreError), each with one message. The log entry carries counts and the file's
-name, never a value.
+server lost during the import (StoreError), each with one message. The log entry carries counts only: not the
+file's name, which may name a taxpayer and would reach the server in clear (office_log.object).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..errors import PermissionDenied, StoreError
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_packed_bulk
 from ..model import ImportSummary
-from ..office.records_seal import RecordSealer, record_key_of
+from ..office.records_seal import RecordSealer, open_record, record_key_of
 from ..office.sealing import OfficeKeys
 from ..store.auditlog import entry_hash
 from ..store.office import log as office_log
@@ -88,10 +88,10 @@ def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancell
         except records_sql.DuplicateKey as dup:
             raise duplicate_error(path, _first_key(o.keys, dup)) from None
         replaced = total - inserted
-        o.log("records-imported", path.name, {"rows": total, "inserted": inserted, "replaced": replaced})
+        o.log("records-imported", None, {"rows": total, "inserted": inserted, "replaced": replaced})
     return ImportSummary("records", path.name, total, inserted=inserted, replaced=replaced)
 
 
 def _first_key(keys: OfficeKeys, dup: records_sql.DuplicateKey) -> tuple[str, int, str]:
     """The least (TIN, year, type) among the keys given twice, as the local store names it (its GROUP BY sorts)."""
-    return min(record_key_of(keys.open_text(records_sql.TABLE, row_id, sealed)) for row_id, sealed in dup.rows)
+    return min(record_key_of(open_record(keys, records_sql.TABLE, row)) for row in dup.rows)

@@ -7,7 +7,8 @@ hash chain; entries carry ids, counts and codes, never taxpayer values), append-
 - An append takes a transaction-scoped advisory lock, so appends from many desktops have one order; the
   server refuses an entry whose seq does not follow the last one or whose prev_hash is not the last hash.
 - The server records who appended each entry (`appended_by`, the session's login role) and when, whatever
-  the desktop sent.
+  the desktop sent, and refuses an entry in another user's name (user_name not the session's login), but from
+  a session that may act as the office's owner (a superuser; `dws office init` writes the first entries).
 - Every office role reads it; the auditor may not append.
 """
 
@@ -55,6 +56,16 @@ DECLARE
     last_seq  bigint;
     last_hash text;
 BEGIN
+    -- An entry is written in its appender's own name: user_name is the login this session authenticated as
+    -- (session_user; SET ROLE does not change it), and no user (NULL) is refused too. The one exception: a
+    -- session that may act as the office's owner role, i.e. a superuser or the server administrator who made
+    -- the office: `dws office init` writes the office's first entries in the first admin's name before that
+    -- admin has ever connected. Such a session could drop this trigger anyway; the witnesses' checkpoints, not
+    -- this check, catch what it does. (`dws office migrate`, run by an admin, logs in that admin's own name.)
+    IF NEW.user_name IS DISTINCT FROM session_user::text AND NOT pg_has_role(session_user, {owner}, 'MEMBER') THEN
+        RAISE EXCEPTION 'an office log entry is written in its appender''s own name: % may not write one in '
+                        'another user''s name', session_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM pg_advisory_xact_lock({lock});
     SELECT seq, hash INTO last_seq, last_hash FROM dws.office_log ORDER BY seq DESC LIMIT 1;
     IF NEW.seq IS DISTINCT FROM coalesce(last_seq, 0) + 1
@@ -89,7 +100,7 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(_TABLE)
     conn.execute(_REFUSE)
     conn.execute(sql.SQL(_APPEND).format(
-        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS)))
+        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner)))
     for trigger in _TRIGGERS:
         conn.execute(trigger)
     conn.execute("REVOKE ALL ON SCHEMA dws FROM PUBLIC")

@@ -8,7 +8,8 @@ and type) per tax year, as in the local store (store/records.py), but the server
     name_control_index  bytea(16)
     name_address_index  bytea(16)   NULL without a street
     zip5_index          bytea(16)   NULL without a five-digit ZIP
-    sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop
+    sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop; the
+                                    columns above are bound into its associated data (office/records_seal.py)
 
 Everything else of a record (its TIN type and hold included) is only in the sealed line. Rows arrive from the
 desktop through binary `COPY ... FROM STDIN`, batch by batch (`Load`): into an empty table straight, its indexes
@@ -25,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from .copy_in import copy_rows
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -62,6 +64,23 @@ INDEXES = {
 # An importer is not the table's owner, so cannot drop or build its indexes: these two functions (the owner's,
 # SECURITY DEFINER) do it for a load into an empty table. Both lock the table against other importers (SHARE ROW
 # EXCLUSIVE conflicts with itself and with every writer, not with readers) until the transaction ends.
+# A load begun must end in the same transaction: load_begin records it in dws.taxpayer_records_loads, whose
+# deferred constraint trigger refuses the commit unless every index is there again (load_end built them), so an
+# importer who calls load_begin alone cannot commit the table without its unique key (nor hasten the check with
+# SET CONSTRAINTS ... IMMEDIATE: it then fails at once). Nobody is granted anything on that table.
+_LOADS = """CREATE TABLE dws.taxpayer_records_loads (
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_by name NOT NULL DEFAULT session_user
+)"""
+_LOAD_ENDED = """CREATE FUNCTION dws.taxpayer_records_load_ended() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF {missing} THEN
+        RAISE EXCEPTION 'a load of taxpayer records into an empty table was not ended in its transaction (its '
+                        'indexes are built at the end): refused' USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END $$"""
 _BULK_BEGIN = """CREATE FUNCTION dws.taxpayer_records_load_begin() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -69,6 +88,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM dws.taxpayer_records) THEN
         RETURN false;
     END IF;
+    INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES;      -- checked at commit (taxpayer_records_load_ended)
     {drops}
     RETURN true;
 END $$"""
@@ -76,11 +96,16 @@ _BULK_END = """CREATE FUNCTION dws.taxpayer_records_load_end() RETURNS void LANG
 SET search_path = pg_catalog, pg_temp SET maintenance_work_mem = '256MB' AS $$
 BEGIN
     {builds}
+    DELETE FROM dws.taxpayer_records_loads;
 END $$"""
 _SCHEMA = (
     "CREATE SEQUENCE dws.taxpayer_record_ids AS bigint",
     _TABLE,
     *INDEXES.values(),
+    _LOADS,
+    _LOAD_ENDED.format(missing=" OR ".join(f"to_regclass('dws.{name}') IS NULL" for name in INDEXES)),
+    "CREATE CONSTRAINT TRIGGER taxpayer_records_load_ends AFTER INSERT ON dws.taxpayer_records_loads "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dws.taxpayer_records_load_ended()",
     _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in INDEXES)),
     _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in INDEXES.values())),
     # a record is corrected (replaced), never removed: no DELETE or TRUNCATE, even for the table's owner
@@ -106,17 +131,18 @@ _MERGE = sql.SQL(
         sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS
         if c not in ("record_key", "tax_year")))
 # One row (the first) of each key given twice; at most DUPLICATES_SHOWN of them (an error path: it sorts)
-_DUPLICATES = ("SELECT DISTINCT ON (record_key, tax_year) id, sealed FROM {table} WHERE (record_key, tax_year) "
+_ALL = ", ".join(COLUMNS)
+_DUPLICATES = (f"SELECT DISTINCT ON (record_key, tax_year) {_ALL} FROM {{table}} WHERE (record_key, tax_year) "
                "IN (SELECT record_key, tax_year FROM {table} GROUP BY record_key, tax_year HAVING count(*) > 1 "
                "LIMIT {limit}) ORDER BY record_key, tax_year, id")
 DUPLICATES_SHOWN = 1000
 
 
 class DuplicateKey(Exception):
-    """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) the id
-    and sealed value of one of its rows, for the desktop to open and name (never shown itself)."""
+    """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) one of its
+    rows (COLUMNS), for the desktop to open and name (never shown itself)."""
 
-    def __init__(self, rows: list[tuple[int, bytes]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
         super().__init__("rows of one import share a key")
         self.rows = rows
 
@@ -128,7 +154,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:
         conn.execute(statement)
-    conn.execute("REVOKE ALL ON dws.taxpayer_records, dws.taxpayer_record_ids FROM PUBLIC")
+    conn.execute("REVOKE ALL ON dws.taxpayer_records, dws.taxpayer_record_ids, dws.taxpayer_records_loads "
+                 "FROM PUBLIC")
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     importers = sql.SQL(", ").join(ident(roles.group(r)) for r in IMPORTERS)
     conn.execute(sql.SQL("GRANT SELECT ON dws.taxpayer_records TO {}").format(everyone))
@@ -167,15 +194,8 @@ class Load:
 
     def copy(self, rows: Iterable[Sequence[Any]]) -> None:
         """Stream rows (COLUMNS order: id, tax_year, then the five blind indexes and the sealed value as bytes)
-        through one binary COPY."""
-        with self.conn.cursor() as cur, cur.copy(_COPY[self.table]) as copy:
-            copy.set_types(list(_TYPES))
-            write = copy.write_row
-            written = 0
-            for row in rows:
-                write(row)
-                written += 1
-        self.loaded += written
+        through one binary COPY (copy_in.py: an exception while they are made reaches the server as a fixed text)."""
+        self.loaded += copy_rows(self.conn, _COPY[self.table], _TYPES, rows)
 
     def finish(self) -> tuple[int, int]:
         """(rows new to the table, rows loaded): a loaded row whose key the table holds replaces that row (a
@@ -190,7 +210,7 @@ class Load:
                     row = conn.execute(_MERGE).fetchone()
         except (psycopg.errors.CardinalityViolation, psycopg.errors.UniqueViolation):
             query = _DUPLICATES.format(table=self.table, limit=DUPLICATES_SHOWN)
-            raise DuplicateKey([(int(i), bytes(s)) for i, s in conn.execute(query).fetchall()]) from None
+            raise DuplicateKey(conn.execute(query).fetchall()) from None
         assert row is not None
         return int(row[0]), int(row[1])
 
@@ -200,9 +220,8 @@ def count(conn: Conn) -> int:
     return int(row[0]) if row else 0
 
 
-def sealed_by_tin(conn: Conn, tin_index: bytes) -> list[tuple[int, int, bytes]]:
-    """(id, tax_year, sealed) of a taxpayer's records (every TIN type), by year."""
-    rows = conn.execute("SELECT id, tax_year, sealed FROM dws.taxpayer_records WHERE tin_index = %s "
-                        "ORDER BY tax_year, id", (tin_index,)).fetchall()
-    return [(int(i), int(y), bytes(s)) for i, y, s in rows]
+def sealed_by_tin(conn: Conn, tin_index: bytes) -> list[tuple[Any, ...]]:
+    """A taxpayer's record rows (every TIN type; COLUMNS: office/records_seal.open_record opens one), by year."""
+    return conn.execute(f"SELECT {_ALL} FROM dws.taxpayer_records WHERE tin_index = %s ORDER BY tax_year, id",
+                        (tin_index,)).fetchall()
 

@@ -19,7 +19,8 @@ dws.requests, one row a request:
     document        bytea       sealed: the package as imported (canonical JSON), its file's name, its hash
 
 dws.request_subjects, one row a subject, sealed per row; its id in the associated data is `subject_row_id`
-(request << 32 | seq), so a subject moved to another request or place does not open. The blind indexes are the
+(request << 32 | seq), its four indexes bound there too, so a subject moved to another request or place, or
+whose index was changed, does not open. The blind indexes are the
 records' kinds (tin, name_control, name_address, zip5), so matching joins the two tables on them.
 
 dws.request_reasons: for each reason given by more than one subject of a request (as the local store keeps
@@ -40,6 +41,7 @@ import psycopg
 from psycopg import sql
 
 from ...model import REQUEST_STATUSES
+from .copy_in import copy_rows
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -153,15 +155,9 @@ def new_id(conn: Conn) -> int:
 
 
 def copy_subjects(conn: Conn, rows: Iterable[Sequence[Any]]) -> int:
-    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many."""
-    written = 0
-    with conn.cursor() as cur, cur.copy(_COPY_SUBJECTS) as copy:
-        copy.set_types(list(_SUBJECT_TYPES))
-        write = copy.write_row
-        for row in rows:
-            write(row)
-            written += 1
-    return written
+    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many. (copy_in.py: an exception
+    while they are made reaches the server as a fixed text, never its own.)"""
+    return copy_rows(conn, _COPY_SUBJECTS, _SUBJECT_TYPES, rows)
 
 
 def insert_reasons(conn: Conn, request: int, reasons: list[tuple[bytes, int]]) -> None:
@@ -198,8 +194,7 @@ def document(conn: Conn, request_id: str) -> tuple[int, bytes] | None:
     return (int(row[0]), bytes(row[1])) if row else None
 
 
-def sealed_subjects(conn: Conn, request: int) -> list[tuple[int, bytes]]:
-    """(seq, sealed) of a request's subjects, in package order."""
-    rows = conn.execute("SELECT seq, sealed FROM dws.request_subjects WHERE request = %s ORDER BY seq",
-                        (request,)).fetchall()
-    return [(int(seq), bytes(sealed)) for seq, sealed in rows]
+def sealed_subjects(conn: Conn, request: int) -> list[tuple[Any, ...]]:
+    """A request's subject rows (SUBJECT_COLUMNS: office/request_seal.open_subject opens one), in package order."""
+    return conn.execute(f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM dws.request_subjects WHERE request = %s "
+                        "ORDER BY seq", (request,)).fetchall()
