@@ -23,6 +23,7 @@ from officerequests import canary_requests, canary_spellings
 from test_office_records_pg import canary_rows, other_rows, spellings, write
 
 from workstation import checkpoint as cp
+from workstation.office.records_seal import open_record
 from workstation.office.request_seal import agency_opener, open_document, open_subject
 from workstation.office.sealing import OfficeKeys
 from workstation.service import Session, Workstation
@@ -124,14 +125,14 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
     assert [w["ok"] for w in json.loads(verified.out)["witnesses"]] == [True, True]
     # the records, requests, requesters and subjects open on the desktop to the local store's values
     with s.office.superuser() as conn:
-        office_lines = sorted(s.keys.open_text(records_sql.TABLE, int(i), bytes(b)) for i, b in conn.execute(
-            "SELECT id, sealed FROM dws.taxpayer_records").fetchall())
+        office_lines = sorted(open_record(s.keys, records_sql.TABLE, row) for row in conn.execute(
+            f"SELECT {', '.join(records_sql.COLUMNS)} FROM dws.taxpayer_records").fetchall())
         office_requests = {row[0]: row for row in requests_sql.queue(conn)}
         opened_subjects = {}
         for request_id, row in office_requests.items():
             rid = int(row[8])
-            opened_subjects[request_id] = [open_subject(s.keys, rid, seq, sealed)
-                                           for seq, sealed in requests_sql.sealed_subjects(conn, rid)]
+            opened_subjects[request_id] = [open_subject(s.keys, subject)
+                                           for subject in requests_sql.sealed_subjects(conn, rid)]
             document = open_document(s.keys, rid, requests_sql.document(conn, request_id)[1])  # type: ignore[index]
             local_row = next(r for r in local_requests_rows if r[1] == request_id)
             assert document == {"package": json.loads(local_row[9]), "source": local_row[11],

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
+from . import copy_in
 from .roles import OfficeRoles
 
 SCHEMA = "dws"
@@ -149,12 +150,7 @@ def copy_entries(conn: psycopg.Connection[tuple[object, ...]],
     """Append entries (seq, ts, user, event, object, detail, prev_hash, hash) through one COPY, in the caller's
     transaction after `lock`: the append trigger checks each row's seq and previous hash as for one insert.
     How many."""
-    written = 0
-    with conn.cursor() as cur, cur.copy(_COPY) as copy:
-        for row in rows:
-            copy.write_row(row)
-            written += 1
-    return written
+    return copy_in.copy_rows(conn, _COPY, None, rows)     # an exception's text never reaches the server
 
 
 def find(conn: psycopg.Connection[tuple[object, ...]], event: str, obj: str) -> tuple[int, str, str | None] | None:
