@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..compiled import mypyc_attr
 from ..rules.plan import Plan
 from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, names_facts, street_parts
 from ..store import db
@@ -46,6 +47,9 @@ _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per ran
 class Chunk:
     lo: int                 # subjects with lo <= seq < hi
     hi: int
+
+    def __reduce__(self) -> tuple[type[Chunk], tuple[int, int]]:
+        return Chunk, (self.lo, self.hi)   # sent to the workers: mypyc's default unpickling sets frozen fields
 
 
 def chunks(conn: db.Connection, rid: int, parts: int) -> list[Chunk]:
@@ -178,6 +182,7 @@ def _changed(results: list[Result], stored: list[db.Row]) -> list[Result]:
     return [r for r in results if r != by_seq.get(r[0])]
 
 
+@mypyc_attr(native_class=False)   # a dict subclass (`__missing__`): a Python class when compiled
 class _AtAddress(dict[str, Residents]):
     """addr_key -> the taxpayers with a row at that address, each with every name it has filed under (on any
     row: MATCH pairs a name and an address across rows), looked up for a whole range at once; a key the range
