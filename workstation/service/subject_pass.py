@@ -242,7 +242,7 @@ def cache_sizes(workers: int) -> tuple[int, int, int]:
     return SUBJECTS_CACHE_MIB, RECORDS_CACHE_BUDGET_MIB // n, ADDRESSES_CACHE_BUDGET_MIB // n
 
 
-def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
+def start_worker(db_path: Path, data_key: bytes | None, workers: int) -> None:
     """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
     records, addresses), kept for every range it is given. Run by `processes.start_worker` (evaluation._pool),
     after the worker has made sure it dies with its parent."""
