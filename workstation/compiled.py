@@ -1,16 +1,18 @@
-"""The modules of the evaluation's hot path that may run compiled by mypyc (issue 15), and the one mypyc
-decorator their source needs.
+"""The modules of the evaluation's hot path that may run compiled by mypyc (issue 15), which of them this
+process runs compiled, and the one mypyc decorator their source needs.
 
-The wheelhouse and the bundle compile `MODULES` when built with DWS_MYPYC=1 (setup.py); `make test`, CI and an
-editable install run the same source as plain Python. `compiled()` names the modules that this process loaded
-compiled. The decorator costs nothing at run time and needs no mypy_extensions installed: only mypy and mypyc
-read it (a class deriving from a built-in type, such as `list`, stays a Python class in a compiled module).
+The wheelhouse and the bundle ship `MODULES` compiled (setup.py, with DWS_MYPYC=1, as
+packaging/build_wheelhouse.py builds); `make test`, CI, an editable install and a source checkout run the same
+source as plain Python. `dws --version` says which. `mypyc_attr` costs nothing at run time and needs no
+mypy_extensions installed: only mypy and mypyc read it (a class deriving from a built-in type, such as `list`,
+stays a Python class in a compiled module).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
+from importlib.machinery import EXTENSION_SUFFIXES
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, TypeVar
 
 T = TypeVar("T")
@@ -21,7 +23,8 @@ else:
     def mypyc_attr(*_names: Any, **_flags: Any) -> Callable[[T], T]:
         return lambda cls: cls
 
-# Where the evaluation workers and the importers spend their Python time (bench/README.md, "mypyc").
+# Where the evaluation workers spend their Python time (bench/README.md, "mypyc"): the subject checks and their
+# normalization, the request checks and the plan, the worker's pass over its ranges and its reads.
 MODULES: tuple[str, ...] = (
     "workstation.normalize",
     "workstation.rules.checks_subject",
@@ -38,11 +41,21 @@ MODULES: tuple[str, ...] = (
 
 
 def is_compiled(module: str) -> bool:
-    """Whether `module` is (or would be, when imported) the mypyc-compiled extension rather than its source."""
-    loaded = importlib.import_module(module)
-    return not (getattr(loaded, "__file__", None) or "").endswith(".py")
+    """Whether `module` loads (or was loaded) from a C extension rather than from its Python source; found
+    without importing it."""
+    spec = find_spec(module)
+    return spec is not None and (spec.origin or "").endswith(tuple(EXTENSION_SUFFIXES))
 
 
 def compiled() -> list[str]:
-    """The modules of `MODULES` that run compiled in this process (empty: the pure-Python path)."""
+    """The modules of `MODULES` that run compiled here (empty: the pure-Python path)."""
     return [m for m in MODULES if is_compiled(m)]
+
+
+def describe() -> str:
+    """One phrase for `dws --version`: "" for pure Python, else how many modules run compiled."""
+    done = compiled()
+    if not done:
+        return ""
+    return f"compiled with mypyc: {len(done)} of {len(MODULES)} modules" if len(done) < len(MODULES) else \
+        f"compiled with mypyc: {len(done)} modules"
