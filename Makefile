@@ -84,7 +84,8 @@ clean:
 # requirements.lock, an `install` script that needs no network); `make bundle` -> dist/disclosure-workstation/
 # (PyInstaller, one folder, no Python needed); `make package-test` builds both twice, compares the two builds
 # and runs their smoke tests; `make sbom` writes the SBOM and licence texts into both (they are built with them);
-# `make wheel` -> dist/disclosure_workstation-VERSION-py3-none-any.whl alone;
+# `make wheel` -> dist/disclosure_workstation-VERSION-cp311-cp311-PLATFORM.whl alone (the evaluation's hot modules
+# compiled by mypyc, setup.py; DWS_MYPYC=0 builds the pure-Python py3-none-any wheel that `make test` runs);
 # `make lock` refreshes requirements.lock, requirements-test.lock and packaging/build.lock (`make lock UPGRADE=1`
 # takes newer versions).
 PKG_VENV  := build/packaging/venv
@@ -140,7 +141,8 @@ sbom: $(PKG_STAMP)
 # network blocked. Not part of CI (it takes minutes: README, "Installing on an offline desktop").
 FIRST_BUILD := build/packaging/first-build
 package-test: $(STAMP)
-	$(BIN)/ruff check packaging tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py
+	$(BIN)/ruff check packaging setup.py tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py \
+		tests/test_compiled.py tests/test_reproducible.py
 	rm -f dist/package-test-figures.json
 	$(MAKE) --no-print-directory bundle
 	rm -rf $(FIRST_BUILD) && mkdir -p $(FIRST_BUILD)
@@ -148,6 +150,6 @@ package-test: $(STAMP)
 	cp dist/disclosure-workstation/SHA256SUMS $(FIRST_BUILD)/bundle.SHA256SUMS
 	$(MAKE) --no-print-directory bundle
 	DWS_PACKAGING_TESTS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider \
-		tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py
+		tests/test_packaging.py tests/test_packaging_smoke.py tests/test_sbom.py tests/test_reproducible.py
 	$(BIN)/python packaging/compare_builds.py $(FIRST_BUILD) dist
 	@echo "Figures (dist/package-test-figures.json):" && cat dist/package-test-figures.json

@@ -34,9 +34,9 @@ WORK = ROOT / "build" / "packaging" / "pyinstaller"
 EXTRAS = ("disclosure-workstation.desktop", "disclosure-workstation.svg", "policy.example.json")
 
 
-def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+def run(*args: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
-    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
+    subprocess.run([str(a) for a in args], cwd=cwd, check=True, env=env)
 
 
 def size_mb(folder: Path) -> float:
@@ -55,8 +55,11 @@ def build(wheelhouse: Path, out: Path) -> None:
         shutil.rmtree(out)
     started = time.monotonic()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    # Run outside the checkout (`python -m` puts the working folder first on sys.path): the application is
+    # taken from the venv, where the wheelhouse's wheel is installed (its evaluation compiled), not from the source.
+    WORK.mkdir(parents=True, exist_ok=True)
     run(sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-        "--distpath", out.parent, "--workpath", WORK, PACKAGING / "dws.spec", env=env)
+        "--distpath", out.parent, "--workpath", WORK, PACKAGING / "dws.spec", env=env, cwd=WORK.parent)
     built = out.parent / "disclosure-workstation"
     if built != out:
         shutil.move(built, out)

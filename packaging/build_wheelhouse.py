@@ -3,7 +3,8 @@
     dist/wheelhouse/
       *.whl                     every wheel the application needs on this platform and Python, each checked
                                 against its hash in requirements.lock while downloading
-      disclosure_workstation-VERSION-py3-none-any.whl   the application (built here: not in the lock)
+      disclosure_workstation-VERSION-cp311-cp311-PLATFORM.whl   the application (built here: not in the lock),
+                                its evaluation's hot modules compiled by mypyc (setup.py, DWS_MYPYC=1)
       requirements.lock         the lock, as committed
       install                   creates a virtual environment and installs with no network at all
       disclosure-workstation.desktop, disclosure-workstation.svg, policy.example.json
@@ -16,6 +17,10 @@
 
 Run it with the packaging venv's Python (the Makefile does), with pip reading no configuration file.
 ``--wheel-only DIR`` builds just the application's wheel into DIR (``make wheel``).
+
+Compiled (issue 15): the wheel's evaluation modules (workstation/compiled.py) are built as C extensions by mypyc
+(the packaging venv has mypy from packaging/build.lock), so the wheel is one for this Python and platform;
+``DWS_MYPYC=0`` builds the pure-Python wheel (``py3-none-any``) instead, as `make test` runs the source.
 
 Reproducible: the wheel is built with ``SOURCE_DATE_EPOCH`` (every file's time in the zip; the Makefile sets it
 to the last commit's time, ``git log -1 --format=%ct``, and so does this script when it is unset) and
@@ -72,25 +77,36 @@ def reproducible_env() -> dict[str, str]:
     return env
 
 
+def compiled_build() -> bool:
+    """Whether the wheel's evaluation modules are compiled by mypyc: unless DWS_MYPYC=0."""
+    return os.environ.get("DWS_MYPYC", "1") != "0"
+
+
 def build_app_wheel(out: Path, work: Path) -> Path:
     """The application's own wheel into OUT, built in WORK from a clean copy of the sources (a stale build/lib
-    never leaks into it), with the setuptools of this venv (no build isolation: nothing unpinned is fetched)."""
+    never leaks into it), with the setuptools of this venv (no build isolation: nothing unpinned is fetched);
+    compiled by mypyc unless DWS_MYPYC=0 (setup.py)."""
     env = reproducible_env()
+    env["DWS_MYPYC"] = "1" if compiled_build() else "0"
     src = work / "src"
     if src.exists():
         shutil.rmtree(src)
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "tests", "bench", "docs", "*.egg-info", "__pycache__", "*.pyc",
         ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"))
-    wheel = out / f"disclosure_workstation-{project_version()}-py3-none-any.whl"
-    wheel.unlink(missing_ok=True)
-    print(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} PYTHONHASHSEED={env['PYTHONHASHSEED']}", flush=True)
+    for old in out.glob(f"disclosure_workstation-{project_version()}-*.whl"):
+        old.unlink()
+    print(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} PYTHONHASHSEED={env['PYTHONHASHSEED']} "
+          f"DWS_MYPYC={env['DWS_MYPYC']}", flush=True)
     print(f"+ pip wheel {src} -> {out}", flush=True)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "--no-index", "-w", str(out), str(src)], cwd=work, check=True, env=env)
     shutil.rmtree(src)
-    if not wheel.is_file():
-        sys.exit(f"pip wheel made no {wheel.name} in {out}")
+    tag = "cp*-cp*-*" if env["DWS_MYPYC"] == "1" else "py3-none-any"
+    wheels = sorted(out.glob(f"disclosure_workstation-{project_version()}-{tag}.whl"))
+    if len(wheels) != 1:
+        sys.exit(f"pip wheel made no disclosure_workstation-{project_version()}-{tag}.whl in {out}")
+    wheel = wheels[0]
     print(f"{wheel}  sha256 {release.sha256_file(wheel)}")
     return wheel
 

@@ -172,6 +172,7 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
     unknown: list[str] = []
     debian: dict[str, Component] = {}
     cpython: Component | None = None
+    compiled: Component | None = None
     distro = os_release_id()
 
     for wheel in wheels:
@@ -182,6 +183,9 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
         wheel = by_path.get(rel)
         if wheel is not None:
             if wheel.name == "disclosure-workstation":
+                if is_elf(path):                        # its evaluation compiled by mypyc, with mypyc's runtime
+                    compiled = compiled or mypyc_component(wheel)
+                    compiled.files.append((rel, sha256_file(path)))
                 continue
             if wheel.name not in shipped:
                 shipped[wheel.name] = wheel_component(wheel, common, lock)
@@ -218,8 +222,25 @@ def bundle_components(bundle: Path, wheelhouse: Path, dpkg: Dpkg, python: Python
             wheel = next(w for w in wheels if w.name == part.name)
             part.properties.append(("dws:source", lgpl_source(wheelhouse, wheel).replace(
                 "in the wheelhouse", "in the wheelhouse built with this bundle")))
-    parts = list(shipped.values()) + list(debian.values()) + ([cpython] if cpython else [])
+    parts = list(shipped.values()) + list(debian.values()) + [c for c in (cpython, compiled) if c is not None]
     return sorted(parts, key=lambda c: c.ref)
+
+
+def mypyc_component(wheel: Wheel) -> Component:
+    """The application's modules compiled by mypyc (setup.py, DWS_MYPYC=1): mypyc's C runtime (lib-rt, from the
+    mypy of this build venv, packaging/build.lock) is compiled into them, under mypy's licence."""
+    from importlib import metadata
+
+    mypy = metadata.distribution("mypy")
+    texts = [(f"mypy {mypy.version} {f}", (Path(str(mypy.locate_file(f)))).read_text("utf-8"))
+             for f in mypy.files or () if f.name == "LICENSE" and f.parent.name == "licenses"]
+    if not texts:
+        raise SystemExit("sbom: the bundle holds modules compiled by mypyc, and this venv's mypy ships no LICENSE")
+    return Component(ref=f"pkg:pypi/mypy@{mypy.version}#mypyc/lib-rt", name="mypyc runtime (lib-rt)",
+                     version=mypy.version, licence="MIT AND PSF-2.0",
+                     origin=f"compiled by mypyc {mypy.version} into the application's evaluation modules "
+                            f"({wheel.path.name})", texts=texts,
+                     properties=[("dws:compiled-by", f"mypyc {mypy.version} (setup.py, DWS_MYPYC=1)")])
 
 
 def cpython_component(python: Python) -> Component:

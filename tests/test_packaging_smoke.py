@@ -24,6 +24,13 @@ WHEELHOUSE = ROOT / "dist" / "wheelhouse"
 BUNDLE = ROOT / "dist" / "disclosure-workstation"
 FIGURES = ROOT / "dist" / "package-test-figures.json"
 DEAD = "http://127.0.0.1:9"          # the discard port: nothing listens, every connection is refused
+# What `dws --version` says of the builds: their evaluation modules compiled by mypyc (workstation/compiled.py),
+# unless built with DWS_MYPYC=0.
+if os.environ.get("DWS_MYPYC") == "0":
+    VERSION = "dws 0.1.0"
+else:
+    from workstation.compiled import MODULES
+    VERSION = f"dws 0.1.0 (compiled with mypyc: {len(MODULES)} modules)"
 
 if os.environ.get("DWS_PACKAGING_TESTS") != "1":
     pytest.skip("packaging smoke tests run with DWS_PACKAGING_TESTS=1 (make package-test)", allow_module_level=True)
@@ -127,7 +134,7 @@ def test_the_wheelhouse_installs_and_runs_with_no_network(wheelhouse_copy: Path,
     assert (prefix / "bin/disclosure-workstation").exists()
     assert (tmp_path / "home/.local/share/icons/hicolor/scalable/apps/disclosure-workstation.svg").is_file()
 
-    assert ok(run([*nonet, bindir / "dws", "--version"], env)).stdout.strip() == "dws 0.1.0"
+    assert ok(run([*nonet, bindir / "dws", "--version"], env)).stdout.strip() == VERSION
     store = tmp_path / "store"
     done = ok(run([*nonet, bindir / "dws", "--store", store, "demo", "--taxpayers", "1000", "--bulk-subjects", "101"],
                   env))
@@ -137,6 +144,28 @@ def test_the_wheelhouse_installs_and_runs_with_no_network(wheelhouse_copy: Path,
     assert len(rows) > 10
     # the desktop application's modules import in the installed environment
     ok(run([prefix / "bin/python", "-c", "import ui.app, ui.main_window, PySide6.QtPrintSupport"], env))
+
+
+@pytest.mark.skipif(os.environ.get("DWS_MYPYC") == "0", reason="built with DWS_MYPYC=0: nothing compiled")
+def test_the_wheelhouse_evaluates_compiled_with_the_golden_results(wheelhouse_copy: Path, tmp_path: Path) -> None:
+    """tests/test_compiled.py and test_evaluate_golden.py run with the application imported from the installed
+    wheelhouse (its evaluation modules compiled by mypyc; the test tools from this venv, at the same pins)."""
+    env = clean_env(tmp_path)
+    prefix = tmp_path / "app"
+    ok(run([*no_network(), "sh", wheelhouse_copy / "install", "--prefix", prefix, "--bin-dir", tmp_path / "bin"],
+           env))
+    (site,) = (prefix / "lib").glob("python3*/site-packages")
+    assert list((site / "workstation").rglob("*.so"))
+    started = time.perf_counter()
+    done = ok(run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--rootdir", ROOT,
+                   "-c", ROOT / "pyproject.toml", ROOT / "tests/test_compiled.py",
+                   ROOT / "tests/test_evaluate_golden.py"], env | {"PYTHONPATH": str(site)}, timeout=900,
+                  cwd=tmp_path))
+    record(wheelhouse_compiled_golden_seconds=round(time.perf_counter() - started, 1))
+    for test in ("test_every_evaluation_module_runs_compiled", "test_the_compiled_evaluation_gives_the_golden_"
+                 "digests[1]", "test_the_compiled_evaluation_gives_the_golden_digests[2]"):
+        assert f"test_compiled.py::{test} PASSED" in done.stdout, done.stdout[-3000:]
+    assert " failed" not in done.stdout and "test_every_request_evaluates_exactly_as_before" in done.stdout
 
 
 def test_the_installer_refuses_a_changed_wheelhouse(wheelhouse_copy: Path, tmp_path: Path) -> None:
@@ -201,7 +230,7 @@ def test_the_frozen_command_line(dws: Path, tmp_path: Path) -> None:
     times = []
     for _ in range(6):
         started = time.perf_counter()
-        assert ok(run([dws, "--version"], env)).stdout.strip() == "dws 0.1.0"
+        assert ok(run([dws, "--version"], env)).stdout.strip() == VERSION
         times.append(time.perf_counter() - started)
     record(frozen_version_seconds_first=round(times[0], 3), frozen_version_seconds_median=round(
         statistics.median(times[1:]), 3))
@@ -308,7 +337,7 @@ def test_the_bundle_installs(dws: Path, tmp_path: Path) -> None:
     env = clean_env(tmp_path)
     prefix, bindir = tmp_path / "opt", tmp_path / "bin"
     done = ok(run(["sh", BUNDLE / "install", "--prefix", prefix, "--bin-dir", bindir], env))
-    assert "Installed dws 0.1.0" in done.stdout
-    assert ok(run([bindir / "dws", "--version"], env)).stdout.strip() == "dws 0.1.0"      # through the link
+    assert f"Installed {VERSION}" in done.stdout
+    assert ok(run([bindir / "dws", "--version"], env)).stdout.strip() == VERSION      # through the link
     entry = (tmp_path / "home/.local/share/applications/disclosure-workstation.desktop").read_text("utf-8")
     assert f'Exec="{prefix}/dws" gui' in entry

@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .. import __version__, compiled
 from .. import clock as clocks
 from ..errors import Cancelled, DwsError, os_error
 from ..fsutil import private_umask
@@ -56,7 +56,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dws", description="Disclosure Workstation command line")
-    parser.add_argument("--version", action="version", version=f"dws {__version__}")
+    build = compiled.describe()           # "dws 0.1.0", or "dws 0.1.0 (compiled with mypyc: 11 modules)"
+    parser.add_argument("--version", action="version", version=f"dws {__version__}" + (f" ({build})" if build else ""))
     _global_options(parser, suppress=False)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)

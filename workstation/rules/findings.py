@@ -43,6 +43,10 @@ class Finding:
     citation: str        # e.g. "26 U.S.C. 6103(i)(2)(B)(i)"
     partial: bool = False  # a request-level failure that withholds part (elements, periods), not the request
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[object, ...]]:
+        # Sent to the workers (in a `Plan`): compiled by mypyc, the default unpickling sets the frozen fields.
+        return Finding, (self.code, self.scope, self.ref, self.outcome, self.message, self.citation, self.partial)
+
 
 def denies(finding: Finding | Mapping[str, Any]) -> bool:
     """Whether a request-level finding (or its stored form) withholds the whole request: a block, or a failure

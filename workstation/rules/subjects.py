@@ -16,8 +16,9 @@ list of periods; and the street is tokenized once for both the ADDRESS check and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from ..compiled import mypyc_attr
 from ..normalize import address_key_of, name_control, normalize_name, reason_key, street_tokens, tin_digits
 from ..normalize import fold_words as _fold
 from ..wording import count
@@ -25,7 +26,7 @@ from .checks_subject import check_address, check_name
 from .findings import FAIL, PASS, REVIEW
 
 # (tax_year, tin_type, name_control, addr_key, hold) of one record row of the subject's TIN (more columns may follow)
-RecordRow = tuple[int, str, str | None, str | None, int]
+RecordRow = tuple[int, str, str | None, str | None, int, *tuple[object, ...]]
 # (tin, tin_type, name) for each taxpayer with a row at an address and each name it has filed under on ANY of its
 # rows (at that address or elsewhere), for the name-and-address match; a `Residents` is looked up by name
 AddressLookup = Callable[[str], Sequence[tuple[str, str, str]]]
@@ -61,6 +62,10 @@ class SubjectPolicy:
     foia_requester: str | None = None  # foia: the normalized name of the requester who signed
     foia_home: str | None = None       # foia: the address key of the requester's own mailing address
 
+    def __reduce__(self) -> tuple[type[SubjectPolicy], tuple[object, ...]]:
+        # Sent to the workers: compiled by mypyc, the default unpickling would set the frozen fields one by one.
+        return SubjectPolicy, tuple(getattr(self, f.name) for f in fields(self))
+
 
 @dataclass(slots=True)        # not frozen: made for every subject of a million-name request, and a frozen
 class SubjectResult:          # dataclass's __init__ (object.__setattr__ per field) costs five times as much
@@ -90,6 +95,7 @@ def evaluate_subject(policy: SubjectPolicy, *, name: str | None, tin: str | None
                                         by_address, rows_for_tin)
 
 
+@mypyc_attr(native_class=False)   # a list subclass: a Python class even when this module is compiled
 class Residents(list[tuple[str, str, str]]):
     """The (tin, tin_type, name) of one address (see `AddressLookup`), indexed by normalized name on first use:
     an address shared by thousands of taxpayers and named by thousands of subjects is not scanned per subject."""

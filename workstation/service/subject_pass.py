@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..compiled import mypyc_attr
 from ..rules.plan import Plan
 from ..rules.subjects import Residents, SubjectChecker, SubjectPolicy, names_facts, street_parts
 from ..store import db
@@ -46,6 +47,9 @@ _SHAPES_MAX = 100_000       # distinct findings (each encoded once) kept per ran
 class Chunk:
     lo: int                 # subjects with lo <= seq < hi
     hi: int
+
+    def __reduce__(self) -> tuple[type[Chunk], tuple[int, int]]:
+        return Chunk, (self.lo, self.hi)   # sent to the workers: mypyc's default unpickling sets frozen fields
 
 
 def chunks(conn: db.Connection, rid: int, parts: int) -> list[Chunk]:
@@ -178,6 +182,7 @@ def _changed(results: list[Result], stored: list[db.Row]) -> list[Result]:
     return [r for r in results if r != by_seq.get(r[0])]
 
 
+@mypyc_attr(native_class=False)   # a dict subclass (`__missing__`): a Python class when compiled
 class _AtAddress(dict[str, Residents]):
     """addr_key -> the taxpayers with a row at that address, each with every name it has filed under (on any
     row: MATCH pairs a name and an address across rows), looked up for a whole range at once; a key the range
@@ -237,7 +242,7 @@ def cache_sizes(workers: int) -> tuple[int, int, int]:
     return SUBJECTS_CACHE_MIB, RECORDS_CACHE_BUDGET_MIB // n, ADDRESSES_CACHE_BUDGET_MIB // n
 
 
-def start_worker(db_path: Path, data_key: bytes, workers: int) -> None:
+def start_worker(db_path: Path, data_key: bytes | None, workers: int) -> None:
     """Initializer of a worker process: its own read-only connections to the same encrypted store (subjects,
     records, addresses), kept for every range it is given. Run by `processes.start_worker` (evaluation._pool),
     after the worker has made sure it dies with its parent."""
