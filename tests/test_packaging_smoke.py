@@ -148,8 +148,10 @@ def test_the_wheelhouse_installs_and_runs_with_no_network(wheelhouse_copy: Path,
 
 @pytest.mark.skipif(os.environ.get("DWS_MYPYC") == "0", reason="built with DWS_MYPYC=0: nothing compiled")
 def test_the_wheelhouse_evaluates_compiled_with_the_golden_results(wheelhouse_copy: Path, tmp_path: Path) -> None:
-    """tests/test_compiled.py and test_evaluate_golden.py run with the application imported from the installed
-    wheelhouse (its evaluation modules compiled by mypyc; the test tools from this venv, at the same pins)."""
+    """tests/test_compiled.py, test_evaluate_golden.py and the checks' property tests against the independent
+    evaluator (test_reference_evaluator.py) run with the application imported from the installed wheelhouse (its
+    evaluation modules compiled by mypyc; the test tools from this venv, at the same pins): both paths of issue 15,
+    the pure one in `make test`, the compiled one here."""
     env = clean_env(tmp_path)
     prefix = tmp_path / "app"
     ok(run([*no_network(), "sh", wheelhouse_copy / "install", "--prefix", prefix, "--bin-dir", tmp_path / "bin"],
@@ -159,13 +161,15 @@ def test_the_wheelhouse_evaluates_compiled_with_the_golden_results(wheelhouse_co
     started = time.perf_counter()
     done = ok(run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--rootdir", ROOT,
                    "-c", ROOT / "pyproject.toml", ROOT / "tests/test_compiled.py",
-                   ROOT / "tests/test_evaluate_golden.py"], env | {"PYTHONPATH": str(site)}, timeout=900,
+                   ROOT / "tests/test_evaluate_golden.py", ROOT / "tests/test_reference_evaluator.py"],
+                  env | {"PYTHONPATH": str(site)}, timeout=900,
                   cwd=tmp_path))
     record(wheelhouse_compiled_golden_seconds=round(time.perf_counter() - started, 1))
     for test in ("test_every_evaluation_module_runs_compiled", "test_the_compiled_evaluation_gives_the_golden_"
                  "digests[1]", "test_the_compiled_evaluation_gives_the_golden_digests[2]"):
         assert f"test_compiled.py::{test} PASSED" in done.stdout, done.stdout[-3000:]
     assert " failed" not in done.stdout and "test_every_request_evaluates_exactly_as_before" in done.stdout
+    assert re.search(r"test_reference_evaluator\.py::\w+ PASSED", done.stdout), done.stdout[-3000:]
 
 
 def test_the_installer_refuses_a_changed_wheelhouse(wheelhouse_copy: Path, tmp_path: Path) -> None:
