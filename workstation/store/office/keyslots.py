@@ -149,7 +149,11 @@ def drop_roles(conn: Connection, roles: OfficeRoles) -> None:
 
 def read_slot(conn: Connection, login: str) -> tuple[str, bytes, bytes, bytes] | None:
     """(kdf JSON, salt, nonce, wrapped) of `login`'s keyslot, or None (no such user); as the keyslot reader."""
-    row = conn.execute("SELECT kdf, salt, nonce, wrapped FROM dws.office_keyslot(%s)", (login,)).fetchone()
+    return _slot(conn.execute("SELECT kdf, salt, nonce, wrapped FROM dws.office_keyslot(%s)", (login,)).fetchone())
+
+
+def _slot(row: tuple[object, ...] | None) -> tuple[str, bytes, bytes, bytes] | None:
+    """A keyslot row (kdf, salt, nonce, wrapped), typed; None for no row."""
     if row is None:
         return None
     kdf, salt, nonce, wrapped = row
@@ -205,10 +209,4 @@ def put_recovery(conn: Connection, kdf_json: str, salt: bytes, nonce: bytes, wra
 
 def read_recovery(conn: Connection) -> tuple[str, bytes, bytes, bytes] | None:
     """(kdf JSON, salt, nonce, wrapped) of the recovery keyslot, or None; as an admin."""
-    row = conn.execute("SELECT kdf, salt, nonce, wrapped FROM dws.office_recovery WHERE id = 1").fetchone()
-    if row is None:
-        return None
-    kdf, salt, nonce, wrapped = row
-    assert isinstance(kdf, str)
-    assert isinstance(salt, bytes) and isinstance(nonce, bytes) and isinstance(wrapped, bytes)
-    return kdf, salt, nonce, wrapped
+    return _slot(conn.execute("SELECT kdf, salt, nonce, wrapped FROM dws.office_recovery WHERE id = 1").fetchone())
