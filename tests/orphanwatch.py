@@ -96,8 +96,11 @@ def main(argv: list[str]) -> int:
     parent.kill()
     parent.wait()
     died = time.monotonic()
-    os.kill(worker, signal.SIGCONT)
     cpu_after = seconds_after = None
+    try:
+        os.kill(worker, signal.SIGCONT)
+    except ProcessLookupError:      # already gone (and reaped) as its parent died, while still stopped: it ran no more
+        cpu_after = seconds_after = 0.0
     deadline = died + GRACE
     while time.monotonic() < deadline:
         try:
