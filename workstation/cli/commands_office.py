@@ -10,14 +10,14 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..service import office_demo, office_setup
-from . import commands_office_enrol, commands_office_migrate, common
+from . import commands_office_admin, commands_office_enrol, commands_office_migrate, common
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]", argparse.ArgumentParser], None]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("office", parents=[parent],
-                       help="an office on a PostgreSQL server: init, enrol, migrate, demo, stop")
+                       help="an office on a PostgreSQL server: init, enrol, migrate, demo, stop, revoke, recover")
     office_sub = p.add_subparsers(dest="office_command", metavar="OFFICE_COMMAND", required=True)
     for add in SUBCOMMANDS:
         add(office_sub, parent)
@@ -54,7 +54,8 @@ def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
 
 
 SUBCOMMANDS: tuple[Registrar, ...] = (_init, commands_office_enrol.register_enrol,
-                                      commands_office_migrate.register_migrate, _demo, _stop)
+                                      commands_office_migrate.register_migrate, _demo, _stop,
+                                      commands_office_admin.register_revoke, commands_office_admin.register_recover)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -70,7 +71,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         common.emit_json({"office": made.office, "dbname": made.dbname, "role_prefix": made.role_prefix,
                           "admin": made.admin, "recovery_code": made.recovery_code,
                           "postgresql_conf": made.postgresql_conf, "pg_hba_conf": made.pg_hba_conf,
-                          "pg_ident_conf": made.pg_ident_conf})
+                          "pg_ident_conf": made.pg_ident_conf,
+                          "crl_file": str(made.crl_file) if made.crl_file else None})
         return 0
     print(f"Created the office {made.office!r} in database {made.dbname!r} (roles {made.role_prefix}_*) with "
           f"admin user {made.admin!r}.")
@@ -78,6 +80,9 @@ def cmd_init(args: argparse.Namespace) -> int:
           "passphrase is lost):")
     print(f"    {made.recovery_code}")
     print("\nThe server's postgresql.conf needs:\n" + made.postgresql_conf)
+    if made.crl_file is not None:
+        print(f"The office CA's revocation list, empty for now, is in {made.crl_file}: copy it to the server's data "
+              "directory as root.crl ('dws office revoke' writes the next one; the server reads it on a reload).\n")
     print("its pg_hba.conf, before any other rule for the database (TLS only; a desktop certificate from the "
           "office CA for every connection, and the user's password but for the keyslot reader):\n"
           + made.pg_hba_conf)

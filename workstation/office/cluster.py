@@ -146,6 +146,25 @@ class Cluster:
         if ident:
             (self.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
 
+    def install_crl(self, crl_pem: bytes) -> None:
+        """The office CA's revocation list as the server's `ssl_crl_file` (data/root.crl, the setting added when
+        missing); a running server is told to read its files again (`pg_ctl reload`: no restart, no session
+        ended; it takes a moment: the caller waits for pg_conf_load_time to change)."""
+        path = self.data / "root.crl"
+        tmp = path.with_name("root.crl.new")
+        tmp.write_bytes(crl_pem)
+        tmp.chmod(0o644)
+        self.own(tmp)
+        tmp.replace(path)                   # the server never reads half a list
+        conf = self.data / "postgresql.conf"
+        if "ssl_crl_file" not in conf.read_text(encoding="utf-8").split(CONF_MARK)[-1]:
+            with conf.open("a", encoding="utf-8") as f:
+                f.write("ssl_crl_file = 'root.crl'          # the office CA's revocation list (dws office revoke)\n")
+        if self.running():
+            done = self.run("pg_ctl", "-D", str(self.data), "reload")
+            if done.returncode != 0:
+                raise ClusterError(f"the server did not reload (pg_ctl reload): {tail(done.stderr or done.stdout)}")
+
     def running(self) -> bool:
         return self.exists() and self.run("pg_ctl", "-D", str(self.data), "status").returncode == 0
 

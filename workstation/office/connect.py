@@ -110,7 +110,8 @@ def connect(profile: OfficeProfile, user: str, password: str | None, *,
 # {cert} {ca} {profile} the files.
 _SERVER_SAID: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("certificate revoked",), "desktop",
-     "the office server refused this desktop: its certificate {cert} has been revoked. " + _ENROL),
+     "this desktop's certificate {cert} was revoked by the office (dws office revoke): the office server at "
+     "{where} refuses it. " + _ENROL),
     (("unknown ca",), "desktop",
      "the office server at {where} does not trust this desktop's certificate {cert} (not issued by the CA it "
      "trusts); " + _ENROL),

@@ -149,16 +149,40 @@ def _recovery_kek(stretched: bytes) -> bytes:
 
 def recovery_slot(code: str, office_key: bytes, using: kdf.SlotKdf) -> Slot:
     """The office key wrapped under `code` (the login field of the slot says "recovery")."""
+    return recovery_slot_and_proof(code, office_key, using)[0]
+
+
+def recovery_slot_and_proof(code: str, office_key: bytes, using: kdf.SlotKdf) -> tuple[Slot, bytes]:
+    """The recovery slot (recovery_slot) and the code's recovery proof (recovery_proof), from one stretch."""
     if len(office_key) != OFFICE_KEY_BYTES:
         raise ValueError("an office key is 32 bytes")
     salt = p.new_salt()
     stretched = using.derive(p.normalize_recovery_code(code).encode("ascii"), salt)
     nonce, wrapped = p.wrap(office_key, _recovery_kek(stretched), _RECOVERY_AAD)
-    return Slot(RECOVERY, using.as_dict(), salt, nonce, wrapped)
+    return Slot(RECOVERY, using.as_dict(), salt, nonce, wrapped), _proof(stretched)
 
 
 def open_recovery(slot: Slot, code: str) -> bytes | None:
     """The office key the recovery slot holds, or None for a wrong code (or an altered slot)."""
+    opened = open_recovery_with_proof(slot, code)
+    return opened[0] if opened is not None else None
+
+
+def open_recovery_with_proof(slot: Slot, code: str) -> tuple[bytes, bytes] | None:
+    """(the office key, the code's recovery proof), or None for a wrong code (or an altered slot)."""
     stretched = kdf.from_dict(slot.kdf).derive(p.normalize_recovery_code(code).encode("ascii"), slot.salt)
     opened = p.unwrap(slot.nonce, slot.wrapped, _recovery_kek(stretched), _RECOVERY_AAD)
-    return opened if opened is not None and len(opened) == OFFICE_KEY_BYTES else None
+    if opened is None or len(opened) != OFFICE_KEY_BYTES:
+        return None
+    return opened, _proof(stretched)
+
+
+# The recovery proof: what the server checks (its SHA-256 is kept in dws.office_recovery_proof) before it lets a
+# desktop give a user a new keyslot and database password with the recovery code alone (office/recovery.py).
+# HKDF of the stretched code under its own label: it shows the code was known, and opens nothing (the office key
+# is wrapped under another label's key), so the server that sees it at a recovery learns no key.
+_PROOF_INFO = f"{KEK_INFO}|recovery proof".encode()
+
+
+def _proof(stretched: bytes) -> bytes:
+    return p.hkdf(stretched, salt=None, info=_PROOF_INFO)

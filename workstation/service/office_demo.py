@@ -22,11 +22,14 @@ import json
 import secrets
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from .. import clock as clocks
 from ..demo.generator import STORY_AGE
@@ -35,11 +38,11 @@ from ..demo_store import DEFAULT_SEED, DEFAULT_TAXPAYERS, DEMO_USERS, PASSPHRASE
 from ..errors import InputError
 from ..fsutil import atomic_write
 from ..keys import ca
-from ..office import enrol, tls
+from ..office import enrol, revoke, tls
 from ..office.cluster import Cluster, ClusterError
 from ..office.profile import FORMAT, OfficeProfile, load
 from ..office.unlock import open_office
-from ..store.office import schema
+from ..store.office import desktops, schema
 from ..store.office.roles import OfficeRole, OfficeRoles
 from . import office_records, office_setup
 
@@ -88,6 +91,7 @@ def demo(folder: Path, desktop: str = "demo-desktop") -> DemoOffice:
     _conf, hba, ident = office_setup.settings(DBNAME, ROLES, f"{HOST}/32")
     cluster.use_tls(ca.pem(ca_cert), server_cert, server_key,
                     hba="local all all trust\n" + hba + "host all all all reject\n", ident=ident)
+    cluster.install_crl(revoke.empty_list(ca_key, ca_cert, now))     # a revocation is then a reload
     desk_key, desk_cert = tls.issue_desktop(ca_key, ca_cert, desktop, now)
     _secret(folder / _FILES["ca_key"], tls.private_pem(ca_key))     # PEM: what `office init --ca-key` takes
     _secret(folder / _FILES["key"], desk_key)
@@ -110,6 +114,40 @@ def stop(folder: Path) -> bool:
         raise InputError("its office cluster is gone (was the temporary folder cleared?); 'dws office demo' on a "
                          "new folder makes another", source=str(folder))
     return cluster.stop()
+
+
+def install_crl(folder: Path, crl_pem: bytes) -> bool:
+    """Put the office CA's revocation list `crl_pem` in force on the demo cluster whose office folder is `folder`
+    (the server's ssl_crl_file, read again at once; this process owns the cluster or is root, as `demo` did);
+    False when `folder` is no demo's (the server is elsewhere: its administrator installs the list)."""
+    state = _state(folder.absolute())
+    if state is None:
+        return False
+    cluster = Cluster.at(Path(state["cluster"]))
+    if not cluster.exists():
+        return False
+    if not cluster.running():
+        cluster.install_crl(crl_pem)        # read when the server starts
+        return True
+    conninfo = cluster.conninfo(int(state["port"]))
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+            loaded = desktops.conf_load_time(conn)
+            cluster.install_crl(crl_pem)
+            for _ in range(200):            # the postmaster reads its files again soon after the signal
+                if desktops.conf_load_time(conn) != loaded:
+                    return True
+                time.sleep(0.05)
+    except psycopg.Error as exc:
+        raise ClusterError(f"the demo server could not be asked to read the revocation list: {type(exc).__name__}") \
+            from None
+    raise ClusterError("the demo server did not read its configuration again within 10 seconds; run "
+                       f"'pg_ctl -D {cluster.data} reload' as its system user")
+
+
+def _common_name(path: Path) -> str:
+    names = x509.load_pem_x509_certificate(path.read_bytes()).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else "demo-desktop"
 
 
 def _reuse(folder: Path, cluster: Cluster, port: int) -> DemoOffice:
@@ -147,6 +185,8 @@ def _make_office(conn: psycopg.Connection[tuple[object, ...]], profile: OfficePr
     with conn.transaction():
         schema.create_office(conn, ROLES)
         code, office_key = office_setup.furnish(conn, profile, ADMIN, demo_passphrase(ADMIN), ca_key, ca_cert)
+        enrol.log_event(conn, ADMIN, "office-desktop-enrolled", _common_name(profile.cert),   # `office revoke`
+                        enrol.certificate_detail(profile.cert))
         for name, role in USERS[1:]:
             enrol.enrol_user(conn, profile, office_key, name, role, demo_passphrase(name), by=ADMIN)
     return code

@@ -18,21 +18,25 @@ from typing import Any
 
 import psycopg
 
+from .. import clock as clocks
 from ..crypto import DEFAULT_MODE, Mode
 from ..errors import AuthError, InputError, StoreError
+from ..fsutil import atomic_write
 from ..keys import primitives as p
-from ..office import credential, enrol, tls
+from ..office import credential, enrol, revoke, tls
 from ..office import profile as profiles
 from ..office.profile import OfficeProfile
 from ..office.sealing import OfficeKeys
 from ..office.unlock import server_rules
-from ..store.office import keyslots, schema
+from ..store.office import keyslots, recovery, schema
 from ..store.office.roles import OfficeRoles, roles_for
 
 # What the server needs, printed for its administrator (README, "An office on one server").
 SERVER_SETTINGS = ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
                    "ssl_ca_file = 'root.crt'            # the office CA's certificate\n"
-                   "ssl_min_protocol_version = 'TLSv1.3'\n")
+                   "ssl_min_protocol_version = 'TLSv1.3'\n"
+                   "ssl_crl_file = 'root.crl'           # the office CA's revocation list (dws office revoke)\n")
+CRL_FILE = "office-crl.pem"     # init writes the office CA's empty revocation list beside the profile
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class OfficeInit:
     postgresql_conf: str
     pg_hba_conf: str
     pg_ident_conf: str
+    crl_file: Path | None = None        # the office CA's (empty) revocation list, for the server's ssl_crl_file
 
 
 def role_prefix(dbname: str) -> str:
@@ -94,7 +99,12 @@ def init(profile_path: Path, user: str, password: str, admin: str, admin_passphr
         raise StoreError(f"the office server refused the connection or could not be reached: "
                          f"{_reason(exc)}; nothing was changed") from None
     conf, hba, ident = settings(found.dbname, roles)
-    return OfficeInit(found.office, found.dbname, roles.prefix, admin, code, conf, hba, ident)
+    crl_file: Path | None = found.path.parent / CRL_FILE
+    try:                # the office is made: a list that cannot be written is made again by `dws office revoke`
+        atomic_write(found.path.parent / CRL_FILE, revoke.empty_list(ca_private, ca_certificate, clocks.current().now()))
+    except OSError:
+        crl_file = None
+    return OfficeInit(found.office, found.dbname, roles.prefix, admin, code, conf, hba, ident, crl_file)
 
 
 def furnish(conn: psycopg.Connection[Any], profile: OfficeProfile, admin: str, passphrase: str,
@@ -105,9 +115,10 @@ def furnish(conn: psycopg.Connection[Any], profile: OfficeProfile, admin: str, p
     office_key = p.new_key()
     code = p.new_recovery_code()
     using = credential.slot_kdf(mode)
-    slot = credential.recovery_slot(code, office_key, using)
+    slot, proof = credential.recovery_slot_and_proof(code, office_key, using)
     enrol.store_ca(conn, OfficeKeys.derive(office_key), ca_private, ca_certificate)
     keyslots.put_recovery(conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
+    recovery.put_proof(conn, proof)         # what the server checks before `dws office recover` changes a keyslot
     enrol.log_event(conn, admin, "office-created", profile.dbname,
                     {"office": profile.office, "admin": admin, "keyslot_kdf": using.describe()})
     enrol.enrol_user(conn, profile, office_key, admin, "admin", passphrase, mode, by=admin)

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import keyslots, log, records, requests
+from . import keyslots, log, records, recovery, requests
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
@@ -22,6 +22,7 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
         create_roles(conn, roles)
         log.create(conn, roles)
         keyslots.create(conn, roles)
+        recovery.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
 
