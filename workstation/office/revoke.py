@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import psycopg
 from cryptography import x509
 
-from ..errors import InputError, OfficeError
+from ..errors import InputError, OfficeError, PermissionDenied
 from ..store.office import desktops
 from ..store.office import log as office_log
 from . import enrol, tls
@@ -50,7 +50,10 @@ def revoke_desktop(conn: psycopg.Connection[tuple[object, ...]], keys: OfficeKey
                    at: datetime) -> Revocation:
     """Revoke `desktop`'s certificates in the office log and make the office CA's new revocation list (as an
     admin: PermissionDenied for anyone else). InputError for a desktop the office never enrolled."""
-    ca_private, ca_certificate = enrol.office_ca(conn, keys)
+    try:
+        ca_private, ca_certificate = enrol.office_ca(conn, keys)
+    except PermissionDenied:
+        raise PermissionDenied("only an office admin may revoke a desktop; nothing was changed") from None
     with conn.transaction():
         office_log.lock(conn)           # one order with other revocations and enrolments
         issued = [s for _seq, _ts, obj, detail in desktops.events(conn, desktops.ENROLLED) if obj == desktop

@@ -101,7 +101,8 @@ def init(profile_path: Path, user: str, password: str, admin: str, admin_passphr
     conf, hba, ident = settings(found.dbname, roles)
     crl_file: Path | None = found.path.parent / CRL_FILE
     try:                # the office is made: a list that cannot be written is made again by `dws office revoke`
-        atomic_write(found.path.parent / CRL_FILE, revoke.empty_list(ca_private, ca_certificate, clocks.current().now()))
+        empty = revoke.empty_list(ca_private, ca_certificate, clocks.current().now())
+        atomic_write(found.path.parent / CRL_FILE, empty)
     except OSError:
         crl_file = None
     return OfficeInit(found.office, found.dbname, roles.prefix, admin, code, conf, hba, ident, crl_file)
