@@ -120,6 +120,19 @@ class PgServer:
             time.sleep(0.05)
         raise PgUnavailable("the server did not take its new revocation list")
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server and keep its folder (fast: open sessions are ended, their transactions rolled back;
+        immediate: no shutdown checkpoint, recovery at the next start), for `resume`."""
+        _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
+                    "stop"]).check_returncode()
+
+    def resume(self) -> None:
+        """Start the server `halt` stopped, on the same port (the desktops' profiles name it)."""
+        done = _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                           "-o", f"-p {self.port}", "start"])
+        if done.returncode != 0:
+            raise PgUnavailable(f"pg_ctl start failed: {_tail(self.log.read_text(errors='replace'))}")
+
     def stop(self) -> None:
         """Shut the server down (fast: open sessions are ended) and remove its folder. Idempotent."""
         if self._stopped:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 import sys
 from pathlib import Path
@@ -48,6 +49,10 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace, profile: Path) -> int:
+    # psycopg logs a warning when a COPY it is ending cannot tell the lost server ("error ignored terminating
+    # <psycopg.Copy [BAD]>: the connection is lost"); Python prints an unhandled warning on stderr, a second line
+    # beside the one message the lost connection gives (office_records.import_records): not for the officer.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     command = _command(args)
     if command not in office_session.OFFICE_COMMANDS:
         named = [repr("dws " + c) for c in office_session.OFFICE_COMMANDS]
