@@ -57,7 +57,8 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     cluster = Cluster.at(root)
     with psycopg.connect(cluster.conninfo(profile.port, "office")) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'dws'")}
-    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "taxpayer_records", "requests",
+    assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "office_recovery_proof",
+                      "taxpayer_records", "requests",
                       "request_subjects", "request_reasons", "taxpayer_records_loads"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
@@ -126,8 +127,8 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert as_user("otto", "import", "records", str(tmp_path / "more.csv"), passphrase="not otto's") == (
         1, "", "dws: unknown user or wrong passphrase for 'otto'\n")
     code, out, err = as_user("otto", "verify")
-    # made, its CA and first admin; four more users enrolled; the demo's records; rita's import
-    assert (code, out, err) == (0, "Office log: 8 entries\nOK: the office log's chain is whole.\n", "")
+    # made, its CA and first admin; four more users enrolled; its desktop; the demo's records; rita's import
+    assert (code, out, err) == (0, "Office log: 9 entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "evaluate", "ICE-2026-00017") == (
         1, "", "dws: 'dws evaluate' is not yet available for an office store (office.json); an office store has "
                "'dws import records', 'dws import request', 'dws list', 'dws verify', 'dws log checkpoint' and "
@@ -138,7 +139,7 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
                        "nell", "--role", "preparer",
                        env={"DWS_PASSPHRASE": "demo-admin-passphrase", "DWS_NEW_PASSPHRASE": "nell's passphrase"})
     assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
-    assert as_user("nell", "verify", passphrase="nell's passphrase")[1].startswith("Office log: 9 entries\n")
+    assert as_user("nell", "verify", passphrase="nell's passphrase")[1].startswith("Office log: 10 entries\n")
 
     # a request imported by the preparer, refused to the auditor, in the queue for everyone
     request = shutil.copy(Path(__file__).parent / "data" / "intake" / "request_example.json", tmp_path / "req.json")
