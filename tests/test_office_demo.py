@@ -159,15 +159,15 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
         0, "ICE-2026-00017", 1, "new", None)
     code, out, _err = as_user("cora", "list", "--status", "approved")
     assert (code, len(out.splitlines()), out.split()[0]) == (0, 1, "REQUEST")      # the header alone
-    # an entry altered on the server (a superuser who disables the trigger) is found
+    # an entry altered on the server (a superuser who disables the trigger) is found: rita's import (2 rows)
     root = Path(json.loads((demo_dir / "cluster.json").read_text())["cluster"])
     with psycopg.connect(Cluster.at(root).conninfo(load(demo_dir / "office.json").port, "office"),
                          autocommit=True) as conn:
         conn.execute("ALTER TABLE dws.office_log DISABLE TRIGGER office_log_append_only")
-        conn.execute("UPDATE dws.office_log SET detail = replace(detail, '2', '3') WHERE seq = 8")
+        conn.execute("UPDATE dws.office_log SET detail = replace(detail, '2', '3') WHERE seq = 9")
     code, out, err = as_user("otto", "verify")
     assert (code, err) == (3, "dws: verification found tampering (see above)\n")
-    assert "TAMPERING: office log: entry 8 was altered (its hash does not match its content)" in out
+    assert "TAMPERING: office log: entry 9 was altered (its hash does not match its content)" in out
     assert run_dws(tmp_path / "unused", "office", "stop", str(demo_dir)).code == 0
     code, out, err = as_user("otto", "verify")
     assert (code, out) == (1, "") and err.startswith("dws: office server unreachable: 127.0.0.1:") and \
