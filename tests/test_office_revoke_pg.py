@@ -10,15 +10,18 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from clihelp import Result, run_dws
 from conftest import pg_unavailable
 from cryptography import x509
+from officefull import full_office
 from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 
 from workstation.errors import PermissionDenied
 from workstation.office.cluster import Cluster, bindir
 from workstation.office.profile import load
+from workstation.office.unlock import open_office
 
 PAT, PAT_PASSPHRASE = "pat", "pat's office passphrase"
 ENROL_AGAIN = "ask the office administrator to enrol this desktop again (dws office enrol --desktop NAME)"
@@ -26,7 +29,7 @@ ENROL_AGAIN = "ask the office administrator to enrol this desktop again (dws off
 
 @pytest.fixture(scope="module")
 def office() -> Iterator[Office]:
-    started = Office.start()
+    started = full_office()
     started.enrol(PAT, "preparer", PAT_PASSPHRASE)
     yield started
     started.server.stop()
@@ -57,6 +60,8 @@ def test_a_revoked_desktop_is_refused_once_the_server_reads_the_list(office: Off
     assert verify_as(lost, PAT, PAT_PASSPHRASE).code == 0
     crl_file = tmp_path / "out" / "office.crl"
     crl_file.parent.mkdir()
+    open_before = open_office(load(lost), PAT, PAT_PASSPHRASE)      # a session the revoked desktop has open
+    other_open = open_office(load(kept), PAT, PAT_PASSPHRASE)
 
     done = admin(mine, "revoke", "--profile", str(mine), "--desktop", "laptop-7", "--crl-out", str(crl_file))
     assert done.code == 0, done.err
@@ -65,7 +70,13 @@ def test_a_revoked_desktop_is_refused_once_the_server_reads_the_list(office: Off
         f"The office CA's revocation list (1 certificate) is in {crl_file}.",
         "The server refuses the desktop once it reads the list: copy office.crl to the server's data directory as "
         "root.crl (postgresql.conf: ssl_crl_file = 'root.crl'), then, as the server's superuser, SELECT "
-        "pg_reload_conf(); (or pg_ctl reload). Sessions open before that go on until they end."]
+        "pg_reload_conf(); (or pg_ctl reload). Until then the desktop can connect again.",
+        "Ended 1 open session of the desktop."]
+    with pytest.raises(psycopg.OperationalError):                   # ended by the server
+        open_before.conn.execute("SELECT 1")
+    open_before.close()
+    assert other_open.conn.execute("SELECT session_user").fetchone() == (PAT,)     # another desktop's goes on
+    other_open.close()
     crl = x509.load_pem_x509_crl(crl_file.read_bytes())
     ca_cert = x509.load_der_x509_certificate(office.ca_cert)
     assert crl.is_signature_valid(ca_cert.public_key())         # type: ignore[arg-type]
@@ -91,8 +102,8 @@ def test_a_revoked_desktop_is_refused_once_the_server_reads_the_list(office: Off
     again = admin(mine, "revoke", "--profile", str(mine), "--desktop", "laptop-7", "--json")
     assert again.code == 0, again.err
     said = json.loads(again.out)
-    assert (said["revoked"], said["revoked_before"], said["listed"], said["in_force"]) == ([], [serial(lost)], 1,
-                                                                                           False)
+    assert (said["revoked"], said["revoked_before"], said["listed"], said["in_force"], said["sessions_ended"]) == (
+        [], [serial(lost)], 1, False, 0)
     assert Path(said["crl_file"]) == mine.parent / "office-crl.pem"
     count = "SELECT count(*) FROM dws.office_log WHERE event = 'office-desktop-revoked'"
     assert office.server.psql(count, dbname=DBNAME).stdout.strip() == "1"      # nothing new logged

@@ -57,7 +57,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     done = office_revoke.revoke_desktop(args.profile, admin, common.passphrase(args), args.desktop, args.crl_out)
     if args.json:
         common.emit_json({"desktop": done.desktop, "revoked": list(done.revoked), "revoked_before": list(done.before),
-                          "listed": done.listed, "crl_file": str(done.crl_file), "in_force": done.installed})
+                          "listed": done.listed, "crl_file": str(done.crl_file), "in_force": done.installed,
+                          "sessions_ended": done.sessions_ended})
         return 0
     if done.revoked:
         print(f"Revoked desktop {done.desktop!r}: certificate {', '.join(done.revoked)} (logged in the office log).")
@@ -72,7 +73,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         print(f"The server refuses the desktop once it reads the list: copy {done.crl_file.name} to the server's "
               f"data directory as {office_revoke.SERVER_CRL} (postgresql.conf: ssl_crl_file = "
               f"'{office_revoke.SERVER_CRL}'), then, as the server's superuser, SELECT pg_reload_conf(); (or "
-              "pg_ctl reload). Sessions open before that go on until they end.")
+              "pg_ctl reload). Until then the desktop can connect again.")
+    if done.sessions_ended:
+        print(f"Ended {done.sessions_ended} open session{'s' if done.sessions_ended != 1 else ''} of the desktop.")
+    elif done.sessions_ended is None:
+        print("This office's database cannot end the desktop's open sessions (made before 'office revoke' could): "
+              "they go on until they end.")
     return 0
 
 

@@ -54,6 +54,16 @@ def revoke_desktop(conn: psycopg.Connection[tuple[object, ...]], keys: OfficeKey
         ca_private, ca_certificate = enrol.office_ca(conn, keys)
     except PermissionDenied:
         raise PermissionDenied("only an office admin may revoke a desktop; nothing was changed") from None
+    try:
+        return _revoke(conn, admin, desktop, at, ca_private, ca_certificate)
+    except psycopg.OperationalError:
+        raise OfficeError("office server unreachable: the connection ended during the revocation; nothing was "
+                          "revoked (the log entry and the change are one transaction): try again when the server "
+                          "is back", reason="unreachable") from None
+
+
+def _revoke(conn: psycopg.Connection[tuple[object, ...]], admin: str, desktop: str, at: datetime, ca_private: bytes,
+            ca_certificate: bytes) -> Revocation:
     with conn.transaction():
         office_log.lock(conn)           # one order with other revocations and enrolments
         issued = [s for _seq, _ts, obj, detail in desktops.events(conn, desktops.ENROLLED) if obj == desktop
@@ -71,6 +81,19 @@ def revoke_desktop(conn: psycopg.Connection[tuple[object, ...]], keys: OfficeKey
                               days=days)
     before = tuple(s for s in dict.fromkeys(issued) if s in earlier)
     return Revocation(desktop, new, before, len(listed), crl, seq)
+
+
+def end_sessions(conn: psycopg.Connection[tuple[object, ...]], done: Revocation) -> int | None:
+    """End the revoked desktop's open sessions on the office database (the server checks a certificate only when
+    a session starts); how many, or None on an office made before this could be done."""
+    try:
+        return desktops.end_sessions(conn, [int(s, 16) for s in (*done.revoked, *done.before)])
+    except psycopg.errors.UndefinedFunction:
+        return None
+    except psycopg.OperationalError:
+        raise OfficeError("office server unreachable after the revocation was logged and its list written: the "
+                          "desktop's open sessions may go on; run the same 'dws office revoke' again when the server "
+                          "is back", reason="unreachable") from None
 
 
 def empty_list(ca_private: bytes, ca_certificate: bytes, at: datetime) -> bytes:

@@ -31,6 +31,7 @@ class RevokedDesktop:
     listed: int                     # certificates on the list
     crl_file: Path
     installed: bool                 # the demo cluster on this machine reads the list now
+    sessions_ended: int | None      # the desktop's open sessions ended (None: an office made before this could be)
 
 
 def revoke_desktop(profile_file: Path, admin: str, passphrase: str, desktop: str,
@@ -39,15 +40,17 @@ def revoke_desktop(profile_file: Path, admin: str, passphrase: str, desktop: str
     office-crl.pem beside the profile) and, when the profile is a demo office's on this machine, put it in force
     on its server. Revoking a desktop revoked already writes the list again (nothing new is logged)."""
     profile = load(profile_file)
+    out = crl_out or profile.path.parent / CRL_FILE
     with open_office(profile, admin, passphrase) as session:
         done = revoke.revoke_desktop(session.conn, session.keys, admin, desktop, clocks.current().now())
-    out = crl_out or profile.path.parent / CRL_FILE
-    try:
-        atomic_write(out, done.crl_pem)
-    except OSError as exc:
-        raise os_error(exc, str(out), "the revocation is logged; run the command again to write the list") from None
-    installed = office_demo.install_crl(profile.path.parent, done.crl_pem)
-    return RevokedDesktop(done.desktop, done.revoked, done.before, done.listed, out, installed)
+        try:
+            atomic_write(out, done.crl_pem)
+        except OSError as exc:
+            raise os_error(exc, str(out), "the revocation is logged; run the command again to write the list") \
+                from None
+        installed = office_demo.install_crl(profile.path.parent, done.crl_pem)
+        ended = revoke.end_sessions(session.conn, done)     # after the list is in force: they cannot come back
+    return RevokedDesktop(done.desktop, done.revoked, done.before, done.listed, out, installed, ended)
 
 
 def recover_user(profile_file: Path, code: str, login: str, new_passphrase: str,

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import keyslots, log, records, recovery, requests
+from . import desktops, keyslots, log, records, recovery, requests
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
@@ -23,6 +23,7 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
         log.create(conn, roles)
         keyslots.create(conn, roles)
         recovery.create(conn, roles)
+        desktops.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
 
