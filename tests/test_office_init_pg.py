@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from clihelp import Result, run_dws
+from cryptography import x509
 from officehelp import reload
 from pgserver import PgServer
 from test_office_tls_pg import OFFICE_CA, OTHER_CA, desktop, tls_server  # noqa: F401  (its TLS server fixture)
@@ -74,6 +75,10 @@ def test_init_creates_the_office_once_and_its_first_admin_opens_it(
     code = re.search(r"^    ([A-Z2-9]{5}(?:-[A-Z2-9]{5}){7})$", done.out, re.M)
     assert code is not None, done.out
     assert "ssl_min_protocol_version = 'TLSv1.3'" in done.out
+    assert "ssl_crl_file = 'root.crl'" in done.out          # a revocation is then a reload (dws office revoke)
+    crl = x509.load_pem_x509_crl((profile.parent / "office-crl.pem").read_bytes())
+    assert len(crl) == 0 and crl.is_signature_valid(x509.load_der_x509_certificate(OFFICE_CA[1]).public_key())  # type: ignore[arg-type]
+    assert f"The office CA's revocation list, empty for now, is in {profile.parent / 'office-crl.pem'}" in done.out
     hba = done.out.split("pg_hba.conf", 1)[1].split("\n", 1)[1].split("\nand its pg_ident.conf:\n")[0]
     ident = done.out.split("and its pg_ident.conf:\n", 1)[1]
     assert hba == ('hostssl "office_init" office_init_desk all cert map=office_init_desk\n'
