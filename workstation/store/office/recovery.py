@@ -18,11 +18,10 @@ Made by `create` (from schema.create_office) after keyslots.create; an office ma
 
 from __future__ import annotations
 
-import hashlib
-
 import psycopg
 from psycopg import sql
 
+from ...crypto.digest import sha256
 from .keyslots import _slot, desk_role, enroller_role
 from .roles import OfficeRoles
 
@@ -104,7 +103,7 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
 
 def put_proof(conn: Conn, proof: bytes) -> None:
     """Keep the SHA-256 of the recovery code's proof (as a superuser, when the office is made)."""
-    conn.execute("INSERT INTO dws.office_recovery_proof (id, digest) VALUES (1, %s)", (hashlib.sha256(proof).digest(),))
+    conn.execute("INSERT INTO dws.office_recovery_proof (id, digest) VALUES (1, %s)", (sha256(proof),))
 
 
 def read_recovery_slot(conn: Conn) -> tuple[str, bytes, bytes, bytes] | None:
