@@ -193,7 +193,7 @@ def test_a_revoked_desktop_is_refused(office: Office, tmp_path: Path) -> None:
     office.server.revoke(tls.revocation_list(office.ca_key, office.ca_cert, [(serial, NOW)], NOW))
     error = refused(open_office, revoked, PAT, PAT_PASSPHRASE)
     assert str(error) == (f"this desktop's certificate {revoked.cert} was revoked by the office (dws office revoke): "
-                          f"the office server at 127.0.0.1:{office.server.port} refuses it. {ENROL_AGAIN}")
+                          f"the office server at 127.0.0.1:{office.server.port} refuses it; {ENROL_AGAIN}")
     open_office(kept, PAT, PAT_PASSPHRASE).close()
 
 

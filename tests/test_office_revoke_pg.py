@@ -90,7 +90,7 @@ def test_a_revoked_desktop_is_refused_once_the_server_reads_the_list(office: Off
     assert (refused.code, refused.out) == (1, "")
     assert refused.err == (f"dws: this desktop's certificate {tmp_path / 'laptop' / 'desktop.pem'} was revoked by the "
                            f"office (dws office revoke): the office server at 127.0.0.1:{office.server.port} refuses "
-                           f"it. {ENROL_AGAIN}\n")
+                           f"it; {ENROL_AGAIN}\n")
     assert verify_as(kept, PAT, PAT_PASSPHRASE).code == 0       # another desktop, the same user
     checked = verify_as(mine, ADMIN, ADMIN_PASSPHRASE)
     assert checked.code == 0, checked.err

@@ -111,7 +111,7 @@ def connect(profile: OfficeProfile, user: str, password: str | None, *,
 _SERVER_SAID: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("certificate revoked",), "desktop",
      "this desktop's certificate {cert} was revoked by the office (dws office revoke): the office server at "
-     "{where} refuses it. " + _ENROL),
+     "{where} refuses it; " + _ENROL),
     (("unknown ca",), "desktop",
      "the office server at {where} does not trust this desktop's certificate {cert} (not issued by the CA it "
      "trusts); " + _ENROL),
