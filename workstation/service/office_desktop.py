@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import psycopg
 
+from ..crypto.report import CryptoReport
 from ..errors import AuthError, OfficeError, StoreError
 from ..model import ImportSummary, OfficeEvent, QueueRow, WitnessOutcome
 from ..office import credential, log_key
@@ -41,6 +42,20 @@ T = TypeVar("T")
 RECONNECT_TIMEOUT = 3           # seconds: a desktop whose server is away says so soon
 
 NOT_YET = "{what} is not yet available for an office store (this version has {have})"
+
+
+# Who may use each command an office has (the server itself refuses the others: its grants, store/office/).
+OFFICE_PERMITS: dict[str, tuple[str, ...]] = {
+    "import-records": ("preparer", "admin"), "import-request": ("preparer", "admin"),
+}
+
+
+def refusal(role: str, action: str) -> str | None:
+    """Why a user of office role `role` may not do `action` (OFFICE_PERMITS), or None when they may."""
+    allowed = OFFICE_PERMITS.get(action)
+    if allowed is None or role in allowed:
+        return None
+    return f"your office role ({role}) may not do this; {' or '.join(allowed)} may"
 
 
 def not_yet(what: str) -> str:
@@ -80,6 +95,11 @@ class OfficeWorkstation:
     def unlock_recovery(self, _code: str) -> OfficeSession:
         raise AuthError(not_yet("Unlocking with the recovery code"))
 
+    def crypto_report(self) -> CryptoReport:
+        """Help › About's report of this machine's cryptography (no store folder: an office keeps its keyslots on
+        the server)."""
+        return crypto_status.crypto_report(None)
+
     def lockout_seconds(self, _user: str) -> int:
         """An office keeps no failed-unlock count on the desktop (its server's own limits apply)."""
         return 0
@@ -95,6 +115,7 @@ class OfficeSession:
         self.profile = opened.profile
         self.user: str = opened.login
         self.path = opened.profile.path
+        self._watches: list[QueueWatch] = []
         self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key))
 
     # --- what the window shows ----------------------------------------------------------------------
@@ -122,8 +143,11 @@ class OfficeSession:
         return self._write(lambda o: office_requests.import_request(o, path, progress, cancelled))
 
     def watch(self, on_event: Callable[[OfficeEvent], None]) -> QueueWatch:
-        """The live queue: a thread on its own connection that calls `on_event` (in that thread)."""
-        return QueueWatch(self.profile, self.user, self._password(), on_event).start()
+        """The live queue: a thread on its own connection that calls `on_event` (in that thread); stopped at the
+        latest when this session closes."""
+        watch = QueueWatch(self.profile, self.user, self._password(), on_event)
+        self._watches.append(watch)
+        return watch.start()
 
     # --- the lock screen and the exit ---------------------------------------------------------------
     def reauthenticate(self, passphrase: str) -> None:
@@ -132,6 +156,14 @@ class OfficeSession:
         opened = credential.open_slot(self._slot, passphrase) if passphrase else None
         if opened is None or opened.user_secret != self._opened.user_secret:
             raise AuthError("wrong passphrase")
+
+    def settings(self) -> dict[str, object]:
+        """An office has no settings of its own yet: the defaults apply (the idle lock's among them)."""
+        return {}
+
+    def preference(self, _key: str) -> None:
+        """An office keeps no preferences for its users yet (the desktop's appearance applies)."""
+        return None
 
     def key_on_card(self) -> bool:
         return False
@@ -145,6 +177,9 @@ class OfficeSession:
         return WitnessOutcome(None)
 
     def close(self) -> None:
+        watches, self._watches = self._watches, []
+        for watch in watches:
+            watch.stop()
         self._opened.close()
 
     def __enter__(self) -> OfficeSession:
