@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import clock as clocks
@@ -104,6 +104,8 @@ class DesktopApp(QObject):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="disclosure-workstation")
     parser.add_argument("--store", metavar="DIR", help="a store folder, or an office profile (office.json)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="quit by itself after SECONDS (a check that the application starts)")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     store = resolve_store(args.store)
     try:
@@ -132,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         desktop.unlock_dialog.rejected.connect(app.quit)
         app.aboutToQuit.connect(desktop.stop)
         desktop.start()
+        if args.quit_after is not None:
+            QTimer.singleShot(int(args.quit_after * 1000), app.quit)
         return app.exec()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
-from workstation.service.office_desktop import OfficeWorkstation
+from workstation.service.office_desktop import OfficeWorkstation, not_yet
 
 from .appearance import Appearance
 from .clipboard import ClipboardGuard
@@ -35,6 +35,8 @@ class OfficeDesktopApp(QObject):
         self.link = OfficeLink(self)
         self.unlock_dialog = UnlockDialog(self.db)
         self.unlock_dialog.setWindowTitle(f"Disclosure Workstation — Unlock — {self.office_name}")
+        self.unlock_dialog.show_where(f"Office: {self.office_name}, on the office server at {self.server}")
+        self.unlock_dialog.refuse_recovery(not_yet("Unlocking an office with its recovery code"))
         self.unlock_dialog.unlocked.connect(self.on_unlocked)
         self.window: OfficeWindow | None = None
         self.lock: LockController | None = None

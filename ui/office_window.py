@@ -54,7 +54,9 @@ class OfficeStatusBar(StatusBar):
     def __init__(self, info: SessionInfo, office: str, server: str, parent: QWidget | None = None) -> None:
         super().__init__(info, parent)
         self.office, self.server_address = office, server
-        self.server = self._item("")
+        self.server = InfoLabel("", "")
+        self.server.setWordWrap(False)
+        self.insertPermanentWidget(0, self.server)      # first: an outage is the first thing read here
         self.witness.setText("Witness: —")
         self.witness.setToolTip("An office's checkpoints are written with 'dws log checkpoint' (the command line) "
                                 "for now; this desktop writes none on lock or exit.")
@@ -69,6 +71,9 @@ class OfficeStatusBar(StatusBar):
             return
         self.server.setText(text)
         self.server.setToolTip(tip)
+        font = self.server.font()
+        font.setBold(not reachable)
+        self.server.setFont(font)
         if not quietly:
             announce(self.server, text if reachable else f"{text} {message}", assertive=not reachable)
 

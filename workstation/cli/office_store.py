@@ -22,7 +22,8 @@ from ..service import office_records, office_requests, office_session, office_wi
 from ..wording import count
 from . import commands_data, common
 
-NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
+# `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
+NOT_OFFICE = frozenset({"office", "gui"})
 
 
 class NotYetForOffice(DwsError):
