@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pgserver
 import pytest
+from a11yhelp import problems
 from clihelp import run_dws
 from guihelp import GUI_MARKS, IDLE_MS, WAIT_MS, message_boxes, wait_idle
 from officehelp import Office
 from officerequests import package, write
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
 from ui.a11y import announcements
@@ -201,3 +203,34 @@ def test_a_lost_server_is_said_in_the_status_bar_and_the_desktop_reconnects_by_i
     import_from_the_other_desktop(other, "pat", write(tmp_path / "b.json", package("OFF-B")))
     qtbot.waitUntil(lambda: "OFF-B" in shown(window), timeout=LIVE_MS)
     assert not message_boxes()
+
+
+def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unlocks_with_the_server_away(
+        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    started, mine, other = office
+    import_from_the_other_desktop(other, "pat", write(tmp_path / "a.json", package("OFF-A")))
+    window = open_office(qtbot, desktops, mine, "rita")
+    dialog = desktops[-1].unlock_dialog
+    assert dialog.where.text() == f"Office: Test Office, on the office server at 127.0.0.1:{started.server.port}"
+    assert not dialog._recovery.isEnabled() and "not yet available for an office store" in dialog._recovery.toolTip()
+    qtbot.waitUntil(lambda: shown(window) == ["OFF-A"], timeout=WAIT_MS)
+    assert problems(window) == []
+    assert QAccessible.queryAccessibleInterface(window.status.server).text(QAccessible.Text.Name) == \
+        "Test Office: connected"
+
+    assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
+    qtbot.waitUntil(lambda: window.status.unreachable, timeout=5000)
+    lock = desktops[-1].lock
+    assert lock is not None
+    qtbot.keyClick(window.queue.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: lock.is_locked and not window.isVisible(), timeout=WAIT_MS)
+    screen = lock.screen
+    qtbot.keyClicks(screen.passphrase, "not rita's")
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "passphrase" in screen.error.text(), timeout=WAIT_MS)
+    assert lock.is_locked and "wrong passphrase" in screen.error.text()
+    screen.passphrase.clear()
+    qtbot.keyClicks(screen.passphrase, passphrase("rita"))         # checked on this desktop: the server is away
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not lock.is_locked and window.isVisible(), timeout=WAIT_MS)
+    assert shown(window) == ["OFF-A"] and window.status.unreachable and not message_boxes()
