@@ -3,8 +3,8 @@ office's queue channel (store/office/queue_notify.py) and tells its owner, throu
 watch's thread, what it heard (model.OfficeEvent):
 
 - "changed" (a request id): another desktop (or this one) imported or changed a request; read the queue again;
-- "unreachable" (the message to show): the connection was lost, or cannot be made; it tries again every
-  RETRY_S seconds, and says so once, not at every try;
+- "unreachable" (the message to show): the connection was lost, or cannot be made (the server's refusal, when
+  it refused: a revoked desktop); it tries again every RETRY_S seconds, and says so once, not at every try;
 - "reachable": after "unreachable", connected and listening again (what was missed meanwhile is not replayed:
   read the queue again).
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from ..errors import DwsError
+from ..errors import DwsError, OfficeError
 from ..model import OfficeEvent
 from ..office.connect import Connection, connect
 from ..office.profile import OfficeProfile
@@ -69,16 +69,16 @@ class QueueWatch:
         if not self._stop.is_set():
             self._on_event(event)
 
-    def _lost(self) -> None:
+    def _lost(self, why: str | None = None) -> None:
         if self.reachable is not False:
             self.reachable = False
-            self._tell(OfficeEvent("unreachable", message=self.unreachable_message))
+            self._tell(OfficeEvent("unreachable", message=why or self.unreachable_message))
 
     def _run(self) -> None:
         while not self._stop.is_set():
             conn = self._connect()
-            if conn is None:
-                self._lost()
+            if not isinstance(conn, psycopg.Connection):
+                self._lost(conn)
                 self._stop.wait(RETRY_S)
                 continue
             try:
@@ -92,11 +92,15 @@ class QueueWatch:
                 conn.close()
             self._stop.wait(RETRY_S if self.reachable is False else 0)
 
-    def _connect(self) -> Connection | None:
+    def _connect(self) -> Connection | str | None:
+        """A listening connection; else why not: None when the server cannot be reached, the server's refusal
+        when it refused (a revoked desktop: OfficeError's message)."""
         try:
             conn = connect(self._profile, self._login, self._password, timeout=CONNECT_TIMEOUT, keepalive=True)
-        except DwsError:                    # unreachable, or refused (a revoked desktop): not listening
-            return None
+        except OfficeError as exc:
+            return None if exc.reason == "unreachable" else str(exc)
+        except DwsError as exc:
+            return str(exc)
         try:
             queue_notify.listen(conn, self._channel)
         except psycopg.Error:
