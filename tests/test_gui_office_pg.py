@@ -234,3 +234,23 @@ def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unloc
     qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not lock.is_locked and window.isVisible(), timeout=WAIT_MS)
     assert shown(window) == ["OFF-A"] and window.status.unreachable and not message_boxes()
+
+
+def test_an_office_whose_server_is_away_says_so_in_the_unlock_dialog(
+        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
+    started, mine, _other = office
+    assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
+    desktop = OfficeDesktopApp(OfficeWorkstation(mine), idle_lock_ms=IDLE_MS)
+    desktops.append(desktop)
+    qtbot.addWidget(desktop.unlock_dialog)
+    dialog = desktop.unlock_dialog
+    desktop.start()
+    qtbot.waitExposed(dialog)
+    dialog._ack.click()
+    qtbot.keyClicks(dialog._user, "rita")
+    qtbot.keyClicks(dialog._passphrase, passphrase("rita"))
+    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "unreachable" in dialog.error.text(), timeout=WAIT_MS)
+    assert dialog.error.text().startswith(f"office server unreachable: 127.0.0.1:{started.server.port} (check "
+                                          "that the server is running")
+    assert desktop.window is None and dialog.isVisible() and not message_boxes()

@@ -21,6 +21,7 @@ from workstation.errors import AuthError, OfficeError
 from workstation.model import OfficeEvent
 from workstation.office.cluster import Cluster
 from workstation.service.office_desktop import OfficeWorkstation, refusal
+from workstation.service.office_watch import POLL_S
 from workstation.store.office import queue_notify
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -126,3 +127,21 @@ def test_the_lock_is_opened_on_the_desktop_and_the_office_says_who_may_import(
     assert refusal("preparer", "import-records") is None
     with pytest.raises(AuthError, match="recovery code is not yet available for an office store"):
         workstation.unlock_recovery("ABCD")
+
+
+def test_an_office_made_before_the_queue_was_announced_is_read_again_every_few_seconds(tmp_path: Path) -> None:
+    started = Office.start()
+    try:
+        with started.superuser() as conn, conn.transaction():
+            records_sql.create(conn, started.roles)
+            requests_sql.create(conn, started.roles)          # no queue_notify: an office of the last version
+        started.enrol("rita", "preparer", PASSPHRASE)
+        workstation = OfficeWorkstation(started.desktop(tmp_path / "desk").path)
+        heard = Heard()
+        with workstation.unlock("rita", PASSPHRASE) as rita:
+            rita.watch(heard)
+            began = time.monotonic()
+            assert heard.wait_for("changed", POLL_S + 3) == OfficeEvent("changed")
+            assert time.monotonic() - began >= POLL_S - 1
+    finally:
+        started.server.stop()
