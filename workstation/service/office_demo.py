@@ -5,7 +5,8 @@
 on a free local port, creates the office database and the office as `init` does (office_setup.furnish: the CA,
 the recovery keyslot, the first admin), enrols the local demo's users with their office roles and published
 passphrases, imports the local demo's taxpayer records (the same generator, seed and day) sealed through
-office_records.import_records as the demo admin, and writes into DIR this desktop's certificate and key,
+office_records.import_records as the demo admin, and its request packages through office_requests.import_request
+as its preparer (once: an office that has requests gets none), and writes into DIR this desktop's certificate and key,
 `office.json`, a `dws.office/1` profile, and DEMO-PASSPHRASES.txt. Run on a DIR that has one, it starts that
 cluster again (on its port when that is still free; the profile is rewritten when the port changes). `stop`
 shuts it down.
@@ -172,7 +173,8 @@ def _ensure_requests(folder: Path, cluster: Cluster, port: int) -> int | None:
     empty; how many (None: the office had requests already)."""
     try:
         with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True, connect_timeout=10) as conn:
-            if schema.table_counts(conn).get("requests", 0):
+            counts = schema.table_counts(conn)
+            if counts.get("requests", 1):       # has some, or was made before offices held requests
                 return None
     except psycopg.Error as exc:
         raise ClusterError(f"the office database could not be read: {type(exc).__name__}") from None
