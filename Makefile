@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-dates lint typecheck bench demo clean lock wheel wheelhouse bundle package-test audit sbom \
-        fips-check
+        fips-check office-demo
 
 TEST_LOCK := requirements-test.lock
 
@@ -27,6 +27,22 @@ run: $(STAMP)
 	@$(BIN)/python -m ui.qt_runtime --install
 	$(BIN)/python -m workstation.cli.main demo --if-missing
 	$(BIN)/python -m workstation.cli.main gui
+
+# An office on this machine, then the desktop application on it (README, "An office on one server"): `dws office
+# demo` makes (or starts again) a PostgreSQL cluster from the distribution's `postgresql` package in OFFICE_DEMO
+# (default: beside `make run`'s store, in the user's data folder), fills an office with the demo's users, records
+# and requests, and writes its profile; the application then opens on that profile. With CI set, or no display,
+# no window opens: the line that opens it is printed. `dws office stop DIR` shuts the server down.
+# GUI_ARGS="--quit-after 5" quits the application by itself (tests/test_office_gui_demo.py).
+office-demo: $(STAMP)
+	@dir="$${OFFICE_DEMO:-$$($(BIN)/python -c 'from workstation.paths import default_office_demo as d; print(d())')}"; \
+	$(BIN)/python -m workstation.cli.main office demo "$$dir" || exit 1; \
+	if [ -n "$$CI" ] || [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
+	  echo "No window here (CI, or no display). Open the office with: $(BIN)/dws --store $$dir/office.json gui"; \
+	else \
+	  $(BIN)/python -m ui.qt_runtime --install && \
+	  $(BIN)/python -m workstation.cli.main --store "$$dir/office.json" gui $(GUI_ARGS); \
+	fi
 
 # Set up and run the whole suite headless, in parallel: pytest-xdist starts one worker per CPU core and gives
 # each a whole test file at a time (its module fixtures are made once). WORKERS=0 runs it in this process.

@@ -107,6 +107,8 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     expected = write_records(tmp_path / "local-demo.csv", TaxpayerFactory(DEFAULT_SEED, clocks.today() - STORY_AGE),
                              DEFAULT_TAXPAYERS)                 # what `dws demo` imports into a local store
     assert found["records"] == expected
+    requests = found["requests"]            # the local demo's request packages, imported by its preparer
+    assert requests == 28
     assert (demo_dir / "DEMO-PASSPHRASES.txt").read_text().splitlines()[1:] == [
         "admin\tadmin\tdemo-admin-passphrase", "rita\tpreparer\tdemo-rita-passphrase",
         "alex\tapprover\tdemo-alex-passphrase", "cora\tcounsel\tdemo-cora-passphrase",
@@ -127,8 +129,8 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert as_user("otto", "import", "records", str(tmp_path / "more.csv"), passphrase="not otto's") == (
         1, "", "dws: unknown user or wrong passphrase for 'otto'\n")
     code, out, err = as_user("otto", "verify")
-    # made, its CA and first admin; four more users enrolled; its desktop; the demo's records; rita's import
-    assert (code, out, err) == (0, "Office log: 9 entries\nOK: the office log's chain is whole.\n", "")
+    # made, its CA and first admin; four more users enrolled; its desktop; the demo's records and requests; rita's import
+    assert (code, out, err) == (0, f"Office log: {9 + requests} entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "evaluate", "ICE-2026-00017") == (
         1, "", "dws: 'dws evaluate' is not yet available for an office store (office.json); an office store has "
                "'dws import records', 'dws import request', 'dws list', 'dws verify', 'dws log checkpoint' and "
@@ -139,7 +141,8 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
                        "nell", "--role", "preparer",
                        env={"DWS_PASSPHRASE": "demo-admin-passphrase", "DWS_NEW_PASSPHRASE": "nell's passphrase"})
     assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
-    assert as_user("nell", "verify", passphrase="nell's passphrase")[1].startswith("Office log: 10 entries\n")
+    verified = as_user("nell", "verify", passphrase="nell's passphrase")[1]
+    assert verified.startswith(f"Office log: {10 + requests} entries\n")
 
     # a request imported by the preparer, refused to the auditor, in the queue for everyone
     request = shutil.copy(Path(__file__).parent / "data" / "intake" / "request_example.json", tmp_path / "req.json")
@@ -152,9 +155,11 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     code, out, err = as_user("otto", "list")
     assert (code, err) == (0, "") and out.split()[:9] == [
         "REQUEST", "AGENCY", "AUTHORITY", "RECEIVED", "DUE", "LEFT", "SUBJECTS", "STATUS", "RECOMMENDATION"]
-    assert out.splitlines()[1].split()[:5] == ["ICE-2026-00017", "DHS-ICE", "6103(i)(2)", "2026-11-02", "2026-12-02"]
+    assert len(out.splitlines()) == 1 + requests + 1
+    ours = next(line for line in out.splitlines() if line.startswith("ICE-2026-00017"))
+    assert ours.split()[:5] == ["ICE-2026-00017", "DHS-ICE", "6103(i)(2)", "2026-11-02", "2026-12-02"]
     code, out, _err = as_user("cora", "list", "--json")
-    ((row,),) = [json.loads(out)]
+    (row,) = [r for r in json.loads(out) if r["request_id"] == "ICE-2026-00017"]
     assert (code, row["request_id"], row["subjects"], row["status"], row["recommendation"]) == (
         0, "ICE-2026-00017", 1, "new", None)
     code, out, _err = as_user("cora", "list", "--status", "approved")
@@ -164,10 +169,10 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     with psycopg.connect(Cluster.at(root).conninfo(load(demo_dir / "office.json").port, "office"),
                          autocommit=True) as conn:
         conn.execute("ALTER TABLE dws.office_log DISABLE TRIGGER office_log_append_only")
-        conn.execute("UPDATE dws.office_log SET detail = replace(detail, '2', '3') WHERE seq = 9")
+        conn.execute("UPDATE dws.office_log SET detail = replace(detail, '2', '3') WHERE seq = %s", (9 + requests,))
     code, out, err = as_user("otto", "verify")
     assert (code, err) == (3, "dws: verification found tampering (see above)\n")
-    assert "TAMPERING: office log: entry 9 was altered (its hash does not match its content)" in out
+    assert f"TAMPERING: office log: entry {9 + requests} was altered (its hash does not match its content)" in out
     assert run_dws(tmp_path / "unused", "office", "stop", str(demo_dir)).code == 0
     code, out, err = as_user("otto", "verify")
     assert (code, out) == (1, "") and err.startswith("dws: office server unreachable: 127.0.0.1:") and \

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import clock as clocks
@@ -21,6 +21,8 @@ from workstation.errors import DwsError
 from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
+from workstation.service.office_desktop import OfficeWorkstation
+from workstation.service.office_session import is_office_store
 
 from . import qtfix
 from .appearance import Appearance
@@ -29,6 +31,7 @@ from .clipboard import ClipboardGuard
 from .database import DbClient
 from .lock import LockController
 from .main_window import MainWindow
+from .office_app import OfficeDesktopApp
 from .overrides import Overrides
 from .unlock_dialog import UnlockDialog
 from .values import SessionInfo
@@ -100,7 +103,9 @@ class DesktopApp(QObject):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="disclosure-workstation")
-    parser.add_argument("--store", metavar="DIR")
+    parser.add_argument("--store", metavar="DIR", help="a store folder, or an office profile (office.json)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="quit by itself after SECONDS (a check that the application starts)")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     store = resolve_store(args.store)
     try:
@@ -110,19 +115,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
-    workstation = Workstation(Path(store))
+    # --store naming an office profile opens the office's window
+    workstation: Workstation | OfficeWorkstation = (OfficeWorkstation(Path(store)) if is_office_store(Path(store))
+                                                    else Workstation(Path(store)))
     try:
         workstation.check_office_policy()        # crypto = fips without the FIPS provider: one message, no window
+        if isinstance(workstation, OfficeWorkstation):
+            workstation.profile()                # a profile that cannot be read: its one message, no window
     except DwsError as exc:
         print(f"disclosure-workstation: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "Disclosure Workstation", str(exc))
         return 1
     prepare_process()
     with clocks.use(product_clock):
-        desktop = DesktopApp(workstation)
+        desktop: DesktopApp | OfficeDesktopApp = (OfficeDesktopApp(workstation)
+                                                  if isinstance(workstation, OfficeWorkstation)
+                                                  else DesktopApp(workstation))
         desktop.unlock_dialog.rejected.connect(app.quit)
         app.aboutToQuit.connect(desktop.stop)
         desktop.start()
+        if args.quit_after is not None:
+            QTimer.singleShot(int(args.quit_after * 1000), app.quit)
         return app.exec()
 
 

@@ -3,7 +3,9 @@
 Kinds follow the house taxonomy: "error" (a DwsError: its message is written for users and never carries a
 taxpayer value), "locked-out" (an error with the seconds left), "cancelled" (silent), "environment" (disk or
 database trouble: say what to do) and "bug" (anything else: a short apology naming the crash report, which
-holds code locations only — never the exception's message, which might quote data).
+holds code locations only — never the exception's message, which might quote data). An office server lost is
+"unreachable": an error the office window shows in its status bar rather than in a box (it recurs until the
+server is back, and the desktop reconnects by itself).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from workstation.errors import Cancelled, DwsError, LockedOutError
+from workstation.errors import Cancelled, DwsError, LockedOutError, OfficeError
 
 ERROR, LOCKED_OUT, CANCELLED, ENVIRONMENT, BUG = "error", "locked-out", "cancelled", "environment", "bug"
+UNREACHABLE = "unreachable"      # an office server lost: an error the office window shows in its status bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ def classify(exc: BaseException) -> Failure:
         return Failure(CANCELLED, "")
     if isinstance(exc, LockedOutError):
         return Failure(LOCKED_OUT, str(exc), exc.seconds_left)
+    if isinstance(exc, OfficeError) and exc.reason == UNREACHABLE:
+        return Failure(UNREACHABLE, str(exc))
     if isinstance(exc, DwsError):
         return Failure(ERROR, str(exc))
     from workstation.crashlog import write_crash_report

@@ -42,6 +42,7 @@ class UnlockDialog(QDialog):
         self.setWindowTitle("Disclosure Workstation — Unlock")
         self._db = db
         self._working = False
+        self._no_recovery: str | None = None        # why the recovery code cannot unlock this store (an office)
         banner = InfoLabel("System use notice", BANNER)
         banner.setObjectName("banner")
         banner.setFrameShape(QFrame.Shape.StyledPanel)
@@ -71,8 +72,11 @@ class UnlockDialog(QDialog):
         self._buttons.accepted.connect(self.on_unlock_clicked)
         self._buttons.rejected.connect(self.reject)
         self._recovery.clicked.connect(self.on_recovery_clicked)
+        self.where = InfoLabel("Unlocking")          # which office: shown only when set (`show_where`)
+        self.where.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(banner)
+        layout.addWidget(self.where)
         layout.addWidget(self._ack)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -86,6 +90,19 @@ class UnlockDialog(QDialog):
         self._user.textChanged.connect(self._update_enabled)
         self.on_ack_toggled(False)
         fit_to_screen(self, 560, self.sizeHint().height())
+
+    def show_where(self, text: str) -> None:
+        """Say what is being unlocked (an office and its server), above the user's name."""
+        self.where.setText(text)
+        self.where.show()
+        fit_to_screen(self, self.width(), self.sizeHint().height())
+
+    def refuse_recovery(self, reason: str) -> None:
+        """The recovery code cannot unlock this store: its button stays, disabled, saying why."""
+        self._no_recovery = reason
+        self._recovery.setToolTip(f"Not available: {reason}")
+        self._recovery.setAccessibleDescription(f"Not available: {reason}")
+        self._update_enabled()
 
     @staticmethod
     def _buddy(text: str, field: QWidget) -> QLabel:
@@ -101,7 +118,7 @@ class UnlockDialog(QDialog):
         ready = self._ack.isChecked() and not self._working
         self._user.setEnabled(ready)
         self._passphrase.setEnabled(ready)
-        self._recovery.setEnabled(ready)
+        self._recovery.setEnabled(ready and self._no_recovery is None)
         self.unlock_button.setEnabled(ready and not (self.countdown.active and self._user.text().strip()
                                                      == self.countdown.user))
         self.unlock_button.setDefault(True)          # disabling it while working dropped it as the default

@@ -358,3 +358,14 @@ class SigningSummary:
     as_of: str
     doc_hash: str                       # SHA-256 (hex) of `document`: the decision's hash, stored with it
     document: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeEvent:
+    """What an office desktop's queue watch heard (service/office_desktop.QueueWatch): a request imported or
+    changed by any desktop ("changed", its request id), the office server lost ("unreachable", the message to
+    show) or reached again after that ("reachable")."""
+
+    kind: str                           # "changed", "unreachable" or "reachable"
+    request_id: str | None = None
+    message: str | None = None

@@ -21,3 +21,8 @@ def resolve_store(arg: str | None) -> Path:
     if env:
         return Path(env).expanduser()
     return default_store()
+
+
+def default_office_demo() -> Path:
+    """Where `make office-demo` keeps its office (`dws office demo DIR`): beside the default store."""
+    return default_store().parent / "office-demo"

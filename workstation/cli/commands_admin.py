@@ -68,6 +68,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("gui", parents=[parent], help="start the desktop application")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="quit by itself after SECONDS (a check that the application starts: `make office-demo`'s test)")
     p.set_defaults(func=cmd_gui)
 
 
@@ -245,4 +247,5 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise DwsError(missing)
     from ui.app import main as gui_main
 
-    return int(gui_main([] if args.store is None else ["--store", args.store]))
+    quit_after = [] if args.quit_after is None else ["--quit-after", str(args.quit_after)]
+    return int(gui_main([*([] if args.store is None else ["--store", args.store]), *quit_after]))

@@ -96,7 +96,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         common.emit_json({"profile": str(found.profile), "port": found.port, "created": found.created,
                           "started": found.started, "users": [{"name": n, "role": r} for n, r in office_demo.USERS],
                           "passphrases": str(found.passphrase_file), "records": found.records,
-                          "recovery_code": found.recovery_code})
+                          "recovery_code": found.recovery_code, "requests": found.requests})
         return 0
     what = "Made a new office" if found.created else "Started the office" if found.started else \
         "The office is running"
@@ -104,6 +104,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"its profile for this desktop: {found.profile}")
     if found.records is not None:
         print(f"  {found.records:,} taxpayer record rows, sealed on this desktop")
+    if found.requests is not None:
+        print(f"  {found.requests} demo requests in the queue, imported by the preparer")
     print(f"  Users (passphrases in {found.passphrase_file}):")
     for name, role in office_demo.USERS:
         print(f"    {name:<8} {role}")

@@ -4,7 +4,8 @@ instead of the command's own function.
 
 An office store has `import records`, `import request`, `list` (the queue), `verify` (its log's chain;
 `--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
-one line (exit 1) before anything is opened or changed.
+one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
+(ui/office_app.py, over service/office_desktop.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ..service import office_records, office_requests, office_session, office_wi
 from ..wording import count
 from . import commands_data, common
 
-NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
+# `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
+NOT_OFFICE = frozenset({"office", "gui"})
 
 
 class NotYetForOffice(DwsError):

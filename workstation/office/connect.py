@@ -30,6 +30,10 @@ from ..keys.ca import _verify_issued_by, validity
 from .profile import OfficeProfile
 
 DEFAULT_TIMEOUT = 10            # seconds libpq waits for the server before "office server unreachable"
+# A connection that must notice a server gone without a word (the queue's listener): TCP keepalives after 5 s of
+# quiet, every 2 s, given up after 3 unanswered; data unacknowledged for 10 s ends it too.
+KEEPALIVE = {"keepalives": "1", "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
+             "tcp_user_timeout": "10000"}
 Connection = psycopg.Connection[tuple[object, ...]]
 
 _ENROL = "ask the office administrator to enrol this desktop again (dws office enrol --desktop NAME)"
@@ -90,14 +94,15 @@ def check_desktop(profile: OfficeProfile, at: datetime | None = None) -> None:
 
 
 def connect(profile: OfficeProfile, user: str, password: str | None, *,
-            timeout: int = DEFAULT_TIMEOUT) -> Connection:
+            timeout: int = DEFAULT_TIMEOUT, keepalive: bool = False) -> Connection:
     """A connection as `user` (verify-full, this desktop's certificate); OfficeError when refused. No password
     for a role the server admits by certificate alone (the keyslot reader). In autocommit: a change is made in
     an explicit `conn.transaction()` block, which commits at its end (never a transaction left open by a read,
-    which closing the connection would roll back with what followed it)."""
+    which closing the connection would roll back with what followed it). With `keepalive`, a server that
+    vanishes without a word is noticed within seconds (KEEPALIVE)."""
     check_desktop(profile)
     params: dict[str, str] = {**profile.connection_params(user), "connect_timeout": str(timeout),
-                              "application_name": "dws"}
+                              "application_name": "dws", **(KEEPALIVE if keepalive else {})}
     if password is not None:
         params["password"] = password
     try:

@@ -5,7 +5,8 @@
 on a free local port, creates the office database and the office as `init` does (office_setup.furnish: the CA,
 the recovery keyslot, the first admin), enrols the local demo's users with their office roles and published
 passphrases, imports the local demo's taxpayer records (the same generator, seed and day) sealed through
-office_records.import_records as the demo admin, and writes into DIR this desktop's certificate and key,
+office_records.import_records as the demo admin, and its request packages through office_requests.import_request
+as its preparer (once: an office that has requests gets none), and writes into DIR this desktop's certificate and key,
 `office.json`, a `dws.office/1` profile, and DEMO-PASSPHRASES.txt. Run on a DIR that has one, it starts that
 cluster again (on its port when that is still free; the profile is rewritten when the port changes). `stop`
 shuts it down.
@@ -44,7 +45,7 @@ from ..office.profile import FORMAT, OfficeProfile, load
 from ..office.unlock import open_office
 from ..store.office import desktops, schema
 from ..store.office.roles import OfficeRole, OfficeRoles
-from . import office_records, office_setup
+from . import office_records, office_requests, office_setup
 
 PROFILE = "office.json"
 STATE = "cluster.json"
@@ -71,6 +72,7 @@ class DemoOffice:
     passphrase_file: Path   # the demo users' names, office roles and passphrases
     records: int | None     # taxpayer record rows imported now (None: the office had them already)
     recovery_code: str | None   # the office's, when it was made now
+    requests: int | None = None     # demo requests imported now (None: the office had requests already)
 
 
 def demo(folder: Path, desktop: str = "demo-desktop") -> DemoOffice:
@@ -101,7 +103,8 @@ def demo(folder: Path, desktop: str = "demo-desktop") -> DemoOffice:
     _write_state(folder, cluster, port)
     _write_profile(folder, port)
     code, records = _ensure_office(folder, cluster, port)
-    return DemoOffice(folder / PROFILE, port, True, True, folder / PASSPHRASE_FILE, records, code)
+    requests = _ensure_requests(folder, cluster, port)
+    return DemoOffice(folder / PROFILE, port, True, True, folder / PASSPHRASE_FILE, records, code, requests)
 
 
 def stop(folder: Path) -> bool:
@@ -157,7 +160,8 @@ def _reuse(folder: Path, cluster: Cluster, port: int) -> DemoOffice:
         _write_state(folder, cluster, port)
     _write_profile(folder, port)
     code, records = _ensure_office(folder, cluster, port)
-    return DemoOffice(folder / PROFILE, port, False, started, folder / PASSPHRASE_FILE, records, code)
+    requests = _ensure_requests(folder, cluster, port)
+    return DemoOffice(folder / PROFILE, port, False, started, folder / PASSPHRASE_FILE, records, code, requests)
 
 
 def _ensure_office(folder: Path, cluster: Cluster, port: int) -> tuple[str | None, int | None]:
@@ -201,6 +205,29 @@ def _import_records(profile: OfficeProfile, folder: Path) -> int:
         with open_office(profile, ADMIN, demo_passphrase(ADMIN), roles=ROLES) as session:
             o = office_records.OfficeCtx(session.conn, session.keys, ADMIN)
             return office_records.import_records(o, path).rows
+
+
+def _ensure_requests(folder: Path, cluster: Cluster, port: int) -> int | None:
+    """The local demo's requests (its generator, seed, sizes and day: the same request packages `dws demo`
+    imports), imported by its preparer into an office that has none, so the queue a new user opens is not
+    empty; how many (None: the office had requests already)."""
+    try:
+        with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True, connect_timeout=10) as conn:
+            counts = schema.table_counts(conn)
+            if counts.get("requests", 1):       # has some, or was made before offices held requests
+                return None
+    except psycopg.Error as exc:
+        raise ClusterError(f"the office database could not be read: {type(exc).__name__}") from None
+    from ..demo import generate
+
+    preparer = next(name for name, role in USERS if role == "preparer")
+    with tempfile.TemporaryDirectory(prefix=".requests-", dir=folder) as scratch:
+        manifest = generate(Path(scratch), taxpayers=DEFAULT_TAXPAYERS, seed=DEFAULT_SEED, today=clocks.today())
+        with open_office(load(folder / PROFILE), preparer, demo_passphrase(preparer), roles=ROLES) as session:
+            o = office_records.OfficeCtx(session.conn, session.keys, preparer)
+            for request in manifest.requests:
+                office_requests.import_request(o, request.path)
+    return len(manifest.requests)
 
 
 def _write_passphrases(folder: Path) -> None:

@@ -1,6 +1,6 @@
 """The office schema as a whole (issue 19): what `dws office init` and `dws office demo` create in an empty
 database, in one transaction: the office's roles, the append-only log, the keyslot tables (users', the recovery
-slot, the office CA), the taxpayer records and the requests."""
+slot, the office CA), the taxpayer records and the requests (and the trigger that announces the queue's changes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import desktops, keyslots, log, records, recovery, requests
+from . import desktops, keyslots, log, queue_notify, records, recovery, requests
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
@@ -26,6 +26,7 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
         desktops.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
+        queue_notify.create(conn, roles)
 
 
 def has_office(conn: Conn) -> bool:
