@@ -129,7 +129,7 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert as_user("otto", "import", "records", str(tmp_path / "more.csv"), passphrase="not otto's") == (
         1, "", "dws: unknown user or wrong passphrase for 'otto'\n")
     code, out, err = as_user("otto", "verify")
-    # made, its CA and first admin; four more users enrolled; its desktop; the demo's records and requests; rita's import
+    # made, its CA and first admin; four more users; its desktop; the demo's records and requests; rita's import
     assert (code, out, err) == (0, f"Office log: {9 + requests} entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "evaluate", "ICE-2026-00017") == (
         1, "", "dws: 'dws evaluate' is not yet available for an office store (office.json); an office store has "
