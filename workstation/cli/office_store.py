@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo, WitnessCheck
-from ..service import office_records, office_requests, office_session, office_witness, witness
+from ..service import office_orders, office_records, office_requests, office_session, office_witness, witness
 from ..wording import count
 from . import commands_data, common
 
@@ -75,6 +75,9 @@ def run(args: argparse.Namespace, profile: Path) -> int:
             return 0
         if command == "list":
             rows = office_requests.queue(o, args.status)
+        elif command in ("import order", "import agency"):
+            summary = (office_orders.import_order if command == "import order" else office_orders.import_agency)(
+                o, args.file)
         else:
             progress = common.TerminalProgress("rows" if command == "import records" else "subjects")
             importer = office_records.import_records if command == "import records" else office_requests.import_request
@@ -84,6 +87,10 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         return commands_data.print_queue(args, rows)
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
+    elif command in ("import order", "import agency"):
+        what = "court order" if command == "import order" else "agency entry"
+        print(f"{'Updated' if summary.replaced else 'Imported'} {what} {summary.ident} from {summary.source} into the "
+              "office.")
     elif command == "import request":
         print(f"Imported request {summary.ident} with {count(summary.rows, 'subject')} from {summary.source} into "
               "the office.")

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import keyslots, log, records, requests
+from . import decisions, keyslots, log, orders, records, requests, signing_keys
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
@@ -24,6 +24,15 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
         keyslots.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
+        create_signed(conn, roles)
+
+
+def create_signed(conn: Conn, roles: OfficeRoles) -> None:
+    """Users' signing keys, the court-order and agency registers, decisions, approvals and letters (i19d; after
+    the request tables, in the caller's transaction)."""
+    signing_keys.create(conn, roles)
+    orders.create(conn, roles)
+    decisions.create(conn, roles)
 
 
 def has_office(conn: Conn) -> bool:
