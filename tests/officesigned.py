@@ -8,11 +8,12 @@ over the office's TLS connection with the password their keyslot gives (the real
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 from clihelp import Result, run_dws
-from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
+from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from test_office_insider_pg import psql
 
 from workstation.office import credential
@@ -58,3 +59,18 @@ def psql_as(office: Office, profile: OfficeProfile, login: str, statement: str) 
 def dws(profile: Path, user: str, *args: str) -> Result:
     """`dws --store PROFILE` as `user` in a subprocess."""
     return run_dws(profile, *args, env={"DWS_USER": user, "DWS_PASSPHRASE": passphrase(user)})
+
+
+def dump(office: Office) -> tuple[str, str]:
+    """(pg_dump's text of the office database, every bytea in it decoded): where a leak would show."""
+    done = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
+                           str(office.server.port), "-U", "postgres", "--no-owner", DBNAME],
+                          capture_output=True, text=True, check=True, timeout=120).stdout
+    decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", done)).decode("latin-1")
+    return done, decoded
+
+
+def leaks(office: Office, spellings: list[str]) -> list[str]:
+    """The spellings found in the dump or in any bytea of it, case-insensitively."""
+    text, decoded = dump(office)
+    return [s for s in spellings for hay in (text.lower(), decoded.lower()) if s.lower() in hay]
