@@ -9,21 +9,22 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import keyslots, log, records, requests
+from . import evaluations, keyslots, log, records, requests
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
 
 
 def create_office(conn: Conn, roles: OfficeRoles) -> None:
-    """Roles, schema `dws`, log, keyslots, records and requests in the connected empty database (the caller is
-    a superuser)."""
+    """Roles, schema `dws`, log, keyslots, records and requests (their evaluations and claims too) in the connected
+    empty database (the caller is a superuser)."""
     with conn.transaction():
         create_roles(conn, roles)
         log.create(conn, roles)
         keyslots.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
+        evaluations.create(conn, roles)
 
 
 def has_office(conn: Conn) -> bool:
