@@ -141,8 +141,8 @@ def has_evaluations(conn: Conn) -> bool:
 def office_role(conn: Conn, roles: OfficeRoles) -> OfficeRole | None:
     """The connected login's office role (the first whose group it is a member of; None: none)."""
     groups = [roles.group(r) for r in OFFICE_ROLES]
-    row = conn.execute("SELECT array_agg(g) FROM unnest(%s::text[]) AS g WHERE pg_has_role(session_user, g, "
-                       "'MEMBER')", (groups,)).fetchone()
+    row = conn.execute("SELECT array_agg(rolname) FROM pg_roles WHERE rolname = ANY(%s) "
+                       "AND pg_has_role(session_user, oid, 'MEMBER')", (groups,)).fetchone()
     found = set(row[0] or []) if row else set()
     return next((r for r, g in zip(OFFICE_ROLES, groups, strict=True) if g in found), None)
 
