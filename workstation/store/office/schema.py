@@ -9,21 +9,22 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import decisions, keyslots, log, orders, records, requests, signing_keys
+from . import decisions, evaluations, keyslots, log, orders, records, requests, signing_keys
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
 
 
 def create_office(conn: Conn, roles: OfficeRoles) -> None:
-    """Roles, schema `dws`, log, keyslots, records and requests in the connected empty database (the caller is
-    a superuser)."""
+    """Roles, schema `dws`, log, keyslots, records and requests (their evaluations and claims too) in the connected
+    empty database (the caller is a superuser)."""
     with conn.transaction():
         create_roles(conn, roles)
         log.create(conn, roles)
         keyslots.create(conn, roles)
         records.create(conn, roles)
         requests.create(conn, roles)
+        evaluations.create(conn, roles)
         create_signed(conn, roles)
 
 

@@ -1,0 +1,295 @@
+"""`dws evaluate` on an office store (issue 19): the local store's evaluation, run unchanged on a working copy.
+
+For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
+in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row in a subject's
+ZIP5, a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
+desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
+touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
+every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
+its worker processes for large requests) then runs on it unchanged, so the findings are the local store's.
+
+`evaluate` records the result in the office in one transaction: a dws.evaluations row (the document and its two
+hashes sealed), the request's status 'evaluated', one office log entry (counts and recommendation only), and for
+a preparer evaluating a request nobody has claimed, the claim (`claimed_by`, the server's own check that a
+preparer claims for themselves and never takes a claim over). An auditor may evaluate (the local store lets every
+role read the queue) but the office records nothing of it: the server gives an auditor read access only.
+
+For the steps after an evaluation (decide, approve, letters) on an office:
+
+    with office_evaluation.working_copy(o, request_id, as_of) as wc:
+        wc.ctx          # a local service Ctx over the evaluated working copy: the request (same request_id), its
+                        # subjects, subject_results, the evaluation (wc.doc), as service.evaluation stored them
+        wc.request      # the request's row id in the office (dws.requests.id); wc.role its office role
+
+Everything written to `wc.ctx` is gone when the block ends (the working copy is removed); what must last goes
+into the office. The office keeps no settings, court orders or agency entries yet: the working copy has the
+local defaults and none (`_office_inputs` is where they will be copied in).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..canonical import canonical_json, utc_now
+from ..codec import package_from_json
+from ..demo_scratch import build_folder
+from ..errors import InputError, PermissionDenied, StoreError
+from ..intake.records_csv import parse_lines
+from ..intake.records_pack import STANDARD_ORDER, PackedRows
+from ..keys.keyslots import Keyslots
+from ..normalize import reason_key, tin_digits, zip5
+from ..office.records_seal import open_record
+from ..office.request_seal import agency_opener, open_document, open_subject
+from ..paths import APP
+from ..results import EvaluationDoc
+from ..store import db, opening
+from ..store import records as local_records
+from ..store import requests as local_requests
+from ..store.office import evaluations as evaluations_sql
+from ..store.office import records as records_sql
+from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
+from . import evaluation, evaluation_report
+from .context import CancelCheck, Ctx, Progress
+from .office_records import OfficeCtx
+
+LOCAL_ROLE = {"preparer": "reviewer"}       # an office role's name in the local store, where it differs
+SCRATCH_ENV = "DWS_SCRATCH_DIR"             # where working copies are built (default: the user's cache folder)
+OLDER_OFFICE = ("this office's database was made before offices held evaluations (it has no evaluations table); "
+                "make the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+UNREACHABLE = ("office server unreachable: the connection ended during the evaluation; nothing was recorded in the "
+               "office (evaluate again when the server is back)")
+
+
+@dataclass
+class WorkingCopy:
+    ctx: Ctx                    # a local Ctx over the working copy, the request evaluated
+    doc: EvaluationDoc
+    request: int                # the request's id in the office
+    role: OfficeRole
+    claimed_by: str | None      # the request's claim when it was read
+
+
+@dataclass(frozen=True)
+class OfficeEvaluation:
+    doc: EvaluationDoc
+    document: dict[str, Any]    # what `dws evaluate [--json] [--summary]` prints (evaluation_report.document)
+    recorded: bool              # recorded in the office (an auditor's is not)
+    claimed_by: str | None      # the request's claim afterwards
+    notices: list[str] = field(default_factory=list)    # one line each, for stderr
+
+
+def scratch_target() -> Path:
+    """The working copies' folder is made beside this path (demo_scratch.build_folder)."""
+    given = os.environ.get(SCRATCH_ENV)
+    if given:
+        return Path(given).expanduser() / "evaluation"
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP, appauthor=False) / "evaluation"
+
+
+@contextmanager
+def _office_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not record this evaluation; "
+                               "nothing was changed") from None
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
+    except psycopg.OperationalError:
+        raise StoreError(UNREACHABLE) from None
+
+
+@contextmanager
+def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> Iterator[WorkingCopy]:
+    """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends."""
+    roles = roles or roles_for(o.conn.info.dbname)
+    with _office_errors():
+        role = evaluations_sql.office_role(o.conn, roles)
+    if role is None:
+        raise PermissionDenied("the office server gives your login no office role; ask the office administrator")
+    with build_folder(scratch_target()) as folder:
+        folder.store.mkdir(mode=0o700)
+        key = os.urandom(32)
+        conn = db.connect(folder.store / db.DB_NAME, key, create=True)
+        try:
+            db.migrate(conn)
+            with _office_errors():
+                request, claimed_by = _fill(o, conn, request_id)
+            store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
+                                      o.user, key, None)
+            ctx = Ctx(store, LOCAL_ROLE.get(role, role))
+            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled)
+            yield WorkingCopy(ctx, doc, request, role, claimed_by)
+        finally:
+            conn.close()
+
+
+def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progress: Progress | None = None,
+             cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> OfficeEvaluation:
+    """Evaluate an office request (the local evaluation on its working copy) and record the result in the office
+    (see the module's docstring); the document `dws evaluate` prints, with every subject's findings unless
+    `summary`."""
+    with working_copy(o, request_id, as_of, progress, cancelled, roles) as wc:
+        document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
+    viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
+    if wc.role == "auditor":
+        return OfficeEvaluation(wc.doc, document, False, wc.claimed_by, [
+            f"{request_id}: evaluated on this desktop only: an auditor reads the office and records nothing in it "
+            "(no evaluation, status or claim)"])
+    with _office_errors():
+        claimed_by = _record(o, wc, request_id, viewed)
+    notices = []
+    if wc.role == "preparer" and claimed_by != _login(o):
+        notices.append(f"{request_id} is claimed by {claimed_by}: your evaluation is recorded, the claim stays theirs")
+    return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
+
+
+def _login(o: OfficeCtx) -> str:
+    row = o.conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
+    """The evaluation, the status, the claim and the log entry, in one office transaction; the claim after it."""
+    doc, keys, conn = wc.doc, o.keys, o.conn
+    with conn.transaction():
+        claimed_by = evaluations_sql.lock_request(conn, wc.request)
+        claim = wc.role in evaluations_sql.CLAIMERS and claimed_by is None
+        evaluations_sql.set_evaluated(conn, wc.request, claim)
+        eid = evaluations_sql.new_id(conn)
+        evaluations_sql.insert(
+            conn, id=eid, request=wc.request, as_of=doc["as_of"], evaluated_at=doc["evaluated_at"],
+            evaluated_by=o.user or "recovery", recommendation=doc["recommendation"],
+            document=keys.seal(evaluations_sql.TABLE, eid, canonical_json(dict(doc))),
+            findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
+            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]))
+        o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],
+                                                 "needs_review": doc["needs_review"], "counts": doc["counts"],
+                                                 "as_of": doc["as_of"], "claimed": claim})
+        if viewed:
+            o.log("candidates-viewed", request_id, {"subjects": viewed})
+        if claim:
+            claimed_by = _login(o)
+    return claimed_by
+
+
+def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
+    """The latest evaluation the office recorded for a request (opened here), or None."""
+    with _office_errors():
+        row = evaluations_sql.request_row(o.conn, request_id)
+        found = evaluations_sql.latest(o.conn, int(row[0])) if row else None
+    if found is None:
+        return None
+    eid, sealed = int(found[0]), bytes(found[6])
+    doc: EvaluationDoc = json.loads(o.keys.open(evaluations_sql.TABLE, eid, sealed))
+    return doc
+
+
+def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]]:
+    """request_id -> (who claimed it, its latest recommendation) for `dws list` on an office."""
+    with _office_errors():
+        return evaluations_sql.queue_extras(o.conn)
+
+
+# -- the working copy ------------------------------------------------------------------------------------------
+
+def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str | None]:
+    """Copy the request, its subjects and its candidate records from the office (one read-only snapshot) into the
+    empty working copy `conn` (one transaction); (the request's office id, its claim)."""
+    keys, office = o.keys, o.conn
+    with office.transaction():
+        office.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        row = evaluations_sql.request_row(office, request_id)
+        if row is None:
+            raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
+        (rid, agency, agency_code, authority, received_on, due_on, _count, _status, imported_at, imported_by,
+         sealed_doc, claimed_by) = row
+        rid = int(rid)
+        document = open_document(keys, rid, bytes(sealed_doc))
+        package_json = canonical_json(document["package"]).decode("utf-8")
+        with db.transaction(conn):
+            _office_inputs(o, conn)
+            local = local_requests.insert(
+                conn, request_id=request_id, received_on=received_on, authority=authority,
+                agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
+                package=package_json, source=str(document["source"]), imported_at=imported_at,
+                imported_by=imported_by)
+            count, zips, unzipped = _copy_subjects(o, conn, rid, local)
+            home_zip = _home_zip(package_json)
+            if home_zip is None:
+                unzipped = True
+            elif home_zip:
+                zips.add(home_zip)
+            local_requests.finish(conn, local, count, str(document["package_hash"]))
+            _copy_records(o, conn, rid, sorted(zips), unzipped)
+    return rid, None if claimed_by is None else str(claimed_by)
+
+
+def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
+    """The office's settings, court orders and agency entries into the working copy: the office keeps none yet
+    (the working copy has the local defaults and no court order or agency entry, as a new local store has)."""
+
+
+def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int) -> tuple[int, set[bytes], bool]:
+    """The request's subjects, opened, into the working copy (as the local import stores them); (how many, the
+    ZIP5 indexes the subjects' rows give — the SQL adds them itself —, whether a subject with a street has no
+    five-digit ZIP)."""
+    count = 0
+    reasons: Counter[str] = Counter()
+    unzipped = False
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for batch in evaluations_sql.stream_subjects(o.conn, rid):
+        packed = []
+        for row in batch:
+            values = open_subject(o.keys, row)
+            ref, name, tin, street, city, state, zip_code, periods, case_no, reason = values
+            if street and street.strip() and len(zip5(zip_code or "")) != 5:
+                unzipped = True
+            if reason and reason.strip():
+                reasons[reason_key(reason)] += 1
+            packed.append([ref, name, tin, street, city, state, zip_code, periods, case_no, reason,
+                           tin_digits(tin) if tin else None])
+        local_requests.insert_packed_subjects(conn, local, count, dumps(packed))
+        count += len(batch)
+    local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
+    return count, set(), unzipped
+
+
+def _home_zip(package_json: str) -> bytes | None:
+    """The office's ZIP5 index of a first-party FOIA requester's mailing address (the checks look the requester
+    up there): b"" when there is none to look up, None when the address has no five-digit ZIP."""
+    home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
+    if not home:
+        return b""
+    five = home.rpartition("|")[2]
+    return None if len(five) != 5 else five.encode("ascii")
+
+
+def _copy_records(o: OfficeCtx, conn: db.Connection, rid: int, zips: list[bytes], unzipped: bool) -> None:
+    """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
+    indexes = [o.keys.zip5_index(z.decode("ascii")) for z in zips]
+    local_records.drop_indexes(conn)
+    next_id = local_records.next_id(conn)
+    source = Path("office records")
+    for batch in evaluations_sql.stream_candidates(o.conn, rid, [i for i in indexes if i], unzipped):
+        lines = [open_record(o.keys, records_sql.TABLE, row) for row in batch]
+        packed = parse_lines(lines, STANDARD_ORDER, 2, source, packed=True)
+        assert isinstance(packed, PackedRows)
+        local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
+        next_id += packed.count
+    if local_records.create_indexes(conn) is not None:
+        raise StoreError("the office gave two records for one TIN, type and year; nothing was recorded")
