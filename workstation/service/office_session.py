@@ -28,7 +28,7 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "import request", "list", "verify", "log checkpoint", "log key")
+OFFICE_COMMANDS = ("import records", "import request", "list", "evaluate", "verify", "log checkpoint", "log key")
 
 
 def is_office_store(path: Path) -> bool:
