@@ -238,7 +238,7 @@ def test_a_server_lost_mid_evaluation_records_nothing(office: Office, tmp_path: 
     def cut(done: int, total: int | None) -> None:
         office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
-    with pytest.raises(StoreError, match="^office server unreachable: .* nothing was recorded"):
+    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
         oe.evaluate(o, ids[1], AS_OF, summary=True, progress=cut, roles=office.roles)
     assert office.counts() == before and scratch_left(tmp_path) == []
     assert office.evaluate("pat", ids[1]).recorded
@@ -290,3 +290,65 @@ def test_an_office_made_before_evaluations_says_so(office: Office, tmp_path: Pat
         office.evaluate("pat", ids[1])
     office.conn.execute("ALTER TABLE dws.evaluations_gone RENAME TO evaluations")
 
+
+
+def test_dws_evaluate_prints_what_the_local_store_prints(tmp_path: Path) -> None:
+    """`dws --store office.json --user U evaluate ID [--json] [--summary]`, through TLS and the user's unlock:
+    exactly the local store's output for the same files; `dws list` shows the claim (local `dws list` has no such
+    column); a second preparer is told in one line on stderr that the claim stays the first's."""
+    from clihelp import run_dws
+    from officehelp import Office as TlsOffice
+
+    from workstation.store.office import evaluations as evaluations_sql
+    from workstation.store.office import records as records_sql
+    from workstation.store.office import requests as requests_sql
+
+    started = TlsOffice.start()
+    try:
+        with started.superuser() as conn, conn.transaction():
+            records_sql.create(conn, started.roles)
+            requests_sql.create(conn, started.roles)
+            evaluations_sql.create(conn, started.roles)
+        for user in ("pat", "pia"):
+            started.enrol(user, "preparer", f"{user}'s office passphrase")
+        profile = started.desktop(tmp_path / "desk").path
+        world = generate(7, 120)
+        env = {"DWS_NO_KEYRING": "1", oe.SCRATCH_ENV: str(tmp_path / "cache")}
+        session, _code, _notice = Workstation(tmp_path / "local").init("admin", "local admin passphrase 1",
+                                                                       bind_device=False)
+        with session:
+            load_into(session, world, tmp_path / "files")
+            session.add_user("rita", "reviewer", "rita's local passphrase")
+        files = tmp_path / "files"
+        pat = {**env, "DWS_USER": "pat", "DWS_PASSPHRASE": "pat's office passphrase"}
+        assert run_dws(profile, "import", "records", str(files / "records.csv"), env=pat).code == 0
+        if (files / "corrections.csv").exists():
+            assert run_dws(profile, "import", "records", str(files / "corrections.csv"), env=pat).code == 0
+        for req in world.requests:
+            assert run_dws(profile, "import", "request", str(files / "requests" / f"{req.request_id}.json"),
+                           env=pat).code == 0
+        rita = {**env, "DWS_USER": "rita", "DWS_PASSPHRASE": "rita's local passphrase"}
+        request_id = world.requests[0].request_id
+        as_of = ("--as-of", AS_OF.isoformat())
+        printed = {}
+        for form in ((), ("--json",), ("--json", "--summary")):
+            local = run_dws(tmp_path / "local", "evaluate", request_id, *as_of, *form, env=rita)
+            office = run_dws(profile, "evaluate", request_id, *as_of, *form, env=pat)
+            assert (office.code, office.out, office.err) == (0, local.out, "") and local.code == 0
+            printed[form] = local.out
+        pia = {**env, "DWS_USER": "pia", "DWS_PASSPHRASE": "pia's office passphrase"}
+        other = run_dws(profile, "evaluate", request_id, *as_of, env=pia)
+        assert (other.code, other.out) == (0, printed[()])
+        assert other.err == f"{request_id} is claimed by pat: your evaluation is recorded, the claim stays theirs\n"
+        listed = run_dws(profile, "list", env=pia)
+        assert "CLAIMED BY" in listed.out and re.search(rf"{re.escape(request_id)} .* evaluated .* pat\s*$",
+                                                         listed.out, re.M)
+        assert "CLAIMED BY" not in run_dws(tmp_path / "local", "list", env=rita).out
+        import json
+        rows = {r["request_id"]: r for r in json.loads(run_dws(profile, "list", "--json", env=pia).out)}
+        assert rows[request_id]["claimed_by"] == "pat" and rows[request_id]["status"] == "evaluated"
+        assert rows[request_id]["recommendation"] == json.loads(
+            run_dws(tmp_path / "local", "evaluate", request_id, *as_of, "--json", "--summary", env=rita).out
+        )["recommendation"]
+    finally:
+        started.server.stop()

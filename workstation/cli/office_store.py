@@ -2,7 +2,8 @@
 an office profile file). main.py asks `profile_of(args)` first and, for a profile, runs `run(args, profile)`
 instead of the command's own function.
 
-An office store has `import records`, `import request`, `list` (the queue), `verify` (its log's chain;
+An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
+`evaluate` (service/office_evaluation.py), `verify` (its log's chain;
 `--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
 one line (exit 1) before anything is opened or changed.
 """
@@ -13,14 +14,23 @@ import argparse
 import dataclasses
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo, WitnessCheck
-from ..service import office_orders, office_records, office_requests, office_session, office_witness, witness
+from ..service import (
+    office_evaluation,
+    office_orders,
+    office_records,
+    office_requests,
+    office_session,
+    office_witness,
+    witness,
+)
 from ..wording import count
-from . import commands_data, common
+from . import commands_data, commands_review, common
 
 NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
 
@@ -58,6 +68,7 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
                          "office store")
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
+    as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
     user, secret = common.user_name(args), common.passphrase(args)
     with office_session.opened(profile, user, secret) as o:
         if command == "verify":
@@ -73,8 +84,12 @@ def run(args: argparse.Namespace, profile: Path) -> int:
             else:
                 print(key)
             return 0
+        if command == "evaluate":
+            assert as_of is not None
+            return _evaluate(args, o, as_of)
         if command == "list":
             rows = office_requests.queue(o, args.status)
+            extras = office_evaluation.queue_extras(o)
         elif command in ("import order", "import agency"):
             summary = (office_orders.import_order if command == "import order" else office_orders.import_agency)(
                 o, args.file)
@@ -84,7 +99,10 @@ def run(args: argparse.Namespace, profile: Path) -> int:
             summary = importer(o, args.file, progress)
             progress.finish()
     if command == "list":
-        return commands_data.print_queue(args, rows)
+        if extras is None:
+            return commands_data.print_queue(args, rows)
+        rows = [dataclasses.replace(r, recommendation=extras.get(r.request_id, (None, None))[1]) for r in rows]
+        return commands_data.print_queue(args, rows, {k: v[0] for k, v in extras.items()})
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
     elif command in ("import order", "import agency"):
@@ -98,6 +116,18 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
     return 0
+
+
+def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:
+    """`dws evaluate` on an office: what the local store prints for the same data; a notice (a claim that stays
+    another's, an auditor's evaluation recorded nowhere) in one line on stderr."""
+    progress = common.TerminalProgress("subjects")
+    result = office_evaluation.evaluate(o, args.request_id, as_of, summary=args.summary or not args.json,
+                                        progress=progress)
+    progress.finish()
+    for notice in result.notices:
+        print(notice, file=sys.stderr)
+    return commands_review.print_evaluation(args, result.document)
 
 
 def _checkpoint(args: argparse.Namespace, info: CheckpointInfo) -> int:

@@ -41,7 +41,7 @@ from typing import Any
 
 import psycopg
 
-from ..canonical import canonical_json, utc_now
+from ..canonical import canonical_json
 from ..codec import package_from_json
 from ..demo_scratch import build_folder
 from ..errors import InputError, PermissionDenied, StoreError
@@ -199,8 +199,9 @@ def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
     return doc
 
 
-def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]]:
-    """request_id -> (who claimed it, its latest recommendation) for `dws list` on an office."""
+def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | None:
+    """request_id -> (who claimed it, its latest recommendation) for `dws list` on an office (None: an office made
+    before evaluations and claims)."""
     with _office_errors():
         return evaluations_sql.queue_extras(o.conn)
 

@@ -28,7 +28,7 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "verify",
+OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "verify",
                    "log checkpoint", "log key")
 
 

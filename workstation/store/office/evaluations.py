@@ -155,7 +155,7 @@ def request_row(conn: Conn, request_id: str) -> tuple[Any, ...] | None:
                         (request_id,)).fetchone()
 
 
-def _stream(conn: Conn, query: sql.Composable, params: Any, name: str) -> Iterator[list[tuple[Any, ...]]]:
+def _stream(conn: Conn, query: sql.Composed, params: Any, name: str) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of `query` in batches, through a server-side cursor (in the caller's transaction)."""
     with conn.cursor(name=name) as cur:
         cur.itersize = STREAM_ROWS
@@ -213,8 +213,11 @@ def latest(conn: Conn, request: int) -> tuple[Any, ...] | None:
                         (request,)).fetchone()
 
 
-def queue_extras(conn: Conn) -> dict[str, tuple[str | None, str | None]]:
-    """request_id -> (claimed_by, latest recommendation) of every request."""
+def queue_extras(conn: Conn) -> dict[str, tuple[str | None, str | None]] | None:
+    """request_id -> (claimed_by, latest recommendation) of every request; None for an office made before
+    evaluations and claims."""
+    if not has_evaluations(conn):
+        return None
     rows = conn.execute("SELECT q.request_id, q.claimed_by, (SELECT e.recommendation FROM dws.evaluations e "
                         "WHERE e.request = q.id ORDER BY e.id DESC LIMIT 1) FROM dws.requests q").fetchall()
     return {str(r[0]): (None if r[1] is None else str(r[1]), r[2]) for r in rows}
