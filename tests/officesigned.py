@@ -19,7 +19,7 @@ from test_office_insider_pg import psql
 from workstation.office import credential
 from workstation.office.profile import OfficeProfile
 from workstation.office.unlock import fetch_slot
-from workstation.store.office import records, requests
+from workstation.store.office import evaluations, records, requests
 from workstation.store.office.schema import create_signed
 
 USERS = {"pat": "preparer", "pam": "preparer", "abe": "approver", "amy": "approver", "cal": "counsel",
@@ -36,6 +36,7 @@ def signed_office(folder: Path) -> tuple[Office, OfficeProfile]:
     with office.superuser() as conn, conn.transaction():
         records.create(conn, office.roles)
         requests.create(conn, office.roles)
+        evaluations.create(conn, office.roles)
         create_signed(conn, office.roles)
     for login, role in USERS.items():
         if login != ADMIN:

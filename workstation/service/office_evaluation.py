@@ -41,7 +41,7 @@ from typing import Any
 
 import psycopg
 
-from ..canonical import canonical_json
+from ..canonical import canonical_json, utc_now
 from ..codec import package_from_json
 from ..demo_scratch import build_folder
 from ..errors import InputError, PermissionDenied, StoreError
@@ -54,12 +54,13 @@ from ..office.request_seal import agency_opener, open_document, open_subject
 from ..paths import APP
 from ..results import EvaluationDoc
 from ..store import db, opening
+from ..store import orders as local_orders
 from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import records as records_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
-from . import evaluation, evaluation_report
+from . import evaluation, evaluation_report, office_orders
 from .context import CancelCheck, Ctx, Progress
 from .office_records import OfficeCtx
 
@@ -241,8 +242,15 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
 
 
 def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
-    """The office's settings, court orders and agency entries into the working copy: the office keeps none yet
-    (the working copy has the local defaults and no court order or agency entry, as a new local store has)."""
+    """The office's court orders and agency entries (opened here: service/office_orders.py) into the working copy;
+    the office keeps no settings yet (the working copy has the local defaults, as a new local store has)."""
+    if not office_orders.has_registers(o):
+        return                                  # an office made before it kept the registers
+    at = utc_now()
+    for order in office_orders.court_orders(o):
+        local_orders.put_order(conn, order, at=at, by="office")
+    for entry in office_orders.agencies(o):
+        local_orders.put_agency(conn, entry, at=at, by="office")
 
 
 def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int) -> tuple[int, set[bytes], bool]:

@@ -100,6 +100,11 @@ def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
                          ident=entry.agency_code)
 
 
+def has_registers(o: OfficeCtx) -> bool:
+    """Whether the office keeps the registers (one made before them does not)."""
+    return orders_sql.exists(o.conn)
+
+
 def _opened(o: OfficeCtx, table: str, key: str, sealed: bytes) -> dict[str, Any]:
     try:
         found: dict[str, Any] = json.loads(o.keys.open(table, key, sealed))

@@ -19,7 +19,8 @@ dws.letters, at most one a decision: letter_id, decision_id, request, kind, temp
 What the server itself enforces, whoever the desktop claims to be (grants, row-level security, triggers):
 - nobody UPDATEs, DELETEs or TRUNCATEs any of the three (the owner included);
 - a decision is written by a member of the preparer group, in its own name, with its own registered key; none
-  once the request's decision is approved;
+  once the request's decision is approved, and none while another preparer holds the request's claim
+  (dws.requests.claimed_by, store/office/evaluations.py: evaluations.create runs first);
 - an approval by a member of the approver group who is not the login that prepared the decision, with its own
   registered key, of the request's live decision and its very hash; one per decision (a second approver racing
   the first is refused);
@@ -93,6 +94,7 @@ _SCHEMA = (
         SET search_path = pg_catalog, pg_temp AS $$
         DECLARE
             rid text;
+            claimant name;
         BEGIN
             IF NOT pg_has_role(session_user, {preparer}, 'MEMBER') THEN
                 RAISE EXCEPTION 'only a preparer may sign a decision (% is not one)', session_user
@@ -104,7 +106,11 @@ _SCHEMA = (
                     USING ERRCODE = 'insufficient_privilege';
             END IF;
             PERFORM pg_advisory_xact_lock({lock}, NEW.request::integer);
-            SELECT r.request_id INTO rid FROM dws.requests r WHERE r.id = NEW.request;
+            SELECT r.request_id, r.claimed_by INTO rid, claimant FROM dws.requests r WHERE r.id = NEW.request;
+            IF claimant IS NOT NULL AND claimant <> session_user THEN
+                RAISE EXCEPTION 'request % is claimed by %: only they may decide it', rid, claimant
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
             IF EXISTS (SELECT 1 FROM dws.decisions d JOIN dws.approvals a USING (decision_id)
                        WHERE d.request = NEW.request) THEN
                 RAISE EXCEPTION 'request % is already decided and approved', rid USING ERRCODE = 'unique_violation';
@@ -243,18 +249,24 @@ class DecisionRow:
     approver: str | None
     approver_key: bytes | None
     approval_sealed: bytes | None
+    prepared_at: str
+    approved_at: str | None
 
 
+_STAMP = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""   # canonical.utc_now's form
 _DECISION = ("SELECT d.decision_id, d.request, d.seq, d.outcome, d.needs_approval, d.doc_hash, d.preparer, "
-             "d.preparer_key, d.sealed, a.approver, a.approver_key, a.sealed FROM dws.decisions d "
+             "d.preparer_key, d.sealed, a.approver, a.approver_key, a.sealed, "
+             f"{_STAMP.format('d.prepared_at')}, {_STAMP.format('a.approved_at')} FROM dws.decisions d "
              "LEFT JOIN dws.approvals a USING (decision_id) ")
 
 
 def _row(row: tuple[Any, ...]) -> DecisionRow:
-    (decision_id, request, seq, outcome, needs, doc_hash, preparer, key, sealed, approver, akey, asealed) = row
+    (decision_id, request, seq, outcome, needs, doc_hash, preparer, key, sealed, approver, akey, asealed,
+     prepared_at, approved_at) = row
     return DecisionRow(str(decision_id), int(request), int(seq), str(outcome), bool(needs), str(doc_hash),
                        str(preparer), bytes(key), bytes(sealed), None if approver is None else str(approver),
-                       None if akey is None else bytes(akey), None if asealed is None else bytes(asealed))
+                       None if akey is None else bytes(akey), None if asealed is None else bytes(asealed),
+                       str(prepared_at), None if approved_at is None else str(approved_at))
 
 
 def current(conn: Conn, request: int) -> DecisionRow | None:

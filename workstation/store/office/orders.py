@@ -106,6 +106,11 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute("RESET ROLE")
 
 
+def exists(conn: Conn) -> bool:
+    row = conn.execute("SELECT to_regclass('dws.court_orders') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
 def put_order(conn: Conn, case_no: str, status: str, signed_on: str, effective_from: str,
               effective_to: str | None, sealed: bytes) -> bool:
     """Insert or replace the order by its case number; whether it replaced one."""

@@ -1,0 +1,19 @@
+"""SQL for an office request's working copy (service/office_evaluation.py builds it, service/office_decisions.py
+signs on it): the local store that holds one office request, made to name the office and its signers."""
+
+from __future__ import annotations
+
+from ..canonical import utc_now
+from .db import Connection
+
+
+def adopt(conn: Connection, store_id: str, signers: dict[str, tuple[str, bytes]]) -> None:
+    """The working copy takes the office's id (a decision document names its store) and knows each signer's
+    public key (name -> (local role, public key)); their private keys stay in the office (no wrapped key here)."""
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'store_id'", (store_id,))
+    now = utc_now()
+    for name, (role, public) in signers.items():
+        conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, "
+                     "created_by) VALUES (?, ?, ?, x'', x'', 1, ?, 'office') ON CONFLICT (name) DO NOTHING",
+                     (name, role, public, now))
+        conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
