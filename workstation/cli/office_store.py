@@ -17,10 +17,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from .. import clock as clocks
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo, WitnessCheck
+from ..results import DecisionExport
 from ..service import (
+    office_decisions,
     office_evaluation,
     office_orders,
     office_records,
@@ -30,7 +33,7 @@ from ..service import (
     witness,
 )
 from ..wording import count
-from . import commands_data, commands_review, common
+from . import commands_data, commands_decide, commands_review, common
 
 NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
 
@@ -54,6 +57,8 @@ def _command(args: argparse.Namespace) -> str:
     kind = getattr(args, "import_kind", None)
     if args.command == "log":
         return f"log {args.log_command}"
+    if args.command == "export":
+        return f"export {args.export_kind}"
     return f"{args.command} {kind}" if args.command == "import" and kind else args.command
 
 
@@ -87,6 +92,14 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "evaluate":
             assert as_of is not None
             return _evaluate(args, o, as_of)
+        if command in ("decide", "approve"):
+            today = clocks.today()
+            decision = (office_decisions.decide(o, args.request_id, args.outcome, args.justification, today)
+                        if command == "decide" else office_decisions.approve(o, args.request_id, today))
+            commands_decide.print_decision(args, decision)
+            return 0
+        if command == "export decision":
+            return _export_decision(args, office_decisions.export(o, args.request_id))
         if command == "list":
             rows = office_requests.queue(o, args.status)
             extras = office_evaluation.queue_extras(o)
@@ -128,6 +141,20 @@ def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date
     for notice in result.notices:
         print(notice, file=sys.stderr)
     return commands_review.print_evaluation(args, result.document)
+
+
+def _export_decision(args: argparse.Namespace, exported: DecisionExport) -> int:
+    """The local store's `dws export decision` files and README, from the office's decision."""
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in exported.files.items():
+        atomic_write(out / name, data)
+    atomic_write(out / "README.txt", commands_decide.verify_readme(exported.files).encode())
+    if args.json:
+        common.emit_json({"decision_id": exported.decision_id, "directory": str(out), "files": sorted(exported.files)})
+    else:
+        print(f"Exported decision {exported.decision_id} to {out}: {', '.join(sorted(exported.files))}")
+    return 0
 
 
 def _checkpoint(args: argparse.Namespace, info: CheckpointInfo) -> int:

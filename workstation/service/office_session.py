@@ -28,8 +28,8 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "verify",
-                   "log checkpoint", "log key")
+OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
+                   "approve", "export decision", "verify", "log checkpoint", "log key")
 
 
 def is_office_store(path: Path) -> bool:
