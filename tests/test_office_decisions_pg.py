@@ -8,6 +8,7 @@ already approved); two approvers racing in two processes leave one approval; the
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,6 +31,9 @@ from workstation.store.office import log as office_log
 IDS = ("LTR-PARTIAL", "LTR-DENY-STATUTE", "LTR-P2", "LTR-P3", "LTR-RACE")
 DOC_FROM_EVALUATION = ("format", "request_id", "request_hash", "authority", "as_of", "recommendation", "needs_review",
                        "outcome", "justification", "counts", "findings", "plan_hash", "needs_approval", "letter")
+
+APPROVALS = ("SELECT count(*) FROM dws.approvals a JOIN dws.decisions d USING (decision_id) "
+             "JOIN dws.requests r ON r.id = d.request WHERE r.request_id = %s")
 
 
 @dataclass
@@ -99,8 +103,10 @@ def test_the_preparer_decides_on_one_desktop_and_the_approver_approves_on_anothe
     assert {r["request_id"]: r["status"] for r in listed}["LTR-PARTIAL"] == "approved"
     # the signed document is the local store's for the same files: the same evaluation named in it
     out = tmp_path / "export"
-    exported = desks.dws(desks.two, "aud", "export", "decision", "LTR-PARTIAL", "-o", str(out))
+    exported = desks.dws(desks.two, "abe", "export", "decision", "LTR-PARTIAL", "-o", str(out))
     assert exported.code == 0, exported.err
+    unlogged = desks.dws(desks.two, "aud", "export", "decision", "LTR-PARTIAL", "-o", str(tmp_path / "aud"))
+    assert unlogged.code == 1 and "nothing was exported" in unlogged.err and not (tmp_path / "aud").exists()
     assert sorted(p.name for p in out.iterdir()) == ["README.txt", "approver.pem", "approver.sig", "decision.json",
                                                     "preparer.pem", "preparer.sig"]
     ours = json.loads((out / "decision.json").read_bytes())
@@ -108,7 +114,7 @@ def test_the_preparer_decides_on_one_desktop_and_the_approver_approves_on_anothe
     assert {k: ours[k] for k in DOC_FROM_EVALUATION} == {k: theirs[k] for k in DOC_FROM_EVALUATION}
     assert ours["decision_id"] == decision_id and ours["preparer"]["name"] == "pat"
     with desks.office.superuser() as conn:
-        head = [e for e in office_log.entries(conn) if e[3] == "decision-signed"][0][0]
+        head = next(e for e in office_log.entries(conn) if e[3] == "decision-signed")[0]
     assert ours["log_head"]["seq"] == int(str(head)) - 1            # the office log's head when it was signed
     for who in ("preparer", "approver"):                            # OpenSSL alone, as the README says
         check = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", f"{who}.pem", "-rawin",
@@ -161,8 +167,7 @@ def test_an_approval_refuses_when_the_evaluation_changed_after_the_preparer_sign
         "dws: the evaluation changed since the decision was signed (records, court orders, settings or overrides); "
         "the reviewer must decide again")
     with desks.office.superuser() as conn:
-        assert conn.execute("SELECT count(*) FROM dws.approvals a JOIN dws.decisions d USING (decision_id) "
-                            "JOIN dws.requests r ON r.id = d.request WHERE r.request_id = 'LTR-P3'").fetchone() == (0,)
+        assert conn.execute(APPROVALS, ("LTR-P3",)).fetchone() == (0,)
     (desks.files / "records-back.csv").write_text("\n".join([lines[0], *(line for line in lines[1:]
                                                                           if line.startswith(tin))]) + "\n")
     assert desks.dws(desks.one, "pat", "import", "records", str(desks.files / "records-back.csv")).code == 0
@@ -188,13 +193,15 @@ def test_two_approvers_racing_leave_one_approval(desks: Desks, tmp_path: Path) -
     procs = []
     for user, profile in (("abe", desks.two), ("amy", desks.one)):
         procs.append(subprocess.Popen([sys.executable, "-c", RACE, str(profile), user, passphrase(user),
-                                       str(tmp_path / f"ready-{user}"), str(go)], env={**__import__("os").environ,
-                                                                                      **desks.env},
+                                       str(tmp_path / f"ready-{user}"), str(go)], env={**os.environ, **desks.env},
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     while not all((tmp_path / f"ready-{u}").exists() for u in ("abe", "amy")):
         pass
     go.touch()
-    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        results.append((proc.returncode, out, err))
     codes = sorted(code for code, _out, _err in results)
     assert codes == [0, 1], results
     winner = next(out for code, out, _err in results if code == 0)
@@ -203,8 +210,7 @@ def test_two_approvers_racing_leave_one_approval(desks: Desks, tmp_path: Path) -
     loser_err = next(err for code, _out, err in results if code == 1)
     assert re.search(rf"already approved by {who.group(1)}", loser_err), loser_err
     with desks.office.superuser() as conn:
-        assert conn.execute("SELECT count(*) FROM dws.approvals a JOIN dws.decisions d USING (decision_id) "
-                            "JOIN dws.requests r ON r.id = d.request WHERE r.request_id = 'LTR-RACE'").fetchone() == (1,)
+        assert conn.execute(APPROVALS, ("LTR-RACE",)).fetchone() == (1,)
         logged = [e for e in office_log.entries(conn) if e[3] == "decision-approved" and e[4] == "LTR-RACE"]
         assert len(logged) == 1 and logged[0][8] == who.group(1)
     verify = desks.dws(desks.one, "aud", "verify")

@@ -67,17 +67,17 @@ def _open(o: OfficeCtx, table: str, row: str, sealed: bytes, what: str) -> dict[
     return {k: base64.b64decode(v) for k, v in found.items()}
 
 
-def _errors(o: OfficeCtx, what: str, run: Any) -> Any:
+def _errors(o: OfficeCtx, what: str, run: Any, nothing: str = "nothing was signed") -> Any:
     """Run `run()` in one office transaction; the server's refusals as one line each."""
     try:
         with o.conn.transaction():
             return run()
     except psycopg.errors.UniqueViolation as exc:
-        raise InputError(_said(exc) + "; nothing was signed") from None
+        raise InputError(f"{_said(exc)}; {nothing}") from None
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(f"the office server refuses it: {_said(exc)}; nothing was signed") from None
+        raise PermissionDenied(f"the office server refuses it: {_said(exc)}; {nothing}") from None
     except (psycopg.errors.SerializationFailure, psycopg.errors.CheckViolation) as exc:
-        raise InputError(f"{_said(exc)}; nothing was signed: look at it again") from None
+        raise InputError(f"{_said(exc)}; {nothing}: look at it again") from None
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
         raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
     except psycopg.OperationalError:
@@ -246,5 +246,6 @@ def export(o: OfficeCtx, request_id: str) -> DecisionExport:
 
     def record() -> None:
         o.log("decision-exported", request_id, {"decision_id": row.decision_id})
-    _errors(o, "export", record)
+    _errors(o, "export", record, "nothing was exported (every export is logged, and your office role may not "
+            "write to the office log)")
     return DecisionExport(row.decision_id, files)

@@ -10,7 +10,8 @@ from .db import Connection
 def adopt(conn: Connection, store_id: str, signers: dict[str, tuple[str, bytes]]) -> None:
     """The working copy takes the office's id (a decision document names its store) and knows each signer's
     public key (name -> (local role, public key)); their private keys stay in the office (no wrapped key here)."""
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'store_id'", (store_id,))
+    conn.execute("INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO UPDATE SET value = "
+                 "excluded.value", (store_id,))
     now = utc_now()
     for name, (role, public) in signers.items():
         conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, "
