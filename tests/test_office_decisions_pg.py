@@ -149,7 +149,8 @@ def test_each_refusal_in_one_line(desks: Desks) -> None:
         "request LTR-P2 is claimed by pat: only they may decide it; nothing was signed")
     done = desks.dws(desks.one, "pat", "decide", "LTR-P2", "--outcome", "partial")
     assert done.code == 0, done.err
-    assert refused(desks.one, "pat", "approve", "LTR-P2") == "only an approver may approve a decision (you are preparer)"
+    assert refused(desks.one, "pat", "approve", "LTR-P2") == (
+        "only an approver may approve a decision (you are preparer)")
 
 
 def test_an_approval_refuses_when_the_evaluation_changed_after_the_preparer_signed(desks: Desks) -> None:
