@@ -28,7 +28,7 @@ from workstation.service import Workstation
 from workstation.service import office_evaluation as oe
 from workstation.store.office import log as office_log
 
-IDS = ("LTR-PARTIAL", "LTR-DENY-STATUTE", "LTR-P2", "LTR-P3", "LTR-RACE")
+IDS = ("LTR-PARTIAL", "LTR-DENY-STATUTE", "LTR-P2", "LTR-P3", "LTR-P4", "LTR-RACE")
 DOC_FROM_EVALUATION = ("format", "request_id", "request_hash", "authority", "as_of", "recommendation", "needs_review",
                        "outcome", "justification", "counts", "findings", "plan_hash", "needs_approval", "letter")
 
@@ -216,6 +216,56 @@ def test_two_approvers_racing_leave_one_approval(desks: Desks, tmp_path: Path) -
         assert len(logged) == 1 and logged[0][8] == who.group(1)
     verify = desks.dws(desks.one, "aud", "verify")
     assert verify.code == 0 and "chain is whole" in verify.out
+
+
+def normalized(text: str) -> str:
+    """A letter's text without what differs between two stores by design: ids, hashes, keys, dates, times."""
+    text = re.sub(r"\b[LD]-[0-9A-F]{12}\b", "ID", text)
+    text = re.sub(r"[0-9a-f]{16,}|[A-Za-z0-9+/]{40,}={0,2}", "HEX", text)
+    text = re.sub(r"\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?|[A-Z][a-z]+ \d{1,2}, \d{4}", "DATE", text)
+    text = re.sub(r"[0-9a-f]{4}(:[0-9a-f]{4}){7}", "KEY", text)
+    text = re.sub(r"\b(rita|alex|pat|abe)\b", "NAME", text)                 # the two stores' users
+    # the printed checkpoint: its size, and its signer (the office's one checkpoint key, a local store's user's)
+    text = re.sub(r"disclosure-HEX \d+|\b\w+@HEX", "CHECKPOINT", text)
+    return re.sub(r"disclosure-workstation/\S+|checkpoint of \d+ \S+|\d+ entries", "LOG", text)
+
+
+def test_the_letter_is_the_local_stores_and_verifies_against_the_office(desks: Desks, tmp_path: Path) -> None:
+    from letterdata import build_store, decide, pdftotext
+
+    assert desks.dws(desks.one, "pat", "decide", "LTR-P4", "--outcome", "partial").code == 0
+    early = desks.dws(desks.one, "pat", "letter", "LTR-P4", "-o", str(tmp_path / "early.pdf"))
+    assert early.code == 1 and "awaits approval: grants and partial grants need the approval" in early.err
+    assert not (tmp_path / "early.pdf").exists()
+    target = tmp_path / "letter.pdf"
+    done = desks.dws(desks.one, "pat", "letter", "LTR-PARTIAL", "-o", str(target))
+    assert done.code == 0, done.err
+    assert re.match(r"Letter L-[0-9A-F]{12} \(transmittal, \d+ pages?\) for decision D-[0-9A-F]{12}, issued now: ",
+                    done.out), done.out
+    again = desks.dws(desks.two, "abe", "letter", "LTR-PARTIAL", "-o", str(tmp_path / "again.pdf"))
+    assert again.code == 0 and "issued 20" in again.out and "by pat" in again.out, again.err
+    assert (tmp_path / "again.pdf").read_bytes() == target.read_bytes()
+    checked = desks.dws(desks.two, "abe", "verify-letter", str(target))
+    assert checked.code == 0, checked.out + checked.err
+    assert "PDF signature: " in checked.out and "valid (intact, whole file, office CA)" in checked.out
+    assert "preparer: pat" in checked.out and "approver: abe" in checked.out
+    assert desks.dws(desks.two, "aud", "verify-letter", str(target)).code == 0      # the auditor checks too
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(target.read_bytes() + b"\n%% appended\n")
+    tampered = desks.dws(desks.two, "abe", "verify-letter", str(changed))
+    assert tampered.code == 3 and "TAMPERING" in tampered.out
+    # the local store's letter for the same files and decision reads the same
+    store = tmp_path / "local"
+    build_store(store, tmp_path / "work", ("LTR-PARTIAL",))
+    decide(store, "LTR-PARTIAL", "partial", approve=True)
+    from letterdata import passphrase as local_pw
+    with Workstation(store).unlock("rita", local_pw("rita")) as rita:
+        local_pdf = rita.letter("LTR-PARTIAL", local_pw("rita")).pdf
+    (tmp_path / "local.pdf").write_bytes(local_pdf)
+    assert normalized(pdftotext(target)) == normalized(pdftotext(tmp_path / "local.pdf"))
+    with desks.office.superuser() as conn:
+        logged = [e[3] for e in office_log.entries(conn) if e[4] in ("LTR-PARTIAL", "pat")]
+    assert logged.count("letter-issued") == 1 and "certificate-issued" in logged and "letter-written" in logged
 
 
 def test_no_canary_in_the_dump_after_decisions(desks: Desks) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from .. import clock as clocks
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
 from ..results import DecisionExport
 from ..service import (
@@ -33,7 +34,7 @@ from ..service import (
     witness,
 )
 from ..wording import count
-from . import commands_data, commands_decide, commands_review, common
+from . import commands_data, commands_decide, commands_review, common, office_letters
 
 NOT_OFFICE = frozenset({"office"})      # `dws office ...` names its profile itself (--profile)
 
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                          "office store")
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
     as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
+    letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
+                   else None)
     user, secret = common.user_name(args), common.passphrase(args)
     with office_session.opened(profile, user, secret) as o:
         if command == "verify":
@@ -98,6 +101,11 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                         if command == "decide" else office_decisions.approve(o, args.request_id, today))
             commands_decide.print_decision(args, decision)
             return 0
+        if command == "letter":
+            return office_letters.letter(args, o)
+        if command == "verify-letter":
+            assert letter_file is not None
+            return office_letters.verify_letter(args, o, letter_file)
         if command == "export decision":
             return _export_decision(args, office_decisions.export(o, args.request_id))
         if command == "list":

@@ -73,36 +73,36 @@ def _errors(o: OfficeCtx, what: str, run: Any, nothing: str = "nothing was signe
         with o.conn.transaction():
             return run()
     except psycopg.errors.UniqueViolation as exc:
-        raise InputError(f"{_said(exc)}; {nothing}") from None
+        raise InputError(f"{said(exc)}; {nothing}") from None
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(f"the office server refuses it: {_said(exc)}; {nothing}") from None
+        raise PermissionDenied(f"the office server refuses it: {said(exc)}; {nothing}") from None
     except (psycopg.errors.SerializationFailure, psycopg.errors.CheckViolation) as exc:
-        raise InputError(f"{_said(exc)}; {nothing}: look at it again") from None
+        raise InputError(f"{said(exc)}; {nothing}: look at it again") from None
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
         raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
     except psycopg.OperationalError:
         raise StoreError(UNREACHABLE.format(what=what)) from None
 
 
-def _said(exc: psycopg.Error) -> str:
+def said(exc: psycopg.Error) -> str:
     """The server's own message (the triggers' words: ids and logins, never a value), its first line."""
     text = exc.diag.message_primary or str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _store_id(o: OfficeCtx) -> str:
+def store_id(o: OfficeCtx) -> str:
     if o.checkpoint_key is None:
         raise AuthError("this office session holds no office key (unlock the office as an enrolled user)")
     return log_key.log_id(log_key.public_of(o.checkpoint_key))
 
 
-def _signers(o: OfficeCtx) -> dict[str, tuple[str, bytes]]:
+def signers(o: OfficeCtx) -> dict[str, tuple[str, bytes]]:
     """Every office user's public signing key, as the working copy's users (their role there does not matter)."""
     return {login: ("reviewer", key) for login, key in signing_keys.public_keys(o.conn).items()}
 
 
 def _info(o: OfficeCtx, row: decisions_sql.DecisionRow, request_id: str) -> DecisionInfo:
-    document = _decision(o, row)["document"]
+    document = opened(o, row)["document"]
     doc = json.loads(document)
     return DecisionInfo(
         decision_id=row.decision_id, request_id=request_id, outcome=row.outcome,
@@ -113,7 +113,7 @@ def _info(o: OfficeCtx, row: decisions_sql.DecisionRow, request_id: str) -> Deci
         approved_at=row.approved_at, doc_hash=row.doc_hash, letter_kind=doc["letter"]["kind"])
 
 
-def _decision(o: OfficeCtx, row: decisions_sql.DecisionRow) -> dict[str, bytes]:
+def opened(o: OfficeCtx, row: decisions_sql.DecisionRow) -> dict[str, bytes]:
     """The signed document and the preparer's signature of a decision row, opened and checked here."""
     opened = _open(o, decisions_sql.DECISIONS_TABLE, _binding(row.decision_id, row.request, row.doc_hash, row.preparer),
                    row.sealed, f"decision {row.decision_id}")
@@ -124,13 +124,13 @@ def _decision(o: OfficeCtx, row: decisions_sql.DecisionRow) -> dict[str, bytes]:
     return opened
 
 
-def _approval(o: OfficeCtx, row: decisions_sql.DecisionRow) -> bytes | None:
+def approval_signature(o: OfficeCtx, row: decisions_sql.DecisionRow) -> bytes | None:
     if row.approver is None or row.approval_sealed is None or row.approver_key is None:
         return None
     signature = _open(o, decisions_sql.APPROVALS_TABLE, _binding(row.decision_id, row.request, row.doc_hash,
                                                                  row.approver),
                       row.approval_sealed, f"the approval of decision {row.decision_id}")["signature"]
-    if not p.verify(row.approver_key, signature, _decision(o, row)["document"]):
+    if not p.verify(row.approver_key, signature, opened(o, row)["document"]):
         raise TamperError(f"decision {row.decision_id}: the approver's signature does not verify; restore the office "
                           "from a backup and ask who changed it")
     return signature
@@ -148,7 +148,7 @@ def decide(o: OfficeCtx, request_id: str, outcome: str, justification: str | Non
             raise InputError(f"request {request_id} is already decided and approved ({existing.decision_id})")
         if existing is not None and decisions_sql.letter_for(o.conn, existing.decision_id) is not None:
             raise InputError(f"the letter for decision {existing.decision_id} was already issued; the decision stands")
-        office_copy.adopt(wc.ctx.conn, _store_id(o), _signers(o))
+        office_copy.adopt(wc.ctx.conn, store_id(o), signers(o))
         head = office_log.head(o.conn)
         draft = decisions.prepare(wc.ctx, request_id, outcome, justification, as_of,
                                   (f"D-{rng.token_hex(6).upper()}", utc_now(), head))
@@ -204,7 +204,7 @@ def approve(o: OfficeCtx, request_id: str, as_of: date, expected_hash: str | Non
         if signing_keys.public_key(o.conn, row.preparer) != row.preparer_key:
             raise TamperError(f"decision {row.decision_id} is signed with a key that is not {row.preparer}'s in this "
                               "office; nothing was signed")
-        document = _decision(o, row)["document"]
+        document = opened(o, row)["document"]
         _unchanged(json.loads(document), wc.doc, _request_hash(wc, request_id), request_id)
     with signing_key.signer(o.conn, login, o.user_secret) as signer:
         public, signature = signer.public_key, signer.sign(document)
@@ -236,10 +236,10 @@ def export(o: OfficeCtx, request_id: str) -> DecisionExport:
     row = decisions_sql.current(o.conn, int(found[0]))
     if row is None:
         raise InputError(f"request {request_id} has no signed decision")
-    opened = _decision(o, row)
-    files = {"decision.json": opened["document"], "preparer.sig": opened["signature"],
+    signed = opened(o, row)
+    files = {"decision.json": signed["document"], "preparer.sig": signed["signature"],
              "preparer.pem": p.public_pem(row.preparer_key)}
-    approval = _approval(o, row)
+    approval = approval_signature(o, row)
     if approval is not None and row.approver_key is not None:
         files["approver.sig"] = approval
         files["approver.pem"] = p.public_pem(row.approver_key)

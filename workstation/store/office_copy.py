@@ -18,3 +18,10 @@ def adopt(conn: Connection, store_id: str, signers: dict[str, tuple[str, bytes]]
                      "created_by) VALUES (?, ?, ?, x'', x'', 1, ?, 'office') ON CONFLICT (name) DO NOTHING",
                      (name, role, public, now))
         conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
+
+
+def disclosures_of(conn: Connection, letter_id: str) -> list[list[object]]:
+    """The accounting rows a letter recorded in the working copy (disclosures' columns but its id), in order."""
+    return [list(r) for r in conn.execute(
+        "SELECT rid, request_id, letter_id, decision_id, agency_code, agency, tin, tin_type, ref, items, authority, "
+        "purpose, disclosed_at FROM disclosures WHERE letter_id = ? ORDER BY id", (letter_id,))]

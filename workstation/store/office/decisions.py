@@ -299,12 +299,39 @@ def insert_letter(conn: Conn, *, letter_id: str, decision_id: str, request: int,
                  (letter_id, decision_id, request, kind, template_version, sha256, pages, sealed))
 
 
-def letter_for(conn: Conn, decision_id: str) -> tuple[Any, ...] | None:
-    """(letter_id, decision_id, request, kind, template_version, sha256, pages, sealed, issued_by, issued_at)."""
-    return conn.execute("SELECT letter_id, decision_id, request, kind, template_version, sha256, pages, sealed, "
-                        "issued_by, issued_at::text FROM dws.letters WHERE decision_id = %s", (decision_id,)).fetchone()
+_LETTER = ("SELECT l.letter_id, l.decision_id, l.request, l.kind, l.template_version, l.sha256, l.pages, l.sealed, "
+           "l.issued_by, r.request_id FROM dws.letters l JOIN dws.requests r ON r.id = l.request ")
 
 
-def letter_by_sha256(conn: Conn, sha256: str) -> tuple[Any, ...] | None:
-    return conn.execute("SELECT letter_id, decision_id, request, kind, template_version, sha256, pages, sealed, "
-                        "issued_by, issued_at::text FROM dws.letters WHERE sha256 = %s", (sha256,)).fetchone()
+@dataclass(frozen=True)
+class LetterRow:
+    letter_id: str
+    decision_id: str
+    request: int
+    kind: str
+    template_version: str
+    sha256: str
+    pages: int
+    sealed: bytes
+    issued_by: str
+    request_id: str
+
+
+def _letter(row: tuple[Any, ...] | None) -> LetterRow | None:
+    if row is None:
+        return None
+    letter_id, decision_id, request, kind, version, sha256, pages, sealed, issued_by, request_id = row
+    return LetterRow(str(letter_id), str(decision_id), int(request), str(kind), str(version), str(sha256), int(pages),
+                     bytes(sealed), str(issued_by), str(request_id))
+
+
+def letter_for(conn: Conn, decision_id: str) -> LetterRow | None:
+    return _letter(conn.execute(_LETTER + "WHERE l.decision_id = %s", (decision_id,)).fetchone())
+
+
+def letter_by_sha256(conn: Conn, sha256: str) -> LetterRow | None:
+    return _letter(conn.execute(_LETTER + "WHERE l.sha256 = %s", (sha256,)).fetchone())
+
+
+def letter_by_id(conn: Conn, letter_id: str) -> LetterRow | None:
+    return _letter(conn.execute(_LETTER + "WHERE l.letter_id = %s", (letter_id,)).fetchone())

@@ -9,7 +9,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import decisions, evaluations, keyslots, log, orders, records, requests, signing_keys
+from . import (
+    decisions,
+    evaluations,
+    keyslots,
+    letter_certs,
+    log,
+    orders,
+    records,
+    requests,
+    signing_keys,
+)
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
@@ -29,9 +39,10 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
 
 
 def create_signed(conn: Conn, roles: OfficeRoles) -> None:
-    """Users' signing keys, the court-order and agency registers, decisions, approvals and letters (i19d; after
-    the request tables, in the caller's transaction)."""
+    """Users' signing keys and certificates (the letter-signing CA), the court-order and agency registers,
+    decisions, approvals and letters (i19d; after the request tables, in the caller's transaction)."""
     signing_keys.create(conn, roles)
+    letter_certs.create(conn, roles)
     orders.create(conn, roles)
     decisions.create(conn, roles)
 
