@@ -254,12 +254,14 @@ def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
 
 @contextmanager
 def _openers(keys: OfficeKeys, subjects: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes that open rows (none for a small request, or when DWS_EVAL_WORKERS is 1)."""
+    """Worker processes that open rows (none for a small request, or when DWS_EVAL_WORKERS is 1; a
+    DWS_EVAL_PARALLEL_MIN below OPEN_PARALLEL_MIN lowers the size that has them, as it does the evaluation's)."""
     try:
         workers = int(os.environ.get("DWS_EVAL_WORKERS", "0")) or min(os.cpu_count() or 1, evaluation.MAX_WORKERS)
+        threshold = min(OPEN_PARALLEL_MIN, int(os.environ.get("DWS_EVAL_PARALLEL_MIN", OPEN_PARALLEL_MIN)))
     except ValueError:
         raise InputError("DWS_EVAL_WORKERS and DWS_EVAL_PARALLEL_MIN must be whole numbers") from None
-    if workers <= 1 or subjects < OPEN_PARALLEL_MIN:
+    if workers <= 1 or subjects < threshold:
         yield None
         return
     pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key,))
