@@ -245,6 +245,28 @@ def test_a_server_lost_mid_evaluation_records_nothing(office: Office, tmp_path: 
     assert office.counts()["evaluations"] == before["evaluations"] + 1
 
 
+def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection ends while the subjects stream from the server (the fetching thread meets it): the same
+    one message, nothing recorded, the working copy gone."""
+    from workstation.office import working_open
+
+    ids = _import_canaries(office, tmp_path)
+    before = office.counts()
+    o = office.ctx("pat")
+    pid = o.conn.info.backend_pid
+    real = working_open.open_subjects
+
+    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]]) -> working_open.OpenedSubjects:
+        office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return real(keys, rows)
+
+    monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
+    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
+        oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+    assert office.counts() == before and scratch_left(tmp_path) == []
+
+
 _KILLED = textwrap.dedent("""
     import os, sys, time
     sys.path[:0] = {paths!r}
@@ -263,13 +285,15 @@ _KILLED = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_the_working_copy_is_gone_after_a_signal(office: Office, tmp_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGTERM, "2")])
+def test_the_working_copy_is_gone_after_a_signal(office: Office, tmp_path: Path, sig: signal.Signals,
+                                                 workers: str) -> None:
     ids = _import_canaries(office, tmp_path)
     code = _KILLED.format(paths=[str(Path(__file__).resolve().parents[1])],
                           conninfo=office.server.conninfo(office.db, office.login("pat")), request=ids[1],
                           prefix=office.roles.prefix)
-    env = dict(os.environ, **{oe.SCRATCH_ENV: str(tmp_path / "cache"), "DWS_EVAL_WORKERS": "1"})
+    env = dict(os.environ, **{oe.SCRATCH_ENV: str(tmp_path / "cache"), "DWS_EVAL_WORKERS": workers,
+                              "DWS_EVAL_PARALLEL_MIN": "2"})
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=env) as child:
         assert child.stdout is not None

@@ -31,13 +31,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+import queue
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -45,20 +49,18 @@ from ..canonical import canonical_json, utc_now
 from ..codec import package_from_json
 from ..demo_scratch import build_folder
 from ..errors import InputError, PermissionDenied, StoreError
-from ..intake.records_csv import parse_lines
-from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..keys.keyslots import Keyslots
-from ..normalize import reason_key, tin_digits, zip5
-from ..office.records_seal import open_record
-from ..office.request_seal import agency_opener, open_document, open_subject
+from ..office import working_open
+from ..office.request_seal import agency_opener, open_document
+from ..office.sealing import OfficeKeys
 from ..paths import APP
+from ..processes import worker_pool
 from ..results import EvaluationDoc
 from ..store import db, opening
 from ..store import orders as local_orders
 from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
-from ..store.office import records as records_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_orders
 from .context import CancelCheck, Ctx, Progress
@@ -68,6 +70,9 @@ LOCAL_ROLE = {"preparer": "reviewer"}       # an office role's name in the local
 SCRATCH_ENV = "DWS_SCRATCH_DIR"             # where working copies are built (default: the user's cache folder)
 OLDER_OFFICE = ("this office's database was made before offices held evaluations (it has no evaluations table); "
                 "make the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+OPEN_PARALLEL_MIN = 10_000    # requests with at least this many subjects have their rows opened on every core
+OPEN_AHEAD = 4                # batches handed to the workers ahead of those being stored
+_T = TypeVar("_T")
 UNREACHABLE = ("office server unreachable: the connection ended during the evaluation; nothing was recorded in the "
                "office (evaluate again when the server is back)")
 
@@ -211,33 +216,35 @@ def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | Non
 
 def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str | None]:
     """Copy the request, its subjects and its candidate records from the office (one read-only snapshot) into the
-    empty working copy `conn` (one transaction); (the request's office id, its claim)."""
+    empty working copy `conn` (one transaction); (the request's office id, its claim). The rows are opened (and
+    the records parsed) in worker processes for a large request, while the next rows stream in."""
     keys, office = o.keys, o.conn
     with office.transaction():
         office.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         row = evaluations_sql.request_row(office, request_id)
         if row is None:
             raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
-        (rid, agency, agency_code, authority, received_on, due_on, _count, _status, imported_at, imported_by,
-         sealed_doc, claimed_by) = row
+        (rid, agency, agency_code, authority, received_on, due_on, subject_count, _status, imported_at,
+         imported_by, sealed_doc, claimed_by) = row
         rid = int(rid)
         document = open_document(keys, rid, bytes(sealed_doc))
         package_json = canonical_json(document["package"]).decode("utf-8")
-        with db.transaction(conn):
+        with db.transaction(conn), _openers(keys, int(subject_count)) as pool:
             _office_inputs(o, conn)
             local = local_requests.insert(
                 conn, request_id=request_id, received_on=received_on, authority=authority,
                 agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
                 package=package_json, source=str(document["source"]), imported_at=imported_at,
                 imported_by=imported_by)
-            count, zips, unzipped = _copy_subjects(o, conn, rid, local)
+            count, unzipped = _copy_subjects(o, conn, pool, rid, local)
+            zips = []
             home_zip = _home_zip(package_json)
             if home_zip is None:
                 unzipped = True
-            elif home_zip:
-                zips.add(home_zip)
+            elif home_zip and (index := keys.zip5_index(home_zip)) is not None:
+                zips.append(index)
             local_requests.finish(conn, local, count, str(document["package_hash"]))
-            _copy_records(o, conn, rid, sorted(zips), unzipped)
+            _copy_records(o, conn, pool, rid, zips, unzipped)
     return rid, None if claimed_by is None else str(claimed_by)
 
 
@@ -253,51 +260,125 @@ def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
         local_orders.put_agency(conn, entry, at=at, by="office")
 
 
-def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int) -> tuple[int, set[bytes], bool]:
-    """The request's subjects, opened, into the working copy (as the local import stores them); (how many, the
-    ZIP5 indexes the subjects' rows give — the SQL adds them itself —, whether a subject with a street has no
-    five-digit ZIP)."""
+@contextmanager
+def _openers(keys: OfficeKeys, subjects: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes that open rows (none for a small request, or when DWS_EVAL_WORKERS is 1; a
+    DWS_EVAL_PARALLEL_MIN below OPEN_PARALLEL_MIN lowers the size that has them, as it does the evaluation's)."""
+    try:
+        workers = int(os.environ.get("DWS_EVAL_WORKERS", "0")) or min(os.cpu_count() or 1, evaluation.MAX_WORKERS)
+        threshold = min(OPEN_PARALLEL_MIN, int(os.environ.get("DWS_EVAL_PARALLEL_MIN", OPEN_PARALLEL_MIN)))
+    except ValueError:
+        raise InputError("DWS_EVAL_WORKERS and DWS_EVAL_PARALLEL_MIN must be whole numbers") from None
+    if workers <= 1 or subjects < threshold:
+        yield None
+        return
+    pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key,))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _prefetched(batches: Iterator[_T]) -> Iterator[_T]:
+    """The batches of a server-side cursor, fetched by a thread one batch ahead of the caller: the server's work
+    and the network overlap the desktop's (the thread alone uses the connection until the batches end; psycopg
+    waits for the server without the GIL)."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        handoff.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            else:
+                handoff.put(("end", None))
+        except BaseException as exc:        # handed to the caller, raised there
+            handoff.put(("error", exc))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()                     # the server-side cursor, closed in the thread that used it
+
+    thread = threading.Thread(target=fetch, name="office-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with suppress(queue.Empty):
+            while True:
+                handoff.get_nowait()        # a thread waiting to hand over a batch sees `stop`
+        thread.join()
+
+
+def _opened(pool: ProcessPoolExecutor | None, batches: Iterator[list[tuple[Any, ...]]], here: Callable[[Any], _T],
+            there: Callable[[Any], _T]) -> Iterator[_T]:
+    """`here(batch)` of each batch in order, or `there(batch)` on the workers, a few batches ahead."""
+    batches = _prefetched(batches)
+    if pool is None:
+        for batch in batches:
+            yield here(batch)
+        return
+    ahead: deque[Future[_T]] = deque()
+    try:
+        for batch in batches:
+            ahead.append(pool.submit(there, batch))
+            if len(ahead) > OPEN_AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:
+        for future in ahead:
+            future.cancel()
+
+
+def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int
+                   ) -> tuple[int, bool]:
+    """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
+    a subject with a street has no five-digit ZIP)."""
     count = 0
     reasons: Counter[str] = Counter()
     unzipped = False
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for batch in evaluations_sql.stream_subjects(o.conn, rid):
-        packed = []
-        for row in batch:
-            values = open_subject(o.keys, row)
-            ref, name, tin, street, city, state, zip_code, periods, case_no, reason = values
-            if street and street.strip() and len(zip5(zip_code or "")) != 5:
-                unzipped = True
-            if reason and reason.strip():
-                reasons[reason_key(reason)] += 1
-            packed.append([ref, name, tin, street, city, state, zip_code, periods, case_no, reason,
-                           tin_digits(tin) if tin else None])
-        local_requests.insert_packed_subjects(conn, local, count, dumps(packed))
-        count += len(batch)
+    for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid),
+                          partial(working_open.open_subjects, o.keys), working_open.subjects_in_worker):
+        local_requests.insert_packed_subjects(conn, local, count, opened.packed)
+        reasons.update(opened.reasons)
+        unzipped = unzipped or opened.unzipped
+        count += opened.count
     local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
-    return count, set(), unzipped
+    return count, unzipped
 
 
-def _home_zip(package_json: str) -> bytes | None:
-    """The office's ZIP5 index of a first-party FOIA requester's mailing address (the checks look the requester
-    up there): b"" when there is none to look up, None when the address has no five-digit ZIP."""
+def _home_zip(package_json: str) -> str | None:
+    """The ZIP5 of a first-party FOIA requester's mailing address (the checks look the requester up there): ""
+    when there is none to look up, None when the address has no five-digit ZIP."""
     home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
     if not home:
-        return b""
+        return ""
     five = home.rpartition("|")[2]
-    return None if len(five) != 5 else five.encode("ascii")
+    return five if len(five) == 5 else None
 
 
-def _copy_records(o: OfficeCtx, conn: db.Connection, rid: int, zips: list[bytes], unzipped: bool) -> None:
+def _copy_records(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int,
+                  zips: list[bytes], unzipped: bool) -> None:
     """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
-    indexes = [o.keys.zip5_index(z.decode("ascii")) for z in zips]
     local_records.drop_indexes(conn)
     next_id = local_records.next_id(conn)
-    source = Path("office records")
-    for batch in evaluations_sql.stream_candidates(o.conn, rid, [i for i in indexes if i], unzipped):
-        lines = [open_record(o.keys, records_sql.TABLE, row) for row in batch]
-        packed = parse_lines(lines, STANDARD_ORDER, 2, source, packed=True)
-        assert isinstance(packed, PackedRows)
+    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped),
+                          partial(working_open.open_records, o.keys), working_open.records_in_worker):
         local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
         next_id += packed.count
     if local_records.create_indexes(conn) is not None:

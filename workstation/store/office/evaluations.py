@@ -157,7 +157,7 @@ def request_row(conn: Conn, request_id: str) -> tuple[Any, ...] | None:
 
 def _stream(conn: Conn, query: sql.Composed, params: Any, name: str) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of `query` in batches, through a server-side cursor (in the caller's transaction)."""
-    with conn.cursor(name=name) as cur:
+    with conn.cursor(name=name, binary=True) as cur:
         cur.itersize = STREAM_ROWS
         cur.execute(query, params)
         while rows := cur.fetchmany(STREAM_ROWS):
