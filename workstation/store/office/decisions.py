@@ -27,7 +27,7 @@ What the server itself enforces, whoever the desktop claims to be (grants, row-l
 - a letter by a preparer or an approver, for the request's live decision once it is final (approved, or not
   needing approval), one per decision;
 - a decision and an approval set the request's status as the local store sets it (approval-pending, decided,
-  approved).
+  approved), and nothing else may set those three (a desktop's UPDATE of the queue's status is refused).
 Writes on one request are serialised by a transaction-scoped advisory lock on it.
 """
 
@@ -199,6 +199,20 @@ _SCHEMA = (
             NEW.issued_at := clock_timestamp();
             RETURN NEW;
         END $$""",
+    """CREATE FUNCTION dws.requests_decided_status() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            -- a request is approval-pending, decided or approved because a decision or an approval says so: only
+            -- their triggers (running as the owner) set those statuses, not a desktop's UPDATE of the queue
+            IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status IN ('approval-pending', 'decided', 'approved')
+               AND NOT pg_has_role(current_user, {owner}, 'MEMBER') THEN
+                RAISE EXCEPTION 'a request''s status % is set by its signed decision or approval, not by hand',
+                    NEW.status USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            RETURN NEW;
+        END $$""",
+    "CREATE TRIGGER requests_decided_status BEFORE UPDATE OF status ON dws.requests FOR EACH ROW "
+    "EXECUTE FUNCTION dws.requests_decided_status()",
     "CREATE TRIGGER decisions_insert BEFORE INSERT ON dws.decisions FOR EACH ROW "
     "EXECUTE FUNCTION dws.decision_insert()",
     "CREATE TRIGGER approvals_insert BEFORE INSERT ON dws.approvals FOR EACH ROW "
@@ -218,7 +232,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:           # only the functions' text has placeholders (the tables' regexes have braces)
         conn.execute(sql.SQL(statement).format(preparer=lit(roles.group("preparer")),
-                                               approver=lit(roles.group("approver")), lock=lit(REQUEST_LOCK))
+                                               approver=lit(roles.group("approver")), lock=lit(REQUEST_LOCK),
+                                               owner=lit(roles.owner))
                      if "$$" in statement else statement)
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     conn.execute(f"REVOKE ALL ON {_TABLES} FROM PUBLIC")
