@@ -42,7 +42,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     with open_office(profile, "pat", passphrase("pat")) as session:
         o = OfficeCtx(session.conn, session.keys, "pat")
         folder = tmp_path_factory.mktemp("requests")
-        for rid in ("REQ-1", "REQ-2", "REQ-3"):
+        for rid in ("REQ-1", "REQ-2", "REQ-3", "REQ-4"):
             import_request(o, write(folder / f"{rid}.json", package(rid)))
     yield started, profile
     started.server.stop()
@@ -162,6 +162,14 @@ def test_a_superseded_decision_is_not_approved(office: Setup) -> None:
             "letter for request REQ-2 was already issued")
 
 
+def test_no_decision_while_another_preparer_holds_the_claim(office: Setup) -> None:
+    server, profile = office
+    ok(server, profile, "pat", "UPDATE dws.requests SET claimed_by = 'pat' WHERE request_id = 'REQ-4'")
+    refused(server, profile, "pam", decide_sql(server, "pam", "REQ-4", "D-0000000000E1", doc_hash="e1" * 32),
+            "request REQ-4 is claimed by pat: only they may decide it")
+    ok(server, profile, "pat", decide_sql(server, "pat", "REQ-4", "D-0000000000E2", doc_hash="e2" * 32))
+
+
 CHANGES = {table: (f"UPDATE dws.{table} SET {column} = {column}", f"DELETE FROM dws.{table}", f"TRUNCATE dws.{table}")
            for table, column in (("office_log", "detail"), ("decisions", "outcome"), ("approvals", "doc_hash"),
                                  ("letters", "pages"))}
@@ -252,4 +260,4 @@ def test_the_log_and_the_tables_hold_what_the_server_set(office: Setup) -> None:
         assert all(by in ("pat", "pam") for _d, by in rows)
         found = decisions.current(conn, request_row(server, "REQ-1"))
         assert found is not None and found.approver == "abe" and found.preparer == "pat"
-        assert [e[3] for e in office_log.entries(conn)].count("request-imported") == 3
+        assert [e[3] for e in office_log.entries(conn)].count("request-imported") == 4
