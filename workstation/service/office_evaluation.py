@@ -172,23 +172,19 @@ def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str 
     """The evaluation, the status, the claim and the log entry, in one office transaction; the claim after it."""
     doc, keys, conn = wc.doc, o.keys, o.conn
     with conn.transaction():
-        claimed_by = evaluations_sql.lock_request(conn, wc.request)
-        claim = wc.role in evaluations_sql.CLAIMERS and claimed_by is None
-        evaluations_sql.set_evaluated(conn, wc.request, claim)
         eid = evaluations_sql.new_id(conn)
-        evaluations_sql.insert(
+        claimed_by, claimed = evaluations_sql.record(
             conn, id=eid, request=wc.request, as_of=doc["as_of"], evaluated_at=doc["evaluated_at"],
             evaluated_by=o.user or "recovery", recommendation=doc["recommendation"],
             document=keys.seal(evaluations_sql.TABLE, eid, canonical_json(dict(doc))),
             findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
-            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]))
+            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]),
+            claim=wc.role in evaluations_sql.CLAIMERS)
         o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],
                                                  "needs_review": doc["needs_review"], "counts": doc["counts"],
-                                                 "as_of": doc["as_of"], "claimed": claim})
+                                                 "as_of": doc["as_of"], "claimed": claimed})
         if viewed:
             o.log("candidates-viewed", request_id, {"subjects": viewed})
-        if claim:
-            claimed_by = _login(o)
     return claimed_by
 
 
