@@ -24,7 +24,7 @@ from workstation.store.office import keyslots
 
 BOSS_PW = "boss-database-password"
 ADA_PASSPHRASE = "ada's first office passphrase"
-TABLES = ("office_ca,office_keyslots,office_log,office_recovery,request_reasons,request_subjects,requests,"
+TABLES = ("evaluations,office_ca,office_keyslots,office_log,office_recovery,request_reasons,request_subjects,requests,"
           "taxpayer_records,taxpayer_records_loads")
 
 

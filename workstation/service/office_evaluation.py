@@ -158,14 +158,9 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
     with _office_errors():
         claimed_by = _record(o, wc, request_id, viewed)
     notices = []
-    if wc.role == "preparer" and claimed_by != _login(o):
+    if wc.role == "preparer" and claimed_by != evaluations_sql.login(o.conn):
         notices.append(f"{request_id} is claimed by {claimed_by}: your evaluation is recorded, the claim stays theirs")
     return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
-
-
-def _login(o: OfficeCtx) -> str:
-    row = o.conn.execute("SELECT session_user").fetchone()
-    return str(row[0]) if row else ""
 
 
 def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
@@ -215,7 +210,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
     the records parsed) in worker processes for a large request, while the next rows stream in."""
     keys, office = o.keys, o.conn
     with office.transaction():
-        office.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        evaluations_sql.read_only_snapshot(office)
         row = evaluations_sql.request_row(office, request_id)
         if row is None:
             raise InputError(f"no request {request_id!r} in the store (see 'dws list')")

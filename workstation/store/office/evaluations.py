@@ -181,6 +181,17 @@ def office_role(conn: Conn, roles: OfficeRoles) -> OfficeRole | None:
     return next((r for r, g in zip(OFFICE_ROLES, groups, strict=True) if g in found), None)
 
 
+def read_only_snapshot(conn: Conn) -> None:
+    """The first statement of a transaction: what follows reads one snapshot of the office, and writes nothing."""
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def login(conn: Conn) -> str:
+    """The connected login's name."""
+    row = conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
+
+
 def request_row(conn: Conn, request_id: str) -> tuple[Any, ...] | None:
     """(id, agency sealed, agency_code, authority, received_on, due_on, subject_count, status, imported_at,
     imported_by, document sealed, claimed_by) of a request."""
