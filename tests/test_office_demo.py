@@ -130,9 +130,11 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     code, out, err = as_user("otto", "verify")
     # made, its CA and first admin; four more users enrolled; the demo's records; rita's import
     assert (code, out, err) == (0, "Office log: 8 entries\nOK: the office log's chain is whole.\n", "")
-    code, out, err = as_user("cora", "accounting", "--year", "2026")
+    assert as_user("cora", "evaluate", "ICE-2026-00017") == (
+        1, "", "dws: no request 'ICE-2026-00017' in the store (see 'dws list')\n")
+    code, out, err = as_user("cora", "override", "ICE-2026-00017", "--list")
     assert (code, out) == (1, "") and err.startswith(
-        "dws: 'dws accounting' is not yet available for an office store (office.json); an office store has "
+        "dws: 'dws override' is not yet available for an office store (office.json); an office store has "
         "'dws import records', ") and err.endswith("so far; nothing was changed\n")
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",

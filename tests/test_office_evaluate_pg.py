@@ -179,27 +179,34 @@ def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp
     # an approver's evaluation is recorded and claims nothing
     approver = office.evaluate("abe", ids[1])
     assert approver.recorded and approver.claimed_by is None
-    # the server itself: nobody claims in another's name, takes a claim over, or claims without being a preparer
+    # the server itself: nobody writes a request or an evaluation but through dws.record_evaluation, which claims
+    # for a preparer only, for themselves; nobody takes a claim over, the server's superuser included
     pia = office.ctx("pia").conn
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not taken over"):
-        pia.execute("UPDATE dws.requests SET claimed_by = session_user WHERE request_id = %s", (ids[0],))
+    for statement in ("UPDATE dws.requests SET claimed_by = session_user", "UPDATE dws.requests SET status = 'new'",
+                      "DELETE FROM dws.evaluations", "UPDATE dws.evaluations SET recommendation = 'grant'",
+                      "INSERT INTO dws.evaluations SELECT * FROM dws.evaluations"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            pia.execute(statement)
+    record = ("SELECT * FROM dws.record_evaluation(nextval('dws.evaluation_ids'), "
+              "(SELECT id FROM dws.requests WHERE request_id = %s), '2026-11-01', 'now', 'x', 'deny', %s, %s, %s, "
+              "true)")
+    sealed = (b"\x01" * 40,) * 3
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for themselves only"):
-        pia.execute("UPDATE dws.requests SET claimed_by = %s WHERE request_id = %s", (office.login("pat"), ids[1]))
+        office.ctx("abe").conn.execute(record, (ids[1], *sealed))        # an approver claims nothing
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        office.ctx("aud").conn.execute(record, (ids[1], *sealed))        # an auditor records nothing
+    assert pia.execute(record, (ids[0], *sealed)).fetchone() == (office.login("pat"), False)   # not taken over
+    for statement, refusal in (("UPDATE dws.requests SET claimed_by = NULL WHERE request_id = %s", "not taken over"),
+                               ("UPDATE dws.requests SET claimed_by = 'pia' WHERE request_id = %s", "not taken over"),
+                               ("UPDATE dws.requests SET due_on = '2099-01-01' WHERE request_id = %s",
+                                "kept as imported")):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refusal):
+            office.conn.execute(statement, (ids[0],))
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for themselves only"):
-        office.ctx("abe").conn.execute("UPDATE dws.requests SET claimed_by = session_user WHERE request_id = %s",
-                                       (ids[1],))
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        office.ctx("aud").conn.execute("UPDATE dws.requests SET status = 'new' WHERE request_id = %s", (ids[1],))
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        pia.execute("DELETE FROM dws.evaluations")
+        office.conn.execute("UPDATE dws.requests SET claimed_by = %s WHERE request_id = %s",
+                            (office.login("pia"), ids[1]))
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="kept as recorded"):
-        office.conn.execute("DELETE FROM dws.evaluations")      # the superuser too
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        pia.execute("UPDATE dws.requests SET due_on = '2099-01-01' WHERE request_id = %s", (ids[1],))
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="kept as imported"):
-        office.conn.execute("UPDATE dws.requests SET due_on = '2099-01-01' WHERE request_id = %s", (ids[1],))
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not taken over"):
-        office.conn.execute("UPDATE dws.requests SET claimed_by = NULL WHERE request_id = %s", (ids[0],))
+        office.conn.execute("DELETE FROM dws.evaluations")      # the superuser neither
     assert oe.queue_extras(office.ctx("aud"))[ids[0]][0] == office.login("pat")
 
 

@@ -164,7 +164,10 @@ def test_a_superseded_decision_is_not_approved(office: Setup) -> None:
 
 def test_no_decision_while_another_preparer_holds_the_claim(office: Setup) -> None:
     server, profile = office
-    ok(server, profile, "pat", "UPDATE dws.requests SET claimed_by = 'pat' WHERE request_id = 'REQ-4'")
+    # pat's claim, as pat's recorded evaluation would make it (the claim's own trigger is i19e's to test)
+    server.server.psql("BEGIN; ALTER TABLE dws.requests DISABLE TRIGGER USER; UPDATE dws.requests SET claimed_by = "
+                       "'pat' WHERE request_id = 'REQ-4'; ALTER TABLE dws.requests ENABLE TRIGGER USER; COMMIT",
+                       dbname="dws", check=True)
     refused(server, profile, "pam", decide_sql(server, "pam", "REQ-4", "D-0000000000E1", doc_hash="e1" * 32),
             "request REQ-4 is claimed by pat: only they may decide it")
     ok(server, profile, "pat", decide_sql(server, "pat", "REQ-4", "D-0000000000E2", doc_hash="e2" * 32))

@@ -159,37 +159,28 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
     with _office_errors():
         claimed_by = _record(o, wc, request_id, viewed)
     notices = []
-    if wc.role == "preparer" and claimed_by != _login(o):
+    if wc.role == "preparer" and claimed_by != evaluations_sql.login(o.conn):
         notices.append(f"{request_id} is claimed by {claimed_by}: your evaluation is recorded, the claim stays theirs")
     return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
-
-
-def _login(o: OfficeCtx) -> str:
-    row = o.conn.execute("SELECT session_user").fetchone()
-    return str(row[0]) if row else ""
 
 
 def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
     """The evaluation, the status, the claim and the log entry, in one office transaction; the claim after it."""
     doc, keys, conn = wc.doc, o.keys, o.conn
     with conn.transaction():
-        claimed_by = evaluations_sql.lock_request(conn, wc.request)
-        claim = wc.role in evaluations_sql.CLAIMERS and claimed_by is None
-        evaluations_sql.set_evaluated(conn, wc.request, claim)
         eid = evaluations_sql.new_id(conn)
-        evaluations_sql.insert(
+        claimed_by, claimed = evaluations_sql.record(
             conn, id=eid, request=wc.request, as_of=doc["as_of"], evaluated_at=doc["evaluated_at"],
             evaluated_by=o.user or "recovery", recommendation=doc["recommendation"],
             document=keys.seal(evaluations_sql.TABLE, eid, canonical_json(dict(doc))),
             findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
-            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]))
+            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]),
+            claim=wc.role in evaluations_sql.CLAIMERS)
         o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],
                                                  "needs_review": doc["needs_review"], "counts": doc["counts"],
-                                                 "as_of": doc["as_of"], "claimed": claim})
+                                                 "as_of": doc["as_of"], "claimed": claimed})
         if viewed:
             o.log("candidates-viewed", request_id, {"subjects": viewed})
-        if claim:
-            claimed_by = _login(o)
     return claimed_by
 
 
@@ -220,7 +211,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
     the records parsed) in worker processes for a large request, while the next rows stream in."""
     keys, office = o.keys, o.conn
     with office.transaction():
-        office.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        evaluations_sql.read_only_snapshot(office)
         row = evaluations_sql.request_row(office, request_id)
         if row is None:
             raise InputError(f"no request {request_id!r} in the store (see 'dws list')")

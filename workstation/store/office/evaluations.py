@@ -16,8 +16,10 @@ dws.evaluations, one row an evaluation (appended, never changed or removed: a tr
 
 dws.requests gains `claimed_by` (name, NULL: nobody): set once, by the claimant's own login (a trigger refuses a
 claim in another login's name, a claim by a login that is not a preparer, and any change of a claim made).
-Preparers, approvers, counsel and admins may change a request's status and record an evaluation; an auditor
-reads only.
+Preparers, approvers, counsel and admins record an evaluation through dws.record_evaluation (SECURITY DEFINER),
+which appends its row, sets the request's status to 'evaluated' and, asked to by a preparer, claims the request
+when nobody has, in one statement; nobody is granted INSERT on dws.evaluations or UPDATE on dws.requests. An
+auditor reads only.
 
 The candidate records of a request: every record row of a taxpayer (its TIN's blind index) that a subject names by
 TIN, or that has a row in a ZIP5 a subject (or the caller's extra ZIP5s) gives: MATCH by name and address looks
@@ -93,6 +95,36 @@ _SCHEMA = (
         plan_hash      bytea NOT NULL CHECK (length(plan_hash) > 28)
     )""",
     "CREATE INDEX evaluations_request ON dws.evaluations (request, id)",
+    # The one way a role records an evaluation: its row, the request's status and (for a preparer, when nobody
+    # has) the claim, together; nobody is granted INSERT on the table or UPDATE on dws.requests.
+    """CREATE FUNCTION dws.record_evaluation(p_id bigint, p_request bigint, p_as_of text, p_evaluated_at text,
+            p_evaluated_by text, p_recommendation text, p_document bytea, p_findings_hash bytea, p_plan_hash bytea,
+            p_claim boolean, OUT claimed_by name, OUT claimed boolean)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+            prior name;
+        BEGIN
+            IF NOT ({recorder}) THEN
+                RAISE EXCEPTION 'only a preparer, approver, counsel or admin records an evaluation'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            SELECT r.claimed_by INTO prior FROM dws.requests r WHERE r.id = p_request FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'no such request' USING ERRCODE = 'no_data_found';
+            END IF;
+            INSERT INTO dws.evaluations (id, request, as_of, evaluated_at, evaluated_by, recommendation, document,
+                                         findings_hash, plan_hash)
+                VALUES (p_id, p_request, p_as_of, p_evaluated_at, p_evaluated_by, p_recommendation, p_document,
+                        p_findings_hash, p_plan_hash);
+            claimed := p_claim AND prior IS NULL;
+            IF claimed THEN
+                UPDATE dws.requests SET status = 'evaluated', claimed_by = session_user WHERE id = p_request;
+                claimed_by := session_user;
+            ELSE
+                UPDATE dws.requests SET status = 'evaluated' WHERE id = p_request;
+                claimed_by := prior;
+            END IF;
+        END $$""",
     """CREATE FUNCTION dws.evaluations_keep() RETURNS trigger LANGUAGE plpgsql
         SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
@@ -121,15 +153,17 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     store/office/requests.create. The caller is a superuser."""
     ident = sql.Identifier
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
+    recorder = " OR ".join(f"pg_has_role(session_user, '{roles.group(r)}', 'MEMBER')" for r in RECORDERS)
     for statement in _SCHEMA:          # (a group's name is letters, digits and _: roles.OfficeRoles)
-        conn.execute(statement.replace("{claimers}", f"'{roles.group(CLAIMERS[0])}'"))
+        conn.execute(statement.replace("{claimers}", f"'{roles.group(CLAIMERS[0])}'")
+                     .replace("{recorder}", recorder))
     conn.execute("REVOKE ALL ON dws.evaluations, dws.evaluation_ids FROM PUBLIC")
+    conn.execute("REVOKE ALL ON FUNCTION dws.record_evaluation FROM PUBLIC")
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     recorders = sql.SQL(", ").join(ident(roles.group(r)) for r in RECORDERS)
     conn.execute(sql.SQL("GRANT SELECT ON dws.evaluations TO {}").format(everyone))
-    conn.execute(sql.SQL("GRANT INSERT ON dws.evaluations TO {}").format(recorders))
     conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE dws.evaluation_ids TO {}").format(recorders))
-    conn.execute(sql.SQL("GRANT UPDATE (status, claimed_by) ON dws.requests TO {}").format(recorders))
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.record_evaluation TO {}").format(recorders))
     conn.execute("RESET ROLE")
 
 
@@ -145,6 +179,17 @@ def office_role(conn: Conn, roles: OfficeRoles) -> OfficeRole | None:
                        "AND pg_has_role(session_user, oid, 'MEMBER')", (groups,)).fetchone()
     found = set(row[0] or []) if row else set()
     return next((r for r, g in zip(OFFICE_ROLES, groups, strict=True) if g in found), None)
+
+
+def read_only_snapshot(conn: Conn) -> None:
+    """The first statement of a transaction: what follows reads one snapshot of the office, and writes nothing."""
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def login(conn: Conn) -> str:
+    """The connected login's name."""
+    row = conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
 
 
 def request_row(conn: Conn, request_id: str) -> tuple[Any, ...] | None:
@@ -176,33 +221,23 @@ def stream_candidates(conn: Conn, request: int, zips: list[bytes], with_unzipped
                    "dws_eval_records")
 
 
-def lock_request(conn: Conn, request: int) -> str | None:
-    """Lock a request's row until the transaction ends; who has claimed it (None: nobody)."""
-    row = conn.execute("SELECT claimed_by FROM dws.requests WHERE id = %s FOR UPDATE", (request,)).fetchone()
-    return None if row is None or row[0] is None else str(row[0])
-
-
-def set_evaluated(conn: Conn, request: int, claim: bool) -> None:
-    """Status 'evaluated'; with `claim`, claimed by the connected login."""
-    if claim:
-        conn.execute("UPDATE dws.requests SET status = 'evaluated', claimed_by = session_user WHERE id = %s",
-                     (request,))
-    else:
-        conn.execute("UPDATE dws.requests SET status = 'evaluated' WHERE id = %s", (request,))
-
-
 def new_id(conn: Conn) -> int:
     row = conn.execute("SELECT nextval('dws.evaluation_ids')").fetchone()
     assert row is not None
     return int(row[0])
 
 
-def insert(conn: Conn, *, id: int, request: int, as_of: str, evaluated_at: str, evaluated_by: str,
-           recommendation: str, document: bytes, findings_hash: bytes, plan_hash: bytes) -> None:
-    conn.execute("INSERT INTO dws.evaluations (id, request, as_of, evaluated_at, evaluated_by, recommendation, "
-                 "document, findings_hash, plan_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                 (id, request, as_of, evaluated_at, evaluated_by, recommendation, document, findings_hash,
-                  plan_hash))
+def record(conn: Conn, *, id: int, request: int, as_of: str, evaluated_at: str, evaluated_by: str,
+           recommendation: str, document: bytes, findings_hash: bytes, plan_hash: bytes, claim: bool
+           ) -> tuple[str | None, bool]:
+    """Record an evaluation (dws.record_evaluation: its row, the request's status 'evaluated', with `claim` the
+    connected login's claim when nobody has one); (who has claimed the request afterwards, whether this claimed
+    it)."""
+    row = conn.execute("SELECT * FROM dws.record_evaluation(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                       (id, request, as_of, evaluated_at, evaluated_by, recommendation, document, findings_hash,
+                        plan_hash, claim)).fetchone()
+    assert row is not None
+    return (None if row[0] is None else str(row[0])), bool(row[1])
 
 
 def latest(conn: Conn, request: int) -> tuple[Any, ...] | None:
