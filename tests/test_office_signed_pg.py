@@ -120,7 +120,11 @@ def test_a_decision_is_the_preparers_own_and_an_approval_never_the_preparers(off
             "own registered signing key")                                              # another preparer's key
     assert counts(server) == before
     # the queue's status says approved only when an approval does
-    refused(server, profile, "pat", "UPDATE dws.requests SET status = 'approved'", "set by its signed decision")
+    refused(server, profile, "pat", "UPDATE dws.requests SET status = 'approved'", "set by its signed decision",
+            "permission denied for table requests")
+    done = server.server.psql(f"SET ROLE {server.roles.group('preparer')}; UPDATE dws.requests SET status = 'decided'",
+                              dbname="dws")
+    assert done.returncode != 0, done.stdout
     ok(server, profile, "pat", decide_sql(server, "pat", "REQ-1", "D-00000000000A"))
     assert status(server, "REQ-1") == "approval-pending"
     # the server records who signed, whatever the desktop says
