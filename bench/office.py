@@ -14,6 +14,13 @@ Phases (each in its own spawned process, as bench/intake.py's):
                    for --log-seconds (default 10), one entry per transaction as an office operation does; the log
                    is then checked for one order and as many entries as the writers counted
 
+  evaluate local   Session.evaluate of the bulk (i)(2) request (--eval-subjects subjects, default 50,000) in a
+                   local store holding the same records (their import not timed)
+  evaluate office  service.office_evaluation.evaluate of the same request in the office (its import not timed):
+                   the sealed subjects and candidate records streamed from the server, opened, the working copy
+                   built (SQLCipher, fresh key), the local evaluation run on it, the result recorded; the
+                   findings hash compared with the local one
+
   queue local      Session.queue of a local store holding --queue requests, printed as `dws list` prints it
   queue office     service.office_requests.queue of an office holding as many (the plain queue metadata, each
                    requester's name opened on the desktop, each request's document sealed as an import seals
@@ -25,7 +32,8 @@ same machine, with its default durability; it connects over its unix socket. "se
 the server process that served the import (from /proc), beside the desktop's own (with its parse workers).
 
 Targets (issue 19, item 7, on a 2-core machine): records import into the office >= 50,000 rows/s (the local
-store's figure beside it; issue 15's target for it is 83,000 rows/s); a queue of 10,000 requests opens in
+store's figure beside it; issue 15's target for it is 83,000 rows/s); an evaluation <= 2x the local store's
+(wall; CPU-s beside it); a queue of 10,000 requests opens in
 <= 200 ms (the local store's figure beside it); 8 concurrent writers append >= 500 log entries/s. `--log-only`
 runs the log phase alone (no inputs generated).
 """
@@ -42,6 +50,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +65,9 @@ from workstation.model import REQUEST_STATUSES, QueueRow
 from workstation.office.cluster import Cluster
 from workstation.office.request_seal import seal_agency, seal_document
 from workstation.office.sealing import OfficeKeys
+from workstation.service import office_evaluation
 from workstation.service.office_records import OfficeCtx, import_records
-from workstation.service.office_requests import queue
+from workstation.service.office_requests import import_request, queue
 from workstation.store import db
 from workstation.store import requests as local_requests
 from workstation.store.office import requests as office_requests
@@ -70,11 +80,14 @@ QUEUE_REQUESTS = 10_000
 EXAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "intake" / "request_example.json"
 LOCAL_RATE_TARGET = 83_000
 DBNAME = "bench"
+ROLES = OfficeRoles("bench")
+EVAL_SUBJECTS = 50_000
+EVAL_RATIO_TARGET = 2.0
 SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
 
 
-def _generate(work: str, records: int, seed: int) -> dict[str, Any]:
-    found, reused = common.inputs(Path(work), records, 10, seed)
+def _generate(work: str, records: int, subjects: int, seed: int) -> dict[str, Any]:
+    found, reused = common.inputs(Path(work), records, subjects, seed)
     return {"inputs": found.__dict__, "rows": found.record_rows, "seconds": 0.0 if reused else found.generate_seconds,
             "reused": reused}
 
@@ -86,13 +99,38 @@ def _local(work: str, source: str) -> dict[str, Any]:
     return {"rows": summary.rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 2)}
 
 
+def _evaluate_local(work: str, source: str, request: str, as_of: str) -> dict[str, Any]:
+    session = common.new_store(Path(work) / "evaluate" / "local")
+    with session:
+        session.import_records(Path(source))
+        summary = session.import_request(Path(request))
+        assert summary.ident is not None
+        doc, seconds, cpu = common.timed(lambda: session.evaluate(str(summary.ident), date.fromisoformat(as_of)))
+    return {"rows": summary.rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 2),
+            "findings_hash": doc["findings_hash"], "plan_hash": doc["plan_hash"]}
+
+
+def _evaluate_office(conninfo: str, work: str, request: str, as_of: str, office_key: bytes) -> dict[str, Any]:
+    os.environ[office_evaluation.SCRATCH_ENV] = str(Path(work) / "evaluate" / "scratch")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        ctx = OfficeCtx(conn, OfficeKeys.derive(office_key), "bench")
+        summary = import_request(ctx, Path(request))
+        before = _server_cpu(conn.info.backend_pid)
+        found, seconds, cpu = common.timed(lambda: office_evaluation.evaluate(
+            ctx, str(summary.ident), date.fromisoformat(as_of), summary=True, roles=ROLES))
+        server = _server_cpu(conn.info.backend_pid) - before
+    return {"rows": summary.rows, "seconds": round(seconds, 3), "cpu_s": round(cpu, 2),
+            "server_cpu_s": round(server, 2), "findings_hash": found.doc["findings_hash"],
+            "plan_hash": found.doc["plan_hash"]}
+
+
 def _server_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _office(conninfo: str, source: str) -> dict[str, Any]:
-    keys = OfficeKeys.derive(secrets.token_bytes(32))
+def _office(conninfo: str, source: str, office_key: bytes) -> dict[str, Any]:
+    keys = OfficeKeys.derive(office_key)
     with psycopg.connect(conninfo) as conn:
         before = _server_cpu(conn.info.backend_pid)
         ctx = OfficeCtx(conn, keys, "bench")
@@ -151,8 +189,8 @@ def _queue_local(work: str, n: int) -> dict[str, Any]:
         return _open_queue(session.queue)
 
 
-def _queue_office(conninfo: str, n: int) -> dict[str, Any]:
-    keys = OfficeKeys.derive(secrets.token_bytes(32))
+def _queue_office(conninfo: str, n: int, office_key: bytes) -> dict[str, Any]:
+    keys = OfficeKeys.derive(office_key)
     with psycopg.connect(conninfo) as conn, conn.transaction():
         for row in _queue_rows(n):
             rid = office_requests.new_id(conn)
@@ -174,7 +212,7 @@ def _start_server() -> tuple[Cluster, int]:
     with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
         schema.create_database(conn, DBNAME)
     with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
-        schema.create_office(conn, OfficeRoles("bench"))
+        schema.create_office(conn, ROLES)
     return cluster, port
 
 
@@ -182,6 +220,8 @@ def _arguments() -> Any:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--log-seconds", type=float, default=10.0, help="the log phase's length (default 10 s)")
     p.add_argument("--log-only", action="store_true", help="run the log phase alone")
+    p.add_argument("--eval-subjects", type=int, default=EVAL_SUBJECTS, metavar="N",
+                   help=f"subjects of the evaluated request (default {EVAL_SUBJECTS:,}; 0: no evaluation phases)")
     p.add_argument("--queue", type=int, default=QUEUE_REQUESTS, metavar="N", help="requests in the queue phases")
     return p.parse_args()
 
@@ -209,16 +249,24 @@ def main() -> None:
         return
     print(f"office benchmark: {args.records:,} record rows; {common.machine()['uptime']}")
     with common.work_folder(args, "dws-bench-office-") as work:
-        gen = common.run_phase("generate inputs", _generate, str(work), args.records, args.seed)
+        gen = common.run_phase("generate inputs", _generate, str(work), args.records, max(args.eval_subjects, 10),
+                               args.seed)
         source = gen["inputs"]["records_csv"]
         cluster, port = _start_server()
         try:
             load_before = common.machine()
             local = common.run_phase("records local", _local, str(work), source)
-            office = common.run_phase("records office", _office, cluster.conninfo(port, DBNAME), source)
+            office_key = secrets.token_bytes(32)       # the records' and the evaluation's office key
+            office = common.run_phase("records office", _office, cluster.conninfo(port, DBNAME), source, office_key)
+            evaluated = None
+            if args.eval_subjects:
+                bulk, as_of = gen["inputs"]["bulk_json"], date.today().isoformat()
+                evaluated = (common.run_phase("evaluate local", _evaluate_local, str(work), source, bulk, as_of),
+                             common.run_phase("evaluate office", _evaluate_office, cluster.conninfo(port, DBNAME),
+                                              str(work), bulk, as_of, office_key))
             queue_local = common.run_phase("queue local", _queue_local, str(work), args.queue)
             queue_office = common.run_phase("queue office", _queue_office, cluster.conninfo(port, DBNAME),
-                                            args.queue)
+                                            args.queue, office_key)
             logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
                                     args.log_seconds)
             load_after = common.machine()
@@ -238,6 +286,14 @@ def main() -> None:
         common.row("queue office (open)", queue_office, f"<= {QUEUE_TARGET_S * 1000:.0f} ms", ok_queue, unit="ms"),
         log_row,
     ]
+    ok_eval = None
+    if evaluated is not None:
+        ev_local, ev_office = evaluated
+        eval_ratio = ev_office["seconds"] / ev_local["seconds"]
+        ok_eval = eval_ratio <= EVAL_RATIO_TARGET and ev_office["findings_hash"] == ev_local["findings_hash"]
+        rows[3:3] = [common.row("evaluate local (subjects)", ev_local),
+                     common.row("evaluate office (subjects)", ev_office,
+                                f"<= {EVAL_RATIO_TARGET:.0f}x local, same findings", ok_eval)]
     print()
     common.print_table(rows)
     ratio = office["seconds"] / local["seconds"]
@@ -249,6 +305,14 @@ def main() -> None:
     total_cpu = office["cpu_s"] + office["server_cpu_s"]
     print(f"  CPU, office (desktop + server) / local: {total_cpu / local['cpu_s']:.2f}x; the office's CPU-bound "
           f"ceiling on {load_after['cpus']} idle cores: {office['rows'] * load_after['cpus'] / total_cpu:,.0f} rows/s")
+    if evaluated is not None:
+        ev_local, ev_office = evaluated
+        print(f"evaluation of {ev_office['rows']:,} subjects against {office['rows']:,} records: office/local "
+              f"{ev_office['seconds'] / ev_local['seconds']:.2f}x wall, {ev_office['seconds']:.2f} s vs "
+              f"{ev_local['seconds']:.2f} s; CPU desktop {ev_office['cpu_s']:.2f} s + server "
+              f"{ev_office['server_cpu_s']:.2f} s vs local {ev_local['cpu_s']:.2f} s; the same findings hash: "
+              f"{ev_office['findings_hash'] == ev_local['findings_hash']}, plan hash: "
+              f"{ev_office['plan_hash'] == ev_local['plan_hash']}")
     print(f"queue of {queue_office['rows']:,}: office {queue_office['seconds'] * 1000:.1f} ms on a new connection, "
           f"{queue_office['warm_s'] * 1000:.1f} ms warm; local {queue_local['seconds'] * 1000:.1f} ms, "
           f"{queue_local['warm_s'] * 1000:.1f} ms warm")
@@ -256,8 +320,12 @@ def main() -> None:
     print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
     common.json_line("office", {
         "records": office["rows"], "phases": {"local": local, "office": office, "queue_local": queue_local,
-                                               "queue_office": queue_office, "log": logw}, "ratio": round(ratio, 3),
-        "pass": {"office_rate": ok_office, "queue": ok_queue, "log_rate": ok_log}, "load_before": load_before,
+                                               "queue_office": queue_office, "log": logw,
+                                               **({} if evaluated is None else {"evaluate_local": evaluated[0],
+                                                                                "evaluate_office": evaluated[1]})},
+        "ratio": round(ratio, 3),
+        "pass": {"evaluation": ok_eval, "office_rate": ok_office, "queue": ok_queue, "log_rate": ok_log},
+        "load_before": load_before,
         "load_after": load_after, "code": common.code_version(),
     })
 

@@ -256,7 +256,8 @@ def test_a_queue_of_two_thousand_lists_in_due_order_and_by_status(office: Office
 
 
 def test_an_office_made_before_requests_says_so_in_one_line(office: Office, tmp_path: Path) -> None:
-    office.conn.execute("DROP TABLE dws.request_reasons, dws.request_subjects, dws.requests")
+    # CASCADE: the decisions' and letters' foreign keys to the requests go with them
+    office.conn.execute("DROP TABLE dws.evaluations, dws.request_reasons, dws.request_subjects, dws.requests CASCADE")
     with pytest.raises(StoreError) as older:
         import_request(office.ctx(), write(tmp_path / "r.json", package("OLD-1")))
     assert "made before offices held requests" in str(older.value) and str(older.value).endswith("nothing was changed")

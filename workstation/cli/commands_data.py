@@ -67,16 +67,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return print_queue(args, rows)
 
 
-def print_queue(args: argparse.Namespace, rows: list[QueueRow]) -> int:
-    """The queue as `dws list` prints it (a local store's or an office's)."""
+def print_queue(args: argparse.Namespace, rows: list[QueueRow],
+                claims: dict[str, str | None] | None = None) -> int:
+    """The queue as `dws list` prints it (a local store's or an office's). `claims` (an office's): who claimed each
+    request, an extra column (and JSON field "claimed_by")."""
     today = clocks.today()
     if args.json:
         common.emit_json([dataclasses.asdict(r) | {"days_left": deadlines.days_left(r, today),
-                                                   "overdue": deadlines.is_overdue(r, today)} for r in rows])
+                                                   "overdue": deadlines.is_overdue(r, today)}
+                          | ({} if claims is None else {"claimed_by": claims.get(r.request_id)}) for r in rows])
         return 0
-    lines = render(QUEUE_COLUMNS, [
-        (r.request_id, r.agency_code or r.agency, r.authority, r.received_on, r.due_on or "", _left(r, today),
-         number(r.subjects), r.status, r.recommendation or "") for r in rows])
+    table = [(r.request_id, r.agency_code or r.agency, r.authority, r.received_on, r.due_on or "", _left(r, today),
+              number(r.subjects), r.status, r.recommendation or "") for r in rows]
+    if claims is None:
+        lines = render(QUEUE_COLUMNS, table)
+    else:
+        lines = render((*QUEUE_COLUMNS, Column("CLAIMED BY")),
+                       [(*t, claims.get(r.request_id) or "") for t, r in zip(table, rows, strict=True)])
     print("\n".join(lines))
     return 0
 

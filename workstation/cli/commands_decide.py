@@ -55,6 +55,9 @@ def _print_decision(args: argparse.Namespace, d: DecisionInfo) -> None:
         print("  awaiting approval by an approver other than the preparer ('dws approve')")
 
 
+print_decision = _print_decision       # the office store prints its decisions the same way (office_store.py)
+
+
 def cmd_decide(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         # The passphrase (or the card's PIN) is asked again right before signing.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from datetime import date
+from typing import Any
 
 from .. import clock as clocks
 from ..errors import UsageError
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
     p.set_defaults(func=cmd_override)
 
 
-def _as_of(text: str | None) -> date:
+def as_of_date(text: str | None) -> date:
     if not text:
         return clocks.today()
     try:
@@ -44,12 +45,17 @@ def _as_of(text: str | None) -> date:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    as_of = _as_of(args.as_of)
+    as_of = as_of_date(args.as_of)
     with common.open_session(args) as s:
         progress = common.TerminalProgress("subjects")
         doc = s.evaluate(args.request_id, as_of, progress)
         progress.finish()
         out = s.evaluation_document(args.request_id, doc, summary=args.summary or not args.json)
+    return print_evaluation(args, out)
+
+
+def print_evaluation(args: argparse.Namespace, out: dict[str, Any]) -> int:
+    """An evaluation's document as `dws evaluate` prints it (a local store's or an office's)."""
     if args.json:
         common.emit_json(out)
         return 0

@@ -2,7 +2,8 @@
 an office profile file). main.py asks `profile_of(args)` first and, for a profile, runs `run(args, profile)`
 instead of the command's own function.
 
-An office store has `import records`, `import request`, `list` (the queue), `verify` (its log's chain;
+An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
+`evaluate` (service/office_evaluation.py), `verify` (its log's chain;
 `--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
 one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
 (ui/office_app.py, over service/office_desktop.py).
@@ -15,14 +16,27 @@ import dataclasses
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
+from .. import clock as clocks
 from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
+from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
-from ..service import office_records, office_requests, office_session, office_witness, witness
+from ..results import DecisionExport
+from ..service import (
+    office_decisions,
+    office_evaluation,
+    office_orders,
+    office_records,
+    office_requests,
+    office_session,
+    office_witness,
+    witness,
+)
 from ..wording import count
-from . import commands_data, common
+from . import commands_data, commands_decide, commands_review, common, office_letters
 
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
@@ -47,6 +61,8 @@ def _command(args: argparse.Namespace) -> str:
     kind = getattr(args, "import_kind", None)
     if args.command == "log":
         return f"log {args.log_command}"
+    if args.command == "export":
+        return f"export {args.export_kind}"
     return f"{args.command} {kind}" if args.command == "import" and kind else args.command
 
 
@@ -65,6 +81,9 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
                          "office store")
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
+    as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
+    letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
+                   else None)
     user, secret = common.user_name(args), common.passphrase(args)
     with office_session.opened(profile, user, secret) as o:
         if command == "verify":
@@ -80,23 +99,76 @@ def run(args: argparse.Namespace, profile: Path) -> int:
             else:
                 print(key)
             return 0
+        if command == "evaluate":
+            assert as_of is not None
+            return _evaluate(args, o, as_of)
+        if command in ("decide", "approve"):
+            today = clocks.today()
+            decision = (office_decisions.decide(o, args.request_id, args.outcome, args.justification, today)
+                        if command == "decide" else office_decisions.approve(o, args.request_id, today))
+            commands_decide.print_decision(args, decision)
+            return 0
+        if command == "letter":
+            return office_letters.letter(args, o)
+        if command == "verify-letter":
+            assert letter_file is not None
+            return office_letters.verify_letter(args, o, letter_file)
+        if command == "export decision":
+            return _export_decision(args, office_decisions.export(o, args.request_id))
         if command == "list":
             rows = office_requests.queue(o, args.status)
+            extras = office_evaluation.queue_extras(o)
+        elif command in ("import order", "import agency"):
+            summary = (office_orders.import_order if command == "import order" else office_orders.import_agency)(
+                o, args.file)
         else:
             progress = common.TerminalProgress("rows" if command == "import records" else "subjects")
             importer = office_records.import_records if command == "import records" else office_requests.import_request
             summary = importer(o, args.file, progress)
             progress.finish()
     if command == "list":
-        return commands_data.print_queue(args, rows)
+        if extras is None:
+            return commands_data.print_queue(args, rows)
+        rows = [dataclasses.replace(r, recommendation=extras.get(r.request_id, (None, None))[1]) for r in rows]
+        return commands_data.print_queue(args, rows, {k: v[0] for k, v in extras.items()})
     if args.json:
         common.emit_json(dataclasses.asdict(summary))
+    elif command in ("import order", "import agency"):
+        what = "court order" if command == "import order" else "agency entry"
+        print(f"{'Updated' if summary.replaced else 'Imported'} {what} {summary.ident} from {summary.source} into the "
+              "office.")
     elif command == "import request":
         print(f"Imported request {summary.ident} with {count(summary.rows, 'subject')} from {summary.source} into "
               "the office.")
     else:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:
+    """`dws evaluate` on an office: what the local store prints for the same data; a notice (a claim that stays
+    another's, an auditor's evaluation recorded nowhere) in one line on stderr."""
+    progress = common.TerminalProgress("subjects")
+    result = office_evaluation.evaluate(o, args.request_id, as_of, summary=args.summary or not args.json,
+                                        progress=progress)
+    progress.finish()
+    for notice in result.notices:
+        print(notice, file=sys.stderr)
+    return commands_review.print_evaluation(args, result.document)
+
+
+def _export_decision(args: argparse.Namespace, exported: DecisionExport) -> int:
+    """The local store's `dws export decision` files and README, from the office's decision."""
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in exported.files.items():
+        atomic_write(out / name, data)
+    atomic_write(out / "README.txt", commands_decide.verify_readme(exported.files).encode())
+    if args.json:
+        common.emit_json({"decision_id": exported.decision_id, "directory": str(out), "files": sorted(exported.files)})
+    else:
+        print(f"Exported decision {exported.decision_id} to {out}: {', '.join(sorted(exported.files))}")
     return 0
 
 

@@ -27,7 +27,7 @@ from ..store.auditlog import entry_hash
 from ..store.office import keyslots
 from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES, OfficeRole
-from . import credential, tls
+from . import credential, signing_key, tls
 from .connect import Connection, explain
 from .profile import FORMAT, OfficeProfile, load
 from .sealing import OfficeKeys, SealError
@@ -138,6 +138,7 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
             verifier = keyslots.scram_verifier(conn, login, opened.password)
             keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
                            slot.wrapped)
+            signing_key.store_new(conn, login, opened.user_secret)      # i19d: the key they sign with
             if by is not None:
                 log_event(conn, by, "office-user-enrolled", login, {"role": office_role})
     except psycopg.errors.DuplicateObject:          # made between the check and the enrolment

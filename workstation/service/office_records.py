@@ -32,13 +32,15 @@ from .records_load import check_cancel
 
 @dataclass(frozen=True)
 class OfficeCtx:
-    """An open office connection, the office keys of the unlocked user, that user's name (for the log), and the
-    office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint)."""
+    """An open office connection, the office keys of the unlocked user, that user's name (for the log), the
+    office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint) and the user's secret
+    from their keyslot (office/signing_key.py: it opens their signing key; None: this session signs nothing)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
     user: str | None
     checkpoint_key: bytes | None = field(default=None, repr=False)
+    user_secret: bytes | None = field(default=None, repr=False)     # opens the user's signing key (i19d)
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
         """Append one entry to the office log in the current transaction; its seq."""

@@ -28,7 +28,8 @@ from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
-OFFICE_COMMANDS = ("import records", "import request", "list", "verify", "log checkpoint", "log key")
+OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
+                   "approve", "export decision", "letter", "verify-letter", "verify", "log checkpoint", "log key")
 
 
 def is_office_store(path: Path) -> bool:
@@ -42,7 +43,8 @@ def opened(profile_path: Path, user: str, passphrase: str) -> Iterator[OfficeCtx
     passphrase, OfficeError when the server cannot be reached or refuses, InputError for a bad profile."""
     profile = load(profile_path)
     with open_office(profile, user, passphrase, roles=roles_for(profile.dbname)) as session:
-        yield OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key))
+        yield OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key),
+                        session.user_secret)
 
 
 @dataclass(frozen=True)

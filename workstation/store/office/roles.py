@@ -79,3 +79,14 @@ def is_member(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles, 
     """Whether the connected login is a member of `role`'s group (the server's own record of its office role)."""
     row = conn.execute("SELECT pg_has_role(session_user, %s, 'MEMBER')", (roles.group(role),)).fetchone()
     return bool(row and row[0])
+
+
+def session_role(conn: psycopg.Connection[tuple[object, ...]]) -> OfficeRole | None:
+    """The connected login's office role, as the server records it (the office group it is a member of)."""
+    rows = conn.execute("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+                        "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = session_user").fetchall()
+    for (group,) in rows:
+        for role in OFFICE_ROLES:
+            if str(group).endswith(f"_{role}"):
+                return role
+    return None

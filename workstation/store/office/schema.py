@@ -9,15 +9,28 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import desktops, keyslots, log, queue_notify, records, recovery, requests
+from . import (
+    decisions,
+    desktops,
+    evaluations,
+    keyslots,
+    letter_certs,
+    log,
+    orders,
+    queue_notify,
+    records,
+    recovery,
+    requests,
+    signing_keys,
+)
 from .roles import OfficeRoles, create_roles
 
 Conn = psycopg.Connection[Any]
 
 
 def create_office(conn: Conn, roles: OfficeRoles) -> None:
-    """Roles, schema `dws`, log, keyslots, records and requests in the connected empty database (the caller is
-    a superuser)."""
+    """Roles, schema `dws`, log, keyslots, records and requests (their evaluations and claims too) in the connected
+    empty database (the caller is a superuser)."""
     with conn.transaction():
         create_roles(conn, roles)
         log.create(conn, roles)
@@ -27,6 +40,17 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
         records.create(conn, roles)
         requests.create(conn, roles)
         queue_notify.create(conn, roles)
+        evaluations.create(conn, roles)
+        create_signed(conn, roles)
+
+
+def create_signed(conn: Conn, roles: OfficeRoles) -> None:
+    """Users' signing keys and certificates (the letter-signing CA), the court-order and agency registers,
+    decisions, approvals and letters (i19d; after the request tables, in the caller's transaction)."""
+    signing_keys.create(conn, roles)
+    letter_certs.create(conn, roles)
+    orders.create(conn, roles)
+    decisions.create(conn, roles)
 
 
 def has_office(conn: Conn) -> bool:

@@ -1,0 +1,385 @@
+"""`dws evaluate` on an office store on a real PostgreSQL server (issue 19): the same findings as the local store
+for the same data (the differential world of the golden and reference-evaluator tests, imported into both), in
+one process and on the worker processes; the evaluation recorded sealed in the office in one transaction, with
+the preparer's claim; the working copy's folder gone on every exit path; an auditor's evaluation recorded nowhere;
+a server lost mid-evaluation leaves nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from differential_gen import AS_OF, World, generate, load_into
+from officerequests import CANARY_SUBJECT, canary_requests
+from pgserver import PgServer
+
+from workstation.errors import InputError, PermissionDenied, StoreError
+from workstation.office.sealing import OfficeKeys
+from workstation.service import Workstation
+from workstation.service import office_evaluation as oe
+from workstation.service.office_records import OfficeCtx, import_records
+from workstation.service.office_requests import import_request
+from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
+from workstation.store.office.schema import create_office, table_counts
+
+OFFICE_KEY = bytes(range(32))
+KEYS = OfficeKeys.derive(OFFICE_KEY)
+LOGINS = (("pat", "preparer"), ("pia", "preparer"), ("aud", "auditor"), ("abe", "approver"))
+SUMMARY = ("recommendation", "needs_review", "counts", "code_counts", "request_findings", "released_items",
+           "findings_hash", "plan_hash", "as_of")
+
+
+@dataclass
+class Office:
+    server: PgServer
+    db: str
+    conn: psycopg.Connection[tuple[object, ...]]
+    roles: OfficeRoles
+    opened: list[psycopg.Connection[tuple[object, ...]]]
+
+    def login(self, name: str) -> str:
+        return f"{self.roles.prefix}_{name}"
+
+    def ctx(self, name: str = "pat") -> OfficeCtx:
+        conn = psycopg.connect(self.server.conninfo(self.db, self.login(name)), autocommit=True)
+        self.opened.append(conn)
+        return OfficeCtx(conn, KEYS, self.login(name))
+
+    def evaluate(self, name: str, request_id: str, as_of: date = AS_OF, summary: bool = False) -> oe.OfficeEvaluation:
+        return oe.evaluate(self.ctx(name), request_id, as_of, summary=summary, roles=self.roles)
+
+    def counts(self) -> dict[str, int]:
+        found = table_counts(self.conn)
+        row = self.conn.execute("SELECT count(*) FROM dws.evaluations").fetchone()
+        return found | {"evaluations": int(row[0]) if row else 0}
+
+
+@pytest.fixture
+def office(pg_server: PgServer, pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[Office]:
+    monkeypatch.setenv(oe.SCRATCH_ENV, str(tmp_path / "cache"))
+    roles = OfficeRoles("o" + os.urandom(4).hex())
+    conn = psycopg.connect(pg_server.conninfo(pg_database), autocommit=True)
+    create_office(conn, roles)
+    for name, role in LOGINS:
+        create_login(conn, roles, f"{roles.prefix}_{name}", role)    # type: ignore[arg-type]
+    office = Office(pg_server, pg_database, conn, roles, [])
+    yield office
+    for c in office.opened:
+        c.close()
+    conn.close()
+    pg_server.drop_database(pg_database)
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as su:
+        drop_roles(su, roles, [office.login(name) for name, _role in LOGINS])
+
+
+class _IntoOffice:
+    """load_into's `session` for the office: the same files through the office imports."""
+
+    def __init__(self, o: OfficeCtx) -> None:
+        self.o = o
+
+    def import_records(self, path: Path) -> None:
+        import_records(self.o, path)
+
+    def import_request(self, path: Path) -> None:
+        import_request(self.o, path)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return generate(19, 1400)
+
+
+def scratch_left(tmp_path: Path) -> list[Path]:
+    cache = tmp_path / "cache"
+    return [p for p in cache.iterdir() if p.name != ".owner"] if cache.exists() else []
+
+
+@pytest.mark.parametrize("workers", ["one process", "workers"])
+def test_every_request_evaluates_as_on_the_local_store(office: Office, world: World, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    """The held-out-style suite: every request of a differential world (every class the reference evaluator
+    plants), imported into a local store and into the office from the same files, evaluated on both: the same
+    recommendation, counts, code counts, hashes, and every subject's findings and release plan."""
+    monkeypatch.setenv("DWS_NO_KEYRING", "1")
+    if workers == "workers":
+        monkeypatch.setenv("DWS_EVAL_WORKERS", "2")
+        monkeypatch.setenv("DWS_EVAL_PARALLEL_MIN", "100")
+    else:
+        monkeypatch.setenv("DWS_EVAL_WORKERS", "1")
+    session, _code, _notice = Workstation(tmp_path / "local").init("admin", "local admin passphrase 1",
+                                                                   bind_device=False)
+    with session:
+        load_into(session, world, tmp_path / "files")
+        load_into(_IntoOffice(office.ctx("pat")), world, tmp_path / "files-office")
+        compared = 0
+        for req in world.requests:
+            local = session.evaluate(req.request_id, AS_OF)
+            local_doc = session.evaluation_document(req.request_id, local, summary=False)
+            got = office.evaluate("pat", req.request_id)
+            assert {k: got.doc[k] for k in SUMMARY} == {k: local[k] for k in SUMMARY}, req.request_id
+            assert got.document == local_doc, req.request_id
+            assert got.recorded and got.claimed_by == office.login("pat")
+            compared += len(req.subjects)
+    assert compared == sum(len(r.subjects) for r in world.requests) >= 1400
+    assert scratch_left(tmp_path) == []
+    # what the office recorded opens to the same document, and the queue is 'evaluated', claimed by pat
+    last = world.requests[-1].request_id
+    assert {k: oe.recorded(office.ctx("pat"), last)[k] for k in SUMMARY} == {k: local[k] for k in SUMMARY}
+    extras = oe.queue_extras(office.ctx("aud"))
+    assert {v[0] for v in extras.values()} == {office.login("pat")}
+    statuses = office.conn.execute("SELECT DISTINCT status FROM dws.requests").fetchall()
+    assert statuses == [("evaluated",)]
+
+
+def _import_canaries(office: Office, tmp_path: Path) -> list[str]:
+    from test_office_records_pg import canary_rows, other_rows, write
+    import_records(office.ctx(), write(tmp_path / "records.csv", canary_rows() + other_rows(50)))
+    return [import_request(office.ctx(), p).ident or "" for p in canary_requests(tmp_path / "requests")]
+
+
+def test_no_canary_in_the_dump_after_an_evaluation(office: Office, tmp_path: Path) -> None:
+    from test_office_records_pg import canary_spellings, spellings
+    ids = _import_canaries(office, tmp_path)
+    for rid in ids:
+        office.evaluate("pat", rid)
+    assert office.counts()["evaluations"] == 2
+    dump = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
+                           str(office.server.port), "-U", "postgres", "--no-owner", office.db],
+                          capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "COPY dws.evaluations" in dump
+    decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
+    leaks = [s for s in spellings() + canary_spellings() for hay in (dump.lower(), decoded.lower())
+             if s.lower() in hay]
+    assert leaks == []
+    assert CANARY_SUBJECT["case_no"] not in dump
+
+
+def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    ids = _import_canaries(office, tmp_path)
+    first = office.evaluate("pat", ids[0])
+    assert first.claimed_by == office.login("pat") and first.notices == []
+    other = office.evaluate("pia", ids[0])
+    assert other.recorded and other.claimed_by == office.login("pat")
+    assert other.notices == [f"{ids[0]} is claimed by {office.login('pat')}: your evaluation is recorded, the "
+                             "claim stays theirs"]
+    assert other.document == first.document          # pia sees the evaluation all the same
+    # an approver's evaluation is recorded and claims nothing
+    approver = office.evaluate("abe", ids[1])
+    assert approver.recorded and approver.claimed_by is None
+    # the server itself: nobody writes a request or an evaluation but through dws.record_evaluation, which claims
+    # for a preparer only, for themselves; nobody takes a claim over, the server's superuser included
+    pia = office.ctx("pia").conn
+    for statement in ("UPDATE dws.requests SET claimed_by = session_user", "UPDATE dws.requests SET status = 'new'",
+                      "DELETE FROM dws.evaluations", "UPDATE dws.evaluations SET recommendation = 'grant'",
+                      "INSERT INTO dws.evaluations SELECT * FROM dws.evaluations"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            pia.execute(statement)
+    record = ("SELECT * FROM dws.record_evaluation(nextval('dws.evaluation_ids'), "
+              "(SELECT id FROM dws.requests WHERE request_id = %s), '2026-11-01', 'now', 'x', 'deny', %s, %s, %s, "
+              "true)")
+    sealed = (b"\x01" * 40,) * 3
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for themselves only"):
+        office.ctx("abe").conn.execute(record, (ids[1], *sealed))        # an approver claims nothing
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        office.ctx("aud").conn.execute(record, (ids[1], *sealed))        # an auditor records nothing
+    assert pia.execute(record, (ids[0], *sealed)).fetchone() == (office.login("pat"), False)   # not taken over
+    for statement, refusal in (("UPDATE dws.requests SET claimed_by = NULL WHERE request_id = %s", "not taken over"),
+                               ("UPDATE dws.requests SET claimed_by = 'pia' WHERE request_id = %s", "not taken over"),
+                               ("UPDATE dws.requests SET due_on = '2099-01-01' WHERE request_id = %s",
+                                "kept as imported")):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refusal):
+            office.conn.execute(statement, (ids[0],))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for themselves only"):
+        office.conn.execute("UPDATE dws.requests SET claimed_by = %s WHERE request_id = %s",
+                            (office.login("pia"), ids[1]))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="kept as recorded"):
+        office.conn.execute("DELETE FROM dws.evaluations")      # the superuser neither
+    assert oe.queue_extras(office.ctx("aud"))[ids[0]][0] == office.login("pat")
+
+
+def test_an_auditor_evaluates_and_the_office_records_nothing(office: Office, tmp_path: Path) -> None:
+    """The local store lets every role read the queue (and evaluate); the office server gives an auditor read
+    access only: the auditor sees the same findings, and nothing is recorded (no row, status, claim or log)."""
+    ids = _import_canaries(office, tmp_path)
+    before = office.counts()
+    seen = office.evaluate("aud", ids[1])
+    assert not seen.recorded and seen.claimed_by is None
+    assert seen.notices == [f"{ids[1]}: evaluated on this desktop only: an auditor reads the office and records "
+                            "nothing in it (no evaluation, status or claim)"]
+    assert office.counts() == before
+    assert office.evaluate("pat", ids[1]).document == seen.document
+
+
+def test_an_unknown_request_and_the_working_copy_on_every_exit(office: Office, tmp_path: Path) -> None:
+    _import_canaries(office, tmp_path)
+    before = office.counts()
+    with pytest.raises(InputError, match="no request 'NOPE-1' in the store"):
+        office.evaluate("pat", "NOPE-1")
+    assert scratch_left(tmp_path) == [] and office.counts() == before
+    with pytest.raises(PermissionDenied):
+        oe.evaluate(OfficeCtx(office.conn, KEYS, "root"), "NOPE-1", AS_OF, summary=True,
+                    roles=OfficeRoles("zz" + os.urandom(3).hex()))
+
+
+def test_a_server_lost_mid_evaluation_records_nothing(office: Office, tmp_path: Path) -> None:
+    """The connection ends while the working copy is evaluated (the server ends the session, as a restart
+    does): one message, nothing recorded, the working copy gone; evaluating again works."""
+    ids = _import_canaries(office, tmp_path)
+    before = office.counts()
+    o = office.ctx("pat")
+    pid = o.conn.info.backend_pid
+
+    def cut(done: int, total: int | None) -> None:
+        office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
+        oe.evaluate(o, ids[1], AS_OF, summary=True, progress=cut, roles=office.roles)
+    assert office.counts() == before and scratch_left(tmp_path) == []
+    assert office.evaluate("pat", ids[1]).recorded
+    assert office.counts()["evaluations"] == before["evaluations"] + 1
+
+
+def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection ends while the subjects stream from the server (the fetching thread meets it): the same
+    one message, nothing recorded, the working copy gone."""
+    from workstation.office import working_open
+
+    ids = _import_canaries(office, tmp_path)
+    before = office.counts()
+    o = office.ctx("pat")
+    pid = o.conn.info.backend_pid
+    real = working_open.open_subjects
+
+    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]]) -> working_open.OpenedSubjects:
+        office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return real(keys, rows)
+
+    monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
+    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
+        oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+    assert office.counts() == before and scratch_left(tmp_path) == []
+
+
+_KILLED = textwrap.dedent("""
+    import os, sys, time
+    sys.path[:0] = {paths!r}
+    from datetime import date
+    import psycopg
+    from workstation.office.sealing import OfficeKeys
+    from workstation.service import office_evaluation as oe
+    from workstation.service.office_records import OfficeCtx
+    from workstation.store.office.roles import OfficeRoles
+    conn = psycopg.connect({conninfo!r}, autocommit=True)
+    def wait(done, total):
+        print("evaluating", flush=True)
+        time.sleep(60)
+    oe.evaluate(OfficeCtx(conn, OfficeKeys.derive(bytes(range(32))), "pat"), {request!r}, date(2026, 11, 1),
+                summary=True, progress=wait, roles=OfficeRoles({prefix!r}))
+""")
+
+
+@pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, "1"), (signal.SIGTERM, "1"), (signal.SIGTERM, "2")])
+def test_the_working_copy_is_gone_after_a_signal(office: Office, tmp_path: Path, sig: signal.Signals,
+                                                 workers: str) -> None:
+    ids = _import_canaries(office, tmp_path)
+    code = _KILLED.format(paths=[str(Path(__file__).resolve().parents[1])],
+                          conninfo=office.server.conninfo(office.db, office.login("pat")), request=ids[1],
+                          prefix=office.roles.prefix)
+    env = dict(os.environ, **{oe.SCRATCH_ENV: str(tmp_path / "cache"), "DWS_EVAL_WORKERS": workers,
+                              "DWS_EVAL_PARALLEL_MIN": "2"})
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"evaluating\n"
+        assert len(scratch_left(tmp_path)) == 1          # the working copy, while it is evaluated
+        child.send_signal(sig)
+        _out, err = child.communicate(timeout=30)
+    assert child.returncode != 0, err
+    assert scratch_left(tmp_path) == []
+    assert office.counts()["evaluations"] == 0
+
+
+def test_an_office_made_before_evaluations_says_so(office: Office, tmp_path: Path) -> None:
+    ids = _import_canaries(office, tmp_path)
+    with office.conn.transaction():
+        office.conn.execute("ALTER TABLE dws.evaluations RENAME TO evaluations_gone")
+    with pytest.raises(StoreError, match="made before offices held evaluations"):
+        office.evaluate("pat", ids[1])
+    office.conn.execute("ALTER TABLE dws.evaluations_gone RENAME TO evaluations")
+
+
+
+def test_dws_evaluate_prints_what_the_local_store_prints(tmp_path: Path) -> None:
+    """`dws --store office.json --user U evaluate ID [--json] [--summary]`, through TLS and the user's unlock:
+    exactly the local store's output for the same files; `dws list` shows the claim (local `dws list` has no such
+    column); a second preparer is told in one line on stderr that the claim stays the first's."""
+    from clihelp import run_dws
+    from officehelp import Office as TlsOffice
+
+    from workstation.store.office import evaluations as evaluations_sql
+    from workstation.store.office import records as records_sql
+    from workstation.store.office import requests as requests_sql
+
+    started = TlsOffice.start()
+    try:
+        with started.superuser() as conn, conn.transaction():
+            records_sql.create(conn, started.roles)
+            requests_sql.create(conn, started.roles)
+            evaluations_sql.create(conn, started.roles)
+        for user in ("pat", "pia"):
+            started.enrol(user, "preparer", f"{user}'s office passphrase")
+        profile = started.desktop(tmp_path / "desk").path
+        world = generate(7, 120)
+        env = {"DWS_NO_KEYRING": "1", oe.SCRATCH_ENV: str(tmp_path / "cache")}
+        session, _code, _notice = Workstation(tmp_path / "local").init("admin", "local admin passphrase 1",
+                                                                       bind_device=False)
+        with session:
+            load_into(session, world, tmp_path / "files")
+            session.add_user("rita", "reviewer", "rita's local passphrase")
+        files = tmp_path / "files"
+        pat = {**env, "DWS_USER": "pat", "DWS_PASSPHRASE": "pat's office passphrase"}
+        assert run_dws(profile, "import", "records", str(files / "records.csv"), env=pat).code == 0
+        if (files / "corrections.csv").exists():
+            assert run_dws(profile, "import", "records", str(files / "corrections.csv"), env=pat).code == 0
+        for req in world.requests:
+            assert run_dws(profile, "import", "request", str(files / "requests" / f"{req.request_id}.json"),
+                           env=pat).code == 0
+        rita = {**env, "DWS_USER": "rita", "DWS_PASSPHRASE": "rita's local passphrase"}
+        request_id = world.requests[0].request_id
+        as_of = ("--as-of", AS_OF.isoformat())
+        printed = {}
+        for form in ((), ("--json",), ("--json", "--summary")):
+            local = run_dws(tmp_path / "local", "evaluate", request_id, *as_of, *form, env=rita)
+            office = run_dws(profile, "evaluate", request_id, *as_of, *form, env=pat)
+            assert (office.code, office.out, office.err) == (0, local.out, "") and local.code == 0
+            printed[form] = local.out
+        pia = {**env, "DWS_USER": "pia", "DWS_PASSPHRASE": "pia's office passphrase"}
+        other = run_dws(profile, "evaluate", request_id, *as_of, env=pia)
+        assert (other.code, other.out) == (0, printed[()])
+        assert other.err == f"{request_id} is claimed by pat: your evaluation is recorded, the claim stays theirs\n"
+        listed = run_dws(profile, "list", env=pia)
+        assert "CLAIMED BY" in listed.out and re.search(rf"{re.escape(request_id)} .* evaluated .* pat\s*$",
+                                                         listed.out, re.M)
+        assert "CLAIMED BY" not in run_dws(tmp_path / "local", "list", env=rita).out
+        import json
+        rows = {r["request_id"]: r for r in json.loads(run_dws(profile, "list", "--json", env=pia).out)}
+        assert rows[request_id]["claimed_by"] == "pat" and rows[request_id]["status"] == "evaluated"
+        assert rows[request_id]["recommendation"] == json.loads(
+            run_dws(tmp_path / "local", "evaluate", request_id, *as_of, "--json", "--summary", env=rita).out
+        )["recommendation"]
+    finally:
+        started.server.stop()

@@ -1,0 +1,69 @@
+"""A user's signing key in the office (issue 19, i19d): the local store's kind of key (ECDSA P-256, what
+decisions, approvals and letters are signed with there: store/users.py), its private half wrapped on the desktop
+under a key derived from the user's secret, the one their keyslot holds (credential.py), so the same unlock that
+opens the office opens it, and nobody else's does: not the office key, which every user holds.
+
+Wrapping: AES-256-GCM (keys/primitives.wrap) under HKDF-SHA-256(user secret, info WRAP_INFO|user:<login>),
+the login in the associated data, so a wrapped key copied onto another user's row does not open.
+
+No SQL here (store/office/signing_keys.py) and no message holds a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import AuthError, PermissionDenied
+from ..keys import primitives as p
+from ..keys.signer import SoftwareSigner
+from ..store.office import signing_keys
+
+WRAP_INFO = "dws.office/1 signing key"
+AAD_LABEL = "dws.office/1 signing key"
+
+
+def _kek(user_secret: bytes, login: str) -> bytes:
+    if len(user_secret) != 32:
+        raise ValueError("a user secret is 32 bytes")
+    return p.hkdf(user_secret, salt=None, info=f"{WRAP_INFO}|user:{login}".encode())
+
+
+def _aad(login: str) -> bytes:
+    return f"{AAD_LABEL}|user:{login}".encode()
+
+
+def new_wrapped(login: str, user_secret: bytes) -> tuple[bytes, bytes, bytes]:
+    """A new key pair for `login`: (public key, nonce, wrapped private key)."""
+    private, public = p.new_ecdsa_key()
+    nonce, wrapped = p.wrap(private, _kek(user_secret, login), _aad(login))
+    return public, nonce, wrapped
+
+
+def store_new(conn: Any, login: str, user_secret: bytes) -> bytes | None:
+    """Make `login`'s signing key and store it (in the caller's transaction); its public key. None when the
+    office was made before signing keys (it has no table for them)."""
+    if not signing_keys.exists(conn):
+        return None
+    public, nonce, wrapped = new_wrapped(login, user_secret)
+    signing_keys.put(conn, login, public, nonce, wrapped)
+    return public
+
+
+def unwrap(login: str, user_secret: bytes, nonce: bytes, wrapped: bytes) -> bytes | None:
+    """The private key, or None when it does not open for this user (another's, or altered)."""
+    return p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
+
+
+def signer(conn: Any, login: str, user_secret: bytes | None) -> SoftwareSigner:
+    """The connected user's signer; PermissionDenied when they have no signing key in the office, AuthError when
+    theirs does not open with their unlock (use it as a context manager: the key is dropped at its end)."""
+    found = signing_keys.mine(conn) if signing_keys.exists(conn) else None
+    if found is None or user_secret is None:
+        raise PermissionDenied(f"{login!r} has no signing key in this office (enrolled before offices kept them, or a "
+                               "recovery-code session); ask the office administrator to enrol the user again")
+    public, nonce, wrapped = found
+    private = unwrap(login, user_secret, nonce, wrapped)
+    if private is None or p.public_from_private(private) != public:
+        raise AuthError(f"the signing key of {login!r} in the office does not open with this unlock (it was altered "
+                        "on the server); nothing was signed")
+    return SoftwareSigner(private)

@@ -1,0 +1,106 @@
+"""Sealed office rows opened into the local store's packed shapes, a batch at a time, for an evaluation's working
+copy (service/office_evaluation.py): in this process or in worker processes (each opened with the office data key,
+handed over the pool's private pipe, as the local evaluation hands its workers the store's key).
+
+`open_records` gives a batch of record rows (store/office/records.COLUMNS) as the local records parser packs
+them (intake/records_csv.parse_lines over the opened CSV lines: the same rows the local import stores);
+`open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
+them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
+and whether one of them has a street but no five-digit ZIP. A row that does not open raises TamperError (the row
+named, never a value).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..intake.records_csv import parse_lines
+from ..intake.records_pack import STANDARD_ORDER, PackedRows
+from ..normalize import reason_key, tin_digits, zip5
+from ..store.office.records import TABLE as RECORDS_TABLE
+from .records_seal import open_record, row_binding
+from .request_seal import open_subject, subject_binding
+from .sealing import OfficeKeys, SealError
+
+_SOURCE = Path("office records")
+_keys: OfficeKeys | None = None
+
+
+@dataclass(frozen=True)
+class OpenedSubjects:
+    count: int
+    packed: str                 # the local store's packed subjects (store/requests.insert_packed_subjects)
+    reasons: dict[str, int]     # reason_key -> subjects of the batch giving it
+    unzipped: bool              # a subject with a street has no five-digit ZIP
+
+
+def keys_from(data_key: bytes) -> OfficeKeys:
+    """The office keys for opening only (the index key is not needed, nor handed to a worker)."""
+    return OfficeKeys(data_key, b"", AESGCM(data_key))
+
+
+def start_worker(data_key: bytes) -> None:
+    """A worker process's initializer (processes.worker_pool)."""
+    global _keys
+    _keys = keys_from(data_key)
+
+
+def _worker_keys() -> OfficeKeys:
+    if _keys is None:
+        raise RuntimeError("office working-copy worker not started")
+    return _keys
+
+
+def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
+    opener = keys.bound_opener(RECORDS_TABLE)
+    lines = []
+    for row in rows:
+        row_id, year, key, tin_index, control, both, five, sealed = row
+        try:
+            lines.append(opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed).decode())
+        except SealError:
+            open_record(keys, RECORDS_TABLE, row)       # its TamperError, naming the row
+            raise
+    packed = parse_lines(lines, STANDARD_ORDER, 2, _SOURCE, packed=True)
+    assert isinstance(packed, PackedRows)
+    return packed
+
+
+def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
+    from ..store.office.requests import SUBJECTS_TABLE, subject_row_id
+    opener = keys.bound_opener(SUBJECTS_TABLE)
+    packed = []
+    reasons: Counter[str] = Counter()
+    unzipped = False
+    for row in rows:
+        request, seq, *indexes, sealed = row
+        try:
+            opened = opener(subject_row_id(request, seq), subject_binding(*indexes), sealed)
+        except SealError:
+            open_subject(keys, row)                     # its TamperError, naming the subject
+            raise
+        values = json.loads(opened)
+        _ref, _name, tin, street, _city, _state, zip_code, _periods, _case, reason = values
+        if street and street.strip() and len(zip5(zip_code or "")) != 5:
+            unzipped = True
+        if reason and reason.strip():
+            reasons[reason_key(reason)] += 1
+        values.append(tin_digits(tin) if tin else None)
+        packed.append(values)
+    return OpenedSubjects(len(packed), json.dumps(packed, ensure_ascii=False, separators=(",", ":")), dict(reasons),
+                          unzipped)
+
+
+def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:
+    return open_records(_worker_keys(), rows)
+
+
+def subjects_in_worker(rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
+    return open_subjects(_worker_keys(), rows)

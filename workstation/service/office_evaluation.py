@@ -1,0 +1,376 @@
+"""`dws evaluate` on an office store (issue 19): the local store's evaluation, run unchanged on a working copy.
+
+For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
+in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row in a subject's
+ZIP5, a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
+desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
+touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
+every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
+its worker processes for large requests) then runs on it unchanged, so the findings are the local store's.
+
+`evaluate` records the result in the office in one transaction: a dws.evaluations row (the document and its two
+hashes sealed), the request's status 'evaluated', one office log entry (counts and recommendation only), and for
+a preparer evaluating a request nobody has claimed, the claim (`claimed_by`, the server's own check that a
+preparer claims for themselves and never takes a claim over). An auditor may evaluate (the local store lets every
+role read the queue) but the office records nothing of it: the server gives an auditor read access only.
+
+For the steps after an evaluation (decide, approve, letters) on an office:
+
+    with office_evaluation.working_copy(o, request_id, as_of) as wc:
+        wc.ctx          # a local service Ctx over the evaluated working copy: the request (same request_id), its
+                        # subjects, subject_results, the evaluation (wc.doc), as service.evaluation stored them
+        wc.request      # the request's row id in the office (dws.requests.id); wc.role its office role
+
+Everything written to `wc.ctx` is gone when the block ends (the working copy is removed); what must last goes
+into the office. The office keeps no settings, court orders or agency entries yet: the working copy has the
+local defaults and none (`_office_inputs` is where they will be copied in).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+
+from ..canonical import canonical_json, utc_now
+from ..codec import package_from_json
+from ..demo_scratch import build_folder
+from ..errors import InputError, PermissionDenied, StoreError
+from ..keys.keyslots import Keyslots
+from ..office import working_open
+from ..office.request_seal import agency_opener, open_document
+from ..office.sealing import OfficeKeys
+from ..paths import APP
+from ..processes import worker_pool
+from ..results import EvaluationDoc
+from ..store import db, opening
+from ..store import orders as local_orders
+from ..store import records as local_records
+from ..store import requests as local_requests
+from ..store.office import evaluations as evaluations_sql
+from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
+from . import evaluation, evaluation_report, office_orders
+from .context import CancelCheck, Ctx, Progress
+from .office_records import OfficeCtx
+
+LOCAL_ROLE = {"preparer": "reviewer"}       # an office role's name in the local store, where it differs
+SCRATCH_ENV = "DWS_SCRATCH_DIR"             # where working copies are built (default: the user's cache folder)
+OLDER_OFFICE = ("this office's database was made before offices held evaluations (it has no evaluations table); "
+                "make the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+OPEN_PARALLEL_MIN = 10_000    # requests with at least this many subjects have their rows opened on every core
+OPEN_AHEAD = 4                # batches handed to the workers ahead of those being stored
+_T = TypeVar("_T")
+UNREACHABLE = ("office server unreachable: the connection ended during the evaluation; nothing was recorded in the "
+               "office (evaluate again when the server is back)")
+
+
+@dataclass
+class WorkingCopy:
+    ctx: Ctx                    # a local Ctx over the working copy, the request evaluated
+    doc: EvaluationDoc
+    request: int                # the request's id in the office
+    role: OfficeRole
+    claimed_by: str | None      # the request's claim when it was read
+
+
+@dataclass(frozen=True)
+class OfficeEvaluation:
+    doc: EvaluationDoc
+    document: dict[str, Any]    # what `dws evaluate [--json] [--summary]` prints (evaluation_report.document)
+    recorded: bool              # recorded in the office (an auditor's is not)
+    claimed_by: str | None      # the request's claim afterwards
+    notices: list[str] = field(default_factory=list)    # one line each, for stderr
+
+
+def scratch_target() -> Path:
+    """The working copies' folder is made beside this path (demo_scratch.build_folder)."""
+    given = os.environ.get(SCRATCH_ENV)
+    if given:
+        return Path(given).expanduser() / "evaluation"
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP, appauthor=False) / "evaluation"
+
+
+@contextmanager
+def _office_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: your office role may not record this evaluation; "
+                               "nothing was changed") from None
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
+    except psycopg.OperationalError:
+        raise StoreError(UNREACHABLE) from None
+
+
+@contextmanager
+def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> Iterator[WorkingCopy]:
+    """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends."""
+    roles = roles or roles_for(o.conn.info.dbname)
+    with _office_errors():
+        role = evaluations_sql.office_role(o.conn, roles)
+    if role is None:
+        raise PermissionDenied("the office server gives your login no office role; ask the office administrator")
+    with build_folder(scratch_target()) as folder:
+        folder.store.mkdir(mode=0o700)
+        key = os.urandom(32)
+        conn = db.connect(folder.store / db.DB_NAME, key, create=True)
+        try:
+            db.migrate(conn)
+            with _office_errors():
+                request, claimed_by = _fill(o, conn, request_id)
+            store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
+                                      o.user, key, None)
+            ctx = Ctx(store, LOCAL_ROLE.get(role, role))
+            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled)
+            yield WorkingCopy(ctx, doc, request, role, claimed_by)
+        finally:
+            conn.close()
+
+
+def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progress: Progress | None = None,
+             cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> OfficeEvaluation:
+    """Evaluate an office request (the local evaluation on its working copy) and record the result in the office
+    (see the module's docstring); the document `dws evaluate` prints, with every subject's findings unless
+    `summary`."""
+    with working_copy(o, request_id, as_of, progress, cancelled, roles) as wc:
+        document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
+    viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
+    if wc.role == "auditor":
+        return OfficeEvaluation(wc.doc, document, False, wc.claimed_by, [
+            f"{request_id}: evaluated on this desktop only: an auditor reads the office and records nothing in it "
+            "(no evaluation, status or claim)"])
+    with _office_errors():
+        claimed_by = _record(o, wc, request_id, viewed)
+    notices = []
+    if wc.role == "preparer" and claimed_by != evaluations_sql.login(o.conn):
+        notices.append(f"{request_id} is claimed by {claimed_by}: your evaluation is recorded, the claim stays theirs")
+    return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
+
+
+def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
+    """The evaluation, the status, the claim and the log entry, in one office transaction; the claim after it."""
+    doc, keys, conn = wc.doc, o.keys, o.conn
+    with conn.transaction():
+        eid = evaluations_sql.new_id(conn)
+        claimed_by, claimed = evaluations_sql.record(
+            conn, id=eid, request=wc.request, as_of=doc["as_of"], evaluated_at=doc["evaluated_at"],
+            evaluated_by=o.user or "recovery", recommendation=doc["recommendation"],
+            document=keys.seal(evaluations_sql.TABLE, eid, canonical_json(dict(doc))),
+            findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
+            plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]),
+            claim=wc.role in evaluations_sql.CLAIMERS)
+        o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],
+                                                 "needs_review": doc["needs_review"], "counts": doc["counts"],
+                                                 "as_of": doc["as_of"], "claimed": claimed})
+        if viewed:
+            o.log("candidates-viewed", request_id, {"subjects": viewed})
+    return claimed_by
+
+
+def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
+    """The latest evaluation the office recorded for a request (opened here), or None."""
+    with _office_errors():
+        row = evaluations_sql.request_row(o.conn, request_id)
+        found = evaluations_sql.latest(o.conn, int(row[0])) if row else None
+    if found is None:
+        return None
+    eid, sealed = int(found[0]), bytes(found[6])
+    doc: EvaluationDoc = json.loads(o.keys.open(evaluations_sql.TABLE, eid, sealed))
+    return doc
+
+
+def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | None:
+    """request_id -> (who claimed it, its latest recommendation) for `dws list` on an office (None: an office made
+    before evaluations and claims)."""
+    with _office_errors():
+        return evaluations_sql.queue_extras(o.conn)
+
+
+# -- the working copy ------------------------------------------------------------------------------------------
+
+def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str | None]:
+    """Copy the request, its subjects and its candidate records from the office (one read-only snapshot) into the
+    empty working copy `conn` (one transaction); (the request's office id, its claim). The rows are opened (and
+    the records parsed) in worker processes for a large request, while the next rows stream in."""
+    keys, office = o.keys, o.conn
+    with office.transaction():
+        evaluations_sql.read_only_snapshot(office)
+        row = evaluations_sql.request_row(office, request_id)
+        if row is None:
+            raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
+        (rid, agency, agency_code, authority, received_on, due_on, subject_count, _status, imported_at,
+         imported_by, sealed_doc, claimed_by) = row
+        rid = int(rid)
+        document = open_document(keys, rid, bytes(sealed_doc))
+        package_json = canonical_json(document["package"]).decode("utf-8")
+        with db.transaction(conn), _openers(keys, int(subject_count)) as pool:
+            _office_inputs(o, conn)
+            local = local_requests.insert(
+                conn, request_id=request_id, received_on=received_on, authority=authority,
+                agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
+                package=package_json, source=str(document["source"]), imported_at=imported_at,
+                imported_by=imported_by)
+            count, unzipped = _copy_subjects(o, conn, pool, rid, local)
+            zips = []
+            home_zip = _home_zip(package_json)
+            if home_zip is None:
+                unzipped = True
+            elif home_zip and (index := keys.zip5_index(home_zip)) is not None:
+                zips.append(index)
+            local_requests.finish(conn, local, count, str(document["package_hash"]))
+            _copy_records(o, conn, pool, rid, zips, unzipped)
+    return rid, None if claimed_by is None else str(claimed_by)
+
+
+def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
+    """The office's court orders and agency entries (opened here: service/office_orders.py) into the working copy;
+    the office keeps no settings yet (the working copy has the local defaults, as a new local store has)."""
+    if not office_orders.has_registers(o):
+        return                                  # an office made before it kept the registers
+    at = utc_now()
+    for order in office_orders.court_orders(o):
+        local_orders.put_order(conn, order, at=at, by="office")
+    for entry in office_orders.agencies(o):
+        local_orders.put_agency(conn, entry, at=at, by="office")
+
+
+@contextmanager
+def _openers(keys: OfficeKeys, subjects: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes that open rows (none for a small request, or when DWS_EVAL_WORKERS is 1; a
+    DWS_EVAL_PARALLEL_MIN below OPEN_PARALLEL_MIN lowers the size that has them, as it does the evaluation's)."""
+    try:
+        workers = int(os.environ.get("DWS_EVAL_WORKERS", "0")) or min(os.cpu_count() or 1, evaluation.MAX_WORKERS)
+        threshold = min(OPEN_PARALLEL_MIN, int(os.environ.get("DWS_EVAL_PARALLEL_MIN", OPEN_PARALLEL_MIN)))
+    except ValueError:
+        raise InputError("DWS_EVAL_WORKERS and DWS_EVAL_PARALLEL_MIN must be whole numbers") from None
+    if workers <= 1 or subjects < threshold:
+        yield None
+        return
+    pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key,))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _prefetched(batches: Iterator[_T]) -> Iterator[_T]:
+    """The batches of a server-side cursor, fetched by a thread one batch ahead of the caller: the server's work
+    and the network overlap the desktop's (the thread alone uses the connection until the batches end; psycopg
+    waits for the server without the GIL)."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        handoff.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            else:
+                handoff.put(("end", None))
+        except BaseException as exc:        # handed to the caller, raised there
+            handoff.put(("error", exc))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()                     # the server-side cursor, closed in the thread that used it
+
+    thread = threading.Thread(target=fetch, name="office-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with suppress(queue.Empty):
+            while True:
+                handoff.get_nowait()        # a thread waiting to hand over a batch sees `stop`
+        thread.join()
+
+
+def _opened(pool: ProcessPoolExecutor | None, batches: Iterator[list[tuple[Any, ...]]], here: Callable[[Any], _T],
+            there: Callable[[Any], _T]) -> Iterator[_T]:
+    """`here(batch)` of each batch in order, or `there(batch)` on the workers, a few batches ahead."""
+    batches = _prefetched(batches)
+    if pool is None:
+        for batch in batches:
+            yield here(batch)
+        return
+    ahead: deque[Future[_T]] = deque()
+    try:
+        for batch in batches:
+            ahead.append(pool.submit(there, batch))
+            if len(ahead) > OPEN_AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:
+        for future in ahead:
+            future.cancel()
+
+
+def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int
+                   ) -> tuple[int, bool]:
+    """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
+    a subject with a street has no five-digit ZIP)."""
+    count = 0
+    reasons: Counter[str] = Counter()
+    unzipped = False
+    for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid),
+                          partial(working_open.open_subjects, o.keys), working_open.subjects_in_worker):
+        local_requests.insert_packed_subjects(conn, local, count, opened.packed)
+        reasons.update(opened.reasons)
+        unzipped = unzipped or opened.unzipped
+        count += opened.count
+    local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
+    return count, unzipped
+
+
+def _home_zip(package_json: str) -> str | None:
+    """The ZIP5 of a first-party FOIA requester's mailing address (the checks look the requester up there): ""
+    when there is none to look up, None when the address has no five-digit ZIP."""
+    home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
+    if not home:
+        return ""
+    five = home.rpartition("|")[2]
+    return five if len(five) == 5 else None
+
+
+def _copy_records(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int,
+                  zips: list[bytes], unzipped: bool) -> None:
+    """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
+    local_records.drop_indexes(conn)
+    next_id = local_records.next_id(conn)
+    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped),
+                          partial(working_open.open_records, o.keys), working_open.records_in_worker):
+        local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
+        next_id += packed.count
+    if local_records.create_indexes(conn) is not None:
+        raise StoreError("the office gave two records for one TIN, type and year; nothing was recorded")
