@@ -286,7 +286,8 @@ _KILLED = textwrap.dedent("""
     conn = psycopg.connect({conninfo!r}, autocommit=True)
     def wait(done, total):
         print("evaluating", flush=True)
-        time.sleep(60)
+        for _ in range(600):    # short sleeps: a signal the kernel hands to another thread is seen at once
+            time.sleep(0.1)
     oe.evaluate(OfficeCtx(conn, OfficeKeys.derive(bytes(range(32))), "pat"), {request!r}, date(2026, 11, 1),
                 summary=True, progress=wait, roles=OfficeRoles({prefix!r}))
 """)
@@ -307,7 +308,12 @@ def test_the_working_copy_is_gone_after_a_signal(office: Office, tmp_path: Path,
         assert child.stdout.readline() == b"evaluating\n"
         assert len(scratch_left(tmp_path)) == 1          # the working copy, while it is evaluated
         child.send_signal(sig)
-        _out, err = child.communicate(timeout=30)
+        try:
+            _out, err = child.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            _out, err = child.communicate()
+            pytest.fail(f"the evaluation did not end on {sig.name}: {err.decode(errors='replace')}")
     assert child.returncode != 0, err
     assert scratch_left(tmp_path) == []
     assert office.counts()["evaluations"] == 0
