@@ -158,8 +158,9 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
             "(no evaluation, status or claim)"])
     with _office_errors():
         claimed_by = _record(o, wc, request_id, viewed)
+        login = evaluations_sql.login(o.conn)
     notices = []
-    if wc.role == "preparer" and claimed_by != evaluations_sql.login(o.conn):
+    if wc.role == "preparer" and claimed_by != login:
         notices.append(f"{request_id} is claimed by {claimed_by}: your evaluation is recorded, the claim stays theirs")
     return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
 
