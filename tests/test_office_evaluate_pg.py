@@ -6,12 +6,14 @@ a server lost mid-evaluation leaves nothing half-written."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -269,9 +271,14 @@ def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp
         return real(keys, rows)
 
     monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
-    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
-        oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded") as lost:
+            oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+        del lost                # (its traceback holds the frames, and the server cursor, of the streaming)
+        gc.collect()
     assert office.counts() == before and scratch_left(tmp_path) == []
+    assert [str(w.message) for w in warned if "ServerCursor" in str(w.message)] == []   # its cursor closed
 
 
 _KILLED = textwrap.dedent("""
