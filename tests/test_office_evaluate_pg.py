@@ -212,16 +212,21 @@ def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp
     assert oe.queue_extras(office.ctx("aud"))[ids[0]][0] == office.login("pat")
 
 
-def test_an_auditor_evaluates_and_the_office_records_nothing(office: Office, tmp_path: Path) -> None:
+def test_an_auditor_evaluates_and_the_office_records_only_the_reading(office: Office, tmp_path: Path) -> None:
     """The local store lets every role read the queue (and evaluate); the office server gives an auditor read
-    access only: the auditor sees the same findings, and nothing is recorded (no row, status, claim or log)."""
+    access only: the auditor sees the same findings, and nothing is recorded (no row, status or claim) but the
+    log entries of what they read (who viewed which taxpayer's data: an auditor's reading too)."""
     ids = _import_canaries(office, tmp_path)
     before = office.counts()
     seen = office.evaluate("aud", ids[1])
     assert not seen.recorded and seen.claimed_by is None
-    assert seen.notices == [f"{ids[1]}: evaluated on this desktop only: an auditor reads the office and records "
-                            "nothing in it (no evaluation, status or claim)"]
-    assert office.counts() == before
+    assert seen.notices == [f"{ids[1]}: evaluated on this desktop only: an auditor records no evaluation, status or "
+                            "claim in the office (the reading is logged)"]
+    after = office.counts()
+    assert after.pop("office_log") > before.pop("office_log") and after == before
+    read = office.conn.execute("SELECT event, object FROM dws.office_log WHERE user_name = %s ORDER BY seq",
+                               (office.login("aud"),)).fetchall()
+    assert read[0] == ("request-viewed", ids[1]) and set(read[1:]) <= {("candidates-viewed", ids[1])}, read
     assert office.evaluate("pat", ids[1]).document == seen.document
 
 
