@@ -26,6 +26,7 @@ from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
 from ..results import DecisionExport
 from ..service import (
+    office_accounting,
     office_decisions,
     office_evaluation,
     office_orders,
@@ -36,7 +37,7 @@ from ..service import (
     witness,
 )
 from ..wording import count
-from . import commands_data, commands_decide, commands_review, common, office_letters
+from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
 
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
@@ -113,6 +114,10 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "verify-letter":
             assert letter_file is not None
             return office_letters.verify_letter(args, o, letter_file)
+        if command == "accounting":
+            totals = (office_accounting.export(o, args.year, args.output) if args.output
+                      else office_accounting.summary(o, args.year))
+            return commands_letters.print_accounting(args, totals)
         if command == "export decision":
             return _export_decision(args, office_decisions.export(o, args.request_id))
         if command == "list":

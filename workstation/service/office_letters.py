@@ -63,6 +63,12 @@ def _record(o: OfficeCtx, row: decisions_sql.LetterRow) -> dict[str, Any]:
     return found
 
 
+def letter_record(o: OfficeCtx, row: decisions_sql.LetterRow) -> dict[str, Any]:
+    """A letter's sealed record opened on the desktop (its PDF, issue time and accounting rows): the accounting
+    reads the disclosures from it (service/office_accounting.py)."""
+    return _record(o, row)
+
+
 def _issued(o: OfficeCtx, row: decisions_sql.LetterRow) -> IssuedLetter:
     record = _record(o, row)
     if sha256_hex(record["pdf"]) != row.sha256:

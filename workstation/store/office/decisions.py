@@ -350,3 +350,10 @@ def letter_by_sha256(conn: Conn, sha256: str) -> LetterRow | None:
 
 def letter_by_id(conn: Conn, letter_id: str) -> LetterRow | None:
     return _letter(conn.execute(_LETTER + "WHERE l.letter_id = %s", (letter_id,)).fetchone())
+
+
+def letters_in_order(conn: Conn) -> list[LetterRow]:
+    """Every letter the office issued, in the order the server took them (the accounting opens each on the
+    desktop: its disclosures are in its sealed record)."""
+    return [r for r in map(_letter, conn.execute(_LETTER + "ORDER BY l.issued_at, l.letter_id").fetchall())
+            if r is not None]
