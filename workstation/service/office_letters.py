@@ -179,6 +179,7 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
                 if data.releases:
                     purpose = pkg.purpose or {}
                     with db.transaction(s.conn):         # the accounting rows name the letter (its row first)
+                        office_copy.forget_letter(s.conn, letter_id)        # a stale attempt's rows (continue below)
                         local_letters.insert(s.conn, local_letters.LetterRow(
                             letter_id, row.decision_id, rid, data.kind, data.texts["version"], sha, pages, issued_at,
                             login), pdf)
