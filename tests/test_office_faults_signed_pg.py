@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -29,19 +30,22 @@ from workstation.clock import ENV_TODAY
 from workstation.service import office_decisions
 from workstation.service import office_evaluation as oe
 
-# the real CLI, with one store function wrapped: after it wrote its row, say so (the backend's pid in the file
-# `ready`) and wait for the file `go` before the transaction goes on
+# the real CLI, with one function wrapped (its first argument a connection or an OfficeCtx): after its first call,
+# say so (the backend's pid in the file `ready`) and wait for the file `go` before going on
 FAULT_CHILD = """
 import importlib, sys, time
 from pathlib import Path
 module, name, ready, go = sys.argv[1:5]
 mod = importlib.import_module(module)
 original = getattr(mod, name)
+calls = []
 def paused(conn, *args, **kwargs):
     done = original(conn, *args, **kwargs)
-    Path(ready).write_text(str(conn.info.backend_pid))
-    while not Path(go).exists():
-        time.sleep(0.01)
+    calls.append(1)
+    if len(calls) == 1:                 # the first call only
+        Path(ready).write_text(str(getattr(conn, "conn", conn).info.backend_pid))
+        while not Path(go).exists():
+            time.sleep(0.01)
     return done
 setattr(mod, name, paused)
 sys.stdin.close()
@@ -98,7 +102,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     assert d.dws("pat", "import", "records", str(files / "records.csv")).code == 0
     assert d.dws("cal", "import", "order", str(files / "order.json")).code == 0
     ids = [f"F-{c.upper()}-{f}" for c in CASES for f in FAULTS]
-    for rid in (*ids, "F-FIRST"):
+    for rid in (*ids, "F-FIRST", "F-RETRY"):
         path = files / f"{rid}.json"
         path.write_text(json.dumps(request(rid, subjects=[subject("1", "released-1"), subject("2", "released-2")],
                                            items=["name", "address"])), encoding="utf-8")
@@ -106,10 +110,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     # F-APPROVE awaits approval; F-LETTER is decided (a denial, final); pat's certificate is issued by a first letter
     deny = ("deny", "--justification", JUSTIFICATION)
     for rid, outcome in [*((f"F-APPROVE-{f}", ("grant",)) for f in FAULTS),
-                         *((f"F-LETTER-{f}", deny) for f in FAULTS), ("F-FIRST", deny)]:
+                         *((f"F-LETTER-{f}", deny) for f in FAULTS), ("F-FIRST", deny), ("F-RETRY", ("grant",))]:
         done = d.dws("pat", "decide", rid, "--outcome", *outcome)
         assert done.code == 0, done.err
     assert d.dws("pat", "letter", "F-FIRST", "-o", str(files / "first.pdf")).code == 0
+    assert d.dws("abe", "approve", "F-RETRY").code == 0         # a grant: its letter records disclosures
     yield d
     office.server.stop()
 
@@ -173,3 +178,26 @@ def test_a_fault_inside_the_office_transaction_leaves_nothing_half_written(desk:
                     "decide": {"decisions": 1, "office_log": 1},
                     "approve": {"approvals": 1, "office_log": 1},
                     "letter": {"letters": 1, "office_log": 2}}[command], grew
+
+
+def test_a_letter_made_again_after_another_desktop_wrote_to_the_log(desk: Desk, tmp_path: Path) -> None:
+    """The letter's checkpoint went stale (another desktop logged something while the letter was being made): the
+    letter is made again and kept once, its disclosures once (its first attempt's letter and accounting rows in
+    the working copy once tripped it: "database error 19")."""
+    before, _queue = desk.state()
+    target = tmp_path / "retry.pdf"
+    proc = child(desk, "pat", ("workstation.service.office_witness", "sign_checkpoint"),
+                 ("letter", "F-RETRY", "-o", str(target)), tmp_path)
+    wait_ready(proc, tmp_path / "ready")
+    other = desk.dws("cal", "import", "order", str(desk.files / "order.json"))     # another desktop's log entry
+    assert other.code == 0, other.err
+    (tmp_path / "go").touch()
+    out, err = proc.communicate(timeout=120)
+    assert (proc.returncode, err) == (0, ""), err
+    assert out.startswith("Letter L-") and target.exists()
+    counts, _queue = desk.state()
+    assert {t: counts[t] - before[t] for t in TABLES if counts[t] != before[t]} == {"letters": 1, "office_log": 3}
+    checked = desk.dws("aud", "verify-letter", str(target))
+    assert checked.code == 0, checked.out + checked.err
+    totals = json.loads(desk.dws("aud", "accounting", "--year", str(date.today().year), "--json").out)
+    assert totals["total"]["disclosures"] == 2                   # released-1 and released-2, once each
