@@ -3,7 +3,7 @@ an office profile file). main.py asks `profile_of(args)` first and, for a profil
 instead of the command's own function.
 
 An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
-`evaluate` (service/office_evaluation.py), `verify` (its log's chain;
+`evaluate` (service/office_evaluation.py), `accounting` (service/office_accounting.py), `verify` (its log's chain;
 `--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
 one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
 (ui/office_app.py, over service/office_desktop.py).
