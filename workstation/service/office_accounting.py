@@ -38,7 +38,10 @@ def _disclosures(o: OfficeCtx, year: int) -> list[list[object]]:
     own order), as the local store's disclosures table orders them."""
     start, end = clocks.year_bounds(year)
     found: list[list[object]] = []
-    for letter in decisions_sql.letters_in_order(o.conn):
+    for letter_id in decisions_sql.letter_ids_in_order(o.conn):     # one letter's record (its PDF) at a time
+        letter = decisions_sql.letter_by_id(o.conn, letter_id)
+        if letter is None:
+            continue
         for row in office_letters.letter_record(o, letter)["disclosures"]:
             if start <= str(row[DISCLOSED_AT]) < end:
                 found.append(row)
