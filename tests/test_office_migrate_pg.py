@@ -117,7 +117,8 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
     assert (found["taxpayer_records"], found["requests"], found["request_subjects"]) == (53, 2, 47)
     assert found["office_log"] == out["checkpoints"]["office_before"]["size"] + len(local_log) + 1
     assert found["office_log"] == out["checkpoints"]["office_after"]["size"]
-    assert out["not_migrated"] == "evaluations, decisions, letters, court orders, agency entries and users"
+    assert out["not_migrated"] == "evaluations, decisions, approvals, letters and users"
+    assert (out["agencies"], out["court_orders_left"]) == (0, 0)       # (test_office_migrate_registers_pg has them)
     # the office log verifies, and extends the checkpoints before and after (written to the witness folder)
     assert sorted(p.name.rsplit("-", 1)[1] for p in witness.iterdir()) == ["after.checkpoint", "before.checkpoint"]
     verified = dws(s, ADMIN, "verify", "--against", str(witness), "--json")
@@ -203,8 +204,8 @@ def test_the_text_output_and_who_is_refused(setting: Setting) -> None:
     assert "53 taxpayer record rows (53 new to the office, 0 replacing the office's)" in done.out
     assert "2 requests with 47 subjects" in done.out
     assert re.search(r"\n  office log before: +\d+ entries, root [0-9a-f]{64}\n", done.out)
-    assert done.out.endswith("Not migrated (the local store keeps them): evaluations, decisions, letters, court "
-                             "orders, agency entries and users.\n")
+    assert done.out.endswith("Not migrated (the local store keeps them): evaluations, decisions, approvals, letters "
+                             "and users.\n")
 
 
 def test_a_request_the_office_holds_stops_it_half_way_and_nothing_changes(setting: Setting, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..results import AgencyTotal
+from ..results import AccountingSummary, AgencyTotal
 from . import common
 
 
@@ -90,6 +90,11 @@ def cmd_verify_letter(args: argparse.Namespace) -> int:
 def cmd_accounting(args: argparse.Namespace) -> int:
     with common.open_session(args) as s:
         totals = s.export_accounting(args.year, args.output) if args.output else s.accounting(args.year)
+    return print_accounting(args, totals)
+
+
+def print_accounting(args: argparse.Namespace, totals: AccountingSummary) -> int:
+    """The accounting's totals as `dws accounting` prints them (a local store's or an office's)."""
     if args.json:
         common.emit_json({"year": totals.year, "file": str(args.output) if args.output else None,
                           "agencies": [_total(t) for t in totals.agencies],

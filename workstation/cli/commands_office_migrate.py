@@ -1,6 +1,10 @@
 """`dws office migrate` (INTERCHANGE.md): register_migrate adds it to the `office` group's subparsers.
 
     dws --user ADMIN office migrate --profile FILE --from DIR [--from-user NAME] [--witness DIR]
+    dws --user COUNSEL office migrate --profile FILE --from DIR --court-orders [--from-user NAME] [--witness DIR]
+
+The second, after the first, moves the store's court-order register, which the server lets counsel alone write
+(service/office_migrate_orders.py).
 
 The office admin is the global `--user` (before `office`) or $DWS_USER, with their passphrase from its usual
 sources (--passphrase-file, $DWS_PASSPHRASE, a prompt). The local store in DIR is opened as `--from-user` (default:
@@ -17,7 +21,7 @@ from pathlib import Path
 from ..errors import InputError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo
-from ..service import Workstation, office_migrate, office_session
+from ..service import Workstation, office_migrate, office_migrate_orders, office_session
 from ..wording import count
 from . import common
 
@@ -36,6 +40,8 @@ def register_migrate(office_sub: argparse._SubParsersAction[argparse.ArgumentPar
                    "$DWS_FROM_PASSPHRASE, else a prompt)")
     p.add_argument("--witness", type=Path, metavar="DIR", help="write the office log's checkpoints before and "
                    "after here (default: the profile's witness folder)")
+    p.add_argument("--court-orders", action="store_true", help="(office counsel, after the store's migration) move "
+                   "the local store's court orders into the office, which lets counsel alone write its register")
     p.set_defaults(func=cmd_migrate)
 
 
@@ -52,6 +58,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     secret = common.passphrase(args)
     local_secret = common.read_secret(args, file_attr="from_passphrase_file", env="DWS_FROM_PASSPHRASE",
                                       prompt=f"Passphrase of {local_user} in the local store: ", what="passphrase")
+    if args.court_orders:
+        return _court_orders(args, admin, secret, local, local_user, local_secret, witness_dir)
     with office_session.opened(args.profile, admin, secret) as office:
         office_migrate.require_office_admin(office)        # before the local store is even unlocked
         session = local.unlock(local_user, local_secret)
@@ -65,7 +73,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.json:
         common.emit_json({
             "store_id": done.store_id, "records": done.records, "records_new": done.records_new,
-            "requests": done.requests, "subjects": done.subjects, "log_entries": done.log_entries,
+            "requests": done.requests, "subjects": done.subjects, "agencies": done.agencies,
+            "court_orders_left": done.court_orders, "log_entries": done.log_entries,
             "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
                             for name, c in (("local", done.local), ("office_before", done.office_before),
                                             ("office_after", done.office_after))},
@@ -75,6 +84,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     print(f"  {count(done.records, 'taxpayer record row')} ({done.records_new:,} new to the office, "
           f"{done.records - done.records_new:,} replacing the office's)")
     print(f"  {count(done.requests, 'request')} with {count(done.subjects, 'subject')}")
+    print(f"  {count(done.agencies, 'agency register entry', 'agency register entries')}")
     print(f"  {count(done.log_entries, 'local log entry', 'local log entries')} carried into the office log, then "
           "one entry recording the local checkpoint")
     print("Checkpoints (size, root):")
@@ -86,6 +96,39 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     else:
         print("  (no witness folder: give --witness DIR to keep the office log's checkpoints outside the server)")
     print(f"Not migrated (the local store keeps them): {office_migrate.NOT_MIGRATED}.")
+    if done.court_orders:
+        print(f"Court orders: {count(done.court_orders, 'order')} in the local register; the server lets counsel alone "
+              "write the office's, so counsel moves them: dws --user COUNSEL office migrate --profile FILE --from DIR "
+              "--court-orders")
+    return 0
+
+
+def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
+                  local_secret: str, witness_dir: Path | None) -> int:
+    with office_session.opened(args.profile, user, secret) as office:
+        office_migrate_orders.require_office_counsel(office)     # before the local store is even unlocked
+        session = local.unlock(local_user, local_secret)
+        try:
+            done = session.migrate_orders_to_office(office)
+        finally:
+            session.close()
+    written = [_write(witness_dir, info, f"orders-{when}") for info, when in ((done.office_before, "before"),
+                                                                               (done.office_after, "after"))
+               ] if witness_dir is not None else []
+    if args.json:
+        common.emit_json({"store_id": done.store_id, "court_orders": done.court_orders,
+                          "case_numbers": list(done.case_numbers),
+                          "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
+                                          for name, c in (("office_before", done.office_before),
+                                                          ("office_after", done.office_after))},
+                          "witness_files": [str(p) for p in written]})
+        return 0
+    print(f"Moved {count(done.court_orders, 'court order')} of the local store {done.store_id[:16]} into the office's "
+          "register.")
+    for what, c in (("office log before", done.office_before), ("office log after", done.office_after)):
+        print(f"  {what + ':':<18} {count(c.size, 'entry', 'entries')}, root {c.root_hex}")
+    if written:
+        print(f"  the office log's checkpoints written to {witness_dir}")
     return 0
 
 

@@ -3,7 +3,7 @@ an office profile file). main.py asks `profile_of(args)` first and, for a profil
 instead of the command's own function.
 
 An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
-`evaluate` (service/office_evaluation.py), `verify` (its log's chain;
+`evaluate` (service/office_evaluation.py), `accounting` (service/office_accounting.py), `verify` (its log's chain;
 `--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
 one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
 (ui/office_app.py, over service/office_desktop.py).
@@ -26,6 +26,7 @@ from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
 from ..results import DecisionExport
 from ..service import (
+    office_accounting,
     office_decisions,
     office_evaluation,
     office_orders,
@@ -36,7 +37,7 @@ from ..service import (
     witness,
 )
 from ..wording import count
-from . import commands_data, commands_decide, commands_review, common, office_letters
+from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
 
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
@@ -113,6 +114,10 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "verify-letter":
             assert letter_file is not None
             return office_letters.verify_letter(args, o, letter_file)
+        if command == "accounting":
+            totals = (office_accounting.export(o, args.year, args.output) if args.output
+                      else office_accounting.summary(o, args.year))
+            return commands_letters.print_accounting(args, totals)
         if command == "export decision":
             return _export_decision(args, office_decisions.export(o, args.request_id))
         if command == "list":

@@ -62,6 +62,12 @@ def _record(o: OfficeCtx, row: decisions_sql.LetterRow) -> dict[str, Any]:
     return found
 
 
+def letter_record(o: OfficeCtx, row: decisions_sql.LetterRow) -> dict[str, Any]:
+    """A letter's sealed record opened on the desktop (its PDF, issue time and accounting rows): the accounting
+    reads the disclosures from it (service/office_accounting.py)."""
+    return _record(o, row)
+
+
 def _issued(o: OfficeCtx, row: decisions_sql.LetterRow) -> IssuedLetter:
     record = _record(o, row)
     if sha256_hex(record["pdf"]) != row.sha256:
@@ -172,6 +178,7 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
                 if data.releases:
                     purpose = pkg.purpose or {}
                     with db.transaction(s.conn):         # the accounting rows name the letter (its row first)
+                        office_copy.forget_letter(s.conn, letter_id)        # a stale attempt's rows (continue below)
                         local_letters.insert(s.conn, local_letters.LetterRow(
                             letter_id, row.decision_id, rid, data.kind, data.texts["version"], sha, pages, issued_at,
                             login), pdf)

@@ -20,13 +20,22 @@ Run by an office admin who also opens the local store as its admin. In order:
 4. A checkpoint of the office log after the commit.
 
 A store is migrated once: the office log's `local-store-migrated` entry about its id refuses a second run before
-anything is read or written. Evaluations, decisions, letters, court orders, agency entries and users are not in
-the office yet: the local store keeps them (NOT_MIGRATED).
+anything is read or written.
+
+The agency register moves in the same transaction (an admin may write it; each entry sealed as `dws import agency`
+seals it; a code the office holds already stops it). The court-order register cannot: the server lets counsel alone
+write it, the admin too; counsel moves it afterwards (office_migrate_orders.py, `office migrate --court-orders`).
+Evaluations, decisions, approvals, letters and users are not moved (NOT_MIGRATED): a decision in the office is
+signed by its preparer's own office signing key, registered on the server, which refuses any other (and a letter's
+PDF is signed under the office's letter CA); the local store's are signed by its own users' keys, so carrying them
+would take a server path that admits decisions signed by keys it does not know, which the office's rules exist to
+refuse. The local store keeps them, and its log carried into the office records each of them.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,9 +53,11 @@ from ..office.profile import load
 from ..office.records_seal import RecordSealer
 from ..office.request_seal import SubjectSealer, seal_agency, seal_document
 from ..store import auditlog, db, logtree
+from ..store import orders as local_orders
 from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import log as office_log
+from ..store.office import orders as orders_sql
 from ..store.office import records as records_sql
 from ..store.office import requests as requests_sql
 from ..store.office.roles import is_member, roles_for
@@ -60,7 +71,7 @@ MIGRATED = "local-store-migrated"
 CARRIED = "local-log-entry"
 ENTRY_LABEL = "office_log.local_entry"      # with ":<store id>", the carried entries' table in their associated data
 RECORD_BATCH = 20_000
-NOT_MIGRATED = "evaluations, decisions, letters, court orders, agency entries and users"
+NOT_MIGRATED = "evaluations, decisions, approvals, letters and users"
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,8 @@ class Migration:
     records_new: int            # of which the office had no row for their key (the others replaced the office's)
     requests: int
     subjects: int
+    agencies: int               # agency register entries moved
+    court_orders: int           # court orders in the local register (counsel moves them: office_migrate_orders)
     log_entries: int            # local log entries carried over
     local: CheckpointInfo       # the local log's, before
     office_before: CheckpointInfo
@@ -121,17 +134,19 @@ def _migrate(s: Ctx, o: OfficeCtx) -> Migration:
             _refuse_a_second_migration(o, store_id)
             records, new = _move_records(s, o)
             requests, subjects = _move_requests(s, o)
+            agencies = _move_agencies(s, o)
             carried = _carry_log(s, o, store_id, local)
             o.log(MIGRATED, store_id, {"local_checkpoint": {"size": local.size, "root": local.root_hex,
                                                             "note": local.note},
                                        "records": records, "records_new": new, "requests": requests,
-                                       "subjects": subjects, "log_entries": carried,
+                                       "subjects": subjects, "agencies": agencies, "log_entries": carried,
                                        "not_migrated": NOT_MIGRATED})
         after = office_witness.sign_checkpoint(o)
         s.log("store-migrated-to-office", after.note.split("\n", 1)[0],
               {"records": records, "requests": requests, "subjects": subjects, "log_entries": carried,
                "office_log_size": after.size, "office_log_root": after.root_hex})
-    return Migration(store_id, records, new, requests, subjects, carried, local, before, after)
+    return Migration(store_id, records, new, requests, subjects, agencies, len(local_orders.all_orders(s.conn)),
+                     carried, local, before, after)
 
 
 def _refuse_a_second_migration(o: OfficeCtx, store_id: str) -> None:
@@ -191,6 +206,21 @@ def _move_requests(s: Ctx, o: OfficeCtx) -> tuple[int, int]:
         requests += 1
         subjects += count
     return requests, subjects
+
+
+def _move_agencies(s: Ctx, o: OfficeCtx) -> int:
+    """Every agency register entry, sealed as `dws import agency` seals it; a code the office holds stops it."""
+    entries = local_orders.all_agencies(s.conn)
+    if not entries:
+        return 0                # (an office made before the registers takes a store without any)
+    held = {code for code, _sealed in orders_sql.agencies(o.conn)}
+    for entry in entries:
+        if entry.agency_code in held:
+            raise InputError(f"agency {entry.agency_code} is already in the office's agency register; an entry is in "
+                             "the office once (its counsel or admin keeps it there); nothing was migrated")
+        orders_sql.put_agency(o.conn, entry.agency_code, o.keys.seal(
+            orders_sql.AGENCIES_TABLE, entry.agency_code, canonical_json(dataclasses.asdict(entry))))
+    return len(entries)
 
 
 def _carry_log(s: Ctx, o: OfficeCtx, store_id: str, local: CheckpointInfo) -> int:

@@ -29,7 +29,8 @@ from ..store.office.roles import roles_for
 from .office_records import OfficeCtx
 
 OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
-                   "approve", "export decision", "letter", "verify-letter", "verify", "log checkpoint", "log key")
+                   "approve", "export decision", "letter", "verify-letter", "accounting", "verify", "log checkpoint",
+                   "log key")
 
 
 def is_office_store(path: Path) -> bool:

@@ -48,6 +48,7 @@ from .users import check_passphrase, check_user_name
 
 if TYPE_CHECKING:
     from .office_migrate import Migration
+    from .office_migrate_orders import OrdersMigration
     from .office_records import OfficeCtx
 
 __all__ = ["CancelCheck", "Progress", "Session", "Workstation"]
@@ -340,6 +341,13 @@ class Session(LogMixin, UsersMixin, LettersMixin):
         from .office_migrate import migrate
 
         return migrate(self._ctx, office)
+
+    def migrate_orders_to_office(self, office: OfficeCtx) -> OrdersMigration:
+        """(counsel in the office; counsel or admin here) Move this migrated store's court orders into the office
+        (office_migrate_orders.py)."""
+        from .office_migrate_orders import migrate_orders
+
+        return migrate_orders(self._ctx, office)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:

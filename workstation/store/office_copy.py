@@ -25,3 +25,10 @@ def disclosures_of(conn: Connection, letter_id: str) -> list[list[object]]:
     return [list(r) for r in conn.execute(
         "SELECT rid, request_id, letter_id, decision_id, agency_code, agency, tin, tin_type, ref, items, authority, "
         "purpose, disclosed_at FROM disclosures WHERE letter_id = ? ORDER BY id", (letter_id,))]
+
+
+def forget_letter(conn: Connection, letter_id: str) -> None:
+    """The letter's row and accounting rows out of the working copy again (before it is made anew: another desktop
+    wrote to the office log while it was being made, so its checkpoint was stale)."""
+    conn.execute("DELETE FROM disclosures WHERE letter_id = ?", (letter_id,))
+    conn.execute("DELETE FROM letters WHERE letter_id = ?", (letter_id,))

@@ -66,3 +66,10 @@ def put_agency(conn: Connection, a: AgencyEntry, *, at: str, by: str) -> bool:
         (a.agency_code, a.name, int(a.safeguards_current), a.open_findings, int(a.corrective_plan),
          a.last_review, at, by))
     return existed
+
+
+def all_agencies(conn: Connection) -> list[AgencyEntry]:
+    """Every agency register entry, by agency code (a migration into an office moves them)."""
+    return [AgencyEntry(r[0], r[1], bool(r[2]), int(r[3]), bool(r[4]), r[5]) for r in conn.execute(
+        "SELECT agency_code, name, safeguards_current, open_findings, corrective_plan, last_review FROM agencies "
+        "ORDER BY agency_code")]

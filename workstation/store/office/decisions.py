@@ -350,3 +350,10 @@ def letter_by_sha256(conn: Conn, sha256: str) -> LetterRow | None:
 
 def letter_by_id(conn: Conn, letter_id: str) -> LetterRow | None:
     return _letter(conn.execute(_LETTER + "WHERE l.letter_id = %s", (letter_id,)).fetchone())
+
+
+
+def letter_ids_in_order(conn: Conn) -> list[str]:
+    """Every letter's id in the order the server took them (the accounting opens each letter's sealed record on
+    the desktop, one at a time: its disclosures are in it)."""
+    return [str(r[0]) for r in conn.execute("SELECT letter_id FROM dws.letters ORDER BY issued_at, letter_id")]

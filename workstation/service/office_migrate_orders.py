@@ -1,0 +1,105 @@
+"""`dws office migrate --court-orders` (issue 19 item 6, i19x): counsel moves a migrated local store's court-order
+register into the office.
+
+The store's own migration (office_migrate.py, an office admin's, one transaction) cannot: the office server lets
+counsel alone write the court-order register, an admin included, and that rule is the point of the register. So
+counsel, once the store is in the office, moves its orders in one transaction of its own: each sealed on this
+desktop as `dws import order` seals it (the whole order; the case number, status and dates plain), then one
+`local-court-orders-migrated` entry about the store's id with the count and the case numbers, the office log
+checkpointed before and after. A case number the office holds already stops it with the office unchanged; a
+second run is refused; the local store logs that its register was moved. The local log's own entries for the
+orders came in with the store's log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import psycopg
+
+from ..canonical import canonical_json
+from ..errors import InputError, PermissionDenied, StoreError
+from ..model import CheckpointInfo
+from ..store import db, logtree
+from ..store import orders as local_orders
+from ..store.office import log as office_log
+from ..store.office import orders as orders_sql
+from ..store.office.roles import is_member, roles_for
+from . import office_witness
+from .context import Ctx
+from .office_migrate import MIGRATED
+from .office_orders import OLDER_OFFICE
+from .office_records import OfficeCtx
+
+MIGRATED_ORDERS = "local-court-orders-migrated"
+
+
+@dataclass(frozen=True)
+class OrdersMigration:
+    store_id: str
+    court_orders: int
+    case_numbers: tuple[str, ...]
+    office_before: CheckpointInfo
+    office_after: CheckpointInfo
+
+
+def migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
+    """Move the local store `s`'s court orders into the office `o` (see the module's docstring)."""
+    try:
+        return _migrate_orders(s, o)
+    except psycopg.errors.InsufficientPrivilege:
+        raise PermissionDenied("the office server refuses it: only counsel may write the court-order register; "
+                               "nothing was migrated") from None
+    except psycopg.errors.UndefinedTable:
+        raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
+    except psycopg.OperationalError:
+        raise StoreError("the office server could not be reached or ended the connection during the migration; "
+                         "nothing was migrated (run it again when the server is back)") from None
+
+
+def require_office_counsel(o: OfficeCtx) -> None:
+    if not is_member(o.conn, roles_for(o.conn.info.dbname), "counsel"):
+        raise PermissionDenied(f"only counsel may move a local store's court orders into the office (the server lets "
+                               f"counsel alone write the court-order register; {o.user or 'you'} is not counsel "
+                               "there); nothing was changed")
+
+
+def _refuse(o: OfficeCtx, store_id: str) -> None:
+    if office_log.find(o.conn, MIGRATED, store_id) is None:
+        raise InputError(f"this local store ({store_id[:16]}) is not in the office yet: an office admin migrates it "
+                         "first ('dws office migrate'); nothing was changed")
+    done = office_log.find(o.conn, MIGRATED_ORDERS, store_id)
+    if done is not None:
+        seq, ts, user = done
+        raise InputError(f"this local store's court orders were moved into the office on {ts[:10]} by {user} (office "
+                         f"log entry {seq}); they are moved once; nothing was changed")
+
+
+def _migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
+    require_office_counsel(o)
+    if s.role not in ("counsel", "admin"):
+        raise PermissionDenied(f"only counsel or an admin of the local store may move its court orders into the "
+                               f"office ({s.user or 'you'} is {s.role or 'not signed in'} there); nothing was changed")
+    store_id = logtree.store_id(s.conn)
+    _refuse(o, store_id)
+    with db.transaction(s.conn):                # the local register held still until the office has committed
+        orders = local_orders.all_orders(s.conn)
+        before = office_witness.sign_checkpoint(o)
+        with o.conn.transaction():
+            office_log.lock(o.conn)
+            _refuse(o, store_id)
+            held = {case_no for case_no, _sealed in orders_sql.orders(o.conn)}
+            for order in orders:
+                if order.case_no in held:
+                    raise InputError(f"court order {order.case_no} is already in the office's register (counsel "
+                                     "imported it there); an order is in the office once; nothing was migrated")
+                orders_sql.put_order(o.conn, order.case_no, order.status, order.signed_on, order.effective_from,
+                                     order.effective_to, o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no,
+                                                                     canonical_json(dataclasses.asdict(order))))
+            cases = tuple(order.case_no for order in orders)
+            o.log(MIGRATED_ORDERS, store_id, {"court_orders": len(orders), "case_numbers": list(cases)})
+        after = office_witness.sign_checkpoint(o)
+        s.log("court-orders-migrated-to-office", after.note.split("\n", 1)[0],
+              {"court_orders": len(orders), "office_log_size": after.size, "office_log_root": after.root_hex})
+    return OrdersMigration(store_id, len(orders), cases, before, after)
