@@ -153,7 +153,7 @@ def run(args: argparse.Namespace, profile: Path) -> int:
 
 def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:
     """`dws evaluate` on an office: what the local store prints for the same data; a notice (a claim that stays
-    another's, an auditor's evaluation recorded nowhere) in one line on stderr."""
+    another's, an auditor's evaluation not recorded) in one line on stderr."""
     progress = common.TerminalProgress("subjects")
     result = office_evaluation.evaluate(o, args.request_id, as_of, summary=args.summary or not args.json,
                                         progress=progress)
