@@ -73,8 +73,10 @@ BEGIN
                         'another user''s name', session_user USING ERRCODE = 'insufficient_privilege';
     END IF;
     -- The auditor changes nothing: their entries record only what they read (READING_EVENTS).
-    IF NEW.event <> ALL ({reading}) AND NOT pg_has_role(session_user, {owner}, 'MEMBER')
-       AND NOT EXISTS (SELECT 1 FROM unnest({appenders}) AS g(name) WHERE pg_has_role(session_user, g.name, 'MEMBER'))
+    IF NEW.event <> ALL ({reading}) AND pg_has_role(session_user, {auditor}, 'MEMBER')
+       AND NOT pg_has_role(session_user, {owner}, 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM unnest({appenders}) AS g(name)
+                       WHERE pg_has_role(session_user, g.name, 'MEMBER'))
     THEN
         RAISE EXCEPTION 'an auditor''s office log entries record what they read: % may not append %',
             session_user, NEW.event USING ERRCODE = 'insufficient_privilege';
@@ -114,6 +116,7 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(_REFUSE)
     conn.execute(sql.SQL(_APPEND).format(
         lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
+        auditor=sql.Literal(roles.group("auditor")),
         reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, READING_EVENTS))),
         appenders=sql.SQL("ARRAY[{}]::text[]").format(
             sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
