@@ -7,8 +7,10 @@ indexes of its key, TIN, name control, name and address, ZIP5, and its CSV line 
 key with the table, the id and the row's other columns (year, key and blind indexes: `row_binding`) as associated
 data, so a row whose year, key or index a server changed (to point another taxpayer's index at this sealed
 value) does not open: `open_record` says it was tampered with. The indexes equal `OfficeKeys.tin_index` & co.
-of the same values; a taxpayer's years are consecutive rows and names, ZIPs and addresses repeat, so each index
-is computed once per distinct value of a batch.
+of the same values. Last comes the index of its address key (`OfficeKeys.indexer("address")`; None without a
+street), not bound: it only narrows an evaluation's candidates (store/office/records.py). A taxpayer's years
+are consecutive rows and names, ZIPs and addresses repeat, so each index is computed once per distinct value of
+a batch.
 """
 
 from __future__ import annotations
@@ -56,32 +58,36 @@ class RecordSealer:
         self.zips = _Memo(lambda z: five(z) if len(z) == 5 and z.isdigit() else None)
         self.names = _Memo(lambda n: normalize_name(n) or None)
         self.name_address = _Memo(name_address)
+        self.addresses = _Memo(keys.indexer("address"))
 
     def rows(self, batch: PackedRows, ids: list[int]) -> Iterator[tuple[Any, ...]]:
-        """The office rows of `batch` (store/office/records.COLUMNS order), row i with id ids[i]."""
+        """The office rows of `batch` (store/office/records.ADDRESSED order: COLUMNS, then the address index, not
+        bound), row i with id ids[i]."""
         values = json.loads(batch.rows)
         lines = json.loads(batch.lines)
         if len(values) != len(ids) or len(lines) != len(ids):
             raise ValueError("a batch and its ids differ in length")
         self._trim()
         seal, tins, controls, zips, names = self.seal, self.tins, self.controls, self.zips, self.names
-        name_address, taxpayers = self.name_address, self.taxpayers
+        name_address, taxpayers, addresses = self.name_address, self.taxpayers, self.addresses
         for row_id, (tin, tin_type, year, name, control, addr_key, _hold), line in zip(ids, values, lines,
                                                                                        strict=True):
             if addr_key is None:
-                both = None
+                both = address_index = None
                 zip_index = zips[zip5(_field(line, _ZIP))]
             else:
                 normalized = names[name]
                 both = name_address[f"{normalized}\x1f{addr_key}"] if normalized else None
                 zip_index = zips[addr_key.rpartition("|")[2]]
+                address_index = addresses[addr_key]
             key, tin_index, control_index = taxpayers[f"{tin}\x1f{tin_type}"], tins[tin], controls[control]
             yield (row_id, year, key, tin_index, control_index, both, zip_index,
                    seal(row_id, row_binding(year, key, tin_index, control_index, both, zip_index),
-                        line.encode("utf-8")))
+                        line.encode("utf-8")), address_index)
 
     def _trim(self) -> None:
-        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address):
+        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address,
+                     self.addresses):
             if len(memo) > self.MEMO_MAX:
                 memo.clear()
 

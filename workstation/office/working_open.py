@@ -6,8 +6,9 @@ handed over the pool's private pipe, as the local evaluation hands its workers t
 them (intake/records_csv.parse_lines over the opened CSV lines: the same rows the local import stores);
 `open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
 them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
-and whether one of them has a street but no five-digit ZIP. A row that does not open raises TamperError (the row
-named, never a value).
+whether one of them has a street but no five-digit ZIP, and the blind indexes of their address keys (as the
+MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by them). A
+row that does not open raises TamperError (the row named, never a value).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ..intake.records_csv import parse_lines
 from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
+from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
 from .records_seal import open_record, row_binding
 from .request_seal import open_subject, subject_binding
@@ -39,17 +41,18 @@ class OpenedSubjects:
     packed: str                 # the local store's packed subjects (store/requests.insert_packed_subjects)
     reasons: dict[str, int]     # reason_key -> subjects of the batch giving it
     unzipped: bool              # a subject with a street has no five-digit ZIP
+    addresses: list[bytes]      # the address indexes of the batch's subjects with a street (distinct)
 
 
-def keys_from(data_key: bytes) -> OfficeKeys:
-    """The office keys for opening only (the index key is not needed, nor handed to a worker)."""
-    return OfficeKeys(data_key, b"", AESGCM(data_key))
+def keys_from(data_key: bytes, index_key: bytes = b"") -> OfficeKeys:
+    """The office keys for opening (and, given the index key, for the subjects' address indexes)."""
+    return OfficeKeys(data_key, index_key, AESGCM(data_key))
 
 
-def start_worker(data_key: bytes) -> None:
+def start_worker(data_key: bytes, index_key: bytes = b"") -> None:
     """A worker process's initializer (processes.worker_pool)."""
     global _keys
-    _keys = keys_from(data_key)
+    _keys = keys_from(data_key, index_key)
 
 
 def _worker_keys() -> OfficeKeys:
@@ -79,6 +82,7 @@ def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubj
     packed = []
     reasons: Counter[str] = Counter()
     unzipped = False
+    addresses: set[str] = set()
     for row in rows:
         request, seq, *indexes, sealed = row
         try:
@@ -87,15 +91,18 @@ def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubj
             open_subject(keys, row)                     # its TamperError, naming the subject
             raise
         values = json.loads(opened)
-        _ref, _name, tin, street, _city, _state, zip_code, _periods, _case, reason = values
-        if street and street.strip() and len(zip5(zip_code or "")) != 5:
-            unzipped = True
+        _ref, _name, tin, street, city, state, zip_code, _periods, _case, reason = values
+        if street:
+            addresses.add(street_parts(street, city, state, zip_code)[1])
+            if street.strip() and len(zip5(zip_code or "")) != 5:
+                unzipped = True
         if reason and reason.strip():
             reasons[reason_key(reason)] += 1
         values.append(tin_digits(tin) if tin else None)
         packed.append(values)
+    index = keys.indexer("address")
     return OpenedSubjects(len(packed), json.dumps(packed, ensure_ascii=False, separators=(",", ":")), dict(reasons),
-                          unzipped)
+                          unzipped, [index(a) for a in addresses])
 
 
 def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:
