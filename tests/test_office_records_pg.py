@@ -259,7 +259,7 @@ def test_an_exception_inside_the_copy_reaches_the_server_as_a_fixed_text(office:
     marker = os.urandom(6).hex()
 
     def rows() -> Iterator[tuple[object, ...]]:
-        yield (1, 2023, b"k" * 16, b"t" * 16, None, None, None, b"s" * 40)
+        yield (1, 2023, b"k" * 16, b"t" * 16, None, None, None, b"s" * 40, None)   # ADDRESSED order
         raise ValueError(f"{marker} {CANARY_TIN} {CANARY['name']}")
 
     for empty in (True, False):             # straight into the table, and into the staging table

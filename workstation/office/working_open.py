@@ -3,7 +3,8 @@ copy (service/office_evaluation.py): in this process or in worker processes (eac
 handed over the pool's private pipe, as the local evaluation hands its workers the store's key).
 
 `open_records` gives a batch of record rows (store/office/records.COLUMNS) as the local records parser packs
-them (intake/records_csv.parse_lines over the opened CSV lines: the same rows the local import stores);
+them: each row as the import sealed it beside its line (office/records_seal.py), or for a row sealed as its line
+alone, intake/records_csv.parse_lines over the line (the same rows the local import stores);
 `open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
 them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
 whether one of them has a street but no five-digit ZIP, and the blind indexes of their address keys (as the
@@ -17,6 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # C-accelerated when available
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
 from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
-from .records_seal import open_record, row_binding
+from .records_seal import open_record, row_binding, split_value
 from .request_seal import open_subject, subject_binding
 from .sealing import OfficeKeys, SealError
 
@@ -63,17 +65,32 @@ def _worker_keys() -> OfficeKeys:
 
 def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
     opener = keys.bound_opener(RECORDS_TABLE)
-    lines = []
+    packed_rows: list[str] = []
+    lines: list[str] = []
+    bare: list[str] = []                # the lines of rows sealed as their line alone
     for row in rows:
         row_id, year, key, tin_index, control, both, five, sealed = row
         try:
-            lines.append(opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed).decode())
+            opened = opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed)
         except SealError:
             open_record(keys, RECORDS_TABLE, row)       # its TamperError, naming the row
             raise
-    packed = parse_lines(lines, STANDARD_ORDER, 2, _SOURCE, packed=True)
-    assert isinstance(packed, PackedRows)
-    return packed
+        packed_row, line = split_value(opened)
+        if packed_row is None:
+            bare.append(line)
+        else:
+            packed_rows.append(packed_row)
+            lines.append(line)
+    found = PackedRows(len(lines), "[" + ",".join(packed_rows) + "]",
+                       "[" + ",".join(map(encode_basestring, lines)) + "]")
+    if not bare:
+        return found
+    parsed = parse_lines(bare, STANDARD_ORDER, 2, _SOURCE, packed=True)
+    assert isinstance(parsed, PackedRows)
+    if not lines:
+        return parsed
+    return PackedRows(found.count + parsed.count, f"{found.rows[:-1]},{parsed.rows[1:]}",
+                      f"{found.lines[:-1]},{parsed.lines[1:]}")
 
 
 def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
