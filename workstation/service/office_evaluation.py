@@ -133,6 +133,7 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
         key = os.urandom(32)
         conn = db.connect(folder.store / db.DB_NAME, key, create=True)
         try:
+            db.unflushed(conn)                 # a copy removed on every exit: no flush is worth waiting for
             db.migrate(conn)
             with _office_errors():
                 request, claimed_by = _fill(o, conn, request_id)
