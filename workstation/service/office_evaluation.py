@@ -1,8 +1,9 @@
 """`dws evaluate` on an office store (issue 19): the local store's evaluation, run unchanged on a working copy.
 
 For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
-in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row in a subject's
-ZIP5, a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
+in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row at a subject's
+address key, by the address indexes this desktop makes as it opens the subjects; rows without an address index by
+ZIP5: a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
 desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
