@@ -187,7 +187,8 @@ def test_no_canary_in_the_dump_after_an_evaluation(office: Office, tmp_path: Pat
                           capture_output=True, text=True, check=True, timeout=120).stdout
     assert "COPY dws.evaluations" in dump
     decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
-    leaks = [s for s in spellings() + canary_spellings() for hay in (dump.lower(), decoded.lower())
+    plain = re.sub(r"\\\\x[0-9a-f]+", "", dump)      # (a canary of digits would turn up in random hex)
+    leaks = [s for s in spellings() + canary_spellings() for hay in (plain.lower(), decoded.lower())
              if s.lower() in hay]
     assert leaks == []
     assert CANARY_SUBJECT["case_no"] not in dump
