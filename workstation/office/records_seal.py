@@ -7,8 +7,16 @@ indexes of its key, TIN, name control, name and address, ZIP5, and its CSV line 
 key with the table, the id and the row's other columns (year, key and blind indexes: `row_binding`) as associated
 data, so a row whose year, key or index a server changed (to point another taxpayer's index at this sealed
 value) does not open: `open_record` says it was tampered with. The indexes equal `OfficeKeys.tin_index` & co.
-of the same values; a taxpayer's years are consecutive rows and names, ZIPs and addresses repeat, so each index
-is computed once per distinct value of a batch.
+of the same values. Last comes the index of its address key (`OfficeKeys.indexer("address")`; None without a
+street), not bound: it only narrows an evaluation's candidates (store/office/records.py).
+
+The sealed value (`sealed_value`) is 0x00, the row as the local store keeps it (`[tin, tin_type, tax_year, name,
+name_control, addr_key, hold]`, JSON), 0x00, then the CSV line: an evaluation's working copy stores both as they
+are instead of parsing the line again (office/working_open.py). A value that does not begin with 0x00 is the
+line alone (as rows imported before were sealed: a record's line begins with its TIN, never 0x00). `open_record`
+gives the line either way. A taxpayer's years
+are consecutive rows and names, ZIPs and addresses repeat, so each index is computed once per distinct value of
+a batch.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
+from json.encoder import encode_basestring  # C-accelerated when available
 from typing import Any
 
 from ..errors import TamperError
@@ -56,32 +65,36 @@ class RecordSealer:
         self.zips = _Memo(lambda z: five(z) if len(z) == 5 and z.isdigit() else None)
         self.names = _Memo(lambda n: normalize_name(n) or None)
         self.name_address = _Memo(name_address)
+        self.addresses = _Memo(keys.indexer("address"))
 
     def rows(self, batch: PackedRows, ids: list[int]) -> Iterator[tuple[Any, ...]]:
-        """The office rows of `batch` (store/office/records.COLUMNS order), row i with id ids[i]."""
+        """The office rows of `batch` (store/office/records.ADDRESSED order: COLUMNS, then the address index, not
+        bound), row i with id ids[i]."""
         values = json.loads(batch.rows)
         lines = json.loads(batch.lines)
         if len(values) != len(ids) or len(lines) != len(ids):
             raise ValueError("a batch and its ids differ in length")
         self._trim()
         seal, tins, controls, zips, names = self.seal, self.tins, self.controls, self.zips, self.names
-        name_address, taxpayers = self.name_address, self.taxpayers
-        for row_id, (tin, tin_type, year, name, control, addr_key, _hold), line in zip(ids, values, lines,
-                                                                                       strict=True):
+        name_address, taxpayers, addresses = self.name_address, self.taxpayers, self.addresses
+        for row_id, (tin, tin_type, year, name, control, addr_key, hold), line in zip(ids, values, lines,
+                                                                                      strict=True):
             if addr_key is None:
-                both = None
+                both = address_index = None
                 zip_index = zips[zip5(_field(line, _ZIP))]
             else:
                 normalized = names[name]
                 both = name_address[f"{normalized}\x1f{addr_key}"] if normalized else None
                 zip_index = zips[addr_key.rpartition("|")[2]]
+                address_index = addresses[addr_key]
             key, tin_index, control_index = taxpayers[f"{tin}\x1f{tin_type}"], tins[tin], controls[control]
             yield (row_id, year, key, tin_index, control_index, both, zip_index,
                    seal(row_id, row_binding(year, key, tin_index, control_index, both, zip_index),
-                        line.encode("utf-8")))
+                        sealed_value(tin, tin_type, year, name, control, addr_key, hold, line)), address_index)
 
     def _trim(self) -> None:
-        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address):
+        for memo in (self.taxpayers, self.tins, self.controls, self.zips, self.names, self.name_address,
+                     self.addresses):
             if len(memo) > self.MEMO_MAX:
                 memo.clear()
 
@@ -96,15 +109,32 @@ def row_binding(tax_year: int, record_key: bytes, tin_index: bytes, *optional: b
     return bound
 
 
+def sealed_value(tin: str, tin_type: str, year: int, name: str, control: str | None, addr_key: str | None,
+                 hold: int, line: str) -> bytes:
+    """What a record row seals (see the module's docstring): its packed row, then its line."""
+    row = (f'["{tin}",{encode_basestring(tin_type)},{int(year)},{encode_basestring(name)},'
+           f'{"null" if control is None else encode_basestring(control)},'
+           f'{"null" if addr_key is None else encode_basestring(addr_key)},{int(hold)}]')
+    return f"\x00{row}\x00{line}".encode()
+
+
+def split_value(opened: bytes) -> tuple[str | None, str]:
+    """(the packed row's JSON, or None for a value sealed as the line alone; the line) of an opened value."""
+    if opened[:1] != b"\x00":
+        return None, opened.decode("utf-8")
+    end = opened.index(b"\x00", 1)
+    return opened[1:end].decode("utf-8"), opened[end + 1:].decode("utf-8")
+
+
 def open_record(keys: OfficeKeys, table: str, row: Sequence[Any]) -> str:
     """The CSV line of a record row as the server gives it (store/office/records.COLUMNS order: id, tax_year,
     record_key, tin_index, name_control_index, name_address_index, zip5_index, sealed); TamperError when the
     row's id, year, key or any index is not what it was sealed with."""
     row_id, year, key, tin_index, control, both, five, sealed = row
     try:
-        return keys.bound_opener(table)(int(row_id), row_binding(
+        return split_value(keys.bound_opener(table)(int(row_id), row_binding(
             int(year), bytes(key), bytes(tin_index), *(None if i is None else bytes(i) for i in (control, both, five))
-        ), bytes(sealed)).decode("utf-8")
+        ), bytes(sealed)))[1]
     except SealError:
         raise TamperError(f"taxpayer record {row_id} was tampered with on the office server: its year, key or a "
                           "blind index is not what it was sealed with (or its sealed value was moved from another "

@@ -43,9 +43,10 @@ _SEAL_LABEL = b"dws.office/1 seal\x00"
 _INDEX_LABEL = b"dws.office/1 index\x00"
 
 # "reason": a request's reason as the REASON check compares it (normalize.reason_key), so the server counts the
-# subjects that share one without reading it
-IndexKind = Literal["tin", "name_control", "name_address", "zip5", "record", "reason"]
-INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5", "record", "reason")
+# subjects that share one without reading it; "address": an address key (normalize.address_key), the one the
+# MATCH check looks taxpayers up by, which narrows an evaluation's candidate records (store/office/evaluations.py)
+IndexKind = Literal["tin", "name_control", "name_address", "zip5", "record", "reason", "address"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("tin", "name_control", "name_address", "zip5", "record", "reason", "address")
 
 
 class SealError(ValueError):

@@ -3,11 +3,13 @@ copy (service/office_evaluation.py): in this process or in worker processes (eac
 handed over the pool's private pipe, as the local evaluation hands its workers the store's key).
 
 `open_records` gives a batch of record rows (store/office/records.COLUMNS) as the local records parser packs
-them (intake/records_csv.parse_lines over the opened CSV lines: the same rows the local import stores);
+them: each row as the import sealed it beside its line (office/records_seal.py), or for a row sealed as its line
+alone, intake/records_csv.parse_lines over the line (the same rows the local import stores);
 `open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
 them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
-and whether one of them has a street but no five-digit ZIP. A row that does not open raises TamperError (the row
-named, never a value).
+whether one of them has a street but no five-digit ZIP, and the blind indexes of their address keys (as the
+MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by them). A
+row that does not open raises TamperError (the row named, never a value).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # C-accelerated when available
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ..intake.records_csv import parse_lines
 from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
+from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
-from .records_seal import open_record, row_binding
+from .records_seal import open_record, row_binding, split_value
 from .request_seal import open_subject, subject_binding
 from .sealing import OfficeKeys, SealError
 
@@ -39,17 +43,18 @@ class OpenedSubjects:
     packed: str                 # the local store's packed subjects (store/requests.insert_packed_subjects)
     reasons: dict[str, int]     # reason_key -> subjects of the batch giving it
     unzipped: bool              # a subject with a street has no five-digit ZIP
+    addresses: list[bytes]      # the address indexes of the batch's subjects with a street (distinct)
 
 
-def keys_from(data_key: bytes) -> OfficeKeys:
-    """The office keys for opening only (the index key is not needed, nor handed to a worker)."""
-    return OfficeKeys(data_key, b"", AESGCM(data_key))
+def keys_from(data_key: bytes, index_key: bytes = b"") -> OfficeKeys:
+    """The office keys for opening (and, given the index key, for the subjects' address indexes)."""
+    return OfficeKeys(data_key, index_key, AESGCM(data_key))
 
 
-def start_worker(data_key: bytes) -> None:
+def start_worker(data_key: bytes, index_key: bytes = b"") -> None:
     """A worker process's initializer (processes.worker_pool)."""
     global _keys
-    _keys = keys_from(data_key)
+    _keys = keys_from(data_key, index_key)
 
 
 def _worker_keys() -> OfficeKeys:
@@ -60,17 +65,32 @@ def _worker_keys() -> OfficeKeys:
 
 def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
     opener = keys.bound_opener(RECORDS_TABLE)
-    lines = []
+    packed_rows: list[str] = []
+    lines: list[str] = []
+    bare: list[str] = []                # the lines of rows sealed as their line alone
     for row in rows:
         row_id, year, key, tin_index, control, both, five, sealed = row
         try:
-            lines.append(opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed).decode())
+            opened = opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed)
         except SealError:
             open_record(keys, RECORDS_TABLE, row)       # its TamperError, naming the row
             raise
-    packed = parse_lines(lines, STANDARD_ORDER, 2, _SOURCE, packed=True)
-    assert isinstance(packed, PackedRows)
-    return packed
+        packed_row, line = split_value(opened)
+        if packed_row is None:
+            bare.append(line)
+        else:
+            packed_rows.append(packed_row)
+            lines.append(line)
+    found = PackedRows(len(lines), "[" + ",".join(packed_rows) + "]",
+                       "[" + ",".join(map(encode_basestring, lines)) + "]")
+    if not bare:
+        return found
+    parsed = parse_lines(bare, STANDARD_ORDER, 2, _SOURCE, packed=True)
+    assert isinstance(parsed, PackedRows)
+    if not lines:
+        return parsed
+    return PackedRows(found.count + parsed.count, f"{found.rows[:-1]},{parsed.rows[1:]}",
+                      f"{found.lines[:-1]},{parsed.lines[1:]}")
 
 
 def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
@@ -79,6 +99,7 @@ def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubj
     packed = []
     reasons: Counter[str] = Counter()
     unzipped = False
+    addresses: set[str] = set()
     for row in rows:
         request, seq, *indexes, sealed = row
         try:
@@ -87,15 +108,18 @@ def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubj
             open_subject(keys, row)                     # its TamperError, naming the subject
             raise
         values = json.loads(opened)
-        _ref, _name, tin, street, _city, _state, zip_code, _periods, _case, reason = values
-        if street and street.strip() and len(zip5(zip_code or "")) != 5:
-            unzipped = True
+        _ref, _name, tin, street, city, state, zip_code, _periods, _case, reason = values
+        if street:
+            addresses.add(street_parts(street, city, state, zip_code)[1])
+            if street.strip() and len(zip5(zip_code or "")) != 5:
+                unzipped = True
         if reason and reason.strip():
             reasons[reason_key(reason)] += 1
         values.append(tin_digits(tin) if tin else None)
         packed.append(values)
+    index = keys.indexer("address")
     return OpenedSubjects(len(packed), json.dumps(packed, ensure_ascii=False, separators=(",", ":")), dict(reasons),
-                          unzipped)
+                          unzipped, [index(a) for a in addresses])
 
 
 def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:

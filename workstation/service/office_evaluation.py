@@ -1,8 +1,9 @@
 """`dws evaluate` on an office store (issue 19): the local store's evaluation, run unchanged on a working copy.
 
 For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
-in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row in a subject's
-ZIP5, a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
+in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row at a subject's
+address key, by the address indexes this desktop makes as it opens the subjects; rows without an address index by
+ZIP5: a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
 desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
@@ -62,6 +63,7 @@ from ..store import orders as local_orders
 from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
+from ..store.office import records as office_records_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_orders
 from .context import CancelCheck, Ctx, Progress
@@ -133,6 +135,7 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
         key = os.urandom(32)
         conn = db.connect(folder.store / db.DB_NAME, key, create=True)
         try:
+            db.unflushed(conn)                 # a copy removed on every exit: no flush is worth waiting for
             db.migrate(conn)
             with _office_errors():
                 request, claimed_by = _fill(o, conn, request_id)
@@ -234,15 +237,19 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
                 agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
                 package=package_json, source=str(document["source"]), imported_at=imported_at,
                 imported_by=imported_by)
-            count, unzipped = _copy_subjects(o, conn, pool, rid, local)
+            count, unzipped, places = _copy_subjects(o, conn, pool, rid, local)
             zips = []
             home_zip = _home_zip(package_json)
             if home_zip is None:
                 unzipped = True
             elif home_zip and (index := keys.zip5_index(home_zip)) is not None:
                 zips.append(index)
+            home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
+            if home:
+                places.add(keys.indexer("address")(home))
             local_requests.finish(conn, local, count, str(document["package_hash"]))
-            _copy_records(o, conn, pool, rid, zips, unzipped)
+            addresses = sorted(places) if office_records_sql.has_address_index(office) else None
+            _copy_records(o, conn, pool, rid, zips, unzipped, addresses)
     return rid, None if claimed_by is None else str(claimed_by)
 
 
@@ -270,7 +277,7 @@ def _openers(keys: OfficeKeys, subjects: int) -> Iterator[ProcessPoolExecutor | 
     if workers <= 1 or subjects < threshold:
         yield None
         return
-    pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key,))
+    pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key, keys.index_key))
     try:
         yield pool
     finally:
@@ -344,20 +351,22 @@ def _opened(pool: ProcessPoolExecutor | None, batches: Iterator[list[tuple[Any, 
 
 
 def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int
-                   ) -> tuple[int, bool]:
+                   ) -> tuple[int, bool, set[bytes]]:
     """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
-    a subject with a street has no five-digit ZIP)."""
+    a subject with a street has no five-digit ZIP, the address indexes of the subjects' address keys)."""
     count = 0
     reasons: Counter[str] = Counter()
     unzipped = False
+    places: set[bytes] = set()
     for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid),
                           partial(working_open.open_subjects, o.keys), working_open.subjects_in_worker):
         local_requests.insert_packed_subjects(conn, local, count, opened.packed)
         reasons.update(opened.reasons)
         unzipped = unzipped or opened.unzipped
+        places.update(opened.addresses)
         count += opened.count
     local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
-    return count, unzipped
+    return count, unzipped, places
 
 
 def _home_zip(package_json: str) -> str | None:
@@ -371,11 +380,11 @@ def _home_zip(package_json: str) -> str | None:
 
 
 def _copy_records(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int,
-                  zips: list[bytes], unzipped: bool) -> None:
+                  zips: list[bytes], unzipped: bool, addresses: list[bytes] | None) -> None:
     """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
     local_records.drop_indexes(conn)
     next_id = local_records.next_id(conn)
-    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped),
+    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses),
                           partial(working_open.open_records, o.keys), working_open.records_in_worker):
         local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
         next_id += packed.count

@@ -125,6 +125,12 @@ def connect(path: Path, data_key: bytes | None, *, create: bool = False, cache_m
     return conn
 
 
+def unflushed(conn: Connection) -> None:
+    """Commits on `conn` no longer wait for the disk (synchronous = OFF): only for a throwaway store (an office
+    evaluation's working copy, removed on every exit path), never for one that must survive a crash."""
+    conn.execute("PRAGMA synchronous = OFF")
+
+
 def _check_length(conn: Connection, path: Path) -> None:
     """A truncated file still opens; its header says how many pages it should have."""
     pages = conn.execute("PRAGMA page_count").fetchone()[0]

@@ -27,6 +27,13 @@ up the taxpayers at an address (any name, any row) and every name they have file
 address carries that address's ZIP5 index. `with_unzipped` adds the taxpayers with a row without a five-digit ZIP
 (for a subject whose address has none). A superset of what the local evaluation reads, so the evaluation of the
 working copy built from it is the local store's.
+
+An office whose records carry an address index (records.py) narrows the ZIP5 way to the address itself: every
+record row of a taxpayer a subject names by TIN, or that has a row at an address key a subject gives (the
+caller hands their blind indexes: the desktop opened the subjects, the server cannot make them), which is
+exactly what MATCH by name and address looks up (the local store's records_at_addresses, then every row of
+those taxpayers). Rows without an address index (no street, or loaded by a desktop that did not make one) are
+still taken the ZIP5 way, so nothing the local evaluation reads is left out.
 """
 
 from __future__ import annotations
@@ -146,6 +153,19 @@ taxpayers AS (SELECT tin_index FROM s WHERE tin_index IS NOT NULL
               UNION SELECT r.tin_index FROM dws.taxpayer_records r WHERE %(unzipped)s AND r.zip5_index IS NULL)
 SELECT {columns} FROM dws.taxpayer_records r WHERE r.tin_index IN (SELECT tin_index FROM taxpayers)
 """).format(columns=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in RECORD_COLUMNS))
+_CANDIDATES_BY_ADDRESS = sql.SQL("""
+WITH s AS (SELECT tin_index, zip5_index FROM dws.request_subjects WHERE request = %(request)s),
+zips AS (SELECT zip5_index AS z FROM s WHERE zip5_index IS NOT NULL
+         UNION SELECT z FROM unnest(%(zips)s::bytea[]) AS z),
+places AS (SELECT DISTINCT a FROM unnest(%(addresses)s::bytea[]) AS a),
+taxpayers AS (SELECT tin_index FROM s WHERE tin_index IS NOT NULL
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN places ON r.address_index = places.a
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN zips ON r.zip5_index = zips.z
+                    WHERE r.address_index IS NULL
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r
+                    WHERE %(unzipped)s AND r.zip5_index IS NULL AND r.address_index IS NULL)
+SELECT {columns} FROM dws.taxpayer_records r WHERE r.tin_index IN (SELECT tin_index FROM taxpayers)
+""").format(columns=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in RECORD_COLUMNS))
 
 
 def create(conn: Conn, roles: OfficeRoles) -> None:
@@ -221,11 +241,15 @@ def stream_subjects(conn: Conn, request: int) -> Iterator[list[tuple[Any, ...]]]
     return _stream(conn, _SUBJECTS, (request,), "dws_eval_subjects")
 
 
-def stream_candidates(conn: Conn, request: int, zips: list[bytes], with_unzipped: bool
-                      ) -> Iterator[list[tuple[Any, ...]]]:
-    """The sealed candidate record rows (records.COLUMNS) of a request, in batches (see the module's docstring)."""
-    return _stream(conn, _CANDIDATES, {"request": request, "zips": zips, "unzipped": with_unzipped},
-                   "dws_eval_records")
+def stream_candidates(conn: Conn, request: int, zips: list[bytes], with_unzipped: bool,
+                      addresses: list[bytes] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """The sealed candidate record rows (records.COLUMNS) of a request, in batches (see the module's docstring);
+    `addresses`: the address indexes of its subjects' (and the caller's) address keys, for an office whose
+    records have one (records.has_address_index), else None."""
+    params = {"request": request, "zips": zips, "unzipped": with_unzipped}
+    if addresses is None:
+        return _stream(conn, _CANDIDATES, params, "dws_eval_records")
+    return _stream(conn, _CANDIDATES_BY_ADDRESS, {**params, "addresses": addresses}, "dws_eval_records")
 
 
 def new_id(conn: Conn) -> int:

@@ -10,6 +10,12 @@ and type) per tax year, as in the local store (store/records.py), but the server
     zip5_index          bytea(16)   NULL without a five-digit ZIP
     sealed              bytea       the record's CSV line (INTERCHANGE column order), sealed on the desktop; the
                                     columns above are bound into its associated data (office/records_seal.py)
+    address_index       bytea(16)   blind index of the row's address key (NULL without a street; NULL too for a row
+                                    loaded by a desktop that did not make it): the MATCH check's look-up by address,
+                                    which narrows an evaluation's candidates (evaluations.py). Not bound into the
+                                    sealed value's associated data (nor in COLUMNS, so every reader of a row is as
+                                    before): it only chooses rows for a desktop that opens and re-derives them, and a
+                                    server that altered it could as well leave the rows out of an answer.
 
 Everything else of a record (its TIN type and hold included) is only in the sealed line. Rows arrive from the
 desktop through binary `COPY ... FROM STDIN`, batch by batch (`Load`): into an empty table straight, its indexes
@@ -36,7 +42,7 @@ IMPORTERS = ("preparer", "admin")
 INDEX_BYTES = 16
 COLUMNS = ("id", "tax_year", "record_key", "tin_index", "name_control_index", "name_address_index", "zip5_index",
            "sealed")
-_TYPES = ("int8", "int2", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea")
+_TYPES = ("int8", "int2", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea")
 
 _TABLE = f"""CREATE TABLE dws.taxpayer_records (
     id                 bigint PRIMARY KEY,
@@ -46,7 +52,8 @@ _TABLE = f"""CREATE TABLE dws.taxpayer_records (
     name_control_index bytea CHECK (length(name_control_index) = {INDEX_BYTES}),
     name_address_index bytea CHECK (length(name_address_index) = {INDEX_BYTES}),
     zip5_index         bytea CHECK (length(zip5_index) = {INDEX_BYTES}),
-    sealed             bytea NOT NULL CHECK (length(sealed) > 28)
+    sealed             bytea NOT NULL CHECK (length(sealed) > 28),
+    address_index      bytea CHECK (length(address_index) = {INDEX_BYTES})
 )"""
 # The unique key first: a bulk load builds it first, and stops there when the rows give a key twice.
 INDEXES = {
@@ -60,7 +67,14 @@ INDEXES = {
                                      "dws.taxpayer_records (name_address_index) WHERE name_address_index IS NOT NULL",
     "taxpayer_records_zip5": "CREATE INDEX IF NOT EXISTS taxpayer_records_zip5 ON dws.taxpayer_records (zip5_index) "
                              "WHERE zip5_index IS NOT NULL",
+    "taxpayer_records_address": "CREATE INDEX IF NOT EXISTS taxpayer_records_address ON dws.taxpayer_records "
+                                "(address_index) WHERE address_index IS NOT NULL",
+    # the rows without an address index (no street, or loaded by a desktop that did not make one), by ZIP5: an
+    # evaluation reads them the older way (evaluations.py)
+    "taxpayer_records_unaddressed": "CREATE INDEX IF NOT EXISTS taxpayer_records_unaddressed ON "
+                                    "dws.taxpayer_records (zip5_index) WHERE address_index IS NULL",
 }
+ADDRESSED = (*COLUMNS, "address_index")     # what an import loads (COLUMNS and the address index)
 # An importer is not the table's owner, so cannot drop or build its indexes: these two functions (the owner's,
 # SECURITY DEFINER) do it for a load into an empty table. Both lock the table against other importers (SHARE ROW
 # EXCLUSIVE conflicts with itself and with every writer, not with readers) until the transaction ends.
@@ -120,16 +134,25 @@ _SCHEMA = (
 )
 
 _STAGE = sql.SQL("CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE dws.taxpayer_records) ON COMMIT DROP")
-_COLUMN_LIST = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-_COPY = {target: sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.SQL(target), _COLUMN_LIST)
-         for target in ("pg_temp.records_in", "dws.taxpayer_records")}
-_MERGE = sql.SQL(
-    "WITH merged AS (INSERT INTO dws.taxpayer_records AS t ({all}) SELECT {all} FROM pg_temp.records_in "
-    "ON CONFLICT (record_key, tax_year) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
-    "SELECT count(*) FILTER (WHERE new), count(*) FROM merged").format(
-    all=_COLUMN_LIST, updates=sql.SQL(", ").join(
-        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in COLUMNS
-        if c not in ("record_key", "tax_year")))
+
+
+def _loading(columns: Sequence[str]) -> tuple[dict[str, sql.Composed], sql.Composed]:
+    """The COPY statements (into the staging table, into the table) and the merge, of rows of `columns`."""
+    listed = sql.SQL(", ").join(map(sql.Identifier, columns))
+    copy = {target: sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.SQL(target), listed)
+            for target in ("pg_temp.records_in", "dws.taxpayer_records")}
+    merge = sql.SQL(
+        "WITH merged AS (INSERT INTO dws.taxpayer_records AS t ({all}) SELECT {all} FROM pg_temp.records_in "
+        "ON CONFLICT (record_key, tax_year) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
+        "SELECT count(*) FILTER (WHERE new), count(*) FROM merged").format(
+        all=listed, updates=sql.SQL(", ").join(
+            sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in columns
+            if c not in ("record_key", "tax_year")))
+    return copy, merge
+
+
+# (an office made before records had an address index is loaded as it was: without it)
+_LOADING = {True: _loading(ADDRESSED), False: _loading(COLUMNS)}
 # One row (the first) of each key given twice; at most DUPLICATES_SHOWN of them (an error path: it sorts)
 _ALL = ", ".join(COLUMNS)
 _DUPLICATES = (f"SELECT DISTINCT ON (record_key, tax_year) {_ALL} FROM {{table}} WHERE (record_key, tax_year) "
@@ -184,6 +207,7 @@ class Load:
             conn.execute(_STAGE)
             conn.execute("TRUNCATE pg_temp.records_in")
         self.table = "dws.taxpayer_records" if self.bulk else "pg_temp.records_in"
+        self.addressed = has_address_index(conn)
         self.loaded = 0
 
     def reserve_ids(self, n: int) -> list[int]:
@@ -193,9 +217,13 @@ class Load:
         return sorted(int(r[0]) for r in rows)
 
     def copy(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Stream rows (COLUMNS order: id, tax_year, then the five blind indexes and the sealed value as bytes)
-        through one binary COPY (copy_in.py: an exception while they are made reaches the server as a fixed text)."""
-        self.loaded += copy_rows(self.conn, _COPY[self.table], _TYPES, rows)
+        """Stream rows (ADDRESSED order: id, tax_year, the five blind indexes and the sealed value as bytes, then
+        the address index) through one binary COPY (copy_in.py: an exception while they are made reaches the
+        server as a fixed text)."""
+        if self.addressed:
+            self.loaded += copy_rows(self.conn, _LOADING[True][0][self.table], _TYPES, rows)
+        else:
+            self.loaded += copy_rows(self.conn, _LOADING[False][0][self.table], _TYPES[:-1], (r[:-1] for r in rows))
 
     def finish(self) -> tuple[int, int]:
         """(rows new to the table, rows loaded): a loaded row whose key the table holds replaces that row (a
@@ -207,12 +235,19 @@ class Load:
                     conn.execute("SELECT dws.taxpayer_records_load_end()")
                     return self.loaded, self.loaded   # the table was empty: every row is new
                 else:
-                    row = conn.execute(_MERGE).fetchone()
+                    row = conn.execute(_LOADING[self.addressed][1]).fetchone()
         except (psycopg.errors.CardinalityViolation, psycopg.errors.UniqueViolation):
             query = _DUPLICATES.format(table=self.table, limit=DUPLICATES_SHOWN)
             raise DuplicateKey(conn.execute(query).fetchall()) from None
         assert row is not None
         return int(row[0]), int(row[1])
+
+
+def has_address_index(conn: Conn) -> bool:
+    """Whether the records table has the address index column (an office made before it has not)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('dws.taxpayer_records') "
+                       "AND attname = 'address_index' AND NOT attisdropped)").fetchone()
+    return bool(row and row[0])
 
 
 def count(conn: Conn) -> int:
