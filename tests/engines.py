@@ -18,15 +18,17 @@ What only one engine has is LOCAL_ONLY below, each with its reason: the gap in o
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 import pytest
+from clihelp import Cli, Result
 from pgserver import PgServer
 
 from workstation.service.engine import StoreEngine
@@ -65,6 +67,9 @@ def passphrase(user: str) -> str:
     return f"{user}-engine-passphrase"
 
 
+_secret = passphrase
+
+
 class Engine:
     """One engine's store for one test: open it as any of USERS."""
 
@@ -73,11 +78,47 @@ class Engine:
     def open(self, user: str) -> StoreEngine:
         raise NotImplementedError
 
+    @property
+    def store(self) -> Path:
+        """What `dws --store` names: the store folder, or the office profile."""
+        raise NotImplementedError
+
     def role(self, user: str) -> str:
         return USERS[user][0 if self.kind == "local" else 1]
 
+    def cli(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> EngineCli:
+        """`dws --store STORE` in this process, as any of USERS (`cli("list", user="rita")`)."""
+        self.made()
+        return EngineCli(self.store, capsys, monkeypatch)
+
+    def made(self) -> None:
+        """The store exists (a local one is made at its first use)."""
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(event, object, detail) of every log entry, oldest first: the local audit log or the office log (the
+        local store's "unlock" entries left out: an office logs no unlock, and `events` unlocks the store)."""
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        """How many requests, subjects, taxpayer record rows, court orders and agency entries the store holds."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Close every session the test left open."""
+
+
+class EngineCli(Cli):
+    def __call__(self, *args: str, user: str | None = None, passphrase: str | None = None,
+                 env: dict[str, str] | None = None) -> Result:
+        """As `user` with their passphrase (passphrase() unless given)."""
+        given = passphrase or (_secret(user) if user else None)
+        return super().__call__(*args, user=user, passphrase=given, env=env)
+
+
+LOCAL_TABLES = {"requests": "requests", "subjects": "subjects", "records": "taxpayer_records",
+                "orders": "court_orders", "agencies": "agencies"}
+OFFICE_TABLES = {"requests": "dws.requests", "subjects": "dws.request_subjects", "records": "dws.taxpayer_records",
+                 "orders": "dws.court_orders", "agencies": "dws.agencies"}
 
 
 @dataclass
@@ -87,20 +128,41 @@ class LocalEngine(Engine):
     _made: bool = False
     _open: list[StoreEngine] = field(default_factory=list)
 
-    def open(self, user: str) -> StoreEngine:
+    @property
+    def store(self) -> Path:
+        return self.folder
+
+    def made(self) -> None:
         from workstation.service import Workstation
 
-        ws = Workstation(self.folder)
         if not self._made:
-            admin, _code, _notice = ws.init("ada", passphrase("ada"))
+            admin, _code, _notice = Workstation(self.folder).init("ada", passphrase("ada"))
             with admin:
                 for name, (role, _office) in USERS.items():
                     if name != "ada":
                         admin.add_user(name, role, passphrase(name))
             self._made = True
-        session = ws.unlock(user, passphrase(user))
+
+    def open(self, user: str) -> StoreEngine:
+        from workstation.service import Workstation
+
+        self.made()
+        session = Workstation(self.folder).unlock(user, passphrase(user))
         self._open.append(session)
         return session
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        from workstation.service import Workstation
+        from workstation.store import auditlog
+
+        with Workstation(self.folder).unlock("ada", passphrase("ada")) as s:
+            return [(e.event, e.object, e.detail) for e in auditlog.entries(s.conn) if e.event != "unlock"]
+
+    def counts(self) -> dict[str, int]:
+        from workstation.service import Workstation
+
+        with Workstation(self.folder).unlock("ada", passphrase("ada")) as s:
+            return {k: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in LOCAL_TABLES.items()}
 
     def close(self) -> None:
         for s in self._open:
@@ -208,6 +270,20 @@ class OfficeEngine(Engine):
     def close(self) -> None:
         for s in self._open:
             s.close()
+
+    @property
+    def store(self) -> Path:
+        return self.profile
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        with self.superuser() as conn:
+            rows = conn.execute("SELECT event, object, detail FROM dws.office_log ORDER BY seq").fetchall()
+        return [(str(e), None if o is None else str(o), json.loads(str(d))) for e, o, d in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.superuser() as conn:
+            return {k: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+                    for k, t in OFFICE_TABLES.items()}
 
     def superuser(self) -> psycopg.Connection[tuple[object, ...]]:
         """The server's superuser on this office's database (what the server holds)."""

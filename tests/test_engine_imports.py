@@ -1,0 +1,182 @@
+"""Imports and the queue on both engines (issue 19 item 1: one test, a local store and an office on a real TLS
+server; tests/engines.py). Through `dws --store STORE` (the contract of spec/INTERCHANGE.md, moved here from
+tests/test_cli_store.py) and through the service's StoreEngine (a refused import changes nothing, moved here from
+tests/test_hostile_input.py). Where the office differs on purpose, the test says so."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import hostile
+import pytest
+from engines import Engine, EngineCli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_cli_store import RECORDS_HEADER, REQUEST, write_json
+
+from workstation import clock as clocks
+from workstation.errors import DwsError, InputError, PermissionDenied
+
+RECORD = ("912-70-1234,ITIN,Maria Example,1200 Congress Ave Apt 4,Austin,TX,78701,2024-04-15,2024,single,"
+          "50000,4000,300,0,,,,,,0")
+ORDER = {"format": "dws.court-order/1", "court": "U.S. District Court for the District of Columbia",
+         "case_no": "1:25-cv-00457", "caption": "Center for Taxpayer Rights v. IRS", "signed_on": "2025-11-21",
+         "effective_from": "2025-11-21", "effective_to": None, "status": "active",
+         "enjoined_recipients": ["DHS-ICE"], "enjoined_purposes": ["*"], "enjoined_items": ["address"],
+         "note": "Stay"}
+
+
+@pytest.fixture
+def cli(engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> EngineCli:
+    return engine.cli(capsys, monkeypatch)
+
+
+def test_import_request_and_list(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "req.json", REQUEST)
+    r = cli("import", "request", str(path), user="rita")
+    assert r.code == 0, r.err
+    assert "DOJ-2026-00001" in r.out and "1 subject from" in r.out
+    rows = json.loads(cli("list", "--json", user="otto").out)
+    left = (date(2026, 12, 2) - clocks.today()).days          # from the one clock: the day the tests run on
+    row = {"request_id": "DOJ-2026-00001", "agency": "Department of Justice", "agency_code": "DOJ-FBI",
+           "authority": "6103(i)(2)", "received_on": "2026-11-02", "due_on": "2026-12-02",
+           "subjects": 1, "status": "new", "recommendation": None, "days_left": left, "overdue": left < 0}
+    if engine.kind == "office":
+        row["claimed_by"] = None          # the office's queue names the preparer whose evaluation claimed it
+    assert rows == [row]
+    table = cli("list", user="otto").out
+    assert "DOJ-2026-00001" in table and "DOJ-FBI" in table
+    assert ("CLAIMED BY" in table) == (engine.kind == "office")
+
+
+def test_same_request_twice_is_refused(cli: EngineCli, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "req.json", REQUEST)
+    assert cli("import", "request", str(path), user="rita").code == 0
+    r = cli("import", "request", str(path), user="ada")
+    assert r.code == 1 and "request DOJ-2026-00001 is already in the store (imported " in r.err
+    assert len(json.loads(cli("list", "--json", user="rita").out)) == 1
+
+
+def test_foia_due_date_counts_working_days(cli: EngineCli, tmp_path: Path) -> None:
+    doc = dict(REQUEST, request_id="FOIA-1", authority="foia", received_on="2026-11-20")
+    assert cli("import", "request", str(write_json(tmp_path / "f.json", doc)), user="rita").code == 0
+    row = json.loads(cli("list", "--json", user="rita").out)[0]
+    # 20 working days after Fri 2026-11-20, skipping Thanksgiving (11-26) and Christmas (12-25).
+    assert row["due_on"] == "2026-12-21"
+
+
+def test_records_import_replaces_and_logs(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    csv = tmp_path / "r.csv"
+    csv.write_text(RECORDS_HEADER + "\n" + RECORD + "\n")
+    r = cli("import", "records", str(csv), "--json", user="rita")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["inserted"] == 1
+    r = cli("import", "records", str(csv), user="ada")
+    assert "0 new, 1 replaced" in r.out
+    events = [d for e, _o, d in engine.events() if e == "records-imported"]
+    assert [d["replaced"] for d in events] == [0, 1]
+    assert engine.counts()["records"] == 1
+
+
+def test_court_order_needs_counsel(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "order.json", ORDER)
+    r = cli("import", "order", str(path), user="ada")
+    assert r.code == 1 and "only a counsel user may import or change court orders" in r.err
+    r = cli("import", "order", str(path), user="cora")
+    assert r.code == 0 and "Imported court order 1:25-cv-00457" in r.out
+    r = cli("import", "order", str(path), user="cora")
+    assert "Updated court order" in r.out
+    assert [(e, o) for e, o, _d in engine.events() if e.startswith("court-order")] == [
+        ("court-order-imported", "1:25-cv-00457"), ("court-order-updated", "1:25-cv-00457")]
+
+
+def test_bad_request_file_names_file_and_path_and_changes_nothing(engine: Engine, cli: EngineCli,
+                                                                  tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(REQUEST))
+    doc["subjects"][0]["address"]["zipcode"] = "78701"
+    path = write_json(tmp_path / "bad.json", doc)
+    engine.made()
+    before = engine.events()
+    r = cli("import", "request", str(path), user="rita")
+    assert r.code == 1
+    assert "bad.json" in r.err and "$.subjects[0].address" in r.err and "zipcode" in r.err
+    assert json.loads(cli("list", "--json", user="rita").out) == []
+    assert engine.events() == before
+
+
+def test_a_failed_bulk_load_leaves_the_records_empty(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    csv = tmp_path / "r.csv"
+    csv.write_text(RECORDS_HEADER + "\n" + RECORD + "\n" + RECORD.replace("50000", "5O000") + "\n")
+    r = cli("import", "records", str(csv), user="rita")
+    assert r.code == 1 and "line 3" in r.err and "agi" in r.err
+    assert engine.counts()["records"] == 0
+    if engine.kind == "local":          # the indexes a failed first load keeps (the office's: test_office_records_pg)
+        from workstation.service import Workstation
+
+        with Workstation(engine.store).unlock("ada", "ada-engine-passphrase") as s:
+            names = {n for (n,) in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"taxpayer_records_tin", "taxpayer_records_addr"} <= names
+
+
+# -- the service: the queue's filter, who may import, and a refusal that changes nothing ----------------------
+
+def test_the_queue_filters_by_status_and_every_role_reads_it(engine: Engine, tmp_path: Path) -> None:
+    with engine.open("rita") as rita:
+        summary = rita.import_request(write_json(tmp_path / "req.json", REQUEST))
+        assert (summary.kind, summary.ident, summary.rows) == ("request", "DOJ-2026-00001", 1)
+        assert rita.role == engine.role("rita")
+    for user in ("ada", "alex", "cora", "otto"):
+        with engine.open(user) as s:
+            assert [r.request_id for r in s.queue()] == ["DOJ-2026-00001"]
+            assert [r.request_id for r in s.queue("new")] == ["DOJ-2026-00001"]
+            assert s.queue("approved") == []
+
+
+@pytest.mark.parametrize(("user", "method", "file"), [
+    ("otto", "import_records", "records"), ("alex", "import_request", "request"), ("rita", "import_order", "order"),
+    ("otto", "import_agency", "agency"),
+])
+def test_a_role_that_may_not_import_is_refused_and_nothing_changes(engine: Engine, tmp_path: Path, user: str,
+                                                                   method: str, file: str) -> None:
+    files = {"records": tmp_path / "r.csv", "request": write_json(tmp_path / "req.json", REQUEST),
+             "order": write_json(tmp_path / "o.json", ORDER),
+             "agency": write_json(tmp_path / "a.json", json.loads(hostile.SEEDS["agency"]()))}
+    files["records"].write_text(RECORDS_HEADER + "\n" + RECORD + "\n")
+    engine.made()
+    before = engine.counts(), engine.events()
+    with engine.open(user) as s, pytest.raises(PermissionDenied):
+        getattr(s, method)(files[file])
+    assert (engine.counts(), engine.events()) == before
+
+
+IMPORTS = {"request": "import_request", "records": "import_records", "court_order": "import_order",
+           "agency": "import_agency"}
+BUDGET = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("reader", sorted(IMPORTS))
+def test_a_refused_import_leaves_the_store_unchanged(engine: Engine, reader: str, tmp_path: Path) -> None:
+    """Mutated files (tests/hostile.py's seeds): accepted, or refused with a message that shows no canary and
+    the store exactly as it was (moved from tests/test_hostile_input.py)."""
+    role = "cora" if reader == "court_order" else "ada" if reader == "agency" else "rita"
+    path = tmp_path / f"import-{reader}{hostile.SUFFIX.get(reader, '.json')}"
+    s = engine.open(role)
+    state = engine.counts, engine.events
+
+    @BUDGET
+    @given(seed=st.integers(0, 2**32))
+    def run(seed: int) -> None:
+        path.write_bytes(hostile.mutate(reader, hostile.SEEDS[reader](), random.Random(seed)))
+        before = state[0](), state[1]()
+        try:
+            getattr(s, IMPORTS[reader])(path)
+        except DwsError as exc:
+            assert not any(c in str(exc) for c in hostile.CANARIES)
+            assert (state[0](), state[1]()) == before
+            assert isinstance(exc, InputError), exc
+
+    run()
