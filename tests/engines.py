@@ -299,8 +299,12 @@ def engine_server() -> Iterator[OfficeServer]:
 
 
 @pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A new store on each engine: a local store, or an office on this process's TLS server."""
+def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A new store on each engine: a local store, or an office on this process's TLS server (its evaluations'
+    working copies in the test's folder)."""
+    from workstation.service.office_evaluation import SCRATCH_ENV
+
+    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
     made: Engine
     if request.param == "local":
         made = LocalEngine(tmp_path / "store")
