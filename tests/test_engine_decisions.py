@@ -132,3 +132,25 @@ def test_an_auditor_and_counsel_may_not_sign(engine: Engine, tmp_path: Path) -> 
     for user in ("otto", "cora"):
         with engine.open(user) as s, pytest.raises(PermissionDenied):
             s.decide("LTR-PARTIAL", "partial", None, passphrase(user), AS_OF)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"%PDF-1.7\n%%EOF\n", "carries no audit-log checkpoint"),
+    (b"hello\n", "not a checkpoint: no empty line"),
+    (b"\xff\xfe", "not UTF-8 text"),
+])
+def test_a_file_that_is_no_checkpoint_is_exit_1_naming_it(engine: Engine, tmp_path: Path, content: bytes,
+                                                          message: str, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws verify --against` (moved here from tests/test_log_witness.py)."""
+    cli = engine.cli(capsys, monkeypatch)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    r = cli("verify", "--against", str(bad), user="otto")
+    assert r.code == 1 and str(bad) in r.err and message in r.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cli("verify", "--against", str(empty), user="otto")
+    assert r.code == 1 and "holds no checkpoint files" in r.err
+    with engine.open("otto") as otto, pytest.raises(DwsError, match="holds no checkpoint files"):
+        otto.verify([empty])
