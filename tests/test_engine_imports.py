@@ -180,3 +180,22 @@ def test_a_refused_import_leaves_the_store_unchanged(engine: Engine, reader: str
             assert isinstance(exc, InputError), exc
 
     run()
+
+
+def test_the_court_order_register_reads_back_alike_for_every_role(engine: Engine, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "order.json", ORDER)
+    with engine.open("cora") as cora:
+        first = cora.import_order(path)
+        assert (first.kind, first.ident, first.inserted, first.replaced) == ("order", "1:25-cv-00457", 1, 0)
+        assert cora.import_order(path).replaced == 1
+        register = cora.court_orders()
+    assert [(o.case_no, o.status, o.enjoined_recipients) for o in register] == [
+        ("1:25-cv-00457", "active", ("DHS-ICE",))]
+    for user in ("ada", "rita", "alex", "otto"):
+        with engine.open(user) as s:
+            assert s.court_orders() == register
+    agency = json.loads(hostile.SEEDS["agency"]())
+    with engine.open("ada") as ada:
+        summary = ada.import_agency(write_json(tmp_path / "agency.json", agency))
+    assert (summary.kind, summary.ident, summary.inserted) == ("agency", agency["agency_code"], 1)
+    assert engine.counts()["agencies"] == 1 and engine.counts()["orders"] == 1
