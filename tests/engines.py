@@ -13,7 +13,7 @@ server of this test process (pytest-xdist: one per worker), with its roles, rule
 test (its logins too, so the next office enrols the same names). Registered by tests/conftest.py
 (pytest_plugins).
 
-What only one engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
+What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
 """
 
 from __future__ import annotations
@@ -41,26 +41,43 @@ USERS: dict[str, tuple[str, str]] = {"ada": ("admin", "admin"), "rita": ("review
                                      "alex": ("approver", "approver"), "cora": ("counsel", "counsel"),
                                      "otto": ("auditor", "auditor")}
 
-# What a local store does that an office does not yet (service/session.py's methods beyond StoreEngine), and why:
-# tests of these stay on the local engine. Keep it in step with office_session.OFFICE_COMMANDS and README.md
-# ("An office on one server").
-LOCAL_ONLY: dict[str, str] = {
-    "users": "add_user, change_role, set_passphrase, recover: an office enrols users with 'dws office enrol' "
-             "(keyslots and database logins on the server, tests/test_office_enrol.py)",
-    "settings": "settings, change_setting, preferences: an office has no settings or preferences of its own yet",
-    "overrides": "add_override, undo_override: not yet on an office (the evaluation runs on a working copy)",
-    "review": "request, subject_rows, find_subjects, subject_findings, preview, show_original: the request view "
-              "on an office is branch i19q's",
-    "prepare-sign": "prepare_decision, sign_decision, approval_summary, request_actions: the GUI's two-step "
-                    "signing, not yet on an office",
-    "accounting": "accounting, export_accounting: the office does not keep the accounting of disclosures yet",
-    "log-proofs": "prove_entry, prove_request, prove_taxpayer_views, write_witness: no inclusion proofs or "
-                  "witness folder for the office log yet",
-    "backup": "backup, export_ca: an office is backed up with pg_dump (tests/test_office_backup_pg.py)",
-    "verify-signatures": "verify counts and checks every decision's signatures in a local store; the office's "
-                         "verify checks its log (and checkpoints): its decisions are checked by verify_letter "
-                         "and export_decision",
+# What a local store does that an office does not yet (Session's public methods beyond StoreEngine), each group
+# with its reason: tests of these stay on the local engine. tests/test_engine_interface.py checks that every
+# Session method is in StoreEngine, here, or in PLUMBING. Keep it in step with office_session.OFFICE_COMMANDS and
+# README.md ("An office on one server").
+LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
+    "users": (("add_user", "add_token_user", "reset_user", "users", "rebind", "token_of"),
+              "an office enrols users and desktops with 'dws office enrol' (keyslots and database logins on the "
+              "server: tests/test_office_enrol.py, test_office_init_pg.py)"),
+    "settings": (("settings", "setting", "setting_rows", "setting_refusal", "change_setting", "preference",
+                  "set_preference"),
+                 "an office has no settings or preferences of its own yet (OfficeSession gives the defaults)"),
+    "overrides": (("add_override", "undo_override", "overrides"),
+                  "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
+    "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
+                "show_original", "evaluation_document"),
+               "the request view on an office is another branch's (i19q); `dws evaluate --json` on an office is "
+               "tested in tests/test_office_evaluate_pg.py"),
+    "two-step signing": (("prepare_decision", "sign_decision", "approval_summary", "request_actions", "decision"),
+                         "the GUI's prepare-then-sign and its action list are not yet on an office"),
+    "letters kept": (("issue_letter", "letter_bytes", "letter_text", "record_letter_output"),
+                     "the office keeps its letters (StoreEngine.letter) but has no GUI letter view yet; `dws letter "
+                     "-o` records the output (tests/test_office_decisions_pg.py)"),
+    "accounting": (("accounting", "export_accounting"),
+                   "the office does not keep the accounting of disclosures yet"),
+    "log proofs and witness folder": (("prove_entry", "prove_request", "prove_taxpayer_views", "write_witness",
+                                       "append_witness", "witness_status", "wrote_to_log"),
+                                      "no inclusion proofs or witness folder for the office log yet (checkpoints "
+                                      "and verify --against are on both)"),
+    "smart cards": (("open_card", "close_card", "key_on_card", "checkpoint_on_card", "signer", "reauthenticate"),
+                    "office users sign with a key kept in the office, opened by their keyslot; no PIV card yet"),
+    "backup and CA": (("backup", "export_ca"),
+                      "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
+                      "office's TLS CA, exported by 'dws office enrol'"),
 }
+# Session's plumbing, not a store behaviour: the local connection, transaction helpers, the move into an office.
+PLUMBING = ("conn", "log", "require", "path", "database_file", "data_key_for_workers", "before_close",
+            "migrate_to_office")
 
 
 def passphrase(user: str) -> str:

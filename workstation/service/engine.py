@@ -7,6 +7,8 @@ Every result is a typed value of workstation/model.py or workstation/results.py,
 Where the office's value legitimately differs, the method says so here (the tests assert it explicitly):
 - `verify`: the office checks its log's chain (and the checkpoints given); `decisions`, `signatures` and
   `certificates` stay 0: an office's signatures are checked by `verify_letter` and `export_decision`.
+- `checkpoint_verifier_key`: an office log has one checkpoint key, the office's (office/log_key.py): naming
+  a user is an InputError there.
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -71,3 +73,5 @@ class StoreEngine(Protocol):
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...
 
     def checkpoint(self) -> CheckpointInfo: ...
+
+    def checkpoint_verifier_key(self, user: str | None = None) -> str: ...

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
+from ..errors import InputError
 from ..model import CheckpointInfo, CourtOrder, ImportSummary, WitnessCheck
 from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
 from . import office_decisions, office_evaluation, office_letters, office_orders, office_session, office_witness
@@ -104,4 +105,10 @@ class OfficeEngineMixin:
 
     def checkpoint(self) -> CheckpointInfo:
         return self._read(office_witness.sign_checkpoint)
+
+    def checkpoint_verifier_key(self, user: str | None = None) -> str:
+        """The office log's checkpoint verifier key (`dws log key`): one for the office, not one per user."""
+        if user is not None:
+            raise InputError("an office log has one checkpoint key, the office's: name no user for an office store")
+        return self._read(office_witness.verifier_key)
 
