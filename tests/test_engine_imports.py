@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import hostile
@@ -15,6 +16,7 @@ import pytest
 from engines import Engine, EngineCli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli_queue import LONG_AGENCY, REQUEST_STATUSES
 from test_cli_store import RECORDS_HEADER, REQUEST, write_json
 
 from workstation import clock as clocks
@@ -199,3 +201,53 @@ def test_the_court_order_register_reads_back_alike_for_every_role(engine: Engine
         summary = ada.import_agency(write_json(tmp_path / "agency.json", agency))
     assert (summary.kind, summary.ident, summary.inserted) == ("agency", agency["agency_code"], 1)
     assert engine.counts()["agencies"] == 1 and engine.counts()["orders"] == 1
+
+
+# -- `dws list`: a status it does not know, days left, overdue, cut cells (moved from tests/test_cli_queue.py) ----
+
+def three_due(engine: Engine, folder: Path) -> None:
+    """Three requests on the agency's 30 days: due ten days ago, due today, due in 30 days."""
+    today = clocks.today()
+    with engine.open("rita") as rita:
+        for request_id, received in (("OVERDUE-1", today - timedelta(days=40)), ("TODAY-1", today - timedelta(30)),
+                                     ("FRESH-1", today)):
+            requester = dict(REQUEST["requester"], agency=LONG_AGENCY, agency_code=None)
+            doc = dict(REQUEST, request_id=request_id, received_on=received.isoformat(), requester=requester)
+            rita.import_request(write_json(folder / f"{request_id}.json", doc))
+
+
+def test_list_refuses_a_status_it_does_not_know_and_lists_the_valid_ones(engine: Engine, cli: EngineCli,
+                                                                         tmp_path: Path) -> None:
+    three_due(engine, tmp_path)
+    r = cli("list", "--status", "bogus", user="ada")
+    assert r.code == 2 and r.out == ""
+    assert "--status" in r.err and "bogus" in r.err and all(s in r.err for s in REQUEST_STATUSES), r.err
+    r = cli("list", "--status", "new", "--json", user="ada")
+    assert r.code == 0 and {row["request_id"] for row in json.loads(r.out)} == {"OVERDUE-1", "TODAY-1", "FRESH-1"}
+
+
+def test_list_shows_days_left_and_overdue_and_cuts_with_an_ellipsis(engine: Engine, cli: EngineCli,
+                                                                   tmp_path: Path) -> None:
+    three_due(engine, tmp_path)
+    r = cli("list", user="ada")
+    assert r.code == 0, r.err
+    header, *rows = r.out.splitlines()
+    assert "LEFT" in header.split()
+    by_id = {row.split()[0]: row for row in rows}
+    assert "OVERDUE 10 days" in by_id["OVERDUE-1"]
+    assert "due today" in by_id["TODAY-1"]
+    assert "30 days" in by_id["FRESH-1"] and "OVERDUE" not in by_id["FRESH-1"]
+    assert LONG_AGENCY not in r.out                                   # cut, and marked as cut:
+    cells = re.findall(r"Treasury[^…\n]*…", r.out)
+    assert len(cells) == 3 and LONG_AGENCY.startswith(cells[0][:-1])
+    widths = {len(line.rstrip()) for line in rows}
+    assert len({line.index("6103(i)(2)") for line in rows}) == 1, widths   # the columns line up
+
+
+def test_list_json_has_days_left_and_overdue(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    three_due(engine, tmp_path)
+    rows = {row["request_id"]: row for row in json.loads(cli("list", "--json", user="ada").out)}
+    assert (rows["OVERDUE-1"]["days_left"], rows["OVERDUE-1"]["overdue"]) == (-10, True)
+    assert (rows["TODAY-1"]["days_left"], rows["TODAY-1"]["overdue"]) == (0, False)
+    assert (rows["FRESH-1"]["days_left"], rows["FRESH-1"]["overdue"]) == (30, False)
+    assert rows["FRESH-1"]["agency"] == LONG_AGENCY                   # JSON is never cut
