@@ -8,9 +8,9 @@ and on an office on a real TLS PostgreSQL server, through the product's own inte
 
 Both engines have the same users, each with the same passphrase (`passphrase(user)`): ada (admin), rita (the
 preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor). `engine.role(user)` is the
-role each engine gives. A local store is made in the test's folder; an office is a new database on the one TLS
-server of this test process (pytest-xdist: one per worker), with its roles, rules, CA and users, dropped after the
-test (its logins too, so the next office enrols the same names). Registered by tests/conftest.py
+role each engine gives. A local store is made in the test's folder; an office is a fresh copy (CREATE DATABASE
+... TEMPLATE) of an office made once on the one TLS server of this test process (pytest-xdist: one per worker),
+with its roles, rules, CA and users; one desktop's profile serves every test. Registered by tests/conftest.py
 (pytest_plugins).
 
 What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
@@ -186,24 +186,34 @@ class LocalEngine(Engine):
             s.close()
 
 
+DBNAME = "engine"                   # every test's office database (its roles: engine_*)
+TEMPLATE = "engine_template"        # the office made once, copied for each test
+
+
 @dataclass
 class OfficeServer:
-    """The TLS server of this test process and its office CA; `new_office` makes an office database in it."""
+    """The TLS server of this test process, its office CA, and an office made once in TEMPLATE (schema, roles,
+    rules, CA, USERS enrolled); `fresh_office` copies it into DBNAME for each test (CREATE DATABASE ... TEMPLATE:
+    the roles and logins are the server's, shared by every copy)."""
 
     server: PgServer
     ca_key: bytes
     ca_cert: bytes
-    rules: dict[str, tuple[str, str]] = field(default_factory=dict)   # dbname -> (pg_hba lines, pg_ident lines)
-    made: int = 0
+    profile: Path                   # a desktop enrolled once (its folder kept for the session)
 
     @classmethod
-    def start(cls) -> OfficeServer:
+    def start(cls, folder: Path) -> OfficeServer:
         from conftest import pg_unavailable
-        from officehelp import NOW, new_ca
+        from officehelp import NOW, new_ca, reload
         from pgserver import PgUnavailable, Tls, start
 
         from workstation.keys import ca
-        from workstation.office import tls
+        from workstation.office import enrol, tls
+        from workstation.office.profile import OfficeProfile
+        from workstation.office.sealing import OfficeKeys
+        from workstation.office.unlock import server_rules
+        from workstation.store.office.roles import roles_for
+        from workstation.store.office.schema import create_office
 
         ca_key, ca_cert = new_ca("Engine Test Office")
         key, cert = tls.issue_server(ca_key, ca_cert, "127.0.0.1", NOW)
@@ -212,58 +222,37 @@ class OfficeServer:
         except PgUnavailable as exc:
             pg_unavailable(str(exc))
             raise
-        return cls(server, ca_key, ca_cert)
+        try:
+            roles = roles_for(DBNAME)
+            hba, ident = server_rules(DBNAME, roles, "127.0.0.1/32")
+            (server.data / "pg_hba.conf").write_text("local all all trust\n" + hba + "host all all all reject\n",
+                                                     encoding="utf-8")
+            (server.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
+            for name in ("pg_hba.conf", "pg_ident.conf"):
+                if server.run_as is not None:
+                    shutil.chown(server.data / name, server.run_as, server.run_as)
+            reload(server)
+            server.create_database(TEMPLATE)
+            office_key = os.urandom(32)
+            template = OfficeProfile(folder / "office.json", "Engine Test Office", "127.0.0.1", server.port, DBNAME,
+                                     folder / "office-ca.pem", folder / "desktop.pem", folder / "desktop.key", None)
+            with psycopg.connect(server.conninfo(TEMPLATE)) as conn:
+                create_office(conn, roles)
+                with conn.transaction():
+                    enrol.store_ca(conn, OfficeKeys.derive(office_key), ca_key, ca_cert)
+                for login, (_local, role) in USERS.items():
+                    enrol.enrol_user(conn, template, office_key, login, role, passphrase(login))
+            profile = enrol.write_desktop(folder, template, ca_key, ca_cert, "desk-1", NOW)
+        except BaseException:
+            server.stop()
+            raise
+        return cls(server, ca_key, ca_cert, profile)
 
-    def _write_rules(self) -> None:
-        from officehelp import reload
-
-        server = self.server
-        hba = "".join(h for h, _i in self.rules.values())
-        ident = "".join(i for _h, i in self.rules.values())
-        (server.data / "pg_hba.conf").write_text("local all all trust\n" + hba + "host all all all reject\n",
-                                                 encoding="utf-8")
-        (server.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
-        for name in ("pg_hba.conf", "pg_ident.conf"):
-            if server.run_as is not None:
-                shutil.chown(server.data / name, server.run_as, server.run_as)
-        reload(server)
-
-    def new_office(self, folder: Path) -> OfficeEngine:
-        from officehelp import NOW
-
-        from workstation.office import enrol
-        from workstation.office.profile import OfficeProfile, load
-        from workstation.office.sealing import OfficeKeys
-        from workstation.office.unlock import server_rules
-        from workstation.store.office.roles import roles_for
-        from workstation.store.office.schema import create_office
-
-        self.made += 1
-        dbname = f"eng{self.made}_{os.urandom(3).hex()}"
-        roles = roles_for(dbname)
-        self.rules[dbname] = server_rules(dbname, roles, "127.0.0.1/32")
-        self._write_rules()
-        self.server.create_database(dbname)
-        office_key = os.urandom(32)
-        template = OfficeProfile(folder / "office.json", "Engine Test Office", "127.0.0.1",
-                                 self.server.port, dbname,
-                                 folder / "office-ca.pem", folder / "desktop.pem", folder / "desktop.key", None)
-        with psycopg.connect(self.server.conninfo(dbname)) as conn:
-            create_office(conn, roles)
-            with conn.transaction():
-                enrol.store_ca(conn, OfficeKeys.derive(office_key), self.ca_key, self.ca_cert)
-            for name, (_local, role) in USERS.items():
-                enrol.enrol_user(conn, template, office_key, name, role, passphrase(name))
-        profile = load(enrol.write_desktop(folder, template, self.ca_key, self.ca_cert, "desk-1", NOW))
-        return OfficeEngine(self, dbname, profile.path)
-
-    def drop_office(self, dbname: str) -> None:
-        from workstation.store.office.roles import drop_roles, roles_for
-
-        self.server.drop_database(dbname)
-        with psycopg.connect(self.server.conninfo(), autocommit=True) as su:
-            drop_roles(su, roles_for(dbname), list(USERS))
-        del self.rules[dbname]
+    def fresh_office(self) -> OfficeEngine:
+        """DBNAME as TEMPLATE is: a new office, the last test's dropped."""
+        self.server.drop_database(DBNAME)
+        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{TEMPLATE}"', check=True)
+        return OfficeEngine(self, DBNAME, self.profile)
 
     def stop(self) -> None:
         self.server.stop()
@@ -308,9 +297,9 @@ class OfficeEngine(Engine):
 
 
 @pytest.fixture(scope="session")
-def engine_server() -> Iterator[OfficeServer]:
+def engine_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficeServer]:
     """The TLS server of this test process for the office engine (started at its first use)."""
-    server = OfficeServer.start()
+    server = OfficeServer.start(tmp_path_factory.mktemp("engine-desk"))
     yield server
     server.stop()
 
@@ -327,11 +316,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         made = LocalEngine(tmp_path / "store")
     else:
         host: OfficeServer = request.getfixturevalue("engine_server")
-        (tmp_path / "desk").mkdir()
-        made = host.new_office(tmp_path / "desk")
+        made = host.fresh_office()
     try:
         yield made
     finally:
         made.close()
-        if isinstance(made, OfficeEngine):
-            made.host.drop_office(made.dbname)
