@@ -6,12 +6,14 @@ a server lost mid-evaluation leaves nothing half-written."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -210,16 +212,21 @@ def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp
     assert oe.queue_extras(office.ctx("aud"))[ids[0]][0] == office.login("pat")
 
 
-def test_an_auditor_evaluates_and_the_office_records_nothing(office: Office, tmp_path: Path) -> None:
+def test_an_auditor_evaluates_and_the_office_records_only_the_reading(office: Office, tmp_path: Path) -> None:
     """The local store lets every role read the queue (and evaluate); the office server gives an auditor read
-    access only: the auditor sees the same findings, and nothing is recorded (no row, status, claim or log)."""
+    access only: the auditor sees the same findings, and nothing is recorded (no row, status or claim) but the
+    log entries of what they read (who viewed which taxpayer's data: an auditor's reading too)."""
     ids = _import_canaries(office, tmp_path)
     before = office.counts()
     seen = office.evaluate("aud", ids[1])
     assert not seen.recorded and seen.claimed_by is None
-    assert seen.notices == [f"{ids[1]}: evaluated on this desktop only: an auditor reads the office and records "
-                            "nothing in it (no evaluation, status or claim)"]
-    assert office.counts() == before
+    assert seen.notices == [f"{ids[1]}: evaluated on this desktop only: an auditor records no evaluation, status or "
+                            "claim in the office (the reading is logged)"]
+    after = office.counts()
+    assert after.pop("office_log") > before.pop("office_log") and after == before
+    read = office.conn.execute("SELECT event, object FROM dws.office_log WHERE user_name = %s ORDER BY seq",
+                               (office.login("aud"),)).fetchall()
+    assert read[0] == ("request-viewed", ids[1]) and set(read[1:]) <= {("candidates-viewed", ids[1])}, read
     assert office.evaluate("pat", ids[1]).document == seen.document
 
 
@@ -269,9 +276,14 @@ def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp
         return real(keys, rows)
 
     monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
-    with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded"):
-        oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with pytest.raises(StoreError, match=r"^office server unreachable: .* nothing was recorded") as lost:
+            oe.evaluate(o, ids[1], AS_OF, summary=True, roles=office.roles)
+        del lost                # (its traceback holds the frames, and the server cursor, of the streaming)
+        gc.collect()
     assert office.counts() == before and scratch_left(tmp_path) == []
+    assert [str(w.message) for w in warned if "ServerCursor" in str(w.message)] == []   # its cursor closed
 
 
 _KILLED = textwrap.dedent("""

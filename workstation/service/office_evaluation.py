@@ -13,7 +13,8 @@ its worker processes for large requests) then runs on it unchanged, so the findi
 hashes sealed), the request's status 'evaluated', one office log entry (counts and recommendation only), and for
 a preparer evaluating a request nobody has claimed, the claim (`claimed_by`, the server's own check that a
 preparer claims for themselves and never takes a claim over). An auditor may evaluate (the local store lets every
-role read the queue) but the office records nothing of it: the server gives an auditor read access only.
+role read the queue) but the office records no evaluation, status or claim of it: the server gives an auditor read
+access only, and log entries of what they read (store/office/log.READING_EVENTS).
 
 For the steps after an evaluation (decide, approve, letters) on an office:
 
@@ -153,9 +154,14 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
         document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
     viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
     if wc.role == "auditor":
+        with _office_errors(), o.conn.transaction():     # what the auditor read is logged, nothing else recorded
+            o.log("request-viewed", request_id, {"as_of": wc.doc["as_of"], "counts": wc.doc["counts"],
+                                                  "recommendation": wc.doc["recommendation"]})
+            if viewed:
+                o.log("candidates-viewed", request_id, {"subjects": viewed})
         return OfficeEvaluation(wc.doc, document, False, wc.claimed_by, [
-            f"{request_id}: evaluated on this desktop only: an auditor reads the office and records nothing in it "
-            "(no evaluation, status or claim)"])
+            f"{request_id}: evaluated on this desktop only: an auditor records no evaluation, status or claim in the "
+            "office (the reading is logged)"])
     with _office_errors():
         claimed_by = _record(o, wc, request_id, viewed)
         login = evaluations_sql.login(o.conn)

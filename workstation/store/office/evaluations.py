@@ -202,11 +202,18 @@ def request_row(conn: Conn, request_id: str) -> tuple[Any, ...] | None:
 
 def _stream(conn: Conn, query: sql.Composed, params: Any, name: str) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of `query` in batches, through a server-side cursor (in the caller's transaction)."""
-    with conn.cursor(name=name, binary=True) as cur:
+    cur = conn.cursor(name=name, binary=True)
+    try:
         cur.itersize = STREAM_ROWS
         cur.execute(query, params)
         while rows := cur.fetchmany(STREAM_ROWS):
             yield rows
+    finally:
+        try:
+            cur.close()
+        except psycopg.OperationalError:
+            cur.close()         # the server was lost (CLOSE found it): now only marked closed, not left open
+            raise
 
 
 def stream_subjects(conn: Conn, request: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -9,7 +9,9 @@ hash chain; entries carry ids, counts and codes, never taxpayer values), append-
 - The server records who appended each entry (`appended_by`, the session's login role) and when, whatever
   the desktop sent, and refuses an entry in another user's name (user_name not the session's login), but from
   a session that may act as the office's owner (a superuser; `dws office init` writes the first entries).
-- Every office role reads it; the auditor may not append.
+- Every office role reads it. The auditor appends only entries that record what they read (READING_EVENTS:
+  the desktop logs who viewed which taxpayer's data, an auditor's reading included); any other event in an
+  auditor's name is refused by the server.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from .roles import OfficeRoles
 SCHEMA = "dws"
 GENESIS = "0" * 64
 APPENDERS = ("preparer", "approver", "counsel", "admin")
+# What an auditor (who changes nothing) may append: entries recording what they read or checked.
+READING_EVENTS = ("request-viewed", "candidates-viewed", "preview-viewed", "unredacted-viewed", "subjects-searched",
+                  "decision-exported", "letter-verified", "accounting-exported")
 # pg_advisory_xact_lock's key for the log: "dws.office_log" as a bigint (the first 8 bytes of its ASCII).
 LOG_LOCK = int.from_bytes(b"dws.olog", "big", signed=True)
 
@@ -67,6 +72,13 @@ BEGIN
         RAISE EXCEPTION 'an office log entry is written in its appender''s own name: % may not write one in '
                         'another user''s name', session_user USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- The auditor changes nothing: their entries record only what they read (READING_EVENTS).
+    IF NEW.event <> ALL ({reading}) AND NOT pg_has_role(session_user, {owner}, 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM unnest({appenders}) AS g(name) WHERE pg_has_role(session_user, g.name, 'MEMBER'))
+    THEN
+        RAISE EXCEPTION 'an auditor''s office log entries record what they read: % may not append %',
+            session_user, NEW.event USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM pg_advisory_xact_lock({lock});
     SELECT seq, hash INTO last_seq, last_hash FROM dws.office_log ORDER BY seq DESC LIMIT 1;
     IF NEW.seq IS DISTINCT FROM coalesce(last_seq, 0) + 1
@@ -101,7 +113,10 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(_TABLE)
     conn.execute(_REFUSE)
     conn.execute(sql.SQL(_APPEND).format(
-        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner)))
+        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
+        reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, READING_EVENTS))),
+        appenders=sql.SQL("ARRAY[{}]::text[]").format(
+            sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
     for trigger in _TRIGGERS:
         conn.execute(trigger)
     conn.execute("REVOKE ALL ON SCHEMA dws FROM PUBLIC")
@@ -109,8 +124,7 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA dws TO {}").format(everyone))
     conn.execute(sql.SQL("GRANT SELECT ON dws.office_log TO {}").format(everyone))
-    conn.execute(sql.SQL("GRANT INSERT ON dws.office_log TO {}").format(
-        sql.SQL(", ").join(ident(roles.group(r)) for r in APPENDERS)))
+    conn.execute(sql.SQL("GRANT INSERT ON dws.office_log TO {}").format(everyone))   # the auditor: READING_EVENTS
     conn.execute("RESET ROLE")
 
 
