@@ -238,3 +238,7 @@ def pg_database(pg_server, request: pytest.FixtureRequest) -> Iterator[str]:
     pg_server.create_database(name)
     yield name
     pg_server.drop_database(name)
+
+
+# The `engine` fixture (tests/engines.py): each test that takes it runs on a local store and on an office.
+pytest_plugins = ("engines",)

@@ -105,13 +105,7 @@ def test_the_preparer_cannot_approve_their_own_decision(cli: Cli, monkeypatch) -
     assert cli("approve", "DEMO-I2-VALID", user="rex", passphrase="rex-passphrase-12").code == 0
 
 
-def test_wrong_passphrase_at_signing_is_refused(cli: Cli, monkeypatch) -> None:
-    with Workstation(cli.store).unlock("rita", demo_passphrase("rita")) as s:
-        from workstation.errors import AuthError
-
-        with pytest.raises(AuthError, match="wrong passphrase"):
-            s.decide("DEMO-I2-VALID", "grant", None, "not-ritas-passphrase")
-        assert s.decision("DEMO-I2-VALID") is None
+# A wrong passphrase at signing: tests/test_engine_decisions.py, on both engines.
 
 
 def test_dws_decide_makes_the_document_once_and_signs_it_as_made(cli: Cli, monkeypatch, tmp_path: Path) -> None:

@@ -239,21 +239,7 @@ def test_a_letter_pdf_carries_its_checkpoint_in_its_xmp_metadata(cli: Cli, tmp_p
     assert code == 3 and str(letter) in report["witnesses"][0]["problem"]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"%PDF-1.7\n%%EOF\n", "carries no audit-log checkpoint"),
-    (b"hello\n", "not a checkpoint: no empty line"),
-    (b"\xff\xfe", "not UTF-8 text"),
-])
-def test_a_file_that_is_no_checkpoint_is_exit_1_naming_it(cli: Cli, tmp_path: Path, content: bytes,
-                                                          message: str) -> None:
-    bad = tmp_path / "bad.txt"
-    bad.write_bytes(content)
-    r = cli("verify", "--against", str(bad), user="otto", passphrase=OTTO_PW)
-    assert r.code == 1 and str(bad) in r.err and message in r.err
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    r = cli("verify", "--against", str(empty), user="otto", passphrase=OTTO_PW)
-    assert r.code == 1 and "holds no checkpoint files" in r.err
+# A file that is no checkpoint: tests/test_engine_decisions.py, on both engines.
 
 
 def test_a_missing_witness_folder_is_a_clear_error_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:

@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .engine import StoreEngine
+    from .office_desktop import OfficeSession
     from .session import Session, Workstation
+
+    def _both_are_store_engines(local: Session, office: OfficeSession) -> tuple[StoreEngine, StoreEngine]:
+        return local, office        # mypy checks here that both engines' sessions are StoreEngines (engine.py)
 
 __all__ = ["Session", "Workstation"]
 

@@ -35,6 +35,7 @@ from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
 from . import crypto_status, office_records, office_requests, office_session
 from .context import CancelCheck, Progress
+from .office_engine import OfficeEngineMixin
 from .office_records import OfficeCtx
 from .office_watch import QueueWatch
 
@@ -105,8 +106,9 @@ class OfficeWorkstation:
         return 0
 
 
-class OfficeSession:
-    """One user's open office. Its methods are the `Session` methods the desktop application calls."""
+class OfficeSession(OfficeEngineMixin):
+    """One user's open office. Its methods are the `Session` methods the desktop application calls, and with
+    OfficeEngineMixin's a StoreEngine (engine.py)."""
 
     def __init__(self, opened: OpenOffice, slot: credential.Slot, role: str) -> None:
         self._opened = opened
@@ -130,9 +132,6 @@ class OfficeSession:
 
     def queue(self, status: str | None = None) -> list[QueueRow]:
         return self._read(lambda o: office_requests.queue(o, status))
-
-    def verify(self) -> office_session.OfficeLogReport:
-        return self._read(office_session.verify_log)
 
     def import_records(self, path: Path, progress: Progress | None = None,
                        cancelled: CancelCheck | None = None) -> ImportSummary:

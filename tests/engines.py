@@ -1,0 +1,323 @@
+"""One store interface, two engines (issue 19 item 1): the `engine` fixture runs a test on a local SQLCipher store
+and on an office on a real TLS PostgreSQL server, through the product's own interface,
+`workstation.service.engine.StoreEngine` (Session, and OfficeSession as `dws gui --store PROFILE` opens it).
+
+    def test_x(engine: Engine, tmp_path: Path) -> None:
+        with engine.open("rita") as s:              # a StoreEngine, unlocked as rita (the preparer)
+            s.import_records(path)
+
+Both engines have the same users, each with the same passphrase (`passphrase(user)`): ada (admin), rita (the
+preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor). `engine.role(user)` is the
+role each engine gives. A local store is made in the test's folder; an office is a fresh copy (CREATE DATABASE
+... TEMPLATE) of an office made once on the one TLS server of this test process (pytest-xdist: one per worker),
+with its roles, rules, CA and users; one desktop's profile serves every test. Registered by tests/conftest.py
+(pytest_plugins).
+
+What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+import pytest
+from clihelp import Cli, Result
+from pgserver import PgServer
+
+from workstation.service.engine import StoreEngine
+
+Kind = Literal["local", "office"]
+ENGINES: tuple[Kind, ...] = ("local", "office")
+
+# login -> (local role, office role)
+USERS: dict[str, tuple[str, str]] = {"ada": ("admin", "admin"), "rita": ("reviewer", "preparer"),
+                                     "alex": ("approver", "approver"), "cora": ("counsel", "counsel"),
+                                     "otto": ("auditor", "auditor")}
+
+# What a local store does that an office does not yet (Session's public methods beyond StoreEngine), each group
+# with its reason: tests of these stay on the local engine. tests/test_engine_interface.py checks that every
+# Session method is in StoreEngine, here, or in PLUMBING. Keep it in step with office_session.OFFICE_COMMANDS and
+# README.md ("An office on one server").
+LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
+    "users": (("add_user", "add_token_user", "reset_user", "users", "rebind", "token_of"),
+              "an office enrols users and desktops with 'dws office enrol' (keyslots and database logins on the "
+              "server: tests/test_office_enrol.py, test_office_init_pg.py)"),
+    "settings": (("settings", "setting", "setting_rows", "setting_refusal", "change_setting", "preference",
+                  "set_preference"),
+                 "an office has no settings or preferences of its own yet (OfficeSession gives the defaults)"),
+    "overrides": (("add_override", "undo_override", "overrides"),
+                  "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
+    "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
+                "show_original", "evaluation_document"),
+               "the request view on an office is another branch's (i19q); `dws evaluate --json` on an office is "
+               "tested in tests/test_office_evaluate_pg.py"),
+    "two-step signing": (("prepare_decision", "sign_decision", "approval_summary", "request_actions", "decision"),
+                         "the GUI's prepare-then-sign and its action list are not yet on an office"),
+    "letters kept": (("issue_letter", "letter_bytes", "letter_text", "record_letter_output"),
+                     "the office keeps its letters (StoreEngine.letter) but has no GUI letter view yet; `dws letter "
+                     "-o` records the output (tests/test_office_decisions_pg.py)"),
+    "accounting": (("accounting", "export_accounting"),
+                   "the office does not keep the accounting of disclosures yet"),
+    "log proofs and witness folder": (("prove_entry", "prove_request", "prove_taxpayer_views", "write_witness",
+                                       "append_witness", "witness_status", "wrote_to_log"),
+                                      "no inclusion proofs or witness folder for the office log yet (checkpoints "
+                                      "and verify --against are on both)"),
+    "smart cards": (("open_card", "close_card", "key_on_card", "checkpoint_on_card", "signer", "reauthenticate"),
+                    "office users sign with a key kept in the office, opened by their keyslot; no PIV card yet"),
+    "backup and CA": (("backup", "export_ca"),
+                      "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
+                      "office's TLS CA, exported by 'dws office enrol'"),
+}
+# Session's plumbing, not a store behaviour: the local connection, transaction helpers, the move into an office.
+PLUMBING = ("conn", "log", "require", "path", "database_file", "data_key_for_workers", "before_close",
+            "migrate_to_office")
+
+
+def passphrase(user: str) -> str:
+    return f"{user}-engine-passphrase"
+
+
+_secret = passphrase
+
+
+class Engine:
+    """One engine's store for one test: open it as any of USERS."""
+
+    kind: Kind
+
+    def open(self, user: str) -> StoreEngine:
+        raise NotImplementedError
+
+    @property
+    def store(self) -> Path:
+        """What `dws --store` names: the store folder, or the office profile."""
+        raise NotImplementedError
+
+    def role(self, user: str) -> str:
+        return USERS[user][0 if self.kind == "local" else 1]
+
+    def cli(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> EngineCli:
+        """`dws --store STORE` in this process, as any of USERS (`cli("list", user="rita")`)."""
+        self.made()
+        return EngineCli(self.store, capsys, monkeypatch)
+
+    def made(self) -> None:
+        """The store exists (a local one is made at its first use)."""
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(event, object, detail) of every log entry, oldest first: the local audit log or the office log (the
+        local store's "unlock" entries left out: an office logs no unlock, and `events` unlocks the store)."""
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        """How many requests, subjects, taxpayer record rows, court orders and agency entries the store holds."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close every session the test left open."""
+
+
+class EngineCli(Cli):
+    def __call__(self, *args: str, user: str | None = None, passphrase: str | None = None,
+                 env: dict[str, str] | None = None) -> Result:
+        """As `user` with their passphrase (passphrase() unless given)."""
+        given = passphrase or (_secret(user) if user else None)
+        return super().__call__(*args, user=user, passphrase=given, env=env)
+
+
+LOCAL_TABLES = {"requests": "requests", "subjects": "subjects", "records": "taxpayer_records",
+                "orders": "court_orders", "agencies": "agencies"}
+OFFICE_TABLES = {"requests": "dws.requests", "subjects": "dws.request_subjects", "records": "dws.taxpayer_records",
+                 "orders": "dws.court_orders", "agencies": "dws.agencies"}
+
+
+@dataclass
+class LocalEngine(Engine):
+    folder: Path
+    kind: Kind = "local"
+    _made: bool = False
+    _open: list[StoreEngine] = field(default_factory=list)
+
+    @property
+    def store(self) -> Path:
+        return self.folder
+
+    def made(self) -> None:
+        from workstation.service import Workstation
+
+        if not self._made:
+            admin, _code, _notice = Workstation(self.folder).init("ada", passphrase("ada"))
+            with admin:
+                for name, (role, _office) in USERS.items():
+                    if name != "ada":
+                        admin.add_user(name, role, passphrase(name))
+            self._made = True
+
+    def open(self, user: str) -> StoreEngine:
+        from workstation.service import Workstation
+
+        self.made()
+        session = Workstation(self.folder).unlock(user, passphrase(user))
+        self._open.append(session)
+        return session
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        from workstation.service import Workstation
+        from workstation.store import auditlog
+
+        with Workstation(self.folder).unlock("ada", passphrase("ada")) as s:
+            return [(e.event, e.object, e.detail) for e in auditlog.entries(s.conn) if e.event != "unlock"]
+
+    def counts(self) -> dict[str, int]:
+        from workstation.service import Workstation
+
+        with Workstation(self.folder).unlock("ada", passphrase("ada")) as s:
+            return {k: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in LOCAL_TABLES.items()}
+
+    def close(self) -> None:
+        for s in self._open:
+            s.close()
+
+
+DBNAME = "engine"                   # every test's office database (its roles: engine_*)
+TEMPLATE = "engine_template"        # the office made once, copied for each test
+
+
+@dataclass
+class OfficeServer:
+    """The TLS server of this test process, its office CA, and an office made once in TEMPLATE (schema, roles,
+    rules, CA, USERS enrolled); `fresh_office` copies it into DBNAME for each test (CREATE DATABASE ... TEMPLATE:
+    the roles and logins are the server's, shared by every copy)."""
+
+    server: PgServer
+    ca_key: bytes
+    ca_cert: bytes
+    profile: Path                   # a desktop enrolled once (its folder kept for the session)
+
+    @classmethod
+    def start(cls, folder: Path) -> OfficeServer:
+        from conftest import pg_unavailable
+        from officehelp import NOW, new_ca, reload
+        from pgserver import PgUnavailable, Tls, start
+
+        from workstation.keys import ca
+        from workstation.office import enrol, tls
+        from workstation.office.profile import OfficeProfile
+        from workstation.office.sealing import OfficeKeys
+        from workstation.office.unlock import server_rules
+        from workstation.store.office.roles import roles_for
+        from workstation.store.office.schema import create_office
+
+        ca_key, ca_cert = new_ca("Engine Test Office")
+        key, cert = tls.issue_server(ca_key, ca_cert, "127.0.0.1", NOW)
+        try:
+            server = start(Tls(ca.pem(ca_cert), cert, key))
+        except PgUnavailable as exc:
+            pg_unavailable(str(exc))
+            raise
+        try:
+            roles = roles_for(DBNAME)
+            hba, ident = server_rules(DBNAME, roles, "127.0.0.1/32")
+            (server.data / "pg_hba.conf").write_text("local all all trust\n" + hba + "host all all all reject\n",
+                                                     encoding="utf-8")
+            (server.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
+            for name in ("pg_hba.conf", "pg_ident.conf"):
+                if server.run_as is not None:
+                    shutil.chown(server.data / name, server.run_as, server.run_as)
+            reload(server)
+            server.create_database(TEMPLATE)
+            office_key = os.urandom(32)
+            template = OfficeProfile(folder / "office.json", "Engine Test Office", "127.0.0.1", server.port, DBNAME,
+                                     folder / "office-ca.pem", folder / "desktop.pem", folder / "desktop.key", None)
+            with psycopg.connect(server.conninfo(TEMPLATE)) as conn:
+                create_office(conn, roles)
+                with conn.transaction():
+                    enrol.store_ca(conn, OfficeKeys.derive(office_key), ca_key, ca_cert)
+                for login, (_local, role) in USERS.items():
+                    enrol.enrol_user(conn, template, office_key, login, role, passphrase(login))
+            profile = enrol.write_desktop(folder, template, ca_key, ca_cert, "desk-1", NOW)
+        except BaseException:
+            server.stop()
+            raise
+        return cls(server, ca_key, ca_cert, profile)
+
+    def fresh_office(self) -> OfficeEngine:
+        """DBNAME as TEMPLATE is: a new office, the last test's dropped."""
+        self.server.drop_database(DBNAME)
+        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{TEMPLATE}"', check=True)
+        return OfficeEngine(self, DBNAME, self.profile)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@dataclass
+class OfficeEngine(Engine):
+    host: OfficeServer
+    dbname: str
+    profile: Path
+    kind: Kind = "office"
+    _open: list[StoreEngine] = field(default_factory=list)
+
+    def open(self, user: str) -> StoreEngine:
+        from workstation.service.office_desktop import OfficeWorkstation
+
+        session = OfficeWorkstation(self.profile).unlock(user, passphrase(user))
+        self._open.append(session)
+        return session
+
+    def close(self) -> None:
+        for s in self._open:
+            s.close()
+
+    @property
+    def store(self) -> Path:
+        return self.profile
+
+    def events(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        with self.superuser() as conn:
+            rows = conn.execute("SELECT event, object, detail FROM dws.office_log ORDER BY seq").fetchall()
+        return [(str(e), None if o is None else str(o), json.loads(str(d))) for e, o, d in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.superuser() as conn:
+            return {k: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+                    for k, t in OFFICE_TABLES.items()}
+
+    def superuser(self) -> psycopg.Connection[tuple[object, ...]]:
+        """The server's superuser on this office's database (what the server holds)."""
+        return psycopg.connect(self.host.server.conninfo(self.dbname))
+
+
+@pytest.fixture(scope="session")
+def engine_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficeServer]:
+    """The TLS server of this test process for the office engine (started at its first use)."""
+    server = OfficeServer.start(tmp_path_factory.mktemp("engine-desk"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A new store on each engine: a local store, or an office on this process's TLS server (its evaluations'
+    working copies in the test's folder)."""
+    from workstation.service.office_evaluation import SCRATCH_ENV
+
+    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
+    made: Engine
+    if request.param == "local":
+        made = LocalEngine(tmp_path / "store")
+    else:
+        host: OfficeServer = request.getfixturevalue("engine_server")
+        made = host.fresh_office()
+    try:
+        yield made
+    finally:
+        made.close()

@@ -1,0 +1,77 @@
+"""One store interface, two engines (issue 19 item 1): what an unlocked store does for one user, whichever engine
+holds it. `Session` (session.py, a local SQLCipher store) and `OfficeSession` (office_desktop.py, an office on
+PostgreSQL, through office_engine.OfficeEngineMixin) both satisfy `StoreEngine`; mypy checks it (service/__init__.py
+_both_are_store_engines), and tests/engines.py runs the same tests on both.
+
+Every result is a typed value of workstation/model.py or workstation/results.py, the same type on both engines.
+Where the office's value legitimately differs, the method says so here (the tests assert it explicitly):
+- `verify`: the office checks its log's chain (and the checkpoints given); `decisions`, `signatures` and
+  `certificates` stay 0: an office's signatures are checked by `verify_letter` and `export_decision`.
+- `checkpoint_verifier_key`: an office log has one checkpoint key, the office's (office/log_key.py): naming
+  a user is an InputError there.
+- `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
+  evaluations: office_evaluation.queue_extras).
+
+What only one engine has is listed in tests/engines.py (LOCAL_ONLY), each with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow
+from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
+from .context import CancelCheck, Progress
+
+
+class StoreEngine(Protocol):
+    """An unlocked store (local or office), as one signed-in user."""
+
+    @property
+    def user(self) -> str | None: ...
+
+    @property
+    def role(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+    # --- the queue and the imports -------------------------------------------------------------------
+    def queue(self, status: str | None = None) -> list[QueueRow]: ...
+
+    def import_records(self, path: Path, progress: Progress | None = None,
+                       cancelled: CancelCheck | None = None) -> ImportSummary: ...
+
+    def import_request(self, path: Path, progress: Progress | None = None,
+                       cancelled: CancelCheck | None = None) -> ImportSummary: ...
+
+    def import_order(self, path: Path) -> ImportSummary: ...
+
+    def import_agency(self, path: Path) -> ImportSummary: ...
+
+    def court_orders(self) -> list[CourtOrder]: ...
+
+    # --- evaluation, decisions, letters --------------------------------------------------------------
+    def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> EvaluationDoc: ...
+
+    def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
+               as_of: date | None = None) -> DecisionInfo: ...
+
+    def approve(self, request_id: str, passphrase: str, as_of: date | None = None,
+                expected_hash: str | None = None) -> DecisionInfo: ...
+
+    def export_decision(self, request_id: str) -> DecisionExport: ...
+
+    def letter(self, request_id: str, secret: str) -> IssuedLetter: ...
+
+    def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck: ...
+
+    # --- the log -------------------------------------------------------------------------------------
+    def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...
+
+    def checkpoint(self) -> CheckpointInfo: ...
+
+    def checkpoint_verifier_key(self, user: str | None = None) -> str: ...

@@ -1,0 +1,114 @@
+"""`StoreEngine` (engine.py) on an office: the methods `OfficeSession` (office_desktop.py) gains from this mixin,
+each the office service's function (office_*.py) that `dws --store PROFILE` runs, with the local `Session`'s
+signature and result type. Reads go through the session's `_read` (connected again once when the connection was
+lost), writes through `_write` (a lost server is OfficeError "unreachable").
+
+Where the local store asks for the passphrase again before signing (`decide`, `approve`, `letter`), the office
+checks it the same way (`reauthenticate`: the keyslot fetched at the unlock, on this desktop; AuthError "wrong
+passphrase"); the office's signing key is then opened with the user's secret from that unlock, as `dws` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from .. import clock as clocks
+from ..errors import InputError
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, WitnessCheck
+from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
+from . import office_decisions, office_evaluation, office_letters, office_orders, office_session, office_witness
+from . import witness as witness_files
+from .context import CancelCheck, Progress
+from .office_records import OfficeCtx
+
+if TYPE_CHECKING:
+    from ..office.unlock import OfficeSession as OpenOffice
+
+T = TypeVar("T")
+
+
+class OfficeEngineMixin:
+    """What `OfficeSession` has of `StoreEngine` beyond the queue and the imports (office_desktop.py)."""
+
+    _ctx: OfficeCtx
+    _opened: OpenOffice
+
+    def _read(self, fn: Callable[[OfficeCtx], T]) -> T:
+        raise NotImplementedError                       # OfficeSession's
+
+    def _write(self, fn: Callable[[OfficeCtx], T]) -> T:
+        raise NotImplementedError                       # OfficeSession's
+
+    def reauthenticate(self, passphrase: str) -> None:
+        raise NotImplementedError                       # OfficeSession's
+
+    def _signing(self, fn: Callable[[OfficeCtx], T]) -> T:
+        """`fn` on the session's context with the user's secret (it opens the user's signing key in the office)."""
+        return self._write(lambda o: fn(dataclasses.replace(o, user_secret=self._opened.user_secret)))
+
+    def import_order(self, path: Path) -> ImportSummary:
+        return self._write(lambda o: office_orders.import_order(o, path))
+
+    def import_agency(self, path: Path) -> ImportSummary:
+        return self._write(lambda o: office_orders.import_agency(o, path))
+
+    def court_orders(self) -> list[CourtOrder]:
+        return self._read(office_orders.court_orders)
+
+    def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> EvaluationDoc:
+        day = as_of or clocks.today()
+        return self._write(lambda o: office_evaluation.evaluate(o, request_id, day, summary=True, progress=progress,
+                                                                cancelled=cancelled)).doc
+
+    def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
+               as_of: date | None = None) -> DecisionInfo:
+        self.reauthenticate(passphrase)
+        day = as_of or clocks.today()
+        return self._signing(lambda o: office_decisions.decide(o, request_id, outcome, justification, day))
+
+    def approve(self, request_id: str, passphrase: str, as_of: date | None = None,
+                expected_hash: str | None = None) -> DecisionInfo:
+        self.reauthenticate(passphrase)
+        day = as_of or clocks.today()
+        return self._signing(lambda o: office_decisions.approve(o, request_id, day, expected_hash))
+
+    def export_decision(self, request_id: str) -> DecisionExport:
+        return self._write(lambda o: office_decisions.export(o, request_id))
+
+    def letter(self, request_id: str, secret: str) -> IssuedLetter:
+        self.reauthenticate(secret)
+        return self._signing(lambda o: office_letters.issue(o, request_id, clocks.today()))
+
+    def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck:
+        return self._read(lambda o: office_letters.verify(o, data, source))
+
+    def verify(self, against: Sequence[Path] = ()) -> VerifyReport:
+        """The office log's chain, and with `against` (checkpoint files, letter PDFs, witness folders) that it
+        extends each; as the local VerifyReport (no decisions or signatures counted: engine.py)."""
+        witnesses = witness_files.load(list(against)) if against else None
+
+        def check(o: OfficeCtx) -> VerifyReport:
+            checks: list[WitnessCheck] = []
+            if witnesses is None:
+                report = office_session.verify_log(o)
+            else:
+                report, checks = office_witness.check(o, witnesses)
+            return VerifyReport(entries=report.entries, first_bad_entry=report.first_bad_entry,
+                                problems=list(report.problems), witnesses=checks)
+
+        return self._read(check)
+
+    def checkpoint(self) -> CheckpointInfo:
+        return self._read(office_witness.sign_checkpoint)
+
+    def checkpoint_verifier_key(self, user: str | None = None) -> str:
+        """The office log's checkpoint verifier key (`dws log key`): one for the office, not one per user."""
+        if user is not None:
+            raise InputError("an office log has one checkpoint key, the office's: name no user for an office store")
+        return self._read(office_witness.verifier_key)
+
