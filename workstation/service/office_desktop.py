@@ -35,6 +35,7 @@ from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
 from . import crypto_status, office_records, office_requests, office_session
 from .context import CancelCheck, Progress
+from .office_desktop_request import OfficeRequestMixin
 from .office_records import OfficeCtx
 from .office_watch import QueueWatch
 
@@ -105,8 +106,9 @@ class OfficeWorkstation:
         return 0
 
 
-class OfficeSession:
-    """One user's open office. Its methods are the `Session` methods the desktop application calls."""
+class OfficeSession(OfficeRequestMixin):
+    """One user's open office. Its methods are the `Session` methods the desktop application calls (the open
+    request's: office_desktop_request.py)."""
 
     def __init__(self, opened: OpenOffice, slot: credential.Slot, role: str) -> None:
         self._opened = opened
@@ -177,6 +179,7 @@ class OfficeSession:
         return WitnessOutcome(None)
 
     def close(self) -> None:
+        self.close_request()
         watches, self._watches = self._watches, []
         for watch in watches:
             watch.stop()
