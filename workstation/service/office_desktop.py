@@ -118,7 +118,8 @@ class OfficeSession(OfficeRequestMixin):
         self.user: str = opened.login
         self.path = opened.profile.path
         self._watches: list[QueueWatch] = []
-        self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key))
+        self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key),
+                              opened.user_secret)        # opens the user's signing key (decisions, letters)
 
     # --- what the window shows ----------------------------------------------------------------------
     @property
@@ -205,7 +206,8 @@ class OfficeSession(OfficeRequestMixin):
         """A new connection as this user (the old one closed); OfficeError ("office server unreachable ...")
         when the server is still away."""
         conn = connect(self.profile, self.user, self._password(), timeout=RECONNECT_TIMEOUT)
-        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key)
+        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key,
+                                               self._ctx.user_secret)
         self._opened.conn = conn
         with contextlib.suppress(psycopg.Error):
             old.close()
