@@ -32,7 +32,7 @@ import psycopg
 from ..errors import PermissionDenied, StoreError
 from ..model import Permit, RequestActions, RequestPackage
 from ..results import DecisionInfo, EvaluationDoc, IssuedLetter
-from ..store import auditlog
+from ..store import auditlog, office_copy
 from ..store.office import decisions as decisions_sql
 from . import decisions, office_evaluation, office_letters, request_actions, review
 from .context import CancelCheck, Progress
@@ -120,7 +120,7 @@ def refresh(o: OfficeCtx, opened: OpenedRequest, recorded: bool = False,
     if row is not None and (local is None or local.decision_id != row.decision_id
                             or (local.approver is None) != (row.approver is None)):
         if local is not None:
-            wc.ctx.conn.execute("DELETE FROM decisions WHERE rid = ?", (rid,))   # the office's supersedes it
+            office_copy.forget_decisions(wc.ctx.conn, rid)      # the office's supersedes it
         office_letters._mirror(o, wc, row, rid)
     letter = decisions_sql.letter_for(o.conn, row.decision_id) if row is not None else None
     actions = request_actions.actions(wc.ctx, request_id, opened.as_of)

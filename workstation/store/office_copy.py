@@ -21,6 +21,12 @@ def adopt(conn: Connection, store_id: str, signers: dict[str, tuple[str, bytes]]
                      (name, public, now))       # adopted again (an open request's copy): the same keys
 
 
+def forget_decisions(conn: Connection, rid: int) -> None:
+    """An open request's copy forgets the decisions copied into it (the office's, copied in again when they
+    changed: service/office_open.refresh)."""
+    conn.execute("DELETE FROM decisions WHERE rid = ?", (rid,))
+
+
 def disclosures_of(conn: Connection, letter_id: str) -> list[list[object]]:
     """The accounting rows a letter recorded in the working copy (disclosures' columns but its id), in order."""
     return [list(r) for r in conn.execute(
