@@ -38,6 +38,8 @@ pytestmark = GUI_MARKS
 RID = "LTR-PARTIAL"
 LIVE_MS = 1000                  # issue 19: the queue updates within a second of another desktop's commit
 DECISIONS = ("SELECT count(*) FROM dws.decisions d JOIN dws.requests r ON r.id = d.request WHERE r.request_id = %s")
+APPROVALS = ("SELECT count(*) FROM dws.approvals a JOIN dws.decisions d USING (decision_id) "
+             "JOIN dws.requests r ON r.id = d.request WHERE r.request_id = %s")
 
 
 @dataclass
@@ -235,3 +237,31 @@ def test_a_wrong_passphrase_in_the_signing_dialog_signs_nothing_and_says_so(
     [box] = boxes()
     assert box.text() == "wrong passphrase"
     assert desks.count(DECISIONS, RID) == 0
+
+
+def test_an_approval_after_the_request_changed_is_refused_in_one_message_and_nothing_is_signed(
+        qtbot, desks: Desks, apps: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = open_office(qtbot, apps, desks.one, "pat")
+    open_request(qtbot, a)
+    sign(qtbot, a, "decide", "pat").ok.click()
+    qtbot.waitUntil(lambda: desks.count(DECISIONS, RID) == 1, timeout=WAIT_MS)
+    b = open_office(qtbot, apps, desks.two, "abe")
+    open_request(qtbot, b)                                  # the approver's view: Approve enabled
+    assert b.request.commands.reason("approve") is None
+    # meanwhile another desktop imports a record of the subject that had none: the evaluation changes
+    header = ("tin,tin_type,name,street,city,state,zip,address_as_of,tax_year,filing_status,agi,total_tax,refund,"
+              "dependents,phone,bank_account,wages,employer,interest,hold")
+    (tmp_path / "more.csv").write_text(f"{header}\n212451005,SSN,Peter Nobody,5 Elm St,Austin,TX,78701,2025-04-15,"
+                                       "2025,single,1,1,1,0,,,1,Example,0,0\n", encoding="utf-8")
+    done = run_dws(desks.one, "import", "records", str(tmp_path / "more.csv"),
+                   env={"DWS_USER": "pat", "DWS_PASSPHRASE": passphrase("pat"), "DWS_NO_KEYRING": "1",
+                        oe.SCRATCH_ENV: str(desks.scratch), ENV_TODAY: AS_OF.isoformat()})
+    assert done.code == 0, done.err
+    sign(qtbot, b, "approve", "abe").ok.click()             # the dialog shows the decision as signed; Approve
+    qtbot.waitUntil(lambda: bool(boxes()), timeout=WAIT_MS)
+    [box] = boxes()
+    assert box.text() == ("the evaluation changed since the decision was signed (records, court orders, settings or "
+                          "overrides); the reviewer must decide again")
+    assert desks.count(APPROVALS, RID) == 0
+    wait_idle(qtbot, apps[1].db)
+    assert (row := b.queue.row(RID)) is not None and row.status == "approval-pending"
