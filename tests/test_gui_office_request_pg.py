@@ -156,6 +156,8 @@ def test_the_preparer_signs_in_one_window_and_the_approver_approves_in_another(
     qtbot.waitUntil(lambda: (row := b.queue.row(RID)) is not None and row.status == "evaluated", timeout=WAIT_MS)
     assert a.request.commands.reason("decide") is None
     assert a.request.commands.reason("approve") is not None
+    release = a.request.preview.release                     # overrides: an office keeps none yet; says why
+    assert not release.isEnabled() and release.toolTip().startswith("Not available: overrides are not yet kept")
 
     dialog = sign(qtbot, a, "decide", "pat")
     assert dialog.summary.outcome == "partial" and dialog.ok.text() == "Sign"
@@ -217,7 +219,18 @@ def test_another_preparers_desktop_shows_the_claim_and_the_office_refuses_their_
         pam.open_request(RID)
         with pytest.raises(PermissionDenied) as refused:
             pam.decide(RID, "partial", None, passphrase("pam"))
+        # a view of taxpayer data on the working copy is logged in the office, the reason's text left out
+        reason = "Checking the address against the agency's case file CR-26-4001."
+        shown = pam.show_original(RID, 0, reason)
+        assert shown and pam.request_folder is not None
+        folder = pam.request_folder
+    assert not folder.exists()                              # closed with the session: the working copy removed
     assert str(refused.value) == f"request {RID} is claimed by pat: only they may decide it; nothing was signed"
+    with desks.office.superuser() as conn:
+        logged = conn.execute("SELECT user_name, detail FROM dws.office_log WHERE event = 'unredacted-viewed'"
+                              ).fetchall()
+    assert [(user, json.loads(detail)["reason_given"]) for user, detail in logged] == [("pam", True)]
+    assert "case file" not in str(logged)
     assert desks.count(DECISIONS, RID) == 0
     assert boxes() == []
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 from PySide6.QtWidgets import QWidget
 
 from workstation.service.office_desktop import OfficeSession
+from workstation.service.office_desktop_request import NO_OVERRIDES
 
 from .capabilities import Capabilities
 from .clipboard import ClipboardGuard
@@ -53,6 +54,11 @@ class OfficeRequestView(RequestView):
                  parent: QWidget | None = None) -> None:
         super().__init__(db, Capabilities.of(OfficeSession), info, overrides, clipboard, parent)
         self._again = False
+        reason = f"Not available: {NO_OVERRIDES}"
+        for widget in (self.preview.release, self.preview.withhold, self.preview.every_subject):
+            widget.setEnabled(False)                # never enabled by the tab itself
+            widget.setToolTip(reason)
+            widget.setAccessibleDescription(reason)
 
     def open_request(self, request_id: str, as_of: date | None = None, *, by_user: bool = False) -> None:
         self.as_of = as_of
