@@ -139,10 +139,13 @@ def test_the_office_queue_opens_and_shows_what_another_desktop_imports_within_a_
     qtbot.keyClick(window.queue.view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)
     assert shown(window) == ["OFF-B2", "OFF-B1", "OFF-A"]
-    qtbot.keyClick(window.queue.view, Qt.Key.Key_Return)        # on OFF-B1: the current row follows its request
-    assert window.status.currentMessage().startswith("Request OFF-B1: Opening a request is not yet available for "
-                                                     "an office store")
     assert not message_boxes()
+    qtbot.keyClick(window.queue.view, Qt.Key.Key_Return)        # on OFF-B1: the current row follows its request
+    assert window.request._loading == "OFF-B1"                  # it opens (ui/office_request.py) ...
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=WAIT_MS)
+    [box] = message_boxes()                                     # ... in an office made before evaluations: one message
+    assert box.text().startswith("this office's database was made before offices held evaluations")
+    assert window.request.snapshot is None
 
 
 def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
@@ -152,9 +155,9 @@ def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
     for key in ("evaluate", "decide", "approve", "issue", "print", "save"):
         action = window.commands[key]
         assert not action.isEnabled()
-        assert "is not yet available for an office store" in action.toolTip()
+        assert action.toolTip() == "Not available: open a request from the queue first"     # as locally
         assert action.toolTip() == action.statusTip()
-    assert not window.open_action.isEnabled() and "Opening a request is not yet" in window.open_action.toolTip()
+    assert window.open_action.isEnabled()                       # requests open on an office (i19q)
     records, request, agency = (window.import_actions[k] for k in ("records", "request", "agency"))
     assert not records.isEnabled() and records.toolTip() == (
         "Not available: your office role (auditor) may not do this; preparer or admin may")
@@ -163,7 +166,7 @@ def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
     assert window.verify_action.isEnabled()
     button = next(b for b in window.toolbar.findChildren(type(window.toolbar.widgetForAction(
         window.commands["evaluate"]))) if b.defaultAction() is window.commands["evaluate"])
-    assert not button.isEnabled() and "not yet available" in button.toolTip()
+    assert not button.isEnabled() and "open a request from the queue first" in button.toolTip()
 
     rita = open_office(qtbot, desktops, mine, "rita")
     assert rita.import_actions["records"].isEnabled() and rita.import_actions["request"].isEnabled()

@@ -50,9 +50,10 @@ class OfficeDesktopApp(QObject):
     def on_unlocked(self, info: SessionInfo) -> None:
         self.info = info
         idle_ms = self._idle_lock_ms or info.idle_lock_minutes * 60_000
-        self.window = OfficeWindow(self.db, info, self.office_name, self.server, self.appearance)
+        self.window = OfficeWindow(self.db, info, self.office_name, self.server, self.appearance, self.clipboard)
         self.lock = LockController(self.db, self.clipboard, info, idle_ms, self)
         self.window.lock_requested.connect(self.lock.lock)
+        self.lock.locked.connect(self.window.on_locked)
         self.lock.remaining_changed.connect(self.window.status.on_lock_remaining_changed)
         self.lock.screen.quit_requested.connect(self.quit)
         self.link.event_heard.connect(self.window.on_office_event)

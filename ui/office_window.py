@@ -3,6 +3,10 @@ queue panel itself, so the same columns, filters, sorting and keys — kept live
 status bar with the office server's state, and the local window's menus. What an office cannot do yet is there,
 disabled, and says why (tooltip, status tip: what a screen reader reads), never hidden.
 
+A request opens below the queue (Enter, double-click, Ctrl+O) in the local request view (ui/office_request.py:
+its working copy on this desktop, kept while it is open and removed when it closes, the screen locks or the
+application quits); signing, approving and the letter are recorded in the office.
+
 Live: the watch (service/office_watch.py, in its own thread) says a request changed; the queue reads again
 within LIVE_REFRESH_MS (bursts are read once). The server lost: the status bar says "office server unreachable"
 (announced at once), the queue stays as it was and usable, and failures that say the same are not shown in a
@@ -15,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
 
 from workstation.model import ImportSummary, OfficeEvent
 from workstation.service.office_desktop import not_yet, refusal
@@ -23,12 +27,15 @@ from workstation.service.office_desktop import not_yet, refusal
 from . import jobs
 from .a11y import announce, fit_to_screen
 from .appearance import Appearance
-from .commands import COMMANDS, RequestCommands
+from .clipboard import ClipboardGuard
+from .commands import COMMANDS
 from .database import DbClient
 from .failures import UNREACHABLE, Failure, show_failure
 from .help_dialogs import AboutDialog, GuideDialog
 from .import_actions import AGENCY, FILE_MENU_KINDS, ImportActions, ImportKind, describe
 from .labels import InfoLabel
+from .office_request import OfficeRequestView
+from .overrides import Overrides
 from .queue_panel import QueuePanel
 from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
@@ -87,22 +94,22 @@ class OfficeWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, db: DbClient, info: SessionInfo, office: str, server: str,
-                 appearance: Appearance | None = None, parent: QWidget | None = None) -> None:
+                 appearance: Appearance | None = None, clipboard: ClipboardGuard | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db = db
         self.info, self.office = info, office
         self.appearance = appearance or Appearance(self)
         self.setWindowTitle(f"Disclosure Workstation — {office} — {info.label}")
         self.queue = QueuePanel(db)
-        self.request_note = InfoLabel("Request", not_yet("Opening a request (its checks, decision and letter)"))
-        self.request_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        below = QWidget()
-        QVBoxLayout(below).addWidget(self.request_note)
+        self.overrides = Overrides(db, self)
+        self.request = OfficeRequestView(db, info, self.overrides, clipboard or ClipboardGuard(self))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.queue)
-        split.addWidget(below)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
+        split.addWidget(self.request)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        split.setSizes([220, 640])
         split.setContentsMargins(6, 4, 6, 0)
         self.setCentralWidget(split)
         self.status = OfficeStatusBar(info, office, server)
@@ -112,12 +119,16 @@ class OfficeWindow(QMainWindow):
         self._refresh.setInterval(LIVE_REFRESH_MS)
         self._refresh.timeout.connect(self.reload)
         self.queue.request_activated.connect(self.on_request_activated)
+        self.request.request_loaded.connect(self.queue.select)
+        self.request.log_written.connect(self.refresh_log_status)
+        self.request.decision.decision_signed.connect(lambda _rid: self.reload())
+        self.request.letter.letter_issued.connect(lambda _rid: self.refresh_log_status())
         db.failure_reported.connect(self.on_failure_reported)
         self.imports = ImportActions(db, self)
         self.imports.import_finished.connect(self.on_import_finished)
-        self.commands = RequestCommands(info.signing_secret, self)
+        self.commands = self.request.commands
         self._build_menus()
-        fit_to_screen(self, 1200, 760)
+        fit_to_screen(self, 1360, 860)
 
     # --- menus ---------------------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None,
@@ -165,6 +176,13 @@ class OfficeWindow(QMainWindow):
         self._action(edit, "&Find in queue", "Ctrl+F", self.focus_search)
         view = bar.addMenu("&View")
         self._action(view, "&Queue", "Ctrl+0", self.queue.view.setFocus)
+        tabs = self.request.tabs
+        for number, tab in enumerate(tabs.widget(i) for i in range(tabs.count())):
+            self._action(view, tabs.tabText(number), f"Ctrl+{number + 1}", lambda t=tab: self.request.show_tab(t))
+        self._action(view, "Ne&xt tab", "Ctrl+Tab", lambda: self.request.step_tab(1)).setShortcuts(
+            [QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self._action(view, "Previous ta&b", "Ctrl+Shift+Tab", lambda: self.request.step_tab(-1)).setShortcuts(
+            [QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+PgUp")])
         view.addSeparator()
         self._action(view, "R&eload queue", "Ctrl+R", self.reload)
         self._action(view, "&Sort the queue by the current column", "Ctrl+Shift+B", self.queue.sort_by_current_column)
@@ -174,11 +192,9 @@ class OfficeWindow(QMainWindow):
         self.high_contrast_action.setCheckable(True)
         self.high_contrast_action.setChecked(self.appearance.high_contrast)
         request = bar.addMenu("&Request")
-        self.open_action = self._not_yet(request, "&Open selected request", "Ctrl+O", "Opening a request")
+        self.open_action = self._action(request, "&Open selected request", "Ctrl+O", self.queue.open_current)
         request.addSeparator()
         for command in COMMANDS:
-            what = command.text.replace("&", "").rstrip("…")
-            self.commands.gate(command.key, not_yet(f"{what}"))
             request.addAction(self.commands[command.key])
             self.addAction(self.commands[command.key])
         request.setToolTipsVisible(True)
@@ -220,6 +236,7 @@ class OfficeWindow(QMainWindow):
         if event.kind == "changed":
             if not self._refresh.isActive():
                 self._refresh.start()
+            self.request.on_request_changed(event.request_id)
         elif event.kind == "unreachable":
             self.status.set_reachable(False, event.message or "")
         elif event.kind == "reachable":
@@ -228,7 +245,11 @@ class OfficeWindow(QMainWindow):
             self.refresh_log_status()
 
     def on_request_activated(self, request_id: str) -> None:
-        self.status.showMessage(f"Request {request_id}: {not_yet('Opening a request')}.", STATUS_MESSAGE_MS)
+        self.request.open_request(request_id, by_user=True)
+
+    def on_locked(self) -> None:
+        """The screen locked: the open request is closed (its working copy removed); opened again from the queue."""
+        self.request.close_request()
 
     def focus_search(self) -> None:
         self.queue.search.setFocus()
@@ -280,5 +301,7 @@ class OfficeWindow(QMainWindow):
         show_failure(self, failure)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.request.snapshot is not None:
+            self.request.close_request()
         self.closed.emit()
         super().closeEvent(event)

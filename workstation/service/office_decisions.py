@@ -30,6 +30,7 @@ from ..canonical import canonical_json, sha256_hex, utc_now
 from ..crypto import rng
 from ..errors import AuthError, InputError, PermissionDenied, StoreError, TamperError
 from ..keys import primitives as p
+from ..model import SigningSummary
 from ..office import log_key, signing_key
 from ..office.sealing import SealError
 from ..results import DecisionExport, DecisionInfo, EvaluationDoc
@@ -136,8 +137,11 @@ def approval_signature(o: OfficeCtx, row: decisions_sql.DecisionRow) -> bytes | 
     return signature
 
 
-def decide(o: OfficeCtx, request_id: str, outcome: str, justification: str | None, as_of: date) -> DecisionInfo:
-    """Prepare (the local checks, on a working copy) and sign the decision, and record it in the office."""
+def decide(o: OfficeCtx, request_id: str, outcome: str, justification: str | None, as_of: date,
+           shown: SigningSummary | None = None) -> DecisionInfo:
+    """Prepare (the local checks, on a working copy) and sign the decision, and record it in the office. With
+    `shown` (the document the GUI showed before the passphrase: office_desktop_request.prepare_decision) only that
+    very document is signed, if made again it is still the same; else nothing is signed."""
     login = o.user or ""
     with office_evaluation.working_copy(o, request_id, as_of) as wc:
         if wc.role == "preparer" and wc.claimed_by is not None and wc.claimed_by != login:
@@ -150,8 +154,14 @@ def decide(o: OfficeCtx, request_id: str, outcome: str, justification: str | Non
             raise InputError(f"the letter for decision {existing.decision_id} was already issued; the decision stands")
         office_copy.adopt(wc.ctx.conn, store_id(o), signers(o))
         head = office_log.head(o.conn)
-        draft = decisions.prepare(wc.ctx, request_id, outcome, justification, as_of,
-                                  (f"D-{rng.token_hex(6).upper()}", utc_now(), head))
+        fixed = (f"D-{rng.token_hex(6).upper()}", utc_now(), head)
+        if shown is not None:
+            signed = json.loads(shown.document)
+            fixed = (shown.decision_id, signed["decided_at"], (signed["log_head"]["seq"], signed["log_head"]["hash"]))
+        draft = decisions.prepare(wc.ctx, request_id, outcome, justification, as_of, fixed)
+        if shown is not None and draft.document != shown.document:
+            raise InputError(f"request {request_id} changed since its decision was prepared (its records, court "
+                             "orders, evaluation or decision); nothing was signed: look at it again")
     with signing_key.signer(o.conn, login, o.user_secret) as signer:
         if p.fingerprint(signer.public_key) != draft.preparer_fingerprint:
             raise AuthError(f"the key that signs is not the one enrolled for {login}; nothing was signed")

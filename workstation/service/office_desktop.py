@@ -35,6 +35,7 @@ from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
 from . import crypto_status, office_records, office_requests, office_session
 from .context import CancelCheck, Progress
+from .office_desktop_request import OfficeRequestMixin
 from .office_engine import OfficeEngineMixin
 from .office_records import OfficeCtx
 from .office_watch import QueueWatch
@@ -106,9 +107,9 @@ class OfficeWorkstation:
         return 0
 
 
-class OfficeSession(OfficeEngineMixin):
-    """One user's open office. Its methods are the `Session` methods the desktop application calls, and with
-    OfficeEngineMixin's a StoreEngine (engine.py)."""
+class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
+    """One user's open office. Its methods are the `Session` methods the desktop application calls (the open
+    request's: office_desktop_request.py), and with OfficeEngineMixin's a StoreEngine (engine.py)."""
 
     def __init__(self, opened: OpenOffice, slot: credential.Slot, role: str) -> None:
         self._opened = opened
@@ -118,7 +119,8 @@ class OfficeSession(OfficeEngineMixin):
         self.user: str = opened.login
         self.path = opened.profile.path
         self._watches: list[QueueWatch] = []
-        self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key))
+        self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key),
+                              opened.user_secret)        # opens the user's signing key (decisions, letters)
 
     # --- what the window shows ----------------------------------------------------------------------
     @property
@@ -176,6 +178,7 @@ class OfficeSession(OfficeEngineMixin):
         return WitnessOutcome(None)
 
     def close(self) -> None:
+        self.close_request()
         watches, self._watches = self._watches, []
         for watch in watches:
             watch.stop()
@@ -201,7 +204,8 @@ class OfficeSession(OfficeEngineMixin):
         """A new connection as this user (the old one closed); OfficeError ("office server unreachable ...")
         when the server is still away."""
         conn = connect(self.profile, self.user, self._password(), timeout=RECONNECT_TIMEOUT)
-        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key)
+        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key,
+                                               self._ctx.user_secret)
         self._opened.conn = conn
         with contextlib.suppress(psycopg.Error):
             old.close()

@@ -17,7 +17,14 @@ def adopt(conn: Connection, store_id: str, signers: dict[str, tuple[str, bytes]]
         conn.execute("INSERT INTO users (name, role, public_key, sk_nonce, sk_wrapped, active, created_at, "
                      "created_by) VALUES (?, ?, ?, x'', x'', 1, ?, 'office') ON CONFLICT (name) DO NOTHING",
                      (name, role, public, now))
-        conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?)", (name, public, now))
+        conn.execute("INSERT INTO user_keys (user, public_key, valid_from) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                     (name, public, now))       # adopted again (an open request's copy): the same keys
+
+
+def forget_decisions(conn: Connection, rid: int) -> None:
+    """An open request's copy forgets the decisions copied into it (the office's, copied in again when they
+    changed: service/office_open.refresh)."""
+    conn.execute("DELETE FROM decisions WHERE rid = ?", (rid,))
 
 
 def disclosures_of(conn: Connection, letter_id: str) -> list[list[object]]:
