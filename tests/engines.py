@@ -56,15 +56,18 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                   "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
     "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
                 "show_original", "evaluation_document"),
-               "the request view on an office is another branch's (i19q); `dws evaluate --json` on an office is "
-               "tested in tests/test_office_evaluate_pg.py"),
+               "the office window's request view has them (service/office_desktop_request.py, tested in "
+               "tests/test_gui_office_request_pg.py) but they are not StoreEngine members yet; `dws evaluate --json` "
+               "on an office is tested in tests/test_office_evaluate_pg.py"),
     "two-step signing": (("prepare_decision", "sign_decision", "approval_summary", "request_actions", "decision"),
-                         "the GUI's prepare-then-sign and its action list are not yet on an office"),
+                         "the office window signs this way (tests/test_gui_office_request_pg.py), not yet through "
+                         "StoreEngine"),
     "letters kept": (("issue_letter", "letter_bytes", "letter_text", "record_letter_output"),
                      "the office keeps its letters (StoreEngine.letter) but has no GUI letter view yet; `dws letter "
                      "-o` records the output (tests/test_office_decisions_pg.py)"),
     "accounting": (("accounting", "export_accounting"),
-                   "the office does not keep the accounting of disclosures yet"),
+                   "'dws accounting' on an office opens each letter's sealed record "
+                   "(tests/test_office_accounting_pg.py); not yet a StoreEngine member"),
     "log proofs and witness folder": (("prove_entry", "prove_request", "prove_taxpayer_views", "write_witness",
                                        "append_witness", "witness_status", "wrote_to_log"),
                                       "no inclusion proofs or witness folder for the office log yet (checkpoints "
@@ -77,7 +80,7 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # Session's plumbing, not a store behaviour: the local connection, transaction helpers, the move into an office.
 PLUMBING = ("conn", "log", "require", "path", "database_file", "data_key_for_workers", "before_close",
-            "migrate_to_office")
+            "migrate_to_office", "migrate_orders_to_office")
 
 
 def passphrase(user: str) -> str:
