@@ -165,6 +165,7 @@ def test_the_preparer_signs_in_one_window_and_the_approver_approves_in_another(
     qtbot.waitUntil(lambda: desks.count(DECISIONS, RID) == 1, timeout=WAIT_MS)      # committed in the office
     qtbot.waitUntil(lambda: (row := b.queue.row(RID)) is not None and row.status == "approval-pending",
                     timeout=LIVE_MS)                                                # B's queue, within a second
+    assert (row := b.queue.row(RID)) is not None and row.recommendation == "partial"     # as `dws list` shows it
     wait_idle(qtbot, apps[0].db)
     assert boxes() == []
     assert a.request.snapshot is not None and a.request.snapshot.decision is not None

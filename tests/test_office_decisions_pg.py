@@ -96,6 +96,10 @@ def test_the_preparer_decides_on_one_desktop_and_the_approver_approves_on_anothe
     assert done.out.splitlines()[0].startswith(f"Decision {decision_id} on LTR-PARTIAL: PARTIAL (recommended partial), "
                                                "signed by pat [")
     assert done.out.splitlines()[1] == "  awaiting approval by an approver other than the preparer ('dws approve')"
+    # the approver's evaluation on their own desktop is recorded, and does not move the request back
+    assert desks.dws(desks.two, "abe", "evaluate", "LTR-PARTIAL", "--summary").code == 0
+    listed = json.loads(desks.dws(desks.two, "aud", "list", "--json").out)
+    assert {r["request_id"]: r["status"] for r in listed}["LTR-PARTIAL"] == "approval-pending"
     approved = desks.dws(desks.two, "abe", "approve", "LTR-PARTIAL")
     assert approved.code == 0, approved.err
     assert approved.out.splitlines()[1].startswith("  approved by abe [")

@@ -18,6 +18,7 @@ connects again once at once and reads again, so the first look after the server 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -33,7 +34,7 @@ from ..office.profile import OfficeProfile, load
 from ..office.unlock import OfficeSession as OpenOffice
 from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
-from . import crypto_status, office_records, office_requests, office_session
+from . import crypto_status, office_evaluation, office_records, office_requests, office_session
 from .context import CancelCheck, Progress
 from .office_desktop_request import OfficeRequestMixin
 from .office_engine import OfficeEngineMixin
@@ -133,7 +134,13 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         return f"{self.profile.host}:{self.profile.port}"
 
     def queue(self, status: str | None = None) -> list[QueueRow]:
-        return self._read(lambda o: office_requests.queue(o, status))
+        """The office's queue with each request's latest recommendation, as `dws list` on an office shows it."""
+        def read(o: OfficeCtx) -> list[QueueRow]:
+            rows = office_requests.queue(o, status)
+            extras = office_evaluation.queue_extras(o) or {}
+            return [dataclasses.replace(r, recommendation=extras[r.request_id][1]) if r.request_id in extras else r
+                    for r in rows]
+        return self._read(read)
 
     def import_records(self, path: Path, progress: Progress | None = None,
                        cancelled: CancelCheck | None = None) -> ImportSummary:

@@ -17,8 +17,8 @@ dws.evaluations, one row an evaluation (appended, never changed or removed: a tr
 dws.requests gains `claimed_by` (name, NULL: nobody): set once, by the claimant's own login (a trigger refuses a
 claim in another login's name, a claim by a login that is not a preparer, and any change of a claim made).
 Preparers, approvers, counsel and admins record an evaluation through dws.record_evaluation (SECURITY DEFINER),
-which appends its row, sets the request's status to 'evaluated' and, asked to by a preparer, claims the request
-when nobody has, in one statement; nobody is granted INSERT on dws.evaluations or UPDATE on dws.requests. An
+which appends its row, makes a new request 'evaluated' (a later status stays) and, asked to by a preparer, claims
+the request when nobody has, in one statement; nobody is granted INSERT on dws.evaluations or UPDATE on dws.requests. An
 auditor reads only.
 
 The candidate records of a request: every record row of a taxpayer (its TIN's blind index) that a subject names by
@@ -125,10 +125,10 @@ _SCHEMA = (
                         p_findings_hash, p_plan_hash);
             claimed := p_claim AND prior IS NULL;
             IF claimed THEN
-                UPDATE dws.requests SET status = 'evaluated', claimed_by = session_user WHERE id = p_request;
+                UPDATE dws.requests SET status = {evaluated}, claimed_by = session_user WHERE id = p_request;
                 claimed_by := session_user;
             ELSE
-                UPDATE dws.requests SET status = 'evaluated' WHERE id = p_request;
+                UPDATE dws.requests SET status = {evaluated} WHERE id = p_request;
                 claimed_by := prior;
             END IF;
         END $$""",
@@ -168,6 +168,12 @@ SELECT {columns} FROM dws.taxpayer_records r WHERE r.tin_index IN (SELECT tin_in
 """).format(columns=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in RECORD_COLUMNS))
 
 
+# A recorded evaluation makes a new request 'evaluated' and leaves a later status as it is: an evaluation again of
+# a request awaiting approval, decided or approved does not move it back (an approval compares the evaluation the
+# preparer signed with a new one anyway, and refuses when it changed).
+_EVALUATED = "CASE WHEN status IN ('new', 'evaluated') THEN 'evaluated' ELSE status END"
+
+
 def create(conn: Conn, roles: OfficeRoles) -> None:
     """Claims on dws.requests and the evaluations table, with grants; in the caller's transaction, after
     store/office/requests.create. The caller is a superuser."""
@@ -176,7 +182,7 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     recorder = " OR ".join(f"pg_has_role(session_user, '{roles.group(r)}', 'MEMBER')" for r in RECORDERS)
     for statement in _SCHEMA:          # (a group's name is letters, digits and _: roles.OfficeRoles)
         conn.execute(statement.replace("{claimers}", f"'{roles.group(CLAIMERS[0])}'")
-                     .replace("{recorder}", recorder))
+                     .replace("{recorder}", recorder).replace("{evaluated}", _EVALUATED))
     conn.execute("REVOKE ALL ON dws.evaluations, dws.evaluation_ids FROM PUBLIC")
     conn.execute("REVOKE ALL ON FUNCTION dws.record_evaluation FROM PUBLIC")
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
@@ -261,7 +267,7 @@ def new_id(conn: Conn) -> int:
 def record(conn: Conn, *, id: int, request: int, as_of: str, evaluated_at: str, evaluated_by: str,
            recommendation: str, document: bytes, findings_hash: bytes, plan_hash: bytes, claim: bool
            ) -> tuple[str | None, bool]:
-    """Record an evaluation (dws.record_evaluation: its row, the request's status 'evaluated', with `claim` the
+    """Record an evaluation (dws.record_evaluation: its row, a new request's status 'evaluated', with `claim` the
     connected login's claim when nobody has one); (who has claimed the request afterwards, whether this claimed
     it)."""
     row = conn.execute("SELECT * FROM dws.record_evaluation(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
