@@ -172,6 +172,7 @@ def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
     assert rita.import_actions["records"].isEnabled() and rita.import_actions["request"].isEnabled()
 
 
+@pytest.mark.realtime
 def test_a_lost_server_is_said_in_the_status_bar_and_the_desktop_reconnects_by_itself(
         qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     started, mine, other = office

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from letterdata import passphrase as local_passphrase
 from officehelp import ADMIN, Office
 from officesigned import passphrase, signed_office
 
+from workstation import clock as clocks
 from workstation.clock import ENV_TODAY
 from workstation.service import office_evaluation as oe
 from workstation.store.office import log as office_log
@@ -63,13 +63,14 @@ def local_export(tmp_path: Path, year: int) -> tuple[list[list[str]], str]:
     from workstation.service import Workstation
 
     store = tmp_path / "local"
-    build_store(store, tmp_path / "work", IDS)
-    decide(store, "LTR-PARTIAL", "partial", approve=True)
-    decide(store, "LTR-DENY-STATUTE", "deny", approve=False)
-    with Workstation(store).unlock("rita", local_passphrase("rita")) as rita:
-        for rid in IDS:
-            rita.letter(rid, local_passphrase("rita"))
-        rita.export_accounting(year, tmp_path / "local.csv")
+    with clocks.use(clocks.ShiftedClock(AS_OF)):        # the office's desktops run on AS_OF's day too (Flow)
+        build_store(store, tmp_path / "work", IDS)
+        decide(store, "LTR-PARTIAL", "partial", approve=True)
+        decide(store, "LTR-DENY-STATUTE", "deny", approve=False)
+        with Workstation(store).unlock("rita", local_passphrase("rita")) as rita:
+            for rid in IDS:
+                rita.letter(rid, local_passphrase("rita"))
+            rita.export_accounting(year, tmp_path / "local.csv")
     done = run_dws(store, "accounting", "--year", str(year), env={"DWS_USER": "rita",
                                                                   "DWS_PASSPHRASE": local_passphrase("rita")})
     assert done.code == 0, done.err
@@ -82,7 +83,7 @@ def rows(path: Path) -> list[list[str]]:
 
 
 def test_the_office_writes_the_local_stores_accounting(flow: Flow, tmp_path: Path) -> None:
-    year = date.today().year            # the letters' issue time is now (ENV_TODAY moves the evaluations' day only)
+    year = AS_OF.year                   # both stores' letters are issued on AS_OF's day (DWS_TODAY moves the clock)
     ours = tmp_path / "office.csv"
     done = flow.dws("pat", "accounting", "--year", str(year), "-o", str(ours))
     assert done.code == 0, done.err

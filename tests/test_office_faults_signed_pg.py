@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -199,5 +198,5 @@ def test_a_letter_made_again_after_another_desktop_wrote_to_the_log(desk: Desk, 
     assert {t: counts[t] - before[t] for t in TABLES if counts[t] != before[t]} == {"letters": 1, "office_log": 3}
     checked = desk.dws("aud", "verify-letter", str(target))
     assert checked.code == 0, checked.out + checked.err
-    totals = json.loads(desk.dws("aud", "accounting", "--year", str(date.today().year), "--json").out)
+    totals = json.loads(desk.dws("aud", "accounting", "--year", str(AS_OF.year), "--json").out)   # DWS_TODAY's
     assert totals["total"]["disclosures"] == 2                   # released-1 and released-2, once each
