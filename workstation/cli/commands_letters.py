@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..results import AccountingSummary, AgencyTotal
+from ..results import AccountingSummary, AgencyTotal, LetterCheck
 from . import common
 
 
@@ -64,6 +64,11 @@ def cmd_verify_letter(args: argparse.Namespace) -> int:
     data = read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF")
     with common.open_session(args) as s:
         check = s.verify_letter(data, str(args.file))
+    return print_check(args, check)
+
+
+def print_check(args: argparse.Namespace, check: LetterCheck) -> int:
+    """`dws verify-letter`'s report (a local store's or an office's); exit 3 when the file is not the letter."""
     if args.json:
         common.emit_json(check.as_dict())
         return 0 if check.ok else TamperError.exit_code

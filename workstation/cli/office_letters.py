@@ -7,12 +7,12 @@ import argparse
 from pathlib import Path
 
 from .. import clock as clocks
-from ..errors import TamperError, os_error
+from ..errors import os_error
 from ..fsutil import atomic_write
-from ..results import LetterCheck
 from ..service import office_letters
 from ..service.office_records import OfficeCtx
 from . import common
+from .commands_letters import print_check
 
 
 def letter(args: argparse.Namespace, o: OfficeCtx) -> int:
@@ -41,27 +41,3 @@ def letter(args: argparse.Namespace, o: OfficeCtx) -> int:
 def verify_letter(args: argparse.Namespace, o: OfficeCtx, data: bytes) -> int:
     check = office_letters.verify(o, data, str(args.file))
     return print_check(args, check)
-
-
-def print_check(args: argparse.Namespace, check: LetterCheck) -> int:
-    if args.json:
-        common.emit_json(check.as_dict())
-        return 0 if check.ok else TamperError.exit_code
-    print(f"Letter {check.letter_id} ({check.kind}) on request {check.request_id}, decision {check.decision_id}, "
-          f"issued {check.issued_at[:10]} by {check.issued_by}")
-    for sig in check.signatures:
-        print(f"  {sig.role}: {sig.name} [{sig.fingerprint}] "
-              f"{'signature verifies' if sig.ok else 'SIGNATURE DOES NOT VERIFY'}")
-    pdf = check.pdf_signature
-    if pdf is not None:
-        print(f"  PDF signature: {pdf.signer}, certificate {pdf.certificate_serial}, signed {pdf.signing_time}: "
-              + ("valid (intact, whole file, office CA)" if pdf.valid else "NOT VALID"))
-    for note in check.notes:
-        print(f"  note: {note}")
-    for problem in check.problems:
-        print(f"  TAMPERING: {problem}")
-    if not check.ok:
-        raise TamperError(f"{args.file} is not the letter as issued (see above)")
-    print("OK: the file is exactly the letter issued, " + ("its PDF signature is valid, " if pdf else "")
-          + "and the decision's signatures verify.")
-    return 0

@@ -4,6 +4,7 @@ would, with this store's office CA the trust root and the issuing user's certifi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ..errors import InputError
@@ -42,14 +43,30 @@ def check(s: Ctx, data: bytes, issued: bytes, row: letters_sql.LetterRow,
     if authority is None:
         problems.append("this store has no office CA, yet its letter carries a PDF signature")
         return None
-    issued_at = datetime.fromisoformat(row.issued_at)
+
+    def certificate_of(serial: str) -> tuple[str, bytes] | None:
+        known = certs_sql.by_serial(s.conn, serial)
+        return (known.user, known.certificate) if known is not None else None
+    return judge(data, authority, datetime.fromisoformat(row.issued_at), letter, row.issued_by, certificate_of,
+                 "this store's office CA", problems)
+
+
+def judge(data: bytes, authority: bytes, issued_at: datetime, letter: str, issued_by: str,
+          certificate_of: Callable[[str], tuple[str, bytes] | None], root: str,
+          problems: list[str]) -> PdfSignatureReport | None:
+    """The file's PDF signature judged as a recipient's reader would: it chains to `authority` (called `root` in
+    the messages), covers the whole file, is by the certificate issued to `issued_by` (`certificate_of` a serial:
+    its user and certificate, or None), and was made at the letter's issue time; what is wrong added to
+    `problems`. Shared by the local store (check) and the office (office_letters)."""
+    from ..letters import pades
+
     try:
         found = pades.check(data, authority, issued_at)
     except ValueError as exc:
         problems.append(f"letter {letter}: {exc}")
         return None
-    known = certs_sql.by_serial(s.conn, found.serial)
-    own = known is not None and known.user == row.issued_by and known.certificate == found.certificate
+    known = certificate_of(found.serial)
+    own = known is not None and known[0] == issued_by and known[1] == found.certificate
     reported = datetime.fromisoformat(found.signing_time) if found.signing_time else None
     timely = reported is not None and abs(reported - issued_at) <= timedelta(seconds=1)
     if not found.whole_file:
@@ -61,10 +78,10 @@ def check(s: Ctx, data: bytes, issued: bytes, row: letters_sql.LetterRow,
     elif not found.valid:
         problems.append(f"letter {letter}: its PDF signature does not verify")
     if not found.trusted:
-        problems.append(f"letter {letter}: the PDF signing certificate does not chain to this store's office CA")
+        problems.append(f"letter {letter}: the PDF signing certificate does not chain to {root}")
     if not own:
         problems.append(f"letter {letter}: the PDF is signed under certificate {found.serial}, which the office "
-                        f"CA did not issue to {row.issued_by}, who issued the letter")
+                        f"CA did not issue to {issued_by}, who issued the letter")
     if not timely:
         problems.append(f"letter {letter}: the PDF signature's signing time is not the letter's issue time")
     return PdfSignatureReport(found.ok and own and timely, found.signer, found.serial, found.signing_time, found.intact,

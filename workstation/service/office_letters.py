@@ -260,43 +260,14 @@ def verify(o: OfficeCtx, data: bytes, source: str) -> LetterCheck:
 
 def _pdf_signature(o: OfficeCtx, data: bytes, row: decisions_sql.LetterRow, issued_at: str,
                    problems: list[str]) -> PdfSignatureReport | None:
-    """letter_signature.check's checks against the office's letter-signing CA and certificates."""
-    from datetime import timedelta
-
-    from ..letters import pades
-
-    letter = row.letter_id
+    """letter_signature.judge against the office's letter-signing CA and certificates."""
     found_ca = letter_certs.read_ca(o.conn)
     if found_ca is None:
         problems.append("this office has no letter-signing CA, yet its letter carries a PDF signature")
         return None
-    at = datetime.fromisoformat(issued_at)
-    try:
-        found = pades.check(data, found_ca[0], at)
-    except ValueError as exc:
-        problems.append(f"letter {letter}: {exc}")
-        return None
-    known = letter_certs.by_serial(o.conn, found.serial)
-    own = known is not None and known[0] == row.issued_by and known[1] == found.certificate
-    reported = datetime.fromisoformat(found.signing_time) if found.signing_time else None
-    timely = reported is not None and abs(reported - at) <= timedelta(seconds=1)
-    if not found.whole_file:
-        problems.append(f"letter {letter}: an incremental update follows its PDF signature (bytes were added "
-                        "after signing, which can change what the PDF shows)")
-    if not found.intact:
-        problems.append(f"letter {letter}: its PDF signature no longer matches the signed bytes (the file was "
-                        "changed after signing)")
-    elif not found.valid:
-        problems.append(f"letter {letter}: its PDF signature does not verify")
-    if not found.trusted:
-        problems.append(f"letter {letter}: the PDF signing certificate does not chain to this office's CA")
-    if not own:
-        problems.append(f"letter {letter}: the PDF is signed under certificate {found.serial}, which the office "
-                        f"CA did not issue to {row.issued_by}, who issued the letter")
-    if not timely:
-        problems.append(f"letter {letter}: the PDF signature's signing time is not the letter's issue time")
-    return PdfSignatureReport(found.ok and own and timely, found.signer, found.serial, found.signing_time, found.intact,
-                              found.valid, found.trusted, own, found.whole_file)
+    return letter_signature.judge(data, found_ca[0], datetime.fromisoformat(issued_at), row.letter_id,
+                                  row.issued_by, lambda serial: letter_certs.by_serial(o.conn, serial),
+                                  "this office's CA", problems)
 
 
 def _decision_signatures(o: OfficeCtx, letter: decisions_sql.LetterRow, problems: list[str],
