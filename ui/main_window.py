@@ -9,7 +9,7 @@ from typing import TypeVar
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
 from workstation.model import ImportSummary
 
@@ -25,7 +25,7 @@ from .help_dialogs import AboutDialog, GuideDialog
 from .import_actions import FILE_MENU_KINDS, ImportActions, ImportKind, describe
 from .orders_dialog import OrdersDialog
 from .overrides import Overrides
-from .queue_panel import QueuePanel
+from .queue_panel import QueuePanel, over_each_other
 from .request_view import RequestView
 from .settings_dialog import SettingsDialog
 from .shortcuts_dialog import ShortcutsDialog
@@ -55,14 +55,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Disclosure Workstation — {info.label}")
         self.queue = QueuePanel(db)
         self.request = RequestView(db, caps, info, overrides, clipboard)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.queue)
-        split.addWidget(self.request)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        split.setSizes([220, 640])
-        split.setContentsMargins(6, 4, 6, 0)
-        self.setCentralWidget(split)
+        self.setCentralWidget(over_each_other(self.queue, self.request))
         self.status = StatusBar(info)
         self.setStatusBar(self.status)
         self._log_timer = QTimer(self)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from workstation.model import ImportSummary, OfficeEvent
 from workstation.service.office_desktop import not_yet, refusal
@@ -36,7 +36,7 @@ from .import_actions import AGENCY, FILE_MENU_KINDS, ImportActions, ImportKind, 
 from .labels import InfoLabel
 from .office_request import OfficeRequestView
 from .overrides import Overrides
-from .queue_panel import QueuePanel
+from .queue_panel import QueuePanel, over_each_other
 from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
 from .values import SessionInfo
@@ -104,14 +104,7 @@ class OfficeWindow(QMainWindow):
         self.queue = QueuePanel(db)
         self.overrides = Overrides(db, self)
         self.request = OfficeRequestView(db, info, self.overrides, clipboard or ClipboardGuard(self))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.queue)
-        split.addWidget(self.request)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        split.setSizes([220, 640])
-        split.setContentsMargins(6, 4, 6, 0)
-        self.setCentralWidget(split)
+        self.setCentralWidget(over_each_other(self.queue, self.request))
         self.status = OfficeStatusBar(info, office, server)
         self.setStatusBar(self.status)
         self._refresh = QTimer(self)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -153,3 +154,16 @@ class QueuePanel(QWidget):
         request_id = self.current_request_id()
         if request_id:
             self.request_activated.emit(request_id)
+
+
+def over_each_other(queue: QWidget, request: QWidget) -> QSplitter:
+    """The main window's body, the local store's and the office's: the queue above the open request, the request
+    given three times the queue's share of any new height."""
+    split = QSplitter(Qt.Orientation.Vertical)
+    split.addWidget(queue)
+    split.addWidget(request)
+    split.setStretchFactor(0, 1)
+    split.setStretchFactor(1, 3)
+    split.setSizes([220, 640])
+    split.setContentsMargins(6, 4, 6, 0)
+    return split
