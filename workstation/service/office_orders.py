@@ -9,8 +9,10 @@ entry); the server refuses anyone else itself (grants, row-level security, a tri
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,25 +57,32 @@ def _refused(what: str) -> PermissionDenied:
     return PermissionDenied(f"the office server refuses it: {what}; nothing was changed")
 
 
-def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
-    """Import or update a court order (counsel)."""
-    require(o, "import-order")
-    order = read_court_order(path)
+@contextlib.contextmanager
+def _register_write(refusal: str) -> Iterator[None]:
+    """One register write's office errors, each one message: the server's refusal (`refusal`), an office made
+    before the registers, a lost server."""
     try:
-        with o.conn.transaction():
-            sealed = o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no, canonical_json(dataclasses.asdict(order)))
-            replaced = orders_sql.put_order(o.conn, order.case_no, order.status, order.signed_on,
-                                            order.effective_from, order.effective_to, sealed)
-            o.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
-                  {"status": order.status, "recipients": list(order.enjoined_recipients),
-                   "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
+        yield
     except psycopg.errors.InsufficientPrivilege:
-        raise _refused("only counsel may write the court-order register") from None
+        raise _refused(refusal) from None
     except psycopg.errors.UndefinedTable:
         raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
     except psycopg.OperationalError:
         raise StoreError("the office server could not be reached or ended the connection during the import; "
                          "nothing was imported (import the file again when the server is back)") from None
+
+
+def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
+    """Import or update a court order (counsel)."""
+    require(o, "import-order")
+    order = read_court_order(path)
+    with _register_write("only counsel may write the court-order register"), o.conn.transaction():
+        sealed = o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no, canonical_json(dataclasses.asdict(order)))
+        replaced = orders_sql.put_order(o.conn, order.case_no, order.status, order.signed_on,
+                                        order.effective_from, order.effective_to, sealed)
+        o.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
+              {"status": order.status, "recipients": list(order.enjoined_recipients),
+               "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
     return ImportSummary("order", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
                          ident=order.case_no)
 
@@ -82,20 +91,12 @@ def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
     """Import or update an agency register entry (counsel or an admin)."""
     require(o, "import-agency")
     entry = read_agency(path)
-    try:
-        with o.conn.transaction():
-            sealed = o.keys.seal(orders_sql.AGENCIES_TABLE, entry.agency_code,
-                                 canonical_json(dataclasses.asdict(entry)))
-            replaced = orders_sql.put_agency(o.conn, entry.agency_code, sealed)
-            o.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
-                  {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
-    except psycopg.errors.InsufficientPrivilege:
-        raise _refused("only counsel or an admin may write the agency register") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the import; "
-                         "nothing was imported (import the file again when the server is back)") from None
+    with _register_write("only counsel or an admin may write the agency register"), o.conn.transaction():
+        sealed = o.keys.seal(orders_sql.AGENCIES_TABLE, entry.agency_code,
+                             canonical_json(dataclasses.asdict(entry)))
+        replaced = orders_sql.put_agency(o.conn, entry.agency_code, sealed)
+        o.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
+              {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
     return ImportSummary("agency", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
                          ident=entry.agency_code)
 
