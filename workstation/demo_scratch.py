@@ -10,7 +10,8 @@ the finished store is renamed into place whole). The folder goes away on every e
   a pipe only the building process holds and removes the folder the moment that process is gone
   (``python -m workstation.demo_scratch FOLDER``);
 * and whatever survives even that (the cleaner killed too): every ``dws demo`` first sweeps the build folders
-  in the target's parent whose owner is gone (the owner holds an flock on ``.owner`` for its whole life).
+  in the target's parent whose owner is gone (the owner holds an flock on ``.owner`` for its whole life, taken
+  before the file has that name, so a sweep never sees an owner file that is not yet locked).
 """
 
 from __future__ import annotations
@@ -81,9 +82,13 @@ def sweep(parent: Path) -> list[Path]:
 
 
 def _own(root: Path) -> int | None:
-    fd = os.open(root / OWNER, os.O_WRONLY | os.O_CREAT, 0o600)
+    """Lock the folder's ``.owner`` before it exists under that name: a sweep in another process either finds no
+    ``.owner`` (and judges by the pid in the name) or finds it locked, never an owner file not yet locked."""
+    staged = root / (OWNER + ".new")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT, 0o600)
     if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX)       # nothing else opens the staged name: taken at once
+    os.replace(staged, root / OWNER)
     return fd
 
 
