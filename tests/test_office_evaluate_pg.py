@@ -315,8 +315,9 @@ def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp
 
 
 _KILLED = textwrap.dedent("""
-    import os, sys, time
-    sys.path[:0] = {paths!r}
+    import os, signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C as a terminal gives it, even when the
+    sys.path[:0] = {paths!r}                                   # tests were started in the background (SIG_IGN)
     from datetime import date
     import psycopg
     from workstation.office.sealing import OfficeKeys
