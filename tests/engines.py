@@ -52,8 +52,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
     "settings": (("settings", "setting", "setting_rows", "setting_refusal", "change_setting", "preference",
                   "set_preference"),
                  "an office has no settings or preferences of its own yet (OfficeSession gives the defaults)"),
-    "overrides": (("add_override", "undo_override", "overrides"),
-                  "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
     "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
                 "show_original", "evaluation_document"),
                "the office window's request view has them (service/office_desktop_request.py, tested in "

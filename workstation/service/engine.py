@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Protocol
 
 from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow
-from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
+from ..results import (
+    DecisionExport,
+    DecisionInfo,
+    EvaluationDoc,
+    IssuedLetter,
+    LetterCheck,
+    OverrideEntry,
+    VerifyReport,
+)
 from .context import CancelCheck, Progress
 
 
@@ -68,6 +76,14 @@ class StoreEngine(Protocol):
     def letter(self, request_id: str, secret: str) -> IssuedLetter: ...
 
     def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck: ...
+
+    # --- overrides of the release plan (i19o: an office keeps them, store/office/overrides.py) -----------
+    def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
+                     as_of: date | None = None) -> int: ...
+
+    def undo_override(self, request_id: str, override_id: int) -> None: ...
+
+    def overrides(self, request_id: str) -> list[OverrideEntry]: ...
 
     # --- the log -------------------------------------------------------------------------------------
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...

@@ -65,7 +65,7 @@ from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import records as office_records_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
-from . import evaluation, evaluation_report, office_orders
+from . import evaluation, evaluation_report, office_orders, office_overrides
 from .context import CancelCheck, Ctx, Progress
 from .office_records import OfficeCtx
 
@@ -248,6 +248,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
             if home:
                 places.add(keys.indexer("address")(home))
             local_requests.finish(conn, local, count, str(document["package_hash"]))
+            office_overrides.copy_into(o, conn, rid, local)        # the reviewers' overrides (i19o)
             addresses = sorted(places) if office_records_sql.has_address_index(office) else None
             _copy_records(o, conn, pool, rid, zips, unzipped, addresses)
     return rid, None if claimed_by is None else str(claimed_by)
