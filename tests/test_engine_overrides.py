@@ -6,6 +6,7 @@ says so in one line and still evaluates."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from workstation.results import EvaluationDoc
 from workstation.service.engine import StoreEngine
 from workstation.store.office.roles import roles_for
 
-RID = "LTR-PARTIAL"      # 1-2 released (name, address), TRI withheld for all; 3 ADDRESS, 4 HOLD, 5 MATCH, 6 ADDRESS-MATCH
+RID = "LTR-PARTIAL"  # 1-2 released (name, address), TRI withheld for all; 3 ADDRESS, 4 HOLD, 5 MATCH, 6 ADDRESS-MATCH
 CANARY_REASON = "Canaryquill Ostrander asked us in writing to keep this address back"
 SAME = ("recommendation", "needs_review", "counts", "request_findings", "code_counts", "plan_hash", "findings_hash",
         "released_items", "overrides_rev")
@@ -77,11 +78,11 @@ def test_the_same_overrides_give_the_same_findings_and_plan_on_both_engines(both
 
 def test_refusals_are_the_same_on_both_engines(engine: Engine, tmp_path: Path) -> None:
     load(engine, tmp_path / "in", RID)
-    with engine.open("alex") as alex:
-        with pytest.raises(PermissionDenied, match="only a (reviewer|preparer) may override the release plan"):
-            alex.add_override(RID, "1", "address", "withhold", "An approver may not do this at all", AS_OF)
+    with engine.open("alex") as alex, \
+            pytest.raises(PermissionDenied, match=r"only a (reviewer|preparer) may override the release plan"):
+        alex.add_override(RID, "1", "address", "withhold", "An approver may not do this at all", AS_OF)
     with engine.open("rita") as rita:
-        with pytest.raises(PermissionDenied, match="cannot release agi: .*6103\\(i\\)\\(2\\)"):
+        with pytest.raises(PermissionDenied, match=r"cannot release agi: .*6103\(i\)\(2\)"):
             rita.add_override(RID, "1", "agi", "release", "The agency insists that it needs this", AS_OF)
         with pytest.raises(PermissionDenied, match="cannot release address for subject 4"):
             rita.add_override(RID, "4", "address", "release", "The hold was lifted last week, we think", AS_OF)
@@ -96,7 +97,7 @@ def test_refusals_are_the_same_on_both_engines(engine: Engine, tmp_path: Path) -
         with pytest.raises(InputError, match=f"override {oid} was already undone"):
             rita.undo_override(RID, oid)
     with engine.open("otto") as otto:
-        with pytest.raises(PermissionDenied, match="only a (reviewer|preparer) may undo an override"):
+        with pytest.raises(PermissionDenied, match=r"only a (reviewer|preparer) may undo an override"):
             otto.undo_override(RID, oid)
         assert [(o.id, o.undone_at is not None) for o in otto.overrides(RID)] == [(oid, True)]   # every role reads
     events = [(e, o, {k: v for k, v in d.items() if k != "reason"}) for e, o, d in engine.events()
@@ -122,8 +123,6 @@ def test_the_approver_on_another_desktop_evaluates_with_the_preparers_override(e
 
 
 def _signed_plan(s: StoreEngine, decision_id: str) -> str:
-    import json
-
     exported = s.export_decision(RID)
     assert exported.decision_id == decision_id
     return str(json.loads(exported.files["decision.json"])["plan_hash"])
@@ -186,10 +185,10 @@ def test_a_preparer_may_not_override_a_request_another_preparer_claimed(engine: 
     load(office, tmp_path / "in", RID)
     with office.open("rita") as rita:
         rita.evaluate(RID, AS_OF)                              # rita's evaluation claims the request
-    with office.superuser() as conn:            # as another preparer would (the trigger judges session_user)
-        with pytest.raises(Exception, match="claimed by rita: only they may change its release plan"):
-            conn.execute("INSERT INTO dws.overrides (id, request, at, sealed) SELECT nextval('dws.override_ids'), "
-                          "id, 'x', '\\x" + "00" * 40 + "' FROM dws.requests")
+    # as another preparer would (the trigger judges session_user; the superuser is a member of every role)
+    with office.superuser() as conn, pytest.raises(Exception, match="claimed by rita: only they may change"):
+        conn.execute("INSERT INTO dws.overrides (id, request, at, sealed) SELECT nextval('dws.override_ids'), "
+                     "id, 'x', '\\x" + "00" * 40 + "' FROM dws.requests")
 
 
 @pytest.mark.parametrize("engine", ["office"], indirect=True)
@@ -223,3 +222,25 @@ def test_an_office_made_before_overrides_says_so_and_still_evaluates(engine: Eng
         assert "\n" not in str(raised.value)
         with pytest.raises(StoreError, match="made before offices kept overrides"):
             rita.undo_override(RID, 1)
+
+
+def test_dws_override_prints_the_same_on_both_engines(engine: Engine, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    load(engine, tmp_path / "in", RID)
+    cli = engine.cli(capsys, monkeypatch)
+    added = cli("override", RID, "address", "--withhold", "--ref", "1", "--reason", CANARY_REASON, user="rita")
+    assert (added.code, added.out) == (0, f"Override 1: withhold address for subject 1 of {RID}.\n")
+    assert "dws:" not in added.err.replace("dws: note: checkpoints", "")     # a local store's witness note only
+    listed = cli("override", RID, "--list", user="otto")
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0].split() == ["ID", "ACTION", "ITEM", "SUBJECT", "STATE", "BY", "AND", "WHY"]
+    assert listed.out.splitlines()[1].split()[:6] == ["1", "withhold", "address", "1", "active", "rita:"]
+    assert cli("override", RID, "--undo", "1", user="rita").out == f"Undid override 1 of {RID}.\n"
+    again = cli("override", RID, "--undo", "1", user="rita")
+    assert (again.code, again.err) == (1, "dws: override 1 was already undone\n")
+    refused = cli("override", RID, "address", "--release", "--ref", "1", "--reason", CANARY_REASON, user="alex")
+    assert refused.code == 1 and "may override the release plan" in refused.err
+    js = cli("--json", "override", RID, "--list", user="rita")
+    assert [(o["id"], o["ref"], o["undone_at"] is not None) for o in json.loads(js.out)] == [
+        (1, "1", True)]

@@ -39,6 +39,8 @@ from ..service import (
 from ..wording import count
 from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
 
+# the commands that run the local command's own function on either engine (StoreEngine members: i19o)
+ENGINE_COMMANDS = frozenset({"override"})
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
 
@@ -78,6 +80,8 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         have = f"{', '.join(named[:-1])} and {named[-1]}"
         raise NotYetForOffice(f"'dws {command}' is not yet available for an office store ({profile.name}); an office "
                               f"store has {have} so far; nothing was changed")
+    if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
+        return int(args.func(args) or 0)
     if command == "log key" and args.name:
         raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
                          "office store")

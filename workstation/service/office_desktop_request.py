@@ -30,7 +30,7 @@ from ..redaction.preview import PreviewField
 from ..results import DecisionInfo, EvaluationDoc, OverrideEntry
 from ..store import office_copy
 from ..store.office import log as office_log
-from . import decisions, office_decisions, office_letters, office_open, office_overrides, review
+from . import decisions, office_decisions, office_evaluation, office_letters, office_open, office_overrides, review
 from .context import CancelCheck, Progress
 from .office_open import OpenedRequest, OpenedView
 from .office_records import OfficeCtx
@@ -116,7 +116,15 @@ class OfficeRequestMixin:
         current = self._request
         same = current is not None and current.request_id == request_id and current.as_of == as_of
         wc = current.wc if current is not None and same and not current.stale else None
-        oid = self._write(lambda o: office_overrides.add(o, request_id, ref, item, action, reason, as_of, wc))
+
+        def add(o: OfficeCtx) -> int:
+            if wc is not None:
+                return office_overrides.add(o, wc.ctx, wc.request, request_id, ref, item, action, reason, as_of)
+            office_overrides.may_add(o)
+            with office_evaluation.working_copy(o, request_id, as_of) as built:
+                return office_overrides.add(o, built.ctx, built.request, request_id, ref, item, action, reason, as_of)
+
+        oid = self._write(add)
         self._plan_changed(request_id)
         return oid
 

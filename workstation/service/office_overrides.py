@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 
@@ -35,10 +35,8 @@ from ..store.office import evaluations as evaluations_sql
 from ..store.office import overrides as overrides_sql
 from ..store.office.roles import session_role
 from . import overrides
+from .context import Ctx
 from .office_records import OfficeCtx
-
-if TYPE_CHECKING:
-    from .office_evaluation import WorkingCopy
 
 OLDER_OFFICE = ("this office's database was made before offices kept overrides (it has no overrides table); make "
                 "the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
@@ -81,28 +79,24 @@ def _kept(o: OfficeCtx) -> None:
         raise StoreError(OLDER_OFFICE + "; nothing was changed")
 
 
-def add(o: OfficeCtx, request_id: str, ref: str | None, item: str, action: str, reason: str, as_of: date,
-        opened: WorkingCopy | None = None) -> int:
-    """Check the override on the request's working copy (`opened`, else one built now) and record it; its id."""
+def may_add(o: OfficeCtx) -> None:
+    """Refuse, before a working copy is built, a user who may not override, or an office that keeps no overrides."""
     with _office_errors():
         _require_preparer(o, "override the release plan")
         _kept(o)
-    if opened is not None:
-        return _add(o, opened, request_id, ref, item, action, reason, as_of)
-    from . import office_evaluation
-
-    with office_evaluation.working_copy(o, request_id, as_of) as wc:
-        return _add(o, wc, request_id, ref, item, action, reason, as_of)
 
 
-def _add(o: OfficeCtx, wc: WorkingCopy, request_id: str, ref: str | None, item: str, action: str, reason: str,
-         as_of: date) -> int:
-    _rid, _seq, reason = overrides.checked(wc.ctx, request_id, ref, item, action, reason, as_of)
+def add(o: OfficeCtx, copy: Ctx, request: int, request_id: str, ref: str | None, item: str, action: str,
+        reason: str, as_of: date) -> int:
+    """Check the override on the request's working copy (`copy`: office_evaluation.WorkingCopy.ctx; `request` its
+    office id) with the local store's checks, and record it; its id."""
+    may_add(o)
+    _rid, _seq, reason = overrides.checked(copy, request_id, ref, item, action, reason, as_of)
     content = canonical_json({"ref": ref, "item": item, "action": action, "reason": reason})
     with _office_errors(), o.conn.transaction():
         oid = overrides_sql.new_id(o.conn)
-        overrides_sql.insert(o.conn, id=oid, request=wc.request, at=utc_now(),
-                             sealed=o.keys.seal(overrides_sql.TABLE, overrides_sql.binding(oid, wc.request), content))
+        overrides_sql.insert(o.conn, id=oid, request=request, at=utc_now(),
+                             sealed=o.keys.seal(overrides_sql.TABLE, overrides_sql.binding(oid, request), content))
         o.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
                                              "reason_given": True})
     return oid
