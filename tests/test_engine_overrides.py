@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engines import Engine, LocalEngine, OfficeEngine, OfficeServer, passphrase
+from engines import Engine, LocalEngine, OfficeEngine, passphrase
 from letterdata import AS_OF
 from test_engine_decisions import load
 from test_office_insider_pg import psql
@@ -55,20 +55,9 @@ def steps(engine: Engine, folder: Path) -> list[dict[str, Any]]:
     return seen
 
 
-@pytest.fixture
-def both(engine_server: OfficeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from workstation.service.office_evaluation import SCRATCH_ENV
-
-    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
-    local, office = LocalEngine(tmp_path / "store"), engine_server.fresh_office()
-    yield local, office
-    local.close()
-    office.close()
-
-
-def test_the_same_overrides_give_the_same_findings_and_plan_on_both_engines(both: tuple[LocalEngine, OfficeEngine],
-                                                                            tmp_path: Path) -> None:
-    local, office = both
+def test_the_same_overrides_give_the_same_findings_and_plan_on_both_engines(
+        both_engines: tuple[LocalEngine, OfficeEngine], tmp_path: Path) -> None:
+    local, office = both_engines
     here, there = steps(local, tmp_path / "local"), steps(office, tmp_path / "office")
     assert here == there
     plans = [s["plan_hash"] for s in here]

@@ -40,7 +40,7 @@ from ..wording import count
 from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
 
 # the commands that run the local command's own function on either engine (StoreEngine members: i19o)
-ENGINE_COMMANDS = frozenset({"override"})
+ENGINE_COMMANDS = frozenset({"override", "settings list", "settings get", "settings set", "user list"})
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
 
@@ -66,6 +66,8 @@ def _command(args: argparse.Namespace) -> str:
         return f"log {args.log_command}"
     if args.command == "export":
         return f"export {args.export_kind}"
+    if args.command in ("settings", "user"):
+        return f"{args.command} {getattr(args, args.command + '_command')}"
     return f"{args.command} {kind}" if args.command == "import" and kind else args.command
 
 

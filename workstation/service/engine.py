@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow, SettingRow, UserInfo
 from ..results import (
     DecisionExport,
     DecisionInfo,
@@ -32,6 +32,7 @@ from ..results import (
     OverrideEntry,
     VerifyReport,
 )
+from ..settings import Settings, SettingValue
 from .context import CancelCheck, Progress
 
 
@@ -84,6 +85,24 @@ class StoreEngine(Protocol):
     def undo_override(self, request_id: str, override_id: int) -> None: ...
 
     def overrides(self, request_id: str) -> list[OverrideEntry]: ...
+
+    # --- settings and the user's preferences (i19o: an office's are office_settings.py) -------------------
+    def settings(self) -> Settings: ...
+
+    def setting(self, key: str) -> SettingValue: ...
+
+    def setting_rows(self) -> tuple[SettingRow, ...]: ...
+
+    def setting_refusal(self, key: str) -> str | None: ...
+
+    def change_setting(self, key: str, value: object) -> None: ...
+
+    def preference(self, key: str) -> Any: ...
+
+    def set_preference(self, key: str, value: Any) -> bool: ...
+
+    # --- users (i19o: an office's are its database logins, office_users.py) ----------------------------
+    def users(self) -> list[UserInfo]: ...
 
     # --- the log -------------------------------------------------------------------------------------
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...

@@ -165,14 +165,6 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         if opened is None or opened.user_secret != self._opened.user_secret:
             raise AuthError("wrong passphrase")
 
-    def settings(self) -> dict[str, object]:
-        """An office has no settings of its own yet: the defaults apply (the idle lock's among them)."""
-        return {}
-
-    def preference(self, _key: str) -> None:
-        """An office keeps no preferences for its users yet (the desktop's appearance applies)."""
-        return None
-
     def key_on_card(self) -> bool:
         return False
 
