@@ -50,6 +50,7 @@ NOT_YET = "{what} is not yet available for an office store (this version has {ha
 # Who may use each command an office has (the server itself refuses the others: its grants, store/office/).
 OFFICE_PERMITS: dict[str, tuple[str, ...]] = {
     "import-records": ("preparer", "admin"), "import-request": ("preparer", "admin"),
+    "change-settings": ("admin", "counsel"),
 }
 
 
