@@ -4,8 +4,10 @@ instead of the command's own function.
 
 An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
 `evaluate` (service/office_evaluation.py), `accounting` (service/office_accounting.py), `verify` (its log's chain;
-`--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
-one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
+`--against FILE...` its checkpoints too), `log checkpoint` / `log key`, and `override`, `settings list/get/set` and
+`user list`, which run the local command's own function on the office session (common.open_engine: StoreEngine
+members on both engines); every other command says so in one line (exit 1) before anything is opened or changed.
+`dws gui` on a profile is the desktop application's
 (ui/office_app.py, over service/office_desktop.py).
 """
 
