@@ -46,14 +46,11 @@ USERS: dict[str, tuple[str, str]] = {"ada": ("admin", "admin"), "rita": ("review
 # Session method is in StoreEngine, here, or in PLUMBING. Keep it in step with office_session.OFFICE_COMMANDS and
 # README.md ("An office on one server").
 LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
-    "users": (("add_user", "add_token_user", "reset_user", "users", "rebind", "token_of"),
+    "users": (("add_user", "add_token_user", "reset_user", "rebind", "token_of"),
               "an office enrols users and desktops with 'dws office enrol' (keyslots and database logins on the "
-              "server: tests/test_office_enrol.py, test_office_init_pg.py)"),
-    "settings": (("settings", "setting", "setting_rows", "setting_refusal", "change_setting", "preference",
-                  "set_preference"),
-                 "an office has no settings or preferences of its own yet (OfficeSession gives the defaults)"),
-    "overrides": (("add_override", "undo_override", "overrides"),
-                  "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
+              "server: tests/test_office_enrol.py, test_office_init_pg.py) and gives a user a new passphrase with "
+              "'dws office recover' (the recovery code); an admin's reset (a new signing key) has no office "
+              "equivalent: the server keeps each registered signing key as stored; no cards, no re-binding"),
     "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
                 "show_original", "evaluation_document"),
                "the office window's request view has them (service/office_desktop_request.py, tested in "
@@ -324,3 +321,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture
+def both_engines(engine_server: OfficeServer, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LocalEngine, OfficeEngine]]:
+    """A new local store and a new office in one test (i19o): the same steps on each, the results compared."""
+    from workstation.service.office_evaluation import SCRATCH_ENV
+
+    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
+    local, office = LocalEngine(tmp_path / "store"), engine_server.fresh_office()
+    try:
+        yield local, office
+    finally:
+        local.close()
+        office.close()

@@ -156,8 +156,16 @@ def test_the_preparer_signs_in_one_window_and_the_approver_approves_in_another(
     qtbot.waitUntil(lambda: (row := b.queue.row(RID)) is not None and row.status == "evaluated", timeout=WAIT_MS)
     assert a.request.commands.reason("decide") is None
     assert a.request.commands.reason("approve") is not None
-    release = a.request.preview.release                     # overrides: an office keeps none yet; says why
-    assert not release.isEnabled() and release.toolTip().startswith("Not available: overrides are not yet kept")
+    assert a.request.preview.release.isEnabled()           # overrides are kept in the office (i19o)
+    a.overrides.add(RID, "1", "address", "withhold", "Kept back while the case is reviewed")   # as the tab does
+    qtbot.waitUntil(lambda: (s := a.request.snapshot) is not None and len(s.overrides) == 1
+                    and s.overrides[0].undone_at is None, timeout=WAIT_MS)        # kept, then evaluated again
+    assert desks.count("SELECT count(*) FROM dws.overrides") == 1
+    a.overrides.stack(RID).undo()                           # Edit › Undo: a row of its own in the office
+    qtbot.waitUntil(lambda: (s := a.request.snapshot) is not None and len(s.overrides) == 1
+                    and s.overrides[0].undone_at is not None, timeout=WAIT_MS)
+    assert desks.count("SELECT count(*) FROM dws.overrides") == 2
+    wait_idle(qtbot, apps[0].db)
 
     dialog = sign(qtbot, a, "decide", "pat")
     assert dialog.summary.outcome == "partial" and dialog.ok.text() == "Sign"

@@ -61,7 +61,8 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
                       "taxpayer_records", "requests",
                       "request_subjects", "request_reasons", "taxpayer_records_loads", "evaluations",
                       "office_signing_keys", "office_letter_ca", "office_user_certificates", "court_orders",
-                      "agencies", "decisions", "approvals", "letters"}
+                      "agencies", "decisions", "approvals", "letters", "overrides", "settings",
+                      "user_preferences"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")
@@ -135,9 +136,11 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
     assert (code, out, err) == (0, f"Office log: {9 + requests} entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "evaluate", "ICE-2026-00017") == (
         1, "", "dws: no request 'ICE-2026-00017' in the store (see 'dws list')\n")
-    code, out, err = as_user("cora", "override", "ICE-2026-00017", "--list")
+    assert as_user("cora", "override", "ICE-2026-00017", "--list") == (
+        1, "", "dws: no request 'ICE-2026-00017' in the store\n")                  # overrides are kept (i19o)
+    code, out, err = as_user("cora", "log", "prove", "--entry", "1")
     assert (code, out) == (1, "") and err.startswith(
-        "dws: 'dws override' is not yet available for an office store (office.json); an office store has "
+        "dws: 'dws log prove' is not yet available for an office store (office.json); an office store has "
         "'dws import records', ") and err.endswith("so far; nothing was changed\n")
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",

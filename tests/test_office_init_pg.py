@@ -26,8 +26,9 @@ from workstation.store.office import keyslots
 BOSS_PW = "boss-database-password"
 ADA_PASSPHRASE = "ada's first office passphrase"
 TABLES = ("agencies,approvals,court_orders,decisions,evaluations,letters,office_ca,office_keyslots,office_letter_ca,"
-          "office_log,office_recovery,office_recovery_proof,office_signing_keys,office_user_certificates,request_reasons,"
-          "request_subjects,requests,taxpayer_records,taxpayer_records_loads")
+          "office_log,office_recovery,office_recovery_proof,office_signing_keys,office_user_certificates,overrides,"
+          "request_reasons,request_subjects,requests,settings,taxpayer_records,taxpayer_records_loads,"
+          "user_preferences")
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ class OfficeDesktopApp(QObject):
     def on_unlocked(self, info: SessionInfo) -> None:
         self.info = info
         idle_ms = self._idle_lock_ms or info.idle_lock_minutes * 60_000
+        self.appearance.set_preference(info.high_contrast)     # this login's own choice, kept in the office (i19o)
         self.window = OfficeWindow(self.db, info, self.office_name, self.server, self.appearance, self.clipboard)
         self.lock = LockController(self.db, self.clipboard, info, idle_ms, self)
         self.window.lock_requested.connect(self.lock.lock)

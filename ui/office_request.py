@@ -19,7 +19,6 @@ from typing import Any, cast
 from PySide6.QtWidgets import QWidget
 
 from workstation.service.office_desktop import OfficeSession
-from workstation.service.office_desktop_request import NO_OVERRIDES
 
 from .capabilities import Capabilities
 from .clipboard import ClipboardGuard
@@ -40,7 +39,8 @@ def load_request(request_id: str, as_of: date | None, *, again: bool = False) ->
         s = cast(OfficeSession, ctx.session)
         view = s.open_request(request_id, as_of, ctx.progress, ctx.cancelled, again=again)
         evaluation = Evaluation.from_doc(view.doc, view.package.authority)
-        return RequestSnapshot(request_id, view.package, evaluation, (), view.decision, view.actions)
+        overrides = tuple(s.overrides(request_id))             # kept in the office (i19o)
+        return RequestSnapshot(request_id, view.package, evaluation, overrides, view.decision, view.actions)
 
     return job
 
@@ -54,11 +54,6 @@ class OfficeRequestView(RequestView):
                  parent: QWidget | None = None) -> None:
         super().__init__(db, Capabilities.of(OfficeSession), info, overrides, clipboard, parent)
         self._again = False
-        reason = f"Not available: {NO_OVERRIDES}"
-        for widget in (self.preview.release, self.preview.withhold, self.preview.every_subject):
-            widget.setEnabled(False)                # never enabled by the tab itself
-            widget.setToolTip(reason)
-            widget.setAccessibleDescription(reason)
 
     def open_request(self, request_id: str, as_of: date | None = None, *, by_user: bool = False) -> None:
         self.as_of = as_of

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
@@ -37,8 +38,10 @@ from .labels import InfoLabel
 from .office_request import OfficeRequestView
 from .overrides import Overrides
 from .queue_panel import QueuePanel, over_each_other
+from .settings_dialog import SettingsDialog
 from .shortcuts_dialog import ShortcutsDialog
 from .status_bar import StatusBar
+from .theme import HIGH_CONTRAST_PREFERENCE
 from .values import SessionInfo
 
 LIVE_REFRESH_MS = 50            # a burst of notifications is read once, this long after the first
@@ -103,6 +106,7 @@ class OfficeWindow(QMainWindow):
         self.setWindowTitle(f"Disclosure Workstation — {office} — {info.label}")
         self.queue = QueuePanel(db)
         self.overrides = Overrides(db, self)
+        self._settings_dialog: SettingsDialog | None = None
         self.request = OfficeRequestView(db, info, self.overrides, clipboard or ClipboardGuard(self))
         self.setCentralWidget(over_each_other(self.queue, self.request))
         self.status = OfficeStatusBar(info, office, server)
@@ -181,7 +185,7 @@ class OfficeWindow(QMainWindow):
         self._action(view, "&Sort the queue by the current column", "Ctrl+Shift+B", self.queue.sort_by_current_column)
         view.addSeparator()
         self.high_contrast_action = self._action(view, "&High contrast", "Ctrl+Shift+H", self.toggle_high_contrast,
-                                                 "High contrast colours (for this session)")
+                                                 "High contrast colours (remembered for you)")
         self.high_contrast_action.setCheckable(True)
         self.high_contrast_action.setChecked(self.appearance.high_contrast)
         request = bar.addMenu("&Request")
@@ -203,8 +207,12 @@ class OfficeWindow(QMainWindow):
                       "(the command line has it: dws verify --against)")
         tools.addSeparator()
         self._not_yet(tools, "Court &orders…", "Ctrl+Shift+C", "The court-order register")
-        self._not_yet(tools, "&Users…", "Ctrl+Shift+U", "Managing users here (dws office enrol has it)")
-        self._not_yet(tools, "&Settings…", "Ctrl+,", "Office settings")
+        self._not_yet(tools, "&Users…", "Ctrl+Shift+U", "Managing users here ('dws office enrol' adds them, "
+                      "'dws user list' lists them)")
+        self.settings_action = self._action(tools, "&Settings…", "Ctrl+,", self.show_settings)   # the office's (i19o)
+        reason = refusal(self.info.role, "change-settings")
+        if reason is not None:
+            self._disable(self.settings_action, reason)
         self._not_yet(tools, "&Accounting of disclosures…", "Ctrl+Shift+Y", "The accounting of disclosures")
         tools.setToolTipsVisible(True)
         help_menu = bar.addMenu("&Help")
@@ -249,9 +257,27 @@ class OfficeWindow(QMainWindow):
         self.queue.search.selectAll()
 
     def toggle_high_contrast(self) -> None:
+        """The user's choice: applied at once, and kept in the office for this login's next unlock (i19o)."""
         on = self.high_contrast_action.isChecked()
         self.appearance.set_preference(on)
         self.status.showMessage(f"High contrast {'on' if on else 'off'}.", STATUS_MESSAGE_MS)
+        self._db.call(lambda s: s.set_preference(HIGH_CONTRAST_PREFERENCE, on), lambda _kept: None)
+
+    def show_settings(self) -> SettingsDialog:
+        """The office's settings (Tools › Settings), as the local window shows a store's: one dialog at a time."""
+        dialog = self._settings_dialog
+        if dialog is None or not shiboken6.isValid(dialog):
+            dialog = self._settings_dialog = SettingsDialog(self._db, self)
+            dialog.settings_saved.connect(lambda _keys: self.on_settings_saved())
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def on_settings_saved(self) -> None:
+        """A setting changed: the open request is evaluated again (its thresholds may have), the log re-read."""
+        self.request.reload()
+        self.refresh_log_status()
 
     def import_chosen(self, kind: ImportKind) -> None:
         self.imports.choose(kind)

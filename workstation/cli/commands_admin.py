@@ -159,7 +159,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    with common.open_session(args) as s:
+    with common.open_engine(args) as s:             # a local store or an office (its logins: i19o)
         users = s.users()
     if args.json:
         common.emit_json([{"name": u.name, "role": u.role, "fingerprint": u.fingerprint, "active": u.active,

@@ -78,7 +78,7 @@ OVERRIDE_COLUMNS = (Column("ID", right=True), Column("ACTION"), Column("ITEM"), 
 
 
 def cmd_override(args: argparse.Namespace) -> int:
-    with common.open_session(args) as s:
+    with common.open_engine(args) as s:             # a local store or an office (overrides kept in both)
         if args.list:
             rows = s.overrides(args.request_id)
             if args.json:

@@ -46,7 +46,7 @@ def _document(row: SettingRow) -> dict[str, Any]:
 
 
 def _rows(args: argparse.Namespace) -> tuple[SettingRow, ...]:
-    with common.open_session(args) as s:
+    with common.open_engine(args) as s:             # a local store or an office (its settings: i19o)
         return s.setting_rows()
 
 
@@ -95,7 +95,7 @@ def _same(key: str, value: Any, current: Any) -> bool:
 
 def cmd_set(args: argparse.Namespace) -> int:
     key, value = args.key, _value(args.key, args.values)
-    with common.open_session(args) as s:
+    with common.open_engine(args) as s:
         old = s.setting(key)
         unchanged = s.setting_refusal(key) is None and _same(key, value, old)
         if not unchanged:

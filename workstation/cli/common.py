@@ -7,12 +7,18 @@ import getpass
 import json
 import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
 from ..service import Session, Workstation
+
+if TYPE_CHECKING:
+    from ..service.engine import StoreEngine
 
 
 def read_secret(args: argparse.Namespace, *, file_attr: str, env: str, prompt: str, what: str,
@@ -84,6 +90,31 @@ def open_session(args: argparse.Namespace, secret: str | None = None) -> Session
         changes.watch(session)
     session.before_close(lambda: append_witness(session))
     return session
+
+
+def office_profile(args: argparse.Namespace) -> Path | None:
+    """The office profile `--store` (or $DWS_STORE) names, or None for a store folder."""
+    from ..service.office_session import is_office_store
+
+    given = getattr(args, "store", None) or os.environ.get("DWS_STORE")
+    path = Path(given).expanduser() if given else None
+    return path if path is not None and is_office_store(path) else None
+
+
+@contextmanager
+def open_engine(args: argparse.Namespace) -> Iterator[StoreEngine]:
+    """The user's store, whichever engine `--store` names (service/engine.py): a local store as `open_session`
+    opens it, or an office profile's office session (the commands both engines run alike: `override`,
+    `settings`, `user list`)."""
+    profile = office_profile(args)
+    if profile is None:
+        with open_session(args) as session:
+            yield session
+        return
+    from ..service.office_desktop import OfficeWorkstation
+
+    with OfficeWorkstation(profile).unlock(user_name(args), passphrase(args)) as office:
+        yield office
 
 
 def append_witness(session: Session, *, always: bool = False) -> None:

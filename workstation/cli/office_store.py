@@ -4,8 +4,10 @@ instead of the command's own function.
 
 An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
 `evaluate` (service/office_evaluation.py), `accounting` (service/office_accounting.py), `verify` (its log's chain;
-`--against FILE...` its checkpoints too) and `log checkpoint` / `log key` so far; every other command says so in
-one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the desktop application's
+`--against FILE...` its checkpoints too), `log checkpoint` / `log key`, and `override`, `settings list/get/set` and
+`user list`, which run the local command's own function on the office session (common.open_engine: StoreEngine
+members on both engines); every other command says so in one line (exit 1) before anything is opened or changed.
+`dws gui` on a profile is the desktop application's
 (ui/office_app.py, over service/office_desktop.py).
 """
 
@@ -39,6 +41,8 @@ from ..service import (
 from ..wording import count
 from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
 
+# the commands that run the local command's own function on either engine (StoreEngine members: i19o)
+ENGINE_COMMANDS = frozenset({"override", "settings list", "settings get", "settings set", "user list"})
 # `dws office ...` names its profile itself (--profile); `dws gui` opens the application on the profile
 NOT_OFFICE = frozenset({"office", "gui"})
 
@@ -64,6 +68,8 @@ def _command(args: argparse.Namespace) -> str:
         return f"log {args.log_command}"
     if args.command == "export":
         return f"export {args.export_kind}"
+    if args.command in ("settings", "user"):
+        return f"{args.command} {getattr(args, args.command + '_command')}"
     return f"{args.command} {kind}" if args.command == "import" and kind else args.command
 
 
@@ -78,6 +84,8 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         have = f"{', '.join(named[:-1])} and {named[-1]}"
         raise NotYetForOffice(f"'dws {command}' is not yet available for an office store ({profile.name}); an office "
                               f"store has {have} so far; nothing was changed")
+    if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
+        return int(args.func(args) or 0)
     if command == "log key" and args.name:
         raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
                          "office store")

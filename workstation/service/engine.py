@@ -20,10 +20,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow
-from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow, SettingRow, UserInfo
+from ..results import (
+    DecisionExport,
+    DecisionInfo,
+    EvaluationDoc,
+    IssuedLetter,
+    LetterCheck,
+    OverrideEntry,
+    VerifyReport,
+)
+from ..settings import Settings, SettingValue
 from .context import CancelCheck, Progress
 
 
@@ -68,6 +77,32 @@ class StoreEngine(Protocol):
     def letter(self, request_id: str, secret: str) -> IssuedLetter: ...
 
     def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck: ...
+
+    # --- overrides of the release plan (i19o: an office keeps them, store/office/overrides.py) -----------
+    def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
+                     as_of: date | None = None) -> int: ...
+
+    def undo_override(self, request_id: str, override_id: int) -> None: ...
+
+    def overrides(self, request_id: str) -> list[OverrideEntry]: ...
+
+    # --- settings and the user's preferences (i19o: an office's are office_settings.py) -------------------
+    def settings(self) -> Settings: ...
+
+    def setting(self, key: str) -> SettingValue: ...
+
+    def setting_rows(self) -> tuple[SettingRow, ...]: ...
+
+    def setting_refusal(self, key: str) -> str | None: ...
+
+    def change_setting(self, key: str, value: object) -> None: ...
+
+    def preference(self, key: str) -> Any: ...
+
+    def set_preference(self, key: str, value: Any) -> bool: ...
+
+    # --- users (i19o: an office's are its database logins, office_users.py) ----------------------------
+    def users(self) -> list[UserInfo]: ...
 
     # --- the log -------------------------------------------------------------------------------------
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...

@@ -50,6 +50,7 @@ NOT_YET = "{what} is not yet available for an office store (this version has {ha
 # Who may use each command an office has (the server itself refuses the others: its grants, store/office/).
 OFFICE_PERMITS: dict[str, tuple[str, ...]] = {
     "import-records": ("preparer", "admin"), "import-request": ("preparer", "admin"),
+    "change-settings": ("admin", "counsel"),
 }
 
 
@@ -164,14 +165,6 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         opened = credential.open_slot(self._slot, passphrase) if passphrase else None
         if opened is None or opened.user_secret != self._opened.user_secret:
             raise AuthError("wrong passphrase")
-
-    def settings(self) -> dict[str, object]:
-        """An office has no settings of its own yet: the defaults apply (the idle lock's among them)."""
-        return {}
-
-    def preference(self, _key: str) -> None:
-        """An office keeps no preferences for its users yet (the desktop's appearance applies)."""
-        return None
 
     def key_on_card(self) -> bool:
         return False

@@ -30,15 +30,13 @@ from ..redaction.preview import PreviewField
 from ..results import DecisionInfo, EvaluationDoc, OverrideEntry
 from ..store import office_copy
 from ..store.office import log as office_log
-from . import decisions, office_decisions, office_letters, office_open, review
+from . import decisions, office_decisions, office_evaluation, office_letters, office_open, office_overrides, review
 from .context import CancelCheck, Progress
 from .office_open import OpenedRequest, OpenedView
 from .office_records import OfficeCtx
 
 T = TypeVar("T")
 NOT_OPEN = "request {rid} is not open on this desktop; open it from the queue"
-NO_OVERRIDES = ("overrides are not yet kept by an office (this version evaluates an office's requests with their "
-                "release plan as the rules make it)")
 
 
 class OfficeRequestMixin:
@@ -62,7 +60,8 @@ class OfficeRequestMixin:
         decision and what the user may do) unless `again` (evaluated again on a new working copy)."""
         as_of = as_of or clocks.today()
         current = self._request
-        if current is not None and not again and current.request_id == request_id and current.as_of == as_of:
+        if current is not None and not again and current.request_id == request_id and current.as_of == as_of \
+                and not current.stale:
             return self._read(lambda o: office_open.refresh(o, current))
         self.close_request()
         self._request = self._write(lambda o: office_open.open_request(o, request_id, as_of, progress, cancelled))
@@ -106,15 +105,36 @@ class OfficeRequestMixin:
     def request_actions(self, request_id: str, as_of: date | None = None) -> RequestActions:
         return self.open_request(request_id, as_of).actions
 
-    def overrides(self, _request_id: str) -> list[OverrideEntry]:
-        return []
+    def overrides(self, request_id: str) -> list[OverrideEntry]:
+        return self._read(lambda o: office_overrides.entries(o, request_id))
 
-    def add_override(self, _request_id: str, _ref: str | None, _item: str, _action: str, _reason: str,
-                     _as_of: date | None = None) -> int:
-        raise InputError(NO_OVERRIDES)
+    def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,
+                     as_of: date | None = None) -> int:
+        """Checked on the open request's working copy (or one built for it) and kept in the office; the open
+        request is evaluated again at its next opening (office_overrides.py)."""
+        as_of = as_of or clocks.today()
+        current = self._request
+        same = current is not None and current.request_id == request_id and current.as_of == as_of
+        wc = current.wc if current is not None and same and not current.stale else None
 
-    def undo_override(self, _request_id: str, _override_id: int) -> None:
-        raise InputError(NO_OVERRIDES)
+        def add(o: OfficeCtx) -> int:
+            if wc is not None:
+                return office_overrides.add(o, wc.ctx, wc.request, request_id, ref, item, action, reason, as_of)
+            office_overrides.may_add(o)
+            with office_evaluation.working_copy(o, request_id, as_of) as built:
+                return office_overrides.add(o, built.ctx, built.request, request_id, ref, item, action, reason, as_of)
+
+        oid = self._write(add)
+        self._plan_changed(request_id)
+        return oid
+
+    def undo_override(self, request_id: str, override_id: int) -> None:
+        self._write(lambda o: office_overrides.undo(o, request_id, override_id))
+        self._plan_changed(request_id)
+
+    def _plan_changed(self, request_id: str) -> None:
+        if self._request is not None and self._request.request_id == request_id:
+            self._request.stale = True
 
     def subject_count(self, request_id: str, status: str | None = None) -> int:
         return review.subject_count(self._open(request_id).wc.ctx, request_id, status)

@@ -26,7 +26,9 @@ from .context import CancelCheck, Progress
 from .office_records import OfficeCtx
 
 if TYPE_CHECKING:
+    from ..model import SettingRow, UserInfo
     from ..office.unlock import OfficeSession as OpenOffice
+    from ..settings import Settings, SettingValue
 
 T = TypeVar("T")
 
@@ -36,6 +38,7 @@ class OfficeEngineMixin:
 
     _ctx: OfficeCtx
     _opened: OpenOffice
+    role: str                                           # OfficeSession's: the user's office role
 
     def _read(self, fn: Callable[[OfficeCtx], T]) -> T:
         raise NotImplementedError                       # OfficeSession's
@@ -105,6 +108,48 @@ class OfficeEngineMixin:
 
     def checkpoint(self) -> CheckpointInfo:
         return self._read(office_witness.sign_checkpoint)
+
+    # --- settings and preferences (i19o: office_settings.py) -----------------------------------------------
+    def settings(self) -> Settings:
+        from . import office_settings
+
+        return self._read(office_settings.settings)
+
+    def setting(self, key: str) -> SettingValue:
+        from . import office_settings
+
+        return self._read(lambda o: office_settings.setting(o, key))
+
+    def setting_rows(self) -> tuple[SettingRow, ...]:
+        from . import office_settings
+
+        return self._read(lambda o: office_settings.setting_rows(o, self.role))
+
+    def setting_refusal(self, key: str) -> str | None:
+        from . import office_settings
+
+        return office_settings.refusal(self.role, key)
+
+    def change_setting(self, key: str, value: object) -> None:
+        from . import office_settings
+
+        self._write(lambda o: office_settings.change(o, self.role, key, value))
+
+    def preference(self, key: str) -> object:
+        from . import office_settings
+
+        return self._read(lambda o: office_settings.preference(o, key))
+
+    def set_preference(self, key: str, value: object) -> bool:
+        from . import office_settings
+
+        return self._write(lambda o: office_settings.set_preference(o, key, value))
+
+    # --- users (i19o: office_users.py; enrolled with 'dws office enrol') ------------------------------------
+    def users(self) -> list[UserInfo]:
+        from . import office_users
+
+        return self._read(office_users.users)
 
     def checkpoint_verifier_key(self, user: str | None = None) -> str:
         """The office log's checkpoint verifier key (`dws log key`): one for the office, not one per user."""

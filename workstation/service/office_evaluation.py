@@ -65,7 +65,7 @@ from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import records as office_records_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
-from . import evaluation, evaluation_report, office_orders
+from . import evaluation, evaluation_report, office_orders, office_overrides, office_settings
 from .context import CancelCheck, Ctx, Progress
 from .office_records import OfficeCtx
 
@@ -248,6 +248,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
             if home:
                 places.add(keys.indexer("address")(home))
             local_requests.finish(conn, local, count, str(document["package_hash"]))
+            office_overrides.copy_into(o, conn, rid, local)        # the reviewers' overrides (i19o)
             addresses = sorted(places) if office_records_sql.has_address_index(office) else None
             _copy_records(o, conn, pool, rid, zips, unzipped, addresses)
     return rid, None if claimed_by is None else str(claimed_by)
@@ -255,7 +256,8 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
 
 def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
     """The office's court orders and agency entries (opened here: service/office_orders.py) into the working copy;
-    the office keeps no settings yet (the working copy has the local defaults, as a new local store has)."""
+    and its settings (office_settings.py; an office made before them: the local defaults, as a new local store's)."""
+    office_settings.copy_into(o, conn)          # the office's settings (i19o)
     if not office_orders.has_registers(o):
         return                                  # an office made before it kept the registers
     at = utc_now()

@@ -67,6 +67,7 @@ class OpenedRequest:
         self.as_of = as_of
         self.view: OpenedView | None = None
         self.forwarded = auditlog.head(wc.ctx.conn)[0]      # the working copy's log entries already in the office
+        self.stale = False          # an override changed the plan since: evaluated again at the next opening
 
     @property
     def folder(self) -> Path:

@@ -30,7 +30,7 @@ from .office_records import OfficeCtx
 
 OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
                    "approve", "export decision", "letter", "verify-letter", "accounting", "verify", "log checkpoint",
-                   "log key")
+                   "log key", "override", "settings list", "settings get", "settings set", "user list")
 
 
 def is_office_store(path: Path) -> bool:

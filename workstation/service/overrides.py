@@ -25,6 +25,20 @@ ACTIONS = ("release", "withhold")
 
 def add_override(s: Ctx, request_id: str, ref: str | None, item: str, action: str, reason: str,
                  as_of: date) -> int:
+    rid, seq, reason = checked(s, request_id, ref, item, action, reason, as_of)
+    with db.transaction(s.conn):
+        oid = ev.add_override(s.conn, rid=rid, seq=seq, item=item, action=action, reason=reason, at=utc_now(),
+                              by=s.user)
+        s.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
+                                             "reason": reason})
+    return oid
+
+
+def checked(s: Ctx, request_id: str, ref: str | None, item: str, action: str, reason: str,
+            as_of: date) -> tuple[int, int | None, str]:
+    """Every check an override must pass, on the request evaluated on `as_of` (nothing stored): (the request's
+    row, the subject's seq or None for every subject, the reason as it is kept). An office runs them on its
+    working copy (office_overrides.py)."""
     if s.role != "reviewer":
         raise PermissionDenied(f"only a reviewer may override the release plan (you are {s.role})")
     if action not in ACTIONS:
@@ -59,12 +73,7 @@ def add_override(s: Ctx, request_id: str, ref: str | None, item: str, action: st
                        "there is nothing to release; withhold it, or ask the requester for what identifies them")
             if why:
                 raise PermissionDenied(f"cannot release {item} for subject {ref}: {why}")
-    with db.transaction(s.conn):
-        oid = ev.add_override(s.conn, rid=rid, seq=seq, item=item, action=action, reason=reason, at=utc_now(),
-                              by=s.user)
-        s.log("override-added", request_id, {"override": oid, "ref": ref, "item": item, "action": action,
-                                             "reason": reason})
-    return oid
+    return rid, seq, reason
 
 
 def _matched_taxpayer(s: Ctx, rid: int, seq: int) -> str | None:
@@ -77,9 +86,13 @@ def _failing_codes(s: Ctx, rid: int, seq: int) -> set[str]:
     return {code for code, outcome, _message in json.loads(row[1]) if outcome != "pass"} if row else set()
 
 
+def may_undo(role: str | None) -> None:
+    if role != "reviewer":
+        raise PermissionDenied(f"only a reviewer may undo an override (you are {role})")
+
+
 def undo_override(s: Ctx, request_id: str, override_id: int) -> None:
-    if s.role != "reviewer":
-        raise PermissionDenied(f"only a reviewer may undo an override (you are {s.role})")
+    may_undo(s.role)
     row = ev.package(s.conn, request_id)
     if row is None:
         raise InputError(f"no request {request_id!r} in the store")

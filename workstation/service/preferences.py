@@ -15,7 +15,8 @@ from .context import Ctx
 PREFERENCES: dict[str, type] = {"high_contrast": bool}
 
 
-def _check(key: str, value: Any) -> None:
+def check(key: str, value: Any) -> None:
+    """An unknown preference, or a value of the wrong kind, as one InputError."""
     kind = PREFERENCES.get(key)
     if kind is None:
         raise InputError(f"unknown preference {key!r}; known: {', '.join(sorted(PREFERENCES))}")
@@ -24,13 +25,13 @@ def _check(key: str, value: Any) -> None:
 
 
 def get(session: Ctx, key: str) -> Any:
-    _check(key, None)
+    check(key, None)
     return None if session.user is None else preferences_sql.get(session.conn, session.user, key)
 
 
 def put(session: Ctx, key: str, value: Any) -> bool:
     """Keep the user's choice (None forgets it). False when there is no user to keep it for."""
-    _check(key, value)
+    check(key, value)
     if session.user is None:
         return False
     with db.transaction(session.conn):

@@ -17,10 +17,12 @@ from . import (
     letter_certs,
     log,
     orders,
+    overrides,
     queue_notify,
     records,
     recovery,
     requests,
+    settings,
     signing_keys,
 )
 from .roles import OfficeRoles, create_roles
@@ -46,11 +48,14 @@ def create_office(conn: Conn, roles: OfficeRoles) -> None:
 
 def create_signed(conn: Conn, roles: OfficeRoles) -> None:
     """Users' signing keys and certificates (the letter-signing CA), the court-order and agency registers,
-    decisions, approvals and letters (i19d; after the request tables, in the caller's transaction)."""
+    decisions, approvals and letters (i19d), overrides, settings and preferences (i19o); after the request tables
+    and evaluations, in the caller's transaction."""
     signing_keys.create(conn, roles)
     letter_certs.create(conn, roles)
     orders.create(conn, roles)
     decisions.create(conn, roles)
+    overrides.create(conn, roles)               # reviewers' overrides of the release plan (i19o)
+    settings.create(conn, roles)                # the office's settings, its users' preferences (i19o)
 
 
 def has_office(conn: Conn) -> bool:
