@@ -54,20 +54,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                  "an office has no settings or preferences of its own yet (OfficeSession gives the defaults)"),
     "overrides": (("add_override", "undo_override", "overrides"),
                   "overrides are not yet kept in an office (its evaluation runs on a working copy)"),
-    "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
-                "show_original", "evaluation_document"),
-               "the office window's request view has them (service/office_desktop_request.py, tested in "
-               "tests/test_gui_office_request_pg.py) but they are not StoreEngine members yet; `dws evaluate --json` "
-               "on an office is tested in tests/test_office_evaluate_pg.py"),
-    "two-step signing": (("prepare_decision", "sign_decision", "approval_summary", "request_actions", "decision"),
-                         "the office window signs this way (tests/test_gui_office_request_pg.py), not yet through "
-                         "StoreEngine"),
-    "letters kept": (("issue_letter", "letter_bytes", "letter_text", "record_letter_output"),
-                     "the office keeps its letters (StoreEngine.letter) but has no GUI letter view yet; `dws letter "
-                     "-o` records the output (tests/test_office_decisions_pg.py)"),
-    "accounting": (("accounting", "export_accounting"),
-                   "'dws accounting' on an office opens each letter's sealed record "
-                   "(tests/test_office_accounting_pg.py); not yet a StoreEngine member"),
     "log proofs and witness folder": (("prove_entry", "prove_request", "prove_taxpayer_views", "write_witness",
                                        "append_witness", "witness_status", "wrote_to_log"),
                                       "no inclusion proofs or witness folder for the office log yet (checkpoints "
