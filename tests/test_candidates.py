@@ -22,7 +22,6 @@ from workstation.model import MatchCandidate
 from workstation.rules.subjects import SubjectPolicy, evaluate_subject
 from workstation.service import Workstation
 from workstation.service.engine import StoreEngine
-from workstation.store import auditlog
 from workstation.store import evaluation as ev
 
 AS_OF = date(2026, 11, 2)
