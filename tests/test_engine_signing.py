@@ -6,6 +6,7 @@ accounting counted the same. (The GUI's signing dialog over these calls: tests/t
 from __future__ import annotations
 
 import csv
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,8 +98,9 @@ def test_the_letter_is_kept_read_back_and_each_output_logged(engine: Engine, tmp
     assert outputs == [("letter-printed", "Office printer"), ("letter-saved", str(tmp_path / "letter.pdf"))]
 
 
-def test_the_accounting_counts_the_letters_disclosures(engine: Engine, tmp_path: Path) -> None:
-    load(engine, tmp_path / "in", RID, "LTR-DENY-STATUTE")
+def lettered(engine: Engine, folder: Path) -> None:
+    """LTR-PARTIAL granted in part (two subjects released) and LTR-DENY-STATUTE denied, each letter issued."""
+    load(engine, folder, RID, "LTR-DENY-STATUTE")
     with engine.open("rita") as rita:
         for rid in (RID, "LTR-DENY-STATUTE"):
             rita.evaluate(rid, AS_OF)
@@ -109,6 +111,10 @@ def test_the_accounting_counts_the_letters_disclosures(engine: Engine, tmp_path:
     with engine.open("rita") as rita:
         for rid in (RID, "LTR-DENY-STATUTE"):
             rita.letter(rid, passphrase("rita"))
+
+
+def test_the_accounting_counts_the_letters_disclosures(engine: Engine, tmp_path: Path) -> None:
+    lettered(engine, tmp_path / "in")
     year = clocks.today().year                       # the letters' day: the accounting's year
     for user in ("rita", "alex", "cora", "otto"):
         with engine.open(user) as s:
@@ -149,3 +155,48 @@ def test_reading_a_decision_evaluates_nothing_again(engine: Engine, tmp_path: Pa
         assert alex.decision(RID) is None and alex.subject_count(RID) == 6
     evaluated = [d["as_of"] for e, o, d in engine.events() if o == RID and e == "request-evaluated"]
     assert evaluated == [day.isoformat()]
+
+
+def test_dws_accounting_prints_and_writes_the_same_on_both(engine: Engine, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws accounting` (moved here from tests/test_office_accounting_pg.py, which compared an office's CSV with a
+    local store's made beside it)."""
+    lettered(engine, tmp_path / "in")
+    cli = engine.cli(capsys, monkeypatch)
+    year = clocks.today().year
+    printed = (f"Accounting of disclosures, {year} (26 U.S.C. 6103(p)(3))\n"
+               "  agency                requests  disclosures  taxpayers\n"
+               "  DOJ-FBI                      1            2          2\n"
+               "  all agencies                 1            2          2\n")
+    for user in ("rita", "alex", "cora", "otto"):
+        done = cli("accounting", "--year", str(year), user=user)
+        assert (done.code, done.out) == (0, printed), (user, done.err)
+    out = tmp_path / "accounting.csv"
+    done = cli("accounting", "--year", str(year), "-o", str(out), user="rita")
+    assert (done.code, done.out) == (0, printed + f"Every disclosure (with TINs) and these totals written to {out}\n")
+    with out.open(encoding="utf-8", newline="") as fh:
+        made = list(csv.reader(fh))
+    issued = {d["letter_id"] for e, o, d in engine.events() if (e, o) == ("letter-issued", RID)}
+    assert {r[3] for r in made if r[0] == "disclosure"} == issued and len(issued) == 1
+    rows = [[("" if i in (1, 3, 4) and r[0] == "disclosure" else c) for i, c in enumerate(r)]
+            for r in made]                              # disclosed_at, letter_id, decision_id: each store's own
+    agency, ref = "Department of Justice, Federal Bureau of Investigation", "6103(i)(2)"
+    purpose = "nontax-criminal: Investigation of a wire-fraud scheme."
+    assert rows == [
+        ["record", "disclosed_at", "request_id", "letter_id", "decision_id", "agency_code", "agency", "ref", "tin",
+         "tin_type", "items", "authority", "purpose", "requests", "disclosures", "taxpayers"],
+        ["disclosure", "", RID, "", "", "DOJ-FBI", agency, "1", "212-45-1001", "SSN", "name;address", ref, purpose,
+         "", "", ""],
+        ["disclosure", "", RID, "", "", "DOJ-FBI", agency, "2", "212-45-1002", "SSN", "name;address", ref, purpose,
+         "", "", ""],
+        ["agency-total", "", "", "", "", "DOJ-FBI", "", "", "", "", "", "", "", "1", "2", "2"],
+        ["total", "", "", "", "", "", "", "", "", "", "", "", "", "1", "2", "2"]]
+    empty = cli("accounting", "--year", str(year - 1), "--json", user="otto")
+    assert json.loads(empty.out)["total"] == {"agency_code": "*", "requests": 0, "disclosures": 0, "taxpayers": 0}
+    admin = cli("accounting", "--year", str(year), user="ada")
+    assert admin.code == 1 and admin.err.strip() == (      # the preparer's role is each engine's (tests/engines.py)
+        f"dws: only an approver or auditor or counsel or {engine.role('rita')} user may read the accounting of "
+        "disclosures (you are admin)"), admin.err
+    bad = cli("accounting", "--year", "26", user="rita")
+    assert bad.code == 1 and bad.err.strip() == "dws: the year is four digits, not 26"
