@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from engines import Engine, passphrase
-from letterdata import AS_OF, COURT_ORDER, REQUESTS, write_records
+from letterdata import AS_OF, COURT_ORDER, JUSTIFICATION, REQUESTS, write_records
 
 from workstation.errors import AuthError, DwsError, PermissionDenied
 from workstation.service.engine import StoreEngine
@@ -53,7 +53,18 @@ def test_evaluate_decide_approve_export_letter_and_verify(engine: Engine, tmp_pa
         assert exported.decision_id == signed.decision_id
         assert sorted(exported.files) == ["approver.pem", "approver.sig", "decision.json", "preparer.pem",
                                           "preparer.sig"]
-        assert json.loads(exported.files["decision.json"])["outcome"] == "partial"
+        # the signed document names the evaluation it was made from, on either engine (moved here from
+        # tests/test_office_decisions_pg.py, which compared the office's with a local store's made beside it)
+        document = json.loads(exported.files["decision.json"])
+        assert {k: document[k] for k in ("format", "request_id", "authority", "as_of", "recommendation",
+                                         "needs_review", "outcome", "justification", "counts", "plan_hash",
+                                         "needs_approval")} == {
+            "format": "dws.decision/1", "request_id": "LTR-PARTIAL", "authority": "6103(i)(2)",
+            "as_of": AS_OF.isoformat(), "recommendation": "partial", "needs_review": doc["needs_review"],
+            "outcome": "partial", "justification": None, "counts": doc["counts"], "plan_hash": doc["plan_hash"],
+            "needs_approval": True}
+        assert document["findings"]["subjects_hash"] == doc["findings_hash"]
+        assert (document["decision_id"], document["preparer"]["name"]) == (signed.decision_id, "rita")
     with engine.open("rita") as rita:
         letter = rita.letter("LTR-PARTIAL", passphrase("rita"))
         assert (letter.decision_id, letter.request_id, letter.new, letter.issued_by) == (
@@ -154,3 +165,25 @@ def test_a_file_that_is_no_checkpoint_is_exit_1_naming_it(engine: Engine, tmp_pa
     assert r.code == 1 and "holds no checkpoint files" in r.err
     with engine.open("otto") as otto, pytest.raises(DwsError, match="holds no checkpoint files"):
         otto.verify([empty])
+
+
+def test_deciding_against_the_recommendation_is_recorded_and_its_letter_ends_it(engine: Engine,
+                                                                               tmp_path: Path) -> None:
+    """(moved here from tests/test_decisions.py) A denial against a recommended grant, with its justification,
+    needs no approver; once its letter is issued no new decision is taken."""
+    load(engine, tmp_path / "in", "LTR-WITHDRAWN")
+    with engine.open("rita") as rita:
+        assert rita.evaluate("LTR-WITHDRAWN", AS_OF)["recommendation"] == "grant"
+        with pytest.raises(DwsError, match="needs a written justification"):
+            rita.decide("LTR-WITHDRAWN", "deny", None, passphrase("rita"), AS_OF)
+        info = rita.decide("LTR-WITHDRAWN", "deny", JUSTIFICATION, passphrase("rita"), AS_OF)
+        assert (info.outcome, info.recommendation, info.needs_approval, info.final) == ("deny", "grant", False, True)
+        rita.letter("LTR-WITHDRAWN", passphrase("rita"))
+        with pytest.raises(DwsError, match="was already issued; the decision stands"):
+            rita.decide("LTR-WITHDRAWN", "grant", None, passphrase("rita"), AS_OF)
+    [signed] = [d for e, o, d in engine.events() if (e, o) == ("decision-signed", "LTR-WITHDRAWN")]
+    assert signed["recommendation"] == "grant" and signed["outcome"] == "deny"
+    if engine.kind == "local":
+        assert signed["justification"] == JUSTIFICATION
+    else:                       # the server would read the text in clear: that there is one is logged
+        assert signed["justified"] is True and JUSTIFICATION not in json.dumps(signed)
