@@ -7,11 +7,11 @@ and on an office on a real TLS PostgreSQL server, through the product's own inte
             s.import_records(path)
 
 Both engines have the same users, each with the same passphrase (`passphrase(user)`): ada (admin), rita (the
-preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor). `engine.role(user)` is the
-role each engine gives. A local store is made in the test's folder; an office is a fresh copy (CREATE DATABASE
-... TEMPLATE) of an office made once on the one TLS server of this test process (pytest-xdist: one per worker),
-with its roles, rules, CA and users; one desktop's profile serves every test. Registered by tests/conftest.py
-(pytest_plugins).
+preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor), pia (a second
+preparer). `engine.role(user)` is the role each engine gives. A local store is made in the test's folder; an
+office is a fresh copy (CREATE DATABASE ... TEMPLATE) of an office made once on the one TLS server of this test
+process (pytest-xdist: one per worker), with its roles, rules, CA and users; one desktop's profile serves every
+test. Registered by tests/conftest.py (pytest_plugins).
 
 What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
 """
@@ -39,7 +39,8 @@ ENGINES: tuple[Kind, ...] = ("local", "office")
 # login -> (local role, office role)
 USERS: dict[str, tuple[str, str]] = {"ada": ("admin", "admin"), "rita": ("reviewer", "preparer"),
                                      "alex": ("approver", "approver"), "cora": ("counsel", "counsel"),
-                                     "otto": ("auditor", "auditor")}
+                                     "otto": ("auditor", "auditor"),
+                                     "pia": ("reviewer", "preparer")}      # a second preparer (an office's claims)
 
 # What a local store does that an office does not yet (Session's public methods beyond StoreEngine), each group
 # with its reason: tests of these stay on the local engine. tests/test_engine_interface.py checks that every

@@ -7,6 +7,7 @@ and extends an earlier checkpoint. Where the office differs on purpose, the test
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,52 @@ def test_deciding_against_the_recommendation_is_recorded_and_its_letter_ends_it(
         assert signed["justification"] == JUSTIFICATION
     else:                       # the server would read the text in clear: that there is one is logged
         assert signed["justified"] is True and JUSTIFICATION not in json.dumps(signed)
+
+
+EVALUATED = """LTR-PARTIAL: recommendation PARTIAL
+  subjects 6: releasable 2, withheld 3, no record 1
+  fail         ITEMS         Withheld for every subject, not releasable under 6103(i)(2): agi, total_tax, refund, \
+phone, bank_account (taxpayer return information).  [26 U.S.C. 6103(i)(2)(A); 6103(b)(3)]
+  fail 1                     ADDRESS (subjects)
+  fail 1                     ADDRESS-MATCH (subjects)
+  fail 1                     HOLD (subjects)
+  fail 1                     MATCH (subjects)
+"""
+
+
+def test_dws_evaluate_prints_the_same_on_both_and_an_office_names_the_claim(engine: Engine, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws evaluate ID [--json] [--summary]` (moved here from tests/test_office_evaluate_pg.py, which made a local
+    store beside a TLS office to compare the two outputs): the same output on both engines; in an office the first
+    preparer's evaluation claims the request, a second preparer is told so in one line on stderr and `dws list`
+    names the claim (a local store has no claims)."""
+    load(engine, tmp_path / "in", "LTR-PARTIAL")
+    cli = engine.cli(capsys, monkeypatch)
+    as_of = ("--as-of", AS_OF.isoformat())
+    text = cli("evaluate", "LTR-PARTIAL", *as_of, user="rita")
+    assert (text.code, text.out) == (0, EVALUATED), text.err
+    summary = json.loads(cli("evaluate", "LTR-PARTIAL", *as_of, "--json", "--summary", user="rita").out)
+    full = json.loads(cli("evaluate", "LTR-PARTIAL", *as_of, "--json", user="rita").out)
+    with engine.open("otto") as otto:
+        doc = otto.evaluate("LTR-PARTIAL", AS_OF)
+    assert {k: summary[k] for k in ("request_id", "recommendation", "needs_review", "counts", "as_of", "plan_hash")} \
+        == {"request_id": "LTR-PARTIAL", "recommendation": "partial", "needs_review": False,
+            "counts": {"subjects": 6, "releasable": 2, "withheld": 3, "no_record": 1}, "as_of": AS_OF.isoformat(),
+            "plan_hash": doc["plan_hash"]}
+    assert summary["findings_by_code"]["MATCH"] == {"fail": 1} and "release" not in summary
+    assert [(r["ref"], r["released"]) for r in full["release"]] == [
+        ("1", ["name", "address"]), ("2", ["name", "address"]), ("3", []), ("4", []), ("5", []), ("6", [])]
+    same = ("request_id", "recommendation", "needs_review", "counts", "as_of", "plan_hash")
+    assert {k: full[k] for k in same} == {k: summary[k] for k in same}
+    assert full["findings"][:1] == summary["findings"]              # the request's, then each subject's
+    assert {(f["ref"], f["code"]) for f in full["findings"][1:] if f["outcome"] == "fail"} == {
+        ("3", "ADDRESS"), ("4", "HOLD"), ("5", "MATCH"), ("6", "ADDRESS-MATCH")}
+    other = cli("evaluate", "LTR-PARTIAL", *as_of, user="pia")
+    assert (other.code, other.out) == (0, EVALUATED)
+    listed = cli("list", user="pia").out
+    if engine.kind == "office":
+        assert other.err == "LTR-PARTIAL is claimed by rita: your evaluation is recorded, the claim stays theirs\n"
+        assert re.search(r"^LTR-PARTIAL .* evaluated .* rita\s*$", listed, re.M), listed
+    else:
+        assert "claimed" not in other.err and "CLAIMED BY" not in listed
