@@ -7,11 +7,11 @@ and on an office on a real TLS PostgreSQL server, through the product's own inte
             s.import_records(path)
 
 Both engines have the same users, each with the same passphrase (`passphrase(user)`): ada (admin), rita (the
-preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor). `engine.role(user)` is the
-role each engine gives. A local store is made in the test's folder; an office is a fresh copy (CREATE DATABASE
-... TEMPLATE) of an office made once on the one TLS server of this test process (pytest-xdist: one per worker),
-with its roles, rules, CA and users; one desktop's profile serves every test. Registered by tests/conftest.py
-(pytest_plugins).
+preparer: `reviewer` in a local store), alex (approver), cora (counsel), otto (auditor), pia (a second
+preparer). `engine.role(user)` is the role each engine gives. A local store is made in the test's folder; an
+office is a fresh copy (CREATE DATABASE ... TEMPLATE) of an office made once on the one TLS server of this test
+process (pytest-xdist: one per worker), with its roles, rules, CA and users; one desktop's profile serves every
+test. Registered by tests/conftest.py (pytest_plugins).
 
 What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
 """
@@ -39,7 +39,8 @@ ENGINES: tuple[Kind, ...] = ("local", "office")
 # login -> (local role, office role)
 USERS: dict[str, tuple[str, str]] = {"ada": ("admin", "admin"), "rita": ("reviewer", "preparer"),
                                      "alex": ("approver", "approver"), "cora": ("counsel", "counsel"),
-                                     "otto": ("auditor", "auditor")}
+                                     "otto": ("auditor", "auditor"),
+                                     "pia": ("reviewer", "preparer")}      # a second preparer (an office's claims)
 
 # What a local store does that an office does not yet (Session's public methods beyond StoreEngine), each group
 # with its reason: tests of these stay on the local engine. tests/test_engine_interface.py checks that every
@@ -51,20 +52,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
               "server: tests/test_office_enrol.py, test_office_init_pg.py) and gives a user a new passphrase with "
               "'dws office recover' (the recovery code); an admin's reset (a new signing key) has no office "
               "equivalent: the server keeps each registered signing key as stored; no cards, no re-binding"),
-    "review": (("request", "subject_count", "subject_rows", "find_subjects", "subject_findings", "preview",
-                "show_original", "evaluation_document"),
-               "the office window's request view has them (service/office_desktop_request.py, tested in "
-               "tests/test_gui_office_request_pg.py) but they are not StoreEngine members yet; `dws evaluate --json` "
-               "on an office is tested in tests/test_office_evaluate_pg.py"),
-    "two-step signing": (("prepare_decision", "sign_decision", "approval_summary", "request_actions", "decision"),
-                         "the office window signs this way (tests/test_gui_office_request_pg.py), not yet through "
-                         "StoreEngine"),
-    "letters kept": (("issue_letter", "letter_bytes", "letter_text", "record_letter_output"),
-                     "the office keeps its letters (StoreEngine.letter) but has no GUI letter view yet; `dws letter "
-                     "-o` records the output (tests/test_office_decisions_pg.py)"),
-    "accounting": (("accounting", "export_accounting"),
-                   "'dws accounting' on an office opens each letter's sealed record "
-                   "(tests/test_office_accounting_pg.py); not yet a StoreEngine member"),
     "log proofs and witness folder": (("prove_entry", "prove_request", "prove_taxpayer_views", "write_witness",
                                        "append_witness", "witness_status", "wrote_to_log"),
                                       "no inclusion proofs or witness folder for the office log yet (checkpoints "

@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from engines import Engine
 from test_match_taxpayer import REQUESTS, write_records
 
 from workstation.model import MatchCandidate
 from workstation.rules.subjects import SubjectPolicy, evaluate_subject
 from workstation.service import Workstation
-from workstation.store import auditlog
+from workstation.service.engine import StoreEngine
 from workstation.store import evaluation as ev
 
 AS_OF = date(2026, 11, 2)
@@ -91,33 +92,54 @@ def test_candidates_are_stored_for_the_subjects_that_need_review_only(store: Pat
     assert all(c is None for ref, (_m, c) in stored.items() if ref not in ("1", "2", "3"))
 
 
-def test_the_officer_sees_the_candidates_masked_and_the_view_is_logged(store: Path) -> None:
-    with Workstation(store).unlock("rita", RITA_PW) as s:
-        _rid, seq = _rid_seq(s, "M-I2", "1")
-        findings = s.subject_findings("M-I2", seq)
+def loaded(engine: Engine, folder: Path) -> Engine:
+    """M-I2's records and request in a store of `engine`, evaluated as of AS_OF by rita."""
+    folder.mkdir(exist_ok=True)
+    write_records(folder / "records.csv")
+    (folder / "M-I2.json").write_text(json.dumps(REQUESTS["M-I2"]), encoding="utf-8")
+    with engine.open("rita") as rita:
+        rita.import_records(folder / "records.csv")
+        rita.import_request(folder / "M-I2.json")
+        rita.evaluate("M-I2", AS_OF)
+    return engine
+
+
+def seq_of(s: StoreEngine, request_id: str, ref: str) -> int:
+    return next(r.seq for r in s.subject_rows(request_id, 0, 1000) if r.ref == ref)
+
+
+def test_the_officer_sees_the_candidates_masked_and_the_view_is_logged(engine: Engine, tmp_path: Path) -> None:
+    """On both engines (tests/engines.py): an office's desktop reads them on its working copy, and logs the view
+    in the office log."""
+    loaded(engine, tmp_path / "in")
+    with engine.open("rita") as s:
+        findings = s.subject_findings("M-I2", seq_of(s, "M-I2", "1"))
         match = next(f for f in findings if f.code == "MATCH")
         assert match.outcome == "needs-review"
         assert match.candidates == tuple(MatchCandidate(m, "SSN", (2025, 2024)) for m in MASKED)
         assert all(not f.candidates for f in findings if f is not match)
         assert not any(t in repr(findings) for t in HOUSEHOLD)
-        entries = [(e.event, e.object, e.detail) for e in auditlog.entries(s.conn)]
+        entries = engine.events()
         assert entries[-1] == ("candidates-viewed", "M-I2", {"ref": "1", "candidates": 2})
-        _rid, ordinary = _rid_seq(s, "M-I2", "9")
-        s.subject_findings("M-I2", ordinary)
-        assert len(list(auditlog.entries(s.conn))) == len(entries)        # nothing viewed, nothing logged
+        s.subject_findings("M-I2", seq_of(s, "M-I2", "9"))
+        assert engine.events() == entries                       # nothing viewed, nothing logged
 
 
-def test_evaluate_json_carries_the_masked_candidates(store: Path) -> None:
-    with Workstation(store).unlock("rita", RITA_PW) as s:
+def test_evaluate_json_carries_the_masked_candidates(engine: Engine, tmp_path: Path) -> None:
+    loaded(engine, tmp_path / "in")
+    with engine.open("rita") as s:
         doc = s.evaluate("M-I2", AS_OF)
         out = s.evaluation_document("M-I2", doc, summary=False)
-        entries = [(e.event, e.detail) for e in auditlog.entries(s.conn)]
+        summary = s.evaluation_document("M-I2", doc, summary=True)
+    entries = [(e, d) for e, _o, d in engine.events()]
     match = {f["ref"]: f for f in out["findings"] if f.get("code") == "MATCH" and f.get("scope") == "subject"}
     assert match["1"]["candidates"] == list(MASKED)
     assert match["2"]["candidates"] == ["***-**-2003", "***-**-2004"]
     assert "candidates" not in match["7"]                                  # no record: nobody to name
     assert not any(t in json.dumps(out) for t in HOUSEHOLD)
     assert entries[-1] == ("candidates-viewed", {"refs": ["1", "2", "3"]})
+    assert (summary["recommendation"], summary["plan_hash"]) == (doc["recommendation"], doc["plan_hash"])
+    assert "release" not in summary and summary["findings_by_code"] == doc["code_counts"]
 
 
 def _issue(store: Path, request_id: str) -> str:

@@ -7,11 +7,12 @@ and extends an earlier checkpoint. Where the office differs on purpose, the test
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from engines import Engine, passphrase
-from letterdata import AS_OF, COURT_ORDER, REQUESTS, write_records
+from letterdata import AS_OF, COURT_ORDER, JUSTIFICATION, REQUESTS, write_records
 
 from workstation.errors import AuthError, DwsError, PermissionDenied
 from workstation.service.engine import StoreEngine
@@ -53,7 +54,18 @@ def test_evaluate_decide_approve_export_letter_and_verify(engine: Engine, tmp_pa
         assert exported.decision_id == signed.decision_id
         assert sorted(exported.files) == ["approver.pem", "approver.sig", "decision.json", "preparer.pem",
                                           "preparer.sig"]
-        assert json.loads(exported.files["decision.json"])["outcome"] == "partial"
+        # the signed document names the evaluation it was made from, on either engine (moved here from
+        # tests/test_office_decisions_pg.py, which compared the office's with a local store's made beside it)
+        document = json.loads(exported.files["decision.json"])
+        assert {k: document[k] for k in ("format", "request_id", "authority", "as_of", "recommendation",
+                                         "needs_review", "outcome", "justification", "counts", "plan_hash",
+                                         "needs_approval")} == {
+            "format": "dws.decision/1", "request_id": "LTR-PARTIAL", "authority": "6103(i)(2)",
+            "as_of": AS_OF.isoformat(), "recommendation": "partial", "needs_review": doc["needs_review"],
+            "outcome": "partial", "justification": None, "counts": doc["counts"], "plan_hash": doc["plan_hash"],
+            "needs_approval": True}
+        assert document["findings"]["subjects_hash"] == doc["findings_hash"]
+        assert (document["decision_id"], document["preparer"]["name"]) == (signed.decision_id, "rita")
     with engine.open("rita") as rita:
         letter = rita.letter("LTR-PARTIAL", passphrase("rita"))
         assert (letter.decision_id, letter.request_id, letter.new, letter.issued_by) == (
@@ -154,3 +166,74 @@ def test_a_file_that_is_no_checkpoint_is_exit_1_naming_it(engine: Engine, tmp_pa
     assert r.code == 1 and "holds no checkpoint files" in r.err
     with engine.open("otto") as otto, pytest.raises(DwsError, match="holds no checkpoint files"):
         otto.verify([empty])
+
+
+def test_deciding_against_the_recommendation_is_recorded_and_its_letter_ends_it(engine: Engine,
+                                                                               tmp_path: Path) -> None:
+    """(moved here from tests/test_decisions.py) A denial against a recommended grant, with its justification,
+    needs no approver; once its letter is issued no new decision is taken."""
+    load(engine, tmp_path / "in", "LTR-WITHDRAWN")
+    with engine.open("rita") as rita:
+        assert rita.evaluate("LTR-WITHDRAWN", AS_OF)["recommendation"] == "grant"
+        with pytest.raises(DwsError, match="needs a written justification"):
+            rita.decide("LTR-WITHDRAWN", "deny", None, passphrase("rita"), AS_OF)
+        info = rita.decide("LTR-WITHDRAWN", "deny", JUSTIFICATION, passphrase("rita"), AS_OF)
+        assert (info.outcome, info.recommendation, info.needs_approval, info.final) == ("deny", "grant", False, True)
+        rita.letter("LTR-WITHDRAWN", passphrase("rita"))
+        with pytest.raises(DwsError, match="was already issued; the decision stands"):
+            rita.decide("LTR-WITHDRAWN", "grant", None, passphrase("rita"), AS_OF)
+    [signed] = [d for e, o, d in engine.events() if (e, o) == ("decision-signed", "LTR-WITHDRAWN")]
+    assert signed["recommendation"] == "grant" and signed["outcome"] == "deny"
+    if engine.kind == "local":
+        assert signed["justification"] == JUSTIFICATION
+    else:                       # the server would read the text in clear: that there is one is logged
+        assert signed["justified"] is True and JUSTIFICATION not in json.dumps(signed)
+
+
+EVALUATED = """LTR-PARTIAL: recommendation PARTIAL
+  subjects 6: releasable 2, withheld 3, no record 1
+  fail         ITEMS         Withheld for every subject, not releasable under 6103(i)(2): agi, total_tax, refund, \
+phone, bank_account (taxpayer return information).  [26 U.S.C. 6103(i)(2)(A); 6103(b)(3)]
+  fail 1                     ADDRESS (subjects)
+  fail 1                     ADDRESS-MATCH (subjects)
+  fail 1                     HOLD (subjects)
+  fail 1                     MATCH (subjects)
+"""
+
+
+def test_dws_evaluate_prints_the_same_on_both_and_an_office_names_the_claim(engine: Engine, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws evaluate ID [--json] [--summary]` (moved here from tests/test_office_evaluate_pg.py, which made a local
+    store beside a TLS office to compare the two outputs): the same output on both engines; in an office the first
+    preparer's evaluation claims the request, a second preparer is told so in one line on stderr and `dws list`
+    names the claim (a local store has no claims)."""
+    load(engine, tmp_path / "in", "LTR-PARTIAL")
+    cli = engine.cli(capsys, monkeypatch)
+    as_of = ("--as-of", AS_OF.isoformat())
+    text = cli("evaluate", "LTR-PARTIAL", *as_of, user="rita")
+    assert (text.code, text.out) == (0, EVALUATED), text.err
+    summary = json.loads(cli("evaluate", "LTR-PARTIAL", *as_of, "--json", "--summary", user="rita").out)
+    full = json.loads(cli("evaluate", "LTR-PARTIAL", *as_of, "--json", user="rita").out)
+    with engine.open("otto") as otto:
+        doc = otto.evaluate("LTR-PARTIAL", AS_OF)
+    assert {k: summary[k] for k in ("request_id", "recommendation", "needs_review", "counts", "as_of", "plan_hash")} \
+        == {"request_id": "LTR-PARTIAL", "recommendation": "partial", "needs_review": False,
+            "counts": {"subjects": 6, "releasable": 2, "withheld": 3, "no_record": 1}, "as_of": AS_OF.isoformat(),
+            "plan_hash": doc["plan_hash"]}
+    assert summary["findings_by_code"]["MATCH"] == {"fail": 1} and "release" not in summary
+    assert [(r["ref"], r["released"]) for r in full["release"]] == [
+        ("1", ["name", "address"]), ("2", ["name", "address"]), ("3", []), ("4", []), ("5", []), ("6", [])]
+    same = ("request_id", "recommendation", "needs_review", "counts", "as_of", "plan_hash")
+    assert {k: full[k] for k in same} == {k: summary[k] for k in same}
+    assert full["findings"][:1] == summary["findings"]              # the request's, then each subject's
+    assert {(f["ref"], f["code"]) for f in full["findings"][1:] if f["outcome"] == "fail"} == {
+        ("3", "ADDRESS"), ("4", "HOLD"), ("5", "MATCH"), ("6", "ADDRESS-MATCH")}
+    other = cli("evaluate", "LTR-PARTIAL", *as_of, user="pia")
+    assert (other.code, other.out) == (0, EVALUATED)
+    listed = cli("list", user="pia").out
+    if engine.kind == "office":
+        assert other.err == "LTR-PARTIAL is claimed by rita: your evaluation is recorded, the claim stays theirs\n"
+        assert re.search(r"^LTR-PARTIAL .* evaluated .* rita\s*$", listed, re.M), listed
+    else:
+        assert "claimed" not in other.err and "CLAIMED BY" not in listed

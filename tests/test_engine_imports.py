@@ -54,12 +54,16 @@ def test_import_request_and_list(engine: Engine, cli: EngineCli, tmp_path: Path)
     assert ("CLAIMED BY" in table) == (engine.kind == "office")
 
 
-def test_same_request_twice_is_refused(cli: EngineCli, tmp_path: Path) -> None:
+def test_same_request_twice_is_refused(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    """(the office's side moved here from tests/test_office_requests_pg.py)"""
     path = write_json(tmp_path / "req.json", REQUEST)
     assert cli("import", "request", str(path), user="rita").code == 0
+    before = engine.counts(), engine.events()
     r = cli("import", "request", str(path), user="ada")
     assert r.code == 1 and "request DOJ-2026-00001 is already in the store (imported " in r.err
+    assert " by rita)" in r.err                     # who imported it first
     assert len(json.loads(cli("list", "--json", user="rita").out)) == 1
+    assert (engine.counts(), engine.events()) == before
 
 
 def test_foia_due_date_counts_working_days(cli: EngineCli, tmp_path: Path) -> None:

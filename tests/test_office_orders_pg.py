@@ -1,5 +1,6 @@
 """Court orders and agency register entries in the office store (issue 19, i19d), through the CLI on an office
-profile: parsed exactly as the local store parses them (the same messages), sealed on the desktop (the server's
+profile: parsed as the local store parses them (a bad order's message on both engines:
+tests/test_engine_bad_files.py), sealed on the desktop (the server's
 dump holds no caption, court or note), written by counsel alone (the desktop says so in the local store's words,
 and the server refuses anyone else itself), logged as the local store logs them."""
 
@@ -11,19 +12,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import COUNSEL_PW, staffed
 from letterdata import COURT_ORDER
 from officehelp import ADMIN, Office
 from officesigned import dws, leaks, passphrase, signed_office
 
-from workstation.errors import InputError, PermissionDenied
+from workstation.errors import PermissionDenied
 from workstation.intake import read_court_order
 from workstation.model import AgencyEntry
 from workstation.office.profile import OfficeProfile
 from workstation.office.unlock import open_office
-from workstation.service import Workstation
 from workstation.service.office_enrol import enrol_user
-from workstation.service.office_orders import agencies, court_orders, import_order
+from workstation.service.office_orders import agencies, court_orders
 from workstation.service.office_records import OfficeCtx
 from workstation.store.office import log as office_log
 from workstation.store.office import orders as orders_sql
@@ -94,23 +93,6 @@ def test_only_counsel_may_import_an_order_in_the_local_stores_words(office: tupl
     assert entries(server) == before
     with server.superuser() as conn:
         assert conn.execute("SELECT count(*) FROM dws.court_orders WHERE case_no = '1:26-cv-00999'").fetchone() == (0,)
-
-
-def test_a_bad_order_gives_the_local_stores_message_and_changes_nothing(office: tuple[Office, OfficeProfile],
-                                                                        tmp_path: Path) -> None:
-    server, profile = office
-    bad = write(tmp_path / "bad.json", {**COURT_ORDER, "case_no": "1:26-cv-00777", "effective_to": "2020-01-01"})
-    workstation = Workstation(tmp_path / "store")
-    staffed(workstation).close()
-    with workstation.unlock("cora", COUNSEL_PW) as counsel, pytest.raises(InputError) as theirs:
-        counsel.import_order(bad)
-    before = entries(server)
-    with open_office(profile, "cal", passphrase("cal")) as session, pytest.raises(InputError) as ours:
-        import_order(OfficeCtx(session.conn, session.keys, "cal"), bad)
-    assert str(ours.value) == str(theirs.value) and "effective_to" in str(ours.value)
-    assert entries(server) == before
-    done = dws(profile.path, "cal", "import", "order", str(bad))
-    assert done.code != 0 and str(theirs.value) in done.err
 
 
 def test_agency_entries_by_counsel_or_an_admin(office: tuple[Office, OfficeProfile], tmp_path: Path) -> None:

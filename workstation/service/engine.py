@@ -9,6 +9,10 @@ Where the office's value legitimately differs, the method says so here (the test
   `certificates` stay 0: an office's signatures are checked by `verify_letter` and `export_decision`.
 - `checkpoint_verifier_key`: an office log has one checkpoint key, the office's (office/log_key.py): naming
   a user is an InputError there.
+- review and two-step signing (`request`, `subject_rows`, `preview`, ..., `prepare_decision`, `decision`): an office
+  reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
+  its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today
+  (as opening it in the office window does: the server holds no request in clear to read it from).
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -22,8 +26,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, QueueRow, SettingRow, UserInfo
+from ..model import (
+    CheckpointInfo,
+    CourtOrder,
+    ImportSummary,
+    QueueRow,
+    RequestActions,
+    RequestPackage,
+    SettingRow,
+    SigningSummary,
+    SubjectFinding,
+    SubjectRow,
+    UserInfo,
+)
+from ..redaction.preview import PreviewField
 from ..results import (
+    AccountingSummary,
     DecisionExport,
     DecisionInfo,
     EvaluationDoc,
@@ -77,6 +95,49 @@ class StoreEngine(Protocol):
     def letter(self, request_id: str, secret: str) -> IssuedLetter: ...
 
     def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck: ...
+
+    # --- review: the request, its subjects, the redaction preview -------------------------------------
+    def request(self, request_id: str) -> RequestPackage: ...
+
+    def evaluation_document(self, request_id: str, doc: EvaluationDoc, *, summary: bool) -> dict[str, Any]: ...
+
+    def subject_count(self, request_id: str, status: str | None = None) -> int: ...
+
+    def subject_rows(self, request_id: str, offset: int, limit: int,
+                     status: str | None = None) -> list[SubjectRow]: ...
+
+    def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]: ...
+
+    def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]: ...
+
+    def preview(self, request_id: str, seq: int) -> list[PreviewField]: ...
+
+    def show_original(self, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]: ...
+
+    # --- two-step signing: the document shown, then signed --------------------------------------------
+    def prepare_decision(self, request_id: str, outcome: str, justification: str | None,
+                         as_of: date | None = None) -> SigningSummary: ...
+
+    def sign_decision(self, draft: SigningSummary, passphrase: str) -> DecisionInfo: ...
+
+    def approval_summary(self, request_id: str, as_of: date | None = None) -> SigningSummary: ...
+
+    def request_actions(self, request_id: str, as_of: date | None = None) -> RequestActions: ...
+
+    def decision(self, request_id: str) -> DecisionInfo | None: ...
+
+    # --- letters kept, and the accounting of disclosures ----------------------------------------------
+    def issue_letter(self, request_id: str, secret: str) -> bytes: ...
+
+    def letter_bytes(self, request_id: str) -> bytes | None: ...
+
+    def letter_text(self, request_id: str) -> str | None: ...
+
+    def record_letter_output(self, request_id: str, action: str, target: str) -> None: ...
+
+    def accounting(self, year: int) -> AccountingSummary: ...
+
+    def export_accounting(self, year: int, path: Path) -> AccountingSummary: ...
 
     # --- overrides of the release plan (i19o: an office keeps them, store/office/overrides.py) -----------
     def add_override(self, request_id: str, ref: str | None, item: str, action: str, reason: str,

@@ -10,7 +10,10 @@ office_letters.py: the calls the CLI makes) for what must last.
     session.close_request()                                              # the working copy removed
 
 One request is open at a time: opening another closes the one before; locking the screen, closing the session
-or quitting close it. Signing asks for the passphrase again, checked on this desktop against the keyslot fetched
+or quitting close it. A review or signing call on a request that is not open opens it first (as `dws` would read
+it: evaluated as of the day of the office's latest evaluation of it); before the office holds any evaluation of it
+the request has no evaluated subjects, as in a local store (no subjects, no preview).
+Signing asks for the passphrase again, checked on this desktop against the keyslot fetched
 at the unlock (the office's signing key is opened by the unlock itself).
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .. import clock as clocks
 from ..canonical import utc_now
@@ -29,14 +32,24 @@ from ..model import RequestActions, RequestPackage, SigningSummary, SubjectFindi
 from ..redaction.preview import PreviewField
 from ..results import DecisionInfo, EvaluationDoc, OverrideEntry
 from ..store import office_copy
+from ..store.office import evaluations as evaluations_sql
 from ..store.office import log as office_log
-from . import decisions, office_decisions, office_evaluation, office_letters, office_open, office_overrides, review
+from . import (
+    decisions,
+    evaluation_report,
+    letters,
+    office_decisions,
+    office_evaluation,
+    office_letters,
+    office_open,
+    office_overrides,
+    review,
+)
 from .context import CancelCheck, Progress
 from .office_open import OpenedRequest, OpenedView
 from .office_records import OfficeCtx
 
 T = TypeVar("T")
-NOT_OPEN = "request {rid} is not open on this desktop; open it from the queue"
 
 
 class OfficeRequestMixin:
@@ -80,9 +93,42 @@ class OfficeRequestMixin:
         return self._request.folder if self._request is not None else None
 
     def _open(self, request_id: str) -> OpenedRequest:
-        if self._request is None or self._request.request_id != request_id:
-            raise InputError(NOT_OPEN.format(rid=request_id))
+        """The request, open: the one open already, or opened as of its latest evaluation in the office (InputError
+        when the office holds none: nothing evaluated to read yet)."""
+        current = self._request
+        if current is not None and current.request_id == request_id and current.stale:
+            self.open_request(request_id, current.as_of)        # an override changed the plan: evaluated again
+        elif current is None or current.request_id != request_id:
+            as_of = self._evaluated_on(request_id)
+            if as_of is None:
+                raise InputError(f"no evaluated subject in request {request_id}; evaluate the request first")
+            self.open_request(request_id, as_of)
+        assert self._request is not None
         return self._request
+
+    def _evaluated_on(self, request_id: str) -> date | None:
+        """The day of the office's latest evaluation of the request (None: none yet); InputError for a request the
+        office does not hold, in the local store's words."""
+        def read(o: OfficeCtx) -> date | None:
+            if evaluations_sql.request_row(o.conn, request_id) is None:
+                raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
+            doc = office_evaluation.recorded(o, request_id)
+            return None if doc is None else date.fromisoformat(doc["as_of"])
+        return self._read(read)
+
+    def _day(self, request_id: str, as_of: date | None) -> date:
+        """`as_of`, else the open request's day, else its latest evaluation's, else today."""
+        if as_of is not None:
+            return as_of
+        current = self._request
+        if current is not None and current.request_id == request_id:
+            return current.as_of
+        return self._evaluated_on(request_id) or clocks.today()
+
+    def _is_evaluated(self, request_id: str) -> bool:
+        current = self._request
+        return (current is not None and current.request_id == request_id) or \
+            self._evaluated_on(request_id) is not None
 
     def _viewed(self, request_id: str, fn: Callable[[OpenedRequest], T]) -> T:
         """A view of taxpayer data on the working copy, logged in the office before it is returned."""
@@ -93,17 +139,25 @@ class OfficeRequestMixin:
 
     # --- what the request view reads (Session's methods) ----------------------------------------------
     def request(self, request_id: str) -> RequestPackage:
-        return self.open_request(request_id).package
+        return self.open_request(request_id, self._day(request_id, None)).package
 
     def evaluate(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
                  cancelled: CancelCheck | None = None) -> EvaluationDoc:
         return self.open_request(request_id, as_of, progress, cancelled).doc
 
     def decision(self, request_id: str) -> DecisionInfo | None:
-        return self.open_request(request_id).decision
+        return self.open_request(request_id, self._day(request_id, None)).decision
 
     def request_actions(self, request_id: str, as_of: date | None = None) -> RequestActions:
-        return self.open_request(request_id, as_of).actions
+        return self.open_request(request_id, self._day(request_id, as_of)).actions
+
+    def evaluation_document(self, request_id: str, doc: EvaluationDoc, *, summary: bool) -> dict[str, Any]:
+        """The `dws evaluate --json` document of the open request's evaluation (candidates shown: logged in the
+        office)."""
+        if self._request is None or self._request.request_id != request_id:
+            self.open_request(request_id, date.fromisoformat(doc["as_of"]))
+        return self._viewed(request_id, lambda r: evaluation_report.document(r.wc.ctx, request_id, doc,
+                                                                             summary=summary))
 
     def overrides(self, request_id: str) -> list[OverrideEntry]:
         return self._read(lambda o: office_overrides.entries(o, request_id))
@@ -137,19 +191,25 @@ class OfficeRequestMixin:
             self._request.stale = True
 
     def subject_count(self, request_id: str, status: str | None = None) -> int:
+        if not self._is_evaluated(request_id):
+            return 0
         return review.subject_count(self._open(request_id).wc.ctx, request_id, status)
 
     def subject_rows(self, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
+        if not self._is_evaluated(request_id):
+            return []
         return review.subject_rows(self._open(request_id).wc.ctx, request_id, offset, limit, status)
 
     def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
+        if not self._is_evaluated(request_id):
+            return []
         return self._viewed(request_id, lambda r: review.find_subjects(r.wc.ctx, request_id, text))
 
     def subject_findings(self, request_id: str, seq: int) -> list[SubjectFinding]:
         return self._viewed(request_id, lambda r: review.subject_findings(r.wc.ctx, request_id, seq))
 
     def preview(self, request_id: str, seq: int) -> list[PreviewField]:
-        return review.preview(self._open(request_id).wc.ctx, request_id, seq)
+        return self._viewed(request_id, lambda r: review.preview(r.wc.ctx, request_id, seq))
 
     def show_original(self, request_id: str, seq: int, reason: str) -> list[tuple[str, str]]:
         return self._viewed(request_id, lambda r: review.show_original(r.wc.ctx, request_id, seq, reason))
@@ -199,11 +259,15 @@ class OfficeRequestMixin:
         pdf = self.letter_bytes(request_id)
         return None if pdf is None else reading_text(pdf)
 
-    def record_letter_output(self, request_id: str, _action: str, target: str) -> None:
-        """Log in the office that the issued letter was written (printed, saved) to `target`, before it is."""
+    def record_letter_output(self, request_id: str, action: str, target: str) -> None:
+        """Log in the office that the issued letter was written, printed, saved or viewed ('letter-printed', ...:
+        the local store's events) to `target`, before it is."""
+        event = letters.OUTPUTS.get(action.removeprefix("letter-"))
+        if event is None:
+            raise InputError(f"a letter output is one of {', '.join(letters.OUTPUTS)}, not {action!r}")
         opened = self._open(request_id)
         letter = self._read(lambda o: office_open.stored_letter(o, opened))
         if letter is None:
-            raise InputError(f"request {request_id} has no issued letter")
-        self._write(lambda o: office_letters.record_output(o, letter, target))
+            raise InputError(f"no letter has been issued for request {request_id} ('dws letter')")
+        self._write(lambda o: office_letters.record_output(o, letter, target, event))
 

@@ -19,8 +19,24 @@ from typing import TYPE_CHECKING, TypeVar
 from .. import clock as clocks
 from ..errors import InputError
 from ..model import CheckpointInfo, CourtOrder, ImportSummary, WitnessCheck
-from ..results import DecisionExport, DecisionInfo, EvaluationDoc, IssuedLetter, LetterCheck, VerifyReport
-from . import office_decisions, office_evaluation, office_letters, office_orders, office_session, office_witness
+from ..results import (
+    AccountingSummary,
+    DecisionExport,
+    DecisionInfo,
+    EvaluationDoc,
+    IssuedLetter,
+    LetterCheck,
+    VerifyReport,
+)
+from . import (
+    office_accounting,
+    office_decisions,
+    office_evaluation,
+    office_letters,
+    office_orders,
+    office_session,
+    office_witness,
+)
 from . import witness as witness_files
 from .context import CancelCheck, Progress
 from .office_records import OfficeCtx
@@ -89,6 +105,13 @@ class OfficeEngineMixin:
 
     def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck:
         return self._read(lambda o: office_letters.verify(o, data, source))
+
+    # --- accounting (office_accounting.py) ---
+    def accounting(self, year: int) -> AccountingSummary:
+        return self._read(lambda o: office_accounting.summary(o, year))
+
+    def export_accounting(self, year: int, path: Path) -> AccountingSummary:
+        return self._write(lambda o: office_accounting.export(o, year, path))
 
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport:
         """The office log's chain, and with `against` (checkpoint files, letter PDFs, witness folders) that it

@@ -211,11 +211,12 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
                      "are writing to the office); nothing was issued: try again")
 
 
-def record_output(o: OfficeCtx, letter: IssuedLetter, target: str) -> None:
-    """Log that the issued letter was written to a file (before it is written: AU-2)."""
+def record_output(o: OfficeCtx, letter: IssuedLetter, target: str, event: str = "letter-written") -> None:
+    """Log that the issued letter was written to a file (printed, saved, viewed: letters.OUTPUTS' `event`), before
+    it is (AU-2)."""
     try:
         with o.conn.transaction():
-            o.log("letter-written", letter.request_id, {"letter_id": letter.letter_id, "target": target})
+            o.log(event, letter.request_id, {"letter_id": letter.letter_id, "target": target})
     except psycopg.OperationalError:
         raise StoreError("office server unreachable: the letter's output could not be logged; the file was not "
                          "written (run 'dws letter' again to write the same letter)") from None
