@@ -299,9 +299,10 @@ def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp
     pid = o.conn.info.backend_pid
     real = working_open.open_subjects
 
-    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]]) -> working_open.OpenedSubjects:
+    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]], count_reasons: bool = True
+                      ) -> working_open.OpenedSubjects:
         office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        return real(keys, rows)
+        return real(keys, rows, count_reasons)
 
     monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
     with warnings.catch_warnings(record=True) as warned:

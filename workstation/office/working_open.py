@@ -6,10 +6,11 @@ handed over the pool's private pipe, as the local evaluation hands its workers t
 them: each row as the import sealed it beside its line (office/records_seal.py), or for a row sealed as its line
 alone, intake/records_csv.parse_lines over the line (the same rows the local import stores);
 `open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
-them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
-whether one of them has a street but no five-digit ZIP, and the blind indexes of their address keys (as the
-MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by them). A
-row that does not open raises TamperError (the row named, never a value).
+them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`: a row sealed in that shape
+is stored as it opens), with the reasons they give, and, of the rows whose address index the importing desktop
+did not make, whether one of them has a street but no five-digit ZIP and the blind indexes of their address keys
+(as the MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by
+them). A row that does not open raises TamperError (the row named, never a value).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..normalize import reason_key, tin_digits, zip5
 from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
 from .records_seal import open_record, row_binding, split_value
-from .request_seal import open_subject, subject_binding
+from .request_seal import ADDRESSED, open_subject, subject_binding, subject_value
 from .sealing import OfficeKeys, SealError
 
 _SOURCE = Path("office records")
@@ -93,32 +94,43 @@ def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
                       f"{found.lines[:-1]},{parsed.lines[1:]}")
 
 
-def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
+def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]], count_reasons: bool = True) -> OpenedSubjects:
+    """A batch of subject rows opened (see the module's docstring). A row whose address index the importing
+    desktop made (office/request_seal.ADDRESSED) is stored as it opens: the server joins its address index itself
+    and knows whether it has a ZIP5, so only its reason is read, and that only with `count_reasons` (a request
+    whose document does not carry its shared reasons). Other rows are read whole, as before."""
     from ..store.office.requests import SUBJECTS_TABLE, subject_row_id
     opener = keys.bound_opener(SUBJECTS_TABLE)
-    packed = []
+    packed: list[bytes] = []
     reasons: Counter[str] = Counter()
     unzipped = False
     addresses: set[str] = set()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in rows:
-        request, seq, *indexes, sealed = row
+        request, seq, tin, control, both, five, place, sealed = row
         try:
-            opened = opener(subject_row_id(request, seq), subject_binding(*indexes), sealed)
+            opened = opener(subject_row_id(request, seq), subject_binding(tin, control, both, five, place), sealed)
         except SealError:
             open_subject(keys, row)                     # its TamperError, naming the subject
             raise
-        values = json.loads(opened)
-        _ref, _name, tin, street, city, state, zip_code, _periods, _case, reason = values
+        if opened[:1] == ADDRESSED:
+            packed.append(opened[1:])
+            if count_reasons and (reason := json.loads(opened[1:])[9]) and reason.strip():
+                reasons[reason_key(reason)] += 1
+            continue
+        values = subject_value(opened)
+        _ref, _name, tin_text, street, city, state, zip_code, _periods, _case, reason = values[:10]
         if street:
             addresses.add(street_parts(street, city, state, zip_code)[1])
             if street.strip() and len(zip5(zip_code or "")) != 5:
                 unzipped = True
-        if reason and reason.strip():
+        if count_reasons and reason and reason.strip():
             reasons[reason_key(reason)] += 1
-        values.append(tin_digits(tin) if tin else None)
-        packed.append(values)
+        if len(values) == 10:                           # sealed by a desktop before the packed row
+            values.append(tin_digits(tin_text) if tin_text else None)
+        packed.append(dumps(values).encode("utf-8"))
     index = keys.indexer("address")
-    return OpenedSubjects(len(packed), json.dumps(packed, ensure_ascii=False, separators=(",", ":")), dict(reasons),
+    return OpenedSubjects(len(packed), (b"[" + b",".join(packed) + b"]").decode("utf-8"), dict(reasons),
                           unzipped, [index(a) for a in addresses])
 
 
@@ -126,5 +138,5 @@ def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:
     return open_records(_worker_keys(), rows)
 
 
-def subjects_in_worker(rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
-    return open_subjects(_worker_keys(), rows)
+def subjects_in_worker(rows: Sequence[Sequence[Any]], count_reasons: bool = True) -> OpenedSubjects:
+    return open_subjects(_worker_keys(), rows, count_reasons)

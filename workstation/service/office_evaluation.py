@@ -53,7 +53,7 @@ from ..demo_scratch import build_folder
 from ..errors import InputError, PermissionDenied, StoreError
 from ..keys.keyslots import Keyslots
 from ..office import working_open
-from ..office.request_seal import agency_opener, open_document
+from ..office.request_seal import SHARED_REASONS, agency_opener, open_document
 from ..office.sealing import OfficeKeys
 from ..paths import APP
 from ..processes import worker_pool
@@ -64,6 +64,7 @@ from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import records as office_records_sql
+from ..store.office import requests as office_requests_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_orders
 from .context import CancelCheck, Ctx, Progress
@@ -237,7 +238,11 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
                 agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
                 package=package_json, source=str(document["source"]), imported_at=imported_at,
                 imported_by=imported_by)
-            count, unzipped, places = _copy_subjects(o, conn, pool, rid, local)
+            subjects_addressed = office_requests_sql.has_address_index(office)
+            count, unzipped, places = _copy_subjects(o, conn, pool, rid, local, subjects_addressed,
+                                                     document.get(SHARED_REASONS))
+            if subjects_addressed:      # its rows whose address the importing desktop indexed: the server's test
+                unzipped = unzipped or evaluations_sql.subjects_unzipped(office, rid)
             zips = []
             home_zip = _home_zip(package_json)
             if home_zip is None:
@@ -249,7 +254,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
                 places.add(keys.indexer("address")(home))
             local_requests.finish(conn, local, count, str(document["package_hash"]))
             addresses = sorted(places) if office_records_sql.has_address_index(office) else None
-            _copy_records(o, conn, pool, rid, zips, unzipped, addresses)
+            _copy_records(o, conn, pool, rid, zips, unzipped, addresses, subjects_addressed)
     return rid, None if claimed_by is None else str(claimed_by)
 
 
@@ -350,22 +355,28 @@ def _opened(pool: ProcessPoolExecutor | None, batches: Iterator[list[tuple[Any, 
             future.cancel()
 
 
-def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int
-                   ) -> tuple[int, bool, set[bytes]]:
+def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int,
+                   addressed: bool, shared: list[list[Any]] | None) -> tuple[int, bool, set[bytes]]:
     """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
-    a subject with a street has no five-digit ZIP, the address indexes of the subjects' address keys)."""
+    a subject whose address the importing desktop did not index has a street without a five-digit ZIP, the
+    address indexes of those subjects' address keys). `addressed`: the office's subjects carry their address
+    index; `shared`: the reasons several subjects give, as the request's document carries them (None: a
+    document without them, counted from the subjects)."""
     count = 0
     reasons: Counter[str] = Counter()
     unzipped = False
     places: set[bytes] = set()
-    for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid),
-                          partial(working_open.open_subjects, o.keys), working_open.subjects_in_worker):
+    counting = shared is None
+    for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid, addressed),
+                          partial(working_open.open_subjects, o.keys, count_reasons=counting),
+                          partial(working_open.subjects_in_worker, count_reasons=counting)):
         local_requests.insert_packed_subjects(conn, local, count, opened.packed)
         reasons.update(opened.reasons)
         unzipped = unzipped or opened.unzipped
         places.update(opened.addresses)
         count += opened.count
-    local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
+    given = [(k, n) for k, n in reasons.items() if n > 1] if shared is None else [(str(k), int(n)) for k, n in shared]
+    local_requests.insert_shared_reasons(conn, local, given)
     return count, unzipped, places
 
 
@@ -380,11 +391,13 @@ def _home_zip(package_json: str) -> str | None:
 
 
 def _copy_records(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int,
-                  zips: list[bytes], unzipped: bool, addresses: list[bytes] | None) -> None:
+                  zips: list[bytes], unzipped: bool, addresses: list[bytes] | None, subjects_addressed: bool
+                  ) -> None:
     """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
     local_records.drop_indexes(conn)
     next_id = local_records.next_id(conn)
-    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses),
+    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses,
+                                                                  subjects_addressed),
                           partial(working_open.open_records, o.keys), working_open.records_in_worker):
         local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
         next_id += packed.count
