@@ -79,8 +79,6 @@ class SubjectSealer:
         seal, request, addressed = self.seal, self.request, self.addressed
         tins, controls, zips, names, addresses, name_address, places = (
             self.tins, self.controls, self.zips, self.names, self.addresses, self.name_address, self.places)
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        head = ADDRESSED if addressed else UNADDRESSED
         for seq, row in enumerate(json.loads(batch.json), first_seq):
             _ref, name, _tin, street, city, state, zip_code, _periods, _case, _reason, tin9 = row
             name = name or ""
@@ -93,11 +91,20 @@ class SubjectSealer:
                     both = name_address[f"{normalized}\x1f{key}"]
             indexes = (tins[tin9], controls[name], both, zips[zip_code or ""])
             yield (request, seq, *indexes, place, seal(subject_row_id(request, seq), subject_binding(*indexes, place),
-                                                        head + dumps(row).encode("utf-8")))
+                                                        sealed_subject(row, addressed)))
 
     def reason_indexes(self, reasons: dict[str, int]) -> list[tuple[bytes, int]]:
         """(blind index, subjects) of each reason (`reason_key`) more than one subject gives."""
         return sorted((self.reason(key), n) for key, n in reasons.items() if n > 1 and key)
+
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def sealed_subject(row: list[Any], addressed: bool) -> bytes:
+    """What a subject row seals: its packed row (eleven values) after the byte saying whether its address index
+    was made and bound (see the module's docstring)."""
+    return (ADDRESSED if addressed else UNADDRESSED) + _DUMPS(row).encode("utf-8")
 
 
 def subject_binding(tin: bytes | None, control: bytes | None, both: bytes | None, five: bytes | None,

@@ -30,7 +30,7 @@ from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
 from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
-from .records_seal import open_record, row_binding, split_value
+from .records_seal import open_record
 from .request_seal import ADDRESSED, open_subject, subject_binding, subject_value
 from .sealing import OfficeKeys, SealError
 
@@ -65,25 +65,28 @@ def _worker_keys() -> OfficeKeys:
 
 
 def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
-    opener = keys.bound_opener(RECORDS_TABLE)
-    packed_rows: list[str] = []
-    lines: list[str] = []
+    null, given = b"\x00", b"\x01"
+    try:        # row_binding of each row, made inline: a batch is 20,000 rows
+        opened = keys.bound_batch_opener(RECORDS_TABLE)([
+            (row_id, b"".join((year.to_bytes(2, "big"), key, tin_index, null if control is None else given + control,
+                               null if both is None else given + both, null if five is None else given + five)),
+             sealed) for row_id, year, key, tin_index, control, both, five, sealed in rows])
+    except SealError:
+        for row in rows:
+            open_record(keys, RECORDS_TABLE, row)       # the TamperError of the first that does not open
+        raise
+    packed_rows: list[bytes] = []
+    lines: list[bytes] = []
     bare: list[str] = []                # the lines of rows sealed as their line alone
-    for row in rows:
-        row_id, year, key, tin_index, control, both, five, sealed = row
-        try:
-            opened = opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed)
-        except SealError:
-            open_record(keys, RECORDS_TABLE, row)       # its TamperError, naming the row
-            raise
-        packed_row, line = split_value(opened)
-        if packed_row is None:
-            bare.append(line)
-        else:
+    for value in opened:
+        if value[:1] == null:
+            packed_row, _, line = value[1:].partition(null)     # (records_seal.split_value)
             packed_rows.append(packed_row)
             lines.append(line)
-    found = PackedRows(len(lines), "[" + ",".join(packed_rows) + "]",
-                       "[" + ",".join(map(encode_basestring, lines)) + "]")
+        else:
+            bare.append(value.decode("utf-8"))
+    found = PackedRows(len(lines), (b"[" + b",".join(packed_rows) + b"]").decode("utf-8"),
+                       "[" + ",".join(map(encode_basestring, map(bytes.decode, lines))) + "]")
     if not bare:
         return found
     parsed = parse_lines(bare, STANDARD_ORDER, 2, _SOURCE, packed=True)
