@@ -2,9 +2,11 @@
 
 For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
 in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row at a subject's
-address key, by the address indexes this desktop makes as it opens the subjects; rows without an address index by
-ZIP5: a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
-desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+address key, by the address indexes the request's import made, or, for subjects imported without one, that this
+desktop makes as it opens them; rows without an address index by ZIP5: a superset of what the checks read),
+streamed through server-side cursors in one read-only snapshot. This desktop opens them (a subject and a record
+sealed as the working copy stores them are stored as they open; the shared reasons come from the request's
+document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
 every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
@@ -138,8 +140,10 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
         try:
             db.unflushed(conn)                 # a copy removed on every exit: no flush is worth waiting for
             db.migrate(conn)
+            db.unjournaled(conn)               # filled in one transaction: no WAL written and copied again
             with _office_errors():
                 request, claimed_by = _fill(o, conn, request_id)
+            db.journaled(conn)                 # the evaluation's workers read while it writes
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
                                       o.user, key, None)
             ctx = Ctx(store, LOCAL_ROLE.get(role, role))

@@ -32,8 +32,10 @@ An office whose records carry an address index (records.py) narrows the ZIP5 way
 record row of a taxpayer a subject names by TIN, or that has a row at an address key a subject gives (the
 caller hands their blind indexes: the desktop opened the subjects, the server cannot make them), which is
 exactly what MATCH by name and address looks up (the local store's records_at_addresses, then every row of
-those taxpayers). Rows without an address index (no street, or loaded by a desktop that did not make one) are
-still taken the ZIP5 way, so nothing the local evaluation reads is left out.
+those taxpayers). An office whose subjects carry their address index (requests.py) joins them on the server; the
+caller then hands only those of subjects imported without one (and the requester's). Rows without an address
+index (no street, or loaded by a desktop that did not make one) are still taken the ZIP5 way, so nothing the
+local evaluation reads is left out.
 """
 
 from __future__ import annotations
