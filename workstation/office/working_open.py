@@ -1,6 +1,5 @@
 """Sealed office rows opened into the local store's packed shapes, a batch at a time, for an evaluation's working
-copy (service/office_evaluation.py): in this process or in worker processes (each opened with the office data key,
-handed over the pool's private pipe, as the local evaluation hands its workers the store's key).
+copy (service/office_evaluation.py).
 
 `open_records` gives a batch of record rows (store/office/records.COLUMNS) as the local records parser packs
 them: each row as the import sealed it beside its line (office/records_seal.py), or for a row sealed as its line
@@ -23,8 +22,6 @@ from json.encoder import encode_basestring  # C-accelerated when available
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ..intake.records_csv import parse_lines
 from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
@@ -35,7 +32,6 @@ from .request_seal import ADDRESSED, open_subject, subject_binding, subject_valu
 from .sealing import OfficeKeys, SealError
 
 _SOURCE = Path("office records")
-_keys: OfficeKeys | None = None
 
 
 @dataclass(frozen=True)
@@ -45,23 +41,6 @@ class OpenedSubjects:
     reasons: dict[str, int]     # reason_key -> subjects of the batch giving it
     unzipped: bool              # a subject with a street has no five-digit ZIP
     addresses: list[bytes]      # the address indexes of the batch's subjects with a street (distinct)
-
-
-def keys_from(data_key: bytes, index_key: bytes = b"") -> OfficeKeys:
-    """The office keys for opening (and, given the index key, for the subjects' address indexes)."""
-    return OfficeKeys(data_key, index_key, AESGCM(data_key))
-
-
-def start_worker(data_key: bytes, index_key: bytes = b"") -> None:
-    """A worker process's initializer (processes.worker_pool)."""
-    global _keys
-    _keys = keys_from(data_key, index_key)
-
-
-def _worker_keys() -> OfficeKeys:
-    if _keys is None:
-        raise RuntimeError("office working-copy worker not started")
-    return _keys
 
 
 def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
@@ -135,11 +114,3 @@ def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]], count_reasons
     index = keys.indexer("address")
     return OpenedSubjects(len(packed), (b"[" + b",".join(packed) + b"]").decode("utf-8"), dict(reasons),
                           unzipped, [index(a) for a in addresses])
-
-
-def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:
-    return open_records(_worker_keys(), rows)
-
-
-def subjects_in_worker(rows: Sequence[Sequence[Any]], count_reasons: bool = True) -> OpenedSubjects:
-    return open_subjects(_worker_keys(), rows, count_reasons)
