@@ -35,7 +35,8 @@ Targets (issue 19, item 7, on a 2-core machine): records import into the office 
 store's figure beside it; issue 15's target for it is 83,000 rows/s); an evaluation <= 2x the local store's
 (wall; CPU-s beside it); a queue of 10,000 requests opens in
 <= 200 ms (the local store's figure beside it); 8 concurrent writers append >= 500 log entries/s. `--log-only`
-runs the log phase alone (no inputs generated).
+runs the log phase alone (no inputs generated); `--eval-only` the office's records import and the two evaluations
+alone (no local records import, queue or log phases).
 """
 
 from __future__ import annotations
