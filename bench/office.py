@@ -3,7 +3,7 @@ sealed on the desktop and loaded through binary COPY, side by side with the loca
 file in the same run.
 
     .venv/bin/python bench/office.py [--records N] [--queue N] [--work DIR] [--keep] [--seed S]
-                                     [--log-seconds S] [--log-only]
+                                     [--log-seconds S] [--log-only] [--eval-only]
 
 Phases (each in its own spawned process, as bench/intake.py's):
   records local    Session.import_records into a new encrypted store (SQLCipher)
@@ -35,7 +35,8 @@ Targets (issue 19, item 7, on a 2-core machine): records import into the office 
 store's figure beside it; issue 15's target for it is 83,000 rows/s); an evaluation <= 2x the local store's
 (wall; CPU-s beside it); a queue of 10,000 requests opens in
 <= 200 ms (the local store's figure beside it); 8 concurrent writers append >= 500 log entries/s. `--log-only`
-runs the log phase alone (no inputs generated).
+runs the log phase alone (no inputs generated); `--eval-only` the office's records import and the two evaluations
+alone (no local records import, queue or log phases).
 """
 
 from __future__ import annotations
@@ -223,6 +224,9 @@ def _arguments() -> Any:
     p.add_argument("--eval-subjects", type=int, default=EVAL_SUBJECTS, metavar="N",
                    help=f"subjects of the evaluated request (default {EVAL_SUBJECTS:,}; 0: no evaluation phases)")
     p.add_argument("--queue", type=int, default=QUEUE_REQUESTS, metavar="N", help="requests in the queue phases")
+    p.add_argument("--eval-only", action="store_true",
+                   help="the evaluation phases alone (and the office's records import they need): no local records "
+                        "import, queue or log phases")
     return p.parse_args()
 
 
@@ -230,6 +234,41 @@ def _log_row(logw: dict[str, Any]) -> tuple[Any, bool]:
     ok = logw["rows_per_s"] >= office_log.TARGET and logw["one_order"] and logw["counted"]
     return common.row(f"log {office_log.WRITERS} writers (entries)", logw, f">= {office_log.TARGET} entries/s, "
                       "one order, none lost", ok), ok
+
+
+def _eval_report(office: dict[str, Any], evaluated: Any, load_before: dict[str, Any],
+                 load_after: dict[str, Any]) -> None:
+    """--eval-only's table: the office's records import and the two evaluations."""
+    rows = [common.row("records office", office, f">= {OFFICE_RATE_TARGET:,} rows/s",
+                       office["rows_per_s"] >= OFFICE_RATE_TARGET)]
+    ok_eval = None
+    if evaluated is not None:
+        ev_local, ev_office = evaluated
+        ok_eval = (ev_office["seconds"] / ev_local["seconds"] <= EVAL_RATIO_TARGET
+                   and ev_office["findings_hash"] == ev_local["findings_hash"])
+        rows += [common.row("evaluate local (subjects)", ev_local),
+                 common.row("evaluate office (subjects)", ev_office,
+                            f"<= {EVAL_RATIO_TARGET:.0f}x local, same findings", ok_eval)]
+    print()
+    common.print_table(rows)
+    print(f"records office: desktop CPU {office['cpu_s']:.2f} s + server CPU {office['server_cpu_s']:.2f} s")
+    if evaluated is not None:
+        _print_evaluation(office, *evaluated)
+    print(f"load: before {load_before['load_1_5_15']}, after {load_after['load_1_5_15']} ({load_after['cpus']} CPUs)")
+    common.json_line("office_eval", {
+        "records": office["rows"], "phases": {"office": office, **({} if evaluated is None else {
+            "evaluate_local": evaluated[0], "evaluate_office": evaluated[1]})},
+        "pass": {"evaluation": ok_eval, "office_rate": office["rows_per_s"] >= OFFICE_RATE_TARGET},
+        "load_before": load_before, "load_after": load_after, "code": common.code_version()})
+
+
+def _print_evaluation(office: dict[str, Any], ev_local: dict[str, Any], ev_office: dict[str, Any]) -> None:
+    print(f"evaluation of {ev_office['rows']:,} subjects against {office['rows']:,} records: office/local "
+          f"{ev_office['seconds'] / ev_local['seconds']:.2f}x wall, {ev_office['seconds']:.2f} s vs "
+          f"{ev_local['seconds']:.2f} s; CPU desktop {ev_office['cpu_s']:.2f} s + server "
+          f"{ev_office['server_cpu_s']:.2f} s vs local {ev_local['cpu_s']:.2f} s; the same findings hash: "
+          f"{ev_office['findings_hash'] == ev_local['findings_hash']}, plan hash: "
+          f"{ev_office['plan_hash'] == ev_local['plan_hash']}")
 
 
 def main() -> None:
@@ -255,7 +294,7 @@ def main() -> None:
         cluster, port = _start_server()
         try:
             load_before = common.machine()
-            local = common.run_phase("records local", _local, str(work), source)
+            local = None if args.eval_only else common.run_phase("records local", _local, str(work), source)
             office_key = secrets.token_bytes(32)       # the records' and the evaluation's office key
             office = common.run_phase("records office", _office, cluster.conninfo(port, DBNAME), source, office_key)
             evaluated = None
@@ -264,15 +303,21 @@ def main() -> None:
                 evaluated = (common.run_phase("evaluate local", _evaluate_local, str(work), source, bulk, as_of),
                              common.run_phase("evaluate office", _evaluate_office, cluster.conninfo(port, DBNAME),
                                               str(work), bulk, as_of, office_key))
-            queue_local = common.run_phase("queue local", _queue_local, str(work), args.queue)
-            queue_office = common.run_phase("queue office", _queue_office, cluster.conninfo(port, DBNAME),
-                                            args.queue, office_key)
-            logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
-                                    args.log_seconds)
-            load_after = common.machine()
+            if args.eval_only:
+                load_after = common.machine()
+            else:
+                queue_local = common.run_phase("queue local", _queue_local, str(work), args.queue)
+                queue_office = common.run_phase("queue office", _queue_office, cluster.conninfo(port, DBNAME),
+                                                args.queue, office_key)
+                logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
+                                        args.log_seconds)
+                load_after = common.machine()
         finally:
             cluster.stop()
             shutil.rmtree(cluster.root, ignore_errors=True)
+    if local is None:
+        _eval_report(office, evaluated, load_before, load_after)
+        return
 
     ok_office = office["rows_per_s"] >= OFFICE_RATE_TARGET
     ok_queue = queue_office["seconds"] <= QUEUE_TARGET_S
@@ -306,13 +351,7 @@ def main() -> None:
     print(f"  CPU, office (desktop + server) / local: {total_cpu / local['cpu_s']:.2f}x; the office's CPU-bound "
           f"ceiling on {load_after['cpus']} idle cores: {office['rows'] * load_after['cpus'] / total_cpu:,.0f} rows/s")
     if evaluated is not None:
-        ev_local, ev_office = evaluated
-        print(f"evaluation of {ev_office['rows']:,} subjects against {office['rows']:,} records: office/local "
-              f"{ev_office['seconds'] / ev_local['seconds']:.2f}x wall, {ev_office['seconds']:.2f} s vs "
-              f"{ev_local['seconds']:.2f} s; CPU desktop {ev_office['cpu_s']:.2f} s + server "
-              f"{ev_office['server_cpu_s']:.2f} s vs local {ev_local['cpu_s']:.2f} s; the same findings hash: "
-              f"{ev_office['findings_hash'] == ev_local['findings_hash']}, plan hash: "
-              f"{ev_office['plan_hash'] == ev_local['plan_hash']}")
+        _print_evaluation(office, *evaluated)
     print(f"queue of {queue_office['rows']:,}: office {queue_office['seconds'] * 1000:.1f} ms on a new connection, "
           f"{queue_office['warm_s'] * 1000:.1f} ms warm; local {queue_local['seconds'] * 1000:.1f} ms, "
           f"{queue_local['warm_s'] * 1000:.1f} ms warm")

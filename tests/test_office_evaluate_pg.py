@@ -25,13 +25,17 @@ from differential_gen import AS_OF, World, generate, load_into
 from officerequests import CANARY_SUBJECT, canary_requests
 from pgserver import PgServer
 
-from workstation.errors import InputError, PermissionDenied, StoreError
-from workstation.office import records_seal
+from workstation.errors import InputError, PermissionDenied, StoreError, TamperError
+from workstation.normalize import reason_key
+from workstation.office import records_seal, request_seal
+from workstation.office.request_seal import ADDRESSED, SHARED_REASONS, SubjectSealer, open_document
 from workstation.office.sealing import OfficeKeys
-from workstation.service import Workstation
+from workstation.rules.subjects import street_parts
+from workstation.service import Workstation, office_requests
 from workstation.service import office_evaluation as oe
 from workstation.service.office_records import OfficeCtx, import_records
 from workstation.service.office_requests import import_request
+from workstation.store.office import requests as requests_sql
 from workstation.store.office.roles import OfficeRoles, create_login, drop_roles
 from workstation.store.office.schema import create_office, table_counts
 
@@ -116,9 +120,11 @@ def test_every_request_evaluates_as_on_the_local_store(office: Office, world: Wo
     """The held-out-style suite: every request of a differential world (every class the reference evaluator
     plants), imported into a local store and into the office from the same files, evaluated on both: the same
     recommendation, counts, code counts, hashes, and every subject's findings and release plan. Also when the
-    office's rows were loaded by an older desktop (no address index: they are read the ZIP5 way; every other row
-    sealed as its line alone: parsed again), and on an office made before records had an address index (every
-    row as then)."""
+    office's rows were loaded by an older desktop (records without an address index: they are read the ZIP5 way;
+    every other record sealed as its line alone: parsed again; subjects without an address index, every other
+    one sealed as its ten values, the rest without their address index made, and request documents without the
+    shared reasons: opened and counted on the desktop), and on an office made before records and subjects had an
+    address index (every row as then)."""
     monkeypatch.setenv("DWS_NO_KEYRING", "1")
     if workers == "office made before address indexes":
         _office_before_address_indexes(office.conn)
@@ -127,6 +133,7 @@ def test_every_request_evaluates_as_on_the_local_store(office: Office, world: Wo
         sealed, turn = records_seal.sealed_value, iter(range(10**9))
         monkeypatch.setattr(records_seal, "sealed_value",
                             lambda *values: values[-1].encode() if next(turn) % 2 else sealed(*values))
+        _older_desktop_subjects(monkeypatch)
     if workers == "workers":
         monkeypatch.setenv("DWS_EVAL_WORKERS", "2")
         monkeypatch.setenv("DWS_EVAL_PARALLEL_MIN", "100")
@@ -159,12 +166,27 @@ def test_every_request_evaluates_as_on_the_local_store(office: Office, world: Wo
     assert statuses == [("evaluated",)]
 
 
+def _older_desktop_subjects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Request imports as a desktop before the subjects' address index and packed rows made them: no address
+    index; every other subject sealed as its ten values' JSON (a desktop before the packed row), the others
+    marked unaddressed; the document without the shared reasons."""
+    turn, packed = iter(range(10**9)), request_seal.sealed_subject
+    monkeypatch.setattr(request_seal, "sealed_subject", lambda row, addressed: (
+        packed(row, False) if next(turn) % 2 else request_seal._DUMPS(row[:10]).encode()))
+    monkeypatch.setattr(office_requests, "SubjectSealer", lambda keys, rid, addressed: SubjectSealer(keys, rid, False))
+    seal = office_requests.seal_document
+    monkeypatch.setattr(office_requests, "seal_document", lambda keys, rid, doc: seal(
+        keys, rid, {k: v for k, v in doc.items() if k != SHARED_REASONS}))
+
+
 def _office_before_address_indexes(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-    """The records table as an office made before address indexes has it (and its load's functions)."""
+    """The records and subjects tables as an office made before address indexes has them (and the records load's
+    functions)."""
     from workstation.store.office import records as records_sql
     older = {name: ddl for name, ddl in records_sql.INDEXES.items() if "address_index" not in ddl}
     conn.execute("DROP INDEX dws.taxpayer_records_address, dws.taxpayer_records_unaddressed")
     conn.execute("ALTER TABLE dws.taxpayer_records DROP COLUMN address_index")
+    conn.execute("ALTER TABLE dws.request_subjects DROP COLUMN address_index")
     for template, part, text in ((records_sql._LOAD_ENDED, "missing", " OR ".join(
             f"to_regclass('dws.{name}') IS NULL" for name in older)),
             (records_sql._BULK_BEGIN, "drops", " ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in older)),
@@ -194,6 +216,48 @@ def test_no_canary_in_the_dump_after_an_evaluation(office: Office, tmp_path: Pat
              if s.lower() in hay]
     assert leaks == []
     assert CANARY_SUBJECT["case_no"] not in dump
+
+
+def test_a_subjects_address_index_is_made_at_import_and_bound(office: Office, tmp_path: Path) -> None:
+    """A request import makes each subject's address index (the MATCH check's address key, under the office's
+    index key: the server joins it to the records' itself) and seals the row as the working copy stores it, bound
+    to that index; the document carries the shared reasons. A server that takes the index away, or gives a
+    subject another's, or changes a record's index, makes the evaluation stop as tampered with, recording
+    nothing and leaving no working copy."""
+    ids = _import_canaries(office, tmp_path)
+    rid = int(office.conn.execute("SELECT id FROM dws.requests WHERE request_id = %s", (ids[1],)).fetchone()[0])
+    rows = requests_sql.sealed_subjects(office.conn, rid)
+    place = requests_sql.SUBJECT_COLUMNS.index("address_index")
+    opener = KEYS.bound_opener(requests_sql.SUBJECTS_TABLE)
+    street = 0
+    for row in rows:
+        values = request_seal.open_subject(KEYS, row)
+        want = KEYS.indexer("address")(street_parts(*values[3:7])[1]) if values[3] else None
+        assert row[place] == want
+        street += want is not None
+        opened = opener(requests_sql.subject_row_id(rid, row[1]), request_seal.subject_binding(*row[2:7]), row[-1])
+        assert opened[:1] == ADDRESSED and len(request_seal.subject_value(opened)) == 11
+    assert street == len(rows) >= 20
+    document = open_document(KEYS, rid, requests_sql.document(office.conn, ids[1])[1])  # type: ignore[index]
+    assert dict(document[SHARED_REASONS]) == {"case file review": 40, reason_key(CANARY_SUBJECT["reason"]): 2}
+    assert office.evaluate("pat", ids[1]).recorded
+    before = office.counts()
+    office.conn.execute("ALTER TABLE dws.request_subjects DISABLE TRIGGER USER")     # a server's own superuser
+    subject = ("dws.request_subjects", "request = %(r)s AND seq = 3")
+    first = office.conn.execute("SELECT min(id) FROM dws.taxpayer_records WHERE zip5_index IS NOT NULL").fetchone()
+    record = ("dws.taxpayer_records", f"id = {int(first[0])}")
+    for (table, where), column, value, message in (
+            (subject, "address_index", "NULL", r"^subject 4 of a request .* was tampered with"),
+            (subject, "address_index", "(SELECT address_index FROM dws.request_subjects WHERE request = %(r)s "
+             "AND seq = 1)", r"^subject 4 of a request .* was tampered with"),
+            (record, "zip5_index", "NULL", r"^taxpayer record \d+ was tampered with")):
+        kept = office.conn.execute(f"SELECT {column} FROM {table} WHERE {where}", {"r": rid}).fetchone()[0]
+        office.conn.execute(f"UPDATE {table} SET {column} = {value} WHERE {where}", {"r": rid})
+        with pytest.raises(TamperError, match=message):
+            office.evaluate("pat", ids[1])
+        assert office.counts() == before and scratch_left(tmp_path) == []
+        office.conn.execute(f"UPDATE {table} SET {column} = %(kept)s WHERE {where}", {"r": rid, "kept": kept})
+    assert office.evaluate("pat", ids[1]).recorded
 
 
 def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp_path: Path,
@@ -299,9 +363,10 @@ def test_a_server_lost_while_the_rows_stream_records_nothing(office: Office, tmp
     pid = o.conn.info.backend_pid
     real = working_open.open_subjects
 
-    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]]) -> working_open.OpenedSubjects:
+    def open_then_cut(keys: OfficeKeys, rows: list[tuple[object, ...]], count_reasons: bool = True
+                      ) -> working_open.OpenedSubjects:
         office.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        return real(keys, rows)
+        return real(keys, rows, count_reasons)
 
     monkeypatch.setattr(working_open, "open_subjects", open_then_cut)
     with warnings.catch_warnings(record=True) as warned:

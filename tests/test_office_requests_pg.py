@@ -233,7 +233,7 @@ def test_an_exception_inside_the_subjects_copy_stays_on_the_desktop(office: Offi
     marker = os.urandom(6).hex()
 
     def rows() -> Iterator[tuple[object, ...]]:
-        yield (1, 0, None, None, None, None, b"s" * 40)
+        yield (1, 0, None, None, None, None, None, b"s" * 40)
         raise ValueError(f"{marker} {CANARY_SUBJECT['name']}")
 
     with pytest.raises(ValueError, match=marker), office.conn.transaction():

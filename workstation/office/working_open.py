@@ -1,15 +1,15 @@
 """Sealed office rows opened into the local store's packed shapes, a batch at a time, for an evaluation's working
-copy (service/office_evaluation.py): in this process or in worker processes (each opened with the office data key,
-handed over the pool's private pipe, as the local evaluation hands its workers the store's key).
+copy (service/office_evaluation.py).
 
 `open_records` gives a batch of record rows (store/office/records.COLUMNS) as the local records parser packs
 them: each row as the import sealed it beside its line (office/records_seal.py), or for a row sealed as its line
 alone, intake/records_csv.parse_lines over the line (the same rows the local import stores);
 `open_subjects` a batch of subject rows (store/office/requests.SUBJECT_COLUMNS) as the local request import packs
-them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`), with the reasons they give
-whether one of them has a street but no five-digit ZIP, and the blind indexes of their address keys (as the
-MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by them). A
-row that does not open raises TamperError (the row named, never a value).
+them (`[ref, name, tin, street, city, state, zip, periods, case_no, reason, tin9]`: a row sealed in that shape
+is stored as it opens), with the reasons they give, and, of the rows whose address index the importing desktop
+did not make, whether one of them has a street but no five-digit ZIP and the blind indexes of their address keys
+(as the MATCH check makes them: rules/subjects.street_parts; the office's candidate records are looked up by
+them). A row that does not open raises TamperError (the row named, never a value).
 """
 
 from __future__ import annotations
@@ -22,19 +22,16 @@ from json.encoder import encode_basestring  # C-accelerated when available
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ..intake.records_csv import parse_lines
 from ..intake.records_pack import STANDARD_ORDER, PackedRows
 from ..normalize import reason_key, tin_digits, zip5
 from ..rules.subjects import street_parts
 from ..store.office.records import TABLE as RECORDS_TABLE
-from .records_seal import open_record, row_binding, split_value
-from .request_seal import open_subject, subject_binding
+from .records_seal import open_record
+from .request_seal import ADDRESSED, open_subject, subject_binding, subject_value
 from .sealing import OfficeKeys, SealError
 
 _SOURCE = Path("office records")
-_keys: OfficeKeys | None = None
 
 
 @dataclass(frozen=True)
@@ -46,43 +43,29 @@ class OpenedSubjects:
     addresses: list[bytes]      # the address indexes of the batch's subjects with a street (distinct)
 
 
-def keys_from(data_key: bytes, index_key: bytes = b"") -> OfficeKeys:
-    """The office keys for opening (and, given the index key, for the subjects' address indexes)."""
-    return OfficeKeys(data_key, index_key, AESGCM(data_key))
-
-
-def start_worker(data_key: bytes, index_key: bytes = b"") -> None:
-    """A worker process's initializer (processes.worker_pool)."""
-    global _keys
-    _keys = keys_from(data_key, index_key)
-
-
-def _worker_keys() -> OfficeKeys:
-    if _keys is None:
-        raise RuntimeError("office working-copy worker not started")
-    return _keys
-
-
 def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
-    opener = keys.bound_opener(RECORDS_TABLE)
-    packed_rows: list[str] = []
-    lines: list[str] = []
+    null, given = b"\x00", b"\x01"
+    try:        # row_binding of each row, made inline: a batch is 20,000 rows
+        opened = keys.bound_batch_opener(RECORDS_TABLE)([
+            (row_id, b"".join((year.to_bytes(2, "big"), key, tin_index, null if control is None else given + control,
+                               null if both is None else given + both, null if five is None else given + five)),
+             sealed) for row_id, year, key, tin_index, control, both, five, sealed in rows])
+    except SealError:
+        for row in rows:
+            open_record(keys, RECORDS_TABLE, row)       # the TamperError of the first that does not open
+        raise
+    packed_rows: list[bytes] = []
+    lines: list[bytes] = []
     bare: list[str] = []                # the lines of rows sealed as their line alone
-    for row in rows:
-        row_id, year, key, tin_index, control, both, five, sealed = row
-        try:
-            opened = opener(row_id, row_binding(year, key, tin_index, control, both, five), sealed)
-        except SealError:
-            open_record(keys, RECORDS_TABLE, row)       # its TamperError, naming the row
-            raise
-        packed_row, line = split_value(opened)
-        if packed_row is None:
-            bare.append(line)
-        else:
+    for value in opened:
+        if value[:1] == null:
+            packed_row, _, line = value[1:].partition(null)     # (records_seal.split_value)
             packed_rows.append(packed_row)
             lines.append(line)
-    found = PackedRows(len(lines), "[" + ",".join(packed_rows) + "]",
-                       "[" + ",".join(map(encode_basestring, lines)) + "]")
+        else:
+            bare.append(value.decode("utf-8"))
+    found = PackedRows(len(lines), (b"[" + b",".join(packed_rows) + b"]").decode("utf-8"),
+                       "[" + ",".join(map(encode_basestring, map(bytes.decode, lines))) + "]")
     if not bare:
         return found
     parsed = parse_lines(bare, STANDARD_ORDER, 2, _SOURCE, packed=True)
@@ -93,38 +76,41 @@ def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
                       f"{found.lines[:-1]},{parsed.lines[1:]}")
 
 
-def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
+def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]], count_reasons: bool = True) -> OpenedSubjects:
+    """A batch of subject rows opened (see the module's docstring). A row whose address index the importing
+    desktop made (office/request_seal.ADDRESSED) is stored as it opens: the server joins its address index itself
+    and knows whether it has a ZIP5, so only its reason is read, and that only with `count_reasons` (a request
+    whose document does not carry its shared reasons). Other rows are read whole, as before."""
     from ..store.office.requests import SUBJECTS_TABLE, subject_row_id
     opener = keys.bound_opener(SUBJECTS_TABLE)
-    packed = []
+    packed: list[bytes] = []
     reasons: Counter[str] = Counter()
     unzipped = False
     addresses: set[str] = set()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in rows:
-        request, seq, *indexes, sealed = row
+        request, seq, tin, control, both, five, place, sealed = row
         try:
-            opened = opener(subject_row_id(request, seq), subject_binding(*indexes), sealed)
+            opened = opener(subject_row_id(request, seq), subject_binding(tin, control, both, five, place), sealed)
         except SealError:
             open_subject(keys, row)                     # its TamperError, naming the subject
             raise
-        values = json.loads(opened)
-        _ref, _name, tin, street, city, state, zip_code, _periods, _case, reason = values
+        if opened[:1] == ADDRESSED:
+            packed.append(opened[1:])
+            if count_reasons and (reason := json.loads(opened[1:])[9]) and reason.strip():
+                reasons[reason_key(reason)] += 1
+            continue
+        values = subject_value(opened)
+        _ref, _name, tin_text, street, city, state, zip_code, _periods, _case, reason = values[:10]
         if street:
             addresses.add(street_parts(street, city, state, zip_code)[1])
             if street.strip() and len(zip5(zip_code or "")) != 5:
                 unzipped = True
-        if reason and reason.strip():
+        if count_reasons and reason and reason.strip():
             reasons[reason_key(reason)] += 1
-        values.append(tin_digits(tin) if tin else None)
-        packed.append(values)
+        if len(values) == 10:                           # sealed by a desktop before the packed row
+            values.append(tin_digits(tin_text) if tin_text else None)
+        packed.append(dumps(values).encode("utf-8"))
     index = keys.indexer("address")
-    return OpenedSubjects(len(packed), json.dumps(packed, ensure_ascii=False, separators=(",", ":")), dict(reasons),
+    return OpenedSubjects(len(packed), (b"[" + b",".join(packed) + b"]").decode("utf-8"), dict(reasons),
                           unzipped, [index(a) for a in addresses])
-
-
-def records_in_worker(rows: Sequence[Sequence[Any]]) -> PackedRows:
-    return open_records(_worker_keys(), rows)
-
-
-def subjects_in_worker(rows: Sequence[Sequence[Any]]) -> OpenedSubjects:
-    return open_subjects(_worker_keys(), rows)

@@ -2,9 +2,11 @@
 
 For one request the office gives its sealed subjects and the sealed candidate records, joined on the blind indexes
 in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row at a subject's
-address key, by the address indexes this desktop makes as it opens the subjects; rows without an address index by
-ZIP5: a superset of what the checks read), streamed through server-side cursors in one read-only snapshot. This
-desktop opens them and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+address key, by the address indexes the request's import made, or, for subjects imported without one, that this
+desktop makes as it opens them; rows without an address index by ZIP5: a superset of what the checks read),
+streamed through server-side cursors in one read-only snapshot. This desktop opens them (a subject and a record
+sealed as the working copy stores them are stored as they open; the shared reasons come from the request's
+document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
 every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
@@ -35,13 +37,11 @@ import json
 import os
 import queue
 import threading
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,10 +53,8 @@ from ..demo_scratch import build_folder
 from ..errors import InputError, PermissionDenied, StoreError
 from ..keys.keyslots import Keyslots
 from ..office import working_open
-from ..office.request_seal import agency_opener, open_document
-from ..office.sealing import OfficeKeys
+from ..office.request_seal import SHARED_REASONS, agency_opener, open_document
 from ..paths import APP
-from ..processes import worker_pool
 from ..results import EvaluationDoc
 from ..store import db, opening
 from ..store import orders as local_orders
@@ -64,6 +62,7 @@ from ..store import records as local_records
 from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import records as office_records_sql
+from ..store.office import requests as office_requests_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_orders, office_overrides, office_settings
 from .context import CancelCheck, Ctx, Progress
@@ -73,8 +72,6 @@ LOCAL_ROLE = {"preparer": "reviewer"}       # an office role's name in the local
 SCRATCH_ENV = "DWS_SCRATCH_DIR"             # where working copies are built (default: the user's cache folder)
 OLDER_OFFICE = ("this office's database was made before offices held evaluations (it has no evaluations table); "
                 "make the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
-OPEN_PARALLEL_MIN = 10_000    # requests with at least this many subjects have their rows opened on every core
-OPEN_AHEAD = 4                # batches handed to the workers ahead of those being stored
 _T = TypeVar("_T")
 UNREACHABLE = ("office server unreachable: the connection ended during the evaluation; nothing was recorded in the "
                "office (evaluate again when the server is back)")
@@ -137,8 +134,10 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
         try:
             db.unflushed(conn)                 # a copy removed on every exit: no flush is worth waiting for
             db.migrate(conn)
+            db.unjournaled(conn)               # filled in one transaction: no WAL written and copied again
             with _office_errors():
                 request, claimed_by = _fill(o, conn, request_id)
+            db.journaled(conn)                 # the evaluation's workers read while it writes
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
                                       o.user, key, None)
             ctx = Ctx(store, LOCAL_ROLE.get(role, role))
@@ -217,27 +216,32 @@ def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | Non
 
 def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str | None]:
     """Copy the request, its subjects and its candidate records from the office (one read-only snapshot) into the
-    empty working copy `conn` (one transaction); (the request's office id, its claim). The rows are opened (and
-    the records parsed) in worker processes for a large request, while the next rows stream in."""
+    empty working copy `conn` (one transaction); (the request's office id, its claim). The rows are opened here
+    while a thread fetches the next ones (worker processes to open them cost more than they saved: pickling a
+    batch to a worker and its result back is as much work as opening it)."""
     keys, office = o.keys, o.conn
     with office.transaction():
         evaluations_sql.read_only_snapshot(office)
         row = evaluations_sql.request_row(office, request_id)
         if row is None:
             raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
-        (rid, agency, agency_code, authority, received_on, due_on, subject_count, _status, imported_at,
+        (rid, agency, agency_code, authority, received_on, due_on, _subjects, _status, imported_at,
          imported_by, sealed_doc, claimed_by) = row
         rid = int(rid)
         document = open_document(keys, rid, bytes(sealed_doc))
         package_json = canonical_json(document["package"]).decode("utf-8")
-        with db.transaction(conn), _openers(keys, int(subject_count)) as pool:
+        with db.transaction(conn):
             _office_inputs(o, conn)
             local = local_requests.insert(
                 conn, request_id=request_id, received_on=received_on, authority=authority,
                 agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
                 package=package_json, source=str(document["source"]), imported_at=imported_at,
                 imported_by=imported_by)
-            count, unzipped, places = _copy_subjects(o, conn, pool, rid, local)
+            subjects_addressed = office_requests_sql.has_address_index(office)
+            count, unzipped, places = _copy_subjects(o, conn, rid, local, subjects_addressed,
+                                                     document.get(SHARED_REASONS))
+            if subjects_addressed:      # its rows whose address the importing desktop indexed: the server's test
+                unzipped = unzipped or evaluations_sql.subjects_unzipped(office, rid)
             zips = []
             home_zip = _home_zip(package_json)
             if home_zip is None:
@@ -250,7 +254,7 @@ def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str 
             local_requests.finish(conn, local, count, str(document["package_hash"]))
             office_overrides.copy_into(o, conn, rid, local)        # the reviewers' overrides (i19o)
             addresses = sorted(places) if office_records_sql.has_address_index(office) else None
-            _copy_records(o, conn, pool, rid, zips, unzipped, addresses)
+            _copy_records(o, conn, rid, zips, unzipped, addresses, subjects_addressed)
     return rid, None if claimed_by is None else str(claimed_by)
 
 
@@ -265,25 +269,6 @@ def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
         local_orders.put_order(conn, order, at=at, by="office")
     for entry in office_orders.agencies(o):
         local_orders.put_agency(conn, entry, at=at, by="office")
-
-
-@contextmanager
-def _openers(keys: OfficeKeys, subjects: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes that open rows (none for a small request, or when DWS_EVAL_WORKERS is 1; a
-    DWS_EVAL_PARALLEL_MIN below OPEN_PARALLEL_MIN lowers the size that has them, as it does the evaluation's)."""
-    try:
-        workers = int(os.environ.get("DWS_EVAL_WORKERS", "0")) or min(os.cpu_count() or 1, evaluation.MAX_WORKERS)
-        threshold = min(OPEN_PARALLEL_MIN, int(os.environ.get("DWS_EVAL_PARALLEL_MIN", OPEN_PARALLEL_MIN)))
-    except ValueError:
-        raise InputError("DWS_EVAL_WORKERS and DWS_EVAL_PARALLEL_MIN must be whole numbers") from None
-    if workers <= 1 or subjects < threshold:
-        yield None
-        return
-    pool = worker_pool(workers, "workstation.office.working_open:start_worker", (keys.data_key, keys.index_key))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _prefetched(batches: Iterator[_T]) -> Iterator[_T]:
@@ -331,43 +316,27 @@ def _prefetched(batches: Iterator[_T]) -> Iterator[_T]:
         thread.join()
 
 
-def _opened(pool: ProcessPoolExecutor | None, batches: Iterator[list[tuple[Any, ...]]], here: Callable[[Any], _T],
-            there: Callable[[Any], _T]) -> Iterator[_T]:
-    """`here(batch)` of each batch in order, or `there(batch)` on the workers, a few batches ahead."""
-    batches = _prefetched(batches)
-    if pool is None:
-        for batch in batches:
-            yield here(batch)
-        return
-    ahead: deque[Future[_T]] = deque()
-    try:
-        for batch in batches:
-            ahead.append(pool.submit(there, batch))
-            if len(ahead) > OPEN_AHEAD:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
-    finally:
-        for future in ahead:
-            future.cancel()
-
-
-def _copy_subjects(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int, local: int
-                   ) -> tuple[int, bool, set[bytes]]:
+def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int, addressed: bool,
+                   shared: list[list[Any]] | None) -> tuple[int, bool, set[bytes]]:
     """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
-    a subject with a street has no five-digit ZIP, the address indexes of the subjects' address keys)."""
+    a subject whose address the importing desktop did not index has a street without a five-digit ZIP, the
+    address indexes of those subjects' address keys). `addressed`: the office's subjects carry their address
+    index; `shared`: the reasons several subjects give, as the request's document carries them (None: a
+    document without them, counted from the subjects)."""
     count = 0
     reasons: Counter[str] = Counter()
     unzipped = False
     places: set[bytes] = set()
-    for opened in _opened(pool, evaluations_sql.stream_subjects(o.conn, rid),
-                          partial(working_open.open_subjects, o.keys), working_open.subjects_in_worker):
+    counting = shared is None
+    for batch in _prefetched(evaluations_sql.stream_subjects(o.conn, rid, addressed)):
+        opened = working_open.open_subjects(o.keys, batch, counting)
         local_requests.insert_packed_subjects(conn, local, count, opened.packed)
         reasons.update(opened.reasons)
         unzipped = unzipped or opened.unzipped
         places.update(opened.addresses)
         count += opened.count
-    local_requests.insert_shared_reasons(conn, local, [(k, n) for k, n in reasons.items() if n > 1])
+    given = [(k, n) for k, n in reasons.items() if n > 1] if shared is None else [(str(k), int(n)) for k, n in shared]
+    local_requests.insert_shared_reasons(conn, local, given)
     return count, unzipped, places
 
 
@@ -381,13 +350,14 @@ def _home_zip(package_json: str) -> str | None:
     return five if len(five) == 5 else None
 
 
-def _copy_records(o: OfficeCtx, conn: db.Connection, pool: ProcessPoolExecutor | None, rid: int,
-                  zips: list[bytes], unzipped: bool, addresses: list[bytes] | None) -> None:
+def _copy_records(o: OfficeCtx, conn: db.Connection, rid: int, zips: list[bytes], unzipped: bool,
+                  addresses: list[bytes] | None, subjects_addressed: bool) -> None:
     """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
     local_records.drop_indexes(conn)
     next_id = local_records.next_id(conn)
-    for packed in _opened(pool, evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses),
-                          partial(working_open.open_records, o.keys), working_open.records_in_worker):
+    for batch in _prefetched(evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses,
+                                                               subjects_addressed)):
+        packed = working_open.open_records(o.keys, batch)
         local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
         next_id += packed.count
     if local_records.create_indexes(conn) is not None:

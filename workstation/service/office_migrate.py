@@ -185,13 +185,14 @@ def _move_requests(s: Ctx, o: OfficeCtx) -> tuple[int, int]:
             raise InputError(f"request {request_id} is already in the office (imported {existing[1][:10]} by "
                              f"{existing[2]}); a request is in the office once; nothing was migrated")
         office_id = requests_sql.new_id(conn)
-        sealer = SubjectSealer(o.keys, office_id)
+        addressed = requests_sql.has_address_index(conn)
+        sealer = SubjectSealer(o.keys, office_id, addressed)
         count = 0
         for n, first, last, packed in local_requests.packed_subject_batches(s.conn, rid, SUBJECT_BATCH):
             if first != count or last != count + n - 1:
                 raise StoreError(f"the subjects of request {request_id} are not numbered in turn in the local store "
                                  "(it was changed outside the program: run 'dws verify' on it); nothing was migrated")
-            requests_sql.copy_subjects(conn, sealer.rows(PackedSubjects(n, packed, b"", {}), count))
+            requests_sql.copy_subjects(conn, sealer.rows(PackedSubjects(n, packed, b"", {}), count), addressed)
             count += n
         if count != subject_count:
             raise StoreError(f"request {request_id} counts {subject_count:,} subjects in the local store but has "

@@ -23,7 +23,7 @@ from ..crypto.digest import Hasher
 from ..errors import InputError, PermissionDenied, StoreError
 from ..intake import read_request
 from ..model import ImportSummary, QueueRow
-from ..office.request_seal import SubjectSealer, agency_opener, seal_agency, seal_document
+from ..office.request_seal import SHARED_REASONS, SubjectSealer, agency_opener, seal_agency, seal_document
 from ..settings import DEFAULTS
 from ..store.office import requests as requests_sql
 from .context import CancelCheck, Progress
@@ -65,12 +65,13 @@ def _import_request(o: OfficeCtx, path: Path, progress: Progress | None, cancell
     with conn.transaction():
         _refuse_a_second_import(o, path, pkg.request_id)
         rid = requests_sql.new_id(conn)
-        sealer = SubjectSealer(o.keys, rid)
+        addressed = requests_sql.has_address_index(conn)
+        sealer = SubjectSealer(o.keys, rid, addressed)
         count = 0
         reasons: Counter[str] = Counter()
         for batch in parsed.subject_batches(SUBJECT_BATCH):
             check_cancel(cancelled)
-            requests_sql.copy_subjects(conn, sealer.rows(batch, count))
+            requests_sql.copy_subjects(conn, sealer.rows(batch, count), addressed)
             digest.update(batch.hashed)         # each subject's canonical JSON, as the local package hash takes it
             reasons.update(batch.reasons)
             count += batch.count
@@ -79,8 +80,11 @@ def _import_request(o: OfficeCtx, path: Path, progress: Progress | None, cancell
         check_cancel(cancelled)
         shared = sealer.reason_indexes(reasons)
         requests_sql.insert_reasons(conn, rid, shared)
+        # the reasons several subjects give, as the local store keeps them: an evaluation's working copy takes
+        # them from here instead of from every subject (office_evaluation.py)
         document = seal_document(o.keys, rid, {"package": package, "source": path.name,
-                                               "package_hash": digest.hexdigest()})
+                                               "package_hash": digest.hexdigest(),
+                                               SHARED_REASONS: sorted([k, n] for k, n in reasons.items() if n > 1)})
         try:
             with conn.transaction():            # a savepoint: another desktop may have imported it meanwhile
                 requests_sql.insert(

@@ -131,6 +131,20 @@ def unflushed(conn: Connection) -> None:
     conn.execute("PRAGMA synchronous = OFF")
 
 
+def unjournaled(conn: Connection) -> None:
+    """Pages written straight into the database file (journal_mode = OFF), not into the WAL first and copied into
+    the file at the checkpoint: only for a throwaway store filled in one transaction (an office evaluation's
+    working copy, removed on every exit path: a failed fill, which cannot be rolled back, is removed with it), and
+    `journaled` again before anything else uses it. No other connection may be open on it."""
+    conn.execute("PRAGMA journal_mode = OFF").fetchone()
+
+
+def journaled(conn: Connection) -> None:
+    """The store's usual journal again (WAL) after `unjournaled`."""
+    if str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() != "wal":
+        raise StoreError("the store's journal could not be set; nothing was changed")
+
+
 def _check_length(conn: Connection, path: Path) -> None:
     """A truncated file still opens; its header says how many pages it should have."""
     pages = conn.execute("PRAGMA page_count").fetchone()[0]

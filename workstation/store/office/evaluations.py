@@ -32,8 +32,10 @@ An office whose records carry an address index (records.py) narrows the ZIP5 way
 record row of a taxpayer a subject names by TIN, or that has a row at an address key a subject gives (the
 caller hands their blind indexes: the desktop opened the subjects, the server cannot make them), which is
 exactly what MATCH by name and address looks up (the local store's records_at_addresses, then every row of
-those taxpayers). Rows without an address index (no street, or loaded by a desktop that did not make one) are
-still taken the ZIP5 way, so nothing the local evaluation reads is left out.
+those taxpayers). An office whose subjects carry their address index (requests.py) joins them on the server; the
+caller then hands only those of subjects imported without one (and the requester's). Rows without an address
+index (no street, or loaded by a desktop that did not make one) are still taken the ZIP5 way, so nothing the
+local evaluation reads is left out.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import psycopg
 from psycopg import sql
 
 from .records import COLUMNS as RECORD_COLUMNS
-from .requests import SUBJECT_COLUMNS
+from .requests import SUBJECT_SELECT
 from .roles import OFFICE_ROLES, OfficeRole, OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -142,8 +144,8 @@ _SCHEMA = (
     "FOR EACH STATEMENT EXECUTE FUNCTION dws.evaluations_keep()",
 )
 
-_SUBJECTS = sql.SQL("SELECT {} FROM dws.request_subjects WHERE request = %s ORDER BY seq").format(
-    sql.SQL(", ").join(map(sql.Identifier, SUBJECT_COLUMNS)))
+_SUBJECTS = {addressed: sql.SQL("SELECT {} FROM dws.request_subjects WHERE request = %s ORDER BY seq").format(
+    SUBJECT_SELECT[addressed]) for addressed in (True, False)}
 _CANDIDATES = sql.SQL("""
 WITH s AS (SELECT tin_index, zip5_index FROM dws.request_subjects WHERE request = %(request)s),
 zips AS (SELECT zip5_index AS z FROM s WHERE zip5_index IS NOT NULL
@@ -158,6 +160,22 @@ WITH s AS (SELECT tin_index, zip5_index FROM dws.request_subjects WHERE request 
 zips AS (SELECT zip5_index AS z FROM s WHERE zip5_index IS NOT NULL
          UNION SELECT z FROM unnest(%(zips)s::bytea[]) AS z),
 places AS (SELECT DISTINCT a FROM unnest(%(addresses)s::bytea[]) AS a),
+taxpayers AS (SELECT tin_index FROM s WHERE tin_index IS NOT NULL
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN places ON r.address_index = places.a
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN zips ON r.zip5_index = zips.z
+                    WHERE r.address_index IS NULL
+              UNION SELECT r.tin_index FROM dws.taxpayer_records r
+                    WHERE %(unzipped)s AND r.zip5_index IS NULL AND r.address_index IS NULL)
+SELECT {columns} FROM dws.taxpayer_records r WHERE r.tin_index IN (SELECT tin_index FROM taxpayers)
+""").format(columns=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c)) for c in RECORD_COLUMNS))
+# The same, the subjects' address indexes joined on the server (an office whose subjects carry them): those the
+# caller gives are of the subjects whose index the importing desktop did not make, and the requester's address.
+_CANDIDATES_BY_SUBJECTS_ADDRESS = sql.SQL("""
+WITH s AS (SELECT tin_index, zip5_index, address_index FROM dws.request_subjects WHERE request = %(request)s),
+zips AS (SELECT zip5_index AS z FROM s WHERE zip5_index IS NOT NULL
+         UNION SELECT z FROM unnest(%(zips)s::bytea[]) AS z),
+places AS (SELECT address_index AS a FROM s WHERE address_index IS NOT NULL
+           UNION SELECT a FROM unnest(%(addresses)s::bytea[]) AS a),
 taxpayers AS (SELECT tin_index FROM s WHERE tin_index IS NOT NULL
               UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN places ON r.address_index = places.a
               UNION SELECT r.tin_index FROM dws.taxpayer_records r JOIN zips ON r.zip5_index = zips.z
@@ -242,20 +260,32 @@ def _stream(conn: Conn, query: sql.Composed, params: Any, name: str) -> Iterator
             raise
 
 
-def stream_subjects(conn: Conn, request: int) -> Iterator[list[tuple[Any, ...]]]:
-    """A request's sealed subject rows (SUBJECT_COLUMNS) in batches, in subject order."""
-    return _stream(conn, _SUBJECTS, (request,), "dws_eval_subjects")
+def stream_subjects(conn: Conn, request: int, addressed: bool = True) -> Iterator[list[tuple[Any, ...]]]:
+    """A request's sealed subject rows (requests.SUBJECT_COLUMNS; `addressed` False: an office whose subjects
+    have no address index, read as NULL) in batches, in subject order."""
+    return _stream(conn, _SUBJECTS[addressed], (request,), "dws_eval_subjects")
 
 
 def stream_candidates(conn: Conn, request: int, zips: list[bytes], with_unzipped: bool,
-                      addresses: list[bytes] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+                      addresses: list[bytes] | None = None, subjects_addressed: bool = False
+                      ) -> Iterator[list[tuple[Any, ...]]]:
     """The sealed candidate record rows (records.COLUMNS) of a request, in batches (see the module's docstring);
     `addresses`: the address indexes of its subjects' (and the caller's) address keys, for an office whose
-    records have one (records.has_address_index), else None."""
+    records have one (records.has_address_index), else None; with `subjects_addressed` (the subjects table has
+    its address index column) only those the subjects' rows do not carry: the server joins the rest."""
     params = {"request": request, "zips": zips, "unzipped": with_unzipped}
     if addresses is None:
         return _stream(conn, _CANDIDATES, params, "dws_eval_records")
-    return _stream(conn, _CANDIDATES_BY_ADDRESS, {**params, "addresses": addresses}, "dws_eval_records")
+    query = _CANDIDATES_BY_SUBJECTS_ADDRESS if subjects_addressed else _CANDIDATES_BY_ADDRESS
+    return _stream(conn, query, {**params, "addresses": addresses}, "dws_eval_records")
+
+
+def subjects_unzipped(conn: Conn, request: int) -> bool:
+    """Whether a subject of the request has an address index but no ZIP5 index: a street without a five-digit
+    ZIP (or a blank street: a superset), for the rows whose address the importing desktop indexed."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM dws.request_subjects WHERE request = %s "
+                       "AND address_index IS NOT NULL AND zip5_index IS NULL)", (request,)).fetchone()
+    return bool(row and row[0])
 
 
 def new_id(conn: Conn) -> int:

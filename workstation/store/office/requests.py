@@ -23,6 +23,13 @@ dws.request_subjects, one row a subject, sealed per row; its id in the associate
 whose index was changed, does not open. The blind indexes are the
 records' kinds (tin, name_control, name_address, zip5), so matching joins the two tables on them.
 
+A subject row also carries `address_index`: the blind index (kind "address", the office's index key) of the
+address key the MATCH check looks the subject's records up by (rules/subjects.street_parts; NULL without a
+street), made at import, so the server joins a request's subjects to the records at their addresses itself
+(store/office/evaluations.py). It is bound into the sealed value's associated data when the importing desktop
+made it (office/request_seal.py: the sealed value says so), so a server that altered or removed it makes the
+subject not open. An office made before it has no such column (`has_address_index`): its subjects read as NULL.
+
 dws.request_reasons: for each reason given by more than one subject of a request (as the local store keeps
 them for the REASON check), the reason's blind index (kind "reason", of normalize.reason_key) and how many.
 
@@ -52,8 +59,9 @@ SUBJECTS_TABLE = "request_subjects"
 IMPORTERS = ("preparer", "admin")
 INDEX_BYTES = 16
 SUBJECT_COLUMNS = ("request", "seq", "tin_index", "name_control_index", "name_address_index", "zip5_index",
-                   "sealed")
-_SUBJECT_TYPES = ("int8", "int4", "bytea", "bytea", "bytea", "bytea", "bytea")
+                   "address_index", "sealed")
+_SUBJECT_TYPES = ("int8", "int4", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea")
+_ADDRESS = SUBJECT_COLUMNS.index("address_index")
 _ISO = r"'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
 _STATUSES = ", ".join(f"'{s}'" for s in REQUEST_STATUSES)
 
@@ -86,6 +94,7 @@ _SCHEMA = (
         {_index("tin_index")}, {_index("name_control_index")}, {_index("name_address_index")},
         {_index("zip5_index")},
         sealed  bytea NOT NULL CHECK (length(sealed) > 28),
+        {_index("address_index")},
         PRIMARY KEY (request, seq)
     )""",
     "CREATE INDEX request_subjects_tin ON dws.request_subjects (tin_index) WHERE tin_index IS NOT NULL",
@@ -116,8 +125,13 @@ _TABLES = "dws.requests, dws.request_subjects, dws.request_reasons"
 
 _QUEUE = ("SELECT request_id, agency, agency_code, authority, received_on, due_on, subject_count, status, id "
           "FROM dws.requests {where} ORDER BY due_on IS NULL, due_on, request_id")
-_COPY_SUBJECTS = sql.SQL("COPY dws.request_subjects ({}) FROM STDIN (FORMAT BINARY)").format(
-    sql.SQL(", ").join(map(sql.Identifier, SUBJECT_COLUMNS)))
+_COPY_SUBJECTS = {addressed: sql.SQL("COPY dws.request_subjects ({}) FROM STDIN (FORMAT BINARY)").format(
+    sql.SQL(", ").join(sql.Identifier(c) for c in SUBJECT_COLUMNS if addressed or c != "address_index"))
+    for addressed in (True, False)}
+# SUBJECT_COLUMNS as a SELECT's list, on an office with the address index and on one made before it
+SUBJECT_SELECT = {addressed: sql.SQL(", ").join(
+    sql.Identifier(c) if addressed or c != "address_index" else sql.SQL("NULL::bytea") for c in SUBJECT_COLUMNS)
+    for addressed in (True, False)}
 
 
 def create(conn: Conn, roles: OfficeRoles) -> None:
@@ -154,10 +168,28 @@ def new_id(conn: Conn) -> int:
     return int(row[0])
 
 
-def copy_subjects(conn: Conn, rows: Iterable[Sequence[Any]]) -> int:
-    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many. (copy_in.py: an exception
-    while they are made reaches the server as a fixed text, never its own.)"""
-    return copy_rows(conn, _COPY_SUBJECTS, _SUBJECT_TYPES, rows)
+def copy_subjects(conn: Conn, rows: Iterable[Sequence[Any]], addressed: bool = True) -> int:
+    """Stream subject rows (SUBJECT_COLUMNS order) through one binary COPY; how many. On an office made before
+    the address index (`addressed` False) each row's address index is left out (it must be None). (copy_in.py:
+    an exception while they are made reaches the server as a fixed text, never its own.)"""
+    if addressed:
+        return copy_rows(conn, _COPY_SUBJECTS[True], _SUBJECT_TYPES, rows)
+    return copy_rows(conn, _COPY_SUBJECTS[False], _SUBJECT_TYPES[:_ADDRESS] + _SUBJECT_TYPES[_ADDRESS + 1:],
+                     (_without_address(r) for r in rows))
+
+
+def _without_address(row: Sequence[Any]) -> Sequence[Any]:
+    if row[_ADDRESS] is not None:
+        raise ValueError("a subject's address index for an office made before it")
+    return (*row[:_ADDRESS], *row[_ADDRESS + 1:])
+
+
+def has_address_index(conn: Conn) -> bool:
+    """Whether the subjects table has the address index column (an office made before it has not)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                       "to_regclass('dws.request_subjects') AND attname = 'address_index' AND NOT attisdropped)"
+                       ).fetchone()
+    return bool(row and row[0])
 
 
 def insert_reasons(conn: Conn, request: int, reasons: list[tuple[bytes, int]]) -> None:
@@ -196,5 +228,6 @@ def document(conn: Conn, request_id: str) -> tuple[int, bytes] | None:
 
 def sealed_subjects(conn: Conn, request: int) -> list[tuple[Any, ...]]:
     """A request's subject rows (SUBJECT_COLUMNS: office/request_seal.open_subject opens one), in package order."""
-    return conn.execute(f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM dws.request_subjects WHERE request = %s "
-                        "ORDER BY seq", (request,)).fetchall()
+    query = sql.SQL("SELECT {} FROM dws.request_subjects WHERE request = %s ORDER BY seq").format(
+        SUBJECT_SELECT[has_address_index(conn)])
+    return conn.execute(query, (request,)).fetchall()
