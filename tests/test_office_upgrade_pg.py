@@ -45,7 +45,7 @@ def old_office(*, versioned: bool = True) -> Office:
     slot = credential.recovery_slot(RECOVERY_CODE, office.office_key, kdf.Pbkdf2(kdf.floor()))
     with office.superuser() as conn, conn.transaction():
         schema.desktops.create(conn, office.roles)
-        records_sql.create(conn, office.roles)
+        records_sql.create(conn, office.roles, address=False)
         schema.requests.create(conn, office.roles)
         schema.evaluations.create(conn, office.roles)
         schema.create_signed(conn, office.roles)

@@ -185,9 +185,10 @@ class DuplicateKey(Exception):
         self.rows = rows
 
 
-def create(conn: Conn, roles: OfficeRoles) -> None:
+def create(conn: Conn, roles: OfficeRoles, *, address: bool = True) -> None:
     """The records table, its sequence, indexes and trigger, owned by the office's owner role, with grants; in the
-    caller's transaction (after store/office/log.create has made the schema). The caller is a superuser."""
+    caller's transaction (after store/office/log.create has made the schema). The caller is a superuser.
+    `address=False`: as schema step 1 makes it, without the address index (step 4: add_address_index)."""
     ident = sql.Identifier
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:
@@ -206,6 +207,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute("RESET ROLE")
     # (as the superuser: the database is not the owner role's) the staging table of a correction
     conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(ident(conn.info.dbname), importers))
+    if address:
+        add_address_index(conn, roles)
 
 
 class Load:

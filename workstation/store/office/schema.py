@@ -47,7 +47,7 @@ def _base(conn: Conn, roles: OfficeRoles) -> None:
     log.create(conn, roles)
     keyslots.create(conn, roles)
     desktops.create(conn, roles)
-    records.create(conn, roles)
+    records.create(conn, roles, address=False)
     requests.create(conn, roles)
     evaluations.create(conn, roles)
     create_signed(conn, roles)
