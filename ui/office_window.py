@@ -101,7 +101,7 @@ class OfficeWindow(QMainWindow):
         self.info, self.office = info, office
         self.appearance = appearance or Appearance(self)
         self.setWindowTitle(f"Disclosure Workstation — {office} — {info.label}")
-        self.queue = QueuePanel(db)
+        self.queue = QueuePanel(db, claims=True)         # who claimed each request (dws list: CLAIMED BY)
         self.overrides = Overrides(db, self)
         self.request = OfficeRequestView(db, info, self.overrides, clipboard or ClipboardGuard(self))
         self.setCentralWidget(over_each_other(self.queue, self.request))
