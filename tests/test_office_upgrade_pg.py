@@ -30,19 +30,19 @@ from workstation.office.unlock import open_office
 from workstation.service import office_evaluation, office_setup
 from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import evaluations as evaluations_sql
-from workstation.store.office import keyslots, queue_notify, schema
+from workstation.store.office import keyslots, queue_notify, recovery, schema
 from workstation.store.office import records as records_sql
 
 BOSS, BOSS_PW = "boss", "boss-database-password"
 RITA, RITA_PASSPHRASE = "rita", "rita's office passphrase"
 
 
-def old_office(*, versioned: bool = True) -> Office:
-    """An office of schema version 1 (step 1 only; its recovery keyslot, no recovery proof), with a superuser
-    login `boss` (the server's administrator) and a preparer; `versioned=False`: made before versions were kept
-    (no dws.schema_steps)."""
+def old_office(*, versioned: bool = True, version: int = 1) -> Office:
+    """An office of schema version `version` (step 1 as `dws office init` made it, its recovery keyslot, then the
+    steps up to `version`; no recovery proof before step 3), with a superuser login `boss` (the server's
+    administrator) and a preparer; `versioned=False`: made before versions were kept (no dws.schema_steps)."""
     office = Office.start()          # roles, log, keyslots, the office CA, the first admin (step 1's start)
-    slot = credential.recovery_slot(RECOVERY_CODE, office.office_key, kdf.Pbkdf2(kdf.floor()))
+    slot, proof = credential.recovery_slot_and_proof(RECOVERY_CODE, office.office_key, kdf.Pbkdf2(kdf.floor()))
     with office.superuser() as conn, conn.transaction():
         schema.desktops.create(conn, office.roles)
         records_sql.create(conn, office.roles, address=False)
@@ -50,8 +50,13 @@ def old_office(*, versioned: bool = True) -> Office:
         schema.evaluations.create(conn, office.roles)
         schema.create_signed(conn, office.roles)
         keyslots.put_recovery(conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
-        if versioned:
-            schema.record_step(conn, office.roles, schema.STEPS[0])
+        for step in schema.STEPS[:version]:
+            if step.number > 1:
+                step.apply(conn, office.roles)
+            if step.number == schema.RECOVERY_STEP:
+                recovery.put_proof(conn, proof)
+            if versioned:
+                schema.record_step(conn, office.roles, step)
         conn.execute(f"CREATE ROLE {BOSS} LOGIN SUPERUSER PASSWORD '{BOSS_PW}'")
     office.enrol(RITA, "preparer", RITA_PASSPHRASE)
     return office
@@ -153,11 +158,31 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert recovered.code == 0, recovered.err
 
 
-def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path) -> None:
-    office = old_office(versioned=False)
+@pytest.mark.parametrize("version", range(1, schema.VERSION))
+def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path) -> None:
+    """From each earlier version: the steps after it and no other, and the office then has every piece."""
+    office = old_office(version=version)
     try:
-        with office.superuser() as conn, conn.transaction():
-            queue_notify.create(conn, office.roles)         # it had the trigger already (made between the two)
+        profile = office.desktop(tmp_path / "desk").path
+        done = upgrade(profile)
+        assert done.code == 0, done.err
+        added = [int(line.split(":")[0].removeprefix("  step ")) for line in done.out.splitlines()
+                 if line.startswith("  step ")]
+        assert added == list(range(version + 1, schema.VERSION + 1)), done.out
+        assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
+        after = shape(office)
+        assert {k: after[k] for k in ("version", "announces", "proof", "address")} == {
+            "version": schema.VERSION, "announces": True, "proof": (True,), "address": True}
+        recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
+                            RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
+        assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
+    finally:
+        office.server.stop()
+
+
+def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path) -> None:
+    office = old_office(versioned=False, version=2)     # it had the trigger already (made between the two)
+    try:
         profile = office.desktop(tmp_path / "desk").path
         opened = run_dws(profile, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
         assert opened.code == 0, opened.err                 # a desktop works with it as before

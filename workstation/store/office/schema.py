@@ -97,7 +97,10 @@ STEPS: tuple[Step, ...] = (
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
 ADDRESS_STEP = 4                    # rows already there keep NULL (computing it takes the office key)
-OLDEST_OPENED = 1                   # the oldest version a desktop of this dws works with (older: upgrade first)
+# The oldest version a desktop of this dws works with: every piece after it has an older way (the queue polled,
+# `office recover` refused, records fetched by ZIP5). A step whose piece the desktop cannot do without raises it
+# to that step's number: a desktop then refuses an older office with the command that upgrades it.
+OLDEST_OPENED = 1
 
 _STEPS_TABLE = """CREATE TABLE IF NOT EXISTS dws.schema_steps (
     step        integer PRIMARY KEY CHECK (step > 0),
