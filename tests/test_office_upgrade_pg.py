@@ -202,15 +202,17 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
 
 
 def test_a_desktop_role_may_not_upgrade(office: Office, tmp_path: Path) -> None:
+    """Neither a preparer's login nor the office admin's (an office role, not the server's administrator)."""
     desk = office.desktop(tmp_path / "desk")
-    slot = credential.open_slot(credential.slot_from_row(RITA, *_slot_row(office, RITA)), RITA_PASSPHRASE)
-    assert slot is not None
     before = shape(office)
-    done = upgrade(desk.path, RITA, slot.password)
-    assert (done.code, done.err) == (1, "dws: database user 'rita' may not upgrade the office (the server's "
-                                        "administrator may: a superuser or a member of dws_owner); nothing was "
-                                        "changed\n")
-    assert shape(office) == before
+    for login, passphrase in ((RITA, RITA_PASSPHRASE), (ADMIN, ADMIN_PASSPHRASE)):
+        slot = credential.open_slot(credential.slot_from_row(login, *_slot_row(office, login)), passphrase)
+        assert slot is not None
+        done = upgrade(desk.path, login, slot.password)
+        assert (done.code, done.err) == (1, f"dws: database user {login!r} may not upgrade the office (the server's "
+                                            "administrator may: a superuser, as for 'office init'); nothing was "
+                                            "changed\n")
+        assert shape(office) == before
 
 
 def _slot_row(office: Office, login: str) -> tuple[str, bytes, bytes, bytes]:

@@ -12,7 +12,8 @@ it gives the server settings the office needs (postgresql.conf, pg_hba.conf and 
 On a database that holds an office already, `init` brings its schema up to date instead (`upgrade`): the steps of
 store/office/schema.STEPS after the office's version, in one transaction with the office log's entry for them; an
 office made before versions were kept is probed for each step first. Only the server's administrator may (a
-superuser or a member of the office's owner role: the steps ALTER the owner's tables); a desktop's roles may not.
+superuser, as for `init`: the steps alter the owner's tables and grant to the office's roles); a desktop's roles
+may not.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def upgrade(profile_path: Path, user: str, password: str, recovery_code: Callabl
             return _upgrade(conn, found, roles, user, recovery_code)
     except psycopg.errors.InsufficientPrivilege:
         raise AuthError(f"database user {user!r} may not upgrade the office (the server's administrator may: a "
-                        f"superuser or a member of {roles.owner}); nothing was changed") from None
+                        "superuser, as for 'office init'); nothing was changed") from None
     except psycopg.OperationalError as exc:
         raise StoreError(f"the office server refused the connection, could not be reached or went away: "
                          f"{_reason(exc)}; nothing was changed") from None
@@ -163,9 +164,9 @@ def upgrade(profile_path: Path, user: str, password: str, recovery_code: Callabl
 
 def _upgrade(conn: psycopg.Connection[Any], profile: OfficeProfile, roles: OfficeRoles, user: str,
              recovery_code: Callable[[], str]) -> OfficeUpgrade:
-    if not schema.may_upgrade(conn, roles):
+    if not schema.may_upgrade(conn):
         raise AuthError(f"database user {user!r} may not upgrade the office (the server's administrator may: a "
-                        f"superuser or a member of {roles.owner}); nothing was changed")
+                        "superuser, as for 'office init'); nothing was changed")
     with conn.transaction():
         schema.lock_steps(conn)                 # one upgrade at a time
         before = schema.version(conn)

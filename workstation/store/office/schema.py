@@ -158,10 +158,10 @@ def lock_steps(conn: Conn) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('dws.schema_steps'))")
 
 
-def may_upgrade(conn: Conn, roles: OfficeRoles) -> bool:
-    """Whether the connected login may change the office's schema (a superuser, or a member of its owner role)."""
-    row = conn.execute("SELECT rolsuper OR pg_has_role(current_user, %s, 'MEMBER') FROM pg_roles "
-                       "WHERE rolname = current_user", (roles.owner,)).fetchone()
+def may_upgrade(conn: Conn) -> bool:
+    """Whether the connected login may change the office's schema: a superuser (the steps act as the office's
+    owner and grant to its roles, as `office init` did)."""
+    row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
     return bool(row and row[0])
 
 
