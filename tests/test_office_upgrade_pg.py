@@ -263,3 +263,25 @@ def test_a_desktop_refuses_an_office_newer_or_older_than_it_works_with(office: O
                                 "DBADMIN office init --profile office.json'")
     with pytest.raises(StoreError, match="older than this dws works with"):   # read before the passphrase is tried
         open_office(profile, ADMIN, "wrong", roles=office.roles)
+
+
+def test_every_step_after_the_first_runs_again_without_changing_anything(tmp_path: Path) -> None:
+    """Steps 2 onwards are idempotent SQL: run again on an office that has them, the office is as it was and
+    works (an office made before versions, probed wrong, would only be given a piece again)."""
+    office = old_office(version=schema.VERSION)
+    try:
+        before = shape(office)
+        with office.superuser() as conn, conn.transaction():
+            for step in schema.STEPS[1:]:
+                step.apply(conn, office.roles)
+        assert shape(office) == before
+        profile = office.desktop(tmp_path / "desk").path
+        import_records(profile, tmp_path)                   # the load's functions over every index, as before
+        with office.superuser() as conn:
+            assert conn.execute("SELECT count(*) FROM dws.taxpayer_records WHERE address_index IS NOT NULL"
+                                ).fetchone() == (40,)
+        recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
+                            RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
+        assert recovered.code == 0, recovered.err
+    finally:
+        office.server.stop()
