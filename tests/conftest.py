@@ -35,6 +35,11 @@ os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
 os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
 os.environ["XDG_CONFIG_DIRS"] = os.path.join(_HOME, "site-config")   # no office policy from /etc/xdg
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Office evaluations build their working copies beside DWS_SCRATCH_DIR (service/office_evaluation.scratch_target),
+# else under the user's cache folder: never there from the tests. This process's default, for session fixtures;
+# each test gets a folder of its own (_scratch_per_test), which the `dws` processes it starts inherit.
+SCRATCH_ENV = "DWS_SCRATCH_DIR"
+os.environ[SCRATCH_ENV] = os.path.join(_HOME, "scratch")
 for _var in ("DWS_STORE", "DWS_USER", "DWS_PASSPHRASE", "DWS_NEW_PASSPHRASE", "DWS_PIN", "DWS_POLICY_FILE",
              "DWS_TODAY", "SOFTHSM2_CONF"):
     os.environ.pop(_var, None)
@@ -98,6 +103,13 @@ def _test_day() -> Iterator[date]:
     """The clock in force in this process: the office's date is TEST_DAY, time runs from there."""
     with clocks.use(clocks.ShiftedClock(TEST_DAY)):
         yield TEST_DAY
+
+
+@pytest.fixture(autouse=True)
+def _scratch_per_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's office working copies in a temporary folder of its own (not in its tmp_path, whose contents
+    some tests list); a test that sets DWS_SCRATCH_DIR itself (to look in it) overrides this."""
+    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path_factory.mktemp("scratch")))
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from workstation.office import credential
 from workstation.office.profile import OfficeProfile
 from workstation.office.unlock import fetch_slot
 from workstation.store.office import evaluations, records, requests
-from workstation.store.office.schema import create_signed
+from workstation.store.office.schema import create_signed, overrides_and_settings
 
 USERS = {"pat": "preparer", "pam": "preparer", "abe": "approver", "amy": "approver", "cal": "counsel",
          "aud": "auditor", ADMIN: "admin"}
@@ -38,6 +38,7 @@ def signed_office(folder: Path) -> tuple[Office, OfficeProfile]:
         requests.create(conn, office.roles)
         evaluations.create(conn, office.roles)
         create_signed(conn, office.roles)
+        overrides_and_settings(conn, office.roles)
     for login, role in USERS.items():
         if login != ADMIN:
             office.enrol(login, role, passphrase(login))

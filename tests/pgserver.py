@@ -1,6 +1,7 @@
 """A real PostgreSQL server for the tests (issue 19): Debian's `postgresql` package, one cluster in a new
-temporary folder, started with initdb and pg_ctl from /usr/lib/postgresql/*/bin, made (initdb, settings, TLS) by
-the same code as `dws office demo`'s cluster (workstation/office/cluster.py).
+temporary folder, started with initdb and pg_ctl from /usr/lib/postgresql/*/bin: a workstation/office/cluster.py
+Cluster, as `dws office demo`'s (initdb, settings, TLS, the revocation list, start and stop), with what only the
+tests need (a superuser's TCP password, psql, halt and resume on the same port, a watchdog).
 
     server = start()            # PgUnavailable(reason) when it cannot: no package, initdb or start failed
     server.psql("SELECT 1", user="postgres")
@@ -32,7 +33,8 @@ from pathlib import Path
 
 # Run as a script (the watchdog below) or imported with only tests/ on the path: this checkout's workstation.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from workstation.office.cluster import CONF_MARK, Cluster, ClusterError, bindir, free_port
+from workstation.office.cluster import Cluster, ClusterError, bindir, tail
+from workstation.office.cluster import free_port as free_port  # (the tests take it from here)
 
 SUPERUSER = "postgres"
 _SETTINGS = {
@@ -63,30 +65,45 @@ class PgUnavailable(RuntimeError):
 
 @dataclass
 class PgServer:
-    bin: Path
-    root: Path                      # the temporary folder: data/, socket/, server.log
+    """A throw-away server: a workstation.office.cluster.Cluster (its folders, programs, TLS and revocation list
+    as `dws office demo` has them) on a port, with the superuser's TCP password and a watchdog."""
+
+    cluster: Cluster
     port: int
     password: str                   # the superuser's, for TCP logins
-    run_as: str | None              # the system user the server programs run as (None: this process's user)
     _stopped: bool = field(default=False, repr=False)
     _watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _lifeline: int | None = field(default=None, repr=False)
 
     @property
+    def bin(self) -> Path:
+        return self.cluster.bin
+
+    @property
+    def root(self) -> Path:
+        """The temporary folder: data/, socket/, server.log."""
+        return self.cluster.root
+
+    @property
+    def run_as(self) -> str | None:
+        """The system user the server programs run as (None: this process's user)."""
+        return self.cluster.run_as
+
+    @property
     def data(self) -> Path:
-        return self.root / "data"
+        return self.cluster.data
 
     @property
     def socket_dir(self) -> Path:
-        return self.root / "socket"
+        return self.cluster.socket_dir
 
     @property
     def log(self) -> Path:
-        return self.root / "server.log"
+        return self.cluster.log
 
     def conninfo(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
         """A libpq connection string over the unix socket (trust)."""
-        return f"host={self.socket_dir} port={self.port} dbname={dbname} user={user}"
+        return self.cluster.conninfo(self.port, dbname, user)
 
     def psql(self, sql: str, *, user: str = SUPERUSER, dbname: str = "postgres",
              check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -104,16 +121,11 @@ class PgServer:
 
     def revoke(self, crl_pem: bytes) -> None:
         """Load a certificate revocation list (a TLS server's: ssl_crl_file), and wait until it is in force."""
-        path = self.data / "root.crl"
-        path.write_bytes(crl_pem)
-        if self.run_as is not None:
-            shutil.chown(path, self.run_as, self.run_as)
-        conf = self.data / "postgresql.conf"
-        if "ssl_crl_file" not in conf.read_text(encoding="utf-8").split(CONF_MARK)[-1]:
-            with conf.open("a", encoding="utf-8") as f:
-                f.write("ssl_crl_file = 'root.crl'\n")
         loaded = self.psql("SELECT pg_conf_load_time()", check=True).stdout
-        _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "reload"]).check_returncode()
+        try:
+            self.cluster.install_crl(crl_pem)        # as `dws office revoke` on the demo cluster: a reload
+        except ClusterError as exc:
+            raise PgUnavailable(str(exc)) from None
         for _ in range(200):            # the postmaster reads its files again on SIGHUP, soon after
             if self.psql("SELECT pg_conf_load_time()", check=True).stdout != loaded:
                 return
@@ -123,23 +135,26 @@ class PgServer:
     def halt(self, mode: str = "fast") -> None:
         """Stop the server and keep its folder (fast: open sessions are ended, their transactions rolled back;
         immediate: no shutdown checkpoint, recovery at the next start), for `resume`."""
-        _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
-                    "stop"]).check_returncode()
+        try:
+            if not self.cluster.stop(mode):
+                raise PgUnavailable("the server was not running")
+        except ClusterError as exc:
+            raise PgUnavailable(str(exc)) from None
 
     def resume(self) -> None:
         """Start the server `halt` stopped, on the same port (the desktops' profiles name it)."""
         done = _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                            "-o", f"-p {self.port}", "start"])
         if done.returncode != 0:
-            raise PgUnavailable(f"pg_ctl start failed: {_tail(self.log.read_text(errors='replace'))}")
+            raise PgUnavailable(f"pg_ctl start failed: {tail(self.log.read_text(errors='replace'))}")
 
     def stop(self) -> None:
         """Shut the server down (fast: open sessions are ended) and remove its folder. Idempotent."""
         if self._stopped:
             return
         self._stopped = True
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            _run(self, [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"])
+        with contextlib.suppress(OSError, subprocess.SubprocessError, ClusterError):
+            self.cluster.stop("fast")
         shutil.rmtree(self.root, ignore_errors=True)
         if self._lifeline is not None:
             os.close(self._lifeline)
@@ -161,69 +176,42 @@ class PgServer:
 
 
 def _run(server: PgServer, args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=server.root,
-                          user=server.run_as, group=server.run_as, env={**os.environ, "LC_ALL": "C"})
-
-
-def _tail(text: str, lines: int = 3) -> str:
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:]) or "no output"
+    """A server program (its path first in `args`) run as the cluster's system user (tests restart a halted
+    server with it, to time the restart themselves)."""
+    return server.cluster.run(*args)           # (an absolute program path stays as it is)
 
 
 def start(tls: Tls | None = None) -> PgServer:
-    """Make a cluster in a new temporary folder and start it; PgUnavailable (one line, why) when it cannot."""
-    found = bindir()
-    if found is None:
+    """Make a cluster in a new temporary folder and start it (as the `postgres` system user when this process is
+    root); PgUnavailable (one line, why) when it cannot."""
+    if bindir() is None:
         raise PgUnavailable("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
                             "apt-get install postgresql (.ci/run installs it)")
-    run_as = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="dws-pg-"))
-    server = PgServer(found, root, 0, secrets.token_urlsafe(24), run_as)
+    server = PgServer(Cluster.at(Path(tempfile.mkdtemp(prefix="dws-pg-"))), 0, secrets.token_urlsafe(24))
     try:
-        _init(server)
-        if tls is not None:
-            _tls(server, tls)
-        for _attempt in range(3):       # another process may take the free port before the server binds it
-            server.port = free_port()
-            done = _run(server, [str(found / "pg_ctl"), "-D", str(server.data), "-l", str(server.log), "-w",
-                                 "-t", "60", "-o", f"-p {server.port}", "start"])
-            if done.returncode == 0:
-                server.watch()
-                atexit.register(server.stop)
-                return server
-            log = server.log.read_text(errors="replace") if server.log.exists() else done.stderr
-            if "already in use" not in log:
-                raise PgUnavailable(f"pg_ctl start failed: {_tail(log)}")
-        raise PgUnavailable("pg_ctl start failed: no free port after 3 tries")
+        server.cluster.init(server.password, _SETTINGS)     # initdb and the settings, as `dws office demo` does
+        if tls is not None:         # hostssl only: a password and a client certificate of the CA
+            server.cluster.use_tls(tls.ca_pem, tls.cert_pem, tls.key_pem)
+        server.port = server.cluster.start()
+        server.watch()
+        atexit.register(server.stop)
+        return server
+    except ClusterError as exc:
+        server.stop()
+        raise PgUnavailable(str(exc)) from None
     except BaseException:
         server.stop()
         raise
-
-
-def _cluster(server: PgServer) -> Cluster:
-    return Cluster(server.bin, server.root, server.run_as)
-
-
-def _init(server: PgServer) -> None:
-    """initdb and the settings, as `dws office demo` makes its cluster (workstation/office/cluster.py)."""
-    try:
-        _cluster(server).init(server.password, _SETTINGS)
-    except ClusterError as exc:
-        raise PgUnavailable(str(exc)) from None
-
-
-def _tls(server: PgServer, tls: Tls) -> None:
-    """TLS as `dws office demo` sets it up: hostssl only, a password and a client certificate of the CA."""
-    _cluster(server).use_tls(tls.ca_pem, tls.cert_pem, tls.key_pem)
 
 
 def _watchdog(bindir_: str, root: str, run_as: str) -> None:
     """`python pgserver.py BIN ROOT RUN_AS`, stdin the test process's lifeline: when it closes, stop the
     server (immediate: the tests are over or gone) and remove its folder."""
     sys.stdin.buffer.read()
-    data = Path(root) / "data"
-    if (data / "postmaster.pid").exists():
-        subprocess.run([str(Path(bindir_) / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "-t", "30", "stop"],
-                       capture_output=True, timeout=60, cwd=root, user=run_as or None, group=run_as or None)
+    cluster = Cluster(Path(bindir_), Path(root), run_as or None)
+    if (cluster.data / "postmaster.pid").exists():
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "-t", "30", "stop", timeout=60)
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -115,7 +115,7 @@ def test_the_office_queue_opens_and_shows_what_another_desktop_imports_within_a_
     qtbot.waitUntil(lambda: shown(window) == ["OFF-A"], timeout=WAIT_MS)
     model = window.queue.model
     names = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert names == [c.title for c in queue_columns(lambda: model.today)]      # the local queue's columns
+    assert names == [*(c.title for c in queue_columns(lambda: model.today)), "Claimed by"]   # the local's, and who
     row = window.queue.row("OFF-A")
     assert row is not None and (row.agency, row.agency_code, row.status) == (
         "Department of Homeland Security", "DHS-ICE", "new")            # the requester's name opened here

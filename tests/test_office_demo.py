@@ -62,7 +62,7 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
                       "request_subjects", "request_reasons", "taxpayer_records_loads", "evaluations",
                       "office_signing_keys", "office_letter_ca", "office_user_certificates", "court_orders",
                       "agencies", "decisions", "approvals", "letters", "overrides", "settings",
-                      "user_preferences"}
+                      "user_preferences", "schema_steps"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")

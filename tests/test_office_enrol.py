@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from clihelp import run_dws
 from cryptography import x509
 from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from pgserver import free_port
@@ -198,3 +199,27 @@ def test_an_enrolment_the_log_refuses_leaves_nothing(office: Office, admin_profi
         office.server.psql("GRANT INSERT ON dws.office_log TO dws_admin", dbname=DBNAME, check=True)
     assert not (tmp_path / "x-desk").exists()
     assert office.server.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'ivy'").stdout.strip() == "0"
+
+
+def test_a_desktop_name_the_office_has_is_refused(office: Office, admin_profile: Path, tmp_path: Path) -> None:
+    """A name is one desktop (so `office revoke --desktop NAME` revokes that one alone): enrolling a second desktop
+    under a name the office log records, revoked or not, is one message, no folder and no log entry."""
+    enrol_desktop(admin_profile, ADMIN, ADMIN_PASSPHRASE, "desk-twin", tmp_path / "first")
+    with office.superuser() as conn:
+        entries = office_log.entries(conn)
+    seq = entries[-1][0]
+    for attempt in ("second", "third"):
+        with pytest.raises(InputError) as taken:
+            enrol_desktop(admin_profile, ADMIN, ADMIN_PASSPHRASE, "desk-twin", tmp_path / attempt)
+        assert str(taken.value) == (f"--desktop: the office has a desktop named 'desk-twin' already (office log entry "
+                                    f"{seq}); a name is one desktop, so that revoking it revokes no other: enrol this "
+                                    "one under a new name; nothing was changed")
+        assert not (tmp_path / attempt).exists()
+        with office.superuser() as conn:
+            assert office_log.entries(conn) == entries
+        revoked = run_dws(admin_profile.parent / "unused", "--user", ADMIN, "office", "revoke", "--profile",
+                          str(admin_profile), "--desktop", "desk-twin", "--crl-out", str(tmp_path / "crl.pem"),
+                          env={"DWS_PASSPHRASE": ADMIN_PASSPHRASE})
+        assert revoked.code == 0, revoked.err            # ... and after the name is revoked too
+        with office.superuser() as conn:
+            entries = office_log.entries(conn)

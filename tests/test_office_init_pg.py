@@ -2,7 +2,8 @@
 administrator creates the office in an empty database through the profile's connection (verify-full, the
 desktop's certificate): schema, roles, keyslots, the office CA, the first admin and the recovery keyslot; the
 recovery code is printed once and opens the office key; with the pg_hba/pg_ident lines it prints in place, the
-first admin opens the office from the CLI. A second init, a user who may not, a wrong password, and a CA key
+first admin opens the office from the CLI. A second init finds it up to date (tests/test_office_upgrade_pg.py
+upgrades older ones); a user who may not, a wrong password, and a CA key
 that is not the profile's CA's each give one message and change nothing."""
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from test_office_tls_pg import OFFICE_CA, OTHER_CA, desktop, tls_server  # noqa:
 
 from workstation.office import credential, enrol, tls
 from workstation.office.sealing import OfficeKeys
-from workstation.store.office import keyslots
+from workstation.store.office import keyslots, schema
 
 BOSS_PW = "boss-database-password"
 ADA_PASSPHRASE = "ada's first office passphrase"
 TABLES = ("agencies,approvals,court_orders,decisions,evaluations,letters,office_ca,office_keyslots,office_letter_ca,"
           "office_log,office_recovery,office_recovery_proof,office_signing_keys,office_user_certificates,overrides,"
-          "request_reasons,request_subjects,requests,settings,taxpayer_records,taxpayer_records_loads,"
+          "request_reasons,request_subjects,requests,schema_steps,settings,taxpayer_records,taxpayer_records_loads,"
           "user_preferences")
 
 
@@ -113,8 +114,9 @@ def test_init_creates_the_office_once_and_its_first_admin_opens_it(
     ca_key(profile.parent)
     again = run_dws(profile.parent / "unused", "office", "init", "--profile", str(profile),
                     env={"DWS_DB_PASSWORD": BOSS_PW, "DWS_PASSPHRASE": ADA_PASSPHRASE, "DWS_USER": "boss"})
-    assert (again.code, again.err.strip()) == (1, "dws: office.json: database 'office_init' holds an office "
-                                                  "already; nothing was changed")
+    assert (again.code, again.err, again.out) == (0, "", "The office 'Test Office' in database 'office_init' is at "
+                                                         f"schema version {schema.VERSION}, this dws's; nothing was "
+                                                         "changed.\n")
 
 
 def psycopg_connect(server: PgServer, dbname: str) -> psycopg.Connection[tuple[object, ...]]:

@@ -104,7 +104,7 @@ class OfficeWindow(QMainWindow):
         self.info, self.office = info, office
         self.appearance = appearance or Appearance(self)
         self.setWindowTitle(f"Disclosure Workstation — {office} — {info.label}")
-        self.queue = QueuePanel(db)
+        self.queue = QueuePanel(db, claims=True)         # who claimed each request (dws list: CLAIMED BY)
         self.overrides = Overrides(db, self)
         self._settings_dialog: SettingsDialog | None = None
         self.request = OfficeRequestView(db, info, self.overrides, clipboard or ClipboardGuard(self))

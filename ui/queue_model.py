@@ -17,7 +17,13 @@ from .rows_model import ROW_ROLE, SORT_ROLE, Column, RowsModel
 ALL = ""
 
 
-def queue_columns(today: Callable[[], date]) -> tuple[Column[QueueRow], ...]:
+CLAIMED_BY = Column[QueueRow](
+    "Claimed by", lambda r: r.claimed_by or "", spoken=lambda r: r.claimed_by or "not claimed",
+    description="The preparer whose evaluation claimed the request (an office's queue; dws list: CLAIMED BY)")
+
+
+def queue_columns(today: Callable[[], date], claims: bool = False) -> tuple[Column[QueueRow], ...]:
+    """The queue's columns; `claims`: an office's, with who claimed each request last."""
     return (
         Column("Request", lambda r: r.request_id),
         Column("Agency", lambda r: r.agency_code or r.agency, tooltip=True),
@@ -28,17 +34,19 @@ def queue_columns(today: Callable[[], date]) -> tuple[Column[QueueRow], ...]:
         Column("Subjects", lambda r: f"{r.subjects:,}", sort=lambda r: r.subjects),
         Column("Recommendation", lambda r: r.recommendation or "not evaluated"),
         Column("Status", lambda r: r.status),
+        *((CLAIMED_BY,) if claims else ()),
     )
 
 
 class QueueModel(RowsModel[QueueRow]):
-    """The review queue. "Overdue" is judged against the clock's today each time it is shown, so a window
-    left open past midnight shows tomorrow's overdue requests; ``today`` fixes the day instead."""
+    """The review queue (`claims`: an office's, with its Claimed by column). "Overdue" is judged against the
+    clock's today each time it is shown, so a window left open past midnight shows tomorrow's overdue requests;
+    ``today`` fixes the day instead."""
 
     def __init__(self, rows: list[QueueRow] | tuple[QueueRow, ...] = (), today: date | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, claims: bool = False) -> None:
         self._fixed_day = today
-        super().__init__(queue_columns(lambda: self.today), rows, parent, style=self._emphasis)
+        super().__init__(queue_columns(lambda: self.today, claims), rows, parent, style=self._emphasis)
 
     @property
     def today(self) -> date:

@@ -37,10 +37,10 @@ class QueuePanel(QWidget):
     request_activated = Signal(str)
     queue_loaded = Signal(int)
 
-    def __init__(self, db: DbClient, parent: QWidget | None = None) -> None:
+    def __init__(self, db: DbClient, parent: QWidget | None = None, *, claims: bool = False) -> None:
         super().__init__(parent)
         self._db = db
-        self.model = QueueModel(parent=self)
+        self.model = QueueModel(parent=self, claims=claims)     # claims: an office's queue
         self.proxy = QueueFilter(self)
         self.proxy.setSourceModel(self.model)
         self.status = _combo("Filter by status")

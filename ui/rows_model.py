@@ -24,6 +24,8 @@ class Column(Generic[T]):
     text: Callable[[T], str]
     sort: Callable[[T], Any] | None = None
     tooltip: bool = False                 # long text: also shown (escaped) as a tooltip
+    spoken: Callable[[T], str] | None = None    # what a screen reader reads when the text is empty or terse
+    description: str = ""                 # the header's tooltip and accessible description
 
 
 Style = Callable[[T, int, int], Any]   # (row, column, role) -> value or None
@@ -55,9 +57,13 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         return 0 if parent.isValid() else len(self._columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._columns):
-            return self._columns[section].title
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        column = self._columns[section]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return column.title
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole) and column.description:
+            return column.description
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -67,6 +73,8 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         row, column = self._rows[index.row()], self._columns[index.column()]
+        if role == Qt.ItemDataRole.AccessibleTextRole and column.spoken is not None:
+            return column.spoken(row)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return column.text(row)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:

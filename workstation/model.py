@@ -162,6 +162,7 @@ class QueueRow:
     subjects: int
     status: str
     recommendation: str | None = None
+    claimed_by: str | None = None           # an office's: the preparer whose evaluation claimed it (local: None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ def print_queue(args: argparse.Namespace, rows: list[QueueRow],
     request, an extra column (and JSON field "claimed_by")."""
     today = clocks.today()
     if args.json:
-        common.emit_json([dataclasses.asdict(r) | {"days_left": deadlines.days_left(r, today),
+        common.emit_json([_fields(r) | {"days_left": deadlines.days_left(r, today),
                                                    "overdue": deadlines.is_overdue(r, today)}
                           | ({} if claims is None else {"claimed_by": claims.get(r.request_id)}) for r in rows])
         return 0
@@ -86,6 +86,11 @@ def print_queue(args: argparse.Namespace, rows: list[QueueRow],
                        [(*t, claims.get(r.request_id) or "") for t, r in zip(table, rows, strict=True)])
     print("\n".join(lines))
     return 0
+
+
+def _fields(row: QueueRow) -> dict[str, object]:
+    """A queue row's JSON fields: an office's claim is the `claims` column's (so a local list has no claimed_by)."""
+    return {k: v for k, v in dataclasses.asdict(row).items() if k != "claimed_by"}
 
 
 def _left(row: QueueRow, today: date) -> str:

@@ -40,7 +40,8 @@ def _stop(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
 def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("init", parents=[parent], help="(the server's administrator, --user) create the office "
                        "in the empty database the profile names: schema, roles, the office CA, the first admin; "
-                       "print the recovery code once and the server's settings")
+                       "print the recovery code once and the server's settings. On a database that holds an "
+                       "office already: bring its schema up to this dws's version (one transaction, logged)")
     p.add_argument("--profile", type=Path, required=True, metavar="FILE")
     p.add_argument("--admin", default="admin", metavar="NAME", help="the office's first admin (default: admin; "
                    "their passphrase from --passphrase-file, $DWS_PASSPHRASE or a prompt)")
@@ -50,6 +51,8 @@ def _init(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argp
                         "enrolling desktops")
     p.add_argument("--db-password-file", metavar="FILE", help="the database password of --user (else "
                    "$DWS_DB_PASSWORD, else a prompt)")
+    p.add_argument("--recovery-code-file", metavar="FILE", help="(upgrading an office made before recovery "
+                   "proofs) the office's recovery code (else $DWS_RECOVERY_CODE, else a prompt)")
     p.set_defaults(func=cmd_init)
 
 
@@ -64,6 +67,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError("dws office init needs --user NAME (or DWS_USER): a database user who may create roles")
     password = common.read_secret(args, file_attr="db_password_file", env="DWS_DB_PASSWORD",
                                   prompt=f"Database password of {user}: ", what="database password")
+    upgraded = office_setup.upgrade(args.profile, user, password, lambda: common.read_secret(
+        args, file_attr="recovery_code_file", env="DWS_RECOVERY_CODE", prompt="Recovery code of the office: ",
+        what="recovery code"))
+    if upgraded is not None:
+        return _print_upgrade(args, upgraded)
     secret = common.read_secret(args, file_attr="passphrase_file", env="DWS_PASSPHRASE",
                                 prompt=f"New passphrase for {args.admin}: ", what="passphrase", confirm=True)
     made = office_setup.init(args.profile, user, password, args.admin, secret, args.ca_key)
@@ -87,6 +95,30 @@ def cmd_init(args: argparse.Namespace) -> int:
           "office CA for every connection, and the user's password but for the keyslot reader):\n"
           + made.pg_hba_conf)
     print("and its pg_ident.conf:\n" + made.pg_ident_conf, end="")
+    return 0
+
+
+def _print_upgrade(args: argparse.Namespace, done: office_setup.OfficeUpgrade) -> int:
+    if args.json:
+        common.emit_json({"office": done.office, "dbname": done.dbname, "upgraded_from": done.before,
+                          "version": done.version, "found": list(done.found),
+                          "added": [{"step": n, "adds": what} for n, what in done.added], "log_seq": done.log_seq})
+        return 0
+    if not done.added and not done.found:
+        print(f"The office {done.office!r} in database {done.dbname!r} is at schema version {done.version}, this "
+              "dws's; nothing was changed.")
+        return 0
+    before = "made before schema versions were kept" if done.before is None else f"at schema version {done.before}"
+    print(f"Upgraded the office {done.office!r} in database {done.dbname!r} ({before}) to schema version "
+          f"{done.version}, in one transaction (office log entry {done.log_seq}):")
+    if done.found:
+        print(f"  it had steps {done.found[0]}-{done.found[-1]} already (recorded)")
+    for number, what in done.added:
+        print(f"  step {number}: added {what}")
+    if any(number == office_setup.ADDRESS_STEP for number, _ in done.added):
+        print("Taxpayer records already in the office have no address index (only a desktop can compute it: it "
+              "takes the office key): evaluations read them by ZIP5 as before, until their file is imported again "
+              "(dws import records, which replaces each row with one that has it).")
     return 0
 
 

@@ -24,7 +24,7 @@ from ..crypto import DEFAULT_MODE, Mode
 from ..errors import InputError, OfficeError, PermissionDenied, os_error
 from ..keys import ca
 from ..store.auditlog import entry_hash
-from ..store.office import keyslots
+from ..store.office import desktops, keyslots
 from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES, OfficeRole
 from . import credential, signing_key, tls
@@ -94,6 +94,15 @@ def log_event(conn: Connection, user: str, event: str, obj: str | None, detail: 
         raise OfficeError(f"the office log refused the entry for this {event}{state}: nothing was enrolled; ask "
                           "the office administrator to check the office's grants") from None
     return seq
+
+
+def refuse_taken_desktop(conn: Connection, desktop: str) -> None:
+    """InputError when the office log records a desktop enrolled under this name already (revoked or not)."""
+    for seq, _ts, obj, _detail in desktops.events(conn, desktops.ENROLLED):
+        if obj == desktop:
+            raise InputError(f"the office has a desktop named {desktop!r} already (office log entry {seq}); a name is "
+                             "one desktop, so that revoking it revokes no other: enrol this one under a new name; "
+                             "nothing was changed", source="--desktop")
 
 
 def store_ca(conn: Connection, keys: OfficeKeys, ca_private: bytes, ca_certificate: bytes) -> None:

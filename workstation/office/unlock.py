@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..crypto import DEFAULT_MODE, Mode
 from ..errors import AuthError, OfficeError, StoreError
-from ..store.office import keyslots
+from ..store.office import keyslots, schema
 from ..store.office.roles import OfficeRoles, roles_for
 from . import credential
 from .connect import DEFAULT_TIMEOUT, Connection, connect
@@ -56,6 +56,7 @@ def fetch_slot(profile: OfficeProfile, login: str, roles: OfficeRoles,
     """The user's keyslot, read as the keyslot reader (no password: this desktop's certificate); None when the
     office has no such user."""
     with connect(profile, keyslots.desk_role(roles), None, timeout=timeout) as conn:
+        check_version(schema.version(conn), profile)
         row = keyslots.read_slot(conn, login)
     if row is None:
         return None
@@ -64,6 +65,19 @@ def fetch_slot(profile: OfficeProfile, login: str, roles: OfficeRoles,
     except ValueError:
         raise StoreError(f"the office keyslot of {login!r} is damaged; ask the office administrator to enrol the "
                          "user again") from None
+
+
+def check_version(found: int | None, profile: OfficeProfile) -> None:
+    """StoreError unless this dws works with an office of schema version `found` (None: made before versions were
+    kept, which works as it did): one message naming what to do."""
+    if found is None or schema.OLDEST_OPENED <= found <= schema.VERSION:
+        return
+    if found > schema.VERSION:
+        raise StoreError(f"this office was upgraded by a newer dws (office schema version {found}; this dws knows "
+                         f"versions up to {schema.VERSION}): update this desktop's dws")
+    raise StoreError(f"this office's schema (version {found}) is older than this dws works with (version "
+                     f"{schema.OLDEST_OPENED} or later): the office's server administrator brings it up to date with "
+                     f"'dws --user DBADMIN office init --profile {profile.path.name}'")
 
 
 def open_office(profile: OfficeProfile, login: str, passphrase: str, *, roles: OfficeRoles | None = None,

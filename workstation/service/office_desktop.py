@@ -135,12 +135,13 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         return f"{self.profile.host}:{self.profile.port}"
 
     def queue(self, status: str | None = None) -> list[QueueRow]:
-        """The office's queue with each request's latest recommendation, as `dws list` on an office shows it."""
+        """The office's queue with each request's claim and latest recommendation, as `dws list` on an office
+        shows it."""
         def read(o: OfficeCtx) -> list[QueueRow]:
             rows = office_requests.queue(o, status)
             extras = office_evaluation.queue_extras(o) or {}
-            return [dataclasses.replace(r, recommendation=extras[r.request_id][1]) if r.request_id in extras else r
-                    for r in rows]
+            return [dataclasses.replace(r, claimed_by=extras[r.request_id][0], recommendation=extras[r.request_id][1])
+                    if r.request_id in extras else r for r in rows]
         return self._read(read)
 
     def import_records(self, path: Path, progress: Progress | None = None,

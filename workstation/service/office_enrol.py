@@ -15,6 +15,7 @@ from ..crypto import DEFAULT_MODE, Mode
 from ..office import enrol
 from ..office.profile import load
 from ..office.unlock import open_office
+from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES
 
 
@@ -28,13 +29,18 @@ class EnrolledDesktop:
 
 def enrol_desktop(profile_file: Path, admin: str, passphrase: str, desktop: str, out: Path) -> EnrolledDesktop:
     """A new desktop's certificate from the office CA, in the folder `out` with its key (0600), the office CA and
-    a profile for the same server (profile_file's). Nothing is written unless all of it is."""
+    a profile for the same server (profile_file's). Nothing is written unless all of it is. A name the office log
+    records for a desktop already (revoked or not) is refused: a name is one desktop, so `office revoke --desktop
+    NAME` revokes that desktop alone, and the log's entries naming it stay unambiguous."""
     profile = load(profile_file)
     with open_office(profile, admin, passphrase) as session:
         ca_private, ca_certificate = enrol.office_ca(session.conn, session.keys)
+        enrol.refuse_taken_desktop(session.conn, desktop)
         written = enrol.write_desktop(out, profile, ca_private, ca_certificate, desktop, clocks.current().now())
         try:
             with session.conn.transaction():
+                office_log.lock(session.conn)           # one name, one desktop: checked again in the log's order
+                enrol.refuse_taken_desktop(session.conn, desktop)
                 enrol.log_event(session.conn, admin, "office-desktop-enrolled", desktop,
                                 enrol.certificate_detail(out / "desktop.pem"))
         except BaseException:

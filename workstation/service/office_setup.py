@@ -8,10 +8,17 @@ grants (workstation/store/office/); a new office key; the office CA, its key sea
 `dws office enrol --desktop`); the first admin's login role and keyslot; the recovery keyslot (the office key
 under a new recovery code, the local store's format, printed once); and the office log's first entries. Then
 it gives the server settings the office needs (postgresql.conf, pg_hba.conf and pg_ident.conf lines).
+
+On a database that holds an office already, `init` brings its schema up to date instead (`upgrade`): the steps of
+store/office/schema.STEPS after the office's version, in one transaction with the office log's entry for them; an
+office made before versions were kept is probed for each step first. Only the server's administrator may (a
+superuser, as for `init`: the steps alter the owner's tables and grant to the office's roles); a desktop's roles
+may not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +57,29 @@ class OfficeInit:
     pg_hba_conf: str
     pg_ident_conf: str
     crl_file: Path | None = None        # the office CA's (empty) revocation list, for the server's ssl_crl_file
+
+
+@dataclass(frozen=True)
+class OfficeUpgrade:
+    office: str
+    dbname: str
+    before: int | None                  # the office's version before (None: made before versions were kept)
+    found: tuple[int, ...]              # steps an office made before versions had already
+    added: tuple[tuple[int, str], ...]  # (number, what it adds) of each step run
+    version: int                        # its version now
+    log_seq: int | None                 # the office log's entry for the upgrade (None: nothing to do)
+
+
+ADDRESS_STEP = schema.ADDRESS_STEP      # records.add_address_index: rows already there keep NULL
+UPGRADE_EVENT = "office-schema-upgraded"
+UNVERSIONED_TOO_OLD = ("this office was made by an early dws, before offices held requests, evaluations or "
+                       "decisions; it cannot be brought up to date: make a new office with this dws and move the "
+                       "local store into it (dws office migrate); nothing was changed")
+
+
+def newer_office(found: int) -> str:
+    return (f"this office was upgraded by a newer dws (office schema version {found}; this dws knows versions up "
+            f"to {schema.VERSION}): update this desktop's dws; nothing was changed")
 
 
 def role_prefix(dbname: str) -> str:
@@ -106,6 +136,78 @@ def init(profile_path: Path, user: str, password: str, admin: str, admin_passphr
     except OSError:
         crl_file = None
     return OfficeInit(found.office, found.dbname, roles.prefix, admin, code, conf, hba, ident, crl_file)
+
+
+def upgrade(profile_path: Path, user: str, password: str, recovery_code: Callable[[], str]) -> OfficeUpgrade | None:
+    """Bring the office in the profile's database up to this dws's schema version, as database user `user` (the
+    server's administrator), in one transaction logged in the office log; None when the database holds no office
+    (init makes one). `recovery_code` is asked for only when the recovery proof is to be added (step 3: the server
+    keeps the SHA-256 of the code's proof, which only the code gives; a wrong code changes nothing)."""
+    found = profiles.load(profile_path)
+    roles = roles_for(found.dbname)
+    try:
+        params = {**found.connection_params(user), "password": password, "connect_timeout": "15"}
+        with psycopg.connect(psycopg.conninfo.make_conninfo(**params), autocommit=True) as conn:
+            if not schema.has_office(conn):
+                return None
+            return _upgrade(conn, found, roles, user, recovery_code)
+    except psycopg.errors.InsufficientPrivilege:
+        raise AuthError(f"database user {user!r} may not upgrade the office (the server's administrator may: a "
+                        "superuser, as for 'office init'); nothing was changed") from None
+    except psycopg.OperationalError as exc:
+        raise StoreError(f"the office server refused the connection, could not be reached or went away: "
+                         f"{_reason(exc)}; nothing was changed") from None
+    except psycopg.Error as exc:
+        state = f" (SQLSTATE {exc.sqlstate})" if exc.sqlstate else ""
+        raise StoreError(f"the office server refused the upgrade{state}; nothing was changed") from None
+
+
+def _upgrade(conn: psycopg.Connection[Any], profile: OfficeProfile, roles: OfficeRoles, user: str,
+             recovery_code: Callable[[], str]) -> OfficeUpgrade:
+    if not schema.may_upgrade(conn):
+        raise AuthError(f"database user {user!r} may not upgrade the office (the server's administrator may: a "
+                        "superuser, as for 'office init'); nothing was changed")
+    with conn.transaction():
+        schema.lock_steps(conn)                 # one upgrade at a time
+        before = schema.version(conn)
+        had = schema.found_steps(conn) if before is None else before
+        if before is None and had == 0:
+            raise InputError(UNVERSIONED_TOO_OLD, source=profile.path.name)
+        if had > schema.VERSION:
+            raise StoreError(newer_office(had))
+        if before is None:
+            for step in schema.STEPS[:had]:
+                schema.record_step(conn, roles, step, found=True)
+        added = []
+        for step in schema.STEPS[had:]:
+            step.apply(conn, roles)
+            if step.number == schema.RECOVERY_STEP:
+                _put_recovery_proof(conn, recovery_code())
+            schema.record_step(conn, roles, step)
+            added.append((step.number, step.adds))
+        found_here = tuple(range(1, had + 1)) if before is None else ()
+        seq = None
+        if added or found_here:
+            seq = enrol.log_event(conn, user, UPGRADE_EVENT, profile.dbname,
+                                  {"from": before, "to": schema.VERSION, "found": list(found_here),
+                                   "added": [n for n, _ in added]})
+    return OfficeUpgrade(profile.office, profile.dbname, before, found_here, tuple(added), schema.VERSION, seq)
+
+
+def _put_recovery_proof(conn: psycopg.Connection[Any], code: str) -> None:
+    """(Upgrade step 3) the proof of the office's recovery code, checked against its recovery keyslot first."""
+    row = recovery.read_recovery_slot(conn)
+    if row is None:
+        raise StoreError("this office has no recovery keyslot; nothing was changed")
+    try:
+        slot = credential.slot_from_row(credential.RECOVERY, *row)
+    except ValueError:
+        raise StoreError("the office's recovery keyslot is damaged; nothing was changed") from None
+    opened = credential.open_recovery_with_proof(slot, code)
+    if opened is None:
+        raise AuthError("the recovery code does not open this office's recovery keyslot (the upgrade adds its proof, "
+                        "which only the code gives); nothing was changed")
+    recovery.put_proof(conn, opened[1])
 
 
 def furnish(conn: psycopg.Connection[Any], profile: OfficeProfile, admin: str, passphrase: str,

@@ -20,7 +20,8 @@ from .roles import OfficeRoles
 Conn = psycopg.Connection[Any]
 
 _FUNCTION = """
-CREATE FUNCTION dws.requests_notify() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+CREATE OR REPLACE FUNCTION dws.requests_notify() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM pg_notify(TG_ARGV[0], NEW.request_id);      -- the request id only: never a sealed or taxpayer value
@@ -36,11 +37,12 @@ def channel(roles: OfficeRoles) -> str:
 
 def create(conn: Conn, roles: OfficeRoles) -> None:
     """The trigger that announces each new or changed request, owned by the office's owner role; in the
-    caller's transaction, after store/office/requests.create. The caller is a superuser."""
+    caller's transaction, after store/office/requests.create (schema step 2; idempotent). The caller is a
+    superuser."""
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
     conn.execute(_FUNCTION)
-    conn.execute(sql.SQL("CREATE TRIGGER requests_notify AFTER INSERT OR UPDATE ON dws.requests FOR EACH ROW "
-                         "EXECUTE FUNCTION dws.requests_notify({})").format(sql.Literal(channel(roles))))
+    conn.execute(sql.SQL("CREATE OR REPLACE TRIGGER requests_notify AFTER INSERT OR UPDATE ON dws.requests "
+                         "FOR EACH ROW EXECUTE FUNCTION dws.requests_notify({})").format(sql.Literal(channel(roles))))
     conn.execute("RESET ROLE")
 
 

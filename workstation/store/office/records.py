@@ -52,9 +52,11 @@ _TABLE = f"""CREATE TABLE dws.taxpayer_records (
     name_control_index bytea CHECK (length(name_control_index) = {INDEX_BYTES}),
     name_address_index bytea CHECK (length(name_address_index) = {INDEX_BYTES}),
     zip5_index         bytea CHECK (length(zip5_index) = {INDEX_BYTES}),
-    sealed             bytea NOT NULL CHECK (length(sealed) > 28),
-    address_index      bytea CHECK (length(address_index) = {INDEX_BYTES})
+    sealed             bytea NOT NULL CHECK (length(sealed) > 28)
 )"""
+# added by schema step 4 (schema.py: add_address_index), after the columns above, as its last column
+_ADDRESS_COLUMN = ("ALTER TABLE dws.taxpayer_records ADD COLUMN IF NOT EXISTS address_index bytea "
+                   f"CHECK (length(address_index) = {INDEX_BYTES})")
 # The unique key first: a bulk load builds it first, and stops there when the rows give a key twice.
 INDEXES = {
     "taxpayer_records_key": "CREATE UNIQUE INDEX IF NOT EXISTS taxpayer_records_key ON dws.taxpayer_records "
@@ -75,6 +77,8 @@ INDEXES = {
                                     "dws.taxpayer_records (zip5_index) WHERE address_index IS NULL",
 }
 ADDRESSED = (*COLUMNS, "address_index")     # what an import loads (COLUMNS and the address index)
+ADDRESS_INDEXES = ("taxpayer_records_address", "taxpayer_records_unaddressed")     # schema step 4's
+_BASE_INDEXES = {name: ddl for name, ddl in INDEXES.items() if name not in ADDRESS_INDEXES}
 # An importer is not the table's owner, so cannot drop or build its indexes: these two functions (the owner's,
 # SECURITY DEFINER) do it for a load into an empty table. Both lock the table against other importers (SHARE ROW
 # EXCLUSIVE conflicts with itself and with every writer, not with readers) until the transaction ends.
@@ -112,16 +116,27 @@ BEGIN
     {builds}
     DELETE FROM dws.taxpayer_records_loads;
 END $$"""
+
+
+def _load_functions(indexes: dict[str, str]) -> tuple[str, str, str]:
+    """The load's three functions over `indexes` (CREATE OR REPLACE: schema step 4 makes them again over the
+    address indexes too)."""
+    made = (_LOAD_ENDED.format(missing=" OR ".join(f"to_regclass('dws.{name}') IS NULL" for name in indexes)),
+            _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in indexes)),
+            _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in indexes.values())))
+    ended, begin, end = (f.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) for f in made)
+    return ended, begin, end
+
+
 _SCHEMA = (
     "CREATE SEQUENCE dws.taxpayer_record_ids AS bigint",
     _TABLE,
-    *INDEXES.values(),
+    *_BASE_INDEXES.values(),
     _LOADS,
-    _LOAD_ENDED.format(missing=" OR ".join(f"to_regclass('dws.{name}') IS NULL" for name in INDEXES)),
+    _load_functions(_BASE_INDEXES)[0],
     "CREATE CONSTRAINT TRIGGER taxpayer_records_load_ends AFTER INSERT ON dws.taxpayer_records_loads "
     "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dws.taxpayer_records_load_ended()",
-    _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in INDEXES)),
-    _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in INDEXES.values())),
+    *_load_functions(_BASE_INDEXES)[1:],
     # a record is corrected (replaced), never removed: no DELETE or TRUNCATE, even for the table's owner
     """CREATE FUNCTION dws.taxpayer_records_refuse() RETURNS trigger LANGUAGE plpgsql
         SET search_path = pg_catalog, pg_temp AS $$
@@ -170,9 +185,10 @@ class DuplicateKey(Exception):
         self.rows = rows
 
 
-def create(conn: Conn, roles: OfficeRoles) -> None:
+def create(conn: Conn, roles: OfficeRoles, *, address: bool = True) -> None:
     """The records table, its sequence, indexes and trigger, owned by the office's owner role, with grants; in the
-    caller's transaction (after store/office/log.create has made the schema). The caller is a superuser."""
+    caller's transaction (after store/office/log.create has made the schema). The caller is a superuser.
+    `address=False`: as schema step 1 makes it, without the address index (step 4: add_address_index)."""
     ident = sql.Identifier
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:
@@ -191,6 +207,8 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute("RESET ROLE")
     # (as the superuser: the database is not the owner role's) the staging table of a correction
     conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(ident(conn.info.dbname), importers))
+    if address:
+        add_address_index(conn, roles)
 
 
 class Load:
@@ -241,6 +259,19 @@ class Load:
             raise DuplicateKey(conn.execute(query).fetchall()) from None
         assert row is not None
         return int(row[0]), int(row[1])
+
+
+def add_address_index(conn: Conn, roles: OfficeRoles) -> None:
+    """Schema step 4 (schema.py): the address index column, its two indexes and the load's functions over every
+    index, as the owner, in the caller's transaction; idempotent. Rows already there keep NULL (the server cannot
+    compute it: it takes the office key), so an evaluation reads them the ZIP5 way until they are imported again."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    conn.execute(_ADDRESS_COLUMN)
+    for name in ADDRESS_INDEXES:
+        conn.execute(INDEXES[name])
+    for statement in _load_functions(INDEXES):
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
 
 
 def has_address_index(conn: Conn) -> bool:

@@ -12,7 +12,7 @@ keeps and enforces for it.
   (the append trigger's check). The entry's event and object are fixed here and its user is the session's
   login (the keyslot reader): the desktop computes only its hash.
 
-Made by `create` (from schema.create_office) after keyslots.create; an office made before has none of it, and
+Made by `create` (schema step 3, idempotent; schema.py) after keyslots.create; an office made before has none of it, and
 `dws office recover` says so in one line.
 """
 
@@ -29,26 +29,26 @@ Conn = psycopg.Connection[tuple[object, ...]]
 EVENT = "office-user-recovered"
 
 _TABLE = """
-CREATE TABLE dws.office_recovery_proof (
+CREATE TABLE IF NOT EXISTS dws.office_recovery_proof (
     id          integer PRIMARY KEY CHECK (id = 1),
     digest      bytea NOT NULL CHECK (length(digest) = 32)     -- SHA-256 of the recovery code's proof
 )"""
 
 _READ_RECOVERY = """
-CREATE FUNCTION dws.office_recovery_slot()
+CREATE OR REPLACE FUNCTION dws.office_recovery_slot()
 RETURNS TABLE (kdf text, salt bytea, nonce bytea, wrapped bytea)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT r.kdf, r.salt, r.nonce, r.wrapped FROM dws.office_recovery r WHERE r.id = 1 $$"""
 
 _LOG_HEAD = """
-CREATE FUNCTION dws.office_log_head()
+CREATE OR REPLACE FUNCTION dws.office_log_head()
 RETURNS TABLE (seq bigint, hash text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT l.seq, l.hash FROM dws.office_log l ORDER BY l.seq DESC LIMIT 1 $$"""
 
 _RECOVER = """
-CREATE FUNCTION dws.office_recover(p_login text, p_proof bytea, p_verifier text, p_kdf text, p_salt bytea,
-                                   p_nonce bytea, p_wrapped bytea, p_seq bigint, p_ts text, p_detail text,
+CREATE OR REPLACE FUNCTION dws.office_recover(p_login text, p_proof bytea, p_verifier text, p_kdf text,
+                                   p_salt bytea, p_nonce bytea, p_wrapped bytea, p_seq bigint, p_ts text, p_detail text,
                                    p_prev_hash text, p_hash text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$

@@ -94,7 +94,6 @@ _SCHEMA = (
         {_index("tin_index")}, {_index("name_control_index")}, {_index("name_address_index")},
         {_index("zip5_index")},
         sealed  bytea NOT NULL CHECK (length(sealed) > 28),
-        {_index("address_index")},
         PRIMARY KEY (request, seq)
     )""",
     "CREATE INDEX request_subjects_tin ON dws.request_subjects (tin_index) WHERE tin_index IS NOT NULL",
@@ -122,6 +121,8 @@ _SCHEMA = (
       for table in ("requests", "request_subjects", "request_reasons")),
 )
 _TABLES = "dws.requests, dws.request_subjects, dws.request_reasons"
+_ADDRESS_COLUMN = (f"ALTER TABLE dws.request_subjects ADD COLUMN IF NOT EXISTS "
+                   f"address_index bytea CHECK (length(address_index) = {INDEX_BYTES})")
 
 _QUEUE = ("SELECT request_id, agency, agency_code, authority, received_on, due_on, subject_count, status, id "
           "FROM dws.requests {where} ORDER BY due_on IS NULL, due_on, request_id")
@@ -134,13 +135,16 @@ SUBJECT_SELECT = {addressed: sql.SQL(", ").join(
     for addressed in (True, False)}
 
 
-def create(conn: Conn, roles: OfficeRoles) -> None:
+def create(conn: Conn, roles: OfficeRoles, *, address: bool = True) -> None:
     """The request tables, their sequence, indexes and triggers, owned by the office's owner role, with grants; in
-    the caller's transaction (after store/office/log.create has made the schema). The caller is a superuser."""
+    the caller's transaction (after store/office/log.create has made the schema). The caller is a superuser.
+    `address` False: as schema step 1 made them, without the subjects' address index (step 5 adds it)."""
     ident = sql.Identifier
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
     for statement in _SCHEMA:
         conn.execute(statement)
+    if address:
+        conn.execute(_ADDRESS_COLUMN)
     conn.execute(f"REVOKE ALL ON {_TABLES}, dws.request_ids FROM PUBLIC")
     everyone = sql.SQL(", ").join(map(ident, roles.groups()))
     importers = sql.SQL(", ").join(ident(roles.group(r)) for r in IMPORTERS)
@@ -182,6 +186,15 @@ def _without_address(row: Sequence[Any]) -> Sequence[Any]:
     if row[_ADDRESS] is not None:
         raise ValueError("a subject's address index for an office made before it")
     return (*row[:_ADDRESS], *row[_ADDRESS + 1:])
+
+
+def add_address_index(conn: Conn, roles: OfficeRoles) -> None:
+    """Schema step 5 (schema.py): the subjects' address index column, as the owner, in the caller's transaction;
+    idempotent. Subjects already there keep NULL (made at import, with the office key): an evaluation reads their
+    records the older way (the desktop sends the indexes), as an older desktop's subjects."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    conn.execute(_ADDRESS_COLUMN)
+    conn.execute("RESET ROLE")
 
 
 def has_address_index(conn: Conn) -> bool:
