@@ -106,7 +106,7 @@ def scratch_target() -> Path:
 
 
 @contextmanager
-def _office_errors() -> Iterator[None]:
+def office_errors() -> Iterator[None]:
     try:
         yield
     except psycopg.errors.InsufficientPrivilege:
@@ -123,7 +123,7 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
                  cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> Iterator[WorkingCopy]:
     """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends."""
     roles = roles or roles_for(o.conn.info.dbname)
-    with _office_errors():
+    with office_errors():
         role = evaluations_sql.office_role(o.conn, roles)
     if role is None:
         raise PermissionDenied("the office server gives your login no office role; ask the office administrator")
@@ -135,7 +135,7 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
             db.unflushed(conn)                 # a copy removed on every exit: no flush is worth waiting for
             db.migrate(conn)
             db.unjournaled(conn)               # filled in one transaction: no WAL written and copied again
-            with _office_errors():
+            with office_errors():
                 request, claimed_by = _fill(o, conn, request_id)
             db.journaled(conn)                 # the evaluation's workers read while it writes
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
@@ -156,7 +156,7 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
         document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
     viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
     if wc.role == "auditor":
-        with _office_errors(), o.conn.transaction():     # what the auditor read is logged, nothing else recorded
+        with office_errors(), o.conn.transaction():     # what the auditor read is logged, nothing else recorded
             o.log("request-viewed", request_id, {"as_of": wc.doc["as_of"], "counts": wc.doc["counts"],
                                                   "recommendation": wc.doc["recommendation"]})
             if viewed:
@@ -164,8 +164,8 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
         return OfficeEvaluation(wc.doc, document, False, wc.claimed_by, [
             f"{request_id}: evaluated on this desktop only: an auditor records no evaluation, status or claim in the "
             "office (the reading is logged)"])
-    with _office_errors():
-        claimed_by = _record(o, wc, request_id, viewed)
+    with office_errors():
+        claimed_by = record(o, wc, request_id, viewed)
         login = evaluations_sql.login(o.conn)
     notices = []
     if wc.role == "preparer" and claimed_by != login:
@@ -173,7 +173,7 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
     return OfficeEvaluation(wc.doc, document, True, claimed_by, notices)
 
 
-def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
+def record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str | None:
     """The evaluation, the status, the claim and the log entry, in one office transaction; the claim after it."""
     doc, keys, conn = wc.doc, o.keys, o.conn
     with conn.transaction():
@@ -195,7 +195,7 @@ def _record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str 
 
 def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
     """The latest evaluation the office recorded for a request (opened here), or None."""
-    with _office_errors():
+    with office_errors():
         row = evaluations_sql.request_row(o.conn, request_id)
         found = evaluations_sql.latest(o.conn, int(row[0])) if row else None
     if found is None:
@@ -208,7 +208,7 @@ def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
 def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | None:
     """request_id -> (who claimed it, its latest recommendation) for `dws list` on an office (None: an office made
     before evaluations and claims)."""
-    with _office_errors():
+    with office_errors():
         return evaluations_sql.queue_extras(o.conn)
 
 

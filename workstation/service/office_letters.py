@@ -68,7 +68,7 @@ def letter_record(o: OfficeCtx, row: decisions_sql.LetterRow) -> dict[str, Any]:
     return _record(o, row)
 
 
-def _issued(o: OfficeCtx, row: decisions_sql.LetterRow) -> IssuedLetter:
+def issued(o: OfficeCtx, row: decisions_sql.LetterRow) -> IssuedLetter:
     record = _record(o, row)
     if sha256_hex(record["pdf"]) != row.sha256:
         raise TamperError(f"the office's letter {row.letter_id} does not match its recorded hash; the office was "
@@ -77,7 +77,7 @@ def _issued(o: OfficeCtx, row: decisions_sql.LetterRow) -> IssuedLetter:
                         record["issued_at"], row.issued_by, False, record["pdf"])
 
 
-def _mirror(o: OfficeCtx, wc: office_evaluation.WorkingCopy, row: decisions_sql.DecisionRow, rid: int) -> None:
+def mirror(o: OfficeCtx, wc: office_evaluation.WorkingCopy, row: decisions_sql.DecisionRow, rid: int) -> None:
     """The office's decision (and approval) into the working copy, as the local store keeps them."""
     opened = office_decisions.opened(o, row)
     approval = office_decisions.approval_signature(o, row)
@@ -156,9 +156,9 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
             raise InputError(f"request {request_id} has no signed decision; a reviewer decides first ('dws decide')")
         existing = decisions_sql.letter_for(o.conn, row.decision_id)
         if existing is not None:
-            return _issued(o, existing)
+            return issued(o, existing)
         rid = review.request(s, request_id)[0]
-        _mirror(o, wc, row, rid)
+        mirror(o, wc, row, rid)
         rid, pkg, local_row, decision = letters._final(s, request_id)
         letter_id = letters.letter_id_for(row.decision_id)
         with signing_key.signer(o.conn, login, o.user_secret) as signer:

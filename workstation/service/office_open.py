@@ -107,8 +107,8 @@ def _record(o: OfficeCtx, wc: office_evaluation.WorkingCopy, request_id: str) ->
     if known is not None and all(known[k] == doc[k] for k in ("findings_hash", "plan_hash",
                                                                  "recommendation", "as_of")):
         return False, wc.claimed_by
-    with office_evaluation._office_errors():
-        return True, office_evaluation._record(o, wc, request_id, 0)
+    with office_evaluation.office_errors():
+        return True, office_evaluation.record(o, wc, request_id, 0)
 
 
 def refresh(o: OfficeCtx, opened: OpenedRequest, recorded: bool = False,
@@ -122,7 +122,7 @@ def refresh(o: OfficeCtx, opened: OpenedRequest, recorded: bool = False,
                             or (local.approver is None) != (row.approver is None)):
         if local is not None:
             office_copy.forget_decisions(wc.ctx.conn, rid)      # the office's supersedes it
-        office_letters._mirror(o, wc, row, rid)
+        office_letters.mirror(o, wc, row, rid)
     letter = decisions_sql.letter_for(o.conn, row.decision_id) if row is not None else None
     actions = request_actions.actions(wc.ctx, request_id, opened.as_of)
     claimed_by = claimed_by or (opened.view.claimed_by if opened.view else wc.claimed_by)
@@ -146,7 +146,7 @@ def stored_letter(o: OfficeCtx, opened: OpenedRequest) -> IssuedLetter | None:
     """The office's letter of the request's current decision (opened here), or None."""
     row = decisions_sql.current(o.conn, opened.wc.request)
     letter = decisions_sql.letter_for(o.conn, row.decision_id) if row is not None else None
-    return office_letters._issued(o, letter) if letter is not None else None
+    return office_letters.issued(o, letter) if letter is not None else None
 
 
 def forward_log(o: OfficeCtx, opened: OpenedRequest) -> None:
