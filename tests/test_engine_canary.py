@@ -15,6 +15,8 @@ from engines import Engine, OfficeEngine, passphrase
 from letterdata import AS_OF, TAXPAYERS, UNKNOWN_TIN, canaries
 from test_engine_decisions import load
 
+from workstation import clock as clocks
+
 RID = "LTR-PARTIAL"
 REASON = "Quenbyrthwaite disputes the AGI: checking it against the filing"
 
@@ -56,7 +58,7 @@ def review_sign_and_issue(engine: Engine, folder: Path) -> None:
     with engine.open("rita") as rita:
         (out / "letter.pdf").write_bytes(rita.issue_letter(RID, passphrase("rita")))
         rita.record_letter_output(RID, "printed", "Office printer")
-        rita.export_accounting(AS_OF.year, out / "accounting.csv")
+        rita.export_accounting(clocks.today().year, out / "accounting.csv")   # the letter's day: its year
     engine.close()
 
 
