@@ -14,6 +14,7 @@ anything is sent; the change and its office log entry land in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from cryptography import x509
@@ -73,8 +74,9 @@ def _lost(exc: psycopg.OperationalError, profile: OfficeProfile, desk: str) -> O
     return explain(exc, profile, desk)
 
 
-def _recover(conn: psycopg.Connection[tuple[object, ...]], profile: OfficeProfile, desk: str, code: str,
-             login: str, new_passphrase: str, mode: Mode) -> Recovered:
+def open_recovery_slot(conn: psycopg.Connection[Any], code: str, wrong: str) -> tuple[bytes, bytes]:
+    """The office's recovery keyslot opened with the recovery code: (the office key, the code's proof); StoreError
+    when the office has none or it is damaged, AuthError(`wrong`) when the code does not open it."""
     row = recovery_sql.read_recovery_slot(conn)
     if row is None:
         raise StoreError("this office has no recovery keyslot; nothing was changed")
@@ -84,8 +86,13 @@ def _recover(conn: psycopg.Connection[tuple[object, ...]], profile: OfficeProfil
         raise StoreError("the office's recovery keyslot is damaged; nothing was changed") from None
     opened = credential.open_recovery_with_proof(slot, code)
     if opened is None:
-        raise AuthError(WRONG_CODE)
-    office_key, proof = opened
+        raise AuthError(wrong)
+    return opened
+
+
+def _recover(conn: psycopg.Connection[tuple[object, ...]], profile: OfficeProfile, desk: str, code: str,
+             login: str, new_passphrase: str, mode: Mode) -> Recovered:
+    office_key, proof = open_recovery_slot(conn, code, WRONG_CODE)
     if keyslots.read_slot(conn, login) is None:
         raise InputError(f"the office has no user {login!r}; nothing was changed", source="--user")
     using = credential.slot_kdf(mode)

@@ -32,6 +32,7 @@ from ..fsutil import atomic_write
 from ..keys import primitives as p
 from ..office import credential, enrol, revoke, tls
 from ..office import profile as profiles
+from ..office import recovery as office_recovery
 from ..office.profile import OfficeProfile
 from ..office.sealing import OfficeKeys
 from ..office.unlock import server_rules
@@ -196,18 +197,10 @@ def _upgrade(conn: psycopg.Connection[Any], profile: OfficeProfile, roles: Offic
 
 def _put_recovery_proof(conn: psycopg.Connection[Any], code: str) -> None:
     """(Upgrade step 3) the proof of the office's recovery code, checked against its recovery keyslot first."""
-    row = recovery.read_recovery_slot(conn)
-    if row is None:
-        raise StoreError("this office has no recovery keyslot; nothing was changed")
-    try:
-        slot = credential.slot_from_row(credential.RECOVERY, *row)
-    except ValueError:
-        raise StoreError("the office's recovery keyslot is damaged; nothing was changed") from None
-    opened = credential.open_recovery_with_proof(slot, code)
-    if opened is None:
-        raise AuthError("the recovery code does not open this office's recovery keyslot (the upgrade adds its proof, "
-                        "which only the code gives); nothing was changed")
-    recovery.put_proof(conn, opened[1])
+    _office_key, proof = office_recovery.open_recovery_slot(
+        conn, code, "the recovery code does not open this office's recovery keyslot (the upgrade adds its proof, "
+                    "which only the code gives); nothing was changed")
+    recovery.put_proof(conn, proof)
 
 
 def furnish(conn: psycopg.Connection[Any], profile: OfficeProfile, admin: str, passphrase: str,
