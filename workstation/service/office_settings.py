@@ -30,11 +30,11 @@ from .. import policy
 from ..errors import InputError, PermissionDenied, StoreError, TamperError
 from ..model import SettingRow
 from ..office.sealing import SealError
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, Settings, SettingValue, coerce, pair_refusal
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, Settings, SettingValue, coerce
 from ..store import db
 from ..store import settings as local_settings
 from ..store.office import settings as settings_sql
-from . import preferences
+from . import preferences, settings_view
 from . import roles as local_roles
 from .office_orders import LOCAL_ROLE
 from .office_records import OfficeCtx
@@ -130,24 +130,8 @@ def change(o: OfficeCtx, role: str | None, key: str, value: object) -> None:
     why = _role_refusal(role)
     if why is not None:
         raise PermissionDenied(why)
-    fixed = policy.current()
-    if fixed.fixes(key):
-        raise PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
-                               "only an administrator of this computer can change it there")
-    if key in COUNSEL_SETTINGS and LOCAL_ROLE.get(role or "") != "counsel":
-        raise PermissionDenied(f"only counsel may change the rule threshold {key!r}")
-    if key in NOT_OFFICE_WIDE:
-        raise InputError(f"setting {key!r}: {NOT_OFFICE_WIDE[key]}")
-    try:
-        checked = coerce(key, value)
-    except KeyError:
-        raise InputError(f"unknown setting {key!r}") from None
-    except ValueError as exc:
-        raise InputError(f"setting {key!r}: {exc}") from None
     current = settings(o)
-    refused = pair_refusal(key, checked, current)
-    if refused:
-        raise InputError(f"setting {key!r}: {refused}")
+    checked = settings_view.checked_change(key, value, LOCAL_ROLE.get(role or ""), lambda: current, NOT_OFFICE_WIDE)
     old = cast(SettingValue, dict(current)[key])
     with _office_errors():
         if not settings_sql.exists(o.conn):

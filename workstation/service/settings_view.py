@@ -4,10 +4,12 @@ the office policy and the value, and logs each change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from .. import policy
 from ..errors import InputError, PermissionDenied
 from ..model import SettingRow
-from ..settings import COUNSEL_SETTINGS, DEFAULTS, coerce, pair_refusal
+from ..settings import COUNSEL_SETTINGS, DEFAULTS, Settings, SettingValue, coerce, pair_refusal
 from ..store import db
 from ..store import evaluation as evaluation_sql
 from ..store import settings as settings_sql
@@ -38,23 +40,34 @@ def refusal(s: Ctx, key: str) -> str | None:
 
 def change(s: Ctx, key: str, value: object) -> None:
     s.require("change-settings")
+    checked = checked_change(key, value, s.role, s.settings)
+    old = s.setting(key)
+    with db.transaction(s.conn):
+        settings_sql.put(s.conn, key, checked, s.user)
+        evaluation_sql.bump_data_version(s.conn)
+        s.log("setting-changed", key, {"from": old, "to": checked})
+
+
+def checked_change(key: str, value: object, role: str | None, current: Callable[[], Settings],
+                   not_here: Mapping[str, str] | None = None) -> SettingValue:
+    """The value `change` would store for `key` (a local store's and an office's alike), after the checks a user
+    sees: the office policy file, counsel's thresholds (`role`: the local role's name), a setting this store does
+    not keep (`not_here`: key -> why), the value itself and its pair with the `current` settings."""
     fixed = policy.current()
     if fixed.fixes(key):
         raise PermissionDenied(f"setting {key!r} is set by the office policy in {fixed.path}; "
                                "only an administrator of this computer can change it there")
-    if key in COUNSEL_SETTINGS and s.role != "counsel":
+    if key in COUNSEL_SETTINGS and role != "counsel":
         raise PermissionDenied(f"only counsel may change the rule threshold {key!r}")
+    if not_here and key in not_here:
+        raise InputError(f"setting {key!r}: {not_here[key]}")
     try:
         checked = coerce(key, value)
     except KeyError:
         raise InputError(f"unknown setting {key!r}") from None
     except ValueError as exc:
         raise InputError(f"setting {key!r}: {exc}") from None
-    refused = pair_refusal(key, checked, s.settings())
+    refused = pair_refusal(key, checked, current())
     if refused:
         raise InputError(f"setting {key!r}: {refused}")
-    old = s.setting(key)
-    with db.transaction(s.conn):
-        settings_sql.put(s.conn, key, checked, s.user)
-        evaluation_sql.bump_data_version(s.conn)
-        s.log("setting-changed", key, {"from": old, "to": checked})
+    return checked
