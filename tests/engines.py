@@ -64,7 +64,7 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # Session's plumbing, not a store behaviour: the local connection, transaction helpers, the move into an office.
 PLUMBING = ("conn", "log", "require", "path", "database_file", "data_key_for_workers", "before_close",
-            "migrate_to_office", "migrate_orders_to_office")
+            "migrate_to_office", "migrate_orders_to_office", "migrate_overrides_to_office")
 
 
 def passphrase(user: str) -> str:

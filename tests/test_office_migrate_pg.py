@@ -204,8 +204,11 @@ def test_the_text_output_and_who_is_refused(setting: Setting) -> None:
     assert "53 taxpayer record rows (53 new to the office, 0 replacing the office's)" in done.out
     assert "2 requests with 47 subjects" in done.out
     assert re.search(r"\n  office log before: +\d+ entries, root [0-9a-f]{64}\n", done.out)
+    assert "\n  no setting an admin may set differs from the office's\n" in done.out
     assert done.out.endswith("Not migrated (the local store keeps them): evaluations, decisions, approvals, letters "
-                             "and users.\n")
+                             "and users.\n  An office evaluates a request again from what moved (the same findings); "
+                             "the local decisions, approvals and letters are signed by keys the office server does "
+                             "not know and refuses; office users are enrolled with 'dws office enrol --user'.\n")
 
 
 def test_a_request_the_office_holds_stops_it_half_way_and_nothing_changes(setting: Setting, tmp_path: Path) -> None:

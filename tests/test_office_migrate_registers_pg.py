@@ -111,8 +111,8 @@ def test_the_registers_move_in_the_agencies_with_the_store_the_orders_by_counsel
     assert "  2 agency register entries\n" in done.out
     assert "Not migrated (the local store keeps them): evaluations, decisions, approvals, letters and users.\n" in \
         done.out
-    assert done.out.endswith("Court orders: 2 orders in the local register; the server lets counsel alone write the "
-                             "office's, so counsel moves them: dws --user COUNSEL office migrate --profile FILE --from "
+    assert done.out.endswith("Left for counsel, whom the server lets alone write the court-order register and set the "
+                             "rule thresholds: 2 court orders: dws --user COUNSEL office migrate --profile FILE --from "
                              "DIR --court-orders\n")
     orders, agencies = registers(s)
     assert (orders, agencies) == ({}, local_agencies_opened)         # each entry opens to the local one
@@ -120,8 +120,9 @@ def test_the_registers_move_in_the_agencies_with_the_store_the_orders_by_counsel
     # the admin may not move the court orders (nor may the server let them), counsel may
     before = entries(s)
     assert refused(migrate(s, ADMIN, "--court-orders")) == (
-        f"only counsel may move a local store's court orders into the office (the server lets counsel alone write "
-        f"the court-order register; {ADMIN} is not counsel there); nothing was changed")
+        f"only counsel may move a local store's court orders and rule thresholds into the office (the server lets "
+        f"counsel alone write the court-order register and set the rule thresholds; {ADMIN} is not counsel there); "
+        "nothing was changed")
     assert entries(s) == before
     moved = migrate(s, "cal", "--court-orders", "--json", local=("cora", COUNSEL_PW))
     assert moved.code == 0, moved.err

@@ -2,15 +2,19 @@
 
     dws --user ADMIN office migrate --profile FILE --from DIR [--from-user NAME] [--witness DIR]
     dws --user COUNSEL office migrate --profile FILE --from DIR --court-orders [--from-user NAME] [--witness DIR]
+    dws --user PREPARER office migrate --profile FILE --from DIR --overrides [--from-user NAME] [--witness DIR]
 
-The second, after the first, moves the store's court-order register, which the server lets counsel alone write
-(service/office_migrate_orders.py).
+The first moves the store (service/office_migrate.py) with the settings an admin may set. The others, after it,
+move what the server lets another role alone write: counsel's the court-order register and the rule thresholds
+(service/office_migrate_orders.py), a preparer's the overrides of the release plan
+(service/office_migrate_overrides.py). The first run says what is left for each.
 
-The office admin is the global `--user` (before `office`) or $DWS_USER, with their passphrase from its usual
+The office user is the global `--user` (before `office`) or $DWS_USER, with their passphrase from its usual
 sources (--passphrase-file, $DWS_PASSPHRASE, a prompt). The local store in DIR is opened as `--from-user` (default:
-the same name), an admin of that store, with its passphrase from `--from-passphrase-file FILE`, else
-$DWS_FROM_PASSPHRASE, else a prompt. The office log's checkpoints before and after are written into `--witness
-DIR` (default: the profile's witness folder, if it names one) for `dws verify --against`.
+the same name), an admin of that store (counsel's step: counsel or an admin; a preparer's: a reviewer or an admin),
+with its passphrase from `--from-passphrase-file FILE`, else $DWS_FROM_PASSPHRASE, else a prompt. The office log's
+checkpoints before and after are written into `--witness DIR` (default: the profile's witness folder, if it names
+one) for `dws verify --against`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from pathlib import Path
 from ..errors import InputError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo
-from ..service import Workstation, office_migrate, office_migrate_orders, office_session
+from ..service import (
+    Workstation,
+    office_migrate,
+    office_migrate_orders,
+    office_migrate_overrides,
+    office_session,
+    office_settings,
+)
 from ..wording import count
 from . import common
 
@@ -40,8 +51,13 @@ def register_migrate(office_sub: argparse._SubParsersAction[argparse.ArgumentPar
                    "$DWS_FROM_PASSPHRASE, else a prompt)")
     p.add_argument("--witness", type=Path, metavar="DIR", help="write the office log's checkpoints before and "
                    "after here (default: the profile's witness folder)")
-    p.add_argument("--court-orders", action="store_true", help="(office counsel, after the store's migration) move "
-                   "the local store's court orders into the office, which lets counsel alone write its register")
+    step = p.add_mutually_exclusive_group()
+    step.add_argument("--court-orders", action="store_true", help="(office counsel, after the store's migration) "
+                      "move the local store's court orders and rule thresholds into the office, which lets counsel "
+                      "alone write its court-order register and set its rule thresholds")
+    step.add_argument("--overrides", action="store_true", help="(an office preparer, after the store's migration) "
+                      "carry the local store's overrides of the release plan into the office, which lets a preparer "
+                      "alone add one: each under your login, with its original author and time")
     p.set_defaults(func=cmd_migrate)
 
 
@@ -60,6 +76,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                                       prompt=f"Passphrase of {local_user} in the local store: ", what="passphrase")
     if args.court_orders:
         return _court_orders(args, admin, secret, local, local_user, local_secret, witness_dir)
+    if args.overrides:
+        return _overrides(args, admin, secret, local, local_user, local_secret, witness_dir)
     with office_session.opened(args.profile, admin, secret) as office:
         office_migrate.require_office_admin(office)        # before the local store is even unlocked
         session = local.unlock(local_user, local_secret)
@@ -74,7 +92,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         common.emit_json({
             "store_id": done.store_id, "records": done.records, "records_new": done.records_new,
             "requests": done.requests, "subjects": done.subjects, "agencies": done.agencies,
-            "court_orders_left": done.court_orders, "log_entries": done.log_entries,
+            "court_orders_left": done.court_orders, "settings": list(done.settings),
+            "counsel_settings_left": list(done.counsel_settings), "overrides_left": done.overrides,
+            "settings_not_moved": list(done.settings_not_moved), "log_entries": done.log_entries,
             "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
                             for name, c in (("local", done.local), ("office_before", done.office_before),
                                             ("office_after", done.office_after))},
@@ -85,6 +105,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
           f"{done.records - done.records_new:,} replacing the office's)")
     print(f"  {count(done.requests, 'request')} with {count(done.subjects, 'subject')}")
     print(f"  {count(done.agencies, 'agency register entry', 'agency register entries')}")
+    print(f"  {_settings(done.settings, 'setting an admin may set', 'settings an admin may set')}")
     print(f"  {count(done.log_entries, 'local log entry', 'local log entries')} carried into the office log, then "
           "one entry recording the local checkpoint")
     print("Checkpoints (size, root):")
@@ -96,11 +117,27 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     else:
         print("  (no witness folder: give --witness DIR to keep the office log's checkpoints outside the server)")
     print(f"Not migrated (the local store keeps them): {office_migrate.NOT_MIGRATED}.")
-    if done.court_orders:
-        print(f"Court orders: {count(done.court_orders, 'order')} in the local register; the server lets counsel alone "
-              "write the office's, so counsel moves them: dws --user COUNSEL office migrate --profile FILE --from DIR "
+    print("  An office evaluates a request again from what moved (the same findings); the local decisions, approvals "
+          "and letters are signed by keys the office server does not know and refuses; office users are enrolled "
+          "with 'dws office enrol --user'.")
+    for key in done.settings_not_moved:
+        print(f"  Setting {key} is not moved: {office_settings.NOT_OFFICE_WIDE[key]}.")
+    if done.court_orders or done.counsel_settings:
+        left = [count(done.court_orders, 'court order')] if done.court_orders else []
+        if done.counsel_settings:
+            left.append(_settings(done.counsel_settings, "rule threshold", "rule thresholds"))
+        print(f"Left for counsel, whom the server lets alone write the court-order register and set the rule "
+              f"thresholds: {' and '.join(left)}: dws --user COUNSEL office migrate --profile FILE --from DIR "
               "--court-orders")
+    if done.overrides:
+        print(f"Left for a preparer, whom the server lets alone add an override: "
+              f"{count(done.overrides, 'override')}: dws --user PREPARER office migrate --profile FILE --from DIR "
+              "--overrides")
     return 0
+
+
+def _settings(keys: tuple[str, ...], one: str, many: str) -> str:
+    return f"no {one} differs from the office's" if not keys else f"{count(len(keys), one, many)} ({', '.join(keys)})"
 
 
 def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
@@ -117,19 +154,51 @@ def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Works
                ] if witness_dir is not None else []
     if args.json:
         common.emit_json({"store_id": done.store_id, "court_orders": done.court_orders,
-                          "case_numbers": list(done.case_numbers),
+                          "case_numbers": list(done.case_numbers), "settings": list(done.settings),
                           "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
                                           for name, c in (("office_before", done.office_before),
                                                           ("office_after", done.office_after))},
                           "witness_files": [str(p) for p in written]})
         return 0
     print(f"Moved {count(done.court_orders, 'court order')} of the local store {done.store_id[:16]} into the office's "
-          "register.")
-    for what, c in (("office log before", done.office_before), ("office log after", done.office_after)):
+          f"register, and {_settings(done.settings, 'rule threshold', 'rule thresholds')}.")
+    _checkpoints(done.office_before, done.office_after, written, witness_dir)
+    return 0
+
+
+def _overrides(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
+               local_secret: str, witness_dir: Path | None) -> int:
+    with office_session.opened(args.profile, user, secret) as office:
+        office_migrate_overrides.require_office_preparer(office)     # before the local store is even unlocked
+        session = local.unlock(local_user, local_secret)
+        try:
+            done = session.migrate_overrides_to_office(office)
+        finally:
+            session.close()
+    written = [_write(witness_dir, info, f"overrides-{when}") for info, when in ((done.office_before, "before"),
+                                                                                  (done.office_after, "after"))
+               ] if witness_dir is not None else []
+    if args.json:
+        common.emit_json({"store_id": done.store_id, "overrides": done.overrides, "undone": done.undone,
+                          "requests": list(done.requests),
+                          "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
+                                          for name, c in (("office_before", done.office_before),
+                                                          ("office_after", done.office_after))},
+                          "witness_files": [str(p) for p in written]})
+        return 0
+    print(f"Carried {count(done.overrides, 'override')} ({done.undone:,} undone) of the local store "
+          f"{done.store_id[:16]} into the office, on {count(len(done.requests), 'request')}: each added under your "
+          "login, its sealed value naming its original author and time, one office log entry each.")
+    _checkpoints(done.office_before, done.office_after, written, witness_dir)
+    return 0
+
+
+def _checkpoints(before: CheckpointInfo, after: CheckpointInfo, written: list[Path], witness_dir: Path | None
+                 ) -> None:
+    for what, c in (("office log before", before), ("office log after", after)):
         print(f"  {what + ':':<18} {count(c.size, 'entry', 'entries')}, root {c.root_hex}")
     if written:
         print(f"  the office log's checkpoints written to {witness_dir}")
-    return 0
 
 
 def _write(folder: Path, info: CheckpointInfo, when: str) -> Path:

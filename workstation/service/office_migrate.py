@@ -22,14 +22,30 @@ Run by an office admin who also opens the local store as its admin. In order:
 A store is migrated once: the office log's `local-store-migrated` entry about its id refuses a second run before
 anything is read or written.
 
-The agency register moves in the same transaction (an admin may write it; each entry sealed as `dws import agency`
-seals it; a code the office holds already stops it). The court-order register cannot: the server lets counsel alone
-write it, the admin too; counsel moves it afterwards (office_migrate_orders.py, `office migrate --court-orders`).
-Evaluations, decisions, approvals, letters and users are not moved (NOT_MIGRATED): a decision in the office is
-signed by its preparer's own office signing key, registered on the server, which refuses any other (and a letter's
-PDF is signed under the office's letter CA); the local store's are signed by its own users' keys, so carrying them
-would take a server path that admits decisions signed by keys it does not know, which the office's rules exist to
-refuse. The local store keeps them, and its log carried into the office records each of them.
+The agency register and the settings an admin may set (office_migrate_settings.ADMINS: the office details its
+letters carry, the time limits, the idle lock) move in the same transaction: an agency entry sealed as `dws import
+agency` seals it (a code the office holds already stops it), a setting sealed as `dws settings set` seals it and
+logged as a change (one the office set to another value already stops it). What the office's server lets another
+role alone write moves in that role's own step, afterwards, so that no server path lets one role do what the
+office's rules give another:
+- counsel's (`office migrate --court-orders`, office_migrate_orders.py): the court-order register and the rule
+  thresholds (office_migrate_settings.COUNSELS), which the server lets counsel alone write, an admin included;
+- a preparer's (`office migrate --overrides`, office_migrate_overrides.py): the overrides of the release plan,
+  which the server lets a preparer alone add, in their own name.
+The report says what is left for each (Migration.court_orders, counsel_settings, overrides). After every step the
+office evaluates each request as the local store did: the same records, subjects, overrides and settings give the
+same findings and plan. `witness_folder` is not moved (an office's checkpoints are its log's; a desktop's witness
+folder is its profile's "witness").
+
+Not moved (NOT_MIGRATED), and the local store keeps them; its log, carried into the office, records each:
+- evaluations: the office's is made again from what moved, by any desktop that evaluates the request (its
+  findings are the local store's); the status a local evaluation gave a request moves with it;
+- decisions, approvals and letters: an office decision is signed by its preparer's own office signing key,
+  registered on the server, which refuses any other, and an office letter's PDF under the office's letter CA; the
+  local store's are signed by its own users' keys, so carrying them would take a server path that admits decisions
+  signed by keys it does not know, which the office's rules exist to refuse;
+- users: an office user is a database login of an office role with a keyslot and a registered signing key, made
+  by `dws office enrol --user`; a local user's passphrase and signing key open only the local store.
 """
 
 from __future__ import annotations
@@ -53,6 +69,7 @@ from ..office.profile import load
 from ..office.records_seal import RecordSealer
 from ..office.request_seal import SubjectSealer, seal_agency, seal_document
 from ..store import auditlog, db, logtree
+from ..store import evaluation as local_evaluation
 from ..store import orders as local_orders
 from ..store import records as local_records
 from ..store import requests as local_requests
@@ -61,6 +78,7 @@ from ..store.office import orders as orders_sql
 from ..store.office import records as records_sql
 from ..store.office import requests as requests_sql
 from ..store.office.roles import is_member, roles_for
+from . import office_migrate_settings as settings_move
 from . import office_witness, witness
 from .context import Ctx
 from .imports import SUBJECT_BATCH
@@ -83,6 +101,10 @@ class Migration:
     subjects: int
     agencies: int               # agency register entries moved
     court_orders: int           # court orders in the local register (counsel moves them: office_migrate_orders)
+    settings: tuple[str, ...]   # the settings an admin may set that moved (the local value was not the office's)
+    counsel_settings: tuple[str, ...]   # rule thresholds whose local value is not the office's (counsel's step)
+    settings_not_moved: tuple[str, ...]  # settings the local store changed that no step moves (witness_folder)
+    overrides: int              # overrides in the local store (a preparer carries them: office_migrate_overrides)
     log_entries: int            # local log entries carried over
     local: CheckpointInfo       # the local log's, before
     office_before: CheckpointInfo
@@ -93,9 +115,10 @@ def migrate(s: Ctx, o: OfficeCtx) -> Migration:
     """Move the local store `s` into the office `o` (see the module's docstring)."""
     try:
         return _migrate(s, o)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not write what a migration "
-                               "writes; nothing was migrated") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        text = (exc.diag.message_primary or "permission denied").splitlines()[0]
+        raise PermissionDenied(f"the office server refuses it: your office role may not write what a migration "
+                               f"writes ({text}); nothing was migrated") from None
     except psycopg.errors.UndefinedTable:
         raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
     except psycopg.errors.IntegrityError:
@@ -136,17 +159,21 @@ def _migrate(s: Ctx, o: OfficeCtx) -> Migration:
             requests, subjects = _move_requests(s, o)
             agencies = _move_agencies(s, o)
             carried = _carry_log(s, o, store_id, local)
+            settings = settings_move.move(s, o, settings_move.ADMINS, store_id)
+            counsels = settings_move.differing(s, o, settings_move.COUNSELS)
+            overrides = len(local_evaluation.all_overrides(s.conn))
             o.log(MIGRATED, store_id, {"local_checkpoint": {"size": local.size, "root": local.root_hex,
                                                             "note": local.note},
                                        "records": records, "records_new": new, "requests": requests,
                                        "subjects": subjects, "agencies": agencies, "log_entries": carried,
-                                       "not_migrated": NOT_MIGRATED})
+                                       "settings": list(settings), "left_for_counsel": list(counsels),
+                                       "overrides_left_for_a_preparer": overrides, "not_migrated": NOT_MIGRATED})
         after = office_witness.sign_checkpoint(o)
         s.log("store-migrated-to-office", after.note.split("\n", 1)[0],
               {"records": records, "requests": requests, "subjects": subjects, "log_entries": carried,
-               "office_log_size": after.size, "office_log_root": after.root_hex})
+               "settings": list(settings), "office_log_size": after.size, "office_log_root": after.root_hex})
     return Migration(store_id, records, new, requests, subjects, agencies, len(local_orders.all_orders(s.conn)),
-                     carried, local, before, after)
+                     settings, counsels, settings_move.not_moved(s), overrides, carried, local, before, after)
 
 
 def _refuse_a_second_migration(o: OfficeCtx, store_id: str) -> None:

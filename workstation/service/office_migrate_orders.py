@@ -1,14 +1,16 @@
-"""`dws office migrate --court-orders` (issue 19 item 6, i19x): counsel moves a migrated local store's court-order
-register into the office.
+"""`dws office migrate --court-orders` (issue 19 item 6, i19x): counsel's step of a migration, which moves what the
+office server lets counsel alone write: a migrated local store's court-order register and its rule thresholds.
 
 The store's own migration (office_migrate.py, an office admin's, one transaction) cannot: the office server lets
-counsel alone write the court-order register, an admin included, and that rule is the point of the register. So
-counsel, once the store is in the office, moves its orders in one transaction of its own: each sealed on this
-desktop as `dws import order` seals it (the whole order; the case number, status and dates plain), then one
-`local-court-orders-migrated` entry about the store's id with the count and the case numbers, the office log
-checkpointed before and after. A case number the office holds already stops it with the office unchanged; a
-second run is refused; the local store logs that its register was moved. The local log's own entries for the
-orders came in with the store's log.
+counsel alone write the court-order register and set the rule thresholds (settings.COUNSEL_SETTINGS), an admin
+included, and that rule is the point of both. So counsel, once the store is in the office, moves them in one
+transaction of its own: each order sealed on this desktop as `dws import order` seals it (the whole order; the case
+number, status and dates plain), each rule threshold whose local value is not the office's sealed as `dws settings
+set` seals it and logged as a change (office_migrate_settings.py: one the office set to another value already
+stops it), then one `local-court-orders-migrated` entry about the store's id with the count, the case numbers and
+the thresholds moved, the office log checkpointed before and after. A case number the office holds already stops
+it with the office unchanged; a second run is refused; the local store logs that its register and thresholds were
+moved. The local log's own entries for the orders came in with the store's log.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..store import orders as local_orders
 from ..store.office import log as office_log
 from ..store.office import orders as orders_sql
 from ..store.office.roles import is_member, roles_for
+from . import office_migrate_settings as settings_move
 from . import office_witness
 from .context import Ctx
 from .office_migrate import MIGRATED
@@ -40,6 +43,7 @@ class OrdersMigration:
     store_id: str
     court_orders: int
     case_numbers: tuple[str, ...]
+    settings: tuple[str, ...]   # the rule thresholds moved (their local value was not the office's)
     office_before: CheckpointInfo
     office_after: CheckpointInfo
 
@@ -48,9 +52,10 @@ def migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
     """Move the local store `s`'s court orders into the office `o` (see the module's docstring)."""
     try:
         return _migrate_orders(s, o)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: only counsel may write the court-order register; "
-                               "nothing was migrated") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        text = (exc.diag.message_primary or "").split("\n")[0]
+        raise PermissionDenied("the office server refuses it: only counsel may write the court-order register and "
+                               f"set the rule thresholds{f' ({text})' if text else ''}; nothing was migrated") from None
     except psycopg.errors.UndefinedTable:
         raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
     except psycopg.OperationalError:
@@ -60,9 +65,9 @@ def migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
 
 def require_office_counsel(o: OfficeCtx) -> None:
     if not is_member(o.conn, roles_for(o.conn.info.dbname), "counsel"):
-        raise PermissionDenied(f"only counsel may move a local store's court orders into the office (the server lets "
-                               f"counsel alone write the court-order register; {o.user or 'you'} is not counsel "
-                               "there); nothing was changed")
+        raise PermissionDenied("only counsel may move a local store's court orders and rule thresholds into the "
+                               "office (the server lets counsel alone write the court-order register and set the "
+                               f"rule thresholds; {o.user or 'you'} is not counsel there); nothing was changed")
 
 
 def _refuse(o: OfficeCtx, store_id: str) -> None:
@@ -98,8 +103,11 @@ def _migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
                                      order.effective_to, o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no,
                                                                      canonical_json(dataclasses.asdict(order))))
             cases = tuple(order.case_no for order in orders)
-            o.log(MIGRATED_ORDERS, store_id, {"court_orders": len(orders), "case_numbers": list(cases)})
+            settings = settings_move.move(s, o, settings_move.COUNSELS, store_id)
+            o.log(MIGRATED_ORDERS, store_id, {"court_orders": len(orders), "case_numbers": list(cases),
+                                              "settings": list(settings)})
         after = office_witness.sign_checkpoint(o)
         s.log("court-orders-migrated-to-office", after.note.split("\n", 1)[0],
-              {"court_orders": len(orders), "office_log_size": after.size, "office_log_root": after.root_hex})
-    return OrdersMigration(store_id, len(orders), cases, before, after)
+              {"court_orders": len(orders), "settings": list(settings), "office_log_size": after.size,
+               "office_log_root": after.root_hex})
+    return OrdersMigration(store_id, len(orders), cases, settings, before, after)

@@ -8,6 +8,10 @@ reason sealed on this desktop (the office key; table "overrides", its id and req
 one office log entry as the local store writes it but for the reason's text (whether there is one is logged: the
 server would read it in clear). Undoing one is a row of its own (the server keeps every row as made).
 
+An override carried in from a local store by `dws office migrate --overrides` (office_migrate_overrides.py) was
+inserted by the preparer who carried it; its sealed value names its original author, time and local id
+(`moved_from`), and it is listed as "<author> (carried in by <preparer>)".
+
 `copy_into` is the working copy's step (office_evaluation._fill): the request's overrides, active and undone, in
 their order, into the working copy's own overrides table, so the local evaluation there applies them exactly as the
 local store does (the same plan, the same findings; its `overrides_rev` counts them as the local store counts).
@@ -133,6 +137,9 @@ def entries(o: OfficeCtx, request_id: str) -> list[OverrideEntry]:
 def _entry(o: OfficeCtx, request: int, row: tuple[int, str, str, bytes, str | None]) -> OverrideEntry:
     oid, by, at, sealed, undone_at = row
     content = _opened(o, oid, request, sealed)
+    moved = content.get("moved_from")           # carried in from a local store (office_migrate_overrides.py)
+    if isinstance(moved, dict):
+        by = f"{moved.get('by')} (carried in by {by})"
     return OverrideEntry(oid, content["ref"], content["item"], content["action"], content["reason"], by, at,
                          undone_at)
 

@@ -62,18 +62,28 @@ def _office_errors() -> Iterator[None]:
 def values(o: OfficeCtx) -> dict[str, SettingValue]:
     """The settings the office changed from their defaults (opened here); none on an office made before them."""
     with _office_errors():
-        if not settings_sql.exists(o.conn):
-            return {}
-        found = {}
-        for key, sealed in settings_sql.rows(o.conn):
-            try:
-                value = json.loads(o.keys.open(settings_sql.TABLE, key, sealed))
-            except SealError:
-                raise TamperError(f"setting {key!r} was tampered with on the office server (its sealed value does not "
-                                  "open for it); restore the office from a backup and ask who changed it") from None
-            if key in DEFAULTS:         # a setting a newer version made, which this one does not know, is left out
-                found[key] = coerce(key, value)
-        return found
+        return opened(o)
+
+
+def opened(o: OfficeCtx) -> dict[str, SettingValue]:
+    """`values` in the caller's transaction and with its handling of the server's errors (a migration's)."""
+    if not settings_sql.exists(o.conn):
+        return {}
+    found = {}
+    for key, sealed in settings_sql.rows(o.conn):
+        try:
+            value = json.loads(o.keys.open(settings_sql.TABLE, key, sealed))
+        except SealError:
+            raise TamperError(f"setting {key!r} was tampered with on the office server (its sealed value does not "
+                              "open for it); restore the office from a backup and ask who changed it") from None
+        if key in DEFAULTS:             # a setting a newer version made, which this one does not know, is left out
+            found[key] = coerce(key, value)
+    return found
+
+
+def seal(o: OfficeCtx, key: str, value: SettingValue) -> bytes:
+    """A setting's value as dws.settings keeps it: sealed under the office key, the key in the associated data."""
+    return o.keys.seal(settings_sql.TABLE, key, json.dumps(value).encode("utf-8"))
 
 
 def settings(o: OfficeCtx) -> Settings:
@@ -137,7 +147,7 @@ def change(o: OfficeCtx, role: str | None, key: str, value: object) -> None:
         if not settings_sql.exists(o.conn):
             raise StoreError(OLDER_OFFICE + "; nothing was changed")
         with o.conn.transaction():
-            settings_sql.put(o.conn, key, o.keys.seal(settings_sql.TABLE, key, json.dumps(checked).encode("utf-8")))
+            settings_sql.put(o.conn, key, seal(o, key, checked))
             o.log("setting-changed", key, {"from": old, "to": checked})
 
 

@@ -49,6 +49,7 @@ from .users import check_passphrase, check_user_name
 if TYPE_CHECKING:
     from .office_migrate import Migration
     from .office_migrate_orders import OrdersMigration
+    from .office_migrate_overrides import OverridesMigration
     from .office_records import OfficeCtx
 
 __all__ = ["CancelCheck", "Progress", "Session", "Workstation"]
@@ -343,11 +344,18 @@ class Session(LogMixin, UsersMixin, LettersMixin):
         return migrate(self._ctx, office)
 
     def migrate_orders_to_office(self, office: OfficeCtx) -> OrdersMigration:
-        """(counsel in the office; counsel or admin here) Move this migrated store's court orders into the office
-        (office_migrate_orders.py)."""
+        """(counsel in the office; counsel or admin here) Move this migrated store's court orders and rule thresholds
+        into the office (office_migrate_orders.py)."""
         from .office_migrate_orders import migrate_orders
 
         return migrate_orders(self._ctx, office)
+
+    def migrate_overrides_to_office(self, office: OfficeCtx) -> OverridesMigration:
+        """(a preparer in the office; a reviewer or admin here) Carry this migrated store's overrides into the office
+        (office_migrate_overrides.py)."""
+        from .office_migrate_overrides import migrate_overrides
+
+        return migrate_overrides(self._ctx, office)
 
     # --- review (see review.py) -------------------------------------------------------------------
     def request(self, request_id: str) -> RequestPackage:

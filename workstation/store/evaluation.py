@@ -296,6 +296,17 @@ def override_entries(conn: Connection, rid: int) -> list[tuple[int, str | None, 
     return rows
 
 
+def all_overrides(conn: Connection) -> list[tuple[str, int, str | None, str, str, str, str, str, str | None,
+                                                   str | None]]:
+    """Every override of every request, active or undone, oldest first (the order they apply in): (request id,
+    override id, subject ref or None, item, action, reason, created_by, created_at, undone_at, undone_by)."""
+    rows: list[tuple[str, int, str | None, str, str, str, str, str, str | None, str | None]] = conn.execute(
+        "SELECT r.request_id, o.id, s.ref, o.item, o.action, o.reason, o.created_by, o.created_at, o.undone_at, "
+        "o.undone_by FROM overrides o JOIN requests r ON r.rid = o.rid "
+        "LEFT JOIN subjects s ON s.rid = o.rid AND s.seq = o.seq ORDER BY o.id").fetchall()
+    return rows
+
+
 def set_status(conn: Connection, rid: int, status: str) -> None:
     conn.execute("UPDATE requests SET status = ? WHERE rid = ?", (status, rid))
 
