@@ -69,7 +69,9 @@ def migrate_overrides(s: Ctx, o: OfficeCtx) -> OverridesMigration:
     try:
         return _migrate_overrides(s, o)
     except psycopg.errors.InsufficientPrivilege as exc:
-        text = (exc.diag.message_primary or "only a preparer may override the release plan").splitlines()[0]
+        text = (exc.diag.message_primary or "permission denied").splitlines()[0]
+        if text.startswith("permission denied"):        # the grants' refusal, before the trigger's own words
+            text = f"only a preparer may add an override ({text})"
         raise PermissionDenied(f"the office server refuses it: {text}; nothing was migrated") from None
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
         raise StoreError(office_overrides.OLDER_OFFICE + "; nothing was migrated") from None
