@@ -21,7 +21,7 @@ from clihelp import Result, run_dws
 from conftest import ADMIN_PW, COUNSEL_PW, REVIEWER_PW, staffed
 from letterdata import AS_OF, COURT_ORDER, REQUESTS, write_records
 from officehelp import ADMIN, Office
-from officesigned import passphrase, signed_office
+from officesigned import leaks, passphrase, signed_office
 
 from workstation.errors import PermissionDenied
 from workstation.results import EvaluationDoc
@@ -178,6 +178,7 @@ def test_every_step_moves_and_the_office_evaluates_as_the_local_store(setting: S
     final = json.loads(str(entries[-1][5]))
     assert (entries[-1][3], entries[-1][8], final["overrides"], final["undone"]) == (MIGRATED_OVERRIDES, "pat", 3, 1)
     assert counts["office_log"] == len(entries)
+    assert leaks(s.office, [REASON, "Canaryquill", "Ostrander"]) == []      # the reason sealed, in every entry too
     # the office log verifies and extends the checkpoints before and after each of the three steps
     verified = run_dws(s.profile, "verify", "--against", str(s.witness), "--json",
                        env={"DWS_USER": "aud", "DWS_PASSPHRASE": passphrase("aud")})

@@ -8,8 +8,9 @@ Run by an office admin who also opens the local store as its admin. In order:
 2. In ONE office transaction: every taxpayer record, read in the packed shape the local store holds it in and
    sealed by the office import's sealer (office/records_seal.py) through its COPY load (store/office/records.Load);
    every request with its subjects and shared reasons, sealed by the request import's sealers and COPY
-   (office/request_seal.py), its status, dates and importer carried over; then the local log. A request id the
-   office holds already, a lost server or anything else stops it with one message and the office is unchanged.
+   (office/request_seal.py), its status, dates and importer carried over; the agency register; then the local
+   log, then the settings an admin may set (below). A request id the office holds already, a lost server or
+   anything else stops it with one message and the office is unchanged.
 3. The local log carried over: the office log's chain starts at its own genesis, so a local entry cannot be
    appended as it is. Each becomes one office entry `local-log-entry` about the local store's id that carries its
    seq, time, user, event and hash in plain, and its canonical bytes (store/auditlog.entry_body: what its hash
@@ -32,10 +33,10 @@ office's rules give another:
   thresholds (office_migrate_settings.COUNSELS), which the server lets counsel alone write, an admin included;
 - a preparer's (`office migrate --overrides`, office_migrate_overrides.py): the overrides of the release plan,
   which the server lets a preparer alone add, in their own name.
-The report says what is left for each (Migration.court_orders, counsel_settings, overrides). After every step the
-office evaluates each request as the local store did: the same records, subjects, overrides and settings give the
-same findings and plan. `witness_folder` is not moved (an office's checkpoints are its log's; a desktop's witness
-folder is its profile's "witness").
+The report says what is left for each (Migration.court_orders, counsel_settings, overrides). Once the three steps
+have run, the office evaluates each request as the local store did: the same records, subjects, overrides and
+settings give the same findings and plan. `witness_folder` is not moved (an office's checkpoints are its log's; a
+desktop's witness folder is its profile's "witness").
 
 Not moved (NOT_MIGRATED), and the local store keeps them; its log, carried into the office, records each:
 - evaluations: the office's is made again from what moved, by any desktop that evaluates the request (its
