@@ -174,8 +174,15 @@ def test_a_local_store_moves_in_whole(setting: Setting, tmp_path: Path) -> None:
                         *(base64.b64decode(b) for b in carried_b64)]).decode("latin-1")
     text = re.sub(r'"entry": ?"[A-Za-z0-9+/=]+"', '"entry": ""', dump)
     assert "CANARY-BULK-1" in text and "local-log-entry" in text
-    leaks = [w for w in spellings() + canary_spellings() for hay in (text.lower(), decoded.lower()) if w.lower() in hay]
-    assert leaks == []
+    low_text, low_decoded = text.lower(), decoded.lower()
+
+    def leaked(spelling: str) -> bool:
+        w = spelling.lower()
+        if w.isdigit():         # a ZIP's five digits inside a hash's hex or a time's microseconds are chance
+            return w in low_decoded or re.search(rf"(?<![0-9a-f]){w}(?![0-9a-f])", low_text) is not None
+        return w in low_decoded or w in low_text
+
+    assert [w for w in spellings() + canary_spellings() if leaked(w)] == []
     # a second run is refused in one line, and changes nothing
     before = counts(s)
     again = migrate(s)
@@ -206,9 +213,10 @@ def test_the_text_output_and_who_is_refused(setting: Setting) -> None:
     assert re.search(r"\n  office log before: +\d+ entries, root [0-9a-f]{64}\n", done.out)
     assert "\n  no setting an admin may set differs from the office's\n" in done.out
     assert done.out.endswith("Not migrated (the local store keeps them): evaluations, decisions, approvals, letters "
-                             "and users.\n  An office evaluates a request again from what moved (the same findings); "
-                             "the local decisions, approvals and letters are signed by keys the office server does "
-                             "not know and refuses; office users are enrolled with 'dws office enrol --user'.\n")
+                             "and users.\n  The office evaluates each request again from what the steps move, with "
+                             "the local store's findings; the local decisions, approvals and letters are signed by "
+                             "keys the office server does not know and refuses; office users are enrolled with 'dws "
+                             "office enrol --user'.\n")
 
 
 def test_a_request_the_office_holds_stops_it_half_way_and_nothing_changes(setting: Setting, tmp_path: Path) -> None:

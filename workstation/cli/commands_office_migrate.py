@@ -117,9 +117,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     else:
         print("  (no witness folder: give --witness DIR to keep the office log's checkpoints outside the server)")
     print(f"Not migrated (the local store keeps them): {office_migrate.NOT_MIGRATED}.")
-    print("  An office evaluates a request again from what moved (the same findings); the local decisions, approvals "
-          "and letters are signed by keys the office server does not know and refuses; office users are enrolled "
-          "with 'dws office enrol --user'.")
+    print("  The office evaluates each request again from what the steps move, with the local store's findings; the "
+          "local decisions, approvals and letters are signed by keys the office server does not know and refuses; "
+          "office users are enrolled with 'dws office enrol --user'.")
     for key in done.settings_not_moved:
         print(f"  Setting {key} is not moved: {office_settings.NOT_OFFICE_WIDE[key]}.")
     if done.court_orders or done.counsel_settings:
