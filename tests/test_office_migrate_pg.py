@@ -236,3 +236,16 @@ def test_a_request_the_office_holds_stops_it_half_way_and_nothing_changes(settin
         assert log.entries(conn) == entries
         assert conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchone() == (
             len(records_sql.INDEXES) + 1,)           # the bulk load's dropped indexes are back (and the key)
+
+
+def test_an_office_made_before_settings_were_kept_refuses_a_changed_setting(setting: Setting) -> None:
+    s = setting                                     # (this office has records and requests, no settings table)
+    with local(s) as admin:
+        admin.change_setting("office_name", "Austin Disclosure Office")
+    before = counts(s)
+    refused = migrate(s)
+    assert refused.code == 1 and refused.out == ""
+    assert refused.err == ("dws: this office's database was made before offices kept settings (it has no settings "
+                           "table); make the office again with this version's 'dws office init' or 'dws office demo' "
+                           "on a new folder; the local store changed office_name; nothing was migrated\n")
+    assert counts(s) == before
