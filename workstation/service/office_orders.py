@@ -9,24 +9,22 @@ entry); the server refuses anyone else itself (grants, row-level security, a tri
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from ..canonical import canonical_json
-from ..errors import PermissionDenied, StoreError, TamperError
+from ..errors import PermissionDenied, TamperError
 from ..intake import read_agency, read_court_order
 from ..model import AgencyEntry, CourtOrder, ImportSummary
 from ..office.sealing import SealError
 from ..store.office import orders as orders_sql
 from ..store.office.roles import session_role
+from . import office_errors
 from . import roles as local_roles
-from .office_records import OfficeCtx
+from .office_records import IMPORT_LOST, OfficeCtx
 
 OLDER_OFFICE = ("this office's database was made before offices kept court orders and decisions; make the office "
                 "again with this version's 'dws office init' or 'dws office demo' on a new folder")
@@ -53,23 +51,11 @@ def require(o: OfficeCtx, action: str) -> None:
                                f"{role or 'not in an office role'})") from None
 
 
-def _refused(what: str) -> PermissionDenied:
-    return PermissionDenied(f"the office server refuses it: {what}; nothing was changed")
-
-
-@contextlib.contextmanager
-def _register_write(refusal: str) -> Iterator[None]:
+def _register_write(refusal: str) -> AbstractContextManager[None]:
     """One register write's office errors, each one message: the server's refusal (`refusal`), an office made
     before the registers, a lost server."""
-    try:
-        yield
-    except psycopg.errors.InsufficientPrivilege:
-        raise _refused(refusal) from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the import; "
-                         "nothing was imported (import the file again when the server is back)") from None
+    return office_errors.mapped(refused=f"the office server refuses it: {refusal}; nothing was changed",
+                                older=OLDER_OFFICE + "; nothing was changed", lost=IMPORT_LOST)
 
 
 def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
