@@ -36,10 +36,9 @@ def apps_fixture(qtbot) -> Iterator[list[OfficeDesktopApp]]:  # type: ignore[no-
     QApplication.processEvents()
 
 
-def unlock_office(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str, passphrase: str, *,  # type: ignore[no-untyped-def]
-                  watching: bool = True) -> OfficeWindow:
-    """`dws gui --store PROFILE`, unlocked through the dialog as a user would (acknowledge, type, Enter); the office
-    window once the queue watch runs (unless not `watching`) and every job has answered."""
+def start_unlock(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str,  # type: ignore[no-untyped-def]
+                 passphrase: str) -> OfficeDesktopApp:
+    """`dws gui --store PROFILE`, its unlock dialog answered as a user would (acknowledge, type, Enter)."""
     app = OfficeDesktopApp(OfficeWorkstation(profile), idle_lock_ms=IDLE_MS)
     apps.append(app)
     qtbot.addWidget(app.unlock_dialog)
@@ -50,6 +49,14 @@ def unlock_office(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str,
     qtbot.keyClicks(dialog._user, user)
     qtbot.keyClicks(dialog._passphrase, passphrase)
     qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
+    return app
+
+
+def unlock_office(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str, passphrase: str, *,  # type: ignore[no-untyped-def]
+                  watching: bool = True) -> OfficeWindow:
+    """`dws gui --store PROFILE`, unlocked through the dialog (start_unlock); the office window once the queue
+    watch runs (unless not `watching`) and every job has answered."""
+    app = start_unlock(qtbot, apps, profile, user, passphrase)
     qtbot.waitUntil(lambda: app.window is not None, timeout=WAIT_MS)
     window = app.window
     assert window is not None

@@ -5,6 +5,7 @@ first admin enrolled with a passphrase.
     office = Office.start()         # pytest.fail / skip as tests/conftest.py's pg_unavailable says
     profile = office.desktop(tmp_path / "desk")     # an enrolled desktop's folder, its profile loaded
     office.enrol("pat", "preparer", "pat passphrase")
+    office.create(records, requests)                # store/office modules: what office init makes beside the log
 
 The server's start with the office's rules, and a user's and a desktop's enrolment, are also tests/engines.py's
 (`start_server`, `enrol_user`, `write_desktop` here).
@@ -17,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import psycopg
 from conftest import pg_unavailable
@@ -124,6 +126,13 @@ class Office:
 
     def superuser(self) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(self.server.conninfo(DBNAME))
+
+    def create(self, *pieces: ModuleType) -> None:
+        """Make these pieces of an office (store/office modules, each with `create(conn, roles)`: records,
+        requests, queue_notify...) in one transaction, as the superuser."""
+        with self.superuser() as conn, conn.transaction():
+            for piece in pieces:
+                piece.create(conn, self.roles)
 
     def template(self, folder: Path) -> OfficeProfile:
         """A profile naming this server (for write_desktop; its files are not read)."""

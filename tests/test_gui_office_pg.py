@@ -15,8 +15,8 @@ import pgserver
 import pytest
 from a11yhelp import problems
 from clihelp import run_dws
-from guihelp import GUI_MARKS, IDLE_MS, WAIT_MS, message_boxes, wait_idle
-from officegui import apps_fixture, unlock_office  # noqa: F401 (a fixture)
+from guihelp import GUI_MARKS, WAIT_MS, message_boxes, wait_idle
+from officegui import apps_fixture, start_unlock, unlock_office  # noqa: F401 (a fixture)
 from officehelp import Office
 from officerequests import package, write
 from PySide6.QtCore import Qt
@@ -28,7 +28,6 @@ from ui.office_window import OfficeWindow
 from ui.queue_model import queue_columns
 from ui.rows_model import ROW_ROLE
 from workstation.office.cluster import Cluster
-from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import queue_notify
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -47,10 +46,7 @@ def office(tmp_path: Path) -> Iterator[tuple[Office, Path, Path]]:
     """An office with its request tables and queue trigger, three users, and two enrolled desktops' profiles."""
     started = Office.start()
     try:
-        with started.superuser() as conn, conn.transaction():
-            records_sql.create(conn, started.roles)
-            requests_sql.create(conn, started.roles)
-            queue_notify.create(conn, started.roles)
+        started.create(records_sql, requests_sql, queue_notify)
         for user, role in USERS.items():
             started.enrol(user, role, passphrase(user))
         mine = started.desktop(tmp_path / "desk-1", "desk-1").path
@@ -213,16 +209,8 @@ def test_an_office_whose_server_is_away_says_so_in_the_unlock_dialog(
         qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
     started, mine, _other = office
     assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
-    desktop = OfficeDesktopApp(OfficeWorkstation(mine), idle_lock_ms=IDLE_MS)
-    apps.append(desktop)
-    qtbot.addWidget(desktop.unlock_dialog)
+    desktop = start_unlock(qtbot, apps, mine, "rita", passphrase("rita"))
     dialog = desktop.unlock_dialog
-    desktop.start()
-    qtbot.waitExposed(dialog)
-    dialog._ack.click()
-    qtbot.keyClicks(dialog._user, "rita")
-    qtbot.keyClicks(dialog._passphrase, passphrase("rita"))
-    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "unreachable" in dialog.error.text(), timeout=WAIT_MS)
     assert dialog.error.text().startswith(f"office server unreachable: 127.0.0.1:{started.server.port} (check "
                                           "that the server is running")

@@ -61,8 +61,7 @@ class Desks:
 def desks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desks]:
     office, one = signed_office(tmp_path)
     try:
-        with office.superuser() as conn, conn.transaction():
-            queue_notify.create(conn, office.roles)
+        office.create(queue_notify)
         two = office.desktop(tmp_path / "desk2", "desk-2")
         scratch = tmp_path / "cache"
         monkeypatch.setenv(oe.SCRATCH_ENV, str(scratch))
