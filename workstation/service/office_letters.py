@@ -232,9 +232,7 @@ def verify(o: OfficeCtx, data: bytes, source: str) -> LetterCheck:
     if row is None:
         rows = [r for r in (decisions_sql.letter_by_id(o.conn, i) for i in sorted(letter_ids)) if r is not None]
         if not rows:
-            what = (f"letter {', '.join(sorted(letter_ids))} was not issued from this store" if letter_ids else
-                    "it is not a letter issued by the Disclosure Workstation (it carries no letter id)")
-            raise InputError(what, source=source)
+            raise letters.not_issued(letter_ids, source)
         row = rows[0]
     problems: list[str] = []
     notes: list[str] = []

@@ -22,7 +22,7 @@ from ..model import AgencyEntry, CourtOrder, ImportSummary
 from ..office.sealing import SealError
 from ..store.office import orders as orders_sql
 from ..store.office.roles import session_role
-from . import office_errors
+from . import imports, office_errors
 from . import roles as local_roles
 from .office_records import IMPORT_LOST, OfficeCtx
 
@@ -66,11 +66,8 @@ def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
         sealed = o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no, canonical_json(dataclasses.asdict(order)))
         replaced = orders_sql.put_order(o.conn, order.case_no, order.status, order.signed_on,
                                         order.effective_from, order.effective_to, sealed)
-        o.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
-              {"status": order.status, "recipients": list(order.enjoined_recipients),
-               "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
-    return ImportSummary("order", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=order.case_no)
+        o.log(*imports.order_entry(order, replaced))
+    return imports.register_summary("order", path, order.case_no, replaced)
 
 
 def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
@@ -81,10 +78,8 @@ def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
         sealed = o.keys.seal(orders_sql.AGENCIES_TABLE, entry.agency_code,
                              canonical_json(dataclasses.asdict(entry)))
         replaced = orders_sql.put_agency(o.conn, entry.agency_code, sealed)
-        o.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
-              {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
-    return ImportSummary("agency", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=entry.agency_code)
+        o.log(*imports.agency_entry(entry, replaced))
+    return imports.register_summary("agency", path, entry.agency_code, replaced)
 
 
 def has_registers(o: OfficeCtx) -> bool:
