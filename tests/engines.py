@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +174,7 @@ class LocalEngine(Engine):
 
 DBNAME = "engine"                   # every test's office database (its roles: engine_*)
 TEMPLATE = "engine_template"        # the office made once, copied for each test
+OFFICE = "Engine Test Office"
 
 
 @dataclass
@@ -190,46 +190,24 @@ class OfficeServer:
 
     @classmethod
     def start(cls, folder: Path) -> OfficeServer:
-        from conftest import pg_unavailable
-        from officehelp import NOW, new_ca, reload
-        from pgserver import PgUnavailable, Tls, start
+        from officehelp import enrol_user, start_server, write_desktop
 
-        from workstation.keys import ca
-        from workstation.office import enrol, tls
-        from workstation.office.profile import OfficeProfile
+        from workstation.office import enrol
         from workstation.office.sealing import OfficeKeys
-        from workstation.office.unlock import server_rules
         from workstation.store.office.roles import roles_for
         from workstation.store.office.schema import create_office
 
-        ca_key, ca_cert = new_ca("Engine Test Office")
-        key, cert = tls.issue_server(ca_key, ca_cert, "127.0.0.1", NOW)
+        server, ca_key, ca_cert = start_server(OFFICE, DBNAME)
         try:
-            server = start(Tls(ca.pem(ca_cert), cert, key))
-        except PgUnavailable as exc:
-            pg_unavailable(str(exc))
-            raise
-        try:
-            roles = roles_for(DBNAME)
-            hba, ident = server_rules(DBNAME, roles, "127.0.0.1/32")
-            (server.data / "pg_hba.conf").write_text("local all all trust\n" + hba + "host all all all reject\n",
-                                                     encoding="utf-8")
-            (server.data / "pg_ident.conf").write_text(ident, encoding="utf-8")
-            for name in ("pg_hba.conf", "pg_ident.conf"):
-                if server.run_as is not None:
-                    shutil.chown(server.data / name, server.run_as, server.run_as)
-            reload(server)
             server.create_database(TEMPLATE)
             office_key = os.urandom(32)
-            template = OfficeProfile(folder / "office.json", "Engine Test Office", "127.0.0.1", server.port, DBNAME,
-                                     folder / "office-ca.pem", folder / "desktop.pem", folder / "desktop.key", None)
             with psycopg.connect(server.conninfo(TEMPLATE)) as conn:
-                create_office(conn, roles)
+                create_office(conn, roles_for(DBNAME))
                 with conn.transaction():
                     enrol.store_ca(conn, OfficeKeys.derive(office_key), ca_key, ca_cert)
                 for login, (_local, role) in USERS.items():
-                    enrol.enrol_user(conn, template, office_key, login, role, passphrase(login))
-            profile = enrol.write_desktop(folder, template, ca_key, ca_cert, "desk-1", NOW)
+                    enrol_user(conn, office_key, login, role, passphrase(login))
+            profile = write_desktop(folder, OFFICE, server, DBNAME, (ca_key, ca_cert))
         except BaseException:
             server.stop()
             raise

@@ -13,10 +13,11 @@ import pytest
 from a11yhelp import nodes, problems
 from clihelp import run_dws
 from guihelp import GUI_MARKS
+from officegui import apps_fixture  # noqa: F401 (a fixture)
 from officesigned import passphrase
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from test_gui_office_request_pg import LIVE_MS, RID, Desks, apps, desks, open_office  # noqa: F401 (fixtures)
+from test_gui_office_request_pg import LIVE_MS, RID, Desks, desks, open_office  # noqa: F401 (a fixture)
 
 from ui.office_app import OfficeDesktopApp
 from ui.office_window import OfficeWindow

@@ -15,12 +15,12 @@ import pgserver
 import pytest
 from a11yhelp import problems
 from clihelp import run_dws
-from guihelp import GUI_MARKS, IDLE_MS, WAIT_MS, message_boxes, wait_idle
+from guihelp import GUI_MARKS, WAIT_MS, message_boxes, wait_idle
+from officegui import apps_fixture, start_unlock, unlock_office  # noqa: F401 (a fixture)
 from officehelp import Office
 from officerequests import package, write
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication
 
 from ui.a11y import announcements
 from ui.office_app import OfficeDesktopApp
@@ -28,7 +28,6 @@ from ui.office_window import OfficeWindow
 from ui.queue_model import queue_columns
 from ui.rows_model import ROW_ROLE
 from workstation.office.cluster import Cluster
-from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import queue_notify
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -47,10 +46,7 @@ def office(tmp_path: Path) -> Iterator[tuple[Office, Path, Path]]:
     """An office with its request tables and queue trigger, three users, and two enrolled desktops' profiles."""
     started = Office.start()
     try:
-        with started.superuser() as conn, conn.transaction():
-            records_sql.create(conn, started.roles)
-            requests_sql.create(conn, started.roles)
-            queue_notify.create(conn, started.roles)
+        started.create(records_sql, requests_sql, queue_notify)
         for user, role in USERS.items():
             started.enrol(user, role, passphrase(user))
         mine = started.desktop(tmp_path / "desk-1", "desk-1").path
@@ -60,39 +56,8 @@ def office(tmp_path: Path) -> Iterator[tuple[Office, Path, Path]]:
         started.server.stop()
 
 
-@pytest.fixture
-def desktops(qtbot) -> Iterator[list[OfficeDesktopApp]]:  # type: ignore[no-untyped-def]
-    running: list[OfficeDesktopApp] = []
-    yield running
-    for desktop in running:
-        desktop.stop()
-        assert not desktop.db.running, "the DB worker thread is still running"
-        assert desktop.watch is None
-    for widget in QApplication.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QApplication.processEvents()
-
-
-def open_office(qtbot, desktops: list[OfficeDesktopApp], profile: Path, user: str) -> OfficeWindow:  # type: ignore[no-untyped-def]
-    """`dws gui --store PROFILE`, unlocked through the dialog as a user would (acknowledge, type, Enter)."""
-    desktop = OfficeDesktopApp(OfficeWorkstation(profile), idle_lock_ms=IDLE_MS)
-    desktops.append(desktop)
-    qtbot.addWidget(desktop.unlock_dialog)
-    dialog = desktop.unlock_dialog
-    desktop.start()
-    qtbot.waitExposed(dialog)
-    dialog._ack.click()
-    qtbot.keyClicks(dialog._user, user)
-    qtbot.keyClicks(dialog._passphrase, passphrase(user))
-    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: desktop.window is not None, timeout=WAIT_MS)
-    window = desktop.window
-    assert window is not None
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: desktop.watch is not None, timeout=WAIT_MS)
-    wait_idle(qtbot, desktop.db)
-    return window
+def open_office(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str) -> OfficeWindow:  # type: ignore[no-untyped-def]
+    return unlock_office(qtbot, apps, profile, user, passphrase(user))
 
 
 def shown(window: OfficeWindow) -> list[str]:
@@ -107,10 +72,10 @@ def import_from_the_other_desktop(profile: Path, user: str, path: Path) -> None:
 
 
 def test_the_office_queue_opens_and_shows_what_another_desktop_imports_within_a_second(
-        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _office, mine, other = office
     import_from_the_other_desktop(other, "pat", write(tmp_path / "a.json", package("OFF-A", received_on="2026-10-01")))
-    window = open_office(qtbot, desktops, mine, "rita")
+    window = open_office(qtbot, apps, mine, "rita")
     assert window.windowTitle() == "Disclosure Workstation — Test Office — rita (preparer)"
     qtbot.waitUntil(lambda: shown(window) == ["OFF-A"], timeout=WAIT_MS)
     model = window.queue.model
@@ -149,9 +114,9 @@ def test_the_office_queue_opens_and_shows_what_another_desktop_imports_within_a_
 
 
 def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
-        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
+        qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
     _office, mine, _other = office
-    window = open_office(qtbot, desktops, mine, "otto")
+    window = open_office(qtbot, apps, mine, "otto")
     for key in ("evaluate", "decide", "approve", "issue", "print", "save"):
         action = window.commands[key]
         assert not action.isEnabled()
@@ -168,16 +133,16 @@ def test_what_an_office_cannot_do_yet_is_disabled_and_says_why(
         window.commands["evaluate"]))) if b.defaultAction() is window.commands["evaluate"])
     assert not button.isEnabled() and "open a request from the queue first" in button.toolTip()
 
-    rita = open_office(qtbot, desktops, mine, "rita")
+    rita = open_office(qtbot, apps, mine, "rita")
     assert rita.import_actions["records"].isEnabled() and rita.import_actions["request"].isEnabled()
 
 
 @pytest.mark.realtime
 def test_a_lost_server_is_said_in_the_status_bar_and_the_desktop_reconnects_by_itself(
-        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     started, mine, other = office
     import_from_the_other_desktop(other, "pat", write(tmp_path / "a.json", package("OFF-A")))
-    window = open_office(qtbot, desktops, mine, "rita")
+    window = open_office(qtbot, apps, mine, "rita")
     qtbot.waitUntil(lambda: shown(window) == ["OFF-A"], timeout=WAIT_MS)
     heard: list[tuple[str, bool]] = []
     announcements.announced.connect(lambda text, assertive: heard.append((text, assertive)))
@@ -210,11 +175,11 @@ def test_a_lost_server_is_said_in_the_status_bar_and_the_desktop_reconnects_by_i
 
 
 def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unlocks_with_the_server_away(
-        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     started, mine, other = office
     import_from_the_other_desktop(other, "pat", write(tmp_path / "a.json", package("OFF-A")))
-    window = open_office(qtbot, desktops, mine, "rita")
-    dialog = desktops[-1].unlock_dialog
+    window = open_office(qtbot, apps, mine, "rita")
+    dialog = apps[-1].unlock_dialog
     assert dialog.where.text() == f"Office: Test Office, on the office server at 127.0.0.1:{started.server.port}"
     assert not dialog._recovery.isEnabled() and "not yet available for an office store" in dialog._recovery.toolTip()
     qtbot.waitUntil(lambda: shown(window) == ["OFF-A"], timeout=WAIT_MS)
@@ -224,7 +189,7 @@ def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unloc
 
     assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
     qtbot.waitUntil(lambda: window.status.unreachable, timeout=5000)
-    lock = desktops[-1].lock
+    lock = apps[-1].lock
     assert lock is not None
     qtbot.keyClick(window.queue.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: lock.is_locked and not window.isVisible(), timeout=WAIT_MS)
@@ -241,19 +206,11 @@ def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unloc
 
 
 def test_an_office_whose_server_is_away_says_so_in_the_unlock_dialog(
-        qtbot, office: tuple[Office, Path, Path], desktops: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
+        qtbot, office: tuple[Office, Path, Path], apps: list[OfficeDesktopApp]) -> None:  # type: ignore[no-untyped-def]
     started, mine, _other = office
     assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
-    desktop = OfficeDesktopApp(OfficeWorkstation(mine), idle_lock_ms=IDLE_MS)
-    desktops.append(desktop)
-    qtbot.addWidget(desktop.unlock_dialog)
+    desktop = start_unlock(qtbot, apps, mine, "rita", passphrase("rita"))
     dialog = desktop.unlock_dialog
-    desktop.start()
-    qtbot.waitExposed(dialog)
-    dialog._ack.click()
-    qtbot.keyClicks(dialog._user, "rita")
-    qtbot.keyClicks(dialog._passphrase, passphrase("rita"))
-    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "unreachable" in dialog.error.text(), timeout=WAIT_MS)
     assert dialog.error.text().startswith(f"office server unreachable: 127.0.0.1:{started.server.port} (check "
                                           "that the server is running")

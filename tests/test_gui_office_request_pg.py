@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from clihelp import run_dws
-from guihelp import GUI_MARKS, IDLE_MS, WAIT_MS, wait_idle
+from guihelp import GUI_MARKS, WAIT_MS, wait_idle
 from letterdata import AS_OF, REQUESTS, canary_strings, write_records
+from officegui import apps_fixture, unlock_office  # noqa: F401 (a fixture)
 from officehelp import Office
 from officesigned import passphrase, signed_office
 from PySide6.QtCore import Qt
@@ -60,8 +61,7 @@ class Desks:
 def desks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desks]:
     office, one = signed_office(tmp_path)
     try:
-        with office.superuser() as conn, conn.transaction():
-            queue_notify.create(conn, office.roles)
+        office.create(queue_notify)
         two = office.desktop(tmp_path / "desk2", "desk-2")
         scratch = tmp_path / "cache"
         monkeypatch.setenv(oe.SCRATCH_ENV, str(scratch))
@@ -80,36 +80,11 @@ def desks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desks]:
         office.server.stop()
 
 
-@pytest.fixture
-def apps(qtbot) -> Iterator[list[OfficeDesktopApp]]:  # type: ignore[no-untyped-def]
-    running: list[OfficeDesktopApp] = []
-    yield running
-    for app in running:
-        app.stop()
-        assert not app.db.running
-    for widget in QApplication.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QApplication.processEvents()
-
-
 def open_office(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str) -> OfficeWindow:  # type: ignore[no-untyped-def]
-    app = OfficeDesktopApp(OfficeWorkstation(profile), idle_lock_ms=IDLE_MS)
-    apps.append(app)
-    qtbot.addWidget(app.unlock_dialog)
-    dialog = app.unlock_dialog
-    app.start()
-    qtbot.waitExposed(dialog)
-    dialog._ack.click()
-    qtbot.keyClicks(dialog._user, user)
-    qtbot.keyClicks(dialog._passphrase, passphrase(user))
-    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: app.window is not None and app.watch is not None, timeout=WAIT_MS)
-    window = app.window
-    assert window is not None
-    qtbot.addWidget(window)
+    """The office window unlocked as `user`, the request in its queue."""
+    window = unlock_office(qtbot, apps, profile, user, passphrase(user))
     qtbot.waitUntil(lambda: window.queue.row(RID) is not None, timeout=WAIT_MS)
-    wait_idle(qtbot, app.db)
+    wait_idle(qtbot, apps[-1].db)
     return window
 
 

@@ -5,52 +5,22 @@ for that login's next unlock, on any desktop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from engines import Engine, passphrase
 from guihelp import wait_idle
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from officegui import apps_fixture, unlock_office  # noqa: F401 (a fixture)
 
 from ui.office_app import OfficeDesktopApp
 from ui.office_window import OfficeWindow
 from ui.settings_dialog import SettingsDialog
-from workstation.service.office_desktop import OfficeWorkstation
 
 WAIT_MS = 30_000
 
 
-@pytest.fixture
-def apps(qtbot) -> Iterator[list[OfficeDesktopApp]]:  # type: ignore[no-untyped-def]
-    running: list[OfficeDesktopApp] = []
-    yield running
-    for app in running:
-        app.stop()
-    for widget in QApplication.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QApplication.processEvents()
-
-
 def unlock(qtbot, apps: list[OfficeDesktopApp], profile: Path, user: str) -> OfficeWindow:  # type: ignore[no-untyped-def]
-    app = OfficeDesktopApp(OfficeWorkstation(profile), idle_lock_ms=600_000)
-    apps.append(app)
-    qtbot.addWidget(app.unlock_dialog)
-    dialog = app.unlock_dialog
-    app.start()
-    qtbot.waitExposed(dialog)
-    dialog._ack.click()
-    qtbot.keyClicks(dialog._user, user)
-    qtbot.keyClicks(dialog._passphrase, passphrase(user))
-    qtbot.keyClick(dialog._passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: app.window is not None, timeout=WAIT_MS)
-    window = app.window
-    assert window is not None
-    qtbot.addWidget(window)
-    wait_idle(qtbot, app.db)
-    return window
+    return unlock_office(qtbot, apps, profile, user, passphrase(user), watching=False)
 
 
 @pytest.mark.parametrize("engine", ["office"], indirect=True)

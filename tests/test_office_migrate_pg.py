@@ -50,9 +50,7 @@ class Setting:
 @pytest.fixture
 def setting(tmp_path: Path) -> Iterator[Setting]:
     office = Office.start()
-    with office.superuser() as conn, conn.transaction():
-        records_sql.create(conn, office.roles)              # what office init makes beside the log
-        requests_sql.create(conn, office.roles)
+    office.create(records_sql, requests_sql)                # what office init makes beside the log
     office.enrol("pat", "preparer", PAT)
     profile = office.desktop(tmp_path / "desk").path
     store = tmp_path / "store"

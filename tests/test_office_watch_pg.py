@@ -33,10 +33,7 @@ PASSPHRASE = "rita's office passphrase"
 def office(tmp_path: Path) -> Iterator[tuple[Office, OfficeWorkstation]]:
     started = Office.start()
     try:
-        with started.superuser() as conn, conn.transaction():
-            records_sql.create(conn, started.roles)
-            requests_sql.create(conn, started.roles)
-            queue_notify.create(conn, started.roles)
+        started.create(records_sql, requests_sql, queue_notify)
         started.enrol("rita", "preparer", PASSPHRASE)
         started.enrol("otto", "auditor", "otto's office passphrase")
         yield started, OfficeWorkstation(started.desktop(tmp_path / "desk").path)
@@ -137,9 +134,7 @@ def test_the_lock_is_opened_on_the_desktop_and_the_office_says_who_may_import(
 def test_an_office_made_before_the_queue_was_announced_is_read_again_every_few_seconds(tmp_path: Path) -> None:
     started = Office.start()
     try:
-        with started.superuser() as conn, conn.transaction():
-            records_sql.create(conn, started.roles)
-            requests_sql.create(conn, started.roles)          # no queue_notify: an office of the last version
+        started.create(records_sql, requests_sql)           # no queue_notify: an office of the last version
         started.enrol("rita", "preparer", PASSPHRASE)
         workstation = OfficeWorkstation(started.desktop(tmp_path / "desk").path)
         heard = Heard()

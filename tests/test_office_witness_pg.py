@@ -33,8 +33,7 @@ def records(path: Path, first: int, n: int = 2) -> Path:
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[tuple[Office, Path]]:
     started = Office.start()
-    with started.superuser() as conn, conn.transaction():
-        records_sql.create(conn, started.roles)                 # what office init makes beside the log
+    started.create(records_sql)                                 # what office init makes beside the log
     started.enrol("pat", "preparer", "pat's passphrase")
     started.enrol("aud", "auditor", "aud's passphrase")
     profile = started.desktop(tmp_path / "desk").path

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..results import AccountingSummary, AgencyTotal, LetterCheck
+from ..results import AccountingSummary, AgencyTotal, IssuedLetter, LetterCheck
 from . import common
 
 
@@ -42,12 +42,22 @@ def cmd_letter(args: argparse.Namespace) -> int:
         # Logged before the file is written: a process killed in between leaves an entry for a file that may
         # not exist, never a letter on disk that the log does not show (AU-2: every export is logged).
         s.record_letter_output(args.request_id, "written", str(target.resolve()))
-        try:
-            atomic_write(target, letter.pdf)
-        except OSError as exc:
-            raise os_error(exc, str(target), f"letter {letter.letter_id} is issued and kept in the store, but "
-                           f"this file was not written (run 'dws letter {args.request_id} -o FILE' again to "
-                           "write the same letter)") from None
+        write_letter(letter, target, args.request_id, "the store")
+    return print_letter(args, letter, target)
+
+
+def write_letter(letter: IssuedLetter, target: Path, request_id: str, kept_in: str) -> None:
+    """The letter's file, once its output is logged (`kept_in`: where the issued letter is kept, for the message)."""
+    try:
+        atomic_write(target, letter.pdf)
+    except OSError as exc:
+        raise os_error(exc, str(target), f"letter {letter.letter_id} is issued and kept in {kept_in}, but this file "
+                       f"was not written (run 'dws letter {request_id} -o FILE' again to write the same letter)") \
+            from None
+
+
+def print_letter(args: argparse.Namespace, letter: IssuedLetter, target: Path) -> int:
+    """What `dws letter` prints of the letter written to `target` (--json: a document)."""
     if args.json:
         common.emit_json({"letter_id": letter.letter_id, "decision_id": letter.decision_id, "kind": letter.kind,
                           "pages": letter.pages, "sha256": letter.sha256, "issued_now": letter.new,

@@ -10,13 +10,14 @@ import dataclasses
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..canonical import canonical_json, utc_now
 from ..crypto.digest import Hasher
 from ..duedates import BeyondCalendar, due_date
 from ..errors import InputError
 from ..intake import read_agency, read_court_order, read_request
-from ..model import ImportSummary
+from ..model import AgencyEntry, CourtOrder, ImportSummary
 from ..store import db, orders
 from ..store import evaluation as ev
 from ..store import requests as requests_sql
@@ -100,11 +101,8 @@ def import_order(s: Ctx, path: Path) -> ImportSummary:
     with db.transaction(s.conn):
         replaced = orders.put_order(s.conn, order, at=utc_now(), by=s.user or "recovery")
         ev.bump_data_version(s.conn)
-        s.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
-              {"status": order.status, "recipients": list(order.enjoined_recipients),
-               "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
-    return ImportSummary("order", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=order.case_no)
+        s.log(*order_entry(order, replaced))
+    return register_summary("order", path, order.case_no, replaced)
 
 
 def import_agency(s: Ctx, path: Path) -> ImportSummary:
@@ -113,7 +111,23 @@ def import_agency(s: Ctx, path: Path) -> ImportSummary:
     with db.transaction(s.conn):
         replaced = orders.put_agency(s.conn, entry, at=utc_now(), by=s.user or "recovery")
         ev.bump_data_version(s.conn)
-        s.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
-              {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
-    return ImportSummary("agency", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=entry.agency_code)
+        s.log(*agency_entry(entry, replaced))
+    return register_summary("agency", path, entry.agency_code, replaced)
+
+
+# a register entry's log entry and summary, the local store's and the office's (office_orders.py) alike
+def order_entry(order: CourtOrder, replaced: bool) -> tuple[str, str, dict[str, Any]]:
+    """The log entry (event, object, detail) of a court order imported or updated."""
+    return ("court-order-updated" if replaced else "court-order-imported", order.case_no,
+            {"status": order.status, "recipients": list(order.enjoined_recipients),
+             "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
+
+
+def agency_entry(entry: AgencyEntry, replaced: bool) -> tuple[str, str, dict[str, Any]]:
+    """The log entry (event, object, detail) of an agency register entry imported or updated."""
+    return ("agency-updated" if replaced else "agency-imported", entry.agency_code,
+            {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
+
+
+def register_summary(kind: str, path: Path, ident: str, replaced: bool) -> ImportSummary:
+    return ImportSummary(kind, path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced), ident=ident)

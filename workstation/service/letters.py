@@ -5,6 +5,7 @@ and print, and check a letter file against the store (`dws verify-letter`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 
 from ..canonical import sha256_hex, utc_now
@@ -156,6 +157,13 @@ def record_output(s: Ctx, request_id: str, action: str, target: str) -> None:
         s.log(event, request_id, {"letter_id": letter.letter_id, "target": target})
 
 
+def not_issued(letter_ids: Collection[str], source: str) -> InputError:
+    """A file that is not a letter of this store (the office's too): the ids it carries, or that it carries none."""
+    what = (f"letter {', '.join(sorted(letter_ids))} was not issued from this store" if letter_ids else
+            "it is not a letter issued by the Disclosure Workstation (it carries no letter id)")
+    return InputError(what, source=source)
+
+
 def verify(s: Ctx, data: bytes, source: str) -> LetterCheck:
     """Is `data` exactly a letter this store issued, its PDF signature valid (letter_signature.py), for a
     decision whose signatures verify?
@@ -170,9 +178,7 @@ def verify(s: Ctx, data: bytes, source: str) -> LetterCheck:
     if row is None:
         rows = letters_sql.by_ids(s.conn, letter_ids)
         if not rows:
-            what = (f"letter {', '.join(sorted(letter_ids))} was not issued from this store" if letter_ids else
-                    "it is not a letter issued by the Disclosure Workstation (it carries no letter id)")
-            raise InputError(what, source=source)
+            raise not_issued(letter_ids, source)
         row = rows[0]
     issued = letters_sql.pdf(s.conn, row.letter_id)
     request_id = requests_sql.request_id(s.conn, row.rid) or "?"

@@ -14,15 +14,12 @@ import codecs
 import csv
 from pathlib import Path
 
-import psycopg
-
 from .. import clock as clocks
-from ..errors import PermissionDenied, StoreError
 from ..fsutil import atomic_file
 from ..redaction.preview import format_tin
 from ..results import AccountingSummary, AgencyTotal
 from ..store.office import decisions as decisions_sql
-from . import accounting, office_letters, office_orders
+from . import accounting, office_errors, office_letters, office_orders
 from .office_records import OfficeCtx
 
 # one accounting row as a letter's sealed record keeps it (store/office_copy.disclosures_of's columns)
@@ -64,10 +61,8 @@ def summary(o: OfficeCtx, year: int) -> AccountingSummary:
     """The year's totals per agency code (no taxpayer data)."""
     office_orders.require(o, "read-accounting")
     year = accounting._year(year)
-    try:
+    with office_errors.mapped(lost=UNREACHABLE):
         return _summary(year, _disclosures(o, year))
-    except psycopg.OperationalError:
-        raise StoreError(UNREACHABLE) from None
 
 
 def export(o: OfficeCtx, year: int, path: Path) -> AccountingSummary:
@@ -75,7 +70,8 @@ def export(o: OfficeCtx, year: int, path: Path) -> AccountingSummary:
     file; logged in the office log, and the file kept only once the entry is committed."""
     office_orders.require(o, "read-accounting")
     year = accounting._year(year)
-    try:
+    with office_errors.mapped(lost=f"{UNREACHABLE}; nothing was written",
+                              refused="the office server refuses it: {said}; nothing was written"):
         rows = _disclosures(o, year)
         totals = _summary(year, rows)
         cell = accounting._cell
@@ -96,9 +92,4 @@ def export(o: OfficeCtx, year: int, path: Path) -> AccountingSummary:
             with o.conn.transaction():          # before the file is in place: an unlogged export is no export
                 o.log("accounting-exported", str(year), {"year": year, "disclosures": len(rows),
                                                          "target": str(path)})
-    except psycopg.OperationalError:
-        raise StoreError(f"{UNREACHABLE}; nothing was written") from None
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(f"the office server refuses it: {str(exc).splitlines()[0]}; nothing was written") \
-            from None
     return totals

@@ -24,11 +24,9 @@ import json
 from datetime import date
 from typing import Any
 
-import psycopg
-
 from ..canonical import canonical_json, sha256_hex, utc_now
 from ..crypto import rng
-from ..errors import AuthError, InputError, PermissionDenied, StoreError, TamperError
+from ..errors import AuthError, InputError, PermissionDenied, TamperError
 from ..keys import primitives as p
 from ..model import SigningSummary
 from ..office import log_key, signing_key
@@ -40,7 +38,7 @@ from ..store.office import decisions as decisions_sql
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import log as office_log
 from ..store.office import signing_keys
-from . import decisions, office_evaluation
+from . import decisions, office_errors, office_evaluation
 from .office_records import OfficeCtx
 
 OLDER_OFFICE = ("this office's database was made before offices kept decisions; make the office again with this "
@@ -70,25 +68,12 @@ def _open(o: OfficeCtx, table: str, row: str, sealed: bytes, what: str) -> dict[
 
 def _errors(o: OfficeCtx, what: str, run: Any, nothing: str = "nothing was signed") -> Any:
     """Run `run()` in one office transaction; the server's refusals as one line each."""
-    try:
-        with o.conn.transaction():
-            return run()
-    except psycopg.errors.UniqueViolation as exc:
-        raise InputError(f"{said(exc)}; {nothing}") from None
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(f"the office server refuses it: {said(exc)}; {nothing}") from None
-    except (psycopg.errors.SerializationFailure, psycopg.errors.CheckViolation) as exc:
-        raise InputError(f"{said(exc)}; {nothing}: look at it again") from None
-    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError(UNREACHABLE.format(what=what)) from None
-
-
-def said(exc: psycopg.Error) -> str:
-    """The server's own message (the triggers' words: ids and logins, never a value), its first line."""
-    text = exc.diag.message_primary or str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+    again = f"{{said}}; {nothing}: look at it again"          # {said}: the server's words (office_errors)
+    with office_errors.mapped(refused=f"the office server refuses it: {{said}}; {nothing}",
+                              duplicate=f"{{said}}; {nothing}", checked=again, raced=again,
+                              older=OLDER_OFFICE + "; nothing was changed", lost=UNREACHABLE.format(what=what)), \
+            o.conn.transaction():
+        return run()
 
 
 def store_id(o: OfficeCtx) -> str:

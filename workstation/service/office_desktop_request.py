@@ -95,13 +95,21 @@ class OfficeRequestMixin:
     def _open(self, request_id: str) -> OpenedRequest:
         """The request, open: the one open already, or opened as of its latest evaluation in the office (InputError
         when the office holds none: nothing evaluated to read yet)."""
+        opened = self._open_evaluated(request_id)
+        if opened is None:
+            raise InputError(f"no evaluated subject in request {request_id}; evaluate the request first")
+        return opened
+
+    def _open_evaluated(self, request_id: str) -> OpenedRequest | None:
+        """As `_open`, but None when the office holds no evaluation of the request (its latest evaluation read
+        once, and only when the request is not open already)."""
         current = self._request
         if current is not None and current.request_id == request_id and current.stale:
             self.open_request(request_id, current.as_of)        # an override changed the plan: evaluated again
         elif current is None or current.request_id != request_id:
             as_of = self._evaluated_on(request_id)
             if as_of is None:
-                raise InputError(f"no evaluated subject in request {request_id}; evaluate the request first")
+                return None
             self.open_request(request_id, as_of)
         assert self._request is not None
         return self._request
@@ -124,11 +132,6 @@ class OfficeRequestMixin:
         if current is not None and current.request_id == request_id:
             return current.as_of
         return self._evaluated_on(request_id) or clocks.today()
-
-    def _is_evaluated(self, request_id: str) -> bool:
-        current = self._request
-        return (current is not None and current.request_id == request_id) or \
-            self._evaluated_on(request_id) is not None
 
     def _viewed(self, request_id: str, fn: Callable[[OpenedRequest], T]) -> T:
         """A view of taxpayer data on the working copy, logged in the office before it is returned."""
@@ -190,18 +193,17 @@ class OfficeRequestMixin:
         if self._request is not None and self._request.request_id == request_id:
             self._request.stale = True
 
+    # before the office holds an evaluation of the request: no subjects, as in a local store (module docstring)
     def subject_count(self, request_id: str, status: str | None = None) -> int:
-        if not self._is_evaluated(request_id):
-            return 0
-        return review.subject_count(self._open(request_id).wc.ctx, request_id, status)
+        opened = self._open_evaluated(request_id)
+        return 0 if opened is None else review.subject_count(opened.wc.ctx, request_id, status)
 
     def subject_rows(self, request_id: str, offset: int, limit: int, status: str | None = None) -> list[SubjectRow]:
-        if not self._is_evaluated(request_id):
-            return []
-        return review.subject_rows(self._open(request_id).wc.ctx, request_id, offset, limit, status)
+        opened = self._open_evaluated(request_id)
+        return [] if opened is None else review.subject_rows(opened.wc.ctx, request_id, offset, limit, status)
 
     def find_subjects(self, request_id: str, text: str) -> list[SubjectRow]:
-        if not self._is_evaluated(request_id):
+        if self._open_evaluated(request_id) is None:
             return []
         return self._viewed(request_id, lambda r: review.find_subjects(r.wc.ctx, request_id, text))
 

@@ -20,10 +20,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-import psycopg
-
 from ..canonical import canonical_json, sha256_hex, utc_now
-from ..errors import InputError, PermissionDenied, StoreError, TamperError
+from ..errors import InputError, TamperError
 from ..keys import ca
 from ..keys import primitives as p
 from ..letters import verification as marks
@@ -38,7 +36,16 @@ from ..store import letters as local_letters
 from ..store.office import decisions as decisions_sql
 from ..store.office import letter_certs
 from ..store.office import log as office_log
-from . import letter_input, letter_signature, letters, office_decisions, office_evaluation, office_witness, review
+from . import (
+    letter_input,
+    letter_signature,
+    letters,
+    office_decisions,
+    office_errors,
+    office_evaluation,
+    office_witness,
+    review,
+)
 from .certificates import SigningCertificate
 from .office_records import OfficeCtx
 from .release_gate import check as release_gate_check
@@ -132,18 +139,12 @@ def signing_certificate(o: OfficeCtx, office_name: str, public: bytes) -> Signin
 def issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
     """The letter for the request's final decision: made, signed and kept in the office the first time, the
     office's copy after that. Its file written by the caller, after `record_output` logged it."""
-    try:
+    with office_errors.mapped(duplicate="{said}; nothing was issued",
+                              refused="the office server refuses it: {said}; nothing was issued",
+                              raced="{said}; nothing was issued: look at it again",
+                              lost="office server unreachable: the connection ended before the letter was kept in "
+                                   "the office; nothing was issued (try again when the server is back)"):
         return _issue(o, request_id, as_of)
-    except psycopg.errors.UniqueViolation as exc:
-        raise InputError(f"{office_decisions.said(exc)}; nothing was issued") from None
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(f"the office server refuses it: {office_decisions.said(exc)}; nothing was issued") \
-            from None
-    except psycopg.errors.SerializationFailure as exc:
-        raise InputError(f"{office_decisions.said(exc)}; nothing was issued: look at it again") from None
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: the connection ended before the letter was kept in the office; "
-                         "nothing was issued (try again when the server is back)") from None
 
 
 def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
@@ -214,12 +215,10 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
 def record_output(o: OfficeCtx, letter: IssuedLetter, target: str, event: str = "letter-written") -> None:
     """Log that the issued letter was written to a file (printed, saved, viewed: letters.OUTPUTS' `event`), before
     it is (AU-2)."""
-    try:
-        with o.conn.transaction():
-            o.log(event, letter.request_id, {"letter_id": letter.letter_id, "target": target})
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: the letter's output could not be logged; the file was not "
-                         "written (run 'dws letter' again to write the same letter)") from None
+    with office_errors.mapped(lost="office server unreachable: the letter's output could not be logged; the file "
+                                   "was not written (run 'dws letter' again to write the same letter)"), \
+            o.conn.transaction():
+        o.log(event, letter.request_id, {"letter_id": letter.letter_id, "target": target})
 
 
 def verify(o: OfficeCtx, data: bytes, source: str) -> LetterCheck:
@@ -233,9 +232,7 @@ def verify(o: OfficeCtx, data: bytes, source: str) -> LetterCheck:
     if row is None:
         rows = [r for r in (decisions_sql.letter_by_id(o.conn, i) for i in sorted(letter_ids)) if r is not None]
         if not rows:
-            what = (f"letter {', '.join(sorted(letter_ids))} was not issued from this store" if letter_ids else
-                    "it is not a letter issued by the Disclosure Workstation (it carries no letter id)")
-            raise InputError(what, source=source)
+            raise letters.not_issued(letter_ids, source)
         row = rows[0]
     problems: list[str] = []
     notes: list[str] = []

@@ -58,8 +58,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from .. import merkle
 from ..canonical import canonical_json, utc_now
 from ..errors import InputError, PermissionDenied, StoreError, TamperError
@@ -79,8 +77,8 @@ from ..store.office import orders as orders_sql
 from ..store.office import records as records_sql
 from ..store.office import requests as requests_sql
 from ..store.office.roles import is_member, roles_for
+from . import office_errors, office_witness, witness
 from . import office_migrate_settings as settings_move
-from . import office_witness, witness
 from .context import Ctx
 from .imports import SUBJECT_BATCH
 from .office_records import OfficeCtx
@@ -114,20 +112,15 @@ class Migration:
 
 def migrate(s: Ctx, o: OfficeCtx) -> Migration:
     """Move the local store `s` into the office `o` (see the module's docstring)."""
-    try:
+    with office_errors.mapped(
+            refused="the office server refuses it: your office role may not write what a migration writes "
+                    "({said}); nothing was migrated",
+            older=OLDER_OFFICE + "; nothing was migrated",
+            clash="another desktop wrote a request or record of this store into the office meanwhile; nothing was "
+                  "migrated (run it again to be told which)",
+            lost="the office server could not be reached or ended the connection during the migration; nothing was "
+                 "migrated (run it again when the server is back)"):
         return _migrate(s, o)
-    except psycopg.errors.InsufficientPrivilege as exc:
-        text = (exc.diag.message_primary or "permission denied").splitlines()[0]
-        raise PermissionDenied(f"the office server refuses it: your office role may not write what a migration "
-                               f"writes ({text}); nothing was migrated") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
-    except psycopg.errors.IntegrityError:
-        raise StoreError("another desktop wrote a request or record of this store into the office meanwhile; nothing "
-                         "was migrated (run it again to be told which)") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the migration; "
-                         "nothing was migrated (run it again when the server is back)") from None
 
 
 def profile_witness(profile: Path) -> Path | None:

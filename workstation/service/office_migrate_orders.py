@@ -18,18 +18,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import psycopg
-
 from ..canonical import canonical_json
-from ..errors import InputError, PermissionDenied, StoreError
+from ..errors import InputError, PermissionDenied
 from ..model import CheckpointInfo
 from ..store import db, logtree
 from ..store import orders as local_orders
 from ..store.office import log as office_log
 from ..store.office import orders as orders_sql
 from ..store.office.roles import is_member, roles_for
+from . import office_errors, office_witness
 from . import office_migrate_settings as settings_move
-from . import office_witness
 from .context import Ctx
 from .office_migrate import MIGRATED
 from .office_orders import OLDER_OFFICE
@@ -50,17 +48,12 @@ class OrdersMigration:
 
 def migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:
     """Move the local store `s`'s court orders into the office `o` (see the module's docstring)."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: only counsel may write the court-order "
+                                      "register and set the rule thresholds ({said}); nothing was migrated",
+                              older=OLDER_OFFICE + "; nothing was migrated",
+                              lost="the office server could not be reached or ended the connection during the "
+                                   "migration; nothing was migrated (run it again when the server is back)"):
         return _migrate_orders(s, o)
-    except psycopg.errors.InsufficientPrivilege as exc:
-        text = (exc.diag.message_primary or "").split("\n")[0]
-        raise PermissionDenied("the office server refuses it: only counsel may write the court-order register and "
-                               f"set the rule thresholds{f' ({text})' if text else ''}; nothing was migrated") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was migrated") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the migration; "
-                         "nothing was migrated (run it again when the server is back)") from None
 
 
 def require_office_counsel(o: OfficeCtx) -> None:

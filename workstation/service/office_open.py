@@ -27,14 +27,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from ..errors import PermissionDenied, StoreError
 from ..model import Permit, RequestActions, RequestPackage
 from ..results import DecisionInfo, EvaluationDoc, IssuedLetter
 from ..store import auditlog, office_copy
 from ..store.office import decisions as decisions_sql
-from . import decisions, office_evaluation, office_letters, request_actions, review
+from . import decisions, office_errors, office_evaluation, office_letters, request_actions, review
 from .context import CancelCheck, Progress
 from .office_records import OfficeCtx
 
@@ -154,15 +151,11 @@ def forward_log(o: OfficeCtx, opened: OpenedRequest) -> None:
     new = list(auditlog.entries(opened.wc.ctx.conn, since=opened.forwarded))
     if not new:
         return
-    try:
-        with o.conn.transaction():
-            for entry in new:
-                o.log(entry.event, entry.object, _scrubbed(entry.detail))
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionDenied(UNLOGGED.format(said=str(exc).splitlines()[0])) from None
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: this view of taxpayer data could not be logged in the office, "
-                         "so it is not shown") from None
+    with office_errors.mapped(refused=UNLOGGED, lost="office server unreachable: this view of taxpayer data could "
+                                                     "not be logged in the office, so it is not shown"), \
+            o.conn.transaction():
+        for entry in new:
+            o.log(entry.event, entry.object, _scrubbed(entry.detail))
     opened.forwarded = new[-1].seq
 
 

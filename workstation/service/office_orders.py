@@ -9,24 +9,22 @@ entry); the server refuses anyone else itself (grants, row-level security, a tri
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from ..canonical import canonical_json
-from ..errors import PermissionDenied, StoreError, TamperError
+from ..errors import PermissionDenied, TamperError
 from ..intake import read_agency, read_court_order
 from ..model import AgencyEntry, CourtOrder, ImportSummary
 from ..office.sealing import SealError
 from ..store.office import orders as orders_sql
 from ..store.office.roles import session_role
+from . import imports, office_errors
 from . import roles as local_roles
-from .office_records import OfficeCtx
+from .office_records import IMPORT_LOST, OfficeCtx
 
 OLDER_OFFICE = ("this office's database was made before offices kept court orders and decisions; make the office "
                 "again with this version's 'dws office init' or 'dws office demo' on a new folder")
@@ -53,23 +51,11 @@ def require(o: OfficeCtx, action: str) -> None:
                                f"{role or 'not in an office role'})") from None
 
 
-def _refused(what: str) -> PermissionDenied:
-    return PermissionDenied(f"the office server refuses it: {what}; nothing was changed")
-
-
-@contextlib.contextmanager
-def _register_write(refusal: str) -> Iterator[None]:
+def _register_write(refusal: str) -> AbstractContextManager[None]:
     """One register write's office errors, each one message: the server's refusal (`refusal`), an office made
     before the registers, a lost server."""
-    try:
-        yield
-    except psycopg.errors.InsufficientPrivilege:
-        raise _refused(refusal) from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the import; "
-                         "nothing was imported (import the file again when the server is back)") from None
+    return office_errors.mapped(refused=f"the office server refuses it: {refusal}; nothing was changed",
+                                older=OLDER_OFFICE + "; nothing was changed", lost=IMPORT_LOST)
 
 
 def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
@@ -80,11 +66,8 @@ def import_order(o: OfficeCtx, path: Path) -> ImportSummary:
         sealed = o.keys.seal(orders_sql.ORDERS_TABLE, order.case_no, canonical_json(dataclasses.asdict(order)))
         replaced = orders_sql.put_order(o.conn, order.case_no, order.status, order.signed_on,
                                         order.effective_from, order.effective_to, sealed)
-        o.log("court-order-updated" if replaced else "court-order-imported", order.case_no,
-              {"status": order.status, "recipients": list(order.enjoined_recipients),
-               "purposes": list(order.enjoined_purposes), "items": list(order.enjoined_items)})
-    return ImportSummary("order", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=order.case_no)
+        o.log(*imports.order_entry(order, replaced))
+    return imports.register_summary("order", path, order.case_no, replaced)
 
 
 def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
@@ -95,10 +78,8 @@ def import_agency(o: OfficeCtx, path: Path) -> ImportSummary:
         sealed = o.keys.seal(orders_sql.AGENCIES_TABLE, entry.agency_code,
                              canonical_json(dataclasses.asdict(entry)))
         replaced = orders_sql.put_agency(o.conn, entry.agency_code, sealed)
-        o.log("agency-updated" if replaced else "agency-imported", entry.agency_code,
-              {"safeguards_current": entry.safeguards_current, "open_findings": entry.open_findings})
-    return ImportSummary("agency", path.name, 1, inserted=0 if replaced else 1, replaced=int(replaced),
-                         ident=entry.agency_code)
+        o.log(*imports.agency_entry(entry, replaced))
+    return imports.register_summary("agency", path, entry.agency_code, replaced)
 
 
 def has_registers(o: OfficeCtx) -> bool:

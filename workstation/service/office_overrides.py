@@ -22,12 +22,9 @@ in one line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
-
-import psycopg
 
 from ..canonical import canonical_json, utc_now
 from ..errors import InputError, PermissionDenied, StoreError, TamperError
@@ -38,7 +35,7 @@ from ..store import evaluation as ev
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import overrides as overrides_sql
 from ..store.office.roles import session_role
-from . import overrides
+from . import office_errors, overrides
 from .context import Ctx
 from .office_records import OfficeCtx
 
@@ -48,21 +45,11 @@ UNREACHABLE = ("office server unreachable: the connection ended before the overr
                "changed (try again when the server is back)")
 
 
-@contextmanager
-def _office_errors() -> Iterator[None]:
-    try:
-        yield
-    except psycopg.errors.InsufficientPrivilege as exc:
-        text = exc.diag.message_primary or "your office role may not change the release plan"
-        raise PermissionDenied(f"the office server refuses it: {text.splitlines()[0]}; nothing was changed") from None
-    except psycopg.errors.CheckViolation as exc:
-        raise InputError(f"{(exc.diag.message_primary or 'refused').splitlines()[0]}; nothing was changed") from None
-    except psycopg.errors.UniqueViolation:
-        raise InputError("that override was already undone; nothing was changed") from None
-    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError(UNREACHABLE) from None
+def _office_errors() -> AbstractContextManager[None]:
+    return office_errors.mapped(refused="the office server refuses it: {said}; nothing was changed",
+                                checked="{said}; nothing was changed",
+                                duplicate="that override was already undone; nothing was changed",
+                                older=OLDER_OFFICE + "; nothing was changed", lost=UNREACHABLE)
 
 
 def _require_preparer(o: OfficeCtx, what: str) -> None:

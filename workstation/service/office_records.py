@@ -17,7 +17,6 @@ from typing import Any
 import psycopg
 
 from ..canonical import canonical_json, utc_now
-from ..errors import PermissionDenied, StoreError
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_packed_bulk
 from ..model import ImportSummary
@@ -26,9 +25,12 @@ from ..office.sealing import OfficeKeys
 from ..store.auditlog import entry_hash
 from ..store.office import log as office_log
 from ..store.office import records as records_sql
+from . import office_errors
 from .context import CancelCheck, Progress
 from .records_load import check_cancel
 
+IMPORT_LOST = ("the office server could not be reached or ended the connection during the import; nothing was "
+               "imported (import the file again when the server is back)")
 
 @dataclass(frozen=True)
 class OfficeCtx:
@@ -57,14 +59,9 @@ def import_records(o: OfficeCtx, path: Path, progress: Progress | None = None,
                    cancelled: CancelCheck | None = None) -> ImportSummary:
     """Import the records CSV at `path` into the office store; a row for a TIN, type and year already there
     replaces it (a correction)."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: your office role may not import taxpayer "
+                                      "records; nothing was changed", lost=IMPORT_LOST):
         return _import_records(o, path, progress, cancelled)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not import taxpayer records; "
-                               "nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the import; "
-                         "nothing was imported (import the file again when the server is back)") from None
 
 
 def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancelled: CancelCheck | None

@@ -20,15 +20,16 @@ import psycopg
 
 from ..canonical import canonical_json, utc_now
 from ..crypto.digest import Hasher
-from ..errors import InputError, PermissionDenied, StoreError
+from ..errors import InputError
 from ..intake import read_request
 from ..model import ImportSummary, QueueRow
 from ..office.request_seal import SHARED_REASONS, SubjectSealer, agency_opener, seal_agency, seal_document
 from ..settings import DEFAULTS
 from ..store.office import requests as requests_sql
+from . import office_errors
 from .context import CancelCheck, Progress
 from .imports import SUBJECT_BATCH, request_due_date
-from .office_records import OfficeCtx
+from .office_records import IMPORT_LOST, OfficeCtx
 from .records_load import check_cancel
 
 OLDER_OFFICE = ("this office's database was made before offices held requests (it has no request tables); make "
@@ -38,16 +39,10 @@ OLDER_OFFICE = ("this office's database was made before offices held requests (i
 def import_request(o: OfficeCtx, path: Path, progress: Progress | None = None,
                    cancelled: CancelCheck | None = None) -> ImportSummary:
     """Import the request package at `path` (and its subjects_csv) into the office store."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: your office role may not import requests; "
+                                      "nothing was changed",
+                              older=OLDER_OFFICE + "; nothing was changed", lost=IMPORT_LOST):
         return _import_request(o, path, progress, cancelled)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not import requests; nothing "
-                               "was changed") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError("the office server could not be reached or ended the connection during the import; "
-                         "nothing was imported (import the file again when the server is back)") from None
 
 
 def _import_request(o: OfficeCtx, path: Path, progress: Progress | None, cancelled: CancelCheck | None
@@ -110,15 +105,11 @@ def _refuse_a_second_import(o: OfficeCtx, path: Path, request_id: str) -> None:
 def queue(o: OfficeCtx, status: str | None = None) -> list[QueueRow]:
     """The review queue, as the local store's `queue` gives it (due first; no recommendation in the office yet):
     the plain metadata, but for each requester's name, opened here."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: your office role may not read the queue",
+                              older=OLDER_OFFICE,
+                              lost="office server unreachable: the connection ended while the queue was read; try "
+                                   "again when the server is back"):
         rows = requests_sql.queue(o.conn, status)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not read the queue") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE) from None
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: the connection ended while the queue was read; try again "
-                         "when the server is back") from None
     agency = agency_opener(o.keys)
     return [QueueRow(request_id, agency(rid, bytes(sealed)), code, authority, received, due, subjects, state)
             for request_id, sealed, code, authority, received, due, subjects, state, rid in rows]

@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from ..errors import PermissionDenied, StoreError
 from ..office import log_key
 from ..office.profile import is_profile, load
 from ..office.unlock import open_office
 from ..store.auditlog import entry_hash
 from ..store.office import log as office_log
 from ..store.office.roles import roles_for
+from . import office_errors
 from .office_records import OfficeCtx
 
 OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
@@ -65,13 +63,10 @@ class OfficeLogReport:
 
 def log_rows(o: OfficeCtx) -> list[tuple[object, ...]]:
     """Every office log entry (store/office/log.entries), with one message for a refusal or a lost server."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: your office role may not read the office log",
+                              lost="office server unreachable: the connection ended while the office log was read; "
+                                   "try again when the server is back"):
         return office_log.entries(o.conn)
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not read the office log") from None
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: the connection ended while the office log was read; "
-                         "try again when the server is back") from None
 
 
 def verify_log(o: OfficeCtx) -> OfficeLogReport:

@@ -20,11 +20,8 @@ setting there says so in one line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any, cast
-
-import psycopg
 
 from .. import policy
 from ..errors import InputError, PermissionDenied, StoreError, TamperError
@@ -34,7 +31,7 @@ from ..settings import COUNSEL_SETTINGS, DEFAULTS, Settings, SettingValue, coerc
 from ..store import db
 from ..store import settings as local_settings
 from ..store.office import settings as settings_sql
-from . import preferences, settings_view
+from . import office_errors, preferences, settings_view
 from . import roles as local_roles
 from .office_orders import LOCAL_ROLE
 from .office_records import OfficeCtx
@@ -46,17 +43,9 @@ NOT_OFFICE_WIDE = {"witness_folder": "an office's checkpoints are its log's ('dw
 UNREACHABLE = "office server unreachable: the connection ended before the setting was changed; nothing was changed"
 
 
-@contextmanager
-def _office_errors() -> Iterator[None]:
-    try:
-        yield
-    except psycopg.errors.InsufficientPrivilege as exc:
-        text = (exc.diag.message_primary or "your office role may not change settings").splitlines()[0]
-        raise PermissionDenied(f"the office server refuses it: {text}; nothing was changed") from None
-    except psycopg.errors.UndefinedTable:
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError(UNREACHABLE) from None
+def _office_errors() -> AbstractContextManager[None]:
+    return office_errors.mapped(refused="the office server refuses it: {said}; nothing was changed",
+                                older=OLDER_OFFICE + "; nothing was changed", lost=UNREACHABLE)
 
 
 def values(o: OfficeCtx) -> dict[str, SettingValue]:

@@ -14,26 +14,21 @@ equivalent: the server keeps each user's registered signing key as stored and re
 
 from __future__ import annotations
 
-import psycopg
-
-from ..errors import PermissionDenied, StoreError
 from ..keys import primitives as p
 from ..model import UserInfo
 from ..store.office import members
 from ..store.office import signing_keys as signing_keys_sql
 from ..store.office.roles import roles_for
+from . import office_errors
 from .office_records import OfficeCtx
 
 
 def users(o: OfficeCtx) -> list[UserInfo]:
     """Every user of the office, by login (every office role may list them, as every local user may)."""
-    try:
+    with office_errors.mapped(refused="the office server refuses it: your office role may not list its users",
+                              lost="office server unreachable: the connection ended while the users were read; try "
+                                   "again when the server is back"):
         keys = signing_keys_sql.public_keys(o.conn) if signing_keys_sql.exists(o.conn) else {}
         found = members.logins(o.conn, roles_for(o.conn.info.dbname))
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not list its users") from None
-    except psycopg.OperationalError:
-        raise StoreError("office server unreachable: the connection ended while the users were read; try again "
-                         "when the server is back") from None
     return [UserInfo(login, role, p.fingerprint(keys[login]) if login in keys else "", active)
             for login, role, active in found]
