@@ -469,3 +469,24 @@ def test_the_candidates_are_read_beside_the_subjects(office: Office, tmp_path: P
     left = office.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
                                (office.login("pat"),)).fetchone()
     assert left is not None and int(left[0]) == len(office.opened)     # no second connection left open
+
+
+def test_a_summary_evaluation_keeps_no_results_and_finds_the_same(office: Office, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws evaluate --summary` on an office builds its working copy without the records' lines and writes no
+    subject's results in it (only counted and hashed): the same counts, code counts and both hashes as the full
+    evaluation, which writes them."""
+    from workstation.store import evaluation as ev_sql
+
+    ids = _import_canaries(office, tmp_path)
+    written: list[int] = []
+    real = ev_sql.replace_packed_results
+    monkeypatch.setattr(ev_sql, "replace_packed_results",
+                        lambda conn, rid, shapes, rows: (written.append(rid), real(conn, rid, shapes, rows))[1])
+    for rid in ids:
+        summary = office.evaluate("pat", rid, summary=True)
+        assert written == []
+        full = office.evaluate("pat", rid)
+        assert written, rid
+        written.clear()
+        assert {k: summary.doc[k] for k in SUMMARY} == {k: full.doc[k] for k in SUMMARY}, rid

@@ -5,9 +5,9 @@ in SQL (store/office/evaluations.py: every record of a taxpayer a subject names 
 address key, by the address indexes the request's import made, or, for subjects imported without one, that this
 desktop makes as it opens them; rows without an address index by ZIP5: a superset of what the checks read),
 streamed through server-side cursors in one read-only snapshot (service/office_fill.py: the candidates read on a
-second connection while the subjects are opened, and what else makes the fill fast). This desktop opens them (a subject and a record
-sealed as the working copy stores them are stored as they open; the shared reasons come from the request's
-document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+second connection while the subjects are opened, and what else makes the fill fast). This desktop opens them (a
+subject and a record sealed as the working copy stores them are stored as they open; the shared reasons come from
+the request's document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
 every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
@@ -111,10 +111,11 @@ def office_errors() -> Iterator[None]:
 @contextmanager
 def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress | None = None,
                  cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None,
-                 with_lines: bool = True) -> Iterator[WorkingCopy]:
+                 with_lines: bool = True, keep_results: bool = True) -> Iterator[WorkingCopy]:
     """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends.
-    Without `with_lines` the records are stored without their CSV lines (office_fill.py): for the evaluation
-    alone, never for a step that previews the release or writes a letter."""
+    Without `with_lines` the records are stored without their CSV lines (office_fill.py), without `keep_results`
+    the subjects' results are only counted and hashed (service/evaluation.evaluate): for the evaluation's summary
+    alone, never for a step that reads a subject's findings, previews the release or writes a letter."""
     roles = roles or roles_for(o.conn.info.dbname)
     with office_errors():
         role = evaluations_sql.office_role(o.conn, roles)
@@ -134,7 +135,7 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
                                       o.user, key, None)
             ctx = Ctx(store, LOCAL_ROLE.get(role, role))
-            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled)
+            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled, keep_results)
             yield WorkingCopy(ctx, doc, request, role, claimed_by)
         finally:
             conn.close()
@@ -145,7 +146,8 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
     """Evaluate an office request (the local evaluation on its working copy) and record the result in the office
     (see the module's docstring); the document `dws evaluate` prints, with every subject's findings unless
     `summary`."""
-    with working_copy(o, request_id, as_of, progress, cancelled, roles, with_lines=False) as wc:
+    with working_copy(o, request_id, as_of, progress, cancelled, roles, with_lines=False,
+                      keep_results=not summary) as wc:
         document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
     viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
     if wc.role == "auditor":
