@@ -436,3 +436,57 @@ def test_an_office_made_before_evaluations_says_so(office: Office, tmp_path: Pat
 
 # `dws evaluate` printing the same on both engines, and an office's claim on the command line:
 # tests/test_engine_decisions.py.
+
+
+def test_the_candidates_are_read_beside_the_subjects(office: Office, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidate records are read on a second connection of the same login, in the same snapshot, while the
+    subjects are opened (service/office_fill.py); closed afterwards. Without it (the server refuses a second
+    connection) the evaluation is the same."""
+    from workstation.service import office_fill
+
+    ids = _import_canaries(office, tmp_path)
+    made: list[psycopg.Connection[tuple[object, ...]]] = []
+    users: list[str] = []
+    real = office_fill.connect_like
+
+    def second(conn: psycopg.Connection[tuple[object, ...]]) -> psycopg.Connection[tuple[object, ...]]:
+        made.append(real(conn))
+        users.append(made[-1].info.user)
+        return made[-1]
+
+    monkeypatch.setattr(office_fill, "connect_like", second)
+    beside = {rid: office.evaluate("pat", rid).document for rid in ids}
+    assert len(made) == len(ids) and all(c.closed for c in made)
+    assert set(users) == {office.login("pat")}
+
+    def refused(conn: object) -> object:
+        raise psycopg.OperationalError("too many connections")
+
+    monkeypatch.setattr(office_fill, "connect_like", refused)
+    alone = {rid: office.evaluate("pat", rid).document for rid in ids}
+    assert alone == beside
+    left = office.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
+                               (office.login("pat"),)).fetchone()
+    assert left is not None and int(left[0]) == len(office.opened)     # no second connection left open
+
+
+def test_a_summary_evaluation_keeps_no_results_and_finds_the_same(office: Office, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dws evaluate --summary` on an office builds its working copy without the records' lines and writes no
+    subject's results in it (only counted and hashed): the same counts, code counts and both hashes as the full
+    evaluation, which writes them."""
+    from workstation.store import evaluation as ev_sql
+
+    ids = _import_canaries(office, tmp_path)
+    written: list[int] = []
+    real = ev_sql.replace_packed_results
+    monkeypatch.setattr(ev_sql, "replace_packed_results",
+                        lambda conn, rid, shapes, rows: (written.append(rid), real(conn, rid, shapes, rows))[1])
+    for rid in ids:
+        summary = office.evaluate("pat", rid, summary=True)
+        assert written == []
+        full = office.evaluate("pat", rid)
+        assert written, rid
+        written.clear()
+        assert {k: summary.doc[k] for k in SUMMARY} == {k: full.doc[k] for k in SUMMARY}, rid

@@ -155,3 +155,33 @@ def test_the_packed_reader_refuses_exactly_what_the_typed_reader_refuses(tmp_pat
 
 def _values(line: str) -> dict[str, Any]:
     return line_values([line])[0]
+
+
+def test_a_read_only_copy_checks_the_unique_key_without_building_it(tmp_path: Path) -> None:
+    """An office evaluation's working copy builds the two indexes the checks read and finds a key two rows give
+    by one pass over the match index (store/records.create_read_indexes): None for distinct keys, the key for a
+    repeated one (the fill then refuses: "the office gave two records for one TIN, type and year")."""
+    import os
+
+    from workstation.store import db
+    from workstation.store import records as records_sql
+
+    def copy(rows: list[list[Any]]) -> db.Connection:
+        folder = tmp_path / f"copy{len(rows)}"
+        folder.mkdir()
+        conn = db.connect(folder / db.DB_NAME, os.urandom(32), create=True)
+        db.migrate(conn)
+        records_sql.drop_indexes(conn)
+        records_sql.insert_packed(conn, 1, json.dumps(rows), None)
+        return conn
+
+    one = ["123456789", "SSN", 2023, "ANA DIAZ", "DIAZ", "1|MAIN ST|AUSTIN|TX|78701", 0]
+    other = ["123456789", "SSN", 2024, "ANA DIAZ", "DIAZ", "1|MAIN ST|AUSTIN|TX|78701", 0]
+    conn = copy([one, other])
+    assert records_sql.create_read_indexes(conn) is None
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'taxpayer_records' "
+                                        "AND type = 'index' AND sql IS NOT NULL")}
+    assert names == {"taxpayer_records_match", "taxpayer_records_addr"}
+    assert conn.execute("SELECT count(*) FROM taxpayer_record_lines").fetchone()[0] == 0      # no lines stored
+    assert records_sql.create_read_indexes(copy([one, other, [*one[:3], "ANA D DIAZ", *one[4:]]])) == (
+        "123456789", 2023, "SSN")

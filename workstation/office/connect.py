@@ -111,6 +111,16 @@ def connect(profile: OfficeProfile, user: str, password: str | None, *,
         raise explain(exc, profile, user) from None
 
 
+def connect_like(conn: Connection) -> Connection:
+    """A second connection made with the parameters `conn` was made with (libpq's own record of them: the host,
+    the login, its credential, this desktop's certificate and key files, verify-full against the office CA), for
+    work that runs beside `conn`'s (an evaluation's candidates read while its subjects are opened). In autocommit,
+    as `connect`'s; psycopg.OperationalError when the server refuses it or is gone (the caller then does the work
+    on `conn` alone)."""
+    params = {o.keyword.decode(): o.val.decode() for o in conn.pgconn.info if o.val is not None}
+    return psycopg.connect(make_conninfo(**params), autocommit=True)
+
+
 # libpq's words (lower case) -> (reason, what the officer reads); {where} is host:port, {user} the login role,
 # {cert} {ca} {profile} the files.
 _SERVER_SAID: tuple[tuple[tuple[str, ...], str, str], ...] = (

@@ -43,7 +43,9 @@ class OpenedSubjects:
     addresses: list[bytes]      # the address indexes of the batch's subjects with a street (distinct)
 
 
-def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
+def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]], with_lines: bool = True) -> PackedRows:
+    """A batch of record rows opened (see the module's docstring); without `with_lines` its lines are "[]" (rows
+    sealed beside their line: the line is not copied out) or whatever the parser gave (rows sealed as the line)."""
     null, given = b"\x00", b"\x01"
     try:        # row_binding of each row, made inline: a batch is 20,000 rows
         opened = keys.bound_batch_opener(RECORDS_TABLE)([
@@ -61,19 +63,20 @@ def open_records(keys: OfficeKeys, rows: Sequence[Sequence[Any]]) -> PackedRows:
         if value[:1] == null:
             packed_row, _, line = value[1:].partition(null)     # (records_seal.split_value)
             packed_rows.append(packed_row)
-            lines.append(line)
+            if with_lines:
+                lines.append(line)
         else:
             bare.append(value.decode("utf-8"))
-    found = PackedRows(len(lines), (b"[" + b",".join(packed_rows) + b"]").decode("utf-8"),
+    found = PackedRows(len(packed_rows), (b"[" + b",".join(packed_rows) + b"]").decode("utf-8"),
                        "[" + ",".join(map(encode_basestring, map(bytes.decode, lines))) + "]")
     if not bare:
         return found
     parsed = parse_lines(bare, STANDARD_ORDER, 2, _SOURCE, packed=True)
     assert isinstance(parsed, PackedRows)
-    if not lines:
+    if not packed_rows:
         return parsed
     return PackedRows(found.count + parsed.count, f"{found.rows[:-1]},{parsed.rows[1:]}",
-                      f"{found.lines[:-1]},{parsed.lines[1:]}")
+                      f"{found.lines[:-1]},{parsed.lines[1:]}" if with_lines else "[]")
 
 
 def open_subjects(keys: OfficeKeys, rows: Sequence[Sequence[Any]], count_reasons: bool = True) -> OpenedSubjects:

@@ -61,8 +61,11 @@ def stored(s: Ctx, request_id: str, as_of: date) -> EvaluationDoc | None:
 
 
 def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = None,
-             cancelled: CancelCheck | None = None) -> EvaluationDoc:
-    """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document."""
+             cancelled: CancelCheck | None = None, keep_results: bool = True) -> EvaluationDoc:
+    """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document. Without
+    `keep_results` the subjects' results are not written, only counted and hashed: for a store removed right
+    after it is read for the summary alone (an office evaluation's working copy for `dws evaluate --summary`),
+    never for one whose preview, decision or letters read them."""
     s.require("read-queue")
     fresh = stored(s, request_id, as_of)
     if fresh is not None:
@@ -96,7 +99,7 @@ def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = N
         with db.transaction(s.conn), \
                 closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts:
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
-                s, rid, count, parts, code_counts, cancelled)
+                s, rid, count, parts, code_counts, cancelled, keep_results)
             # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
             complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
@@ -228,7 +231,7 @@ def _workers(count: int) -> int:
 
 
 def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Part],
-                   code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None
+                   code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None, keep: bool = True
                    ) -> tuple[EvaluationCounts, str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
@@ -242,9 +245,9 @@ def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Pa
         plans.update(part.plans)
         plan.update(part.plan_lines)
         findings.update(part.findings_lines)
-        if part.changed:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if part.changed and keep:
             ev.replace_packed_results(s.conn, rid, part.shapes, part.rows)
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()

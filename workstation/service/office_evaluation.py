@@ -4,9 +4,10 @@ For one request the office gives its sealed subjects and the sealed candidate re
 in SQL (store/office/evaluations.py: every record of a taxpayer a subject names by TIN or with a row at a subject's
 address key, by the address indexes the request's import made, or, for subjects imported without one, that this
 desktop makes as it opens them; rows without an address index by ZIP5: a superset of what the checks read),
-streamed through server-side cursors in one read-only snapshot. This desktop opens them (a subject and a record
-sealed as the working copy stores them are stored as they open; the shared reasons come from the request's
-document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
+streamed through server-side cursors in one read-only snapshot (service/office_fill.py: the candidates read on a
+second connection while the subjects are opened, and what else makes the fill fast). This desktop opens them (a
+subject and a record sealed as the working copy stores them are stored as they open; the shared reasons come from
+the request's document) and builds the evaluation's *working copy*: a SQLCipher store with the local schema (the same
 migrations) holding that request, its subjects and the candidate records, under a fresh random key that never
 touches disk, in a private 0700 folder under the user's cache folder (workstation/demo_scratch.py: removed on
 every exit path, SIGTERM and a killed process included). The local service evaluation (service/evaluation.py,
@@ -27,19 +28,16 @@ For the steps after an evaluation (decide, approve, letters) on an office:
         wc.request      # the request's row id in the office (dws.requests.id); wc.role its office role
 
 Everything written to `wc.ctx` is gone when the block ends (the working copy is removed); what must last goes
-into the office. The office keeps no settings, court orders or agency entries yet: the working copy has the
-local defaults and none (`_office_inputs` is where they will be copied in).
+into the office. The working copy also holds the office's settings, court orders, agency entries and the
+request's overrides (office_fill.py), so its evaluation is the one a local store holding them would make.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,24 +45,16 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from ..canonical import canonical_json, utc_now
-from ..codec import package_from_json
+from ..canonical import canonical_json
 from ..demo_scratch import build_folder
-from ..errors import InputError, PermissionDenied, StoreError
+from ..errors import PermissionDenied, StoreError
 from ..keys.keyslots import Keyslots
-from ..office import working_open
-from ..office.request_seal import SHARED_REASONS, agency_opener, open_document
 from ..paths import APP
 from ..results import EvaluationDoc
 from ..store import db, opening
-from ..store import orders as local_orders
-from ..store import records as local_records
-from ..store import requests as local_requests
 from ..store.office import evaluations as evaluations_sql
-from ..store.office import records as office_records_sql
-from ..store.office import requests as office_requests_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
-from . import evaluation, evaluation_report, office_orders, office_overrides, office_settings
+from . import evaluation, evaluation_report, office_fill
 from .context import CancelCheck, Ctx, Progress
 from .office_records import OfficeCtx
 
@@ -120,8 +110,12 @@ def office_errors() -> Iterator[None]:
 
 @contextmanager
 def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None) -> Iterator[WorkingCopy]:
-    """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends."""
+                 cancelled: CancelCheck | None = None, roles: OfficeRoles | None = None,
+                 with_lines: bool = True, keep_results: bool = True) -> Iterator[WorkingCopy]:
+    """The request evaluated on a working copy of it (see the module's docstring); removed when the block ends.
+    Without `with_lines` the records are stored without their CSV lines (office_fill.py), without `keep_results`
+    the subjects' results are only counted and hashed (service/evaluation.evaluate): for the evaluation's summary
+    alone, never for a step that reads a subject's findings, previews the release or writes a letter."""
     roles = roles or roles_for(o.conn.info.dbname)
     with office_errors():
         role = evaluations_sql.office_role(o.conn, roles)
@@ -136,12 +130,12 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
             db.migrate(conn)
             db.unjournaled(conn)               # filled in one transaction: no WAL written and copied again
             with office_errors():
-                request, claimed_by = _fill(o, conn, request_id)
+                request, claimed_by = office_fill.fill(o, conn, request_id, with_lines)
             db.journaled(conn)                 # the evaluation's workers read while it writes
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
                                       o.user, key, None)
             ctx = Ctx(store, LOCAL_ROLE.get(role, role))
-            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled)
+            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled, keep_results)
             yield WorkingCopy(ctx, doc, request, role, claimed_by)
         finally:
             conn.close()
@@ -152,7 +146,8 @@ def evaluate(o: OfficeCtx, request_id: str, as_of: date, *, summary: bool, progr
     """Evaluate an office request (the local evaluation on its working copy) and record the result in the office
     (see the module's docstring); the document `dws evaluate` prints, with every subject's findings unless
     `summary`."""
-    with working_copy(o, request_id, as_of, progress, cancelled, roles) as wc:
+    with working_copy(o, request_id, as_of, progress, cancelled, roles, with_lines=False,
+                      keep_results=not summary) as wc:
         document = evaluation_report.document(wc.ctx, request_id, wc.doc, summary=summary)
     viewed = sum(1 for f in document.get("findings", []) if "candidates" in f)
     if wc.role == "auditor":
@@ -210,155 +205,3 @@ def queue_extras(o: OfficeCtx) -> dict[str, tuple[str | None, str | None]] | Non
     before evaluations and claims)."""
     with office_errors():
         return evaluations_sql.queue_extras(o.conn)
-
-
-# -- the working copy ------------------------------------------------------------------------------------------
-
-def _fill(o: OfficeCtx, conn: db.Connection, request_id: str) -> tuple[int, str | None]:
-    """Copy the request, its subjects and its candidate records from the office (one read-only snapshot) into the
-    empty working copy `conn` (one transaction); (the request's office id, its claim). The rows are opened here
-    while a thread fetches the next ones (worker processes to open them cost more than they saved: pickling a
-    batch to a worker and its result back is as much work as opening it)."""
-    keys, office = o.keys, o.conn
-    with office.transaction():
-        evaluations_sql.read_only_snapshot(office)
-        row = evaluations_sql.request_row(office, request_id)
-        if row is None:
-            raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
-        (rid, agency, agency_code, authority, received_on, due_on, _subjects, _status, imported_at,
-         imported_by, sealed_doc, claimed_by) = row
-        rid = int(rid)
-        document = open_document(keys, rid, bytes(sealed_doc))
-        package_json = canonical_json(document["package"]).decode("utf-8")
-        with db.transaction(conn):
-            _office_inputs(o, conn)
-            local = local_requests.insert(
-                conn, request_id=request_id, received_on=received_on, authority=authority,
-                agency=agency_opener(keys)(rid, bytes(agency)), agency_code=agency_code, due_on=due_on,
-                package=package_json, source=str(document["source"]), imported_at=imported_at,
-                imported_by=imported_by)
-            subjects_addressed = office_requests_sql.has_address_index(office)
-            count, unzipped, places = _copy_subjects(o, conn, rid, local, subjects_addressed,
-                                                     document.get(SHARED_REASONS))
-            if subjects_addressed:      # its rows whose address the importing desktop indexed: the server's test
-                unzipped = unzipped or evaluations_sql.subjects_unzipped(office, rid)
-            zips = []
-            home_zip = _home_zip(package_json)
-            if home_zip is None:
-                unzipped = True
-            elif home_zip and (index := keys.zip5_index(home_zip)) is not None:
-                zips.append(index)
-            home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
-            if home:
-                places.add(keys.indexer("address")(home))
-            local_requests.finish(conn, local, count, str(document["package_hash"]))
-            office_overrides.copy_into(o, conn, rid, local)        # the reviewers' overrides (i19o)
-            addresses = sorted(places) if office_records_sql.has_address_index(office) else None
-            _copy_records(o, conn, rid, zips, unzipped, addresses, subjects_addressed)
-    return rid, None if claimed_by is None else str(claimed_by)
-
-
-def _office_inputs(o: OfficeCtx, conn: db.Connection) -> None:
-    """The office's court orders and agency entries (opened here: service/office_orders.py) into the working copy;
-    and its settings (office_settings.py; an office made before them: the local defaults, as a new local store's)."""
-    office_settings.copy_into(o, conn)          # the office's settings (i19o)
-    if not office_orders.has_registers(o):
-        return                                  # an office made before it kept the registers
-    at = utc_now()
-    for order in office_orders.court_orders(o):
-        local_orders.put_order(conn, order, at=at, by="office")
-    for entry in office_orders.agencies(o):
-        local_orders.put_agency(conn, entry, at=at, by="office")
-
-
-def _prefetched(batches: Iterator[_T]) -> Iterator[_T]:
-    """The batches of a server-side cursor, fetched by a thread one batch ahead of the caller: the server's work
-    and the network overlap the desktop's (the thread alone uses the connection until the batches end; psycopg
-    waits for the server without the GIL)."""
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        handoff.put(("batch", batch), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    break
-            else:
-                handoff.put(("end", None))
-        except BaseException as exc:        # handed to the caller, raised there
-            handoff.put(("error", exc))
-        finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()                     # the server-side cursor, closed in the thread that used it
-
-    thread = threading.Thread(target=fetch, name="office-fetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, item = handoff.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        with suppress(queue.Empty):
-            while True:
-                handoff.get_nowait()        # a thread waiting to hand over a batch sees `stop`
-        thread.join()
-
-
-def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int, addressed: bool,
-                   shared: list[list[Any]] | None) -> tuple[int, bool, set[bytes]]:
-    """The request's subjects, opened, into the working copy as the local import stores them; (how many, whether
-    a subject whose address the importing desktop did not index has a street without a five-digit ZIP, the
-    address indexes of those subjects' address keys). `addressed`: the office's subjects carry their address
-    index; `shared`: the reasons several subjects give, as the request's document carries them (None: a
-    document without them, counted from the subjects)."""
-    count = 0
-    reasons: Counter[str] = Counter()
-    unzipped = False
-    places: set[bytes] = set()
-    counting = shared is None
-    for batch in _prefetched(evaluations_sql.stream_subjects(o.conn, rid, addressed)):
-        opened = working_open.open_subjects(o.keys, batch, counting)
-        local_requests.insert_packed_subjects(conn, local, count, opened.packed)
-        reasons.update(opened.reasons)
-        unzipped = unzipped or opened.unzipped
-        places.update(opened.addresses)
-        count += opened.count
-    given = [(k, n) for k, n in reasons.items() if n > 1] if shared is None else [(str(k), int(n)) for k, n in shared]
-    local_requests.insert_shared_reasons(conn, local, given)
-    return count, unzipped, places
-
-
-def _home_zip(package_json: str) -> str | None:
-    """The ZIP5 of a first-party FOIA requester's mailing address (the checks look the requester up there): ""
-    when there is none to look up, None when the address has no five-digit ZIP."""
-    home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
-    if not home:
-        return ""
-    five = home.rpartition("|")[2]
-    return five if len(five) == 5 else None
-
-
-def _copy_records(o: OfficeCtx, conn: db.Connection, rid: int, zips: list[bytes], unzipped: bool,
-                  addresses: list[bytes] | None, subjects_addressed: bool) -> None:
-    """The candidate records, opened, into the working copy's empty table (its indexes built once at the end)."""
-    local_records.drop_indexes(conn)
-    next_id = local_records.next_id(conn)
-    for batch in _prefetched(evaluations_sql.stream_candidates(o.conn, rid, zips, unzipped, addresses,
-                                                               subjects_addressed)):
-        packed = working_open.open_records(o.keys, batch)
-        local_records.insert_packed(conn, next_id, packed.rows, packed.lines)
-        next_id += packed.count
-    if local_records.create_indexes(conn) is not None:
-        raise StoreError("the office gave two records for one TIN, type and year; nothing was recorded")

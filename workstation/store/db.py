@@ -139,6 +139,12 @@ def unjournaled(conn: Connection) -> None:
     conn.execute("PRAGMA journal_mode = OFF").fetchone()
 
 
+def sort_threads(conn: Connection, threads: int) -> None:
+    """Let SQLite's sorter (CREATE INDEX over a bulk load) use up to `threads` helper threads (PRAGMA threads;
+    0: the caller's thread alone, SQLite's default)."""
+    conn.execute(f"PRAGMA threads = {int(threads)}")
+
+
 def journaled(conn: Connection) -> None:
     """The store's usual journal again (WAL) after `unjournaled`."""
     if str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() != "wal":

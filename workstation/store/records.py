@@ -66,10 +66,12 @@ def next_id(conn: Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM taxpayer_records").fetchone()[0])
 
 
-def insert_packed(conn: Connection, first_id: int, rows: str, lines: str) -> None:
-    """Append a packed batch (see the module's docstring), its rows numbered from `first_id` on."""
+def insert_packed(conn: Connection, first_id: int, rows: str, lines: str | None) -> None:
+    """Append a packed batch (see the module's docstring), its rows numbered from `first_id` on; `lines` None
+    (an evaluation's working copy: the checks read no line) stores the rows without their lines."""
     conn.execute(_INSERT, (first_id, rows))
-    conn.execute(_INSERT_LINES, (first_id, lines))
+    if lines is not None:
+        conn.execute(_INSERT_LINES, (first_id, lines))
 
 
 def insert_packed_in_key_order(conn: Connection, first_id: int, rows: str, lines: str) -> None:
@@ -152,6 +154,17 @@ def create_indexes(conn: Connection) -> tuple[str, int, str] | None:
         if name != "taxpayer_records_tin":
             conn.execute(ddl)
     return None
+
+
+def create_read_indexes(conn: Connection) -> tuple[str, int, str] | None:
+    """`create_indexes` for a copy nothing writes to again (an office evaluation's working copy): the two indexes
+    the checks read (store/evaluation.py), and the unique key (tin, tax_year, tin_type) checked by one pass over
+    the match index, which begins with it, instead of built as a third index; the key two rows give, or None."""
+    for name in ("taxpayer_records_match", "taxpayer_records_addr"):
+        conn.execute(INDEXES[name])
+    row = conn.execute("SELECT tin, tax_year, tin_type FROM taxpayer_records INDEXED BY taxpayer_records_match "
+                       "GROUP BY tin, tax_year, tin_type HAVING count(*) > 1 LIMIT 1").fetchone()
+    return (str(row[0]), int(row[1]), str(row[2])) if row else None
 
 
 def duplicate_key(conn: Connection) -> tuple[str, int, str] | None:

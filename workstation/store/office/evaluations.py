@@ -58,6 +58,7 @@ PLAN_LABEL = "evaluations.plan_hash"
 RECORDERS = ("preparer", "approver", "counsel", "admin")
 CLAIMERS = ("preparer",)
 STREAM_ROWS = 20_000
+BULK_WORK_MEM = "256MB"       # read_only_snapshot(bulk=True)
 
 _SCHEMA = (
     "ALTER TABLE dws.requests ADD COLUMN claimed_by name",
@@ -225,9 +226,34 @@ def office_role(conn: Conn, roles: OfficeRoles) -> OfficeRole | None:
     return next((r for r, g in zip(OFFICE_ROLES, groups, strict=True) if g in found), None)
 
 
-def read_only_snapshot(conn: Conn) -> None:
-    """The first statement of a transaction: what follows reads one snapshot of the office, and writes nothing."""
+def read_only_snapshot(conn: Conn, bulk: bool = False) -> None:
+    """The first statement of a transaction: what follows reads one snapshot of the office, and writes nothing.
+    With `bulk` (a working copy's reads: a request's subjects and candidates, millions of rows), the transaction's
+    joins and sorts may take BULK_WORK_MEM each in memory instead of the server's default (4 MB, which made the
+    candidate join of a 1,280,000-subject request spill to 256 temporary batches), and no JIT compilation (half a
+    second per query, for plans that stream rows and compute nothing)."""
     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    if bulk:
+        conn.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
+        conn.execute("SET LOCAL jit = off")
+
+
+def export_snapshot(conn: Conn) -> str:
+    """The snapshot of the caller's read-only snapshot transaction, for a second connection to read the same
+    office state (`join_snapshot`) while this transaction stays open."""
+    row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def join_snapshot(conn: Conn, snapshot: str, bulk: bool = False) -> None:
+    """The first statement of a transaction on a second connection of the same login: it reads the snapshot
+    another connection exported (`export_snapshot`), read-only, as `read_only_snapshot` with `bulk`."""
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+    if bulk:
+        conn.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
+        conn.execute("SET LOCAL jit = off")
 
 
 def login(conn: Conn) -> str:
