@@ -37,17 +37,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import psycopg
-
 from ..canonical import canonical_json
 from ..demo_scratch import build_folder
-from ..errors import PermissionDenied, StoreError
+from ..errors import PermissionDenied
 from ..keys.keyslots import Keyslots
 from ..paths import APP
 from ..results import EvaluationDoc
@@ -56,6 +54,7 @@ from ..store.office import evaluations as evaluations_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_fill
 from .context import CancelCheck, Ctx, Progress
+from .office_errors import mapped
 from .office_records import OfficeCtx
 
 LOCAL_ROLE = {"preparer": "reviewer"}       # an office role's name in the local store, where it differs
@@ -95,17 +94,10 @@ def scratch_target() -> Path:
     return user_cache_path(APP, appauthor=False) / "evaluation"
 
 
-@contextmanager
-def office_errors() -> Iterator[None]:
-    try:
-        yield
-    except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied("the office server refuses it: your office role may not record this evaluation; "
-                               "nothing was changed") from None
-    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
-        raise StoreError(OLDER_OFFICE + "; nothing was changed") from None
-    except psycopg.OperationalError:
-        raise StoreError(UNREACHABLE) from None
+def office_errors() -> AbstractContextManager[None]:
+    """The office server's errors during an evaluation as the product's (service/office_errors.py)."""
+    return mapped(refused="the office server refuses it: your office role may not record this evaluation; nothing "
+                          "was changed", older=OLDER_OFFICE + "; nothing was changed", lost=UNREACHABLE)
 
 
 @contextmanager

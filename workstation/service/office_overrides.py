@@ -12,7 +12,7 @@ An override carried in from a local store by `dws office migrate --overrides` (o
 inserted by the preparer who carried it; its sealed value names its original author, time and local id
 (`moved_from`), and it is listed as "<author> (carried in by <preparer>)".
 
-`copy_into` is the working copy's step (office_evaluation._fill): the request's overrides, active and undone, in
+`copy_into` is the working copy's step (office_fill.fill): the request's overrides, active and undone, in
 their order, into the working copy's own overrides table, so the local evaluation there applies them exactly as the
 local store does (the same plan, the same findings; its `overrides_rev` counts them as the local store counts).
 An office made before overrides were kept has none: its evaluations run without, and adding or undoing one says so
@@ -142,7 +142,7 @@ def _opened(o: OfficeCtx, oid: int, request: int, sealed: bytes) -> dict[str, An
 
 
 def copy_into(o: OfficeCtx, conn: db.Connection, request: int, local: int) -> None:
-    """The working copy's step (office_evaluation._fill, in its snapshot and transaction): the office request
+    """The working copy's step (office_fill.fill, in its snapshot and transaction): the office request
     `request`'s overrides, active and undone, into the working copy's request `local` (see the module's docstring)."""
     if not overrides_sql.exists(o.conn):
         return                                  # an office made before it kept overrides

@@ -9,7 +9,7 @@ read-only on an office. As on a local store, a desktop's office policy file wins
 rule thresholds counsel alone, the rest counsel or an admin; the server refuses anyone else itself. A setting's
 value is sealed on this desktop (the server cannot change one unseen) and logged in clear, as locally.
 
-Each evaluation's working copy gets the office's settings (`copy_into`, from office_evaluation._office_inputs), so
+Each evaluation's working copy gets the office's settings (`copy_into`, from office_fill._office_inputs), so
 an office evaluates with its own thresholds, as a local store with its own.
 
 A display preference (preferences.py: `high_contrast`) is the signed-in login's own, kept on the server for that
