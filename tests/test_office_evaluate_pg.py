@@ -442,7 +442,7 @@ def test_the_candidates_are_read_beside_the_subjects(office: Office, tmp_path: P
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The candidate records are read on a second connection of the same login, in the same snapshot, while the
     subjects are opened (service/office_fill.py); closed afterwards. Without it (the server refuses a second
-    connection) the evaluation is the same."""
+    connection, or its snapshot) the evaluation is the same."""
     from workstation.service import office_fill
 
     ids = _import_canaries(office, tmp_path)
@@ -466,6 +466,13 @@ def test_the_candidates_are_read_beside_the_subjects(office: Office, tmp_path: P
     monkeypatch.setattr(office_fill, "connect_like", refused)
     alone = {rid: office.evaluate("pat", rid).document for rid in ids}
     assert alone == beside
+    monkeypatch.setattr(office_fill, "connect_like", real)
+
+    def snapshot_refused(conn: object, snapshot: str, bulk: bool = False) -> None:
+        raise psycopg.errors.ObjectNotInPrerequisiteState("could not import the requested snapshot")
+
+    monkeypatch.setattr(office_fill.evaluations_sql, "join_snapshot", snapshot_refused)
+    assert {rid: office.evaluate("pat", rid).document for rid in ids} == beside
     left = office.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
                                (office.login("pat"),)).fetchone()
     assert left is not None and int(left[0]) == len(office.opened)     # no second connection left open

@@ -124,14 +124,18 @@ def _read_ahead(stack: ExitStack, o: OfficeCtx, rid: int, guess: _Candidates, wi
                 ) -> _Prefetched | None:
     """The candidate batches read from now on, on a second connection in the caller's snapshot (see the module's
     docstring); closed with `stack`. None when no second connection can be made."""
+    snapshot = evaluations_sql.export_snapshot(o.conn)
     try:
         other = connect_like(o.conn)
     except psycopg.Error:
         return None
-    stack.callback(other.close)
-    snapshot = evaluations_sql.export_snapshot(o.conn)
-    stack.enter_context(other.transaction())
-    evaluations_sql.join_snapshot(other, snapshot, bulk=True)
+    stack.callback(other.close)         # (its read-only transaction ends with it)
+    try:
+        other.autocommit = False
+        evaluations_sql.join_snapshot(other, snapshot, bulk=True)
+    except psycopg.Error:
+        other.close()
+        return None
     return stack.enter_context(_Prefetched(evaluations_sql.stream_candidates(
         other, rid, guess.zips, guess.unzipped, guess.addresses, guess.subjects_addressed), other.cancel,
         _record_opener(o.keys, with_lines)))
