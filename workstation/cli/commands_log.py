@@ -86,13 +86,19 @@ def _read_tin(path: Path) -> str:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    with common.open_session(args) as s:
-        if args.entry is not None:
-            doc: dict[str, Any] | list[dict[str, Any]] = s.prove_entry(args.entry).as_dict()
-        else:
-            proofs = (s.prove_request(args.request) if args.request is not None
-                      else s.prove_taxpayer_views(_read_tin(args.tin_file)))
-            doc = [{"seq": pr.seq, "entry": pr.entry, "proof": pr.as_dict()} for pr in proofs]
+    """On a local store or an office (`--entry`, `--request`: StoreEngine members; `--tin-file` a local store's,
+    cli/office_store.py refuses it for an office)."""
+    doc: dict[str, Any] | list[dict[str, Any]]
+    if args.tin_file is not None:
+        with common.open_session(args) as s:
+            proofs = s.prove_taxpayer_views(_read_tin(args.tin_file))
+    else:
+        with common.open_engine(args) as e:
+            if args.entry is not None:
+                doc = e.prove_entry(args.entry).as_dict()
+            proofs = [] if args.entry is not None else e.prove_request(args.request)
+    if args.entry is None:
+        doc = [{"seq": pr.seq, "entry": pr.entry, "proof": pr.as_dict()} for pr in proofs]
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     if args.output:
