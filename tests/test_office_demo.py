@@ -138,10 +138,15 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
         1, "", "dws: no request 'ICE-2026-00017' in the store (see 'dws list')\n")
     assert as_user("cora", "override", "ICE-2026-00017", "--list") == (
         1, "", "dws: no request 'ICE-2026-00017' in the store\n")                  # overrides are kept (i19o)
-    code, out, err = as_user("cora", "log", "prove", "--entry", "1")
+    code, out, err = as_user("cora", "export", "ca", "-o", str(tmp_path / "ca.pem"))
     assert (code, out) == (1, "") and err.startswith(
-        "dws: 'dws log prove' is not yet available for an office store (office.json); an office store has "
+        "dws: 'dws export ca' is not yet available for an office store (office.json); an office store has "
         "'dws import records', ") and err.endswith("so far; nothing was changed\n")
+    code, out, err = as_user("cora", "log", "prove", "--entry", "1")          # i19proof: office_proofs.py
+    assert (code, err) == (0, "") and json.loads(out)["leaf_index"] == 0
+    code, out, err = as_user("cora", "log", "prove", "--tin-file", str(tmp_path / "tin.txt"))
+    assert (code, out) == (1, "") and err.startswith("dws: 'dws log prove --tin-file' is not yet available for an "
+                                                     "office store (office.json): ") and len(err.splitlines()) == 1
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",
                        "nell", "--role", "preparer",

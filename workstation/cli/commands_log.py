@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
+from ..model import InclusionProof
 from ..wording import count
 from . import common
 
@@ -85,14 +86,22 @@ def _read_tin(path: Path) -> str:
     return text.strip()
 
 
+def _listed(proofs: list[InclusionProof]) -> list[dict[str, Any]]:
+    """Proofs of several entries as `log prove` writes them: each entry's bytes beside its proof."""
+    return [{"seq": pr.seq, "entry": pr.entry, "proof": pr.as_dict()} for pr in proofs]
+
+
 def cmd_prove(args: argparse.Namespace) -> int:
-    with common.open_session(args) as s:
-        if args.entry is not None:
-            doc: dict[str, Any] | list[dict[str, Any]] = s.prove_entry(args.entry).as_dict()
-        else:
-            proofs = (s.prove_request(args.request) if args.request is not None
-                      else s.prove_taxpayer_views(_read_tin(args.tin_file)))
-            doc = [{"seq": pr.seq, "entry": pr.entry, "proof": pr.as_dict()} for pr in proofs]
+    """On a local store or an office (`--entry`, `--request`: StoreEngine members; `--tin-file` a local store's,
+    cli/office_store.py refuses it for an office)."""
+    doc: dict[str, Any] | list[dict[str, Any]]
+    if args.tin_file is not None:
+        with common.open_session(args) as s:
+            doc = _listed(s.prove_taxpayer_views(_read_tin(args.tin_file)))
+    else:
+        with common.open_engine(args) as e:
+            doc = (e.prove_entry(args.entry).as_dict() if args.entry is not None
+                   else _listed(e.prove_request(args.request)))
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     if args.output:

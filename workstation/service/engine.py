@@ -13,6 +13,8 @@ Where the office's value legitimately differs, the method says so here (the test
   reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
   its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today
   (as opening it in the office window does: the server holds no request in clear to read it from).
+- `prove_entry`, `prove_request`: the same `dws.inclusion/1` proofs; an office proves against a checkpoint signed
+  now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -30,6 +32,7 @@ from ..model import (
     CheckpointInfo,
     CourtOrder,
     ImportSummary,
+    InclusionProof,
     QueueRow,
     RequestActions,
     RequestPackage,
@@ -171,3 +174,7 @@ class StoreEngine(Protocol):
     def checkpoint(self) -> CheckpointInfo: ...
 
     def checkpoint_verifier_key(self, user: str | None = None) -> str: ...
+
+    def prove_entry(self, seq: int) -> InclusionProof: ...
+
+    def prove_request(self, request_id: str) -> list[InclusionProof]: ...

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
 from ..errors import InputError
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, WitnessCheck
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, InclusionProof, WitnessCheck
 from ..results import (
     AccountingSummary,
     DecisionExport,
@@ -34,6 +34,7 @@ from . import (
     office_evaluation,
     office_letters,
     office_orders,
+    office_proofs,
     office_session,
     office_witness,
 )
@@ -131,6 +132,13 @@ class OfficeEngineMixin:
 
     def checkpoint(self) -> CheckpointInfo:
         return self._read(office_witness.sign_checkpoint)
+
+    def prove_entry(self, seq: int) -> InclusionProof:
+        """`dws log prove --entry SEQ`: against a checkpoint signed now (office_proofs.py)."""
+        return self._read(lambda o: office_proofs.prove_entry(o, seq))
+
+    def prove_request(self, request_id: str) -> list[InclusionProof]:
+        return self._read(lambda o: office_proofs.prove_request(o, request_id))
 
     # --- settings and preferences (i19o: office_settings.py) -----------------------------------------------
     def settings(self) -> Settings:

@@ -4,9 +4,9 @@ passphrase, then the user's own database login) instead of a local store.
 
 What an office store does so far: `import records` (office_records.py), `import request` and `list`
 (office_requests.py), `verify` of the office log (the local store's hash chain, store/auditlog.entry_hash,
-walked over store/office/log.py's entries), and the office log's checkpoints: `log checkpoint` and `verify
---against` (office_witness.py). Every other command says, in one line, that it is not yet available for an
-office store.
+walked over store/office/log.py's entries), the office log's checkpoints: `log checkpoint` and `verify
+--against` (office_witness.py), and its inclusion proofs: `log prove --entry/--request` (office_proofs.py).
+Every other command says, in one line, that it is not yet available for an office store.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .office_records import OfficeCtx
 
 OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
                    "approve", "export decision", "letter", "verify-letter", "accounting", "verify", "log checkpoint",
-                   "log key", "override", "settings list", "settings get", "settings set", "user list")
+                   "log key", "log prove", "override", "settings list", "settings get", "settings set", "user list")
 
 
 def is_office_store(path: Path) -> bool:

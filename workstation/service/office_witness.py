@@ -57,16 +57,22 @@ def _key(o: OfficeCtx) -> tuple[bytes, bytes]:
 def sign_checkpoint(o: OfficeCtx) -> CheckpointInfo:
     """A signed checkpoint of the office log as it is now. Refused (TamperError) when the log's chain is broken:
     a checkpoint over a rewritten log would vouch for it."""
+    return signed(o, log_rows(o))[0]
+
+
+def signed(o: OfficeCtx, rows: Sequence[tuple[object, ...]]) -> tuple[CheckpointInfo, list[bytes]]:
+    """A signed checkpoint over the office log entries `rows` (every one, in order: log_rows), and the tree's leaf
+    hashes (what office_proofs.py proves against it). TamperError when their chain is broken."""
     private, public = _key(o)
-    rows = log_rows(o)
-    report = check_chain(rows)
+    report = check_chain(list(rows))
     if not report.ok:
         raise TamperError(f"{report.problems[0]}; no checkpoint was signed (run 'dws verify')")
-    size = len(rows)
-    root = _roots(_leaves(rows), ())[size]
+    size, leaves = len(rows), _leaves(rows)
+    root = _roots(leaves, ())[size]
     name = log_key.key_name(public)
     note = cp.make(cp.origin(log_key.log_id(public)), size, root, name, private)
-    return CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public))
+    return (CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public)),
+            leaves)
 
 
 def verifier_key(o: OfficeCtx) -> str:
