@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -308,6 +309,27 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         yield made
     finally:
         made.close()
+
+
+@contextmanager
+def module_engine(kind: Kind, request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
+    """A new store on one engine for a module-scoped fixture (one store built once for a module's tests that only
+    read what it made: `@pytest.fixture(scope="module", params=ENGINES)`). An office is this process's one office
+    database: close it (leave the block) before any test takes `engine`, which makes it again."""
+    from workstation.service.office_evaluation import SCRATCH_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SCRATCH_ENV, str(folder / "cache"))
+        made: Engine
+        if kind == "local":
+            made = LocalEngine(folder / "store")
+        else:
+            host: OfficeServer = request.getfixturevalue("engine_server")
+            made = host.fresh_office()
+        try:
+            yield made
+        finally:
+            made.close()
 
 
 @pytest.fixture
