@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,11 +237,17 @@ class OfficeServer:
             raise
         return cls(server, ca_key, ca_cert, profile)
 
-    def fresh_office(self) -> OfficeEngine:
-        """DBNAME as TEMPLATE is: a new office, the last test's dropped."""
+    def fresh_office(self, template: str = TEMPLATE) -> OfficeEngine:
+        """DBNAME as `template` is (TEMPLATE: a new office; or one an EngineTemplate kept), the last test's
+        dropped."""
         self.server.drop_database(DBNAME)
-        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{TEMPLATE}"', check=True)
+        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{template}"', check=True)
         return OfficeEngine(self, DBNAME, self.profile)
+
+    def keep(self, name: str) -> None:
+        """DBNAME as it is now, kept as database `name` for fresh_office(name) (DBNAME's sessions closed)."""
+        self.server.drop_database(name)
+        self.server.psql(f'CREATE DATABASE "{name}" TEMPLATE "{DBNAME}"', check=True)
 
     def stop(self) -> None:
         self.server.stop()
@@ -330,6 +337,55 @@ def module_engine(kind: Kind, request: pytest.FixtureRequest, folder: Path) -> I
             yield made
         finally:
             made.close()
+
+
+@dataclass
+class EngineTemplate:
+    """A store built once on one engine (a module's data), copied for each test that changes it: the local store's
+    folder, or the office database the engine's server keeps (OfficeServer.keep)."""
+
+    kind: Kind
+    folder: Path                    # the local store, or the folder its office was built in
+    dbname: str | None = None
+    host: OfficeServer | None = None
+
+    @classmethod
+    def build(cls, kind: Kind, request: pytest.FixtureRequest, folder: Path,
+              fill: Callable[[Engine], None]) -> EngineTemplate:
+        """A store on `kind` filled by `fill(engine)` (in a module-scoped fixture)."""
+        with module_engine(kind, request, folder) as made:
+            fill(made)
+        if kind == "local":
+            return cls(kind, folder / "store")
+        name = re.sub(r"\W", "_", f"{DBNAME}_{request.node.name}".lower())[:60]
+        host: OfficeServer = request.getfixturevalue("engine_server")
+        host.keep(name)
+        return cls(kind, folder, name, host)
+
+    def fresh(self, folder: Path) -> Engine:
+        """A copy of the built store for one test (in `folder`, the test's)."""
+        if self.kind == "local":
+            shutil.copytree(self.folder, folder / "store")
+            return LocalEngine(folder / "store", _made=True)
+        assert self.host is not None and self.dbname is not None
+        return self.host.fresh_office(self.dbname)
+
+
+def engine_from(template: EngineTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The `engine` fixture of a module whose tests start from a built store:
+
+        @pytest.fixture
+        def engine(built: EngineTemplate, tmp_path, monkeypatch) -> Iterator[Engine]:
+            yield from engine_from(built, tmp_path, monkeypatch)
+    """
+    from workstation.service.office_evaluation import SCRATCH_ENV
+
+    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
+    made = template.fresh(tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

@@ -264,10 +264,10 @@ def decided_letter_store(root: Path) -> tuple[Path, bytes]:
     return root / "store", pdf
 
 
-def issued_on(engine: Any, work: Path, signer: str) -> dict[str, Any]:
-    """The letter store on either engine (tests/engines.py): its letterhead set by the admin, the records, court
-    order and requests imported, each request evaluated and decided (approved where the outcome needs it), every
-    letter issued by `signer`: request id -> the PDF's path, and "decisions" -> request id -> DecisionInfo."""
+def decided_on(engine: Any, work: Path) -> None:
+    """The letter store on either engine (tests/engines.py), as decided_store makes it: its letterhead set by the
+    admin, the records, court order and requests imported, each request evaluated and decided (approved where the
+    outcome needs it), no letter issued yet."""
     from engines import passphrase as engine_passphrase
 
     work.mkdir(parents=True, exist_ok=True)
@@ -290,6 +290,14 @@ def issued_on(engine: Any, work: Path, signer: str) -> dict[str, Any]:
         for rid, (_outcome, approve) in OUTCOMES.items():
             if approve:
                 alex.approve(rid, engine_passphrase("alex"), AS_OF)
+
+
+def issued_on(engine: Any, work: Path, signer: str) -> dict[str, Any]:
+    """decided_on, then every letter issued by `signer`: request id -> the PDF's path, and "decisions" ->
+    request id -> DecisionInfo."""
+    from engines import passphrase as engine_passphrase
+
+    decided_on(engine, work)
     out: dict[str, Any] = {}
     with engine.open(signer) as s:
         for rid in ISSUED:
