@@ -281,3 +281,49 @@ def test_a_letter_lands_whole_with_its_accounting(template: Path, tmp_path: Path
         assert s.letter_bytes("LTR-PARTIAL") is None
         assert s.conn.execute("SELECT count(*) FROM letters").fetchone()[0] == 0
         assert s.conn.execute("SELECT count(*) FROM disclosures").fetchone()[0] == 0
+
+
+# --- the checkpoint a letter carries (moved here from tests/test_log_witness_letters.py) ---------------
+
+def letter_seq(engine: Engine) -> int:
+    """The log position of the letter-issued entry (the office's log on the server, a local store's audit log)."""
+    if engine.kind == "office":
+        with engine.superuser() as conn:                     # type: ignore[attr-defined]
+            row = conn.execute("SELECT seq FROM dws.office_log WHERE event = 'letter-issued'").fetchone()
+        return int(row[0])
+    from workstation.store import auditlog
+
+    with Workstation(engine.store).unlock("otto", engine_passphrase("otto")) as s:
+        return next(e.seq for e in auditlog.entries(s.conn) if e.event == "letter-issued")
+
+
+@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+                    reason="poppler-utils (pdftoppm) and zbar-tools (zbarimg) are needed")
+def test_a_letter_carries_the_checkpoint_of_its_issue_printed_in_a_qr_code_and_in_its_metadata(
+        engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    """A local store's checkpoint is signed by the user who issued the letter, an office's by the office's one
+    checkpoint key (service/engine.py)."""
+    from letterdata import pdftotext
+    from test_log_witness_letters import qr_codes
+
+    from workstation import checkpoint as cp
+    from workstation import letter_checkpoint
+
+    letter = tmp_path / "letter.pdf"
+    assert cli("letter", "LTR-PARTIAL", "-o", str(letter), user="rita").code == 0
+    notes = letter_checkpoint.find(letter.read_bytes())
+    assert len(notes) == 1
+    c = cp.parse(notes[0])
+    [issued] = [d for e, _o, d in engine.events() if e == "letter-issued"]
+    assert c.size == letter_seq(engine) - 1 and issued["checkpoint_size"] == c.size   # everything before it
+    assert c.signatures[0].name.split("@")[0] == ("office" if engine.kind == "office" else "rita")
+    signer = "the office's checkpoint key" if engine.kind == "office" else "rita"     # the key that signed it
+    text = pdftotext(letter)
+    assert "AUDIT-LOG CHECKPOINT" in text and f"its first {c.size:,} entries, signed by {signer}." in text
+    assert c.origin in text and cp.body(c.origin, c.size, c.root).split("\n")[2] in text
+    codes = qr_codes(letter, tmp_path)
+    assert notes[0].rstrip("\n") in codes                      # the checkpoint, exactly, UTF-8 dash and all
+    assert "DWS-LETTER/1 L-" in codes                          # and the verification QR code still reads
+    assert cli("verify-letter", str(letter), user="otto").code == 0
+    r = cli("verify", "--json", "--against", str(letter), user="otto")
+    assert r.code == 0 and [(w["ok"], w["size"]) for w in json.loads(r.out)["witnesses"]] == [(True, c.size)], r.out
