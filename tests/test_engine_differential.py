@@ -6,12 +6,15 @@ store and into an office through the product's StoreEngine, and every request is
 preparer: on each engine the release plan agrees with the reference (RULES.md) on every subject it decides, and
 the two engines give the same recommendation, counts, code counts, findings hash and plan hash, the same subject
 rows (status, released and withheld items, codes) and the same `dws evaluate --json` document (every subject's
-findings). One store per engine for the module (engines.module_engine): the tests only read what it evaluated.
+findings). So does the demo (`workstation.demo`: every request-level check, court orders and the agency register
+among them, as tests/test_evaluate_golden.py's demo store has it), its files imported into each engine. One store
+per engine for each (engines.module_engine): the tests only read what it evaluated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -23,6 +26,8 @@ from workstation.model import SubjectRow
 
 SEED = 23
 SUBJECTS = 900
+DEMO_DAY, DEMO_AS_OF = date(2026, 11, 2), date(2026, 11, 10)        # as tests/test_evaluate_golden.py's demo
+DEMO_ARGS = {"taxpayers": 1000, "bulk_subjects": 150, "seed": 15}
 SUMMARY = ("recommendation", "needs_review", "counts", "code_counts", "request_findings", "released_items",
            "findings_hash", "plan_hash", "as_of")
 
@@ -95,3 +100,49 @@ def test_both_engines_give_identical_findings(runs: dict[Kind, Run], world: Worl
     assert len(codes) >= 15, sorted(codes)
     assert all(s["counts"]["releasable"] and s["counts"]["withheld"] for s in local.summaries.values())
 
+
+
+@pytest.fixture(scope="module")
+def demo_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+              ) -> dict[Kind, dict[str, tuple[dict[str, Any], dict[str, Any]]]]:
+    """The demo's files imported into each engine (agencies by the admin, court orders by counsel, records and
+    requests by the preparer), every request evaluated: kind -> request id -> (SUMMARY, --json document)."""
+    from workstation.demo.generator import generate as demo_files
+
+    files = demo_files(tmp_path_factory.mktemp("demo-files"), today=DEMO_DAY, **DEMO_ARGS)   # type: ignore[arg-type]
+    done: dict[Kind, dict[str, tuple[dict[str, Any], dict[str, Any]]]] = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DWS_EVAL_WORKERS", "1")
+        for kind in ENGINES:
+            with module_engine(kind, request, tmp_path_factory.mktemp(f"demo-{kind}")) as engine:
+                with engine.open("ada") as ada:
+                    for agency in files.agencies:
+                        ada.import_agency(agency)
+                with engine.open("cora") as cora:
+                    for order in files.orders:
+                        cora.import_order(order)
+                with engine.open("rita") as rita:
+                    rita.import_records(files.records_csv)
+                    for r in files.requests:
+                        rita.import_request(r.path)
+                    found = done.setdefault(kind, {})
+                    for r in files.requests:
+                        doc = rita.evaluate(r.request_id, DEMO_AS_OF)
+                        found[r.request_id] = ({k: doc[k] for k in SUMMARY},
+                                               rita.evaluation_document(r.request_id, doc, summary=False))
+    return done
+
+
+def test_the_demo_evaluates_identically_on_both_engines(demo_runs: dict[Kind, dict[str, tuple[dict[str, Any],
+                                                                                              dict[str, Any]]]]
+                                                        ) -> None:
+    local, office = demo_runs["local"], demo_runs["office"]
+    assert sorted(office) == sorted(local) and len(local) >= 20
+    for rid in local:
+        assert office[rid][0] == local[rid][0], rid
+        assert office[rid][1] == local[rid][1], rid
+    # what was compared: every recommendation, and the request-level checks that read the registers
+    assert {summary["recommendation"] for summary, _doc in local.values()} >= {"grant", "partial", "deny", "blocked"}
+    outcomes = {(f["code"], f["outcome"]) for summary, _doc in local.values() for f in summary["request_findings"]}
+    assert {("COURT-ORDER", "block"), ("SAFEGUARDS", "needs-review"), ("BULK", "needs-review"),
+            ("CONSENT", "fail")} <= outcomes, sorted(outcomes)
