@@ -13,17 +13,16 @@ office is a fresh copy (CREATE DATABASE ... TEMPLATE) of an office made once on 
 process (pytest-xdist: one per worker), with its roles, rules, CA and users; one desktop's profile serves every
 test. Registered by tests/conftest.py (pytest_plugins).
 
-What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
+What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place. A store built once
+for a module's tests, on each engine: tests/enginebuilt.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -312,76 +311,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     else:
         host: OfficeServer = request.getfixturevalue("engine_server")
         made = host.fresh_office()
-    try:
-        yield made
-    finally:
-        made.close()
-
-
-@contextmanager
-def module_engine(kind: Kind, request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
-    """A new store on one engine for a module-scoped fixture (one store built once for a module's tests that only
-    read what it made: `@pytest.fixture(scope="module", params=ENGINES)`). An office is this process's one office
-    database: close it (leave the block) before any test takes `engine`, which makes it again."""
-    from workstation.service.office_evaluation import SCRATCH_ENV
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SCRATCH_ENV, str(folder / "cache"))
-        made: Engine
-        if kind == "local":
-            made = LocalEngine(folder / "store")
-        else:
-            host: OfficeServer = request.getfixturevalue("engine_server")
-            made = host.fresh_office()
-        try:
-            yield made
-        finally:
-            made.close()
-
-
-@dataclass
-class EngineTemplate:
-    """A store built once on one engine (a module's data), copied for each test that changes it: the local store's
-    folder, or the office database the engine's server keeps (OfficeServer.keep)."""
-
-    kind: Kind
-    folder: Path                    # the local store, or the folder its office was built in
-    dbname: str | None = None
-    host: OfficeServer | None = None
-
-    @classmethod
-    def build(cls, kind: Kind, request: pytest.FixtureRequest, folder: Path,
-              fill: Callable[[Engine], None]) -> EngineTemplate:
-        """A store on `kind` filled by `fill(engine)` (in a module-scoped fixture)."""
-        with module_engine(kind, request, folder) as made:
-            fill(made)
-        if kind == "local":
-            return cls(kind, folder / "store")
-        name = re.sub(r"\W", "_", f"{DBNAME}_{request.node.name}".lower())[:60]
-        host: OfficeServer = request.getfixturevalue("engine_server")
-        host.keep(name)
-        return cls(kind, folder, name, host)
-
-    def fresh(self, folder: Path) -> Engine:
-        """A copy of the built store for one test (in `folder`, the test's)."""
-        if self.kind == "local":
-            shutil.copytree(self.folder, folder / "store")
-            return LocalEngine(folder / "store", _made=True)
-        assert self.host is not None and self.dbname is not None
-        return self.host.fresh_office(self.dbname)
-
-
-def engine_from(template: EngineTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The `engine` fixture of a module whose tests start from a built store:
-
-        @pytest.fixture
-        def engine(built: EngineTemplate, tmp_path, monkeypatch) -> Iterator[Engine]:
-            yield from engine_from(built, tmp_path, monkeypatch)
-    """
-    from workstation.service.office_evaluation import SCRATCH_ENV
-
-    monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
-    made = template.fresh(tmp_path)
     try:
         yield made
     finally:

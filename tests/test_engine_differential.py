@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from differential_gen import AS_OF, LOOSE, World, compare, generate, load_into, product_outcomes, table
 from differential_io import Outcome
-from engines import ENGINES, Kind, module_engine
+from enginebuilt import demo_on, module_engine
+from engines import ENGINES, Kind
 
 from workstation.model import SubjectRow
 
@@ -107,29 +108,19 @@ def demo_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
               ) -> dict[Kind, dict[str, tuple[dict[str, Any], dict[str, Any]]]]:
     """The demo's files imported into each engine (agencies by the admin, court orders by counsel, records and
     requests by the preparer), every request evaluated: kind -> request id -> (SUMMARY, --json document)."""
-    from workstation.demo.generator import generate as demo_files
-
-    files = demo_files(tmp_path_factory.mktemp("demo-files"), today=DEMO_DAY, **DEMO_ARGS)   # type: ignore[arg-type]
     done: dict[Kind, dict[str, tuple[dict[str, Any], dict[str, Any]]]] = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DWS_EVAL_WORKERS", "1")
         for kind in ENGINES:
-            with module_engine(kind, request, tmp_path_factory.mktemp(f"demo-{kind}")) as engine:
-                with engine.open("ada") as ada:
-                    for agency in files.agencies:
-                        ada.import_agency(agency)
-                with engine.open("cora") as cora:
-                    for order in files.orders:
-                        cora.import_order(order)
+            root = tmp_path_factory.mktemp(f"demo-{kind}")
+            with module_engine(kind, request, root) as engine:
+                ids = demo_on(engine, root / "files", DEMO_DAY, DEMO_AS_OF, **DEMO_ARGS)
+                found = done.setdefault(kind, {})
                 with engine.open("rita") as rita:
-                    rita.import_records(files.records_csv)
-                    for r in files.requests:
-                        rita.import_request(r.path)
-                    found = done.setdefault(kind, {})
-                    for r in files.requests:
-                        doc = rita.evaluate(r.request_id, DEMO_AS_OF)
-                        found[r.request_id] = ({k: doc[k] for k in SUMMARY},
-                                               rita.evaluation_document(r.request_id, doc, summary=False))
+                    for rid in ids:
+                        doc = rita.evaluate(rid, DEMO_AS_OF)          # the evaluation made, read back
+                        found[rid] = ({k: doc[k] for k in SUMMARY},
+                                      rita.evaluation_document(rid, doc, summary=False))
     return done
 
 

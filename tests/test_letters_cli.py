@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engines import ENGINES, Engine, EngineCli, EngineTemplate, engine_from
+from enginebuilt import EngineTemplate, engine_from
+from engines import ENGINES, Engine, EngineCli
 from engines import passphrase as engine_passphrase
 from letterdata import decided_on, decided_store, passphrase
 

@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from engines import ENGINES, module_engine
+from enginebuilt import module_engine
+from engines import ENGINES
 from letterdata import ISSUED, JUSTIFICATION, OFFICE, issued_on, norm, pdftotext, pypdf_pages
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")

@@ -15,7 +15,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from engines import ENGINES, module_engine
+from enginebuilt import module_engine
+from engines import ENGINES
 from letterdata import ISSUED, canary_strings, issued_on, pdftotext, pypdf_pages
 from pypdf import PdfReader
 
