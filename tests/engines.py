@@ -13,7 +13,8 @@ office is a fresh copy (CREATE DATABASE ... TEMPLATE) of an office made once on 
 process (pytest-xdist: one per worker), with its roles, rules, CA and users; one desktop's profile serves every
 test. Registered by tests/conftest.py (pytest_plugins).
 
-What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place.
+What only the local engine has is LOCAL_ONLY below, each with its reason: the gap in one place. A store built once
+for a module's tests, on each engine: tests/enginebuilt.py.
 """
 
 from __future__ import annotations
@@ -221,11 +222,17 @@ class OfficeServer:
             raise
         return cls(server, ca_key, ca_cert, profile)
 
-    def fresh_office(self) -> OfficeEngine:
-        """DBNAME as TEMPLATE is: a new office, the last test's dropped."""
+    def fresh_office(self, template: str = TEMPLATE) -> OfficeEngine:
+        """DBNAME as `template` is (TEMPLATE: a new office; or one an EngineTemplate kept), the last test's
+        dropped."""
         self.server.drop_database(DBNAME)
-        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{TEMPLATE}"', check=True)
+        self.server.psql(f'CREATE DATABASE "{DBNAME}" TEMPLATE "{template}"', check=True)
         return OfficeEngine(self, DBNAME, self.profile)
+
+    def keep(self, name: str) -> None:
+        """DBNAME as it is now, kept as database `name` for fresh_office(name) (DBNAME's sessions closed)."""
+        self.server.drop_database(name)
+        self.server.psql(f'CREATE DATABASE "{name}" TEMPLATE "{DBNAME}"', check=True)
 
     def stop(self) -> None:
         self.server.stop()

@@ -262,3 +262,46 @@ def decided_letter_store(root: Path) -> tuple[Path, bytes]:
     with Workstation(root / "store").unlock("rita", passphrase("rita")) as rita:
         pdf = rita.issue_letter(DECIDED_ID, passphrase("rita"))
     return root / "store", pdf
+
+
+def decided_on(engine: Any, work: Path) -> None:
+    """The letter store on either engine (tests/engines.py), as decided_store makes it: its letterhead set by the
+    admin, the records, court order and requests imported, each request evaluated and decided (approved where the
+    outcome needs it), no letter issued yet."""
+    from engines import passphrase as engine_passphrase
+
+    work.mkdir(parents=True, exist_ok=True)
+    write_records(work / "records.csv")
+    (work / "order.json").write_text(json.dumps(COURT_ORDER), encoding="utf-8")
+    with engine.open("ada") as admin:
+        for key, value in OFFICE.items():
+            admin.change_setting(key, value)
+    with engine.open("cora") as counsel:
+        counsel.import_order(work / "order.json")
+    with engine.open("rita") as rita:
+        rita.import_records(work / "records.csv")
+        for rid, (outcome, _approve) in OUTCOMES.items():
+            (work / f"{rid}.json").write_text(json.dumps(REQUESTS[rid]), encoding="utf-8")
+            rita.import_request(work / f"{rid}.json")
+            rita.evaluate(rid, AS_OF)
+            rita.decide(rid, outcome, JUSTIFICATION if rid == "LTR-WITHDRAWN" else None,
+                        engine_passphrase("rita"), AS_OF)
+    with engine.open("alex") as alex:
+        for rid, (_outcome, approve) in OUTCOMES.items():
+            if approve:
+                alex.approve(rid, engine_passphrase("alex"), AS_OF)
+
+
+def issued_on(engine: Any, work: Path, signer: str) -> dict[str, Any]:
+    """decided_on, then every letter issued by `signer`: request id -> the PDF's path, and "decisions" ->
+    request id -> DecisionInfo."""
+    from engines import passphrase as engine_passphrase
+
+    decided_on(engine, work)
+    out: dict[str, Any] = {}
+    with engine.open(signer) as s:
+        for rid in ISSUED:
+            out[rid] = work / f"{rid}.pdf"
+            out[rid].write_bytes(s.issue_letter(rid, engine_passphrase(signer)))
+        out["decisions"] = {rid: s.decision(rid) for rid in ISSUED}
+    return out

@@ -237,3 +237,20 @@ def test_dws_evaluate_prints_the_same_on_both_and_an_office_names_the_claim(engi
         assert re.search(r"^LTR-PARTIAL .* evaluated .* rita\s*$", listed, re.M), listed
     else:
         assert "claimed" not in other.err and "CLAIMED BY" not in listed
+
+
+def test_evaluating_an_unchanged_request_again_gives_the_recorded_evaluation(engine: Engine, tmp_path: Path) -> None:
+    """Another preparer (or an auditor) evaluating a request nobody changed gets the evaluation as it was recorded,
+    who and when, and nothing new is logged: a local store returns its stored evaluation; an office's desktop
+    evaluates again on its working copy and, finding the office's record the same, shows that record
+    (service/office_open.py)."""
+    load(engine, tmp_path / "in", "LTR-PARTIAL")
+    with engine.open("rita") as rita:
+        first = rita.evaluate("LTR-PARTIAL", AS_OF)
+    before = engine.events()
+    for user in ("pia", "otto"):
+        with engine.open(user) as s:
+            again = s.evaluate("LTR-PARTIAL", AS_OF)
+        assert (again["evaluated_by"], again["evaluated_at"]) == ("rita", first["evaluated_at"]), user
+        assert again == first, user
+    assert engine.events() == before

@@ -1,13 +1,14 @@
 """`dws evaluate` over the whole demo store, driven by the demo manifest's `expect` for each request.
 
-One demo store for the module (evaluated once, as of 2026-11-10); tests that change inputs work on a copy.
+One demo store for the module on each engine (issue 19 item 1, tests/enginebuilt.py: the demo's files imported
+into a local store and into an office, evaluated once, as of 2026-11-10); tests that change inputs or run `dws`
+work on a copy.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,17 +16,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from clihelp import Cli
+from enginebuilt import EngineTemplate, demo_on, engine_from
+from engines import ENGINES, Engine, EngineCli
 
-from workstation.demo import generate
-from workstation.demo_store import create_demo_store, demo_passphrase
 from workstation.rules.findings import REQUEST_CODES, SUBJECT_CODES
-from workstation.service import Session, Workstation
-from workstation.store import auditlog
 
 DEMO_DAY = date(2026, 11, 2)
 AS_OF = date(2026, 11, 10)
-DEMO_ARGS: dict[str, Any] = {"taxpayers": 2000, "bulk_subjects": 3000, "seed": 1, "today": DEMO_DAY}
+DEMO_ARGS: dict[str, Any] = {"taxpayers": 2000, "bulk_subjects": 3000, "seed": 1}
 GRANTED = ("DEMO-I2-VALID", "DEMO-I1-VALID", "DEMO-C-VALID", "DEMO-D1-VALID")
 CONTRACT_KEYS = {"request_id", "recommendation", "needs_review", "counts", "findings", "release"}
 FINDING_KEYS = {"code", "scope", "ref", "outcome", "message", "citation"}
@@ -34,8 +32,8 @@ OPTIONAL_KEYS = {"partial", "candidates"}       # "prints at least": a partial w
 
 @dataclass
 class Demo:
-    store: Path
-    files: Path                                  # the regenerated demo files (same arguments, same bytes)
+    template: EngineTemplate                     # the evaluated demo store on one engine, copied for a test
+    files: Path                                  # the demo files it was made from
     manifest: dict[str, Any]                     # manifest.json, by request id
     docs: dict[str, dict[str, Any]]              # the stored evaluation summary, by request id
     full: dict[str, dict[str, Any]]              # the `dws evaluate --json` document, by request id
@@ -44,23 +42,29 @@ class Demo:
         return [rid for rid, m in self.manifest.items() if m["expect"] in codes]
 
 
-def unlock(store: Path, user: str) -> Session:
-    return Workstation(store).unlock(user, demo_passphrase(user))
+@pytest.fixture(scope="module", params=ENGINES)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
+    docs: dict[str, dict[str, Any]] = {}
+    full: dict[str, dict[str, Any]] = {}
+
+    def fill(engine: Engine) -> None:
+        demo_on(engine, tmp / "files", DEMO_DAY, AS_OF, **DEMO_ARGS)
+        with engine.open("rita") as s:
+            for entry in json.loads((tmp / "files" / "manifest.json").read_text(encoding="utf-8"))["requests"]:
+                rid = entry["request_id"]
+                doc = s.evaluate(rid, AS_OF)            # the evaluation demo_on made, read back
+                docs[rid], full[rid] = dict(doc), s.evaluation_document(rid, doc, summary=False)
+
+    template = EngineTemplate.build(request.param, request, tmp, fill)
+    entries = json.loads((tmp / "files" / "manifest.json").read_text(encoding="utf-8"))["requests"]
+    return Demo(template, tmp / "files", {e["request_id"]: e for e in entries}, docs, full)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tmp = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DWS_NO_KEYRING", "1")
-        create_demo_store(tmp / "store", **DEMO_ARGS)
-        generate(tmp / "files", **DEMO_ARGS)
-        entries = json.loads((tmp / "files" / "manifest.json").read_text(encoding="utf-8"))["requests"]
-        manifest = {e["request_id"]: e for e in entries}
-        with unlock(tmp / "store", "rita") as s:
-            docs = {rid: s.evaluate(rid, AS_OF) for rid in manifest}
-            full = {rid: s.evaluation_document(rid, doc, summary=False) for rid, doc in docs.items()}
-        yield Demo(tmp / "store", tmp / "files", manifest, docs, full)
+@pytest.fixture
+def engine(demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A copy of the evaluated demo store (for a test that runs `dws` or changes an input)."""
+    yield from engine_from(demo.template, tmp_path, monkeypatch)
 
 
 def problems(doc: dict[str, Any], scope: str) -> list[dict[str, Any]]:
@@ -154,17 +158,17 @@ def test_recommendations_agree_with_the_manifest(demo: Demo) -> None:
 # ------------------------------------------------------------------------------------ the CLI contract
 
 @pytest.fixture
-def cli(demo: Demo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return Cli(demo.store, capsys, monkeypatch)
+def cli(engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> EngineCli:
+    return engine.cli(capsys, monkeypatch)
 
 
-def rita_evaluates(cli: Cli, *args: str) -> Any:
-    r = cli("evaluate", *args, "--as-of", AS_OF.isoformat(), user="rita", passphrase=demo_passphrase("rita"))
+def rita_evaluates(cli: EngineCli, *args: str) -> Any:
+    r = cli("evaluate", *args, "--as-of", AS_OF.isoformat(), user="rita")
     assert r.code == 0, r.err
     return json.loads(r.out) if "--json" in args else r.out
 
 
-def test_evaluate_json_has_the_contract_keys(demo: Demo, cli: Cli) -> None:
+def test_evaluate_json_has_the_contract_keys(demo: Demo, cli: EngineCli) -> None:
     doc = rita_evaluates(cli, "DEMO-I2-PARTIAL", "--json")
     assert set(doc) >= CONTRACT_KEYS          # INTERCHANGE.md: "prints at least"
     assert doc["request_id"] == "DEMO-I2-PARTIAL" and isinstance(doc["needs_review"], bool)
@@ -178,7 +182,7 @@ def test_evaluate_json_has_the_contract_keys(demo: Demo, cli: Cli) -> None:
     assert doc == {**demo.full["DEMO-I2-PARTIAL"]}
 
 
-def test_summary_gives_counts_per_code(demo: Demo, cli: Cli) -> None:
+def test_summary_gives_counts_per_code(demo: Demo, cli: EngineCli) -> None:
     doc = rita_evaluates(cli, "DEMO-I2-BULK", "--json", "--summary")
     assert "release" not in doc and all(f["scope"] == "request" for f in doc["findings"])
     by_code = doc["findings_by_code"]
@@ -191,26 +195,22 @@ def test_summary_gives_counts_per_code(demo: Demo, cli: Cli) -> None:
     assert "fail 3,000" in text and "REASON (subjects)" in text
 
 
-def test_missing_request_is_exit_1(cli: Cli) -> None:
-    r = cli("evaluate", "NO-SUCH-REQUEST", user="rita", passphrase=demo_passphrase("rita"))
+def test_missing_request_is_exit_1(cli: EngineCli) -> None:
+    r = cli("evaluate", "NO-SUCH-REQUEST", user="rita")
     assert r.code == 1 and "no request 'NO-SUCH-REQUEST' in the store" in r.err and r.out == ""
 
 
 # ------------------------------------------------------------------------------ stored result, recompute
 
-def test_a_second_evaluate_reuses_the_stored_result(demo: Demo) -> None:
-    def evaluations(s: Session) -> int:
-        return sum(1 for e in auditlog.entries(s.conn)
-                   if e.event == "request-evaluated" and e.object == "DEMO-I2-VALID")
-
-    with unlock(demo.store, "rita") as s:
-        before = evaluations(s)
+def test_a_second_evaluate_reuses_the_stored_result(demo: Demo, engine: Engine) -> None:
+    before = engine.events()
+    with engine.open("rita") as s:
         again = s.evaluate("DEMO-I2-VALID", AS_OF)
-        assert evaluations(s) == before
+    assert engine.events() == before                    # nothing recorded again
     assert again == demo.docs["DEMO-I2-VALID"]
 
 
-def hold_on_first_subject(demo: Demo, copy: Path) -> None:
+def hold_on_first_subject(demo: Demo, copy: Engine, folder: Path) -> None:
     """Re-import the first subject's 2025 record with an internal hold (a correction replaces the row)."""
     request = json.loads((demo.files / demo.manifest["DEMO-I2-VALID"]["path"]).read_text(encoding="utf-8"))
     tin = request["subjects"][0]["tin"]
@@ -219,28 +219,28 @@ def hold_on_first_subject(demo: Demo, copy: Path) -> None:
         row = next(r for r in reader if r["tin"] == tin and r["tax_year"] == "2025")
         header = reader.fieldnames
     assert header is not None
-    with (copy.parent / "hold.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (folder / "hold.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, header)
         writer.writeheader()
         writer.writerow({**row, "hold": "1"})
-    with unlock(copy, "rita") as s:
-        assert s.import_records(copy.parent / "hold.csv").replaced == 1
+    with copy.open("rita") as s:
+        assert s.import_records(folder / "hold.csv").replaced == 1
 
 
-def vacate_the_order(demo: Demo, copy: Path) -> None:
+def vacate_the_order(demo: Demo, copy: Engine, folder: Path) -> None:
     order = json.loads(next((demo.files / "orders").glob("*00457-active.json")).read_text(encoding="utf-8"))
-    (copy.parent / "vacated.json").write_text(json.dumps({**order, "status": "vacated"}), encoding="utf-8")
-    with unlock(copy, "cora") as s:
-        assert s.import_order(copy.parent / "vacated.json").replaced == 1
+    (folder / "vacated.json").write_text(json.dumps({**order, "status": "vacated"}), encoding="utf-8")
+    with copy.open("cora") as s:
+        assert s.import_order(folder / "vacated.json").replaced == 1
 
 
-def lower_bulk_threshold(demo: Demo, copy: Path) -> None:
-    with unlock(copy, "cora") as s:
+def lower_bulk_threshold(demo: Demo, copy: Engine, folder: Path) -> None:
+    with copy.open("cora") as s:
         s.change_setting("bulk_threshold", 3)
 
 
-def withhold_an_address(demo: Demo, copy: Path) -> None:
-    with unlock(copy, "rita") as s:
+def withhold_an_address(demo: Demo, copy: Engine, folder: Path) -> None:
+    with copy.open("rita") as s:
         s.add_override("DEMO-I2-VALID", "1", "address", "withhold", "Address is under a protective order",
                        as_of=AS_OF)
 
@@ -250,7 +250,7 @@ def withheld_codes(doc: dict[str, Any]) -> set[str]:
 
 
 class Change(NamedTuple):
-    apply: Callable[[Demo, Path], None]
+    apply: Callable[[Demo, Engine, Path], None]
     request_id: str                              # the request watched
     before: str                                  # its recommendation before the change
     seen: Callable[[dict[str, Any]], bool]       # what the officer sees after it
@@ -270,14 +270,14 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
-def test_a_changed_input_makes_it_recompute(demo: Demo, tmp_path: Path, change: Change) -> None:
+def test_a_changed_input_makes_it_recompute(demo: Demo, engine: Engine, tmp_path: Path, change: Change) -> None:
     rid = change.request_id
-    copy = tmp_path / "store"
-    shutil.copytree(demo.store, copy)
     assert demo.docs[rid]["recommendation"] == change.before
-    change.apply(demo, copy)
-    with unlock(copy, "rita") as s:
+    change.apply(demo, engine, tmp_path)
+    changed = len(engine.events())
+    with engine.open("rita") as s:
         after = s.evaluate(rid, AS_OF)
+        assert [(e, o) for e, o, _d in engine.events()[changed:]] == [("request-evaluated", rid)]   # and recorded
         full = s.evaluation_document(rid, after, summary=False)
         again = s.evaluate(rid, AS_OF)
     assert after["evaluated_at"] != demo.docs[rid]["evaluated_at"]

@@ -1,5 +1,7 @@
 """`dws letter`, `dws verify-letter` and `dws accounting` on a real store: refusals, stored bytes, the log,
-byte-identical regeneration, tampering (exit 3), foreign files (exit 1) and the accounting of disclosures."""
+byte-identical regeneration, tampering (exit 3), foreign files (exit 1) and the accounting of disclosures. On both
+engines (issue 19 item 1, tests/engines.py: the decided store built once per engine, copied for each test) but
+byte-identical regeneration and a letter landing whole with its accounting, which tamper with a local store."""
 
 from __future__ import annotations
 
@@ -9,41 +11,52 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clihelp import Cli
-from letterdata import ADMIN_PW, decide, decided_store, passphrase
+from enginebuilt import EngineTemplate, engine_from
+from engines import ENGINES, Engine, EngineCli
+from engines import passphrase as engine_passphrase
+from letterdata import decided_on, decided_store, passphrase
 
 from workstation.service import Workstation
-from workstation.store import auditlog
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local decided store (letterdata's users) for the tests that stay local."""
     os.environ["DWS_NO_KEYRING"] = "1"
     root = tmp_path_factory.mktemp("lettercli")
     decided_store(root / "store", root / "work")
     return root / "store"
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> EngineTemplate:
+    root = tmp_path_factory.mktemp(f"lettercli-{request.param}")
+    return EngineTemplate.build(request.param, request, root, lambda engine: decided_on(engine, root / "work"))
+
+
 @pytest.fixture
-def cli(template: Path, tmp_path: Path, capsys, monkeypatch) -> Cli:
-    store = tmp_path / "store"
-    shutil.copytree(template, store)
-    return Cli(store, capsys, monkeypatch)
+def engine(built: EngineTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    yield from engine_from(built, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def cli(engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> EngineCli:
+    return engine.cli(capsys, monkeypatch)
 
 
 def as_user(name: str) -> dict[str, str]:
-    return {"user": name, "passphrase": passphrase(name)}
+    return {"user": name}
 
 
-def log(store: Path) -> list[tuple[str, str | None, dict]]:
-    with Workstation(store).unlock("otto", passphrase("otto")) as s:
-        return [(e.event, e.object, e.detail) for e in auditlog.entries(s.conn)]
+def log(engine: Engine) -> list[tuple[str, str | None, dict]]:
+    return engine.events()
 
 
-def test_letter_is_issued_once_then_written_from_the_store(cli: Cli, tmp_path: Path) -> None:
+def test_letter_is_issued_once_then_written_from_the_store(engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
     r = cli("letter", "LTR-PARTIAL", "-o", str(first), "--json", **as_user("rita"))
     assert r.code == 0, r.err
@@ -53,7 +66,7 @@ def test_letter_is_issued_once_then_written_from_the_store(cli: Cli, tmp_path: P
     r = cli("letter", "LTR-PARTIAL", "-o", str(second), "--json", **as_user("alex"))
     assert r.code == 0 and not json.loads(r.out)["issued_now"]
     assert first.read_bytes() == second.read_bytes()
-    events = [(e, o, d) for e, o, d in log(cli.store) if e.startswith("letter-")]
+    events = [(e, o, d) for e, o, d in log(engine) if e.startswith("letter-")]
     assert [e for e, _o, _d in events] == ["letter-issued", "letter-written", "letter-written"]
     assert events[0][2]["letter_id"] == issued["letter_id"] and events[0][2]["disclosures"] == 2
     assert events[1][2]["target"] == str(first.resolve()) and events[2][2]["target"] == str(second.resolve())
@@ -65,28 +78,28 @@ def test_letter_is_issued_once_then_written_from_the_store(cli: Cli, tmp_path: P
     ("NO-SUCH-REQUEST", "rita", "no request 'NO-SUCH-REQUEST'"),
     ("LTR-PARTIAL", "cora", "only an approver or reviewer user may issue"),
 ])
-def test_refusals_are_clear_and_issue_nothing(cli: Cli, tmp_path: Path, request_id: str, user: str,
-                                              message: str) -> None:
+def test_refusals_are_clear_and_issue_nothing(engine: Engine, cli: EngineCli, tmp_path: Path, request_id: str,
+                                              user: str, message: str) -> None:
     if request_id in ("LTR-PARTIAL-UNDECIDED", "LTR-PENDING"):
-        _second_partial(cli.store, tmp_path, request_id, pending=request_id == "LTR-PENDING")
-    before = len(log(cli.store))
+        _second_partial(engine, tmp_path, request_id, pending=request_id == "LTR-PENDING")
+    before = len(log(engine))
     out = tmp_path / "x.pdf"
     r = cli("letter", request_id, "-o", str(out), **as_user(user))
     assert r.code == 1 and message in r.err, r.err
     assert not out.exists()
-    assert not [e for e, _o, _d in log(cli.store)[before:] if e.startswith("letter")]
+    assert not [e for e, _o, _d in log(engine)[before:] if e.startswith("letter")]
 
 
-def _second_partial(store: Path, tmp_path: Path, request_id: str, *, pending: bool) -> None:
+def _second_partial(engine: Engine, tmp_path: Path, request_id: str, *, pending: bool) -> None:
     from letterdata import AS_OF, REQUESTS
 
     doc = dict(REQUESTS["LTR-PARTIAL"], request_id=request_id)
     (tmp_path / "r.json").write_text(json.dumps(doc), encoding="utf-8")
-    with Workstation(store).unlock("rita", passphrase("rita")) as s:
+    with engine.open("rita") as s:
         s.import_request(tmp_path / "r.json")
         s.evaluate(request_id, AS_OF)
-    if pending:
-        decide(store, request_id, "partial", approve=False)
+        if pending:
+            s.decide(request_id, "partial", None, engine_passphrase("rita"), AS_OF)
 
 
 def test_same_inputs_give_the_same_bytes(template: Path, tmp_path: Path) -> None:
@@ -120,10 +133,10 @@ def test_same_inputs_give_the_same_bytes(template: Path, tmp_path: Path) -> None
     assert b"/CreationDate (D:" in a and b"/Producer (Disclosure Workstation)" in a and b"ReportLab" in a
 
 
-def test_gui_output_logging_and_stored_bytes(cli: Cli) -> None:
-    with Workstation(cli.store).unlock("rita", passphrase("rita")) as s:
+def test_gui_output_logging_and_stored_bytes(engine: Engine) -> None:
+    with engine.open("rita") as s:
         assert s.letter_bytes("LTR-BLOCKED") is None
-        data = s.issue_letter("LTR-BLOCKED", passphrase("rita"))
+        data = s.issue_letter("LTR-BLOCKED", engine_passphrase("rita"))
         assert s.letter_bytes("LTR-BLOCKED") == data
         s.record_letter_output("LTR-BLOCKED", "letter-printed", "Office printer 2")
         s.record_letter_output("LTR-BLOCKED", "saved", "/home/rita/out.pdf")
@@ -133,7 +146,7 @@ def test_gui_output_logging_and_stored_bytes(cli: Cli) -> None:
             s.record_letter_output("LTR-FOIA", "printed", "Office printer 2")
         with pytest.raises(InputError, match="one of written, printed, saved, viewed"):
             s.record_letter_output("LTR-BLOCKED", "faxed", "x")
-    events = [(e, d.get("target")) for e, _o, d in log(cli.store) if e.startswith("letter-")]
+    events = [(e, d.get("target")) for e, _o, d in log(engine) if e.startswith("letter-")]
     assert events == [("letter-issued", None), ("letter-printed", "Office printer 2"),
                       ("letter-saved", "/home/rita/out.pdf")]
 
@@ -141,13 +154,13 @@ def test_gui_output_logging_and_stored_bytes(cli: Cli) -> None:
 # --- verify-letter ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def issued(cli: Cli, tmp_path: Path) -> Path:
+def issued(cli: EngineCli, tmp_path: Path) -> Path:
     path = tmp_path / "partial.pdf"
     assert cli("letter", "LTR-PARTIAL", "-o", str(path), **as_user("rita")).code == 0
     return path
 
 
-def test_an_untouched_letter_verifies(cli: Cli, issued: Path) -> None:
+def test_an_untouched_letter_verifies(cli: EngineCli, issued: Path) -> None:
     r = cli("verify-letter", str(issued), "--json", **as_user("otto"))
     assert r.code == 0, r.err
     report = json.loads(r.out)
@@ -159,7 +172,7 @@ def test_an_untouched_letter_verifies(cli: Cli, issued: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["header", "first-stream", "marker", "middle", "last"])
-def test_any_changed_byte_is_tampering(cli: Cli, issued: Path, tmp_path: Path, where: str) -> None:
+def test_any_changed_byte_is_tampering(cli: EngineCli, issued: Path, tmp_path: Path, where: str) -> None:
     data = bytearray(issued.read_bytes())
     at = {"header": 5, "first-stream": data.index(b"stream") + 12, "marker": data.index(b"dws-letter/1") + 20,
           "middle": len(data) // 2, "last": len(data) - 2}[where]
@@ -171,7 +184,7 @@ def test_any_changed_byte_is_tampering(cli: Cli, issued: Path, tmp_path: Path, w
     assert "TAMPERING: 1 byte of the file differs" in r.out and "not the letter as issued" in r.err
 
 
-def test_an_incremental_update_is_tampering(cli: Cli, issued: Path, tmp_path: Path) -> None:
+def test_an_incremental_update_is_tampering(engine: Engine, cli: EngineCli, issued: Path, tmp_path: Path) -> None:
     from pypdf import PdfWriter
 
     writer = PdfWriter(str(issued), incremental=True)
@@ -185,11 +198,11 @@ def test_an_incremental_update_is_tampering(cli: Cli, issued: Path, tmp_path: Pa
     assert r.code == 3
     report = json.loads(r.out)
     assert not report["ok"] and "appended" in report["problems"][0]
-    events = [d for e, _o, d in log(cli.store) if e == "letter-verified"]
+    events = [d for e, _o, d in log(engine) if e == "letter-verified"]
     assert events[-1]["ok"] is False
 
 
-def test_a_foreign_pdf_or_a_non_pdf_is_not_ours(cli: Cli, issued: Path, tmp_path: Path) -> None:
+def test_a_foreign_pdf_or_a_non_pdf_is_not_ours(cli: EngineCli, issued: Path, tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
     foreign = tmp_path / "foreign.pdf"
@@ -215,7 +228,8 @@ def test_a_foreign_pdf_or_a_non_pdf_is_not_ours(cli: Cli, issued: Path, tmp_path
 
 # --- accounting ------------------------------------------------------------------------------------
 
-def test_accounting_totals_on_screen_and_every_disclosure_in_a_private_csv(cli: Cli, tmp_path: Path) -> None:
+def test_accounting_totals_on_screen_and_every_disclosure_in_a_private_csv(engine: Engine, cli: EngineCli,
+                                                                           tmp_path: Path) -> None:
     for rid in ("LTR-PARTIAL", "LTR-BLOCKED"):
         assert cli("letter", rid, "-o", str(tmp_path / f"{rid}.pdf"), **as_user("rita")).code == 0
     from workstation import clock as clocks
@@ -241,14 +255,14 @@ def test_accounting_totals_on_screen_and_every_disclosure_in_a_private_csv(cli: 
     totals = [(row["record"], row["agency_code"], row["requests"], row["disclosures"], row["taxpayers"])
               for row in rows if row["record"] != "disclosure"]
     assert totals == [("agency-total", "DOJ-FBI", "1", "2", "2"), ("total", "", "1", "2", "2")]
-    exported = [d for e, _o, d in log(cli.store) if e == "accounting-exported"]
+    exported = [d for e, _o, d in log(engine) if e == "accounting-exported"]
     assert exported == [{"year": int(year), "disclosures": 2, "target": str(out)}]
     r = cli("accounting", "--year", str(int(year) - 1), "--json", **as_user("otto"))
     assert json.loads(r.out)["total"]["disclosures"] == 0
 
 
-def test_accounting_is_not_for_every_role(cli: Cli) -> None:
-    r = cli("accounting", "--year", "2026", user="admin", passphrase=ADMIN_PW)
+def test_accounting_is_not_for_every_role(cli: EngineCli) -> None:
+    r = cli("accounting", "--year", "2026", user="ada")
     assert r.code == 1 and "may read the accounting of disclosures" in r.err
 
 
@@ -268,3 +282,49 @@ def test_a_letter_lands_whole_with_its_accounting(template: Path, tmp_path: Path
         assert s.letter_bytes("LTR-PARTIAL") is None
         assert s.conn.execute("SELECT count(*) FROM letters").fetchone()[0] == 0
         assert s.conn.execute("SELECT count(*) FROM disclosures").fetchone()[0] == 0
+
+
+# --- the checkpoint a letter carries (moved here from tests/test_log_witness_letters.py) ---------------
+
+def letter_seq(engine: Engine) -> int:
+    """The log position of the letter-issued entry (the office's log on the server, a local store's audit log)."""
+    if engine.kind == "office":
+        with engine.superuser() as conn:                     # type: ignore[attr-defined]
+            row = conn.execute("SELECT seq FROM dws.office_log WHERE event = 'letter-issued'").fetchone()
+        return int(row[0])
+    from workstation.store import auditlog
+
+    with Workstation(engine.store).unlock("otto", engine_passphrase("otto")) as s:
+        return next(e.seq for e in auditlog.entries(s.conn) if e.event == "letter-issued")
+
+
+@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+                    reason="poppler-utils (pdftoppm) and zbar-tools (zbarimg) are needed")
+def test_a_letter_carries_the_checkpoint_of_its_issue_printed_in_a_qr_code_and_in_its_metadata(
+        engine: Engine, cli: EngineCli, tmp_path: Path) -> None:
+    """A local store's checkpoint is signed by the user who issued the letter, an office's by the office's one
+    checkpoint key (service/engine.py)."""
+    from letterdata import pdftotext
+    from test_log_witness_letters import qr_codes
+
+    from workstation import checkpoint as cp
+    from workstation import letter_checkpoint
+
+    letter = tmp_path / "letter.pdf"
+    assert cli("letter", "LTR-PARTIAL", "-o", str(letter), user="rita").code == 0
+    notes = letter_checkpoint.find(letter.read_bytes())
+    assert len(notes) == 1
+    c = cp.parse(notes[0])
+    [issued] = [d for e, _o, d in engine.events() if e == "letter-issued"]
+    assert c.size == letter_seq(engine) - 1 and issued["checkpoint_size"] == c.size   # everything before it
+    assert c.signatures[0].name.split("@")[0] == ("office" if engine.kind == "office" else "rita")
+    signer = "the office's checkpoint key" if engine.kind == "office" else "rita"     # the key that signed it
+    text = pdftotext(letter)
+    assert "AUDIT-LOG CHECKPOINT" in text and f"its first {c.size:,} entries, signed by {signer}." in text
+    assert c.origin in text and cp.body(c.origin, c.size, c.root).split("\n")[2] in text
+    codes = qr_codes(letter, tmp_path)
+    assert notes[0].rstrip("\n") in codes                      # the checkpoint, exactly, UTF-8 dash and all
+    assert "DWS-LETTER/1 L-" in codes                          # and the verification QR code still reads
+    assert cli("verify-letter", str(letter), user="otto").code == 0
+    r = cli("verify", "--json", "--against", str(letter), user="otto")
+    assert r.code == 0 and [(w["ok"], w["size"]) for w in json.loads(r.out)["witnesses"]] == [(True, c.size)], r.out

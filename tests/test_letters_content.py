@@ -1,35 +1,29 @@
 """What each letter says (domain/RULES.md "Letters"), how it is marked and numbered, and its QR code:
-read back from the PDF with pypdf and with poppler's pdftotext, as a recipient's tools would."""
+read back from the PDF with pypdf and with poppler's pdftotext, as a recipient's tools would. On both engines
+(issue 19 item 1, tests/engines.py): the same letters issued from a local store and from an office."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from letterdata import ISSUED, JUSTIFICATION, OFFICE, decided_store, norm, passphrase, pdftotext, pypdf_pages
-
-from workstation.service import Workstation
+from enginebuilt import module_engine
+from engines import ENGINES
+from letterdata import ISSUED, JUSTIFICATION, OFFICE, issued_on, norm, pdftotext, pypdf_pages
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 
 
-@pytest.fixture(scope="module")
-def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every letter issued once from one store: request id -> PDF file."""
-    os.environ["DWS_NO_KEYRING"] = "1"
-    root = tmp_path_factory.mktemp("letters")
-    decided_store(root / "store", root / "work")
-    out = {}
-    with Workstation(root / "store").unlock("rita", passphrase("rita")) as s:
-        for rid in ISSUED:
-            out[rid] = root / f"{rid}.pdf"
-            out[rid].write_bytes(s.issue_letter(rid, passphrase("rita")))
-        out["decisions"] = {rid: s.decision(rid) for rid in ISSUED}  # type: ignore[assignment]
-    return out
+@pytest.fixture(scope="module", params=ENGINES)
+def letters(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every letter issued once from one store, on each engine (tests/engines.py: a local store, and an office
+    whose letterhead is the office's settings): request id -> PDF file."""
+    root = tmp_path_factory.mktemp(f"letters-{request.param}")
+    with module_engine(request.param, request, root) as engine:
+        return issued_on(engine, root / "work", "rita")
 
 
 def text(path: Path) -> str:

@@ -2,12 +2,12 @@
 (agi, total_tax, refund, phone and bank_account, which (i)(2) never releases; the name and address on file
 of every subject that is withheld; every TIN, which no request here asks for). Letters for a partial grant
 and for denials of each kind are issued, and no canary may appear anywhere in them: the raw bytes, any
-decompressed stream (zlib and pypdf), the text pypdf and pdftotext extract, or the metadata."""
+decompressed stream (zlib and pypdf), the text pypdf and pdftotext extract, or the metadata. On both engines
+(issue 19 item 1, tests/engines.py): the letters of a local store and of an office."""
 
 from __future__ import annotations
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -15,26 +15,21 @@ import zlib
 from pathlib import Path
 
 import pytest
-from letterdata import ISSUED, canary_strings, decided_store, passphrase, pdftotext, pypdf_pages
+from enginebuilt import module_engine
+from engines import ENGINES
+from letterdata import ISSUED, canary_strings, issued_on, pdftotext, pypdf_pages
 from pypdf import PdfReader
-
-from workstation.service import Workstation
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 CANARIES = canary_strings()
 
 
-@pytest.fixture(scope="module")
-def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    os.environ["DWS_NO_KEYRING"] = "1"
-    root = tmp_path_factory.mktemp("leaks")
-    decided_store(root / "store", root / "work")
-    out = {}
-    with Workstation(root / "store").unlock("alex", passphrase("alex")) as s:
-        for rid in ISSUED:
-            out[rid] = root / f"{rid}.pdf"
-            out[rid].write_bytes(s.issue_letter(rid, passphrase("alex")))
-    return out
+@pytest.fixture(scope="module", params=ENGINES)
+def letters(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every letter issued once by the approver, from a local store and from an office (tests/engines.py)."""
+    root = tmp_path_factory.mktemp(f"leaks-{request.param}")
+    with module_engine(request.param, request, root) as engine:
+        return issued_on(engine, root / "work", "alex")
 
 
 def flate_streams(raw: bytes) -> list[bytes]:

@@ -104,16 +104,7 @@ def cut_after(seq: int) -> Callable[[db.Connection], None]:
     return change
 
 
-def test_an_unchanged_log_extends_every_checkpoint(cli: Cli, tmp_path: Path) -> None:
-    first = checkpoint(cli, tmp_path / "a.checkpoint")
-    add_entries(cli.store, 5)
-    checkpoint(cli, tmp_path / "b.checkpoint", "admin", ADMIN_PW)
-    code, report = verify(cli, tmp_path / "a.checkpoint", tmp_path / "b.checkpoint")
-    assert code == 0 and report["ok"], report["problems"]
-    assert [w["ok"] for w in report["witnesses"]] == [True, True] and report["witnesses"][0]["size"] == first
-    assert {w["signer"] for w in report["witnesses"]} == {"rita", "admin"}
-    r = cli("verify", "--against", str(tmp_path / "a.checkpoint"), user="otto", passphrase=OTTO_PW)
-    assert r.code == 0 and "The log extends the checkpoint given." in r.out
+# An unchanged log extends every checkpoint: tests/test_engine_log.py, on both engines.
 
 
 CASES = {
@@ -203,13 +194,7 @@ def test_a_checkpoint_signed_by_a_key_not_enrolled_is_exit_3(cli: Cli, tmp_path:
     assert verify(cli, altered)[0] == 3
 
 
-def test_a_checkpoint_from_another_store_is_exit_3(cli: Cli, tmp_path: Path, capsys, monkeypatch) -> None:
-    other = tmp_path / "other"
-    Workstation(other).init("admin", ADMIN_PW)[0].close()
-    target = tmp_path / "other.checkpoint"
-    checkpoint(Cli(other, capsys, monkeypatch), target, "admin", ADMIN_PW)
-    code, report = verify(cli, target)
-    assert code == 3 and "is from another store" in report["witnesses"][0]["problem"]
+# A checkpoint from another store is exit 3: tests/test_engine_log.py, on both engines.
 
 
 def test_a_letter_pdf_carries_its_checkpoint_in_its_xmp_metadata(cli: Cli, tmp_path: Path) -> None:

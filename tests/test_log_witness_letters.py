@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from clihelp import Cli
-from letterdata import ADMIN_PW, decided_store, passphrase, pdftotext
+from letterdata import ADMIN_PW, decided_store, passphrase
 
 from workstation import checkpoint as cp
 from workstation import letter_checkpoint, policy
@@ -62,23 +62,8 @@ def qr_codes(pdf: Path, tmp_path: Path) -> str:
     return subprocess.run(["zbarimg", "--raw", "-q", str(scan)], capture_output=True, check=True).stdout.decode()
 
 
-def test_a_letter_carries_the_checkpoint_of_its_issue_printed_in_a_qr_code_and_in_its_metadata(
-        cli: Cli, tmp_path: Path) -> None:
-    letter = tmp_path / "letter.pdf"
-    assert cli("letter", "LTR-PARTIAL", "-o", str(letter), user=RITA[0], passphrase=RITA[1]).code == 0
-    notes = letter_checkpoint.find(letter.read_bytes())
-    assert len(notes) == 1
-    c = cp.parse(notes[0])
-    issued = next(e for e in entries(cli.store) if e.event == "letter-issued")
-    assert c.size == issued.seq - 1 and issued.detail["checkpoint_size"] == c.size   # everything before it
-    assert c.signatures[0].name.startswith("rita@")
-    text = pdftotext(letter)
-    assert "AUDIT-LOG CHECKPOINT" in text and f"its first {c.size:,} entries, signed by rita" in text
-    assert c.origin in text and cp.body(c.origin, c.size, c.root).split("\n")[2] in text
-    codes = qr_codes(letter, tmp_path)
-    assert notes[0].rstrip("\n") in codes                      # the checkpoint, exactly, UTF-8 dash and all
-    assert "DWS-LETTER/1 L-" in codes                          # and the verification QR code still reads
-    assert cli("verify-letter", str(letter), user=OTTO[0], passphrase=OTTO[1]).code == 0
+# A letter carries the checkpoint of its issue (printed, in a QR code, in its metadata): tests/test_letters_cli.py,
+# on both engines.
 
 
 def test_a_letter_catches_a_cut_of_the_log_made_after_it(cli: Cli, tmp_path: Path) -> None:

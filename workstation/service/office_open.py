@@ -9,9 +9,10 @@ evaluation working copy (service/office_evaluation.working_copy), kept open whil
 
 Opening records the evaluation in the office as `dws evaluate` does (the claim for a preparer) when the office
 holds none with the same findings and plan and no decision was signed yet (recording would set the request back to
-'evaluated'); an auditor's is never recorded. The office's decision (and approval) are copied into the working copy
-as the letters do (office_letters), so the local `request_actions` answers what the user may do; the office's
-claim and letter are then laid over it.
+'evaluated'); an auditor's is never recorded. One the office holds already is shown as recorded (its evaluator and
+time), as a local store shows its stored evaluation. The office's decision (and approval) are copied into the
+working copy as the letters do (office_letters), so the local `request_actions` answers what the user may do; the
+office's claim and letter are then laid over it.
 
 Views of taxpayer data the local review logs (a subject's candidates, a search, an original shown) are logged in
 the working copy's log; `forward_log` appends them to the office log (a reason's text is not sent: the server
@@ -36,6 +37,7 @@ from .context import CancelCheck, Progress
 from .office_records import OfficeCtx
 
 FREE_TEXT = ("reason", "justification")      # user-written text: never sent to the server in clear
+_NOT_COMPARED = ("evaluated_at", "evaluated_by", "data_version", "overrides_rev")
 UNLOGGED = ("the office server refuses to log this view of taxpayer data ({said}); it is not shown (your office "
             "role may not write to the office log)")
 
@@ -96,13 +98,18 @@ def open_request(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
 
 
 def _record(o: OfficeCtx, wc: office_evaluation.WorkingCopy, request_id: str) -> tuple[bool, str | None]:
-    """Record the evaluation when the office has not this one and nothing is signed on it yet."""
-    if wc.role == "auditor" or decisions_sql.current(o.conn, wc.request) is not None:
-        return False, wc.claimed_by
+    """Record the evaluation when the office has not this one and nothing is signed on it yet. When the office has
+    this one, the view shows it as the office recorded it (who evaluated, when), as a local store returns its stored
+    evaluation to anyone who evaluates it again, rather than as this desktop's working copy made it just now."""
     known = office_evaluation.recorded(o, request_id)
     doc = wc.doc
-    if known is not None and all(known[k] == doc[k] for k in ("findings_hash", "plan_hash",
-                                                                 "recommendation", "as_of")):
+    # the same evaluation: every finding, count and digest (a request-level finding changes neither hash: a lower
+    # bulk threshold makes the request need review with the same plan), but who made it, when, and the working
+    # copy's own counters
+    same = known is not None and all(known.get(k) == v for k, v in doc.items() if k not in _NOT_COMPARED)
+    if known is not None and same:
+        doc["evaluated_at"], doc["evaluated_by"] = known["evaluated_at"], known["evaluated_by"]
+    if same or wc.role == "auditor" or decisions_sql.current(o.conn, wc.request) is not None:
         return False, wc.claimed_by
     with office_evaluation.office_errors():
         return True, office_evaluation.record(o, wc, request_id, 0)
