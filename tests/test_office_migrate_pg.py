@@ -244,6 +244,7 @@ def test_an_office_made_before_settings_were_kept_refuses_a_changed_setting(sett
     refused = migrate(s)
     assert refused.code == 1 and refused.out == ""
     assert refused.err == ("dws: this office's database was made before offices kept settings (it has no settings "
-                           "table); make the office again with this version's 'dws office init' or 'dws office demo' "
-                           "on a new folder; the local store changed office_name; nothing was migrated\n")
+                           "table); the server's administrator brings it up to date with this version's 'dws --user "
+                           "DBADMIN office init --profile FILE' (schema step 6); the local store changed office_name; "
+                           "nothing was migrated\n")
     assert counts(s) == before

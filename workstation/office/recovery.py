@@ -32,8 +32,8 @@ from .connect import DEFAULT_TIMEOUT, connect, explain
 from .profile import OfficeProfile
 
 OLDER_OFFICE = ("this office's database was made before offices could be recovered (it has no recovery proof); "
-                "nothing was changed. Ask the server's administrator to add it, or make the office again with "
-                "this version")
+                "nothing was changed. The server's administrator adds it with this version's 'dws --user DBADMIN "
+                "office init --profile FILE' and the recovery code (schema step 3)")
 WRONG_CODE = "the recovery code does not open this office's recovery keyslot; nothing was changed"
 RETRIES = 5         # another desktop's log entry between the head read and the recovery: read it again
 

@@ -39,8 +39,9 @@ from . import office_errors, overrides
 from .context import Ctx
 from .office_records import OfficeCtx
 
-OLDER_OFFICE = ("this office's database was made before offices kept overrides (it has no overrides table); make "
-                "the office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+OLDER_OFFICE = ("this office's database was made before offices kept overrides (it has no overrides table); the "
+                "server's administrator brings it up to date with this version's 'dws --user DBADMIN office init "
+                "--profile FILE' (schema step 6)")
 UNREACHABLE = ("office server unreachable: the connection ended before the override was recorded; nothing was "
                "changed (try again when the server is back)")
 

@@ -36,8 +36,9 @@ from . import roles as local_roles
 from .office_orders import LOCAL_ROLE
 from .office_records import OfficeCtx
 
-OLDER_OFFICE = ("this office's database was made before offices kept settings (it has no settings table); make the "
-                "office again with this version's 'dws office init' or 'dws office demo' on a new folder")
+OLDER_OFFICE = ("this office's database was made before offices kept settings (it has no settings table); the "
+                "server's administrator brings it up to date with this version's 'dws --user DBADMIN office init "
+                "--profile FILE' (schema step 6)")
 NOT_OFFICE_WIDE = {"witness_folder": "an office's checkpoints are its log's ('dws log checkpoint'); a desktop's "
                                      "witness folder is its office profile's \"witness\", not a setting"}
 UNREACHABLE = "office server unreachable: the connection ended before the setting was changed; nothing was changed"
