@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from engines import DBNAME, Engine, Kind, LocalEngine, OfficeServer
+from engines import DBNAME, Engine, Kind, LocalEngine, OfficeServer, new_engine
 
 
 @contextmanager
@@ -37,12 +37,7 @@ def module_engine(kind: Kind, request: pytest.FixtureRequest, folder: Path) -> I
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(SCRATCH_ENV, str(folder / "cache"))
-        made: Engine
-        if kind == "local":
-            made = LocalEngine(folder / "store")
-        else:
-            host: OfficeServer = request.getfixturevalue("engine_server")
-            made = host.fresh_office()
+        made = new_engine(kind, request, folder)
         try:
             yield made
         finally:

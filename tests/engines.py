@@ -291,16 +291,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     from workstation.service.office_evaluation import SCRATCH_ENV
 
     monkeypatch.setenv(SCRATCH_ENV, str(tmp_path / "cache"))
-    made: Engine
-    if request.param == "local":
-        made = LocalEngine(tmp_path / "store")
-    else:
-        host: OfficeServer = request.getfixturevalue("engine_server")
-        made = host.fresh_office()
+    made = new_engine(request.param, request, tmp_path)
     try:
         yield made
     finally:
         made.close()
+
+
+def new_engine(kind: Kind, request: pytest.FixtureRequest, folder: Path) -> Engine:
+    """A new store on one engine: a local store in folder/store, or a new office on this process's TLS server."""
+    if kind == "local":
+        return LocalEngine(folder / "store")
+    host: OfficeServer = request.getfixturevalue("engine_server")
+    return host.fresh_office()
 
 
 @pytest.fixture
