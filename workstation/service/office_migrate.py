@@ -170,6 +170,19 @@ def _migrate(s: Ctx, o: OfficeCtx) -> Migration:
                      settings, counsels, settings_move.not_moved(s), overrides, carried, local, before, after)
 
 
+def refuse_a_second_step(o: OfficeCtx, store_id: str, event: str, what: str, moved: str) -> None:
+    """A later step of a migration (counsel's, a preparer's), run once after the store's own: refused before it,
+    and after its own log entry `event` (`what` "were `moved` into the office ... they are `moved` once")."""
+    if office_log.find(o.conn, MIGRATED, store_id) is None:
+        raise InputError(f"this local store ({store_id[:16]}) is not in the office yet: an office admin migrates it "
+                         "first ('dws office migrate'); nothing was changed")
+    done = office_log.find(o.conn, event, store_id)
+    if done is not None:
+        seq, ts, user = done
+        raise InputError(f"this local store's {what} were {moved} into the office on {ts[:10]} by {user} (office log "
+                         f"entry {seq}); they are {moved} once; nothing was changed")
+
+
 def _refuse_a_second_migration(o: OfficeCtx, store_id: str) -> None:
     done = office_log.find(o.conn, MIGRATED, store_id)
     if done is not None:

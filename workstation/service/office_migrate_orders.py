@@ -29,7 +29,7 @@ from ..store.office.roles import is_member, roles_for
 from . import office_errors, office_witness
 from . import office_migrate_settings as settings_move
 from .context import Ctx
-from .office_migrate import MIGRATED
+from .office_migrate import refuse_a_second_step
 from .office_orders import OLDER_OFFICE
 from .office_records import OfficeCtx
 
@@ -64,14 +64,7 @@ def require_office_counsel(o: OfficeCtx) -> None:
 
 
 def _refuse(o: OfficeCtx, store_id: str) -> None:
-    if office_log.find(o.conn, MIGRATED, store_id) is None:
-        raise InputError(f"this local store ({store_id[:16]}) is not in the office yet: an office admin migrates it "
-                         "first ('dws office migrate'); nothing was changed")
-    done = office_log.find(o.conn, MIGRATED_ORDERS, store_id)
-    if done is not None:
-        seq, ts, user = done
-        raise InputError(f"this local store's court orders were moved into the office on {ts[:10]} by {user} (office "
-                         f"log entry {seq}); they are moved once; nothing was changed")
+    refuse_a_second_step(o, store_id, MIGRATED_ORDERS, "court orders", "moved")
 
 
 def _migrate_orders(s: Ctx, o: OfficeCtx) -> OrdersMigration:

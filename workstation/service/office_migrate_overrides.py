@@ -46,7 +46,7 @@ from ..store.office import requests as requests_sql
 from ..store.office.roles import is_member, roles_for
 from . import office_overrides, office_witness
 from .context import Ctx
-from .office_migrate import MIGRATED
+from .office_migrate import refuse_a_second_step
 from .office_records import OfficeCtx
 
 MIGRATED_OVERRIDES = "local-overrides-migrated"
@@ -88,14 +88,7 @@ def require_office_preparer(o: OfficeCtx) -> None:
 
 
 def _refuse(o: OfficeCtx, store_id: str) -> None:
-    if office_log.find(o.conn, MIGRATED, store_id) is None:
-        raise InputError(f"this local store ({store_id[:16]}) is not in the office yet: an office admin migrates it "
-                         "first ('dws office migrate'); nothing was changed")
-    done = office_log.find(o.conn, MIGRATED_OVERRIDES, store_id)
-    if done is not None:
-        seq, ts, user = done
-        raise InputError(f"this local store's overrides were carried into the office on {ts[:10]} by {user} (office "
-                         f"log entry {seq}); they are carried once; nothing was changed")
+    refuse_a_second_step(o, store_id, MIGRATED_OVERRIDES, "overrides", "carried")
     if not overrides_sql.exists(o.conn):
         raise StoreError(office_overrides.OLDER_OFFICE + "; nothing was changed")
 
