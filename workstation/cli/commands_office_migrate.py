@@ -20,7 +20,9 @@ one) for `dws verify --against`.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import InputError, os_error
 from ..fsutil import atomic_write
@@ -33,8 +35,12 @@ from ..service import (
     office_session,
     office_settings,
 )
+from ..service.office_records import OfficeCtx
+from ..service.session import Session
 from ..wording import count
 from . import common
+
+_Done = TypeVar("_Done")
 
 
 def register_migrate(office_sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -78,16 +84,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         return _court_orders(args, admin, secret, local, local_user, local_secret, witness_dir)
     if args.overrides:
         return _overrides(args, admin, secret, local, local_user, local_secret, witness_dir)
-    with office_session.opened(args.profile, admin, secret) as office:
-        office_migrate.require_office_admin(office)        # before the local store is even unlocked
-        session = local.unlock(local_user, local_secret)
-        try:
-            done = session.migrate_to_office(office)
-        finally:
-            session.close()
-    written = [_write(witness_dir, info, when) for info, when in ((done.office_before, "before"),
-                                                                   (done.office_after, "after"))
-               ] if witness_dir is not None else []
+    done = _step(args.profile, admin, secret, local, local_user, local_secret, office_migrate.require_office_admin,
+                 lambda session, office: session.migrate_to_office(office))
+    written = _witnessed(witness_dir, done.office_before, done.office_after, "")
     if args.json:
         common.emit_json({
             "store_id": done.store_id, "records": done.records, "records_new": done.records_new,
@@ -95,9 +94,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             "court_orders_left": done.court_orders, "settings": list(done.settings),
             "counsel_settings_left": list(done.counsel_settings), "overrides_left": done.overrides,
             "settings_not_moved": list(done.settings_not_moved), "log_entries": done.log_entries,
-            "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
-                            for name, c in (("local", done.local), ("office_before", done.office_before),
-                                            ("office_after", done.office_after))},
+            "checkpoints": _checkpoints_json(local=done.local, office_before=done.office_before,
+                                             office_after=done.office_after),
             "witness_files": [str(p) for p in written], "not_migrated": office_migrate.NOT_MIGRATED})
         return 0
     print(f"Migrated the local store {done.store_id[:16]} into the office:")
@@ -142,22 +140,15 @@ def _settings(keys: tuple[str, ...], one: str, many: str) -> str:
 
 def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
                   local_secret: str, witness_dir: Path | None) -> int:
-    with office_session.opened(args.profile, user, secret) as office:
-        office_migrate_orders.require_office_counsel(office)     # before the local store is even unlocked
-        session = local.unlock(local_user, local_secret)
-        try:
-            done = session.migrate_orders_to_office(office)
-        finally:
-            session.close()
-    written = [_write(witness_dir, info, f"orders-{when}") for info, when in ((done.office_before, "before"),
-                                                                               (done.office_after, "after"))
-               ] if witness_dir is not None else []
+    done = _step(args.profile, user, secret, local, local_user, local_secret,
+                 office_migrate_orders.require_office_counsel,
+                 lambda session, office: session.migrate_orders_to_office(office))
+    written = _witnessed(witness_dir, done.office_before, done.office_after, "orders-")
     if args.json:
         common.emit_json({"store_id": done.store_id, "court_orders": done.court_orders,
                           "case_numbers": list(done.case_numbers), "settings": list(done.settings),
-                          "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
-                                          for name, c in (("office_before", done.office_before),
-                                                          ("office_after", done.office_after))},
+                          "checkpoints": _checkpoints_json(office_before=done.office_before,
+                                                           office_after=done.office_after),
                           "witness_files": [str(p) for p in written]})
         return 0
     print(f"Moved {count(done.court_orders, 'court order')} of the local store {done.store_id[:16]} into the office's "
@@ -168,22 +159,15 @@ def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Works
 
 def _overrides(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
                local_secret: str, witness_dir: Path | None) -> int:
-    with office_session.opened(args.profile, user, secret) as office:
-        office_migrate_overrides.require_office_preparer(office)     # before the local store is even unlocked
-        session = local.unlock(local_user, local_secret)
-        try:
-            done = session.migrate_overrides_to_office(office)
-        finally:
-            session.close()
-    written = [_write(witness_dir, info, f"overrides-{when}") for info, when in ((done.office_before, "before"),
-                                                                                  (done.office_after, "after"))
-               ] if witness_dir is not None else []
+    done = _step(args.profile, user, secret, local, local_user, local_secret,
+                 office_migrate_overrides.require_office_preparer,
+                 lambda session, office: session.migrate_overrides_to_office(office))
+    written = _witnessed(witness_dir, done.office_before, done.office_after, "overrides-")
     if args.json:
         common.emit_json({"store_id": done.store_id, "overrides": done.overrides, "undone": done.undone,
                           "requests": list(done.requests),
-                          "checkpoints": {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note}
-                                          for name, c in (("office_before", done.office_before),
-                                                          ("office_after", done.office_after))},
+                          "checkpoints": _checkpoints_json(office_before=done.office_before,
+                                                           office_after=done.office_after),
                           "witness_files": [str(p) for p in written]})
         return 0
     print(f"Carried {count(done.overrides, 'override')} ({done.undone:,} undone) of the local store "
@@ -191,6 +175,30 @@ def _overrides(args: argparse.Namespace, user: str, secret: str, local: Workstat
           "login, its sealed value naming its original author and time, one office log entry each.")
     _checkpoints(done.office_before, done.office_after, written, witness_dir)
     return 0
+
+
+def _step(profile: Path, user: str, secret: str, local: Workstation, local_user: str, local_secret: str,
+          require: Callable[[OfficeCtx], None], move: Callable[[Session, OfficeCtx], _Done]) -> _Done:
+    """One step of the migration: the office opened as `user` and its role checked by `require` before the local
+    store is even unlocked, then `move` with both; the local store closed again."""
+    with office_session.opened(profile, user, secret) as office:
+        require(office)
+        session = local.unlock(local_user, local_secret)
+        try:
+            return move(session, office)
+        finally:
+            session.close()
+
+
+def _witnessed(witness_dir: Path | None, before: CheckpointInfo, after: CheckpointInfo, prefix: str) -> list[Path]:
+    """The office log's checkpoints before and after a step, written into the witness folder (none: none)."""
+    if witness_dir is None:
+        return []
+    return [_write(witness_dir, info, f"{prefix}{when}") for info, when in ((before, "before"), (after, "after"))]
+
+
+def _checkpoints_json(**named: CheckpointInfo) -> dict[str, dict[str, object]]:
+    return {name: {"size": c.size, "root": c.root_hex, "checkpoint": c.note} for name, c in named.items()}
 
 
 def _checkpoints(before: CheckpointInfo, after: CheckpointInfo, written: list[Path], witness_dir: Path | None
