@@ -86,8 +86,8 @@ def fill(o: OfficeCtx, conn: db.Connection, request_id: str, with_lines: bool = 
         package_json = canonical_json(document["package"]).decode("utf-8")
         subjects_addressed = office_requests_sql.has_address_index(office)
         records_addressed = office_records_sql.has_address_index(office)
-        home_zip = _home_zip(package_json)
         home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
+        home_zip = _home_zip(home)
         home_place = [keys.indexer("address")(home)] if home else []
         zips = [index] if home_zip and (index := keys.zip5_index(home_zip)) is not None else []
         server_unzipped = subjects_addressed and evaluations_sql.subjects_unzipped(office, rid)
@@ -249,10 +249,9 @@ def _copy_subjects(o: OfficeCtx, conn: db.Connection, rid: int, local: int, addr
     return count, unzipped, places
 
 
-def _home_zip(package_json: str) -> str | None:
-    """The ZIP5 of a first-party FOIA requester's mailing address (the checks look the requester up there): ""
-    when there is none to look up, None when the address has no five-digit ZIP."""
-    home = evaluation.bound_party(package_from_json(package_json)).get("foia_home")
+def _home_zip(home: str | None) -> str | None:
+    """The ZIP5 of a first-party FOIA requester's mailing address `home` (the checks look the requester up there):
+    "" when there is none to look up, None when the address has no five-digit ZIP."""
     if not home:
         return ""
     five = home.rpartition("|")[2]

@@ -234,8 +234,12 @@ def read_only_snapshot(conn: Conn, bulk: bool = False) -> None:
     second per query, for plans that stream rows and compute nothing)."""
     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     if bulk:
-        conn.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
-        conn.execute("SET LOCAL jit = off")
+        _bulk_reads(conn)
+
+
+def _bulk_reads(conn: Conn) -> None:
+    conn.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
+    conn.execute("SET LOCAL jit = off")
 
 
 def export_snapshot(conn: Conn) -> str:
@@ -252,8 +256,7 @@ def join_snapshot(conn: Conn, snapshot: str, bulk: bool = False) -> None:
     conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
     if bulk:
-        conn.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
-        conn.execute("SET LOCAL jit = off")
+        _bulk_reads(conn)
 
 
 def login(conn: Conn) -> str:
