@@ -54,13 +54,21 @@ test: $(STAMP)
 
 # The suite again under libfaketime (Debian's `faketime`) one year on, five years on and on the next leap day,
 # with the tests' own day moved there too (DWS_TEST_TODAY): nothing may hold only on the day it was written.
+# The test files whose subject is a date (tests/faketime_days.py EVERY_DAY) run on all three days; every other
+# file on one of them, dealt out in turn by its name and today's date (DWS_DATES_SHARE), so each file meets each
+# day within three days and the three replays cost one suite. FULL=1 replays every file on every day.
 # DAYS="2029-12-31" replays other days. .ci/run runs it after `make test`.
 DAYS ?= $(shell $(PYTHON) tests/faketime_days.py)
+DATES_SEED := $(shell $(PYTHON) -c 'import datetime; print(datetime.date.today().toordinal())')
 test-dates: $(STAMP)
 	@command -v faketime >/dev/null || { echo "test-dates needs faketime (apt-get install faketime)" >&2; exit 1; }
-	@for day in $(DAYS); do \
-	  echo "== the suite on $$day (faketime) =="; \
-	  DWS_TEST_TODAY=$$day QT_QPA_PLATFORM=offscreen faketime "$$day 15:00:00" $(PYTEST) -p no:cacheprovider || exit 1; \
+	@n=$(words $(DAYS)); i=0; for day in $(DAYS); do \
+	  if [ -n "$(FULL)" ]; then share=""; what="the suite"; \
+	  else share="$$i/$$n/$(DATES_SEED)"; what="share $$((i + 1)) of $$n of the suite"; fi; \
+	  echo "== $$what on $$day (faketime) =="; \
+	  DWS_DATES_SHARE=$$share DWS_TEST_TODAY=$$day QT_QPA_PLATFORM=offscreen faketime "$$day 15:00:00" \
+	    $(PYTEST) -p no:cacheprovider || exit 1; \
+	  i=$$((i + 1)); \
 	done
 
 lint: $(STAMP)

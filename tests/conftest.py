@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import faketime_days
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -257,9 +258,17 @@ pytest_plugins = ("engines",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under libfaketime (`make test-dates` sets FAKETIME) a timed wait between threads (Event.wait, Condition.wait
-    with a timeout: the office queue watch's retry, Qt's waits on it) never ends: the tests marked `realtime`, which
-    no date decides, are skipped there and run in `make test`."""
+    """`make test-dates` replays each test file on one of its days (DWS_DATES_SHARE; tests/faketime_days.py says
+    which): the others are deselected. Under libfaketime (`make test-dates` sets FAKETIME) a timed wait between
+    threads (Event.wait, Condition.wait with a timeout: the office queue watch's retry, Qt's waits on it) never
+    ends: the tests marked `realtime`, which no date decides, are skipped there and run in `make test`."""
+    share = faketime_days.Share.from_env()
+    if share is not None:
+        runs = share.files(item.path.name for item in items)
+        dropped = [item for item in items if item.path.name not in runs]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if item.path.name in runs]
     if os.environ.get("FAKETIME"):
         skip = pytest.mark.skip(reason="a thread's timed wait never ends under libfaketime; runs in make test")
         for item in items:

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import faketime_days
 import pytest
 
 from workstation import clock as clocks
@@ -42,6 +43,37 @@ def test_the_cli_refuses_a_malformed_dws_today(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
     assert out.stderr.strip() == "dws: DWS_TODAY: 'tomorrow' is not a date (YYYY-MM-DD)"
+
+
+def test_the_replays_on_other_days_cover_every_test_file_once_and_the_dated_ones_on_each_day() -> None:
+    """`make test-dates` deals the test files out over its three days (tests/faketime_days.py): together the three
+    shares run every file, the files about dates on every day, and the next day's run moves each other file on."""
+    names = {p.name for p in (ROOT / "tests").glob("test_*.py")}
+    assert names >= faketime_days.EVERY_DAY, "EVERY_DAY names a test file that is not there"
+    for seed in (739_956, 739_957):
+        shares = [faketime_days.Share(i, 3, seed).files(names) for i in range(3)]
+        assert set.union(*shares) == names
+        for a in range(3):
+            assert shares[a] & shares[a - 1] == faketime_days.EVERY_DAY         # only the dated ones twice
+        sizes = [len(share - faketime_days.EVERY_DAY) for share in shares]
+        assert max(sizes) - min(sizes) <= 1
+    moved = [faketime_days.Share(0, 3, seed).files(names) for seed in (739_956, 739_957)]
+    assert moved[0] != moved[1]
+
+
+def test_a_share_deselects_the_other_files_of_the_run(tmp_path: Path) -> None:
+    """The share as pytest applies it (conftest's collection hook): a dated file always runs, the others by turn."""
+    files = ["tests/test_time.py", "tests/test_merkle.py", "tests/test_layering.py", "tests/test_wording.py"]
+    ran: list[set[str]] = []
+    for index in range(3):
+        env = {**os.environ, faketime_days.SHARE_ENV: f"{index}/3/1"}
+        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                              *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        ran.append({line.split("::")[0].removeprefix("tests/") for line in out.stdout.splitlines() if "::" in line})
+    assert all("test_time.py" in r for r in ran)
+    assert set.union(*ran) == {f.removeprefix("tests/") for f in files}
+    assert sum(len(r) for r in ran) == 3 + 3                # test_time.py three times, each other file once
 
 
 def test_the_tests_run_on_their_own_day() -> None:

@@ -14,8 +14,6 @@ import re
 from itertools import groupby
 from typing import Any
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-
 from .document import LogCheckpoint, Verification
 from .layout import CONTENT_W, MARGIN, PageWriter
 from .text import BOLD, MONO, REGULAR, width, wrap
@@ -118,7 +116,11 @@ def _boxed(w: PageWriter, rows: list[Row], payload: str, qr: float, alt: str) ->
 
 def _draw_qr(w: PageWriter, payload: str, x: float, y: float, side: float, alt: str) -> None:
     """reportlab's QR encoder; the dark modules drawn as one filled path (its widget would build a shape
-    object per module, which costs more than the rest of a one-page letter)."""
+    object per module, which costs more than the rest of a one-page letter). Imported here, not at the top:
+    reportlab.graphics.barcode brings all its widgets, a seventh of a second that every `dws` command and the
+    application's start would otherwise pay."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
     widget = QrCodeWidget(payload, barLevel="M")
     qr = widget.qr                      # type: ignore[attr-defined]  # set by __init__; typeshed's stub omits it
     qr.make()
