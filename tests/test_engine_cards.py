@@ -26,7 +26,9 @@ from engines import ENGINES, Engine, OfficeEngine, passphrase
 
 from workstation import clock as clocks
 from workstation.cli.commands_decide import verify_readme
+from workstation.crashlog import log_dir
 from workstation.errors import AuthError
+from workstation.keys import pkcs11 as card_keys
 from workstation.keys import primitives as p
 from workstation.keys.pkcs11 import TokenRef, TokenSigner
 
@@ -121,6 +123,28 @@ def test_a_wrong_pin_or_the_passphrase_signs_nothing_in_one_message(engine: Engi
     # the local store logs the failure (at the next success, as a wrong passphrase: its lockout), nothing else
     assert [e for e in after[len(before):] if e[0] != "pin-failed"] == []
     assert secret not in json.dumps(after)
+
+
+def test_a_crash_while_signing_on_the_card_leaves_no_pin_anywhere(engine: Engine, capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """(From tests/test_pkcs11_card.py, now on both engines.) A bug while the card signs: the crash report holds no
+    PIN, nor does the output or the log, and nothing is signed."""
+    cli = engine.cli(capsys, monkeypatch)
+
+    def broken(*_args: object) -> bytes:
+        raise ValueError(f"a bug that quotes {CARD_PIN}")
+
+    monkeypatch.setattr(card_keys, "encode_dss_signature", broken)
+    r = cli("decide", REQUEST, "--outcome", "partial", user=CARD_USER, env={"DWS_PIN": CARD_PIN})
+    assert r.code == 1 and "internal error (ValueError)" in r.err
+    report = Path(r.err.rsplit("written to ", 1)[1].strip())
+    assert report.parent == log_dir() and "frames:" in report.read_text()
+    for path in log_dir().iterdir():
+        assert CARD_PIN not in path.read_text(errors="replace")
+    assert CARD_PIN not in r.out + r.err
+    assert CARD_PIN not in json.dumps(engine.events())
+    with engine.open("otto") as otto:
+        assert otto.decision(REQUEST) is None
 
 
 def test_the_office_keeps_a_card_key_as_registered(engine: Engine, softhsm) -> None:
