@@ -12,6 +12,7 @@ sign alike), and the demo's files, imported and evaluated by the admin (on an of
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from clihelp import run_dws
 from conftest import CARD_PIN
 from enginebuilt import EngineTemplate, demo_on, engine_from
 from engines import ENGINES, Engine, OfficeEngine, passphrase
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from workstation import clock as clocks
 from workstation.cli.commands_decide import verify_readme
@@ -105,6 +107,8 @@ def test_a_card_user_signs_on_the_card_and_openssl_verifies_it_as_locally(engine
         check = alex.verify_letter(letter.pdf)
         assert check.ok and [s.ok for s in check.signatures] == [True, True], check.problems
         assert check.pdf_signature is not None and check.pdf_signature.valid
+        [signature] = PdfFileReader(io.BytesIO(letter.pdf)).embedded_signatures
+        assert signature.signer_cert.public_key.dump() == public         # the PDF signed on the card too
         carla.close_card()
     events = [e for e, _o, _d in engine.events()]
     assert {"decision-signed", "decision-approved", "letter-issued"} <= set(events)
