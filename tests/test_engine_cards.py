@@ -129,6 +129,27 @@ def test_a_wrong_pin_or_the_passphrase_signs_nothing_in_one_message(engine: Engi
     assert secret not in json.dumps(after)
 
 
+def test_another_card_with_the_same_labels_signs_nothing(engine: Engine, softhsm) -> None:
+    """(From tests/test_pkcs11_card.py, now on both engines.) The card in the reader answers to the registered
+    labels but holds another key (here: the record re-pointed at another token, as the store's or the server's
+    administrator could): nothing is signed, in one message."""
+    swapped = TokenRef(softhsm.module, "dws-card", "sign").to_json()
+    if isinstance(engine, OfficeEngine):
+        with engine.superuser() as conn, conn.transaction():
+            conn.execute("ALTER TABLE dws.office_signing_keys DISABLE TRIGGER office_signing_keys_keep")
+            conn.execute("UPDATE dws.office_signing_keys SET token = %s WHERE login = %s", (swapped, CARD_USER))
+            conn.execute("ALTER TABLE dws.office_signing_keys ENABLE TRIGGER office_signing_keys_keep")
+    else:
+        with engine.open("ada") as ada:
+            ada.conn.execute("UPDATE users SET token = ? WHERE name = ?", (swapped, CARD_USER))  # type: ignore[attr-defined]
+    before = engine.events()
+    with engine.open(CARD_USER) as carla:
+        with pytest.raises(AuthError, match=f"is not the key enrolled for {CARD_USER}"):
+            carla.decide(REQUEST, "partial", None, CARD_PIN)
+        assert carla.decision(REQUEST) is None
+    assert [e for e in engine.events()[len(before):]] == []
+
+
 def test_a_crash_while_signing_on_the_card_leaves_no_pin_anywhere(engine: Engine, capsys: pytest.CaptureFixture[str],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """(From tests/test_pkcs11_card.py, now on both engines.) A bug while the card signs: the crash report holds no
