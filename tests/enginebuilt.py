@@ -88,10 +88,12 @@ def engine_from(template: EngineTemplate, tmp_path: Path, monkeypatch: pytest.Mo
         made.close()
 
 
-def demo_on(engine: Engine, folder: Path, today: date, as_of: date | None = None, **sizes: int) -> list[str]:
+def demo_on(engine: Engine, folder: Path, today: date, as_of: date | None = None, preparer: str = "rita",
+            **sizes: int) -> list[str]:
     """The demo's files (workstation.demo.generator, dated from `today`, of `sizes`) imported into `engine` as the
     demo store imports them (agencies by the admin, court orders by counsel, records and requests by the
-    preparer) and every request evaluated as of `as_of` (default `today`) by the preparer: the request ids."""
+    preparer) and every request evaluated as of `as_of` (default `today`) by the preparer (on an office, the
+    claimant of every request): the request ids."""
     from workstation.demo.generator import generate
 
     files = generate(folder, today=today, **sizes)   # type: ignore[arg-type]
@@ -101,7 +103,7 @@ def demo_on(engine: Engine, folder: Path, today: date, as_of: date | None = None
     with engine.open("cora") as cora:
         for order in files.orders:
             cora.import_order(order)
-    with engine.open("rita") as rita:
+    with engine.open(preparer) as rita:
         rita.import_records(files.records_csv)
         for r in files.requests:
             rita.import_request(r.path)

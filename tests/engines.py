@@ -51,7 +51,9 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
               "an office enrols users and desktops with 'dws office enrol' (keyslots and database logins on the "
               "server: tests/test_office_enrol.py, test_office_init_pg.py) and gives a user a new passphrase with "
               "'dws office recover' (the recovery code); an admin's reset (a new signing key) has no office "
-              "equivalent: the server keeps each registered signing key as stored; no cards, no re-binding"),
+              "equivalent: the server keeps each registered signing key as stored; a user whose key is on a "
+              "card is enrolled with 'dws office enrol --user NAME --pkcs11-module ...' (the token options of "
+              "add_token_user; token_of: an office's users list names the token); no re-binding"),
     "one taxpayer's views": (("prove_taxpayer_views",),
                              "the office keeps no subject's match: a subject named by TIN is found by its TIN's "
                              "blind index (request_subjects.tin_index), but one matched by name and address is "
@@ -64,8 +66,12 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
     "witness folder": (("write_witness", "append_witness", "witness_status", "wrote_to_log"),
                        "no witness folder for the office log yet (checkpoints, verify --against and inclusion "
                        "proofs are on both)"),
-    "smart cards": (("open_card", "close_card", "key_on_card", "checkpoint_on_card", "signer", "reauthenticate"),
-                    "office users sign with a key kept in the office, opened by their keyslot; no PIV card yet"),
+    "smart cards": (("checkpoint_on_card", "signer"),
+                    "an office user's signing key may be on a card (key_on_card, open_card, close_card and "
+                    "reauthenticate are on both: tests/test_engine_cards.py), but an office's checkpoints are "
+                    "signed with the office's one checkpoint key, never a user's, so no checkpoint key is on a "
+                    "card there (checkpoint_on_card waits for per-user office checkpoint keys); `signer` hands "
+                    "out the local user's key itself, where an office opens it inside each signing call"),
     "backup and CA": (("backup", "export_ca"),
                       "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
                       "office's TLS CA, exported by 'dws office enrol'"),

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 from clihelp import run_dws
+from conftest import CARD_PIN
 from guihelp import GUI_MARKS, WAIT_MS, wait_idle
 from letterdata import AS_OF, REQUESTS, canary_strings, write_records
 from officegui import apps_fixture, unlock_office  # noqa: F401 (a fixture)
-from officehelp import Office
+from officehelp import ADMIN, ADMIN_PASSPHRASE, Office
 from officesigned import passphrase, signed_office
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -31,9 +32,12 @@ from ui.signing_dialog import SigningDialog
 from workstation import clock as clocks
 from workstation.clock import ENV_TODAY
 from workstation.errors import PermissionDenied
+from workstation.keys import primitives as p
+from workstation.keys.pkcs11 import TokenRef, TokenSigner
+from workstation.service import office_enrol
 from workstation.service import office_evaluation as oe
 from workstation.service.office_desktop import OfficeWorkstation
-from workstation.store.office import queue_notify
+from workstation.store.office import queue_notify, signing_keys
 
 pytestmark = GUI_MARKS
 RID = "LTR-PARTIAL"
@@ -262,3 +266,45 @@ def test_an_approval_after_the_request_changed_is_refused_in_one_message_and_not
     assert desks.count(APPROVALS, RID) == 0
     wait_idle(qtbot, apps[1].db)
     assert (row := b.queue.row(RID)) is not None and row.status == "approval-pending"
+
+
+def test_a_card_user_signs_in_the_office_window_with_the_card_pin(
+        qtbot, desks: Desks, apps: list[OfficeDesktopApp], softhsm) -> None:  # type: ignore[no-untyped-def]
+    """i19card: a preparer whose key is on a card (`dws office enrol --pkcs11-module ...`) is asked for the card's
+    PIN in the signing dialog, as locally; a wrong PIN signs nothing, in one message; the screen locks and opens
+    with the passphrase (the card is not held open: the office's checkpoints are the office key's)."""
+    with desks.office.superuser() as conn, conn.transaction():
+        signing_keys.add_cards(conn, desks.office.roles)       # schema step 9 (signed_office makes the pieces)
+    office_enrol.enrol_user(desks.one, ADMIN, ADMIN_PASSPHRASE, "kim", "preparer", passphrase("kim"),
+                            token=TokenRef(softhsm.module, "dws-plain", "sign"), pin=CARD_PIN)
+    a = open_office(qtbot, apps, desks.one, "kim")
+    lock = apps[0].lock
+    assert lock is not None
+    with qtbot.waitSignal(lock.unlocked, timeout=WAIT_MS):
+        a.lock_requested.emit()
+        qtbot.waitUntil(lambda: lock.screen is not None and lock.screen.isVisible(), timeout=WAIT_MS)
+        qtbot.keyClicks(lock.screen.passphrase, passphrase("kim"))
+        qtbot.keyClick(lock.screen.passphrase, Qt.Key.Key_Return)
+    open_request(qtbot, a)
+    for pin, decided in (("not-the-card-pin", 0), (CARD_PIN, 1)):
+        a.request.commands["decide"].trigger()
+        tab = a.request.decision
+        qtbot.waitUntil(lambda t=tab: t.dialog is not None and t.dialog.isVisible(), timeout=WAIT_MS)
+        dialog = tab.dialog
+        assert dialog is not None and dialog.windowTitle().endswith("— card PIN")
+        assert dialog.prompt.text().endswith("insert your card and enter its PIN.")
+        qtbot.keyClicks(dialog.passphrase, pin)
+        dialog.ok.click()
+        if decided == 0:
+            qtbot.waitUntil(lambda: bool(boxes()), timeout=WAIT_MS)
+            [box] = boxes()
+            assert box.text() == "wrong card PIN for token 'dws-plain'"
+            box.close()
+        qtbot.waitUntil(lambda d=decided: desks.count(DECISIONS, RID) == d, timeout=WAIT_MS)
+        wait_idle(qtbot, apps[0].db)
+    qtbot.waitUntil(lambda: (s := a.request.snapshot) is not None and s.decision is not None, timeout=WAIT_MS)
+    snapshot = a.request.snapshot
+    assert snapshot is not None and snapshot.decision is not None and snapshot.decision.preparer == "kim"
+    with TokenSigner.open(TokenRef(softhsm.module, "dws-plain", "sign"), CARD_PIN) as signer:
+        assert snapshot.decision.preparer_fingerprint == p.fingerprint(signer.public_key)
+    assert boxes() == []

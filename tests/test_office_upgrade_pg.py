@@ -10,6 +10,7 @@ a newer dws, and one older than it works with, each in one message naming what t
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,20 +18,22 @@ from typing import Any
 import psycopg
 import pytest
 from clihelp import Result, run_dws
+from conftest import CARD_PIN
 from officefull import RECOVERY_CODE
 from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from officerequests import package, subject, write
 from test_office_records_pg import other_rows
 from test_office_records_pg import write as write_records
 
-from workstation.errors import StoreError
+from workstation.errors import InputError, StoreError
 from workstation.keys import kdf
+from workstation.keys.pkcs11 import TokenRef
 from workstation.office import credential
 from workstation.office.unlock import open_office
-from workstation.service import office_evaluation, office_setup
+from workstation.service import office_enrol, office_evaluation, office_setup
 from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import evaluations as evaluations_sql
-from workstation.store.office import keyslots, queue_notify, recovery, schema
+from workstation.store.office import keyslots, queue_notify, recovery, schema, signing_keys
 from workstation.store.office import overrides as overrides_sql
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -53,7 +56,7 @@ def old_office(*, versioned: bool = True, version: int = 1) -> Office:
         schema.evaluations.create(conn, office.roles)
         schema.create_signed(conn, office.roles)
         keyslots.put_recovery(conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
-        for step in schema.STEPS[:version]:
+        for step in [s for s in schema.STEPS if s.number <= version]:
             if step.number > 1:
                 step.apply(conn, office.roles)
             if step.number == schema.RECOVERY_STEP:
@@ -85,6 +88,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "proof": conn.execute("SELECT to_regclass('dws.office_recovery_proof') IS NOT NULL").fetchone(),
                 "address": records_sql.has_address_index(conn) and requests_sql.has_address_index(conn),
                 "overrides": overrides_sql.exists(conn) and settings_sql.exists(conn),
+                "cards": signing_keys.has_cards(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
 
@@ -96,14 +100,23 @@ def import_records(profile: Path, folder: Path) -> Path:
 
 
 def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                 monkeypatch: pytest.MonkeyPatch, softhsm) -> None:
     profile = office.desktop(tmp_path / "desk").path
+    # a user whose key is on a card needs step 9: refused in one message, nobody enrolled
+    card = TokenRef(softhsm.module, "dws-plain", "sign")
+    with pytest.raises(InputError, match=r"^this office was made before keys on smart cards; the server's "
+                                         r"administrator brings it up to date with .* \(schema step 9\); nothing "
+                                         "was enrolled$"):
+        office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cara", "preparer", "cara's passphrase",
+                                token=card, pin=CARD_PIN)
+    with office.superuser() as conn:
+        assert not keyslots.user_exists(conn, "cara")
     # the older office works as it is (compatible): its records are loaded without the address index
     records = import_records(profile, tmp_path)
     before = shape(office)
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
-                      "log": (n,)}
+                      "cards": False, "log": (n,)}
 
     done = upgrade(profile)
     assert done.code == 0, done.err
@@ -115,20 +128,27 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "evaluations read them by ZIP5 as before, until their file is imported again" in done.out
     assert "  step 5: added the address-key blind index of a request's subjects" in done.out
     assert "  step 6: added reviewers' overrides of the release plan" in done.out
-    assert shape(office) == {"version": 6, "announces": True, "proof": (True,), "address": True, "overrides": True,
-                             "log": (n + 1,)}
+    assert "  step 9: added signing keys on smart cards" in done.out
+    assert shape(office) == {"version": 9, "announces": True, "proof": (True,), "address": True, "overrides": True,
+                             "cards": True, "log": (n + 1,)}
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
         entry = conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
                              (n + 1,)).fetchone()
         steps = conn.execute("SELECT step, found, applied_by FROM dws.schema_steps ORDER BY step").fetchall()
-    assert entry == (BOSS, "office-schema-upgraded", DBNAME, '{"added":[2,3,4,5,6],"found":[],"from":1,"to":6}')
-    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in range(2, 7))]
+    assert entry == (BOSS, "office-schema-upgraded", DBNAME, '{"added":[2,3,4,5,6,9],"found":[],"from":1,"to":9}')
+    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in (2, 3, 4, 5, 6, 9))]
     again = upgrade(profile)
-    assert (again.code, again.out) == (0, "The office 'Test Office' in database 'dws' is at schema version 6, this "
+    assert (again.code, again.out) == (0, "The office 'Test Office' in database 'dws' is at schema version 9, this "
                                           "dws's; nothing was changed.\n")
     verified = run_dws(profile, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert (verified.code, verified.out) == (0, f"Office log: {n + 1} entries\nOK: the office log's chain is whole.\n")
+
+    # a card's key is registered now (no private key on the server)
+    office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cara", "preparer", "cara's passphrase", token=card,
+                            pin=CARD_PIN)
+    with office.superuser() as conn:
+        assert json.loads(signing_keys.token(conn, "cara") or "{}")["token_label"] == "dws-plain"
 
     # the queue is announced now: a new request's id arrives on the office's channel
     with psycopg.connect(office.server.conninfo(DBNAME), autocommit=True) as listener:
@@ -167,7 +187,7 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert recovered.code == 0, recovered.err
 
 
-@pytest.mark.parametrize("version", range(1, schema.VERSION))
+@pytest.mark.parametrize("version", [step.number for step in schema.STEPS[:-1]])
 def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path) -> None:
     """From each earlier version: the steps after it and no other, and the office then has every piece."""
     office = old_office(version=version)
@@ -177,11 +197,12 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
         assert done.code == 0, done.err
         added = [int(line.split(":")[0].removeprefix("  step ")) for line in done.out.splitlines()
                  if line.startswith("  step ")]
-        assert added == list(range(version + 1, schema.VERSION + 1)), done.out
+        assert added == [step.number for step in schema.STEPS if step.number > version], done.out
         assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
         after = shape(office)
-        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides")} == {
-            "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True}
+        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "cards")} == {
+            "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
+            "cards": True}
         recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
                             RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
         assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
@@ -199,14 +220,14 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
         assert done.code == 0, done.err
         (n,) = shape(office)["log"]
         assert done.out.startswith("Upgraded the office 'Test Office' in database 'dws' (made before schema versions "
-                                   f"were kept) to schema version 6, in one transaction (office log entry {n}):\n"
+                                   f"were kept) to schema version 9, in one transaction (office log entry {n}):\n"
                                    "  it had steps 1-2 already (recorded)\n  step 3: added the recovery proof"
                                    ), done.out
-        assert shape(office) == {"version": 6, "announces": True, "proof": (True,), "address": True,
-                                 "overrides": True, "log": (n,)}
+        assert shape(office) == {"version": 9, "announces": True, "proof": (True,), "address": True,
+                                 "overrides": True, "cards": True, "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
-                (1, True), (2, True), (3, False), (4, False), (5, False), (6, False)]
+                (1, True), (2, True), (3, False), (4, False), (5, False), (6, False), (9, False)]
     finally:
         office.server.stop()
 
@@ -260,7 +281,7 @@ def test_a_desktop_refuses_an_office_newer_or_older_than_it_works_with(office: O
         conn.execute("INSERT INTO dws.schema_steps (step, adds) VALUES (99, 'something of a later dws')")
     newer = run_dws(profile.path, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert (newer.code, newer.err) == (1, "dws: this office was upgraded by a newer dws (office schema version 99; "
-                                          "this dws knows versions up to 6): update this desktop's dws\n")
+                                          "this dws knows versions up to 9): update this desktop's dws\n")
     refused = upgrade(profile.path)
     assert refused.code == 1 and "this office was upgraded by a newer dws (office schema version 99" in refused.err
     with office.superuser() as conn:

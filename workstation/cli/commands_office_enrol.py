@@ -2,10 +2,13 @@
 
     dws --user ADMIN office enrol --profile FILE --desktop NAME -o DIR
     dws --user ADMIN office enrol --profile FILE --user NAME --role ROLE
+        [--pkcs11-module PATH --token-label LABEL --key-label LABEL]
 
 The acting admin is the global `--user` (before `office`) or $DWS_USER, unlocked with their passphrase from its
 usual sources; `--user` after `enrol` names the user enrolled, whose passphrase comes from a prompt,
-`--new-passphrase-file FILE` or $DWS_NEW_PASSPHRASE.
+`--new-passphrase-file FILE` or $DWS_NEW_PASSPHRASE. With the token options (`dws user add`'s) the user's signing
+key is that key on a smart card: the card's PIN comes from `--pin-file FILE`, $DWS_PIN or a prompt, opens the card
+on this desktop to read and prove the key, and is never stored; only the public key reaches the office.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 from pathlib import Path
 
 from ..errors import UsageError
+from ..keys.pkcs11 import TokenRef
 from ..service import office_enrol
 from . import common
 
@@ -36,7 +40,26 @@ def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--role", choices=office_enrol.ROLES, help="with --user: the user's office role")
     p.add_argument("--new-passphrase-file", metavar="FILE", help="with --user: the new user's passphrase "
                    "(else $DWS_NEW_PASSPHRASE, else a prompt)")
+    t = p.add_argument_group("with --user, a signing key on a smart card (PKCS#11): the user still unlocks the "
+                             "office with their passphrase, and signs with the card's PIN")
+    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
+                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
+    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
     p.set_defaults(func=cmd_enrol)
+
+
+def _token(args: argparse.Namespace) -> TokenRef | None:
+    """The card's key given with --pkcs11-module, --token-label and --key-label (all three, or none)."""
+    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
+             "--key-label": args.key_label}
+    if not any(given.values()):
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
+                         f"{', '.join(missing)})")
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label)
 
 
 def _without_user(parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -64,6 +87,9 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         raise UsageError("dws office enrol --desktop NAME takes -o DIR (and no --role)")
     if desktop is None and (role is None or out is not None):
         raise UsageError("dws office enrol --user NAME takes --role ROLE (and no -o)")
+    token = _token(args)
+    if token is not None and desktop is not None:
+        raise UsageError("dws office enrol --desktop NAME takes no token options (a user's key is on a card)")
     admin = _admin(args)
     secret = common.passphrase(args)
     if desktop is not None and out is not None:
@@ -78,9 +104,13 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     assert role is not None
     new = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
                              prompt=f"New passphrase for {args.enrol_user}: ", what="new passphrase", confirm=True)
-    office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, role, new)
+    pin = common.pin(args) if token is not None else None       # opens the card to read and prove the key
+    office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, role, new, token=token, pin=pin)
     if args.json:
-        common.emit_json({"user": args.enrol_user, "role": role})
+        common.emit_json({"user": args.enrol_user, "role": role, "key": "keyslot" if token is None else "pkcs11"})
     else:
         print(f"Enrolled {args.enrol_user!r} as {role} of the office")
+        if token is not None:
+            print(f"  the signing key is on {token.where} ({token.key_label!r}): {args.enrol_user} signs with the "
+                  "card's PIN; the office holds its public key only")
     return 0

@@ -12,6 +12,11 @@ from ..service.office_records import OfficeCtx
 from .commands_letters import print_check, print_letter, write_letter
 
 
+def issued_already(o: OfficeCtx, request_id: str) -> bool:
+    """Whether the office holds the letter for the request's decision already (a reissue signs nothing)."""
+    return office_letters.letter_of(o, request_id) is not None
+
+
 def letter(args: argparse.Namespace, o: OfficeCtx) -> int:
     target: Path = args.output
     issued = office_letters.issue(o, args.request_id, clocks.today())

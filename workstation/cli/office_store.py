@@ -26,6 +26,7 @@ from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
+from ..office import signing_key
 from ..results import DecisionExport
 from ..service import (
     office_accounting,
@@ -60,6 +61,14 @@ def profile_of(args: argparse.Namespace) -> Path | None:
         return None
     path = Path(given).expanduser()
     return path if office_session.is_office_store(path) else None
+
+
+def _card_pin(args: argparse.Namespace, o: office_records.OfficeCtx) -> office_records.OfficeCtx:
+    """`o` with the card's PIN (`--pin-file`, $DWS_PIN or a prompt) when the user's signing key is on a card, as
+    the local store's `common.signing_secret` asks for it; else `o` as it is."""
+    if signing_key.card_of(o.conn, o.user or "") is None:
+        return o
+    return dataclasses.replace(o, card_pin=common.pin(args))
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -116,6 +125,9 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "evaluate":
             assert as_of is not None
             return _evaluate(args, o, as_of)
+        if command in ("decide", "approve") or (command == "letter" and not office_letters.issued_already(
+                o, args.request_id)):
+            o = _card_pin(args, o)          # a key on a card signs with the card's PIN (asked after the unlock)
         if command in ("decide", "approve"):
             today = clocks.today()
             decision = (office_decisions.decide(o, args.request_id, args.outcome, args.justification, today)

@@ -23,6 +23,8 @@ from ..canonical import canonical_json, utc_now
 from ..crypto import DEFAULT_MODE, Mode
 from ..errors import InputError, OfficeError, PermissionDenied, os_error
 from ..keys import ca
+from ..keys import primitives as p
+from ..keys.pkcs11 import TokenRef
 from ..store.auditlog import entry_hash
 from ..store.office import desktops, keyslots
 from ..store.office import log as office_log
@@ -127,10 +129,13 @@ def office_ca(conn: Connection, keys: OfficeKeys) -> tuple[bytes, bytes]:
 
 
 def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, login: str, role: str,
-               passphrase: str, mode: Mode = DEFAULT_MODE, *, by: str | None = None) -> None:
+               passphrase: str, mode: Mode = DEFAULT_MODE, *, by: str | None = None,
+               card: tuple[bytes, TokenRef] | None = None) -> None:
     """Create `login`'s database login role in `role`'s group, with the SCRAM verifier of the password its new
     keyslot gives, and store that keyslot (one transaction). As an office admin, who is `by` (the office log
-    records it), or a superuser at init (`by` None: `office init` logs the office's making itself)."""
+    records it), or a superuser at init (`by` None: `office init` logs the office's making itself). With `card`
+    (the public key read from the card, and where it is) that key is registered as the user's signing key, and no
+    private key is made (schema step 9)."""
     if role not in OFFICE_ROLES:
         raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
     if not passphrase:
@@ -147,9 +152,16 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
             verifier = keyslots.scram_verifier(conn, login, opened.password)
             keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
                            slot.wrapped)
-            signing_key.store_new(conn, login, opened.user_secret)      # i19d: the key they sign with
+            detail: dict[str, Any] = {"role": office_role}
+            if card is None:
+                signing_key.store_new(conn, login, opened.user_secret)      # i19d: the key they sign with
+            else:
+                public, ref = card
+                signing_key.store_card(conn, login, public, ref)
+                detail |= {"key": "pkcs11", "fingerprint": p.fingerprint(public), "module": ref.module,
+                           "token_label": ref.token_label, "key_label": ref.key_label}
             if by is not None:
-                log_event(conn, by, "office-user-enrolled", login, {"role": office_role})
+                log_event(conn, by, "office-user-enrolled", login, detail)
     except psycopg.errors.DuplicateObject:          # made between the check and the enrolment
         raise InputError(f"the office server already has a database role named {login!r}; choose another name",
                          source="--user") from None

@@ -6,15 +6,20 @@ opens the office opens it, and nobody else's does: not the office key, which eve
 Wrapping: AES-256-GCM (keys/primitives.wrap) under HKDF-SHA-256(user secret, info WRAP_INFO|user:<login>),
 the login in the associated data, so a wrapped key copied onto another user's row does not open.
 
-No SQL here (store/office/signing_keys.py) and no message holds a secret.
+A user enrolled with a card (schema step 9: `dws office enrol --user NAME --pkcs11-module ...`) has no private key
+in the office at all: the office holds the card's public key and where it is (keys/pkcs11.TokenRef), and `signer`
+opens the card with the PIN given for this signature (never kept: the card is logged out when the signer closes).
+
+No SQL here (store/office/signing_keys.py) and no message holds a secret (a PIN, a passphrase).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import AuthError, PermissionDenied
+from ..errors import AuthError, InputError, PermissionDenied
 from ..keys import primitives as p
+from ..keys.pkcs11 import TokenRef, TokenSigner
 from ..keys.signer import SoftwareSigner
 from ..store.office import signing_keys
 
@@ -54,9 +59,46 @@ def unwrap(login: str, user_secret: bytes, nonce: bytes, wrapped: bytes) -> byte
     return p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
 
 
-def signer(conn: Any, login: str, user_secret: bytes | None) -> SoftwareSigner:
+def card_of(conn: Any, login: str) -> TokenRef | None:
+    """Where `login`'s signing key is when it is on a card, else None (a key in the office, or none)."""
+    text = signing_keys.token(conn, login)
+    return TokenRef.from_json(text) if text else None
+
+
+def store_card(conn: Any, login: str, public_key: bytes, ref: TokenRef) -> None:
+    """Register `login`'s key on a card (its public key, where it is; in the caller's transaction). InputError
+    when the office was made before keys on cards (its administrator upgrades it) or the key is someone's already."""
+    if not signing_keys.exists(conn) or not signing_keys.has_cards(conn):
+        raise InputError("this office was made before keys on smart cards; the server's administrator brings it up to "
+                         "date with 'dws --user DBADMIN office init --profile FILE' (schema step 9); nothing was "
+                         "enrolled")
+    holder = signing_keys.user_with_key(conn, public_key)
+    if holder is not None:
+        raise InputError(f"the key {ref.key_label!r} on {ref.where} is already enrolled for user {holder!r}; one key "
+                         "signs for one person; nothing was enrolled")
+    signing_keys.put_card(conn, login, public_key, ref.to_json())
+
+
+def card_signer(conn: Any, login: str, ref: TokenRef, pin: str | None) -> TokenSigner:
+    """The card's signer, opened with `pin` (AuthError for a wrong PIN, a card not in its reader, or a card that
+    does not hold the key registered for `login`; nothing is signed then)."""
+    if not pin:
+        raise AuthError(f"{login!r} signs with the key on {ref.where}: enter the card's PIN")
+    token_signer = TokenSigner.open(ref, pin)
+    if token_signer.public_key != signing_keys.public_key(conn, login):
+        token_signer.close()
+        raise AuthError(f"the key {ref.key_label!r} on {ref.where} is not the key enrolled for {login} (another "
+                        "card?); nothing was signed")
+    return token_signer
+
+
+def signer(conn: Any, login: str, user_secret: bytes | None, pin: str | None = None) -> SoftwareSigner | TokenSigner:
     """The connected user's signer; PermissionDenied when they have no signing key in the office, AuthError when
-    theirs does not open with their unlock (use it as a context manager: the key is dropped at its end)."""
+    theirs does not open with their unlock (use it as a context manager: the key is dropped at its end). A key on
+    a card is opened with `pin` (card_signer)."""
+    ref = card_of(conn, login)
+    if ref is not None:
+        return card_signer(conn, login, ref, pin)
     found = signing_keys.mine(conn) if signing_keys.exists(conn) else None
     if found is None or user_secret is None:
         raise PermissionDenied(f"{login!r} has no signing key in this office (enrolled before offices kept them, or a "

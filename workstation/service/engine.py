@@ -15,6 +15,10 @@ Where the office's value legitimately differs, the method says so here (the test
   (as opening it in the office window does: the server holds no request in clear to read it from).
 - `prove_entry`, `prove_request`: the same `dws.inclusion/1` proofs; an office proves against a checkpoint signed
   now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
+- `decide`, `approve`, `letter`, `sign_decision`, `issue_letter`: their secret is the passphrase, or for a user
+  whose key is on a smart card (`key_on_card`), the card's PIN, on both engines. `open_card` opens the card for the
+  session's checkpoints where the user's checkpoint key is on it (local only: an office's checkpoints are signed
+  with the office's key, so there it does nothing), `close_card` logs it out.
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -167,6 +171,15 @@ class StoreEngine(Protocol):
 
     # --- users (i19o: an office's are its database logins, office_users.py) ----------------------------
     def users(self) -> list[UserInfo]: ...
+
+    # --- asking again before signing; a signing key on a smart card (i19card) ---------------------------
+    def reauthenticate(self, passphrase: str) -> object: ...
+
+    def key_on_card(self) -> bool: ...
+
+    def open_card(self, pin: str) -> None: ...
+
+    def close_card(self) -> None: ...
 
     # --- the log -------------------------------------------------------------------------------------
     def verify(self, against: Sequence[Path] = ()) -> VerifyReport: ...

@@ -28,7 +28,7 @@ import psycopg
 from ..crypto.report import CryptoReport
 from ..errors import AuthError, OfficeError, StoreError
 from ..model import ImportSummary, OfficeEvent, QueueRow, WitnessOutcome
-from ..office import credential, log_key
+from ..office import credential, log_key, signing_key
 from ..office.connect import connect
 from ..office.profile import OfficeProfile, load
 from ..office.unlock import OfficeSession as OpenOffice
@@ -121,6 +121,7 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         self.user: str = opened.login
         self.path = opened.profile.path
         self._watches: list[QueueWatch] = []
+        self._on_card: bool | None = None
         self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key),
                               opened.user_secret)        # opens the user's signing key (decisions, letters)
 
@@ -168,10 +169,27 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
             raise AuthError("wrong passphrase")
 
     def key_on_card(self) -> bool:
-        return False
+        """Does the user sign with a key on a smart card (signing asks for the card's PIN, not the passphrase)? Read
+        from the office once a session (a registered key is never changed)."""
+        if self._on_card is None:
+            self._on_card = self._read(lambda o: signing_key.card_of(o.conn, self.user)) is not None
+        return self._on_card
+
+    def _signing(self, secret: str, fn: Callable[[OfficeCtx], T]) -> T:
+        """`fn` on the session's context with what opens the user's signing key: the user's secret from the unlock
+        after `secret`, their passphrase, is checked again; or, for a key on a card, `secret` as the card's PIN (the
+        card checks it), in a copy of the context that lives for this call only."""
+        if self.key_on_card():
+            return self._write(lambda o: fn(dataclasses.replace(o, card_pin=secret)))
+        self.reauthenticate(secret)
+        return self._write(lambda o: fn(dataclasses.replace(o, user_secret=self._opened.user_secret)))
+
+    def open_card(self, pin: str) -> None:
+        """Nothing to open: an office's checkpoints are signed with the office's checkpoint key, not a user's card
+        (each signature opens the card with its own PIN and closes it again)."""
 
     def close_card(self) -> None:
-        """No card signs for an office user yet."""
+        """Nothing held open: the card is logged out after each signature (see open_card)."""
 
     def append_witness(self) -> WitnessOutcome:
         """A local store writes a checkpoint to its witness folder on lock and exit; an office's checkpoints are

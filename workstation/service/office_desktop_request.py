@@ -53,7 +53,8 @@ T = TypeVar("T")
 
 
 class OfficeRequestMixin:
-    """The open request's part of OfficeSession (which provides `_read`, `_write`, `reauthenticate`)."""
+    """The open request's part of OfficeSession (which provides `_read`, `_write`, `reauthenticate`,
+    `_signing`)."""
 
     _request: OpenedRequest | None = None
 
@@ -65,6 +66,9 @@ class OfficeRequestMixin:
 
     def reauthenticate(self, passphrase: str) -> None:
         raise NotImplementedError
+
+    def _signing(self, secret: str, fn: Callable[[OfficeCtx], T]) -> T:
+        raise NotImplementedError                       # OfficeSession's: the passphrase or the card's PIN
 
     # --- opening and closing ----------------------------------------------------------------------------
     def open_request(self, request_id: str, as_of: date | None = None, progress: Progress | None = None,
@@ -234,10 +238,9 @@ class OfficeRequestMixin:
 
     def sign_decision(self, draft: SigningSummary, passphrase: str) -> DecisionInfo:
         """Sign exactly the document `prepare_decision` made and record it in the office (office_decisions.decide)."""
-        self.reauthenticate(passphrase)
         as_of = date.fromisoformat(draft.as_of)
-        return self._write(lambda o: office_decisions.decide(o, draft.request_id, draft.outcome, draft.justification,
-                                                             as_of, draft))
+        return self._signing(passphrase, lambda o: office_decisions.decide(o, draft.request_id, draft.outcome,
+                                                                           draft.justification, as_of, draft))
 
     def approval_summary(self, request_id: str, as_of: date | None = None) -> SigningSummary:
         """What approving signs: the office's decision document (refused as approving would refuse)."""
@@ -247,8 +250,7 @@ class OfficeRequestMixin:
 
     # --- letters ----------------------------------------------------------------------------------------
     def issue_letter(self, request_id: str, secret: str) -> bytes:
-        self.reauthenticate(secret)
-        return self._write(lambda o: office_letters.issue(o, request_id, clocks.today())).pdf
+        return self._signing(secret, lambda o: office_letters.issue(o, request_id, clocks.today())).pdf
 
     def letter_bytes(self, request_id: str) -> bytes | None:
         opened = self._open(request_id)

@@ -5,12 +5,13 @@ lost), writes through `_write` (a lost server is OfficeError "unreachable").
 
 Where the local store asks for the passphrase again before signing (`decide`, `approve`, `letter`), the office
 checks it the same way (`reauthenticate`: the keyslot fetched at the unlock, on this desktop; AuthError "wrong
-passphrase"); the office's signing key is then opened with the user's secret from that unlock, as `dws` does.
+passphrase"); the office's signing key is then opened with the user's secret from that unlock, as `dws` does. A
+user whose key is on a card (`key_on_card`) gives the card's PIN there instead, as locally: it opens the card for
+that one signature (office/signing_key.card_signer) and is not kept.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -66,9 +67,11 @@ class OfficeEngineMixin:
     def reauthenticate(self, passphrase: str) -> None:
         raise NotImplementedError                       # OfficeSession's
 
-    def _signing(self, fn: Callable[[OfficeCtx], T]) -> T:
-        """`fn` on the session's context with the user's secret (it opens the user's signing key in the office)."""
-        return self._write(lambda o: fn(dataclasses.replace(o, user_secret=self._opened.user_secret)))
+    def key_on_card(self) -> bool:
+        raise NotImplementedError                       # OfficeSession's
+
+    def _signing(self, secret: str, fn: Callable[[OfficeCtx], T]) -> T:
+        raise NotImplementedError                       # OfficeSession's: the passphrase or the card's PIN
 
     def import_order(self, path: Path) -> ImportSummary:
         return self._write(lambda o: office_orders.import_order(o, path))
@@ -87,22 +90,20 @@ class OfficeEngineMixin:
 
     def decide(self, request_id: str, outcome: str, justification: str | None, passphrase: str,
                as_of: date | None = None) -> DecisionInfo:
-        self.reauthenticate(passphrase)
         day = as_of or clocks.today()
-        return self._signing(lambda o: office_decisions.decide(o, request_id, outcome, justification, day))
+        return self._signing(passphrase, lambda o: office_decisions.decide(o, request_id, outcome, justification,
+                                                                           day))
 
     def approve(self, request_id: str, passphrase: str, as_of: date | None = None,
                 expected_hash: str | None = None) -> DecisionInfo:
-        self.reauthenticate(passphrase)
         day = as_of or clocks.today()
-        return self._signing(lambda o: office_decisions.approve(o, request_id, day, expected_hash))
+        return self._signing(passphrase, lambda o: office_decisions.approve(o, request_id, day, expected_hash))
 
     def export_decision(self, request_id: str) -> DecisionExport:
         return self._write(lambda o: office_decisions.export(o, request_id))
 
     def letter(self, request_id: str, secret: str) -> IssuedLetter:
-        self.reauthenticate(secret)
-        return self._signing(lambda o: office_letters.issue(o, request_id, clocks.today()))
+        return self._signing(secret, lambda o: office_letters.issue(o, request_id, clocks.today()))
 
     def verify_letter(self, data: bytes, source: str = "letter") -> LetterCheck:
         return self._read(lambda o: office_letters.verify(o, data, source))

@@ -7,11 +7,15 @@ These take an office profile, not a local store's Ctx: an office has no local st
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import clock as clocks
-from ..crypto import DEFAULT_MODE, Mode
+from ..crypto import DEFAULT_MODE, Mode, rng
+from ..errors import InputError
+from ..keys import primitives as p
+from ..keys.pkcs11 import TokenRef, TokenSigner, module_path
 from ..office import enrol
 from ..office.profile import load
 from ..office.unlock import open_office
@@ -50,11 +54,36 @@ def enrol_desktop(profile_file: Path, admin: str, passphrase: str, desktop: str,
 
 
 def enrol_user(profile_file: Path, admin: str, passphrase: str, login: str, role: str, new_passphrase: str,
-               mode: Mode = DEFAULT_MODE) -> None:
-    """Enrol `login` with an office role: their database login role and keyslot, opened by `new_passphrase`."""
+               mode: Mode = DEFAULT_MODE, token: TokenRef | None = None, pin: str | None = None) -> None:
+    """Enrol `login` with an office role: their database login role and keyslot, opened by `new_passphrase`. With
+    `token`, their signing key is that key on a smart card (`dws user add --pkcs11-module ...`'s): the PIN opens
+    the card on this desktop, the key signs a challenge, and only its public key goes to the office (the user
+    unlocks with their passphrase and signs with the card's PIN). Nothing is enrolled unless all of it is."""
     profile = load(profile_file)
+    card = _card_key(login, token, pin or "") if token is not None else None
     with open_office(profile, admin, passphrase, mode=mode) as session:
-        enrol.enrol_user(session.conn, profile, session.office_key, login, role, new_passphrase, mode, by=admin)
+        enrol.enrol_user(session.conn, profile, session.office_key, login, role, new_passphrase, mode, by=admin,
+                         card=card)
+
+
+def _card_key(login: str, token: TokenRef, pin: str) -> tuple[bytes, TokenRef]:
+    """The card's P-256 public key, after the PIN opens the card and the key signs a fresh challenge that verifies
+    (the local enrolment's checks: tokens.add_token_user), and the reference with the module's full path."""
+    for field, value in (("token label", token.token_label), ("key label", token.key_label)):
+        if not value.strip():
+            raise InputError(f"give the {field} of the user's key on the token")
+    if token.checkpoint_key_label is not None:
+        raise InputError("an office's checkpoints are signed with the office's checkpoint key, not a user's: give no "
+                         "--checkpoint-key-label for an office user", source="--checkpoint-key-label")
+    if not pin:
+        raise InputError("enter the card's PIN")
+    ref = dataclasses.replace(token, module=module_path(token.module))
+    with TokenSigner.open(ref, pin) as signer:
+        challenge = b"dws.office/enrol|" + login.encode() + b"|" + rng.random_bytes(32)
+        if not p.verify(signer.public_key, signer.sign(challenge), challenge):
+            raise InputError(f"the key {ref.key_label!r} on {ref.where} signed a challenge that does not verify with "
+                             "its public key; it was not enrolled")
+        return signer.public_key, ref
 
 
 ROLES = OFFICE_ROLES

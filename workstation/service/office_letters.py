@@ -36,6 +36,7 @@ from ..store import db, office_copy
 from ..store import decisions as local_decisions
 from ..store import letters as local_letters
 from ..store.office import decisions as decisions_sql
+from ..store.office import evaluations as evaluations_sql
 from ..store.office import letter_certs
 from ..store.office import log as office_log
 from . import (
@@ -141,6 +142,13 @@ def signing_certificate(o: OfficeCtx, office_name: str, public: bytes) -> Signin
     return SigningCertificate(issued.certificate, authority, issued.serial)
 
 
+def letter_of(o: OfficeCtx, request_id: str) -> decisions_sql.LetterRow | None:
+    """The office's letter for the request's current decision, or None (no request, decision or letter yet)."""
+    found = evaluations_sql.request_row(o.conn, request_id)
+    row = decisions_sql.current(o.conn, int(found[0])) if found is not None else None
+    return decisions_sql.letter_for(o.conn, row.decision_id) if row is not None else None
+
+
 def issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
     """The letter for the request's final decision: made, signed and kept in the office the first time, the
     office's copy after that. Its file written by the caller, after `record_output` logged it."""
@@ -167,7 +175,7 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
         mirror(o, wc, row, rid)
         rid, pkg, local_row, decision = letters._final(s, request_id)
         letter_id = letters.letter_id_for(row.decision_id)
-        with signing_key.signer(o.conn, login, o.user_secret) as signer:
+        with signing_key.signer(o.conn, login, o.user_secret, o.card_pin) as signer:
             signing = signing_certificate(o, str(s.settings()["office_name"]), signer.public_key)
             for _attempt in range(ATTEMPTS):
                 seen = office_log.head(o.conn)

@@ -36,13 +36,16 @@ IMPORT_LOST = ("the office server could not be reached or ended the connection d
 class OfficeCtx:
     """An open office connection, the office keys of the unlocked user, that user's name (for the log), the
     office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint) and the user's secret
-    from their keyslot (office/signing_key.py: it opens their signing key; None: this session signs nothing)."""
+    from their keyslot (office/signing_key.py: it opens their signing key; None: this session signs nothing); for a
+user whose key is on a card, the card's PIN given for the one signature being made (never kept in a session's
+context: office_engine.OfficeEngineMixin._signing puts it in a copy)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
     user: str | None
     checkpoint_key: bytes | None = field(default=None, repr=False)
     user_secret: bytes | None = field(default=None, repr=False)     # opens the user's signing key (i19d)
+    card_pin: str | None = field(default=None, repr=False)          # for this signature only: a key on a card
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
         """Append one entry to the office log in the current transaction; its seq."""

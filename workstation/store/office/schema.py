@@ -112,6 +112,8 @@ STEPS: tuple[Step, ...] = (
             "records itself)", requests.add_address_index, requests.has_address_index),
     Step(6, "reviewers' overrides of the release plan, the office's settings and its users' preferences",
          overrides_and_settings, _has_overrides_and_settings),
+    Step(9, "signing keys on smart cards (PIV, PKCS#11): a user's public key registered with no private key on the "
+            "server", signing_keys.add_cards),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
