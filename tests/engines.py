@@ -61,9 +61,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                              "incomplete list would mislead an auditor. It needs a schema step recording each "
                              "evaluated subject's matched TIN as a blind index (proofs of entries and of a "
                              "request's entries are on both: tests/test_engine_log_proofs.py)"),
-    "witness folder": (("write_witness", "append_witness", "witness_status", "wrote_to_log"),
-                       "no witness folder for the office log yet (checkpoints, verify --against and inclusion "
-                       "proofs are on both)"),
     "smart cards": (("open_card", "close_card", "key_on_card", "checkpoint_on_card", "signer", "reauthenticate"),
                     "office users sign with a key kept in the office, opened by their keyslot; no PIV card yet"),
     "backup and CA": (("backup", "export_ca"),

@@ -3,7 +3,7 @@
 `dws log key`'s verifier key, and `verify --against FILE` proves the office log extends it. A superuser on the
 server (psql as the cluster's superuser, triggers disabled) who rewrites an old entry with every later hash
 recomputed, or who cuts the log's tail, leaves a chain that `dws verify` alone finds whole: the checkpoint a
-witness kept catches both, exit 3 naming it."""
+witness kept catches both, exit 3 naming it, and so do those `dws` wrote to the witness folder."""
 
 from __future__ import annotations
 
@@ -126,6 +126,16 @@ def test_a_superuser_who_rewrites_an_old_entry_is_caught(office: tuple[Office, P
             f"office log no longer extends it; an entry among 1..{made['size']} was changed, removed or "
             "reordered") in done.out
     assert "58756" not in done.out + done.err            # no value, ever (the entry carried none either)
+    # the witness folder beside the profile got one after each import (dws after a command that wrote): it
+    # catches the same rewrite in every checkpoint that covers entry 2 (the first import's covers entry 1 alone)
+    folder = profile.parent / (profile.stem + "-witness")
+    kept = sorted(folder.glob("*.checkpoint"))
+    assert len(kept) == 4
+    done = dws(profile, "aud", "verify", "--against", str(folder), "--json")
+    assert done.code == 3
+    checks = json.loads(done.out)["witnesses"]
+    assert [w["ok"] for w in checks] == [True, False, False, False] and checks[1]["source"] == str(kept[1])
+    assert checks[1]["first_bad_entry"] == 2
 
 
 def test_a_superuser_who_cuts_the_tail_is_caught(office: tuple[Office, Path], tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from ..errors import DwsError, TamperError, UsageError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
+from ..office.profile import load
 from ..results import DecisionExport
 from ..service import (
     office_accounting,
@@ -36,6 +39,7 @@ from ..service import (
     office_requests,
     office_session,
     office_witness,
+    office_witness_folder,
     witness,
 )
 from ..wording import count
@@ -99,7 +103,7 @@ def run(args: argparse.Namespace, profile: Path) -> int:
     letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
                    else None)
     user, secret = common.user_name(args), common.passphrase(args)
-    with office_session.opened(profile, user, secret) as o:
+    with office_session.opened(profile, user, secret) as o, _witnessed(o, profile):
         if command == "verify":
             if witnesses is not None:
                 return _verify_against(args, *office_witness.check(o, witnesses))
@@ -162,6 +166,17 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
     return 0
+
+
+@contextmanager
+def _witnessed(o: office_records.OfficeCtx, profile: Path) -> Iterator[None]:
+    """After a command that wrote to the office log, a checkpoint of it to the witness folder
+    (service/office_witness_folder.py; its notice or warning on stderr, the command's work standing)."""
+    before = office_witness_folder.head(o)
+    try:
+        yield
+    finally:
+        common.tell_witness(office_witness_folder.after_command(o, load(profile), before))
 
 
 def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:

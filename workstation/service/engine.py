@@ -15,6 +15,9 @@ Where the office's value legitimately differs, the method says so here (the test
   (as opening it in the office window does: the server holds no request in clear to read it from).
 - `prove_entry`, `prove_request`: the same `dws.inclusion/1` proofs; an office proves against a checkpoint signed
   now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
+- the witness folder (`append_witness`, `witness_status`): an office desktop's is the `witness_folder` setting (only
+  an office policy file sets it there), else the profile's "witness", else `<profile>-witness` beside the profile;
+  `wrote_to_log` on an office is whether the office log grew since the unlock (another desktop's entries too).
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -41,6 +44,8 @@ from ..model import (
     SubjectFinding,
     SubjectRow,
     UserInfo,
+    WitnessOutcome,
+    WitnessWrite,
 )
 from ..redaction.preview import PreviewField
 from ..results import (
@@ -178,3 +183,12 @@ class StoreEngine(Protocol):
     def prove_entry(self, seq: int) -> InclusionProof: ...
 
     def prove_request(self, request_id: str) -> list[InclusionProof]: ...
+
+    # --- the witness folder (a local store's: witness_folder.py; an office's: office_witness_folder.py) -------
+    def write_witness(self, folder: Path) -> WitnessWrite: ...
+
+    def append_witness(self) -> WitnessOutcome: ...
+
+    def witness_status(self) -> WitnessOutcome: ...
+
+    def wrote_to_log(self) -> bool: ...

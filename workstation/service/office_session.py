@@ -5,7 +5,9 @@ passphrase, then the user's own database login) instead of a local store.
 What an office store does so far: `import records` (office_records.py), `import request` and `list`
 (office_requests.py), `verify` of the office log (the local store's hash chain, store/auditlog.entry_hash,
 walked over store/office/log.py's entries), the office log's checkpoints: `log checkpoint` and `verify
---against` (office_witness.py), and its inclusion proofs: `log prove --entry/--request` (office_proofs.py).
+--against` (office_witness.py), with a checkpoint to the desktop's witness folder after every command that wrote to
+the office log (office_witness_folder.py), and its inclusion proofs: `log prove --entry/--request`
+(office_proofs.py).
 Every other command says, in one line, that it is not yet available for an office store.
 """
 

@@ -54,6 +54,11 @@ def _key(o: OfficeCtx) -> tuple[bytes, bytes]:
     return o.checkpoint_key, log_key.public_of(o.checkpoint_key)
 
 
+def log_id(o: OfficeCtx) -> str:
+    """The office log's id (its checkpoints' origin: office/log_key.py)."""
+    return log_key.log_id(_key(o)[1])
+
+
 def sign_checkpoint(o: OfficeCtx) -> CheckpointInfo:
     """A signed checkpoint of the office log as it is now. Refused (TamperError) when the log's chain is broken:
     a checkpoint over a rewritten log would vouch for it."""
