@@ -68,7 +68,7 @@ def test_a_command_that_wrote_to_the_log_leaves_a_checkpoint_that_verify_checks(
     engine.made()
     if engine.kind == "office":         # this test's own copy of the desktop's folder: its default witness folder
         store = tmp_path / "desk" / engine.store.name
-        shutil.copytree(engine.store.parent, store.parent)
+        shutil.copytree(engine.store.parent, store.parent, ignore=shutil.ignore_patterns("*-witness"))
         folder = store.parent / (store.stem + "-witness")
     else:
         store, folder = engine.store, tmp_path / "store-witness"

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from .. import clock as clocks
-from ..errors import DwsError, TamperError, UsageError, os_error
+from ..errors import DwsError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
@@ -95,9 +95,6 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                               "ID; nothing was changed")
     if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
         return int(args.func(args) or 0)
-    if command == "log key" and args.name:
-        raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
-                         "office store")
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
     as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
     letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
@@ -111,9 +108,9 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "log checkpoint":
             return _checkpoint(args, office_witness.sign_checkpoint(o))
         if command == "log key":
-            key = office_witness.verifier_key(o)
+            key = office_witness.verifier_key(o, args.name)
             if args.json:
-                common.emit_json({"user": None, "verifier_key": key})
+                common.emit_json({"user": args.name or o.user, "verifier_key": key})
             else:
                 print(key)
             return 0

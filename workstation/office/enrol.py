@@ -24,10 +24,10 @@ from ..crypto import DEFAULT_MODE, Mode
 from ..errors import InputError, OfficeError, PermissionDenied, os_error
 from ..keys import ca
 from ..store.auditlog import entry_hash
-from ..store.office import desktops, keyslots
+from ..store.office import checkpoint_keys, desktops, keyslots
 from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES, OfficeRole
-from . import credential, signing_key, tls
+from . import credential, log_key, signing_key, tls
 from .connect import Connection, explain
 from .profile import FORMAT, OfficeProfile, load
 from .sealing import OfficeKeys, SealError
@@ -148,6 +148,10 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
             keyslots.enrol(conn, login, office_role, verifier, slot.kdf_json(), slot.salt, slot.nonce,
                            slot.wrapped)
             signing_key.store_new(conn, login, opened.user_secret)      # i19d: the key they sign with
+            if checkpoint_keys.exists(conn):                            # step 8: the key they sign checkpoints with
+                _private, announced = log_key.store_user_key(conn, login, opened.user_secret,
+                                                             log_key.public_of(log_key.checkpoint_key(office_key)))
+                log_event(conn, by or login, office_log.CHECKPOINT_KEY_EVENT, login, announced)
             if by is not None:
                 log_event(conn, by, "office-user-enrolled", login, {"role": office_role})
     except psycopg.errors.DuplicateObject:          # made between the check and the enrolment

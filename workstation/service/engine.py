@@ -7,8 +7,8 @@ Every result is a typed value of workstation/model.py or workstation/results.py,
 Where the office's value legitimately differs, the method says so here (the tests assert it explicitly):
 - `verify`: the office checks its log's chain (and the checkpoints given); `decisions`, `signatures` and
   `certificates` stay 0: an office's signatures are checked by `verify_letter` and `export_decision`.
-- `checkpoint_verifier_key`: an office log has one checkpoint key, the office's (office/log_key.py): naming
-  a user is an InputError there.
+- `checkpoint_verifier_key`: each office user has their own checkpoint key, as locally (office/log_key.py); on an
+  office whose schema is older than per-user keys, the office key signs and naming a user is an InputError.
 - review and two-step signing (`request`, `subject_rows`, `preview`, ..., `prepare_decision`, `decision`): an office
   reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
   its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today

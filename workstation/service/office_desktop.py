@@ -123,6 +123,7 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         self._watches: list[QueueWatch] = []
         self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key),
                               opened.user_secret)        # opens the user's signing key (decisions, letters)
+        self._ctx = office_session.with_user_key(self._ctx)    # and the user's checkpoint key (made if none yet)
         self._head_at_open = self._read(office_witness_folder.head)     # wrote_to_log compares with it
 
     # --- what the window shows ----------------------------------------------------------------------
@@ -201,8 +202,7 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         """A new connection as this user (the old one closed); OfficeError ("office server unreachable ...")
         when the server is still away."""
         conn = connect(self.profile, self.user, self._password(), timeout=RECONNECT_TIMEOUT)
-        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key,
-                                               self._ctx.user_secret)
+        old, self._ctx = self._ctx.conn, dataclasses.replace(self._ctx, conn=conn)
         self._opened.conn = conn
         with contextlib.suppress(psycopg.Error):
             old.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
-from ..errors import DwsError, InputError
+from ..errors import DwsError
 from ..model import (
     CheckpointInfo,
     CourtOrder,
@@ -220,8 +220,6 @@ class OfficeEngineMixin:
         return self._read(office_users.users)
 
     def checkpoint_verifier_key(self, user: str | None = None) -> str:
-        """The office log's checkpoint verifier key (`dws log key`): one for the office, not one per user."""
-        if user is not None:
-            raise InputError("an office log has one checkpoint key, the office's: name no user for an office store")
-        return self._read(office_witness.verifier_key)
+        """A user's checkpoint verifier key (`dws log key [USER]`; default: the signed-in user's, office_witness.py)."""
+        return self._read(lambda o: office_witness.verifier_key(o, user))
 

@@ -35,14 +35,17 @@ IMPORT_LOST = ("the office server could not be reached or ended the connection d
 @dataclass(frozen=True)
 class OfficeCtx:
     """An open office connection, the office keys of the unlocked user, that user's name (for the log), the
-    office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint) and the user's secret
-    from their keyslot (office/signing_key.py: it opens their signing key; None: this session signs nothing)."""
+    office key's checkpoint key (office/log_key.py: the office log's id, and the checkpoints signed before users had
+    their own; None: this session signs no checkpoint), the user's secret from their keyslot (office/signing_key.py:
+    it opens their signing key; None: this session signs nothing) and the user's own checkpoint key (schema step 8;
+    None on an office before it: the office key signs)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
     user: str | None
     checkpoint_key: bytes | None = field(default=None, repr=False)
     user_secret: bytes | None = field(default=None, repr=False)     # opens the user's signing key (i19d)
+    user_checkpoint_key: bytes | None = field(default=None, repr=False)     # signs the user's checkpoints
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
         """Append one entry to the office log in the current transaction; its seq."""
