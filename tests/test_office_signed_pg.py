@@ -316,3 +316,17 @@ def test_each_users_checkpoint_key_is_made_at_their_next_unlock_announced_and_ke
             refused(server, profile, login, statement, "permission denied for table office_checkpoint_keys")
     done = server.server.psql(f"SET ROLE {server.roles.owner}; DELETE FROM dws.office_checkpoint_keys", dbname="dws")
     assert done.returncode != 0 and "kept as stored" in done.stderr, done.stderr
+
+    # the server's superuser puts a key of their own in abe's name (as the owner, whom the trigger lets store one)
+    # and signs a checkpoint with it: no log entry announces it, so it checks nothing
+    forger, forged_public = p.new_signing_key()
+    with server.superuser() as conn:
+        conn.execute(f"SET ROLE {server.roles.owner}")
+        checkpoint_keys.put(conn, "abe", forged_public, nonce, wrapped)
+    with office_session.opened(profile.path, "aud", passphrase("aud")) as o:
+        real = cp.parse(office_witness.sign_checkpoint(o).note)
+        forged = cp.make(real.origin, real.size, real.root, log_key.user_key_name("abe", log_key.public_of(
+            o.checkpoint_key or b"")), forger)
+        _report, checks = office_witness.check(o, [("real", real), ("forged", cp.parse(forged.note))])
+    assert [(w.source, w.ok) for w in checks] == [("real", True), ("forged", False)]
+    assert "is not signed by a checkpoint key of this office" in str(checks[1].problem)
