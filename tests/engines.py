@@ -63,15 +63,11 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                              "incomplete list would mislead an auditor. It needs a schema step recording each "
                              "evaluated subject's matched TIN as a blind index (proofs of entries and of a "
                              "request's entries are on both: tests/test_engine_log_proofs.py)"),
-    "witness folder": (("write_witness", "append_witness", "witness_status", "wrote_to_log"),
-                       "no witness folder for the office log yet (checkpoints, verify --against and inclusion "
-                       "proofs are on both)"),
     "smart cards": (("checkpoint_on_card", "signer"),
                     "an office user's signing key may be on a card (key_on_card, open_card, close_card and "
-                    "reauthenticate are on both: tests/test_engine_cards.py), but an office's checkpoints are "
-                    "signed with the office's one checkpoint key, never a user's, so no checkpoint key is on a "
-                    "card there (checkpoint_on_card waits for per-user office checkpoint keys); `signer` hands "
-                    "out the local user's key itself, where an office opens it inside each signing call"),
+                    "reauthenticate are on both: tests/test_engine_cards.py), but an office user's checkpoint key "
+                    "is kept in the office, wrapped under their keyslot (schema step 8), never on a card; "
+                    "`signer` hands out the local user's key itself, where an office opens it inside each signing call"),
     "backup and CA": (("backup", "export_ca"),
                       "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
                       "office's TLS CA, exported by 'dws office enrol'"),

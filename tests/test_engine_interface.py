@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engines import LOCAL_ONLY, PLUMBING, Engine
+from engines import LOCAL_ONLY, PLUMBING, USERS, Engine
 
 from workstation.errors import InputError
 from workstation.service.engine import StoreEngine
@@ -26,17 +26,14 @@ def test_every_session_method_is_on_both_engines_or_named_local_only() -> None:
     assert all(why for _methods, why in LOCAL_ONLY.values())
 
 
-def test_the_checkpoint_key_is_the_users_locally_and_the_offices_in_an_office(engine: Engine) -> None:
+def test_each_user_has_their_own_checkpoint_key_on_both_engines(engine: Engine) -> None:
     with engine.open("rita") as rita, engine.open("otto") as otto:
         key = rita.checkpoint_verifier_key()
         assert key == rita.checkpoint().verifier_key
-        if engine.kind == "local":
-            assert key.startswith("rita@") and otto.checkpoint_verifier_key() != key
-            assert otto.checkpoint_verifier_key("rita") == key
-        else:
-            assert key.startswith("office@") and otto.checkpoint_verifier_key() == key
-            with pytest.raises(InputError, match="one checkpoint key"):
-                otto.checkpoint_verifier_key("rita")
+        assert key.startswith("rita@") and otto.checkpoint_verifier_key() != key
+        assert otto.checkpoint_verifier_key().startswith("otto@") and otto.checkpoint_verifier_key("rita") == key
+        with pytest.raises(InputError, match="no user 'nobody'"):
+            otto.checkpoint_verifier_key("nobody")
 
 
 def test_a_new_store_is_empty_and_its_log_verifies(engine: Engine, tmp_path: Path) -> None:
@@ -46,8 +43,11 @@ def test_a_new_store_is_empty_and_its_log_verifies(engine: Engine, tmp_path: Pat
         report = s.verify()
         assert report.ok and report.first_bad_entry is None
         # the local store logs its making; the engine's office is made as tests/officehelp.py makes one (no
-        # 'office init', which logs the office's making), so its log starts empty
-        assert report.entries == (len(engine.events()) + 1 if engine.kind == "local" else 0)   # + otto's unlock
+        # 'office init', which logs the office's making), so its log holds only each user's checkpoint key
+        events = engine.events()
+        assert report.entries == len(events) + (1 if engine.kind == "local" else 0)          # + otto's unlock
+        if engine.kind == "office":
+            assert sorted((e, o) for e, o, _d in events) == [("checkpoint-key-enrolled", u) for u in sorted(USERS)]
     assert engine.counts() == {"requests": 0, "subjects": 0, "records": 0, "orders": 0, "agencies": 0}
 
 

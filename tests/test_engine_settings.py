@@ -31,7 +31,8 @@ def test_the_defaults_and_who_may_change_what_are_the_same(engine: Engine) -> No
         assert all(r.refusal and r.refusal.startswith("only an admin or counsel user may change settings (you are "
                                                       f"{engine.role('rita')})") for r in rita.setting_rows())
         if engine.kind == "office":
-            assert "witness folder is its office profile's" in str(ada.setting_refusal("witness_folder"))
+            assert "writes the office log's checkpoints to its own witness folder" in str(
+                ada.setting_refusal("witness_folder"))
 
 
 def test_changes_are_checked_kept_logged_and_read_by_every_user(engine: Engine) -> None:

@@ -3,7 +3,8 @@ server (tests/officehelp.py): `dws gui --store PROFILE` unlocks the office and s
 queue's columns and keys; a request another desktop imports shows within a second (LISTEN/NOTIFY); commands an
 office does not have yet are there, disabled, and say why; the server stopped, the status bar says "office server
 unreachable" (said aloud), with no message box, and the window stays usable; the server back, the desktop
-connects again by itself, the status clears and the queue reads again."""
+connects again by itself, the status clears and the queue reads again. A lock writes a checkpoint of the office log
+to the witness folder beside the profile, and the status bar says when."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ from ui.office_app import OfficeDesktopApp
 from ui.office_window import OfficeWindow
 from ui.queue_model import queue_columns
 from ui.rows_model import ROW_ROLE
+from workstation import checkpoint as cp
 from workstation.office.cluster import Cluster
-from workstation.store.office import queue_notify
+from workstation.store.office import log, queue_notify
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
 
@@ -186,11 +188,24 @@ def test_the_office_window_reads_as_a_screen_reader_reads_it_and_locks_and_unloc
     assert problems(window) == []
     assert QAccessible.queryAccessibleInterface(window.status.server).text(QAccessible.Text.Name) == \
         "Test Office: connected"
+    lock = apps[-1].lock
+    assert lock is not None
+
+    # the lock writes a checkpoint of the office log to the witness folder beside the profile, and says when
+    witness = mine.parent / (mine.stem + "-witness")
+    assert window.status.witness.text() == "Witness: none yet"
+    qtbot.keyClick(window.queue.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: lock.is_locked and "beside the store" in window.status.witness.text(), timeout=WAIT_MS)
+    (written,) = witness.glob("dws-*-rita.checkpoint")
+    with started.superuser() as conn:
+        assert cp.parse(written.read_text("utf-8")).size == len(log.entries(conn))
+    assert str(witness) in window.status.witness.toolTip()
+    qtbot.keyClicks(lock.screen.passphrase, passphrase("rita"))
+    qtbot.keyClick(lock.screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not lock.is_locked and window.isVisible(), timeout=WAIT_MS)
 
     assert Cluster(started.server.bin, started.server.root, started.server.run_as).stop("fast")
     qtbot.waitUntil(lambda: window.status.unreachable, timeout=5000)
-    lock = apps[-1].lock
-    assert lock is not None
     qtbot.keyClick(window.queue.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: lock.is_locked and not window.isVisible(), timeout=WAIT_MS)
     screen = lock.screen

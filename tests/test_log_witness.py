@@ -227,14 +227,7 @@ def test_a_letter_pdf_carries_its_checkpoint_in_its_xmp_metadata(cli: Cli, tmp_p
 # A file that is no checkpoint: tests/test_engine_decisions.py, on both engines.
 
 
-def test_a_missing_witness_folder_is_a_clear_error_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
-    from workstation.errors import InputError
-
-    with Workstation(cli.store).unlock("rita", REVIEWER_PW) as s:
-        before = logtree.size(s.conn)
-        with pytest.raises(InputError, match="witness folder is missing"):
-            s.write_witness(tmp_path / "unplugged")
-        assert logtree.size(s.conn) == before
+# A missing witness folder is a clear error and changes nothing: tests/test_engine_witness.py, on both engines.
 
 
 def test_checkpoint_keys_are_announced_exported_and_signed_without_a_prompt(cli: Cli) -> None:

@@ -212,7 +212,8 @@ def normalized(text: str) -> str:
     text = re.sub(r"[0-9a-f]{16,}|[A-Za-z0-9+/]{40,}={0,2}", "HEX", text)
     text = re.sub(r"\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?|[A-Z][a-z]+ \d{1,2}, \d{4}", "DATE", text)
     text = re.sub(r"[0-9a-f]{4}(:[0-9a-f]{4}){7}", "KEY", text)
-    # who signed the printed checkpoint: the office's checkpoint key, a local store's user (office_letters.py)
+    # who signed the printed checkpoint: a user, or on an office before its users' own checkpoint keys the office's
+    # key (office_letters.py)
     text = text.replace("signed by the office's checkpoint key.", "signed by rita.")
     text = re.sub(r"\b(rita|alex|pat|abe)\b", "NAME", text)                 # the two stores' users
     # the printed checkpoint: its size, and its signer (the office's one checkpoint key, a local store's user's)

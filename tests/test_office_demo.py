@@ -60,7 +60,8 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
     assert tables == {"office_ca", "office_keyslots", "office_log", "office_recovery", "office_recovery_proof",
                       "taxpayer_records", "requests",
                       "request_subjects", "request_reasons", "taxpayer_records_loads", "evaluations",
-                      "office_signing_keys", "office_letter_ca", "office_user_certificates", "court_orders",
+                      "office_signing_keys", "office_checkpoint_keys", "office_letter_ca", "office_user_certificates",
+                      "court_orders",
                       "agencies", "decisions", "approvals", "letters", "overrides", "settings",
                       "user_preferences", "schema_steps"}
 
@@ -124,16 +125,20 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
         return done.code, done.out, done.err
 
     (tmp_path / "more.csv").write_text(RECORDS)
-    assert as_user("rita", "import", "records", str(tmp_path / "more.csv")) == (
-        0, "Imported 2 taxpayer record rows from more.csv into the office (2 new, 0 replaced).\n", "")
+    code, out, err = as_user("rita", "import", "records", str(tmp_path / "more.csv"))
+    assert (code, out) == (0, "Imported 2 taxpayer record rows from more.csv into the office (2 new, 0 replaced).\n")
+    # a command that wrote to the office log: its checkpoint in the witness folder beside the profile, said once
+    assert err.startswith(f"dws: note: checkpoints of the audit log now go to {demo_dir / 'office-witness'}, beside "
+                          "the office profile") and len(list((demo_dir / "office-witness").glob("*.checkpoint"))) == 1
     assert as_user("otto", "import", "records", str(tmp_path / "more.csv")) == (
         1, "", "dws: the office server refuses it: your office role may not import taxpayer records; nothing was "
                "changed\n")
     assert as_user("otto", "import", "records", str(tmp_path / "more.csv"), passphrase="not otto's") == (
         1, "", "dws: unknown user or wrong passphrase for 'otto'\n")
     code, out, err = as_user("otto", "verify")
-    # made, its CA and first admin; four more users; its desktop; the demo's records and requests; rita's import
-    assert (code, out, err) == (0, f"Office log: {9 + requests} entries\nOK: the office log's chain is whole.\n", "")
+    # made, its CA and first admin; four more users; each user's checkpoint key announced; its desktop; the demo's
+    # records and requests; rita's import
+    assert (code, out, err) == (0, f"Office log: {14 + requests} entries\nOK: the office log's chain is whole.\n", "")
     assert as_user("cora", "evaluate", "ICE-2026-00017") == (
         1, "", "dws: no request 'ICE-2026-00017' in the store (see 'dws list')\n")
     assert as_user("cora", "override", "ICE-2026-00017", "--list") == (
@@ -153,7 +158,7 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
                        env={"DWS_PASSPHRASE": "demo-admin-passphrase", "DWS_NEW_PASSPHRASE": "nell's passphrase"})
     assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
     verified = as_user("nell", "verify", passphrase="nell's passphrase")[1]
-    assert verified.startswith(f"Office log: {10 + requests} entries\n")
+    assert verified.startswith(f"Office log: {16 + requests} entries\n")            # nell, and nell's key
 
     # a request imported by the preparer, refused to the auditor, in the queue for everyone
     request = shutil.copy(Path(__file__).parent / "data" / "intake" / "request_example.json", tmp_path / "req.json")

@@ -26,8 +26,9 @@ from workstation.store.office import keyslots, schema
 
 BOSS_PW = "boss-database-password"
 ADA_PASSPHRASE = "ada's first office passphrase"
-TABLES = ("agencies,approvals,court_orders,decisions,evaluations,letters,office_ca,office_keyslots,office_letter_ca,"
-          "office_log,office_recovery,office_recovery_proof,office_signing_keys,office_user_certificates,overrides,"
+TABLES = ("agencies,approvals,court_orders,decisions,evaluations,letters,office_ca,office_checkpoint_keys,"
+          "office_keyslots,office_letter_ca,office_log,office_recovery,office_recovery_proof,office_signing_keys,"
+          "office_user_certificates,overrides,"
           "request_reasons,request_subjects,requests,schema_steps,settings,taxpayer_records,taxpayer_records_loads,"
           "user_preferences")
 
@@ -108,7 +109,8 @@ def test_init_creates_the_office_once_and_its_first_admin_opens_it(
     reload(tls_server)
     opened = run_dws(profile, "verify", env={"DWS_USER": "ada", "DWS_PASSPHRASE": ADA_PASSPHRASE})
     assert opened.code == 0, opened.err
-    assert opened.out == "Office log: 2 entries\nOK: the office log's chain is whole.\n"
+    # the office made, and its first admin's checkpoint key announced (enrolled by init)
+    assert opened.out == "Office log: 3 entries\nOK: the office log's chain is whole.\n"
 
     # INTERCHANGE.md's own form, `dws office init --profile FILE`: the CA key found beside the profile's CA
     ca_key(profile.parent)

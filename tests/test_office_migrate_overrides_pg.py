@@ -294,8 +294,9 @@ def test_a_setting_the_office_holds_another_value_of_stops_it_and_the_text_says_
     assert done.code == 0, done.err
     lines = done.out.splitlines()
     assert "  1 setting an admin may set (office_signature_name)" in lines          # office_name agreed already
-    assert "  Setting witness_folder is not moved: an office's checkpoints are its log's ('dws log checkpoint'); a " \
-           "desktop's witness folder is its office profile's \"witness\", not a setting." in lines
+    assert "  Setting witness_folder is not moved: each office desktop writes the office log's checkpoints to its " \
+           "own witness folder (an office policy file's 'witness_folder', else its office profile's \"witness\", " \
+           "else beside the profile), not an office-wide setting." in lines
     assert lines[-2:] == [
         "Left for counsel, whom the server lets alone write the court-order register and set the rule thresholds: 1 "
         "court order and 1 rule threshold (bulk_threshold): dws --user COUNSEL office migrate --profile FILE --from "

@@ -7,7 +7,8 @@ with the password the user's own keyslot gives (what an insider holding the offi
 - a decision only by a preparer with their own registered key; an approval only by an approver, never by the
   login that prepared, of the live decision's very hash, once; no decision after an approval; no letter before
   the approval a decision needs;
-- each user's signing key is made at enrolment, opens with their own unlock only, and nobody replaces it.
+- each user's signing key is made at enrolment, opens with their own unlock only, and nobody replaces it; so is
+  each user's checkpoint key (schema step 8; made at the next unlock of a user enrolled before it).
 """
 
 from __future__ import annotations
@@ -268,3 +269,64 @@ def test_the_log_and_the_tables_hold_what_the_server_set(office: Setup) -> None:
         found = decisions.current(conn, request_row(server, "REQ-1"))
         assert found is not None and found.approver == "abe" and found.preparer == "pat"
         assert [e[3] for e in office_log.entries(conn)].count("request-imported") == 4
+
+
+def test_each_users_checkpoint_key_is_made_at_their_next_unlock_announced_and_kept(office: Setup) -> None:
+    """Schema step 8 on this office (made before it): each user's next unlock makes their own checkpoint key,
+    announced in the office log in their own name (the auditor's too), opened by their unlock alone; nobody writes
+    another's, changes or removes one. (Last in the module: its users have keys from here on.)"""
+    from workstation import checkpoint as cp
+    from workstation.office import log_key
+    from workstation.service import office_session, office_witness
+    from workstation.store.office import checkpoint_keys, schema
+
+    server, profile = office
+    with server.superuser() as conn, conn.transaction():
+        schema.per_user_checkpoint_keys(conn, server.roles)
+    signed: dict[str, str] = {}
+    for login in ("pat", "aud", "pat"):             # pat's second unlock opens the key the first made
+        with office_session.opened(profile.path, login, passphrase(login)) as o:
+            assert o.user_checkpoint_key is not None
+            info = office_witness.sign_checkpoint(o)
+            name, public = cp.parse_verifier_key(info.verifier_key)
+            assert name.startswith(f"{login}@") and cp.parse(info.note).verify(name, public)
+            assert signed.setdefault(login, info.verifier_key) == info.verifier_key
+            assert office_witness.verifier_key(o, login) == info.verifier_key
+    with server.superuser() as conn:
+        kept = checkpoint_keys.public_keys(conn)
+        announced = [(e[2], e[4]) for e in office_log.entries(conn) if e[3] == "checkpoint-key-enrolled"]
+    assert sorted(login for login, _key in kept) == ["aud", "pat"] and sorted(announced) == [("aud", "aud"),
+                                                                                             ("pat", "pat")]
+    with open_office(profile, "pat", passphrase("pat")) as pat, open_office(profile, "abe", passphrase("abe")) as abe:
+        (_public, nonce, wrapped), = checkpoint_keys.mine(pat.conn)
+        assert log_key.open_user_key(abe.conn, "pat", abe.user_secret) is None     # abe has none of their own
+        assert log_key.open_user_key(pat.conn, "pat", abe.user_secret) is None     # another's unlock: no
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):                   # nor the table's wrapped keys
+            abe.conn.execute("SELECT wrapped FROM dws.office_checkpoint_keys WHERE login = 'pat'")
+        assert [k for k in checkpoint_keys.public_keys(abe.conn) if k[0] == "pat"] == [
+            k for k in kept if k[0] == "pat"]                                       # every role reads public keys
+    public = os.urandom(32)
+    row = f"('abe', '\\x{public.hex()}', '\\x{nonce.hex()}', '\\x{wrapped.hex()}')"
+    insert = f"INSERT INTO dws.office_checkpoint_keys (login, public_key, nonce, wrapped) VALUES {row}"
+    for login in ("pat", ADMIN):        # not their own, and not a user they enrolled
+        refused(server, profile, login, insert, "stored by its user or by the admin who enrolled them")
+    for login in USERS:
+        for statement in ("UPDATE dws.office_checkpoint_keys SET login = login",
+                          "DELETE FROM dws.office_checkpoint_keys"):
+            refused(server, profile, login, statement, "permission denied for table office_checkpoint_keys")
+    done = server.server.psql(f"SET ROLE {server.roles.owner}; DELETE FROM dws.office_checkpoint_keys", dbname="dws")
+    assert done.returncode != 0 and "kept as stored" in done.stderr, done.stderr
+
+    # the server's superuser puts a key of their own in abe's name (as the owner, whom the trigger lets store one)
+    # and signs a checkpoint with it: no log entry announces it, so it checks nothing
+    forger, forged_public = p.new_signing_key()
+    with server.superuser() as conn:
+        conn.execute(f"SET ROLE {server.roles.owner}")
+        checkpoint_keys.put(conn, "abe", forged_public, nonce, wrapped)
+    with office_session.opened(profile.path, "aud", passphrase("aud")) as o:
+        real = cp.parse(office_witness.sign_checkpoint(o).note)
+        forged = cp.make(real.origin, real.size, real.root, log_key.user_key_name("abe", log_key.public_of(
+            o.checkpoint_key or b"")), forger)
+        _report, checks = office_witness.check(o, [("real", real), ("forged", cp.parse(forged.note))])
+    assert [(w.source, w.ok) for w in checks] == [("real", True), ("forged", False)]
+    assert "is not signed by a checkpoint key of this office" in str(checks[1].problem)

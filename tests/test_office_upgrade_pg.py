@@ -25,6 +25,7 @@ from officerequests import package, subject, write
 from test_office_records_pg import other_rows
 from test_office_records_pg import write as write_records
 
+from workstation import checkpoint as cp
 from workstation.errors import InputError, StoreError
 from workstation.keys import kdf
 from workstation.keys.pkcs11 import TokenRef
@@ -32,8 +33,8 @@ from workstation.office import credential
 from workstation.office.unlock import open_office
 from workstation.service import office_enrol, office_evaluation, office_setup
 from workstation.service.office_desktop import OfficeWorkstation
+from workstation.store.office import checkpoint_keys, keyslots, queue_notify, recovery, schema, signing_keys
 from workstation.store.office import evaluations as evaluations_sql
-from workstation.store.office import keyslots, queue_notify, recovery, schema, signing_keys
 from workstation.store.office import overrides as overrides_sql
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -56,7 +57,7 @@ def old_office(*, versioned: bool = True, version: int = 1) -> Office:
         schema.evaluations.create(conn, office.roles)
         schema.create_signed(conn, office.roles)
         keyslots.put_recovery(conn, slot.kdf_json(), slot.salt, slot.nonce, slot.wrapped)
-        for step in [s for s in schema.STEPS if s.number <= version]:
+        for step in schema.steps_upto(version):
             if step.number > 1:
                 step.apply(conn, office.roles)
             if step.number == schema.RECOVERY_STEP:
@@ -89,6 +90,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "address": records_sql.has_address_index(conn) and requests_sql.has_address_index(conn),
                 "overrides": overrides_sql.exists(conn) and settings_sql.exists(conn),
                 "cards": signing_keys.has_cards(conn),
+                "checkpoint_keys": checkpoint_keys.exists(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
 
@@ -116,7 +118,11 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     before = shape(office)
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
-                      "cards": False, "log": (n,)}
+                      "cards": False, "checkpoint_keys": False, "log": (n,)}
+    early = tmp_path / "early.checkpoint"           # signed with the office key: no user has a key of their own
+    made = run_dws(profile, "log", "checkpoint", "-o", str(early), env={"DWS_USER": RITA,
+                                                                          "DWS_PASSPHRASE": RITA_PASSPHRASE})
+    assert made.code == 0 and cp.parse(early.read_text()).signatures[0].name.startswith("office@")
 
     done = upgrade(profile)
     assert done.code == 0, done.err
@@ -128,21 +134,35 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "evaluations read them by ZIP5 as before, until their file is imported again" in done.out
     assert "  step 5: added the address-key blind index of a request's subjects" in done.out
     assert "  step 6: added reviewers' overrides of the release plan" in done.out
+    assert "  step 8: added each user's own checkpoint key for the office log" in done.out
+    assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
+                             "overrides": True, "cards": True, "checkpoint_keys": True, "log": (n + 1,)}
     assert "  step 9: added signing keys on smart cards" in done.out
-    assert shape(office) == {"version": 9, "announces": True, "proof": (True,), "address": True, "overrides": True,
-                             "cards": True, "log": (n + 1,)}
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
         entry = conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
                              (n + 1,)).fetchone()
         steps = conn.execute("SELECT step, found, applied_by FROM dws.schema_steps ORDER BY step").fetchall()
-    assert entry == (BOSS, "office-schema-upgraded", DBNAME, '{"added":[2,3,4,5,6,9],"found":[],"from":1,"to":9}')
-    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in (2, 3, 4, 5, 6, 9))]
+    later = [step.number for step in schema.steps_after(1)]
+    assert entry == (BOSS, "office-schema-upgraded", DBNAME, json.dumps(
+        {"added": later, "found": [], "from": 1, "to": schema.VERSION}, separators=(",", ":")))
+    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in later)]
     again = upgrade(profile)
-    assert (again.code, again.out) == (0, "The office 'Test Office' in database 'dws' is at schema version 9, this "
-                                          "dws's; nothing was changed.\n")
-    verified = run_dws(profile, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
-    assert (verified.code, verified.out) == (0, f"Office log: {n + 1} entries\nOK: the office log's chain is whole.\n")
+    assert (again.code, again.out) == (0, f"The office 'Test Office' in database 'dws' is at schema version "
+                                          f"{schema.VERSION}, this dws's; nothing was changed.\n")
+    # the admin's next unlock makes their own checkpoint key, announced in the office log in their name; the
+    # checkpoint the office key signed before stays verifiable beside the one the admin's key signs now
+    now = tmp_path / "now.checkpoint"
+    made = run_dws(profile, "log", "checkpoint", "-o", str(now), env={"DWS_USER": ADMIN,
+                                                                        "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
+    assert made.code == 0 and cp.parse(now.read_text()).signatures[0].name.startswith(f"{ADMIN}@")
+    with office.superuser() as conn:
+        assert conn.execute("SELECT user_name, event, object FROM dws.office_log WHERE seq = %s",
+                            (n + 2,)).fetchone() == (ADMIN, "checkpoint-key-enrolled", ADMIN)
+    verified = run_dws(profile, "verify", "--against", str(early), str(now),
+                       env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
+    assert verified.code == 0, verified.out
+    assert f"Office log: {n + 2} entries\n" in verified.out and "extends every checkpoint given" in verified.out
 
     # a card's key is registered now (no private key on the server)
     office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cara", "preparer", "cara's passphrase", token=card,
@@ -197,12 +217,13 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
         assert done.code == 0, done.err
         added = [int(line.split(":")[0].removeprefix("  step ")) for line in done.out.splitlines()
                  if line.startswith("  step ")]
-        assert added == [step.number for step in schema.STEPS if step.number > version], done.out
+        assert added == [step.number for step in schema.steps_after(version)], done.out
         assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
         after = shape(office)
-        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "cards")} == {
+        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "cards",
+                                        "checkpoint_keys")} == {
             "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
-            "cards": True}
+            "cards": True, "checkpoint_keys": True}
         recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
                             RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
         assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
@@ -220,14 +241,15 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
         assert done.code == 0, done.err
         (n,) = shape(office)["log"]
         assert done.out.startswith("Upgraded the office 'Test Office' in database 'dws' (made before schema versions "
-                                   f"were kept) to schema version 9, in one transaction (office log entry {n}):\n"
+                                   f"were kept) to schema version {schema.VERSION}, in one transaction (office log "
+                                   f"entry {n}):\n"
                                    "  it had steps 1-2 already (recorded)\n  step 3: added the recovery proof"
                                    ), done.out
-        assert shape(office) == {"version": 9, "announces": True, "proof": (True,), "address": True,
-                                 "overrides": True, "cards": True, "log": (n,)}
+        assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
+                                 "overrides": True, "cards": True, "checkpoint_keys": True, "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
-                (1, True), (2, True), (3, False), (4, False), (5, False), (6, False), (9, False)]
+                (1, True), (2, True), *((step.number, False) for step in schema.steps_after(2))]
     finally:
         office.server.stop()
 
@@ -281,7 +303,8 @@ def test_a_desktop_refuses_an_office_newer_or_older_than_it_works_with(office: O
         conn.execute("INSERT INTO dws.schema_steps (step, adds) VALUES (99, 'something of a later dws')")
     newer = run_dws(profile.path, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert (newer.code, newer.err) == (1, "dws: this office was upgraded by a newer dws (office schema version 99; "
-                                          "this dws knows versions up to 9): update this desktop's dws\n")
+                                          f"this dws knows versions up to {schema.VERSION}): update this desktop's "
+                                          "dws\n")
     refused = upgrade(profile.path)
     assert refused.code == 1 and "this office was upgraded by a newer dws (office schema version 99" in refused.err
     with office.superuser() as conn:

@@ -3,7 +3,9 @@
 `dws log key`'s verifier key, and `verify --against FILE` proves the office log extends it. A superuser on the
 server (psql as the cluster's superuser, triggers disabled) who rewrites an old entry with every later hash
 recomputed, or who cuts the log's tail, leaves a chain that `dws verify` alone finds whole: the checkpoint a
-witness kept catches both, exit 3 naming it."""
+witness kept catches both, exit 3 naming it, and so do those `dws` wrote to the witness folder. This office is made
+as one before schema step 8 (no users' checkpoint keys): its checkpoints are the office key's, as every office's
+were before; users' own keys: tests/test_engine_interface.py, test_engine_log.py, test_office_signed_pg.py."""
 
 from __future__ import annotations
 
@@ -87,9 +89,10 @@ def test_a_checkpoint_is_a_signed_note_and_the_log_extends_it(office: tuple[Offi
     made = checkpoint(profile, "aud", tmp_path / "early.checkpoint")        # an auditor may make one
     note = cp.parse((tmp_path / "early.checkpoint").read_text())
     key = dws(profile, "pat", "log", "key")
-    assert key.code == 0 and key.out.strip() == made["verifier_key"]         # one key, whoever unlocks
-    assert dws(profile, "pat", "log", "key", "aud").err == (
-        "dws: an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an office store\n")
+    assert key.code == 0 and key.out.strip() == made["verifier_key"]         # the office key, whoever unlocks
+    assert dws(profile, "pat", "log", "key", "aud").err == (     # an office made before per-user keys (step 8)
+        "dws: this office's log has one checkpoint key, the office's (its schema is older than per-user checkpoint "
+        "keys; the server's administrator upgrades it with 'dws office init'): name no user\n")
     name, public = cp.parse_verifier_key(key.out)
     assert note.verify(name, public) and name == f"office@{note.store_id}"
     with server.superuser() as conn:
@@ -126,6 +129,16 @@ def test_a_superuser_who_rewrites_an_old_entry_is_caught(office: tuple[Office, P
             f"office log no longer extends it; an entry among 1..{made['size']} was changed, removed or "
             "reordered") in done.out
     assert "58756" not in done.out + done.err            # no value, ever (the entry carried none either)
+    # the witness folder beside the profile got one after each import (dws after a command that wrote): it
+    # catches the same rewrite in every checkpoint that covers entry 2 (the first import's covers entry 1 alone)
+    folder = profile.parent / (profile.stem + "-witness")
+    kept = sorted(folder.glob("*.checkpoint"))
+    assert len(kept) == 4
+    done = dws(profile, "aud", "verify", "--against", str(folder), "--json")
+    assert done.code == 3
+    checks = json.loads(done.out)["witnesses"]
+    assert [w["ok"] for w in checks] == [True, False, False, False] and checks[1]["source"] == str(kept[1])
+    assert checks[1]["first_bad_entry"] == 2
 
 
 def test_a_superuser_who_cuts_the_tail_is_caught(office: tuple[Office, Path], tmp_path: Path) -> None:
@@ -146,7 +159,7 @@ def test_a_superuser_who_cuts_the_tail_is_caught(office: tuple[Office, Path], tm
     forged = cp.make(cp.parse(target.read_text()).origin, size - 2, b"\0" * 32, f"office@{'0' * 32}", b"\1" * 32)
     (tmp_path / "forged.checkpoint").write_text(forged.note)
     done = dws(profile, "aud", "verify", "--against", str(tmp_path / "forged.checkpoint"))
-    assert done.code == 3 and "is not signed with this office's checkpoint key" in done.out
+    assert done.code == 3 and "is not signed by a checkpoint key of this office" in done.out
 
 
 def test_no_checkpoint_over_a_broken_chain_and_a_foreign_checkpoint_is_named(office: tuple[Office, Path],

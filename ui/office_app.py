@@ -56,6 +56,7 @@ class OfficeDesktopApp(QObject):
         self.window.lock_requested.connect(self.lock.lock)
         self.lock.locked.connect(self.window.on_locked)
         self.lock.remaining_changed.connect(self.window.status.on_lock_remaining_changed)
+        self.lock.witness_written.connect(self.window.status.on_witness_outcome_loaded)
         self.lock.screen.quit_requested.connect(self.quit)
         self.link.event_heard.connect(self.window.on_office_event)
         self.window.show()

@@ -67,9 +67,6 @@ class OfficeStatusBar(StatusBar):
         self.server = InfoLabel("", "")
         self.server.setWordWrap(False)
         self.insertPermanentWidget(0, self.server)      # first: an outage is the first thing read here
-        self.witness.setText("Witness: —")
-        self.witness.setToolTip("An office's checkpoints are written with 'dws log checkpoint' (the command line) "
-                                "for now; this desktop writes none on lock or exit.")
         self.set_reachable(True, quietly=True)
 
     def set_reachable(self, reachable: bool, message: str = "", *, quietly: bool = False) -> None:
@@ -225,6 +222,7 @@ class OfficeWindow(QMainWindow):
     def start(self) -> None:
         self.reload()
         self.refresh_log_status()
+        self._db.call(lambda s: s.witness_status(), self.status.on_witness_outcome_loaded)
 
     def reload(self) -> None:
         self.queue.reload()

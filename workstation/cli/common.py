@@ -18,6 +18,7 @@ from ..paths import resolve_store
 from ..service import Session, Workstation
 
 if TYPE_CHECKING:
+    from ..model import WitnessOutcome
     from ..service.engine import StoreEngine
 
 
@@ -114,15 +115,24 @@ def open_engine(args: argparse.Namespace) -> Iterator[StoreEngine]:
     from ..service.office_desktop import OfficeWorkstation
 
     with OfficeWorkstation(profile).unlock(user_name(args), passphrase(args)) as office:
-        yield office
+        try:
+            yield office
+        finally:                    # as a local session's before_close: the office log's checkpoint
+            append_witness(office)
 
 
-def append_witness(session: Session, *, always: bool = False) -> None:
+def append_witness(session: StoreEngine, *, always: bool = False) -> None:
     """A checkpoint to the witness folder if the command wrote to the log (or `always`). A folder that is
     missing or cannot be written is a warning on stderr: the command's work stands, the next one catches up."""
     if not (always or session.wrote_to_log()):
         return
-    outcome = session.append_witness()
+    tell_witness(session.append_witness())
+
+
+def tell_witness(outcome: WitnessOutcome | None) -> None:
+    """The witness folder's notice and warning, if any, on stderr."""
+    if outcome is None:
+        return
     if outcome.notice:
         print(f"dws: note: {outcome.notice}", file=sys.stderr)
     if outcome.warning:

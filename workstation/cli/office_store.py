@@ -18,15 +18,18 @@ import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from .. import clock as clocks
-from ..errors import DwsError, TamperError, UsageError, os_error
+from ..errors import DwsError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
 from ..model import CheckpointInfo, WitnessCheck
 from ..office import signing_key
+from ..office.profile import load
 from ..results import DecisionExport
 from ..service import (
     office_accounting,
@@ -37,6 +40,7 @@ from ..service import (
     office_requests,
     office_session,
     office_witness,
+    office_witness_folder,
     witness,
 )
 from ..wording import count
@@ -100,15 +104,12 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                               "ID; nothing was changed")
     if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
         return int(args.func(args) or 0)
-    if command == "log key" and args.name:
-        raise UsageError("an office log has one checkpoint key, the office's: 'dws log key' takes no USER for an "
-                         "office store")
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
     as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
     letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
                    else None)
     user, secret = common.user_name(args), common.passphrase(args)
-    with office_session.opened(profile, user, secret) as o:
+    with office_session.opened(profile, user, secret) as o, _witnessed(o, profile):
         if command == "verify":
             if witnesses is not None:
                 return _verify_against(args, *office_witness.check(o, witnesses))
@@ -116,9 +117,9 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         if command == "log checkpoint":
             return _checkpoint(args, office_witness.sign_checkpoint(o))
         if command == "log key":
-            key = office_witness.verifier_key(o)
+            key = office_witness.verifier_key(o, args.name)
             if args.json:
-                common.emit_json({"user": None, "verifier_key": key})
+                common.emit_json({"user": args.name or o.user, "verifier_key": key})
             else:
                 print(key)
             return 0
@@ -174,6 +175,17 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         print(f"Imported {count(summary.rows, 'taxpayer record row')} from {summary.source} into the office "
               f"({summary.inserted:,} new, {summary.replaced:,} replaced).")
     return 0
+
+
+@contextmanager
+def _witnessed(o: office_records.OfficeCtx, profile: Path) -> Iterator[None]:
+    """After a command that wrote to the office log, a checkpoint of it to the witness folder
+    (service/office_witness_folder.py; its notice or warning on stderr, the command's work standing)."""
+    before = office_witness_folder.head(o)
+    try:
+        yield
+    finally:
+        common.tell_witness(office_witness_folder.after_command(o, load(profile), before))
 
 
 def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:

@@ -26,10 +26,10 @@ from ..keys import ca
 from ..keys import primitives as p
 from ..keys.pkcs11 import TokenRef
 from ..store.auditlog import entry_hash
-from ..store.office import desktops, keyslots
+from ..store.office import checkpoint_keys, desktops, keyslots
 from ..store.office import log as office_log
 from ..store.office.roles import OFFICE_ROLES, OfficeRole
-from . import credential, signing_key, tls
+from . import credential, log_key, signing_key, tls
 from .connect import Connection, explain
 from .profile import FORMAT, OfficeProfile, load
 from .sealing import OfficeKeys, SealError
@@ -160,6 +160,10 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
                 signing_key.store_card(conn, login, public, ref)
                 detail |= {"key": "pkcs11", "fingerprint": p.fingerprint(public), "module": ref.module,
                            "token_label": ref.token_label, "key_label": ref.key_label}
+            if checkpoint_keys.exists(conn):                            # step 8: the key they sign checkpoints with
+                _private, announced = log_key.store_user_key(conn, login, opened.user_secret,
+                                                             log_key.public_of(log_key.checkpoint_key(office_key)))
+                log_event(conn, by or login, office_log.CHECKPOINT_KEY_EVENT, login, announced)
             if by is not None:
                 log_event(conn, by, "office-user-enrolled", login, detail)
     except psycopg.errors.DuplicateObject:          # made between the check and the enrolment

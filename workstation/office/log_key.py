@@ -1,17 +1,29 @@
-"""The office log's checkpoint key: an Ed25519 key derived from the office key, so every desktop that unlocks the
-office signs and checks the office log's checkpoints (issue 12's witness, for the office) with the same key.
+"""The office log's checkpoint keys (issue 12's witness, for the office): each office user's own Ed25519 key, and
+the office's key, which signed every office checkpoint before users had their own and still checks those.
 
-Why the office key and not a user's own key: an office user has, so far, no signing key of their own in the
-office (their keyslot holds the office key and their database password, nothing else), and a checkpoint's point
-here is to catch the server: its superuser, who holds no keyslot and so no office key, cannot sign a checkpoint
-over a log they rewrote, and one a witness kept catches them. What this key does not give is attribution among
-office users: any enrolled user could sign. A per-user checkpoint key (announced in the log, as the local store
-does) is left for when office users get signing keys.
+Each user's key (schema step 8, store/office/checkpoint_keys.py), as a local store's users have one: made at
+enrolment (`dws office enrol --user`, `office init`'s first admin) or, for a user enrolled before, at their next
+unlock; its private half wrapped on the desktop with AES-256-GCM under HKDF-SHA-256(user secret, USER_WRAP_INFO
+|user:<login>), the secret their keyslot holds, the login in the associated data: only their own unlock opens it,
+not the office key, which every user holds. Its public half is on the server for every role to read, and its
+verifier key is announced in the office log (`checkpoint-key-enrolled`), as the local store announces its users'.
+A checkpoint is signed by the user who made it, under the signed-note key name `<user>@<office log id>`, so it
+says which office user vouched for the log: attribution among office users, which one office key could not give
+(any enrolled user could have signed with it).
 
-The origin's id is derived from the public key, so a checkpoint names the office whose key signed it.
+The office key (`office@<office log id>`, derived from the office key below) signed every checkpoint of an office
+before step 8, and still signs for a session that holds no key of its own (an office not yet upgraded). It stays a
+verifier: checkpoints that witnesses kept before must stay checkable. It still does what a checkpoint is for against
+the server: its superuser, who holds no keyslot and so neither the office key nor a user's secret, cannot sign a
+checkpoint over a log they rewrote, and one a witness kept catches them.
+
+The office log's id (its checkpoints' origin) is derived from the office key's public key, as before, so a
+checkpoint names the office whose log it is whoever signed it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -19,24 +31,65 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from .. import checkpoint as cp
 from ..crypto.digest import sha256
 from ..keys import primitives as p
+from ..store.office import checkpoint_keys
 
 CHECKPOINT_KEY_INFO = b"dws.office/1 checkpoint key: Ed25519"
-KEY_NAME_USER = "office"          # the signed note's key name is office@<office log id>
+KEY_NAME_USER = "office"          # the office key's signed-note key name is office@<office log id>
+USER_WRAP_INFO = "dws.office/1 user checkpoint key"
 
 
 def checkpoint_key(office_key: bytes) -> bytes:
-    """The 32-byte Ed25519 private key (seed) of the office log's checkpoints."""
+    """The 32-byte Ed25519 private key (seed) of the office key's checkpoints."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=CHECKPOINT_KEY_INFO).derive(office_key)
 
 
 def log_id(public: bytes) -> str:
-    """The office log's id in checkpoint origins (32 hex digits, the local store's id's form)."""
+    """The office log's id in checkpoint origins (32 hex digits, the local store's id's form), from the office
+    key's checkpoint public key."""
     return sha256(b"dws.office/1 log id\x00" + public)[:16].hex()
 
 
 def key_name(public: bytes) -> str:
+    """The office key's signed-note key name."""
     return cp.key_name(KEY_NAME_USER, log_id(public))
+
+
+def user_key_name(login: str, office_public: bytes) -> str:
+    """A user's signed-note key name, `<login>@<office log id>`."""
+    return cp.key_name(login, log_id(office_public))
 
 
 def public_of(private: bytes) -> bytes:
     return p.public_from_private(private)
+
+
+# --- each user's own key ---------------------------------------------------------------------------------------
+
+def _kek(user_secret: bytes, login: str) -> bytes:
+    if len(user_secret) != 32:
+        raise ValueError("a user secret is 32 bytes")
+    return p.hkdf(user_secret, salt=None, info=f"{USER_WRAP_INFO}|user:{login}".encode())
+
+
+def _aad(login: str) -> bytes:
+    return f"{USER_WRAP_INFO}|user:{login}".encode()
+
+
+def store_user_key(conn: Any, login: str, user_secret: bytes, office_public: bytes) -> tuple[bytes, dict[str, Any]]:
+    """Make `login`'s checkpoint key and store it (in the caller's transaction, on an office that has the table:
+    checkpoint_keys.exists); (its private key, the detail of the log entry that announces it)."""
+    private, public = p.new_signing_key()
+    nonce, wrapped = p.wrap(private, _kek(user_secret, login), _aad(login))
+    checkpoint_keys.put(conn, login, public, nonce, wrapped)
+    return private, {"fingerprint": p.fingerprint(public),
+                     "verifier_key": cp.verifier_key(user_key_name(login, office_public), public)}
+
+
+def open_user_key(conn: Any, login: str, user_secret: bytes) -> bytes | None:
+    """The connected user's newest checkpoint key that opens with their unlock, or None (none yet, or none opens:
+    after `office recover` their secret is new)."""
+    for public, nonce, wrapped in checkpoint_keys.mine(conn):
+        private = p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
+        if private is not None and public_of(private) == public:
+            return private
+    return None

@@ -7,8 +7,8 @@ Every result is a typed value of workstation/model.py or workstation/results.py,
 Where the office's value legitimately differs, the method says so here (the tests assert it explicitly):
 - `verify`: the office checks its log's chain (and the checkpoints given); `decisions`, `signatures` and
   `certificates` stay 0: an office's signatures are checked by `verify_letter` and `export_decision`.
-- `checkpoint_verifier_key`: an office log has one checkpoint key, the office's (office/log_key.py): naming
-  a user is an InputError there.
+- `checkpoint_verifier_key`: each office user has their own checkpoint key, as locally (office/log_key.py); on an
+  office whose schema is older than per-user keys, the office key signs and naming a user is an InputError.
 - review and two-step signing (`request`, `subject_rows`, `preview`, ..., `prepare_decision`, `decision`): an office
   reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
   its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today
@@ -17,8 +17,11 @@ Where the office's value legitimately differs, the method says so here (the test
   now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
 - `decide`, `approve`, `letter`, `sign_decision`, `issue_letter`: their secret is the passphrase, or for a user
   whose key is on a smart card (`key_on_card`), the card's PIN, on both engines. `open_card` opens the card for the
-  session's checkpoints where the user's checkpoint key is on it (local only: an office's checkpoints are signed
-  with the office's key, so there it does nothing), `close_card` logs it out.
+  session's checkpoints where the user's checkpoint key is on it (local only: an office user's checkpoint key is kept
+  in the office, so there it does nothing), `close_card` logs it out.
+- the witness folder (`append_witness`, `witness_status`): an office desktop's is the `witness_folder` setting (only
+  an office policy file sets it there), else the profile's "witness", else `<profile>-witness` beside the profile;
+  `wrote_to_log` on an office is whether the office log grew since the unlock (another desktop's entries too).
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -45,6 +48,8 @@ from ..model import (
     SubjectFinding,
     SubjectRow,
     UserInfo,
+    WitnessOutcome,
+    WitnessWrite,
 )
 from ..redaction.preview import PreviewField
 from ..results import (
@@ -191,3 +196,12 @@ class StoreEngine(Protocol):
     def prove_entry(self, seq: int) -> InclusionProof: ...
 
     def prove_request(self, request_id: str) -> list[InclusionProof]: ...
+
+    # --- the witness folder (a local store's: witness_folder.py; an office's: office_witness_folder.py) -------
+    def write_witness(self, folder: Path) -> WitnessWrite: ...
+
+    def append_witness(self) -> WitnessOutcome: ...
+
+    def witness_status(self) -> WitnessOutcome: ...
+
+    def wrote_to_log(self) -> bool: ...

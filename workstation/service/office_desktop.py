@@ -27,14 +27,14 @@ import psycopg
 
 from ..crypto.report import CryptoReport
 from ..errors import AuthError, OfficeError, StoreError
-from ..model import ImportSummary, OfficeEvent, QueueRow, WitnessOutcome
+from ..model import ImportSummary, OfficeEvent, QueueRow
 from ..office import credential, log_key, signing_key
 from ..office.connect import connect
 from ..office.profile import OfficeProfile, load
 from ..office.unlock import OfficeSession as OpenOffice
 from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
-from . import crypto_status, office_evaluation, office_records, office_requests, office_session
+from . import crypto_status, office_evaluation, office_records, office_requests, office_session, office_witness_folder
 from .context import CancelCheck, Progress
 from .office_desktop_request import OfficeRequestMixin
 from .office_engine import OfficeEngineMixin
@@ -124,6 +124,8 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         self._on_card: bool | None = None
         self._ctx = OfficeCtx(opened.conn, opened.keys, opened.login, log_key.checkpoint_key(opened.office_key),
                               opened.user_secret)        # opens the user's signing key (decisions, letters)
+        self._ctx = office_session.with_user_key(self._ctx)    # and the user's checkpoint key (made if none yet)
+        self._head_at_open = self._read(office_witness_folder.head)     # wrote_to_log compares with it
 
     # --- what the window shows ----------------------------------------------------------------------
     @property
@@ -191,11 +193,6 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
     def close_card(self) -> None:
         """Nothing held open: the card is logged out after each signature (see open_card)."""
 
-    def append_witness(self) -> WitnessOutcome:
-        """A local store writes a checkpoint to its witness folder on lock and exit; an office's checkpoints are
-        `dws log checkpoint` for now (nothing written here)."""
-        return WitnessOutcome(None)
-
     def close(self) -> None:
         self.close_request()
         watches, self._watches = self._watches, []
@@ -223,8 +220,7 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         """A new connection as this user (the old one closed); OfficeError ("office server unreachable ...")
         when the server is still away."""
         conn = connect(self.profile, self.user, self._password(), timeout=RECONNECT_TIMEOUT)
-        old, self._ctx = self._ctx.conn, OfficeCtx(conn, self._ctx.keys, self.user, self._ctx.checkpoint_key,
-                                               self._ctx.user_secret)
+        old, self._ctx = self._ctx.conn, dataclasses.replace(self._ctx, conn=conn)
         self._opened.conn = conn
         with contextlib.suppress(psycopg.Error):
             old.close()

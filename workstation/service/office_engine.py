@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
-from ..errors import InputError
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, InclusionProof, WitnessCheck
+from ..errors import DwsError
+from ..model import (
+    CheckpointInfo,
+    CourtOrder,
+    ImportSummary,
+    InclusionProof,
+    WitnessCheck,
+    WitnessOutcome,
+    WitnessWrite,
+)
 from ..results import (
     AccountingSummary,
     DecisionExport,
@@ -38,6 +46,7 @@ from . import (
     office_proofs,
     office_session,
     office_witness,
+    office_witness_folder,
 )
 from . import witness as witness_files
 from .context import CancelCheck, Progress
@@ -45,6 +54,7 @@ from .office_records import OfficeCtx
 
 if TYPE_CHECKING:
     from ..model import SettingRow, UserInfo
+    from ..office.profile import OfficeProfile
     from ..office.unlock import OfficeSession as OpenOffice
     from ..settings import Settings, SettingValue
 
@@ -57,8 +67,13 @@ class OfficeEngineMixin:
     _ctx: OfficeCtx
     _opened: OpenOffice
     role: str                                           # OfficeSession's: the user's office role
+    profile: OfficeProfile                              # OfficeSession's
+    _head_at_open: int                                  # OfficeSession's: the office log's last seq at the unlock
 
     def _read(self, fn: Callable[[OfficeCtx], T]) -> T:
+        raise NotImplementedError                       # OfficeSession's
+
+    def _live(self) -> OfficeCtx:
         raise NotImplementedError                       # OfficeSession's
 
     def _write(self, fn: Callable[[OfficeCtx], T]) -> T:
@@ -134,6 +149,28 @@ class OfficeEngineMixin:
     def checkpoint(self) -> CheckpointInfo:
         return self._read(office_witness.sign_checkpoint)
 
+    # --- the witness folder (office_witness_folder.py) ------------------------------------------------------
+    def write_witness(self, folder: Path) -> WitnessWrite:
+        """Sign a checkpoint of the office log and write it to a witness folder (InputError: the folder is missing)."""
+        return self._read(lambda o: office_witness_folder.write(o, folder))
+
+    def append_witness(self) -> WitnessOutcome:
+        """A checkpoint of the office log to this desktop's witness folder, as on every lock and exit: never raises
+        for the folder or the server, its warning is in the outcome."""
+        try:
+            o = self._live()
+        except DwsError as exc:         # the server is away: the work stands, the next lock or exit catches up
+            return WitnessOutcome(None, warning=f"no checkpoint was written to the witness folder: {exc}")
+        return office_witness_folder.append(o, self.profile)
+
+    def witness_status(self) -> WitnessOutcome:
+        """When the witness folder last received a checkpoint of this office's log (or why it cannot be read)."""
+        return self._read(lambda o: office_witness_folder.status(o, self.profile))
+
+    def wrote_to_log(self) -> bool:
+        """Has the office log grown since this session was opened (by this desktop or another)?"""
+        return self._read(office_witness_folder.head) > self._head_at_open
+
     def prove_entry(self, seq: int) -> InclusionProof:
         """`dws log prove --entry SEQ`: against a checkpoint signed now (office_proofs.py)."""
         return self._read(lambda o: office_proofs.prove_entry(o, seq))
@@ -184,8 +221,6 @@ class OfficeEngineMixin:
         return self._read(office_users.users)
 
     def checkpoint_verifier_key(self, user: str | None = None) -> str:
-        """The office log's checkpoint verifier key (`dws log key`): one for the office, not one per user."""
-        if user is not None:
-            raise InputError("an office log has one checkpoint key, the office's: name no user for an office store")
-        return self._read(office_witness.verifier_key)
+        """A user's checkpoint verifier key (`dws log key [USER]`; default: the signed-in user's, office_witness.py)."""
+        return self._read(lambda o: office_witness.verifier_key(o, user))
 

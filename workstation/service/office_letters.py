@@ -4,9 +4,9 @@ A letter is made as the local store makes it (service/letters.py: letter_input.b
 the PAdES signature), on the request's working copy (service/office_evaluation.working_copy) into which the
 office's decision and approval are copied. What differs is where things live:
 - the checkpoint the letter carries is of the office log (service/office_witness.sign_checkpoint), signed with the
-  office's one checkpoint key, and the letter says so (CHECKPOINT_SIGNER: a local store's letter names the user
-  whose key signed it); the letter's `letter-issued` entry must follow it directly (else it is made again, as
-  locally);
+  user's own checkpoint key, and the letter names the user as a local store's does (on an office before per-user
+  checkpoint keys, the office's key: CHECKPOINT_SIGNER); the letter's `letter-issued` entry must follow it directly
+  (else it is made again, as locally);
 - the PDF is signed with the user's office signing key under a certificate from the office's letter-signing CA
   (store/office/letter_certs.py; made by the first letter, its key sealed under the office key);
 - the letter's record (the PDF as issued, its issue time and the accounting rows of its disclosures) is kept
@@ -29,6 +29,7 @@ from ..keys import primitives as p
 from ..letters import verification as marks
 from ..letters.document import LogCheckpoint
 from ..letters.render import render
+from ..model import CheckpointInfo
 from ..office import signing_key
 from ..office.sealing import SealError
 from ..results import IssuedLetter, LetterCheck, PdfSignatureReport, SignatureCheck
@@ -57,6 +58,11 @@ ATTEMPTS = letters.ATTEMPTS
 # who signed the checkpoint a letter carries, in the letter's words ("its first N entries, signed by ..."): the
 # office log's checkpoint key (office/log_key.py), whoever issues the letter
 CHECKPOINT_SIGNER = "the office's checkpoint key"
+
+
+def checkpoint_signer(o: OfficeCtx, info: CheckpointInfo) -> str:
+    """Who signed a letter's checkpoint, as the letter names them: the user, or the office key (checkpoint_signer)."""
+    return info.signer if o.user_checkpoint_key is not None else CHECKPOINT_SIGNER
 
 
 def _binding(row_id: str, decision_id: str, request: int, sha256: str) -> str:
@@ -181,7 +187,7 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
                 seen = office_log.head(o.conn)
                 info = office_witness.sign_checkpoint(o)
                 data = letter_input.build(s, rid, pkg, local_row, decision, letter_id,
-                                          LogCheckpoint(info.note, info.size, CHECKPOINT_SIGNER))
+                                          LogCheckpoint(info.note, info.size, checkpoint_signer(o, info)))
                 rendered, pages = render(data)
                 release_gate_check(s, rid, data, rendered)
                 issued_at = utc_now()

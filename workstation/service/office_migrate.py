@@ -35,8 +35,8 @@ office's rules give another:
   which the server lets a preparer alone add, in their own name.
 The report says what is left for each (Migration.court_orders, counsel_settings, overrides). Once the three steps
 have run, the office evaluates each request as the local store did: the same records, subjects, overrides and
-settings give the same findings and plan. `witness_folder` is not moved (an office's checkpoints are its log's; a
-desktop's witness folder is its profile's "witness").
+settings give the same findings and plan. `witness_folder` is not moved (each office desktop writes the office
+log's checkpoints to its own witness folder: office_witness_folder.py).
 
 Not moved (NOT_MIGRATED), and the local store keeps them; its log, carried into the office, records each:
 - evaluations: the office's is made again from what moved, by any desktop that evaluates the request (its

@@ -7,8 +7,8 @@ counsel alone set the rule thresholds (settings.COUNSEL_SETTINGS) and counsel or
 server path lets one role set what the office's rules give another:
 - ADMINS, every setting but the rule thresholds and `witness_folder`, in the admin's migration transaction;
 - COUNSELS, the rule thresholds, in counsel's step;
-- `witness_folder` is not moved: an office's checkpoints are its log's, and a desktop's witness folder is its
-  profile's "witness" (office_settings.NOT_OFFICE_WIDE).
+- `witness_folder` is not moved: each office desktop writes the office log's checkpoints to its own witness folder
+  (office_witness_folder.py; office_settings.NOT_OFFICE_WIDE).
 
 A setting moves when the local store's value (a value it keeps, else the default; a desktop's office policy file
 wins over either, on both, as before) differs from the office's. An office already holding another value of it

@@ -3,7 +3,7 @@ entries about one request, each a `dws.inclusion/1` proof exactly as the local s
 so docs/auditor/verify_log_proof.py checks it unchanged with the office's verifier key (`dws log key`).
 
 The office keeps no stored tree and no stored checkpoints (office_witness.py): each proof is against a checkpoint
-signed now with the office log's checkpoint key, over the RFC 9162 tree recomputed on the desktop from the entries
+signed now with the user's checkpoint key, over the RFC 9162 tree recomputed on the desktop from the entries
 themselves (their canonical bytes, store/auditlog.entry_body). A log whose chain is broken gets no proof (a proof
 would vouch for it). What a proof alone cannot show is a rewrite that a superuser made on the server with every
 later hash recomputed before the proof was asked for: the new checkpoint then commits to the rewritten log. An

@@ -35,16 +35,19 @@ IMPORT_LOST = ("the office server could not be reached or ended the connection d
 @dataclass(frozen=True)
 class OfficeCtx:
     """An open office connection, the office keys of the unlocked user, that user's name (for the log), the
-    office log's checkpoint key (office/log_key.py; None: this session signs no checkpoint) and the user's secret
-    from their keyslot (office/signing_key.py: it opens their signing key; None: this session signs nothing); for a
-user whose key is on a card, the card's PIN given for the one signature being made (never kept in a session's
-context: office_engine.OfficeEngineMixin._signing puts it in a copy)."""
+    office key's checkpoint key (office/log_key.py: the office log's id, and the checkpoints signed before users had
+    their own; None: this session signs no checkpoint), the user's secret from their keyslot (office/signing_key.py:
+    it opens their signing key; None: this session signs nothing) and the user's own checkpoint key (schema step 8;
+    None on an office before it: the office key signs); for a user whose key is on a card, the card's PIN given for
+    the one signature being made (never kept in a session's context: office_engine.OfficeEngineMixin._signing puts
+    it in a copy)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
     user: str | None
     checkpoint_key: bytes | None = field(default=None, repr=False)
     user_secret: bytes | None = field(default=None, repr=False)     # opens the user's signing key (i19d)
+    user_checkpoint_key: bytes | None = field(default=None, repr=False)     # signs the user's checkpoints
     card_pin: str | None = field(default=None, repr=False)          # for this signature only: a key on a card
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:

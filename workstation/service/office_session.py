@@ -5,22 +5,28 @@ passphrase, then the user's own database login) instead of a local store.
 What an office store does so far: `import records` (office_records.py), `import request` and `list`
 (office_requests.py), `verify` of the office log (the local store's hash chain, store/auditlog.entry_hash,
 walked over store/office/log.py's entries), the office log's checkpoints: `log checkpoint` and `verify
---against` (office_witness.py), and its inclusion proofs: `log prove --entry/--request` (office_proofs.py).
+--against` (office_witness.py), with a checkpoint to the desktop's witness folder after every command that wrote to
+the office log (office_witness_folder.py), and its inclusion proofs: `log prove --entry/--request`
+(office_proofs.py).
 Every other command says, in one line, that it is not yet available for an office store.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from ..office import log_key
 from ..office.profile import is_profile, load
 from ..office.unlock import open_office
 from ..store.auditlog import entry_hash
+from ..store.office import checkpoint_keys
 from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from . import office_errors
@@ -42,8 +48,29 @@ def opened(profile_path: Path, user: str, passphrase: str) -> Iterator[OfficeCtx
     passphrase, OfficeError when the server cannot be reached or refuses, InputError for a bad profile."""
     profile = load(profile_path)
     with open_office(profile, user, passphrase, roles=roles_for(profile.dbname)) as session:
-        yield OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key),
-                        session.user_secret)
+        o = OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key),
+                      session.user_secret)
+        yield with_user_key(o)
+
+
+def with_user_key(o: OfficeCtx) -> OfficeCtx:
+    """`o` with the user's own checkpoint key opened (office/log_key.py), made and announced in the office log first
+    when they have none that opens yet (enrolled before schema step 8, or recovered since). Never keeps the user out:
+    where it cannot be made (an office before step 8, a server that refuses it) the office key signs, as before."""
+    if o.user is None or o.user_secret is None or o.checkpoint_key is None:
+        return o
+    try:
+        if not checkpoint_keys.exists(o.conn):
+            return o
+        private = log_key.open_user_key(o.conn, o.user, o.user_secret)
+        if private is None:
+            with o.conn.transaction():
+                private, announced = log_key.store_user_key(o.conn, o.user, o.user_secret,
+                                                            log_key.public_of(o.checkpoint_key))
+                o.log(office_log.CHECKPOINT_KEY_EVENT, o.user, announced)
+    except psycopg.Error:
+        return o
+    return dataclasses.replace(o, user_checkpoint_key=private)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """An office's settings and its users' display preferences (issue 19, i19o; store/office/settings.py).
 
-Every setting of workstation/settings.py is the office's, one value for every desktop, as a local store's is for
-its users: the rule thresholds, time limits, the idle lock and the office details its letters carry. The one
-exception is `witness_folder`, where a local store writes its log's checkpoints: an office's checkpoints are the
-office log's (`dws log checkpoint`), and its desktops' witness folder is their profile's "witness"; the setting is
-read-only on an office. As on a local store, a desktop's office policy file wins over the office's value
-(workstation/policy.py), and the same checks, roles and `setting-changed` log entry apply (settings_view.py): the
-rule thresholds counsel alone, the rest counsel or an admin; the server refuses anyone else itself. A setting's
-value is sealed on this desktop (the server cannot change one unseen) and logged in clear, as locally.
+Every setting of workstation/settings.py is the office's, one value for every desktop, as a local store's is for its
+users: the rule thresholds, time limits, the idle lock and the office details its letters carry. The one exception
+is `witness_folder`, where a local store writes its log's checkpoints: an office desktop writes the office log's to
+its own witness folder (office_witness_folder.py: an office policy file's `witness_folder`, else the profile's
+"witness", else beside the profile), so the setting is read-only on an office. As on a local store, a desktop's
+office policy file wins over the office's value (workstation/policy.py), and the same checks, roles and
+`setting-changed` log entry apply (settings_view.py): the rule thresholds counsel alone, the rest counsel or an
+admin; the server refuses anyone else itself. A setting's value is sealed on this desktop (the server cannot change
+one unseen) and logged in clear, as locally.
 
 Each evaluation's working copy gets the office's settings (`copy_into`, from office_fill._office_inputs), so
 an office evaluates with its own thresholds, as a local store with its own.
@@ -39,8 +40,9 @@ from .office_records import OfficeCtx
 OLDER_OFFICE = ("this office's database was made before offices kept settings (it has no settings table); the "
                 "server's administrator brings it up to date with this version's 'dws --user DBADMIN office init "
                 "--profile FILE' (schema step 6)")
-NOT_OFFICE_WIDE = {"witness_folder": "an office's checkpoints are its log's ('dws log checkpoint'); a desktop's "
-                                     "witness folder is its office profile's \"witness\", not a setting"}
+NOT_OFFICE_WIDE = {"witness_folder": "each office desktop writes the office log's checkpoints to its own witness "
+                                     "folder (an office policy file's 'witness_folder', else its office profile's "
+                                     "\"witness\", else beside the profile), not an office-wide setting"}
 UNREACHABLE = "office server unreachable: the connection ended before the setting was changed; nothing was changed"
 
 

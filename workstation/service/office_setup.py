@@ -177,10 +177,10 @@ def _upgrade(conn: psycopg.Connection[Any], profile: OfficeProfile, roles: Offic
         if had > schema.VERSION:
             raise StoreError(newer_office(had))
         if before is None:
-            for step in [s for s in schema.STEPS if s.number <= had]:
+            for step in schema.steps_upto(had):
                 schema.record_step(conn, roles, step, found=True)
         added = []
-        for step in [s for s in schema.STEPS if s.number > had]:     # by number, not place
+        for step in schema.steps_after(had):
             step.apply(conn, roles)
             if step.number == schema.RECOVERY_STEP:
                 _put_recovery_proof(conn, recovery_code())

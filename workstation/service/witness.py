@@ -94,8 +94,13 @@ def write_witness(s: Ctx, folder: Path) -> WitnessWrite:
     if not folder.is_dir():
         raise InputError("the witness folder is missing or not a folder; the checkpoint was not written",
                          source=str(folder))
-    info = make_checkpoint(s)
-    target = folder / f"dws-{logtree.store_id(s.conn)[:8]}-{info.size:010d}-{info.signer}{CHECKPOINT_SUFFIX}"
+    return write_file(folder, logtree.store_id(s.conn), make_checkpoint(s))
+
+
+def write_file(folder: Path, log_id: str, info: CheckpointInfo) -> WitnessWrite:
+    """A signed checkpoint into the witness folder as `dws-<log id, 8 digits>-<size>-<signer>.checkpoint` (a
+    local store's log or an office's: office_witness_folder.py); InputError when it cannot be written."""
+    target = folder / f"dws-{log_id[:8]}-{info.size:010d}-{info.signer}{CHECKPOINT_SUFFIX}"
     try:
         atomic_write(target, info.note.encode("utf-8"))
     except OSError as exc:

@@ -39,10 +39,10 @@ def folder(s: Ctx) -> tuple[Path, bool]:
     return default_folder(s.path), True
 
 
-def notice(where: Path) -> str:
-    return (f"checkpoints of the audit log now go to {where}, beside the store; move them off this computer: "
-            f"set '{SETTING}' (a setting, or the office policy's key) to a removable drive or a share the users "
-            "cannot rewrite")
+def notice(where: Path, beside: str = "the store",
+           how: str = "a setting, or the office policy's key") -> str:
+    return (f"checkpoints of the audit log now go to {where}, beside {beside}; move them off this computer: "
+            f"set '{SETTING}' ({how}) to a removable drive or a share the users cannot rewrite")
 
 
 def unavailable(where: Path, why: str) -> str:
@@ -85,7 +85,12 @@ def status(s: Ctx) -> WitnessOutcome:
     if s.user is None:
         return WitnessOutcome(None)
     where, is_default = folder(s)
-    prefix = f"dws-{logtree.store_id(s.conn)[:8]}-"
+    return newest_in(where, is_default, f"dws-{logtree.store_id(s.conn)[:8]}-")
+
+
+def newest_in(where: Path, is_default: bool, prefix: str) -> WitnessOutcome:
+    """The newest checkpoint file named `prefix...` in the witness folder `where` (a local store's or an
+    office's: office_witness_folder.py), as a status."""
     try:
         files = [(f.stat().st_mtime, f) for f in where.iterdir()
                  if f.name.startswith(prefix) and f.name.endswith(CHECKPOINT_SUFFIX)]

@@ -27,9 +27,12 @@ from .roles import OfficeRoles
 SCHEMA = "dws"
 GENESIS = "0" * 64
 APPENDERS = ("preparer", "approver", "counsel", "admin")
-# What an auditor (who changes nothing) may append: entries recording what they read or checked.
+# What an auditor (who changes nothing) may append: entries recording what they read or checked (and AUDITOR_EVENTS).
 READING_EVENTS = ("request-viewed", "candidates-viewed", "preview-viewed", "unredacted-viewed", "subjects-searched",
                   "decision-exported", "letter-verified", "accounting-exported")
+# An auditor's own checkpoint key is announced in the log in their name too (schema step 8: checkpoint_keys.py).
+CHECKPOINT_KEY_EVENT = "checkpoint-key-enrolled"
+AUDITOR_EVENTS = (*READING_EVENTS, CHECKPOINT_KEY_EVENT)
 # pg_advisory_xact_lock's key for the log: "dws.office_log" as a bigint (the first 8 bytes of its ASCII).
 LOG_LOCK = int.from_bytes(b"dws.olog", "big", signed=True)
 
@@ -56,8 +59,8 @@ END
 $$"""
 
 _APPEND = """
-CREATE FUNCTION dws.office_log_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
+CREATE OR REPLACE FUNCTION dws.office_log_append() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     last_seq  bigint;
     last_hash text;
@@ -114,12 +117,7 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))   # what follows is the owner's
     conn.execute(_TABLE)
     conn.execute(_REFUSE)
-    conn.execute(sql.SQL(_APPEND).format(
-        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
-        auditor=sql.Literal(roles.group("auditor")),
-        reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, READING_EVENTS))),
-        appenders=sql.SQL("ARRAY[{}]::text[]").format(
-            sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
+    _append_function(conn, roles)
     for trigger in _TRIGGERS:
         conn.execute(trigger)
     conn.execute("REVOKE ALL ON SCHEMA dws FROM PUBLIC")
@@ -128,6 +126,24 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA dws TO {}").format(everyone))
     conn.execute(sql.SQL("GRANT SELECT ON dws.office_log TO {}").format(everyone))
     conn.execute(sql.SQL("GRANT INSERT ON dws.office_log TO {}").format(everyone))   # the auditor: READING_EVENTS
+    conn.execute("RESET ROLE")
+
+
+def _append_function(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
+    """The append trigger's function (as the owner), with AUDITOR_EVENTS as they are in this dws."""
+    conn.execute(sql.SQL(_APPEND).format(
+        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
+        auditor=sql.Literal(roles.group("auditor")),
+        reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, AUDITOR_EVENTS))),
+        appenders=sql.SQL("ARRAY[{}]::text[]").format(
+            sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
+
+
+def allow_key_announcements(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
+    """(Schema step 8) the append trigger's function again, so an auditor may announce their own checkpoint key
+    (AUDITOR_EVENTS); in the caller's transaction, as a superuser. Idempotent."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    _append_function(conn, roles)
     conn.execute("RESET ROLE")
 
 

@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from . import (
+    checkpoint_keys,
     decisions,
     desktops,
     evaluations,
@@ -73,6 +74,13 @@ def overrides_and_settings(conn: Conn, roles: OfficeRoles) -> None:
         settings.create(conn, roles)
 
 
+def per_user_checkpoint_keys(conn: Conn, roles: OfficeRoles) -> None:
+    """Step 8: users' checkpoint keys (checkpoint_keys.py), and the log's append trigger letting an auditor announce
+    their own."""
+    checkpoint_keys.create(conn, roles)
+    log.allow_key_announcements(conn, roles)
+
+
 def _has_overrides_and_settings(conn: Conn) -> bool:
     return overrides.exists(conn) and settings.exists(conn)
 
@@ -112,6 +120,8 @@ STEPS: tuple[Step, ...] = (
             "records itself)", requests.add_address_index, requests.has_address_index),
     Step(6, "reviewers' overrides of the release plan, the office's settings and its users' preferences",
          overrides_and_settings, _has_overrides_and_settings),
+    Step(8, "each user's own checkpoint key for the office log (made at their next unlock; the office key's "
+            "checkpoints stay verifiable)", per_user_checkpoint_keys),
     Step(9, "signing keys on smart cards (PIV, PKCS#11): a user's public key registered with no private key on the "
             "server", signing_keys.add_cards),
 )
@@ -122,6 +132,18 @@ ADDRESS_STEP = 4                    # rows already there keep NULL (computing it
 # `office recover` refused, records fetched by ZIP5). A step whose piece the desktop cannot do without raises it
 # to that step's number: a desktop then refuses an older office with the command that upgrades it.
 OLDEST_OPENED = 1
+
+
+
+def steps_upto(number: int) -> tuple[Step, ...]:
+    """The steps an office of version `number` has had (numbers may leave a gap while branches are merged)."""
+    return tuple(step for step in STEPS if step.number <= number)
+
+
+def steps_after(number: int) -> tuple[Step, ...]:
+    """The steps an office of version `number` has not had yet."""
+    return tuple(step for step in STEPS if step.number > number)
+
 
 _STEPS_TABLE = """CREATE TABLE IF NOT EXISTS dws.schema_steps (
     step        integer PRIMARY KEY CHECK (step > 0),

@@ -1,0 +1,110 @@
+"""Users' checkpoint keys on the office server (issue 19, schema step 8): the Ed25519 key each office user signs the
+office log's checkpoints with, as a local store's users have one (store/logtree.checkpoint_keys), so a checkpoint
+says which user vouched for the log (office/log_key.py).
+
+dws.office_checkpoint_keys, one row a key (a user may have several: a new one is made when theirs no longer opens,
+after `office recover` gave them a new user secret; every one stays, so every checkpoint stays checkable):
+    login       name    the user's login role (their keyslot's)
+    public_key  bytea   plain, 32 bytes: what every checkpoint is checked against
+    nonce       bytea   the private key wrapped with AES-256-GCM under a key derived from the user's secret, the
+    wrapped     bytea   one in their keyslot (office/log_key.py): only their unlock opens it
+    created_by  name    set by the server: the login that stored it
+    created_at  timestamptz
+
+As dws.office_signing_keys: every office role reads the logins and public keys, never the wrapped private keys (a
+user reads their own through `dws.office_my_checkpoint_keys()`); a key is stored by its user, by the admin who
+enrolled them, or at `office init` by the server's administrator; nobody changes or removes one (a trigger refuses
+it, to the owner as well). Each key is announced in the office log (`checkpoint-key-enrolled`), and a checkpoint is
+checked only against a key both kept here and announced there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from .roles import OfficeRoles
+
+Conn = psycopg.Connection[Any]
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS dws.office_checkpoint_keys (
+        login      name NOT NULL,
+        public_key bytea PRIMARY KEY CHECK (length(public_key) = 32),
+        nonce      bytea NOT NULL CHECK (length(nonce) = 12),
+        wrapped    bytea NOT NULL CHECK (length(wrapped) > 16),
+        created_by name NOT NULL DEFAULT session_user,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    )""",
+    """CREATE OR REPLACE FUNCTION dws.office_checkpoint_keys_guard() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                RAISE EXCEPTION 'a checkpoint key is kept as stored: % refused', TG_OP
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF NEW.login <> session_user AND NOT pg_has_role(session_user, {owner}, 'MEMBER')
+               AND NOT EXISTS (SELECT 1 FROM dws.office_keyslots k
+                               WHERE k.login = NEW.login AND k.enrolled_by = session_user) THEN
+                RAISE EXCEPTION 'a checkpoint key is stored by its user or by the admin who enrolled them: % may '
+                                'not store one for %', session_user, NEW.login USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            NEW.created_by := session_user;
+            NEW.created_at := clock_timestamp();
+            RETURN NEW;
+        END $$""",
+    "DROP TRIGGER IF EXISTS office_checkpoint_keys_insert ON dws.office_checkpoint_keys",
+    "CREATE TRIGGER office_checkpoint_keys_insert BEFORE INSERT ON dws.office_checkpoint_keys FOR EACH ROW "
+    "EXECUTE FUNCTION dws.office_checkpoint_keys_guard()",
+    "DROP TRIGGER IF EXISTS office_checkpoint_keys_keep ON dws.office_checkpoint_keys",
+    "CREATE TRIGGER office_checkpoint_keys_keep BEFORE UPDATE OR DELETE OR TRUNCATE ON dws.office_checkpoint_keys "
+    "FOR EACH STATEMENT EXECUTE FUNCTION dws.office_checkpoint_keys_guard()",
+    """CREATE OR REPLACE FUNCTION dws.office_my_checkpoint_keys()
+        RETURNS TABLE (public_key bytea, nonce bytea, wrapped bytea)
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+        AS $$ SELECT k.public_key, k.nonce, k.wrapped FROM dws.office_checkpoint_keys k WHERE k.login = session_user
+              ORDER BY k.created_at DESC $$""",
+)
+
+
+def create(conn: Conn, roles: OfficeRoles) -> None:
+    """The table, its triggers and grants (in the caller's transaction, after keyslots.create; a superuser).
+    Idempotent (schema step 8)."""
+    ident = sql.Identifier
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))
+    for statement in _SCHEMA:
+        conn.execute(sql.SQL(statement).format(owner=sql.Literal(roles.owner)))
+    everyone = sql.SQL(", ").join(map(ident, roles.groups()))
+    conn.execute("REVOKE ALL ON dws.office_checkpoint_keys FROM PUBLIC")
+    conn.execute("REVOKE ALL ON FUNCTION dws.office_my_checkpoint_keys() FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT SELECT (login, public_key, created_by, created_at) ON dws.office_checkpoint_keys "
+                         "TO {}").format(everyone))
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION dws.office_my_checkpoint_keys() TO {}").format(everyone))
+    conn.execute(sql.SQL("GRANT INSERT (login, public_key, nonce, wrapped) ON dws.office_checkpoint_keys "
+                         "TO {}").format(everyone))
+    conn.execute("RESET ROLE")
+
+
+def exists(conn: Conn) -> bool:
+    """Whether the office has the table (an office before schema step 8 has none: its one office key signs)."""
+    row = conn.execute("SELECT to_regclass('dws.office_checkpoint_keys') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def put(conn: Conn, login: str, public_key: bytes, nonce: bytes, wrapped: bytes) -> None:
+    conn.execute("INSERT INTO dws.office_checkpoint_keys (login, public_key, nonce, wrapped) VALUES (%s, %s, %s, %s)",
+                 (login, public_key, nonce, wrapped))
+
+
+def mine(conn: Conn) -> list[tuple[bytes, bytes, bytes]]:
+    """(public key, nonce, wrapped private key) of each of the connected user's checkpoint keys, newest first."""
+    return [(bytes(a), bytes(b), bytes(c)) for a, b, c in
+            conn.execute("SELECT public_key, nonce, wrapped FROM dws.office_my_checkpoint_keys()").fetchall()]
+
+
+def public_keys(conn: Conn) -> list[tuple[str, bytes]]:
+    """(login, public key) of every user's checkpoint keys, oldest first."""
+    return [(str(login), bytes(key)) for login, key in conn.execute(
+        "SELECT login, public_key FROM dws.office_checkpoint_keys ORDER BY created_at, public_key").fetchall()]
