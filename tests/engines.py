@@ -67,7 +67,8 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
                     "an office user's signing key may be on a card (key_on_card, open_card, close_card and "
                     "reauthenticate are on both: tests/test_engine_cards.py), but an office user's checkpoint key "
                     "is kept in the office, wrapped under their keyslot (schema step 8), never on a card; "
-                    "`signer` hands out the local user's key itself, where an office opens it inside each signing call"),
+                    "`signer` hands out the local user's key itself, where an office opens it inside each signing "
+                    "call"),
     "backup and CA": (("backup", "export_ca"),
                       "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
                       "office's TLS CA, exported by 'dws office enrol'"),
