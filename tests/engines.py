@@ -52,15 +52,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
               "server: tests/test_office_enrol.py, test_office_init_pg.py) and gives a user a new passphrase with "
               "'dws office recover' (the recovery code); an admin's reset (a new signing key) has no office "
               "equivalent: the server keeps each registered signing key as stored; no cards, no re-binding"),
-    "one taxpayer's views": (("prove_taxpayer_views",),
-                             "the office keeps no subject's match: a subject named by TIN is found by its TIN's "
-                             "blind index (request_subjects.tin_index), but one matched by name and address is "
-                             "known only inside an evaluation's working copy (dws.evaluations holds the sealed "
-                             "document, with --summary none of its subjects' results), so the views of a "
-                             "matched taxpayer could not be found without evaluating every request again; an "
-                             "incomplete list would mislead an auditor. It needs a schema step recording each "
-                             "evaluated subject's matched TIN as a blind index (proofs of entries and of a "
-                             "request's entries are on both: tests/test_engine_log_proofs.py)"),
     "witness folder": (("write_witness", "append_witness", "witness_status", "wrote_to_log"),
                        "no witness folder for the office log yet (checkpoints, verify --against and inclusion "
                        "proofs are on both)"),

@@ -13,8 +13,10 @@ Where the office's value legitimately differs, the method says so here (the test
   reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
   its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today
   (as opening it in the office window does: the server holds no request in clear to read it from).
-- `prove_entry`, `prove_request`: the same `dws.inclusion/1` proofs; an office proves against a checkpoint signed
-  now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
+- `prove_entry`, `prove_request`, `prove_taxpayer_views`: the same `dws.inclusion/1` proofs and the same
+  `log-proofs-exported` entries; an office proves against a checkpoint signed now with its checkpoint key (it keeps
+  no checkpoints), finds a matched taxpayer's subjects by the matches its evaluations recorded (schema step 7), and
+  says in `TaxpayerViews.notices` what an office upgraded from before that step leaves out (office_proofs.py).
 - `queue`: the office's rows carry no recommendation (`dws list` on an office adds it, and the claim, from the
   evaluations: office_evaluation.queue_extras).
 
@@ -40,6 +42,7 @@ from ..model import (
     SigningSummary,
     SubjectFinding,
     SubjectRow,
+    TaxpayerViews,
     UserInfo,
 )
 from ..redaction.preview import PreviewField
@@ -178,3 +181,7 @@ class StoreEngine(Protocol):
     def prove_entry(self, seq: int) -> InclusionProof: ...
 
     def prove_request(self, request_id: str) -> list[InclusionProof]: ...
+
+    def prove_taxpayer_views(self, tin: str) -> TaxpayerViews: ...
+
+    def proofs_logged(self) -> bool: ...

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
 from ..errors import InputError
-from ..model import CheckpointInfo, CourtOrder, ImportSummary, InclusionProof, WitnessCheck
+from ..model import CheckpointInfo, CourtOrder, ImportSummary, InclusionProof, TaxpayerViews, WitnessCheck
 from ..results import (
     AccountingSummary,
     DecisionExport,
@@ -138,7 +138,14 @@ class OfficeEngineMixin:
         return self._read(lambda o: office_proofs.prove_entry(o, seq))
 
     def prove_request(self, request_id: str) -> list[InclusionProof]:
-        return self._read(lambda o: office_proofs.prove_request(o, request_id))
+        return self._write(lambda o: office_proofs.prove_request(o, request_id))
+
+    def prove_taxpayer_views(self, tin: str) -> TaxpayerViews:
+        return self._write(lambda o: office_proofs.prove_taxpayer_views(o, tin))
+
+    def proofs_logged(self) -> bool:
+        """Whether exporting proofs is logged (an office before schema step 7 cannot: office_proofs.UNLOGGED)."""
+        return self._read(office_proofs.proofs_logged)
 
     # --- settings and preferences (i19o: office_settings.py) -----------------------------------------------
     def settings(self) -> Settings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # C-accelerated when available
@@ -170,6 +171,16 @@ def pack_results(rows: list[Result]) -> tuple[str, str]:
         out.append(f"[{seq},{encode_basestring(ref)},{'null' if matched is None else encode_basestring(matched)},"
                    f"{'null' if named is None else encode_basestring(named)},{shape}]")
     return json.dumps(list(shapes), ensure_ascii=False), "[" + ",".join(out) + "]"
+
+
+# a packed row's seq and the nine digits of its matched taxpayer's TIN ("tin:type"), as pack_results writes it:
+# [seq,"ref","tin:type",...] (a row without a match has null there, and is not found)
+_MATCHED = re.compile(r'\[(\d+),"(?:[^"\\]|\\.)*","(\d{9}):')
+
+
+def matches_of(rows: str) -> list[tuple[int, str]]:
+    """(seq, matched TIN's nine digits) of every matched subject of rows packed by `pack_results`."""
+    return [(int(seq), tin) for seq, tin in _MATCHED.findall(rows)]
 
 
 def _changed(results: list[Result], stored: list[db.Row]) -> list[Result]:

@@ -28,8 +28,10 @@ SCHEMA = "dws"
 GENESIS = "0" * 64
 APPENDERS = ("preparer", "approver", "counsel", "admin")
 # What an auditor (who changes nothing) may append: entries recording what they read or checked.
+# `log-proofs-exported` (an auditor's proofs of what they read) since schema step 7 (`allow_reading`): an office
+# before it refuses it from an auditor.
 READING_EVENTS = ("request-viewed", "candidates-viewed", "preview-viewed", "unredacted-viewed", "subjects-searched",
-                  "decision-exported", "letter-verified", "accounting-exported")
+                  "decision-exported", "letter-verified", "accounting-exported", "log-proofs-exported")
 # pg_advisory_xact_lock's key for the log: "dws.office_log" as a bigint (the first 8 bytes of its ASCII).
 LOG_LOCK = int.from_bytes(b"dws.olog", "big", signed=True)
 
@@ -56,8 +58,8 @@ END
 $$"""
 
 _APPEND = """
-CREATE FUNCTION dws.office_log_append() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
+CREATE OR REPLACE FUNCTION dws.office_log_append() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     last_seq  bigint;
     last_hash text;
@@ -114,12 +116,7 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident(roles.owner)))   # what follows is the owner's
     conn.execute(_TABLE)
     conn.execute(_REFUSE)
-    conn.execute(sql.SQL(_APPEND).format(
-        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
-        auditor=sql.Literal(roles.group("auditor")),
-        reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, READING_EVENTS))),
-        appenders=sql.SQL("ARRAY[{}]::text[]").format(
-            sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
+    conn.execute(_append_function(roles))
     for trigger in _TRIGGERS:
         conn.execute(trigger)
     conn.execute("REVOKE ALL ON SCHEMA dws FROM PUBLIC")
@@ -128,6 +125,23 @@ def create(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> 
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA dws TO {}").format(everyone))
     conn.execute(sql.SQL("GRANT SELECT ON dws.office_log TO {}").format(everyone))
     conn.execute(sql.SQL("GRANT INSERT ON dws.office_log TO {}").format(everyone))   # the auditor: READING_EVENTS
+    conn.execute("RESET ROLE")
+
+
+def _append_function(roles: OfficeRoles) -> sql.Composed:
+    return sql.SQL(_APPEND).format(
+        lock=sql.Literal(LOG_LOCK), genesis=sql.Literal(GENESIS), owner=sql.Literal(roles.owner),
+        auditor=sql.Literal(roles.group("auditor")),
+        reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, READING_EVENTS))),
+        appenders=sql.SQL("ARRAY[{}]::text[]").format(
+            sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS)))
+
+
+def allow_reading(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
+    """(Schema step 7) the append trigger's function made again with this dws's READING_EVENTS (an auditor's
+    `log-proofs-exported` accepted), as the office's owner; in the caller's transaction (a superuser's)."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    conn.execute(_append_function(roles))
     conn.execute("RESET ROLE")
 
 

@@ -28,6 +28,7 @@ from . import (
     keyslots,
     letter_certs,
     log,
+    matches,
     orders,
     overrides,
     queue_notify,
@@ -73,6 +74,13 @@ def overrides_and_settings(conn: Conn, roles: OfficeRoles) -> None:
         settings.create(conn, roles)
 
 
+def matches_and_proofs_logged(conn: Conn, roles: OfficeRoles) -> None:
+    """Step 7: each evaluated subject's matched taxpayer as a TIN blind index (`dws log prove --tin-file`), and an
+    auditor's `log-proofs-exported` entries accepted by the log."""
+    matches.create(conn, roles)
+    log.allow_reading(conn, roles)
+
+
 def _has_overrides_and_settings(conn: Conn) -> bool:
     return overrides.exists(conn) and settings.exists(conn)
 
@@ -112,6 +120,9 @@ STEPS: tuple[Step, ...] = (
             "records itself)", requests.add_address_index, requests.has_address_index),
     Step(6, "reviewers' overrides of the release plan, the office's settings and its users' preferences",
          overrides_and_settings, _has_overrides_and_settings),
+    Step(7, "each evaluated subject's matched taxpayer as a TIN blind index (one taxpayer's views proved with "
+            "'dws log prove --tin-file'), and an auditor's log-proofs-exported entries",
+         matches_and_proofs_logged),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
