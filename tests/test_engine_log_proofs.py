@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from engines import Engine, EngineCli, OfficeEngine, OfficeServer
+from letterdata import AS_OF, request, subject
 from test_engine_decisions import load
 
 from workstation import checkpoint as cp
@@ -205,3 +206,56 @@ def test_a_superusers_rewrite_makes_the_proofs_fail_against_a_checkpoint_kept_be
     with office.open("otto") as otto, pytest.raises(TamperError, match=f"office log: entry {n} was altered.*no "
                                                       "checkpoint was signed"):
         otto.prove_entry(1)                             # a broken chain: no proof vouches for it
+
+
+VIEWS = "LTR-VIEWS"
+
+
+def views_request() -> dict[str, Any]:
+    """Subject 1 names no TIN (matched to Maria Example, 212-45-1001, by name and address), subject 2 names
+    James Sample's (212-45-1002)."""
+    one = subject("1", "released-1")
+    one["tin"] = None
+    return request(VIEWS, subjects=[one, subject("2", "released-2")])
+
+
+def prove_views(cli: EngineCli, tmp_path: Path, tin: str) -> tuple[Any, list[dict[str, Any]]]:
+    (tmp_path / "tin.txt").write_text(f"{tin}\n", encoding="utf-8")
+    out = tmp_path / f"views-{tin[-4:]}.json"
+    done = cli("log", "prove", "--tin-file", str(tmp_path / "tin.txt"), "-o", str(out), user="otto")
+    assert done.code == 0, done.err
+    assert tin not in done.err and tin.replace("-", "") not in done.err
+    return done, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_a_taxpayers_views_are_proved_whether_matched_by_name_and_address_or_named_by_tin(
+        engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    load(engine, tmp_path / "in", RID)
+    (tmp_path / "in" / "views.json").write_text(json.dumps(views_request()), encoding="utf-8")
+    with engine.open("rita") as rita:
+        rita.import_request(tmp_path / "in" / "views.json")
+        rita.evaluate(VIEWS, AS_OF)
+        rita.preview(VIEWS, 0)
+        rita.preview(VIEWS, 1)
+        rita.evaluate(RID, AS_OF)                       # names 212-45-1001 too: evaluated, nobody viewed it there
+    cli = engine.cli(capsys, monkeypatch)
+    for tin, ref in (("212-45-1001", "1"), ("212-45-1002", "2")):
+        done, items = prove_views(cli, tmp_path, tin)
+        assert done.err.endswith(f"1 inclusion proof written to {tmp_path / f'views-{tin[-4:]}.json'}\n")
+        entries = [json.loads(i["entry"]) for i in items]
+        assert [(e["event"], e["object"], json.loads(e["detail"])["ref"]) for e in entries] == [
+            ("preview-viewed", VIEWS, ref)], tin
+        key = key_of(engine, cli, items[0]["proof"])
+        run = auditor(tmp_path / f"views-{tin[-4:]}.json", key)
+        assert run.returncode == 0 and run.stdout.count("OK: ") == 1, run.stdout
+        items[0]["proof"]["leaf_hash"] = flip(items[0]["proof"]["leaf_hash"])
+        (tmp_path / "bad.json").write_text(json.dumps(items), encoding="utf-8")
+        assert auditor(tmp_path / "bad.json", key).returncode == 1
+    _done, none = prove_views(cli, tmp_path, "212-45-1004")      # on hold, in RID, nobody viewed it
+    assert none == []
+    exported = [(o, d) for e, o, d in engine.events() if e == "log-proofs-exported"]
+    assert exported[-3:] == [(None, {"by": "taxpayer", "entries": 1}), (None, {"by": "taxpayer", "entries": 1}),
+                             (None, {"by": "taxpayer", "entries": 0})]
+    done = cli("log", "prove", "--request", VIEWS, user="otto")
+    assert done.code == 0 and engine.events()[-1] == ("log-proofs-exported", VIEWS,
+                                                      {"by": "request", "entries": len(json.loads(done.out))})
