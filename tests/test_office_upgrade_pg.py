@@ -31,6 +31,7 @@ from workstation.service import office_evaluation, office_setup
 from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import evaluations as evaluations_sql
 from workstation.store.office import keyslots, queue_notify, recovery, schema
+from workstation.store.office import matches as matches_sql
 from workstation.store.office import overrides as overrides_sql
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -38,6 +39,7 @@ from workstation.store.office import settings as settings_sql
 
 BOSS, BOSS_PW = "boss", "boss-database-password"
 RITA, RITA_PASSPHRASE = "rita", "rita's office passphrase"
+OTTO, OTTO_PASSPHRASE = "otto", "otto's office passphrase"
 
 
 def old_office(*, versioned: bool = True, version: int = 1) -> Office:
@@ -62,6 +64,7 @@ def old_office(*, versioned: bool = True, version: int = 1) -> Office:
                 schema.record_step(conn, office.roles, step)
         conn.execute(f"CREATE ROLE {BOSS} LOGIN SUPERUSER PASSWORD '{BOSS_PW}'")
     office.enrol(RITA, "preparer", RITA_PASSPHRASE)
+    office.enrol(OTTO, "auditor", OTTO_PASSPHRASE)
     return office
 
 
@@ -85,6 +88,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "proof": conn.execute("SELECT to_regclass('dws.office_recovery_proof') IS NOT NULL").fetchone(),
                 "address": records_sql.has_address_index(conn) and requests_sql.has_address_index(conn),
                 "overrides": overrides_sql.exists(conn) and settings_sql.exists(conn),
+                "matches": matches_sql.exists(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
 
@@ -100,10 +104,26 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     profile = office.desktop(tmp_path / "desk").path
     # the older office works as it is (compatible): its records are loaded without the address index
     records = import_records(profile, tmp_path)
+    # a request evaluated before the office kept subjects' matches: a taxpayer's views are proved, with a note that
+    # its request is not covered, and the export is not logged (the server refuses it from an auditor)
+    write(tmp_path / "r0.json", package("UPG-0", subjects=[subject(3)]))
+    rita = {"DWS_USER": RITA, "DWS_PASSPHRASE": RITA_PASSPHRASE}
+    for args in (("import", "request", str(tmp_path / "r0.json")), ("evaluate", "UPG-0", "--summary")):
+        assert run_dws(profile, *args, env=rita).code == 0
+    (tmp_path / "tin.txt").write_text("212-55-0004\n", encoding="utf-8")
+    otto = {"DWS_USER": OTTO, "DWS_PASSPHRASE": OTTO_PASSPHRASE}
+    proved = run_dws(profile, "log", "prove", "--tin-file", str(tmp_path / "tin.txt"), env=otto)
+    assert (proved.code, proved.out) == (0, "[]\n"), proved.err
+    assert proved.err == (
+        "dws: note: 1 request evaluated before this office recorded subjects' matches (schema step 7) is not "
+        "covered: a view of this taxpayer matched there by name and address, not named by TIN, is not in this list "
+        "(evaluating it again records the matches)\n"
+        "dws: note: this office was made before it logs an export of proofs (schema step 7): the proofs were not "
+        "logged; the server's administrator upgrades it with 'dws --user DBADMIN office init --profile FILE'\n")
     before = shape(office)
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
-                      "log": (n,)}
+                      "matches": False, "log": (n,)}
 
     done = upgrade(profile)
     assert done.code == 0, done.err
@@ -115,20 +135,29 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "evaluations read them by ZIP5 as before, until their file is imported again" in done.out
     assert "  step 5: added the address-key blind index of a request's subjects" in done.out
     assert "  step 6: added reviewers' overrides of the release plan" in done.out
-    assert shape(office) == {"version": 6, "announces": True, "proof": (True,), "address": True, "overrides": True,
-                             "log": (n + 1,)}
+    assert "  step 7: added each evaluated subject's matched taxpayer as a TIN blind index" in done.out
+    assert shape(office) == {"version": 7, "announces": True, "proof": (True,), "address": True, "overrides": True,
+                             "matches": True, "log": (n + 1,)}
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
         entry = conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
                              (n + 1,)).fetchone()
         steps = conn.execute("SELECT step, found, applied_by FROM dws.schema_steps ORDER BY step").fetchall()
-    assert entry == (BOSS, "office-schema-upgraded", DBNAME, '{"added":[2,3,4,5,6],"found":[],"from":1,"to":6}')
-    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in range(2, 7))]
+    assert entry == (BOSS, "office-schema-upgraded", DBNAME,
+                     '{"added":[2,3,4,5,6,7],"found":[],"from":1,"to":7}')
+    assert steps == [(1, False, "postgres"), *((step, False, BOSS) for step in range(2, 8))]
     again = upgrade(profile)
-    assert (again.code, again.out) == (0, "The office 'Test Office' in database 'dws' is at schema version 6, this "
+    assert (again.code, again.out) == (0, "The office 'Test Office' in database 'dws' is at schema version 7, this "
                                           "dws's; nothing was changed.\n")
+    # the auditor's export is logged now; the request evaluated before the upgrade is still not covered
+    proved = run_dws(profile, "log", "prove", "--tin-file", str(tmp_path / "tin.txt"), env=otto)
+    assert (proved.code, proved.out) == (0, "[]\n") and proved.err.startswith("dws: note: 1 request evaluated before")
+    assert len(proved.err.splitlines()) == 1
+    with office.superuser() as conn:
+        assert conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
+                            (n + 2,)).fetchone() == (OTTO, "log-proofs-exported", None, '{"by":"taxpayer","entries":0}')
     verified = run_dws(profile, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
-    assert (verified.code, verified.out) == (0, f"Office log: {n + 1} entries\nOK: the office log's chain is whole.\n")
+    assert (verified.code, verified.out) == (0, f"Office log: {n + 2} entries\nOK: the office log's chain is whole.\n")
 
     # the queue is announced now: a new request's id arrives on the office's channel
     with psycopg.connect(office.server.conninfo(DBNAME), autocommit=True) as listener:
@@ -180,8 +209,9 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
         assert added == list(range(version + 1, schema.VERSION + 1)), done.out
         assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
         after = shape(office)
-        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides")} == {
-            "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True}
+        assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "matches")} == {
+            "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
+            "matches": True}
         recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
                             RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
         assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
@@ -199,14 +229,14 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
         assert done.code == 0, done.err
         (n,) = shape(office)["log"]
         assert done.out.startswith("Upgraded the office 'Test Office' in database 'dws' (made before schema versions "
-                                   f"were kept) to schema version 6, in one transaction (office log entry {n}):\n"
+                                   f"were kept) to schema version 7, in one transaction (office log entry {n}):\n"
                                    "  it had steps 1-2 already (recorded)\n  step 3: added the recovery proof"
                                    ), done.out
-        assert shape(office) == {"version": 6, "announces": True, "proof": (True,), "address": True,
-                                 "overrides": True, "log": (n,)}
+        assert shape(office) == {"version": 7, "announces": True, "proof": (True,), "address": True,
+                                 "overrides": True, "matches": True, "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
-                (1, True), (2, True), (3, False), (4, False), (5, False), (6, False)]
+                (1, True), (2, True), (3, False), (4, False), (5, False), (6, False), (7, False)]
     finally:
         office.server.stop()
 
@@ -260,7 +290,7 @@ def test_a_desktop_refuses_an_office_newer_or_older_than_it_works_with(office: O
         conn.execute("INSERT INTO dws.schema_steps (step, adds) VALUES (99, 'something of a later dws')")
     newer = run_dws(profile.path, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert (newer.code, newer.err) == (1, "dws: this office was upgraded by a newer dws (office schema version 99; "
-                                          "this dws knows versions up to 6): update this desktop's dws\n")
+                                          f"this dws knows versions up to {schema.VERSION}): update this desktop's dws\n")
     refused = upgrade(profile.path)
     assert refused.code == 1 and "this office was upgraded by a newer dws (office schema version 99" in refused.err
     with office.superuser() as conn:

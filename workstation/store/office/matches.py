@@ -50,11 +50,18 @@ _SCHEMA = (
         SELECT coalesce(max(id), 0) + 1 FROM dws.evaluations ON CONFLICT DO NOTHING""",
     """CREATE OR REPLACE FUNCTION dws.subject_matches_check() RETURNS trigger LANGUAGE plpgsql
         SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+            mine bigint;
         BEGIN
+            BEGIN
+                mine := currval('dws.evaluation_ids');     -- the evaluation this session numbered last
+            EXCEPTION WHEN object_not_in_prerequisite_state THEN
+                mine := NULL;                               -- none yet
+            END;
             IF EXISTS (SELECT 1 FROM (SELECT DISTINCT evaluation FROM added) a
-                       WHERE NOT EXISTS (SELECT 1 FROM dws.evaluations e WHERE e.id = a.evaluation
-                                         AND e.appended_by = session_user
-                                         AND e.id = currval('dws.evaluation_ids'))) THEN
+                       WHERE a.evaluation IS DISTINCT FROM mine
+                          OR NOT EXISTS (SELECT 1 FROM dws.evaluations e WHERE e.id = a.evaluation
+                                         AND e.appended_by = session_user)) THEN
                 RAISE EXCEPTION 'subjects'' matches are recorded with their evaluation, by the login that records '
                                 'it: % refused', session_user USING ERRCODE = 'insufficient_privilege';
             END IF;
