@@ -3,7 +3,8 @@ records, a court order and a request imported, evaluated, its subjects listed, s
 findings, preview and original shown, the decision shown then signed, approved, the letter issued and printed.
 Then no canary, in any spelling, is in what the store keeps: for a local store every file of its folder (the
 SQLCipher database and whatever lies beside it); for an office the server's `pg_dump` (the values inside every
-bytea decoded too) and, on the desktop, the evaluations' working-copy folder (removed with each session)."""
+bytea decoded too; the subjects' matches among them) and, on the desktop, the evaluations' working-copy folder
+(removed with each session)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ def test_no_canary_at_rest_after_review_preview_and_signing(engine: Engine, tmp_
                                "-U", "postgres", "--no-owner", engine.dbname],
                               capture_output=True, text=True, check=True, timeout=120).stdout
         assert "COPY dws.taxpayer_records" in dump and "COPY dws.letters" in dump and RID in dump
+        # the subjects' matches (schema step 7) are dumped too: their rows, each a blind index, searched with the rest
+        matches = dump.split("COPY dws.subject_matches (evaluation, seq, tin_index) FROM stdin;\n")[1]
+        assert len(matches.split("\n\\.\n")[0].splitlines()) >= 2
         # a bytea's hex is searched decoded (a canary of digits would turn up in random hex), the rest as text
         decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
         assert leaks([re.sub(r"\\\\x[0-9a-f]+", "", dump), decoded]) == []

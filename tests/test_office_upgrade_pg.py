@@ -290,7 +290,8 @@ def test_a_desktop_refuses_an_office_newer_or_older_than_it_works_with(office: O
         conn.execute("INSERT INTO dws.schema_steps (step, adds) VALUES (99, 'something of a later dws')")
     newer = run_dws(profile.path, "verify", env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert (newer.code, newer.err) == (1, "dws: this office was upgraded by a newer dws (office schema version 99; "
-                                          f"this dws knows versions up to {schema.VERSION}): update this desktop's dws\n")
+                                          f"this dws knows versions up to {schema.VERSION}): update this desktop's "
+                                          "dws\n")
     refused = upgrade(profile.path)
     assert refused.code == 1 and "this office was upgraded by a newer dws (office schema version 99" in refused.err
     with office.superuser() as conn:
