@@ -259,3 +259,38 @@ def test_a_taxpayers_views_are_proved_whether_matched_by_name_and_address_or_nam
     done = cli("log", "prove", "--request", VIEWS, user="otto")
     assert done.code == 0 and engine.events()[-1] == ("log-proofs-exported", VIEWS,
                                                       {"by": "request", "entries": len(json.loads(done.out))})
+
+
+def test_a_subject_matched_again_to_another_taxpayer_is_found_under_both(office: OfficeEngine, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Subject 1 (no TIN) is matched to Maria Example (212-45-1001) and viewed; her records are then filed under
+    another name and a new taxpayer (212-45-1077) files as Maria Example at that address: evaluated again, the
+    subject matches the new one and is viewed again. The office keeps every evaluation's matches, so each taxpayer's
+    proofs hold the subject's views (a view is listed for every taxpayer the subject was matched to: never left
+    out)."""
+    load(office, tmp_path / "in", RID)
+    (tmp_path / "in" / "views.json").write_text(json.dumps(views_request()), encoding="utf-8")
+    with office.open("rita") as rita:
+        rita.import_request(tmp_path / "in" / "views.json")
+        rita.evaluate(VIEWS, AS_OF)
+        rita.preview(VIEWS, 0)
+    lines = (tmp_path / "in" / "records.csv").read_text(encoding="utf-8").splitlines()
+    maria = [line for line in lines if line.startswith("212451001,")]
+    moved = [line.replace("Maria Example", "Maria Otherwise") for line in maria]
+    newcomer = [line.replace("212451001,", "212451077,") for line in maria]
+    (tmp_path / "in" / "again.csv").write_text("\n".join([lines[0], *moved, *newcomer]) + "\n", encoding="utf-8")
+    with office.open("rita") as rita:
+        rita.import_records(tmp_path / "in" / "again.csv")
+        rita.evaluate(VIEWS, AS_OF)
+    with office.open("rita") as rita:
+        rita.preview(VIEWS, 0)
+    with office.superuser() as conn:        # the same findings: evaluated again because the match changed
+        assert conn.execute("SELECT count(DISTINCT tin_index), count(DISTINCT evaluation) FROM dws.subject_matches "
+                            "WHERE seq = 0").fetchone() == (2, 2)
+    cli = office.cli(capsys, monkeypatch)
+    assert [e for e, _o, _d in office.events()].count("preview-viewed") == 2
+    for tin in ("212-45-1001", "212-45-1077"):
+        _done, items = prove_views(cli, tmp_path, tin)
+        assert [(json.loads(i["entry"])["event"], json.loads(json.loads(i["entry"])["detail"])["ref"])
+                for i in items] == [("preview-viewed", "1")] * 2, tin

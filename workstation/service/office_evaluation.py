@@ -188,6 +188,17 @@ def record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str |
     return claimed_by
 
 
+def matches_changed(o: OfficeCtx, wc: WorkingCopy) -> bool:
+    """Whether the working copy matched the request's subjects to other taxpayers than the office's latest
+    evaluation of it recorded (one recorded before the office kept matches: whenever any subject is matched)."""
+    with office_errors():
+        if not matches_sql.exists(o.conn):
+            return False
+        recorded = matches_sql.of_latest(o.conn, wc.request)
+    index = o.keys.indexer("tin")
+    return recorded != {(seq, index(tin)) for seq, tin in wc.matches}
+
+
 def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:
     """The latest evaluation the office recorded for a request (opened here), or None."""
     with office_errors():

@@ -13,7 +13,10 @@ leads to that checkpoint's root, and `dws verify --against` names the entry.
 One taxpayer's views (`--tin-file`) are the log's view entries (proofs.VIEW_EVENTS) about a subject that names the
 TIN (request_subjects.tin_index) or that an evaluation matched to the taxpayer with it (dws.subject_matches, every
 evaluation's, so a view under an earlier match is found too: store/office/matches.py); the subjects are opened here
-for their refs, which the view entries carry. An office upgraded from before schema step 7 has no matches for the
+for their refs, which the view entries carry. A subject matched to one taxpayer, then (records loaded since) to
+another, has its views listed for both: a view is never left out of a taxpayer's list, at the cost of one made
+under the other match. (Opening a request records a new evaluation when its matches changed even though its
+findings did not: office_open._record; not once a decision is signed on it, as for any change.) An office upgraded from before schema step 7 has no matches for the
 evaluations recorded before it: the proofs come with a notice naming how many requests that leaves out, rather than
 a list an auditor could take for complete.
 

@@ -42,6 +42,7 @@ _SCHEMA = (
         tin_index  bytea NOT NULL CHECK (length(tin_index) = 16)
     )""",
     "CREATE INDEX IF NOT EXISTS subject_matches_tin ON dws.subject_matches (tin_index)",
+    "CREATE INDEX IF NOT EXISTS subject_matches_evaluation ON dws.subject_matches (evaluation)",
     """CREATE TABLE IF NOT EXISTS dws.subject_matches_since (
         one        boolean PRIMARY KEY DEFAULT true CHECK (one),
         evaluation bigint NOT NULL
@@ -110,6 +111,13 @@ def copy(conn: Conn, evaluation: int, rows: Iterable[tuple[int, bytes]]) -> int:
     """The (seq, tin index) of an evaluation's matched subjects, through one binary COPY in the caller's
     transaction, after the evaluation's row; how many."""
     return copy_rows(conn, _COPY, _TYPES, ((evaluation, seq, index) for seq, index in rows))
+
+
+def of_latest(conn: Conn, request: int) -> set[tuple[int, bytes]]:
+    """(seq, tin index) of every matched subject of the request's latest evaluation."""
+    rows = conn.execute("SELECT seq, tin_index FROM dws.subject_matches WHERE evaluation = "
+                        "(SELECT max(id) FROM dws.evaluations WHERE request = %s)", (request,)).fetchall()
+    return {(int(seq), bytes(index)) for seq, index in rows}
 
 
 _NAMED = """SELECT q.request_id, {columns} FROM dws.request_subjects s JOIN dws.requests q ON q.id = s.request
