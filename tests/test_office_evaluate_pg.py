@@ -155,14 +155,17 @@ def test_every_request_evaluates_as_on_the_local_store(office: Office, world: Wo
             assert got.document == local_doc, req.request_id
             assert got.recorded and got.claimed_by == office.login("pat")
             compared += len(req.subjects)
-        # each matched subject's taxpayer recorded as the local store matched it (schema step 7), blind-indexed
-        matched = session.conn.execute("SELECT r.request_id, s.seq, substr(s.matched, 1, 9) FROM subject_results s "
-                                       "JOIN requests r ON r.rid = s.rid WHERE s.matched IS NOT NULL").fetchall()
+        # the taxpayer of each subject matched other than by the TIN it names recorded as the local store matched
+        # it (schema step 7), blind-indexed
+        matched = session.conn.execute(
+            "SELECT r.request_id, s.seq, substr(s.matched, 1, 9) FROM subject_results s JOIN requests r ON r.rid = "
+            "s.rid JOIN subjects u ON u.rid = s.rid AND u.seq = s.seq WHERE s.matched IS NOT NULL AND "
+            "substr(s.matched, 1, 9) IS NOT u.tin9").fetchall()
     recorded = office.conn.execute("SELECT q.request_id, m.seq, m.tin_index FROM dws.subject_matches m JOIN "
                                    "dws.evaluations e ON e.id = m.evaluation JOIN dws.requests q ON q.id = e.request"
                                    ).fetchall()
     assert sorted((r, s, bytes(i)) for r, s, i in recorded) == sorted((r, s, KEYS.tin_index(t)) for r, s, t in matched)
-    assert len(matched) > 100
+    assert len(matched) > 10, len(matched)
     assert compared == sum(len(r.subjects) for r in world.requests) >= 1400
     assert scratch_left(tmp_path) == []
     # what the office recorded opens to the same document, and the queue is 'evaluated', claimed by pat

@@ -66,8 +66,9 @@ def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = N
     """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document. Without
     `keep_results` the subjects' results are not written, only counted and hashed: for a store removed right
     after it is read for the summary alone (an office evaluation's working copy for `dws evaluate --summary`),
-    never for one whose preview, decision or letters read them. `matches` (a store with no results stored yet:
-    an office's working copy) receives the (seq, matched TIN's nine digits) of every matched subject."""
+    never for one whose preview, decision or letters read them. `matches` receives the (seq, matched TIN's nine
+    digits) of every subject matched to a taxpayer other than the TIN it names, or naming none (an office's working
+    copy: the office records them, store/office/matches.py)."""
     s.require("read-queue")
     fresh = stored(s, request_id, as_of)
     if fresh is not None:
@@ -251,8 +252,8 @@ def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Pa
             raise Cancelled()
         if part.changed and keep:
             ev.replace_packed_results(s.conn, rid, part.shapes, part.rows)
-        if matches is not None:         # (no results stored before: every row is a changed one)
-            matches += subject_pass.matches_of(part.rows)
+        if matches is not None:
+            matches += part.matched_elsewhere
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

@@ -14,8 +14,9 @@ every exit path, SIGTERM and a killed process included). The local service evalu
 its worker processes for large requests) then runs on it unchanged, so the findings are the local store's.
 
 `evaluate` records the result in the office in one transaction: a dws.evaluations row (the document and its two
-hashes sealed), each matched subject's taxpayer as a TIN blind index (dws.subject_matches, one COPY: how the views
-of a taxpayer matched by name and address are found, service/office_proofs.py), the request's status 'evaluated',
+hashes sealed), the taxpayer of each subject matched other than by the TIN it names as a TIN blind index
+(dws.subject_matches, one COPY: how the views of a taxpayer matched by name and address are found,
+service/office_proofs.py), the request's status 'evaluated',
 one office log entry (counts and recommendation only), and for
 a preparer evaluating a request nobody has claimed, the claim (`claimed_by`, the server's own check that a
 preparer claims for themselves and never takes a claim over). An auditor may evaluate (the local store lets every
@@ -76,7 +77,8 @@ class WorkingCopy:
     request: int                # the request's id in the office
     role: OfficeRole
     claimed_by: str | None      # the request's claim when it was read
-    matches: list[tuple[int, str]] = field(default_factory=list)   # (seq, matched TIN's digits): never logged
+    # (seq, matched TIN's digits) of the subjects matched other than by the TIN they name: never logged
+    matches: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str |
             findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
             plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]),
             claim=wc.role in evaluations_sql.CLAIMERS)
-        if matches_sql.exists(conn):        # each matched subject's taxpayer, blind-indexed (schema step 7)
+        if matches_sql.exists(conn):        # subjects matched by name and address, blind-indexed (schema step 7)
             index = keys.indexer("tin")
             matches_sql.copy(conn, eid, ((seq, index(tin)) for seq, tin in wc.matches))
         o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],

@@ -16,9 +16,9 @@ evaluation's, so a view under an earlier match is found too: store/office/matche
 for their refs, which the view entries carry. A subject matched to one taxpayer, then (records loaded since) to
 another, has its views listed for both: a view is never left out of a taxpayer's list, at the cost of one made
 under the other match. (Opening a request records a new evaluation when its matches changed even though its
-findings did not: office_open._record; not once a decision is signed on it, as for any change.) An office upgraded from before schema step 7 has no matches for the
-evaluations recorded before it: the proofs come with a notice naming how many requests that leaves out, rather than
-a list an auditor could take for complete.
+findings did not: office_open._record; not once a decision is signed on it, as for any change.) An office upgraded
+from before schema step 7 has no matches for the evaluations recorded before it: the proofs come with a notice
+naming how many requests that leaves out, rather than a list an auditor could take for complete.
 
 Exporting proofs logs `log-proofs-exported` exactly as the local store does (proofs.exported). The server accepts
 it from an auditor since schema step 7 (store/office/log.py READING_EVENTS); on an older office the proofs are

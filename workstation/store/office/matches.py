@@ -1,19 +1,21 @@
 """Subjects' matches in the office store (issue 19, schema step 7): for every subject an evaluation matched to a
-taxpayer, that taxpayer's TIN as a blind index (the office's "tin" index, as request_subjects.tin_index), so that
-`dws log prove --tin-file` finds the views of a taxpayer matched by name and address, not only of one a subject
-names by TIN. Never the TIN itself: the server holds 16 bytes of HMAC it cannot reverse.
+taxpayer other than the one whose TIN it names (matched by name and address, naming no TIN or another one), that
+taxpayer's TIN as a blind index (the office's "tin" index, as request_subjects.tin_index), so that `dws log prove
+--tin-file` finds the views of a taxpayer matched by name and address, not only of one a subject names by TIN (a
+subject matched to the TIN it names is found by its own tin_index: most of a bulk request's, not copied again).
+Never the TIN itself: the server holds 16 bytes of HMAC it cannot reverse.
 
 dws.subject_matches, appended with its evaluation and never changed or removed (a trigger refuses it, to the owner
-too): one row a matched subject of an evaluation; an evaluation again adds its own rows and leaves the earlier
-ones, so a view made under either match is found.
+too): one row such a subject of an evaluation; an evaluation again adds its own rows and leaves the earlier ones,
+so a view made under either match is found.
     evaluation  bigint      dws.evaluations.id
     seq         integer     the subject (dws.request_subjects.seq of the evaluation's request)
     tin_index   bytea       the matched taxpayer's TIN, blind-indexed
 
 The roles that record evaluations (evaluations.RECORDERS) may INSERT, through one COPY in the transaction that
-records the evaluation; a statement trigger (one check a statement, not one a row: a 1.28 M-subject evaluation
-copies 1.28 M rows) refuses rows of any evaluation but the one this session has just numbered
-(currval('dws.evaluation_ids')) and recorded itself (appended_by). Every office role reads it (an auditor proves).
+records the evaluation; a statement trigger (one check a statement, not one a row) refuses rows of any evaluation
+but the one this session has just numbered (currval('dws.evaluation_ids')) and recorded itself (appended_by). Every
+office role reads it (an auditor proves).
 
 dws.subject_matches_since holds one row: the first evaluation id the office kept matches for. Evaluations before it
 (recorded before the office had step 7) have none: a taxpayer's views under them are found only where a subject
@@ -23,6 +25,7 @@ names the TIN, and the proof says how many requests that leaves out (service/off
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -42,7 +45,9 @@ _SCHEMA = (
         tin_index  bytea NOT NULL CHECK (length(tin_index) = 16)
     )""",
     "CREATE INDEX IF NOT EXISTS subject_matches_tin ON dws.subject_matches (tin_index)",
-    "CREATE INDEX IF NOT EXISTS subject_matches_evaluation ON dws.subject_matches (evaluation)",
+    # (rows arrive an evaluation at a time: a block-range index is found as fast for `of_latest` and costs nothing
+    # to a COPY, where a b-tree on it made 1.28 M rows take 1.3 s longer)
+    "CREATE INDEX IF NOT EXISTS subject_matches_evaluation ON dws.subject_matches USING brin (evaluation)",
     """CREATE TABLE IF NOT EXISTS dws.subject_matches_since (
         one        boolean PRIMARY KEY DEFAULT true CHECK (one),
         evaluation bigint NOT NULL
@@ -109,8 +114,11 @@ def exists(conn: Conn) -> bool:
 
 def copy(conn: Conn, evaluation: int, rows: Iterable[tuple[int, bytes]]) -> int:
     """The (seq, tin index) of an evaluation's matched subjects, through one binary COPY in the caller's
-    transaction, after the evaluation's row; how many."""
-    return copy_rows(conn, _COPY, _TYPES, ((evaluation, seq, index) for seq, index in rows))
+    transaction, after the evaluation's row; how many. Sent in index order: the index on tin_index then grows a few
+    pages at a time instead of all over (1.28 M rows: 3.6 s instead of 7.7 s on the server, for 1.2 s of sorting
+    here)."""
+    ordered = sorted(rows, key=itemgetter(1))
+    return copy_rows(conn, _COPY, _TYPES, ((evaluation, seq, index) for seq, index in ordered))
 
 
 def of_latest(conn: Conn, request: int) -> set[tuple[int, bytes]]:
