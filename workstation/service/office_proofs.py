@@ -97,8 +97,7 @@ def prove_request(o: OfficeCtx, request_id: str) -> list[InclusionProof]:
 
 
 UNCOVERED = ("{n} evaluated before this office recorded subjects' matches (schema step 7) {are} not covered: a view "
-             "of this taxpayer matched there by name and address, not named by TIN, is not in this list (evaluating "
-             "{them} again records the matches)")
+             "of this taxpayer matched there by name and address, not named by TIN, may be missing from this list")
 UNLOGGED = ("this office was made before it logs an export of proofs (schema step 7): the proofs were not logged; "
             "the server's administrator upgrades it with 'dws --user DBADMIN office init --profile FILE'")
 
@@ -121,8 +120,8 @@ def prove_taxpayer_views(o: OfficeCtx, tin: str) -> TaxpayerViews:
     seqs = view_seqs(((int(str(r[0])), str(r[3]), None if r[4] is None else str(r[4]), str(r[5])) for r in rows),
                      subjects)
     proofs = _proofs(o, rows, seqs)
-    notices = [UNCOVERED.format(n=count(uncovered, "request"), are="is" if uncovered == 1 else "are",
-                                them="it" if uncovered == 1 else "them")] if uncovered else []
+    notices = [UNCOVERED.format(n=count(uncovered, "request"), are="is" if uncovered == 1 else "are")] if uncovered \
+        else []
     _note(o, None, exported("taxpayer", len(proofs)))
     return TaxpayerViews(proofs, tuple(notices))
 

@@ -75,8 +75,8 @@ def overrides_and_settings(conn: Conn, roles: OfficeRoles) -> None:
 
 
 def matches_and_proofs_logged(conn: Conn, roles: OfficeRoles) -> None:
-    """Step 7: each evaluated subject's matched taxpayer as a TIN blind index (`dws log prove --tin-file`), and an
-    auditor's `log-proofs-exported` entries accepted by the log."""
+    """Step 7: each evaluated subject's matched taxpayer as a TIN blind index when it is not the TIN the subject names
+    (`dws log prove --tin-file`), and an auditor's `log-proofs-exported` entries accepted by the log."""
     matches.create(conn, roles)
     log.allow_reading(conn, roles)
 
@@ -120,8 +120,8 @@ STEPS: tuple[Step, ...] = (
             "records itself)", requests.add_address_index, requests.has_address_index),
     Step(6, "reviewers' overrides of the release plan, the office's settings and its users' preferences",
          overrides_and_settings, _has_overrides_and_settings),
-    Step(7, "each evaluated subject's matched taxpayer as a TIN blind index (one taxpayer's views proved with "
-            "'dws log prove --tin-file'), and an auditor's log-proofs-exported entries",
+    Step(7, "each evaluated subject's matched taxpayer as a TIN blind index, when not the TIN it names (one "
+            "taxpayer's views proved with 'dws log prove --tin-file'), and an auditor's log-proofs-exported entries",
          matches_and_proofs_logged),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
