@@ -54,15 +54,6 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
               "equivalent: the server keeps each registered signing key as stored; a user whose key is on a "
               "card is enrolled with 'dws office enrol --user NAME --pkcs11-module ...' (the token options of "
               "add_token_user; token_of: an office's users list names the token); no re-binding"),
-    "one taxpayer's views": (("prove_taxpayer_views",),
-                             "the office keeps no subject's match: a subject named by TIN is found by its TIN's "
-                             "blind index (request_subjects.tin_index), but one matched by name and address is "
-                             "known only inside an evaluation's working copy (dws.evaluations holds the sealed "
-                             "document, with --summary none of its subjects' results), so the views of a "
-                             "matched taxpayer could not be found without evaluating every request again; an "
-                             "incomplete list would mislead an auditor. It needs a schema step recording each "
-                             "evaluated subject's matched TIN as a blind index (proofs of entries and of a "
-                             "request's entries are on both: tests/test_engine_log_proofs.py)"),
     "smart cards": (("checkpoint_on_card", "signer"),
                     "an office user's signing key may be on a card (key_on_card, open_card, close_card and "
                     "reauthenticate are on both: tests/test_engine_cards.py), but an office user's checkpoint key "

@@ -3,21 +3,25 @@ records, a court order and a request imported, evaluated, its subjects listed, s
 findings, preview and original shown, the decision shown then signed, approved, the letter issued and printed.
 Then no canary, in any spelling, is in what the store keeps: for a local store every file of its folder (the
 SQLCipher database and whatever lies beside it); for an office the server's `pg_dump` (the values inside every
-bytea decoded too) and, on the desktop, the evaluations' working-copy folder (removed with each session)."""
+bytea decoded too; the subjects' matches among them) and, on the desktop, the evaluations' working-copy folder
+(removed with each session)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from engines import Engine, OfficeEngine, passphrase
-from letterdata import AS_OF, TAXPAYERS, UNKNOWN_TIN, canaries
+from letterdata import AS_OF, TAXPAYERS, UNKNOWN_TIN, canaries, request, subject
 from test_engine_decisions import load
 
 from workstation import clock as clocks
 
 RID = "LTR-PARTIAL"
+UNNAMED = "LTR-UNNAMED"
 REASON = "Quenbyrthwaite disputes the AGI: checking it against the filing"
 
 
@@ -38,9 +42,18 @@ def leaks(haystacks: list[str]) -> list[str]:
     return [s for s in spellings() for hay in haystacks if s.lower() in hay.lower()]
 
 
+def unnamed() -> dict[str, Any]:
+    """A request whose subjects name no TIN: each matched by name and address (the office records the match)."""
+    subjects = [subject(ref, key) for ref, key in (("1", "released-1"), ("2", "on-hold"))]
+    return request(UNNAMED, subjects=[{**s, "tin": None} for s in subjects])
+
+
 def review_sign_and_issue(engine: Engine, folder: Path) -> None:
     load(engine, folder / "in", RID)
+    (folder / "in" / "unnamed.json").write_text(json.dumps(unnamed()), encoding="utf-8")
     with engine.open("rita") as rita:
+        rita.import_request(folder / "in" / "unnamed.json")
+        rita.evaluate(UNNAMED, AS_OF)
         rita.evaluate(RID, AS_OF)
         rows = rita.subject_rows(RID, 0, 50)
         assert [r.ref for r in rows] == ["1", "2", "3", "4", "5", "6"]
@@ -77,6 +90,9 @@ def test_no_canary_at_rest_after_review_preview_and_signing(engine: Engine, tmp_
                                "-U", "postgres", "--no-owner", engine.dbname],
                               capture_output=True, text=True, check=True, timeout=120).stdout
         assert "COPY dws.taxpayer_records" in dump and "COPY dws.letters" in dump and RID in dump
+        # the subjects' matches (schema step 7) are dumped too: their rows, each a blind index, searched with the rest
+        matches = dump.split("COPY dws.subject_matches (evaluation, seq, tin_index) FROM stdin;\n")[1]
+        assert len(matches.split("\n\\.\n")[0].splitlines()) == 1          # Maria Example's, matched by address
         # a bytea's hex is searched decoded (a canary of digits would turn up in random hex), the rest as text
         decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
         assert leaks([re.sub(r"\\\\x[0-9a-f]+", "", dump), decoded]) == []

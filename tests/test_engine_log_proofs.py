@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from engines import Engine, EngineCli, OfficeEngine, OfficeServer
+from letterdata import AS_OF, request, subject
 from test_engine_decisions import load
 
 from workstation import checkpoint as cp
@@ -205,3 +206,91 @@ def test_a_superusers_rewrite_makes_the_proofs_fail_against_a_checkpoint_kept_be
     with office.open("otto") as otto, pytest.raises(TamperError, match=f"office log: entry {n} was altered.*no "
                                                       "checkpoint was signed"):
         otto.prove_entry(1)                             # a broken chain: no proof vouches for it
+
+
+VIEWS = "LTR-VIEWS"
+
+
+def views_request() -> dict[str, Any]:
+    """Subject 1 names no TIN (matched to Maria Example, 212-45-1001, by name and address), subject 2 names
+    James Sample's (212-45-1002)."""
+    one = subject("1", "released-1")
+    one["tin"] = None
+    return request(VIEWS, subjects=[one, subject("2", "released-2")])
+
+
+def prove_views(cli: EngineCli, tmp_path: Path, tin: str) -> tuple[Any, list[dict[str, Any]]]:
+    (tmp_path / "tin.txt").write_text(f"{tin}\n", encoding="utf-8")
+    out = tmp_path / f"views-{tin[-4:]}.json"
+    done = cli("log", "prove", "--tin-file", str(tmp_path / "tin.txt"), "-o", str(out), user="otto")
+    assert done.code == 0, done.err
+    assert tin not in done.err and tin.replace("-", "") not in done.err
+    return done, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_a_taxpayers_views_are_proved_whether_matched_by_name_and_address_or_named_by_tin(
+        engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    load(engine, tmp_path / "in", RID)
+    (tmp_path / "in" / "views.json").write_text(json.dumps(views_request()), encoding="utf-8")
+    with engine.open("rita") as rita:
+        rita.import_request(tmp_path / "in" / "views.json")
+        rita.evaluate(VIEWS, AS_OF)
+        rita.preview(VIEWS, 0)
+        rita.preview(VIEWS, 1)
+        rita.evaluate(RID, AS_OF)                       # names 212-45-1001 too: evaluated, nobody viewed it there
+    cli = engine.cli(capsys, monkeypatch)
+    for tin, ref in (("212-45-1001", "1"), ("212-45-1002", "2")):
+        done, items = prove_views(cli, tmp_path, tin)
+        assert done.err.endswith(f"1 inclusion proof written to {tmp_path / f'views-{tin[-4:]}.json'}\n")
+        entries = [json.loads(i["entry"]) for i in items]
+        assert [(e["event"], e["object"], json.loads(e["detail"])["ref"]) for e in entries] == [
+            ("preview-viewed", VIEWS, ref)], tin
+        key = key_of(engine, cli, items[0]["proof"])
+        run = auditor(tmp_path / f"views-{tin[-4:]}.json", key)
+        assert run.returncode == 0 and run.stdout.count("OK: ") == 1, run.stdout
+        items[0]["proof"]["leaf_hash"] = flip(items[0]["proof"]["leaf_hash"])
+        (tmp_path / "bad.json").write_text(json.dumps(items), encoding="utf-8")
+        assert auditor(tmp_path / "bad.json", key).returncode == 1
+    _done, none = prove_views(cli, tmp_path, "212-45-1004")      # on hold, in RID, nobody viewed it
+    assert none == []
+    exported = [(o, d) for e, o, d in engine.events() if e == "log-proofs-exported"]
+    assert exported[-3:] == [(None, {"by": "taxpayer", "entries": 1}), (None, {"by": "taxpayer", "entries": 1}),
+                             (None, {"by": "taxpayer", "entries": 0})]
+    done = cli("log", "prove", "--request", VIEWS, user="otto")
+    assert done.code == 0 and engine.events()[-1] == ("log-proofs-exported", VIEWS,
+                                                      {"by": "request", "entries": len(json.loads(done.out))})
+
+
+def test_a_subject_matched_again_to_another_taxpayer_is_found_under_both(office: OfficeEngine, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Subject 1 (no TIN) is matched to Maria Example (212-45-1001) and viewed; her records are then filed under
+    another name and a new taxpayer (212-45-1077) files as Maria Example at that address: evaluated again, the
+    subject matches the new one and is viewed again. The office keeps every evaluation's matches, so each taxpayer's
+    proofs hold the subject's views (a view is listed for every taxpayer the subject was matched to: never left
+    out)."""
+    load(office, tmp_path / "in", RID)
+    (tmp_path / "in" / "views.json").write_text(json.dumps(views_request()), encoding="utf-8")
+    with office.open("rita") as rita:
+        rita.import_request(tmp_path / "in" / "views.json")
+        rita.evaluate(VIEWS, AS_OF)
+        rita.preview(VIEWS, 0)
+    lines = (tmp_path / "in" / "records.csv").read_text(encoding="utf-8").splitlines()
+    maria = [line for line in lines if line.startswith("212451001,")]
+    moved = [line.replace("Maria Example", "Maria Otherwise") for line in maria]
+    newcomer = [line.replace("212451001,", "212451077,") for line in maria]
+    (tmp_path / "in" / "again.csv").write_text("\n".join([lines[0], *moved, *newcomer]) + "\n", encoding="utf-8")
+    with office.open("rita") as rita:
+        rita.import_records(tmp_path / "in" / "again.csv")
+        rita.evaluate(VIEWS, AS_OF)
+    with office.open("rita") as rita:
+        rita.preview(VIEWS, 0)
+    with office.superuser() as conn:        # the same findings: evaluated again because the match changed
+        assert conn.execute("SELECT count(DISTINCT tin_index), count(DISTINCT evaluation) FROM dws.subject_matches "
+                            "WHERE seq = 0").fetchone() == (2, 2)
+    cli = office.cli(capsys, monkeypatch)
+    assert [e for e, _o, _d in office.events()].count("preview-viewed") == 2
+    for tin in ("212-45-1001", "212-45-1077"):
+        _done, items = prove_views(cli, tmp_path, tin)
+        assert [(json.loads(i["entry"])["event"], json.loads(json.loads(i["entry"])["detail"])["ref"])
+                for i in items] == [("preview-viewed", "1")] * 2, tin

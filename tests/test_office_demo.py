@@ -63,7 +63,7 @@ def test_demo_then_stop_then_demo_again(demo_dir: Path, tmp_path: Path) -> None:
                       "office_signing_keys", "office_checkpoint_keys", "office_letter_ca", "office_user_certificates",
                       "court_orders",
                       "agencies", "decisions", "approvals", "letters", "overrides", "settings",
-                      "user_preferences", "schema_steps"}
+                      "user_preferences", "schema_steps", "subject_matches", "subject_matches_since"}
 
     stopped = run_dws(tmp_path / "unused", "office", "stop", str(demo_dir))
     assert (stopped.code, stopped.out.strip()) == (0, "Stopped the office server.")
@@ -149,16 +149,16 @@ def test_the_demo_office_has_the_demo_users_and_records_and_works_from_the_cli(d
         "'dws import records', ") and err.endswith("so far; nothing was changed\n")
     code, out, err = as_user("cora", "log", "prove", "--entry", "1")          # i19proof: office_proofs.py
     assert (code, err) == (0, "") and json.loads(out)["leaf_index"] == 0
-    code, out, err = as_user("cora", "log", "prove", "--tin-file", str(tmp_path / "tin.txt"))
-    assert (code, out) == (1, "") and err.startswith("dws: 'dws log prove --tin-file' is not yet available for an "
-                                                     "office store (office.json): ") and len(err.splitlines()) == 1
+    (tmp_path / "tin.txt").write_text("900-00-0001\n", encoding="utf-8")
+    code, out, err = as_user("cora", "log", "prove", "--tin-file", str(tmp_path / "tin.txt"))   # (its export logged)
+    assert (code, out, err) == (0, "[]\n", "")                                 # nobody viewed that taxpayer
     assert as_user("cora", "--store", profile, "import", "order", str(tmp_path / "more.csv"))[0] == 1
     enrolled = run_dws(tmp_path / "unused", "--user", "admin", "office", "enrol", "--profile", profile, "--user",
                        "nell", "--role", "preparer",
                        env={"DWS_PASSPHRASE": "demo-admin-passphrase", "DWS_NEW_PASSPHRASE": "nell's passphrase"})
     assert (enrolled.code, enrolled.out) == (0, "Enrolled 'nell' as preparer of the office\n"), enrolled.err
     verified = as_user("nell", "verify", passphrase="nell's passphrase")[1]
-    assert verified.startswith(f"Office log: {16 + requests} entries\n")            # nell, and nell's key
+    assert verified.startswith(f"Office log: {17 + requests} entries\n")       # cora's proofs, nell, nell's key
 
     # a request imported by the preparer, refused to the auditor, in the queue for everyone
     request = shutil.copy(Path(__file__).parent / "data" / "intake" / "request_example.json", tmp_path / "req.json")

@@ -155,6 +155,17 @@ def test_every_request_evaluates_as_on_the_local_store(office: Office, world: Wo
             assert got.document == local_doc, req.request_id
             assert got.recorded and got.claimed_by == office.login("pat")
             compared += len(req.subjects)
+        # the taxpayer of each subject matched other than by the TIN it names recorded as the local store matched
+        # it (schema step 7), blind-indexed
+        matched = session.conn.execute(
+            "SELECT r.request_id, s.seq, substr(s.matched, 1, 9) FROM subject_results s JOIN requests r ON r.rid = "
+            "s.rid JOIN subjects u ON u.rid = s.rid AND u.seq = s.seq WHERE s.matched IS NOT NULL AND "
+            "substr(s.matched, 1, 9) IS NOT u.tin9").fetchall()
+    recorded = office.conn.execute("SELECT q.request_id, m.seq, m.tin_index FROM dws.subject_matches m JOIN "
+                                   "dws.evaluations e ON e.id = m.evaluation JOIN dws.requests q ON q.id = e.request"
+                                   ).fetchall()
+    assert sorted((r, s, bytes(i)) for r, s, i in recorded) == sorted((r, s, KEYS.tin_index(t)) for r, s, t in matched)
+    assert len(matched) > 10, len(matched)
     assert compared == sum(len(r.subjects) for r in world.requests) >= 1400
     assert scratch_left(tmp_path) == []
     # what the office recorded opens to the same document, and the queue is 'evaluated', claimed by pat
@@ -209,7 +220,7 @@ def test_no_canary_in_the_dump_after_an_evaluation(office: Office, tmp_path: Pat
     dump = subprocess.run([str(office.server.bin / "pg_dump"), "-h", str(office.server.socket_dir), "-p",
                            str(office.server.port), "-U", "postgres", "--no-owner", office.db],
                           capture_output=True, text=True, check=True, timeout=120).stdout
-    assert "COPY dws.evaluations" in dump
+    assert "COPY dws.evaluations" in dump and "COPY dws.subject_matches" in dump
     decoded = b"".join(bytes.fromhex(h) for h in re.findall(r"\\\\x([0-9a-f]+)", dump)).decode("latin-1")
     plain = re.sub(r"\\\\x[0-9a-f]+", "", dump)      # (a canary of digits would turn up in random hex)
     leaks = [s for s in spellings() + canary_spellings() for hay in (plain.lower(), decoded.lower())
@@ -301,6 +312,21 @@ def test_a_claim_is_the_first_preparers_and_never_taken_over(office: Office, tmp
                             (office.login("pia"), ids[1]))
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="kept as recorded"):
         office.conn.execute("DELETE FROM dws.evaluations")      # the superuser neither
+    # subjects' matches (schema step 7): written with an evaluation by the login that records it, then kept
+    (eid,), = office.conn.execute("SELECT id FROM dws.evaluations WHERE evaluated_by = %s",
+                                  (office.login("pat"),)).fetchall()
+    insert = "INSERT INTO dws.subject_matches VALUES (%s, 0, '\\x00000000000000000000000000000000')"
+    for login, refusal in (("aud", "permission denied"), ("abe", "recorded with their evaluation"),
+                           ("pat", "recorded with their evaluation")):     # pat's own, but not just now
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=refusal):
+            office.ctx(login).conn.execute(insert, (eid,))
+    for statement in ("DELETE FROM dws.subject_matches", "UPDATE dws.subject_matches SET seq = 1",
+                      "TRUNCATE dws.subject_matches", "UPDATE dws.subject_matches_since SET evaluation = 1"):
+        for conn in (pia, office.ctx("aud").conn):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="kept as recorded"):
+            office.conn.execute(statement)                      # the superuser neither
     assert oe.queue_extras(office.ctx("aud"))[ids[0]][0] == office.login("pat")
 
 

@@ -29,8 +29,8 @@ ADA_PASSPHRASE = "ada's first office passphrase"
 TABLES = ("agencies,approvals,court_orders,decisions,evaluations,letters,office_ca,office_checkpoint_keys,"
           "office_keyslots,office_letter_ca,office_log,office_recovery,office_recovery_proof,office_signing_keys,"
           "office_user_certificates,overrides,"
-          "request_reasons,request_subjects,requests,schema_steps,settings,taxpayer_records,taxpayer_records_loads,"
-          "user_preferences")
+          "request_reasons,request_subjects,requests,schema_steps,settings,subject_matches,subject_matches_since,"
+          "taxpayer_records,taxpayer_records_loads,user_preferences")
 
 
 @pytest.fixture

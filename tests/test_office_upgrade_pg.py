@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import psycopg
 import pytest
@@ -35,6 +36,7 @@ from workstation.service import office_enrol, office_evaluation, office_setup
 from workstation.service.office_desktop import OfficeWorkstation
 from workstation.store.office import checkpoint_keys, keyslots, queue_notify, recovery, schema, signing_keys
 from workstation.store.office import evaluations as evaluations_sql
+from workstation.store.office import matches as matches_sql
 from workstation.store.office import overrides as overrides_sql
 from workstation.store.office import records as records_sql
 from workstation.store.office import requests as requests_sql
@@ -42,6 +44,7 @@ from workstation.store.office import settings as settings_sql
 
 BOSS, BOSS_PW = "boss", "boss-database-password"
 RITA, RITA_PASSPHRASE = "rita", "rita's office passphrase"
+OTTO, OTTO_PASSPHRASE = "otto", "otto's office passphrase"
 
 
 def old_office(*, versioned: bool = True, version: int = 1) -> Office:
@@ -66,6 +69,7 @@ def old_office(*, versioned: bool = True, version: int = 1) -> Office:
                 schema.record_step(conn, office.roles, step)
         conn.execute(f"CREATE ROLE {BOSS} LOGIN SUPERUSER PASSWORD '{BOSS_PW}'")
     office.enrol(RITA, "preparer", RITA_PASSPHRASE)
+    office.enrol(OTTO, "auditor", OTTO_PASSPHRASE)
     return office
 
 
@@ -91,6 +95,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "overrides": overrides_sql.exists(conn) and settings_sql.exists(conn),
                 "cards": signing_keys.has_cards(conn),
                 "checkpoint_keys": checkpoint_keys.exists(conn),
+                "matches": matches_sql.exists(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
 
@@ -115,10 +120,26 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
         assert not keyslots.user_exists(conn, "cara")
     # the older office works as it is (compatible): its records are loaded without the address index
     records = import_records(profile, tmp_path)
+    # a request evaluated before the office kept subjects' matches: a taxpayer's views are proved, with a note that
+    # its request is not covered, and the export is not logged (the server refuses it from an auditor)
+    write(tmp_path / "r0.json", package("UPG-0", subjects=[subject(3)]))
+    rita = {"DWS_USER": RITA, "DWS_PASSPHRASE": RITA_PASSPHRASE}
+    for args in (("import", "request", str(tmp_path / "r0.json")), ("evaluate", "UPG-0", "--summary")):
+        assert run_dws(profile, *args, env=rita).code == 0
+    (tmp_path / "tin.txt").write_text("212-55-0004\n", encoding="utf-8")
+    otto = {"DWS_USER": OTTO, "DWS_PASSPHRASE": OTTO_PASSPHRASE}
+    proved = run_dws(profile, "log", "prove", "--tin-file", str(tmp_path / "tin.txt"), env=otto)
+    assert (proved.code, proved.out) == (0, "[]\n"), proved.err
+    assert proved.err == (
+        "dws: note: 1 request evaluated before this office recorded subjects' matches (schema step 7) is not "
+        "covered: a view of this taxpayer matched there by name and address, not named by TIN, may be missing from "
+        "this list\n"
+        "dws: note: this office was made before it logs an export of proofs (schema step 7): the proofs were not "
+        "logged; the server's administrator upgrades it with 'dws --user DBADMIN office init --profile FILE'\n")
     before = shape(office)
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
-                      "cards": False, "checkpoint_keys": False, "log": (n,)}
+                      "cards": False, "checkpoint_keys": False, "matches": False, "log": (n,)}
     early = tmp_path / "early.checkpoint"           # signed with the office key: no user has a key of their own
     made = run_dws(profile, "log", "checkpoint", "-o", str(early), env={"DWS_USER": RITA,
                                                                           "DWS_PASSPHRASE": RITA_PASSPHRASE})
@@ -134,9 +155,11 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "evaluations read them by ZIP5 as before, until their file is imported again" in done.out
     assert "  step 5: added the address-key blind index of a request's subjects" in done.out
     assert "  step 6: added reviewers' overrides of the release plan" in done.out
+    assert "  step 7: added each evaluated subject's matched taxpayer as a TIN blind index" in done.out
     assert "  step 8: added each user's own checkpoint key for the office log" in done.out
     assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
-                             "overrides": True, "cards": True, "checkpoint_keys": True, "log": (n + 1,)}
+                             "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
+                             "log": (n + 1,)}
     assert "  step 9: added signing keys on smart cards" in done.out
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
@@ -163,6 +186,16 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
                        env={"DWS_USER": ADMIN, "DWS_PASSPHRASE": ADMIN_PASSPHRASE})
     assert verified.code == 0, verified.out
     assert f"Office log: {n + 2} entries\n" in verified.out and "extends every checkpoint given" in verified.out
+
+    # the auditor's export is logged now (after the key their unlock made); a request evaluated before the upgrade is
+    # still not covered
+    proved = run_dws(profile, "log", "prove", "--tin-file", str(tmp_path / "tin.txt"), env=otto)
+    assert (proved.code, proved.out) == (0, "[]\n") and proved.err.startswith("dws: note: 1 request evaluated before")
+    assert len(proved.err.splitlines()) == 1
+    with office.superuser() as conn:
+        assert conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq > %s "
+                            "ORDER BY seq", (n + 2,)).fetchall() == [(OTTO, "checkpoint-key-enrolled", OTTO, ANY),
+                                                     (OTTO, "log-proofs-exported", None, '{"by":"taxpayer","entries":0}')]
 
     # a card's key is registered now (no private key on the server)
     office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cara", "preparer", "cara's passphrase", token=card,
@@ -221,9 +254,9 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
         assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
         after = shape(office)
         assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "cards",
-                                        "checkpoint_keys")} == {
+                                        "checkpoint_keys", "matches")} == {
             "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
-            "cards": True, "checkpoint_keys": True}
+            "cards": True, "checkpoint_keys": True, "matches": True}
         recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
                             RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
         assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
@@ -246,7 +279,8 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
                                    "  it had steps 1-2 already (recorded)\n  step 3: added the recovery proof"
                                    ), done.out
         assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
-                                 "overrides": True, "cards": True, "checkpoint_keys": True, "log": (n,)}
+                                 "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
+                                 "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
                 (1, True), (2, True), *((step.number, False) for step in schema.steps_after(2))]

@@ -299,6 +299,16 @@ class InclusionProof:
 
 
 @dataclass(frozen=True, slots=True)
+class TaxpayerViews:
+    """`dws log prove --tin-file`: the proof of every logged view of one taxpayer's data, and what the list may
+    leave out, one line each (an office upgraded from before it kept subjects' matches, an office that could not
+    log the export): never a TIN."""
+
+    proofs: list[InclusionProof]
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SubjectCheckCount:
     """One subject-level check of a request: how many of its subjects passed, failed or need review."""
 

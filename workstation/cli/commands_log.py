@@ -12,6 +12,7 @@ from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..model import InclusionProof
+from ..service.office_proofs import UNLOGGED
 from ..wording import count
 from . import common
 
@@ -92,16 +93,21 @@ def _listed(proofs: list[InclusionProof]) -> list[dict[str, Any]]:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    """On a local store or an office (`--entry`, `--request`: StoreEngine members; `--tin-file` a local store's,
-    cli/office_store.py refuses it for an office)."""
+    """On a local store or an office (StoreEngine members). What a taxpayer's list may leave out, and an export of
+    proofs an older office could not log, are a line each on stderr (`dws: note: ...`)."""
     doc: dict[str, Any] | list[dict[str, Any]]
-    if args.tin_file is not None:
-        with common.open_session(args) as s:
-            doc = _listed(s.prove_taxpayer_views(_read_tin(args.tin_file)))
-    else:
-        with common.open_engine(args) as e:
+    notices: list[str] = []
+    with common.open_engine(args) as e:
+        if args.tin_file is not None:
+            views = e.prove_taxpayer_views(_read_tin(args.tin_file))
+            doc, notices = _listed(views.proofs), list(views.notices)
+        else:
             doc = (e.prove_entry(args.entry).as_dict() if args.entry is not None
                    else _listed(e.prove_request(args.request)))
+        if args.entry is None and not e.proofs_logged():
+            notices.append(UNLOGGED)
+    for notice in notices:
+        print(f"dws: note: {notice}", file=sys.stderr)
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     if args.output:

@@ -5,7 +5,7 @@ instead of the command's own function.
 An office store has `import records`, `import request`, `list` (the queue, with each request's claim),
 `evaluate` (service/office_evaluation.py), `accounting` (service/office_accounting.py), `verify` (its log's chain;
 `--against FILE...` its checkpoints too), `log checkpoint` / `log key`, and `override`, `settings list/get/set`,
-`user list` and `log prove --entry/--request` (not `--tin-file`: service/office_proofs.py), which run the local
+`user list` and `log prove` (service/office_proofs.py), which run the local
 command's own function on the office session (common.open_engine: StoreEngine members on both engines); every
 other command says so in one line (exit 1) before anything is opened or changed. `dws gui` on a profile is the
 desktop application's (ui/office_app.py, over service/office_desktop.py).
@@ -97,11 +97,6 @@ def run(args: argparse.Namespace, profile: Path) -> int:
         have = f"{', '.join(named[:-1])} and {named[-1]}"
         raise NotYetForOffice(f"'dws {command}' is not yet available for an office store ({profile.name}); an office "
                               f"store has {have} so far; nothing was changed")
-    if command == "log prove" and args.tin_file is not None:
-        raise NotYetForOffice(f"'dws log prove --tin-file' is not yet available for an office store ({profile.name}): "
-                              "the office keeps no record of which taxpayer each subject was matched to, so not "
-                              "every view of a taxpayer could be found; prove a request's entries with --request "
-                              "ID; nothing was changed")
     if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
         return int(args.func(args) or 0)
     witnesses = witness.load(args.against) if command == "verify" and args.against else None

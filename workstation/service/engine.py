@@ -13,8 +13,10 @@ Where the office's value legitimately differs, the method says so here (the test
   reads a request on its working copy (service/office_desktop_request.py), opened at the first such call as of
   its latest evaluation in the office; `request` on a request the office has not evaluated evaluates it as of today
   (as opening it in the office window does: the server holds no request in clear to read it from).
-- `prove_entry`, `prove_request`: the same `dws.inclusion/1` proofs; an office proves against a checkpoint signed
-  now with its checkpoint key (it keeps no checkpoints) and logs no `log-proofs-exported` (office_proofs.py).
+- `prove_entry`, `prove_request`, `prove_taxpayer_views`: the same `dws.inclusion/1` proofs and the same
+  `log-proofs-exported` entries; an office proves against a checkpoint signed now (it keeps
+  no checkpoints), finds a matched taxpayer's subjects by the matches its evaluations recorded (schema step 7), and
+  says in `TaxpayerViews.notices` what an office upgraded from before that step leaves out (office_proofs.py).
 - `decide`, `approve`, `letter`, `sign_decision`, `issue_letter`: their secret is the passphrase, or for a user
   whose key is on a smart card (`key_on_card`), the card's PIN, on both engines. `open_card` opens the card for the
   session's checkpoints where the user's checkpoint key is on it (local only: an office user's checkpoint key is kept
@@ -47,6 +49,7 @@ from ..model import (
     SigningSummary,
     SubjectFinding,
     SubjectRow,
+    TaxpayerViews,
     UserInfo,
     WitnessOutcome,
     WitnessWrite,
@@ -196,6 +199,10 @@ class StoreEngine(Protocol):
     def prove_entry(self, seq: int) -> InclusionProof: ...
 
     def prove_request(self, request_id: str) -> list[InclusionProof]: ...
+
+    def prove_taxpayer_views(self, tin: str) -> TaxpayerViews: ...
+
+    def proofs_logged(self) -> bool: ...
 
     # --- the witness folder (a local store's: witness_folder.py; an office's: office_witness_folder.py) -------
     def write_witness(self, folder: Path) -> WitnessWrite: ...

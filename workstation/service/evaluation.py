@@ -61,11 +61,14 @@ def stored(s: Ctx, request_id: str, as_of: date) -> EvaluationDoc | None:
 
 
 def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = None,
-             cancelled: CancelCheck | None = None, keep_results: bool = True) -> EvaluationDoc:
+             cancelled: CancelCheck | None = None, keep_results: bool = True,
+             matches: list[tuple[int, str]] | None = None) -> EvaluationDoc:
     """Evaluate (or reuse the fresh stored evaluation) and return the stored summary document. Without
     `keep_results` the subjects' results are not written, only counted and hashed: for a store removed right
     after it is read for the summary alone (an office evaluation's working copy for `dws evaluate --summary`),
-    never for one whose preview, decision or letters read them."""
+    never for one whose preview, decision or letters read them. `matches` receives the (seq, matched TIN's nine
+    digits) of every subject matched to a taxpayer other than the TIN it names, or naming none (an office's working
+    copy: the office records them, store/office/matches.py)."""
     s.require("read-queue")
     fresh = stored(s, request_id, as_of)
     if fresh is not None:
@@ -99,7 +102,7 @@ def evaluate(s: Ctx, request_id: str, as_of: date, progress: Progress | None = N
         with db.transaction(s.conn), \
                 closing(_subject_results(s, rid, count, policy, plan, pool, progress, cancelled)) as parts:
             counts, plan_hash, findings_hash, released_items, fully = _store_results(
-                s, rid, count, parts, code_counts, cancelled, keep_results)
+                s, rid, count, parts, code_counts, cancelled, keep_results, matches)
             # a requested year with no record is "no record" and does not make a grant partial (RULES.md Outcomes)
             complete = fully == count
             recommendation = recommend(request_findings, counts, plan, complete=complete)
@@ -231,8 +234,8 @@ def _workers(count: int) -> int:
 
 
 def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Part],
-                   code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None, keep: bool = True
-                   ) -> tuple[EvaluationCounts, str, str, set[str], int]:
+                   code_counts: Counter[tuple[str, str]], cancelled: CancelCheck | None, keep: bool = True,
+                   matches: list[tuple[int, str]] | None = None) -> tuple[EvaluationCounts, str, str, set[str], int]:
     """Write the results in subject order; return the counts, the plan hash, the findings hash, the elements
     released to anyone and the number of subjects with nothing withheld, none of their own periods either (all
     in the same single pass)."""
@@ -249,6 +252,8 @@ def _store_results(s: Ctx, rid: int, total: int, parts: Iterator[subject_pass.Pa
             raise Cancelled()
         if part.changed and keep:
             ev.replace_packed_results(s.conn, rid, part.shapes, part.rows)
+        if matches is not None:
+            matches += part.matched_elsewhere
     releasable = withheld = no_record = fully = 0
     released_sets: set[str] = set()
     for (status, released, held), n in plans.items():

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
-from ..errors import DwsError
+from ..errors import DwsError, InputError
 from ..model import (
     CheckpointInfo,
     CourtOrder,
     ImportSummary,
     InclusionProof,
+    TaxpayerViews,
     WitnessCheck,
     WitnessOutcome,
     WitnessWrite,
@@ -176,7 +177,14 @@ class OfficeEngineMixin:
         return self._read(lambda o: office_proofs.prove_entry(o, seq))
 
     def prove_request(self, request_id: str) -> list[InclusionProof]:
-        return self._read(lambda o: office_proofs.prove_request(o, request_id))
+        return self._write(lambda o: office_proofs.prove_request(o, request_id))
+
+    def prove_taxpayer_views(self, tin: str) -> TaxpayerViews:
+        return self._write(lambda o: office_proofs.prove_taxpayer_views(o, tin))
+
+    def proofs_logged(self) -> bool:
+        """Whether exporting proofs is logged (an office before schema step 7 cannot: office_proofs.UNLOGGED)."""
+        return self._read(office_proofs.proofs_logged)
 
     # --- settings and preferences (i19o: office_settings.py) -----------------------------------------------
     def settings(self) -> Settings:

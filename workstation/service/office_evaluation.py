@@ -14,7 +14,10 @@ every exit path, SIGTERM and a killed process included). The local service evalu
 its worker processes for large requests) then runs on it unchanged, so the findings are the local store's.
 
 `evaluate` records the result in the office in one transaction: a dws.evaluations row (the document and its two
-hashes sealed), the request's status 'evaluated', one office log entry (counts and recommendation only), and for
+hashes sealed), the taxpayer of each subject matched other than by the TIN it names as a TIN blind index
+(dws.subject_matches, one COPY: how the views of a taxpayer matched by name and address are found,
+service/office_proofs.py), the request's status 'evaluated',
+one office log entry (counts and recommendation only), and for
 a preparer evaluating a request nobody has claimed, the claim (`claimed_by`, the server's own check that a
 preparer claims for themselves and never takes a claim over). An auditor may evaluate (the local store lets every
 role read the queue) but the office records no evaluation, status or claim of it: the server gives an auditor read
@@ -51,6 +54,7 @@ from ..paths import APP
 from ..results import EvaluationDoc
 from ..store import db, opening
 from ..store.office import evaluations as evaluations_sql
+from ..store.office import matches as matches_sql
 from ..store.office.roles import OfficeRole, OfficeRoles, roles_for
 from . import evaluation, evaluation_report, office_fill
 from .context import CancelCheck, Ctx, Progress
@@ -73,6 +77,8 @@ class WorkingCopy:
     request: int                # the request's id in the office
     role: OfficeRole
     claimed_by: str | None      # the request's claim when it was read
+    # (seq, matched TIN's digits) of the subjects matched other than by the TIN they name: never logged
+    matches: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,9 @@ def working_copy(o: OfficeCtx, request_id: str, as_of: date, progress: Progress 
             store = opening.OpenStore(folder.store, conn, Keyslots("office-working-copy", device_binding=False),
                                       o.user, key, None)
             ctx = Ctx(store, LOCAL_ROLE.get(role, role))
-            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled, keep_results)
-            yield WorkingCopy(ctx, doc, request, role, claimed_by)
+            matches: list[tuple[int, str]] = []
+            doc = evaluation.evaluate(ctx, request_id, as_of, progress, cancelled, keep_results, matches)
+            yield WorkingCopy(ctx, doc, request, role, claimed_by, matches)
         finally:
             conn.close()
 
@@ -172,12 +179,26 @@ def record(o: OfficeCtx, wc: WorkingCopy, request_id: str, viewed: int) -> str |
             findings_hash=keys.seal_text(evaluations_sql.FINDINGS_LABEL, eid, doc["findings_hash"]),
             plan_hash=keys.seal_text(evaluations_sql.PLAN_LABEL, eid, doc["plan_hash"]),
             claim=wc.role in evaluations_sql.CLAIMERS)
+        if matches_sql.exists(conn):        # subjects matched by name and address, blind-indexed (schema step 7)
+            index = keys.indexer("tin")
+            matches_sql.copy(conn, eid, ((seq, index(tin)) for seq, tin in wc.matches))
         o.log("request-evaluated", request_id, {"recommendation": doc["recommendation"],
                                                  "needs_review": doc["needs_review"], "counts": doc["counts"],
                                                  "as_of": doc["as_of"], "claimed": claimed})
         if viewed:
             o.log("candidates-viewed", request_id, {"subjects": viewed})
     return claimed_by
+
+
+def matches_changed(o: OfficeCtx, wc: WorkingCopy) -> bool:
+    """Whether the working copy matched the request's subjects to other taxpayers than the office's latest
+    evaluation of it recorded (one recorded before the office kept matches: whenever any subject is matched)."""
+    with office_errors():
+        if not matches_sql.exists(o.conn):
+            return False
+        recorded = matches_sql.of_latest(o.conn, wc.request)
+    index = o.keys.indexer("tin")
+    return recorded != {(seq, index(tin)) for seq, tin in wc.matches}
 
 
 def recorded(o: OfficeCtx, request_id: str) -> EvaluationDoc | None:

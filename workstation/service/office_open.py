@@ -107,6 +107,9 @@ def _record(o: OfficeCtx, wc: office_evaluation.WorkingCopy, request_id: str) ->
     # bulk threshold makes the request need review with the same plan), but who made it, when, and the working
     # copy's own counters
     same = known is not None and all(known.get(k) == v for k, v in doc.items() if k not in _NOT_COMPARED)
+    # ... and the same taxpayers matched (no hash covers them: records loaded since may match a subject to another
+    # taxpayer with the same findings; the views from now on are of that taxpayer, found by this evaluation's)
+    same = same and not office_evaluation.matches_changed(o, wc)
     if known is not None and same:
         doc["evaluated_at"], doc["evaluated_by"] = known["evaluated_at"], known["evaluated_by"]
     if same or wc.role == "auditor" or decisions_sql.current(o.conn, wc.request) is not None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .. import checkpoint as cp
 from .. import merkle
 from ..errors import InputError, TamperError
-from ..model import InclusionProof
+from ..model import InclusionProof, TaxpayerViews
 from ..store import auditlog, db, logtree
 from ..store import requests as requests_sql
 from . import witness
@@ -66,24 +67,42 @@ def prove_request(s: Ctx, request_id: str) -> list[InclusionProof]:
     if requests_sql.find(s.conn, request_id) is None:
         raise InputError(f"no request {request_id!r} in the store (see 'dws list')")
     proofs = _prove_all(s, [seq for seq, _obj, _detail in auditlog.seqs_about(s.conn, [request_id])])
-    _note(s, "log-proofs-exported", request_id, {"by": "request", "entries": len(proofs)})
+    _note(s, "log-proofs-exported", request_id, exported("request", len(proofs)))
     return proofs
 
 
-def prove_taxpayer_views(s: Ctx, tin: str) -> list[InclusionProof]:
-    """Every view of one taxpayer's data (preview or unredacted, any request naming the TIN or matched to
-    the taxpayer with it), with its proof. The entries carry request ids and subject refs, never the TIN."""
-    s.require("read-log")
+def tin_nine(tin: str) -> str:
+    """The nine digits of a TIN given to `log prove --tin-file`; InputError (never quoting it) otherwise."""
     tin9 = re.sub(r"[\s-]", "", tin)
     if not re.fullmatch(r"\d{9}", tin9):
         raise InputError("a TIN has nine digits (dashes and spaces allowed)")
+    return tin9
+
+
+def view_seqs(entries: Iterable[tuple[int, str, str | None, str]], subjects: set[tuple[str, str]]) -> list[int]:
+    """The seqs of the view entries among (seq, event, object, detail JSON) that are about one of `subjects`
+    (request id, subject ref)."""
+    return [seq for seq, event, obj, detail in entries
+            if event in VIEW_EVENTS and (obj, json.loads(detail).get("ref")) in subjects]
+
+
+def prove_taxpayer_views(s: Ctx, tin: str) -> TaxpayerViews:
+    """Every view of one taxpayer's data (preview or unredacted, any request naming the TIN or matched to
+    the taxpayer with it), with its proof. The entries carry request ids and subject refs, never the TIN."""
+    s.require("read-log")
+    tin9 = tin_nine(tin)
     subjects = set(requests_sql.subjects_of_taxpayer(s.conn, tin9))
     requests = sorted({rid for rid, _ref in subjects})
-    seqs = [seq for seq, obj, detail in auditlog.seqs_about(s.conn, requests, VIEW_EVENTS)
-            if (obj, json.loads(detail).get("ref")) in subjects]
+    seqs = view_seqs(((seq, VIEW_EVENTS[0], obj, detail)
+                      for seq, obj, detail in auditlog.seqs_about(s.conn, requests, VIEW_EVENTS)), subjects)
     proofs = _prove_all(s, seqs)
-    _note(s, "log-proofs-exported", None, {"by": "taxpayer", "entries": len(proofs)})
-    return proofs
+    _note(s, "log-proofs-exported", None, exported("taxpayer", len(proofs)))
+    return TaxpayerViews(proofs)
+
+
+def exported(by: str, entries: int) -> dict[str, Any]:
+    """The detail of a `log-proofs-exported` entry (on both engines): by request or by taxpayer, how many."""
+    return {"by": by, "entries": entries}
 
 
 def _note(s: Ctx, event: str, obj: str | None, detail: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import CheckpointInfo, InclusionProof, WitnessOutcome, WitnessWrite
+from ..model import CheckpointInfo, InclusionProof, TaxpayerViews, WitnessOutcome, WitnessWrite
 from .context import Ctx
 
 
@@ -58,7 +58,11 @@ class LogMixin:
 
         return prove_request(self._ctx, request_id)
 
-    def prove_taxpayer_views(self, tin: str) -> list[InclusionProof]:
+    def proofs_logged(self) -> bool:
+        """Whether exporting proofs is logged: always, in a local store."""
+        return True
+
+    def prove_taxpayer_views(self, tin: str) -> TaxpayerViews:
         from .proofs import prove_taxpayer_views
 
         return prove_taxpayer_views(self._ctx, tin)

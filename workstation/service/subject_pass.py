@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # C-accelerated when available
 from multiprocessing.util import Finalize
 from operator import itemgetter
@@ -78,6 +78,9 @@ class Part:
     plans: Counter[tuple[str, str, str]]     # (status, released, withheld) -> subjects
     # subjects released with some of their own periods withheld (outside the request's): a partial release
     partly: int = 0
+    # (seq, matched TIN's nine digits) of the subjects matched to a taxpayer other than the TIN they name, or naming
+    # none (an office records them: store/office/matches.py); a subject matched to its own TIN is not among them
+    matched_elsewhere: list[tuple[int, str]] = field(default_factory=list)
 
 
 def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_conn: db.Connection, rid: int,
@@ -121,6 +124,7 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
     results: list[Result] = []
     plan_lines: list[str] = []
     findings_lines: list[str] = []
+    elsewhere: list[tuple[int, str]] = []
     for i, row in enumerate(subjects):
         seq, ref = row[0], row[1]
         res = check(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
@@ -150,10 +154,14 @@ def run(subjects_conn: db.Connection, records_conn: db.Connection, addresses_con
         findings_lines.append(ref + shape[6])
         if res.periods_withheld and released:
             partly += 1
+        if res.matched is not None:
+            tin = res.matched.partition(":")[0]
+            if tin != row[11]:
+                elsewhere.append((seq, tin))
     _tally(shapes, codes, plans)
     changed = _changed(results, ev.stored_results(subjects_conn, rid, chunk.lo, chunk.hi))
     return Part(len(results), len(changed), *pack_results(changed), "".join(plan_lines).encode(),
-                "".join(findings_lines).encode(), codes, plans, partly)
+                "".join(findings_lines).encode(), codes, plans, partly, elsewhere)
 
 
 def pack_results(rows: list[Result]) -> tuple[str, str]:

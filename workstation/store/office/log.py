@@ -28,8 +28,10 @@ SCHEMA = "dws"
 GENESIS = "0" * 64
 APPENDERS = ("preparer", "approver", "counsel", "admin")
 # What an auditor (who changes nothing) may append: entries recording what they read or checked (and AUDITOR_EVENTS).
+# `log-proofs-exported` (an auditor's proofs of what they read) since schema step 7 (`allow_reading`): an office
+# before it refuses it from an auditor.
 READING_EVENTS = ("request-viewed", "candidates-viewed", "preview-viewed", "unredacted-viewed", "subjects-searched",
-                  "decision-exported", "letter-verified", "accounting-exported")
+                  "decision-exported", "letter-verified", "accounting-exported", "log-proofs-exported")
 # An auditor's own checkpoint key is announced in the log in their name too (schema step 8: checkpoint_keys.py).
 CHECKPOINT_KEY_EVENT = "checkpoint-key-enrolled"
 AUDITOR_EVENTS = (*READING_EVENTS, CHECKPOINT_KEY_EVENT)
@@ -137,6 +139,13 @@ def _append_function(conn: psycopg.Connection[tuple[object, ...]], roles: Office
         reading=sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, AUDITOR_EVENTS))),
         appenders=sql.SQL("ARRAY[{}]::text[]").format(
             sql.SQL(", ").join(sql.Literal(roles.group(r)) for r in APPENDERS))))
+
+
+def allow_reading(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:
+    """(Schema step 7) the append trigger's function made again with this dws's AUDITOR_EVENTS (an auditor's
+    `log-proofs-exported` accepted), as the office's owner; in the caller's transaction (a superuser's)."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    _append_function(conn, roles)
 
 
 def allow_key_announcements(conn: psycopg.Connection[tuple[object, ...]], roles: OfficeRoles) -> None:

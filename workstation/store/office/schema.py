@@ -29,6 +29,7 @@ from . import (
     keyslots,
     letter_certs,
     log,
+    matches,
     orders,
     overrides,
     queue_notify,
@@ -72,6 +73,13 @@ def overrides_and_settings(conn: Conn, roles: OfficeRoles) -> None:
         overrides.create(conn, roles)
     if not settings.exists(conn):
         settings.create(conn, roles)
+
+
+def matches_and_proofs_logged(conn: Conn, roles: OfficeRoles) -> None:
+    """Step 7: each evaluated subject's matched taxpayer as a TIN blind index when it is not the TIN the subject names
+    (`dws log prove --tin-file`), and an auditor's `log-proofs-exported` entries accepted by the log."""
+    matches.create(conn, roles)
+    log.allow_reading(conn, roles)
 
 
 def per_user_checkpoint_keys(conn: Conn, roles: OfficeRoles) -> None:
@@ -120,6 +128,9 @@ STEPS: tuple[Step, ...] = (
             "records itself)", requests.add_address_index, requests.has_address_index),
     Step(6, "reviewers' overrides of the release plan, the office's settings and its users' preferences",
          overrides_and_settings, _has_overrides_and_settings),
+    Step(7, "each evaluated subject's matched taxpayer as a TIN blind index, when not the TIN it names (one "
+            "taxpayer's views proved with 'dws log prove --tin-file'), and an auditor's log-proofs-exported entries",
+         matches_and_proofs_logged),
     Step(8, "each user's own checkpoint key for the office log (made at their next unlock; the office key's "
             "checkpoints stay verifiable)", per_user_checkpoint_keys),
     Step(9, "signing keys on smart cards (PIV, PKCS#11): a user's public key registered with no private key on the "
