@@ -194,8 +194,9 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert len(proved.err.splitlines()) == 1
     with office.superuser() as conn:
         assert conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq > %s "
-                            "ORDER BY seq", (n + 2,)).fetchall() == [(OTTO, "checkpoint-key-enrolled", OTTO, ANY),
-                                                     (OTTO, "log-proofs-exported", None, '{"by":"taxpayer","entries":0}')]
+                            "ORDER BY seq", (n + 2,)).fetchall() == [
+            (OTTO, "checkpoint-key-enrolled", OTTO, ANY),
+            (OTTO, "log-proofs-exported", None, '{"by":"taxpayer","entries":0}')]
 
     # a card's key is registered now (no private key on the server)
     office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cara", "preparer", "cara's passphrase", token=card,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock as clocks
-from ..errors import DwsError, InputError
+from ..errors import DwsError
 from ..model import (
     CheckpointInfo,
     CourtOrder,
