@@ -80,7 +80,8 @@ class Shared:
         if done.code == 0:
             desk.ops += 1
             return done
-        message = done.err.strip()
+        # (the first command on a desk that finds the office log grown also tells where its checkpoints now go)
+        message = "\n".join(line for line in done.err.strip().splitlines() if not line.startswith("dws: note: "))
         if done.code == 1 and len(message.splitlines()) == 1 and any(r in message for r in REFUSALS):
             desk.ops += 1
             desk.refused.append(message)
