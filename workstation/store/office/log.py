@@ -175,6 +175,12 @@ def entries(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, 
                         "FROM dws.office_log ORDER BY seq").fetchall()
 
 
+def entries_from(conn: psycopg.Connection[tuple[object, ...]], first: int) -> list[tuple[object, ...]]:
+    """Like `entries`, from entry `first` on (an incremental checkpoint: service/office_log_cache.py)."""
+    return conn.execute("SELECT seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by "
+                        "FROM dws.office_log WHERE seq >= %s ORDER BY seq", (first,)).fetchall()
+
+
 _COPY = "COPY dws.office_log (seq, ts, user_name, event, object, detail, prev_hash, hash) FROM STDIN"
 
 
