@@ -211,6 +211,8 @@ def test_a_checkpoint_extends_the_desktops_verified_state_or_recomputes_the_whol
         grow(o, 10)
         size, root, note, incremental = head(o)
         assert incremental and (size, root, note) == full(o)    # same root, same signed note body
+        with server.superuser() as conn:                        # read a page at a time: the same entries
+            assert log.entries_from(conn, 2, page=3) == log.entries(conn)[1:]
         text = cache.read_text()
         assert "58756" not in text and "Example" not in text and json.loads(text)["size"] == size
 

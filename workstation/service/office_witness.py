@@ -3,9 +3,11 @@ for the office).
 
 A checkpoint is the local log's (INTERCHANGE.md, checkpoint.py): C2SP tlog-checkpoint text signed as a signed note
 with Ed25519, over the RFC 9162 Merkle tree whose leaves are the entries' canonical bytes (store/auditlog.entry_body,
-the bytes the office log's chain hashes too). The office keeps no stored tree: the tree is recomputed from the
-entries on the desktop each time, so a superuser who rewrites an entry and every hash after it, or cuts the log's
-tail, on the server is caught by any earlier checkpoint a witness kept.
+the bytes the office log's chain hashes too). The office keeps no stored tree: the tree is computed from the
+entries on the desktop, so a superuser who rewrites an entry and every hash after it, or cuts the log's tail, on the
+server is caught by any earlier checkpoint a witness kept. A checkpoint extends the state this desktop last verified
+(office_log_cache.py) by the entries since, when entry N is unchanged; else it recomputes from every entry
+(tree_head says what each proves). `verify --against` and the proofs always read and hash the whole log.
 
 Its origin is `disclosure-workstation/<office log id>` and it is signed by the user who made it, with their own
 checkpoint key (office/log_key.py, schema step 8: key name `<user>@<office log id>`), or, on an office before that
