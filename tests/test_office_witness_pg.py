@@ -211,6 +211,7 @@ def test_a_checkpoint_extends_the_desktops_verified_state_or_recomputes_the_whol
         grow(o, 10)
         size, root, note, incremental = head(o)
         assert incremental and (size, root, note) == full(o)    # same root, same signed note body
+        first = cp.parse(note)
         with server.superuser() as conn:                        # read a page at a time: the same entries
             assert log.entries_from(conn, 2, page=3) == log.entries(conn)[1:]
         text = cache.read_text()
@@ -221,6 +222,7 @@ def test_a_checkpoint_extends_the_desktops_verified_state_or_recomputes_the_whol
         size, root, note, incremental = head(o)
         assert not incremental and (size, root, note) == full(o)
         before = cp.parse(note)
+        assert [w.ok for w in office_witness.check(o, [("earlier", first)])[1]] == [False]   # caught as ever
 
         as_superuser(server, [f"DELETE FROM dws.office_log WHERE seq > {size - 3}"])     # the tail cut below N
         size, root, note, incremental = head(o)
@@ -242,18 +244,22 @@ def test_a_checkpoint_extends_the_desktops_verified_state_or_recomputes_the_whol
         assert office_witness.tree_head(o).incremental          # rewritten by the full path
 
         # an old entry's content changed, its hashes left: not this checkpoint's to see. It still commits to the
-        # history this desktop verified (`dws verify` and every witness's earlier checkpoint see the change), and
-        # a desktop without the cache refuses as ever
+        # history this desktop verified (`dws verify` and every witness's earlier checkpoint see the change)
         grow(o, 1)
-        verified = head(o)
+        verified = office_session.log_rows(o)
+        head(o)
         as_superuser(server, ["UPDATE dws.office_log SET detail = '{}' WHERE seq = 3"])
         grow(o, 1)
-        size, root, _note, incremental = head(o)
-        assert incremental and size == verified[0] + 1
-        cache.unlink()
+        size, root, note, incremental = head(o)
+        assert incremental and size == len(verified) + 1
+        assert note == office_witness.signed(o, [*verified, *office_session.log_rows(o)[-1:]])[0].note
+        # a broken chain after N: the whole log is read, and the checkpoint refused at its first break, as ever
+        kept = cache.read_text()
+        grow(o, 2)
+        as_superuser(server, [f"UPDATE dws.office_log SET detail = '{{}}' WHERE seq = {size + 1}"])
         with pytest.raises(TamperError, match=r"^office log: entry 3 was altered \(its hash does not match its "
                                               r"content\); no checkpoint was signed \(run 'dws verify'\)$"):
             office_witness.sign_checkpoint(o)
-        assert not cache.exists()
+        assert cache.read_text() == kept
     done = dws(profile, "aud", "verify")
     assert done.code == 3 and "entry 3 was altered" in done.out + done.err
