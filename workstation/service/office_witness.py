@@ -75,8 +75,9 @@ class TreeHead(NamedTuple):
 
 
 def sign_checkpoint(o: OfficeCtx) -> CheckpointInfo:
-    """A signed checkpoint of the office log as it is now (tree_head). Refused (TamperError) when the log's chain
-    is broken: a checkpoint over a rewritten log would vouch for it."""
+    """A signed checkpoint of the office log as it is now (tree_head). Refused (TamperError) when the chain it
+    checks is broken (the whole log's, or from the last entry this desktop verified on: tree_head says which): a
+    checkpoint over a rewritten log would vouch for it."""
     size, root, _incremental = tree_head(o)
     return _signed_head(o, size, root)
 
@@ -95,9 +96,9 @@ def tree_head(o: OfficeCtx) -> TreeHead:
     who rewrites an old entry's content but leaves every hash as it was is not seen here (`dws verify` walks the
     whole chain and finds it, and so does any witness's earlier checkpoint with `verify --against`), and the
     checkpoint signed still commits to the history this desktop verified, never to the rewrite. Anything else
-    (no cache, an unreadable or foreign one, a log cut at or below N, a broken chain after N) takes the full path:
-    every entry read, the whole chain checked (TamperError when broken, no checkpoint), the tree recomputed.
-    Either way the state verified is saved for the next time."""
+    (no cache, an unreadable or foreign one, a log cut to fewer than N entries, a broken chain after N) takes the
+    full path: every entry read, the whole chain checked (TamperError when broken, no checkpoint), the tree
+    recomputed. Either way the state verified is saved for the next time."""
     office_private, office_public = _key(o)
     log = log_key.log_id(office_public)
     cached = office_log_cache.load(log, office_private)
