@@ -107,6 +107,25 @@ GO_SIGNED = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr
     "dngotpRZb6KE6RyyBwJnAM=\n"
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 70), st.integers(0, 40))
+def test_a_saved_frontier_restored_grows_to_the_same_roots(n: int, more: int) -> None:
+    hashes = leaves(n + more)
+    tree = merkle.Frontier()
+    for leaf in hashes[:n]:
+        tree.add_fast(leaf)
+    size, stack = tree.state()
+    again = merkle.Frontier.restored(size, stack)
+    for leaf in hashes[n:]:
+        again.add_fast(leaf)
+    assert size == n and again.size == n + more and again.root() == mth(hashes)
+    bad = [(n | 1 << 10, stack), (n, (*stack, b"\0" * 32)), (-1, ())]
+    bad += [(n, (stack[0][:31], *stack[1:]))] if n else []
+    for wrong in bad:
+        with pytest.raises(ValueError, match="not a Merkle frontier"):
+            merkle.Frontier.restored(*wrong)
+
+
 def test_key_id_verifier_key_and_signature_are_those_of_go_sumdb_note() -> None:
     public = p.public_from_private(GO_SKEY_SEED)
     assert cp.verifier_key("PeterNeumann", public) == GO_VKEY

@@ -175,3 +175,91 @@ def test_no_checkpoint_over_a_broken_chain_and_a_foreign_checkpoint_is_named(off
     assert (refused.code, refused.err) == (3, "dws: office log: entry 1 was altered (its hash does not match its "
                                               "content); no checkpoint was signed (run 'dws verify')\n")
     assert not (tmp_path / "never.checkpoint").exists()
+
+
+def test_a_checkpoint_extends_the_desktops_verified_state_or_recomputes_the_whole_log(
+        office: tuple[Office, Path], tmp_path: Path) -> None:
+    """The desktop's cache of the office log it verified (service/office_log_cache.py): a checkpoint after new
+    entries reads only those and is the one the whole log gives; a log rewritten or cut at or before the cached
+    size, or a cache that is damaged, foreign or from nowhere, makes the next checkpoint recompute the whole log
+    (refused as ever over a broken chain) and rewrites the cache."""
+    from workstation.errors import TamperError
+    from workstation.service import office_log_cache, office_session, office_witness
+    from workstation.service.office_records import OfficeCtx
+
+    server, profile = office
+    import_some(profile, tmp_path, 0, 2)                        # `dws` kept a checkpoint: the cache is there
+
+    def full(o: OfficeCtx) -> tuple[int, str, str]:
+        info = office_witness.signed(o, office_session.log_rows(o))[0]
+        return info.size, info.root_hex, info.note
+
+    def head(o: OfficeCtx) -> tuple[int, str, str, bool]:
+        size, root, incremental = office_witness.tree_head(o)
+        info = office_witness.sign_checkpoint(o)
+        assert (info.size, info.root_hex) == (size, root.hex())
+        return size, root.hex(), info.note, incremental
+
+    def grow(o: OfficeCtx, n: int) -> None:
+        with o.conn.transaction():
+            for i in range(n):
+                o.log("settings-changed", "office_name", {"n": i})
+
+    with office_session.opened(profile, "pat", "pat's passphrase") as o:
+        cache = office_log_cache.path(office_witness.log_id(o))
+        assert cache.stat().st_mode & 0o777 == 0o600 and cache.parent.stat().st_mode & 0o777 == 0o700
+        grow(o, 10)
+        size, root, note, incremental = head(o)
+        assert incremental and (size, root, note) == full(o)    # same root, same signed note body
+        first = cp.parse(note)
+        with server.superuser() as conn:                        # read a page at a time: the same entries
+            assert log.entries_from(conn, 2, page=3) == log.entries(conn)[1:]
+        text = cache.read_text()
+        assert "58756" not in text and "Example" not in text and json.loads(text)["size"] == size
+
+        rewrite(server, 2, '{"rows":1}')                        # before N, every later hash recomputed
+        grow(o, 1)
+        size, root, note, incremental = head(o)
+        assert not incremental and (size, root, note) == full(o)
+        before = cp.parse(note)
+        assert [w.ok for w in office_witness.check(o, [("earlier", first)])[1]] == [False]   # caught as ever
+
+        as_superuser(server, [f"DELETE FROM dws.office_log WHERE seq > {size - 3}"])     # the tail cut below N
+        size, root, note, incremental = head(o)
+        assert not incremental and size == before.size - 3 and (size, root, note) == full(o)
+        assert json.loads(cache.read_text())["size"] == size
+
+        for damage in ("{not json", json.dumps({**json.loads(cache.read_text()), "size": -1}),
+                       cache.read_text().replace(office_witness.log_id(o), "ab" * 16)):
+            cache.write_text(damage)
+            grow(o, 1)
+            size, root, note, incremental = head(o)
+            assert not incremental and (size, root, note) == full(o)
+            assert office_log_cache.load(office_witness.log_id(o), b"\0" * 32) is None     # another office's key
+            assert json.loads(cache.read_text())["size"] == size                           # rewritten
+        mine = office_log_cache.load(office_witness.log_id(o), o.checkpoint_key or b"")
+        assert mine is not None
+        office_log_cache.save(office_witness.log_id(o), b"\1" * 32, mine.size, mine.head, mine.frontier())
+        assert not office_witness.tree_head(o).incremental      # written under another office's key: not used
+        assert office_witness.tree_head(o).incremental          # rewritten by the full path
+
+        # an old entry's content changed, its hashes left: not this checkpoint's to see. It still commits to the
+        # history this desktop verified (`dws verify` and every witness's earlier checkpoint see the change)
+        grow(o, 1)
+        verified = office_session.log_rows(o)
+        head(o)
+        as_superuser(server, ["UPDATE dws.office_log SET detail = '{}' WHERE seq = 3"])
+        grow(o, 1)
+        size, root, note, incremental = head(o)
+        assert incremental and size == len(verified) + 1
+        assert note == office_witness.signed(o, [*verified, *office_session.log_rows(o)[-1:]])[0].note
+        # a broken chain after N: the whole log is read, and the checkpoint refused at its first break, as ever
+        kept = cache.read_text()
+        grow(o, 2)
+        as_superuser(server, [f"UPDATE dws.office_log SET detail = '{{}}' WHERE seq = {size + 1}"])
+        with pytest.raises(TamperError, match=r"^office log: entry 3 was altered \(its hash does not match its "
+                                              r"content\); no checkpoint was signed \(run 'dws verify'\)$"):
+            office_witness.sign_checkpoint(o)
+        assert cache.read_text() == kept
+    done = dws(profile, "aud", "verify")
+    assert done.code == 3 and "entry 3 was altered" in done.out + done.err

@@ -170,6 +170,18 @@ class Frontier:
     def of(cls, nodes: NodeSource, size: int) -> Frontier:
         return cls(size, [nodes(level, index) for level, index in perfect_subtrees(0, size)])
 
+    @classmethod
+    def restored(cls, size: int, stack: Sequence[bytes]) -> Frontier:
+        """A frontier from its `state()`, saved earlier; ValueError when it cannot be one (a negative size, or
+        not one 32-byte hash per set bit of the size). Whether the hashes are the tree's is the saver's to say."""
+        if size < 0 or len(stack) != size.bit_count() or any(len(h) != 32 for h in stack):
+            raise ValueError("not a Merkle frontier")
+        return cls(size, [bytes(h) for h in stack])
+
+    def state(self) -> tuple[int, tuple[bytes, ...]]:
+        """(size, the perfect subtrees' roots, largest first): all a frontier is, for `restored`."""
+        return self.size, tuple(self._stack)
+
     def add(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Append a leaf hash; returns the (level, index, hash) of every node it completes, leaf first."""
         n = self.size

@@ -96,15 +96,24 @@ def log_rows(o: OfficeCtx) -> list[tuple[object, ...]]:
         return office_log.entries(o.conn)
 
 
+def log_rows_from(o: OfficeCtx, first: int) -> list[tuple[object, ...]]:
+    """The office log entries from entry `first` on (store/office/log.entries_from), with log_rows's messages."""
+    with office_errors.mapped(refused="the office server refuses it: your office role may not read the office log",
+                              lost="office server unreachable: the connection ended while the office log was read; "
+                                   "try again when the server is back"):
+        return office_log.entries_from(o.conn, first)
+
+
 def verify_log(o: OfficeCtx) -> OfficeLogReport:
     """Walk the office log's hash chain (check_chain)."""
     return check_chain(log_rows(o))
 
 
-def check_chain(rows: list[tuple[object, ...]]) -> OfficeLogReport:
+def check_chain(rows: list[tuple[object, ...]], after: tuple[int, str] = (0, office_log.GENESIS)) -> OfficeLogReport:
     """Every entry numbered in turn, chained to the one before, and its hash that of its content. The first
-    break is reported (what follows it cannot be trusted either)."""
-    expected_seq, expected_prev = 1, office_log.GENESIS
+    break is reported (what follows it cannot be trusted either). `after`: (seq, hash) of the entry the first of
+    `rows` follows (default: the whole log, from the genesis)."""
+    expected_seq, expected_prev = after[0] + 1, after[1]
     for seq, ts, user, event, obj, detail, prev, hash_, _by in rows:
         assert isinstance(seq, int) and isinstance(ts, str) and isinstance(event, str)
         assert isinstance(detail, str) and isinstance(prev, str) and isinstance(hash_, str)

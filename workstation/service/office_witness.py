@@ -3,9 +3,11 @@ for the office).
 
 A checkpoint is the local log's (INTERCHANGE.md, checkpoint.py): C2SP tlog-checkpoint text signed as a signed note
 with Ed25519, over the RFC 9162 Merkle tree whose leaves are the entries' canonical bytes (store/auditlog.entry_body,
-the bytes the office log's chain hashes too). The office keeps no stored tree: the tree is recomputed from the
-entries on the desktop each time, so a superuser who rewrites an entry and every hash after it, or cuts the log's
-tail, on the server is caught by any earlier checkpoint a witness kept.
+the bytes the office log's chain hashes too). The office keeps no stored tree: the tree is computed from the
+entries on the desktop, so a superuser who rewrites an entry and every hash after it, or cuts the log's tail, on the
+server is caught by any earlier checkpoint a witness kept. A checkpoint extends the state this desktop last verified
+(office_log_cache.py) by the entries since, when entry N is unchanged; else it recomputes from every entry
+(tree_head says what each proves). `verify --against` and the proofs always read and hash the whole log.
 
 Its origin is `disclosure-workstation/<office log id>` and it is signed by the user who made it, with their own
 checkpoint key (office/log_key.py, schema step 8: key name `<user>@<office log id>`), or, on an office before that
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 from .. import checkpoint as cp
 from .. import merkle
@@ -27,8 +30,9 @@ from ..office import log_key
 from ..store.auditlog import entry_body
 from ..store.office import checkpoint_keys
 from ..store.office import log as office_log
+from . import office_log_cache
 from .office_records import OfficeCtx
-from .office_session import OfficeLogReport, check_chain, log_rows
+from .office_session import OfficeLogReport, check_chain, log_rows, log_rows_from
 
 
 def _leaves(rows: Sequence[tuple[object, ...]]) -> list[bytes]:
@@ -64,29 +68,95 @@ def log_id(o: OfficeCtx) -> str:
     return log_key.log_id(_key(o)[1])
 
 
+class TreeHead(NamedTuple):
+    size: int
+    root: bytes
+    incremental: bool       # extended from this desktop's verified state (office_log_cache.py), not recomputed
+
+
 def sign_checkpoint(o: OfficeCtx) -> CheckpointInfo:
-    """A signed checkpoint of the office log as it is now. Refused (TamperError) when the log's chain is broken:
-    a checkpoint over a rewritten log would vouch for it."""
-    return signed(o, log_rows(o))[0]
+    """A signed checkpoint of the office log as it is now (tree_head). Refused (TamperError) when the chain it
+    checks is broken (the whole log's, or from the last entry this desktop verified on: tree_head says which): a
+    checkpoint over a rewritten log would vouch for it."""
+    size, root, _incremental = tree_head(o)
+    return _signed_head(o, size, root)
+
+
+def tree_head(o: OfficeCtx) -> TreeHead:
+    """The office log's tree size and root now, from this desktop's last verified state when it can
+    (office_log_cache.py: size N, the Merkle frontier at N, entry N's chain hash), else from every entry.
+
+    The incremental path reads entry N and the entries after it only. It is taken when entry N is still there, its
+    stored hash is the one cached, its hash is still that of its content, and the new entries chain from it whole;
+    the frontier is then extended by the new entries' leaves. What it proves: the log as it is now extends, entry for
+    entry, the history this desktop verified up to N (the tree and the chain it checked then), with entries N+1..
+    chained to entry N's unchanged hash. What it does not: that entries 1..N-1 are on the server as they were. A
+    superuser who rewrites an entry before N and recomputes every later hash up to the head changes entry N's hash,
+    so this path is not taken and the full recomputation below refuses or re-signs exactly as without a cache; one
+    who rewrites an old entry's content but leaves every hash as it was is not seen here (`dws verify` walks the
+    whole chain and finds it, and so does any witness's earlier checkpoint with `verify --against`), and the
+    checkpoint signed still commits to the history this desktop verified, never to the rewrite. Anything else
+    (no cache, an unreadable or foreign one, a log cut to fewer than N entries, a broken chain after N) takes the
+    full path: every entry read, the whole chain checked (TamperError when broken, no checkpoint), the tree
+    recomputed. Either way the state verified is saved for the next time."""
+    office_private, office_public = _key(o)
+    log = log_key.log_id(office_public)
+    cached = office_log_cache.load(log, office_private)
+    if cached is not None:
+        rows = log_rows_from(o, cached.size)
+        if rows and rows[0][0] == cached.size and rows[0][7] == cached.head and isinstance(rows[0][6], str) \
+                and check_chain(rows, after=(cached.size - 1, rows[0][6])).ok:
+            frontier = cached.frontier()
+            for leaf in _leaves(rows[1:]):
+                frontier.add_fast(leaf)
+            office_log_cache.save(log, office_private, frontier.size, str(rows[-1][7]), frontier)
+            return TreeHead(frontier.size, frontier.root(), True)
+    rows = log_rows(o)
+    _check_whole(rows)
+    frontier = _frontier(_leaves(rows))
+    _remember(o, rows, frontier)
+    return TreeHead(frontier.size, frontier.root(), False)
+
+
+def _check_whole(rows: Sequence[tuple[object, ...]]) -> None:
+    report = check_chain(list(rows))
+    if not report.ok:
+        raise TamperError(f"{report.problems[0]}; no checkpoint was signed (run 'dws verify')")
+
+
+def _frontier(leaves: Sequence[bytes]) -> merkle.Frontier:
+    tree = merkle.Frontier()
+    for leaf in leaves:
+        tree.add_fast(leaf)
+    return tree
+
+
+def _remember(o: OfficeCtx, rows: Sequence[tuple[object, ...]], frontier: merkle.Frontier) -> None:
+    """Keep the state just verified over the whole log `rows` (office_log_cache.py)."""
+    office_private, office_public = _key(o)
+    if rows:
+        office_log_cache.save(log_key.log_id(office_public), office_private, len(rows), str(rows[-1][7]), frontier)
 
 
 def signed(o: OfficeCtx, rows: Sequence[tuple[object, ...]]) -> tuple[CheckpointInfo, list[bytes]]:
     """A signed checkpoint over the office log entries `rows` (every one, in order: log_rows), and the tree's leaf
     hashes (what office_proofs.py proves against it). TamperError when their chain is broken."""
+    _check_whole(rows)
+    leaves = _leaves(rows)
+    frontier = _frontier(leaves)
+    _remember(o, rows, frontier)
+    return _signed_head(o, len(rows), frontier.root()), leaves
+
+
+def _signed_head(o: OfficeCtx, size: int, root: bytes) -> CheckpointInfo:
     office_private, office_public = _key(o)
-    report = check_chain(list(rows))
-    if not report.ok:
-        raise TamperError(f"{report.problems[0]}; no checkpoint was signed (run 'dws verify')")
-    size, leaves = len(rows), _leaves(rows)
-    root = _roots(leaves, ())[size]
     if o.user_checkpoint_key is not None and o.user is not None:       # the user's own key (step 8)
         private, name = o.user_checkpoint_key, log_key.user_key_name(o.user, office_public)
     else:
         private, name = office_private, log_key.key_name(office_public)
     public = log_key.public_of(private)
     note = cp.make(cp.origin(log_key.log_id(office_public)), size, root, name, private)
-    return (CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public)),
-            leaves)
+    return CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public))
 
 
 def verifier_key(o: OfficeCtx, user: str | None = None) -> str:

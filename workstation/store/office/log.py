@@ -184,6 +184,21 @@ def entries(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, 
                         "FROM dws.office_log ORDER BY seq").fetchall()
 
 
+def entries_from(conn: psycopg.Connection[tuple[object, ...]], first: int,
+                 page: int = 10_000) -> list[tuple[object, ...]]:
+    """Like `entries`, from entry `first` on (an incremental checkpoint: service/office_log_cache.py). Read `page`
+    entries at a time: with a LIMIT the server walks the primary key from `first` whatever its statistics say (without
+    one, a log just filled and not yet analysed is scanned whole for a few entries)."""
+    out: list[tuple[object, ...]] = []
+    while True:
+        rows = conn.execute("SELECT seq, ts, user_name, event, object, detail, prev_hash, hash, appended_by "
+                            "FROM dws.office_log WHERE seq >= %s ORDER BY seq LIMIT %s", (first, page)).fetchall()
+        out += rows
+        if len(rows) < page:
+            return out
+        first = int(str(rows[-1][0])) + 1
+
+
 _COPY = "COPY dws.office_log (seq, ts, user_name, event, object, detail, prev_hash, hash) FROM STDIN"
 
 
