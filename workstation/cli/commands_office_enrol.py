@@ -46,6 +46,9 @@ def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParse
                    "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
     t.add_argument("--token-label", metavar="LABEL", help="the token's label")
     t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
+    t.add_argument("--checkpoint-key-label", metavar="LABEL", help="the Ed25519 key on the token that signs the "
+                   "user's checkpoints of the office log (else a key the office keeps wrapped under their "
+                   "passphrase); signed on the card while it is open")
     p.set_defaults(func=cmd_enrol)
 
 
@@ -54,12 +57,15 @@ def _token(args: argparse.Namespace) -> TokenRef | None:
     given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
              "--key-label": args.key_label}
     if not any(given.values()):
+        if args.checkpoint_key_label is not None:
+            raise UsageError("--checkpoint-key-label names a key on a token: give --pkcs11-module, --token-label and "
+                             "--key-label too")
         return None
     missing = [flag for flag, value in given.items() if not value]
     if missing:
         raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
                          f"{', '.join(missing)})")
-    return TokenRef(args.pkcs11_module, args.token_label, args.key_label)
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
 
 
 def _without_user(parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -107,10 +113,14 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     pin = common.pin(args) if token is not None else None       # opens the card to read and prove the key
     office_enrol.enrol_user(args.profile, admin, secret, args.enrol_user, role, new, token=token, pin=pin)
     if args.json:
-        common.emit_json({"user": args.enrol_user, "role": role, "key": "keyslot" if token is None else "pkcs11"})
+        common.emit_json({"user": args.enrol_user, "role": role, "key": "keyslot" if token is None else "pkcs11",
+                          "checkpoint_key_on_token": bool(token and token.checkpoint_key_label)})
     else:
         print(f"Enrolled {args.enrol_user!r} as {role} of the office")
         if token is not None:
             print(f"  the signing key is on {token.where} ({token.key_label!r}): {args.enrol_user} signs with the "
                   "card's PIN; the office holds its public key only")
+            if token.checkpoint_key_label:
+                print(f"  the checkpoint key is on the token too ({token.checkpoint_key_label!r}): {args.enrol_user}'s "
+                      "checkpoints are signed on the card while it is open")
     return 0

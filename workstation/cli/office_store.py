@@ -33,6 +33,7 @@ from ..office.profile import load
 from ..results import DecisionExport
 from ..service import (
     office_accounting,
+    office_card,
     office_decisions,
     office_evaluation,
     office_orders,
@@ -110,6 +111,8 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                 return _verify_against(args, *office_witness.check(o, witnesses))
             return _verify(args, office_session.verify_log(o))
         if command == "log checkpoint":
+            if office_card.checkpoint_on_card(o):       # the PIN opens the card the checkpoint key is on
+                office_card.open_card(o, common.pin(args))
             return _checkpoint(args, office_witness.sign_checkpoint(o))
         if command == "log key":
             key = office_witness.verifier_key(o, args.name)

@@ -130,12 +130,13 @@ def office_ca(conn: Connection, keys: OfficeKeys) -> tuple[bytes, bytes]:
 
 def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, login: str, role: str,
                passphrase: str, mode: Mode = DEFAULT_MODE, *, by: str | None = None,
-               card: tuple[bytes, TokenRef] | None = None) -> None:
+               card: tuple[bytes, TokenRef] | None = None, card_checkpoint: bytes | None = None) -> None:
     """Create `login`'s database login role in `role`'s group, with the SCRAM verifier of the password its new
     keyslot gives, and store that keyslot (one transaction). As an office admin, who is `by` (the office log
     records it), or a superuser at init (`by` None: `office init` logs the office's making itself). With `card`
     (the public key read from the card, and where it is) that key is registered as the user's signing key, and no
-    private key is made (schema step 9)."""
+    private key is made (schema step 9); with `card_checkpoint` (the Ed25519 public key read from the same card) that
+    key is registered as their checkpoint key, announced as a wrapped one is, with no private key (schema step 10)."""
     if role not in OFFICE_ROLES:
         raise InputError(f"no office role {role!r} (one of {', '.join(OFFICE_ROLES)})", source="--role")
     if not passphrase:
@@ -160,9 +161,13 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
                 signing_key.store_card(conn, login, public, ref)
                 detail |= {"key": "pkcs11", "fingerprint": p.fingerprint(public), "module": ref.module,
                            "token_label": ref.token_label, "key_label": ref.key_label}
-            if checkpoint_keys.exists(conn):                            # step 8: the key they sign checkpoints with
-                _private, announced = log_key.store_user_key(conn, login, opened.user_secret,
-                                                             log_key.public_of(log_key.checkpoint_key(office_key)))
+            office_public = log_key.public_of(log_key.checkpoint_key(office_key))
+            if card_checkpoint is not None:                             # step 10: the checkpoint key on the card
+                _refuse_card_checkpoint_key(conn, card_checkpoint)
+                announced = log_key.store_card_user_key(conn, login, card_checkpoint, office_public)
+                log_event(conn, by or login, office_log.CHECKPOINT_KEY_EVENT, login, announced)
+            elif checkpoint_keys.exists(conn):                          # step 8: the key they sign checkpoints with
+                _private, announced = log_key.store_user_key(conn, login, opened.user_secret, office_public)
                 log_event(conn, by or login, office_log.CHECKPOINT_KEY_EVENT, login, announced)
             if by is not None:
                 log_event(conn, by, "office-user-enrolled", login, detail)
@@ -175,6 +180,19 @@ def enrol_user(conn: Connection, profile: OfficeProfile, office_key: bytes, logi
         raise InputError(BAD_LOGIN, source="--user") from None
     except psycopg.OperationalError as exc:
         raise explain(exc, profile, login) from None
+
+
+def _refuse_card_checkpoint_key(conn: Connection, public: bytes) -> None:
+    """InputError when the office cannot keep a checkpoint key on a card (before schema step 10) or the key is
+    someone's already."""
+    if not checkpoint_keys.exists(conn) or not checkpoint_keys.has_cards(conn):
+        raise InputError("this office was made before checkpoint keys on smart cards; the server's administrator "
+                         "brings it up to date with 'dws --user DBADMIN office init --profile FILE' (schema step 10); "
+                         "nothing was enrolled", source="--checkpoint-key-label")
+    holder = checkpoint_keys.holder(conn, public)
+    if holder is not None:
+        raise InputError(f"that checkpoint key is already enrolled for user {holder!r}; one key signs for one "
+                         "person; nothing was enrolled", source="--checkpoint-key-label")
 
 
 def certificate_detail(path: Path) -> dict[str, Any]:

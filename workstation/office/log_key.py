@@ -7,6 +7,9 @@ unlock; its private half wrapped on the desktop with AES-256-GCM under HKDF-SHA-
 |user:<login>), the secret their keyslot holds, the login in the associated data: only their own unlock opens it,
 not the office key, which every user holds. Its public half is on the server for every role to read, and its
 verifier key is announced in the office log (`checkpoint-key-enrolled`), as the local store announces its users'.
+A user enrolled with a card may have their key on it instead (`dws office enrol --user NAME --pkcs11-module ...
+--checkpoint-key-label C`, schema step 10): the office then holds its public key only (store_card_user_key), it is
+announced the same way, and their checkpoints are signed on the card while it is open (service/office_card.py).
 A checkpoint is signed by the user who made it, under the signed-note key name `<user>@<office log id>`, so it
 says which office user vouched for the log: attribution among office users, which one office key could not give
 (any enrolled user could have signed with it).
@@ -81,14 +84,36 @@ def store_user_key(conn: Any, login: str, user_secret: bytes, office_public: byt
     private, public = p.new_signing_key()
     nonce, wrapped = p.wrap(private, _kek(user_secret, login), _aad(login))
     checkpoint_keys.put(conn, login, public, nonce, wrapped)
-    return private, {"fingerprint": p.fingerprint(public),
-                     "verifier_key": cp.verifier_key(user_key_name(login, office_public), public)}
+    return private, _announced(login, public, office_public)
+
+
+def _announced(login: str, public: bytes, office_public: bytes) -> dict[str, Any]:
+    return {"fingerprint": p.fingerprint(public),
+            "verifier_key": cp.verifier_key(user_key_name(login, office_public), public)}
+
+
+def store_card_user_key(conn: Any, login: str, public: bytes, office_public: bytes) -> dict[str, Any]:
+    """Register `login`'s checkpoint key on their card, its public key only (in the caller's transaction, on an
+    office of schema step 10: checkpoint_keys.has_cards); the detail of the log entry that announces it, as for a
+    wrapped key."""
+    checkpoint_keys.put(conn, login, public, None, None)
+    return _announced(login, public, office_public)
+
+
+def card_user_key(conn: Any) -> bytes | None:
+    """The public key of the connected user's checkpoint key when their newest one is on their card, else None."""
+    keys = checkpoint_keys.mine(conn)
+    if keys and keys[0][2] is None:
+        return keys[0][0]
+    return None
 
 
 def open_user_key(conn: Any, login: str, user_secret: bytes) -> bytes | None:
     """The connected user's newest checkpoint key that opens with their unlock, or None (none yet, or none opens:
-    after `office recover` their secret is new)."""
+    after `office recover` their secret is new; a key on a card opens nothing here)."""
     for public, nonce, wrapped in checkpoint_keys.mine(conn):
+        if nonce is None or wrapped is None:
+            continue
         private = p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
         if private is not None and public_of(private) == public:
             return private

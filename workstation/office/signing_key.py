@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import AuthError, InputError, PermissionDenied
 from ..keys import primitives as p
-from ..keys.pkcs11 import TokenRef, TokenSigner
+from ..keys.pkcs11 import Card, TokenRef, TokenSigner
 from ..keys.signer import SoftwareSigner
 from ..store.office import signing_keys
 
@@ -79,12 +79,13 @@ def store_card(conn: Any, login: str, public_key: bytes, ref: TokenRef) -> None:
     signing_keys.put_card(conn, login, public_key, ref.to_json())
 
 
-def card_signer(conn: Any, login: str, ref: TokenRef, pin: str | None) -> TokenSigner:
+def card_signer(conn: Any, login: str, ref: TokenRef, pin: str | None, card: Card | None = None) -> TokenSigner:
     """The card's signer, opened with `pin` (AuthError for a wrong PIN, a card not in its reader, or a card that
-    does not hold the key registered for `login`; nothing is signed then)."""
+    does not hold the key registered for `login`; nothing is signed then). With `card`, that card, opened already
+    with `pin` and held for the session's checkpoints, is borrowed (closing the signer leaves it open)."""
     if not pin:
         raise AuthError(f"{login!r} signs with the key on {ref.where}: enter the card's PIN")
-    token_signer = TokenSigner.open(ref, pin)
+    token_signer = TokenSigner(card, pin=pin, owns_card=False) if card is not None else TokenSigner.open(ref, pin)
     if token_signer.public_key != signing_keys.public_key(conn, login):
         token_signer.close()
         raise AuthError(f"the key {ref.key_label!r} on {ref.where} is not the key enrolled for {login} (another "
@@ -92,13 +93,14 @@ def card_signer(conn: Any, login: str, ref: TokenRef, pin: str | None) -> TokenS
     return token_signer
 
 
-def signer(conn: Any, login: str, user_secret: bytes | None, pin: str | None = None) -> SoftwareSigner | TokenSigner:
+def signer(conn: Any, login: str, user_secret: bytes | None, pin: str | None = None,
+           card: Card | None = None) -> SoftwareSigner | TokenSigner:
     """The connected user's signer; PermissionDenied when they have no signing key in the office, AuthError when
     theirs does not open with their unlock (use it as a context manager: the key is dropped at its end). A key on
-    a card is opened with `pin` (card_signer)."""
+    a card is opened with `pin` (card_signer; `card`: the card already open)."""
     ref = card_of(conn, login)
     if ref is not None:
-        return card_signer(conn, login, ref, pin)
+        return card_signer(conn, login, ref, pin, card)
     found = signing_keys.mine(conn) if signing_keys.exists(conn) else None
     if found is None or user_secret is None:
         raise PermissionDenied(f"{login!r} has no signing key in this office (enrolled before offices kept them, or a "

@@ -19,8 +19,8 @@ Where the office's value legitimately differs, the method says so here (the test
   says in `TaxpayerViews.notices` what an office upgraded from before that step leaves out (office_proofs.py).
 - `decide`, `approve`, `letter`, `sign_decision`, `issue_letter`: their secret is the passphrase, or for a user
   whose key is on a smart card (`key_on_card`), the card's PIN, on both engines. `open_card` opens the card for the
-  session's checkpoints where the user's checkpoint key is on it (local only: an office user's checkpoint key is kept
-  in the office, so there it does nothing), `close_card` logs it out.
+  session's checkpoints where the user's checkpoint key is on it (`checkpoint_on_card`; on an office, a user enrolled
+  with `--checkpoint-key-label`: schema step 10, office_card.py), `close_card` logs it out.
 - the witness folder (`append_witness`, `witness_status`): an office desktop's is the `witness_folder` setting (only
   an office policy file sets it there), else the profile's "witness", else `<profile>-witness` beside the profile;
   `wrote_to_log` on an office is whether the office log grew since the unlock (another desktop's entries too).
@@ -184,6 +184,8 @@ class StoreEngine(Protocol):
     def reauthenticate(self, passphrase: str) -> object: ...
 
     def key_on_card(self) -> bool: ...
+
+    def checkpoint_on_card(self) -> bool: ...
 
     def open_card(self, pin: str) -> None: ...
 

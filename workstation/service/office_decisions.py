@@ -29,7 +29,7 @@ from ..crypto import rng
 from ..errors import AuthError, InputError, PermissionDenied, TamperError
 from ..keys import primitives as p
 from ..model import SigningSummary
-from ..office import log_key, signing_key
+from ..office import log_key
 from ..office.sealing import SealError
 from ..results import DecisionExport, DecisionInfo, EvaluationDoc
 from ..store import evaluation as ev
@@ -38,7 +38,7 @@ from ..store.office import decisions as decisions_sql
 from ..store.office import evaluations as evaluations_sql
 from ..store.office import log as office_log
 from ..store.office import signing_keys
-from . import decisions, office_errors, office_evaluation
+from . import decisions, office_card, office_errors, office_evaluation
 from .office_records import OfficeCtx
 
 OLDER_OFFICE = ("this office's database was made before offices kept decisions; make the office again with this "
@@ -147,7 +147,7 @@ def decide(o: OfficeCtx, request_id: str, outcome: str, justification: str | Non
         if shown is not None and draft.document != shown.document:
             raise InputError(f"request {request_id} changed since its decision was prepared (its records, court "
                              "orders, evaluation or decision); nothing was signed: look at it again")
-    with signing_key.signer(o.conn, login, o.user_secret, o.card_pin) as signer:
+    with office_card.signer(o, login) as signer:
         if p.fingerprint(signer.public_key) != draft.preparer_fingerprint:
             raise AuthError(f"the key that signs is not the one enrolled for {login}; nothing was signed")
         public, signature = signer.public_key, signer.sign(draft.document)
@@ -201,7 +201,7 @@ def approve(o: OfficeCtx, request_id: str, as_of: date, expected_hash: str | Non
                               "office; nothing was signed")
         document = opened(o, row)["document"]
         _unchanged(json.loads(document), wc.doc, _request_hash(wc, request_id), request_id)
-    with signing_key.signer(o.conn, login, o.user_secret, o.card_pin) as signer:
+    with office_card.signer(o, login) as signer:
         public, signature = signer.public_key, signer.sign(document)
 
     def record() -> None:

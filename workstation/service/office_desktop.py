@@ -34,7 +34,15 @@ from ..office.profile import OfficeProfile, load
 from ..office.unlock import OfficeSession as OpenOffice
 from ..office.unlock import fetch_slot, open_office
 from ..store.office.roles import OFFICE_ROLES, is_member, roles_for
-from . import crypto_status, office_evaluation, office_records, office_requests, office_session, office_witness_folder
+from . import (
+    crypto_status,
+    office_card,
+    office_evaluation,
+    office_records,
+    office_requests,
+    office_session,
+    office_witness_folder,
+)
 from .context import CancelCheck, Progress
 from .office_desktop_request import OfficeRequestMixin
 from .office_engine import OfficeEngineMixin
@@ -186,14 +194,21 @@ class OfficeSession(OfficeRequestMixin, OfficeEngineMixin):
         self.reauthenticate(secret)
         return self._write(lambda o: fn(dataclasses.replace(o, user_secret=self._opened.user_secret)))
 
+    def checkpoint_on_card(self) -> bool:
+        """Is the user's checkpoint key on their card (schema step 10: checkpoints need the card open)?"""
+        return office_card.checkpoint_on_card(self._ctx)
+
     def open_card(self, pin: str) -> None:
-        """Nothing to open: an office's checkpoints are signed with the office's checkpoint key, not a user's card
-        (each signature opens the card with its own PIN and closes it again)."""
+        """Open the card for this session's checkpoints (until the session ends, the screen locks or `close_card`),
+        for a user whose checkpoint key is on it; nothing to do for another (office_card.py)."""
+        office_card.open_card(self._live(), pin)
 
     def close_card(self) -> None:
-        """Nothing held open: the card is logged out after each signature (see open_card)."""
+        """Log out the card held open for checkpoints, if any."""
+        office_card.close_card(self._ctx)
 
     def close(self) -> None:
+        self._ctx.held.close()
         self.close_request()
         watches, self._watches = self._watches, []
         for watch in watches:

@@ -15,7 +15,7 @@ from .. import clock as clocks
 from ..crypto import DEFAULT_MODE, Mode, rng
 from ..errors import InputError
 from ..keys import primitives as p
-from ..keys.pkcs11 import TokenRef, TokenSigner, module_path
+from ..keys.pkcs11 import Card, CardEd25519, TokenRef, TokenSigner, module_path
 from ..office import enrol
 from ..office.profile import load
 from ..office.unlock import open_office
@@ -58,32 +58,50 @@ def enrol_user(profile_file: Path, admin: str, passphrase: str, login: str, role
     """Enrol `login` with an office role: their database login role and keyslot, opened by `new_passphrase`. With
     `token`, their signing key is that key on a smart card (`dws user add --pkcs11-module ...`'s): the PIN opens
     the card on this desktop, the key signs a challenge, and only its public key goes to the office (the user
-    unlocks with their passphrase and signs with the card's PIN). Nothing is enrolled unless all of it is."""
+    unlocks with their passphrase and signs with the card's PIN). With the token's `checkpoint_key_label` too, the
+    card's Ed25519 key of that label is their checkpoint key (it signs a challenge first; schema step 10), as a local
+    store's card user's. Nothing is enrolled unless all of it is."""
     profile = load(profile_file)
-    card = _card_key(login, token, pin or "") if token is not None else None
+    card, checkpoint = _card_key(login, token, pin or "") if token is not None else (None, None)
     with open_office(profile, admin, passphrase, mode=mode) as session:
         enrol.enrol_user(session.conn, profile, session.office_key, login, role, new_passphrase, mode, by=admin,
-                         card=card)
+                         card=card, card_checkpoint=checkpoint)
 
 
-def _card_key(login: str, token: TokenRef, pin: str) -> tuple[bytes, TokenRef]:
-    """The card's P-256 public key, after the PIN opens the card and the key signs a fresh challenge that verifies
-    (the local enrolment's checks: tokens.add_token_user), and the reference with the module's full path."""
+def _card_key(login: str, token: TokenRef, pin: str) -> tuple[tuple[bytes, TokenRef], bytes | None]:
+    """((the card's P-256 public key, the reference with the module's full path), the public key of its Ed25519
+    checkpoint key `token.checkpoint_key_label`, or None when none is named), after the PIN opens the card and each
+    key signs a fresh challenge that verifies (the local enrolment's checks: tokens.add_token_user)."""
     for field, value in (("token label", token.token_label), ("key label", token.key_label)):
         if not value.strip():
             raise InputError(f"give the {field} of the user's key on the token")
-    if token.checkpoint_key_label is not None:
-        raise InputError("an office's checkpoints are signed with the office's checkpoint key, not a user's: give no "
-                         "--checkpoint-key-label for an office user", source="--checkpoint-key-label")
+    label = token.checkpoint_key_label
+    if label is not None and not label.strip():
+        raise InputError("give the label of the Ed25519 checkpoint key on the token", source="--checkpoint-key-label")
     if not pin:
         raise InputError("enter the card's PIN")
     ref = dataclasses.replace(token, module=module_path(token.module))
-    with TokenSigner.open(ref, pin) as signer:
-        challenge = b"dws.office/enrol|" + login.encode() + b"|" + rng.random_bytes(32)
-        if not p.verify(signer.public_key, signer.sign(challenge), challenge):
-            raise InputError(f"the key {ref.key_label!r} on {ref.where} signed a challenge that does not verify with "
-                             "its public key; it was not enrolled")
-        return signer.public_key, ref
+    with Card(ref, pin) as card:
+        signer = TokenSigner(card, pin=pin, owns_card=False)
+        _prove(login, signer, f"key {ref.key_label!r}", ref.where)
+        checkpoint = None
+        if label is not None:
+            key = card.ed25519(label)
+            if key is None:
+                raise InputError(f"{ref.where} holds no Ed25519 key labelled {label!r} for checkpoints; nothing was "
+                                 "enrolled", source="--checkpoint-key-label")
+            _prove(login, key, f"checkpoint key {label!r}", ref.where)
+            checkpoint = key.public_key
+        public = signer.public_key
+        signer.close()
+    return (public, ref), checkpoint
+
+
+def _prove(login: str, key: TokenSigner | CardEd25519, what: str, where: str) -> None:
+    challenge = b"dws.office/enrol|" + login.encode() + b"|" + rng.random_bytes(32)
+    if not p.verify(key.public_key, key.sign(challenge), challenge):
+        raise InputError(f"the {what} on {where} signed a challenge that does not verify with its public key; it "
+                         "was not enrolled")
 
 
 ROLES = OFFICE_ROLES

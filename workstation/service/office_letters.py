@@ -30,7 +30,6 @@ from ..letters import verification as marks
 from ..letters.document import LogCheckpoint
 from ..letters.render import render
 from ..model import CheckpointInfo
-from ..office import signing_key
 from ..office.sealing import SealError
 from ..results import IssuedLetter, LetterCheck, PdfSignatureReport, SignatureCheck
 from ..store import db, office_copy
@@ -44,6 +43,7 @@ from . import (
     letter_input,
     letter_signature,
     letters,
+    office_card,
     office_decisions,
     office_errors,
     office_evaluation,
@@ -62,7 +62,8 @@ CHECKPOINT_SIGNER = "the office's checkpoint key"
 
 def checkpoint_signer(o: OfficeCtx, info: CheckpointInfo) -> str:
     """Who signed a letter's checkpoint, as the letter names them: the user, or the office key (checkpoint_signer)."""
-    return info.signer if o.user_checkpoint_key is not None else CHECKPOINT_SIGNER
+    own = o.user_checkpoint_key is not None or o.card_checkpoint_key is not None
+    return info.signer if own else CHECKPOINT_SIGNER
 
 
 def _binding(row_id: str, decision_id: str, request: int, sha256: str) -> str:
@@ -181,7 +182,7 @@ def _issue(o: OfficeCtx, request_id: str, as_of: date) -> IssuedLetter:
         mirror(o, wc, row, rid)
         rid, pkg, local_row, decision = letters._final(s, request_id)
         letter_id = letters.letter_id_for(row.decision_id)
-        with signing_key.signer(o.conn, login, o.user_secret, o.card_pin) as signer:
+        with office_card.signer(o, login) as signer:
             signing = signing_certificate(o, str(s.settings()["office_name"]), signer.public_key)
             for _attempt in range(ATTEMPTS):
                 seen = office_log.head(o.conn)

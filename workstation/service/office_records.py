@@ -19,6 +19,7 @@ import psycopg
 from ..canonical import canonical_json, utc_now
 from ..intake.records_csv import duplicate_error
 from ..intake.records_parallel import read_packed_bulk
+from ..keys.pkcs11 import Card
 from ..model import ImportSummary
 from ..office.records_seal import RecordSealer, open_record, record_key_of
 from ..office.sealing import OfficeKeys
@@ -32,6 +33,19 @@ from .records_load import check_cancel
 IMPORT_LOST = ("the office server could not be reached or ended the connection during the import; nothing was "
                "imported (import the file again when the server is back)")
 
+class HeldCard:
+    """The user's card while it is open for the session's checkpoints (a checkpoint key on the card: office_card.py),
+    shared by every copy of a session's OfficeCtx (dataclasses.replace keeps the same holder)."""
+
+    def __init__(self) -> None:
+        self.card: Card | None = None
+
+    def close(self) -> None:
+        card, self.card = self.card, None
+        if card is not None:
+            card.close()
+
+
 @dataclass(frozen=True)
 class OfficeCtx:
     """An open office connection, the office keys of the unlocked user, that user's name (for the log), the
@@ -40,7 +54,8 @@ class OfficeCtx:
     it opens their signing key; None: this session signs nothing) and the user's own checkpoint key (schema step 8;
     None on an office before it: the office key signs); for a user whose key is on a card, the card's PIN given for
     the one signature being made (never kept in a session's context: office_engine.OfficeEngineMixin._signing puts
-    it in a copy)."""
+    it in a copy); for a user whose checkpoint key is on their card (schema step 10), its public key and the card
+    while it is open for checkpoints (office_card.py)."""
 
     conn: psycopg.Connection[Any]
     keys: OfficeKeys
@@ -49,6 +64,8 @@ class OfficeCtx:
     user_secret: bytes | None = field(default=None, repr=False)     # opens the user's signing key (i19d)
     user_checkpoint_key: bytes | None = field(default=None, repr=False)     # signs the user's checkpoints
     card_pin: str | None = field(default=None, repr=False)          # for this signature only: a key on a card
+    card_checkpoint_key: bytes | None = field(default=None, repr=False)     # the checkpoint key on the card (public)
+    held: HeldCard = field(default_factory=HeldCard, repr=False, compare=False)     # the card, open for checkpoints
 
     def log(self, event: str, obj: str | None, detail: dict[str, Any]) -> int:
         """Append one entry to the office log in the current transaction; its seq."""

@@ -48,20 +48,27 @@ def opened(profile_path: Path, user: str, passphrase: str) -> Iterator[OfficeCtx
     passphrase, OfficeError when the server cannot be reached or refuses, InputError for a bad profile."""
     profile = load(profile_path)
     with open_office(profile, user, passphrase, roles=roles_for(profile.dbname)) as session:
-        o = OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key),
-                      session.user_secret)
-        yield with_user_key(o)
+        o = with_user_key(OfficeCtx(session.conn, session.keys, user, log_key.checkpoint_key(session.office_key),
+                                    session.user_secret))
+        try:
+            yield o
+        finally:
+            o.held.close()                  # the card, if it was opened for checkpoints, logged out
 
 
 def with_user_key(o: OfficeCtx) -> OfficeCtx:
     """`o` with the user's own checkpoint key opened (office/log_key.py), made and announced in the office log first
     when they have none that opens yet (enrolled before schema step 8, or recovered since). Never keeps the user out:
-    where it cannot be made (an office before step 8, a server that refuses it) the office key signs, as before."""
+    where it cannot be made (an office before step 8, a server that refuses it) the office key signs, as before.
+    A user whose checkpoint key is on their card (step 10) gets its public key (office_card.py), and no key made."""
     if o.user is None or o.user_secret is None or o.checkpoint_key is None:
         return o
     try:
         if not checkpoint_keys.exists(o.conn):
             return o
+        on_card = log_key.card_user_key(o.conn)
+        if on_card is not None:
+            return dataclasses.replace(o, card_checkpoint_key=on_card)
         private = log_key.open_user_key(o.conn, o.user, o.user_secret)
         if private is None:
             with o.conn.transaction():

@@ -25,12 +25,14 @@ from typing import NamedTuple
 from .. import checkpoint as cp
 from .. import merkle
 from ..errors import AuthError, InputError, TamperError
+from ..keys.pkcs11 import CardEd25519
+from ..keys.signer import SoftwareSigner
 from ..model import CheckpointInfo, WitnessCheck
 from ..office import log_key
 from ..store.auditlog import entry_body
 from ..store.office import checkpoint_keys
 from ..store.office import log as office_log
-from . import office_log_cache
+from . import office_card, office_log_cache
 from .office_records import OfficeCtx
 from .office_session import OfficeLogReport, check_chain, log_rows, log_rows_from
 
@@ -149,14 +151,19 @@ def signed(o: OfficeCtx, rows: Sequence[tuple[object, ...]]) -> tuple[Checkpoint
 
 
 def _signed_head(o: OfficeCtx, size: int, root: bytes) -> CheckpointInfo:
+    """Signed with the user's own key (step 8; on their card while it is open: step 10, office_card.py), else the
+    office key's; AuthError when the user's key is on their card and the card is not open."""
     office_private, office_public = _key(o)
-    if o.user_checkpoint_key is not None and o.user is not None:       # the user's own key (step 8)
-        private, name = o.user_checkpoint_key, log_key.user_key_name(o.user, office_public)
+    key: SoftwareSigner | CardEd25519 | None = office_card.checkpoint_signer(o) if o.user is not None else None
+    if key is not None and o.user is not None:
+        name = log_key.user_key_name(o.user, office_public)
+    elif office_card.checkpoint_on_card(o):
+        raise AuthError(office_card.CARD_NEEDED)
     else:
-        private, name = office_private, log_key.key_name(office_public)
-    public = log_key.public_of(private)
-    note = cp.make(cp.origin(log_key.log_id(office_public)), size, root, name, private)
-    return CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER, cp.verifier_key(name, public))
+        key, name = SoftwareSigner(office_private), log_key.key_name(office_public)
+    note = cp.make_with(cp.origin(log_key.log_id(office_public)), size, root, name, key)
+    return CheckpointInfo(size, root.hex(), note.note, o.user or log_key.KEY_NAME_USER,
+                          cp.verifier_key(name, key.public_key))
 
 
 def verifier_key(o: OfficeCtx, user: str | None = None) -> str:
@@ -164,9 +171,10 @@ def verifier_key(o: OfficeCtx, user: str | None = None) -> str:
     office log announces (default: the signed-in user's); on an office before per-user keys, or for a session
     that signs with the office key, the office key's (`user` not named)."""
     _private, office_public = _key(o)
-    if user is None and o.user_checkpoint_key is not None and o.user is not None:
-        public = log_key.public_of(o.user_checkpoint_key)
-        return cp.verifier_key(log_key.user_key_name(o.user, office_public), public)
+    own = (log_key.public_of(o.user_checkpoint_key) if o.user_checkpoint_key is not None
+           else o.card_checkpoint_key)                                  # the user's own: in software, or on the card
+    if user is None and own is not None and o.user is not None:
+        return cp.verifier_key(log_key.user_key_name(o.user, office_public), own)
     if user is None:
         return cp.verifier_key(log_key.key_name(office_public), office_public)
     keys = [(login, pub) for login, pub in _user_keys(o, office_public, log_rows(o)) if login == user]

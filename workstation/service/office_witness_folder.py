@@ -8,8 +8,10 @@ the office profile's "witness" folder; else `<profile>-witness` beside the profi
 `office-witness`), made on first use with the local store's notice that it should be moved. Its files are named
 by the office log's id (`dws-<id>-<size>-<user>.checkpoint`), so one folder can witness a local store and offices.
 
-As locally, writing never loses or blocks the user's work: a missing or unwritable folder, or a server that is
-away, gives a warning and nothing else, and the next write catches up (every checkpoint covers the whole log).
+A user whose checkpoint key is on their card (office_card.py) gets no checkpoint while the card is closed, only the
+local store's notice (tokens.CARD_CLOSED). As locally, writing never loses or blocks the user's work: a missing or
+unwritable folder, or a server that is away, gives a warning and nothing else, and the next write catches up (every
+checkpoint covers the whole log).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from ..errors import DwsError, InputError
 from ..model import WitnessOutcome, WitnessWrite
 from ..office.profile import OfficeProfile
 from ..store.office import log as office_log
-from . import office_errors, office_settings, office_witness
+from . import office_card, office_errors, office_settings, office_witness
 from .office_records import OfficeCtx
+from .tokens import CARD_CLOSED
 from .witness import write_file
 from .witness_folder import DEFAULT_SUFFIX, SETTING, newest_in, notice, unavailable
 
@@ -64,6 +67,11 @@ def append(o: OfficeCtx, profile: OfficeProfile) -> WitnessOutcome:
     the server: a problem is the outcome's warning."""
     if o.user is None or o.checkpoint_key is None:
         return WitnessOutcome(None)
+    try:
+        if office_card.checkpoint_on_card(o) and office_card.checkpoint_signer(o) is None:
+            return WitnessOutcome(None, notice=CARD_CLOSED)
+    except DwsError as exc:              # the card was removed meanwhile: the work stands
+        return WitnessOutcome(None, warning=f"no checkpoint was signed: {exc}")
     try:
         where, is_default = folder(o, profile)
     except DwsError as exc:              # the server is away: the work stands, the next write catches up

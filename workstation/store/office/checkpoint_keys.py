@@ -7,7 +7,8 @@ after `office recover` gave them a new user secret; every one stays, so every ch
     login       name    the user's login role (their keyslot's)
     public_key  bytea   plain, 32 bytes: what every checkpoint is checked against
     nonce       bytea   the private key wrapped with AES-256-GCM under a key derived from the user's secret, the
-    wrapped     bytea   one in their keyslot (office/log_key.py): only their unlock opens it
+    wrapped     bytea   one in their keyslot (office/log_key.py): only their unlock opens it. Both NULL (schema step
+                        10): the key is on the user's smart card, and the office holds its public key only
     created_by  name    set by the server: the login that stored it
     created_at  timestamptz
 
@@ -16,6 +17,9 @@ user reads their own through `dws.office_my_checkpoint_keys()`); a key is stored
 enrolled them, or at `office init` by the server's administrator; nobody changes or removes one (a trigger refuses
 it, to the owner as well). Each key is announced in the office log (`checkpoint-key-enrolled`), and a checkpoint is
 checked only against a key both kept here and announced there.
+
+Schema step 10 (`add_cards`) lets a row hold a key on a card: nonce and wrapped may then both be NULL (a row with one
+and not the other is refused by a CHECK), and the key stays as registered as any other (the same trigger).
 """
 
 from __future__ import annotations
@@ -87,21 +91,53 @@ def create(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute("RESET ROLE")
 
 
+_CARDS = (
+    "ALTER TABLE dws.office_checkpoint_keys ALTER COLUMN nonce DROP NOT NULL, ALTER COLUMN wrapped DROP NOT NULL",
+    "ALTER TABLE dws.office_checkpoint_keys DROP CONSTRAINT IF EXISTS office_checkpoint_keys_one_form",
+    "ALTER TABLE dws.office_checkpoint_keys ADD CONSTRAINT office_checkpoint_keys_one_form "
+    "CHECK ((nonce IS NULL) = (wrapped IS NULL))",
+)
+
+
+def add_cards(conn: Conn, roles: OfficeRoles) -> None:
+    """Schema step 10: a checkpoint key on a card (its public key only: nonce and wrapped both NULL; one without the
+    other refused). Idempotent, in the caller's transaction, as a superuser."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    for statement in _CARDS:
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
+
+
+def has_cards(conn: Conn) -> bool:
+    """Whether the office keeps checkpoint keys on cards (schema step 10)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'office_checkpoint_keys_one_form' "
+                       "AND conrelid = to_regclass('dws.office_checkpoint_keys'))").fetchone()
+    return bool(row and row[0])
+
+
 def exists(conn: Conn) -> bool:
     """Whether the office has the table (an office before schema step 8 has none: its one office key signs)."""
     row = conn.execute("SELECT to_regclass('dws.office_checkpoint_keys') IS NOT NULL").fetchone()
     return bool(row and row[0])
 
 
-def put(conn: Conn, login: str, public_key: bytes, nonce: bytes, wrapped: bytes) -> None:
+def put(conn: Conn, login: str, public_key: bytes, nonce: bytes | None, wrapped: bytes | None) -> None:
+    """Store a key: wrapped (nonce and wrapped private key), or on a card (both None: schema step 10)."""
     conn.execute("INSERT INTO dws.office_checkpoint_keys (login, public_key, nonce, wrapped) VALUES (%s, %s, %s, %s)",
                  (login, public_key, nonce, wrapped))
 
 
-def mine(conn: Conn) -> list[tuple[bytes, bytes, bytes]]:
-    """(public key, nonce, wrapped private key) of each of the connected user's checkpoint keys, newest first."""
-    return [(bytes(a), bytes(b), bytes(c)) for a, b, c in
+def mine(conn: Conn) -> list[tuple[bytes, bytes | None, bytes | None]]:
+    """(public key, nonce, wrapped private key) of each of the connected user's checkpoint keys, newest first (nonce
+    and wrapped None: a key on their card)."""
+    return [(bytes(a), None if b is None else bytes(b), None if c is None else bytes(c)) for a, b, c in
             conn.execute("SELECT public_key, nonce, wrapped FROM dws.office_my_checkpoint_keys()").fetchall()]
+
+
+def holder(conn: Conn, public_key: bytes) -> str | None:
+    """The login whose checkpoint key `public_key` is, if anyone's."""
+    row = conn.execute("SELECT login FROM dws.office_checkpoint_keys WHERE public_key = %s", (public_key,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def public_keys(conn: Conn) -> list[tuple[str, bytes]]:

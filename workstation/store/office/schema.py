@@ -135,6 +135,8 @@ STEPS: tuple[Step, ...] = (
             "checkpoints stay verifiable)", per_user_checkpoint_keys),
     Step(9, "signing keys on smart cards (PIV, PKCS#11): a user's public key registered with no private key on the "
             "server", signing_keys.add_cards),
+    Step(10, "checkpoint keys on smart cards: a user's Ed25519 checkpoint key registered with no private key on the "
+             "server", checkpoint_keys.add_cards),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
