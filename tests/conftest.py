@@ -179,13 +179,15 @@ SPARE_PIN = "spare-pin-canary-58213"
 TOKENS = {"card": ("dws-card", CARD_PIN, ("ec:sign", "ed:sign-checkpoint", "ed:other",
                                           "ec-always:sign-always")),
           "plain": ("dws-plain", CARD_PIN, ("ec:sign",)),
-          "spare": ("dws-spare", SPARE_PIN, ("ec:sign", "ed:sign-checkpoint"))}
+          "spare": ("dws-spare", SPARE_PIN, ("ec:sign", "ed:sign-checkpoint")),
+          "both": ("dws-both", SPARE_PIN, ("ec:sign", "ed:sign-checkpoint"))}
 
 
 @pytest.fixture(scope="session")
 def softhsm(tmp_path_factory: pytest.TempPathFactory):
     """SoftHSM2 with the session's tokens: 'dws-card' (a P-256 key 'sign' and an Ed25519 'sign-checkpoint'),
-    'dws-plain' (a P-256 key only: checkpoints stay in software) and 'dws-spare' (one test pulls it out).
+    'dws-plain' (a P-256 key only: checkpoints stay in software), 'dws-spare' (one test pulls it out) and 'dws-both'
+    (as 'dws-card', for a user of tests/test_engine_cards.py whose checkpoint key is on the card).
     SOFTHSM2_CONF points at them for this process and the `dws` processes it starts."""
     from tokens import Token, make_tokens, softhsm_module
 

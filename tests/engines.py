@@ -54,12 +54,11 @@ LOCAL_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
               "equivalent: the server keeps each registered signing key as stored; a user whose key is on a "
               "card is enrolled with 'dws office enrol --user NAME --pkcs11-module ...' (the token options of "
               "add_token_user; token_of: an office's users list names the token); no re-binding"),
-    "smart cards": (("checkpoint_on_card", "signer"),
-                    "an office user's signing key may be on a card (key_on_card, open_card, close_card and "
-                    "reauthenticate are on both: tests/test_engine_cards.py), but an office user's checkpoint key "
-                    "is kept in the office, wrapped under their keyslot (schema step 8), never on a card; "
-                    "`signer` hands out the local user's key itself, where an office opens it inside each signing "
-                    "call"),
+    "smart cards": (("signer",),
+                    "`signer` hands out the local user's card signer itself, kept open for the session; an office "
+                    "opens the user's key inside each signing call (decide, approve, letter: its PIN given there), "
+                    "and checkpoint_on_card, open_card, close_card and key_on_card are on both "
+                    "(tests/test_engine_cards.py: an office user's checkpoint key on their card, schema step 10)"),
     "backup and CA": (("backup", "export_ca"),
                       "an office is backed up with pg_dump (tests/test_office_backup_pg.py); its CA is the "
                       "office's TLS CA, exported by 'dws office enrol'"),
