@@ -19,7 +19,7 @@ from unittest.mock import ANY
 import psycopg
 import pytest
 from clihelp import Result, run_dws
-from conftest import CARD_PIN
+from conftest import CARD_PIN, SPARE_PIN
 from officefull import RECOVERY_CODE
 from officehelp import ADMIN, ADMIN_PASSPHRASE, DBNAME, Office
 from officerequests import package, subject, write
@@ -95,6 +95,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "overrides": overrides_sql.exists(conn) and settings_sql.exists(conn),
                 "cards": signing_keys.has_cards(conn),
                 "checkpoint_keys": checkpoint_keys.exists(conn),
+                "card_checkpoints": checkpoint_keys.exists(conn) and checkpoint_keys.has_cards(conn),
                 "matches": matches_sql.exists(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
@@ -139,7 +140,8 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     before = shape(office)
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
-                      "cards": False, "checkpoint_keys": False, "matches": False, "log": (n,)}
+                      "cards": False, "checkpoint_keys": False, "matches": False, "card_checkpoints": False,
+                      "log": (n,)}
     early = tmp_path / "early.checkpoint"           # signed with the office key: no user has a key of their own
     made = run_dws(profile, "log", "checkpoint", "-o", str(early), env={"DWS_USER": RITA,
                                                                           "DWS_PASSPHRASE": RITA_PASSPHRASE})
@@ -159,8 +161,9 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "  step 8: added each user's own checkpoint key for the office log" in done.out
     assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
                              "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
-                             "log": (n + 1,)}
+                             "card_checkpoints": True, "log": (n + 1,)}
     assert "  step 9: added signing keys on smart cards" in done.out
+    assert "  step 10: added checkpoint keys on smart cards" in done.out
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
         entry = conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
@@ -242,11 +245,24 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
 
 
 @pytest.mark.parametrize("version", [step.number for step in schema.STEPS[:-1]])
-def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path) -> None:
-    """From each earlier version: the steps after it and no other, and the office then has every piece."""
+def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    """From each earlier version: the steps after it and no other, and the office then has every piece. From step 9:
+    a user whose checkpoint key is on their card is refused before step 10, in one message, and enrolled after it."""
     office = old_office(version=version)
     try:
         profile = office.desktop(tmp_path / "desk").path
+        card = None
+        if version == 9:
+            softhsm = request.getfixturevalue("softhsm")
+            card = TokenRef(softhsm.module, "dws-both", "sign", "sign-checkpoint")
+            with pytest.raises(InputError, match=r"^--checkpoint-key-label: this office was made before checkpoint "
+                                                 r"keys on smart cards; .* "
+                                                 r"\(schema step 10\); nothing was enrolled$"):
+                office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cleo", "preparer", "cleo's passphrase",
+                                        token=card, pin=SPARE_PIN)
+            with office.superuser() as conn:
+                assert not keyslots.user_exists(conn, "cleo")
         done = upgrade(profile)
         assert done.code == 0, done.err
         added = [int(line.split(":")[0].removeprefix("  step ")) for line in done.out.splitlines()
@@ -258,6 +274,13 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
                                         "checkpoint_keys", "matches")} == {
             "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
             "cards": True, "checkpoint_keys": True, "matches": True}
+        assert after["card_checkpoints"]
+        if card is not None:
+            office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cleo", "preparer", "cleo's passphrase",
+                                    token=card, pin=SPARE_PIN)
+            with office.superuser() as conn:
+                row = conn.execute("SELECT nonce, wrapped FROM dws.office_checkpoint_keys WHERE login = 'cleo'")
+                assert row.fetchall() == [(None, None)]
         recovered = run_dws(profile.parent / "unused", "office", "recover", "--profile", str(profile), "--user",
                             RITA, env={"DWS_RECOVERY_CODE": RECOVERY_CODE, "DWS_NEW_PASSPHRASE": "rita's new one"})
         assert recovered.code == 0, recovered.err       # the proof the upgrade kept (or the one made at init)
@@ -281,7 +304,7 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
                                    ), done.out
         assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
                                  "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
-                                 "log": (n,)}
+                                 "card_checkpoints": True, "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
                 (1, True), (2, True), *((step.number, False) for step in schema.steps_after(2))]
