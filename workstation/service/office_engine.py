@@ -7,7 +7,9 @@ Where the local store asks for the passphrase again before signing (`decide`, `a
 checks it the same way (`reauthenticate`: the keyslot fetched at the unlock, on this desktop; AuthError "wrong
 passphrase"); the office's signing key is then opened with the user's secret from that unlock, as `dws` does. A
 user whose key is on a card (`key_on_card`) gives the card's PIN there instead, as locally: it opens the card for
-that one signature (office/signing_key.card_signer) and is not kept.
+that one signature (office/signing_key.card_signer); the PIN is not kept, and the card is logged out after it unless
+the user's checkpoint key is on it too (schema step 10: then it stays open for the session's checkpoints,
+office_card.py, as locally).
 """
 
 from __future__ import annotations
