@@ -210,8 +210,14 @@ def test_a_checkpoint_key_on_the_card_signs_while_the_card_is_open(engine: Engin
         written = cleo.append_witness()
         assert written.path is not None and written.warning is None, written
         cleo.close_card()
+        with engine.open("alex") as alex:
+            alex.approve(REQUEST, passphrase("alex"))
+        letter = cleo.letter(REQUEST, SPARE_PIN)            # its checkpoint signed on the card the PIN opened
+        cleo.close_card()
     (tmp_path / "first.checkpoint").write_text(first.note)
     with engine.open("otto") as otto:
+        check = otto.verify_letter(letter.pdf)
+        assert check.ok, check.problems
         assert not otto.checkpoint_on_card()
         assert otto.checkpoint_verifier_key(CHECKPOINT_USER) == first.verifier_key
         report = otto.verify([tmp_path / "first.checkpoint", Path(written.path)])
