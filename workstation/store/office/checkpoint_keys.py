@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from . import key_guard
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -42,29 +43,7 @@ _SCHEMA = (
         created_by name NOT NULL DEFAULT session_user,
         created_at timestamptz NOT NULL DEFAULT clock_timestamp()
     )""",
-    """CREATE OR REPLACE FUNCTION dws.office_checkpoint_keys_guard() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-        BEGIN
-            IF TG_OP <> 'INSERT' THEN
-                RAISE EXCEPTION 'a checkpoint key is kept as stored: % refused', TG_OP
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
-            IF NEW.login <> session_user AND NOT pg_has_role(session_user, {owner}, 'MEMBER')
-               AND NOT EXISTS (SELECT 1 FROM dws.office_keyslots k
-                               WHERE k.login = NEW.login AND k.enrolled_by = session_user) THEN
-                RAISE EXCEPTION 'a checkpoint key is stored by its user or by the admin who enrolled them: % may '
-                                'not store one for %', session_user, NEW.login USING ERRCODE = 'insufficient_privilege';
-            END IF;
-            NEW.created_by := session_user;
-            NEW.created_at := clock_timestamp();
-            RETURN NEW;
-        END $$""",
-    "DROP TRIGGER IF EXISTS office_checkpoint_keys_insert ON dws.office_checkpoint_keys",
-    "CREATE TRIGGER office_checkpoint_keys_insert BEFORE INSERT ON dws.office_checkpoint_keys FOR EACH ROW "
-    "EXECUTE FUNCTION dws.office_checkpoint_keys_guard()",
-    "DROP TRIGGER IF EXISTS office_checkpoint_keys_keep ON dws.office_checkpoint_keys",
-    "CREATE TRIGGER office_checkpoint_keys_keep BEFORE UPDATE OR DELETE OR TRUNCATE ON dws.office_checkpoint_keys "
-    "FOR EACH STATEMENT EXECUTE FUNCTION dws.office_checkpoint_keys_guard()",
+    *key_guard.statements("office_checkpoint_keys", "checkpoint"),
     """CREATE OR REPLACE FUNCTION dws.office_my_checkpoint_keys()
         RETURNS TABLE (public_key bytea, nonce bytea, wrapped bytea)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
