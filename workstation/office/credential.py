@@ -83,12 +83,19 @@ def _kek(stretched: bytes, login: str) -> bytes:
     return p.hkdf(stretched, salt=None, info=f"{KEK_INFO}|user:{login}".encode())
 
 
+def user_key(user_secret: bytes, label: str, login: str) -> bytes:
+    """32 bytes of `login`'s own for one use, named by `label`: HKDF-SHA-256(user secret, info `label|user:<login>`).
+    The database password below, and the keys that wrap the user's signing key (signing_key.py) and checkpoint
+    keys (log_key.py), each with its label: only the user's unlock gives them."""
+    if len(user_secret) != SECRET_BYTES:
+        raise ValueError("a user secret is 32 bytes")
+    return p.hkdf(user_secret, salt=None, info=f"{label}|user:{login}".encode())
+
+
 def database_password(login: str, user_secret: bytes) -> str:
     """The user's SCRAM password: HKDF-SHA-256(user secret, label and login), 32 bytes in base64url (43
     characters, no padding)."""
-    if len(user_secret) != SECRET_BYTES:
-        raise ValueError("a user secret is 32 bytes")
-    raw = p.hkdf(user_secret, salt=None, info=f"{PASSWORD_INFO}|user:{login}".encode())
+    raw = user_key(user_secret, PASSWORD_INFO, login)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 

@@ -35,6 +35,7 @@ from .. import checkpoint as cp
 from ..crypto.digest import sha256
 from ..keys import primitives as p
 from ..store.office import checkpoint_keys
+from . import credential
 
 CHECKPOINT_KEY_INFO = b"dws.office/1 checkpoint key: Ed25519"
 KEY_NAME_USER = "office"          # the office key's signed-note key name is office@<office log id>
@@ -68,12 +69,6 @@ def public_of(private: bytes) -> bytes:
 
 # --- each user's own key ---------------------------------------------------------------------------------------
 
-def _kek(user_secret: bytes, login: str) -> bytes:
-    if len(user_secret) != 32:
-        raise ValueError("a user secret is 32 bytes")
-    return p.hkdf(user_secret, salt=None, info=f"{USER_WRAP_INFO}|user:{login}".encode())
-
-
 def _aad(login: str) -> bytes:
     return f"{USER_WRAP_INFO}|user:{login}".encode()
 
@@ -82,7 +77,7 @@ def store_user_key(conn: Any, login: str, user_secret: bytes, office_public: byt
     """Make `login`'s checkpoint key and store it (in the caller's transaction, on an office that has the table:
     checkpoint_keys.exists); (its private key, the detail of the log entry that announces it)."""
     private, public = p.new_signing_key()
-    nonce, wrapped = p.wrap(private, _kek(user_secret, login), _aad(login))
+    nonce, wrapped = p.wrap(private, credential.user_key(user_secret, USER_WRAP_INFO, login), _aad(login))
     checkpoint_keys.put(conn, login, public, nonce, wrapped)
     return private, _announced(login, public, office_public)
 
@@ -114,7 +109,7 @@ def open_user_key(conn: Any, login: str, user_secret: bytes) -> bytes | None:
     for public, nonce, wrapped in checkpoint_keys.mine(conn):
         if nonce is None or wrapped is None:
             continue
-        private = p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
+        private = p.unwrap(nonce, wrapped, credential.user_key(user_secret, USER_WRAP_INFO, login), _aad(login))
         if private is not None and public_of(private) == public:
             return private
     return None

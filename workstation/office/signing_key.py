@@ -22,15 +22,10 @@ from ..keys import primitives as p
 from ..keys.pkcs11 import Card, TokenRef, TokenSigner
 from ..keys.signer import SoftwareSigner
 from ..store.office import signing_keys
+from . import credential
 
 WRAP_INFO = "dws.office/1 signing key"
 AAD_LABEL = "dws.office/1 signing key"
-
-
-def _kek(user_secret: bytes, login: str) -> bytes:
-    if len(user_secret) != 32:
-        raise ValueError("a user secret is 32 bytes")
-    return p.hkdf(user_secret, salt=None, info=f"{WRAP_INFO}|user:{login}".encode())
 
 
 def _aad(login: str) -> bytes:
@@ -40,7 +35,7 @@ def _aad(login: str) -> bytes:
 def new_wrapped(login: str, user_secret: bytes) -> tuple[bytes, bytes, bytes]:
     """A new key pair for `login`: (public key, nonce, wrapped private key)."""
     private, public = p.new_ecdsa_key()
-    nonce, wrapped = p.wrap(private, _kek(user_secret, login), _aad(login))
+    nonce, wrapped = p.wrap(private, credential.user_key(user_secret, WRAP_INFO, login), _aad(login))
     return public, nonce, wrapped
 
 
@@ -56,7 +51,7 @@ def store_new(conn: Any, login: str, user_secret: bytes) -> bytes | None:
 
 def unwrap(login: str, user_secret: bytes, nonce: bytes, wrapped: bytes) -> bytes | None:
     """The private key, or None when it does not open for this user (another's, or altered)."""
-    return p.unwrap(nonce, wrapped, _kek(user_secret, login), _aad(login))
+    return p.unwrap(nonce, wrapped, credential.user_key(user_secret, WRAP_INFO, login), _aad(login))
 
 
 def card_of(conn: Any, login: str) -> TokenRef | None:
