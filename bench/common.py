@@ -1,4 +1,4 @@
-"""Shared helpers for bench/intake.py and bench/evaluate.py.
+"""Shared helpers for bench/intake.py and bench/evaluate.py (and the office benchmarks').
 
 * the command line both take (``--records``, ``--subjects``, ``--work``, ``--keep``, ``--seed``);
 * the inputs, written by the demo generator's streaming writers and cached in the work folder: a taxpayer
@@ -8,7 +8,8 @@
   file of the same build with a ``Session`` over it, so that both run the very same service code;
 * ``run_phase``: one measured phase in its own spawned process, returning its figures and the child's peak
   RSS (``ru_maxrss``);
-* the table and the closing JSON line.
+* the table and the closing JSON line;
+* ``office_server``: a PostgreSQL cluster made for the run, with an office (bench/office*.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import multiprocessing
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -33,14 +35,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workstation.demo.bulk import BULK_REQUEST_ID, write_bulk
 from workstation.demo.generator import REFERENCE_DAY
 from workstation.demo.orders import write_agencies, write_json
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
+from workstation.office.cluster import Cluster
 from workstation.service import Session, Workstation
 from workstation.store import db, opening
+from workstation.store.office import schema
+from workstation.store.office.roles import OfficeRoles
 
 TODAY: date = REFERENCE_DAY             # the generator's fixed "today"; also the evaluation date
 ADMIN = "admin"
@@ -54,6 +61,7 @@ MB = 1024 * 1024
 # more than a million subjects can be imported at all (the OFFICERS check fails either way).
 MAX_ACTIVE_MATTERS = 1_000_000
 OWN_ENTRIES = ("inputs", "intake", "eval")    # what the benchmarks create inside the work folder
+OFFICE_SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
 
 
 # -- command line and work folder ------------------------------------------------------------------------
@@ -89,6 +97,26 @@ def work_folder(args: argparse.Namespace, prefix: str) -> Iterator[Path]:
                 work.rmdir()
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+# -- an office server --------------------------------------------------------------------------------------
+
+@contextmanager
+def office_server(prefix: str, dbname: str, roles: OfficeRoles) -> Iterator[tuple[Cluster, int]]:
+    """A PostgreSQL cluster made for the run (workstation/office/cluster.py, in a new folder named `prefix`...),
+    an office in its database `dbname`: (the cluster, its port); at the end it is stopped and removed."""
+    cluster = Cluster.at(Path(tempfile.mkdtemp(prefix=prefix)))
+    cluster.init(secrets.token_urlsafe(24), OFFICE_SETTINGS)
+    port = cluster.start()
+    try:
+        with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
+            schema.create_database(conn, dbname)
+        with psycopg.connect(cluster.conninfo(port, dbname), autocommit=True) as conn:
+            schema.create_office(conn, roles)
+        yield cluster, port
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 # -- inputs ------------------------------------------------------------------------------------------------

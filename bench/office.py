@@ -50,10 +50,8 @@ import io
 import json
 import os
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,7 +64,6 @@ import psycopg
 
 from workstation.cli.commands_data import print_queue
 from workstation.model import REQUEST_STATUSES, QueueRow
-from workstation.office.cluster import Cluster
 from workstation.office.request_seal import seal_agency, seal_document
 from workstation.office.sealing import OfficeKeys
 from workstation.service import office_evaluation
@@ -75,7 +72,6 @@ from workstation.service.office_requests import import_request, queue
 from workstation.store import db
 from workstation.store import requests as local_requests
 from workstation.store.office import requests as office_requests
-from workstation.store.office import schema
 from workstation.store.office.roles import OfficeRoles
 
 OFFICE_RATE_TARGET = 50_000
@@ -87,7 +83,6 @@ DBNAME = "bench"
 ROLES = OfficeRoles("bench")
 EVAL_SUBJECTS = 50_000
 EVAL_RATIO_TARGET = 2.0
-SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
 
 
 def _generate(work: str, records: int, subjects: int, seed: int) -> dict[str, Any]:
@@ -215,18 +210,6 @@ def _queue_office(conninfo: str, n: int, office_key: bytes) -> dict[str, Any]:
         return _open_queue(lambda: queue(OfficeCtx(conn, keys, "bench")))
 
 
-def _start_server() -> tuple[Cluster, int]:
-    root = Path(tempfile.mkdtemp(prefix="dws-bench-office-"))
-    cluster = Cluster.at(root)
-    cluster.init(secrets.token_urlsafe(24), SETTINGS)
-    port = cluster.start()
-    with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
-        schema.create_database(conn, DBNAME)
-    with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
-        schema.create_office(conn, ROLES)
-    return cluster, port
-
-
 def _arguments() -> Any:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--log-seconds", type=float, default=10.0, help="the log phase's length (default 10 s)")
@@ -284,13 +267,9 @@ def _print_evaluation(office: dict[str, Any], ev_local: dict[str, Any], ev_offic
 def main() -> None:
     args = _arguments()
     if args.log_only:
-        cluster, port = _start_server()
-        try:
+        with common.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
             logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
                                     args.log_seconds)
-        finally:
-            cluster.stop()
-            shutil.rmtree(cluster.root, ignore_errors=True)
         print()
         common.print_table([_log_row(logw)[0]])
         print(f"  per writer: {logw['per_writer']}; one order: {logw['one_order']}; counted: {logw['counted']}")
@@ -301,8 +280,7 @@ def main() -> None:
         gen = common.run_phase("generate inputs", _generate, str(work), args.records, max(args.eval_subjects, 10),
                                args.seed)
         source = gen["inputs"]["records_csv"]
-        cluster, port = _start_server()
-        try:
+        with common.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
             load_before = common.machine()
             local = None if args.eval_only else common.run_phase("records local", _local, str(work), source)
             office_key = secrets.token_bytes(32)       # the records' and the evaluation's office key
@@ -322,9 +300,6 @@ def main() -> None:
                 logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
                                         args.log_seconds)
                 load_after = common.machine()
-        finally:
-            cluster.stop()
-            shutil.rmtree(cluster.root, ignore_errors=True)
     if local is None:
         _eval_report(office, evaluated, load_before, load_after)
         return

@@ -35,17 +35,15 @@ import psycopg
 
 from workstation.canonical import canonical_json
 from workstation.office import log_key
-from workstation.office.cluster import Cluster
 from workstation.office.sealing import OfficeKeys
 from workstation.service import office_log_cache, office_session, office_witness
 from workstation.service.office_records import OfficeCtx
 from workstation.store.auditlog import entry_hash
-from workstation.store.office import log, schema
+from workstation.store.office import log
 from workstation.store.office.roles import OfficeRoles
 
 DBNAME = "bench"
 ROLES = OfficeRoles("bench")
-SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
 RATIO_TARGET = 20.0
 
 
@@ -85,14 +83,9 @@ def main() -> None:
     args = p.parse_args()
     home = Path(tempfile.mkdtemp(prefix="dws-bench-ckpt-"))
     os.environ["XDG_DATA_HOME"] = str(home / "data")     # the cache: never the user's own data folder
-    cluster = Cluster.at(Path(tempfile.mkdtemp(prefix="dws-bench-ckpt-pg-")))
-    cluster.init(secrets.token_urlsafe(24), SETTINGS)
-    port = cluster.start()
     try:
-        with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
-            schema.create_database(conn, DBNAME)
-        with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
-            schema.create_office(conn, ROLES)
+        with common.office_server("dws-bench-ckpt-pg-", DBNAME, ROLES) as (cluster, port), \
+                psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
             fill_s = _fill(conn, args.entries)
             office_key = secrets.token_bytes(32)
             o = OfficeCtx(conn, OfficeKeys.derive(office_key), "bench", log_key.checkpoint_key(office_key))
@@ -113,8 +106,6 @@ def main() -> None:
             whole = office_witness.signed(o, office_session.log_rows(o))[0]
             same = inc[-1][3].note == whole.note and inc[-1][3].size == size
     finally:
-        cluster.stop()
-        shutil.rmtree(cluster.root, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
     f_wall, f_cpu, f_srv = (statistics.median(m[i] for m in full) for i in range(3))
     i_wall, i_cpu, i_srv = (statistics.median(m[i] for m in inc) for i in range(3))

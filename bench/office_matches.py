@@ -19,24 +19,19 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
+import common  # type: ignore[import-not-found]  # bench/common.py, beside this file
 import psycopg
 
-from workstation.office.cluster import Cluster
 from workstation.office.sealing import OfficeKeys
-from workstation.store.office import evaluations, matches, schema
+from workstation.store.office import evaluations, matches
 from workstation.store.office import requests as office_requests
 from workstation.store.office.roles import OfficeRoles
 
 DBNAME = "bench"
 ROLES = OfficeRoles("benchm")
 TARGET_S = 3.0
-SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}   # bench/office.py's
 
 
 def _cpu() -> float:
@@ -58,15 +53,7 @@ def main() -> None:
     n = p.parse_args().subjects
     keys = OfficeKeys.derive(os.urandom(32))
     found = [(i, f"{100_000_000 + i * 7919 % 899_999_999:09d}") for i in range(n)]
-    root = Path(tempfile.mkdtemp(prefix="dws-bench-matches-"))
-    cluster = Cluster.at(root)
-    cluster.init(secrets.token_urlsafe(24), SETTINGS)
-    port = cluster.start()
-    try:
-        with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
-            schema.create_database(conn, DBNAME)
-        with psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
-            schema.create_office(conn, ROLES)
+    with common.office_server("dws-bench-matches-", DBNAME, ROLES) as (cluster, port):
         print(f"subjects' matches of {n:,} subjects:")
         index = keys.indexer("tin")
         indexed, t_index = timed("index", lambda: [(seq, index(tin)) for seq, tin in found])
@@ -91,9 +78,6 @@ def main() -> None:
         total = t_index + t_copy
         print(f"  total    {total:7.2f} s wall (target <= {TARGET_S} s: {'PASS' if total <= TARGET_S else 'FAIL'}); "
               f"table and indexes {int(size[0]) / 1e6 if size else 0:.0f} MB; load {os.getloadavg()[0]:.1f}")
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
