@@ -77,6 +77,12 @@ INDEXES = {
     "taxpayer_records_unaddressed": "CREATE INDEX IF NOT EXISTS taxpayer_records_unaddressed ON "
                                     "dws.taxpayer_records (zip5_index) WHERE address_index IS NULL",
 }
+# Made by schema steps 1 and 4, dropped by step 11: nothing reads them. An evaluation looks candidate records up by
+# TIN and by address index, and rows without an address index by ZIP5 (taxpayer_records_unaddressed; the ZIP5
+# index over every row served offices before step 4); names and name controls are compared on the desktop. Each
+# cost a sort of every row at a first load (a tenth of a 5,000,000-row import) and upkeep at every correction.
+UNREAD_INDEXES = ("taxpayer_records_name_control", "taxpayer_records_name_address", "taxpayer_records_zip5")
+READ_INDEXES = {name: ddl for name, ddl in INDEXES.items() if name not in UNREAD_INDEXES}   # an office's, from step 11
 ADDRESSED = (*COLUMNS, "address_index")     # what an import loads (COLUMNS and the address index)
 ADDRESS_INDEXES = ("taxpayer_records_address", "taxpayer_records_unaddressed")     # schema step 4's
 _BASE_INDEXES = {name: ddl for name, ddl in INDEXES.items() if name not in ADDRESS_INDEXES}
@@ -336,6 +342,25 @@ def add_address_index(conn: Conn, roles: OfficeRoles) -> None:
     for statement in _load_functions(INDEXES):
         conn.execute(statement)
     conn.execute("RESET ROLE")
+
+
+def drop_unread_indexes(conn: Conn, roles: OfficeRoles) -> None:
+    """Schema step 11 (schema.py): the indexes nothing reads dropped (UNREAD_INDEXES) and the load's functions made
+    again over the others, as the owner, in the caller's transaction; idempotent. The columns stay: each row's
+    sealed value is bound to them."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    for name in UNREAD_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS dws.{name}")
+    for statement in _load_functions(READ_INDEXES):
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
+
+
+def has_unread_indexes(conn: Conn) -> bool:
+    """Whether the records table still has an index schema step 11 drops."""
+    row = conn.execute("SELECT bool_or(to_regclass('dws.' || i) IS NOT NULL) FROM unnest(%s::text[]) AS i",
+                       (list(UNREAD_INDEXES),)).fetchone()
+    return bool(row and row[0])
 
 
 def has_address_index(conn: Conn) -> bool:
