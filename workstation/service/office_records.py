@@ -1,5 +1,7 @@
 """Taxpayer records into the office store (issue 19): the local import's parser and checks (so every message is
-the local store's), each row sealed on this desktop, the batches through binary COPY, one transaction.
+the local store's), each row sealed on this desktop, the batches through binary COPY, one transaction. A large
+file's rows are sealed and laid out for the COPY by the worker processes that parse it (intake/records_parallel.Then,
+office/records_seal.sealed_block): this process reserves row ids as it hands each block out and writes bytes.
 
 A bad file raises the parser's InputError (possibly half-way through the stream), or for a TIN, type and year
 the file gives twice the same error the local store gives (`duplicate_error`): the transaction is rolled back,
