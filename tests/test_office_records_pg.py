@@ -332,3 +332,15 @@ def test_rows_sealed_in_the_parse_workers_open_and_index_as_sealed_here(office: 
         assert bytes(row[3]) == KEYS.tin_index(tin_)
         assert bytes(row[5]) == KEYS.name_address_index(name, street, city, state, zip_code)
     assert len({row[0] for row in stored}) == 1000
+
+
+def test_reserved_ids_are_handed_out_as_runs_and_never_twice(office: Office) -> None:
+    """Ids another desktop took meanwhile leave a gap: the runs around it are handed out, each id once."""
+    assert records_sql._ranges([5, 6, 7, 9, 12, 13]) == [(5, 3), (9, 1), (12, 2)]
+    assert records_sql._ranges([]) == []
+    with office.conn.transaction():
+        load = records_sql.Load(office.conn)
+        handed = [load.reserve_ranges(n) for n in (3, 70_000, 50_000, 1)]   # past the first RESERVE ids
+    ids = [i for ranges in handed for first, count in ranges for i in range(first, first + count)]
+    assert [sum(c for _f, c in r) for r in handed] == [3, 70_000, 50_000, 1]
+    assert len(set(ids)) == len(ids) and ids == sorted(ids)
