@@ -341,6 +341,7 @@ def test_reserved_ids_are_handed_out_as_runs_and_never_twice(office: Office) -> 
     with office.conn.transaction():
         load = records_sql.Load(office.conn)
         handed = [load.reserve_ranges(n) for n in (3, 70_000, 50_000, 1)]   # past the first RESERVE ids
+        load.finish()
     ids = [i for ranges in handed for first, count in ranges for i in range(first, first + count)]
     assert [sum(c for _f, c in r) for r in handed] == [3, 70_000, 50_000, 1]
     assert len(set(ids)) == len(ids) and ids == sorted(ids)
