@@ -8,8 +8,10 @@ file in the same run.
 Phases (each in its own spawned process, as bench/intake.py's):
   records local    Session.import_records into a new encrypted store (SQLCipher)
   records office   service.office_records.import_records into a new office database: the same parser, every
-                   row's line sealed (AES-256-GCM) and its five blind indexes made (HMAC-SHA-256), binary COPY
-                   into a staging table, one INSERT ... ON CONFLICT into the indexed table, one transaction
+                   row's line sealed (AES-256-GCM) and its six blind indexes made (HMAC-SHA-256) in the parse
+                   worker that parsed it, laid out there in the binary COPY format; into the empty table
+                   straight, its indexes built after the load (schema step 11: the four that are read), one
+                   transaction
   log 8 writers    (bench/office_log.py) eight processes, each with its own connection, append to the office log
                    for --log-seconds (default 10), one entry per transaction as an office operation does; the log
                    is then checked for one order and as many entries as the writers counted

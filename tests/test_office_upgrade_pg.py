@@ -97,6 +97,7 @@ def shape(office: Office) -> dict[str, Any]:
                 "checkpoint_keys": checkpoint_keys.exists(conn),
                 "card_checkpoints": checkpoint_keys.exists(conn) and checkpoint_keys.has_cards(conn),
                 "matches": matches_sql.exists(conn),
+                "lean_records": not records_sql.has_unread_indexes(conn),
                 "log": conn.execute("SELECT count(*) FROM dws.office_log").fetchone()}
 
 
@@ -141,7 +142,7 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     (n,) = before["log"]
     assert before == {"version": 1, "announces": False, "proof": (False,), "address": False, "overrides": False,
                       "cards": False, "checkpoint_keys": False, "matches": False, "card_checkpoints": False,
-                      "log": (n,)}
+                      "lean_records": False, "log": (n,)}
     early = tmp_path / "early.checkpoint"           # signed with the office key: no user has a key of their own
     made = run_dws(profile, "log", "checkpoint", "-o", str(early), env={"DWS_USER": RITA,
                                                                           "DWS_PASSPHRASE": RITA_PASSPHRASE})
@@ -161,9 +162,10 @@ def test_an_office_of_the_previous_version_is_brought_up_to_date(office: Office,
     assert "  step 8: added each user's own checkpoint key for the office log" in done.out
     assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
                              "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
-                             "card_checkpoints": True, "log": (n + 1,)}
+                             "card_checkpoints": True, "lean_records": True, "log": (n + 1,)}
     assert "  step 9: added signing keys on smart cards" in done.out
     assert "  step 10: added checkpoint keys on smart cards" in done.out
+    assert "  step 11: added faster records imports (the three indexes of taxpayer records that" in done.out
     assert RECOVERY_CODE not in done.out + done.err
     with office.superuser() as conn:
         entry = conn.execute("SELECT user_name, event, object, detail FROM dws.office_log WHERE seq = %s",
@@ -271,10 +273,17 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
         assert f"(at schema version {version}) to schema version {schema.VERSION}," in done.out
         after = shape(office)
         assert {k: after[k] for k in ("version", "announces", "proof", "address", "overrides", "cards",
-                                        "checkpoint_keys", "matches")} == {
+                                        "checkpoint_keys", "matches", "lean_records")} == {
             "version": schema.VERSION, "announces": True, "proof": (True,), "address": True, "overrides": True,
-            "cards": True, "checkpoint_keys": True, "matches": True}
+            "cards": True, "checkpoint_keys": True, "matches": True, "lean_records": True}
         assert after["card_checkpoints"]
+        # a first load into the empty table builds the indexes read and no other (and commits: its end-of-load check
+        # asks for those alone)
+        import_records(profile, tmp_path)
+        with office.superuser() as conn:
+            built = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchall()
+            assert sorted(name for (name,) in built) == sorted([*records_sql.READ_INDEXES, "taxpayer_records_pkey"])
+            assert records_sql.count(conn) == 40
         if card is not None:
             office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cleo", "preparer", "cleo's passphrase",
                                     token=card, pin=SPARE_PIN)
@@ -304,7 +313,7 @@ def test_an_office_made_before_versions_is_probed_for_what_it_has(tmp_path: Path
                                    ), done.out
         assert shape(office) == {"version": schema.VERSION, "announces": True, "proof": (True,), "address": True,
                                  "overrides": True, "cards": True, "checkpoint_keys": True, "matches": True,
-                                 "card_checkpoints": True, "log": (n,)}
+                                 "card_checkpoints": True, "lean_records": True, "log": (n,)}
         with office.superuser() as conn:
             assert conn.execute("SELECT step, found FROM dws.schema_steps ORDER BY step").fetchall() == [
                 (1, True), (2, True), *((step.number, False) for step in schema.steps_after(2))]

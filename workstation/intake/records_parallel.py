@@ -19,8 +19,9 @@ from __future__ import annotations
 import io
 import os
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from itertools import islice, repeat
 from operator import add
 from pathlib import Path
@@ -58,12 +59,34 @@ def read_packed_bulk(path: Path) -> Generator[PackedRows, None, None]:
         yield from _bulk(path, workers, packed=True)
 
 
-def _bulk(path: Path, workers: int, *, packed: bool) -> Iterator[Any]:
+@dataclass(frozen=True)
+class Then:
+    """More work on each packed batch, done by the worker that parsed it, so that it too runs on every core (the
+    office store seals its rows there: office/records_seal.py). `ahead(most)` runs in this process as a block is
+    handed out (`most`: the most rows the block can hold), between two batches of the caller's; what it gives
+    travels with the block, and the worker's result is `run(batch, given)`: `run` must be a module-level function
+    (sent to the worker by name), and its result and `given` plain data."""
+
+    ahead: Callable[[int], Any]
+    run: Callable[[PackedRows, Any], Any]
+
+
+def read_packed_bulk_then(path: Path, then: Then) -> Generator[Any, None, None]:
+    """`then.run` of each batch of `read_packed_bulk`, in file order (in this process for a small file)."""
+    workers = _workers(path)
+    if workers <= 1:
+        for batch in read_packed(path, check_duplicates=False):
+            yield then.run(batch, then.ahead(batch.count))
+    else:
+        yield from _bulk(path, workers, packed=True, then=then)
+
+
+def _bulk(path: Path, workers: int, *, packed: bool, then: Then | None = None) -> Iterator[Any]:
     source = str(path)
     max_year = current_year()                   # the workers have no clock: they are handed this one's year
     with csvfile.open_text(path, source) as f, csvfile.read_errors(path, source):
         order = header_order(csvfile.bounded_lines(f), source)
-        yield from _parsed(path, _text_blocks(f), order, workers, packed, max_year)
+        yield from _parsed(path, _text_blocks(f), order, workers, packed, max_year, then)
 
 
 def _workers(path: Path) -> int:
@@ -147,13 +170,14 @@ def _lines(block: str) -> list[str]:
 
 
 def _parsed(path: Path, blocks: Iterator[tuple[int, str | list[str]]], order: list[int], workers: int, packed: bool,
-            max_year: int) -> Iterator[Any]:
+            max_year: int, then: Then | None) -> Iterator[Any]:
     window = workers * 2
     pool = worker_pool(workers)
     pending: deque[Future[Any]] = deque()
     try:
         for first, block in blocks:
-            pending.append(pool.submit(_parse_block, block, order, first, path, packed, max_year))
+            step = None if then is None else (then.run, then.ahead(_most_rows(block)))
+            pending.append(pool.submit(_parse_block, block, order, first, path, packed, max_year, step))
             if len(pending) >= window:
                 yield _result(pending.popleft())
         while pending:
@@ -171,13 +195,22 @@ def _result(future: Future[Any]) -> Any:
     return outcome[1]
 
 
-def _parse_block(block: str | list[str], order: list[int], first: int, path: Path, packed: bool, max_year: int
-                 ) -> tuple[Any, ...]:
-    """In a worker: ("rows", rows or PackedRows) or ("error", message, source, where). The error travels as plain
-    strings (an exception's own pickling could lose its fields); it names a line and a column, never a value."""
+def _most_rows(block: str | list[str]) -> int:
+    return block.count("\n") + 1 if isinstance(block, str) else len(block)
+
+
+def _parse_block(block: str | list[str], order: list[int], first: int, path: Path, packed: bool, max_year: int,
+                 step: tuple[Callable[[PackedRows, Any], Any], Any] | None = None) -> tuple[Any, ...]:
+    """In a worker: ("rows", rows or PackedRows, or what `step` made of them: Then) or ("error", message, source,
+    where). The error travels as plain strings (an exception's own pickling could lose its fields); it names a
+    line and a column, never a value."""
     try:
         lines = _lines(block) if isinstance(block, str) else block
-        return ("rows", parse_lines(lines, order, first, path, packed=packed, max_year=max_year))
+        parsed = parse_lines(lines, order, first, path, packed=packed, max_year=max_year)
+        if step is not None:
+            run, given = step
+            return ("rows", run(parsed, given))     # type: ignore[arg-type]  # packed: PackedRows
+        return ("rows", parsed)
     except InputError as exc:
         return ("error", exc.message, exc.source, exc.where)
     except Exception as exc:

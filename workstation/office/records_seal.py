@@ -24,12 +24,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # C-accelerated when available
 from typing import Any
 
 from ..errors import TamperError
 from ..intake.records_pack import CSV_COLUMNS, PackedRows
 from ..normalize import normalize_name, tin_digits, zip5
+from ..store.office.records import TABLE, binary_rows
 from .sealing import OfficeKeys, SealError
 
 _ZIP = CSV_COLUMNS.index("zip")
@@ -97,6 +99,34 @@ class RecordSealer:
                      self.addresses):
             if len(memo) > self.MEMO_MAX:
                 memo.clear()
+
+
+@dataclass(frozen=True)
+class SealJob:
+    """What a parse worker is handed with a block to seal its rows there (`sealed_block`): the office's two derived
+    keys (through the pipe to the worker, as the block's taxpayer values are; never shown), whether the address
+    index is loaded, and the row ids reserved for the block as (first, count) ranges, at least as many as it has
+    rows."""
+
+    data_key: bytes = field(repr=False)
+    index_key: bytes = field(repr=False)
+    addressed: bool
+    ids: tuple[tuple[int, int], ...]
+
+
+_worker_sealers: dict[tuple[bytes, bytes], RecordSealer] = {}   # in a parse worker: the import's sealer
+
+
+def sealed_block(batch: PackedRows, job: SealJob) -> tuple[int, bytes]:
+    """In a parse worker (intake/records_parallel.Then): (rows, the rows of `batch` sealed and laid out for the
+    binary COPY: store/office/records.binary_rows). The worker keeps one sealer, so its memos last the import."""
+    sealer = _worker_sealers.get((job.data_key, job.index_key))
+    if sealer is None:
+        _worker_sealers.clear()
+        sealer = _worker_sealers[(job.data_key, job.index_key)] = RecordSealer(
+            OfficeKeys.of(job.data_key, job.index_key), TABLE)
+    ids = [i for first, count in job.ids for i in range(first, first + count)][:batch.count]
+    return batch.count, binary_rows(sealer.rows(batch, ids), addressed=job.addressed)[0]
 
 
 def row_binding(tax_year: int, record_key: bytes, tin_index: bytes, *optional: bytes | None) -> bytes:

@@ -95,6 +95,11 @@ class OfficeKeys:
         data_key = _hkdf(office_key, DATA_KEY_INFO)
         return cls(data_key, _hkdf(office_key, INDEX_KEY_INFO), AESGCM(data_key))
 
+    @classmethod
+    def of(cls, data_key: bytes, index_key: bytes) -> OfficeKeys:
+        """The keys `derive` made, given again (a parse worker is handed them: office/records_seal.SealJob)."""
+        return cls(data_key, index_key, AESGCM(data_key))
+
     # ------------------------------------------------------------------------------------------ sealing
 
     def seal(self, table: str, row_id: int | str, plaintext: bytes) -> bytes:

@@ -1,5 +1,7 @@
 """Taxpayer records into the office store (issue 19): the local import's parser and checks (so every message is
-the local store's), each row sealed on this desktop, the batches through binary COPY, one transaction.
+the local store's), each row sealed on this desktop, the batches through binary COPY, one transaction. A large
+file's rows are sealed and laid out for the COPY by the worker processes that parse it (intake/records_parallel.Then,
+office/records_seal.sealed_block): this process reserves row ids as it hands each block out and writes bytes.
 
 A bad file raises the parser's InputError (possibly half-way through the stream), or for a TIN, type and year
 the file gives twice the same error the local store gives (`duplicate_error`): the transaction is rolled back,
@@ -18,10 +20,10 @@ import psycopg
 
 from ..canonical import canonical_json, utc_now
 from ..intake.records_csv import duplicate_error
-from ..intake.records_parallel import read_packed_bulk
+from ..intake.records_parallel import Then, read_packed_bulk_then
 from ..keys.pkcs11 import Card
 from ..model import ImportSummary
-from ..office.records_seal import RecordSealer, open_record, record_key_of
+from ..office.records_seal import SealJob, open_record, record_key_of, sealed_block
 from ..office.sealing import OfficeKeys
 from ..store.auditlog import entry_hash
 from ..store.office import log as office_log
@@ -92,14 +94,17 @@ def _import_records(o: OfficeCtx, path: Path, progress: Progress | None, cancell
     conn = o.conn
     with conn.transaction():
         load = records_sql.Load(conn)
-        sealer = RecordSealer(o.keys, records_sql.TABLE)
-        batches = read_packed_bulk(path)
+        keys = o.keys
+        # each batch is sealed and laid out in the worker that parsed it, with ids reserved as it is handed out
+        batches = read_packed_bulk_then(path, Then(
+            lambda most: SealJob(keys.data_key, keys.index_key, load.addressed, load.reserve_ranges(most)),
+            sealed_block))
         total = 0
         try:
-            for batch in batches:
+            for count, laid_out in batches:
                 check_cancel(cancelled)
-                load.copy(sealer.rows(batch, load.reserve_ids(batch.count)))
-                total += batch.count
+                load.copy_laid_out(laid_out, count)
+                total += count
                 if progress:
                     progress(total, None)
         finally:

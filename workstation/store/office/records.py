@@ -26,13 +26,15 @@ Nobody may delete a record; preparers and admins may add and correct (replace) t
 
 from __future__ import annotations
 
+import struct
+from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from .copy_in import copy_rows
+from .copy_in import BINARY_NULL, copy_binary
 from .roles import OfficeRoles
 
 Conn = psycopg.Connection[Any]
@@ -42,7 +44,6 @@ IMPORTERS = ("preparer", "admin")
 INDEX_BYTES = 16
 COLUMNS = ("id", "tax_year", "record_key", "tin_index", "name_control_index", "name_address_index", "zip5_index",
            "sealed")
-_TYPES = ("int8", "int2", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea")
 
 _TABLE = f"""CREATE TABLE dws.taxpayer_records (
     id                 bigint PRIMARY KEY,
@@ -76,6 +77,12 @@ INDEXES = {
     "taxpayer_records_unaddressed": "CREATE INDEX IF NOT EXISTS taxpayer_records_unaddressed ON "
                                     "dws.taxpayer_records (zip5_index) WHERE address_index IS NULL",
 }
+# Made by schema steps 1 and 4, dropped by step 11: nothing reads them. An evaluation looks candidate records up by
+# TIN and by address index, and rows without an address index by ZIP5 (taxpayer_records_unaddressed; the ZIP5
+# index over every row served offices before step 4); names and name controls are compared on the desktop. Each
+# cost a sort of every row at a first load (a tenth of a 5,000,000-row import) and upkeep at every correction.
+UNREAD_INDEXES = ("taxpayer_records_name_control", "taxpayer_records_name_address", "taxpayer_records_zip5")
+READ_INDEXES = {name: ddl for name, ddl in INDEXES.items() if name not in UNREAD_INDEXES}   # an office's, from step 11
 ADDRESSED = (*COLUMNS, "address_index")     # what an import loads (COLUMNS and the address index)
 ADDRESS_INDEXES = ("taxpayer_records_address", "taxpayer_records_unaddressed")     # schema step 4's
 _BASE_INDEXES = {name: ddl for name, ddl in INDEXES.items() if name not in ADDRESS_INDEXES}
@@ -176,6 +183,44 @@ _DUPLICATES = (f"SELECT DISTINCT ON (record_key, tax_year) {_ALL} FROM {{table}}
 DUPLICATES_SHOWN = 1000
 
 
+_FIELDS = {True: struct.pack(">h", len(ADDRESSED)), False: struct.pack(">h", len(COLUMNS))}
+_ID_YEAR = struct.Struct(">iqih").pack          # the id (int8) and the tax year (int2), each with its length
+_LENGTH = struct.Struct(">i").pack
+
+
+def binary_rows(rows: Iterable[Sequence[Any]], *, addressed: bool) -> tuple[bytes, int]:
+    """(rows in PostgreSQL's binary COPY layout, how many) of rows in ADDRESSED order (`addressed=False`: COLUMNS,
+    the address index left out): the id as int8, the year as int2, the rest bytea or None (NULL)."""
+    fields, id_year, length, null = _FIELDS[addressed], _ID_YEAR, _LENGTH, BINARY_NULL
+    out: list[bytes] = []
+    append = out.append
+    for row_id, year, key, tin, control, both, five, sealed, address in rows:
+        append(b"".join((
+            fields, id_year(8, row_id, 2, year), length(len(key)), key, length(len(tin)), tin,
+            null if control is None else length(len(control)) + control,
+            null if both is None else length(len(both)) + both,
+            null if five is None else length(len(five)) + five,
+            length(len(sealed)), sealed,
+            (null if address is None else length(len(address)) + address) if addressed else b"")))
+    return b"".join(out), len(out)
+
+
+RESERVE = 100_000          # row ids reserved in one round trip (reserve_ranges)
+
+
+def _ranges(ids: list[int]) -> list[tuple[int, int]]:
+    """Ascending ids as (first, count) runs of consecutive ones."""
+    if ids and ids[-1] - ids[0] + 1 == len(ids):
+        return [(ids[0], len(ids))]             # the usual case: no other desktop took ids meanwhile
+    runs: list[tuple[int, int]] = []
+    for i in ids:
+        if runs and runs[-1][0] + runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((i, 1))
+    return runs
+
+
 class DuplicateKey(Exception):
     """Rows of one import share a key (TIN, type and year): for each such key (up to DUPLICATES_SHOWN) one of its
     rows (COLUMNS), for the desktop to open and name (never shown itself)."""
@@ -227,6 +272,8 @@ class Load:
         self.table = "dws.taxpayer_records" if self.bulk else "pg_temp.records_in"
         self.addressed = has_address_index(conn)
         self.loaded = 0
+        self._pool: deque[tuple[int, int]] = deque()       # reserved ids not yet handed out (reserve_ranges)
+        self._spare = 0
 
     def reserve_ids(self, n: int) -> list[int]:
         """`n` new row ids (distinct from every other desktop's), in ascending order."""
@@ -234,14 +281,37 @@ class Load:
                                  (n,)).fetchall()
         return sorted(int(r[0]) for r in rows)
 
+    def reserve_ranges(self, n: int) -> tuple[tuple[int, int], ...]:
+        """`n` new row ids as (first, count) ranges, ascending: taken from ids reserved RESERVE at a time (one
+        round trip per RESERVE rows, not per batch; ids left unused when the import ends are a gap, as a
+        sequence leaves after a rollback)."""
+        if self._spare < n:
+            self._pool.extend(_ranges(self.reserve_ids(max(n - self._spare, RESERVE))))
+            self._spare = sum(count for _first, count in self._pool)
+        taken: list[tuple[int, int]] = []
+        while n:
+            first, count = self._pool[0]
+            use = min(n, count)
+            taken.append((first, use))
+            if use == count:
+                self._pool.popleft()
+            else:
+                self._pool[0] = (first + use, count - use)
+            n -= use
+            self._spare -= use
+        return tuple(taken)
+
     def copy(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Stream rows (ADDRESSED order: id, tax_year, the five blind indexes and the sealed value as bytes, then
-        the address index) through one binary COPY (copy_in.py: an exception while they are made reaches the
-        server as a fixed text)."""
-        if self.addressed:
-            self.loaded += copy_rows(self.conn, _LOADING[True][0][self.table], _TYPES, rows)
-        else:
-            self.loaded += copy_rows(self.conn, _LOADING[False][0][self.table], _TYPES[:-1], (r[:-1] for r in rows))
+        """Load rows (ADDRESSED order: id, tax_year, the five blind indexes and the sealed value as bytes, then the
+        address index) through one binary COPY. They are laid out before the COPY begins (`binary_rows`), so an
+        exception while they are made never reaches the server (copy_in.py)."""
+        self.copy_laid_out(*binary_rows(rows, addressed=self.addressed))
+
+    def copy_laid_out(self, data: bytes, n: int) -> None:
+        """Load `n` rows that `binary_rows(..., addressed=self.addressed)` laid out (in a parse worker: the import's
+        rows are sealed and laid out where they were parsed) through one binary COPY."""
+        copy_binary(self.conn, _LOADING[self.addressed][0][self.table], data)
+        self.loaded += n
 
     def finish(self) -> tuple[int, int]:
         """(rows new to the table, rows loaded): a loaded row whose key the table holds replaces that row (a
@@ -272,6 +342,25 @@ def add_address_index(conn: Conn, roles: OfficeRoles) -> None:
     for statement in _load_functions(INDEXES):
         conn.execute(statement)
     conn.execute("RESET ROLE")
+
+
+def drop_unread_indexes(conn: Conn, roles: OfficeRoles) -> None:
+    """Schema step 11 (schema.py): the indexes nothing reads dropped (UNREAD_INDEXES) and the load's functions made
+    again over the others, as the owner, in the caller's transaction; idempotent. The columns stay: each row's
+    sealed value is bound to them."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
+    for name in UNREAD_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS dws.{name}")
+    for statement in _load_functions(READ_INDEXES):
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
+
+
+def has_unread_indexes(conn: Conn) -> bool:
+    """Whether the records table still has an index schema step 11 drops."""
+    row = conn.execute("SELECT bool_or(to_regclass('dws.' || i) IS NOT NULL) FROM unnest(%s::text[]) AS i",
+                       (list(UNREAD_INDEXES),)).fetchone()
+    return bool(row and row[0])
 
 
 def has_address_index(conn: Conn) -> bool:
