@@ -20,7 +20,6 @@ import math
 import multiprocessing
 import os
 import resource
-import secrets
 import shutil
 import subprocess
 import sys
@@ -35,19 +34,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workstation.demo.bulk import BULK_REQUEST_ID, write_bulk
 from workstation.demo.generator import REFERENCE_DAY
 from workstation.demo.orders import write_agencies, write_json
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
-from workstation.office.cluster import Cluster
 from workstation.service import Session, Workstation
 from workstation.store import db, opening
-from workstation.store.office import schema
-from workstation.store.office.roles import OfficeRoles
 
 TODAY: date = REFERENCE_DAY             # the generator's fixed "today"; also the evaluation date
 ADMIN = "admin"
@@ -61,7 +55,6 @@ MB = 1024 * 1024
 # more than a million subjects can be imported at all (the OFFICERS check fails either way).
 MAX_ACTIVE_MATTERS = 1_000_000
 OWN_ENTRIES = ("inputs", "intake", "eval")    # what the benchmarks create inside the work folder
-OFFICE_SETTINGS = {"shared_buffers": "'128MB'", "max_wal_size": "'2GB'", "log_min_messages": "warning"}
 
 
 # -- command line and work folder ------------------------------------------------------------------------
@@ -97,26 +90,6 @@ def work_folder(args: argparse.Namespace, prefix: str) -> Iterator[Path]:
                 work.rmdir()
         else:
             shutil.rmtree(work, ignore_errors=True)
-
-
-# -- an office server --------------------------------------------------------------------------------------
-
-@contextmanager
-def office_server(prefix: str, dbname: str, roles: OfficeRoles) -> Iterator[tuple[Cluster, int]]:
-    """A PostgreSQL cluster made for the run (workstation/office/cluster.py, in a new folder named `prefix`...),
-    an office in its database `dbname`: (the cluster, its port); at the end it is stopped and removed."""
-    cluster = Cluster.at(Path(tempfile.mkdtemp(prefix=prefix)))
-    cluster.init(secrets.token_urlsafe(24), OFFICE_SETTINGS)
-    port = cluster.start()
-    try:
-        with psycopg.connect(cluster.conninfo(port), autocommit=True) as conn:
-            schema.create_database(conn, dbname)
-        with psycopg.connect(cluster.conninfo(port, dbname), autocommit=True) as conn:
-            schema.create_office(conn, roles)
-        yield cluster, port
-    finally:
-        cluster.stop()
-        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 # -- inputs ------------------------------------------------------------------------------------------------

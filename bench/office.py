@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common  # type: ignore[import-not-found]  # bench/common.py, beside this file
 import office_log  # type: ignore[import-not-found]  # bench/office_log.py, beside this file
+import office_server  # type: ignore[import-not-found]  # bench/office_server.py, beside this file
 import psycopg
 
 from workstation.cli.commands_data import print_queue
@@ -269,7 +270,7 @@ def _print_evaluation(office: dict[str, Any], ev_local: dict[str, Any], ev_offic
 def main() -> None:
     args = _arguments()
     if args.log_only:
-        with common.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
+        with office_server.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
             logw = common.run_phase("log 8 writers", office_log.writers, cluster.conninfo(port, DBNAME),
                                     args.log_seconds)
         print()
@@ -282,7 +283,7 @@ def main() -> None:
         gen = common.run_phase("generate inputs", _generate, str(work), args.records, max(args.eval_subjects, 10),
                                args.seed)
         source = gen["inputs"]["records_csv"]
-        with common.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
+        with office_server.office_server("dws-bench-office-", DBNAME, ROLES) as (cluster, port):
             load_before = common.machine()
             local = None if args.eval_only else common.run_phase("records local", _local, str(work), source)
             office_key = secrets.token_bytes(32)       # the records' and the evaluation's office key

@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common  # type: ignore[import-not-found]  # bench/common.py, beside this file
+import office_server  # type: ignore[import-not-found]  # bench/office_server.py, beside this file
 import psycopg
 
 from workstation.canonical import canonical_json
@@ -84,7 +85,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="dws-bench-ckpt-"))
     os.environ["XDG_DATA_HOME"] = str(home / "data")     # the cache: never the user's own data folder
     try:
-        with common.office_server("dws-bench-ckpt-pg-", DBNAME, ROLES) as (cluster, port), \
+        with office_server.office_server("dws-bench-ckpt-pg-", DBNAME, ROLES) as (cluster, port), \
                 psycopg.connect(cluster.conninfo(port, DBNAME), autocommit=True) as conn:
             fill_s = _fill(conn, args.entries)
             office_key = secrets.token_bytes(32)

@@ -21,7 +21,7 @@ import os
 import resource
 import time
 
-import common  # type: ignore[import-not-found]  # bench/common.py, beside this file
+import office_server  # type: ignore[import-not-found]  # bench/office_server.py, beside this file
 import psycopg
 
 from workstation.office.sealing import OfficeKeys
@@ -53,7 +53,7 @@ def main() -> None:
     n = p.parse_args().subjects
     keys = OfficeKeys.derive(os.urandom(32))
     found = [(i, f"{100_000_000 + i * 7919 % 899_999_999:09d}") for i in range(n)]
-    with common.office_server("dws-bench-matches-", DBNAME, ROLES) as (cluster, port):
+    with office_server.office_server("dws-bench-matches-", DBNAME, ROLES) as (cluster, port):
         print(f"subjects' matches of {n:,} subjects:")
         index = keys.indexer("tin")
         indexed, t_index = timed("index", lambda: [(seq, index(tin)) for seq, tin in found])
