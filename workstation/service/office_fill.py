@@ -32,7 +32,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +165,7 @@ class _Prefetched:
     `close` (also at the end of a `with` block) stops the thread, with `cancel` first (the connection's query
     cancelled: a thread waiting for a long join ends at once)."""
 
-    def __init__(self, batches: Iterator[Any], cancel: Callable[[], None] | None = None,
+    def __init__(self, batches: Iterable[Any], cancel: Callable[[], None] | None = None,
                  then: Callable[[Any], Any] | None = None) -> None:
         if then is not None:                # fetched by a thread of its own: the server makes the next batch
             batches = _Prefetched(batches, cancel)      # while this one opens the last
