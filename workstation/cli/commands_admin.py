@@ -7,11 +7,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..demo_sizes import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS, MIN_BULK_SUBJECTS, MIN_TAXPAYERS
 from ..errors import DwsError, StoreError, UsageError
-from ..keys.pkcs11 import TokenRef
 from ..paths import resolve_store
 from . import common
+
+if TYPE_CHECKING:
+    from ..keys.pkcs11 import TokenRef
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
@@ -47,9 +51,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
     p.add_argument("--recovery-code-file", metavar="FILE")
     p.add_argument("--new-passphrase-file", metavar="FILE")
     p.set_defaults(func=cmd_recover)
-
-    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
-    from ..demo_store import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS
 
     p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
     p.add_argument("--taxpayers", type=int, default=DEFAULT_TAXPAYERS, metavar="N",
@@ -102,6 +103,8 @@ def _token(args: argparse.Namespace) -> TokenRef | None:
     if missing:
         raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
                          f"{', '.join(missing)})")
+    from ..keys.pkcs11 import TokenRef
+
     return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
 
 
@@ -172,7 +175,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
     from ..demo_store import DEMO_USERS, create_demo_store
 
     if args.taxpayers < MIN_TAXPAYERS or args.bulk_subjects < MIN_BULK_SUBJECTS:

@@ -17,11 +17,14 @@ import argparse
 import copy
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..keys.pkcs11 import TokenRef
-from ..service import office_enrol
+from ..model import OFFICE_ROLES
 from . import common
+
+if TYPE_CHECKING:
+    from ..keys.pkcs11 import TokenRef
 
 
 def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -37,7 +40,7 @@ def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParse
                       help="the user to enrol (the acting admin is the global --user, before 'office', or "
                            "$DWS_USER)")
     p.add_argument("-o", "--output", type=Path, metavar="DIR", help="with --desktop: the new desktop's folder")
-    p.add_argument("--role", choices=office_enrol.ROLES, help="with --user: the user's office role")
+    p.add_argument("--role", choices=OFFICE_ROLES, help="with --user: the user's office role")
     p.add_argument("--new-passphrase-file", metavar="FILE", help="with --user: the new user's passphrase "
                    "(else $DWS_NEW_PASSPHRASE, else a prompt)")
     t = p.add_argument_group("with --user, a signing key on a smart card (PKCS#11): the user still unlocks the "
@@ -65,6 +68,8 @@ def _token(args: argparse.Namespace) -> TokenRef | None:
     if missing:
         raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
                          f"{', '.join(missing)})")
+    from ..keys.pkcs11 import TokenRef
+
     return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
 
 
@@ -86,6 +91,8 @@ def _admin(args: argparse.Namespace) -> str:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from ..service import office_enrol
+
     desktop: str | None = args.desktop
     out: Path | None = args.output
     role: str | None = args.role

@@ -1,4 +1,7 @@
-"""Shared CLI plumbing: passphrase sources, unlocking, output."""
+"""Shared CLI plumbing: passphrase sources, unlocking, output.
+
+Every `dws` imports this module to build its parser (`record_number`, `add_token_options`): the service is
+imported by the functions that open a store, not here (main.py, "Start-up")."""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, UsageError
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
-from ..service import Session, Workstation
 
 if TYPE_CHECKING:
     from ..model import WitnessOutcome
+    from ..service import Session, Workstation
     from ..service.engine import StoreEngine
 
 
@@ -72,6 +75,8 @@ def open_card_for_checkpoints(args: argparse.Namespace, session: Session) -> Non
 
 
 def workstation(args: argparse.Namespace) -> Workstation:
+    from ..service import Workstation
+
     return Workstation(resolve_store(args.store))
 
 
@@ -95,11 +100,17 @@ def open_session(args: argparse.Namespace, secret: str | None = None) -> Session
 
 def office_profile(args: argparse.Namespace) -> Path | None:
     """The office profile `--store` (or $DWS_STORE) names, or None for a store folder."""
-    from ..service.office_session import is_office_store
-
     given = getattr(args, "store", None) or os.environ.get("DWS_STORE")
     path = Path(given).expanduser() if given else None
     return path if path is not None and is_office_store(path) else None
+
+
+def is_office_store(path: Path) -> bool:
+    """Whether `--store PATH` names an office profile (a file) rather than a store folder: as
+    service.office_session.is_office_store says, without importing the office session (psycopg) to ask."""
+    from ..office.profile import is_profile
+
+    return is_profile(path)
 
 
 @contextmanager
