@@ -20,6 +20,7 @@ from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
 
 if TYPE_CHECKING:
+    from ..keys.pkcs11 import TokenRef
     from ..model import WitnessOutcome
     from ..service import Session, Workstation
     from ..service.engine import StoreEngine
@@ -163,6 +164,34 @@ def record_number(text: str) -> int:
     if not 1 <= value <= ID_MAX:
         raise argparse.ArgumentTypeError(f"must be from 1 to {ID_MAX:,}")
     return value
+
+
+def add_token_options(parser: argparse.ArgumentParser, title: str, checkpoint_help: str) -> None:
+    """The options that name a user's signing key on a smart card (PKCS#11), in a group of their own under
+    `title`: `dws user add` and `dws office enrol --user` (`token_ref` reads them). `checkpoint_help`: what
+    --checkpoint-key-label does on that command (a local store and an office keep the checkpoint key apart)."""
+    t = parser.add_argument_group(title)
+    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
+                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
+    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
+    t.add_argument("--checkpoint-key-label", metavar="LABEL", help=checkpoint_help)
+
+
+def token_ref(args: argparse.Namespace) -> TokenRef | None:
+    """The card's key given with `add_token_options`' options: --pkcs11-module, --token-label and --key-label
+    (all three, or none of them and no --checkpoint-key-label either)."""
+    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
+             "--key-label": args.key_label}
+    if not any(given.values()) and args.checkpoint_key_label is None:
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
+                         f"{', '.join(missing)})")
+    from ..keys.pkcs11 import TokenRef
+
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
 
 
 def emit_json(value: Any) -> None:
