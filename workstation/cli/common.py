@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, UsageError
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
+from ..service.office_profile import is_office_store
 
 if TYPE_CHECKING:
     from ..keys.pkcs11 import TokenRef
@@ -104,14 +105,6 @@ def office_profile(args: argparse.Namespace) -> Path | None:
     given = getattr(args, "store", None) or os.environ.get("DWS_STORE")
     path = Path(given).expanduser() if given else None
     return path if path is not None and is_office_store(path) else None
-
-
-def is_office_store(path: Path) -> bool:
-    """Whether `--store PATH` names an office profile (a file) rather than a store folder: as
-    service.office_session.is_office_store says, without importing the office session (psycopg) to ask."""
-    from ..office.profile import is_profile
-
-    return is_profile(path)
 
 
 @contextmanager

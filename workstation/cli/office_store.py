@@ -28,6 +28,7 @@ from .. import clock as clocks
 from ..errors import DwsError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
+from ..service.office_profile import is_office_store
 from ..wording import count
 from . import commands_data, commands_decide, commands_letters, commands_review, common
 
@@ -55,7 +56,7 @@ def profile_of(args: argparse.Namespace) -> Path | None:
     if not given:
         return None
     path = Path(given).expanduser()
-    return path if common.is_office_store(path) else None
+    return path if is_office_store(path) else None
 
 
 def _card_pin(args: argparse.Namespace, o: OfficeCtx) -> OfficeCtx:
