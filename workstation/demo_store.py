@@ -14,6 +14,9 @@ from pathlib import Path
 
 from . import clock as clocks
 from . import demo_scratch
+from .demo_sizes import DEFAULT_BULK_SUBJECTS as DEFAULT_BULK_SUBJECTS
+from .demo_sizes import DEFAULT_SEED as DEFAULT_SEED
+from .demo_sizes import DEFAULT_TAXPAYERS as DEFAULT_TAXPAYERS
 from .errors import StoreError
 from .fsutil import atomic_write, fsync_dir
 from .service import Session, Workstation
@@ -22,9 +25,6 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("admin", "admin"), ("rita", "reviewer"), ("alex", "approver"), ("cora", "counsel"), ("otto", "auditor"),
 )
 PASSPHRASE_FILE = "DEMO-PASSPHRASES.txt"
-DEFAULT_TAXPAYERS = 2000
-DEFAULT_BULK_SUBJECTS = 5000
-DEFAULT_SEED = 1
 
 
 def demo_passphrase(name: str) -> str:

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .crypto import rng
-
 
 def private_umask() -> None:
     """Called once at start-up by the CLI and the GUI: every file we create is 0600, every folder 0700."""
@@ -67,6 +65,9 @@ def _link(fd: int, path: Path) -> None:
         except FileExistsError:
             pass
         remove_stale(path)
+        # imported here: importing this module (every `dws` does) loads no cryptography
+        from .crypto import rng
+
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{rng.token_hex(4)}")
         os.link(str(fd), tmp, src_dir_fd=procfd, follow_symlinks=True)
     finally:

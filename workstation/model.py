@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 ELEMENTS: tuple[str, ...] = (
     "name", "tin", "address",
@@ -29,6 +29,9 @@ PURPOSE_CATEGORIES: tuple[str, ...] = (
     "nontax-criminal", "immigration-civil", "tax-administration", "state-tax", "consented", "foia", "other",
 )
 USER_ROLES: tuple[str, ...] = ("reviewer", "approver", "counsel", "auditor", "admin")
+# An office's roles (store/office/roles.py: a group role on the server each)
+OfficeRole = Literal["preparer", "approver", "counsel", "auditor", "admin"]
+OFFICE_ROLES: tuple[OfficeRole, ...] = ("preparer", "approver", "counsel", "auditor", "admin")
 ORDER_STATUSES: tuple[str, ...] = ("active", "stayed", "vacated")
 # A request's status in the queue, in the order a request moves through them.
 REQUEST_STATUSES: tuple[str, ...] = ("new", "evaluated", "approval-pending", "decided", "approved")

@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from ..demo_sizes import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS, MIN_BULK_SUBJECTS, MIN_TAXPAYERS
 from ..errors import DwsError, StoreError, UsageError
-from ..keys.pkcs11 import TokenRef
 from ..paths import resolve_store
 from . import common
 
@@ -25,14 +25,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=["reviewer", "approver", "counsel", "auditor", "admin"])
     a.add_argument("--new-passphrase-file", metavar="FILE")
-    t = a.add_argument_group("a signing key on a smart card (PKCS#11): the user still unlocks the store with "
-                             "their passphrase, and signs with the card's PIN")
-    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
-                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
-    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
-    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
-    t.add_argument("--checkpoint-key-label", metavar="LABEL", help="the Ed25519 key on the token that signs the "
-                   "user's checkpoints (default: KEY-LABEL-checkpoint when the token holds it; else a software key)")
+    common.add_token_options(
+        a, "a signing key on a smart card (PKCS#11): the user still unlocks the store with their passphrase, and "
+           "signs with the card's PIN",
+        checkpoint_help="the Ed25519 key on the token that signs the user's checkpoints (default: "
+                        "KEY-LABEL-checkpoint when the token holds it; else a software key)")
     a.set_defaults(func=cmd_user_add)
     r = usub.add_parser("reset", parents=[parent], help="(admin) new passphrase and signing key for a user")
     r.add_argument("name")
@@ -47,9 +44,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: a
     p.add_argument("--recovery-code-file", metavar="FILE")
     p.add_argument("--new-passphrase-file", metavar="FILE")
     p.set_defaults(func=cmd_recover)
-
-    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
-    from ..demo_store import DEFAULT_BULK_SUBJECTS, DEFAULT_SEED, DEFAULT_TAXPAYERS
 
     p = sub.add_parser("demo", parents=[parent], help="create a new store filled with synthetic demo data")
     p.add_argument("--taxpayers", type=int, default=DEFAULT_TAXPAYERS, metavar="N",
@@ -93,20 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _token(args: argparse.Namespace) -> TokenRef | None:
-    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
-             "--key-label": args.key_label}
-    if not any(given.values()) and args.checkpoint_key_label is None:
-        return None
-    missing = [flag for flag, value in given.items() if not value]
-    if missing:
-        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
-                         f"{', '.join(missing)})")
-    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
-
-
 def cmd_user_add(args: argparse.Namespace) -> int:
-    token = _token(args)
+    token = common.token_ref(args)
     with common.open_session(args) as s:
         new_pw = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",
                                     prompt=f"New passphrase for {args.name}: ", what="new passphrase",
@@ -172,7 +154,6 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo.generator import MIN_BULK_SUBJECTS, MIN_TAXPAYERS
     from ..demo_store import DEMO_USERS, create_demo_store
 
     if args.taxpayers < MIN_TAXPAYERS or args.bulk_subjects < MIN_BULK_SUBJECTS:

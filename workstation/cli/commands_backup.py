@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..paths import resolve_store
-from ..service.backup import restore
 from ..wording import count
 from . import common
 
@@ -40,6 +39,8 @@ BOUND_NOTE = ("this store is bound to the machine it was created on: it opens wi
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from ..service.backup import restore
+
     info = restore(args.file, resolve_store(args.store))
     if args.json:
         common.emit_json(info.as_dict())

@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
-from ..crypto.report import CryptoReport
 from . import common
 from .table import Column, render
+
+if TYPE_CHECKING:
+    from ..crypto.report import CryptoReport
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:

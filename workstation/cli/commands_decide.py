@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
-from ..keys import primitives as p
-from ..results import DecisionInfo
 from ..wording import checkpoints_given, count
 from . import common
+
+if TYPE_CHECKING:
+    from ..results import DecisionInfo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:
@@ -75,6 +77,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def verify_readme(files: dict[str, bytes]) -> str:
     """How to check the exported signatures with OpenSSL 3 alone, one command per signer for its key type."""
+    from ..keys import primitives as p
+
     lines = ["Verify this decision with OpenSSL alone (OpenSSL 3):", ""]
     for who in ("preparer", "approver"):
         pem = files.get(f"{who}.pem")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..results import AccountingSummary, AgencyTotal, IssuedLetter, LetterCheck
 from . import common
+
+if TYPE_CHECKING:
+    from ..results import AccountingSummary, AgencyTotal, IssuedLetter, LetterCheck
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser) -> None:

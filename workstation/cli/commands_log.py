@@ -12,7 +12,6 @@ from ..errors import InputError, UsageError
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..model import InclusionProof
-from ..service.office_proofs import UNLOGGED
 from ..wording import count
 from . import common
 
@@ -104,7 +103,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
         else:
             doc = (e.prove_entry(args.entry).as_dict() if args.entry is not None
                    else _listed(e.prove_request(args.request)))
-        if args.entry is None and not e.proofs_logged():
+        if args.entry is None and not e.proofs_logged():      # an office's (a local store logs them always)
+            from ..service.office_proofs import UNLOGGED
+
             notices.append(UNLOGGED)
     for notice in notices:
         print(f"dws: note: {notice}", file=sys.stderr)

@@ -7,10 +7,13 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..service import office_demo, office_setup
 from . import commands_office_admin, commands_office_enrol, commands_office_migrate, common
+
+if TYPE_CHECKING:
+    from ..service.office_setup import OfficeUpgrade
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]", argparse.ArgumentParser], None]
 
@@ -62,6 +65,8 @@ SUBCOMMANDS: tuple[Registrar, ...] = (_init, commands_office_enrol.register_enro
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ..service import office_setup
+
     user = args.user or os.environ.get("DWS_USER")
     if not user:
         raise UsageError("dws office init needs --user NAME (or DWS_USER): a database user who may create roles")
@@ -98,7 +103,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_upgrade(args: argparse.Namespace, done: office_setup.OfficeUpgrade) -> int:
+def _print_upgrade(args: argparse.Namespace, done: OfficeUpgrade) -> int:
+    from ..service import office_setup
+
     if args.json:
         common.emit_json({"office": done.office, "dbname": done.dbname, "upgraded_from": done.before,
                           "version": done.version, "found": list(done.found),
@@ -123,6 +130,8 @@ def _print_upgrade(args: argparse.Namespace, done: office_setup.OfficeUpgrade) -
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from ..service import office_demo
+
     found = office_demo.demo(args.dir)
     if args.json:
         common.emit_json({"profile": str(found.profile), "port": found.port, "created": found.created,
@@ -147,6 +156,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    from ..service import office_demo
+
     stopped = office_demo.stop(args.dir)
     if args.json:
         common.emit_json({"stopped": stopped})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..service import office_revoke
+from ..service.office_profile import CRL_FILE
 from . import common
 from .commands_office_enrol import _admin, _without_user
 
@@ -33,7 +33,7 @@ def register_revoke(office_sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--desktop", required=True, metavar="NAME", help="the desktop to revoke (its name at 'office "
                    "enrol --desktop'): every certificate issued to it")
     p.add_argument("--crl-out", type=Path, metavar="FILE", help="where to write the revocation list (PEM; default: "
-                   f"{office_revoke.CRL_FILE} beside the profile)")
+                   f"{CRL_FILE} beside the profile)")
     p.set_defaults(func=cmd_revoke)
 
 
@@ -53,6 +53,8 @@ def register_recover(office_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from ..service import office_revoke
+
     admin = _admin(args)
     done = office_revoke.revoke_desktop(args.profile, admin, common.passphrase(args), args.desktop, args.crl_out)
     if args.json:
@@ -83,6 +85,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
+    from ..service import office_revoke
+
     code = common.read_secret(args, file_attr="recovery_code_file", env="DWS_RECOVERY_CODE",
                               prompt="Recovery code: ", what="recovery code")
     new = common.read_secret(args, file_attr="new_passphrase_file", env="DWS_NEW_PASSPHRASE",

@@ -17,11 +17,14 @@ import argparse
 import copy
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..keys.pkcs11 import TokenRef
-from ..service import office_enrol
+from ..model import OFFICE_ROLES
 from . import common
+
+if TYPE_CHECKING:
+    from ..keys.pkcs11 import TokenRef
 
 
 def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -37,35 +40,23 @@ def register_enrol(office_sub: argparse._SubParsersAction[argparse.ArgumentParse
                       help="the user to enrol (the acting admin is the global --user, before 'office', or "
                            "$DWS_USER)")
     p.add_argument("-o", "--output", type=Path, metavar="DIR", help="with --desktop: the new desktop's folder")
-    p.add_argument("--role", choices=office_enrol.ROLES, help="with --user: the user's office role")
+    p.add_argument("--role", choices=OFFICE_ROLES, help="with --user: the user's office role")
     p.add_argument("--new-passphrase-file", metavar="FILE", help="with --user: the new user's passphrase "
                    "(else $DWS_NEW_PASSPHRASE, else a prompt)")
-    t = p.add_argument_group("with --user, a signing key on a smart card (PKCS#11): the user still unlocks the "
-                             "office with their passphrase, and signs with the card's PIN")
-    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
-                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
-    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
-    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
-    t.add_argument("--checkpoint-key-label", metavar="LABEL", help="the Ed25519 key on the token that signs the "
-                   "user's checkpoints of the office log (else a key the office keeps wrapped under their "
-                   "passphrase); signed on the card while it is open")
+    common.add_token_options(
+        p, "with --user, a signing key on a smart card (PKCS#11): the user still unlocks the office with their "
+           "passphrase, and signs with the card's PIN",
+        checkpoint_help="the Ed25519 key on the token that signs the user's checkpoints of the office log (else a "
+                        "key the office keeps wrapped under their passphrase); signed on the card while it is open")
     p.set_defaults(func=cmd_enrol)
 
 
 def _token(args: argparse.Namespace) -> TokenRef | None:
     """The card's key given with --pkcs11-module, --token-label and --key-label (all three, or none)."""
-    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
-             "--key-label": args.key_label}
-    if not any(given.values()):
-        if args.checkpoint_key_label is not None:
-            raise UsageError("--checkpoint-key-label names a key on a token: give --pkcs11-module, --token-label and "
-                             "--key-label too")
-        return None
-    missing = [flag for flag, value in given.items() if not value]
-    if missing:
-        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
-                         f"{', '.join(missing)})")
-    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
+    if args.checkpoint_key_label is not None and not (args.pkcs11_module or args.token_label or args.key_label):
+        raise UsageError("--checkpoint-key-label names a key on a token: give --pkcs11-module, --token-label and "
+                         "--key-label too")
+    return common.token_ref(args)
 
 
 def _without_user(parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -86,6 +77,8 @@ def _admin(args: argparse.Namespace) -> str:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from ..service import office_enrol
+
     desktop: str | None = args.desktop
     out: Path | None = args.output
     role: str | None = args.role

@@ -22,23 +22,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import InputError, os_error
 from ..fsutil import atomic_write
 from ..model import CheckpointInfo
-from ..service import (
-    Workstation,
-    office_migrate,
-    office_migrate_orders,
-    office_migrate_overrides,
-    office_session,
-    office_settings,
-)
-from ..service.office_records import OfficeCtx
-from ..service.session import Session
 from ..wording import count
 from . import common
+
+if TYPE_CHECKING:
+    from ..service import Session, Workstation
+    from ..service.office_records import OfficeCtx
 
 _Done = TypeVar("_Done")
 
@@ -68,6 +62,8 @@ def register_migrate(office_sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from ..service import Workstation, office_migrate, office_settings
+
     admin = common.user_name(args)
     local_user = args.from_user or admin
     witness_dir: Path | None = args.witness or office_migrate.profile_witness(args.profile)
@@ -140,6 +136,8 @@ def _settings(keys: tuple[str, ...], one: str, many: str) -> str:
 
 def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
                   local_secret: str, witness_dir: Path | None) -> int:
+    from ..service import office_migrate_orders
+
     done = _step(args.profile, user, secret, local, local_user, local_secret,
                  office_migrate_orders.require_office_counsel,
                  lambda session, office: session.migrate_orders_to_office(office))
@@ -159,6 +157,8 @@ def _court_orders(args: argparse.Namespace, user: str, secret: str, local: Works
 
 def _overrides(args: argparse.Namespace, user: str, secret: str, local: Workstation, local_user: str,
                local_secret: str, witness_dir: Path | None) -> int:
+    from ..service import office_migrate_overrides
+
     done = _step(args.profile, user, secret, local, local_user, local_secret,
                  office_migrate_overrides.require_office_preparer,
                  lambda session, office: session.migrate_overrides_to_office(office))
@@ -181,6 +181,8 @@ def _step(profile: Path, user: str, secret: str, local: Workstation, local_user:
           require: Callable[[OfficeCtx], None], move: Callable[[Session, OfficeCtx], _Done]) -> _Done:
     """One step of the migration: the office opened as `user` and its role checked by `require` before the local
     store is even unlocked, then `move` with both; the local store closed again."""
+    from ..service import office_session
+
     with office_session.opened(profile, user, secret) as office:
         require(office)
         session = local.unlock(local_user, local_secret)

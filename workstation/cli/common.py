@@ -1,4 +1,7 @@
-"""Shared CLI plumbing: passphrase sources, unlocking, output."""
+"""Shared CLI plumbing: passphrase sources, unlocking, output.
+
+Every `dws` imports this module to build its parser (`record_number`, `add_token_options`): the service is
+imported by the functions that open a store, not here (main.py, "Start-up")."""
 
 from __future__ import annotations
 
@@ -15,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, UsageError
 from ..inputfiles import MAX_SECRET_BYTES, read_input_file
 from ..paths import resolve_store
-from ..service import Session, Workstation
+from ..service.office_profile import is_office_store
 
 if TYPE_CHECKING:
+    from ..keys.pkcs11 import TokenRef
     from ..model import WitnessOutcome
+    from ..service import Session, Workstation
     from ..service.engine import StoreEngine
 
 
@@ -72,6 +77,8 @@ def open_card_for_checkpoints(args: argparse.Namespace, session: Session) -> Non
 
 
 def workstation(args: argparse.Namespace) -> Workstation:
+    from ..service import Workstation
+
     return Workstation(resolve_store(args.store))
 
 
@@ -95,8 +102,6 @@ def open_session(args: argparse.Namespace, secret: str | None = None) -> Session
 
 def office_profile(args: argparse.Namespace) -> Path | None:
     """The office profile `--store` (or $DWS_STORE) names, or None for a store folder."""
-    from ..service.office_session import is_office_store
-
     given = getattr(args, "store", None) or os.environ.get("DWS_STORE")
     path = Path(given).expanduser() if given else None
     return path if path is not None and is_office_store(path) else None
@@ -152,6 +157,34 @@ def record_number(text: str) -> int:
     if not 1 <= value <= ID_MAX:
         raise argparse.ArgumentTypeError(f"must be from 1 to {ID_MAX:,}")
     return value
+
+
+def add_token_options(parser: argparse.ArgumentParser, title: str, checkpoint_help: str) -> None:
+    """The options that name a user's signing key on a smart card (PKCS#11), in a group of their own under
+    `title`: `dws user add` and `dws office enrol --user` (`token_ref` reads them). `checkpoint_help`: what
+    --checkpoint-key-label does on that command (a local store and an office keep the checkpoint key apart)."""
+    t = parser.add_argument_group(title)
+    t.add_argument("--pkcs11-module", metavar="PATH", help="the token's PKCS#11 module (a PIV card: OpenSC's "
+                   "opensc-pkcs11.so; trials: SoftHSM2's libsofthsm2.so)")
+    t.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    t.add_argument("--key-label", metavar="LABEL", help="the CKA_LABEL of the user's ECDSA P-256 private key")
+    t.add_argument("--checkpoint-key-label", metavar="LABEL", help=checkpoint_help)
+
+
+def token_ref(args: argparse.Namespace) -> TokenRef | None:
+    """The card's key given with `add_token_options`' options: --pkcs11-module, --token-label and --key-label
+    (all three, or none of them and no --checkpoint-key-label either)."""
+    given = {"--pkcs11-module": args.pkcs11_module, "--token-label": args.token_label,
+             "--key-label": args.key_label}
+    if not any(given.values()) and args.checkpoint_key_label is None:
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise UsageError(f"a key on a token needs --pkcs11-module, --token-label and --key-label (missing: "
+                         f"{', '.join(missing)})")
+    from ..keys.pkcs11 import TokenRef
+
+    return TokenRef(args.pkcs11_module, args.token_label, args.key_label, args.checkpoint_key_label)
 
 
 def emit_json(value: Any) -> None:

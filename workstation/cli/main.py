@@ -4,6 +4,10 @@ Exit status: 0 success, 1 the input or the situation is wrong (nothing changed),
 3 verification found tampering, 141 standard output was closed by its reader (`dws list | head -1`): the
 status a shell reports for a tool that SIGPIPE ended, as coreutils' tools are; no message, no crash report.
 A message says "nothing was changed" only when that is known (output.py: Changes).
+
+Start-up: building the parser imports only the command modules' argument definitions; each command's function
+imports the service modules (and through them sqlcipher3, cryptography, psycopg, reportlab...) it runs, so
+`dws --help` or `dws list` does not pay for every other command (tests/test_cli_startup.py, bench/cli_startup.py).
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import contextlib
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__, compiled
 from .. import clock as clocks
 from ..errors import Cancelled, DwsError, os_error
 from ..fsutil import private_umask
-from ..store import db
 from . import (
     commands_admin,
     commands_backup,
@@ -54,10 +58,20 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         **({"default": False} if not suppress else d))
 
 
+class _Version(argparse._VersionAction):
+    """`--version`: "dws 0.1.0", or "dws 0.1.0 (compiled with mypyc: 11 modules)". Which modules run compiled is
+    looked up when it is asked for, not each time the parser is built."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        build = compiled.describe()
+        self.version = f"dws {__version__}" + (f" ({build})" if build else "")
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dws", description="Disclosure Workstation command line")
-    build = compiled.describe()           # "dws 0.1.0", or "dws 0.1.0 (compiled with mypyc: 11 modules)"
-    parser.add_argument("--version", action="version", version=f"dws {__version__}" + (f" ({build})" if build else ""))
+    parser.add_argument("--version", action=_Version)
     _global_options(parser, suppress=False)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
@@ -114,19 +128,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say(f"\ndws: interrupted{_then(changes)}")
         return 130
-    except db.DatabaseError as exc:     # a read outside a transaction: damage, an I/O error, a busy store
-        say(f"dws: {_with_outcome(str(db.store_error(exc)), changes)}")
-        return 1
     except OSError as exc:             # the disk: full, read-only, an I/O error
         say(f"dws: {_with_outcome(str(os_error(exc)), changes)}")
         return 1
-    except Exception as exc:  # a bug: report where, never what (the message may quote data)
+    except Exception as exc:
+        if _is_database_error(exc):     # a read outside a transaction: damage, an I/O error, a busy store
+            from ..store.db import store_error
+
+            say(f"dws: {_with_outcome(str(store_error(exc)), changes)}")
+            return 1
+        # a bug: report where, never what (the message may quote data)
         from ..crashlog import write_crash_report
 
         path = write_crash_report(exc)
         say(f"dws: internal error ({type(exc).__name__}){_then(changes)}. A report without any taxpayer data was "
             f"written to {path}")
         return 1
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """Whether `exc` is the store's database error (store/db.py: sqlcipher3's). Only a process that loaded
+    sqlcipher3 can meet one, so a command that opens no store does not load it to ask."""
+    sqlcipher3 = sys.modules.get("sqlcipher3")
+    return sqlcipher3 is not None and isinstance(exc, sqlcipher3.DatabaseError)
 
 
 def say(message: str) -> None:

@@ -22,30 +22,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import clock as clocks
 from ..errors import DwsError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..model import CheckpointInfo, WitnessCheck
-from ..office import signing_key
-from ..office.profile import load
-from ..results import DecisionExport
-from ..service import (
-    office_accounting,
-    office_card,
-    office_decisions,
-    office_evaluation,
-    office_orders,
-    office_records,
-    office_requests,
-    office_session,
-    office_witness,
-    office_witness_folder,
-    witness,
-)
+from ..service.office_profile import is_office_store
 from ..wording import count
-from . import commands_data, commands_decide, commands_letters, commands_review, common, office_letters
+from . import commands_data, commands_decide, commands_letters, commands_review, common
+
+if TYPE_CHECKING:
+    from ..model import CheckpointInfo, WitnessCheck
+    from ..results import DecisionExport
+    from ..service.office_records import OfficeCtx
+    from ..service.office_session import OfficeLogReport
 
 # the commands that run the local command's own function on either engine (StoreEngine members: i19o)
 ENGINE_COMMANDS = frozenset({"override", "settings list", "settings get", "settings set", "user list", "log prove"})
@@ -65,12 +56,14 @@ def profile_of(args: argparse.Namespace) -> Path | None:
     if not given:
         return None
     path = Path(given).expanduser()
-    return path if office_session.is_office_store(path) else None
+    return path if is_office_store(path) else None
 
 
-def _card_pin(args: argparse.Namespace, o: office_records.OfficeCtx) -> office_records.OfficeCtx:
+def _card_pin(args: argparse.Namespace, o: OfficeCtx) -> OfficeCtx:
     """`o` with the card's PIN (`--pin-file`, $DWS_PIN or a prompt) when the user's signing key is on a card, as
     the local store's `common.signing_secret` asks for it; else `o` as it is."""
+    from ..office import signing_key
+
     if signing_key.card_of(o.conn, o.user or "") is None:
         return o
     return dataclasses.replace(o, card_pin=common.pin(args))
@@ -88,6 +81,8 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace, profile: Path) -> int:
+    from ..service import office_session
+
     # psycopg logs a warning when a COPY it is ending cannot tell the lost server ("error ignored terminating
     # <psycopg.Copy [BAD]>: the connection is lost"); Python prints an unhandled warning on stderr, a second line
     # beside the one message the lost connection gives (office_records.import_records): not for the officer.
@@ -100,6 +95,19 @@ def run(args: argparse.Namespace, profile: Path) -> int:
                               f"store has {have} so far; nothing was changed")
     if command in ENGINE_COMMANDS:      # the local command itself, on the office session (common.open_engine)
         return int(args.func(args) or 0)
+    from ..service import (
+        office_accounting,
+        office_card,
+        office_decisions,
+        office_evaluation,
+        office_orders,
+        office_records,
+        office_requests,
+        office_witness,
+        witness,
+    )
+    from . import office_letters
+
     witnesses = witness.load(args.against) if command == "verify" and args.against else None
     as_of = commands_review.as_of_date(args.as_of) if command == "evaluate" else None
     letter_file = (read_input_file(args.file, MAX_LETTER_BYTES, what="a letter PDF") if command == "verify-letter"
@@ -176,9 +184,12 @@ def run(args: argparse.Namespace, profile: Path) -> int:
 
 
 @contextmanager
-def _witnessed(o: office_records.OfficeCtx, profile: Path) -> Iterator[None]:
+def _witnessed(o: OfficeCtx, profile: Path) -> Iterator[None]:
     """After a command that wrote to the office log, a checkpoint of it to the witness folder
     (service/office_witness_folder.py; its notice or warning on stderr, the command's work standing)."""
+    from ..office.profile import load
+    from ..service import office_witness_folder
+
     before = office_witness_folder.head(o)
     try:
         yield
@@ -186,9 +197,11 @@ def _witnessed(o: office_records.OfficeCtx, profile: Path) -> Iterator[None]:
         common.tell_witness(office_witness_folder.after_command(o, load(profile), before))
 
 
-def _evaluate(args: argparse.Namespace, o: office_records.OfficeCtx, as_of: date) -> int:
+def _evaluate(args: argparse.Namespace, o: OfficeCtx, as_of: date) -> int:
     """`dws evaluate` on an office: what the local store prints for the same data; a notice (a claim that stays
     another's, an auditor's evaluation not recorded) in one line on stderr."""
+    from ..service import office_evaluation
+
     progress = common.TerminalProgress("subjects")
     result = office_evaluation.evaluate(o, args.request_id, as_of, summary=args.summary or not args.json,
                                         progress=progress)
@@ -230,7 +243,7 @@ def _checkpoint(args: argparse.Namespace, info: CheckpointInfo) -> int:
     return 0
 
 
-def _verify_against(args: argparse.Namespace, report: office_session.OfficeLogReport,
+def _verify_against(args: argparse.Namespace, report: OfficeLogReport,
                     checks: list[WitnessCheck]) -> int:
     failed = [w for w in checks if not w.ok]
     if args.json:
@@ -251,7 +264,7 @@ def _verify_against(args: argparse.Namespace, report: office_session.OfficeLogRe
     return 0
 
 
-def _verify(args: argparse.Namespace, report: office_session.OfficeLogReport) -> int:
+def _verify(args: argparse.Namespace, report: OfficeLogReport) -> int:
     if args.json:
         common.emit_json(report.as_dict())
         return 0 if report.ok else TamperError.exit_code

@@ -21,12 +21,12 @@ from workstation.demo.bulk import write_bulk
 from workstation.demo.orders import write_agencies, write_json, write_orders
 from workstation.demo.requests import BuiltRequest, RequestBuilder
 from workstation.demo.taxpayers import TaxpayerFactory, write_records
+from workstation.demo_sizes import MIN_BULK_SUBJECTS as MIN_BULK_SUBJECTS
+from workstation.demo_sizes import MIN_TAXPAYERS as MIN_TAXPAYERS
 
 REFERENCE_DAY = date(2026, 11, 2)     # the day the benchmarks' and fixtures' demo data are dated from
 STORY_AGE = timedelta(days=23)        # the newest request arrived this long before the demo's day
 MANIFEST_FORMAT = "dws.demo-manifest/1"
-MIN_TAXPAYERS = 1000         # enough for every demo request to find distinct taxpayers (incl. ~1 % on hold)
-MIN_BULK_SUBJECTS = 101      # more than the default bulk threshold (100)
 RECORDS_FILE = "records.csv"
 
 

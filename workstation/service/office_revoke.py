@@ -18,8 +18,8 @@ from ..office import recovery, revoke
 from ..office.profile import load
 from ..office.unlock import open_office
 from . import office_demo
+from .office_profile import CRL_FILE
 
-CRL_FILE = "office-crl.pem"         # the list, beside the profile unless named
 SERVER_CRL = "root.crl"             # where the server's postgresql.conf says it is (ssl_crl_file, data directory)
 
 

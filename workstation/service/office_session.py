@@ -23,23 +23,19 @@ from typing import Any
 import psycopg
 
 from ..office import log_key
-from ..office.profile import is_profile, load
+from ..office.profile import load
 from ..office.unlock import open_office
 from ..store.auditlog import entry_hash
 from ..store.office import checkpoint_keys
 from ..store.office import log as office_log
 from ..store.office.roles import roles_for
 from . import office_errors
+from .office_profile import is_office_store as is_office_store
 from .office_records import OfficeCtx
 
 OFFICE_COMMANDS = ("import records", "import request", "import order", "import agency", "list", "evaluate", "decide",
                    "approve", "export decision", "letter", "verify-letter", "accounting", "verify", "log checkpoint",
                    "log key", "log prove", "override", "settings list", "settings get", "settings set", "user list")
-
-
-def is_office_store(path: Path) -> bool:
-    """Whether `--store PATH` names an office profile (a file) rather than a store folder."""
-    return is_profile(path)
 
 
 @contextmanager

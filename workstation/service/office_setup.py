@@ -38,13 +38,13 @@ from ..office.sealing import OfficeKeys
 from ..office.unlock import server_rules
 from ..store.office import keyslots, recovery, schema
 from ..store.office.roles import OfficeRoles, roles_for
+from .office_profile import CRL_FILE
 
 # What the server needs, printed for its administrator (README, "An office on one server").
 SERVER_SETTINGS = ("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
                    "ssl_ca_file = 'root.crt'            # the office CA's certificate\n"
                    "ssl_min_protocol_version = 'TLSv1.3'\n"
                    "ssl_crl_file = 'root.crl'           # the office CA's revocation list (dws office revoke)\n")
-CRL_FILE = "office-crl.pem"     # init writes the office CA's empty revocation list beside the profile
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 import psycopg
 from psycopg import sql
 
-OfficeRole = Literal["preparer", "approver", "counsel", "auditor", "admin"]
-OFFICE_ROLES: tuple[OfficeRole, ...] = ("preparer", "approver", "counsel", "auditor", "admin")
+from ...model import OFFICE_ROLES as OFFICE_ROLES
+from ...model import OfficeRole as OfficeRole
+
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _LOGIN = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
 
