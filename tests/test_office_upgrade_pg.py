@@ -284,6 +284,10 @@ def test_each_earlier_version_is_brought_up_to_date(version: int, tmp_path: Path
             built = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'taxpayer_records'").fetchall()
             assert sorted(name for (name,) in built) == sorted([*records_sql.READ_INDEXES, "taxpayer_records_pkey"])
             assert records_sql.count(conn) == 40
+            # ...and analyses the table as it ends (the first evaluation is planned on its statistics)
+            analysed = conn.execute("SELECT count(*) FROM pg_stats WHERE schemaname = 'dws' AND tablename = "
+                                    "'taxpayer_records'").fetchone()
+            assert analysed is not None and analysed[0] > 0     # (40 rows: autovacuum would not have)
         if card is not None:
             office_enrol.enrol_user(profile, ADMIN, ADMIN_PASSPHRASE, "cleo", "preparer", "cleo's passphrase",
                                     token=card, pin=SPARE_PIN)

@@ -138,7 +138,8 @@ STEPS: tuple[Step, ...] = (
     Step(10, "checkpoint keys on smart cards: a user's Ed25519 checkpoint key registered with no private key on the "
              "server", checkpoint_keys.add_cards),
     Step(11, "faster records imports (the three indexes of taxpayer records that nothing reads are dropped: name "
-             "control, name and address, and every row's ZIP5)", records.drop_unread_indexes),
+             "control, name and address, and every row's ZIP5) and a faster first evaluation after one (a first "
+             "load analyses the table)", records.drop_unread_indexes),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
