@@ -114,7 +114,7 @@ BEGIN
         RETURN false;
     END IF;
     INSERT INTO dws.taxpayer_records_loads DEFAULT VALUES;      -- checked at commit (taxpayer_records_load_ended)
-    {drops}{fresh}
+    {drops}
     RETURN true;
 END $$"""
 _BULK_END = """CREATE FUNCTION dws.taxpayer_records_load_end() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
@@ -123,26 +123,18 @@ BEGIN
     {builds}
     DELETE FROM dws.taxpayer_records_loads;{analyze}
 END $$"""
-# From schema step 11, a first load (Load.fresh): the empty table is given a new file as the load begins (TRUNCATE,
-# its refusal trigger off for that statement alone: the table is empty, checked under a lock every writer waits
-# for), so the load's COPY writes its rows frozen and visible to all (COPY ... FREEZE) and the first reads after it
-# set no hint bits on every page; the table is analysed as the load ends, so the first evaluation is planned on its
-# statistics, not on guesses (5,000,000 rows: 1.2 s; that evaluation's fill took 31 s, not 43)
-_FRESH = """
-    ALTER TABLE dws.taxpayer_records DISABLE TRIGGER taxpayer_records_keep;
-    TRUNCATE dws.taxpayer_records;
-    ALTER TABLE dws.taxpayer_records ENABLE TRIGGER taxpayer_records_keep;"""
+# From schema step 11: the loaded table analysed at the end of the load, so the first evaluation after it is planned
+# on its statistics, not on guesses (5,000,000 rows: 1.2 s here; the first evaluation's fill took 31 s, not 43)
 _ANALYZE = "\n    ANALYZE dws.taxpayer_records;"
 
 
-def _load_functions(indexes: dict[str, str], *, fresh: bool = False) -> tuple[str, str, str]:
+def _load_functions(indexes: dict[str, str], *, analyze: bool = False) -> tuple[str, str, str]:
     """The load's three functions over `indexes` (CREATE OR REPLACE: schema step 4 makes them again over the
-    address indexes too, step 11 over those read, `fresh`: a first load into a new file, analysed at its end)."""
+    address indexes too)."""
     made = (_LOAD_ENDED.format(missing=" OR ".join(f"to_regclass('dws.{name}') IS NULL" for name in indexes)),
-            _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in indexes),
-                               fresh=_FRESH if fresh else ""),
+            _BULK_BEGIN.format(drops="\n    ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in indexes)),
             _BULK_END.format(builds="\n    ".join(f"{ddl};" for ddl in indexes.values()),
-                             analyze=_ANALYZE if fresh else ""))
+                             analyze=_ANALYZE if analyze else ""))
     ended, begin, end = (f.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) for f in made)
     return ended, begin, end
 
@@ -170,15 +162,11 @@ _SCHEMA = (
 _STAGE = sql.SQL("CREATE TEMP TABLE IF NOT EXISTS records_in (LIKE dws.taxpayer_records) ON COMMIT DROP")
 
 
-_FROZEN = "dws.taxpayer_records, frozen"        # a fresh load's COPY (Load.fresh)
-
-
 def _loading(columns: Sequence[str]) -> tuple[dict[str, sql.Composed], sql.Composed]:
     """The COPY statements (into the staging table, into the table) and the merge, of rows of `columns`."""
     listed = sql.SQL(", ").join(map(sql.Identifier, columns))
     copy = {target: sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.SQL(target), listed)
             for target in ("pg_temp.records_in", "dws.taxpayer_records")}
-    copy[_FROZEN] = sql.SQL("COPY dws.taxpayer_records ({}) FROM STDIN (FORMAT BINARY, FREEZE)").format(listed)
     merge = sql.SQL(
         "WITH merged AS (INSERT INTO dws.taxpayer_records AS t ({all}) SELECT {all} FROM pg_temp.records_in "
         "ON CONFLICT (record_key, tax_year) DO UPDATE SET {updates} RETURNING (t.xmax = 0) AS new) "
@@ -222,12 +210,6 @@ def binary_rows(rows: Iterable[Sequence[Any]], *, addressed: bool) -> tuple[byte
 
 
 RESERVE = 100_000          # row ids reserved in one round trip (reserve_ranges)
-
-
-def _file(conn: Conn) -> int | None:
-    """The records table's file number (a TRUNCATE gives it a new one)."""
-    row = conn.execute("SELECT pg_relation_filenode('dws.taxpayer_records')").fetchone()
-    return int(row[0]) if row and row[0] is not None else None
 
 
 def _ranges(ids: list[int]) -> list[tuple[int, int]]:
@@ -286,10 +268,8 @@ class Load:
 
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
-        before = _file(conn)
         row = conn.execute("SELECT dws.taxpayer_records_load_begin()").fetchone()
         self.bulk = bool(row and row[0])
-        self.fresh = self.bulk and _file(conn) != before    # the table has a new file: its COPY may FREEZE
         if not self.bulk:
             conn.execute(_STAGE)
             conn.execute("TRUNCATE pg_temp.records_in")
@@ -334,7 +314,7 @@ class Load:
     def copy_laid_out(self, data: bytes, n: int) -> None:
         """Load `n` rows that `binary_rows(..., addressed=self.addressed)` laid out (in a parse worker: the import's
         rows are sealed and laid out where they were parsed) through one binary COPY."""
-        copy_binary(self.conn, _LOADING[self.addressed][0][_FROZEN if self.fresh else self.table], data)
+        copy_binary(self.conn, _LOADING[self.addressed][0][self.table], data)
         self.loaded += n
 
     def finish(self) -> tuple[int, int]:
@@ -375,7 +355,7 @@ def drop_unread_indexes(conn: Conn, roles: OfficeRoles) -> None:
     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(roles.owner)))
     for name in UNREAD_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS dws.{name}")
-    for statement in _load_functions(READ_INDEXES, fresh=True):
+    for statement in _load_functions(READ_INDEXES, analyze=True):
         conn.execute(statement)
     conn.execute("RESET ROLE")
 

@@ -139,7 +139,7 @@ STEPS: tuple[Step, ...] = (
              "server", checkpoint_keys.add_cards),
     Step(11, "faster records imports (the three indexes of taxpayer records that nothing reads are dropped: name "
              "control, name and address, and every row's ZIP5) and a faster first evaluation after one (a first "
-             "load writes its rows frozen and analyses the table)", records.drop_unread_indexes),
+             "load analyses the table)", records.drop_unread_indexes),
 )
 VERSION = STEPS[-1].number          # this dws's office schema version
 RECOVERY_STEP = 3                   # its proof is put by the desktop, from the recovery code (office_setup)
