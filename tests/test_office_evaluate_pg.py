@@ -198,11 +198,8 @@ def _office_before_address_indexes(conn: psycopg.Connection[tuple[object, ...]])
     conn.execute("DROP INDEX dws.taxpayer_records_address, dws.taxpayer_records_unaddressed")
     conn.execute("ALTER TABLE dws.taxpayer_records DROP COLUMN address_index")
     conn.execute("ALTER TABLE dws.request_subjects DROP COLUMN address_index")
-    for template, part, text in ((records_sql._LOAD_ENDED, "missing", " OR ".join(
-            f"to_regclass('dws.{name}') IS NULL" for name in older)),
-            (records_sql._BULK_BEGIN, "drops", " ".join(f"DROP INDEX IF EXISTS dws.{name};" for name in older)),
-            (records_sql._BULK_END, "builds", " ".join(f"{ddl};" for ddl in older.values()))):
-        conn.execute(template.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION").format(**{part: text}))
+    for statement in records_sql._load_functions(older):      # as steps 1 to 3 made them
+        conn.execute(statement)
 
 
 def _import_canaries(office: Office, tmp_path: Path) -> list[str]:
