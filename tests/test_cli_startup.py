@@ -61,3 +61,17 @@ def test_a_command_on_a_local_store_loads_only_the_local_store(admin: Session, s
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert {"sqlcipher3", "workstation.service.session"} <= names      # it did open the store
     assert sorted(names & set(HEAVY)) == []
+
+
+def test_the_application_on_a_local_store_opens_without_the_office(admin: Session, store_dir: Path) -> None:
+    """The desktop application (ui/app.main, offscreen, quitting by itself with its unlock dialog shown) on a local
+    store loads none of the office's modules: only a --store that names an office profile loads them."""
+    admin.close()
+    code = ("import sys, ui.app\n"
+            f"code = ui.app.main(['--store', {str(store_dir)!r}, '--quit-after', '0.3'])\n"
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_binary')\n"
+            "                   or m.startswith(('workstation.service.office_', 'ui.office_'))))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=120, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT),
+                                                          QT_QPA_PLATFORM="offscreen"))
+    assert proc.stdout.splitlines()[-1:] == ["0 ['workstation.service.office_profile']"], proc.stderr[-2000:]

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -21,8 +22,7 @@ from workstation.errors import DwsError
 from workstation.fsutil import private_umask
 from workstation.paths import resolve_store
 from workstation.service import Workstation
-from workstation.service.office_desktop import OfficeWorkstation
-from workstation.service.office_session import is_office_store
+from workstation.service.office_profile import is_office_store
 
 from . import qtfix
 from .appearance import Appearance
@@ -31,10 +31,14 @@ from .clipboard import ClipboardGuard
 from .database import DbClient
 from .lock import LockController
 from .main_window import MainWindow
-from .office_app import OfficeDesktopApp
 from .overrides import Overrides
 from .unlock_dialog import UnlockDialog
 from .values import SessionInfo
+
+if TYPE_CHECKING:       # an office's modules (psycopg...) load only when --store names an office (main)
+    from workstation.service.office_desktop import OfficeWorkstation
+
+    from .office_app import OfficeDesktopApp
 
 # The DB worker runs Python (the evaluation) while the UI thread paints Python models: every data() call must
 # win the GIL back. With CPython's default 5 ms switch interval a repaint can wait hundreds of milliseconds;
@@ -116,11 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Disclosure Workstation")
     # --store naming an office profile opens the office's window
-    workstation: Workstation | OfficeWorkstation = (OfficeWorkstation(Path(store)) if is_office_store(Path(store))
-                                                    else Workstation(Path(store)))
+    workstation: Workstation | OfficeWorkstation
+    if is_office_store(Path(store)):
+        from workstation.service.office_desktop import OfficeWorkstation
+
+        workstation = OfficeWorkstation(Path(store))
+    else:
+        workstation = Workstation(Path(store))    # a local store's window loads none of the office's modules
     try:
         workstation.check_office_policy()        # crypto = fips without the FIPS provider: one message, no window
-        if isinstance(workstation, OfficeWorkstation):
+        if not isinstance(workstation, Workstation):
             workstation.profile()                # a profile that cannot be read: its one message, no window
     except DwsError as exc:
         print(f"disclosure-workstation: {exc}", file=sys.stderr)
@@ -128,9 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     prepare_process()
     with clocks.use(product_clock):
-        desktop: DesktopApp | OfficeDesktopApp = (OfficeDesktopApp(workstation)
-                                                  if isinstance(workstation, OfficeWorkstation)
-                                                  else DesktopApp(workstation))
+        desktop: DesktopApp | OfficeDesktopApp
+        if isinstance(workstation, Workstation):
+            desktop = DesktopApp(workstation)
+        else:
+            from .office_app import OfficeDesktopApp
+
+            desktop = OfficeDesktopApp(workstation)
         desktop.unlock_dialog.rejected.connect(app.quit)
         app.aboutToQuit.connect(desktop.stop)
         desktop.start()
