@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,6 @@ from .. import clock as clocks
 from ..errors import DwsError, TamperError, os_error
 from ..fsutil import atomic_write
 from ..inputfiles import MAX_LETTER_BYTES, read_input_file
-from ..service.office_profile import is_office_store
 from ..wording import count
 from . import commands_data, commands_decide, commands_letters, commands_review, common
 
@@ -50,13 +48,7 @@ class NotYetForOffice(DwsError):
 
 def profile_of(args: argparse.Namespace) -> Path | None:
     """The office profile `--store` (or $DWS_STORE) names, or None for a store folder."""
-    if args.command in NOT_OFFICE:
-        return None
-    given = getattr(args, "store", None) or os.environ.get("DWS_STORE")
-    if not given:
-        return None
-    path = Path(given).expanduser()
-    return path if is_office_store(path) else None
+    return None if args.command in NOT_OFFICE else common.office_profile(args)
 
 
 def _card_pin(args: argparse.Namespace, o: OfficeCtx) -> OfficeCtx:

@@ -277,7 +277,6 @@ class Load:
         self.addressed = has_address_index(conn)
         self.loaded = 0
         self._pool: deque[tuple[int, int]] = deque()       # reserved ids not yet handed out (reserve_ranges)
-        self._spare = 0
 
     def reserve_ids(self, n: int) -> list[int]:
         """`n` new row ids (distinct from every other desktop's), in ascending order."""
@@ -289,9 +288,9 @@ class Load:
         """`n` new row ids as (first, count) ranges, ascending: taken from ids reserved RESERVE at a time (one
         round trip per RESERVE rows, not per batch; ids left unused when the import ends are a gap, as a
         sequence leaves after a rollback)."""
-        if self._spare < n:
-            self._pool.extend(_ranges(self.reserve_ids(max(n - self._spare, RESERVE))))
-            self._spare = sum(count for _first, count in self._pool)
+        spare = sum(count for _first, count in self._pool)      # a run or two: ids come a RESERVE at a time
+        if spare < n:
+            self._pool.extend(_ranges(self.reserve_ids(max(n - spare, RESERVE))))
         taken: list[tuple[int, int]] = []
         while n:
             first, count = self._pool[0]
@@ -302,7 +301,6 @@ class Load:
             else:
                 self._pool[0] = (first + use, count - use)
             n -= use
-            self._spare -= use
         return tuple(taken)
 
     def copy(self, rows: Iterable[Sequence[Any]]) -> None:
